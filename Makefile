@@ -1,0 +1,55 @@
+# The README's commands. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PO_FILES := $(wildcard trainer/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+export FLASK_APP := wsgi
+
+.PHONY: install run test test-sqlite test-postgres lint bench messages clean
+
+install: $(VENV)/.installed $(MO_FILES)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Whole suite on SQLite (browser tests included when a Chromium is found), then again on
+# PostgreSQL when TRAINER_TEST_DATABASE_URL is set.
+test: lint test-sqlite
+	@if [ -n "$$TRAINER_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "TRAINER_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test-sqlite: install
+	TRAINER_TEST_BACKEND=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	TRAINER_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: install
+	@for module in $$(ls benchmarks/*.py 2>/dev/null | grep -v __init__ | xargs -rn1 basename | sed 's/\.py$$//'); do \
+		echo "== benchmarks.$$module"; $(BIN)/python -m benchmarks.$$module || exit 1; done
+
+messages: install
+	$(BIN)/python scripts/i18n.py update
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(MO_FILES)

@@ -1,0 +1,175 @@
+"""Shared fixtures: the app, a client, a DB session rolled back per test, login_as(role).
+
+The database backend is chosen by TRAINER_TEST_BACKEND (sqlite by default; postgresql uses
+TRAINER_TEST_DATABASE_URL). Every test runs inside one outer transaction that is rolled
+back at the end; the app's own sessions join it through savepoints, so a view's commit is
+visible to the test and nothing survives the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from trainer import create_app
+from trainer.accounts import services
+from trainer.accounts.models import Role, User
+from trainer.db import make_engine, make_sessionmaker
+from trainer.extensions import use_sessionmaker
+from trainer.models import Base
+
+BACKEND = os.environ.get("TRAINER_TEST_BACKEND", "sqlite")
+NO_SKIP = os.environ.get("TRAINER_NO_SKIP") == "1"
+PASSWORD = "correct-horse-battery"
+SECRET = "test-secret-key"
+
+
+def pytest_report_header() -> list[str]:
+    return [f"database backend: {BACKEND}", f"chromium: {chromium_path() or 'not found'}"]
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or TRAINER_CHROMIUM), used by the browser tests."""
+    candidate = os.environ.get("TRAINER_CHROMIUM") or shutil.which("chromium")
+    return candidate if candidate and Path(candidate).exists() else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    """In CI (TRAINER_NO_SKIP=1) a skipped test is a failed test: nothing is quietly skipped."""
+    outcome = yield
+    report = outcome.get_result()
+    if NO_SKIP and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
+
+
+def resolve_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if BACKEND == "postgresql":
+        url = os.environ.get("TRAINER_TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("TRAINER_TEST_BACKEND=postgresql needs TRAINER_TEST_DATABASE_URL", 2)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return resolve_database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield engine
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Any]:
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def db(connection: Any) -> Iterator[Session]:
+    """A session for the test itself; joins the outer transaction through savepoints."""
+    session = make_sessionmaker(connection, join_transaction_mode="create_savepoint")()
+    yield session
+    session.close()
+
+
+def app_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "BABEL_DEFAULT_LOCALE": "en",
+        **extra,
+    }
+
+
+@pytest.fixture
+def app(connection: Any, database_url: str, tmp_path: Path) -> Flask:
+    app = create_app(app_config(tmp_path, database_url))
+    use_sessionmaker(
+        app, make_sessionmaker(connection, join_transaction_mode="create_savepoint")
+    )
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(db: Session) -> Callable[..., User]:
+    """Create a user with a known password (PASSWORD unless given)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str = Role.TRAINEE, username: str | None = None,
+             password: str = PASSWORD, **fields: Any) -> User:
+        role = Role(role)
+        name = username or f"{role.value}{next(counter)}"
+        user, _ = services.create_user(db, actor=None, username=name,
+                                       full_name=fields.pop("full_name", f"Test {name}"),
+                                       role=role, password=password)
+        for key, value in fields.items():
+            setattr(user, key, value)
+        db.flush()
+        return user
+
+    return make
+
+
+def csrf_token(client: FlaskClient, app: Flask) -> str:
+    """A valid CSRF token for the client's session, made as Flask-WTF makes one."""
+    raw = "test-raw-csrf-token"
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def csrf(client: FlaskClient, app: Flask) -> Callable[[], str]:
+    return lambda: csrf_token(client, app)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Log the client in as a new user with `role` (or as the given user)."""
+
+    def login(role: Role | str | None = None, user: User | None = None) -> User:
+        user = user or make_user(role or Role.TRAINEE)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return login

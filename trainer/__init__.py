@@ -1,0 +1,50 @@
+"""The Census Enumerator Trainer: a Flask application for training census enumerators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from trainer.config import BASE_CONFIG, instance_path, load_settings, secret_key_from_instance
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an application: settings, database, extensions, blueprints, errors, CLI.
+
+    `config` overrides the TRAINER_* environment (tests pass their database URL here).
+    Nothing connects to the database or writes a file except the one-time secret key.
+    """
+    overrides = dict(config or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or instance_path())
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=False)
+    app.config.update(BASE_CONFIG)
+    app.config.update(load_settings(instance))
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key_from_instance(instance)
+
+    from trainer import access, cli, errors, security
+    from trainer.accounts.views import bp as accounts_bp
+    from trainer.extensions import init_extensions, login_manager, template_globals
+    from trainer.fieldwork.views import bp as fieldwork_bp
+    from trainer.review.views import bp as review_bp
+
+    init_extensions(app)
+    login_manager.user_loader(_load_user)
+    access.init_access(app)
+    security.init_security_headers(app)
+    errors.register_error_handlers(app)
+    for blueprint in (accounts_bp, fieldwork_bp, review_bp):
+        app.register_blueprint(blueprint)
+    app.context_processor(template_globals)
+    cli.register(app)
+    return app
+
+
+def _load_user(user_id: str) -> Any:
+    from trainer.accounts.services import load_user
+    from trainer.extensions import db_session
+
+    return load_user(db_session(), user_id)

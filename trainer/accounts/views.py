@@ -1,0 +1,445 @@
+"""Log-in, own password, language, user administration, cohorts and trainee import."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from trainer.access import logged_in, public, roles
+from trainer.accounts import services
+from trainer.accounts.forms import (
+    ChangePasswordForm,
+    CohortForm,
+    ConfirmForm,
+    ExaminersForm,
+    ForgotPasswordForm,
+    ImportForm,
+    LanguageForm,
+    LoginForm,
+    RoleForm,
+    UserForm,
+)
+from trainer.accounts.models import AuditEvent, Cohort, Role, User
+from trainer.core.errors import DomainError
+from trainer.errors import form_error, status_for
+from trainer.extensions import db_session, limiter
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+HOME_BY_ROLE = {
+    Role.TRAINEE: "fieldwork.my_training",
+    Role.TRAINER: "accounts.cohorts",
+    Role.EXAMINER: "review.queue",
+    Role.ADMIN: "accounts.users",
+}
+
+
+def client_ip() -> str | None:
+    """The caller's address (a reverse proxy's X-Forwarded-For is trusted only via ProxyFix)."""
+    return request.remote_addr
+
+
+def _login_username_key() -> str:
+    return "login-user:" + services.normalise_username(request.form.get("username", ""))[:64]
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _failed(response: Any) -> bool:
+    return bool(response.status_code == 401)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after log-in (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.get("/")
+@public
+def index() -> Any:
+    """Send each visitor to the page their role starts from."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_login_username_key)
+def login() -> Any:
+    """Log-in form; one message for every failure so no user name is revealed."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        user = services.authenticate(db, form.username.data or "", form.password.data or "",
+                                     ip=client_ip())
+        db.commit()
+        if user is not None:
+            session.clear()
+            login_user(user)
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.index"))
+        flash(_("The user name or password is not correct."), "error")
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@logged_in
+def logout() -> Any:
+    """End the session."""
+    db = db_session()
+    user = db.get(User, current_user.id)
+    services.record_audit(db, services.AuditKind.LOGOUT, actor=user, subject=user, ip=client_ip())
+    db.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password() -> Any:
+    """Ask an administrator for a new password; the answer is the same for every name."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        db = db_session()
+        services.request_password_reset(db, form.username.data or "", ip=client_ip())
+        db.commit()
+        flash(_("If this account exists, an administrator has been asked to reset its "
+                "password. They will give you a temporary password."), "info")
+        return redirect(url_for("accounts.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@logged_in
+def change_password() -> Any:
+    """Change one's own password (required after a reset or an import)."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        user = db.get(User, current_user.id)
+        assert user is not None
+        try:
+            services.change_password(db, user, current=form.current_password.data or "",
+                                     new=form.new_password.data or "", ip=client_ip())
+        except DomainError as error:
+            status = form_error(form, error)
+        else:
+            db.commit()
+            login_user(user)  # the token changed: keep this browser logged in
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.post("/language")
+@public
+def set_language() -> Any:
+    """Switch the interface language (saved on the account when logged in)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        db = db_session()
+        user = db.get(User, current_user.id)
+        assert user is not None
+        user.locale = form.locale.data
+        db.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("accounts.index"))
+
+
+# Administration ---------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+@roles(Role.ADMIN)
+def users() -> Any:
+    """All accounts, filterable by role and name; pending reset requests on top."""
+    db = db_session()
+    role_filter = request.args.get("role") or None
+    try:
+        role = Role(role_filter) if role_filter else None
+    except ValueError:
+        abort(400)
+    query = request.args.get("q", "")[:64]
+    return render_template(
+        "accounts/users.html",
+        users=services.list_users(db, role=role, query=query),
+        role=role,
+        query=query,
+        resets=services.pending_reset_requests(db),
+        role_choices=UserForm().role.choices,
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def create_user() -> Any:
+    """Create one account; a generated temporary password is shown once."""
+    form = UserForm()
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            user, generated = services.create_user(
+                db, actor=db.get(User, current_user.id), username=form.username.data or "",
+                full_name=form.full_name.data or "", role=Role(form.role.data),
+                password=form.password.data or None, email=form.email.data, ip=client_ip(),
+            )
+        except DomainError as error:
+            status = form_error(form, error)
+        else:
+            db.commit()
+            return render_template("accounts/password_issued.html", user=user,
+                                   password=generated, created=True)
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/user_form.html", form=form), status
+
+
+@bp.get("/admin/users/<int:user_id>")
+@roles(Role.ADMIN)
+def user_detail(user_id: int) -> Any:
+    """One account: role, status, cohorts and its audit trail."""
+    db = db_session()
+    user = services.get_user(db, user_id)
+    events = db.scalars(
+        select(AuditEvent)
+        .where((AuditEvent.subject_id == user.id) | (AuditEvent.actor_id == user.id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(50)
+    ).all()
+    role_form = RoleForm(role=user.role.value)
+    return render_template("accounts/user_detail.html", user=user, events=events,
+                           role_form=role_form, confirm_form=ConfirmForm(),
+                           cohorts=services.cohorts_visible_to(db, user)
+                           if user.role != Role.ADMIN else [])
+
+
+def _admin_action(user_id: int, action: Any) -> Any:
+    """Run an admin action on a user; domain refusals come back as a flash message."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    user = services.get_user(db, user_id)
+    actor = db.get(User, current_user.id)
+    try:
+        result = action(db, actor, user)
+    except DomainError as error:
+        db.rollback()
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("accounts.user_detail", user_id=user_id)), status_for(error)
+    db.commit()
+    return result
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@roles(Role.ADMIN)
+def change_role(user_id: int) -> Any:
+    """Give the user another role."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+
+    def action(db: Any, actor: User, user: User) -> Any:
+        services.change_role(db, actor=actor, user=user, role=Role(form.role.data),
+                             ip=client_ip())
+        flash(_("The role has been changed."), "success")
+        return redirect(url_for("accounts.user_detail", user_id=user_id))
+
+    return _admin_action(user_id, action)
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@roles(Role.ADMIN)
+def reset_password(user_id: int) -> Any:
+    """Issue a temporary password, shown once."""
+
+    def action(db: Any, actor: User, user: User) -> Any:
+        password = services.reset_password(db, actor=actor, user=user, ip=client_ip())
+        return render_template("accounts/password_issued.html", user=user, password=password,
+                               created=False)
+
+    return _admin_action(user_id, action)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@roles(Role.ADMIN)
+def set_active(user_id: int) -> Any:
+    """Deactivate or reactivate the account (records are kept)."""
+    make_active = request.form.get("active") == "1"
+
+    def action(db: Any, actor: User, user: User) -> Any:
+        services.set_active(db, actor=actor, user=user, active=make_active, ip=client_ip())
+        flash(_("The account has been reactivated.") if make_active
+              else _("The account has been deactivated."), "success")
+        return redirect(url_for("accounts.user_detail", user_id=user_id))
+
+    return _admin_action(user_id, action)
+
+
+@bp.get("/admin/audit")
+@roles(Role.ADMIN)
+def audit_log() -> Any:
+    """The security audit log, newest first, a page at a time."""
+    db = db_session()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = 50
+    events = db.scalars(
+        select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * per_page).limit(per_page + 1)
+    ).all()
+    return render_template("accounts/audit.html", events=events[:per_page], page=page,
+                           has_next=len(events) > per_page)
+
+
+# Cohorts ----------------------------------------------------------------------------
+
+
+def _people(role: Role) -> list[tuple[int, str]]:
+    users = services.list_users(db_session(), role=role)
+    return [(user.id, f"{user.full_name} ({user.username})") for user in users if user.active]
+
+
+def _editable_cohort(cohort_id: int) -> Cohort:
+    """A cohort the current user may change: admins any, trainers their own."""
+    db = db_session()
+    actor = db.get(User, current_user.id)
+    assert actor is not None
+    cohort = services.cohort_for_user(db, actor, cohort_id)
+    if actor.role not in (Role.ADMIN, Role.TRAINER):
+        abort(403)
+    return cohort
+
+
+@bp.get("/cohorts")
+@roles(Role.ADMIN, Role.TRAINER)
+def cohorts() -> Any:
+    """Cohorts: every cohort for an admin, a trainer's own for a trainer."""
+    db = db_session()
+    actor = db.get(User, current_user.id)
+    assert actor is not None
+    return render_template("accounts/cohorts.html",
+                           cohorts=services.cohorts_visible_to(db, actor))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def create_cohort() -> Any:
+    """A new cohort; a trainer's cohort is their own."""
+    db = db_session()
+    actor = db.get(User, current_user.id)
+    assert actor is not None
+    form = CohortForm()
+    form.trainer_id.choices = _people(Role.TRAINER)
+    form.examiner_ids.choices = _people(Role.EXAMINER)
+    if actor.role == Role.TRAINER:
+        form.trainer_id.choices = [(actor.id, f"{actor.full_name} ({actor.username})")]
+        form.trainer_id.data = actor.id
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(
+                db, actor=actor, name=form.name.data or "",
+                trainer=services.get_user(db, form.trainer_id.data or 0),
+                description=form.description.data or "",
+                examiners=[services.get_user(db, uid) for uid in form.examiner_ids.data or []],
+                ip=client_ip(),
+            )
+        except DomainError as error:
+            status = form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The cohort has been created."), "success")
+            return redirect(url_for("accounts.cohort_detail", cohort_id=cohort.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/cohort_form.html", form=form), status
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@roles(Role.ADMIN, Role.TRAINER)
+def cohort_detail(cohort_id: int) -> Any:
+    """A cohort's trainees and examiners."""
+    cohort = _editable_cohort(cohort_id)
+    form = ExaminersForm(examiner_ids=[user.id for user in cohort.examiners])
+    form.examiner_ids.choices = _people(Role.EXAMINER)
+    return render_template("accounts/cohort_detail.html", cohort=cohort, examiners_form=form)
+
+
+@bp.post("/cohorts/<int:cohort_id>/examiners")
+@roles(Role.ADMIN, Role.TRAINER)
+def cohort_examiners(cohort_id: int) -> Any:
+    """Replace the examiners who mark this cohort."""
+    cohort = _editable_cohort(cohort_id)
+    form = ExaminersForm()
+    form.examiner_ids.choices = _people(Role.EXAMINER)
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    try:
+        services.set_examiners(
+            cohort, [services.get_user(db, uid) for uid in form.examiner_ids.data or []])
+    except DomainError as error:
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id)), 400
+    db.commit()
+    flash(_("The examiners have been saved."), "success")
+    return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def import_trainees(cohort_id: int) -> Any:
+    """Import trainees from a CSV file; the report lists every created and refused line."""
+    cohort = _editable_cohort(cohort_id)
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            report = services.import_trainees(
+                db, actor=db.get(User, current_user.id), cohort=cohort,
+                raw=form.file.data.read(), ip=client_ip(),
+            )
+        except DomainError as error:
+            status = form_error(form, error)
+        else:
+            db.commit()
+            return render_template("accounts/import_report.html", cohort=cohort,
+                                   report=report), 200 if not report.errors else 422
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/import_form.html", cohort=cohort, form=form,
+                           columns=services.CSV_COLUMNS), status

@@ -1,0 +1,19 @@
+"""Demo content for `make run`: every feature adds its seeder to DEMO_SEEDERS, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from trainer.accounts import demo as accounts_demo
+
+DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
+    ("accounts", accounts_demo.seed),
+]
+
+
+def seed_all(db: Session) -> dict[str, Any]:
+    """Run every seeder (each is idempotent); return what each reported."""
+    return {name: seeder(db) for name, seeder in DEMO_SEEDERS}

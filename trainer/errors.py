@@ -1,0 +1,113 @@
+"""The one place where errors become HTTP responses.
+
+Domain errors map to status codes here; HTTP errors, CSRF failures and rate limits get a
+localised page (or JSON for API clients); anything unexpected is logged and answered with
+a plain 500 page, never a stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from trainer.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Check what you entered "
+                                "and try again.")),
+    401: (_l("Not logged in"), _l("Please log in to continue.")),
+    403: (_l("Not allowed"), _l("Your role does not allow you to open this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("This clashes with something that already exists.")),
+    413: (_l("Too large"), _l("The file or form you sent is too large.")),
+    422: (_l("Cannot be processed"), _l("The data was understood but breaks a rule.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes "
+                                      "and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing you saved "
+                                         "before has been lost; please try again.")),
+}
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error (its nearest registered base class)."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400
+
+
+def translate(error: DomainError) -> str:
+    """The error's message in the current language."""
+    return _(error.message, **error.params)
+
+
+def form_error(form: FlaskForm, error: DomainError) -> int:
+    """Attach a domain error to the form field it names (or the form) and return its status."""
+    message = translate(error)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+    return status_for(error)
+
+
+def wants_json() -> bool:
+    """API clients (and fetch calls asking for JSON) get JSON errors instead of pages."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"]
+
+
+def render_error(status: int, detail: str | None = None) -> Any:
+    """A localised error page (or JSON) for `status`."""
+    title, message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    if wants_json():
+        return {"error": str(title), "message": detail or str(message), "status": status}, status
+    return render_template("errors/error.html", status=status, title=title,
+                           message=detail or message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Any:
+        return render_error(status_for(error), translate(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> Any:
+        return render_error(400, _("The form had expired or was not sent from this site. "
+                                   "Reload the page and send it again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(_error: RateLimitExceeded) -> Any:
+        return render_error(429)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):  # pragma: no cover - routed above
+            return http_error(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

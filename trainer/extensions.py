@@ -1,0 +1,91 @@
+"""Flask glue: the request-scoped DB session, login, translations, CSRF and rate limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from trainer.config import LOCALES
+from trainer.db import make_engine, make_sessionmaker
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address)
+
+DB_KEY = "trainer.sessionmaker"
+
+
+def init_db(app: Flask) -> None:
+    """Make the engine and session factory for this app (no connection is opened yet)."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["trainer.engine"] = engine
+    app.extensions[DB_KEY] = make_sessionmaker(engine)
+    app.teardown_appcontext(_close_db_session)
+
+
+def use_sessionmaker(app: Flask, factory: sessionmaker[Session]) -> None:
+    """Swap the session factory (tests bind it to a connection that is rolled back)."""
+    app.extensions[DB_KEY] = factory
+
+
+def db_session() -> Session:
+    """The session of the current request or CLI command, opened on first use.
+
+    Views commit it once at the end of a state-changing request; teardown closes it, which
+    rolls back anything not committed (an exception therefore leaves no half-written rows).
+    """
+    if "db_session" not in g:
+        g.db_session = current_app.extensions[DB_KEY]()
+    db: Session = g.db_session
+    return db
+
+
+def _close_db_session(_exc: BaseException | None) -> None:
+    db = g.pop("db_session", None)
+    if db is not None:
+        db.close()
+
+
+def select_locale() -> str:
+    """The user's saved language, else the session's choice, else the browser's, else default."""
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    for candidate in (user_locale, session.get("locale")):
+        if candidate in LOCALES:
+            return str(candidate)
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best is None:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return "en" if best == "en" else "zh_CN"
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind every extension to the app."""
+    init_db(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    login_manager.login_message = None  # type: ignore[assignment]
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
+    )
+    limiter.init_app(app)
+
+
+def template_globals() -> dict[str, Any]:
+    """Values every template may use."""
+    from flask_babel import get_locale
+
+    from trainer.accounts.labels import audit_label, role_label
+
+    return {"current_locale": str(get_locale()), "locales": LOCALES,
+            "role_label": role_label, "audit_label": audit_label}

@@ -1,0 +1,1 @@
+"""The trainee's field work: assigned exercises, listing, visits and forms."""

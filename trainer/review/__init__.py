@@ -1,0 +1,1 @@
+"""Examiner review of attempts, analytics and release of scores."""
