@@ -4,7 +4,7 @@
                                     fill the English catalogue (msgstr = msgid)
     python scripts/i18n.py check    list untranslated or fuzzy messages (exit 1 if any)
 
-Chinese translations are written by hand in trainer/translations/zh_CN/LC_MESSAGES/messages.po.
+Chinese translations are written by hand in trainer/translations/zh_Hans_CN/LC_MESSAGES/messages.po.
 `make install` compiles the catalogues; `tests/test_translations.py` fails when a message in
 the code has no translation in either catalogue.
 """
@@ -20,7 +20,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "trainer" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LOCALES = ("zh_CN", "en")
+# The interface's zh_CN is CLDR's zh_Hans_CN, the name Babel resolves it to at run time.
+LOCALES = ("zh_Hans_CN", "en")
 KEYWORDS = ["-k", "_l", "-k", "N_"]
 
 

@@ -60,7 +60,7 @@ def select_locale() -> str:
     for candidate in (user_locale, session.get("locale")):
         if candidate in LOCALES:
             return str(candidate)
-    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
     if best is None:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     return "en" if best == "en" else "zh_CN"
@@ -87,5 +87,7 @@ def template_globals() -> dict[str, Any]:
 
     from trainer.accounts.labels import audit_label, role_label
 
-    return {"current_locale": str(get_locale()), "locales": LOCALES,
+    locale = get_locale()
+    current = "zh_CN" if locale is not None and locale.language == "zh" else "en"
+    return {"current_locale": current, "locales": LOCALES,
             "role_label": role_label, "audit_label": audit_label}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -13,16 +15,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from trainer.accounts.labels import role_label
-from trainer.accounts.models import Role
+from trainer.accounts.models import Role, User
 from trainer.accounts.services import MIN_PASSWORD_LENGTH
 
 
-def role_choices() -> list[tuple[str, str]]:
+def role_choices() -> list[SelectChoice]:
     """Roles with their localised names."""
-    return [(role.value, role_label(role)) for role in Role]
+    return [SelectChoice(role.value, role_label(role)) for role in Role]
+
+
+def user_choices(users: Iterable[User]) -> list[SelectChoice]:
+    """Active users as choices, labelled with full name and user name."""
+    return [SelectChoice(user.id, f"{user.full_name} ({user.username})")  # type: ignore[arg-type]
+            for user in users if user.active]
 
 
 class LoginForm(FlaskForm):
@@ -52,7 +61,8 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
+    locale = SelectField(_l("Language"),
+                         choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")])
 
 
 class UserForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from trainer.access import logged_in, public, roles
 from trainer.accounts import services
@@ -23,6 +24,7 @@ from trainer.accounts.forms import (
     LoginForm,
     RoleForm,
     UserForm,
+    user_choices,
 )
 from trainer.accounts.models import AuditEvent, Cohort, Role, User
 from trainer.core.errors import DomainError
@@ -327,9 +329,8 @@ def audit_log() -> Any:
 # Cohorts ----------------------------------------------------------------------------
 
 
-def _people(role: Role) -> list[tuple[int, str]]:
-    users = services.list_users(db_session(), role=role)
-    return [(user.id, f"{user.full_name} ({user.username})") for user in users if user.active]
+def _people(role: Role) -> list[SelectChoice]:
+    return user_choices(services.list_users(db_session(), role=role))
 
 
 def _editable_cohort(cohort_id: int) -> Cohort:
@@ -365,7 +366,7 @@ def create_cohort() -> Any:
     form.trainer_id.choices = _people(Role.TRAINER)
     form.examiner_ids.choices = _people(Role.EXAMINER)
     if actor.role == Role.TRAINER:
-        form.trainer_id.choices = [(actor.id, f"{actor.full_name} ({actor.username})")]
+        form.trainer_id.choices = user_choices([actor])
         form.trainer_id.data = actor.id
     status = 200
     if form.validate_on_submit():

@@ -1,0 +1,137 @@
+"""Browser fixtures: a live server on its own SQLite file with the demo data, and Chromium.
+
+The live server does not share the rolled-back test connection of tests/conftest.py: a real
+browser makes real requests from another thread, so the app gets a file of its own, made
+with `create_all` and seeded with the demo content, for the whole session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.conftest import app_config, chromium_path
+from trainer import create_app
+from trainer.demo import seed_all
+from trainer.extensions import DB_KEY
+from trainer.models import Base
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+VIEWPORT = {"width": 1024, "height": 768}  # a tablet in landscape
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class LiveServer:
+    """A running app and the address it answers on."""
+
+    app: Flask
+    url: str
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1 (a free port), with the demo users, in a daemon thread."""
+    tmp_path = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite:///{tmp_path / 'browser.sqlite3'}"
+    app = create_app(app_config(tmp_path, database_url))
+    engine = app.extensions["trainer.engine"]
+    with app.app_context():
+        Base.metadata.create_all(engine)
+        with app.extensions[DB_KEY]() as session:
+            seed_all(session)
+            session.commit()
+
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright's sync API (no downloaded browsers)."""
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium found: install Debian's chromium or set TRAINER_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class BrowserPage:
+    """A page in a fresh context, with the script errors it has seen."""
+
+    page: Any
+    errors: list[str] = field(default_factory=list)
+
+    def screenshot(self, name: str) -> Path:
+        """Save a full-page screenshot as test-artifacts/browser/<name>.png."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def assert_no_errors(self) -> None:
+        """No console error and no uncaught exception happened on the page."""
+        assert self.errors == [], "errors in the browser:\n" + "\n".join(self.errors)
+
+
+@pytest.fixture
+def browser_page(browser: Any, live_server: LiveServer) -> Iterator[BrowserPage]:
+    """A tablet-sized page (1024x768, en-US) in its own context: no cookies carried over."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    tracked = BrowserPage(page=page)
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            location = message.location or {}
+            tracked.errors.append(f"console: {message.text} ({location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: tracked.errors.append(f"pageerror: {error}"))
+    try:
+        yield tracked
+    finally:
+        page.close()
+        context.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line that .ci/run greps for, so CI knows the browser tests really ran."""
+    passed = [report for report in terminalreporter.stats.get("passed", [])
+              if getattr(report, "nodeid", "").startswith("tests/browser/")]
+    terminalreporter.write_line(f"browser tests passed: {len(passed)}")
