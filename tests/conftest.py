@@ -28,6 +28,9 @@ from trainer.db import make_engine, make_sessionmaker
 from trainer.extensions import use_sessionmaker
 from trainer.models import Base
 
+# Real scrypt costs ~50 ms a hash; tests use the same algorithm with a small work factor.
+services.PASSWORD_METHOD = "scrypt:1024:8:1"
+
 BACKEND = os.environ.get("TRAINER_TEST_BACKEND", "sqlite")
 NO_SKIP = os.environ.get("TRAINER_NO_SKIP") == "1"
 PASSWORD = "correct-horse-battery"

@@ -55,8 +55,10 @@ def assert_on_login_page(bp: BrowserPage) -> None:
 def switch_language(bp: BrowserPage, locale: str) -> None:
     """Pick a language in the header menu; app.js sends the form on change."""
     page = bp.page
-    with page.expect_navigation():
-        page.locator("select#lang-select").select_option(locale)
+    with page.expect_response(lambda r: r.url.endswith("/language")) as posted:
+        with page.expect_navigation():
+            page.locator("select#lang-select").select_option(locale)
+    assert posted.value.status == 302, posted.value.status
     expected_lang = "zh-CN" if locale == "zh_CN" else "en"
     assert page.locator("html").get_attribute("lang") == expected_lang
     assert page.locator("select#lang-select").input_value() == locale
@@ -100,6 +102,7 @@ def test_role_logs_in_sees_own_navigation_switches_language_and_logs_out(
 
 def test_wrong_password_shows_error_and_stays_on_login(browser_page: BrowserPage) -> None:
     bp, page = browser_page, browser_page.page
+    bp.expect_status("/login", 401)
     log_in(bp, "trainee", "not-the-password")
 
     assert_on_login_page(bp)
@@ -163,6 +166,7 @@ def test_admin_creates_user_who_must_change_temporary_password(
     log_out(bp)
 
     # The new password works; the temporary one no longer does.
+    bp.expect_status("/login", 401)
     log_in(bp, "newtrainee1", temporary)
     assert_on_login_page(bp)
     log_in(bp, "newtrainee1", new_password)
@@ -174,6 +178,7 @@ def test_trainee_is_refused_the_admin_pages(browser_page: BrowserPage) -> None:
     bp, page = browser_page, browser_page.page
     log_in(bp, "trainee", PASSWORDS["trainee"])
 
+    bp.expect_status("/admin/users", 403)
     response = page.goto("/admin/users")
     assert response is not None and response.status == 403
     assert page.locator("main h1").inner_text().startswith("Not allowed")

@@ -1,0 +1,129 @@
+"""Every route against every role: the expected status, enforced on the server.
+
+Adding a route without a row here fails `test_every_route_is_listed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from trainer.accounts import services
+from trainer.accounts.models import Role
+
+ROLES = ("anonymous", "trainee", "trainer", "examiner", "admin")
+
+
+@dataclass
+class Case:
+    endpoint: str
+    method: str
+    path: str  # formatted with the context: {cohort}, {other}
+    expected: dict[str, int]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def by_role(anonymous: int, trainee: int, trainer: int, examiner: int, admin: int) -> dict:
+    return dict(zip(ROLES, (anonymous, trainee, trainer, examiner, admin), strict=True))
+
+
+ADMIN_ONLY = by_role(302, 403, 403, 403, 200)
+TEACHING = by_role(302, 403, 200, 403, 200)
+
+CASES = [
+    Case("accounts.index", "GET", "/", by_role(302, 302, 302, 302, 302)),
+    Case("accounts.login", "GET", "/login", by_role(200, 302, 302, 302, 302)),
+    Case("accounts.login", "POST", "/login", by_role(401, 302, 302, 302, 302),
+         {"username": "nobody", "password": "wrong-password"}),
+    Case("accounts.logout", "POST", "/logout", by_role(302, 302, 302, 302, 302)),
+    Case("accounts.forgot_password", "GET", "/forgot-password", by_role(200, 200, 200, 200, 200)),
+    Case("accounts.forgot_password", "POST", "/forgot-password",
+         by_role(302, 302, 302, 302, 302), {"username": "someone"}),
+    Case("accounts.change_password", "GET", "/account/password",
+         by_role(302, 200, 200, 200, 200)),
+    Case("accounts.change_password", "POST", "/account/password",
+         by_role(302, 400, 400, 400, 400), {}),
+    Case("accounts.set_language", "POST", "/language", by_role(302, 302, 302, 302, 302),
+         {"locale": "en"}),
+    Case("accounts.users", "GET", "/admin/users", ADMIN_ONLY),
+    Case("accounts.create_user", "GET", "/admin/users/new", ADMIN_ONLY),
+    Case("accounts.create_user", "POST", "/admin/users/new", by_role(302, 403, 403, 403, 400),
+         {}),
+    Case("accounts.user_detail", "GET", "/admin/users/{other}", ADMIN_ONLY),
+    Case("accounts.change_role", "POST", "/admin/users/{other}/role",
+         by_role(302, 403, 403, 403, 302), {"role": "examiner"}),
+    Case("accounts.reset_password", "POST", "/admin/users/{other}/reset-password",
+         ADMIN_ONLY, {}),
+    Case("accounts.set_active", "POST", "/admin/users/{other}/active",
+         by_role(302, 403, 403, 403, 302), {"active": "0"}),
+    Case("accounts.audit_log", "GET", "/admin/audit", ADMIN_ONLY),
+    Case("accounts.cohorts", "GET", "/cohorts", TEACHING),
+    Case("accounts.create_cohort", "GET", "/cohorts/new", TEACHING),
+    Case("accounts.create_cohort", "POST", "/cohorts/new", by_role(302, 403, 400, 403, 400), {}),
+    Case("accounts.cohort_detail", "GET", "/cohorts/{cohort}", TEACHING),
+    Case("accounts.cohort_examiners", "POST", "/cohorts/{cohort}/examiners",
+         by_role(302, 403, 302, 403, 302), {}),
+    Case("accounts.import_trainees", "GET", "/cohorts/{cohort}/import", TEACHING),
+    Case("accounts.import_trainees", "POST", "/cohorts/{cohort}/import",
+         by_role(302, 403, 400, 403, 400), {}),
+    Case("fieldwork.my_training", "GET", "/training", by_role(302, 200, 403, 403, 403)),
+    Case("review.queue", "GET", "/review", by_role(302, 403, 403, 200, 200)),
+]
+
+
+def test_every_route_is_listed(app):
+    listed = {(case.endpoint, case.method) for case in CASES}
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - listed == set(), "routes without an entry in CASES"
+    assert listed - routes == set(), "CASES rows for routes that do not exist"
+
+
+def test_every_view_declares_its_access(app):
+    from trainer.access import access_of
+
+    missing = [endpoint for endpoint in app.view_functions if access_of(app, endpoint) is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.method} {case.endpoint}")
+def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db):
+    user = None if role == "anonymous" else login_as(role)
+    owner = user if role == "trainer" else make_user(Role.TRAINER)
+    cohort = services.create_cohort(db, actor=owner, name="Route cohort", trainer=owner)
+    if role == "examiner":
+        cohort.examiners = [user]
+    other = make_user(Role.TRAINEE)
+    path = case.path.format(cohort=cohort.id, other=other.id)
+    if case.method == "GET":
+        response = client.get(path)
+    else:
+        response = client.post(path, data={**case.data, "csrf_token": csrf()})
+    assert response.status_code == case.expected[role], response.get_data(as_text=True)[-600:]
+    if response.status_code == 302 and role == "anonymous" and case.expected["trainee"] != 302:
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_trainee_sees_no_admin_page_even_by_guessing(client, login_as, make_user):
+    login_as(Role.TRAINEE)
+    other = make_user(Role.ADMIN)
+    response = client.get(f"/admin/users/{other.id}")
+    assert response.status_code == 403
+    assert b"Your role does not allow you to open this page." in response.data
+
+
+def test_examiner_sees_only_assigned_cohorts(client, login_as, make_user, db):
+    examiner = login_as(Role.EXAMINER)
+    trainer = make_user(Role.TRAINER)
+    mine = services.create_cohort(db, actor=trainer, name="Assigned", trainer=trainer,
+                                  examiners=[examiner])
+    services.create_cohort(db, actor=trainer, name="Not mine", trainer=trainer)
+    page = client.get("/review").get_data(as_text=True)
+    assert mine.name in page and "Not mine" not in page
