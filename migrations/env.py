@@ -21,7 +21,7 @@ def database_url() -> str:
     """The URL given by `flask db ...` (or tests), else TRAINER_DATABASE_URL."""
     url = config.attributes.get("database_url") or os.environ.get("TRAINER_DATABASE_URL")
     if not url:
-        raise RuntimeError("no database URL: run through `flask db ...` or set TRAINER_DATABASE_URL")
+        raise RuntimeError("no database URL: use `flask db ...` or set TRAINER_DATABASE_URL")
     return str(url)
 
 
@@ -33,8 +33,8 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, compare_type=True, render_item=render_item)
+    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True, compare_type=True, render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
 

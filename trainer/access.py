@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from trainer.accounts.models import Role
-from trainer.extensions import login_manager
+from trainer.accounts.models import Role, User
+from trainer.extensions import db_session, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +45,14 @@ def roles(*allowed: Role) -> Callable[[F], F]:
         return view
 
     return mark
+
+
+def current_actor() -> User:
+    """The logged-in user as a row of the request's DB session (services take this)."""
+    user = db_session().get(User, current_user.id) if current_user.is_authenticated else None
+    if user is None:
+        abort(401)
+    return user
 
 
 def access_of(app: Flask, endpoint: str) -> Any:

@@ -28,8 +28,8 @@ class AuditKind(enum.StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
-    PASSWORD_CHANGED = "password_changed"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105
     RESET_REQUESTED = "reset_requested"
     USER_CREATED = "user_created"
     USER_DEACTIVATED = "user_deactivated"

@@ -31,7 +31,7 @@ from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.i18n import N_
 from trainer.db import utcnow
 
-PASSWORD_METHOD = "scrypt"
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - the hashing method's name
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Checked against when a user name is unknown, so that a failed log-in costs the same time

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from trainer.access import logged_in, public, roles
+from trainer.access import current_actor, logged_in, public, roles
 from trainer.accounts import services
 from trainer.accounts.forms import (
     ChangePasswordForm,
@@ -26,7 +26,7 @@ from trainer.accounts.forms import (
     UserForm,
     user_choices,
 )
-from trainer.accounts.models import AuditEvent, Cohort, Role, User
+from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role, User
 from trainer.core.errors import DomainError
 from trainer.errors import form_error, status_for
 from trainer.extensions import db_session, limiter
@@ -112,8 +112,8 @@ def login() -> Any:
 def logout() -> Any:
     """End the session."""
     db = db_session()
-    user = db.get(User, current_user.id)
-    services.record_audit(db, services.AuditKind.LOGOUT, actor=user, subject=user, ip=client_ip())
+    user = current_actor()
+    services.record_audit(db, AuditKind.LOGOUT, actor=user, subject=user, ip=client_ip())
     db.commit()
     logout_user()
     session.clear()
@@ -146,8 +146,7 @@ def change_password() -> Any:
     status = 200
     if form.validate_on_submit():
         db = db_session()
-        user = db.get(User, current_user.id)
-        assert user is not None
+        user = current_actor()
         try:
             services.change_password(db, user, current=form.current_password.data or "",
                                      new=form.new_password.data or "", ip=client_ip())
@@ -173,8 +172,7 @@ def set_language() -> Any:
     session["locale"] = form.locale.data
     if current_user.is_authenticated:
         db = db_session()
-        user = db.get(User, current_user.id)
-        assert user is not None
+        user = current_actor()
         user.locale = form.locale.data
         db.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("accounts.index"))
@@ -214,7 +212,7 @@ def create_user() -> Any:
         db = db_session()
         try:
             user, generated = services.create_user(
-                db, actor=db.get(User, current_user.id), username=form.username.data or "",
+                db, actor=current_actor(), username=form.username.data or "",
                 full_name=form.full_name.data or "", role=Role(form.role.data),
                 password=form.password.data or None, email=form.email.data, ip=client_ip(),
             )
@@ -255,7 +253,7 @@ def _admin_action(user_id: int, action: Any) -> Any:
         abort(400)
     db = db_session()
     user = services.get_user(db, user_id)
-    actor = db.get(User, current_user.id)
+    actor = current_actor()
     try:
         result = action(db, actor, user)
     except DomainError as error:
@@ -336,8 +334,7 @@ def _people(role: Role) -> list[SelectChoice]:
 def _editable_cohort(cohort_id: int) -> Cohort:
     """A cohort the current user may change: admins any, trainers their own."""
     db = db_session()
-    actor = db.get(User, current_user.id)
-    assert actor is not None
+    actor = current_actor()
     cohort = services.cohort_for_user(db, actor, cohort_id)
     if actor.role not in (Role.ADMIN, Role.TRAINER):
         abort(403)
@@ -349,8 +346,7 @@ def _editable_cohort(cohort_id: int) -> Cohort:
 def cohorts() -> Any:
     """Cohorts: every cohort for an admin, a trainer's own for a trainer."""
     db = db_session()
-    actor = db.get(User, current_user.id)
-    assert actor is not None
+    actor = current_actor()
     return render_template("accounts/cohorts.html",
                            cohorts=services.cohorts_visible_to(db, actor))
 
@@ -360,8 +356,7 @@ def cohorts() -> Any:
 def create_cohort() -> Any:
     """A new cohort; a trainer's cohort is their own."""
     db = db_session()
-    actor = db.get(User, current_user.id)
-    assert actor is not None
+    actor = current_actor()
     form = CohortForm()
     form.trainer_id.choices = _people(Role.TRAINER)
     form.examiner_ids.choices = _people(Role.EXAMINER)
@@ -431,7 +426,7 @@ def import_trainees(cohort_id: int) -> Any:
         db = db_session()
         try:
             report = services.import_trainees(
-                db, actor=db.get(User, current_user.id), cohort=cohort,
+                db, actor=current_actor(), cohort=cohort,
                 raw=form.file.data.read(), ip=client_ip(),
             )
         except DomainError as error:

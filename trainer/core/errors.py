@@ -1,8 +1,8 @@
 """Domain errors raised by the core and by feature services.
 
 Each error carries a message id marked with `N_` (translated by the web layer with its
-`params`) and optionally the name of the form field it concerns. The web layer maps each class to one HTTP status in `trainer/errors.py`; nothing
-else decides status codes.
+`params`) and optionally the name of the form field it concerns. The web layer maps each
+class to one HTTP status in `trainer/errors.py`; nothing else decides status codes.
 """
 
 from __future__ import annotations

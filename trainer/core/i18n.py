@@ -7,6 +7,6 @@ a message id. The web layer translates it when it shows it: `gettext(msgid, **pa
 from __future__ import annotations
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(msgid: str) -> str:
     """Mark `msgid` for extraction; translated later, where the locale is known."""
     return msgid

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template
-from flask_login import current_user
 
-from trainer.access import roles
-from trainer.accounts.models import Role, User
+from trainer.access import current_actor, roles
+from trainer.accounts.models import Role
 from trainer.accounts.services import cohorts_visible_to
 from trainer.extensions import db_session
 
@@ -20,6 +19,5 @@ bp = Blueprint("fieldwork", __name__, template_folder="templates")
 def my_training() -> Any:
     """My training: my cohorts and the exercises assigned to me."""
     db = db_session()
-    user = db.get(User, current_user.id)
-    assert user is not None
+    user = current_actor()
     return render_template("fieldwork/my_training.html", cohorts=cohorts_visible_to(db, user))
