@@ -192,3 +192,39 @@ def test_browser_language_chooses_the_default(client):
     assert "登录" in client.get("/login").get_data(as_text=True)
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def test_login_rate_limit_in_redis_is_shared_between_app_instances(
+        database_url, connection, tmp_path, make_user):
+    """With TRAINER_REDIS_URL set, two web processes share the count (here: two apps)."""
+    import os
+    import uuid
+
+    import pytest
+    import redis
+
+    from tests.conftest import app_config, csrf_token
+    from trainer import create_app
+    from trainer.db import make_sessionmaker
+    from trainer.extensions import use_sessionmaker
+
+    url = os.environ.get("TRAINER_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TRAINER_TEST_REDIS_URL not set")
+    redis.Redis.from_url(url).flushdb()
+    make_user(Role.TRAINEE, username=f"shared-{uuid.uuid4().hex[:6]}")
+    apps = []
+    for index in range(2):
+        app = create_app(app_config(tmp_path / str(index), database_url, REDIS_URL=url,
+                                    RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="2 per minute"))
+        use_sessionmaker(app, make_sessionmaker(connection,
+                                                join_transaction_mode="create_savepoint"))
+        apps.append(app)
+    statuses = []
+    for app in (apps[0], apps[1], apps[0]):
+        client = app.test_client()
+        statuses.append(client.post("/login", data={
+            "username": "ghost-user", "password": "wrong-password",
+            "csrf_token": csrf_token(client, app)}).status_code)
+    assert statuses == [401, 401, 429]
+    assert redis.Redis.from_url(url).keys("LIMITS*"), "the counts were not kept in Redis"
