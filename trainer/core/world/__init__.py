@@ -1,0 +1,1 @@
+"""The synthetic world: regions and codes, geometry, households, persons and personas."""
