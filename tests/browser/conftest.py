@@ -93,9 +93,6 @@ def browser() -> Iterator[Any]:
 
 # Chromium logs every 4xx/5xx response as a console error, the page's own document included.
 FAILED_LOAD = re.compile(r"^Failed to load resource: the server responded with a status of (\d+)")
-# The app has no favicon yet, and Chromium asks for one on the first page it opens (see the
-# report that came with these tests); a missing favicon is not a script error.
-IGNORED_FAILED_LOADS = {("/favicon.ico", 404)}
 
 
 @dataclass
@@ -118,7 +115,7 @@ class BrowserPage:
         failed = FAILED_LOAD.match(message.text)
         if failed and url.startswith(self.base_url):
             key = (urlsplit(url).path, int(failed.group(1)))
-            if key in self.expected_statuses or key in IGNORED_FAILED_LOADS:
+            if key in self.expected_statuses:
                 return
         self.errors.append(f"console: {message.text} ({url})")
 

@@ -19,7 +19,8 @@ def check_char(body: str) -> str:
     """The MOD 11-2 check character of the first 17 digits."""
     if len(body) != 17 or not body.isdigit():
         raise ValueError("the body of an ID number is 17 digits")
-    return CHECK_CHARS[sum(int(digit) * weight for digit, weight in zip(body, WEIGHTS)) % 11]
+    total = sum(int(digit) * weight for digit, weight in zip(body, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
 
 
 def make_id(area_code: str, birth: date, sequence: int) -> str:
