@@ -1,0 +1,152 @@
+"""Census code lists (R601 short form) and the fixed dates of the 2020 census.
+
+The codes are those of `../shared/domain/census-2020.md` §1; the census forms module reuses
+them. Labels are Chinese as printed on the form, with the English of the pilot bilingual form.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import IntEnum
+
+STANDARD_TIME = date(2020, 11, 1)  # 标准时点 2020-11-01 00:00, Asia/Shanghai
+YEAR_START = date(2019, 11, 1)  # births and deaths counted from here to 2020-10-31
+AGE_3_CUTOFF = date(2017, 10, 31)  # D11 asked of those born on or before this day
+AGE_15_CUTOFF = date(2005, 10, 31)  # D12 asked of those born on or before this day
+
+
+class HouseholdType(IntEnum):
+    """H1 户别."""
+
+    FAMILY = 1  # 家庭户
+    COLLECTIVE = 2  # 集体户
+
+
+class DwellingType(IntEnum):
+    """H5 住所类型 (2-5 skip H6/H7)."""
+
+    ORDINARY = 1  # 普通住宅
+    COLLECTIVE = 2  # 集体住所
+    WORKPLACE = 3  # 工作地住所
+    OTHER = 4  # 其他住房
+    NONE = 5  # 无住房
+
+
+class Relation(IntEnum):
+    """D2 与户主关系."""
+
+    HEAD = 0  # 户主
+    SPOUSE = 1  # 配偶
+    CHILD = 2  # 子女
+    PARENT = 3  # 父母
+    PARENT_IN_LAW = 4  # 岳父母或公婆
+    GRANDPARENT = 5  # 祖父母
+    CHILD_IN_LAW = 6  # 媳婿
+    GRANDCHILD = 7  # 孙子女
+    SIBLING = 8  # 兄弟姐妹
+    OTHER = 9  # 其他
+
+
+class Sex(IntEnum):
+    """D4 性别."""
+
+    MALE = 1
+    FEMALE = 2
+
+
+class Residence(IntEnum):
+    """D7 普查时点居住地 (6 and 7 as the collection apps add them)."""
+
+    THIS_AREA = 1  # 本普查小区
+    OTHER_AREA_SAME_VILLAGE = 2  # 本村(居)委会其他普查小区
+    OTHER_VILLAGE_SAME_TOWNSHIP = 3  # 本乡(镇、街道)其他村(居)委会
+    OTHER_TOWNSHIP_SAME_COUNTY = 4  # 本县(市、区)其他乡(镇、街道)
+    OTHER_COUNTY = 5  # 其他县(市、区)
+    HK_MACAO_TAIWAN = 6  # 港澳台
+    ABROAD = 7  # 国外
+
+
+class Hukou(IntEnum):
+    """D8 户口登记地."""
+
+    THIS_VILLAGE = 1  # 本村(居)委会
+    OTHER_VILLAGE_SAME_TOWNSHIP = 2  # 本乡(镇、街道)其他村(居)委会
+    OTHER_TOWNSHIP_SAME_COUNTY = 3  # 本县(市、区)其他乡(镇、街道)
+    OTHER_COUNTY = 4  # 其他县(市、区) + 省/市/县
+    PENDING = 5  # 户口待定 (skips D9, D10)
+
+
+class TimeAway(IntEnum):
+    """D9 离开户口登记地时间."""
+
+    NOT_AWAY = 1  # 没有离开户口登记地 (skips D10)
+    UNDER_HALF_YEAR = 2
+    HALF_TO_ONE_YEAR = 3
+    ONE_TO_TWO_YEARS = 4
+    TWO_TO_THREE_YEARS = 5
+    THREE_TO_FOUR_YEARS = 6
+    FOUR_TO_FIVE_YEARS = 7
+    FIVE_TO_TEN_YEARS = 8
+    TEN_YEARS_OR_MORE = 9
+
+
+class ReasonAway(IntEnum):
+    """D10 离开户口登记地原因 (numeric codes 1-10 are a design assumption, see the domain file)."""
+
+    WORK = 1  # 工作就业
+    STUDY = 2  # 学习培训
+    FOLLOW_FAMILY = 3  # 随同离开/投亲靠友
+    MOVED_HOUSE = 4  # 拆迁/搬家
+    NOMINAL_HUKOU = 5  # 寄挂户口
+    MARRIAGE = 6  # 婚姻嫁娶
+    GRANDCHILD_CARE = 7  # 照料孙子女
+    CHILD_SCHOOLING = 8  # 为子女就学
+    RETIREMENT = 9  # 养老/康养
+    OTHER = 10  # 其他
+
+
+class Education(IntEnum):
+    """D11 受教育程度 (3 years and older)."""
+
+    NONE = 1  # 未上过学
+    PRESCHOOL = 2  # 学前教育
+    PRIMARY = 3  # 小学
+    JUNIOR = 4  # 初中
+    SENIOR = 5  # 高中
+    COLLEGE = 6  # 大学专科
+    BACHELOR = 7  # 大学本科
+    MASTER = 8  # 硕士研究生
+    DOCTOR = 9  # 博士研究生
+
+
+class Literate(IntEnum):
+    """D12 是否识字 (15 years and older)."""
+
+    YES = 1
+    NO = 2
+
+
+class UnitStatus(IntEnum):
+    """A housing unit's state as the register (户主姓名底册) records it."""
+
+    OCCUPIED = 1  # 有人居住
+    VACANT = 2  # 空房 (also the other dwellings of a multi-dwelling household)
+    ALL_DIED = 3  # 全户死亡 (户编号 999)
+    SHOP = 4  # ground-floor shop nobody lives in (numbered, not a household)
+
+
+class Form(IntEnum):
+    """Which census form a person is enumerated on."""
+
+    SHORT = 1  # R601 (the long form adds items for the 10 % sample)
+    HMT_FOREIGN = 2  # 港澳台居民和外籍人员普查表
+
+
+# Ethnic groups of Hunan beyond the Han majority, with their relative weights among
+# minorities (Yueyang: minorities about 0.2 % of residents).
+MINORITIES: tuple[tuple[str, float], ...] = (
+    ("土家族", 0.35), ("苗族", 0.25), ("回族", 0.12), ("侗族", 0.08), ("瑶族", 0.08),
+    ("维吾尔族", 0.04), ("壮族", 0.04), ("蒙古族", 0.02), ("满族", 0.02),
+)
+HAN = "汉族"
+ALL_DIED_HOUSEHOLD_NUMBER = 999
