@@ -1,0 +1,723 @@
+"""Persons, deaths, households and respondent personas: the truth a trainee is graded against.
+
+`make_household` builds one household from its own random stream. Everything is coded as the
+R601 short form codes it (see `codes.py`); consistency rules the generator keeps:
+- one head (D2 = 0) first in every family household; relations coded to the head; collective
+  households have a head and members coded 9;
+- parents at least 15 years older than their children, grandchildren younger than children;
+- ID numbers valid, with the sex digit and birth date of the person and the hukou county;
+- D8 = 5 (户口待定) leaves D9 and D10 blank; D9 = 1 leaves D10 blank; D11 only from 3 years,
+  D12 only from 15 years;
+- H2a counts the persons present on the night of 10-31, H2b the hukou members away, H3 the
+  births of the year (including a newborn who died), H4 the deaths of the year.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from trainer.core.world import idnumber, names
+from trainer.core.world.codes import (
+    AGE_3_CUTOFF,
+    AGE_15_CUTOFF,
+    HAN,
+    MINORITIES,
+    STANDARD_TIME,
+    YEAR_START,
+    DwellingType,
+    Education,
+    Form,
+    HouseholdType,
+    Hukou,
+    Literate,
+    ReasonAway,
+    Relation,
+    Residence,
+    Sex,
+    TimeAway,
+)
+from trainer.core.world.regions import HUNAN_PREFECTURES, NAME_PARTS, YUEYANG_COUNTIES, County
+from trainer.core.world.spec import Rates
+
+LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
+
+# Present family members per household (2020 shifted towards 1-2 person households; mean 2.76).
+FAMILY_SIZES = (1, 2, 3, 4, 5, 6, 7)
+FAMILY_SIZE_WEIGHTS = (0.22, 0.285, 0.215, 0.15, 0.075, 0.035, 0.02)
+
+OTHER_PROVINCE_COUNTIES = ("420102", "420106", "440106", "440304", "360102", "500103",
+                           "510104", "450102", "330106", "320102", "410105", "430000")
+THEMES = ("no_time", "privacy", "distrust", "fear_consequences", "not_interested",
+          "someone_else_decides")
+SLOTS = ("morning", "afternoon", "evening")
+HMT_NATIONALITIES = (("香港", 0.26), ("澳门", 0.04), ("台湾", 0.11), ("韩国", 0.14),
+                     ("美国", 0.12), ("日本", 0.08), ("越南", 0.12), ("缅甸", 0.05),
+                     ("英国", 0.04), ("德国", 0.04))
+HMT_PURPOSES = ("商务", "就业", "学习", "定居", "探亲", "其他")
+HMT_DURATIONS = ("不满3个月", "3个月至半年", "半年至1年", "1至2年", "2至5年", "5年以上")
+
+
+@dataclass(slots=True)
+class Person:
+    """One person on a household's forms, with every R601 item's true answer."""
+
+    key: int  # position in the household: 0 is the head
+    name: str  # D1
+    relation: Relation  # D2
+    id_number: str  # D3 (18 zeros: no number)
+    sex: Sex  # D4
+    birth: date  # D5 (the form asks year and month)
+    ethnicity: str  # D6
+    residence: Residence  # D7
+    residence_place: str | None  # D7 = 5: the county where they live
+    hukou: Hukou  # D8
+    hukou_place: str | None  # D8 = 4: 省/市/县 of the hukou
+    time_away: TimeAway | None  # D9
+    reason_away: ReasonAway | None  # D10
+    education: Education | None  # D11 (3 years and older)
+    literate: Literate | None  # D12 (15 years and older)
+    present: bool  # lived here on the night of 2020-10-31 (H2a); else a hukou member away (H2b)
+    form: Form = Form.SHORT
+    nationality: str | None = None  # HMT/foreign form: 香港, 台湾, 韩国 ...
+    entry_purpose: str | None = None
+    stay_duration: str | None = None
+    phone: str | None = None
+    marital: int | None = None  # long form: 1 未婚 2 初婚有配偶 3 再婚有配偶 4 离婚 5 丧偶
+
+    @property
+    def age(self) -> int:
+        """Completed years at the standard time."""
+        return age_at(self.birth, STANDARD_TIME)
+
+    @property
+    def born_in_year(self) -> bool:
+        return YEAR_START <= self.birth <= LAST_DAY
+
+
+@dataclass(slots=True)
+class Death:
+    """A death between 2019-11-01 and 2020-10-31: a row of the 死亡人口调查表."""
+
+    name: str
+    sex: Sex
+    birth: date
+    died: date
+    ethnicity: str
+    education: Education | None
+    relation: Relation
+    id_number: str
+
+    @property
+    def born_in_year(self) -> bool:
+        return YEAR_START <= self.birth <= LAST_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A fact the respondent withholds unless trust reaches `trust` and the trainee probes."""
+
+    kind: str  # concealed_infant, tenants, member_away, second_home, unregistered_worker
+    person_keys: tuple[int, ...]
+    trust: float
+
+
+@dataclass(slots=True)
+class Persona:
+    """How the household's respondent behaves at the door."""
+
+    cooperativeness: float  # 0 hostile .. 1 eager
+    privacy_concern: float  # 0 none .. 1 very high
+    themes: tuple[str, ...]  # concern themes, most pressing first
+    availability: dict[int, tuple[str, ...]]  # weekday (0 = Monday) -> slots someone is home
+    preferred_mode: str  # "self" (自主填报) or "visit"
+    language: str  # 普通话, 岳阳话, or a foreign language
+    secrets: tuple[Secret, ...]
+
+
+@dataclass(slots=True)
+class Household:
+    """A household (户) with its persons, the deaths of the year and its persona."""
+
+    index: int  # position in the grid; its stream is (seed, grid, "hh", index)
+    kind: HouseholdType  # H1
+    dwelling: DwellingType  # H5
+    persons: list[Person]
+    deaths: list[Death] = field(default_factory=list)
+    floor_area: int | None = None  # H6 (m², ordinary dwellings only)
+    rooms: int | None = None  # H7
+    collective_kind: str | None = None  # dormitory, work_shed, care_home
+    long_form: bool = False
+    holds_second_unit: bool = False  # another unit in the grid is its 空房
+    found_at_registration: bool = False  # a second household in a unit, unknown at listing
+    persona: Persona | None = None
+
+    @property
+    def all_died(self) -> bool:
+        """A whole-household death (全户死亡户, 户编号 999): no persons, only deaths."""
+        return not self.persons and bool(self.deaths)
+
+    @property
+    def h2a(self) -> int:
+        return sum(1 for person in self.persons if person.present)
+
+    @property
+    def h2b(self) -> int:
+        return sum(1 for person in self.persons if not person.present)
+
+    def births(self, sex: Sex) -> int:
+        """H3 for one sex: persons born in the year, and newborns of the year who died."""
+        living = sum(1 for p in self.persons if p.sex == sex and p.born_in_year)
+        return living + sum(1 for d in self.deaths if d.sex == sex and d.born_in_year)
+
+    def deaths_of(self, sex: Sex) -> int:
+        """H4 for one sex."""
+        return sum(1 for death in self.deaths if death.sex == sex)
+
+
+def age_at(birth: date, when: date) -> int:
+    """Completed years on `when`."""
+    return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
+
+
+def birth_for_age(rng: random.Random, age: int) -> date:
+    """A birth date that makes the person `age` years old at the standard time."""
+    low = date(2019 - age, 11, 1).toordinal()
+    high = date(2020 - age, 10, 31).toordinal()
+    return date.fromordinal(rng.randint(low, high))
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a household's hukou is, as D8 codes it."""
+
+    hukou: Hukou
+    area_code: str  # county code for ID numbers
+    text: str | None  # 省/市/县 for D8 = 4
+
+
+@dataclass(slots=True)
+class Context:
+    """What households of one grid share: the county, the village's urban status, the rates."""
+
+    seed: int
+    grid: int
+    county: County
+    urban: bool
+    rates: Rates
+
+
+def _weighted(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str:
+    return rng.choices([name for name, _w in options], [w for _n, w in options])[0]
+
+
+def ethnicity(rng: random.Random) -> str:
+    """汉族 for 99.8 %; otherwise a minority of Hunan."""
+    return HAN if rng.random() < 0.998 else _weighted(rng, MINORITIES)
+
+
+def education_for(rng: random.Random, birth: date) -> Education | None:
+    """D11 by age and birth cohort; None under 3 (not asked)."""
+    if birth > AGE_3_CUTOFF:
+        return None
+    age = age_at(birth, STANDARD_TIME)
+    if age < 6:
+        return Education.PRESCHOOL if rng.random() < 0.85 else Education.NONE
+    if age < 12:
+        return Education.PRIMARY
+    if age < 15:
+        return Education.JUNIOR
+    if age < 18:
+        return Education.SENIOR if rng.random() < 0.72 else Education.JUNIOR
+    year = birth.year
+    weights: tuple[float, ...]
+    if year <= 1950:
+        weights = (22, 0, 46, 20, 9, 2, 1, 0, 0)
+    elif year <= 1965:
+        weights = (7, 0, 34, 36, 17, 4, 2, 0, 0)
+    elif year <= 1980:
+        weights = (1.5, 0, 18, 44, 20, 9, 7, 0.5, 0)
+    elif year <= 1995:
+        weights = (0.3, 0, 7, 31, 21, 20, 18, 2.4, 0.3)
+    else:
+        weights = (0.2, 0, 3, 18, 27, 26, 23, 2.8, 0)
+    return Education(rng.choices(range(1, 10), weights)[0])
+
+
+def literate_for(rng: random.Random, birth: date, education: Education | None) -> Literate | None:
+    """D12 from 15 years; most who never went to school cannot read."""
+    if birth > AGE_15_CUTOFF:
+        return None
+    if education == Education.NONE:
+        return Literate.NO if rng.random() < 0.78 else Literate.YES
+    if education == Education.PRIMARY and birth.year < 1960:
+        return Literate.NO if rng.random() < 0.03 else Literate.YES
+    return Literate.YES
+
+
+def time_away_for(years: float) -> TimeAway:
+    """D9 for a time away in years."""
+    limits = ((0.5, TimeAway.UNDER_HALF_YEAR), (1, TimeAway.HALF_TO_ONE_YEAR),
+              (2, TimeAway.ONE_TO_TWO_YEARS), (3, TimeAway.TWO_TO_THREE_YEARS),
+              (4, TimeAway.THREE_TO_FOUR_YEARS), (5, TimeAway.FOUR_TO_FIVE_YEARS),
+              (10, TimeAway.FIVE_TO_TEN_YEARS))
+    for limit, code in limits:
+        if years < limit:
+            return code
+    return TimeAway.TEN_YEARS_OR_MORE
+
+
+def hukou_place(rng: random.Random, context: Context) -> Place:
+    """Draw where a family's hukou is, with the rates of the spec."""
+    rates, county = context.rates, context.county
+    roll = rng.random()
+    for name in Rates.RESIDENCE_FIELDS:
+        roll -= getattr(rates, name)
+        if roll < 0:
+            break
+    else:
+        return Place(Hukou.THIS_VILLAGE, county.code, None)
+    if name == "hukou_other_village":
+        return Place(Hukou.OTHER_VILLAGE_SAME_TOWNSHIP, county.code, None)
+    if name == "hukou_other_township":
+        return Place(Hukou.OTHER_TOWNSHIP_SAME_COUNTY, county.code, None)
+    if name == "hukou_pending":
+        return Place(Hukou.PENDING, county.code, None)
+    if name == "hukou_other_county_in_city":
+        siblings = [code for code in YUEYANG_COUNTIES if code != county.code]
+        if county.prefecture_code == "430600" and siblings:
+            code = rng.choice(siblings)
+            text = f"{county.province_name}{county.prefecture_name}{YUEYANG_COUNTIES[code][0]}"
+        else:
+            code = county.code[:4] + f"{rng.randrange(21, 30):02d}"
+            text = f"{county.province_name}{county.prefecture_name}{rng.choice(NAME_PARTS)}县"
+        return Place(Hukou.OTHER_COUNTY, code, text)
+    if name == "hukou_other_county_in_province":
+        prefix = rng.choice([p for p in HUNAN_PREFECTURES if p != county.code[:4]])
+        code = f"{prefix}{rng.randrange(21, 30):02d}"
+        text = f"湖南省{HUNAN_PREFECTURES[prefix]}{rng.choice(NAME_PARTS)}县"
+        return Place(Hukou.OTHER_COUNTY, code, text)
+    code = rng.choice([c for c in OTHER_PROVINCE_COUNTIES if c[:2] != county.code[:2]])
+    if code.endswith("0000"):
+        code = "360102"
+    from trainer.core.world.regions import PROVINCES
+
+    text = f"{PROVINCES[code[:2]]}{rng.choice(NAME_PARTS)}市{rng.choice(NAME_PARTS)}区"
+    return Place(Hukou.OTHER_COUNTY, code, text)
+
+
+class _Builder:
+    """Collects the persons of one household as it is drawn."""
+
+    def __init__(self, rng: random.Random, context: Context, place: Place,
+                 years_away: float, reason: ReasonAway) -> None:
+        self.rng = rng
+        self.context = context
+        self.place = place
+        self.years_away = years_away
+        self.reason = reason
+        self.persons: list[Person] = []
+        self.family_name = names.surname(rng)
+
+    def add(self, relation: Relation, sex: Sex, age: int, *, surname: str | None = None,
+            present: bool = True, residence: Residence = Residence.THIS_AREA,
+            place: Place | None = None, reason: ReasonAway | None = None,
+            years_away: float | None = None) -> Person:
+        rng = self.rng
+        birth = birth_for_age(rng, max(age, 0))
+        place = place or self.place
+        given = names.given_name(rng, sex == Sex.MALE, birth.year)
+        name = (surname or self.family_name) + given
+        if birth >= date(2020, 8, 1) and rng.random() < self.context.rates.unnamed_newborn:
+            name = names.UNNAMED
+        no_id = rng.random() < (0.8 if place.hukou == Hukou.PENDING
+                                else self.context.rates.no_id_number)
+        number = idnumber.NO_NUMBER if no_id else idnumber.make_id(
+            place.area_code, birth, idnumber.sequence_for(int(sex), rng.randrange(10**6)))
+        if place.hukou == Hukou.PENDING:
+            time_away, why = None, None
+        elif place.hukou == Hukou.THIS_VILLAGE and residence == Residence.THIS_AREA:
+            time_away, why = TimeAway.NOT_AWAY, None
+        else:
+            away = min(years_away if years_away is not None else self.years_away,
+                       age_at(birth, STANDARD_TIME) + 0.4)
+            time_away = time_away_for(away)
+            why = reason or self.reason
+        education = education_for(rng, birth)
+        person = Person(
+            key=len(self.persons), name=name, relation=relation, id_number=number, sex=sex,
+            birth=birth, ethnicity=ethnicity(rng), residence=residence,
+            residence_place=None, hukou=place.hukou, hukou_place=place.text,
+            time_away=time_away, reason_away=why, education=education,
+            literate=literate_for(rng, birth, education), present=present,
+        )
+        self.persons.append(person)
+        return person
+
+
+def _child_age(rng: random.Random, parent_age: int) -> int:
+    return max(0, parent_age - rng.randint(22, 36))
+
+
+def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int) -> None:
+    sex = Sex.FEMALE if head_sex == Sex.MALE else Sex.MALE
+    gap = round(rng.gauss(2.0, 2.5))
+    age = head_age - gap if sex == Sex.FEMALE else head_age + gap
+    builder.add(Relation.SPOUSE, sex, max(age, 20), surname=names.surname(rng))
+
+
+def _child_sex(rng: random.Random, age: int) -> Sex:
+    return Sex.MALE if rng.random() < (0.527 if age < 30 else 0.512) else Sex.FEMALE
+
+
+def _children(rng: random.Random, builder: _Builder, parent_age: int, count: int,
+              surname: str | None = None, relation: Relation = Relation.CHILD) -> list[int]:
+    ages = []
+    age = _child_age(rng, parent_age)
+    for _ in range(count):
+        ages.append(age)
+        builder.add(relation, _child_sex(rng, age), age, surname=surname,
+                    reason=ReasonAway.FOLLOW_FAMILY if builder.reason == ReasonAway.WORK
+                    else None)
+        age = max(0, age - rng.randint(1, 7))
+    return ages
+
+
+def _family(rng: random.Random, builder: _Builder, size: int) -> None:
+    """Draw the present members of a family household of `size` persons."""
+    roll = rng.random()
+    male_head = rng.random() < 0.74
+    head_sex = Sex.MALE if male_head else Sex.FEMALE
+    if size == 1:
+        if roll < 0.42:
+            age = rng.randint(20, 44)
+            head_sex = Sex.MALE if rng.random() < 0.6 else Sex.FEMALE
+        elif roll < 0.57:
+            age = rng.randint(45, 59)
+        else:
+            age = min(60 + int(rng.expovariate(1 / 11)), 99)
+            head_sex = Sex.MALE if rng.random() < 0.40 else Sex.FEMALE
+        builder.add(Relation.HEAD, head_sex, age)
+    elif size == 2:
+        if roll < 0.38:
+            age = rng.randint(60, 86)
+            builder.add(Relation.HEAD, head_sex, age)
+            _spouse(rng, builder, head_sex, age)
+        elif roll < 0.68:
+            age = rng.randint(22, 59)
+            builder.add(Relation.HEAD, head_sex, age)
+            _spouse(rng, builder, head_sex, age)
+        elif roll < 0.86:
+            age = rng.randint(28, 55)
+            builder.add(Relation.HEAD, head_sex, age)
+            _children(rng, builder, age, 1)
+        else:
+            age = rng.randint(35, 62)
+            builder.add(Relation.HEAD, head_sex, age)
+            builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.65 else Sex.MALE,
+                        min(age + rng.randint(22, 34), 99))
+    elif size == 3 and roll < 0.78 or size == 4 and roll < 0.5 or size == 5 and roll < 0.12:
+        age = rng.randint(25, 56)
+        builder.add(Relation.HEAD, head_sex, age)
+        _spouse(rng, builder, head_sex, age)
+        _children(rng, builder, age, size - 2)
+    elif size == 3:
+        age = rng.randint(33, 60)
+        builder.add(Relation.HEAD, head_sex, age)
+        if roll < 0.9:
+            _spouse(rng, builder, head_sex, age)
+            builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.65 else Sex.MALE,
+                        min(age + rng.randint(22, 34), 99))
+        else:
+            _children(rng, builder, age, 2)
+    elif size == 4 and roll < 0.75:
+        age = rng.randint(28, 50)
+        builder.add(Relation.HEAD, head_sex, age)
+        _spouse(rng, builder, head_sex, age)
+        _children(rng, builder, age, 1)
+        builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.6 else Sex.MALE,
+                    min(age + rng.randint(22, 34), 99))
+    else:
+        # Three generations with a grandparent as head: head, spouse, an adult child with
+        # spouse, grandchildren.
+        age = rng.randint(50, 76)
+        builder.add(Relation.HEAD, head_sex, age)
+        _spouse(rng, builder, head_sex, age)
+        child_age = max(22, _child_age(rng, age))
+        child_sex = _child_sex(rng, child_age)
+        child = builder.add(Relation.CHILD, child_sex, child_age)
+        in_law_sex = Sex.FEMALE if child_sex == Sex.MALE else Sex.MALE
+        builder.add(Relation.CHILD_IN_LAW, in_law_sex, child_age + rng.randint(-3, 3),
+                    surname=names.surname(rng))
+        father = child.name[0] if child_sex == Sex.MALE else names.surname(rng)
+        grandchildren = size - 4
+        if grandchildren > 0:
+            _children(rng, builder, child_age, grandchildren, surname=father,
+                      relation=Relation.GRANDCHILD)
+
+
+def _away_members(rng: random.Random, builder: _Builder, context: Context) -> None:
+    """Hukou members not living here on 10-31 (H2b): working or studying elsewhere, abroad."""
+    head = builder.persons[0]
+    if builder.place.hukou != Hukou.THIS_VILLAGE or head.age < 38:
+        return
+    rates = context.rates
+    here = Place(Hukou.THIS_VILLAGE, context.county.code, None)
+    if rng.random() < rates.members_away / 0.6:  # about 60 % of households have a head ≥ 38
+        for _ in range(1 if rng.random() < 0.8 else 2):
+            age = max(16, _child_age(rng, head.age))
+            student = age <= 22 and rng.random() < 0.6
+            residence = rng.choice((Residence.OTHER_COUNTY, Residence.OTHER_COUNTY,
+                                    Residence.OTHER_TOWNSHIP_SAME_COUNTY))
+            person = builder.add(Relation.CHILD, _child_sex(rng, age), age, present=False,
+                                 residence=residence, place=here,
+                                 reason=ReasonAway.STUDY if student else ReasonAway.WORK,
+                                 years_away=rng.uniform(0.2, min(age - 15, 12)))
+            if residence == Residence.OTHER_COUNTY:
+                person.residence_place = rng.choice(
+                    ("广东省深圳市宝安区", "广东省广州市天河区", "湖南省长沙市岳麓区",
+                     "浙江省杭州市西湖区", "上海市浦东新区", "湖北省武汉市洪山区"))
+    if rng.random() < rates.abroad / 0.6:
+        age = max(18, _child_age(rng, head.age))
+        builder.add(Relation.CHILD, _child_sex(rng, age), age, present=False,
+                    residence=Residence.ABROAD, place=here,
+                    reason=rng.choice((ReasonAway.WORK, ReasonAway.STUDY)),
+                    years_away=rng.uniform(0.5, 6))
+
+
+def _deaths(rng: random.Random, builder: _Builder, context: Context) -> list[Death]:
+    """Deaths of the year in this household: mostly an elderly member, rarely a newborn."""
+    deaths: list[Death] = []
+    oldest = max(person.age for person in builder.persons)
+    if oldest >= 55 and rng.random() < context.rates.deaths * 7.5:
+        age = min(oldest + rng.randint(-4, 12), 102)
+        deaths.append(_death(rng, builder, age, Relation.SPOUSE if rng.random() < 0.6
+                             else Relation.PARENT))
+    young_parents = any(p.relation in (Relation.HEAD, Relation.SPOUSE) and 20 <= p.age <= 40
+                        for p in builder.persons)
+    if young_parents and rng.random() < context.rates.newborn_died * 0.15:
+        deaths.append(_death(rng, builder, 0, Relation.CHILD, newborn=True))
+    return deaths
+
+
+def _death(rng: random.Random, builder: _Builder, age: int, relation: Relation,
+           newborn: bool = False) -> Death:
+    died = date.fromordinal(rng.randint(YEAR_START.toordinal(), LAST_DAY.toordinal()))
+    if newborn:
+        birth = died - timedelta(days=rng.randint(0, min(20, (died - YEAR_START).days)))
+    else:
+        birth = date.fromordinal(rng.randint(date(died.year - age - 1, died.month, 1).toordinal(),
+                                             date(died.year - age, died.month, 1).toordinal()))
+    sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
+    place = builder.place
+    return Death(
+        name=(names.UNNAMED if newborn else names.surname(rng) + names.given_name(
+            rng, sex == Sex.MALE, birth.year)),
+        sex=sex, birth=birth, died=died, ethnicity=ethnicity(rng),
+        education=None if newborn else education_for(rng, birth), relation=relation,
+        id_number=idnumber.NO_NUMBER if newborn else idnumber.make_id(
+            place.area_code, birth, idnumber.sequence_for(int(sex), rng.randrange(10**6))),
+    )
+
+
+def _housing(rng: random.Random, household: Household, urban: bool) -> None:
+    size = max(household.h2a, 1)
+    per_person = rng.uniform(28, 45) if urban else rng.uniform(40, 70)
+    household.floor_area = int(round(size * per_person + rng.uniform(10, 30)))
+    household.rooms = max(1, min(size + rng.randint(0, 2), 9))
+
+
+def make_family_household(context: Context, index: int) -> Household:
+    """A family household (家庭户) in an ordinary dwelling, drawn from its own stream."""
+    rng = random.Random(_household_seed(context, index))
+    place = hukou_place(rng, context)
+    years_away = rng.choice((0.3, 0.8, 1.5, 2.5, 3.5, 4.5, 7.0, 12.0))
+    reason = ReasonAway(rng.choices(range(1, 11), (45, 6, 14, 12, 2, 6, 4, 4, 2, 5))[0])
+    builder = _Builder(rng, context, place, years_away, reason)
+    size = rng.choices(FAMILY_SIZES, FAMILY_SIZE_WEIGHTS)[0]
+    _family(rng, builder, size)
+    _away_members(rng, builder, context)
+    household = Household(index=index, kind=HouseholdType.FAMILY,
+                          dwelling=DwellingType.ORDINARY, persons=builder.persons)
+    household.deaths = _deaths(rng, builder, context)
+    household.persons[0].phone = names.phone(rng)
+    _housing(rng, household, context.urban)
+    household.long_form = rng.random() < context.rates.long_form
+    if household.long_form:
+        _marital(rng, household)
+    household.persona = make_persona(rng, household, context)
+    return household
+
+
+def make_all_died_household(context: Context, index: int) -> Household:
+    """A whole-household death: the elderly people who lived here all died in the year."""
+    rng = random.Random(_household_seed(context, index))
+    builder = _Builder(rng, context, Place(Hukou.THIS_VILLAGE, context.county.code, None),
+                       0, ReasonAway.OTHER)
+    count = 1 if rng.random() < 0.8 else 2
+    deaths = [_death(rng, builder, rng.randint(72, 98), Relation.HEAD if n == 0
+                     else Relation.SPOUSE) for n in range(count)]
+    return Household(index=index, kind=HouseholdType.FAMILY, dwelling=DwellingType.ORDINARY,
+                     persons=[], deaths=deaths)
+
+
+COLLECTIVE_KINDS = {
+    # kind: (age range, share male, hukou draw: probability the members are from elsewhere)
+    "dormitory": ((18, 45), 0.65, 0.85),
+    "work_shed": ((19, 60), 0.92, 0.95),
+    "care_home": ((65, 98), 0.42, 0.10),
+}
+
+
+def make_collective_household(context: Context, index: int, kind: str, size: int) -> Household:
+    """A collective household (集体户): a dormitory, a work shed or a care home."""
+    rng = random.Random(_household_seed(context, index))
+    (low, high), male_share, elsewhere = COLLECTIVE_KINDS[kind]
+    local = Place(Hukou.THIS_VILLAGE, context.county.code, None)
+    builder = _Builder(rng, context, local, 1.0, ReasonAway.WORK)
+    for position in range(size):
+        place = hukou_place(rng, context) if rng.random() < elsewhere else local
+        if rng.random() < elsewhere and place.hukou == Hukou.THIS_VILLAGE:
+            place = Place(Hukou.OTHER_TOWNSHIP_SAME_COUNTY, context.county.code, None)
+        age = rng.randint(low, high) if kind != "care_home" else min(
+            low + int(rng.expovariate(1 / 10)), high)
+        sex = Sex.MALE if rng.random() < male_share else Sex.FEMALE
+        builder.add(Relation.HEAD if position == 0 else Relation.OTHER, sex, age,
+                    surname=names.surname(rng), place=place,
+                    reason=ReasonAway.RETIREMENT if kind == "care_home" else ReasonAway.WORK,
+                    years_away=rng.uniform(0.2, 6))
+    household = Household(index=index, kind=HouseholdType.COLLECTIVE,
+                          dwelling=DwellingType.COLLECTIVE, persons=builder.persons,
+                          collective_kind=kind)
+    if kind == "care_home" and rng.random() < min(1.0, context.rates.deaths * 20):
+        household.deaths = [_death(rng, builder, rng.randint(75, 99), Relation.OTHER)]
+    household.persona = make_persona(rng, household, context)
+    return household
+
+
+def make_shop_household(context: Context, index: int) -> Household:
+    """People living in the shop where they work (工作地住所): often from elsewhere."""
+    rng = random.Random(_household_seed(context, index))
+    place = hukou_place(rng, context)
+    builder = _Builder(rng, context, place, rng.uniform(0.3, 8), ReasonAway.WORK)
+    age = rng.randint(22, 55)
+    head_sex = Sex.MALE if rng.random() < 0.6 else Sex.FEMALE
+    builder.add(Relation.HEAD, head_sex, age)
+    if rng.random() < 0.5:
+        _spouse(rng, builder, head_sex, age)
+    household = Household(index=index, kind=HouseholdType.FAMILY,
+                          dwelling=DwellingType.WORKPLACE, persons=builder.persons)
+    household.persons[0].phone = names.phone(rng)
+    household.persona = make_persona(rng, household, context)
+    return household
+
+
+def make_no_housing_household(context: Context, index: int) -> Household:
+    """A person with no housing (无住房), enumerated where found on the census night."""
+    rng = random.Random(_household_seed(context, index))
+    builder = _Builder(rng, context, hukou_place(rng, context), rng.uniform(0.5, 10),
+                       ReasonAway.OTHER)
+    builder.add(Relation.HEAD, Sex.MALE if rng.random() < 0.8 else Sex.FEMALE,
+                rng.randint(30, 75))
+    household = Household(index=index, kind=HouseholdType.FAMILY, dwelling=DwellingType.NONE,
+                          persons=builder.persons)
+    household.persona = make_persona(rng, household, context)
+    return household
+
+
+def make_hmt_foreign_household(context: Context, index: int) -> Household:
+    """Hong Kong, Macao or Taiwan residents or foreigners: enumerated on their own form."""
+    rng = random.Random(_household_seed(context, index))
+    nationality = _weighted(rng, HMT_NATIONALITIES)
+    purpose = rng.choices(HMT_PURPOSES, (30, 35, 15, 8, 7, 5))[0]
+    duration = rng.choices(HMT_DURATIONS, (5, 8, 17, 25, 28, 17))[0]
+    persons = []
+    for key in range(1 if rng.random() < 0.6 else rng.randint(2, 3)):
+        sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
+        age = rng.randint(24, 60) if key < 2 else rng.randint(0, 17)
+        birth = birth_for_age(rng, age)
+        prefix = {"香港": "H", "澳门": "M", "台湾": "T"}.get(nationality, "E")
+        persons.append(Person(
+            key=key, name=names.surname(rng) + names.given_name(rng, sex == Sex.MALE, birth.year)
+            if nationality in ("香港", "澳门", "台湾") else f"Guest {rng.randrange(1000):03d}",
+            relation=(Relation.HEAD, Relation.SPOUSE, Relation.CHILD)[min(key, 2)],
+            id_number=f"{prefix}{rng.randrange(10**8):08d}", sex=sex, birth=birth,
+            ethnicity="", residence=Residence.THIS_AREA, residence_place=None,
+            hukou=Hukou.PENDING, hukou_place=None, time_away=None, reason_away=None,
+            education=None, literate=None, present=True, form=Form.HMT_FOREIGN,
+            nationality=nationality, entry_purpose=purpose, stay_duration=duration,
+        ))
+    household = Household(index=index, kind=HouseholdType.FAMILY,
+                          dwelling=DwellingType.ORDINARY, persons=persons)
+    _housing(rng, household, context.urban)
+    household.persona = make_persona(rng, household, context)
+    household.persona.language = {"香港": "粤语", "澳门": "粤语", "台湾": "普通话",
+                                  "韩国": "한국어", "日本": "日本語", "越南": "Tiếng Việt"}.get(
+        nationality, "English")
+    return household
+
+
+def _marital(rng: random.Random, household: Household) -> None:
+    for person in household.persons:
+        if person.age < 15:
+            continue
+        married = any(other.relation == Relation.SPOUSE for other in household.persons)
+        if person.relation in (Relation.HEAD, Relation.SPOUSE) and married:
+            person.marital = 2 if rng.random() < 0.93 else 3
+        elif person.age >= 65:
+            person.marital = 5 if rng.random() < 0.7 else 2
+        elif person.age >= 28:
+            person.marital = rng.choices((1, 2, 4), (20, 60, 20))[0]
+        else:
+            person.marital = 1
+
+
+def make_persona(rng: random.Random, household: Household, context: Context) -> Persona:
+    """The respondent's manner, concerns, availability and secrets, from the household."""
+    head = household.persons[0] if household.persons else None
+    old = head is not None and head.age >= 60
+    migrant = head is not None and head.hukou in (Hukou.OTHER_COUNTY, Hukou.PENDING)
+    secrets: list[Secret] = []
+    themes: list[str] = []
+    infants = [p.key for p in household.persons if p.age <= 1]
+    if infants and rng.random() < 0.3:
+        secrets.append(Secret("concealed_infant", tuple(infants[:1]), 0.7))
+        themes.append("fear_consequences")
+    away = [p.key for p in household.persons if not p.present]
+    if away and rng.random() < 0.4:
+        secrets.append(Secret("member_away", tuple(away), 0.5))
+    if household.holds_second_unit:
+        secrets.append(Secret("second_home", (), 0.6))
+        themes.append("fear_consequences")
+    if migrant:
+        themes.append(rng.choice(("no_time", "distrust")))
+    if old:
+        themes.append(rng.choice(("someone_else_decides", "distrust", "not_interested")))
+    themes.append(rng.choice(THEMES))
+    ordered = tuple(dict.fromkeys(themes))
+    workers = head is not None and 20 <= head.age < 60
+    availability: dict[int, tuple[str, ...]] = {
+        day: (("evening",) if workers and day < 5 else SLOTS if day >= 5 or old
+              else ("morning", "evening"))
+        for day in range(7)
+    }
+    if workers and rng.random() < 0.2:
+        evenings: tuple[str, ...] = ("afternoon", "evening")
+        availability = {day: (evenings if day >= 5 else ()) for day in range(7)}
+    young_urban = context.urban and head is not None and head.age < 50
+    return Persona(
+        cooperativeness=round(min(1.0, max(0.0, rng.betavariate(5, 2.2))), 3),
+        privacy_concern=round(min(1.0, max(0.0, rng.betavariate(2, 3 if old else 2))), 3),
+        themes=ordered,
+        availability=availability,
+        preferred_mode="self" if young_urban and rng.random() < 0.45 else "visit",
+        language="岳阳话" if old and not migrant and rng.random() < 0.6 else "普通话",
+        secrets=tuple(secrets),
+    )
+
+
+def _household_seed(context: Context, index: int) -> int:
+    from trainer.core.world.rng import stream_seed
+
+    return stream_seed(context.seed, "grid", context.grid, "hh", index)

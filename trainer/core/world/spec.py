@@ -1,0 +1,173 @@
+"""What a world is made from: its region, size, enumeration-area bounds and hard-case rates.
+
+A world is fully described by (spec, seed). `WorldSpec.from_dict` validates a plain dict (a
+form, a scenario file, the CLI) and names the field of every error, so nothing is written
+from a bad spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from trainer.core.errors import InvalidInput
+from trainer.core.i18n import N_
+from trainer.core.world.regions import is_county_code
+
+GRIDS_PER_VILLAGE = 3  # a 社区/村 is looked after as about three grids
+VILLAGES_PER_TOWNSHIP = 6
+MAX_GRIDS = 20_000
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Rates of the hard cases. Person rates apply to people living in family households."""
+
+    # Where residents' hukou is (mutually exclusive; the rest have hukou in this village).
+    hukou_other_village: float = 0.04  # same township, another 村/居 (D8=2; not 人户分离)
+    hukou_other_township: float = 0.12  # same county (D8=3): 市辖区内人户分离 when away ≥ ½ year
+    hukou_other_county_in_city: float = 0.06  # another county of this prefecture (D8=4)
+    hukou_other_county_in_province: float = 0.10  # another prefecture of the province (D8=4)
+    hukou_other_province: float = 0.07  # floating population from another province (D8=4)
+    hukou_pending: float = 0.003  # 户口待定 (D8=5)
+    no_id_number: float = 0.004  # persons without an ID number (18 zeros)
+    members_away: float = 0.12  # family households with a hukou member away on 10-31 (H2b)
+    abroad: float = 0.004  # family households with a member abroad for work or study
+    hmt_foreign: float = 0.002  # households of Hong Kong/Macao/Taiwan residents or foreigners
+    collective_persons: float = 0.076  # share of persons in collective households
+    vacant_units: float = 0.10  # residential units nobody lives in
+    multiple_dwellings: float = 0.02  # households holding a second unit in the grid (空房)
+    whole_household_death: float = 0.002  # units whose household all died (999)
+    deaths: float = 0.0072  # persons who died in the year before the standard time
+    newborn_died: float = 0.003  # births in the year who died before 11-01
+    unnamed_newborn: float = 0.25  # births in the last three months not yet named (未取名)
+    shop_units: float = 0.04  # street-level units that are shops
+    shop_dwellers: float = 0.25  # share of shops where someone lives (工作地住所)
+    no_housing: float = 0.001  # households with no housing (无住房)
+    second_household: float = 0.01  # occupied units where a second household is found
+    long_form: float = 0.10  # households sampled for the long form
+
+    RESIDENCE_FIELDS = ("hukou_other_village", "hukou_other_township",
+                        "hukou_other_county_in_city", "hukou_other_county_in_province",
+                        "hukou_other_province", "hukou_pending")
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """Everything but the seed that determines a world."""
+
+    region: str = "430602"  # county-level code (default 岳阳楼区)
+    grids: int = 12
+    households_min: int = 300  # per grid, as the city manages it
+    households_max: int = 500
+    area_min_units: int = 60  # housing units per enumeration area
+    area_max_units: int = 120
+    area_target_units: int = 80
+    partition: str = "areas"  # "areas": 普查小区 of ~80 units; "group": grid kept whole
+    urban_share: float = 0.60
+    rates: Rates = field(default_factory=Rates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (JSON-ready) that `from_dict` reads back to an equal spec."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorldSpec:
+        """Validate and build a spec; unknown keys and bad values raise InvalidInput."""
+        data = dict(data)
+        rates_data = dict(data.pop("rates", None) or {})
+        known = {f.name for f in fields(cls)} - {"rates"}
+        rate_names = {f.name for f in fields(Rates)}
+        for key in data:
+            if key not in known:
+                raise InvalidInput(N_("Unknown setting %(name)s."), field=key, name=key)
+        for key in rates_data:
+            if key not in rate_names:
+                raise InvalidInput(N_("Unknown setting %(name)s."), field=f"rates.{key}",
+                                   name=key)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in data:
+                values[f.name] = _coerce(f.name, data[f.name], type(getattr(cls(), f.name)))
+        rates: dict[str, float] = {}
+        for f in fields(Rates):
+            if f.name in rates_data:
+                rates[f.name] = _coerce(f"rates.{f.name}", rates_data[f.name], float)
+        spec = cls(**values, rates=Rates(**rates))
+        spec.validate()
+        return spec
+
+    def validate(self) -> None:
+        """Raise InvalidInput naming the first field that cannot work."""
+        if not is_county_code(self.region):
+            raise InvalidInput(N_("%(code)s is not a county-level region code."),
+                               field="region", code=self.region)
+        if not 1 <= self.grids <= MAX_GRIDS:
+            raise InvalidInput(N_("The number of grids must be between 1 and %(max)s."),
+                               field="grids", max=MAX_GRIDS)
+        if not 1 <= self.households_min <= self.households_max <= 5000:
+            raise InvalidInput(N_("Households per grid: the minimum must be at least 1 and "
+                                  "not above the maximum (at most 5000)."),
+                               field="households_min")
+        if not 1 <= self.area_min_units <= self.area_target_units <= self.area_max_units:
+            raise InvalidInput(N_("Enumeration area size: minimum ≤ target ≤ maximum, all "
+                                  "at least 1."), field="area_target_units")
+        if self.partition not in ("areas", "group"):
+            raise InvalidInput(N_("The partition is either areas or group."), field="partition")
+        if not 0.0 <= self.urban_share <= 1.0:
+            raise InvalidInput(N_("%(name)s must be between 0 and 1."), field="urban_share",
+                               name="urban_share")
+        for f in fields(Rates):
+            value = getattr(self.rates, f.name)
+            if not 0.0 <= value <= 1.0:
+                raise InvalidInput(N_("%(name)s must be between 0 and 1."),
+                                   field=f"rates.{f.name}", name=f.name)
+        total = sum(getattr(self.rates, name) for name in Rates.RESIDENCE_FIELDS)
+        if total > 1.0:
+            raise InvalidInput(N_("The hukou-place rates add up to %(total)s %%, above 100 %%."),
+                               field="rates.hukou_other_township", total=round(total * 100, 1))
+        if self.partition == "areas" and not self.areas_fit():
+            raise InvalidInput(
+                N_("A grid of %(units)s housing units cannot be split into areas of "
+                   "%(low)s-%(high)s units."),
+                field="area_min_units", units=self.unfit_unit_count(),
+                low=self.area_min_units, high=self.area_max_units)
+
+    def unit_range(self) -> tuple[int, int]:
+        """The fewest and most residential units a grid can have (households plus vacancy)."""
+        vacancy = min(self.rates.vacant_units, 0.9)
+        low = self.households_min
+        high = int(self.households_max / (1 - vacancy)) + 2 + self.households_max // 20
+        return low, high
+
+    def unfit_unit_count(self) -> int | None:
+        """A unit count in the grid range that no number of areas can hold, if any."""
+        low, high = self.unit_range()
+        for units in range(low, high + 1):
+            areas = -(-units // self.area_max_units)
+            if areas * self.area_min_units > units:
+                return units
+        return None
+
+    def areas_fit(self) -> bool:
+        """Every grid this spec can make splits into areas within the size bounds."""
+        return self.unfit_unit_count() is None
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    try:
+        if kind is bool:
+            return bool(value)
+        if kind is int:
+            number = float(value)
+            if number != int(number):
+                raise ValueError
+            return int(number)
+        if kind is float:
+            result = float(value)
+            if result != result:  # NaN
+                raise ValueError
+            return result
+        return str(value).strip()
+    except (TypeError, ValueError):
+        raise InvalidInput(N_("%(name)s has an invalid value."), field=name, name=name) from None
