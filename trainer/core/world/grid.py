@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from trainer.core.world import people, regions
 from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER, UnitStatus
 from trainer.core.world.geometry import Cell, Point, cell_box, inset_box, outline, serpentine
-from trainer.core.world.rng import low_discrepancy, stream
+from trainer.core.world.rng import quota_count, quota_pick, stream
 from trainer.core.world.spec import GRIDS_PER_VILLAGE, VILLAGES_PER_TOWNSHIP, WorldSpec
 
 URBAN_LOT = (50.0, 40.0)  # metres
@@ -108,12 +108,13 @@ class Grid:
     features: list[Feature]
     areas: list[Area]
     plans: list[Plan]
+    position: int  # the grid's number within its village, from 0
     second_home_owners: set[int] = field(default_factory=set)
     _households: dict[int, people.Household] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
-        return f"{self.village.name}第{self.index % GRIDS_PER_VILLAGE + 1}网格"
+        return f"{self.village.name}第{self.position + 1}网格"
 
     @property
     def size(self) -> tuple[float, float]:
@@ -139,19 +140,29 @@ class Grid:
                       key=lambda pair: pair[0])
 
 
-def village_of(spec: WorldSpec, seed: int, grid: int) -> regions.Village:
-    """The 普查区 a grid belongs to (three grids to a village, six villages to a township)."""
-    village_index = grid // GRIDS_PER_VILLAGE
-    urban = low_discrepancy(village_index, salt=(seed % 997) / 997) < spec.urban_share
-    return regions.village(seed, spec.region, village_index // VILLAGES_PER_TOWNSHIP,
-                           village_index % VILLAGES_PER_TOWNSHIP, urban)
+def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, int]:
+    """The 普查区 a grid belongs to, and the grid's number within it.
+
+    Grids are urban by quota (of the first n grids, n × urban_share are urban, give or take
+    one), so the urban share holds closely even for small worlds. Urban grids are grouped three
+    to a residents' committee (居委会), six of those to a 街道; rural grids likewise into
+    villages (村委会) and 镇/乡. Everything follows from the grid's index alone.
+    """
+    salt = 0.5  # rounds: of the first n grids, round(n × share) are urban
+    urban = quota_pick(grid, spec.urban_share, salt)
+    urban_before = quota_count(grid, spec.urban_share, salt)
+    rank = urban_before if urban else grid - urban_before  # among grids of its kind
+    village_index, position = divmod(rank, GRIDS_PER_VILLAGE)
+    township, index = divmod(village_index, VILLAGES_PER_TOWNSHIP)
+    township_number = 2 * township + (0 if urban else 1)  # 街道 and 镇 interleave
+    return regions.village(seed, spec.region, township_number, index, urban), position
 
 
 def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     """The skeleton of grid `index`: layout, units, household plan and enumeration areas."""
     rng = stream(seed, "grid", index)
     county = regions.county(spec.region)
-    village = village_of(spec, seed, index)
+    village, position = village_of(spec, seed, index)
     urban = village.urban
     plans, residential = _plan_households(rng, spec, urban)
     buildings, units = _buildings(rng, spec, urban, plans, residential)
@@ -159,7 +170,7 @@ def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     cols = URBAN_COLS if urban else RURAL_COLS
     rows, features = _layout(rng, buildings, urban, cols, lot_size)
     grid = Grid(seed, index, spec, county, village, urban, rows, cols, lot_size, buildings,
-                units, features, [], plans)
+                units, features, [], plans, position)
     grid.second_home_owners = {u.second_home_of for u in units if u.second_home_of is not None}
     grid.areas = _partition(grid)
     _number(grid)

@@ -45,7 +45,7 @@ LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
 
 # Present family members per household (2020 shifted towards 1-2 person households; mean 2.76).
 FAMILY_SIZES = (1, 2, 3, 4, 5, 6, 7)
-FAMILY_SIZE_WEIGHTS = (0.22, 0.285, 0.215, 0.15, 0.075, 0.035, 0.02)
+FAMILY_SIZE_WEIGHTS = (0.213, 0.285, 0.222, 0.15, 0.075, 0.035, 0.02)
 
 OTHER_PROVINCE_COUNTIES = ("420102", "420106", "440106", "440304", "360102", "500103",
                            "510104", "450102", "330106", "320102", "410105", "430000")
@@ -223,7 +223,7 @@ def education_for(rng: random.Random, birth: date) -> Education | None:
         return None
     age = age_at(birth, STANDARD_TIME)
     if age < 6:
-        return Education.PRESCHOOL if rng.random() < 0.85 else Education.NONE
+        return Education.PRESCHOOL if rng.random() < 0.9 else Education.NONE
     if age < 12:
         return Education.PRIMARY
     if age < 15:
@@ -233,15 +233,15 @@ def education_for(rng: random.Random, birth: date) -> Education | None:
     year = birth.year
     weights: tuple[float, ...]
     if year <= 1950:
-        weights = (22, 0, 46, 20, 9, 2, 1, 0, 0)
+        weights = (14, 0, 55, 21, 7, 2, 1, 0, 0)
     elif year <= 1965:
-        weights = (7, 0, 34, 36, 17, 4, 2, 0, 0)
+        weights = (4.5, 0, 40, 38, 13, 2.5, 2, 0, 0)
     elif year <= 1980:
-        weights = (1.5, 0, 18, 44, 20, 9, 7, 0.5, 0)
+        weights = (1, 0, 22, 48.5, 17, 6, 4.5, 0.5, 0)
     elif year <= 1995:
-        weights = (0.3, 0, 7, 31, 21, 20, 18, 2.4, 0.3)
+        weights = (0.2, 0, 8.5, 40, 20.5, 15.5, 14, 1.6, 0.2)
     else:
-        weights = (0.2, 0, 3, 18, 27, 26, 23, 2.8, 0)
+        weights = (0.2, 0, 3.5, 26.5, 27.5, 21.5, 19, 2.3, 0)
     return Education(rng.choices(range(1, 10), weights)[0])
 
 
@@ -250,7 +250,7 @@ def literate_for(rng: random.Random, birth: date, education: Education | None) -
     if birth > AGE_15_CUTOFF:
         return None
     if education == Education.NONE:
-        return Literate.NO if rng.random() < 0.78 else Literate.YES
+        return Literate.NO if rng.random() < 0.65 else Literate.YES
     if education == Education.PRIMARY and birth.year < 1960:
         return Literate.NO if rng.random() < 0.03 else Literate.YES
     return Literate.YES
@@ -357,7 +357,8 @@ class _Builder:
 
 
 def _child_age(rng: random.Random, parent_age: int) -> int:
-    return max(0, parent_age - rng.randint(22, 36))
+    """A child's age: the parent was 22-34 at the birth, or younger for young parents."""
+    return rng.randint(max(0, parent_age - 34), max(0, parent_age - 23))
 
 
 def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int) -> None:
@@ -368,19 +369,16 @@ def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int)
 
 
 def _child_sex(rng: random.Random, age: int) -> Sex:
-    return Sex.MALE if rng.random() < (0.527 if age < 30 else 0.512) else Sex.FEMALE
+    return Sex.MALE if rng.random() < (0.53 if age < 30 else 0.51) else Sex.FEMALE
 
 
 def _children(rng: random.Random, builder: _Builder, parent_age: int, count: int,
               surname: str | None = None, relation: Relation = Relation.CHILD) -> list[int]:
-    ages = []
-    age = _child_age(rng, parent_age)
-    for _ in range(count):
-        ages.append(age)
+    ages = sorted((_child_age(rng, parent_age) for _ in range(count)), reverse=True)
+    for age in ages:
         builder.add(relation, _child_sex(rng, age), age, surname=surname,
                     reason=ReasonAway.FOLLOW_FAMILY if builder.reason == ReasonAway.WORK
                     else None)
-        age = max(0, age - rng.randint(1, 7))
     return ages
 
 
@@ -390,35 +388,35 @@ def _family(rng: random.Random, builder: _Builder, size: int) -> None:
     male_head = rng.random() < 0.74
     head_sex = Sex.MALE if male_head else Sex.FEMALE
     if size == 1:
-        if roll < 0.42:
+        if roll < 0.5:
             age = rng.randint(20, 44)
-            head_sex = Sex.MALE if rng.random() < 0.6 else Sex.FEMALE
-        elif roll < 0.57:
+            head_sex = Sex.MALE if rng.random() < 0.62 else Sex.FEMALE
+        elif roll < 0.65:
             age = rng.randint(45, 59)
         else:
             age = min(60 + int(rng.expovariate(1 / 11)), 99)
             head_sex = Sex.MALE if rng.random() < 0.40 else Sex.FEMALE
         builder.add(Relation.HEAD, head_sex, age)
     elif size == 2:
-        if roll < 0.38:
+        if roll < 0.29:
             age = rng.randint(60, 86)
             builder.add(Relation.HEAD, head_sex, age)
             _spouse(rng, builder, head_sex, age)
-        elif roll < 0.68:
+        elif roll < 0.55:
             age = rng.randint(22, 59)
             builder.add(Relation.HEAD, head_sex, age)
             _spouse(rng, builder, head_sex, age)
         elif roll < 0.86:
-            age = rng.randint(28, 55)
-            builder.add(Relation.HEAD, head_sex, age)
+            age = rng.randint(26, 50)
+            builder.add(Relation.HEAD, Sex.FEMALE if rng.random() < 0.7 else Sex.MALE, age)
             _children(rng, builder, age, 1)
         else:
             age = rng.randint(35, 62)
-            builder.add(Relation.HEAD, head_sex, age)
+            builder.add(Relation.HEAD, Sex.MALE if rng.random() < 0.55 else Sex.FEMALE, age)
             builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.65 else Sex.MALE,
                         min(age + rng.randint(22, 34), 99))
-    elif size == 3 and roll < 0.78 or size == 4 and roll < 0.5 or size == 5 and roll < 0.12:
-        age = rng.randint(25, 56)
+    elif size == 3 and roll < 0.85 or size == 4 and roll < 0.62 or size == 5 and roll < 0.15:
+        age = rng.randint(26, 48)
         builder.add(Relation.HEAD, head_sex, age)
         _spouse(rng, builder, head_sex, age)
         _children(rng, builder, age, size - 2)
@@ -431,7 +429,7 @@ def _family(rng: random.Random, builder: _Builder, size: int) -> None:
                         min(age + rng.randint(22, 34), 99))
         else:
             _children(rng, builder, age, 2)
-    elif size == 4 and roll < 0.75:
+    elif size == 4 and roll < 0.82:
         age = rng.randint(28, 50)
         builder.add(Relation.HEAD, head_sex, age)
         _spouse(rng, builder, head_sex, age)
@@ -444,7 +442,7 @@ def _family(rng: random.Random, builder: _Builder, size: int) -> None:
         age = rng.randint(50, 76)
         builder.add(Relation.HEAD, head_sex, age)
         _spouse(rng, builder, head_sex, age)
-        child_age = max(22, _child_age(rng, age))
+        child_age = rng.randint(24, max(24, min(age - 22, 50)))
         child_sex = _child_sex(rng, child_age)
         child = builder.add(Relation.CHILD, child_sex, child_age)
         in_law_sex = Sex.FEMALE if child_sex == Sex.MALE else Sex.MALE
@@ -564,8 +562,8 @@ def make_all_died_household(context: Context, index: int) -> Household:
 
 COLLECTIVE_KINDS = {
     # kind: (age range, share male, hukou draw: probability the members are from elsewhere)
-    "dormitory": ((18, 45), 0.65, 0.85),
-    "work_shed": ((19, 60), 0.92, 0.95),
+    "dormitory": ((18, 45), 0.55, 0.85),
+    "work_shed": ((19, 60), 0.85, 0.95),
     "care_home": ((65, 98), 0.42, 0.10),
 }
 

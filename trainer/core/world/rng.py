@@ -25,10 +25,15 @@ def stream(seed: int, *path: str | int) -> random.Random:
     return random.Random(stream_seed(seed, *path))
 
 
-def low_discrepancy(index: int, salt: float = 0.0) -> float:
-    """A value in [0, 1) that spreads evenly over consecutive indices (golden-ratio sequence).
+def quota_pick(index: int, share: float, salt: float = 0.0) -> bool:
+    """Whether part `index` is picked so that of the first n parts round(n * share) are.
 
-    Used where a share must hold closely over few parts (which 普查区 are urban): the share of
-    indices below p is within a few per cent of p after a few dozen parts.
+    Used where a share must hold closely over few parts (which 普查区 are urban): unlike a
+    coin per part, the count among the first n never misses n * share by one or more.
     """
-    return (salt + index * 0.6180339887498949) % 1.0
+    return quota_count(index + 1, share, salt) > quota_count(index, share, salt)
+
+
+def quota_count(count: int, share: float, salt: float = 0.0) -> int:
+    """How many of the first `count` parts `quota_pick` picks."""
+    return int(count * share + salt) - int(salt)

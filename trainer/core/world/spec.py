@@ -25,8 +25,8 @@ class Rates:
 
     # Where residents' hukou is (mutually exclusive; the rest have hukou in this village).
     hukou_other_village: float = 0.04  # same township, another 村/居 (D8=2; not 人户分离)
-    hukou_other_township: float = 0.12  # same county (D8=3): 市辖区内人户分离 when away ≥ ½ year
-    hukou_other_county_in_city: float = 0.06  # another county of this prefecture (D8=4)
+    hukou_other_township: float = 0.14  # same county (D8=3): 市辖区内人户分离 when away ≥ ½ year
+    hukou_other_county_in_city: float = 0.07  # another county of this prefecture (D8=4)
     hukou_other_county_in_province: float = 0.10  # another prefecture of the province (D8=4)
     hukou_other_province: float = 0.07  # floating population from another province (D8=4)
     hukou_pending: float = 0.003  # 户口待定 (D8=5)

@@ -1,0 +1,153 @@
+"""Figures of a generated world beside the 2020 census figures they are calibrated to.
+
+Counts are over persons enumerated where they lived on the night of 2020-10-31 on the short
+form (HMT residents and foreigners have their own form and are left out, as in the bulletins).
+Targets and their sources are in `../shared/domain/census-2020.md` §5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from trainer.core.world.codes import Education, Form, HouseholdType, Hukou, Literate, Sex
+from trainer.core.world.people import Household
+
+
+@dataclass(frozen=True)
+class Target:
+    """A 2020 figure, how close a world must come, and where the figure is from."""
+
+    key: str
+    label: str
+    value: float
+    tolerance: float
+    unit: str  # "%", "persons", "ratio"
+    source: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("family_household_size", "persons per family household", 2.76, 0.05, "persons",
+           "Yueyang bulletin 2021"),
+    Target("sex_ratio", "sex ratio (males per 100 females)", 104.77, 1.5, "ratio",
+           "Hunan 2020"),
+    Target("age_0_14", "aged 0-14", 19.52, 1.0, "%", "Hunan 2020"),
+    Target("age_15_59", "aged 15-59", 60.60, 1.0, "%", "Hunan 2020"),
+    Target("age_60_plus", "aged 60 and over", 19.88, 1.0, "%", "Hunan 2020"),
+    Target("collective_share", "persons in collective households", 7.62, 1.0, "%",
+           "Yueyang 2020: 384,998 of 5,051,922"),
+    Target("separated_share", "人户分离 (hukou in another township, away ≥ ½ year)", 34.90,
+           1.0, "%", "national 2020: 492,762,506"),
+    Target("university_share", "大学 (college and above)", 15.47, 1.0, "%",
+           "national 2020, per 100,000"),
+    Target("senior_share", "高中 (senior secondary)", 15.09, 1.0, "%", "national 2020"),
+    Target("junior_share", "初中 (junior secondary)", 34.51, 1.0, "%", "national 2020"),
+    Target("primary_share", "小学 (primary)", 24.77, 1.0, "%", "national 2020"),
+    Target("illiterate_share", "cannot read, of those 15 and over", 2.67, 1.0, "%",
+           "national 2020"),
+    Target("han_share", "汉族", 99.80, 1.0, "%", "Yueyang (minorities about 0.2 %)"),
+    Target("urban_share", "persons in urban 居委会", 60.0, 1.0, "%",
+           "Yueyang proxy (62.10 % in 2022)"),
+)
+
+
+@dataclass
+class Tally:
+    """Running counts over households, turned into figures by `figures()`."""
+
+    persons: int = 0
+    males: int = 0
+    family_households: int = 0
+    family_persons: int = 0
+    collective_persons: int = 0
+    age_0_14: int = 0
+    age_15_59: int = 0
+    age_60_plus: int = 0
+    separated: int = 0
+    education: dict[int, int] = field(default_factory=dict)
+    aged_15: int = 0
+    illiterate: int = 0
+    han: int = 0
+    urban: int = 0
+    households: int = 0
+    deaths: int = 0
+    births: int = 0
+
+    def add(self, households: Iterable[Household], urban: bool) -> None:
+        """Count a batch of households of one grid."""
+        for household in households:
+            present = [p for p in household.persons if p.present and p.form == Form.SHORT]
+            self.deaths += len(household.deaths)
+            if not present:
+                continue
+            self.households += 1
+            if household.kind == HouseholdType.FAMILY:
+                self.family_households += 1
+                self.family_persons += len(present)
+            else:
+                self.collective_persons += len(present)
+            for person in present:
+                self.persons += 1
+                self.males += person.sex == Sex.MALE
+                age = person.age
+                if age < 15:
+                    self.age_0_14 += 1
+                elif age < 60:
+                    self.age_15_59 += 1
+                else:
+                    self.age_60_plus += 1
+                if age >= 15:
+                    self.aged_15 += 1
+                    self.illiterate += person.literate == Literate.NO
+                if person.born_in_year:
+                    self.births += 1
+                if (person.hukou in (Hukou.OTHER_TOWNSHIP_SAME_COUNTY, Hukou.OTHER_COUNTY)
+                        and person.time_away is not None and person.time_away >= 3):
+                    self.separated += 1
+                if person.education is not None:
+                    self.education[person.education] = self.education.get(
+                        person.education, 0) + 1
+                self.han += person.ethnicity == "汉族"
+                self.urban += urban
+
+    def figures(self) -> dict[str, float]:
+        """Each target's key with the generated value (shares in per cent)."""
+        persons = max(self.persons, 1)
+
+        def share(count: int, of: int = persons) -> float:
+            return round(100 * count / max(of, 1), 2)
+
+        education = self.education
+        females = self.persons - self.males
+        return {
+            "family_household_size": round(self.family_persons / max(self.family_households, 1),
+                                           3),
+            "sex_ratio": round(100 * self.males / max(females, 1), 2),
+            "age_0_14": share(self.age_0_14),
+            "age_15_59": share(self.age_15_59),
+            "age_60_plus": share(self.age_60_plus),
+            "collective_share": share(self.collective_persons),
+            "separated_share": share(self.separated),
+            "university_share": share(sum(education.get(code, 0) for code in (
+                Education.COLLEGE, Education.BACHELOR, Education.MASTER, Education.DOCTOR))),
+            "senior_share": share(education.get(Education.SENIOR, 0)),
+            "junior_share": share(education.get(Education.JUNIOR, 0)),
+            "primary_share": share(education.get(Education.PRIMARY, 0)),
+            "illiterate_share": share(self.illiterate, self.aged_15),
+            "han_share": share(self.han),
+            "urban_share": share(self.urban),
+        }
+
+
+def compare(tally: Tally) -> list[dict[str, object]]:
+    """Rows of (figure, generated, target, deviation, within tolerance)."""
+    figures = tally.figures()
+    rows: list[dict[str, object]] = []
+    for target in TARGETS:
+        value = figures[target.key]
+        deviation = round(value - target.value, 3)
+        rows.append({"key": target.key, "label": target.label, "generated": value,
+                     "target": target.value, "deviation": deviation,
+                     "tolerance": target.tolerance, "unit": target.unit,
+                     "ok": abs(deviation) <= target.tolerance, "source": target.source})
+    return rows
