@@ -41,8 +41,9 @@ test: lint test-sqlite
 test-sqlite: install
 	TRAINER_TEST_BACKEND=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
+# tests/core never touches a database, so the PostgreSQL run leaves it out.
 test-postgres: install
-	TRAINER_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	TRAINER_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" --ignore=tests/core $(PYTEST_ARGS)
 
 bench: install
 	@for module in $$(ls benchmarks/*.py 2>/dev/null | grep -v __init__ | xargs -rn1 basename | sed 's/\.py$$//'); do \

@@ -9,6 +9,7 @@ enumeration areas (普查小区). Households are drawn only when asked for (`Gri
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -383,7 +384,7 @@ def _partition(grid: Grid) -> list[Area]:
         return [area]
     cuts = _best_cuts(counts, spec.area_min_units, spec.area_max_units, spec.area_target_units)
     areas = []
-    for number, (start, end) in enumerate(zip(cuts, cuts[1:], strict=False)):
+    for number, (start, end) in enumerate(itertools.pairwise(cuts)):
         cells = order[start:end]
         cell_set = set(cells)
         areas.append(Area(number, f"{number + 1:03d}", cells, outline(cells, *grid.lot_size),

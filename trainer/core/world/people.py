@@ -233,11 +233,11 @@ def education_for(rng: random.Random, birth: date) -> Education | None:
     year = birth.year
     weights: tuple[float, ...]
     if year <= 1950:
-        weights = (14, 0, 55, 21, 7, 2, 1, 0, 0)
+        weights = (10, 0, 57, 23, 7, 2, 1, 0, 0)
     elif year <= 1965:
-        weights = (4.5, 0, 40, 38, 13, 2.5, 2, 0, 0)
+        weights = (3, 0, 39, 41, 13, 2.5, 2, 0, 0)
     elif year <= 1980:
-        weights = (1, 0, 22, 48.5, 17, 6, 4.5, 0.5, 0)
+        weights = (1, 0, 20.5, 50, 17, 6, 4.5, 0.5, 0)
     elif year <= 1995:
         weights = (0.2, 0, 8.5, 40, 20.5, 15.5, 14, 1.6, 0.2)
     else:
@@ -250,7 +250,7 @@ def literate_for(rng: random.Random, birth: date, education: Education | None) -
     if birth > AGE_15_CUTOFF:
         return None
     if education == Education.NONE:
-        return Literate.NO if rng.random() < 0.65 else Literate.YES
+        return Literate.NO if rng.random() < 0.8 else Literate.YES
     if education == Education.PRIMARY and birth.year < 1960:
         return Literate.NO if rng.random() < 0.03 else Literate.YES
     return Literate.YES
@@ -415,7 +415,7 @@ def _family(rng: random.Random, builder: _Builder, size: int) -> None:
             builder.add(Relation.HEAD, Sex.MALE if rng.random() < 0.55 else Sex.FEMALE, age)
             builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.65 else Sex.MALE,
                         min(age + rng.randint(22, 34), 99))
-    elif size == 3 and roll < 0.85 or size == 4 and roll < 0.62 or size == 5 and roll < 0.15:
+    elif (size == 3 and roll < 0.85) or (size == 4 and roll < 0.62) or (size == 5 and roll < 0.15):
         age = rng.randint(26, 48)
         builder.add(Relation.HEAD, head_sex, age)
         _spouse(rng, builder, head_sex, age)
@@ -522,7 +522,7 @@ def _death(rng: random.Random, builder: _Builder, age: int, relation: Relation,
 def _housing(rng: random.Random, household: Household, urban: bool) -> None:
     size = max(household.h2a, 1)
     per_person = rng.uniform(28, 45) if urban else rng.uniform(40, 70)
-    household.floor_area = int(round(size * per_person + rng.uniform(10, 30)))
+    household.floor_area = round(size * per_person + rng.uniform(10, 30))
     household.rooms = max(1, min(size + rng.randint(0, 2), 9))
 
 
@@ -630,9 +630,11 @@ def make_hmt_foreign_household(context: Context, index: int) -> Household:
     nationality = _weighted(rng, HMT_NATIONALITIES)
     purpose = rng.choices(HMT_PURPOSES, (30, 35, 15, 8, 7, 5))[0]
     duration = rng.choices(HMT_DURATIONS, (5, 8, 17, 25, 28, 17))[0]
-    persons = []
+    persons: list[Person] = []
     for key in range(1 if rng.random() < 0.6 else rng.randint(2, 3)):
         sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
+        if key == 1:
+            sex = Sex.FEMALE if persons[0].sex == Sex.MALE else Sex.MALE
         age = rng.randint(24, 60) if key < 2 else rng.randint(0, 17)
         birth = birth_for_age(rng, age)
         prefix = {"香港": "H", "澳门": "M", "台湾": "T"}.get(nationality, "E")

@@ -1,0 +1,244 @@
+"""The synthetic world: codes, geometry, households and determinism, for many seeds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon
+from shapely.ops import unary_union
+
+from trainer.core.errors import InvalidInput
+from trainer.core.world import idnumber
+from trainer.core.world.codes import (
+    AGE_3_CUTOFF,
+    AGE_15_CUTOFF,
+    Form,
+    HouseholdType,
+    Hukou,
+    Relation,
+    Sex,
+    TimeAway,
+)
+from trainer.core.world.export import grid_geojson, persons_csv
+from trainer.core.world.grid import make_grid
+from trainer.core.world.spec import WorldSpec
+
+SMALL = WorldSpec(households_min=300, households_max=340)
+seeds = st.integers(min_value=0, max_value=2**32)
+grid_indexes = st.integers(min_value=0, max_value=40)
+fast = settings(max_examples=12, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+def short_form_persons(grid):
+    for household in grid.households():
+        for person in household.persons:
+            if person.form == Form.SHORT:
+                yield household, person
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_id_numbers_are_valid_and_match_sex_and_birth(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    checked = 0
+    for _household, person in short_form_persons(grid):
+        if person.id_number == idnumber.NO_NUMBER:
+            continue
+        parsed = idnumber.parse(person.id_number)
+        assert parsed is not None, person.id_number
+        assert parsed.sex == person.sex and parsed.birth == person.birth
+        assert person.birth < date(2020, 11, 1)
+        checked += 1
+    assert checked > 500
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_every_unit_lies_in_exactly_one_area_and_numbers_run_from_one(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    listed = [b for area in grid.areas for b in area.buildings]
+    assert sorted(listed) == list(range(len(grid.buildings)))
+    for area in grid.areas:
+        numbers = [grid.buildings[b].number for b in area.buildings]
+        assert numbers == list(range(1, len(numbers) + 1))
+        units = [u.number for b in area.buildings for u in grid.buildings[b].units]
+        assert units == list(range(1, len(units) + 1))
+        assert len(units) == area.unit_count
+        household_numbers = sorted(n for n in area.household_numbers.values() if n != 999)
+        assert household_numbers == list(range(1, len(household_numbers) + 1))
+    planned = {index for area in grid.areas for index in area.household_numbers}
+    assert planned == set(range(len(grid.plans)))
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_areas_are_closed_contiguous_disjoint_cover_the_grid_and_keep_buildings_whole(
+        seed, index):
+    grid = make_grid(SMALL, seed, index)
+    polygons = [Polygon(area.outline) for area in grid.areas]
+    for polygon in polygons:
+        assert polygon.is_valid and polygon.geom_type == "Polygon" and polygon.area > 0
+    for first in range(len(polygons)):
+        for second in range(first + 1, len(polygons)):
+            assert polygons[first].intersection(polygons[second]).area == pytest.approx(0)
+    width, height = grid.size
+    assert unary_union(polygons).area == pytest.approx(width * height)
+    for building in grid.buildings:
+        footprint = Polygon(building.footprint)
+        assert polygons[building.area].contains(footprint)
+    if sum(area.unit_count for area in grid.areas) > SMALL.area_max_units:
+        for area in grid.areas:
+            assert SMALL.area_min_units <= area.unit_count <= SMALL.area_max_units
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_family_structure_is_consistent(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    for household in grid.households():
+        persons = household.persons
+        if not persons:
+            assert household.all_died
+            continue
+        relations = [p.relation for p in persons]
+        assert relations[0] == Relation.HEAD and relations.count(Relation.HEAD) == 1
+        if household.kind == HouseholdType.COLLECTIVE:
+            assert set(relations[1:]) <= {Relation.OTHER}
+            continue
+        head = persons[0]
+        assert relations.count(Relation.SPOUSE) <= 1
+        for person in persons[1:]:
+            if person.relation == Relation.CHILD:
+                assert head.age - person.age >= 15
+            if person.relation in (Relation.PARENT, Relation.PARENT_IN_LAW):
+                assert person.age - head.age >= 15
+            if person.relation == Relation.GRANDCHILD:
+                children = [p.age for p in persons if p.relation == Relation.CHILD]
+                assert children and all(child > person.age for child in children)
+                assert max(children) - person.age >= 15
+            if person.relation == Relation.SPOUSE:
+                assert person.sex != head.sex and person.age >= 20
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_household_totals_equal_the_person_records(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    for household in grid.households():
+        present = [p for p in household.persons if p.present]
+        away = [p for p in household.persons if not p.present]
+        assert household.h2a == len(present) and household.h2b == len(away)
+        for sex in Sex:
+            births = [p for p in household.persons if p.sex == sex and p.born_in_year]
+            newborn_deaths = [d for d in household.deaths if d.sex == sex and d.born_in_year]
+            assert household.births(sex) == len(births) + len(newborn_deaths)
+            assert household.deaths_of(sex) == len([d for d in household.deaths
+                                                    if d.sex == sex])
+        for death in household.deaths:
+            assert date(2019, 11, 1) <= death.died <= date(2020, 10, 31)
+            assert death.birth <= death.died
+        for person in away:
+            assert person.hukou == Hukou.THIS_VILLAGE and person.residence != 1
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_skip_and_eligibility_rules_hold(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    for _household, person in short_form_persons(grid):
+        if person.hukou == Hukou.PENDING:
+            assert person.time_away is None and person.reason_away is None
+        elif person.time_away == TimeAway.NOT_AWAY:
+            assert person.reason_away is None
+            assert person.hukou == Hukou.THIS_VILLAGE
+        else:
+            assert person.time_away is not None and person.reason_away is not None
+        assert (person.education is None) == (person.birth > AGE_3_CUTOFF)
+        assert (person.literate is None) == (person.birth > AGE_15_CUTOFF)
+        if person.hukou == Hukou.OTHER_COUNTY:
+            assert person.hukou_place
+        else:
+            assert person.hukou_place is None
+
+
+def export(grid):
+    return grid_geojson(grid), persons_csv([grid])
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=seeds)
+def test_same_seed_same_world_and_different_seeds_differ(seed):
+    first = [export(make_grid(SMALL, seed, index)) for index in range(2)]
+    again = [export(make_grid(SMALL, seed, index)) for index in range(2)]
+    other = [export(make_grid(SMALL, seed + 1, index)) for index in range(2)]
+    assert first == again
+    assert first != other
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=seeds, index=st.integers(min_value=0, max_value=8))
+def test_a_grid_alone_equals_the_grid_in_its_world(seed, index):
+    small_world = WorldSpec(grids=10, households_min=300, households_max=340)
+    bigger_world = WorldSpec(grids=60, households_min=300, households_max=340)
+    in_world = [make_grid(small_world, seed, i) for i in range(10)][index]
+    alone = make_grid(bigger_world, seed, index)
+    assert export(alone) == export(in_world)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=seeds, index=grid_indexes)
+def test_an_area_alone_equals_the_area_of_the_whole_grid(seed, index):
+    whole = make_grid(SMALL, seed, index)
+    whole.households()
+    area = whole.areas[-1]
+    alone = make_grid(SMALL, seed, index)
+    assert persons_csv([]) != ""  # header only
+    assert [(n, h.persons, h.deaths) for n, h in alone.area_households(alone.areas[-1])] == [
+        (n, h.persons, h.deaths) for n, h in whole.area_households(area)]
+    assert len(alone._households) == len(area.household_numbers)
+
+
+def test_group_partition_keeps_the_grid_whole_with_several_enumerators():
+    spec = WorldSpec(partition="group")
+    grid = make_grid(spec, 5, 0)
+    assert len(grid.areas) == 1
+    assert grid.areas[0].enumerators == round(grid.areas[0].unit_count / 80)
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"region": "999999"}, "region"),
+    ({"region": "430600"}, "region"),
+    ({"grids": 0}, "grids"),
+    ({"grids": "many"}, "grids"),
+    ({"rates": {"vacant_units": -0.1}}, "rates.vacant_units"),
+    ({"rates": {"hukou_other_township": 0.6, "hukou_other_province": 0.5}},
+     "rates.hukou_other_township"),
+    ({"area_min_units": 100, "area_max_units": 110, "area_target_units": 105},
+     "area_min_units"),
+    ({"area_min_units": 90, "area_target_units": 80}, "area_target_units"),
+    ({"colour": "red"}, "colour"),
+    ({"rates": {"unknown_rate": 0.1}}, "rates.unknown_rate"),
+])
+def test_bad_specs_name_the_field(data, field):
+    with pytest.raises(InvalidInput) as caught:
+        WorldSpec.from_dict(data)
+    assert caught.value.field == field
+
+
+def test_spec_round_trips_through_a_dict():
+    spec = WorldSpec.from_dict({"region": "430621", "grids": 3, "rates": {"vacant_units": 0.2}})
+    assert WorldSpec.from_dict(spec.to_dict()) == spec
+    assert spec.rates.vacant_units == 0.2
+
+
+def test_other_county_codes_get_generic_names():
+    grid = make_grid(WorldSpec(region="110105"), 3, 0)
+    assert grid.county.province_name == "北京市"
+    assert grid.village.code.startswith("110105") and len(grid.village.code) == 12
+    ids = [p.id_number for _h, p in short_form_persons(grid)
+           if p.hukou == Hukou.THIS_VILLAGE and p.id_number != idnumber.NO_NUMBER]
+    assert ids and all(number.startswith("110105") for number in ids)
