@@ -44,7 +44,7 @@ def outline(cells: Iterable[Cell], width: float, height: float) -> list[Point]:
         return []
     # In a simply connected run every boundary corner starts exactly one boundary edge
     # (serpentine runs never touch themselves at a corner only).
-    following = {start: end for start, end in edges}  # start corner -> end corner
+    following = dict(edges.keys())  # start corner -> end corner
     if len(following) != len(edges):
         raise ValueError("cells do not form one closed ring")
     start = min(following)
