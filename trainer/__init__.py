@@ -30,13 +30,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from trainer.extensions import init_extensions, login_manager, template_globals
     from trainer.fieldwork.views import bp as fieldwork_bp
     from trainer.review.views import bp as review_bp
+    from trainer.worlds.views import bp as worlds_bp
 
     init_extensions(app)
     login_manager.user_loader(_load_user)
     access.init_access(app)
     security.init_security_headers(app)
     errors.register_error_handlers(app)
-    for blueprint in (accounts_bp, fieldwork_bp, review_bp):
+    for blueprint in (accounts_bp, fieldwork_bp, review_bp, worlds_bp):
         app.register_blueprint(blueprint)
     app.context_processor(template_globals)
     cli.register(app)

@@ -100,9 +100,12 @@ def demo_seed() -> None:
     click.echo("Demo logins (user name / password):")
     for role, username, password in report["accounts"]:
         click.echo(f"  {role:<9} {username:<9} {password}")
+    click.echo(f"Demo {report['worlds']}")
 
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (db_cli, users_cli, demo_cli):
+    from trainer.worlds.cli import world_cli
+
+    for group in (db_cli, users_cli, demo_cli, world_cli):
         app.cli.add_command(group)

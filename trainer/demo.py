@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trainer.accounts import demo as accounts_demo
+from trainer.worlds import demo as worlds_demo
 
 DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
     ("accounts", accounts_demo.seed),
+    ("worlds", worlds_demo.seed),
 ]
 
 

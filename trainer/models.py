@@ -2,5 +2,6 @@
 
 from trainer.accounts.models import AuditEvent, Cohort, User
 from trainer.db import Base
+from trainer.worlds.models import World
 
-__all__ = ["AuditEvent", "Base", "Cohort", "User"]
+__all__ = ["AuditEvent", "Base", "Cohort", "User", "World"]

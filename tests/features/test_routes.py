@@ -69,8 +69,24 @@ CASES = [
     Case("accounts.import_trainees", "POST", "/cohorts/{cohort}/import",
          by_role(302, 403, 400, 403, 400), {}),
     Case("fieldwork.my_training", "GET", "/training", by_role(302, 200, 403, 403, 403)),
+    Case("worlds.index", "GET", "/worlds", TEACHING),
+    Case("worlds.create", "GET", "/worlds/new", TEACHING),
+    Case("worlds.create", "POST", "/worlds/new", by_role(302, 403, 400, 403, 400), {}),
+    Case("worlds.show", "GET", "/worlds/{world}", TEACHING),
+    Case("worlds.grid", "GET", "/worlds/{world}/grids/0", TEACHING),
+    Case("worlds.grid_geojson_download", "GET", "/worlds/{world}/grids/0.geojson", TEACHING),
+    Case("worlds.area", "GET", "/worlds/{world}/grids/0/areas/001", TEACHING),
+    Case("worlds.household", "GET", "/worlds/{world}/grids/0/households/3", TEACHING),
     Case("review.queue", "GET", "/review", by_role(302, 403, 403, 200, 200)),
 ]
+
+
+def demo_world(db):
+    """One small world shared by the route checks (two grids, a fixed seed)."""
+    from trainer.worlds import services
+
+    return services.create_world(db, actor=None, name="Route world",
+                                 spec_data={"grids": 1, "households_max": 320}, seed=11)
 
 
 def test_every_route_is_listed(app):
@@ -101,7 +117,7 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
     if role == "examiner":
         cohort.examiners = [user]
     other = make_user(Role.TRAINEE)
-    path = case.path.format(cohort=cohort.id, other=other.id)
+    path = case.path.format(cohort=cohort.id, other=other.id, world=demo_world(db).id)
     if case.method == "GET":
         response = client.get(path)
     else:

@@ -150,3 +150,56 @@ MINORITIES: tuple[tuple[str, float], ...] = (
 )
 HAN = "汉族"
 ALL_DIED_HOUSEHOLD_NUMBER = 999
+
+
+# Labels of the codes as printed on the form (Chinese) and on the pilot bilingual form.
+LABELS: dict[str, dict[int, tuple[str, str]]] = {
+    "H1": {1: ("家庭户", "Family household"), 2: ("集体户", "Collective household")},
+    "H5": {1: ("普通住宅", "Ordinary dwelling"), 2: ("集体住所", "Collective quarters"),
+           3: ("工作地住所", "Workplace"), 4: ("其他住房", "Other housing"),
+           5: ("无住房", "No housing")},
+    "D2": {0: ("户主", "Head"), 1: ("配偶", "Spouse"), 2: ("子女", "Son or daughter"),
+           3: ("父母", "Parent"), 4: ("岳父母或公婆", "Parent-in-law"),
+           5: ("祖父母", "Grandparent"), 6: ("媳婿", "Son-/daughter-in-law"),
+           7: ("孙子女", "Grandchild"), 8: ("兄弟姐妹", "Brother or sister"),
+           9: ("其他", "Other")},
+    "D4": {1: ("男", "Male"), 2: ("女", "Female")},
+    "D7": {1: ("本普查小区", "This enumeration area"),
+           2: ("本村(居)委会其他普查小区", "Another area of this village"),
+           3: ("本乡(镇、街道)其他村(居)委会", "Another village of this township"),
+           4: ("本县(市、区)其他乡(镇、街道)", "Another township of this county"),
+           5: ("其他县(市、区)", "Another county"), 6: ("港澳台", "Hong Kong, Macao, Taiwan"),
+           7: ("国外", "Abroad")},
+    "D8": {1: ("本村(居)委会", "This village"),
+           2: ("本乡(镇、街道)其他村(居)委会", "Another village of this township"),
+           3: ("本县(市、区)其他乡(镇、街道)", "Another township of this county"),
+           4: ("其他县(市、区)", "Another county"), 5: ("户口待定", "Hukou pending")},
+    "D9": {1: ("没有离开户口登记地", "Never left"), 2: ("不满半年", "Under half a year"),
+           3: ("半年以上，不满一年", "½ to 1 year"), 4: ("一年以上，不满二年", "1-2 years"),
+           5: ("二年以上，不满三年", "2-3 years"), 6: ("三年以上，不满四年", "3-4 years"),
+           7: ("四年以上，不满五年", "4-5 years"), 8: ("五年以上，不满十年", "5-10 years"),
+           9: ("十年以上", "10 years or more")},
+    "D10": {1: ("工作就业", "Work"), 2: ("学习培训", "Study"),
+            3: ("随同离开/投亲靠友", "Following family"), 4: ("拆迁/搬家", "Moved house"),
+            5: ("寄挂户口", "Nominal hukou"), 6: ("婚姻嫁娶", "Marriage"),
+            7: ("照料孙子女", "Caring for grandchildren"), 8: ("为子女就学", "Children's school"),
+            9: ("养老/康养", "Retirement"), 10: ("其他", "Other")},
+    "D11": {1: ("未上过学", "Never attended school"), 2: ("学前教育", "Pre-school"),
+            3: ("小学", "Primary"), 4: ("初中", "Junior secondary"),
+            5: ("高中", "Senior secondary"),
+            6: ("大学专科", "College"), 7: ("大学本科", "Bachelor"), 8: ("硕士研究生", "Master"),
+            9: ("博士研究生", "Doctorate")},
+    "D12": {1: ("是", "Yes"), 2: ("否", "No")},
+    "unit": {1: ("有人居住", "Occupied"), 2: ("空房", "Vacant"), 3: ("全户死亡", "All died"),
+             4: ("商铺", "Shop")},
+}
+
+
+def label(item: str, code: int | None, english: bool) -> str:
+    """'code label' for a coded answer, in Chinese or English; '—' when blank."""
+    if code is None:
+        return "—"
+    names = LABELS.get(item, {}).get(int(code))
+    if names is None:
+        return str(int(code))
+    return f"{int(code)} {names[1] if english else names[0]}"

@@ -1,0 +1,155 @@
+"""Worlds in the application: the trainer's pages, the CLI, and who may see the truth."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from sqlalchemy import func, select
+
+from trainer.accounts.models import Role
+from trainer.worlds import services
+from trainer.worlds.models import World
+
+SMALL = {"grids": 2, "households_min": 300, "households_max": 320}
+
+
+def world_count(db):
+    return db.scalar(select(func.count(World.id)))
+
+
+def form_data(csrf, **overrides):
+    data = {"name": "Test world", "region": "430602", "grids": "2", "seed": "99",
+            "households_min": "300", "households_max": "320", "area_min_units": "60",
+            "area_target_units": "80", "area_max_units": "120", "partition": "areas",
+            "urban_share": "60", "csrf_token": csrf()}
+    data.update(overrides)
+    return data
+
+
+def test_trainer_generates_a_world_through_the_form(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(csrf))
+    assert response.status_code == 302
+    world = db.scalars(select(World)).one()
+    assert world.seed == 99 and world.grids == 2 and world.spec["region"] == "430602"
+    assert world.spec["rates"]["vacant_units"] == 0.10  # the default, given as 10 %
+    assert world.summary["persons"] > 1000
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Figures beside the 2020 census" in page and "岳阳楼区" in page
+
+
+def test_rates_from_the_form_are_per_cent(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "25"}))
+    assert db.scalars(select(World)).one().spec["rates"]["vacant_units"] == 0.25
+
+
+def test_unknown_region_is_refused_on_its_field_and_nothing_is_written(client, csrf, login_as,
+                                                                       db):
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(csrf, region="999999"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "999999 is not a county-level region code." in page
+    assert 'id="region-error"' in page
+    assert world_count(db) == 0
+
+
+def test_impossible_rates_are_refused(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    too_high = client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "140"}))
+    assert too_high.status_code == 400
+    summed = client.post("/worlds/new", data=form_data(
+        csrf, **{"rates-hukou_other_township": "60", "rates-hukou_other_province": "50"}))
+    assert summed.status_code == 400
+    assert "above 100 %" in summed.get_data(as_text=True)
+    negative = client.post("/worlds/new", data=form_data(csrf, **{"rates-deaths": "-1"}))
+    assert negative.status_code == 400
+    assert world_count(db) == 0
+
+
+def test_area_sizes_the_grid_cannot_satisfy_are_refused(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(
+        csrf, area_min_units="100", area_target_units="105", area_max_units="110"))
+    assert response.status_code == 400
+    assert "cannot be split into areas" in response.get_data(as_text=True)
+    assert world_count(db) == 0
+
+
+def test_trainer_browses_grid_area_and_household_truth(client, login_as, db):
+    login_as(Role.TRAINER)
+    world = services.create_world(db, actor=None, name="Browse", spec_data=SMALL, seed=5)
+    grid = services.grid(world, 0)
+    area = grid.areas[0]
+    page = client.get(f"/worlds/{world.id}/grids/0").get_data(as_text=True)
+    assert "<svg" in page and area.name in page
+    page = client.get(f"/worlds/{world.id}/grids/0/areas/{area.code}").get_data(as_text=True)
+    number, household = next((n, h) for n, h in grid.area_households(area) if h.persons)
+    assert household.persons[0].name in page
+    page = client.get(f"/worlds/{world.id}/grids/0/households/{household.index}").get_data(
+        as_text=True)
+    assert household.persons[0].id_number in page
+    assert f"{number:03d}" in page
+    geojson = client.get(f"/worlds/{world.id}/grids/0.geojson")
+    assert geojson.mimetype == "application/geo+json"
+    assert {f["properties"]["layer"] for f in geojson.json["features"]} >= {"area", "building"}
+
+
+def test_missing_parts_are_404(client, login_as, db):
+    login_as(Role.ADMIN)
+    world = services.create_world(db, actor=None, name="Parts", spec_data=SMALL, seed=5)
+    assert client.get(f"/worlds/{world.id}/grids/7").status_code == 404
+    assert client.get(f"/worlds/{world.id}/grids/0/areas/999").status_code == 404
+    assert client.get(f"/worlds/{world.id}/grids/0/households/99999").status_code == 404
+    assert client.get("/worlds/424242").status_code == 404
+
+
+def test_trainees_and_examiners_never_see_the_truth(app, client, login_as, db):
+    world = services.create_world(db, actor=None, name="Secret", spec_data=SMALL, seed=5)
+    household = services.grid(world, 0).household(3)
+    for role in (Role.TRAINEE, Role.EXAMINER):
+        login_as(role)
+        pages = [f"/worlds/{world.id}", f"/worlds/{world.id}/grids/0",
+                 f"/worlds/{world.id}/grids/0/areas/001",
+                 f"/worlds/{world.id}/grids/0/households/3",
+                 f"/worlds/{world.id}/grids/0.geojson", "/worlds"]
+        for path in pages:
+            response = client.get(path)
+            assert response.status_code == 403, path
+            assert household.persons[0].id_number.encode() not in response.data
+        home = client.get("/", follow_redirects=True).get_data(as_text=True)
+        assert 'data-nav="worlds"' not in home
+
+
+def test_cli_generates_counts_and_exports(runner, db, tmp_path):
+    result = runner.invoke(args=["world", "generate", "--grids", "2", "--seed", "3",
+                                 "--name", "CLI world"])
+    assert result.exit_code == 0, result.output
+    world = db.scalars(select(World).where(World.name == "CLI world")).one()
+    assert f"world {world.id}:" in result.output
+    stats = runner.invoke(args=["world", "stats", str(world.id), "--json"])
+    assert stats.exit_code == 0, stats.output
+    report = json.loads(stats.output)
+    keys = {row["key"] for row in report["figures"]}
+    assert {"sex_ratio", "family_household_size", "age_0_14"} <= keys
+    assert all({"generated", "target", "deviation"} <= row.keys() for row in report["figures"])
+    assert report["persons"] == world.summary["persons"]
+    out = tmp_path / "world.csv"
+    assert runner.invoke(args=["world", "export", str(world.id), "--format", "csv",
+                               "--out", str(out)]).exit_code == 0
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= world.summary["persons"]
+    out = tmp_path / "world.geojson"
+    assert runner.invoke(args=["world", "export", str(world.id), "--format", "geojson",
+                               "--out", str(out)]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
+
+
+def test_cli_refuses_a_bad_region_and_writes_nothing(runner, db):
+    result = runner.invoke(args=["world", "generate", "--region", "12345", "--grids", "1"])
+    assert result.exit_code != 0
+    assert "region" in result.output
+    assert world_count(db) == 0

@@ -1,0 +1,1 @@
+"""Worlds: stored (spec, seed) pairs of the synthetic world, browsed by trainers."""

@@ -1,0 +1,103 @@
+"""`flask world generate | stats | export`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from trainer.core.errors import DomainError
+from trainer.core.world.export import grid_geojson, persons_csv
+from trainer.core.world.grid import make_grid
+from trainer.core.world.stats import compare
+
+world_cli = AppGroup("world", help="Synthetic worlds.")
+
+
+@world_cli.command("generate")
+@click.option("--region", default="430602", show_default=True,
+              help="County-level code (Yueyang: 430602 ... 430682).")
+@click.option("--grids", type=int, default=12, show_default=True)
+@click.option("--seed", type=int, default=None, help="Random if omitted.")
+@click.option("--name", default=None)
+def generate(region: str, grids: int, seed: int | None, name: str | None) -> None:
+    """Generate a world, count it, store it and print its id."""
+    from trainer.extensions import db_session
+    from trainer.worlds import services
+
+    db = db_session()
+    with click.progressbar(length=grids, label="drawing grids", file=sys.stderr) as bar:
+        last = [0]
+
+        def progress(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        try:
+            world = services.create_world(
+                db, actor=None, name=name or f"{region} × {grids}",
+                spec_data={"region": region, "grids": grids}, seed=seed, progress=progress)
+        except DomainError as error:
+            raise click.ClickException(f"{error.field}: {error}") from error
+    db.commit()
+    summary = world.summary
+    click.echo(f"world {world.id}: {world.name}, seed {world.seed}, {summary['persons']} persons "
+               f"in {summary['households']} households, {summary['areas']} areas")
+
+
+@world_cli.command("stats")
+@click.argument("world_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def stats(world_id: int, as_json: bool) -> None:
+    """Each generated figure beside its 2020 target and the deviation."""
+    from trainer.worlds import services
+
+    world = _world(world_id)
+    counts, _areas = services.count(services.spec_of(world), world.seed)
+    rows = compare(counts)
+    if as_json:
+        click.echo(json.dumps({"world": world.id, "persons": counts.persons, "figures": rows},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'figure':<26}{'generated':>11}{'target':>9}{'deviation':>11}  ok")
+    for row in rows:
+        click.echo(f"{row['key']:<26}{row['generated']:>11}{row['target']:>9}"
+                   f"{row['deviation']:>11}  {'yes' if row['ok'] else 'NO'}")
+
+
+@world_cli.command("export")
+@click.argument("world_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              required=True)
+def export(world_id: int, fmt: str, out: Path) -> None:
+    """Write the world as GeoJSON (every grid's layers) or CSV (every person's truth)."""
+    from trainer.worlds import services
+
+    world = _world(world_id)
+    spec = services.spec_of(world)
+    grids = (make_grid(spec, world.seed, index) for index in range(world.grids))
+    if fmt == "csv":
+        out.write_text(persons_csv(grids), encoding="utf-8")
+    else:
+        collection = {"type": "FeatureCollection", "name": world.name, "features": []}
+        for grid in grids:
+            for feature in grid_geojson(grid)["features"]:
+                feature["properties"]["grid"] = grid.index
+                collection["features"].append(feature)
+        out.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+def _world(world_id: int):  # type: ignore[no-untyped-def]
+    from trainer.core.errors import NotFound
+    from trainer.extensions import db_session
+    from trainer.worlds import services
+
+    try:
+        return services.get_world(db_session(), world_id)
+    except NotFound as error:
+        raise click.ClickException(f"no world {world_id}") from error

@@ -1,0 +1,31 @@
+"""A world is stored as its spec and seed; every part is drawn again on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.accounts.models import User
+from trainer.db import Base, utcnow
+
+
+class World(Base):
+    """A synthetic world: (spec, seed) plus the summary counted when it was generated."""
+
+    __tablename__ = "worlds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    region: Mapped[str] = mapped_column(String(6))
+    grids: Mapped[int]
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()

@@ -1,0 +1,97 @@
+"""Creating worlds, drawing their grids (cached) and counting their figures."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.models import User
+from trainer.core.errors import InvalidInput, NotFound
+from trainer.core.i18n import N_
+from trainer.core.world.grid import Grid, make_grid
+from trainer.core.world.spec import WorldSpec
+from trainer.core.world.stats import Tally, compare
+from trainer.worlds.models import World
+
+MAX_SEED = 2**63 - 1
+
+
+def spec_of(world: World) -> WorldSpec:
+    """The world's spec as the core reads it."""
+    return WorldSpec.from_dict(world.spec)
+
+
+@lru_cache(maxsize=16)
+def _cached_grid(spec_json: str, seed: int, index: int) -> Grid:
+    return make_grid(WorldSpec.from_dict(json.loads(spec_json)), seed, index)
+
+
+def grid(world: World, index: int) -> Grid:
+    """Grid `index` of the world, drawn on demand (the most recent grids stay in memory)."""
+    if not 0 <= index < world.grids:
+        raise NotFound(N_("No such grid."))
+    return _cached_grid(json.dumps(world.spec, sort_keys=True), world.seed, index)
+
+
+def count(spec: WorldSpec, seed: int,
+          progress: Callable[[int], None] | None = None) -> tuple[Tally, int]:
+    """Draw every grid once and count it: the figures and the number of areas.
+
+    This draws every household, so it takes a while for a large world; `progress` is called
+    with the number of grids done.
+    """
+    counts = Tally()
+    areas = 0
+    for index in range(spec.grids):
+        part = make_grid(spec, seed, index)
+        counts.add(part.households(), part.urban)
+        areas += len(part.areas)
+        if progress is not None:
+            progress(index + 1)
+    return counts, areas
+
+
+def summarise(counts: Tally, areas: int) -> dict[str, Any]:
+    """What the world row keeps: totals and the figures beside their targets."""
+    return {"persons": counts.persons, "households": counts.households, "areas": areas,
+            "births": counts.births, "deaths": counts.deaths, "figures": compare(counts)}
+
+
+def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[str, Any],
+                 seed: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> World:
+    """Validate the spec, count the world (see `count`), and store its spec and seed."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(N_("The world needs a name."), field="name")
+    spec = WorldSpec.from_dict(spec_data)
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    if not 0 <= seed <= MAX_SEED:
+        raise InvalidInput(N_("The seed must be a whole number from 0 to %(max)s."),
+                           field="seed", max=MAX_SEED)
+    counts, areas = count(spec, seed, progress)
+    world = World(name=name[:120], seed=seed, spec=spec.to_dict(), region=spec.region,
+                  grids=spec.grids, summary=summarise(counts, areas), created_by=actor)
+    db.add(world)
+    db.flush()
+    return world
+
+
+def get_world(db: Session, world_id: int) -> World:
+    """The world with this id, or NotFound."""
+    world = db.get(World, world_id)
+    if world is None:
+        raise NotFound(N_("No such world."))
+    return world
+
+
+def list_worlds(db: Session) -> Sequence[World]:
+    """All worlds, newest first."""
+    return db.scalars(select(World).order_by(World.created_at.desc(), World.id.desc())).all()

@@ -1,0 +1,143 @@
+"""Trainer pages: create a world, its overview map, its grids, areas and households (truth)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from trainer.access import current_actor, roles
+from trainer.accounts.models import Role
+from trainer.core.errors import DomainError
+from trainer.core.world.codes import label
+from trainer.core.world.export import grid_geojson, grid_svg
+from trainer.errors import form_error
+from trainer.extensions import db_session
+from trainer.worlds import services
+from trainer.worlds.forms import YUEYANG_CHOICES, WorldForm
+
+bp = Blueprint("worlds", __name__, template_folder="templates")
+TRUTH_READERS = (Role.TRAINER, Role.ADMIN)  # trainees and examiners never see a world's truth
+GRIDS_PER_PAGE = 30
+
+
+def code_label(item: str, code: Any) -> str:
+    """A coded answer labelled in the interface language."""
+    locale = get_locale()
+    return label(item, code, english=locale is None or locale.language != "zh")
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"code_label": code_label}
+
+
+@bp.get("/worlds")
+@roles(*TRUTH_READERS)
+def index() -> Any:
+    """All worlds."""
+    return render_template("worlds/index.html", worlds=services.list_worlds(db_session()))
+
+
+@bp.route("/worlds/new", methods=["GET", "POST"])
+@roles(*TRUTH_READERS)
+def create() -> Any:
+    """Generate a world from a spec and a seed."""
+    form = WorldForm()
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            world = services.create_world(db, actor=current_actor(), name=form.name.data or "",
+                                          spec_data=form.spec_data(), seed=form.seed.data)
+        except DomainError as error:
+            if error.field and error.field.startswith("rates."):
+                error.field = None  # shown above the form, naming the rate
+            status = form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The world has been generated."), "success")
+            return redirect(url_for("worlds.show", world_id=world.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("worlds/new.html", form=form, counties=YUEYANG_CHOICES), status
+
+
+@bp.get("/worlds/<int:world_id>")
+@roles(*TRUTH_READERS)
+def show(world_id: int) -> Any:
+    """A world: its figures beside the 2020 targets, and its grids."""
+    world = services.get_world(db_session(), world_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    first = (page - 1) * GRIDS_PER_PAGE
+    grids = [services.grid(world, index)
+             for index in range(first, min(first + GRIDS_PER_PAGE, world.grids))]
+    if not grids and page > 1:
+        abort(404)
+    return render_template("worlds/show.html", world=world, grids=grids, page=page,
+                           has_next=first + GRIDS_PER_PAGE < world.grids)
+
+
+@bp.get("/worlds/<int:world_id>/grids/<int:grid_index>")
+@roles(*TRUTH_READERS)
+def grid(world_id: int, grid_index: int) -> Any:
+    """One grid's map with its enumeration areas."""
+    world = services.get_world(db_session(), world_id)
+    part = services.grid(world, grid_index)
+    return render_template("worlds/grid.html", world=world, grid=part, svg=grid_svg(part))
+
+
+@bp.get("/worlds/<int:world_id>/grids/<int:grid_index>.geojson")
+@roles(*TRUTH_READERS)
+def grid_geojson_download(world_id: int, grid_index: int) -> Any:
+    """The grid's layers as GeoJSON (local metres)."""
+    world = services.get_world(db_session(), world_id)
+    part = services.grid(world, grid_index)
+    response = Response(json.dumps(grid_geojson(part), ensure_ascii=False),
+                        mimetype="application/geo+json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="world{world.id}-grid{grid_index}.geojson"')
+    return response
+
+
+@bp.get("/worlds/<int:world_id>/grids/<int:grid_index>/areas/<code>")
+@roles(*TRUTH_READERS)
+def area(world_id: int, grid_index: int, code: str) -> Any:
+    """An enumeration area: its map, every housing unit and household with the truth."""
+    world = services.get_world(db_session(), world_id)
+    part = services.grid(world, grid_index)
+    chosen = next((a for a in part.areas if a.code == code), None)
+    if chosen is None:
+        abort(404)
+    numbers = chosen.household_numbers
+    rows = []
+    for building_index in chosen.buildings:
+        building = part.buildings[building_index]
+        for unit in building.units:
+            households = sorted(unit.households, key=lambda index: numbers[index])
+            rows.append((building, unit, [(numbers[index], part.household(index))
+                                          for index in households]))
+    homeless = [(numbers[index], part.household(index)) for index in numbers
+                if part.plans[index].unit is None]
+    return render_template("worlds/area.html", world=world, grid=part, area=chosen, rows=rows,
+                           homeless=homeless, svg=grid_svg(part, highlight=chosen))
+
+
+@bp.get("/worlds/<int:world_id>/grids/<int:grid_index>/households/<int:household_index>")
+@roles(*TRUTH_READERS)
+def household(world_id: int, grid_index: int, household_index: int) -> Any:
+    """One household's full truth: persons, deaths, persona and secrets."""
+    world = services.get_world(db_session(), world_id)
+    part = services.grid(world, grid_index)
+    if not 0 <= household_index < len(part.plans):
+        abort(404)
+    chosen = part.household(household_index)
+    area_ = next(a for a in part.areas if household_index in a.household_numbers)
+    plan = part.plans[household_index]
+    unit = part.units[plan.unit] if plan.unit is not None else None
+    return render_template("worlds/household.html", world=world, grid=part, area=area_,
+                           household=chosen, number=area_.household_numbers[household_index],
+                           unit=unit, building=part.buildings[unit.building] if unit else None)
