@@ -1,0 +1,77 @@
+"""A trainer generates a world and looks through its grids, areas and households."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import BrowserPage
+from tests.browser.test_login_roles import PASSWORDS, log_in, log_out
+
+pytestmark = pytest.mark.browser
+
+
+def test_trainer_generates_and_browses_a_world(browser_page: BrowserPage) -> None:
+    bp, page = browser_page, browser_page.page
+    log_in(bp, "trainer", PASSWORDS["trainer"])
+    with page.expect_navigation():
+        page.locator("[data-nav=worlds]").click()
+    expect(page.locator("main h1")).to_have_text("Worlds")
+    with page.expect_navigation():
+        page.get_by_role("button", name="New world").click()
+
+    page.locator("#name").fill("Browser world")
+    page.locator("#grids").fill("2")
+    page.locator("#seed").fill("4242")
+    page.locator("details summary").click()
+    expect(page.locator("#rates-vacant_units")).to_have_value("10.000")
+    bp.screenshot("world-new-form")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Generate the world").click()
+
+    expect(page.locator(".flash-success")).to_have_text("The world has been generated.")
+    expect(page.locator("main h1")).to_have_text("Browser world")
+    expect(page.locator("main")).to_contain_text("4242")
+    expect(page.locator("main")).to_contain_text("Figures beside the 2020 census")
+    bp.screenshot("world-overview")
+
+    with page.expect_navigation():
+        page.locator("main table a[href*='/grids/0']").first.click()
+    expect(page.locator(".map-frame svg")).to_be_visible()
+    areas = page.locator("a[href*='/areas/']")
+    assert areas.count() >= 3
+    bp.screenshot("world-grid-map")
+
+    with page.expect_navigation():
+        areas.first.click()
+    expect(page.locator("main h1")).to_contain_text("普查小区")
+    expect(page.locator(".map-frame svg polygon[data-area='001'][fill-opacity]")).to_have_count(1)
+    households = page.locator("table.truth a[href*='/households/']")
+    assert households.count() >= 20
+    bp.screenshot("world-area-households")
+
+    with page.expect_navigation():
+        households.first.click()
+    expect(page.locator("main h1")).to_contain_text("Household")
+    id_cell = page.locator("table.truth tbody tr").first.locator("td").nth(2)
+    expect(id_cell).to_have_text(re.compile(r"^(\d{17}[\dX]|0{18}|[A-Z]\d+)$"))
+    bp.screenshot("world-household-truth")
+    log_out(bp)
+    bp.assert_no_errors()
+
+
+def test_world_form_shows_errors_on_the_field(browser_page: BrowserPage) -> None:
+    bp, page = browser_page, browser_page.page
+    log_in(bp, "trainer", PASSWORDS["trainer"])
+    page.goto("/worlds/new")
+    page.locator("#name").fill("Broken world")
+    page.locator("#region").fill("999999")
+    bp.expect_status("/worlds/new", 400)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Generate the world").click()
+    expect(page.locator("#region-error")).to_have_text("999999 is not a county-level region code.")
+    expect(page.locator("#name")).to_have_value("Broken world")  # what was typed is kept
+    bp.screenshot("world-form-error")
+    bp.assert_no_errors()
