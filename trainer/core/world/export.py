@@ -56,8 +56,6 @@ def grid_geojson(grid: Grid) -> dict[str, Any]:
 
 def person_rows(grid: Grid) -> Iterator[dict[str, Any]]:
     """One dict per person of the grid, with every truth field."""
-    unit_of = {id(unit): unit for unit in grid.units}
-    del unit_of
     for area in grid.areas:
         for number, household in grid.area_households(area):
             plan = grid.plans[household.index]

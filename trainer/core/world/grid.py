@@ -222,7 +222,6 @@ def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Pla
     needed = occupied_units + second_homes + vacant
     largest = max(1, min(spec.area_max_units - spec.area_min_units, 72))
     buildings: list[Building] = []
-    units: list[Unit] = []
     residential: list[Unit] = []
     while len(residential) < needed:
         remaining = needed - len(residential)

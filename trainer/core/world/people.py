@@ -38,7 +38,14 @@ from trainer.core.world.codes import (
     Sex,
     TimeAway,
 )
-from trainer.core.world.regions import HUNAN_PREFECTURES, NAME_PARTS, YUEYANG_COUNTIES, County
+from trainer.core.world.regions import (
+    HUNAN_PREFECTURES,
+    NAME_PARTS,
+    PROVINCES,
+    YUEYANG_COUNTIES,
+    County,
+)
+from trainer.core.world.rng import stream_seed
 from trainer.core.world.spec import Rates
 
 LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
@@ -48,7 +55,7 @@ FAMILY_SIZES = (1, 2, 3, 4, 5, 6, 7)
 FAMILY_SIZE_WEIGHTS = (0.213, 0.285, 0.222, 0.15, 0.075, 0.035, 0.02)
 
 OTHER_PROVINCE_COUNTIES = ("420102", "420106", "440106", "440304", "360102", "500103",
-                           "510104", "450102", "330106", "320102", "410105", "430000")
+                           "510104", "450102", "330106", "320102", "410105")
 THEMES = ("no_time", "privacy", "distrust", "fear_consequences", "not_interested",
           "someone_else_decides")
 SLOTS = ("morning", "afternoon", "evening")
@@ -299,10 +306,6 @@ def hukou_place(rng: random.Random, context: Context) -> Place:
         text = f"湖南省{HUNAN_PREFECTURES[prefix]}{rng.choice(NAME_PARTS)}县"
         return Place(Hukou.OTHER_COUNTY, code, text)
     code = rng.choice([c for c in OTHER_PROVINCE_COUNTIES if c[:2] != county.code[:2]])
-    if code.endswith("0000"):
-        code = "360102"
-    from trainer.core.world.regions import PROVINCES
-
     text = f"{PROVINCES[code[:2]]}{rng.choice(NAME_PARTS)}市{rng.choice(NAME_PARTS)}区"
     return Place(Hukou.OTHER_COUNTY, code, text)
 
@@ -718,6 +721,4 @@ def make_persona(rng: random.Random, household: Household, context: Context) -> 
 
 
 def _household_seed(context: Context, index: int) -> int:
-    from trainer.core.world.rng import stream_seed
-
     return stream_seed(context.seed, "grid", context.grid, "hh", index)
