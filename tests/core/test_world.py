@@ -242,3 +242,20 @@ def test_other_county_codes_get_generic_names():
     ids = [p.id_number for _h, p in short_form_persons(grid)
            if p.hukou == Hukou.THIS_VILLAGE and p.id_number != idnumber.NO_NUMBER]
     assert ids and all(number.startswith("110105") for number in ids)
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_long_form_households_carry_housing_items_that_fit_their_building(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    sampled = [h for h in grid.households() if h.long_form]
+    family = [h for h in grid.households() if h.kind == HouseholdType.FAMILY and h.persons]
+    assert 0.04 < len(sampled) / len(family) < 0.18
+    for household in sampled:
+        items = household.long_form_items
+        assert items is not None and {"H8", "H9", "H10", "H11", "H15", "H17"} <= items.keys()
+        unit = grid.units[grid.plans[household.index].unit]
+        floors = grid.buildings[unit.building].floors
+        assert items["H8"] == (1 if floors <= 1 else 2 if floors <= 7 else 3)
+        assert items["H11"] == (1 if floors >= 7 else 2)
+        assert ("H18" in items) == (items["H17"] in (1, 2))

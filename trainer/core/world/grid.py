@@ -479,6 +479,11 @@ def _draw(grid: Grid, index: int) -> people.Household:
         household.found_at_registration = True
     if index in grid.second_home_owners:
         household.holds_second_unit = True
+    if household.long_form and plan.unit is not None:
+        building = grid.buildings[grid.units[plan.unit].building]
+        household.long_form_items = people.long_form_housing(
+            stream(grid.seed, "grid", grid.index, "hh", index, "long"), building.floors,
+            grid.urban)
     return household
 
 

@@ -156,6 +156,7 @@ class Household:
     rooms: int | None = None  # H7
     collective_kind: str | None = None  # dormitory, work_shed, care_home
     long_form: bool = False
+    long_form_items: dict[str, int] | None = None  # H8-H18 for the 10 % sample
     holds_second_unit: bool = False  # another unit in the grid is its 空房
     found_at_registration: bool = False  # a second household in a unit, unknown at listing
     persona: Persona | None = None
@@ -674,6 +675,35 @@ def _marital(rng: random.Random, household: Household) -> None:
             person.marital = rng.choices((1, 2, 4), (20, 60, 20))[0]
         else:
             person.marital = 1
+
+
+def long_form_housing(rng: random.Random, floors: int, urban: bool) -> dict[str, int]:
+    """Long-form housing items H8-H18 for a dwelling in a building of `floors` floors.
+
+    H17 code 6 (自建住房) and the H10 code 5 (1980-1989) are design assumptions: those codes
+    were not legible in the reproduced form (see the domain file §1.5).
+    """
+    height = 1 if floors <= 1 else 2 if floors <= 7 else 3 if floors <= 33 else 4
+    if urban:
+        structure = rng.choices((1, 2, 3), (70, 27, 3))[0]
+        era = rng.choices((5, 6, 7, 8, 9), (8, 22, 35, 20, 15))[0] if floors <= 7 else \
+            rng.choices((7, 8, 9), (30, 40, 30))[0]
+        fuel = rng.choices((1, 2), (85, 15))[0]
+        source = rng.choices((1, 2, 3, 4, 5), (5, 20, 45, 20, 10))[0]
+        toilet = 1
+    else:
+        structure = rng.choices((1, 2, 3, 4), (10, 60, 27, 3))[0]
+        era = rng.choices((3, 4, 5, 6, 7, 8, 9), (3, 7, 18, 25, 25, 12, 10))[0]
+        fuel = rng.choices((1, 2, 3, 4), (45, 30, 5, 20))[0]
+        source = rng.choices((2, 6), (10, 90))[0]
+        toilet = rng.choices((1, 2, 3, 4), (60, 5, 20, 15))[0]
+    items = {"H8": height, "H9": structure, "H10": era, "H11": 1 if floors >= 7 else 2,
+             "H12": fuel, "H13": 1 if urban or rng.random() < 0.9 else 2,
+             "H14": 1 if rng.random() < 0.95 else 2, "H15": toilet,
+             "H16": rng.choices((1, 2, 3, 4), (5, 80, 10, 5))[0], "H17": source}
+    if source in (1, 2):
+        items["H18"] = rng.randint(300, 2500) if urban else rng.randint(150, 800)
+    return items
 
 
 def make_persona(rng: random.Random, household: Household, context: Context) -> Persona:
