@@ -41,7 +41,7 @@ def test_good_rows_are_kept_and_bad_rows_named(db, cohort, make_user):
     messages = {error.line: error.message for error in report.errors}
     assert messages.pop(3).startswith("A user name has 2 to 64 characters")
     assert messages == {
-        4: "User %(name)s exists and is not a trainee.",
+        4: "The user name %(name)s is already taken.",
         6: "User name %(name)s appears twice in the file.",
         7: "The full name is required.",
         8: "This line has more fields than the header.",

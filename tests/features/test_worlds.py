@@ -153,3 +153,31 @@ def test_cli_refuses_a_bad_region_and_writes_nothing(runner, db):
     assert result.exit_code != 0
     assert "region" in result.output
     assert world_count(db) == 0
+
+
+def test_numbers_that_are_no_numbers_are_refused_not_crashed(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    for overrides in ({"urban_share": "sNaN"}, {"rates-deaths": "NaN"},
+                      {"rates-vacant_units": "Infinity"}, {"households_max": "1" + "0" * 400},
+                      {"seed": "9" * 40}, {"grids": "-3"}):
+        response = client.post("/worlds/new", data=form_data(csrf, **overrides))
+        assert response.status_code == 400, overrides
+    assert world_count(db) == 0
+
+
+def test_all_vacant_and_unsplittable_grids_are_refused(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    vacant = client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "100"}))
+    assert vacant.status_code == 400
+    assert "vacant_units must be between 0 and 0.9." in vacant.get_data(as_text=True)
+    unsplittable = client.post("/worlds/new", data=form_data(
+        csrf, urban_share="100", households_min="300", households_max="300",
+        area_min_units="100", area_target_units="110", area_max_units="120"))
+    assert unsplittable.status_code == 400
+    assert "cannot be split into areas" in unsplittable.get_data(as_text=True)
+    assert world_count(db) == 0
+
+
+def test_audit_log_survives_absurd_page_numbers(client, login_as):
+    login_as(Role.ADMIN)
+    assert client.get("/admin/audit?page=99999999999999999999").status_code == 200

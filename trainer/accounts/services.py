@@ -469,9 +469,9 @@ def import_trainees(
         seen.add(username)
         existing = user_by_username(db, username)
         if existing is not None:
-            if existing.role != Role.TRAINEE:
+            if existing.role != Role.TRAINEE:  # say no more than a taken name
                 report.errors.append(RowError(
-                    line, N_("User %(name)s exists and is not a trainee."), {"name": username}))
+                    line, N_("The user name %(name)s is already taken."), {"name": username}))
             elif existing in cohort.trainees:
                 report.errors.append(RowError(
                     line, N_("User %(name)s is already in this cohort."), {"name": username}))

@@ -314,7 +314,7 @@ def set_active(user_id: int) -> Any:
 def audit_log() -> Any:
     """The security audit log, newest first, a page at a time."""
     db = db_session()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     per_page = 50
     events = db.scalars(
         select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

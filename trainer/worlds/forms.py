@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, FormField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from trainer.core.world.regions import YUEYANG_COUNTIES
 from trainer.core.world.spec import Rates, WorldSpec
@@ -42,12 +43,26 @@ RATE_LABELS = {
 }
 
 
+def finite(_form: object, field: DecimalField) -> None:
+    """Refuse NaN and infinity, which parse as decimals but are no numbers."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise StopValidation(str(_l("Enter a number.")))
+
+
+def not_huge(_form: object, field: IntegerField) -> None:
+    """Stop absurd integers before NumberRange, which fails on numbers beyond a float."""
+    if isinstance(field.data, int) and abs(field.data) >= 2**63:
+        raise StopValidation(str(_l("Enter a number.")))
+
+
 def _percent(name: str) -> DecimalField:
     default = round(getattr(Rates(), name) * 100, 3)
     return DecimalField(RATE_LABELS[name], default=default, places=3,
-                        validators=[DataRequired() if default else Optional(),
+                        validators=[DataRequired() if default else Optional(), finite,
                                     NumberRange(0, 100)])
 
+
+COUNT = [DataRequired(), not_huge, NumberRange(1, 5000)]
 
 RatesForm = type("RatesForm", (FlaskForm,), {f.name: _percent(f.name) for f in fields(Rates)})
 
@@ -63,23 +78,23 @@ class WorldForm(FlaskForm):
                          validators=[DataRequired(), Length(min=6, max=6)],
                          render_kw={"list": "yueyang-counties", "inputmode": "numeric"})
     grids = IntegerField(_l("Grids (网格)"), default=DEFAULTS.grids,
-                         validators=[DataRequired(), NumberRange(1, MAX_WEB_GRIDS)])
-    seed = IntegerField(_l("Seed (empty: random)"), validators=[Optional(), NumberRange(0)])
+                         validators=[DataRequired(), not_huge, NumberRange(1, MAX_WEB_GRIDS)])
+    seed = IntegerField(_l("Seed (empty: random)"),
+                        validators=[Optional(), not_huge, NumberRange(0, 2**63 - 1)])
     households_min = IntegerField(_l("Households per grid, at least"),
-                                  default=DEFAULTS.households_min, validators=[DataRequired()])
+                                  default=DEFAULTS.households_min, validators=COUNT)
     households_max = IntegerField(_l("Households per grid, at most"),
-                                  default=DEFAULTS.households_max, validators=[DataRequired()])
+                                  default=DEFAULTS.households_max, validators=COUNT)
     area_min_units = IntegerField(_l("Housing units per area, at least"),
-                                  default=DEFAULTS.area_min_units, validators=[DataRequired()])
+                                  default=DEFAULTS.area_min_units, validators=COUNT)
     area_target_units = IntegerField(_l("Housing units per area, target"),
-                                     default=DEFAULTS.area_target_units,
-                                     validators=[DataRequired()])
+                                     default=DEFAULTS.area_target_units, validators=COUNT)
     area_max_units = IntegerField(_l("Housing units per area, at most"),
-                                  default=DEFAULTS.area_max_units, validators=[DataRequired()])
+                                  default=DEFAULTS.area_max_units, validators=COUNT)
     partition = SelectField(_l("Partition"), default=DEFAULTS.partition,
                             choices=lambda: partition_choices())
     urban_share = DecimalField(_l("Urban share, per cent"), default=DEFAULTS.urban_share * 100,
-                               places=1, validators=[Optional(), NumberRange(0, 100)])
+                               places=1, validators=[Optional(), finite, NumberRange(0, 100)])
     rates = FormField(RatesSubform, label=_l("Hard cases, per cent"))
 
     def spec_data(self) -> dict[str, object]:

@@ -14,11 +14,18 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from trainer.core.errors import InvalidInput
+from trainer.core.i18n import N_
 from trainer.core.world import people, regions
 from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER, UnitStatus
 from trainer.core.world.geometry import Cell, Point, cell_box, inset_box, outline, serpentine
 from trainer.core.world.rng import quota_count, quota_pick, stream
-from trainer.core.world.spec import GRIDS_PER_VILLAGE, VILLAGES_PER_TOWNSHIP, WorldSpec
+from trainer.core.world.spec import (
+    GRIDS_PER_VILLAGE,
+    MAX_VACANCY,
+    VILLAGES_PER_TOWNSHIP,
+    WorldSpec,
+)
 
 URBAN_LOT = (50.0, 40.0)  # metres
 RURAL_LOT = (30.0, 30.0)
@@ -218,9 +225,13 @@ def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Pla
     rates = spec.rates
     second_homes = sum(1 for plan in plans if plan.kind == "family"
                        and rng.random() < rates.multiple_dwellings)
-    vacant = round((occupied_units + second_homes) * rates.vacant_units / (1 - rates.vacant_units))
+    vacancy = min(rates.vacant_units, MAX_VACANCY)
+    vacant = round((occupied_units + second_homes) * vacancy / (1 - vacancy))
     needed = occupied_units + second_homes + vacant
-    largest = max(1, min(spec.area_max_units - spec.area_min_units, 72))
+    # A building (with up to 3 shops) holds at most half the width of the area bounds, so a
+    # run of lots can be cut into areas within the bounds. Taller towers, which the census
+    # cuts vertically between areas, are not generated yet.
+    largest = max(1, min((spec.area_max_units - spec.area_min_units) // 2 - 3, 72))
     buildings: list[Building] = []
     residential: list[Unit] = []
     while len(residential) < needed:
@@ -270,8 +281,9 @@ def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Pla
     shops = [unit for building in buildings for unit in building.units if unit.shop]
     if not urban:
         shop_count = max(0, round(len(residential) * rates.shop_units))
-        for _ in range(shop_count):
-            house = rng.choice(buildings)
+        houses = [building for building in buildings if building.kind == "house"]
+        for _ in range(shop_count if houses else 0):
+            house = rng.choice(houses)
             house.units.insert(0, Unit(house.index, 1, UnitStatus.SHOP, shop=True))
         shops = [unit for building in buildings for unit in building.units if unit.shop]
     for unit in shops:
@@ -421,7 +433,10 @@ def _best_cuts(counts: list[int], low: int, high: int, target: int) -> list[int]
             if candidate < cost[end]:
                 cost[end], back[end] = candidate, start
     if cost[n] == infinity:
-        return [0, n]  # cannot split within bounds: one area (the spec check prevents this)
+        raise InvalidInput(
+            N_("A grid of %(units)s housing units cannot be split into areas of "
+               "%(low)s-%(high)s units."),
+            field="area_min_units", units=prefix[-1], low=low, high=high)
     cuts = [n]
     while cuts[-1] != 0:
         cuts.append(back[cuts[-1]])

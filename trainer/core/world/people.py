@@ -639,7 +639,9 @@ def make_hmt_foreign_household(context: Context, index: int) -> Household:
         sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
         if key == 1:
             sex = Sex.FEMALE if persons[0].sex == Sex.MALE else Sex.MALE
-        age = rng.randint(24, 60) if key < 2 else rng.randint(0, 17)
+        youngest_parent = min((p.age for p in persons), default=60)
+        age = rng.randint(24, 60) if key < 2 else rng.randint(
+            0, max(0, min(17, youngest_parent - 20)))
         birth = birth_for_age(rng, age)
         prefix = {"香港": "H", "澳门": "M", "台湾": "T"}.get(nationality, "E")
         persons.append(Person(

@@ -16,7 +16,10 @@ from trainer.core.world.regions import is_county_code
 
 GRIDS_PER_VILLAGE = 3  # a 社区/村 is looked after as about three grids
 VILLAGES_PER_TOWNSHIP = 6
-MAX_GRIDS = 20_000
+# Township codes have three digits and 街道 and 镇 interleave (see grid.village_of): 8,000
+# grids keep them below 1000. Yueyang (5.05 million residents) needs about 4,300.
+MAX_GRIDS = 8_000
+MAX_VACANCY = 0.9
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class WorldSpec:
             if not 0.0 <= value <= 1.0:
                 raise InvalidInput(N_("%(name)s must be between 0 and 1."),
                                    field=f"rates.{f.name}", name=f.name)
+        if self.rates.vacant_units > MAX_VACANCY:
+            raise InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
+                               field="rates.vacant_units", name="vacant_units", max=MAX_VACANCY)
         total = sum(getattr(self.rates, name) for name in Rates.RESIDENCE_FIELDS)
         if total > 1.0:
             raise InvalidInput(N_("The hukou-place rates add up to %(total)s %%, above 100 %%."),
@@ -135,7 +141,7 @@ class WorldSpec:
 
     def unit_range(self) -> tuple[int, int]:
         """The fewest and most residential units a grid can have (households plus vacancy)."""
-        vacancy = min(self.rates.vacant_units, 0.9)
+        vacancy = min(self.rates.vacant_units, MAX_VACANCY)
         low = self.households_min
         high = int(self.households_max / (1 - vacancy)) + 2 + self.households_max // 20
         return low, high
@@ -159,7 +165,12 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
         if kind is bool:
             return bool(value)
         if kind is int:
-            number = float(value)
+            if isinstance(value, int):
+                return value
+            text = str(value).strip()
+            if len(text) > 20:
+                raise ValueError
+            number = float(text)
             if number != int(number):
                 raise ValueError
             return int(number)
@@ -169,5 +180,5 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
                 raise ValueError
             return result
         return str(value).strip()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput(N_("%(name)s has an invalid value."), field=name, name=name) from None
