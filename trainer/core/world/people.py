@@ -100,7 +100,7 @@ class Person:
 
     @property
     def born_in_year(self) -> bool:
-        return YEAR_START <= self.birth <= LAST_DAY
+        return born_in_census_year(self.birth)
 
 
 @dataclass(slots=True)
@@ -118,7 +118,7 @@ class Death:
 
     @property
     def born_in_year(self) -> bool:
-        return YEAR_START <= self.birth <= LAST_DAY
+        return born_in_census_year(self.birth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +182,11 @@ class Household:
     def deaths_of(self, sex: Sex) -> int:
         """H4 for one sex."""
         return sum(1 for death in self.deaths if death.sex == sex)
+
+
+def born_in_census_year(birth: date) -> bool:
+    """Born between 2019-11-01 and 2020-10-31: a birth counted in H3."""
+    return YEAR_START <= birth <= LAST_DAY
 
 
 def age_at(birth: date, when: date) -> int:
