@@ -1,0 +1,1 @@
+"""Grading: rubric criteria registered by name, findings with their evidence, scores."""

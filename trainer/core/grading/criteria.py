@@ -1,0 +1,241 @@
+"""Rubric criteria read from the visit events, registered by name.
+
+A scenario's rubric names criteria from `CRITERIA`; each is a pure function of the evidence
+(the scenario, the events, the households' outcomes) returning a score from 0 to 1 and
+findings that point at the event they are about. The grading issue adds form, register and map
+criteria to the same registry; this module holds the ones the visit engine's events support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from trainer.core.interview.engine import Event, Session
+from trainer.core.scenario.model import Scenario
+from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, Conduct
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What an attempt's visits left behind."""
+
+    scenario: Scenario
+    events: Sequence[Event]
+    outcomes: Mapping[str, str]  # household -> final outcome
+    vacant: frozenset[str] = frozenset()  # households whose unit is truly empty
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One observation of a criterion, with the event it rests on (its `seq`)."""
+
+    text: tuple[str, str]  # zh_CN, en
+    event: int | None = None
+    good: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A criterion's score (0-1) and findings."""
+
+    score: float
+    findings: tuple[Finding, ...] = ()
+
+
+CriterionFn = Callable[[Evidence], Result]
+CRITERIA: dict[str, CriterionFn] = {}
+
+
+def criterion(name: str) -> Callable[[CriterionFn], CriterionFn]:
+    """Register a criterion under `name`."""
+    def register(fn: CriterionFn) -> CriterionFn:
+        CRITERIA[name] = fn
+        return fn
+    return register
+
+
+def _visits(events: Sequence[Event]) -> dict[tuple[str, int], list[Event]]:
+    """Events grouped by (household, visit), for visits where someone opened."""
+    visits: dict[tuple[str, int], list[Event]] = {}
+    for event in events:
+        visits.setdefault((event.household, event.visit), []).append(event)
+    return {key: evs for key, evs in visits.items() if evs[0].home}
+
+
+def _base(event: Event) -> str:
+    return (event.action or "").split(":")[0]
+
+
+def _ratio(good: int, total: int, empty: float = 1.0) -> float:
+    return good / total if total else empty
+
+
+def evidence_of(session: Session) -> Evidence:
+    """The evidence a session's visits produced."""
+    return Evidence(session.scenario, tuple(session.events),
+                    {unit: session.outcome(unit) for unit in session.households},
+                    frozenset(unit for unit, state in session.households.items()
+                              if state.truth.kind == "vacant"))
+
+
+@criterion("outcome")
+def outcome(evidence: Evidence) -> Result:
+    """Each household ends counted: registered, self-reporting, a proxy, or truly vacant."""
+    findings = []
+    total = 0.0
+    for unit, code in evidence.outcomes.items():
+        right_vacant = code == "vacant" and unit in evidence.vacant
+        wrong_vacant = code == "vacant" and unit not in evidence.vacant
+        info = OUTCOMES.get(code)
+        if wrong_vacant:
+            value = 0.0
+        elif right_vacant or (info is not None and info.complete):
+            value = 1.0
+        elif code in ("appointment", "partial"):
+            value = 0.5
+        elif code == "refused":
+            value = 0.25
+        else:
+            value = 0.0
+        total += value
+        label = info.label if info else (code, code)
+        findings.append(Finding((f"{unit}：{label[0]}", f"{unit}: {label[1]}"), good=value == 1))
+    return Result(total / max(1, len(evidence.outcomes)), tuple(findings))
+
+
+def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
+                      missing: tuple[str, str]) -> Result:
+    """Visits where every `wanted` action came before the first question (§21, §23)."""
+    good = total = 0
+    findings = []
+    for (_unit, _visit), events in _visits(evidence.events).items():
+        first_question = next((e for e in events if _base(e) in ("ask_item", "probe")), None)
+        if first_question is None:
+            continue
+        total += 1
+        before = {_base(e) for e in events if e.seq < first_question.seq}
+        if all(action in before for action in wanted):
+            good += 1
+        else:
+            findings.append(Finding(missing, first_question.seq))
+    return Result(_ratio(good, total), tuple(findings))
+
+
+@criterion("credentials_first")
+def credentials_first(evidence: Evidence) -> Result:
+    """The 普查员证 was shown before the first question of each visit (条例 §21)."""
+    return _before_questions(evidence, ("show_id",), (
+        "提问前没有出示普查员证。", "Asked questions before showing the enumerator card."))
+
+
+@criterion("purpose_and_legal_basis")
+def purpose_and_legal_basis(evidence: Evidence) -> Result:
+    """Purpose and legal basis were explained before the questions (条例 §23)."""
+    return _before_questions(evidence, ("explain_purpose", "explain_legal_basis"), (
+        "提问前没有说明普查目的和法律依据。",
+        "Asked questions before explaining the purpose and legal basis."))
+
+
+@criterion("confidentiality_promised")
+def confidentiality_promised(evidence: Evidence) -> Result:
+    """Confidentiality was promised before the questions (条例 §33)."""
+    return _before_questions(evidence, ("promise_confidentiality",), (
+        "提问前没有承诺保密。", "Asked questions before promising confidentiality."))
+
+
+@criterion("privacy")
+def privacy(evidence: Evidence) -> Result:
+    """No respondent's data was disclosed, photographed, shared or left visible."""
+    breaches = [e for e in evidence.events if e.breach]
+    findings = tuple(Finding((f"泄露风险：{ACTIONS[_base(e)].label[0]}",
+                              f"Privacy breach: {ACTIONS[_base(e)].label[1]}"), e.seq)
+                     for e in breaches)
+    return Result(0.0 if breaches else 1.0, findings)
+
+
+@criterion("no_coercion")
+def no_coercion(evidence: Evidence) -> Result:
+    """No threats and no entering without consent (§36: refusals are never coerced)."""
+    bad = [e for e in evidence.events if _base(e) in ("threaten_penalty",
+                                                      "enter_without_consent")]
+    findings = tuple(Finding((f"强迫行为：{ACTIONS[_base(e)].label[0]}",
+                              f"Coercion: {ACTIONS[_base(e)].label[1]}"), e.seq) for e in bad)
+    return Result(0.0 if bad else 1.0, findings)
+
+
+@criterion("conduct")
+def conduct(evidence: Evidence) -> Result:
+    """Share of the trainee's actions that were not wrong moves."""
+    actions = [e for e in evidence.events if e.kind == "action"]
+    wrong = [e for e in actions if e.conduct == Conduct.WRONG.value]
+    findings = tuple(Finding((f"错误做法：{ACTIONS[_base(e)].label[0]}",
+                              f"Wrong move: {ACTIONS[_base(e)].label[1]}"), e.seq)
+                     for e in wrong)
+    return Result(_ratio(len(actions) - len(wrong), len(actions)), findings)
+
+
+@criterion("tailoring")
+def tailoring(evidence: Evidence) -> Result:
+    """Concerns were answered with the answer to the respondent's own theme."""
+    answers = [e for e in evidence.events if _base(e) == "answer_concern"]
+    matched = [e for e in answers if e.trust[1] > e.trust[0]]
+    findings = tuple(
+        Finding(("回应切中顾虑。", "The answer met the concern.") if e in matched else
+                ("回应没有针对住户的顾虑。", "The answer missed the respondent's concern."),
+                e.seq, good=e in matched) for e in answers)
+    if not answers:
+        complete = all(OUTCOMES[c].complete for c in evidence.outcomes.values() if c in OUTCOMES)
+        return Result(1.0 if complete else 0.5)
+    return Result(len(matched) / len(answers), findings)
+
+
+@criterion("disclosure")
+def disclosure(evidence: Evidence) -> Result:
+    """The facts the respondents conceal were drawn out by earning trust and probing."""
+    facts = [f for f in evidence.scenario.facts.values() if f.household in evidence.outcomes]
+    told = {fact for e in evidence.events for fact in e.disclosed}
+    findings = tuple(Finding((f"未发现：{f.tells.zh}", f"Not found out: {f.tells.en}"))
+                     for f in facts if f.id not in told)
+    return Result(_ratio(sum(f.id in told for f in facts), len(facts)), findings)
+
+
+@criterion("notice_and_revisit")
+def notice_and_revisit(evidence: Evidence) -> Result:
+    """A notice was left when nobody was home, and the household was visited again."""
+    absent = [e for e in evidence.events if e.kind == "knock" and not e.home]
+    if not absent:
+        return Result(1.0)
+    notices = {(e.household, e.visit) for e in evidence.events if _base(e) == "leave_notice"}
+    revisited = {e.household for e in evidence.events if e.kind == "knock" and e.visit > 1}
+    good = 0
+    findings = []
+    for event in absent:
+        ok = (event.household, event.visit) in notices and (
+            event.household in revisited or event.household in evidence.vacant)
+        good += ok
+        if not ok:
+            findings.append(Finding(("无人在家时应留下通知单并再次上门。",
+                                     "Leave a notice when nobody is home, and come back."),
+                                    event.seq))
+    return Result(good / len(absent), tuple(findings))
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A rubric applied to evidence."""
+
+    total: float  # 0-100
+    passed: bool
+    results: Mapping[str, Result]
+
+
+def score(evidence: Evidence) -> Score:
+    """The scenario's rubric applied to the evidence: weighted mean, critical criteria."""
+    rubric = evidence.scenario.rubric
+    results = {c.name: CRITERIA[c.name](evidence) for c in rubric.criteria}
+    weight = sum(c.weight for c in rubric.criteria)
+    total = round(100 * sum(c.weight * results[c.name].score for c in rubric.criteria)
+                  / weight, 1)
+    critical_failed = any(c.critical and results[c.name].score < 0.5 for c in rubric.criteria)
+    return Score(total, total >= rubric.pass_score and not critical_failed, results)

@@ -1,0 +1,1 @@
+"""The simulated door-to-door visit: state machine, respondent model, events (paradata)."""

@@ -1,0 +1,532 @@
+"""The visit engine: a trainee's steps in, the respondent's reactions and the events out.
+
+A field-work period is a `Session` over the scenario's households. Each visit starts with a
+`knock` at a simulated time and runs through the household's dialogue until an ending. The
+respondent model keeps trust and irritation (0-100), moves them by the vocabulary's default
+reaction to each action, tailored to the respondent's concern themes and privacy concern, plus
+the effects the scenario writes at that node; it remembers earlier visits (a rude visit
+leaves the next one colder, a kept appointment or the grid worker's company warms it); it is
+at home according to its availability; it answers form items from the truth except what it
+conceals until the trainee has earned and asked for it.
+
+Nothing here is random except whether someone opens the door, which draws from the stream
+(seed, household, day, slot): the same (scenario, seed, steps) always gives the same events,
+so a recorded attempt replays exactly (`replay`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from trainer.core.errors import Conflict, InvalidInput
+from trainer.core.i18n import N_
+from trainer.core.scenario import vocabulary
+from trainer.core.scenario.households import TruthHousehold, build
+from trainer.core.scenario.model import ALWAYS, Choice, Dialogue, Effect, Node, Respondent, Scenario
+from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, Conduct
+from trainer.core.world.codes import LABELS
+from trainer.core.world.rng import stream
+
+ANYWHERE = tuple(name for name, action in ACTIONS.items() if action.anywhere)
+_ANYWHERE_CHOICES = {name: Choice(name) for name in ANYWHERE}
+TRAVEL_MINUTES = 5  # walking to the door before each knock
+FIRST_HOUR, LAST_HOUR = 8, 21  # visits are made between 08:00 and 21:00
+NOTHING_TO_TELL = ("没有了。", "No, there is nothing like that.")
+LISTENING = ("嗯，好的。", "Mm, all right.")
+SILENT = ("……", "…")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing the trainee does: `knock` (with `at`) or a choice key such as probe:births."""
+
+    household: str
+    action: str
+    at: datetime | None = None  # simulated time; required to knock, optional otherwise
+
+    def to_dict(self) -> dict[str, Any]:
+        """The step as JSON-ready data (how attempts store their action log)."""
+        return {"household": self.household, "action": self.action,
+                "at": self.at.isoformat(timespec="minutes") if self.at else None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Step:
+        """A step stored by `to_dict`."""
+        at = data.get("at")
+        return cls(str(data["household"]), str(data["action"]),
+                   datetime.fromisoformat(at) if at else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of the paradata: what happened, when, and how the respondent's state moved."""
+
+    seq: int
+    kind: str  # knock, action, visit_end
+    household: str
+    visit: int
+    at: str  # simulated time, ISO minutes
+    action: str | None = None
+    conduct: str | None = None
+    node: str | None = None  # the node after the step
+    says: tuple[str, str] | None = None  # the respondent's words (zh_CN, en)
+    trust: tuple[int, int] = (0, 0)  # before, after
+    irritation: tuple[int, int] = (0, 0)
+    disclosed: tuple[str, ...] = ()
+    breach: bool = False
+    trap: str | None = None  # the trap of the node where the action was taken
+    outcome: str | None = None
+    home: bool | None = None
+    answer: str | None = None  # for ask_item
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as JSON-ready data."""
+        return {name: (list(value) if isinstance(value, tuple) else value)
+                for name in self.__slots__ if (value := getattr(self, name)) is not None}
+
+
+@dataclass(slots=True)
+class Household:
+    """The state of one household over the field-work period."""
+
+    respondent: Respondent
+    truth: TruthHousehold
+    visits: int = 0
+    open: bool = False
+    node: str | None = None
+    slot: str = "morning"
+    trust: int = 0
+    irritation: int = 0
+    taken: Counter[str] = field(default_factory=Counter)  # in the current visit
+    disclosed: set[str] = field(default_factory=set)
+    resolved: set[str] = field(default_factory=set)  # concern themes answered
+    values: dict[str, int | bool] = field(default_factory=dict)
+    outcome: str | None = None  # of the last visit
+    appointment: tuple[date, str] | None = None
+    grid_worker_next: bool = False
+    rude: bool = False
+
+    @property
+    def done(self) -> bool:
+        """No further visit is useful: a final outcome."""
+        return self.outcome is not None and OUTCOMES[self.outcome].final
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """An action the trainee may take now, with the respondent's node words it answers."""
+
+    key: str
+    action: str
+    param: str | None
+    label: tuple[str, str]
+    conduct: str
+
+
+class Session:
+    """A trainee's field-work period in one scenario; apply steps, read events."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        truths = build(scenario, seed)
+        self.households = {
+            unit: Household(scenario.respondents[unit], truths[unit],
+                            values={n: v.initial for n, v in scenario.variables.items()})
+            for unit in scenario.assignment.units}
+        first = scenario.assignment.first_day
+        self.clock = datetime(first.year, first.month, first.day, FIRST_HOUR)
+        self.used: Counter[date] = Counter()  # minutes worked per day
+        self.events: list[Event] = []
+        self.steps: list[Step] = []
+
+    def fork(self) -> Session:
+        """An independent copy sharing only the immutable scenario and truth (for the bot)."""
+        twin = object.__new__(Session)
+        twin.scenario, twin.seed, twin.clock = self.scenario, self.seed, self.clock
+        twin.used = Counter(self.used)
+        twin.events = list(self.events)
+        twin.steps = list(self.steps)
+        twin.households = {unit: replace(state, taken=Counter(state.taken),
+                                         disclosed=set(state.disclosed),
+                                         resolved=set(state.resolved),
+                                         values=dict(state.values))
+                           for unit, state in self.households.items()}
+        return twin
+
+    # --- what can be done ----------------------------------------------------------------
+
+    def dialogue(self, unit: str) -> Dialogue:
+        """The dialogue of a household's respondent."""
+        return self.scenario.dialogues[self.households[unit].respondent.dialogue]
+
+    def offers(self, unit: str) -> list[Offer]:
+        """The actions available at this household now, in the order they are shown."""
+        state = self._household(unit)
+        if not state.open:
+            if state.done or state.visits >= self.scenario.assignment.max_visits:
+                return []
+            return [Offer("knock", "knock", None, ACTIONS["knock"].label, "neutral")]
+        node = self.dialogue(unit).nodes[state.node or ""]
+        out = [self._offer(choice.do, choice.param) for choice in self._choices(state, node)]
+        return out
+
+    def _offer(self, do: str, param: str | None) -> Offer:
+        action = ACTIONS[do]
+        label = action.label
+        names = {"theme": vocabulary.THEMES, "topic": vocabulary.TOPICS}.get(action.param.value)
+        if param is not None:
+            extra = names[param] if names else (param, param)
+            label = (f"{label[0]}：{extra[0]}", f"{label[1]}: {extra[1]}")
+        return Offer(f"{do}:{param}" if param else do, do, param, label, action.conduct.value)
+
+    def _choices(self, state: Household, node: Node) -> list[Choice]:
+        if node.end:
+            return []
+        slot = state.slot
+        values = self._values(state)
+        listed = [c for c in node.choices
+                  if c.when is ALWAYS or c.when.holds(values, slot, state.taken, state.disclosed)]
+        if node.common:
+            keys = {c.do for c in node.choices}
+            listed += [_ANYWHERE_CHOICES[name] for name in ANYWHERE if name not in keys]
+        return listed
+
+    def _values(self, state: Household) -> dict[str, int | bool]:
+        return {**state.values, "trust": state.trust, "irritation": state.irritation,
+                "visit": state.visits}
+
+    # --- applying steps ------------------------------------------------------------------
+
+    def apply(self, step: Step) -> list[Event]:
+        """Carry out one step; the events it produced. Invalid steps change nothing."""
+        state = self._household(step.household)
+        before = len(self.events)
+        if step.action == "knock":
+            self._knock(step, state)
+        else:
+            if not state.open:
+                raise Conflict(N_("Knock first: no visit to this household is under way."),
+                               field="action")
+            node = self.dialogue(step.household).nodes[state.node or ""]
+            choice = next((c for c in self._choices(state, node) if c.key == step.action), None)
+            if choice is None:
+                raise InvalidInput(N_("'%(action)s' cannot be done at this point of the "
+                                      "visit."), field="action", action=step.action)
+            if step.at is not None and step.at < self.clock:
+                raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
+            self._spend(ACTIONS[choice.do].minutes, step.at)
+            self._act(step.household, state, node, choice)
+        self.steps.append(step)
+        return self.events[before:]
+
+    def _household(self, unit: str) -> Household:
+        if unit not in self.households:
+            raise InvalidInput(N_("'%(unit)s' is not a household of this exercise."),
+                               field="household", unit=unit)
+        return self.households[unit]
+
+    def _spend(self, minutes: int, at: datetime | None) -> None:
+        start = at or self.clock
+        if self.used[start.date()] + minutes > self.scenario.assignment.hours_per_day * 60:
+            raise InvalidInput(N_("No working time is left on %(day)s; continue on another "
+                                  "day."), field="at", day=start.date().isoformat())
+        self.used[start.date()] += minutes
+        self.clock = start + timedelta(minutes=minutes)
+
+    def _knock(self, step: Step, state: Household) -> None:
+        assignment = self.scenario.assignment
+        if state.open:
+            raise Conflict(N_("A visit to this household is already under way."),
+                           field="action")
+        if state.done or state.visits >= assignment.max_visits:
+            raise Conflict(N_("This household needs no further visit."), field="action")
+        at = step.at or self.clock
+        last_day = assignment.first_day + timedelta(days=assignment.days - 1)
+        if at < self.clock:
+            raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
+        if not assignment.first_day <= at.date() <= last_day:
+            raise InvalidInput(N_("Visits are made from %(first)s to %(last)s."), field="at",
+                               first=assignment.first_day.isoformat(),
+                               last=last_day.isoformat())
+        if not FIRST_HOUR <= at.hour < LAST_HOUR:
+            raise InvalidInput(N_("Visits are made between 08:00 and 21:00."), field="at")
+        self._spend(TRAVEL_MINUTES, at)
+        state.visits += 1
+        state.slot = next(s for s, (lo, hi) in vocabulary.SLOT_HOURS.items() if lo <= at.hour < hi)
+        state.taken = Counter()
+        home = self._home(step.household, state, at)
+        self._start_mood(state, at)
+        dialogue = self.dialogue(step.household)
+        start = dialogue.start_node(state.visits, home)
+        trust = state.trust
+        self._emit(step.household, state, "knock", at=at, node=start or None, home=home,
+                   says=self._node_words(dialogue, start), trust=(trust, trust),
+                   trap=dialogue.nodes[start].trap if start else None)
+        if not start:
+            self._end(step.household, state, "nobody_home")
+            return
+        state.open = True
+        state.node = start
+        if dialogue.nodes[start].end:
+            self._end(step.household, state, dialogue.nodes[start].end or "")
+
+    def _home(self, unit: str, state: Household, at: datetime) -> bool:
+        """Whether someone opens: nobody in a vacant unit; else the schedule and a draw."""
+        truth = state.truth
+        if truth.kind in ("vacant", "all_died"):
+            return False
+        respondent = state.respondent
+        slots = respondent.availability["weekend" if at.weekday() >= 5 else "weekday"]
+        if state.slot not in slots:
+            return False
+        if state.appointment == (at.date(), state.slot):
+            return True
+        draw = stream(self.seed, "door", unit, at.date().isoformat(), state.slot).random()
+        return draw < respondent.home_probability
+
+    def _start_mood(self, state: Household, at: datetime) -> None:
+        respondent = state.respondent
+        state.values.update(with_grid_worker=state.grid_worker_next, appointment_kept=False,
+                            appointment_missed=False, rude_before=state.rude)
+        if state.visits == 1:
+            state.trust = _clamp(round(15 + 60 * respondent.cooperativeness
+                                       - 15 * respondent.privacy))
+            state.irritation = 0
+        else:
+            state.irritation //= 2
+            if state.rude:
+                state.trust -= 10
+        if state.appointment is not None:
+            kept = state.appointment == (at.date(), state.slot)
+            state.values["appointment_kept" if kept else "appointment_missed"] = True
+            state.trust += 15 if kept else -10
+            state.appointment = None
+        if state.grid_worker_next:
+            state.trust += 15
+            state.grid_worker_next = False
+        state.trust = _clamp(state.trust)
+
+    def _act(self, unit: str, state: Household, node: Node, choice: Choice) -> None:
+        action = ACTIONS[choice.do]
+        trust, irritation = state.trust, state.irritation
+        first_time = state.taken[choice.key] == 0
+        reaction = _reaction(state, choice, first_time)
+        state.trust = _clamp(state.trust + reaction.trust + (choice.effects or Effect()).trust)
+        state.irritation = _clamp(state.irritation + reaction.irritation
+                                  + (choice.effects or Effect()).irritation)
+        state.taken[choice.key] += 1
+        if choice.param:
+            state.taken[choice.do] += 1
+        disclosed, says, answer = self._respond(unit, state, choice)
+        if choice.effects:
+            for name, value in choice.effects.set:
+                state.values[name] = value
+            for name, delta in choice.effects.add:
+                state.values[name] = int(state.values.get(name, 0)) + delta
+            for fact in choice.effects.disclose:
+                if fact not in state.disclosed:
+                    state.disclosed.add(fact)
+                    disclosed.append(fact)
+        self._side_effects(state, choice)
+        if action.conduct == Conduct.WRONG and (action.trust < 0 or action.irritation > 0):
+            state.rude = True
+        dialogue = self.dialogue(unit)
+        outcome = choice.end
+        nxt = node.id
+        if outcome is None:
+            values = self._values(state)
+            branch = next((b for b in choice.goto
+                           if b.when.holds(values, state.slot, state.taken, state.disclosed)),
+                          None)
+            if branch is not None:
+                nxt = branch.node
+            elif action.ends_visit:
+                outcome = ("appointment" if choice.do == "come_back_later"
+                           and state.appointment else action.ends_visit)
+        if outcome is None and state.irritation >= state.respondent.patience:
+            if dialogue.refused:
+                nxt = dialogue.refused
+            else:
+                outcome = "refused"
+        if says is None:
+            if choice.reply is not None:
+                says = (choice.reply.zh, choice.reply.en)
+            elif nxt != node.id:
+                says = self._node_words(dialogue, nxt)
+            else:
+                says = action.reply or LISTENING
+        elif choice.reply is not None:
+            says = (f"{choice.reply.zh}{says[0]}", f"{choice.reply.en} {says[1]}")
+        state.node = nxt
+        self._emit(unit, state, "action", action=choice.key, conduct=action.conduct.value,
+                   node=nxt, says=says, trust=(trust, state.trust),
+                   irritation=(irritation, state.irritation), disclosed=tuple(disclosed),
+                   breach=action.breach, trap=node.trap, answer=answer)
+        if outcome is None and dialogue.nodes[nxt].end:
+            outcome = dialogue.nodes[nxt].end
+        if outcome is not None:
+            self._end(unit, state, outcome)
+
+    def _respond(self, unit: str, state: Household, choice: Choice
+                 ) -> tuple[list[str], tuple[str, str] | None, str | None]:
+        """What the respondent tells in answer to a probe or an item question."""
+        if choice.do == "probe":
+            facts = [f for f in self.scenario.facts.values()
+                     if f.household == unit and f.topic == choice.param
+                     and f.id not in state.disclosed]
+            told = [f for f in facts if state.trust >= f.trust]
+            if told:
+                state.disclosed.update(f.id for f in told)
+                return ([f.id for f in told], (" ".join(f.tells.zh for f in told),
+                                                " ".join(f.tells.en for f in told)), None)
+            if facts:
+                return [], (facts[0].denies.zh, facts[0].denies.en), None
+            return [], NOTHING_TO_TELL, None
+        if choice.do == "ask_item" and choice.param:
+            answer = self.answer(unit, choice.param)
+            return [], (answer, answer), answer
+        return [], None, None
+
+    def _side_effects(self, state: Household, choice: Choice) -> None:
+        if choice.do == "book_appointment":
+            when = self.clock + timedelta(days=1)
+            state.appointment = (when.date(), state.slot)
+        elif choice.do == "ask_grid_worker":
+            state.grid_worker_next = True
+        elif choice.do == "leave_notice":
+            state.values["notice_left"] = True
+
+    def _end(self, unit: str, state: Household, outcome: str) -> None:
+        state.open = False
+        state.node = None
+        state.outcome = outcome
+        self._emit(unit, state, "visit_end", outcome=outcome,
+                   trust=(state.trust, state.trust),
+                   irritation=(state.irritation, state.irritation))
+
+    def _emit(self, unit: str, state: Household, kind: str, *, at: datetime | None = None,
+              **fields: Any) -> None:
+        when = (at or self.clock).isoformat(timespec="minutes")
+        self.events.append(Event(len(self.events) + 1, kind, unit, state.visits, when, **fields))
+
+    def _node_words(self, dialogue: Dialogue, node_id: str) -> tuple[str, str] | None:
+        if not node_id:
+            return SILENT
+        says = dialogue.nodes[node_id].says
+        return (says.zh, says.en) if says else None
+
+    # --- answers from the truth ----------------------------------------------------------
+
+    def reported_persons(self, unit: str) -> list[Any]:
+        """The persons the respondent tells about now: the truth minus what is still hidden."""
+        state = self._household(unit)
+        household = state.truth.household
+        if household is None:
+            return []
+        hidden = {key for fact in self.scenario.facts.values()
+                  if fact.household == unit and fact.id not in state.disclosed
+                  for key in fact.persons}
+        return [person for person in household.persons if person.key not in hidden]
+
+    def answer(self, unit: str, item: str) -> str:
+        """The respondent's answer to a form item, for every reported person."""
+        persons = self.reported_persons(unit)
+        if item == "roster":
+            return "、".join(person.name for person in persons) or SILENT[0]
+        state = self._household(unit)
+        if item.startswith("H"):
+            household = state.truth.household
+            value: object = {"H1": household.kind if household else None,
+                             "H2": f"{sum(p.present for p in persons)}/"
+                                   f"{sum(not p.present for p in persons)}",
+                             "H5": household.dwelling if household else None,
+                             "H6": household.floor_area if household else None,
+                             "H7": household.rooms if household else None}.get(item, "—")
+            return str(int(value) if isinstance(value, int) else value)
+        misreports = {(key, it): says for fact in self.scenario.facts.values()
+                      if fact.household == unit and fact.id not in state.disclosed
+                      for key, it, says in fact.misreport}
+        return "；".join(f"{p.name} {misreports.get((p.key, item), _item(p, item))}"
+                        for p in persons)
+
+    # --- results -------------------------------------------------------------------------
+
+    def outcome(self, unit: str) -> str:
+        """The household's result so far: the last visit's outcome, or unable to contact."""
+        state = self._household(unit)
+        if state.outcome is None:
+            return "unable_to_contact" if state.visits else "not_visited"
+        if (not state.done and state.visits >= self.scenario.assignment.max_visits
+                and state.outcome == "nobody_home"):
+            return "unable_to_contact"
+        return state.outcome
+
+    @property
+    def finished(self) -> bool:
+        """Every household has a final outcome or no visit left."""
+        return all(not self.offers(unit) for unit in self.households)
+
+
+def _item(person: Any, item: str) -> str:
+    field_name = {"D1": "name", "D2": "relation", "D3": "id_number", "D4": "sex",
+                  "D5": "birth", "D6": "ethnicity", "D7": "residence", "D8": "hukou",
+                  "D9": "time_away", "D10": "reason_away", "D11": "education",
+                  "D12": "literate"}.get(item)
+    if field_name is None:
+        return "—"
+    value = getattr(person, field_name)
+    if value is None:
+        return "—"
+    if field_name == "birth":
+        return f"{value.year}-{value.month:02d}"
+    if item in LABELS:
+        return f"{int(value)} {LABELS[item][int(value)][0]}"
+    return str(value)
+
+
+def _reaction(state: Household, choice: Choice, first_time: bool) -> Effect:
+    """The respondent model's own reaction to an action, before the scenario's effects."""
+    action = ACTIONS[choice.do]
+    respondent = state.respondent
+    themes = respondent.themes
+    if choice.do == "answer_concern":
+        open_themes = [t for t in themes if t not in state.resolved]
+        if open_themes and choice.param == open_themes[0]:
+            state.resolved.add(choice.param)
+            return Effect(trust=15, irritation=-10)
+        if choice.param in open_themes:
+            state.resolved.add(choice.param or "")
+            return Effect(trust=6)
+        return Effect(trust=-3, irritation=10)  # answering a concern they do not have
+    if action.conduct == Conduct.GOOD and not first_time:
+        return Effect(irritation=3)  # repeating yourself
+    trust, irritation = action.trust, action.irritation
+    if choice.do == "show_id" and "distrust" in themes:
+        trust += 7
+    elif choice.do == "promise_confidentiality":
+        trust += round(10 * respondent.privacy)
+    elif choice.do in ("explain_legal_basis", "explain_purpose") and (
+            "fear_consequences" in themes or "distrust" in themes):
+        trust += 3
+    elif choice.do == "photograph_id":
+        trust -= round(15 * respondent.privacy)
+    if "no_time" in themes and "no_time" not in state.resolved and action.minutes > 1:
+        irritation += 3 * (action.minutes - 1)
+    return Effect(trust=trust, irritation=irritation)
+
+
+def _clamp(value: int) -> int:
+    return max(0, min(100, value))
+
+
+def replay(scenario: Scenario, seed: int, steps: Iterable[Step]) -> Session:
+    """A new session with `steps` applied in order: the same events every time."""
+    session = Session(scenario, seed)
+    for step in steps:
+        session.apply(step)
+    return session

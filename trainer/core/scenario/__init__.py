@@ -1,0 +1,1 @@
+"""Scenarios: the file format, its loader and validator, static checks and the path bot."""

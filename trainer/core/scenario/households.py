@@ -1,0 +1,155 @@
+"""The true households of a scenario: written out in the file, or picked from a generated world.
+
+A written-out household fills in what the author left out the way the generator would (ID
+numbers from the county, birth date and sex; D9/D10 from the hukou code; D11/D12 by age),
+drawing from the scenario's own stream so the same file and seed give the same truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from trainer.core.errors import InvalidInput
+from trainer.core.i18n import N_
+from trainer.core.scenario.model import HouseholdSpec, Scenario
+from trainer.core.world import idnumber, people
+from trainer.core.world.codes import (
+    HAN,
+    DwellingType,
+    Education,
+    Form,
+    HouseholdType,
+    Hukou,
+    ReasonAway,
+    Relation,
+    Residence,
+    Sex,
+    TimeAway,
+)
+from trainer.core.world.grid import make_grid
+from trainer.core.world.rng import stream
+from trainer.core.world.spec import WorldSpec
+
+
+@dataclass(frozen=True, slots=True)
+class TruthHousehold:
+    """One unit to visit and who really lives there (None for a vacant unit)."""
+
+    id: str
+    kind: str  # family, collective, vacant, all_died, hmt_foreign
+    household: people.Household | None
+    building: int = 1
+    unit: int = 1
+    street: str = ""
+    number: int = 1  # 户编号 in its enumeration area
+
+
+def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
+    """Every household of the scenario, keyed by its id."""
+    spec = WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec else WorldSpec()
+    return {h.id: (_picked(h, spec, seed) if h.pick is not None else _written(h, spec, seed))
+            for h in scenario.households}
+
+
+def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehold:
+    raw: Mapping[str, Any] = spec_h.explicit or {}
+    kind = raw.get("kind", "family")
+    address = raw.get("address", {})
+    building, unit = int(address.get("building", 1)), int(address.get("unit", 1))
+    street = str(address.get("street", ""))
+    if kind == "vacant":
+        return TruthHousehold(spec_h.id, kind, None, building, unit, street)
+    rng = stream(seed, "scenario-household", spec_h.id)
+    persons = [_person(rng, index, p, world.region) for index, p in enumerate(raw.get("persons",
+                                                                                          ()))]
+    deaths = [_death(rng, d, world.region) for d in raw.get("deaths", ())]
+    household_kind = HouseholdType.COLLECTIVE if kind == "collective" else HouseholdType.FAMILY
+    dwelling = DwellingType(raw.get("dwelling", 2 if kind == "collective" else 1))
+    household = people.Household(index=0, kind=household_kind, dwelling=dwelling,
+                                 persons=persons, deaths=deaths)
+    if dwelling == DwellingType.ORDINARY and persons:
+        household.floor_area = 40 + 25 * len(persons)
+        household.rooms = max(1, min(6, len(persons)))
+    if any(p.form == Form.HMT_FOREIGN for p in persons):
+        kind = "hmt_foreign"
+    return TruthHousehold(spec_h.id, kind, household, building, unit, street)
+
+
+def _person(rng: Any, key: int, raw: Mapping[str, Any], region: str) -> people.Person:
+    birth = date.fromisoformat(raw["birth"])
+    sex = Sex(raw["sex"])
+    hukou = Hukou(raw.get("hukou", 1))
+    foreign = raw.get("form") == "hmt_foreign"
+    number = raw.get("id_number")
+    if number is None:
+        number = ("0" * 18 if foreign else
+                  idnumber.make_id(region, birth, idnumber.sequence_for(int(sex),
+                                                                        rng.randrange(500))))
+    time_away = reason = None
+    if hukou == Hukou.THIS_VILLAGE:
+        time_away = TimeAway(raw.get("time_away", 1))
+    elif hukou != Hukou.PENDING:
+        time_away = TimeAway(raw.get("time_away", 4))
+    if time_away is not None and time_away != TimeAway.NOT_AWAY:
+        reason = ReasonAway(raw.get("reason_away", 1))
+    education = people.education_for(rng, birth)
+    if "education" in raw and education is not None:
+        education = Education(raw["education"])
+    return people.Person(
+        key=key, name=raw["name"], relation=Relation(raw["relation"]), id_number=number,
+        sex=sex, birth=birth, ethnicity=raw.get("ethnicity", HAN),
+        residence=Residence(raw.get("residence", 1)), residence_place=None, hukou=hukou,
+        hukou_place=raw.get("hukou_place"), time_away=time_away, reason_away=reason,
+        education=education, literate=people.literate_for(rng, birth, education),
+        present=raw.get("present", True),
+        form=Form.HMT_FOREIGN if foreign else Form.SHORT,
+        nationality=raw.get("nationality"))
+
+
+def _death(rng: Any, raw: Mapping[str, Any], region: str) -> people.Death:
+    birth = date.fromisoformat(raw["birth"])
+    sex = Sex(raw["sex"])
+    return people.Death(
+        name=raw["name"], sex=sex, birth=birth, died=date.fromisoformat(raw["died"]),
+        ethnicity=HAN, education=people.education_for(rng, birth),
+        relation=Relation(raw["relation"]),
+        id_number=idnumber.make_id(region, birth, idnumber.sequence_for(int(sex),
+                                                                        rng.randrange(500))))
+
+
+def _picked(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehold:
+    """The first household of the grid that matches the pick, in the grid's own order."""
+    pick = spec_h.pick or {}
+    grid = make_grid(world, seed, int(pick.get("grid", 0)))
+    for area in grid.areas:
+        for number, household in grid.area_households(area):
+            if _matches(household, pick):
+                kind = ("all_died" if household.all_died else
+                        "hmt_foreign" if any(p.form == Form.HMT_FOREIGN
+                                             for p in household.persons) else
+                        "collective" if household.kind == HouseholdType.COLLECTIVE else "family")
+                return TruthHousehold(spec_h.id, kind, household, number=number)
+    raise InvalidInput(N_("No household of grid %(grid)s matches the pick of '%(id)s'."),
+                       field="world", grid=pick.get("grid", 0), id=spec_h.id)
+
+
+def _matches(household: people.Household, pick: Mapping[str, Any]) -> bool:
+    if len(household.persons) < int(pick.get("min_persons", 0)):
+        return False
+    secret = pick.get("secret")
+    if secret and not (household.persona and any(s.kind == secret
+                                                  for s in household.persona.secrets)):
+        return False
+    kind = pick.get("kind")
+    if kind == "all_died":
+        return household.all_died
+    if kind == "hmt_foreign":
+        return any(p.form == Form.HMT_FOREIGN for p in household.persons)
+    if kind == "collective":
+        return household.kind == HouseholdType.COLLECTIVE
+    if kind == "family":
+        return household.kind == HouseholdType.FAMILY and bool(household.persons)
+    return True

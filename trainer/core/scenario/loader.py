@@ -1,0 +1,498 @@
+"""Reading a scenario file: YAML -> JSON Schema -> cross-references -> `model.Scenario`.
+
+Every error names the file, the line and column, the path inside the document and what was
+expected, so an author can fix a file without reading the code. YAML is parsed twice: once for
+the data and once (composed, not constructed) for the position of every key and value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from trainer.core.errors import InvalidInput
+from trainer.core.grading.criteria import CRITERIA
+from trainer.core.i18n import N_
+from trainer.core.scenario import vocabulary
+from trainer.core.scenario.model import (
+    ALWAYS,
+    COMPARISON,
+    Assignment,
+    Branch,
+    Choice,
+    Clip,
+    Comparison,
+    Condition,
+    Criterion,
+    Dialogue,
+    Effect,
+    Fact,
+    HouseholdSpec,
+    Node,
+    Respondent,
+    Rubric,
+    Scenario,
+    Text,
+    Variable,
+)
+
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioError:
+    """One problem in a scenario file, where it is and what was expected."""
+
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+    path: str  # e.g. dialogues.main.nodes.door.actions[2].do
+    message: str  # an N_ message id with %(name)s params
+    params: Mapping[str, object]
+
+    def text(self) -> str:
+        """The error in English, as `flask scenarios check` prints it."""
+        detail = self.message % dict(self.params) if self.params else self.message
+        return f"{self.file}:{self.line}:{self.column}: {self.path or '(document)'}: {detail}"
+
+
+class ScenarioInvalid(InvalidInput):
+    """A scenario file that cannot be used, with every error found."""
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        first = errors[0]
+        super().__init__(N_("The scenario has %(count)d errors; the first: %(first)s"),
+                         count=len(errors), first=first.text())
+        self.errors = errors
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of scenario files."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+def format_path(path: Path_) -> str:
+    """`a.b[2].c` for the path ('a', 'b', 2, 'c')."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _marks(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) -> None:
+    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value
+            out[(*path, name, "__key__")] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            _marks(value, (*path, name), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _marks(item, (*path, index), out)
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO strings, so the schema sees what the author wrote."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class _Reader:
+    """Collects errors with their positions while turning checked data into the model."""
+
+    def __init__(self, file: str, marks: dict[Path_, tuple[int, int]]) -> None:
+        self.file = file
+        self.marks = marks
+        self.errors: list[ScenarioError] = []
+
+    def error(self, path: Path_, message: str, *, at_key: bool = False, **params: object) -> None:
+        probe = (*path, "__key__") if at_key and path else path
+        while probe not in self.marks and probe:
+            probe = probe[:-1]
+        line, column = self.marks.get(probe, (1, 1))
+        clean = tuple(p for p in path if p != "__key__")
+        self.errors.append(ScenarioError(self.file, line, column, format_path(clean), message,
+                                         params))
+
+    # --- JSON Schema -------------------------------------------------------------------------
+
+    def check_schema(self, data: Any) -> None:
+        validator = jsonschema.Draft202012Validator(
+            schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+            self._schema_error(error)
+
+    def _schema_error(self, error: jsonschema.ValidationError) -> None:
+        if error.context:
+            best = jsonschema.exceptions.best_match(error.context)
+            if best is not None and len(best.absolute_path) >= len(error.absolute_path):
+                error = best
+        path: Path_ = tuple(error.absolute_path)
+        instance: Any = error.instance
+        kind = error.validator
+        expected: Any = error.validator_value
+        subschema: Any = error.schema
+        if kind == "required":
+            missing = [k for k in expected if k not in instance]
+            self.error(path, N_("missing required key '%(key)s'"), at_key=True,
+                       key=missing[0] if missing else "?")
+        elif kind == "additionalProperties":
+            allowed = sorted(subschema.get("properties", {}))
+            for extra in sorted(set(instance) - set(allowed)):
+                self.error((*path, extra), N_("unknown key '%(key)s'; expected one of: "
+                                              "%(allowed)s"), at_key=True, key=extra,
+                           allowed=", ".join(allowed) or "-")
+        elif kind == "enum":
+            self.error(path, N_("'%(value)s' is not allowed; expected one of: %(allowed)s"),
+                       value=instance, allowed=", ".join(map(str, expected)))
+        elif kind == "type":
+            self.error(path, N_("expected %(type)s, found '%(value)s'"),
+                       type=expected, value=instance)
+        elif kind == "pattern":
+            self.error(path, N_("'%(value)s' does not match the expected form %(pattern)s"),
+                       value=instance, pattern=expected)
+        elif kind == "format":
+            self.error(path, N_("'%(value)s' is not a valid %(format)s"), value=instance,
+                       format=expected)
+        else:
+            self.error(path, N_("invalid value: %(detail)s"), detail=error.message)
+
+    # --- building the model ------------------------------------------------------------------
+
+    def text(self, raw: Mapping[str, str]) -> Text:
+        return Text(raw["zh_CN"], raw["en"])
+
+    def maybe_text(self, raw: Mapping[str, str] | None) -> Text | None:
+        return self.text(raw) if raw else None
+
+
+def _condition(raw: Mapping[str, Any] | None, path: Path_, known: Mapping[str, str],
+               reader: _Reader) -> Condition:
+    """A condition; `known` maps declared and built-in variables to their types."""
+    if not raw:
+        return ALWAYS
+    comparisons = []
+    for name in ("trust", "irritation", "visit"):
+        if name in raw:
+            comparisons.append(_comparison(name, raw[name]))
+    flags = []
+    for name, wanted in raw.get("vars", {}).items():
+        if name not in known:
+            reader.error((*path, "vars", name), N_("condition on unknown variable '%(name)s'"),
+                         at_key=True, name=name)
+        elif isinstance(wanted, bool):
+            if known[name] != "bool":
+                reader.error((*path, "vars", name), N_("'%(name)s' is an integer; compare it "
+                                                       "with a form such as '>= 1'"), name=name)
+            flags.append((name, wanted))
+        else:
+            if known[name] != "int":
+                reader.error((*path, "vars", name), N_("'%(name)s' is true or false, not a "
+                                                       "number"), name=name)
+            comparisons.append(_comparison(name, wanted))
+    return Condition(
+        comparisons=tuple(comparisons),
+        slots=tuple(raw.get("slot", ())),
+        taken=tuple(raw.get("taken", ())),
+        not_taken=tuple(raw.get("not_taken", ())),
+        disclosed=tuple(raw.get("disclosed", ())),
+        not_disclosed=tuple(raw.get("not_disclosed", ())),
+        flags=tuple(flags),
+        any=tuple(_condition(item, (*path, "any", i), known, reader)
+                  for i, item in enumerate(raw.get("any", ()))),
+    )
+
+
+def _comparison(name: str, text: str) -> Comparison:
+    match = COMPARISON.match(text)
+    assert match is not None  # the schema's pattern let it through
+    return Comparison(name, match.group(1), int(match.group(2)))
+
+
+def _conditions(condition: Condition) -> Iterator[Condition]:
+    yield condition
+    for inner in condition.any:
+        yield from _conditions(inner)
+
+
+def _choice(raw: Mapping[str, Any], path: Path_, known: Mapping[str, str],
+            reader: _Reader) -> Choice:
+    action = vocabulary.ACTIONS.get(raw["do"])
+    param = None
+    if action is None:
+        reader.error((*path, "do"), N_("unknown action '%(action)s'; see the vocabulary in "
+                                       "scenarios/README.md"), action=raw["do"])
+    else:
+        given = [key for key in ("theme", "topic", "item") if key in raw]
+        wanted = action.param.value
+        if wanted == "none" and given:
+            reader.error((*path, given[0]), N_("action '%(action)s' takes no %(param)s"),
+                         at_key=True, action=action.name, param=given[0])
+        elif wanted != "none":
+            param = raw.get(wanted)
+            allowed = {"theme": vocabulary.THEMES, "topic": vocabulary.TOPICS,
+                       "item": vocabulary.ITEMS}[wanted]
+            if param is None:
+                reader.error(path, N_("action '%(action)s' needs a %(param)s"),
+                             action=action.name, param=wanted)
+            elif param not in allowed:
+                reader.error((*path, wanted), N_("'%(value)s' is not a %(param)s; expected "
+                                                 "one of: %(allowed)s"), value=param,
+                             param=wanted, allowed=", ".join(allowed))
+    return Choice(
+        do=raw["do"], param=param,
+        when=_condition(raw.get("when"), (*path, "when"), known, reader),
+        effects=_effect(raw["effects"]) if "effects" in raw else None,
+        reply=reader.maybe_text(raw.get("reply")),
+        goto=_goto(raw.get("goto"), (*path, "goto"), known, reader),
+        end=raw.get("end"), path=path)
+
+
+def _effect(raw: Mapping[str, Any]) -> Effect:
+    return Effect(trust=raw.get("trust", 0), irritation=raw.get("irritation", 0),
+                  set=tuple(raw.get("set", {}).items()), add=tuple(raw.get("add", {}).items()),
+                  disclose=tuple(raw.get("disclose", ())))
+
+
+def _goto(raw: Any, path: Path_, known: Mapping[str, str], reader: _Reader) -> tuple[Branch, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (Branch(raw, ALWAYS, path),)
+    branches = tuple(Branch(item["to"], _condition(item.get("when"), (*path, i, "when"), known,
+                                                   reader), (*path, i, "to"))
+                     for i, item in enumerate(raw))
+    if "when" in raw[-1]:
+        reader.error((*path, len(raw) - 1), N_("the last branch of a goto list must have no "
+                                               "'when', so that the dialogue always goes on"))
+    return branches
+
+
+def _dialogue(name: str, raw: Mapping[str, Any], known: Mapping[str, str],
+              reader: _Reader) -> Dialogue:
+    base: Path_ = ("dialogues", name)
+    nodes: dict[str, Node] = {}
+    for node_id, node_raw in raw["nodes"].items():
+        path = (*base, "nodes", node_id)
+        choices = tuple(_choice(c, (*path, "actions", i), known, reader)
+                        for i, c in enumerate(node_raw.get("actions", ())))
+        end = node_raw.get("end")
+        if end and choices:
+            reader.error((*path, "actions"), N_("an ending (end: %(outcome)s) offers no "
+                                                "actions"), at_key=True, outcome=end)
+        keys = [c.key for c in choices]
+        for i, choice in enumerate(choices):
+            if choice.when == ALWAYS and keys.index(choice.key) != i:
+                reader.error(choice.path, N_("action '%(action)s' is offered twice at this "
+                                             "node without a condition"), action=choice.key)
+        nodes[node_id] = Node(node_id, reader.maybe_text(node_raw.get("says")), choices, end,
+                              node_raw.get("trap"), node_raw.get("common", True), path)
+    for field in ("start", "revisit", "absent", "refused"):
+        if field in raw and raw[field] not in nodes:
+            reader.error((*base, field), N_("'%(node)s' is not a node of this dialogue"),
+                         node=raw[field])
+    for node in nodes.values():
+        for choice in node.choices:
+            for branch in choice.goto:
+                if branch.node not in nodes:
+                    reader.error(branch.path, N_("goto '%(node)s': no such node in dialogue "
+                                                 "'%(dialogue)s'"), node=branch.node,
+                                 dialogue=name)
+    return Dialogue(name, raw["start"], nodes, raw.get("revisit"), raw.get("absent"),
+                    raw.get("refused"))
+
+
+def _respondent(household: str, raw: Mapping[str, Any]) -> Respondent:
+    base = vocabulary.ARCHETYPES[raw.get("archetype", "cooperative")]
+    availability = raw.get("availability", {})
+    return Respondent(
+        household=household, dialogue=raw["dialogue"],
+        archetype=raw.get("archetype", "cooperative"),
+        cooperativeness=float(raw.get("cooperativeness", base.cooperativeness)),
+        privacy=float(raw.get("privacy", base.privacy)),
+        patience=int(raw.get("patience", base.patience)),
+        themes=tuple(raw.get("themes", base.themes)),
+        availability={"weekday": tuple(availability.get("weekday", vocabulary.SLOTS)),
+                      "weekend": tuple(availability.get("weekend", vocabulary.SLOTS))},
+        home_probability=float(raw.get("home_probability", 1.0)),
+        language=raw.get("language", "普通话"), role=raw.get("role", "self"))
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _assignment(raw: Mapping[str, Any]) -> Assignment:
+    default = Assignment(units=())
+    listing = raw.get("listing")
+    registration = raw.get("registration")
+    return Assignment(
+        units=tuple(raw["units"]), area=raw.get("area"),
+        listing=(_day(listing[0]), _day(listing[1])) if listing else default.listing,
+        self_report_until=_day(raw.get("self_report_until", default.self_report_until
+                                       .isoformat())),
+        registration=((_day(registration[0]), _day(registration[1])) if registration
+                      else default.registration),
+        first_day=_day(raw.get("first_day", default.first_day.isoformat())),
+        days=raw.get("days", default.days), hours_per_day=raw.get("hours_per_day",
+                                                                  default.hours_per_day),
+        max_visits=raw.get("max_visits", default.max_visits))
+
+
+def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
+    variables = {name: Variable(name, raw["type"], raw.get("initial",
+                                                           False if raw["type"] == "bool" else 0))
+                 for name, raw in data.get("variables", {}).items()}
+    known = dict(vocabulary.BUILTIN_VARIABLES)
+    for name, variable in variables.items():
+        if name in known:
+            reader.error(("variables", name), N_("'%(name)s' is a built-in variable"),
+                         at_key=True, name=name)
+        if isinstance(variable.initial, bool) != (variable.type == "bool"):
+            reader.error(("variables", name, "initial"), N_("the initial value does not match "
+                                                            "the type %(type)s"),
+                         type=variable.type)
+        known[name] = variable.type
+    world = data["world"]
+    households = tuple(HouseholdSpec(h["id"], None if "pick" in h else h, h.get("pick"))
+                       for h in world.get("households", ()))
+    household_ids = {h.id for h in households}
+    if len(household_ids) != len(households):
+        reader.error(("world", "households"), N_("two households have the same id"))
+    if not households:
+        reader.error(("world",), N_("the world needs 'households' (written out or picked)"))
+    assignment = _assignment(data["assignment"])
+    for i, unit in enumerate(assignment.units):
+        if unit not in household_ids:
+            reader.error(("assignment", "units", i), N_("unknown household '%(id)s'"), id=unit)
+    dialogues = {name: _dialogue(name, raw, known, reader)
+                 for name, raw in data["dialogues"].items()}
+    respondents = {}
+    for household, raw in data["respondents"].items():
+        if household not in household_ids:
+            reader.error(("respondents", household), N_("unknown household '%(id)s'"),
+                         at_key=True, id=household)
+        if raw["dialogue"] not in dialogues:
+            reader.error(("respondents", household, "dialogue"), N_("unknown dialogue "
+                                                                    "'%(id)s'"),
+                         id=raw["dialogue"])
+        respondents[household] = _respondent(household, raw)
+    for i, unit in enumerate(assignment.units):
+        if unit in household_ids and unit not in respondents:
+            reader.error(("assignment", "units", i), N_("household '%(id)s' has no "
+                                                        "respondent"), id=unit)
+    facts = {}
+    for fact_id, raw in data.get("facts", {}).items():
+        if raw["household"] not in household_ids:
+            reader.error(("facts", fact_id, "household"), N_("unknown household '%(id)s'"),
+                         id=raw["household"])
+        facts[fact_id] = Fact(
+            fact_id, raw["household"], raw["topic"], raw.get("trust", 0),
+            reader.text(raw["tells"]), reader.text(raw["denies"]),
+            tuple(raw.get("persons", ())),
+            tuple((m["person"], m["item"], m["says"]) for m in raw.get("misreport", ())))
+    _check_references(dialogues, facts, variables, reader)
+    rubric_raw = data["rubric"]
+    rubric = Rubric(
+        criteria=tuple(Criterion(c["criterion"], float(c.get("weight", 1.0)),
+                                 reader.maybe_text(c.get("feedback")), c.get("critical", False),
+                                 tuple(c.get("reads", ())))
+                       for c in rubric_raw["criteria"]),
+        pass_score=float(rubric_raw.get("pass", 60)),
+        clips=tuple(Clip(c["id"], c.get("criterion"), reader.maybe_text(c.get("title")))
+                    for c in rubric_raw.get("clips", ())))
+    for i, criterion in enumerate(rubric.criteria):
+        if criterion.name not in CRITERIA:
+            reader.error(("rubric", "criteria", i, "criterion"),
+                         N_("unknown criterion '%(name)s'; expected one of: %(allowed)s"),
+                         name=criterion.name, allowed=", ".join(sorted(CRITERIA)))
+    seed_raw = world["seed"]
+    return Scenario(
+        id=data["id"], version=data["version"], title=reader.text(data["title"]),
+        summary=reader.text(data["summary"]), difficulty=data["difficulty"],
+        minutes=data["minutes"], objectives=tuple(reader.text(o) for o in data["objectives"]),
+        tags=tuple(data.get("tags", ())),
+        seed_policy="per_trainee" if seed_raw == "per_trainee" else "fixed",
+        seed=0 if seed_raw == "per_trainee" else int(seed_raw),
+        world_spec=world.get("spec", {}), households=households, assignment=assignment,
+        respondents=respondents, facts=facts, variables=variables, dialogues=dialogues,
+        rubric=rubric, source=source)
+
+
+def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fact],
+                      variables: Mapping[str, Variable], reader: _Reader) -> None:
+    """Facts, actions and variables named in conditions and effects must exist."""
+    known = {**vocabulary.BUILTIN_VARIABLES, **{n: v.type for n, v in variables.items()}}
+    for dialogue in dialogues.values():
+        for node in dialogue.nodes.values():
+            for choice in node.choices:
+                conditions = [choice.when, *(b.when for b in choice.goto)]
+                for condition in (c for top in conditions for c in _conditions(top)):
+                    for fact in (*condition.disclosed, *condition.not_disclosed):
+                        if fact not in facts:
+                            reader.error(choice.path, N_("condition on unknown fact "
+                                                         "'%(fact)s'"), fact=fact)
+                    for action in (*condition.taken, *condition.not_taken):
+                        if action.split(":")[0] not in vocabulary.ACTIONS:
+                            reader.error(choice.path, N_("condition on unknown action "
+                                                         "'%(action)s'"), action=action)
+                if choice.effects:
+                    for name, value in (*choice.effects.set, *choice.effects.add):
+                        if name not in known:
+                            reader.error((*choice.path, "effects"), N_(
+                                "effect on unknown variable '%(name)s'"), name=name)
+                        elif (known[name] == "bool") != isinstance(value, bool):
+                            reader.error((*choice.path, "effects"), N_(
+                                "'%(name)s' is of type %(type)s"), name=name, type=known[name])
+                    for fact in choice.effects.disclose:
+                        if fact not in facts:
+                            reader.error((*choice.path, "effects"), N_(
+                                "effect discloses unknown fact '%(fact)s'"), fact=fact)
+
+
+def parse(text: str, file: str = "<scenario>") -> Scenario:
+    """The scenario in `text`; raises `ScenarioInvalid` with every error found."""
+    try:
+        data = _plain(yaml.safe_load(text))
+        composed = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioInvalid([ScenarioError(file, line, column, "", N_(
+            "not valid YAML: %(problem)s"), {"problem": problem})]) from exc
+    marks: dict[Path_, tuple[int, int]] = {}
+    if composed is not None:
+        _marks(composed, (), marks)
+    reader = _Reader(file, marks)
+    if not isinstance(data, dict):
+        reader.error((), N_("a scenario file is a mapping of keys such as id, title, world"))
+        raise ScenarioInvalid(reader.errors)
+    reader.check_schema(data)
+    if reader.errors:
+        raise ScenarioInvalid(reader.errors)
+    scenario = _build(data, reader, text)
+    if reader.errors:
+        raise ScenarioInvalid(reader.errors)
+    return scenario
+
+
+def load(path: Path) -> Scenario:
+    """The scenario in the file at `path`."""
+    return parse(path.read_text(encoding="utf-8"), file=str(path))

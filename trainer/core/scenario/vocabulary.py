@@ -1,0 +1,215 @@
+"""The shared vocabulary every scenario speaks: actions, concern themes, probe topics, outcomes.
+
+Scenarios compose because they name the trainee's moves from one list. Each action carries its
+labels (Chinese, English, as the census terms are printed), how many simulated minutes it
+takes, whether training counts it as good practice, a wrong move or neutral, and the default
+way a respondent reacts to it (the interview engine applies these unless a scenario overrides
+the effects at a node). Labels are (zh_CN, en) pairs like `world.codes.LABELS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Conduct(StrEnum):
+    """How training judges a move."""
+
+    GOOD = "good"
+    NEUTRAL = "neutral"
+    WRONG = "wrong"
+
+
+class Param(StrEnum):
+    """The one parameter an action may take."""
+
+    NONE = "none"
+    THEME = "theme"  # answer_concern: which concern theme is answered
+    TOPIC = "topic"  # probe: what is probed for
+    ITEM = "item"  # ask_item: which form item (H1-H7, D1-D12, roster)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One move of the trainee's, as every scenario knows it."""
+
+    name: str
+    label: tuple[str, str]
+    group: str
+    conduct: Conduct = Conduct.NEUTRAL
+    minutes: int = 1
+    param: Param = Param.NONE
+    trust: int = 0  # default change of the respondent's trust (0-100)
+    irritation: int = 0  # default change of irritation (0-100)
+    reply: tuple[str, str] | None = None  # the respondent's default words when a node has none
+    anywhere: bool = False  # offered at every node of a visit unless the node lists it itself
+    ends_visit: str | None = None  # outcome when used where a node gives no goto
+    breach: bool = False  # a confidentiality breach, whoever sees it
+
+
+def _actions(*actions: Action) -> dict[str, Action]:
+    return {action.name: action for action in actions}
+
+
+ACTIONS: dict[str, Action] = _actions(
+    # Arriving and knocking
+    Action("knock", ("敲门", "Knock at the door"), "door"),
+    Action("greet", ("问候并自我介绍", "Greet and introduce yourself"), "door", Conduct.GOOD,
+           trust=3),
+    Action("show_id", ("出示普查员证", "Show the enumerator card (普查员证)"), "door",
+           Conduct.GOOD, trust=8),
+    Action("explain_purpose", ("说明普查目的", "Explain the purpose of the census"), "door",
+           Conduct.GOOD, minutes=2, trust=5),
+    Action("explain_legal_basis", ("说明法律依据和权利义务",
+                                   "Explain the legal basis, rights and duties"), "door",
+           Conduct.GOOD, minutes=2, trust=4),
+    Action("promise_confidentiality", ("承诺依法保密", "Promise confidentiality (§33)"), "door",
+           Conduct.GOOD, trust=6),
+    Action("answer_concern", ("回应顾虑", "Answer a concern"), "concern", Conduct.GOOD,
+           minutes=2, param=Param.THEME),
+    Action("ask_for_adult", ("请家中成年人来回答", "Ask for an adult"), "door", Conduct.GOOD),
+    # Interviewing
+    Action("ask_item", ("询问普查项目", "Ask a form item"), "interview", minutes=1,
+           param=Param.ITEM),
+    Action("probe", ("追问", "Probe"), "interview", Conduct.GOOD, minutes=1, param=Param.TOPIC,
+           irritation=2),
+    Action("read_back", ("复核并请住户确认", "Read back and ask for confirmation"), "interview",
+           Conduct.GOOD, minutes=3, trust=2),
+    # Other ways to complete
+    Action("offer_self_report", ("提供自主填报二维码", "Offer self-reporting with a QR code"),
+           "mode", Conduct.GOOD, trust=3),
+    Action("book_appointment", ("预约上门时间", "Book an appointment"), "mode", Conduct.GOOD,
+           trust=2),
+    Action("leave_notice", ("留下入户通知单", "Leave a notice of visit"), "absent", Conduct.GOOD),
+    Action("come_back_later", ("改天再来", "Come back another time"), "absent",
+           anywhere=True, ends_visit="partial"),
+    Action("ask_neighbour", ("向邻居了解情况", "Ask a neighbour"), "absent", minutes=5),
+    Action("ask_grid_worker", ("请网格员协助", "Ask the grid worker (网格员) for help"), "absent",
+           Conduct.GOOD, minutes=10),
+    Action("record_vacant", ("登记为空房", "Record the unit as vacant"), "absent"),
+    Action("accept_refusal", ("接受拒访并上报", "Accept the refusal and report it"), "concern",
+           Conduct.GOOD, ends_visit="refused"),
+    # Wrong moves training must catch
+    Action("threaten_penalty", ("以处罚相威胁", "Threaten penalties"), "wrong", Conduct.WRONG,
+           trust=-25, irritation=35, anywhere=True,
+           reply=("你这是威胁我吗？", "Are you threatening me?")),
+    Action("photograph_id", ("拍摄身份证", "Photograph the ID card"), "wrong", Conduct.WRONG,
+           trust=-5, breach=True, anywhere=True,
+           reply=("拍我的身份证干什么？", "Why are you photographing my ID card?")),
+    Action("tell_other_household", ("透露其他住户的情况", "Tell about another household"),
+           "wrong", Conduct.WRONG, trust=-15, breach=True, anywhere=True,
+           reply=("那你也会把我家的事告诉别人吧。",
+                  "So you will tell others about us as well.")),
+    Action("share_in_chat", ("把登记信息发到群里", "Share the answers in a chat group"), "wrong",
+           Conduct.WRONG, breach=True, anywhere=True),
+    Action("enter_without_consent", ("未经同意进屋", "Enter without consent"), "wrong",
+           Conduct.WRONG, trust=-20, irritation=30, anywhere=True,
+           reply=("请你出去！", "Get out of my home!")),
+    Action("leave_form_visible", ("让普查表暴露在外", "Leave the form visible to others"),
+           "wrong", Conduct.WRONG, breach=True, anywhere=True),
+    Action("record_relation_to_respondent", ("按与回答人的关系填写", "Record relations to the "
+                                             "respondent instead of the head"), "wrong",
+           Conduct.WRONG, anywhere=True),
+)
+
+THEMES: dict[str, tuple[str, str]] = {
+    "no_time": ("没有时间", "No time"),
+    "privacy": ("担心隐私", "Privacy"),
+    "distrust": ("不信任", "Distrust of government"),
+    "fear_consequences": ("担心后果", "Fear of consequences"),
+    "not_interested": ("不感兴趣", "Not interested"),
+    "someone_else_decides": ("由别人做主", "Someone else decides"),
+}
+
+TOPICS: dict[str, tuple[str, str]] = {
+    "births": ("出生", "Births"),
+    "deaths": ("死亡", "Deaths"),
+    "others_living_here": ("其他住在这里的人", "Others who live here"),
+    "tenants": ("租户", "Tenants"),
+    "members_away": ("外出的户籍成员", "Members away"),
+    "second_home": ("其他住房", "A second home"),
+    "hukou": ("户口所在地", "Where the hukou is"),
+    "vacancy": ("房屋是否空置", "Whether the unit is vacant"),
+    "self_reported": ("是否已自主填报", "Whether they self-reported"),
+}
+
+# Form items a trainee may ask; "roster" is the list of who lives here.
+ITEMS: tuple[str, ...] = ("roster", "H1", "H2", "H3", "H4", "H5", "H6", "H7",
+                          "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11",
+                          "D12")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a visit ends, and whether the household can still be visited after it."""
+
+    code: str
+    label: tuple[str, str]
+    final: bool  # no further visit is useful
+    complete: bool = False  # the household is counted
+
+
+OUTCOMES: dict[str, Outcome] = {
+    outcome.code: outcome for outcome in (
+        Outcome("completed", ("完成登记", "Completed"), final=True, complete=True),
+        Outcome("partial", ("部分完成", "Partly done"), final=False),
+        Outcome("refused", ("拒绝", "Refused"), final=False),
+        Outcome("nobody_home", ("无人在家", "Nobody home"), final=False),
+        Outcome("vacant", ("空房", "Vacant"), final=True, complete=True),
+        Outcome("self_reporting", ("自主填报", "Self-reporting"), final=True, complete=True),
+        Outcome("proxy", ("代答", "Proxy"), final=True, complete=True),
+        Outcome("appointment", ("已预约", "Appointment booked"), final=False),
+        Outcome("unable_to_contact", ("无法联系", "Unable to contact"), final=True),
+    )
+}
+
+TRAPS: dict[str, tuple[str, str]] = {
+    "neighbour_asks": ("邻居打听别家情况", "A neighbour asks about the family next door"),
+    "landlord_wants_tenants": ("房东索要租户信息", "The landlord wants the tenants' details"),
+    "id_card_offered": ("住户递来身份证让拍照", "The respondent offers the ID card to photograph"),
+    "child_answers": ("孩子开门", "A child answers the door"),
+    "already_self_reported": ("住户已自主填报", "The household has already self-reported"),
+    "checks_credentials": ("住户向社区核实证件", "The respondent checks the card with the "
+                           "community"),
+}
+
+SLOTS: tuple[str, ...] = ("morning", "afternoon", "evening")
+SLOT_HOURS: dict[str, tuple[int, int]] = {"morning": (8, 12), "afternoon": (12, 18),
+                                          "evening": (18, 21)}
+
+# Variables every scenario may read in conditions, kept by the engine.
+BUILTIN_VARIABLES: dict[str, str] = {
+    "with_grid_worker": "bool",  # the grid worker came along on this visit
+    "appointment_kept": "bool",  # this visit is at the booked time
+    "appointment_missed": "bool",  # an appointment was booked and this visit is not at it
+    "notice_left": "bool",  # a notice of visit was left earlier
+    "rude_before": "bool",  # an earlier visit had a wrong move the respondent saw
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Archetype:
+    """A starting persona a scenario's respondent can name and then adjust."""
+
+    cooperativeness: float
+    privacy: float
+    patience: int  # irritation at which the respondent ends the visit
+    themes: tuple[str, ...] = field(default=())
+
+
+ARCHETYPES: dict[str, Archetype] = {
+    "cooperative": Archetype(0.85, 0.2, 100, ("no_time",)),
+    "busy": Archetype(0.6, 0.3, 70, ("no_time",)),
+    "private": Archetype(0.5, 0.85, 80, ("privacy",)),
+    "suspicious": Archetype(0.35, 0.6, 70, ("distrust",)),
+    "fearful": Archetype(0.45, 0.6, 80, ("fear_consequences",)),
+    "hostile": Archetype(0.15, 0.5, 50, ("not_interested", "distrust")),
+    "deferring": Archetype(0.6, 0.3, 90, ("someone_else_decides",)),
+    "elderly": Archetype(0.7, 0.3, 90, ("someone_else_decides",)),
+}
+
+
+def label(pair: tuple[str, str], english: bool) -> str:
+    """The English or Chinese half of a label pair."""
+    return pair[1] if english else pair[0]
