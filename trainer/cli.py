@@ -105,7 +105,8 @@ def demo_seed() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from trainer.scenarios.cli import scenarios_cli
     from trainer.worlds.cli import world_cli
 
-    for group in (db_cli, users_cli, demo_cli, world_cli):
+    for group in (db_cli, users_cli, demo_cli, world_cli, scenarios_cli):
         app.cli.add_command(group)

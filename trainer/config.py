@@ -46,6 +46,11 @@ SETTINGS: dict[str, tuple[str, str | None, str]] = {
         "1 behind HTTPS: cookies are sent over HTTPS only",
     ),
     "TRAINER_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", "zh_CN", "zh_CN or en"),
+    "TRAINER_SCENARIO_DIR": (
+        "SCENARIO_DIR",
+        "scenarios",
+        "Folder of the built-in scenario library (YAML files), loaded by `flask scenarios sync`",
+    ),
     "TRAINER_INSTANCE_PATH": (
         "INSTANCE_PATH",
         None,
@@ -82,6 +87,8 @@ def load_settings(instance: Path) -> dict[str, Any]:
     values.setdefault("DATABASE_URL", f"sqlite:///{instance / 'trainer.sqlite3'}")
     media = Path(values["MEDIA_ROOT"])
     values["MEDIA_ROOT"] = str(media if media.is_absolute() else project_root() / media)
+    library = Path(values["SCENARIO_DIR"])
+    values["SCENARIO_DIR"] = str(library if library.is_absolute() else project_root() / library)
     return values
 
 

@@ -2,6 +2,7 @@
 
 from trainer.accounts.models import AuditEvent, Cohort, User
 from trainer.db import Base
+from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
 from trainer.worlds.models import World
 
-__all__ = ["AuditEvent", "Base", "Cohort", "User", "World"]
+__all__ = ["AuditEvent", "Base", "Cohort", "ScenarioPlay", "ScenarioVersion", "User", "World"]

@@ -66,7 +66,7 @@ class Event:
     """One entry of the paradata: what happened, when, and how the respondent's state moved."""
 
     seq: int
-    kind: str  # knock, action, visit_end
+    kind: str  # knock, action, jump (playtest), visit_end
     household: str
     visit: int
     at: str  # simulated time, ISO minutes
@@ -130,9 +130,10 @@ class Offer:
 class Session:
     """A trainee's field-work period in one scenario; apply steps, read events."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, *, playtest: bool = False) -> None:
         self.scenario = scenario
         self.seed = seed
+        self.playtest = playtest  # a trainer trying the scenario may jump to any node
         truths = build(scenario, seed)
         self.households = {
             unit: Household(scenario.respondents[unit], truths[unit],
@@ -148,6 +149,7 @@ class Session:
         """An independent copy sharing only the immutable scenario and truth (for the bot)."""
         twin = object.__new__(Session)
         twin.scenario, twin.seed, twin.clock = self.scenario, self.seed, self.clock
+        twin.playtest = self.playtest
         twin.used = Counter(self.used)
         twin.events = list(self.events)
         twin.steps = list(self.steps)
@@ -208,6 +210,8 @@ class Session:
         before = len(self.events)
         if step.action == "knock":
             self._knock(step, state)
+        elif step.action.startswith("goto:") and self.playtest:
+            self._jump(step.household, state, step.action.removeprefix("goto:"))
         else:
             if not state.open:
                 raise Conflict(N_("Knock first: no visit to this household is under way."),
@@ -274,6 +278,22 @@ class Session:
         state.node = start
         if dialogue.nodes[start].end:
             self._end(step.household, state, dialogue.nodes[start].end or "")
+
+    def _jump(self, unit: str, state: Household, node_id: str) -> None:
+        """Playtest only: continue the open visit from another node."""
+        dialogue = self.dialogue(unit)
+        if not state.open:
+            raise Conflict(N_("Knock first: no visit to this household is under way."),
+                           field="action")
+        if node_id not in dialogue.nodes:
+            raise InvalidInput(N_("'%(node)s' is not a node of this dialogue."), field="action",
+                               node=node_id)
+        state.node = node_id
+        self._emit(unit, state, "jump", node=node_id, says=self._node_words(dialogue, node_id),
+                   trust=(state.trust, state.trust),
+                   irritation=(state.irritation, state.irritation))
+        if dialogue.nodes[node_id].end:
+            self._end(unit, state, dialogue.nodes[node_id].end or "")
 
     def _home(self, unit: str, state: Household, at: datetime) -> bool:
         """Whether someone opens: nobody in a vacant unit; else the schedule and a draw."""

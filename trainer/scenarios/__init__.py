@@ -1,0 +1,1 @@
+"""The scenario catalogue, the library sync and trainers playing scenarios."""

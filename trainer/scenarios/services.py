@@ -1,0 +1,193 @@
+"""The scenario library: checking files, publishing versions, the catalogue, trainers' plays."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.models import User
+from trainer.core.errors import Conflict, InvalidInput, NotFound
+from trainer.core.i18n import N_
+from trainer.core.interview.engine import Session as Visit
+from trainer.core.interview.engine import Step
+from trainer.core.scenario import bot, checks, loader
+from trainer.core.scenario.loader import ScenarioError, ScenarioInvalid
+from trainer.core.scenario.model import Scenario
+from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
+
+MAX_PLAY_STEPS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """What `flask scenarios check` found in one file."""
+
+    path: Path
+    scenario: Scenario | None
+    errors: list[ScenarioError]
+    bot: bot.Report | None = None
+
+
+def library_files(paths: Iterable[Path]) -> list[Path]:
+    """The YAML files among `paths` (folders are searched, not recursively)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+        else:
+            found.append(path)
+    return found
+
+
+def check_file(path: Path, *, run_bot: bool = True) -> FileReport:
+    """Validate one file, run the static checks and (unless told not to) the path bot."""
+    try:
+        scenario = loader.load(path)
+    except ScenarioInvalid as invalid:
+        return FileReport(path, None, invalid.errors)
+    errors = checks.check(scenario, str(path))
+    if errors or not run_bot:
+        return FileReport(path, scenario, errors)
+    report = bot.explore(scenario)
+    for dead_end in sorted(report.dead_ends):
+        errors.append(ScenarioError(str(path), 1, 1, "dialogues", N_(
+            "the bot reached a dead end at %(where)s"), {"where": dead_end}))
+    return FileReport(path, scenario, errors, report)
+
+
+def checksum(source: str) -> str:
+    """SHA-256 of a scenario's text: versions are immutable, so a changed text is a conflict."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def publish(db: Session, scenario: Scenario, *, actor: User | None,
+            origin: str = "library") -> ScenarioVersion | None:
+    """Store `scenario` as a published version; None if that exact version is already there.
+
+    Raises Conflict when the same id and version exist with a different text: published
+    versions never change, so the author must raise the version number.
+    """
+    digest = checksum(scenario.source)
+    existing = db.scalar(select(ScenarioVersion).where(
+        ScenarioVersion.scenario_id == scenario.id, ScenarioVersion.version == scenario.version))
+    if existing is not None:
+        if existing.checksum != digest:
+            raise Conflict(N_("Scenario %(id)s version %(version)s is already published with a "
+                              "different text; raise its version number."),
+                           id=scenario.id, version=scenario.version)
+        return None
+    version = ScenarioVersion(
+        scenario_id=scenario.id, version=scenario.version, title_zh=scenario.title.zh,
+        title_en=scenario.title.en, summary_zh=scenario.summary.zh,
+        summary_en=scenario.summary.en, tags=list(scenario.tags),
+        difficulty=scenario.difficulty, minutes=scenario.minutes, source=scenario.source,
+        checksum=digest, origin=origin, published_by=actor)
+    db.add(version)
+    db.flush()
+    return version
+
+
+def sync_library(db: Session, folder: Path) -> list[ScenarioVersion]:
+    """Publish every file of the built-in library that is not yet in the database."""
+    added = []
+    for path in library_files([folder]):
+        version = publish(db, loader.load(path), actor=None)
+        if version is not None:
+            added.append(version)
+    return added
+
+
+def catalogue(db: Session, *, query: str = "", tag: str = "") -> list[ScenarioVersion]:
+    """The latest version of every scenario, filtered by words of the title and a tag."""
+    latest = (select(ScenarioVersion.scenario_id, func.max(ScenarioVersion.version)
+                     .label("version")).group_by(ScenarioVersion.scenario_id).subquery())
+    rows = db.scalars(select(ScenarioVersion).join(
+        latest, (ScenarioVersion.scenario_id == latest.c.scenario_id)
+        & (ScenarioVersion.version == latest.c.version)).order_by(
+            ScenarioVersion.difficulty, ScenarioVersion.scenario_id)).all()
+    words = query.strip().lower()
+    return [row for row in rows
+            if (not tag or tag in row.tags)
+            and (not words or words in f"{row.title_zh} {row.title_en} {row.scenario_id} "
+                                      f"{row.summary_zh} {row.summary_en}".lower())]
+
+
+def all_tags(versions: Sequence[ScenarioVersion]) -> list[str]:
+    """Every tag used in `versions`, sorted."""
+    return sorted({tag for version in versions for tag in version.tags})
+
+
+def get_version(db: Session, scenario_id: str, number: int | None = None) -> ScenarioVersion:
+    """A version of a scenario (the latest when `number` is None)."""
+    statement = select(ScenarioVersion).where(ScenarioVersion.scenario_id == scenario_id)
+    if number is not None:
+        statement = statement.where(ScenarioVersion.version == number)
+    version = db.scalar(statement.order_by(ScenarioVersion.version.desc()).limit(1))
+    if version is None:
+        raise NotFound(N_("No such scenario."))
+    return version
+
+
+def versions_of(db: Session, scenario_id: str) -> list[ScenarioVersion]:
+    """Every published version of a scenario, newest first."""
+    return list(db.scalars(select(ScenarioVersion).where(
+        ScenarioVersion.scenario_id == scenario_id).order_by(ScenarioVersion.version.desc())))
+
+
+@lru_cache(maxsize=64)
+def _parsed(source: str, name: str) -> Scenario:
+    return loader.parse(source, file=name)
+
+
+def scenario_of(version: ScenarioVersion) -> Scenario:
+    """The parsed scenario of a stored version (kept in memory by its text)."""
+    return _parsed(version.source, f"{version.scenario_id}.yaml")
+
+
+# --- playing a scenario as a trainer ---------------------------------------------------------
+
+def start_play(db: Session, actor: User, version: ScenarioVersion) -> ScenarioPlay:
+    """A new play-through of `version` by `actor`, with the scenario's seed (or a fresh one)."""
+    scenario = scenario_of(version)
+    seed = scenario.seed if scenario.seed_policy == "fixed" else secrets.randbelow(2**31)
+    play = ScenarioPlay(version=version, user=actor, seed=seed, steps=[])
+    db.add(play)
+    db.flush()
+    return play
+
+
+def get_play(db: Session, actor: User, play_id: int) -> ScenarioPlay:
+    """One of the actor's own plays; others' plays do not exist for them."""
+    play = db.get(ScenarioPlay, play_id)
+    if play is None or play.user_id != actor.id:
+        raise NotFound(N_("No such play-through."))
+    return play
+
+
+def replay_play(play: ScenarioPlay) -> Visit:
+    """The play's session, rebuilt by replaying its stored steps."""
+    session = Visit(scenario_of(play.version), play.seed, playtest=True)
+    for raw in play.steps:
+        session.apply(Step.from_dict(raw))
+    return session
+
+
+def play_step(db: Session, play: ScenarioPlay, household: str, action: str,
+              at: datetime | None) -> Visit:
+    """Apply one step to a play and store it; an invalid step changes nothing."""
+    if len(play.steps) >= MAX_PLAY_STEPS:
+        raise InvalidInput(N_("This play-through is too long; start a new one."))
+    session = replay_play(play)
+    step = Step(household, action, at)
+    session.apply(step)
+    play.steps = [*play.steps, step.to_dict()]
+    db.flush()
+    return session
