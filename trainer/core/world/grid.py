@@ -12,11 +12,12 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
-from trainer.core.world import people, regions
+from trainer.core.world import bulk, people, regions
 from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER, UnitStatus
 from trainer.core.world.geometry import Cell, Point, cell_box, inset_box, outline, serpentine
 from trainer.core.world.rng import quota_count, quota_pick, stream
@@ -119,6 +120,7 @@ class Grid:
     position: int  # the grid's number within its village, from 0
     second_home_owners: set[int] = field(default_factory=set)
     _households: dict[int, people.Household] = field(default_factory=dict)
+    _batch: bulk.Batch | None = None
 
     @property
     def name(self) -> str:
@@ -132,20 +134,37 @@ class Grid:
         return people.Context(self.seed, self.index, self.county, self.urban, self.spec.rates)
 
     def household(self, index: int) -> people.Household:
-        """The household `index`, drawn from its own stream (and kept)."""
-        if index not in self._households:
-            self._households[index] = _draw(self, index)
-        return self._households[index]
+        """The household `index` (drawn once, then kept)."""
+        return self._draw([index])[0]
 
     def households(self) -> list[people.Household]:
         """Every household of the grid."""
-        return [self.household(index) for index in range(len(self.plans))]
+        return self._draw(range(len(self.plans)))
 
     def area_households(self, area: Area) -> list[tuple[int, people.Household]]:
-        """(户编号, household) of one area, in number order; draws only these households."""
-        return sorted(((number, self.household(index))
-                       for index, number in area.household_numbers.items()),
-                      key=lambda pair: pair[0])
+        """(户编号, household) of one area, in number order; builds only these households."""
+        numbered = sorted(area.household_numbers.items(), key=lambda pair: pair[1])
+        households = self._draw([index for index, _number in numbered])
+        return [(number, household)
+                for (_index, number), household in zip(numbered, households, strict=True)]
+
+    def _draw(self, indices: Iterable[int]) -> list[people.Household]:
+        """The households `indices`, building those not built yet.
+
+        Family and collective households come from the grid's columns (`bulk.draw`, drawn
+        once for the whole grid since numpy pays off only over many persons); the rare kinds
+        each from their own stream.
+        """
+        indices = list(indices)
+        missing = [index for index in indices if index not in self._households]
+        if missing:
+            if self._batch is None:
+                self._batch = _batch(self)
+            batch = self._batch
+            drawn = batch.households([index for index in missing if index in batch])
+            drawn += [_draw_rare(self, index) for index in missing if index not in batch]
+            self._households.update((household.index, household) for household in drawn)
+        return [self._households[index] for index in indices]
 
 
 def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, int]:
@@ -475,31 +494,30 @@ def _number(grid: Grid) -> None:
             default=0) + 1
 
 
-def _draw(grid: Grid, index: int) -> people.Household:
-    plan = grid.plans[index]
+def _batch(grid: Grid) -> bulk.Batch:
+    """Draw the columns of the grid's family and collective households."""
+    plans, units, buildings = grid.plans, grid.units, grid.buildings
+    family = [index for index, plan in enumerate(plans) if plan.kind in ("family", "second")]
+    families = bulk.Families(
+        family, [plans[index].kind == "second" for index in family],
+        [index in grid.second_home_owners for index in family],
+        [buildings[units[plans[index].unit or 0].building].floors for index in family])
+    collectives = [bulk.CollectiveSlot(index, plan.collective_kind or "dormitory", plan.size)
+                   for index, plan in enumerate(plans) if plan.kind == "collective"]
+    return bulk.draw(grid.context(), families, collectives)
+
+
+def _draw_rare(grid: Grid, index: int) -> people.Household:
+    """A household of a rare kind, from its own stream."""
+    kind = grid.plans[index].kind
     context = grid.context()
-    if plan.kind == "collective":
-        return people.make_collective_household(context, index, plan.collective_kind or
-                                                "dormitory", plan.size)
-    if plan.kind == "all_died":
+    if kind == "all_died":
         return people.make_all_died_household(context, index)
-    if plan.kind == "shop":
+    if kind == "shop":
         return people.make_shop_household(context, index)
-    if plan.kind == "hmt_foreign":
+    if kind == "hmt_foreign":
         return people.make_hmt_foreign_household(context, index)
-    if plan.kind == "no_housing":
-        return people.make_no_housing_household(context, index)
-    household = people.make_family_household(context, index)
-    if plan.kind == "second":
-        household.found_at_registration = True
-    if index in grid.second_home_owners:
-        household.holds_second_unit = True
-    if household.long_form and plan.unit is not None:
-        building = grid.buildings[grid.units[plan.unit].building]
-        household.long_form_items = people.long_form_housing(
-            stream(grid.seed, "grid", grid.index, "hh", index, "long"), building.floors,
-            grid.urban)
-    return household
+    return people.make_no_housing_household(context, index)
 
 
 def _chinese_number(number: int) -> str:

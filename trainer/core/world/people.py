@@ -1,7 +1,10 @@
 """Persons, deaths, households and respondent personas: the truth a trainee is graded against.
 
-`make_household` builds one household from its own random stream. Everything is coded as the
-R601 short form codes it (see `codes.py`); consistency rules the generator keeps:
+The data classes live here, with the per-household makers of the rare kinds (shops, no
+housing, HMT residents and foreigners, whole-household deaths), each drawn from its own stream.
+Family and collective households, nearly every person, are drawn a grid at a time by
+`bulk.py` with the same rules. Everything is coded as the R601 short form codes it (see
+`codes.py`); consistency rules the generator keeps:
 - one head (D2 = 0) first in every family household; relations coded to the head; collective
   households have a head and members coded 9;
 - parents at least 15 years older than their children, grandchildren younger than children;
@@ -14,6 +17,7 @@ R601 short form codes it (see `codes.py`); consistency rules the generator keeps
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -230,6 +234,16 @@ def ethnicity(rng: random.Random) -> str:
     return HAN if rng.random() < 0.998 else _weighted(rng, MINORITIES)
 
 
+# D11 weights (codes 1-9) of adults by birth cohort: (last birth year, weights).
+EDUCATION_BY_COHORT: tuple[tuple[int, tuple[float, ...]], ...] = (
+    (1950, (10, 0, 57, 23, 7, 2, 1, 0, 0)),
+    (1965, (3, 0, 39, 41, 13, 2.5, 2, 0, 0)),
+    (1980, (1, 0, 20.5, 50, 17, 6, 4.5, 0.5, 0)),
+    (1995, (0.2, 0, 8.5, 40, 20.5, 15.5, 14, 1.6, 0.2)),
+    (9999, (0.2, 0, 3.5, 26.5, 27.5, 21.5, 19, 2.3, 0)),
+)
+
+
 def education_for(rng: random.Random, birth: date) -> Education | None:
     """D11 by age and birth cohort; None under 3 (not asked)."""
     if birth > AGE_3_CUTOFF:
@@ -243,18 +257,7 @@ def education_for(rng: random.Random, birth: date) -> Education | None:
         return Education.JUNIOR
     if age < 18:
         return Education.SENIOR if rng.random() < 0.72 else Education.JUNIOR
-    year = birth.year
-    weights: tuple[float, ...]
-    if year <= 1950:
-        weights = (10, 0, 57, 23, 7, 2, 1, 0, 0)
-    elif year <= 1965:
-        weights = (3, 0, 39, 41, 13, 2.5, 2, 0, 0)
-    elif year <= 1980:
-        weights = (1, 0, 20.5, 50, 17, 6, 4.5, 0.5, 0)
-    elif year <= 1995:
-        weights = (0.2, 0, 8.5, 40, 20.5, 15.5, 14, 1.6, 0.2)
-    else:
-        weights = (0.2, 0, 3.5, 26.5, 27.5, 21.5, 19, 2.3, 0)
+    weights = next(w for last, w in EDUCATION_BY_COHORT if birth.year <= last)
     return Education(rng.choices(range(1, 10), weights)[0])
 
 
@@ -288,31 +291,67 @@ def hukou_place(rng: random.Random, context: Context) -> Place:
     for name in Rates.RESIDENCE_FIELDS:
         roll -= getattr(rates, name)
         if roll < 0:
-            break
-    else:
-        return Place(Hukou.THIS_VILLAGE, county.code, None)
-    if name == "hukou_other_village":
-        return Place(Hukou.OTHER_VILLAGE_SAME_TOWNSHIP, county.code, None)
-    if name == "hukou_other_township":
-        return Place(Hukou.OTHER_TOWNSHIP_SAME_COUNTY, county.code, None)
-    if name == "hukou_pending":
-        return Place(Hukou.PENDING, county.code, None)
+            return place_option(county, name, rng.randrange(place_options(county, name)))
+    return Place(Hukou.THIS_VILLAGE, county.code, None)
+
+
+_OTHER_PLACE_HUKOU = {"hukou_other_village": Hukou.OTHER_VILLAGE_SAME_TOWNSHIP,
+                      "hukou_other_township": Hukou.OTHER_TOWNSHIP_SAME_COUNTY,
+                      "hukou_pending": Hukou.PENDING}
+_COUNTY_NUMBERS = range(21, 30)  # generic county codes xxxx21-xxxx29
+
+
+@functools.cache
+def _elsewhere(county: County) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Yueyang's other counties, the other Hunan prefectures and the county codes of other
+    provinces, as seen from `county`."""
+    siblings = tuple(code for code in YUEYANG_COUNTIES if code != county.code)
+    prefectures = tuple(p for p in HUNAN_PREFECTURES if p != county.code[:4])
+    provinces = tuple(c for c in OTHER_PROVINCE_COUNTIES if c[:2] != county.code[:2])
+    return (siblings if county.prefecture_code == "430600" else ()), prefectures, provinces
+
+
+def place_options(county: County, name: str) -> int:
+    """How many places one of `Rates.RESIDENCE_FIELDS` offers (all equally likely)."""
+    siblings, prefectures, provinces = _elsewhere(county)
+    parts = len(NAME_PARTS)
+    if name in _OTHER_PLACE_HUKOU:
+        return 1
     if name == "hukou_other_county_in_city":
-        siblings = [code for code in YUEYANG_COUNTIES if code != county.code]
-        if county.prefecture_code == "430600" and siblings:
-            code = rng.choice(siblings)
-            text = f"{county.province_name}{county.prefecture_name}{YUEYANG_COUNTIES[code][0]}"
-        else:
-            code = county.code[:4] + f"{rng.randrange(21, 30):02d}"
-            text = f"{county.province_name}{county.prefecture_name}{rng.choice(NAME_PARTS)}县"
-        return Place(Hukou.OTHER_COUNTY, code, text)
+        return len(siblings) or len(_COUNTY_NUMBERS) * parts
     if name == "hukou_other_county_in_province":
-        prefix = rng.choice([p for p in HUNAN_PREFECTURES if p != county.code[:4]])
-        code = f"{prefix}{rng.randrange(21, 30):02d}"
-        text = f"湖南省{HUNAN_PREFECTURES[prefix]}{rng.choice(NAME_PARTS)}县"
-        return Place(Hukou.OTHER_COUNTY, code, text)
-    code = rng.choice([c for c in OTHER_PROVINCE_COUNTIES if c[:2] != county.code[:2]])
-    text = f"{PROVINCES[code[:2]]}{rng.choice(NAME_PARTS)}市{rng.choice(NAME_PARTS)}区"
+        return len(prefectures) * len(_COUNTY_NUMBERS) * parts
+    return len(provinces) * parts * parts
+
+
+@functools.cache
+def place_option(county: County, name: str, option: int) -> Place:
+    """Place number `option` (0 <= option < place_options) for one of the residence fields.
+
+    Numbering the places lets a whole grid draw them as integers at once; a place's county,
+    its town-name parts and its text all follow from the number.
+    """
+    if name in _OTHER_PLACE_HUKOU:
+        return Place(_OTHER_PLACE_HUKOU[name], county.code, None)
+    siblings, prefectures, provinces = _elsewhere(county)
+    parts = len(NAME_PARTS)
+    if name == "hukou_other_county_in_city" and siblings:
+        code = siblings[option]
+        text = f"{county.province_name}{county.prefecture_name}{YUEYANG_COUNTIES[code][0]}"
+    elif name == "hukou_other_county_in_city":
+        number, part = divmod(option, parts)
+        code = f"{county.code[:4]}{_COUNTY_NUMBERS[number]:02d}"
+        text = f"{county.province_name}{county.prefecture_name}{NAME_PARTS[part]}县"
+    elif name == "hukou_other_county_in_province":
+        rest, part = divmod(option, parts)
+        prefecture, number = divmod(rest, len(_COUNTY_NUMBERS))
+        code = f"{prefectures[prefecture]}{_COUNTY_NUMBERS[number]:02d}"
+        text = f"湖南省{HUNAN_PREFECTURES[prefectures[prefecture]]}{NAME_PARTS[part]}县"
+    else:
+        rest, district = divmod(option, parts)
+        province, city = divmod(rest, parts)
+        code = provinces[province]
+        text = f"{PROVINCES[code[:2]]}{NAME_PARTS[city]}市{NAME_PARTS[district]}区"
     return Place(Hukou.OTHER_COUNTY, code, text)
 
 
@@ -365,11 +404,6 @@ class _Builder:
         return person
 
 
-def _child_age(rng: random.Random, parent_age: int) -> int:
-    """A child's age: the parent was 22-34 at the birth, or younger for young parents."""
-    return rng.randint(max(0, parent_age - 34), max(0, parent_age - 23))
-
-
 def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int) -> None:
     sex = Sex.FEMALE if head_sex == Sex.MALE else Sex.MALE
     gap = round(rng.gauss(2.0, 2.5))
@@ -377,139 +411,9 @@ def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int)
     builder.add(Relation.SPOUSE, sex, max(age, 20), surname=names.surname(rng))
 
 
-def _child_sex(rng: random.Random, age: int) -> Sex:
-    return Sex.MALE if rng.random() < (0.53 if age < 30 else 0.51) else Sex.FEMALE
-
-
-def _children(rng: random.Random, builder: _Builder, parent_age: int, count: int,
-              surname: str | None = None, relation: Relation = Relation.CHILD) -> list[int]:
-    ages = sorted((_child_age(rng, parent_age) for _ in range(count)), reverse=True)
-    for age in ages:
-        builder.add(relation, _child_sex(rng, age), age, surname=surname,
-                    reason=ReasonAway.FOLLOW_FAMILY if builder.reason == ReasonAway.WORK
-                    else None)
-    return ages
-
-
-def _family(rng: random.Random, builder: _Builder, size: int) -> None:
-    """Draw the present members of a family household of `size` persons."""
-    roll = rng.random()
-    male_head = rng.random() < 0.74
-    head_sex = Sex.MALE if male_head else Sex.FEMALE
-    if size == 1:
-        if roll < 0.5:
-            age = rng.randint(20, 44)
-            head_sex = Sex.MALE if rng.random() < 0.62 else Sex.FEMALE
-        elif roll < 0.65:
-            age = rng.randint(45, 59)
-        else:
-            age = min(60 + int(rng.expovariate(1 / 11)), 99)
-            head_sex = Sex.MALE if rng.random() < 0.40 else Sex.FEMALE
-        builder.add(Relation.HEAD, head_sex, age)
-    elif size == 2:
-        if roll < 0.29:
-            age = rng.randint(60, 86)
-            builder.add(Relation.HEAD, head_sex, age)
-            _spouse(rng, builder, head_sex, age)
-        elif roll < 0.55:
-            age = rng.randint(22, 59)
-            builder.add(Relation.HEAD, head_sex, age)
-            _spouse(rng, builder, head_sex, age)
-        elif roll < 0.86:
-            age = rng.randint(26, 50)
-            builder.add(Relation.HEAD, Sex.FEMALE if rng.random() < 0.7 else Sex.MALE, age)
-            _children(rng, builder, age, 1)
-        else:
-            age = rng.randint(35, 62)
-            builder.add(Relation.HEAD, Sex.MALE if rng.random() < 0.55 else Sex.FEMALE, age)
-            builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.65 else Sex.MALE,
-                        min(age + rng.randint(22, 34), 99))
-    elif (size == 3 and roll < 0.85) or (size == 4 and roll < 0.62) or (size == 5 and roll < 0.15):
-        age = rng.randint(26, 48)
-        builder.add(Relation.HEAD, head_sex, age)
-        _spouse(rng, builder, head_sex, age)
-        _children(rng, builder, age, size - 2)
-    elif size == 3:
-        age = rng.randint(33, 60)
-        builder.add(Relation.HEAD, head_sex, age)
-        if roll < 0.9:
-            _spouse(rng, builder, head_sex, age)
-            builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.65 else Sex.MALE,
-                        min(age + rng.randint(22, 34), 99))
-        else:
-            _children(rng, builder, age, 2)
-    elif size == 4 and roll < 0.82:
-        age = rng.randint(28, 50)
-        builder.add(Relation.HEAD, head_sex, age)
-        _spouse(rng, builder, head_sex, age)
-        _children(rng, builder, age, 1)
-        builder.add(Relation.PARENT, Sex.FEMALE if rng.random() < 0.6 else Sex.MALE,
-                    min(age + rng.randint(22, 34), 99))
-    else:
-        # Three generations with a grandparent as head: head, spouse, an adult child with
-        # spouse, grandchildren.
-        age = rng.randint(50, 76)
-        builder.add(Relation.HEAD, head_sex, age)
-        _spouse(rng, builder, head_sex, age)
-        child_age = rng.randint(24, max(24, min(age - 22, 50)))
-        child_sex = _child_sex(rng, child_age)
-        child = builder.add(Relation.CHILD, child_sex, child_age)
-        in_law_sex = Sex.FEMALE if child_sex == Sex.MALE else Sex.MALE
-        builder.add(Relation.CHILD_IN_LAW, in_law_sex, child_age + rng.randint(-3, 3),
-                    surname=names.surname(rng))
-        father = child.name[0] if child_sex == Sex.MALE else names.surname(rng)
-        grandchildren = size - 4
-        if grandchildren > 0:
-            _children(rng, builder, child_age, grandchildren, surname=father,
-                      relation=Relation.GRANDCHILD)
-
-
-def _away_members(rng: random.Random, builder: _Builder, context: Context) -> None:
-    """Hukou members not living here on 10-31 (H2b): working or studying elsewhere, abroad."""
-    head = builder.persons[0]
-    if builder.place.hukou != Hukou.THIS_VILLAGE or head.age < 38:
-        return
-    rates = context.rates
-    here = Place(Hukou.THIS_VILLAGE, context.county.code, None)
-    if rng.random() < rates.members_away / 0.6:  # about 60 % of households have a head ≥ 38
-        for _ in range(1 if rng.random() < 0.8 else 2):
-            age = max(16, _child_age(rng, head.age))
-            student = age <= 22 and rng.random() < 0.6
-            residence = rng.choice((Residence.OTHER_COUNTY, Residence.OTHER_COUNTY,
-                                    Residence.OTHER_TOWNSHIP_SAME_COUNTY))
-            person = builder.add(Relation.CHILD, _child_sex(rng, age), age, present=False,
-                                 residence=residence, place=here,
-                                 reason=ReasonAway.STUDY if student else ReasonAway.WORK,
-                                 years_away=rng.uniform(0.2, min(age - 15, 12)))
-            if residence == Residence.OTHER_COUNTY:
-                person.residence_place = rng.choice(
-                    ("广东省深圳市宝安区", "广东省广州市天河区", "湖南省长沙市岳麓区",
-                     "浙江省杭州市西湖区", "上海市浦东新区", "湖北省武汉市洪山区"))
-    if rng.random() < rates.abroad / 0.6:
-        age = max(18, _child_age(rng, head.age))
-        builder.add(Relation.CHILD, _child_sex(rng, age), age, present=False,
-                    residence=Residence.ABROAD, place=here,
-                    reason=rng.choice((ReasonAway.WORK, ReasonAway.STUDY)),
-                    years_away=rng.uniform(0.5, 6))
-
-
-def _deaths(rng: random.Random, builder: _Builder, context: Context) -> list[Death]:
-    """Deaths of the year in this household: mostly an elderly member, rarely a newborn."""
-    deaths: list[Death] = []
-    oldest = max(person.age for person in builder.persons)
-    if oldest >= 55 and rng.random() < context.rates.deaths * 7.5:
-        age = min(oldest + rng.randint(-4, 12), 102)
-        deaths.append(_death(rng, builder, age, Relation.SPOUSE if rng.random() < 0.6
-                             else Relation.PARENT))
-    young_parents = any(p.relation in (Relation.HEAD, Relation.SPOUSE) and 20 <= p.age <= 40
-                        for p in builder.persons)
-    if young_parents and rng.random() < context.rates.newborn_died * 0.15:
-        deaths.append(_death(rng, builder, 0, Relation.CHILD, newborn=True))
-    return deaths
-
-
-def _death(rng: random.Random, builder: _Builder, age: int, relation: Relation,
-           newborn: bool = False) -> Death:
+def death(rng: random.Random, place: Place, age: int, relation: Relation,
+          newborn: bool = False) -> Death:
+    """A death of the year at `age` of a member whose hukou was at `place`."""
     died = date.fromordinal(rng.randint(YEAR_START.toordinal(), LAST_DAY.toordinal()))
     if newborn:
         birth = died - timedelta(days=rng.randint(0, min(20, (died - YEAR_START).days)))
@@ -517,7 +421,6 @@ def _death(rng: random.Random, builder: _Builder, age: int, relation: Relation,
         birth = date.fromordinal(rng.randint(date(died.year - age - 1, died.month, 1).toordinal(),
                                              date(died.year - age, died.month, 1).toordinal()))
     sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
-    place = builder.place
     return Death(
         name=(names.UNNAMED if newborn else names.surname(rng) + names.given_name(
             rng, sex == Sex.MALE, birth.year)),
@@ -535,36 +438,14 @@ def _housing(rng: random.Random, household: Household, urban: bool) -> None:
     household.rooms = max(1, min(size + rng.randint(0, 2), 9))
 
 
-def make_family_household(context: Context, index: int) -> Household:
-    """A family household (家庭户) in an ordinary dwelling, drawn from its own stream."""
-    rng = random.Random(_household_seed(context, index))
-    place = hukou_place(rng, context)
-    years_away = rng.choice((0.3, 0.8, 1.5, 2.5, 3.5, 4.5, 7.0, 12.0))
-    reason = ReasonAway(rng.choices(range(1, 11), (45, 6, 14, 12, 2, 6, 4, 4, 2, 5))[0])
-    builder = _Builder(rng, context, place, years_away, reason)
-    size = rng.choices(FAMILY_SIZES, FAMILY_SIZE_WEIGHTS)[0]
-    _family(rng, builder, size)
-    _away_members(rng, builder, context)
-    household = Household(index=index, kind=HouseholdType.FAMILY,
-                          dwelling=DwellingType.ORDINARY, persons=builder.persons)
-    household.deaths = _deaths(rng, builder, context)
-    household.persons[0].phone = names.phone(rng)
-    _housing(rng, household, context.urban)
-    household.long_form = rng.random() < context.rates.long_form
-    if household.long_form:
-        _marital(rng, household)
-    household.persona = make_persona(rng, household, context)
-    return household
-
-
 def make_all_died_household(context: Context, index: int) -> Household:
     """A whole-household death: the elderly people who lived here all died in the year."""
     rng = random.Random(_household_seed(context, index))
     builder = _Builder(rng, context, Place(Hukou.THIS_VILLAGE, context.county.code, None),
                        0, ReasonAway.OTHER)
     count = 1 if rng.random() < 0.8 else 2
-    deaths = [_death(rng, builder, rng.randint(72, 98), Relation.HEAD if n == 0
-                     else Relation.SPOUSE) for n in range(count)]
+    deaths = [death(rng, builder.place, rng.randint(72, 98), Relation.HEAD if n == 0
+                    else Relation.SPOUSE) for n in range(count)]
     return Household(index=index, kind=HouseholdType.FAMILY, dwelling=DwellingType.ORDINARY,
                      persons=[], deaths=deaths)
 
@@ -575,32 +456,6 @@ COLLECTIVE_KINDS = {
     "work_shed": ((19, 60), 0.85, 0.95),
     "care_home": ((65, 98), 0.42, 0.10),
 }
-
-
-def make_collective_household(context: Context, index: int, kind: str, size: int) -> Household:
-    """A collective household (集体户): a dormitory, a work shed or a care home."""
-    rng = random.Random(_household_seed(context, index))
-    (low, high), male_share, elsewhere = COLLECTIVE_KINDS[kind]
-    local = Place(Hukou.THIS_VILLAGE, context.county.code, None)
-    builder = _Builder(rng, context, local, 1.0, ReasonAway.WORK)
-    for position in range(size):
-        place = hukou_place(rng, context) if rng.random() < elsewhere else local
-        if rng.random() < elsewhere and place.hukou == Hukou.THIS_VILLAGE:
-            place = Place(Hukou.OTHER_TOWNSHIP_SAME_COUNTY, context.county.code, None)
-        age = rng.randint(low, high) if kind != "care_home" else min(
-            low + int(rng.expovariate(1 / 10)), high)
-        sex = Sex.MALE if rng.random() < male_share else Sex.FEMALE
-        builder.add(Relation.HEAD if position == 0 else Relation.OTHER, sex, age,
-                    surname=names.surname(rng), place=place,
-                    reason=ReasonAway.RETIREMENT if kind == "care_home" else ReasonAway.WORK,
-                    years_away=rng.uniform(0.2, 6))
-    household = Household(index=index, kind=HouseholdType.COLLECTIVE,
-                          dwelling=DwellingType.COLLECTIVE, persons=builder.persons,
-                          collective_kind=kind)
-    if kind == "care_home" and rng.random() < min(1.0, context.rates.deaths * 20):
-        household.deaths = [_death(rng, builder, rng.randint(75, 99), Relation.OTHER)]
-    household.persona = make_persona(rng, household, context)
-    return household
 
 
 def make_shop_household(context: Context, index: int) -> Household:
@@ -669,50 +524,6 @@ def make_hmt_foreign_household(context: Context, index: int) -> Household:
     return household
 
 
-def _marital(rng: random.Random, household: Household) -> None:
-    for person in household.persons:
-        if person.age < 15:
-            continue
-        married = any(other.relation == Relation.SPOUSE for other in household.persons)
-        if person.relation in (Relation.HEAD, Relation.SPOUSE) and married:
-            person.marital = 2 if rng.random() < 0.93 else 3
-        elif person.age >= 65:
-            person.marital = 5 if rng.random() < 0.7 else 2
-        elif person.age >= 28:
-            person.marital = rng.choices((1, 2, 4), (20, 60, 20))[0]
-        else:
-            person.marital = 1
-
-
-def long_form_housing(rng: random.Random, floors: int, urban: bool) -> dict[str, int]:
-    """Long-form housing items H8-H18 for a dwelling in a building of `floors` floors.
-
-    H17 code 6 (自建住房) and the H10 code 5 (1980-1989) are design assumptions: those codes
-    were not legible in the reproduced form (see the domain file §1.5).
-    """
-    height = 1 if floors <= 1 else 2 if floors <= 7 else 3 if floors <= 33 else 4
-    if urban:
-        structure = rng.choices((1, 2, 3), (70, 27, 3))[0]
-        era = rng.choices((5, 6, 7, 8, 9), (8, 22, 35, 20, 15))[0] if floors <= 7 else \
-            rng.choices((7, 8, 9), (30, 40, 30))[0]
-        fuel = rng.choices((1, 2), (85, 15))[0]
-        source = rng.choices((1, 2, 3, 4, 5), (5, 20, 45, 20, 10))[0]
-        toilet = 1
-    else:
-        structure = rng.choices((1, 2, 3, 4), (10, 60, 27, 3))[0]
-        era = rng.choices((3, 4, 5, 6, 7, 8, 9), (3, 7, 18, 25, 25, 12, 10))[0]
-        fuel = rng.choices((1, 2, 3, 4), (45, 30, 5, 20))[0]
-        source = rng.choices((2, 6), (10, 90))[0]
-        toilet = rng.choices((1, 2, 3, 4), (60, 5, 20, 15))[0]
-    items = {"H8": height, "H9": structure, "H10": era, "H11": 1 if floors >= 7 else 2,
-             "H12": fuel, "H13": 1 if urban or rng.random() < 0.9 else 2,
-             "H14": 1 if rng.random() < 0.95 else 2, "H15": toilet,
-             "H16": rng.choices((1, 2, 3, 4), (5, 80, 10, 5))[0], "H17": source}
-    if source in (1, 2):
-        items["H18"] = rng.randint(300, 2500) if urban else rng.randint(150, 800)
-    return items
-
-
 def make_persona(rng: random.Random, household: Household, context: Context) -> Persona:
     """The respondent's manner, concerns, availability and secrets, from the household."""
     head = household.persons[0] if household.persons else None
@@ -737,14 +548,7 @@ def make_persona(rng: random.Random, household: Household, context: Context) -> 
     themes.append(rng.choice(THEMES))
     ordered = tuple(dict.fromkeys(themes))
     workers = head is not None and 20 <= head.age < 60
-    availability: dict[int, tuple[str, ...]] = {
-        day: (("evening",) if workers and day < 5 else SLOTS if day >= 5 or old
-              else ("morning", "evening"))
-        for day in range(7)
-    }
-    if workers and rng.random() < 0.2:
-        evenings: tuple[str, ...] = ("afternoon", "evening")
-        availability = {day: (evenings if day >= 5 else ()) for day in range(7)}
+    availability = available(workers, old, workers and rng.random() < 0.2)
     young_urban = context.urban and head is not None and head.age < 50
     return Persona(
         cooperativeness=round(min(1.0, max(0.0, rng.betavariate(5, 2.2))), 3),
@@ -755,6 +559,15 @@ def make_persona(rng: random.Random, household: Household, context: Context) -> 
         language="岳阳话" if old and not migrant and rng.random() < 0.6 else "普通话",
         secrets=tuple(secrets),
     )
+
+
+def available(workers: bool, old: bool, weekends_only: bool) -> dict[int, tuple[str, ...]]:
+    """Weekday (0 = Monday) -> the slots someone is home: workers in the evening, the old all
+    day, some workers only at weekends."""
+    if weekends_only:
+        return {day: (("afternoon", "evening") if day >= 5 else ()) for day in range(7)}
+    return {day: (("evening",) if workers and day < 5 else SLOTS if day >= 5 or old
+                  else ("morning", "evening")) for day in range(7)}
 
 
 def _household_seed(context: Context, index: int) -> int:

@@ -1,0 +1,706 @@
+"""Family and collective households of one grid, drawn together as numpy columns.
+
+Drawing person by person in Python cost about 40 µs a person; here every random choice of a
+grid's family and collective households (over 98 % of its persons) is one array operation,
+and Python only turns finished columns into `Person` and `Household` objects. The columns come
+from the grid's own stream (seed, "grid", index, "households"), so they are the same whether
+the grid is drawn alone or within its world; objects are built only for the households that
+are asked for (`Batch.households`), so an enumeration area is materialised without its
+neighbours. The rare kinds (shops, no housing, HMT and foreigners, whole-household deaths)
+keep their own per-household streams in `people.py`.
+
+How a family is made up follows the templates below; ages then give every other field by
+vectorised rules equal to `people.py`'s: birth date, name, ID number, D9-D12, ethnicity.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from trainer.core.world import idnumber, names
+from trainer.core.world.codes import (
+    HAN,
+    MINORITIES,
+    DwellingType,
+    Education,
+    Form,
+    HouseholdType,
+    Hukou,
+    Literate,
+    ReasonAway,
+    Relation,
+    Residence,
+    Sex,
+    TimeAway,
+)
+from trainer.core.world.people import (
+    COLLECTIVE_KINDS,
+    EDUCATION_BY_COHORT,
+    FAMILY_SIZE_WEIGHTS,
+    THEMES,
+    Context,
+    Death,
+    Household,
+    Person,
+    Persona,
+    Place,
+    Secret,
+    available,
+    death,
+    place_option,
+    place_options,
+)
+from trainer.core.world.rng import stream_seed
+from trainer.core.world.spec import Rates
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+Objects = npt.NDArray[np.object_]
+
+# Calendar tables from 1900-01-01 to 2020-12-31, indexed by (ordinal - FIRST_DAY): the ID
+# number's YYYYMMDD and its share of the MOD 11-2 sum, so no date is formatted per person.
+FIRST_DAY = date(1900, 1, 1).toordinal()
+_EPOCH = date(1970, 1, 1).toordinal()
+_DAYS = (np.arange(date(2021, 1, 1).toordinal() - FIRST_DAY) + (FIRST_DAY - _EPOCH)).astype(
+    "datetime64[D]")
+_YEAR: Ints = _DAYS.astype("datetime64[Y]").astype(np.int64) + 1970
+_MONTH: Ints = (_DAYS.astype("datetime64[M]").astype(np.int64) % 12) + 1
+_YMD: Ints = _YEAR * 10_000 + _MONTH * 100 + (
+    _DAYS - _DAYS.astype("datetime64[M]")).astype(np.int64) + 1
+_DATE_SUM: Ints = sum((_YMD // 10 ** (7 - k) % 10) * idnumber.WEIGHTS[6 + k] for k in range(8))
+_SEQ_SUM: Ints = sum((np.arange(1000) // 10 ** (2 - k) % 10) * idnumber.WEIGHTS[14 + k]
+                     for k in range(3))
+_CHECK = np.array(list(idnumber.CHECK_CHARS), dtype=object)
+_NEWBORN_NAMING = date(2020, 8, 1).toordinal() - FIRST_DAY  # born since: maybe 未取名
+
+# A person aged a at the standard time was born between these ordinals (ages 0-119).
+_AGES = np.arange(120)
+_BORN_FROM: Ints = np.array([date(2019 - a, 11, 1).toordinal() - FIRST_DAY for a in _AGES])
+_BORN_SPAN: Ints = np.array([date(2020 - a, 10, 31).toordinal() + 1 for a in _AGES]) - (
+    _BORN_FROM + FIRST_DAY)
+
+_SURNAME_CUMULATIVE = np.array(names._SURNAME_CUMULATIVE)
+_SURNAMES = np.array(names.SURNAMES, dtype=object)
+# Given names: four pools (older male, older female, modern male, modern female) end to end.
+_POOLS = (names.OLDER_MALE, names.OLDER_FEMALE, names.MODERN_MALE, names.MODERN_FEMALE)
+_GIVEN = np.array([name for pool in _POOLS for name in pool], dtype=object)
+_POOL_START: Ints = np.cumsum([0, *(len(pool) for pool in _POOLS[:-1])])
+_POOL_SIZE: Ints = np.array([len(pool) for pool in _POOLS])
+_PHONE_PREFIXES = np.array(names.PHONE_PREFIXES)
+
+_MINORITY_CUMULATIVE = np.cumsum([weight for _n, weight in MINORITIES])
+_MINORITY_NAMES = np.array([HAN, *(name for name, _w in MINORITIES)], dtype=object)
+_COHORT_LAST = np.array([last for last, _w in EDUCATION_BY_COHORT[:-1]])
+_COHORT_CUMULATIVE = np.array([np.cumsum(w) / sum(w) for _l, w in EDUCATION_BY_COHORT])
+# A cumulative share that rounds to 1 is never passed (else a weight-0 code could be drawn).
+_COHORT_CUMULATIVE[_COHORT_CUMULATIVE > 1 - 1e-9] = 2.0
+_TIME_AWAY_LIMITS = np.array([0.5, 1, 2, 3, 4, 5, 10])
+_REASON_WEIGHTS = np.cumsum([45, 6, 14, 12, 2, 6, 4, 4, 2, 5]) / 100
+_YEARS_AWAY = np.array([0.3, 0.8, 1.5, 2.5, 3.5, 4.5, 7.0, 12.0])
+_SIZE_CUMULATIVE = np.cumsum(FAMILY_SIZE_WEIGHTS) / sum(FAMILY_SIZE_WEIGHTS)
+_CITIES = np.array([None, "广东省深圳市宝安区", "广东省广州市天河区", "湖南省长沙市岳麓区",
+                    "浙江省杭州市西湖区", "上海市浦东新区", "湖北省武汉市洪山区"], dtype=object)
+
+
+def _members(enum: Any) -> Objects:
+    """Code -> enum member (None where no member has the code), for fancy indexing."""
+    table = np.full(max(enum) + 1, None, dtype=object)
+    for member in enum:
+        table[int(member)] = member
+    return table
+
+
+_RELATION, _SEX, _RESIDENCE, _HUKOU = (_members(e) for e in (Relation, Sex, Residence, Hukou))
+_TIME_AWAY, _REASON = _members(TimeAway), _members(ReasonAway)
+_EDUCATION, _LITERATE = _members(Education), _members(Literate)
+
+# Family templates, chosen by size and a roll (see _templates). Per template: head age range,
+# share of male heads, and the members beside the head. -1 children: size - 2 of them.
+#                 lo  hi  male spouse parent(female share) children three-generation
+_TEMPLATES = (
+    (20, 44, 0.62, 0, 0.0, 0),  # 0 young single
+    (45, 59, 0.74, 0, 0.0, 0),  # 1 middle-aged single
+    (60, 99, 0.40, 0, 0.0, 0),  # 2 old single (age 60 + exponential)
+    (60, 86, 0.74, 1, 0.0, 0),  # 3 old couple
+    (22, 59, 0.74, 1, 0.0, 0),  # 4 couple
+    (26, 50, 0.30, 0, 0.0, 1),  # 5 single parent and child
+    (35, 62, 0.55, 0, 0.65, 0),  # 6 head and a parent
+    (26, 48, 0.74, 1, 0.0, -1),  # 7 couple and children
+    (33, 60, 0.74, 1, 0.65, 0),  # 8 couple and a parent
+    (33, 60, 0.74, 0, 0.0, 2),  # 9 head and two children
+    (28, 50, 0.74, 1, 0.6, 1),  # 10 couple, child and a parent
+    (50, 76, 0.74, 1, 0.0, 1),  # 11 three generations: couple, child, its spouse, grandchildren
+)
+_T = np.array(_TEMPLATES)
+_OLD_SINGLE, _THREE_GENERATIONS = 2, 11
+# By family size: the roll thresholds and the templates between them (padded).
+_ROLL_LIMITS = np.array([[2, 2, 2], [0.5, 0.65, 2], [0.29, 0.55, 0.86], [0.85, 0.9, 2],
+                         [0.62, 0.82, 2], [0.15, 2, 2], [2, 2, 2], [2, 2, 2]])
+_ROLL_TEMPLATES = np.array([[0, 0, 0, 0], [0, 1, 2, 2], [3, 4, 5, 6], [7, 8, 9, 9],
+                            [7, 10, 11, 11], [7, 11, 11, 11], [11] * 4, [11] * 4])
+
+
+@dataclass(frozen=True, slots=True)
+class Families:
+    """The family households to draw, as columns: what the grid knows about each."""
+
+    index: list[int]
+    found_at_registration: list[bool]  # a second household in a unit ("second" plan)
+    holds_second_unit: list[bool]
+    floors: list[int]  # of its building, for the long-form housing items
+
+
+@dataclass(frozen=True, slots=True)
+class CollectiveSlot:
+    """A collective household to draw."""
+
+    index: int
+    kind: str  # dormitory, work_shed, care_home
+    size: int
+
+
+class _Drafts:
+    """Persons before their fields are drawn: who they are in which household."""
+
+    FIELDS = ("hh", "rank", "relation", "age", "male", "surname", "present", "residence",
+              "place", "reason", "years", "city")
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in self.FIELDS}
+
+    def add(self, hh: Ints, **values: Any) -> None:
+        """Append one block; scalars are repeated over the block."""
+        self.parts["hh"].append(hh)
+        for name in self.FIELDS[1:]:
+            value = values.get(name, 0)
+            self.parts[name].append(value if isinstance(value, np.ndarray)
+                                    else np.full(len(hh), value))
+
+    def stack(self) -> dict[str, npt.NDArray[Any]]:
+        return {name: np.concatenate(arrays) for name, arrays in self.parts.items()}
+
+
+_OTHER_TOWNSHIP = 1  # place id of "another township of this county"
+
+
+class _Places:
+    """The hukou places of a batch, numbered; and their columns for array lookups."""
+
+    def __init__(self, context: Context) -> None:
+        self.county = context.county
+        self.places = [Place(Hukou.THIS_VILLAGE, self.county.code, None),
+                       Place(Hukou.OTHER_TOWNSHIP_SAME_COUNTY, self.county.code, None)]
+        self.rates = np.cumsum([getattr(context.rates, name) for name in Rates.RESIDENCE_FIELDS])
+        self.options = np.array([place_options(self.county, name)
+                                 for name in Rates.RESIDENCE_FIELDS])
+
+    def draw(self, g: np.random.Generator, count: int) -> Ints:
+        """Place ids as `people.hukou_place` draws them; 0 is this village."""
+        if not count:
+            return np.zeros(0, dtype=np.int64)
+        field = np.searchsorted(self.rates, g.random(count), side="right")
+        here = field == len(self.rates)
+        field[here] = 0
+        option = (g.random(count) * self.options[field]).astype(np.int64)
+        key = np.where(here, -1, field * 10**6 + option)  # fewer than 10**6 options a field
+        keys, ids = np.unique(key, return_inverse=True)
+        first = len(self.places) - int(keys[0] == -1)
+        self.places += [place_option(self.county, Rates.RESIDENCE_FIELDS[k // 10**6], k % 10**6)
+                        for k in keys.tolist() if k >= 0]
+        return np.where(here, 0, first + ids)
+
+    def columns(self) -> None:
+        """Fix the place columns once every place is drawn."""
+        places = self.places
+        self.hukou = np.array([p.hukou for p in places], dtype=np.int64)
+        self.area = np.array([int(p.area_code) for p in places], dtype=np.int64)
+        self.area_sum = np.array([sum(int(d) * w for d, w in zip(
+            p.area_code, idnumber.WEIGHTS[:6], strict=False)) for p in places])
+        self.text = np.array([p.text for p in places], dtype=object)
+
+
+def _uniform_int(generator: np.random.Generator, low: npt.NDArray[Any] | int,
+                 high: npt.NDArray[Any] | int, size: int) -> Ints:
+    """Integers in [low, high] (inclusive), element-wise."""
+    return np.asarray(low + (generator.random(size) * (np.asarray(high) - low + 1)).astype(
+        np.int64))
+
+
+def _child_ages(generator: np.random.Generator, parent_age: Ints) -> Ints:
+    """A child's age: the parent was 23-34 at the birth (0 for parents under 23)."""
+    return _uniform_int(generator, np.maximum(0, parent_age - 34),
+                        np.maximum(0, parent_age - 23), len(parent_age))
+
+
+def _child_male(generator: np.random.Generator, age: Ints) -> Bools:
+    return generator.random(len(age)) < np.where(age < 30, 0.53, 0.51)
+
+
+def _surnames(generator: np.random.Generator, count: int) -> Ints:
+    rolls = generator.random(count) * _SURNAME_CUMULATIVE[-1]
+    surnames: Ints = np.searchsorted(_SURNAME_CUMULATIVE, rolls, side="right")
+    return surnames
+
+
+@dataclass(slots=True)
+class _Family:
+    """Per-household draws of the family households."""
+
+    size: Ints
+    template: Ints
+    head_age: Ints
+    head_male: Bools
+    place: Ints
+    reason: Ints
+    years: Floats
+
+
+def _families(generator: np.random.Generator, places: _Places, rates: Rates, count: int,
+              drafts: _Drafts) -> _Family:
+    """Draft the members of `count` family households (positions 0..count-1)."""
+    g = generator
+    hh = np.arange(count)
+    place = places.draw(g, count)
+    reason = 1 + np.searchsorted(_REASON_WEIGHTS, g.random(count), side="right")
+    years = _YEARS_AWAY[(g.random(count) * len(_YEARS_AWAY)).astype(np.int64)]
+    size = 1 + np.searchsorted(_SIZE_CUMULATIVE, g.random(count), side="right")
+    size = np.minimum(size, len(FAMILY_SIZE_WEIGHTS))
+    roll = g.random(count)
+    template = _ROLL_TEMPLATES[size, (roll[:, None] >= _ROLL_LIMITS[size]).sum(axis=1)]
+    spec = _T[template]
+    low, high = spec[:, 0].astype(np.int64), spec[:, 1].astype(np.int64)
+    head_age = _uniform_int(g, low, high, count)
+    old_single = np.minimum(60 + g.exponential(11, count).astype(np.int64), 99)
+    head_age = np.where(template == _OLD_SINGLE, old_single, head_age)
+    head_male = g.random(count) < spec[:, 2]
+    family_name = _surnames(g, count)
+    follow = np.where(reason == ReasonAway.WORK, ReasonAway.FOLLOW_FAMILY, reason)
+    common = {"present": True, "residence": Residence.THIS_AREA}
+
+    def members(counts: Ints) -> Ints:
+        return np.repeat(hh, counts)
+
+    drafts.add(hh, rank=0, relation=Relation.HEAD, age=head_age, male=head_male,
+               surname=family_name, place=place, reason=reason, years=years, **common)
+    # Spouse: of the other sex, about two years younger than a male head.
+    has = members(spec[:, 3].astype(np.int64))
+    gap = np.rint(g.normal(2.0, 2.5, len(has))).astype(np.int64)
+    age = np.maximum(np.where(head_male[has], head_age[has] - gap, head_age[has] + gap), 20)
+    drafts.add(has, rank=1, relation=Relation.SPOUSE, age=age, male=~head_male[has],
+               surname=_surnames(g, len(has)), place=place[has], reason=reason[has],
+               years=years[has], **common)
+    # Children of the head; in three-generation households the one child has a spouse and
+    # children of its own (grandchildren carry the father's surname).
+    three = template == _THREE_GENERATIONS
+    middle_age = _uniform_int(g, 24, np.maximum(24, np.minimum(head_age - 22, 50)), count)
+    middle_male = _child_male(g, middle_age)
+    in_law_name = _surnames(g, count)
+    children = np.where(spec[:, 5] < 0, size - 2, spec[:, 5]).astype(np.int64)
+    has = members(children)
+    age = np.where(three[has], middle_age[has], _child_ages(g, head_age[has]))
+    male = np.where(three[has], middle_male[has], _child_male(g, age))
+    drafts.add(has, rank=2, relation=Relation.CHILD, age=age, male=male,
+               surname=family_name[has], place=place[has], reason=follow[has],
+               years=years[has], **common)
+    has = members(three.astype(np.int64))
+    age = np.maximum(middle_age[has] + _uniform_int(g, -3, 3, len(has)), 20)
+    drafts.add(has, rank=3, relation=Relation.CHILD_IN_LAW, age=age, male=~middle_male[has],
+               surname=in_law_name[has], place=place[has], reason=reason[has],
+               years=years[has], **common)
+    has = members(np.where(three, size - 4, 0))
+    age = _child_ages(g, middle_age[has])
+    drafts.add(has, rank=4, relation=Relation.GRANDCHILD, age=age, male=_child_male(g, age),
+               surname=np.where(middle_male[has], family_name[has], in_law_name[has]),
+               place=place[has], reason=follow[has], years=years[has], **common)
+    has = members((spec[:, 4] > 0).astype(np.int64))
+    age = np.minimum(head_age[has] + _uniform_int(g, 22, 34, len(has)), 99)
+    drafts.add(has, rank=5, relation=Relation.PARENT, age=age,
+               male=g.random(len(has)) >= spec[has, 4], surname=family_name[has],
+               place=place[has], reason=reason[has], years=years[has], **common)
+    _away(g, rates, hh, head_age, place == 0, three, family_name, drafts)
+    return _Family(size, template, head_age, head_male, place, reason, years)
+
+
+def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local: Bools,
+          three: Bools, family_name: Ints, drafts: _Drafts) -> None:
+    """Hukou members away on 10-31 (H2b): children working or studying elsewhere, abroad.
+
+    Only households with local hukou and a head of 38 or more have them (about 60 % of
+    households, hence the rates / 0.6); three-generation households are left out so that
+    every child stays older than the grandchildren.
+    """
+    count = len(hh)
+    eligible = local & (head_age >= 38) & ~three
+    away = eligible & (g.random(count) < rates.members_away / 0.6)
+    has = np.repeat(hh, np.where(away, np.where(g.random(count) < 0.8, 1, 2), 0))
+    age = np.maximum(16, _child_ages(g, head_age[has]))
+    student = (age <= 22) & (g.random(len(has)) < 0.6)
+    elsewhere = g.random(len(has)) < 2 / 3
+    residence = np.where(elsewhere, Residence.OTHER_COUNTY,
+                         Residence.OTHER_TOWNSHIP_SAME_COUNTY)
+    city = np.where(elsewhere, 1 + (g.random(len(has)) * (len(_CITIES) - 1)).astype(np.int64),
+                    0)
+    years = 0.2 + g.random(len(has)) * (np.minimum(age - 15, 12) - 0.2)
+    drafts.add(has, rank=6, relation=Relation.CHILD, age=age, male=_child_male(g, age),
+               surname=family_name[has], present=False, residence=residence, place=0,
+               reason=np.where(student, ReasonAway.STUDY, ReasonAway.WORK), years=years,
+               city=city)
+    has = hh[eligible & (g.random(count) < rates.abroad / 0.6)]
+    age = np.maximum(18, _child_ages(g, head_age[has]))
+    drafts.add(has, rank=7, relation=Relation.CHILD, age=age, male=_child_male(g, age),
+               surname=family_name[has], present=False, residence=Residence.ABROAD, place=0,
+               reason=np.where(g.random(len(has)) < 0.5, ReasonAway.WORK, ReasonAway.STUDY),
+               years=0.5 + g.random(len(has)) * 5.5)
+
+
+def _collectives(g: np.random.Generator, places: _Places, slots: Sequence[CollectiveSlot],
+                 first: int, drafts: _Drafts) -> None:
+    """Draft the members of collective households (positions first, first + 1, ...)."""
+    kinds = [COLLECTIVE_KINDS[slot.kind] for slot in slots]
+    sizes = np.array([slot.size for slot in slots], dtype=np.int64)
+    hh = np.repeat(np.arange(first, first + len(slots)), sizes)
+    local = np.repeat(np.arange(len(slots)), sizes)
+    count = len(hh)
+    low = np.array([k[0][0] for k in kinds], dtype=np.int64)[local]
+    high = np.array([k[0][1] for k in kinds], dtype=np.int64)[local]
+    male_share = np.array([k[1] for k in kinds])[local]
+    elsewhere = np.array([k[2] for k in kinds])[local]
+    care = np.array([slot.kind == "care_home" for slot in slots])[local]
+    place = np.zeros(count, dtype=np.int64)
+    from_elsewhere = g.random(count) < elsewhere
+    place[from_elsewhere] = places.draw(g, int(from_elsewhere.sum()))
+    place = np.where((g.random(count) < elsewhere) & (place == 0), _OTHER_TOWNSHIP, place)
+    age = np.where(care, np.minimum(low + g.exponential(10, count).astype(np.int64), high),
+                   _uniform_int(g, low, high, count))
+    head = np.r_[True, hh[1:] != hh[:-1]] if count else np.zeros(0, dtype=bool)
+    drafts.add(hh, rank=np.where(head, 0, 1),
+               relation=np.where(head, Relation.HEAD, Relation.OTHER), age=age,
+               male=g.random(count) < male_share, surname=_surnames(g, count), present=True,
+               residence=Residence.THIS_AREA, place=place,
+               reason=np.where(care, ReasonAway.RETIREMENT, ReasonAway.WORK),
+               years=0.2 + g.random(count) * 5.8)
+
+
+def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Places,
+            rates: Rates) -> dict[str, Any]:
+    """Every truth field of the drafted persons, as lists in draft order."""
+    count = len(d["hh"])
+    age, male, place = d["age"], d["male"], d["place"]
+    day = _BORN_FROM[age] + (g.random(count) * _BORN_SPAN[age]).astype(np.int64)
+    year = _YEAR[day]
+    pool = np.where(year >= 2005, 2, 0) + np.where(male, 0, 1)
+    given = _POOL_START[pool] + (g.random(count) * _POOL_SIZE[pool]).astype(np.int64)
+    name = _SURNAMES[d["surname"]] + _GIVEN[given]
+    unnamed = (day >= _NEWBORN_NAMING) & (g.random(count) < rates.unnamed_newborn)
+    name[unnamed] = names.UNNAMED
+    hukou = places.hukou[place]
+    pending = hukou == Hukou.PENDING
+    no_id = g.random(count) < np.where(pending, 0.8, rates.no_id_number)
+    sequence = (g.random(count) * 500).astype(np.int64) * 2 + male
+    body = places.area[place] * 10**11 + _YMD[day] * 1000 + sequence
+    check = _CHECK[(places.area_sum[place] + _DATE_SUM[day] + _SEQ_SUM[sequence])
+                   % 11]
+    ids = [f"{b}{c}" for b, c in zip(body.tolist(), check.tolist(), strict=True)]
+    for position in np.flatnonzero(no_id).tolist():
+        ids[position] = idnumber.NO_NUMBER
+    # D9/D10: blank when pending; "not away" for locals living here; else by time away.
+    staying = (hukou == Hukou.THIS_VILLAGE) & (d["residence"] == Residence.THIS_AREA)
+    away = np.minimum(d["years"], age + 0.4)
+    time_away = np.where(pending, 0, np.where(
+        staying, TimeAway.NOT_AWAY, 2 + np.searchsorted(_TIME_AWAY_LIMITS, away, side="right")))
+    reason = np.where(pending | staying, 0, d["reason"])
+    # D11 by age and cohort, D12 from 15 years.
+    roll = g.random(count)
+    cohort = np.searchsorted(_COHORT_LAST, year, side="left")
+    adult = 1 + (roll[:, None] >= _COHORT_CUMULATIVE[cohort]).sum(axis=1)
+    education = np.select(
+        [age < 3, age < 6, age < 12, age < 15, age < 18],
+        [0, np.where(roll < 0.9, Education.PRESCHOOL, Education.NONE), Education.PRIMARY,
+         Education.JUNIOR, np.where(roll < 0.72, Education.SENIOR, Education.JUNIOR)],
+        np.minimum(adult, 9))
+    roll = g.random(count)
+    illiterate = ((education == Education.NONE) & (roll < 0.8)) | (
+        (education == Education.PRIMARY) & (year < 1960) & (roll < 0.03))
+    literate = np.where(age < 15, 0, np.where(illiterate, Literate.NO, Literate.YES))
+    roll = g.random(count)
+    minority = 1 + np.searchsorted(_MINORITY_CUMULATIVE, (roll - 0.998) / 0.002
+                                   * _MINORITY_CUMULATIVE[-1], side="right")
+    ethnicity = _MINORITY_NAMES[np.where(roll < 0.998, 0, np.minimum(minority, len(MINORITIES)))]
+    return {
+        "name": name.tolist(), "relation": _RELATION[d["relation"]].tolist(), "id_number": ids,
+        "sex": _SEX[np.where(male, Sex.MALE, Sex.FEMALE)].tolist(),
+        "birth": (day + (FIRST_DAY - _EPOCH)).astype("datetime64[D]").tolist(),
+        "ethnicity": ethnicity.tolist(), "residence": _RESIDENCE[d["residence"]].tolist(),
+        "residence_place": _CITIES[d["city"]].tolist(),
+        "hukou": _HUKOU[hukou].tolist(), "hukou_place": places.text[place].tolist(),
+        "time_away": _TIME_AWAY[time_away].tolist(), "reason_away": _REASON[reason].tolist(),
+        "education": _EDUCATION[education].tolist(), "literate": _LITERATE[literate].tolist(),
+        "present": d["present"].tolist(),
+    }
+
+
+class Batch:
+    """The drawn columns of a grid's family and collective households."""
+
+    def __init__(self, indices: list[int], starts: list[int], columns: list[list[Any]],
+                 rows: list[tuple[Any, ...]]) -> None:
+        self.indices = indices
+        self.position = {index: position for position, index in enumerate(indices)}
+        self.starts = starts
+        self.columns = columns  # Person's fields in order, one list per field
+        self.rows = rows  # Household's fields after `persons`, per position
+
+    def __contains__(self, index: int) -> bool:
+        return index in self.position
+
+    def households(self, indices: Sequence[int]) -> list[Household]:
+        """The households `indices` (all drawn here), built from the columns."""
+        if len(indices) < len(self.indices):
+            return [self._household(self.position[index], self._persons(
+                self.starts[self.position[index]], self.starts[self.position[index] + 1]))
+                for index in indices]
+        persons = self._persons(0, self.starts[-1])  # everything: one pass over the columns
+        built = {index: self._household(position, persons[
+            self.starts[position]:self.starts[position + 1]])
+            for position, index in enumerate(self.indices)}
+        return [built[index] for index in indices]
+
+    def _persons(self, start: int, end: int) -> list[Person]:
+        columns = self.columns if start == 0 and end == self.starts[-1] else (
+            column[start:end] for column in self.columns)
+        return list(map(Person, *columns))  # positional: no per-person Python frame
+
+    def _household(self, position: int, persons: list[Person]) -> Household:
+        row = self.rows[position]
+        return Household(self.indices[position], row[0], row[1], persons, *row[2:])
+
+
+def draw(context: Context, families: Families,
+         collectives: Sequence[CollectiveSlot]) -> Batch:
+    """Draw the grid's family and collective households from the grid's household stream."""
+    seed = stream_seed(context.seed, "grid", context.grid, "households")
+    g = np.random.Generator(np.random.PCG64(seed))
+    rng = random.Random(seed)  # the few scalar draws: places elsewhere, deaths, long form
+    rates = context.rates
+    places = _Places(context)
+    drafts = _Drafts()
+    n_family = len(families.index)
+    family = _families(g, places, rates, n_family, drafts)
+    _collectives(g, places, collectives, n_family, drafts)
+    d = drafts.stack()
+    places.columns()
+    order = np.lexsort((-d["age"], d["rank"], d["hh"]))
+    d = {name: column[order] for name, column in d.items()}
+    households = n_family + len(collectives)
+    counts = np.bincount(d["hh"], minlength=households)
+    starts: Ints = np.concatenate(([0], np.cumsum(counts)))
+    fields = _fields(g, d, places, rates)
+    count = len(d["hh"])
+    fields["key"] = (np.arange(count) - starts[d["hh"]]).tolist()
+    fields["phone"] = [None] * count
+    fields["marital"] = [None] * count
+    fields["form"] = [Form.SHORT] * count
+    fields["nationality"] = fields["entry_purpose"] = fields["stay_duration"] = [None] * count
+    rows = _households(g, rng, context, families, collectives, family, d, starts, fields,
+                       places)
+    indices = families.index + [slot.index for slot in collectives]
+    columns = [fields[name] for name in Person.__dataclass_fields__]
+    return Batch(indices, starts.tolist(), columns, rows)
+
+
+def _pick(g: np.random.Generator, values: Sequence[int], weights: Sequence[float],
+          count: int) -> Ints:
+    """`count` draws of `values` with relative `weights`."""
+    cumulative = np.cumsum(weights) / sum(weights)
+    cumulative[-1] = 2.0  # never passed, whatever the rounding
+    return np.asarray(values)[np.searchsorted(cumulative, g.random(count), side="right")]
+
+
+def _households(g: np.random.Generator, rng: random.Random, context: Context,
+                families: Families, collectives: Sequence[CollectiveSlot],
+                family: _Family, d: dict[str, npt.NDArray[Any]], starts: Ints,
+                fields: dict[str, Any], places: _Places) -> list[tuple[Any, ...]]:
+    """Per household: kind, dwelling, deaths, housing, long form and persona; fills the
+    head's phone and the long-form marital status into `fields`."""
+    rates = context.rates
+    n_family = len(families.index)
+    total = n_family + len(collectives)
+    heads = starts[:-1]
+    age, hh = d["age"], d["hh"]
+    present = np.bincount(hh, weights=d["present"], minlength=total).astype(np.int64)
+    oldest = np.maximum.reduceat(age, heads) if total else age
+    young_parent = np.bincount(hh, weights=(d["rank"] <= 1) & (age >= 20) & (age <= 40),
+                               minlength=total) > 0
+    # Deaths of the year: mostly an elderly member, rarely a newborn; care homes lose residents.
+    is_family = np.arange(total) < n_family
+    care = np.array([False] * n_family + [slot.kind == "care_home" for slot in collectives])
+    elder_dies = np.where(care, g.random(total) < min(1.0, rates.deaths * 20),
+                          is_family & (oldest >= 55) & (g.random(total) < rates.deaths * 7.5))
+    newborn_dies = is_family & young_parent & (g.random(total) < rates.newborn_died * 0.15)
+    deaths: list[list[Death]] = [[] for _ in range(total)]
+    family_places = family.place.tolist()
+    for position in np.flatnonzero(elder_dies | newborn_dies).tolist():
+        place = places.places[family_places[position] if position < n_family else 0]
+        if elder_dies[position] and position >= n_family:
+            deaths[position].append(death(rng, place, rng.randint(75, 99), Relation.OTHER))
+        elif elder_dies[position]:
+            dying = min(int(oldest[position]) + rng.randint(-4, 12), 102)
+            deaths[position].append(death(rng, place, dying, Relation.SPOUSE
+                                          if rng.random() < 0.6 else Relation.PARENT))
+        if newborn_dies[position]:
+            deaths[position].append(death(rng, place, 0, Relation.CHILD, newborn=True))
+    # Housing (H6, H7), the head's phone and the long-form sample, of family households.
+    size = np.maximum(present[:n_family], 1)
+    per_person = np.where(context.urban, 28 + g.random(n_family) * 17,
+                          40 + g.random(n_family) * 30)
+    floor_area = np.rint(size * per_person + 10 + g.random(n_family) * 20).astype(np.int64)
+    rooms = np.clip(size + (g.random(n_family) * 3).astype(np.int64), 1, 9)
+    prefix = _PHONE_PREFIXES[(g.random(n_family) * len(_PHONE_PREFIXES)).astype(np.int64)]
+    number = (g.random(n_family) * 10**8).astype(np.int64)
+    phone = fields["phone"]
+    for head, p, n in zip(heads.tolist(), prefix.tolist(), number.tolist(), strict=False):
+        phone[head] = f"{p}{n:08d}"
+    long_form = np.r_[g.random(n_family) < rates.long_form, np.zeros(total - n_family, bool)]
+    fields["marital"] = _marital(g, d, long_form[hh])
+    items: list[dict[str, int] | None] = [None] * total
+    sampled = np.flatnonzero(long_form)
+    floors = np.array(families.floors, dtype=np.int64)[sampled]
+    for position, answers in zip(sampled.tolist(), _long_form_housing(g, floors, context.urban),
+                                 strict=True):
+        items[position] = answers
+    personas = _personas(g, context, families, age[heads], places.hukou[
+        d["place"][heads]], d, starts)
+    kinds = [(HouseholdType.FAMILY, DwellingType.ORDINARY)] * n_family + [
+        (HouseholdType.COLLECTIVE, DwellingType.COLLECTIVE)] * len(collectives)
+    housing = list(zip(floor_area.tolist(), rooms.tolist(), strict=True)) + [
+        (None, None)] * len(collectives)
+    slots: list[tuple[str | None, bool, bool]] = [(None, second, found) for second, found in zip(
+        families.holds_second_unit, families.found_at_registration, strict=True)]
+    slots += [(slot.kind, False, False) for slot in collectives]
+    return [(kind, dwelling, died, area, room, collective_kind, sample, housing_items, second,
+             found, persona)
+            for (kind, dwelling), died, (area, room), (collective_kind, second, found), sample,
+            housing_items, persona
+            in zip(kinds, deaths, housing, slots, long_form.tolist(), items, personas,
+                   strict=True)]
+
+
+_MARITAL = np.array([None, 1, 2, 3, 4, 5], dtype=object)
+
+
+def _marital(g: np.random.Generator, d: dict[str, npt.NDArray[Any]],
+             sampled: Bools) -> list[int | None]:
+    """Long-form marital status (1 未婚 2 初婚有配偶 3 再婚有配偶 4 离婚 5 丧偶) of the
+    persons in `sampled` households, from 15 years."""
+    age, relation = d["age"], d["relation"]
+    married = (np.bincount(d["hh"], weights=relation == Relation.SPOUSE) > 0)[d["hh"]]
+    roll = g.random(len(age))
+    couple = (relation <= Relation.SPOUSE) & married
+    status = np.select(
+        [~sampled | (age < 15), couple, age >= 65, age >= 28],
+        [0, np.where(roll < 0.93, 2, 3), np.where(roll < 0.7, 5, 2),
+         _pick(g, (1, 2, 4), (20, 60, 20), len(age))], 1)
+    return list(_MARITAL[status].tolist())
+
+
+def _long_form_housing(g: np.random.Generator, floors: Ints,
+                       urban: bool) -> list[dict[str, int]]:
+    """Long-form housing items H8-H18 for dwellings in buildings of `floors` floors.
+
+    H17 code 6 (自建住房) and the H10 code 5 (1980-1989) are design assumptions: those codes
+    were not legible in the reproduced form (see the domain file §1.5).
+    """
+    n = len(floors)
+    height = np.where(floors <= 1, 1, np.where(floors <= 7, 2, np.where(floors <= 33, 3, 4)))
+    if urban:
+        structure = _pick(g, (1, 2, 3), (70, 27, 3), n)
+        era = np.where(floors <= 7, _pick(g, (5, 6, 7, 8, 9), (8, 22, 35, 20, 15), n),
+                       _pick(g, (7, 8, 9), (30, 40, 30), n))
+        fuel = _pick(g, (1, 2), (85, 15), n)
+        source = _pick(g, (1, 2, 3, 4, 5), (5, 20, 45, 20, 10), n)
+        toilet = np.ones(n, dtype=np.int64)
+        tap = np.ones(n, dtype=np.int64)
+        rent = 300 + (g.random(n) * 2201).astype(np.int64)
+    else:
+        structure = _pick(g, (1, 2, 3, 4), (10, 60, 27, 3), n)
+        era = _pick(g, (3, 4, 5, 6, 7, 8, 9), (3, 7, 18, 25, 25, 12, 10), n)
+        fuel = _pick(g, (1, 2, 3, 4), (45, 30, 5, 20), n)
+        source = _pick(g, (2, 6), (10, 90), n)
+        toilet = _pick(g, (1, 2, 3, 4), (60, 5, 20, 15), n)
+        tap = np.where(g.random(n) < 0.9, 1, 2)
+        rent = 150 + (g.random(n) * 651).astype(np.int64)
+    columns = {"H8": height, "H9": structure, "H10": era, "H11": np.where(floors >= 7, 1, 2),
+               "H12": fuel, "H13": tap, "H14": np.where(g.random(n) < 0.95, 1, 2),
+               "H15": toilet, "H16": _pick(g, (1, 2, 3, 4), (5, 80, 10, 5), n), "H17": source}
+    rows = [dict(zip(columns, values, strict=True))
+            for values in zip(*(column.tolist() for column in columns.values()), strict=True)]
+    for row, amount in zip(rows, rent.tolist(), strict=True):
+        if row["H17"] in (1, 2):  # H18 (monthly rent) only for rented dwellings
+            row["H18"] = amount
+    return rows
+
+
+_MIGRANT_THEMES = ("no_time", "distrust")
+_OLD_THEMES = ("someone_else_decides", "distrust", "not_interested")
+
+
+def _personas(g: np.random.Generator, context: Context, families: Families,
+              head_age: Ints, head_hukou: Ints, d: dict[str, npt.NDArray[Any]],
+              starts: Ints) -> list[Persona]:
+    """Personas as `people.make_persona` draws them, for every household of the batch."""
+    total = len(head_age)
+    hh, age = d["hh"], d["age"]
+    old = head_age >= 60
+    migrant = (head_hukou == Hukou.OTHER_COUNTY) | (head_hukou == Hukou.PENDING)
+    workers = (head_age >= 20) & (head_age < 60)
+    weekends_only = workers & (g.random(total) < 0.2)
+    cooperativeness = np.round(np.clip(g.beta(5, 2.2, total), 0, 1), 3).tolist()
+    privacy = np.round(np.clip(g.beta(2, np.where(old, 3, 2)), 0, 1), 3).tolist()
+    modes = np.where(context.urban & (head_age < 50) & (g.random(total) < 0.45),
+                     "self", "visit").tolist()
+    languages = np.where(old & ~migrant & (g.random(total) < 0.6), "岳阳话", "普通话").tolist()
+    infant = np.bincount(hh, weights=age <= 1, minlength=total) > 0
+    away = np.bincount(hh, weights=~d["present"], minlength=total) > 0
+    conceal = infant & (g.random(total) < 0.3)
+    tell_away = away & (g.random(total) < 0.4)
+    second = np.zeros(total, dtype=bool)
+    second[:len(families.index)] = families.holds_second_unit
+    # Themes as one number per household, each distinct tuple made once.
+    theme_key = ((conceal | second) * 1000
+                 + np.where(migrant, 1 + (g.random(total) * 2).astype(np.int64), 0) * 100
+                 + np.where(old, 1 + (g.random(total) * 3).astype(np.int64), 0) * 10
+                 + (g.random(total) * len(THEMES)).astype(np.int64)).tolist()
+    themes_of: dict[int, tuple[str, ...]] = {}
+    for key in set(theme_key):
+        fear, migrant_theme, old_theme, any_theme = (key // 1000, key // 100 % 10,
+                                                     key // 10 % 10, key % 10)
+        themes = ["fear_consequences"] * fear
+        themes += [_MIGRANT_THEMES[migrant_theme - 1]] * (migrant_theme > 0)
+        themes += [_OLD_THEMES[old_theme - 1]] * (old_theme > 0)
+        themes_of[key] = tuple(dict.fromkeys([*themes, THEMES[any_theme]]))
+    secrets: list[tuple[Secret, ...]] = [()] * total
+    keys = np.arange(len(hh)) - starts[hh]
+    for position in np.flatnonzero(conceal | tell_away | second).tolist():
+        start, end = starts[position], starts[position + 1]
+        found: list[Secret] = []
+        if conceal[position]:
+            first_infant = keys[start:end][age[start:end] <= 1][:1]
+            found.append(Secret("concealed_infant", tuple(first_infant.tolist()), 0.7))
+        if tell_away[position]:
+            members = keys[start:end][~d["present"][start:end]]
+            found.append(Secret("member_away", tuple(members.tolist()), 0.5))
+        if second[position]:
+            found.append(Secret("second_home", (), 0.6))
+        secrets[position] = tuple(found)
+    patterns = [available(bool(k & 4), bool(k & 2), bool(k & 1)) for k in range(8)]
+    pattern = (workers * 4 + old * 2 + weekends_only).tolist()
+    return list(map(Persona, cooperativeness, privacy, [themes_of[k] for k in theme_key],
+                    [dict(patterns[k]) for k in pattern], modes, languages, secrets))
