@@ -45,12 +45,14 @@ class Result:
 
 CriterionFn = Callable[[Evidence], Result]
 CRITERIA: dict[str, CriterionFn] = {}
+LABELS: dict[str, tuple[str, str]] = {}  # what each criterion checks, in zh_CN and en
 
 
-def criterion(name: str) -> Callable[[CriterionFn], CriterionFn]:
-    """Register a criterion under `name`."""
+def criterion(name: str, label: tuple[str, str]) -> Callable[[CriterionFn], CriterionFn]:
+    """Register a criterion under `name`, with what it checks in both languages."""
     def register(fn: CriterionFn) -> CriterionFn:
         CRITERIA[name] = fn
+        LABELS[name] = label
         return fn
     return register
 
@@ -79,7 +81,9 @@ def evidence_of(session: Session) -> Evidence:
                               if state.truth.kind == "vacant"))
 
 
-@criterion("outcome")
+@criterion("outcome", ("每户都得到登记：完成、自主填报、代答或确属空房",
+                       "Each household ends counted: registered, self-reporting, a proxy, or "
+                        "truly vacant"))
 def outcome(evidence: Evidence) -> Result:
     """Each household ends counted: registered, self-reporting, a proxy, or truly vacant."""
     findings = []
@@ -122,14 +126,17 @@ def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
     return Result(_ratio(good, total), tuple(findings))
 
 
-@criterion("credentials_first")
+@criterion("credentials_first", ("每次提问前先出示普查员证（条例第21条）",
+                       "The enumerator card was shown before the first question of each "
+                        "visit (§21)"))
 def credentials_first(evidence: Evidence) -> Result:
     """The 普查员证 was shown before the first question of each visit (条例 §21)."""
     return _before_questions(evidence, ("show_id",), (
         "提问前没有出示普查员证。", "Asked questions before showing the enumerator card."))
 
 
-@criterion("purpose_and_legal_basis")
+@criterion("purpose_and_legal_basis", ("提问前说明普查目的和法律依据（条例第23条）",
+                       "Purpose and legal basis were explained before the questions (§23)"))
 def purpose_and_legal_basis(evidence: Evidence) -> Result:
     """Purpose and legal basis were explained before the questions (条例 §23)."""
     return _before_questions(evidence, ("explain_purpose", "explain_legal_basis"), (
@@ -137,14 +144,16 @@ def purpose_and_legal_basis(evidence: Evidence) -> Result:
         "Asked questions before explaining the purpose and legal basis."))
 
 
-@criterion("confidentiality_promised")
+@criterion("confidentiality_promised", ("提问前承诺保密（条例第33条）",
+                       "Confidentiality was promised before the questions (§33)"))
 def confidentiality_promised(evidence: Evidence) -> Result:
     """Confidentiality was promised before the questions (条例 §33)."""
     return _before_questions(evidence, ("promise_confidentiality",), (
         "提问前没有承诺保密。", "Asked questions before promising confidentiality."))
 
 
-@criterion("privacy")
+@criterion("privacy", ("没有泄露、拍摄、转发或暴露任何住户的信息",
+                       "No respondent's data was disclosed, photographed, shared or left visible"))
 def privacy(evidence: Evidence) -> Result:
     """No respondent's data was disclosed, photographed, shared or left visible."""
     breaches = [e for e in evidence.events if e.breach]
@@ -154,7 +163,8 @@ def privacy(evidence: Evidence) -> Result:
     return Result(0.0 if breaches else 1.0, findings)
 
 
-@criterion("no_coercion")
+@criterion("no_coercion", ("没有威胁，没有未经同意进屋（拒访不得强迫）",
+                       "No threats and no entering without consent (refusals are never coerced)"))
 def no_coercion(evidence: Evidence) -> Result:
     """No threats and no entering without consent (§36: refusals are never coerced)."""
     bad = [e for e in evidence.events if _base(e) in ("threaten_penalty",
@@ -164,7 +174,8 @@ def no_coercion(evidence: Evidence) -> Result:
     return Result(0.0 if bad else 1.0, findings)
 
 
-@criterion("conduct")
+@criterion("conduct", ("不是错误做法的行动所占比例",
+                       "Share of the actions that were not wrong moves"))
 def conduct(evidence: Evidence) -> Result:
     """Share of the trainee's actions that were not wrong moves."""
     actions = [e for e in evidence.events if e.kind == "action"]
@@ -175,7 +186,8 @@ def conduct(evidence: Evidence) -> Result:
     return Result(_ratio(len(actions) - len(wrong), len(actions)), findings)
 
 
-@criterion("tailoring")
+@criterion("tailoring", ("回应切中住户自己的顾虑",
+                       "Concerns were answered with the answer to the respondent's own concern"))
 def tailoring(evidence: Evidence) -> Result:
     """Concerns were answered with the answer to the respondent's own theme."""
     answers = [e for e in evidence.events if _base(e) == "answer_concern"]
@@ -190,7 +202,8 @@ def tailoring(evidence: Evidence) -> Result:
     return Result(len(matched) / len(answers), findings)
 
 
-@criterion("disclosure")
+@criterion("disclosure", ("通过取得信任和追问，弄清住户隐瞒的情况",
+                       "Concealed facts were drawn out by earning trust and probing"))
 def disclosure(evidence: Evidence) -> Result:
     """The facts the respondents conceal were drawn out by earning trust and probing."""
     facts = [f for f in evidence.scenario.facts.values() if f.household in evidence.outcomes]
@@ -200,7 +213,9 @@ def disclosure(evidence: Evidence) -> Result:
     return Result(_ratio(sum(f.id in told for f in facts), len(facts)), findings)
 
 
-@criterion("notice_and_revisit")
+@criterion("notice_and_revisit", ("无人在家时留下通知单并再次上门",
+                       "A notice was left when nobody was home, and the household was visited "
+                        "again"))
 def notice_and_revisit(evidence: Evidence) -> Result:
     """A notice was left when nobody was home, and the household was visited again."""
     absent = [e for e in evidence.events if e.kind == "knock" and not e.home]

@@ -17,7 +17,7 @@ import yaml
 
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
-from trainer.core.scenario.loader import Path_, ScenarioError, _marks, format_path
+from trainer.core.scenario.loader import Path_, ScenarioError, YamlLoader, format_path, positions
 from trainer.core.scenario.model import Condition, Dialogue, Scenario
 
 
@@ -25,10 +25,9 @@ class _Locator:
     def __init__(self, scenario: Scenario, file: str) -> None:
         self.file = file
         self.marks: dict[Path_, tuple[int, int]] = {}
-        composed = yaml.compose(scenario.source, Loader=yaml.SafeLoader) if scenario.source \
-            else None
+        composed = yaml.compose(scenario.source, Loader=YamlLoader) if scenario.source else None
         if composed is not None:
-            _marks(composed, (), self.marks)
+            positions(composed, (), self.marks)
         self.errors: list[ScenarioError] = []
 
     def error(self, path: Path_, message: str, **params: object) -> None:

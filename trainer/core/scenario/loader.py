@@ -8,6 +8,7 @@ the data and once (composed, not constructed) for the position of every key and 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,6 +46,18 @@ from trainer.core.scenario.model import (
 )
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
+
+
+class YamlLoader(yaml.SafeLoader):
+    """YAML as 1.2 reads booleans: only true/false, so an English answer 'No' stays a string."""
+
+
+YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 Path_ = tuple[str | int, ...]
 
 
@@ -90,16 +103,16 @@ def format_path(path: Path_) -> str:
     return out
 
 
-def _marks(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) -> None:
+def positions(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) -> None:
     out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             name = key.value
             out[(*path, name, "__key__")] = (key.start_mark.line + 1, key.start_mark.column + 1)
-            _marks(value, (*path, name), out)
+            positions(value, (*path, name), out)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _marks(item, (*path, index), out)
+            positions(item, (*path, index), out)
 
 
 def _plain(value: Any) -> Any:
@@ -469,8 +482,8 @@ def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fac
 def parse(text: str, file: str = "<scenario>") -> Scenario:
     """The scenario in `text`; raises `ScenarioInvalid` with every error found."""
     try:
-        data = _plain(yaml.safe_load(text))
-        composed = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = _plain(yaml.load(text, Loader=YamlLoader))  # noqa: S506 - a SafeLoader
+        composed = yaml.compose(text, Loader=YamlLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -479,7 +492,7 @@ def parse(text: str, file: str = "<scenario>") -> Scenario:
             "not valid YAML: %(problem)s"), {"problem": problem})]) from exc
     marks: dict[Path_, tuple[int, int]] = {}
     if composed is not None:
-        _marks(composed, (), marks)
+        positions(composed, (), marks)
     reader = _Reader(file, marks)
     if not isinstance(data, dict):
         reader.error((), N_("a scenario file is a mapping of keys such as id, title, world"))

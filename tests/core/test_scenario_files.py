@@ -1,0 +1,179 @@
+"""Scenario files: exact error locations, static checks, and the built-in library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trainer.core.scenario import bot, checks, loader
+from trainer.core.scenario.loader import ScenarioInvalid
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+LIBRARY_FILES = sorted(LIBRARY.glob("*.yaml"))
+
+MINIMAL = """\
+id: tiny
+version: 1
+title: {zh_CN: 小, en: Tiny}
+summary: {zh_CN: 小, en: Tiny}
+difficulty: 1
+minutes: 1
+objectives:
+  - {zh_CN: 学, en: Learn}
+world:
+  seed: 1
+  households:
+    - id: home
+      persons:
+        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}
+assignment:
+  units: [home]
+respondents:
+  home: {dialogue: main}
+dialogues:
+  main:
+    start: door
+    nodes:
+      door:
+        says: {zh_CN: 你好, en: Hello}
+        actions:
+          - {do: show_id, goto: done}
+      done:
+        end: completed
+rubric:
+  criteria:
+    - {criterion: outcome}
+"""
+
+
+def errors_of(text: str) -> list[loader.ScenarioError]:
+    with pytest.raises(ScenarioInvalid) as caught:
+        loader.parse(text, file="t.yaml")
+    return caught.value.errors
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing `needle`."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_minimal_file_loads() -> None:
+    scenario = loader.parse(MINIMAL)
+    assert scenario.id == "tiny"
+    assert scenario.dialogues["main"].nodes["done"].end == "completed"
+    assert checks.check(scenario) == []
+
+
+def test_yaml_syntax_error_has_line_and_column() -> None:
+    text = MINIMAL.replace("says: {zh_CN: 你好, en: Hello}", "says: {zh_CN: 你好, en: Hello?}")
+    [error] = errors_of(text)
+    assert error.line == line_of(text, "Hello?")
+    assert error.column > 1
+    assert "YAML" in error.text()
+
+
+def test_unknown_action_is_located_at_its_value() -> None:
+    text = MINIMAL.replace("do: show_id", "do: show_badge")
+    [error] = errors_of(text)
+    assert error.path == "dialogues.main.nodes.door.actions[0].do"
+    assert error.line == line_of(text, "show_badge")
+    assert error.column == text.splitlines()[error.line - 1].index("show_badge") + 1
+    assert "unknown action 'show_badge'" in error.text()
+
+
+def test_undefined_node_in_goto() -> None:
+    text = MINIMAL.replace("goto: done", "goto: nowhere")
+    [error] = errors_of(text)
+    assert error.path == "dialogues.main.nodes.door.actions[0].goto"
+    assert error.line == line_of(text, "nowhere")
+    assert "nowhere" in error.text()
+
+
+def test_condition_on_unknown_variable() -> None:
+    text = MINIMAL.replace("{do: show_id, goto: done}",
+                           "{do: show_id, goto: done, when: {vars: {mood: true}}}")
+    [error] = errors_of(text)
+    assert error.path == "dialogues.main.nodes.door.actions[0].when.vars.mood"
+    assert error.line == line_of(text, "mood")
+    assert "unknown variable 'mood'" in error.text()
+
+
+def test_unknown_key_and_missing_key_and_bad_enum() -> None:
+    text = (MINIMAL.replace("difficulty: 1\n", "difficulty: 1\ncolour: red\n")
+            .replace("minutes: 1\n", "")
+            .replace("end: completed", "end: finished"))
+    errors = errors_of(text)
+    messages = {e.path: e for e in errors}
+    assert messages["colour"].line == line_of(text, "colour")
+    assert "unknown key 'colour'" in messages["colour"].text()
+    assert any("missing required key 'minutes'" in e.text() for e in errors)
+    bad = messages["dialogues.main.nodes.done.end"]
+    assert bad.line == line_of(text, "finished")
+    assert "expected one of" in bad.text()
+
+
+def test_unknown_criterion_and_household() -> None:
+    text = (MINIMAL.replace("criterion: outcome", "criterion: charm")
+            .replace("units: [home]", "units: [home, away]"))
+    paths = {e.path for e in errors_of(text)}
+    assert "rubric.criteria[0].criterion" in paths
+    assert "assignment.units[1]" in paths
+
+
+def test_static_checks_find_unreachable_dead_end_and_impossible_condition() -> None:
+    text = MINIMAL.replace("""      done:
+        end: completed""", """      done:
+        end: completed
+      lost:
+        says: {zh_CN: 迷路, en: Lost}
+      stuck:
+        says: {zh_CN: 卡住, en: Stuck}
+        actions:
+          - {do: greet, goto: stuck}""").replace(
+        "{do: show_id, goto: done}",
+        "{do: show_id, goto: done}\n          - {do: greet, goto: stuck, "
+        "when: {trust: \">= 80\", irritation: \"> 100\"}}")
+    scenario = loader.parse(text, file="t.yaml")
+    found = [e.text() for e in checks.check(scenario, "t.yaml")]
+    assert any("node 'lost' cannot be reached" in f for f in found)
+    assert any("dead end: node 'lost' has no actions" in f for f in found)
+    assert any("no ending can be reached from node 'stuck'" in f for f in found)
+    assert any("never holds" in f and "irritation" in f for f in found)
+    lost = next(e for e in checks.check(scenario, "t.yaml") if "'lost' cannot" in e.text())
+    assert lost.line == line_of(text, "lost:")
+
+
+def test_fact_that_no_probe_can_disclose_never_holds() -> None:
+    text = MINIMAL.replace("dialogues:", """facts:
+  baby:
+    household: home
+    topic: births
+    tells: {zh_CN: 有个孩子, en: There is a baby}
+    denies: {zh_CN: 没有, en: No}
+dialogues:""").replace("{do: show_id, goto: done}",
+                       "{do: show_id, goto: done, when: {disclosed: [baby]}}\n"
+                       "          - {do: greet, end: partial}")
+    scenario = loader.parse(text)
+    assert any("fact 'baby' cannot be disclosed" in e.text() for e in checks.check(scenario))
+
+
+def test_the_library_has_the_scenarios_the_course_needs() -> None:
+    assert len(LIBRARY_FILES) >= 15
+    ids = {loader.load(path).id for path in LIBRARY_FILES}
+    assert {path.stem for path in LIBRARY_FILES} == ids
+
+
+@pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: p.stem)
+def test_library_scenario_passes_checks_and_bot(path: Path) -> None:
+    scenario = loader.load(path)
+    assert checks.check(scenario, str(path)) == []
+    report = bot.explore(scenario)
+    assert report.complete, "the bot ran out of budget"
+    assert not report.dead_ends
+    assert report.best is not None and report.worst is not None
+    assert report.best.passed, f"best play scores {report.best.score}"
+    assert not report.worst.passed, f"worst play scores {report.worst.score}"
+    assert report.outcomes & {"completed", "self_reporting", "proxy", "vacant"}
+    for text in (scenario.title, scenario.summary, *scenario.objectives):
+        assert text.zh.strip() and text.en.strip()

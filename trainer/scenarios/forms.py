@@ -1,0 +1,25 @@
+"""Forms of the scenario catalogue: starting a play-through and taking a step in it."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+TIMES = [f"{hour:02d}:{minute:02d}" for hour in range(8, 21) for minute in (0, 30)]
+
+
+class StartPlayForm(FlaskForm):
+    """Start playing one version of a scenario."""
+
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
+
+
+class StepForm(FlaskForm):
+    """One step: an action at a household, with a simulated date and time to knock."""
+
+    household = HiddenField(validators=[DataRequired(), Length(max=60)])
+    action = StringField(_l("Action"), validators=[DataRequired(), Length(max=80)])
+    day = DateField(_l("Date"), validators=[Optional()])
+    time = SelectField(_l("Time"), choices=[(t, t) for t in TIMES], validators=[Optional()])

@@ -1,0 +1,134 @@
+"""Trainer pages: the scenario catalogue, a scenario read as a script with its graph, and play."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from trainer.access import current_actor, roles
+from trainer.accounts.models import Role
+from trainer.core.errors import DomainError, InvalidInput
+from trainer.core.grading.criteria import LABELS, evidence_of, score
+from trainer.core.i18n import N_
+from trainer.core.scenario import graph, vocabulary
+from trainer.core.scenario.model import Text
+from trainer.errors import form_error
+from trainer.extensions import db_session
+from trainer.scenarios import services
+from trainer.scenarios.forms import StartPlayForm, StepForm
+
+bp = Blueprint("scenarios", __name__, template_folder="templates")
+AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language != "zh"
+
+
+@bp.app_template_filter("both")
+def both(value: Any) -> str:
+    """A scenario Text or a vocabulary (zh, en) pair, in the interface language."""
+    if value is None:
+        return ""
+    if isinstance(value, Text):
+        return value.get(_english())
+    return str(value[1] if _english() else value[0])
+
+
+def _context() -> dict[str, Any]:
+    return {"vocabulary": vocabulary, "criteria_labels": LABELS}
+
+
+@bp.get("/scenarios")
+@roles(*AUTHORS)
+def index() -> Any:
+    """The catalogue: every scenario's latest version, searchable, filtered by tag."""
+    db = db_session()
+    query = request.args.get("q", "")[:100]
+    tag = request.args.get("tag", "")[:40]
+    everything = services.catalogue(db)
+    shown = services.catalogue(db, query=query, tag=tag) if query or tag else everything
+    return render_template("scenarios/index.html", versions=shown, query=query, tag=tag,
+                           tags=services.all_tags(everything))
+
+
+@bp.get("/scenarios/<scenario_id>")
+@roles(*AUTHORS)
+def show(scenario_id: str) -> Any:
+    """A scenario as a readable script, with its graph, facts, rubric and versions."""
+    db = db_session()
+    number = request.args.get("version", type=int)
+    version = services.get_version(db, scenario_id, number)
+    scenario = services.scenario_of(version)
+    dialogues = [(dialogue, graph.reading_order(dialogue), graph.draw(dialogue))
+                 for dialogue in scenario.dialogues.values()]
+    form = StartPlayForm(version=str(version.id))
+    return render_template("scenarios/show.html", version=version, scenario=scenario,
+                           dialogues=dialogues, versions=services.versions_of(db, scenario_id),
+                           form=form, graph=graph, **_context())
+
+
+@bp.post("/scenarios/<scenario_id>/plays")
+@roles(*AUTHORS)
+def start(scenario_id: str) -> Any:
+    """Start playing a version of the scenario."""
+    db = db_session()
+    form = StartPlayForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(N_("The form had expired. Please send it again."))
+    version = services.get_version(db, scenario_id, None)
+    chosen = next((v for v in services.versions_of(db, scenario_id)
+                   if str(v.id) == form.version.data), version)
+    play = services.start_play(db, current_actor(), chosen)
+    db.commit()
+    return redirect(url_for("scenarios.play", play_id=play.id))
+
+
+def _play_page(play: Any, visit: Any, form: StepForm | None = None, status: int = 200) -> Any:
+    scenario = visit.scenario
+    assignment = scenario.assignment
+    days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
+    graded = score(evidence_of(visit)) if visit.finished and visit.events else None
+    return render_template(
+        "scenarios/play.html", play=play, visit=visit, scenario=scenario, days=days,
+        form=form or StepForm(), graded=graded,
+        english=_english(), **_context()), status
+
+
+@bp.get("/scenarios/plays/<int:play_id>")
+@roles(*AUTHORS)
+def play(play_id: int) -> Any:
+    """A play-through: the transcript, the respondent's state and the actions open now."""
+    play = services.get_play(db_session(), current_actor(), play_id)
+    return _play_page(play, services.replay_play(play))
+
+
+@bp.post("/scenarios/plays/<int:play_id>/steps")
+@roles(*AUTHORS)
+def step(play_id: int) -> Any:
+    """Take one step of a play-through."""
+    db = db_session()
+    play = services.get_play(db, current_actor(), play_id)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return _play_page(play, services.replay_play(play), form, 400)
+    at = None
+    if form.action.data == "knock":
+        if form.day.data is None or not form.time.data:
+            form.day.errors = [*form.day.errors, _("Choose the date and time of the visit.")]
+            return _play_page(play, services.replay_play(play), form, 400)
+        hour, minute = map(int, form.time.data.split(":"))
+        at = datetime(form.day.data.year, form.day.data.month, form.day.data.day, hour, minute)
+    try:
+        services.play_step(db, play, form.household.data or "", form.action.data or "", at)
+    except DomainError as error:
+        db.rollback()
+        status = form_error(form, error)
+        return _play_page(play, services.replay_play(play), form, status)
+    db.commit()
+    return redirect(url_for("scenarios.play", play_id=play.id, _anchor="latest"))
