@@ -251,14 +251,14 @@ class Session:
             raise Conflict(N_("This household needs no further visit."), field="action")
         at = step.at or self.clock
         last_day = assignment.first_day + timedelta(days=assignment.days - 1)
-        if at < self.clock:
-            raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
         if not assignment.first_day <= at.date() <= last_day:
             raise InvalidInput(N_("Visits are made from %(first)s to %(last)s."), field="at",
                                first=assignment.first_day.isoformat(),
                                last=last_day.isoformat())
         if not FIRST_HOUR <= at.hour < LAST_HOUR:
             raise InvalidInput(N_("Visits are made between 08:00 and 21:00."), field="at")
+        if at < self.clock:
+            raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
         self._spend(TRAVEL_MINUTES, at)
         state.visits += 1
         state.slot = next(s for s, (lo, hi) in vocabulary.SLOT_HOURS.items() if lo <= at.hour < hi)
