@@ -12,6 +12,9 @@ import pytest
 
 from trainer.accounts import services
 from trainer.accounts.models import Role
+from trainer.config import project_root
+
+LIBRARY = project_root() / "scenarios"
 
 ROLES = ("anonymous", "trainee", "trainer", "examiner", "admin")
 
@@ -78,6 +81,13 @@ CASES = [
     Case("worlds.area", "GET", "/worlds/{world}/grids/0/areas/001", TEACHING),
     Case("worlds.household", "GET", "/worlds/{world}/grids/0/households/3", TEACHING),
     Case("review.queue", "GET", "/review", by_role(302, 403, 403, 200, 200)),
+    Case("scenarios.index", "GET", "/scenarios", TEACHING),
+    Case("scenarios.show", "GET", "/scenarios/cooperative-family", TEACHING),
+    Case("scenarios.start", "POST", "/scenarios/cooperative-family/plays",
+         by_role(302, 403, 302, 403, 302), {"version": "0"}),
+    Case("scenarios.play", "GET", "/scenarios/plays/{play}", TEACHING),
+    Case("scenarios.step", "POST", "/scenarios/plays/{play}/steps",
+         by_role(302, 403, 400, 403, 400), {}),
 ]
 
 
@@ -87,6 +97,16 @@ def demo_world(db):
 
     return services.create_world(db, actor=None, name="Route world",
                                  spec_data={"grids": 1, "households_max": 320}, seed=11)
+
+
+def baseline_play(db, player):
+    """The baseline scenario published, and a play-through of it by `player`."""
+    from trainer.core.scenario import loader
+    from trainer.scenarios import services as scenario_services
+
+    scenario = loader.load(LIBRARY / "cooperative-family.yaml")
+    version = scenario_services.publish(db, scenario, actor=None)
+    return scenario_services.start_play(db, player, version)
 
 
 def test_every_route_is_listed(app):
@@ -117,7 +137,9 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
     if role == "examiner":
         cohort.examiners = [user]
     other = make_user(Role.TRAINEE)
-    path = case.path.format(cohort=cohort.id, other=other.id, world=demo_world(db).id)
+    play = baseline_play(db, user if role in ("trainer", "admin") else owner)
+    path = case.path.format(cohort=cohort.id, other=other.id, world=demo_world(db).id,
+                            play=play.id)
     if case.method == "GET":
         response = client.get(path)
     else:

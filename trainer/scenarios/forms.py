@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 TIMES = [f"{hour:02d}:{minute:02d}" for hour in range(8, 21) for minute in (0, 30)]
@@ -22,4 +23,4 @@ class StepForm(FlaskForm):
     household = HiddenField(validators=[DataRequired(), Length(max=60)])
     action = StringField(_l("Action"), validators=[DataRequired(), Length(max=80)])
     day = DateField(_l("Date"), validators=[Optional()])
-    time = SelectField(_l("Time"), choices=[(t, t) for t in TIMES], validators=[Optional()])
+    time = SelectField(_l("Time"), choices=[SelectChoice(t, t) for t in TIMES], validators=[Optional()])
