@@ -32,7 +32,8 @@ world:
     - id: home
       persons:
         - {{name: 张伟, relation: 0, sex: 1, birth: 1975-03-01}}
-        - {{name: 刘芳, relation: 1, sex: 2, birth: 1977-06-09, hukou: 4, hukou_place: 湖北省武汉市江岸区}}
+        - {{name: 刘芳, relation: 1, sex: 2, birth: 1977-06-09, hukou: 4,
+           hukou_place: 湖北省武汉市江岸区}}
         - {{name: 张小宝, relation: 2, sex: 1, birth: 2020-06-01, hukou: 5}}
     - id: empty
       kind: vacant

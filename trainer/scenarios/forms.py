@@ -23,4 +23,5 @@ class StepForm(FlaskForm):
     household = HiddenField(validators=[DataRequired(), Length(max=60)])
     action = StringField(_l("Action"), validators=[DataRequired(), Length(max=80)])
     day = DateField(_l("Date"), validators=[Optional()])
-    time = SelectField(_l("Time"), choices=[SelectChoice(t, t) for t in TIMES], validators=[Optional()])
+    time = SelectField(_l("Time"), choices=[SelectChoice(t, t) for t in TIMES],
+                       validators=[Optional()])
