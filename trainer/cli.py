@@ -101,6 +101,7 @@ def demo_seed() -> None:
     for role, username, password in report["accounts"]:
         click.echo(f"  {role:<9} {username:<9} {password}")
     click.echo(f"Demo {report['worlds']}")
+    click.echo(f"Demo {report['scenarios']}")
 
 
 def register(app: Flask) -> None:

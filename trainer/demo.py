@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trainer.accounts import demo as accounts_demo
+from trainer.scenarios import demo as scenarios_demo
 from trainer.worlds import demo as worlds_demo
 
 DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
     ("accounts", accounts_demo.seed),
     ("worlds", worlds_demo.seed),
+    ("scenarios", scenarios_demo.seed),
 ]
 
 

@@ -22,9 +22,9 @@ PASSWORDS = {username: password for username, _name, _role, password in DEMO_USE
 # The data-nav links of base.html each role sees; every other role's links must be absent.
 NAV_BY_ROLE = {
     "trainee": {"my-training"},
-    "trainer": {"cohorts"},
+    "trainer": {"cohorts", "scenarios"},
     "examiner": {"review"},
-    "admin": {"users", "cohorts", "audit"},
+    "admin": {"users", "cohorts", "audit", "scenarios"},
 }
 ALL_NAV = set().union(*NAV_BY_ROLE.values())
 

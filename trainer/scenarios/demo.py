@@ -1,0 +1,32 @@
+"""Demo content for `make run`: the built-in library published, and a play-through begun."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.services import user_by_username
+from trainer.scenarios import services
+from trainer.scenarios.models import ScenarioPlay
+
+DEMO_STEPS = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", None),
+              ("explain_purpose", None))
+
+
+def seed(db: Session) -> str:
+    """Publish the library's new versions; give the demo trainer a play-through in progress."""
+    added = services.sync_library(db, Path(current_app.config["SCENARIO_DIR"]))
+    trainer = user_by_username(db, "trainer")
+    total = len(services.catalogue(db))
+    if trainer is None or db.scalar(select(ScenarioPlay).where(
+            ScenarioPlay.user_id == trainer.id).limit(1)) is not None:
+        return f"scenarios: {total} in the catalogue ({len(added)} new versions)"
+    play = services.start_play(db, trainer, services.get_version(db, "cooperative-family"))
+    for action, at in DEMO_STEPS:
+        services.play_step(db, play, "wang", action, at)
+    return (f"scenarios: {total} in the catalogue ({len(added)} new versions); "
+            f"the trainer's play-through: /scenarios/plays/{play.id}")
