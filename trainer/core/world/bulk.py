@@ -16,9 +16,10 @@ vectorised rules equal to `people.py`'s: birth date, name, ID number, D9-D12, et
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -150,12 +151,16 @@ _ROLL_TEMPLATES = np.array([[0, 0, 0, 0], [0, 1, 2, 2], [3, 4, 5, 6], [7, 8, 9, 
 
 @dataclass(frozen=True, slots=True)
 class Families:
-    """The family households to draw, as columns: what the grid knows about each."""
+    """The family households to draw, and what the grid knows about them."""
 
     index: list[int]
-    found_at_registration: list[bool]  # a second household in a unit ("second" plan)
-    holds_second_unit: list[bool]
-    floors: list[int]  # of its building, for the long-form housing items
+    found_at_registration: set[int]  # a second household in a unit ("second" plan)
+    holds_second_unit: set[int]
+    floors: Callable[[int], int]  # floors of the building of the n-th household in `index`
+    position: dict[int, int] = field(default_factory=dict)  # index -> n
+
+    def __post_init__(self) -> None:
+        self.position.update((index, n) for n, index in enumerate(self.index))
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,7 +493,7 @@ def draw(context: Context, families: Families,
     """Draw the grid's family and collective households from the grid's household stream."""
     seed = stream_seed(context.seed, "grid", context.grid, "households")
     g = np.random.Generator(np.random.PCG64(seed))
-    rng = random.Random(seed)  # the few scalar draws: places elsewhere, deaths, long form
+    rng = random.Random(seed)  # the few scalar draws: deaths
     rates = context.rates
     places = _Places(context)
     drafts = _Drafts()
@@ -499,14 +504,11 @@ def draw(context: Context, families: Families,
     places.columns()
     order = np.lexsort((-d["age"], d["rank"], d["hh"]))
     d = {name: column[order] for name, column in d.items()}
-    households = n_family + len(collectives)
-    counts = np.bincount(d["hh"], minlength=households)
+    counts = np.bincount(d["hh"], minlength=n_family + len(collectives))
     starts: Ints = np.concatenate(([0], np.cumsum(counts)))
     fields = _fields(g, d, places, rates)
     count = len(d["hh"])
     fields["key"] = (np.arange(count) - starts[d["hh"]]).tolist()
-    fields["phone"] = [None] * count
-    fields["marital"] = [None] * count
     fields["form"] = [Form.SHORT] * count
     fields["nationality"] = fields["entry_purpose"] = fields["stay_duration"] = [None] * count
     rows = _households(g, rng, context, families, collectives, family, d, starts, fields,
@@ -516,99 +518,126 @@ def draw(context: Context, families: Families,
     return Batch(indices, starts.tolist(), columns, rows)
 
 
-def _pick(g: np.random.Generator, values: Sequence[int], weights: Sequence[float],
-          count: int) -> Ints:
-    """`count` draws of `values` with relative `weights`."""
-    cumulative = np.cumsum(weights) / sum(weights)
-    cumulative[-1] = 2.0  # never passed, whatever the rounding
-    return np.asarray(values)[np.searchsorted(cumulative, g.random(count), side="right")]
+class _Choice:
+    """Values with relative weights, drawn by inverse CDF."""
+
+    def __init__(self, values: Sequence[int], weights: Sequence[float]) -> None:
+        self.values = np.asarray(values)
+        self.cumulative = np.cumsum(weights) / sum(weights)
+        self.cumulative[-1] = 2.0  # never passed, whatever the rounding
+
+    def draw(self, g: np.random.Generator, count: int) -> Ints:
+        """`count` draws."""
+        drawn: Ints = self.values[np.searchsorted(self.cumulative, g.random(count), side="right")]
+        return drawn
 
 
 def _households(g: np.random.Generator, rng: random.Random, context: Context,
                 families: Families, collectives: Sequence[CollectiveSlot],
                 family: _Family, d: dict[str, npt.NDArray[Any]], starts: Ints,
                 fields: dict[str, Any], places: _Places) -> list[tuple[Any, ...]]:
-    """Per household: kind, dwelling, deaths, housing, long form and persona; fills the
-    head's phone and the long-form marital status into `fields`."""
+    """Per household: kind, dwelling, deaths, housing, long form and persona; adds the
+    head's phone and the long-form marital status to `fields`."""
     rates = context.rates
     n_family = len(families.index)
     total = n_family + len(collectives)
     heads = starts[:-1]
     age, hh = d["age"], d["hh"]
     present = np.bincount(hh, weights=d["present"], minlength=total).astype(np.int64)
-    oldest = np.maximum.reduceat(age, heads) if total else age
-    young_parent = np.bincount(hh, weights=(d["rank"] <= 1) & (age >= 20) & (age <= 40),
-                               minlength=total) > 0
-    # Deaths of the year: mostly an elderly member, rarely a newborn; care homes lose residents.
-    is_family = np.arange(total) < n_family
-    care = np.array([False] * n_family + [slot.kind == "care_home" for slot in collectives])
-    elder_dies = np.where(care, g.random(total) < min(1.0, rates.deaths * 20),
-                          is_family & (oldest >= 55) & (g.random(total) < rates.deaths * 7.5))
-    newborn_dies = is_family & young_parent & (g.random(total) < rates.newborn_died * 0.15)
-    deaths: list[list[Death]] = [[] for _ in range(total)]
-    family_places = family.place.tolist()
-    for position in np.flatnonzero(elder_dies | newborn_dies).tolist():
-        place = places.places[family_places[position] if position < n_family else 0]
-        if elder_dies[position] and position >= n_family:
-            deaths[position].append(death(rng, place, rng.randint(75, 99), Relation.OTHER))
-        elif elder_dies[position]:
-            dying = min(int(oldest[position]) + rng.randint(-4, 12), 102)
-            deaths[position].append(death(rng, place, dying, Relation.SPOUSE
-                                          if rng.random() < 0.6 else Relation.PARENT))
-        if newborn_dies[position]:
-            deaths[position].append(death(rng, place, 0, Relation.CHILD, newborn=True))
+    deaths = _deaths(g, rng, d, heads, n_family, collectives, family, places, rates)
     # Housing (H6, H7), the head's phone and the long-form sample, of family households.
     size = np.maximum(present[:n_family], 1)
-    per_person = np.where(context.urban, 28 + g.random(n_family) * 17,
-                          40 + g.random(n_family) * 30)
+    per_person = (28 + g.random(n_family) * 17) if context.urban else (
+        40 + g.random(n_family) * 30)
     floor_area = np.rint(size * per_person + 10 + g.random(n_family) * 20).astype(np.int64)
-    rooms = np.clip(size + (g.random(n_family) * 3).astype(np.int64), 1, 9)
+    rooms = np.minimum(size + (g.random(n_family) * 3).astype(np.int64), 9)
     prefix = _PHONE_PREFIXES[(g.random(n_family) * len(_PHONE_PREFIXES)).astype(np.int64)]
-    number = (g.random(n_family) * 10**8).astype(np.int64)
-    phone = fields["phone"]
-    for head, p, n in zip(heads.tolist(), prefix.tolist(), number.tolist(), strict=False):
-        phone[head] = f"{p}{n:08d}"
-    long_form = np.r_[g.random(n_family) < rates.long_form, np.zeros(total - n_family, bool)]
+    phone = np.full(len(hh), None, dtype=object)  # 11 digits: prefix, then 8 digits
+    phone[heads[:n_family]] = [str(number) for number in (
+        prefix * 10**8 + (g.random(n_family) * 10**8).astype(np.int64)).tolist()]
+    fields["phone"] = phone.tolist()
+    sampled = np.flatnonzero(g.random(n_family) < rates.long_form)
+    long_form = np.zeros(total, dtype=bool)
+    long_form[sampled] = True
     fields["marital"] = _marital(g, d, long_form[hh])
     items: list[dict[str, int] | None] = [None] * total
-    sampled = np.flatnonzero(long_form)
-    floors = np.array(families.floors, dtype=np.int64)[sampled]
+    floors = np.array([families.floors(position) for position in sampled.tolist()],
+                      dtype=np.int64)
     for position, answers in zip(sampled.tolist(), _long_form_housing(g, floors, context.urban),
                                  strict=True):
         items[position] = answers
-    personas = _personas(g, context, families, age[heads], places.hukou[
-        d["place"][heads]], d, starts)
-    kinds = [(HouseholdType.FAMILY, DwellingType.ORDINARY)] * n_family + [
-        (HouseholdType.COLLECTIVE, DwellingType.COLLECTIVE)] * len(collectives)
-    housing = list(zip(floor_area.tolist(), rooms.tolist(), strict=True)) + [
-        (None, None)] * len(collectives)
-    slots: list[tuple[str | None, bool, bool]] = [(None, second, found) for second, found in zip(
-        families.holds_second_unit, families.found_at_registration, strict=True)]
-    slots += [(slot.kind, False, False) for slot in collectives]
-    return [(kind, dwelling, died, area, room, collective_kind, sample, housing_items, second,
-             found, persona)
-            for (kind, dwelling), died, (area, room), (collective_kind, second, found), sample,
-            housing_items, persona
-            in zip(kinds, deaths, housing, slots, long_form.tolist(), items, personas,
-                   strict=True)]
+    second = np.zeros(total, dtype=bool)
+    second[[families.position[index] for index in families.holds_second_unit]] = True
+    personas = _personas(g, context, second, age[heads], places.hukou[d["place"][heads]], d,
+                         starts)
+    found = [index in families.found_at_registration for index in families.index]
+    return [*zip(repeat(HouseholdType.FAMILY), repeat(DwellingType.ORDINARY), deaths,
+                 floor_area.tolist(), rooms.tolist(), repeat(None), long_form.tolist(), items,
+                 second.tolist(), found, personas),
+            *zip(repeat(HouseholdType.COLLECTIVE), repeat(DwellingType.COLLECTIVE),
+                 deaths[n_family:], repeat(None), repeat(None),
+                 [slot.kind for slot in collectives], repeat(False), repeat(None),
+                 repeat(False), repeat(False), personas[n_family:])]
+
+
+def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray[Any]],
+            heads: Ints, n_family: int, collectives: Sequence[CollectiveSlot], family: _Family,
+            places: _Places, rates: Rates) -> list[list[Death]]:
+    """Deaths of the year: mostly an elderly member, rarely a newborn; care homes lose
+    residents. Few households have one, so each is drawn in Python."""
+    total = n_family + len(collectives)
+    age, hh = d["age"], d["hh"]
+    oldest = np.maximum.reduceat(age, heads) if total else age
+    young_parent = np.bincount(hh, weights=(d["rank"] <= 1) & (age >= 20) & (age <= 40),
+                               minlength=total)[:n_family] > 0
+    care = np.array([slot.kind == "care_home" for slot in collectives], dtype=bool)
+    elder = np.r_[(oldest[:n_family] >= 55) & (g.random(n_family) < rates.deaths * 7.5),
+                  care & (g.random(len(care)) < min(1.0, rates.deaths * 20))]
+    newborn = np.r_[young_parent & (g.random(n_family) < rates.newborn_died * 0.15),
+                    np.zeros(len(care), dtype=bool)]
+    deaths: list[list[Death]] = [[] for _ in range(total)]
+    for position in np.flatnonzero(elder | newborn).tolist():
+        place = places.places[int(family.place[position]) if position < n_family else 0]
+        if elder[position] and position >= n_family:
+            deaths[position].append(death(rng, place, rng.randint(75, 99), Relation.OTHER))
+        elif elder[position]:
+            dying = min(int(oldest[position]) + rng.randint(-4, 12), 102)
+            deaths[position].append(death(rng, place, dying, Relation.SPOUSE
+                                          if rng.random() < 0.6 else Relation.PARENT))
+        if newborn[position]:
+            deaths[position].append(death(rng, place, 0, Relation.CHILD, newborn=True))
+    return deaths
 
 
 _MARITAL = np.array([None, 1, 2, 3, 4, 5], dtype=object)
+_MARITAL_28_64 = _Choice((1, 2, 4), (20, 60, 20))
 
 
 def _marital(g: np.random.Generator, d: dict[str, npt.NDArray[Any]],
              sampled: Bools) -> list[int | None]:
     """Long-form marital status (1 未婚 2 初婚有配偶 3 再婚有配偶 4 离婚 5 丧偶) of the
     persons in `sampled` households, from 15 years."""
-    age, relation = d["age"], d["relation"]
-    married = (np.bincount(d["hh"], weights=relation == Relation.SPOUSE) > 0)[d["hh"]]
+    hh = d["hh"]
+    married = (np.bincount(hh, weights=d["relation"] == Relation.SPOUSE) > 0)[hh[sampled]]
+    age, relation = d["age"][sampled], d["relation"][sampled]
     roll = g.random(len(age))
-    couple = (relation <= Relation.SPOUSE) & married
-    status = np.select(
-        [~sampled | (age < 15), couple, age >= 65, age >= 28],
-        [0, np.where(roll < 0.93, 2, 3), np.where(roll < 0.7, 5, 2),
-         _pick(g, (1, 2, 4), (20, 60, 20), len(age))], 1)
-    return list(_MARITAL[status].tolist())
+    status = np.where(age < 15, 0, np.where(
+        (relation <= Relation.SPOUSE) & married, np.where(roll < 0.93, 2, 3), np.where(
+            age >= 65, np.where(roll < 0.7, 5, 2), np.where(
+                age >= 28, _MARITAL_28_64.draw(g, len(age)), 1))))
+    column = np.zeros(len(hh), dtype=np.int64)
+    column[sampled] = status
+    return list(_MARITAL[column].tolist())
+
+
+_URBAN_HOUSING = (_Choice((1, 2, 3), (70, 27, 3)), _Choice((5, 6, 7, 8, 9), (8, 22, 35, 20, 15)),
+                  _Choice((7, 8, 9), (30, 40, 30)), _Choice((1, 2), (85, 15)),
+                  _Choice((1, 2, 3, 4, 5), (5, 20, 45, 20, 10)))
+_RURAL_HOUSING = (_Choice((1, 2, 3, 4), (10, 60, 27, 3)),
+                  _Choice((3, 4, 5, 6, 7, 8, 9), (3, 7, 18, 25, 25, 12, 10)),
+                  _Choice((1, 2, 3, 4), (45, 30, 5, 20)), _Choice((2, 6), (10, 90)),
+                  _Choice((1, 2, 3, 4), (60, 5, 20, 15)))
+_MANAGED = _Choice((1, 2, 3, 4), (5, 80, 10, 5))
 
 
 def _long_form_housing(g: np.random.Generator, floors: Ints,
@@ -621,25 +650,20 @@ def _long_form_housing(g: np.random.Generator, floors: Ints,
     n = len(floors)
     height = np.where(floors <= 1, 1, np.where(floors <= 7, 2, np.where(floors <= 33, 3, 4)))
     if urban:
-        structure = _pick(g, (1, 2, 3), (70, 27, 3), n)
-        era = np.where(floors <= 7, _pick(g, (5, 6, 7, 8, 9), (8, 22, 35, 20, 15), n),
-                       _pick(g, (7, 8, 9), (30, 40, 30), n))
-        fuel = _pick(g, (1, 2), (85, 15), n)
-        source = _pick(g, (1, 2, 3, 4, 5), (5, 20, 45, 20, 10), n)
-        toilet = np.ones(n, dtype=np.int64)
-        tap = np.ones(n, dtype=np.int64)
+        structure, low_era, high_era, fuels, sources = _URBAN_HOUSING
+        era = np.where(floors <= 7, low_era.draw(g, n), high_era.draw(g, n))
+        toilet = tap = np.ones(n, dtype=np.int64)
         rent = 300 + (g.random(n) * 2201).astype(np.int64)
     else:
-        structure = _pick(g, (1, 2, 3, 4), (10, 60, 27, 3), n)
-        era = _pick(g, (3, 4, 5, 6, 7, 8, 9), (3, 7, 18, 25, 25, 12, 10), n)
-        fuel = _pick(g, (1, 2, 3, 4), (45, 30, 5, 20), n)
-        source = _pick(g, (2, 6), (10, 90), n)
-        toilet = _pick(g, (1, 2, 3, 4), (60, 5, 20, 15), n)
+        structure, eras, fuels, sources, toilets = _RURAL_HOUSING
+        era, toilet = eras.draw(g, n), toilets.draw(g, n)
         tap = np.where(g.random(n) < 0.9, 1, 2)
         rent = 150 + (g.random(n) * 651).astype(np.int64)
-    columns = {"H8": height, "H9": structure, "H10": era, "H11": np.where(floors >= 7, 1, 2),
-               "H12": fuel, "H13": tap, "H14": np.where(g.random(n) < 0.95, 1, 2),
-               "H15": toilet, "H16": _pick(g, (1, 2, 3, 4), (5, 80, 10, 5), n), "H17": source}
+    source = sources.draw(g, n)
+    columns = {"H8": height, "H9": structure.draw(g, n), "H10": era,
+               "H11": np.where(floors >= 7, 1, 2), "H12": fuels.draw(g, n), "H13": tap,
+               "H14": np.where(g.random(n) < 0.95, 1, 2), "H15": toilet,
+               "H16": _MANAGED.draw(g, n), "H17": source}
     rows = [dict(zip(columns, values, strict=True))
             for values in zip(*(column.tolist() for column in columns.values()), strict=True)]
     for row, amount in zip(rows, rent.tolist(), strict=True):
@@ -650,29 +674,30 @@ def _long_form_housing(g: np.random.Generator, floors: Ints,
 
 _MIGRANT_THEMES = ("no_time", "distrust")
 _OLD_THEMES = ("someone_else_decides", "distrust", "not_interested")
+_MODES = np.array(["visit", "self"], dtype=object)
+_LANGUAGES = np.array(["普通话", "岳阳话"], dtype=object)
+# Availability by (workers, old, weekends only) as 4 * workers + 2 * old + weekends only.
+_AVAILABILITY = [available(bool(k & 4), bool(k & 2), bool(k & 1)) for k in range(8)]
 
 
-def _personas(g: np.random.Generator, context: Context, families: Families,
-              head_age: Ints, head_hukou: Ints, d: dict[str, npt.NDArray[Any]],
+def _personas(g: np.random.Generator, context: Context, second: Bools, head_age: Ints,
+              head_hukou: Ints, d: dict[str, npt.NDArray[Any]],
               starts: Ints) -> list[Persona]:
     """Personas as `people.make_persona` draws them, for every household of the batch."""
     total = len(head_age)
-    hh, age = d["hh"], d["age"]
+    hh, age, present = d["hh"], d["age"], d["present"]
     old = head_age >= 60
-    migrant = (head_hukou == Hukou.OTHER_COUNTY) | (head_hukou == Hukou.PENDING)
+    migrant = head_hukou >= Hukou.OTHER_COUNTY  # another county or pending
     workers = (head_age >= 20) & (head_age < 60)
     weekends_only = workers & (g.random(total) < 0.2)
-    cooperativeness = np.round(np.clip(g.beta(5, 2.2, total), 0, 1), 3).tolist()
-    privacy = np.round(np.clip(g.beta(2, np.where(old, 3, 2)), 0, 1), 3).tolist()
-    modes = np.where(context.urban & (head_age < 50) & (g.random(total) < 0.45),
-                     "self", "visit").tolist()
-    languages = np.where(old & ~migrant & (g.random(total) < 0.6), "岳阳话", "普通话").tolist()
-    infant = np.bincount(hh, weights=age <= 1, minlength=total) > 0
-    away = np.bincount(hh, weights=~d["present"], minlength=total) > 0
-    conceal = infant & (g.random(total) < 0.3)
-    tell_away = away & (g.random(total) < 0.4)
-    second = np.zeros(total, dtype=bool)
-    second[:len(families.index)] = families.holds_second_unit
+    cooperativeness = np.round(np.minimum(g.beta(5, 2.2, total), 1), 3).tolist()
+    privacy = np.round(np.minimum(g.beta(2, np.where(old, 3, 2)), 1), 3).tolist()
+    modes = _MODES[(context.urban & (head_age < 50) & (g.random(total) < 0.45)).view(np.int8)]
+    languages = _LANGUAGES[(old & ~migrant & (g.random(total) < 0.6)).view(np.int8)]
+    conceal = (np.bincount(hh, weights=age <= 1, minlength=total) > 0) & (
+        g.random(total) < 0.3)
+    tell_away = (np.bincount(hh, weights=~present, minlength=total) > 0) & (
+        g.random(total) < 0.4)
     # Themes as one number per household, each distinct tuple made once.
     theme_key = ((conceal | second) * 1000
                  + np.where(migrant, 1 + (g.random(total) * 2).astype(np.int64), 0) * 100
@@ -687,20 +712,19 @@ def _personas(g: np.random.Generator, context: Context, families: Families,
         themes += [_OLD_THEMES[old_theme - 1]] * (old_theme > 0)
         themes_of[key] = tuple(dict.fromkeys([*themes, THEMES[any_theme]]))
     secrets: list[tuple[Secret, ...]] = [()] * total
-    keys = np.arange(len(hh)) - starts[hh]
     for position in np.flatnonzero(conceal | tell_away | second).tolist():
-        start, end = starts[position], starts[position + 1]
+        start, end = int(starts[position]), int(starts[position + 1])
         found: list[Secret] = []
         if conceal[position]:
-            first_infant = keys[start:end][age[start:end] <= 1][:1]
+            first_infant = np.flatnonzero(age[start:end] <= 1)[:1]
             found.append(Secret("concealed_infant", tuple(first_infant.tolist()), 0.7))
         if tell_away[position]:
-            members = keys[start:end][~d["present"][start:end]]
-            found.append(Secret("member_away", tuple(members.tolist()), 0.5))
+            away = np.flatnonzero(~present[start:end])
+            found.append(Secret("member_away", tuple(away.tolist()), 0.5))
         if second[position]:
             found.append(Secret("second_home", (), 0.6))
         secrets[position] = tuple(found)
-    patterns = [available(bool(k & 4), bool(k & 2), bool(k & 1)) for k in range(8)]
     pattern = (workers * 4 + old * 2 + weekends_only).tolist()
     return list(map(Persona, cooperativeness, privacy, [themes_of[k] for k in theme_key],
-                    [dict(patterns[k]) for k in pattern], modes, languages, secrets))
+                    [dict(_AVAILABILITY[k]) for k in pattern], modes.tolist(),
+                    languages.tolist(), secrets))

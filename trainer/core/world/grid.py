@@ -9,18 +9,23 @@ enumeration areas (普查小区). Households are drawn only when asked for (`Gri
 
 from __future__ import annotations
 
+import bisect
+import gc
 import itertools
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.world import bulk, people, regions
 from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER, UnitStatus
 from trainer.core.world.geometry import Cell, Point, cell_box, inset_box, outline, serpentine
-from trainer.core.world.rng import quota_count, quota_pick, stream
+from trainer.core.world.rng import quota_count, quota_pick, stream, stream_seed
 from trainer.core.world.spec import (
     GRIDS_PER_VILLAGE,
     MAX_VACANCY,
@@ -56,10 +61,16 @@ class Building:
     kind: str  # multistorey, highrise, house, dormitory, work_shed, care_home
     floors: int
     lot: Cell
-    footprint: list[Point]
     units: list[Unit]
     area: int = 0
     number: int = 0  # 建筑物编号 within the enumeration area
+    lot_size: tuple[float, float] = (0.0, 0.0)
+    margin: tuple[float, float] = (0.0, 0.0)  # between the lot's edges and the walls
+
+    @property
+    def footprint(self) -> list[Point]:
+        """The building's ring on its lot (made when asked: drawing people never needs it)."""
+        return inset_box(cell_box(self.lot, *self.lot_size), *self.margin)
 
 
 @dataclass(slots=True)
@@ -78,11 +89,19 @@ class Area:
     index: int
     code: str  # 001, 002, ...
     cells: list[Cell]
-    outline: list[Point]
+    lot_size: tuple[float, float]
     buildings: list[int]
     unit_count: int
     household_numbers: dict[int, int] = field(default_factory=dict)  # household -> 户编号
     enumerators: int = 1  # several when the grid is kept whole as a census group
+    _outline: list[Point] | None = None
+
+    @property
+    def outline(self) -> list[Point]:
+        """The area's boundary ring, traced on first use (drawing people never needs it)."""
+        if self._outline is None:
+            self._outline = outline(self.cells, *self.lot_size)
+        return self._outline
 
     @property
     def name(self) -> str:
@@ -158,13 +177,17 @@ class Grid:
         indices = list(indices)
         missing = [index for index in indices if index not in self._households]
         if missing:
-            if self._batch is None:
-                self._batch = _batch(self)
-            batch = self._batch
-            drawn = batch.households([index for index in missing if index in batch])
-            drawn += [_draw_rare(self, index) for index in missing if index not in batch]
-            self._households.update((household.index, household) for household in drawn)
+            with collector_paused():
+                self._build(missing)
         return [self._households[index] for index in indices]
+
+    def _build(self, missing: list[int]) -> None:
+        if self._batch is None:
+            self._batch = _batch(self)
+        batch = self._batch
+        drawn = batch.households([index for index in missing if index in batch])
+        drawn += [_draw_rare(self, index) for index in missing if index not in batch]
+        self._households.update((household.index, household) for household in drawn)
 
 
 def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, int]:
@@ -185,17 +208,42 @@ def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, 
     return regions.village(seed, spec.region, township_number, index, urban), position
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a grid's objects are made.
+
+    A grid makes thousands of small objects and no reference cycles. Every 700 allocations
+    would start a collection, and each tenth of those sweeps the older objects again: with
+    a world's worth of objects alive that cost more than making the grid. Reference counting
+    frees everything as before; the collector resumes, if it was on, when the grid is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     """The skeleton of grid `index`: layout, units, household plan and enumeration areas."""
+    with collector_paused():
+        return _make_grid(spec, seed, index)
+
+
+def _make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     rng = stream(seed, "grid", index)
+    # Numpy draws what is drawn per unit or per lot, the Python stream the few choices left.
+    g = np.random.Generator(np.random.PCG64(stream_seed(seed, "grid", index, "skeleton")))
     county = regions.county(spec.region)
     village, position = village_of(spec, seed, index)
     urban = village.urban
-    plans, residential = _plan_households(rng, spec, urban)
-    buildings, units = _buildings(rng, spec, urban, plans, residential)
+    plans, residential = _plan_households(rng, g, spec, urban)
+    buildings, units = _buildings(rng, g, spec, urban, plans, residential)
     lot_size = URBAN_LOT if urban else RURAL_LOT
     cols = URBAN_COLS if urban else RURAL_COLS
-    rows, features = _layout(rng, buildings, urban, cols, lot_size)
+    rows, features = _layout(rng, g, buildings, urban, cols, lot_size)
     grid = Grid(seed, index, spec, county, village, urban, rows, cols, lot_size, buildings,
                 units, features, [], plans, position)
     grid.second_home_owners = {u.second_home_of for u in units if u.second_home_of is not None}
@@ -207,7 +255,7 @@ def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
 # Planning ----------------------------------------------------------------------------
 
 
-def _plan_households(rng: random.Random, spec: WorldSpec,
+def _plan_households(rng: random.Random, g: np.random.Generator, spec: WorldSpec,
                      urban: bool) -> tuple[list[Plan], int]:
     """The households of the grid and the number of residential units they need."""
     rates = spec.rates
@@ -221,29 +269,25 @@ def _plan_households(rng: random.Random, spec: WorldSpec,
         plans.append(Plan("collective", rng.choice(kinds), size))
         collective_persons -= size
     family = max(total - len(plans), 1)
-    for _ in range(family):
-        roll = rng.random()
-        if roll < rates.hmt_foreign:
-            plans.append(Plan("hmt_foreign"))
-        elif roll < rates.hmt_foreign + rates.no_housing:
-            plans.append(Plan("no_housing"))
-        else:
-            plans.append(Plan("family"))
-    occupied = sum(1 for plan in plans if plan.kind in ("family", "hmt_foreign"))
-    all_died = sum(1 for _ in range(occupied) if rng.random() < rates.whole_household_death)
+    roll = g.random(family)
+    kind = np.where(roll < rates.hmt_foreign, 1,
+                    np.where(roll < rates.hmt_foreign + rates.no_housing, 2, 0))
+    names = ("family", "hmt_foreign", "no_housing")
+    plans.extend(Plan(names[k]) for k in kind.tolist())
+    occupied = int(np.count_nonzero(kind < 2))  # in family dwellings: family and hmt_foreign
+    all_died = int(g.binomial(occupied, rates.whole_household_death))
     plans.extend(Plan("all_died") for _ in range(all_died))
-    second = sum(1 for _ in range(occupied) if rng.random() < rates.second_household)
+    second = int(g.binomial(occupied, rates.second_household))
     plans.extend(Plan("second") for _ in range(second))
-    residential = occupied + all_died
-    return plans, residential
+    return plans, occupied + all_died
 
 
-def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Plan],
-               occupied_units: int) -> tuple[list[Building], list[Unit]]:
+def _buildings(rng: random.Random, g: np.random.Generator, spec: WorldSpec, urban: bool,
+               plans: list[Plan], occupied_units: int) -> tuple[list[Building], list[Unit]]:
     """Buildings and units enough for the plan, with vacancies, second homes and shops."""
     rates = spec.rates
-    second_homes = sum(1 for plan in plans if plan.kind == "family"
-                       and rng.random() < rates.multiple_dwellings)
+    families = [index for index, plan in enumerate(plans) if plan.kind == "family"]
+    second_homes = int(g.binomial(len(families), rates.multiple_dwellings))
     vacancy = min(rates.vacant_units, MAX_VACANCY)
     vacant = round((occupied_units + second_homes) * vacancy / (1 - vacancy))
     needed = occupied_units + second_homes + vacant
@@ -251,32 +295,14 @@ def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Pla
     # run of lots can be cut into areas within the bounds. Taller towers, which the census
     # cuts vertically between areas, are not generated yet.
     largest = max(1, min((spec.area_max_units - spec.area_min_units) // 2 - 3, 72))
-    buildings: list[Building] = []
-    residential: list[Unit] = []
-    while len(residential) < needed:
-        remaining = needed - len(residential)
-        kind, floors, per_floor = _building_type(rng, urban, remaining, largest)
-        building = Building(len(buildings), kind, floors, (0, 0), [], [])
-        for floor in range(1, floors + 1):
-            for _ in range(per_floor):
-                if len(residential) == needed:
-                    break
-                unit = Unit(building.index, floor, UnitStatus.VACANT)
-                building.units.append(unit)
-                residential.append(unit)
-        if urban and kind == "multistorey" and rng.random() < rates.shop_units * 8:
-            for _ in range(rng.randint(1, 3)):
-                building.units.insert(0, Unit(building.index, 0, UnitStatus.SHOP, shop=True))
-        buildings.append(building)
+    buildings = (_urban_buildings(rng, needed, largest, rates.shop_units) if urban
+                 else _houses(g, needed))
+    residential = [unit for building in buildings for unit in building.units if not unit.shop]
     # Which residential unit holds what: shuffled over the grid.
-    statuses = ["occupied"] * (occupied_units) + ["second"] * second_homes + ["vacant"] * vacant
-    rng.shuffle(statuses)
-    occupied_slots = [unit for unit, status in zip(residential, statuses, strict=True)
-                      if status == "occupied"]
-    second_slots = [unit for unit, status in zip(residential, statuses, strict=True)
-                    if status == "second"]
-    owners = [index for index, plan in enumerate(plans) if plan.kind == "family"]
-    rng.shuffle(owners)
+    status = g.permutation(np.repeat([0, 1, 2], [occupied_units, second_homes, vacant]))
+    occupied_slots = [residential[i] for i in np.flatnonzero(status == 0).tolist()]
+    second_slots = [residential[i] for i in np.flatnonzero(status == 1).tolist()]
+    owners = g.permutation(families).tolist() if families else []
     for unit, owner in zip(second_slots, owners, strict=False):
         unit.second_home_of = owner
     slot = iter(occupied_slots)
@@ -285,7 +311,7 @@ def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Pla
             unit = next(slot)
             unit.households.append(index)
             unit.status = UnitStatus.ALL_DIED if plan.kind == "all_died" else UnitStatus.OCCUPIED
-    occupied_list = [unit for unit in residential if unit.status == UnitStatus.OCCUPIED]
+    occupied_list = [unit for unit in occupied_slots if unit.status == UnitStatus.OCCUPIED]
     for index, plan in enumerate(plans):
         if plan.kind == "second":
             rng.choice(occupied_list).households.append(index)
@@ -294,55 +320,71 @@ def _buildings(rng: random.Random, spec: WorldSpec, urban: bool, plans: list[Pla
         if plan.kind == "collective":
             building = Building(len(buildings), plan.collective_kind or "dormitory",
                                 1 if plan.collective_kind == "work_shed" else rng.randint(2, 5),
-                                (0, 0), [], [])
+                                (0, 0), [])
             building.units.append(Unit(building.index, 1, UnitStatus.OCCUPIED, [index]))
             buildings.append(building)
-    shops = [unit for building in buildings for unit in building.units if unit.shop]
     if not urban:
-        shop_count = max(0, round(len(residential) * rates.shop_units))
         houses = [building for building in buildings if building.kind == "house"]
-        for _ in range(shop_count if houses else 0):
+        for _ in range(max(0, round(len(residential) * rates.shop_units)) if houses else 0):
             house = rng.choice(houses)
             house.units.insert(0, Unit(house.index, 1, UnitStatus.SHOP, shop=True))
-        shops = [unit for building in buildings for unit in building.units if unit.shop]
-    for unit in shops:
-        if rng.random() < rates.shop_dwellers:
+    shops = [unit for building in buildings for unit in building.units if unit.shop]
+    for unit, dweller in zip(shops, (g.random(len(shops)) < rates.shop_dwellers).tolist(),
+                             strict=True):
+        if dweller:
             plans.append(Plan("shop"))
             unit.households.append(len(plans) - 1)
             unit.status = UnitStatus.OCCUPIED
     # Shuffle building order so collective buildings and shops sit among the others.
-    rng.shuffle(buildings)
+    buildings = [buildings[i] for i in g.permutation(len(buildings)).tolist()]
+    units: list[Unit] = []
     for position, building in enumerate(buildings):
         building.index = position
         for unit in building.units:
             unit.building = position
-    units = [unit for building in buildings for unit in building.units]
-    for position, unit in enumerate(units):
-        for household in unit.households:
-            plans[household].unit = position
+            for household in unit.households:
+                plans[household].unit = len(units)
+            units.append(unit)
     return buildings, units
 
 
-def _building_type(rng: random.Random, urban: bool, remaining: int,
-                   largest: int) -> tuple[str, int, int]:
-    if not urban:
-        return "house", rng.choices((1, 2, 3), (25, 55, 20))[0], 1
-    if rng.random() < 0.65:
-        floors, per_floor = rng.randint(5, 7), 2 * rng.randint(1, 3)
-        kind = "multistorey"
-    else:
-        floors, per_floor = rng.randint(11, 18), rng.choice((2, 3, 4))
-        kind = "highrise"
-    while floors * per_floor > largest and floors > 1:
-        floors -= 1
-    return kind, floors, per_floor
+def _houses(g: np.random.Generator, needed: int) -> list[Building]:
+    """Village houses of 1-3 floors, one dwelling each."""
+    floors = np.searchsorted([0.25, 0.80], g.random(needed), side="right") + 1
+    return [Building(index, "house", height, (0, 0), [Unit(index, 1, UnitStatus.VACANT)])
+            for index, height in enumerate(floors.tolist())]
+
+
+def _urban_buildings(rng: random.Random, needed: int, largest: int,
+                     shop_share: float) -> list[Building]:
+    """Multistorey and high-rise blocks with `needed` dwellings; some with street shops."""
+    buildings: list[Building] = []
+    count = 0
+    while count < needed:
+        if rng.random() < 0.65:
+            floors, per_floor = rng.randint(5, 7), 2 * rng.randint(1, 3)
+            kind = "multistorey"
+        else:
+            floors, per_floor = rng.randint(11, 18), rng.choice((2, 3, 4))
+            kind = "highrise"
+        while floors * per_floor > largest and floors > 1:
+            floors -= 1
+        size = min(floors * per_floor, needed - count)
+        index = len(buildings)
+        units = [Unit(index, 1 + n // per_floor, UnitStatus.VACANT) for n in range(size)]
+        if kind == "multistorey" and rng.random() < shop_share * 8:
+            units[:0] = [Unit(index, 0, UnitStatus.SHOP, shop=True)
+                         for _ in range(rng.randint(1, 3))]
+        buildings.append(Building(index, kind, floors, (0, 0), units))
+        count += size
+    return buildings
 
 
 # Layout ------------------------------------------------------------------------------
 
 
-def _layout(rng: random.Random, buildings: list[Building], urban: bool, cols: int,
-            lot: tuple[float, float]) -> tuple[int, list[Feature]]:
+def _layout(rng: random.Random, g: np.random.Generator, buildings: list[Building], urban: bool,
+            cols: int, lot: tuple[float, float]) -> tuple[int, list[Feature]]:
     """Put buildings and landmarks on lots in serpentine order; draw roads and water."""
     landmarks = (["school", "market", "clinic"] if urban
                  else ["school", "clinic", "pond", "field", "field", "field"])
@@ -350,24 +392,20 @@ def _layout(rng: random.Random, buildings: list[Building], urban: bool, cols: in
     rows = max(2, math.ceil(cells_needed / cols))
     order = serpentine(rows, cols)
     kinds: list[str | None] = [None] * len(order)
-    for landmark in landmarks:
-        free = [pos for pos, kind in enumerate(kinds) if kind is None]
-        kinds[rng.choice(free)] = landmark
+    for landmark, position in zip(landmarks, g.choice(len(order), len(landmarks),
+                                                      replace=False).tolist(), strict=True):
+        kinds[position] = landmark
     width, height = lot
+    margin = (6.0, 5.0) if urban else (7.0, 7.0)
     features: list[Feature] = []
-    position = 0
-    for cell_position, cell in enumerate(order):
-        box = cell_box(cell, width, height)
-        kind = kinds[cell_position]
-        if kind is None and position < len(buildings):
-            building = buildings[position]
-            building.lot = cell
-            margin = (6.0, 5.0) if urban else (7.0, 7.0)
-            building.footprint = inset_box(box, *margin)
-            position += 1
+    remaining = iter(buildings)
+    for cell, kind in zip(order, kinds, strict=True):
+        building = next(remaining, None) if kind is None else None
+        if building is not None:
+            building.lot, building.lot_size, building.margin = cell, lot, margin
         else:
             features.append(Feature(kind or "field", _landmark_name(rng, kind or "field"),
-                                    inset_box(box, 2.0, 2.0)))
+                                    inset_box(cell_box(cell, width, height), 2.0, 2.0)))
     grid_width, grid_height = cols * width, rows * height
     step = 1 if urban else 2
     for row in range(0, rows + 1, step):
@@ -404,23 +442,53 @@ def _partition(grid: Grid) -> list[Area]:
     """Cut the serpentine run of lots into areas of area_min..area_max units near the target."""
     spec = grid.spec
     order = serpentine(grid.rows, grid.cols)
-    units_at = {building.lot: len(building.units) for building in grid.buildings}
-    counts = [units_at.get(cell, 0) for cell in order]
+    at = {building.lot: building for building in grid.buildings}
+    counts = [len(at[cell].units) if cell in at else 0 for cell in order]
     if spec.partition == "group":
         total = sum(counts)
-        area = Area(0, "001", order, outline(order, *grid.lot_size),
-                    [b.index for b in grid.buildings], total)
+        area = Area(0, "001", order, grid.lot_size, [b.index for b in grid.buildings], total)
         area.enumerators = max(1, round(total / spec.area_target_units))
         return [area]
-    cuts = _best_cuts(counts, spec.area_min_units, spec.area_max_units, spec.area_target_units)
+    cuts = _cuts(counts, spec.area_min_units, spec.area_max_units, spec.area_target_units)
     areas = []
     for number, (start, end) in enumerate(itertools.pairwise(cuts)):
         cells = order[start:end]
-        cell_set = set(cells)
-        areas.append(Area(number, f"{number + 1:03d}", cells, outline(cells, *grid.lot_size),
-                          [b.index for b in grid.buildings if b.lot in cell_set],
+        areas.append(Area(number, f"{number + 1:03d}", cells, grid.lot_size,
+                          sorted(at[cell].index for cell in cells if cell in at),
                           sum(counts[start:end])))
     return areas
+
+
+def _cuts(counts: list[int], low: int, high: int, target: int) -> list[int]:
+    """Cut positions 0 = c0 < ... < ck = n with every part's sum in [low, high].
+
+    Mostly the k equal parts nearest the target, each cut at the lot boundary nearest its
+    share (cheap); where that misses the bounds, the exact search of `_best_cuts`.
+    """
+    n = len(counts)
+    prefix = list(itertools.accumulate(counts, initial=0))
+    total = prefix[-1]
+    if total <= high:
+        return [0, n]
+    fewest, most = -(-total // high), total // low
+    parts = min(max(round(total / target), fewest), max(most, fewest))
+    # Cut only after a lot with units (empty lots join the area before).
+    allowed = [end for end in range(1, n) if counts[end - 1]]
+    sums = [prefix[end] for end in allowed]
+    cuts = [0]
+    for part in range(1, parts):
+        share = total * part / parts
+        at = bisect.bisect_left(sums, share)
+        options = [i for i in (at - 1, at) if 0 <= i < len(allowed) and allowed[i] > cuts[-1]]
+        if not options:
+            break
+        best = min(options, key=lambda i: abs(sums[i] - share))
+        cuts.append(allowed[best])
+    cuts.append(n)
+    if len(cuts) == parts + 1 and all(
+            low <= prefix[end] - prefix[start] <= high for start, end in itertools.pairwise(cuts)):
+        return cuts
+    return _best_cuts(counts, low, high, target)
 
 
 def _best_cuts(counts: list[int], low: int, high: int, target: int) -> list[int]:
@@ -496,14 +564,17 @@ def _number(grid: Grid) -> None:
 
 def _batch(grid: Grid) -> bulk.Batch:
     """Draw the columns of the grid's family and collective households."""
-    plans, units, buildings = grid.plans, grid.units, grid.buildings
-    family = [index for index, plan in enumerate(plans) if plan.kind in ("family", "second")]
-    families = bulk.Families(
-        family, [plans[index].kind == "second" for index in family],
-        [index in grid.second_home_owners for index in family],
-        [buildings[units[plans[index].unit or 0].building].floors for index in family])
-    collectives = [bulk.CollectiveSlot(index, plan.collective_kind or "dormitory", plan.size)
-                   for index, plan in enumerate(plans) if plan.kind == "collective"]
+    plans = grid.plans
+    index = [n for n, plan in enumerate(plans) if plan.kind == "family" or plan.kind == "second"]
+
+    def floors(position: int) -> int:
+        unit = plans[index[position]].unit
+        return grid.buildings[grid.units[unit or 0].building].floors
+
+    families = bulk.Families(index, {n for n in index if plans[n].kind == "second"},
+                             grid.second_home_owners, floors)
+    collectives = [bulk.CollectiveSlot(n, plan.collective_kind or "dormitory", plan.size)
+                   for n, plan in enumerate(plans) if plan.kind == "collective"]
     return bulk.draw(grid.context(), families, collectives)
 
 
