@@ -391,3 +391,15 @@ def test_replay_of_a_recorded_action_log_gives_the_identical_events(
     for unit, state in session.households.items():
         assert state.visits <= session.scenario.assignment.max_visits
         assert not state.open or state.node in session.dialogue(unit).nodes
+
+
+def test_events_carry_the_real_time_of_the_step_and_replay_keeps_it() -> None:
+    session = make()
+    steps = [Step("home", "knock", EVENING, "2026-11-29T02:00:00+00:00"),
+             Step("home", "greet", None, "2026-11-29T02:00:09+00:00")]
+    for step in steps:
+        session.apply(step)
+    assert [e.real_at for e in session.events] == ["2026-11-29T02:00:00+00:00",
+                                                   "2026-11-29T02:00:09+00:00"]
+    again = replay(session.scenario, session.seed, [Step.from_dict(s.to_dict()) for s in steps])
+    assert [e.to_dict() for e in again.events] == [e.to_dict() for e in session.events]

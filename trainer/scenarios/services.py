@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -186,7 +186,7 @@ def play_step(db: Session, play: ScenarioPlay, household: str, action: str,
     if len(play.steps) >= MAX_PLAY_STEPS:
         raise InvalidInput(N_("This play-through is too long; start a new one."))
     session = replay_play(play)
-    step = Step(household, action, at)
+    step = Step(household, action, at, datetime.now(UTC).isoformat(timespec="seconds"))
     session.apply(step)
     play.steps = [*play.steps, step.to_dict()]
     db.flush()

@@ -47,18 +47,21 @@ class Step:
     household: str
     action: str
     at: datetime | None = None  # simulated time; required to knock, optional otherwise
+    real_at: str | None = None  # when the trainee took it (UTC ISO), recorded, never computed
 
     def to_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data (how attempts store their action log)."""
         return {"household": self.household, "action": self.action,
-                "at": self.at.isoformat(timespec="minutes") if self.at else None}
+                "at": self.at.isoformat(timespec="minutes") if self.at else None,
+                "real_at": self.real_at}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Step:
         """A step stored by `to_dict`."""
         at = data.get("at")
+        real = data.get("real_at")
         return cls(str(data["household"]), str(data["action"]),
-                   datetime.fromisoformat(at) if at else None)
+                   datetime.fromisoformat(at) if at else None, str(real) if real else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class Event:
     household: str
     visit: int
     at: str  # simulated time, ISO minutes
+    real_at: str | None = None  # real time of the trainee's step (from the step itself)
     action: str | None = None
     conduct: str | None = None
     node: str | None = None  # the node after the step
@@ -144,6 +148,7 @@ class Session:
         self.used: Counter[date] = Counter()  # minutes worked per day
         self.events: list[Event] = []
         self.steps: list[Step] = []
+        self._real_at: str | None = None
 
     def fork(self) -> Session:
         """An independent copy sharing only the immutable scenario and truth (for the bot)."""
@@ -153,6 +158,7 @@ class Session:
         twin.used = Counter(self.used)
         twin.events = list(self.events)
         twin.steps = list(self.steps)
+        twin._real_at = None
         twin.households = {unit: replace(state, taken=Counter(state.taken),
                                          disclosed=set(state.disclosed),
                                          resolved=set(state.resolved),
@@ -208,6 +214,7 @@ class Session:
         """Carry out one step; the events it produced. Invalid steps change nothing."""
         state = self._household(step.household)
         before = len(self.events)
+        self._real_at = step.real_at
         if step.action == "knock":
             self._knock(step, state)
         elif step.action.startswith("goto:") and self.playtest:
@@ -432,7 +439,8 @@ class Session:
     def _emit(self, unit: str, state: Household, kind: str, *, at: datetime | None = None,
               **fields: Any) -> None:
         when = (at or self.clock).isoformat(timespec="minutes")
-        self.events.append(Event(len(self.events) + 1, kind, unit, state.visits, when, **fields))
+        self.events.append(Event(len(self.events) + 1, kind, unit, state.visits, when,
+                                 self._real_at, **fields))
 
     def _node_words(self, dialogue: Dialogue, node_id: str) -> tuple[str, str] | None:
         if not node_id:
