@@ -15,6 +15,7 @@ vectorised rules equal to `people.py`'s: birth date, name, ID number, D9-D12, et
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -218,7 +219,8 @@ class _Places:
         key = np.where(here, -1, field * 10**6 + option)  # fewer than 10**6 options a field
         keys, ids = np.unique(key, return_inverse=True)
         first = len(self.places) - int(keys[0] == -1)
-        self.places += [place_option(self.county, Rates.RESIDENCE_FIELDS[k // 10**6], k % 10**6)
+        code = self.county.code
+        self.places += [place_option(code, Rates.RESIDENCE_FIELDS[k // 10**6], k % 10**6)
                         for k in keys.tolist() if k >= 0]
         return np.where(here, 0, first + ids)
 
@@ -226,10 +228,17 @@ class _Places:
         """Fix the place columns once every place is drawn."""
         places = self.places
         self.hukou = np.array([p.hukou for p in places], dtype=np.int64)
-        self.area = np.array([int(p.area_code) for p in places], dtype=np.int64)
-        self.area_sum = np.array([sum(int(d) * w for d, w in zip(
-            p.area_code, idnumber.WEIGHTS[:6], strict=False)) for p in places])
+        numbers = [_area_numbers(p.area_code) for p in places]
+        self.area = np.array([number for number, _sum in numbers], dtype=np.int64)
+        self.area_sum = np.array([check for _number, check in numbers], dtype=np.int64)
         self.text = np.array([p.text for p in places], dtype=object)
+
+
+@functools.cache
+def _area_numbers(code: str) -> tuple[int, int]:
+    """An area code as a number, and its share of the ID number's MOD 11-2 sum."""
+    return int(code), sum(int(digit) * weight for digit, weight in zip(
+        code, idnumber.WEIGHTS, strict=False))
 
 
 def _uniform_int(generator: np.random.Generator, low: npt.NDArray[Any] | int,

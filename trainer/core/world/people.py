@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from trainer.core.world import idnumber, names
+from trainer.core.world import idnumber, names, regions
 from trainer.core.world.codes import (
     AGE_3_CUTOFF,
     AGE_15_CUTOFF,
@@ -291,7 +291,7 @@ def hukou_place(rng: random.Random, context: Context) -> Place:
     for name in Rates.RESIDENCE_FIELDS:
         roll -= getattr(rates, name)
         if roll < 0:
-            return place_option(county, name, rng.randrange(place_options(county, name)))
+            return place_option(county.code, name, rng.randrange(place_options(county, name)))
     return Place(Hukou.THIS_VILLAGE, county.code, None)
 
 
@@ -325,12 +325,14 @@ def place_options(county: County, name: str) -> int:
 
 
 @functools.cache
-def place_option(county: County, name: str, option: int) -> Place:
+def place_option(county_code: str, name: str, option: int) -> Place:
     """Place number `option` (0 <= option < place_options) for one of the residence fields.
 
     Numbering the places lets a whole grid draw them as integers at once; a place's county,
-    its town-name parts and its text all follow from the number.
+    its town-name parts and its text all follow from the number. Cached by the county's
+    code, which hashes faster than the county.
     """
+    county = regions.county(county_code)
     if name in _OTHER_PLACE_HUKOU:
         return Place(_OTHER_PLACE_HUKOU[name], county.code, None)
     siblings, prefectures, provinces = _elsewhere(county)

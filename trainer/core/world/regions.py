@@ -7,6 +7,7 @@ with generic place names made from its own stream. Township and village names ar
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from trainer.core.world.rng import stream
@@ -63,6 +64,7 @@ class County:
         return f"{self.province_name}{self.prefecture_name}{self.name}"
 
 
+@functools.cache
 def county(code: str) -> County:
     """The county-level unit for a code (callers validate with `is_county_code` first)."""
     province = PROVINCES[code[:2]]
