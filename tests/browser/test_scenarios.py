@@ -9,8 +9,10 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import BrowserPage
 from tests.browser.test_login_roles import PASSWORDS, log_in
+from trainer.config import project_root
 
 pytestmark = pytest.mark.browser
+LIBRARY = project_root() / "scenarios"
 
 BEST_PLAY = ("greet", "show_id", "explain_purpose", "explain_legal_basis",
              "promise_confidentiality", "ask_item:roster", "probe:members_away", "read_back")
@@ -28,7 +30,7 @@ def test_trainer_reads_and_plays_a_scenario(browser_page: BrowserPage) -> None:
     with page.expect_navigation():
         page.locator("[data-nav=scenarios]").click()
     expect(page.locator("main h1")).to_have_text("Scenarios")
-    assert page.locator("main table tbody tr").count() >= 15
+    expect(page.locator("main table tbody tr")).to_have_count(len(list(LIBRARY.glob("*.yaml"))))
     bp.screenshot("scenarios-catalogue")
 
     page.locator("#tag").select_option("baseline")
@@ -63,6 +65,9 @@ def test_trainer_reads_and_plays_a_scenario(browser_page: BrowserPage) -> None:
     expect(page.locator("[data-test=debrief]")).to_contain_text("100.0")
     expect(page.locator("[data-test=event]").last).to_contain_text("完成登记")
     bp.screenshot("scenario-play-debrief-zh")
+    page.locator("#lang-select").select_option("en")  # the choice is kept on the account
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     bp.assert_no_errors()
 
 

@@ -175,6 +175,9 @@ TRAPS: dict[str, tuple[str, str]] = {
 }
 
 SLOTS: tuple[str, ...] = ("morning", "afternoon", "evening")
+SLOT_LABELS: dict[str, tuple[str, str]] = {"morning": ("上午", "morning"),
+                                           "afternoon": ("下午", "afternoon"),
+                                           "evening": ("晚上", "evening")}
 SLOT_HOURS: dict[str, tuple[int, int]] = {"morning": (8, 12), "afternoon": (12, 18),
                                           "evening": (18, 21)}
 
@@ -197,6 +200,13 @@ class Archetype:
     patience: int  # irritation at which the respondent ends the visit
     themes: tuple[str, ...] = field(default=())
 
+
+ARCHETYPE_LABELS: dict[str, tuple[str, str]] = {
+    "cooperative": ("配合", "cooperative"), "busy": ("忙碌", "busy"),
+    "private": ("注重隐私", "private"), "suspicious": ("多疑", "suspicious"),
+    "fearful": ("担心后果", "fearful"), "hostile": ("抵触", "hostile"),
+    "deferring": ("做不了主", "deferring to someone else"), "elderly": ("老年人", "elderly"),
+}
 
 ARCHETYPES: dict[str, Archetype] = {
     "cooperative": Archetype(0.85, 0.2, 100, ("no_time",)),
