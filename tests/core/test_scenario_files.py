@@ -177,3 +177,9 @@ def test_library_scenario_passes_checks_and_bot(path: Path) -> None:
     assert report.outcomes & {"completed", "self_reporting", "proxy", "vacant"}
     for text in (scenario.title, scenario.summary, *scenario.objectives):
         assert text.zh.strip() and text.en.strip()
+
+
+def test_visit_days_outside_the_field_work_are_reported() -> None:
+    text = MINIMAL.replace("units: [home]", "units: [home]\n  first_day: 2020-12-20\n  days: 3")
+    [error] = checks.check(loader.parse(text), "t.yaml")
+    assert error.path == "assignment.first_day" and "2020-12-22" in error.text()

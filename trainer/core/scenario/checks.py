@@ -12,6 +12,7 @@ Each problem is a `ScenarioError` with its position in the file.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import yaml
 
@@ -42,10 +43,22 @@ class _Locator:
 def check(scenario: Scenario, file: str = "<scenario>") -> list[ScenarioError]:
     """Every static problem of a loaded scenario."""
     locator = _Locator(scenario, file)
+    _calendar(scenario, locator)
     for dialogue in scenario.dialogues.values():
         _reachability(dialogue, locator)
         _conditions(scenario, dialogue, locator)
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
+
+
+def _calendar(scenario: Scenario, locator: _Locator) -> None:
+    """Visit days must fall in the field-work period: listing (摸底) through registration."""
+    assignment = scenario.assignment
+    last = assignment.first_day + timedelta(days=assignment.days - 1)
+    if assignment.first_day < assignment.listing[0] or last > assignment.registration[1]:
+        locator.error(("assignment", "first_day"), N_(
+            "the visit days %(first)s to %(last)s fall outside the field work (%(start)s to "
+            "%(end)s)"), first=assignment.first_day.isoformat(), last=last.isoformat(),
+            start=assignment.listing[0].isoformat(), end=assignment.registration[1].isoformat())
 
 
 def _successors(dialogue: Dialogue, node_id: str) -> set[str]:
