@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -110,6 +111,15 @@ _YEARS_AWAY = np.array([0.3, 0.8, 1.5, 2.5, 3.5, 4.5, 7.0, 12.0])
 _SIZE_CUMULATIVE = np.cumsum(FAMILY_SIZE_WEIGHTS) / sum(FAMILY_SIZE_WEIGHTS)
 _CITIES = np.array([None, "广东省深圳市宝安区", "广东省广州市天河区", "湖南省长沙市岳麓区",
                     "浙江省杭州市西湖区", "上海市浦东新区", "湖北省武汉市洪山区"], dtype=object)
+
+
+def _codes(enum: Any) -> Any:
+    """The members of an IntEnum as plain ints (numpy takes an IntEnum operand slowly)."""
+    return SimpleNamespace(**{member.name: int(member) for member in enum})
+
+
+_REL, _RES, _WHY, _HK = (_codes(e) for e in (Relation, Residence, ReasonAway, Hukou))
+_AWAY, _EDU, _LIT, _SEX_CODE = (_codes(e) for e in (TimeAway, Education, Literate, Sex))
 
 
 def _members(enum: Any) -> Objects:
@@ -296,19 +306,19 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     head_age = np.where(template == _OLD_SINGLE, old_single, head_age)
     head_male = g.random(count) < spec[:, 2]
     family_name = _surnames(g, count)
-    follow = np.where(reason == ReasonAway.WORK, ReasonAway.FOLLOW_FAMILY, reason)
-    common = {"present": True, "residence": Residence.THIS_AREA}
+    follow = np.where(reason == _WHY.WORK, _WHY.FOLLOW_FAMILY, reason)
+    common = {"present": True, "residence": _RES.THIS_AREA}
 
     def members(counts: Ints) -> Ints:
         return np.repeat(hh, counts)
 
-    drafts.add(hh, rank=0, relation=Relation.HEAD, age=head_age, male=head_male,
+    drafts.add(hh, rank=0, relation=_REL.HEAD, age=head_age, male=head_male,
                surname=family_name, place=place, reason=reason, years=years, **common)
     # Spouse: of the other sex, about two years younger than a male head.
     has = members(spec[:, 3].astype(np.int64))
     gap = np.rint(g.normal(2.0, 2.5, len(has))).astype(np.int64)
     age = np.maximum(np.where(head_male[has], head_age[has] - gap, head_age[has] + gap), 20)
-    drafts.add(has, rank=1, relation=Relation.SPOUSE, age=age, male=~head_male[has],
+    drafts.add(has, rank=1, relation=_REL.SPOUSE, age=age, male=~head_male[has],
                surname=_surnames(g, len(has)), place=place[has], reason=reason[has],
                years=years[has], **common)
     # Children of the head; in three-generation households the one child has a spouse and
@@ -321,22 +331,22 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     has = members(children)
     age = np.where(three[has], middle_age[has], _child_ages(g, head_age[has]))
     male = np.where(three[has], middle_male[has], _child_male(g, age))
-    drafts.add(has, rank=2, relation=Relation.CHILD, age=age, male=male,
+    drafts.add(has, rank=2, relation=_REL.CHILD, age=age, male=male,
                surname=family_name[has], place=place[has], reason=follow[has],
                years=years[has], **common)
     has = members(three.astype(np.int64))
     age = np.maximum(middle_age[has] + _uniform_int(g, -3, 3, len(has)), 20)
-    drafts.add(has, rank=3, relation=Relation.CHILD_IN_LAW, age=age, male=~middle_male[has],
+    drafts.add(has, rank=3, relation=_REL.CHILD_IN_LAW, age=age, male=~middle_male[has],
                surname=in_law_name[has], place=place[has], reason=reason[has],
                years=years[has], **common)
     has = members(np.where(three, size - 4, 0))
     age = _child_ages(g, middle_age[has])
-    drafts.add(has, rank=4, relation=Relation.GRANDCHILD, age=age, male=_child_male(g, age),
+    drafts.add(has, rank=4, relation=_REL.GRANDCHILD, age=age, male=_child_male(g, age),
                surname=np.where(middle_male[has], family_name[has], in_law_name[has]),
                place=place[has], reason=follow[has], years=years[has], **common)
     has = members((spec[:, 4] > 0).astype(np.int64))
     age = np.minimum(head_age[has] + _uniform_int(g, 22, 34, len(has)), 99)
-    drafts.add(has, rank=5, relation=Relation.PARENT, age=age,
+    drafts.add(has, rank=5, relation=_REL.PARENT, age=age,
                male=g.random(len(has)) >= spec[has, 4], surname=family_name[has],
                place=place[has], reason=reason[has], years=years[has], **common)
     _away(g, rates, hh, head_age, place == 0, three, family_name, drafts)
@@ -358,20 +368,20 @@ def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local:
     age = np.maximum(16, _child_ages(g, head_age[has]))
     student = (age <= 22) & (g.random(len(has)) < 0.6)
     elsewhere = g.random(len(has)) < 2 / 3
-    residence = np.where(elsewhere, Residence.OTHER_COUNTY,
-                         Residence.OTHER_TOWNSHIP_SAME_COUNTY)
+    residence = np.where(elsewhere, _RES.OTHER_COUNTY,
+                         _RES.OTHER_TOWNSHIP_SAME_COUNTY)
     city = np.where(elsewhere, 1 + (g.random(len(has)) * (len(_CITIES) - 1)).astype(np.int64),
                     0)
     years = 0.2 + g.random(len(has)) * (np.minimum(age - 15, 12) - 0.2)
-    drafts.add(has, rank=6, relation=Relation.CHILD, age=age, male=_child_male(g, age),
+    drafts.add(has, rank=6, relation=_REL.CHILD, age=age, male=_child_male(g, age),
                surname=family_name[has], present=False, residence=residence, place=0,
-               reason=np.where(student, ReasonAway.STUDY, ReasonAway.WORK), years=years,
+               reason=np.where(student, _WHY.STUDY, _WHY.WORK), years=years,
                city=city)
     has = hh[eligible & (g.random(count) < rates.abroad / 0.6)]
     age = np.maximum(18, _child_ages(g, head_age[has]))
-    drafts.add(has, rank=7, relation=Relation.CHILD, age=age, male=_child_male(g, age),
-               surname=family_name[has], present=False, residence=Residence.ABROAD, place=0,
-               reason=np.where(g.random(len(has)) < 0.5, ReasonAway.WORK, ReasonAway.STUDY),
+    drafts.add(has, rank=7, relation=_REL.CHILD, age=age, male=_child_male(g, age),
+               surname=family_name[has], present=False, residence=_RES.ABROAD, place=0,
+               reason=np.where(g.random(len(has)) < 0.5, _WHY.WORK, _WHY.STUDY),
                years=0.5 + g.random(len(has)) * 5.5)
 
 
@@ -396,10 +406,10 @@ def _collectives(g: np.random.Generator, places: _Places, slots: Sequence[Collec
                    _uniform_int(g, low, high, count))
     head = np.r_[True, hh[1:] != hh[:-1]] if count else np.zeros(0, dtype=bool)
     drafts.add(hh, rank=np.where(head, 0, 1),
-               relation=np.where(head, Relation.HEAD, Relation.OTHER), age=age,
+               relation=np.where(head, _REL.HEAD, _REL.OTHER), age=age,
                male=g.random(count) < male_share, surname=_surnames(g, count), present=True,
-               residence=Residence.THIS_AREA, place=place,
-               reason=np.where(care, ReasonAway.RETIREMENT, ReasonAway.WORK),
+               residence=_RES.THIS_AREA, place=place,
+               reason=np.where(care, _WHY.RETIREMENT, _WHY.WORK),
                years=0.2 + g.random(count) * 5.8)
 
 
@@ -416,7 +426,7 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     unnamed = (day >= _NEWBORN_NAMING) & (g.random(count) < rates.unnamed_newborn)
     name[unnamed] = names.UNNAMED
     hukou = places.hukou[place]
-    pending = hukou == Hukou.PENDING
+    pending = hukou == _HK.PENDING
     no_id = g.random(count) < np.where(pending, 0.8, rates.no_id_number)
     sequence = (g.random(count) * 500).astype(np.int64) * 2 + male
     body = places.area[place] * 10**11 + _YMD[day] * 1000 + sequence
@@ -426,10 +436,10 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     for position in np.flatnonzero(no_id).tolist():
         ids[position] = idnumber.NO_NUMBER
     # D9/D10: blank when pending; "not away" for locals living here; else by time away.
-    staying = (hukou == Hukou.THIS_VILLAGE) & (d["residence"] == Residence.THIS_AREA)
+    staying = (hukou == _HK.THIS_VILLAGE) & (d["residence"] == _RES.THIS_AREA)
     away = np.minimum(d["years"], age + 0.4)
     time_away = np.where(pending, 0, np.where(
-        staying, TimeAway.NOT_AWAY, 2 + np.searchsorted(_TIME_AWAY_LIMITS, away, side="right")))
+        staying, _AWAY.NOT_AWAY, 2 + np.searchsorted(_TIME_AWAY_LIMITS, away, side="right")))
     reason = np.where(pending | staying, 0, d["reason"])
     # D11 by age and cohort, D12 from 15 years.
     roll = g.random(count)
@@ -437,20 +447,20 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     adult = 1 + (roll[:, None] >= _COHORT_CUMULATIVE[cohort]).sum(axis=1)
     education = np.select(
         [age < 3, age < 6, age < 12, age < 15, age < 18],
-        [0, np.where(roll < 0.9, Education.PRESCHOOL, Education.NONE), Education.PRIMARY,
-         Education.JUNIOR, np.where(roll < 0.72, Education.SENIOR, Education.JUNIOR)],
+        [0, np.where(roll < 0.9, _EDU.PRESCHOOL, _EDU.NONE), _EDU.PRIMARY,
+         _EDU.JUNIOR, np.where(roll < 0.72, _EDU.SENIOR, _EDU.JUNIOR)],
         np.minimum(adult, 9))
     roll = g.random(count)
-    illiterate = ((education == Education.NONE) & (roll < 0.8)) | (
-        (education == Education.PRIMARY) & (year < 1960) & (roll < 0.03))
-    literate = np.where(age < 15, 0, np.where(illiterate, Literate.NO, Literate.YES))
+    illiterate = ((education == _EDU.NONE) & (roll < 0.8)) | (
+        (education == _EDU.PRIMARY) & (year < 1960) & (roll < 0.03))
+    literate = np.where(age < 15, 0, np.where(illiterate, _LIT.NO, _LIT.YES))
     roll = g.random(count)
     minority = 1 + np.searchsorted(_MINORITY_CUMULATIVE, (roll - 0.998) / 0.002
                                    * _MINORITY_CUMULATIVE[-1], side="right")
     ethnicity = _MINORITY_NAMES[np.where(roll < 0.998, 0, np.minimum(minority, len(MINORITIES)))]
     return {
         "name": name.tolist(), "relation": _RELATION[d["relation"]].tolist(), "id_number": ids,
-        "sex": _SEX[np.where(male, Sex.MALE, Sex.FEMALE)].tolist(),
+        "sex": _SEX[np.where(male, _SEX_CODE.MALE, _SEX_CODE.FEMALE)].tolist(),
         "birth": (day + (FIRST_DAY - _EPOCH)).astype("datetime64[D]").tolist(),
         "ethnicity": ethnicity.tolist(), "residence": _RESIDENCE[d["residence"]].tolist(),
         "residence_place": _CITIES[d["city"]].tolist(),
@@ -627,11 +637,11 @@ def _marital(g: np.random.Generator, d: dict[str, npt.NDArray[Any]],
     """Long-form marital status (1 未婚 2 初婚有配偶 3 再婚有配偶 4 离婚 5 丧偶) of the
     persons in `sampled` households, from 15 years."""
     hh = d["hh"]
-    married = (np.bincount(hh, weights=d["relation"] == Relation.SPOUSE) > 0)[hh[sampled]]
+    married = (np.bincount(hh, weights=d["relation"] == _REL.SPOUSE) > 0)[hh[sampled]]
     age, relation = d["age"][sampled], d["relation"][sampled]
     roll = g.random(len(age))
     status = np.where(age < 15, 0, np.where(
-        (relation <= Relation.SPOUSE) & married, np.where(roll < 0.93, 2, 3), np.where(
+        (relation <= _REL.SPOUSE) & married, np.where(roll < 0.93, 2, 3), np.where(
             age >= 65, np.where(roll < 0.7, 5, 2), np.where(
                 age >= 28, _MARITAL_28_64.draw(g, len(age)), 1))))
     column = np.zeros(len(hh), dtype=np.int64)
@@ -696,7 +706,7 @@ def _personas(g: np.random.Generator, context: Context, second: Bools, head_age:
     total = len(head_age)
     hh, age, present = d["hh"], d["age"], d["present"]
     old = head_age >= 60
-    migrant = head_hukou >= Hukou.OTHER_COUNTY  # another county or pending
+    migrant = head_hukou >= _HK.OTHER_COUNTY  # another county or pending
     workers = (head_age >= 20) & (head_age < 60)
     weekends_only = workers & (g.random(total) < 0.2)
     cooperativeness = np.round(np.minimum(g.beta(5, 2.2, total), 1), 3).tolist()
