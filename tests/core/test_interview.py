@@ -102,6 +102,8 @@ dialogues:
           - {{do: ask_item, item: roster}}
           - {{do: ask_item, item: D8}}
           - {{do: ask_item, item: H2}}
+          - {{do: ask_item, item: D3}}
+          - {{do: ask_item, item: D2}}
           - {{do: accept_refusal}}
           - do: read_back
             goto:
@@ -403,3 +405,19 @@ def test_events_carry_the_real_time_of_the_step_and_replay_keeps_it() -> None:
                                                    "2026-11-29T02:00:09+00:00"]
     again = replay(session.scenario, session.seed, [Step.from_dict(s.to_dict()) for s in steps])
     assert [e.to_dict() for e in again.events] == [e.to_dict() for e in session.events]
+
+
+@pytest.mark.parametrize(("speaker", "knows", "does_not_know"), [
+    ("child", "roster", "D3"), ("proxy", "D2", "D3"), ("self", "D3", None)])
+def test_proxies_and_children_answer_within_their_limits(speaker: str, knows: str,
+                                                         does_not_know: str | None) -> None:
+    text = TEMPLATE.format(archetype="cooperative", themes="no_time").replace(
+        "      door:\n        says:", f"      door:\n        speaker: {speaker}\n        says:")
+    scenario = loader.parse(text)
+    session = Session(scenario, scenario.seed)
+    knock(session)
+    [known] = session.apply(Step("home", f"ask_item:{knows}"))
+    assert known.answer is not None and "张伟" in known.answer
+    if does_not_know:
+        [unknown] = session.apply(Step("home", f"ask_item:{does_not_know}"))
+        assert unknown.answer is None and "know" in (unknown.says or ("", ""))[1]

@@ -415,6 +415,10 @@ class Session:
                 return [], (facts[0].denies.zh, facts[0].denies.en), None
             return [], NOTHING_TO_TELL, None
         if choice.do == "ask_item" and choice.param:
+            node = self.dialogue(unit).nodes[state.node or ""]
+            speaker = node.speaker or state.respondent.role
+            if choice.param not in vocabulary.SPEAKER_KNOWS[speaker]:
+                return [], vocabulary.DONT_KNOW[speaker], None
             answer = self.answer(unit, choice.param)
             return [], (answer, answer), answer
         return [], None, None

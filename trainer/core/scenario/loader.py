@@ -315,7 +315,8 @@ def _dialogue(name: str, raw: Mapping[str, Any], known: Mapping[str, str],
                 reader.error(choice.path, N_("action '%(action)s' is offered twice at this "
                                              "node without a condition"), action=choice.key)
         nodes[node_id] = Node(node_id, reader.maybe_text(node_raw.get("says")), choices, end,
-                              node_raw.get("trap"), node_raw.get("common", True), path)
+                              node_raw.get("trap"), node_raw.get("common", True), path,
+                              node_raw.get("speaker"))
     for field in ("start", "revisit", "absent", "refused"):
         if field in raw and raw[field] not in nodes:
             reader.error((*base, field), N_("'%(node)s' is not a node of this dialogue"),

@@ -134,6 +134,7 @@ class Node:
     trap: str | None = None
     common: bool = True  # offer the vocabulary's `anywhere` actions here
     path: tuple[str | int, ...] = ()
+    speaker: str | None = None  # who answers here: self, proxy, child (default: the role)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,6 +140,19 @@ ITEMS: tuple[str, ...] = ("roster", "H1", "H2", "H3", "H4", "H5", "H6", "H7",
                           "D12")
 
 
+# What someone other than a member who knows answers: the rest is "I don't know".
+SPEAKER_KNOWS: dict[str, frozenset[str]] = {
+    "self": frozenset(ITEMS),
+    "proxy": frozenset({"roster", "H1", "H2", "D1", "D2", "D4", "D5", "D6", "D7"}),
+    "child": frozenset({"roster", "D1", "D4"}),
+}
+DONT_KNOW: dict[str, tuple[str, str]] = {
+    "proxy": ("这个我不清楚，得问他们家里人。",
+              "I don't know that; you would have to ask the family."),
+    "child": ("我不知道，要问大人。", "I don't know, you have to ask a grown-up."),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How a visit ends, and whether the household can still be visited after it."""
