@@ -15,6 +15,7 @@ from trainer.core.world import idnumber
 from trainer.core.world.codes import (
     AGE_3_CUTOFF,
     AGE_15_CUTOFF,
+    DwellingType,
     Form,
     HouseholdType,
     Hukou,
@@ -259,3 +260,43 @@ def test_long_form_households_carry_housing_items_that_fit_their_building(seed, 
         assert items["H8"] == (1 if floors <= 1 else 2 if floors <= 7 else 3)
         assert items["H11"] == (1 if floors >= 7 else 2)
         assert ("H18" in items) == (items["H17"] in (1, 2))
+
+
+@fast
+@given(seed=seeds, index=grid_indexes, pick=st.integers(min_value=0, max_value=10_000))
+def test_a_household_built_alone_equals_it_built_with_the_whole_grid(seed, index, pick):
+    whole = make_grid(SMALL, seed, index).households()
+    alone = make_grid(SMALL, seed, index)
+    household = alone.household(pick % len(alone.plans))
+    assert len(alone._households) == 1
+    assert household == whole[household.index]
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_personas_and_long_form_answers_fit_the_household(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    for household in grid.households():
+        if household.persona is None:
+            assert household.all_died
+            continue
+        persons = {person.key: person for person in household.persons}
+        assert [p.key for p in household.persons] == list(range(len(household.persons)))
+        for secret in household.persona.secrets:
+            if secret.kind == "concealed_infant":
+                assert [persons[key].age for key in secret.person_keys] in ([0], [1])
+            if secret.kind == "member_away":
+                assert secret.person_keys and all(
+                    not persons[key].present for key in secret.person_keys)
+            if secret.kind == "second_home":
+                assert household.holds_second_unit
+        assert 0 <= household.persona.cooperativeness <= 1
+        assert set(household.persona.availability) == set(range(7))
+        for person in household.persons:
+            if not household.long_form or person.age < 15:
+                assert person.marital is None
+            else:
+                assert person.marital in (1, 2, 3, 4, 5)
+        head = household.persons[0]
+        if household.dwelling == DwellingType.ORDINARY and head.form == Form.SHORT:
+            assert head.phone and len(head.phone) == 11 and head.phone.isdigit()

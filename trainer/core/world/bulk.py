@@ -274,21 +274,8 @@ def _surnames(generator: np.random.Generator, count: int) -> Ints:
     return surnames
 
 
-@dataclass(slots=True)
-class _Family:
-    """Per-household draws of the family households."""
-
-    size: Ints
-    template: Ints
-    head_age: Ints
-    head_male: Bools
-    place: Ints
-    reason: Ints
-    years: Floats
-
-
 def _families(generator: np.random.Generator, places: _Places, rates: Rates, count: int,
-              drafts: _Drafts) -> _Family:
+              drafts: _Drafts) -> None:
     """Draft the members of `count` family households (positions 0..count-1)."""
     g = generator
     hh = np.arange(count)
@@ -350,7 +337,6 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
                male=g.random(len(has)) >= spec[has, 4], surname=family_name[has],
                place=place[has], reason=reason[has], years=years[has], **common)
     _away(g, rates, hh, head_age, place == 0, three, family_name, drafts)
-    return _Family(size, template, head_age, head_male, place, reason, years)
 
 
 def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local: Bools,
@@ -517,7 +503,7 @@ def draw(context: Context, families: Families,
     places = _Places(context)
     drafts = _Drafts()
     n_family = len(families.index)
-    family = _families(g, places, rates, n_family, drafts)
+    _families(g, places, rates, n_family, drafts)
     _collectives(g, places, collectives, n_family, drafts)
     d = drafts.stack()
     places.columns()
@@ -530,8 +516,7 @@ def draw(context: Context, families: Families,
     fields["key"] = (np.arange(count) - starts[d["hh"]]).tolist()
     fields["form"] = [Form.SHORT] * count
     fields["nationality"] = fields["entry_purpose"] = fields["stay_duration"] = [None] * count
-    rows = _households(g, rng, context, families, collectives, family, d, starts, fields,
-                       places)
+    rows = _households(g, rng, context, families, collectives, d, starts, fields, places)
     indices = families.index + [slot.index for slot in collectives]
     columns = [fields[name] for name in Person.__dataclass_fields__]
     return Batch(indices, starts.tolist(), columns, rows)
@@ -553,7 +538,7 @@ class _Choice:
 
 def _households(g: np.random.Generator, rng: random.Random, context: Context,
                 families: Families, collectives: Sequence[CollectiveSlot],
-                family: _Family, d: dict[str, npt.NDArray[Any]], starts: Ints,
+                d: dict[str, npt.NDArray[Any]], starts: Ints,
                 fields: dict[str, Any], places: _Places) -> list[tuple[Any, ...]]:
     """Per household: kind, dwelling, deaths, housing, long form and persona; adds the
     head's phone and the long-form marital status to `fields`."""
@@ -563,7 +548,7 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
     heads = starts[:-1]
     age, hh = d["age"], d["hh"]
     present = np.bincount(hh, weights=d["present"], minlength=total).astype(np.int64)
-    deaths = _deaths(g, rng, d, heads, n_family, collectives, family, places, rates)
+    deaths = _deaths(g, rng, d, heads, n_family, collectives, places, rates)
     # Housing (H6, H7), the head's phone and the long-form sample, of family households.
     size = np.maximum(present[:n_family], 1)
     per_person = (28 + g.random(n_family) * 17) if context.urban else (
@@ -600,8 +585,8 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
 
 
 def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray[Any]],
-            heads: Ints, n_family: int, collectives: Sequence[CollectiveSlot], family: _Family,
-            places: _Places, rates: Rates) -> list[list[Death]]:
+            heads: Ints, n_family: int, collectives: Sequence[CollectiveSlot], places: _Places,
+            rates: Rates) -> list[list[Death]]:
     """Deaths of the year: mostly an elderly member, rarely a newborn; care homes lose
     residents. Few households have one, so each is drawn in Python."""
     total = n_family + len(collectives)
@@ -616,7 +601,8 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
                     np.zeros(len(care), dtype=bool)]
     deaths: list[list[Death]] = [[] for _ in range(total)]
     for position in np.flatnonzero(elder | newborn).tolist():
-        place = places.places[int(family.place[position]) if position < n_family else 0]
+        # A family's hukou place is its head's; a care home's residents died local.
+        place = places.places[int(d["place"][heads[position]]) if position < n_family else 0]
         if elder[position] and position >= n_family:
             deaths[position].append(death(rng, place, rng.randint(75, 99), Relation.OTHER))
         elif elder[position]:

@@ -55,7 +55,6 @@ from trainer.core.world.spec import Rates
 LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
 
 # Present family members per household (2020 shifted towards 1-2 person households; mean 2.76).
-FAMILY_SIZES = (1, 2, 3, 4, 5, 6, 7)
 FAMILY_SIZE_WEIGHTS = (0.213, 0.285, 0.222, 0.15, 0.075, 0.035, 0.02)
 
 OTHER_PROVINCE_COUNTIES = ("420102", "420106", "440106", "440304", "360102", "500103",
