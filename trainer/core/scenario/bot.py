@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from trainer.core.errors import DomainError
 from trainer.core.grading.criteria import evidence_of, score
-from trainer.core.interview.engine import Session, Step
+from trainer.core.interview.engine import Session, Step, replay
 from trainer.core.scenario.model import Scenario
 from trainer.core.scenario.vocabulary import ACTIONS, Conduct
 
@@ -49,9 +49,10 @@ class Report:
 
 
 class _Explorer:
-    def __init__(self, budget: int, worst: bool) -> None:
+    def __init__(self, budget: int, worst: bool, unit: str) -> None:
         self.budget = budget
         self.worst = worst
+        self.unit = unit  # the household explored; the others keep the path chosen for them
         self.report = Report()
         self.memo: dict[object, tuple[Path, Path]] = {}
 
@@ -77,16 +78,14 @@ class _Explorer:
     def _leaf(self, session: Session) -> Path:
         graded = score(evidence_of(session))
         outcomes = tuple((unit, session.outcome(unit)) for unit in session.households)
-        self.report.outcomes.update(code for _unit, code in outcomes)
+        self.report.outcomes.add(session.outcome(self.unit))
         return Path(graded.total, graded.passed, outcomes, tuple(session.steps))
 
     def _children(self, session: Session) -> list[Session]:
-        open_units = [u for u, s in session.households.items() if s.open]
-        if open_units:
-            return self._moves(session, open_units[0])
-        for unit in session.households:
-            if session.offers(unit):
-                return self._knocks(session, unit)
+        if session.households[self.unit].open:
+            return self._moves(session, self.unit)
+        if session.offers(self.unit):
+            return self._knocks(session, self.unit)
         return []
 
     def _moves(self, session: Session, unit: str) -> list[Session]:
@@ -172,19 +171,26 @@ def explore(scenario: Scenario, seed: int | None = None, budget: int = 20_000) -
 
     Two passes: the best play never makes an unprompted wrong move; the worst play makes one
     wrong move per visit and skips every move that leaves the dialogue where it is.
-    Outcomes and dead ends are the union of both.
+    Outcomes and dead ends are the union of both. Households are explored one after the other,
+    each from the end of the path chosen for the ones before it, so the cost adds up instead
+    of multiplying (the engine keeps households independent except for the shared clock).
     """
     start = Session(scenario, scenario.seed if seed is None else seed)
     report = Report()
     for worst in (False, True):
-        explorer = _Explorer(budget, worst)
-        best_path, worst_path = explorer.run(start.fork())
+        session = start.fork()
+        chosen: Path | None = None
+        for unit in scenario.assignment.units:
+            explorer = _Explorer(budget, worst, unit)
+            best_path, worst_path = explorer.run(session)
+            chosen = worst_path if worst else best_path
+            report.outcomes |= explorer.report.outcomes
+            report.dead_ends |= explorer.report.dead_ends
+            report.states += explorer.report.states
+            report.complete = report.complete and explorer.report.complete
+            session = replay(scenario, session.seed, chosen.steps)
         if worst:
-            report.worst = worst_path
+            report.worst = chosen
         else:
-            report.best = best_path
-        report.outcomes |= explorer.report.outcomes
-        report.dead_ends |= explorer.report.dead_ends
-        report.states += explorer.report.states
-        report.complete = report.complete and explorer.report.complete
+            report.best = chosen
     return report
