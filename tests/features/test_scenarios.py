@@ -163,3 +163,16 @@ def test_cli_sync_reports_new_versions(runner, app, db):
     assert "published cooperative-family v1" in result.output
     again = runner.invoke(args=["scenarios", "sync"])
     assert "0 new versions" in again.output
+
+
+def test_debrief_shows_the_rubric_feedback_where_points_were_lost(client, login_as, db):
+    version = publish_baseline(db)
+    user = login_as(Role.TRAINER)
+    play = services.start_play(db, user, version)
+    for action, at in (("knock", datetime(2020, 11, 2, 19, 0)), ("show_id", None),
+                       ("ask_item:roster", None), ("read_back", None), ("read_back", None)):
+        services.play_step(db, play, "wang", action, at)
+    page = client.get(f"/scenarios/plays/{play.id}").get_data(as_text=True)
+    assert 'data-test="debrief"' in page
+    assert "Hukou members living away are counted in H2b." in page  # disclosure was missed
+    assert 'href="#event-' in page  # findings point at their events
