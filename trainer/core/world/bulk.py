@@ -731,5 +731,5 @@ def _personas(g: np.random.Generator, context: Context, second: Bools, head_age:
         secrets[position] = tuple(found)
     pattern = (workers * 4 + old * 2 + weekends_only).tolist()
     return list(map(Persona, cooperativeness, privacy, [themes_of[k] for k in theme_key],
-                    [dict(_AVAILABILITY[k]) for k in pattern], modes.tolist(),
+                    [_AVAILABILITY[k] for k in pattern], modes.tolist(),
                     languages.tolist(), secrets))

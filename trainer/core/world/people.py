@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from trainer.core.world import idnumber, names, regions
 from trainer.core.world.codes import (
@@ -140,7 +142,7 @@ class Persona:
     cooperativeness: float  # 0 hostile .. 1 eager
     privacy_concern: float  # 0 none .. 1 very high
     themes: tuple[str, ...]  # concern themes, most pressing first
-    availability: dict[int, tuple[str, ...]]  # weekday (0 = Monday) -> slots someone is home
+    availability: Mapping[int, tuple[str, ...]]  # weekday (0 = Monday) -> slots someone is home
     preferred_mode: str  # "self" (自主填报) or "visit"
     language: str  # 普通话, 岳阳话, or a foreign language
     secrets: tuple[Secret, ...]
@@ -562,13 +564,16 @@ def make_persona(rng: random.Random, household: Household, context: Context) -> 
     )
 
 
-def available(workers: bool, old: bool, weekends_only: bool) -> dict[int, tuple[str, ...]]:
+@functools.cache
+def available(workers: bool, old: bool, weekends_only: bool) -> Mapping[int, tuple[str, ...]]:
     """Weekday (0 = Monday) -> the slots someone is home: workers in the evening, the old all
-    day, some workers only at weekends."""
+    day, some workers only at weekends. Read-only, so that households share the few patterns."""
     if weekends_only:
-        return {day: (("afternoon", "evening") if day >= 5 else ()) for day in range(7)}
-    return {day: (("evening",) if workers and day < 5 else SLOTS if day >= 5 or old
-                  else ("morning", "evening")) for day in range(7)}
+        return MappingProxyType({day: (("afternoon", "evening") if day >= 5 else ())
+                                 for day in range(7)})
+    return MappingProxyType({day: (("evening",) if workers and day < 5 else SLOTS
+                                   if day >= 5 or old else ("morning", "evening"))
+                             for day in range(7)})
 
 
 def _household_seed(context: Context, index: int) -> int:
