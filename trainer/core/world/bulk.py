@@ -84,7 +84,8 @@ _SEQ_SUM: Ints = sum((np.arange(1000) // 10 ** (2 - k) % 10) * idnumber.WEIGHTS[
 _CHECK = np.array(list(idnumber.CHECK_CHARS), dtype=object)
 _NEWBORN_NAMING = date(2020, 8, 1).toordinal() - FIRST_DAY  # born since: maybe 未取名
 
-# A person aged a at the standard time was born between these ordinals (ages 0-119).
+# Born from 11-01 of year 2019 - a to 10-31 of year 2020 - a: a years old by the census's
+# reckoning (its cut-offs, such as AGE_3_CUTOFF, are these dates). Ages 0-119.
 _AGES = np.arange(120)
 _BORN_FROM: Ints = np.array([date(2019 - a, 11, 1).toordinal() - FIRST_DAY for a in _AGES])
 _BORN_SPAN: Ints = np.array([date(2020 - a, 10, 31).toordinal() + 1 for a in _AGES]) - (
@@ -444,6 +445,9 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     minority = 1 + np.searchsorted(_MINORITY_CUMULATIVE, (roll - 0.998) / 0.002
                                    * _MINORITY_CUMULATIVE[-1], side="right")
     ethnicity = _MINORITY_NAMES[np.where(roll < 0.998, 0, np.minimum(minority, len(MINORITIES)))]
+    # From here on ages as `Person.age` counts them: one more for those born on 11-01, whose
+    # birthday is the standard time itself.
+    d["age"] = age + (day == _BORN_FROM[age])
     return {
         "name": name.tolist(), "relation": _RELATION[d["relation"]].tolist(), "id_number": ids,
         "sex": _SEX[np.where(male, _SEX_CODE.MALE, _SEX_CODE.FEMALE)].tolist(),
