@@ -421,3 +421,88 @@ def test_proxies_and_children_answer_within_their_limits(speaker: str, knows: st
     if does_not_know:
         [unknown] = session.apply(Step("home", f"ask_item:{does_not_know}"))
         assert unknown.answer is None and "know" in (unknown.says or ("", ""))[1]
+
+
+TRAP_SCENARIO = """\
+id: trap-test
+version: 1
+title: {zh_CN: 陷阱, en: Trap}
+summary: {zh_CN: 陷阱, en: Trap}
+difficulty: 1
+minutes: 5
+objectives: [{zh_CN: 测试, en: Test}]
+world:
+  seed: 3
+  households:
+    - id: home
+      persons:
+        - {name: 李娜, relation: 0, sex: 2, birth: 1985-02-01}
+facts:
+  lodger:
+    household: home
+    tells: {zh_CN: 其实还有个房客。, en: Actually there is a lodger.}
+    denies: {zh_CN: 没有。, en: No.}
+assignment: {units: [home], first_day: 2020-11-02}
+respondents:
+  home: {dialogue: main}
+dialogues:
+  main:
+    start: door
+    nodes:
+      door:
+        says: {zh_CN: 隔壁那家跟你说了什么？, en: "What did next door tell you?"}
+        trap: neighbour_asks
+        actions:
+          - {do: offer_self_report, conduct: wrong, goto: door2}
+          - {do: promise_confidentiality, effects: {disclose: [lodger]}, goto: door2}
+      door2:
+        says: {zh_CN: 好吧。, en: All right.}
+        actions:
+          - {do: thank_and_close, reply: {zh_CN: 谢谢。, en: Thanks.}, goto: done}
+      done:
+        says: {zh_CN: 再见。, en: Goodbye.}
+        end: completed
+rubric:
+  criteria:
+    - {criterion: traps}
+    - {criterion: conduct}
+    - {criterion: notice_and_revisit}
+"""
+
+
+def trap_session() -> Session:
+    scenario = loader.parse(TRAP_SCENARIO)
+    session = Session(scenario, scenario.seed)
+    knock(session)
+    return session
+
+
+def test_a_move_the_scenario_calls_wrong_is_wrong_there_and_fails_the_trap() -> None:
+    session = trap_session()
+    assert {o.key: o.conduct for o in session.offers("home")}["offer_self_report"] == "wrong"
+    [event] = session.apply(Step("home", "offer_self_report"))
+    assert event.conduct == "wrong" and event.trap == "neighbour_asks"
+    results = score(evidence_of(session)).results
+    assert results["traps"].score == 0 and results["traps"].findings[0].event == event.seq
+    assert results["conduct"].score == 0
+
+
+def test_a_trap_passed_a_fact_told_by_an_effect_and_an_ending_after_a_reply() -> None:
+    session = trap_session()
+    [told] = session.apply(Step("home", "promise_confidentiality"))
+    assert told.disclosed == ("lodger",)
+    assert told.says == ("其实还有个房客。", "Actually there is a lodger.")
+    [thanks, end] = session.apply(Step("home", "thank_and_close"))
+    assert thanks.says == ("谢谢。再见。", "Thanks. Goodbye.")
+    assert end.outcome == "completed"
+    assert score(evidence_of(session)).results["traps"].score == 1
+
+
+def test_nobody_home_at_a_vacant_unit_needs_no_revisit() -> None:
+    session = make()
+    session.apply(Step("empty", "knock", EVENING))
+    session.apply(Step("empty", "ask_neighbour"))
+    session.apply(Step("empty", "record_vacant"))
+    assert score(evidence_of(session)).results["outcome"].score == 0.5  # home not visited
+    from trainer.core.grading.criteria import notice_and_revisit
+    assert notice_and_revisit(evidence_of(session)).score == 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from trainer.core.interview.engine import Event, Session
 from trainer.core.scenario.model import Scenario
-from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, Conduct
+from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, TRAPS, Conduct
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class Evidence:
     events: Sequence[Event]
     outcomes: Mapping[str, str]  # household -> final outcome
     vacant: frozenset[str] = frozenset()  # households whose unit is truly empty
+    nobody_lives: frozenset[str] = frozenset()  # vacant units and whole-household deaths
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,9 @@ def evidence_of(session: Session) -> Evidence:
     return Evidence(session.scenario, tuple(session.events),
                     {unit: session.outcome(unit) for unit in session.households},
                     frozenset(unit for unit, state in session.households.items()
-                              if state.truth.kind == "vacant"))
+                              if state.truth.kind == "vacant"),
+                    frozenset(unit for unit, state in session.households.items()
+                              if state.truth.kind in ("vacant", "all_died")))
 
 
 @criterion("outcome", ("每户都得到登记：完成、自主填报、代答或确属空房",
@@ -226,14 +229,38 @@ def notice_and_revisit(evidence: Evidence) -> Result:
     good = 0
     findings = []
     for event in absent:
-        ok = (event.household, event.visit) in notices and (
-            event.household in revisited or event.household in evidence.vacant)
+        if event.household in evidence.nobody_lives:
+            good += 1  # nobody will ever open: confirming it is the other criteria's business
+            continue
+        ok = (event.household, event.visit) in notices and event.household in revisited
         good += ok
         if not ok:
             findings.append(Finding(("无人在家时应留下通知单并再次上门。",
                                      "Leave a notice when nobody is home, and come back."),
                                     event.seq))
     return Result(good / len(absent), tuple(findings))
+
+
+@criterion("traps", ("陷阱处理得当：在陷阱处没有采取错误做法",
+                    "Traps handled: no wrong move where a trap was set"))
+def traps(evidence: Evidence) -> Result:
+    """Each trap met (a node marked `trap`) was passed without a wrong move there."""
+    met: dict[tuple[str, int, str], list[Event]] = {}
+    for event in evidence.events:
+        if event.kind == "action" and event.trap:
+            met.setdefault((event.household, event.visit, event.trap), []).append(event)
+    findings = []
+    good = 0
+    for (_unit, _visit, trap), events in met.items():
+        wrong = next((e for e in events if e.conduct == Conduct.WRONG.value), None)
+        if wrong is None:
+            good += 1
+            findings.append(Finding((f"陷阱处理得当：{TRAPS[trap][0]}",
+                                     f"Trap handled: {TRAPS[trap][1]}"), events[0].seq, True))
+        else:
+            findings.append(Finding((f"在陷阱处做错了：{TRAPS[trap][0]}",
+                                     f"Wrong move at a trap: {TRAPS[trap][1]}"), wrong.seq))
+    return Result(_ratio(good, len(met)), tuple(findings))
 
 
 @dataclass(frozen=True, slots=True)

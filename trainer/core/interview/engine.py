@@ -180,17 +180,19 @@ class Session:
                 return []
             return [Offer("knock", "knock", None, ACTIONS["knock"].label, "neutral")]
         node = self.dialogue(unit).nodes[state.node or ""]
-        out = [self._offer(choice.do, choice.param) for choice in self._choices(state, node)]
+        out = [self._offer(choice.do, choice.param, choice.conduct)
+               for choice in self._choices(state, node)]
         return out
 
-    def _offer(self, do: str, param: str | None) -> Offer:
+    def _offer(self, do: str, param: str | None, conduct: str | None = None) -> Offer:
         action = ACTIONS[do]
         label = action.label
         names = {"theme": vocabulary.THEMES, "topic": vocabulary.TOPICS}.get(action.param.value)
         if param is not None:
             extra = names[param] if names else (param, param)
             label = (f"{label[0]}：{extra[0]}", f"{label[1]}: {extra[1]}")
-        return Offer(f"{do}:{param}" if param else do, do, param, label, action.conduct.value)
+        return Offer(f"{do}:{param}" if param else do, do, param, label,
+                     conduct or action.conduct.value)
 
     def _choices(self, state: Household, node: Node) -> list[Choice]:
         if node.end:
@@ -355,12 +357,16 @@ class Session:
                 state.values[name] = value
             for name, delta in choice.effects.add:
                 state.values[name] = int(state.values.get(name, 0)) + delta
-            for fact in choice.effects.disclose:
-                if fact not in state.disclosed:
-                    state.disclosed.add(fact)
-                    disclosed.append(fact)
+            told = [f for f in choice.effects.disclose if f not in state.disclosed]
+            state.disclosed.update(told)
+            disclosed.extend(told)
+            if told and says is None and choice.reply is None:
+                facts = [self.scenario.facts[f] for f in told]
+                says = (" ".join(f.tells.zh for f in facts), " ".join(f.tells.en for f in facts))
         self._side_effects(state, choice)
-        if action.conduct == Conduct.WRONG and (action.trust < 0 or action.irritation > 0):
+        conduct = choice.conduct or action.conduct.value
+        if conduct == Conduct.WRONG.value and (reaction.trust < 0 or reaction.irritation > 0
+                                               or (choice.effects or Effect()).trust < 0):
             state.rude = True
         dialogue = self.dialogue(unit)
         outcome = choice.end
@@ -383,6 +389,9 @@ class Session:
         if says is None:
             if choice.reply is not None:
                 says = (choice.reply.zh, choice.reply.en)
+                ending = self._node_words(dialogue, nxt) if dialogue.nodes[nxt].end else None
+                if ending is not None and nxt != node.id:  # the ending's words follow the reply
+                    says = (f"{says[0]}{ending[0]}", f"{says[1]} {ending[1]}")
             elif nxt != node.id:
                 says = self._node_words(dialogue, nxt)
             else:
@@ -390,7 +399,7 @@ class Session:
         elif choice.reply is not None:
             says = (f"{choice.reply.zh}{says[0]}", f"{choice.reply.en} {says[1]}")
         state.node = nxt
-        self._emit(unit, state, "action", action=choice.key, conduct=action.conduct.value,
+        self._emit(unit, state, "action", action=choice.key, conduct=conduct,
                    node=nxt, says=says, trust=(trust, state.trust),
                    irritation=(irritation, state.irritation), disclosed=tuple(disclosed),
                    breach=action.breach, trap=node.trap, answer=answer)

@@ -143,10 +143,11 @@ def _conditions(scenario: Scenario, dialogue: Dialogue, locator: _Locator) -> No
             for fact in condition.disclosed:
                 spec = scenario.facts.get(fact)
                 if spec is not None and fact not in effect_disclosed and (
-                        spec.topic not in topics or spec.household not in households):
+                        spec.topic is None or spec.topic not in topics
+                        or spec.household not in households):
                     locator.error(path, N_("never holds: fact '%(fact)s' cannot be disclosed "
                                            "in this dialogue (no probe for %(topic)s)"),
-                                  fact=fact, topic=spec.topic)
+                                  fact=fact, topic=spec.topic or "-")
             for action in condition.taken:
                 if action not in offered:
                     locator.error(path, N_("never holds: action '%(action)s' is never "

@@ -274,7 +274,7 @@ def _choice(raw: Mapping[str, Any], path: Path_, known: Mapping[str, str],
         effects=_effect(raw["effects"]) if "effects" in raw else None,
         reply=reader.maybe_text(raw.get("reply")),
         goto=_goto(raw.get("goto"), (*path, "goto"), known, reader),
-        end=raw.get("end"), path=path)
+        end=raw.get("end"), path=path, conduct=raw.get("conduct"))
 
 
 def _effect(raw: Mapping[str, Any]) -> Effect:
@@ -417,7 +417,7 @@ def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
             reader.error(("facts", fact_id, "household"), N_("unknown household '%(id)s'"),
                          id=raw["household"])
         facts[fact_id] = Fact(
-            fact_id, raw["household"], raw["topic"], raw.get("trust", 0),
+            fact_id, raw["household"], raw.get("topic"), raw.get("trust", 0),
             reader.text(raw["tells"]), reader.text(raw["denies"]),
             tuple(raw.get("persons", ())),
             tuple((m["person"], m["item"], m["says"]) for m in raw.get("misreport", ())))

@@ -116,6 +116,7 @@ class Choice:
     goto: tuple[Branch, ...] = ()  # empty: stay at the node (or end, if the action ends visits)
     end: str | None = None  # ends the visit with this outcome
     path: tuple[str | int, ...] = ()  # where it is written, for error messages
+    conduct: str | None = None  # how training judges it here (default: the vocabulary's)
 
     @property
     def key(self) -> str:
@@ -178,7 +179,7 @@ class Fact:
 
     id: str
     household: str
-    topic: str
+    topic: str | None  # None: told only through an effect that discloses it
     trust: int
     tells: Text
     denies: Text

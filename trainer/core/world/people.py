@@ -22,6 +22,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from types import MappingProxyType
 
 from trainer.core.world import idnumber, names, regions
@@ -245,6 +246,11 @@ EDUCATION_BY_COHORT: tuple[tuple[int, tuple[float, ...]], ...] = (
 )
 
 
+_EDUCATIONS = tuple(Education)
+_EDUCATION_CUMULATIVE = tuple((last, tuple(accumulate(weights)))
+                              for last, weights in EDUCATION_BY_COHORT)
+
+
 def education_for(rng: random.Random, birth: date) -> Education | None:
     """D11 by age and birth cohort; None under 3 (not asked)."""
     if birth > AGE_3_CUTOFF:
@@ -258,8 +264,8 @@ def education_for(rng: random.Random, birth: date) -> Education | None:
         return Education.JUNIOR
     if age < 18:
         return Education.SENIOR if rng.random() < 0.72 else Education.JUNIOR
-    weights = next(w for last, w in EDUCATION_BY_COHORT if birth.year <= last)
-    return Education(rng.choices(range(1, 10), weights)[0])
+    cumulative = next(c for last, c in _EDUCATION_CUMULATIVE if birth.year <= last)
+    return rng.choices(_EDUCATIONS, cum_weights=cumulative)[0]
 
 
 def literate_for(rng: random.Random, birth: date, education: Education | None) -> Literate | None:
