@@ -1,0 +1,373 @@
+"""The short form R601 as data, and its validation as the collection apps did it.
+
+A filled form is a plain record (what a WTForms form or a self-report submits):
+
+    {"H1": 1, "H2a": 3, "H2b": 1, "H3m": 0, "H3f": 0, "H4m": 0, "H4f": 0, "H5": 1,
+     "H6": 95, "H7": 3, "persons": [{"D1": "王建国", "D2": 0, "D3": "4306...", "D4": 1,
+     "D5": "1971-05", "D6": "汉族", "D7": 1, "D8": 1, "D9": 1, "D10": None, "D11": 5,
+     "D12": 1}, ...], "deaths": [{"sex": 1, "birth": "1936-02", "died": "2020-03"}, ...]}
+
+`validate(record)` returns every issue: hard errors block submission, soft warnings ask for a
+confirmation. Each rule is registered by name in `RULES`, so grading reuses them and reports
+which rule a form broke. `record_of(household)` writes a generated household's truth as such a
+record: the truth always passes (a property test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from trainer.core.i18n import N_
+from trainer.core.world import idnumber
+from trainer.core.world.codes import (
+    AGE_3_CUTOFF,
+    AGE_15_CUTOFF,
+    LABELS,
+    YEAR_START,
+    DwellingType,
+    HouseholdType,
+    Hukou,
+    Sex,
+    TimeAway,
+)
+from trainer.core.world.people import Household, Person
+
+Record = Mapping[str, Any]
+NO_ID = "0" * 18
+LAST_DAY = date(2020, 10, 31)
+
+
+class Severity(StrEnum):
+    """Hard errors block submission; soft warnings need a confirmation."""
+
+    HARD = "hard"
+    SOFT = "soft"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One broken rule: where (item, person index) and a message id with its parameters."""
+
+    rule: str
+    severity: Severity
+    item: str
+    person: int | None
+    message: str
+    params: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One question of the form."""
+
+    code: str
+    label: tuple[str, str]
+    kind: str  # code, count, text, id, month
+    household: bool
+
+
+ITEMS: dict[str, Item] = {item.code: item for item in (
+    Item("H1", ("户别", "Type of household"), "code", True),
+    Item("H2a", ("10月31日晚居住在本户的人数", "Persons who lived here on the night of 10-31"),
+         "count", True),
+    Item("H2b", ("户口在本户、10月31日晚未住本户的人数",
+                 "Hukou members who did not live here on 10-31"), "count", True),
+    Item("H3m", ("出生人口（男）", "Births (male)"), "count", True),
+    Item("H3f", ("出生人口（女）", "Births (female)"), "count", True),
+    Item("H4m", ("死亡人口（男）", "Deaths (male)"), "count", True),
+    Item("H4f", ("死亡人口（女）", "Deaths (female)"), "count", True),
+    Item("H5", ("住所类型", "Type of dwelling"), "code", True),
+    Item("H6", ("本户现住房建筑面积（平方米）", "Floor area (m²)"), "count", True),
+    Item("H7", ("本户现住房间数", "Rooms"), "count", True),
+    Item("D1", ("姓名", "Name"), "text", False),
+    Item("D2", ("与户主关系", "Relation to the head"), "code", False),
+    Item("D3", ("公民身份号码", "Citizen ID number"), "id", False),
+    Item("D4", ("性别", "Sex"), "code", False),
+    Item("D5", ("出生年月", "Year and month of birth"), "month", False),
+    Item("D6", ("民族", "Ethnicity"), "text", False),
+    Item("D7", ("普查时点居住地", "Residence at the standard time"), "code", False),
+    Item("D8", ("户口登记地", "Place of hukou registration"), "code", False),
+    Item("D9", ("离开户口登记地时间", "Time away from the hukou place"), "code", False),
+    Item("D10", ("离开户口登记地原因", "Reason for leaving the hukou place"), "code", False),
+    Item("D11", ("受教育程度", "Education"), "code", False),
+    Item("D12", ("是否识字", "Literate"), "code", False),
+)}
+
+RuleFn = Callable[[Record], Iterator[Issue]]
+RULES: dict[str, RuleFn] = {}
+
+
+def rule(name: str) -> Callable[[RuleFn], RuleFn]:
+    """Register a validation rule under `name`."""
+    def register(fn: RuleFn) -> RuleFn:
+        RULES[name] = fn
+        return fn
+    return register
+
+
+def _hard(name: str, at: str, person: int | None, message: str, /, **params: object) -> Issue:
+    return Issue(name, Severity.HARD, at, person, message, params)
+
+
+def _soft(name: str, at: str, person: int | None, message: str, /, **params: object) -> Issue:
+    return Issue(name, Severity.SOFT, at, person, message, params)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _month(value: Any) -> tuple[int, int] | None:
+    """(year, month) of a 'YYYY-MM' answer, or None when it is not one."""
+    try:
+        year, month = (int(part) for part in str(value).split("-")[:2])
+    except ValueError:
+        return None
+    return (year, month) if 1890 <= year <= 2020 and 1 <= month <= 12 else None
+
+
+def _born_by(person: Record, cutoff: date) -> bool | None:
+    """Born on or before the cutoff month (the form asks year and month only)."""
+    month = _month(person.get("D5"))
+    if month is None:
+        return None
+    return month <= (cutoff.year, cutoff.month)
+
+
+def _persons(record: Record) -> list[Record]:
+    return list(record.get("persons") or [])
+
+
+def _skips_housing(record: Record) -> bool:
+    return record.get("H5") in (2, 3, 4, 5)
+
+
+@rule("required")
+def required(record: Record) -> Iterator[Issue]:
+    """Every item the household or person must answer is answered."""
+    needed = ["H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5"]
+    if not _skips_housing(record):
+        needed += ["H6", "H7"]
+    for code in needed:
+        if _blank(record.get(code)):
+            yield _hard("required", code, None, N_("%(item)s is required."), item=code)
+    for index, person in enumerate(_persons(record)):
+        for code in ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"):
+            if _blank(person.get(code)):
+                yield _hard("required", code, index, N_("%(item)s is required."), item=code)
+        if person.get("D8") != Hukou.PENDING and _blank(person.get("D9")):
+            yield _hard("required", "D9", index, N_("%(item)s is required."), item="D9")
+        if (person.get("D8") != Hukou.PENDING and person.get("D9") not in (None, "",
+                                                                            TimeAway.NOT_AWAY)
+                and _blank(person.get("D10"))):
+            yield _hard("required", "D10", index, N_("%(item)s is required."), item="D10")
+        if _born_by(person, AGE_3_CUTOFF) and _blank(person.get("D11")):
+            yield _hard("required", "D11", index, N_("%(item)s is required."), item="D11")
+        if _born_by(person, AGE_15_CUTOFF) and _blank(person.get("D12")):
+            yield _hard("required", "D12", index, N_("%(item)s is required."), item="D12")
+
+
+@rule("code_range")
+def code_range(record: Record) -> Iterator[Issue]:
+    """Coded answers are codes of their list; counts are whole numbers in a sane range."""
+    for code in ("H1", "H5"):
+        value = record.get(code)
+        if not _blank(value) and value not in LABELS[code]:
+            yield _hard("code_range", code, None, N_("%(value)s is not a code of %(item)s."),
+                        value=value, item=code)
+    for code, high in (("H2a", 999), ("H2b", 999), ("H3m", 20), ("H3f", 20), ("H4m", 20),
+                       ("H4f", 20), ("H6", 5000), ("H7", 100)):
+        value = record.get(code)
+        if not _blank(value) and (not isinstance(value, int) or not 0 <= value <= high):
+            yield _hard("code_range", code, None, N_("%(item)s must be a whole number from 0 "
+                                                     "to %(high)s."), item=code, high=high)
+    for index, person in enumerate(_persons(record)):
+        for code in ("D2", "D4", "D7", "D8", "D9", "D10", "D11", "D12"):
+            value = person.get(code)
+            if not _blank(value) and value not in LABELS[code]:
+                yield _hard("code_range", code, index, N_("%(value)s is not a code of "
+                                                          "%(item)s."), value=value, item=code)
+        if not _blank(person.get("D5")) and _month(person.get("D5")) is None:
+            yield _hard("code_range", "D5", index, N_("Write the year and month of birth as "
+                                                      "YYYY-MM."))
+
+
+@rule("id_number")
+def id_number(record: Record) -> Iterator[Issue]:
+    """D3 is a valid ID number (GB 11643) that agrees with D4 and D5; 18 zeros when none."""
+    for index, person in enumerate(_persons(record)):
+        number = str(person.get("D3") or "")
+        if not number:
+            continue
+        if number == NO_ID:
+            yield _soft("id_number", "D3", index, N_("No ID number recorded: confirm the "
+                                                     "person has none."))
+            continue
+        parsed = idnumber.parse(number)
+        if parsed is None:
+            yield _hard("id_number", "D3", index, N_("The ID number is not valid: check the "
+                                                     "18 characters and the check digit."))
+            continue
+        if person.get("D4") in (1, 2) and parsed.sex != person.get("D4"):
+            yield _hard("id_number", "D4", index, N_("The sex does not match the ID number."))
+        month = _month(person.get("D5"))
+        if month is not None and month != (parsed.birth.year, parsed.birth.month):
+            yield _hard("id_number", "D5", index, N_("The month of birth does not match the "
+                                                     "ID number."))
+
+
+@rule("eligibility")
+def eligibility(record: Record) -> Iterator[Issue]:
+    """D11 only from 3 years (born by 2017-10), D12 only from 15 (born by 2005-10)."""
+    for index, person in enumerate(_persons(record)):
+        if _born_by(person, AGE_3_CUTOFF) is False and not _blank(person.get("D11")):
+            yield _hard("eligibility", "D11", index, N_("Education is asked only of persons "
+                                                        "aged 3 and over."))
+        if _born_by(person, AGE_15_CUTOFF) is False and not _blank(person.get("D12")):
+            yield _hard("eligibility", "D12", index, N_("Literacy is asked only of persons "
+                                                        "aged 15 and over."))
+        month = _month(person.get("D5"))
+        if month is not None and month > (LAST_DAY.year, LAST_DAY.month):
+            yield _hard("eligibility", "D5", index, N_("Born after the standard time: not "
+                                                       "counted."))
+
+
+@rule("skips")
+def skips(record: Record) -> Iterator[Issue]:
+    """H5 = 2-5 skips H6-H7; D8 = 5 skips D9-D10; D9 = 1 skips D10."""
+    if _skips_housing(record):
+        for code in ("H6", "H7"):
+            if not _blank(record.get(code)):
+                yield _hard("skips", code, None, N_("%(item)s is skipped for this type of "
+                                                    "dwelling."), item=code)
+    for index, person in enumerate(_persons(record)):
+        if person.get("D8") == Hukou.PENDING:
+            for code in ("D9", "D10"):
+                if not _blank(person.get(code)):
+                    yield _hard("skips", code, index, N_("%(item)s is skipped when the hukou "
+                                                         "is pending."), item=code)
+        elif person.get("D9") == TimeAway.NOT_AWAY and not _blank(person.get("D10")):
+            yield _hard("skips", "D10", index, N_("D10 is skipped for someone who never left "
+                                                  "the hukou place."))
+
+
+@rule("head_first")
+def head_first(record: Record) -> Iterator[Issue]:
+    """The head is the first person; one head; collective members are coded 9."""
+    persons = _persons(record)
+    if not persons:
+        if not record.get("deaths"):
+            yield _hard("head_first", "D2", None, N_("A household needs at least one "
+                                                     "person."))
+        return
+    relations = [p.get("D2") for p in persons]
+    if relations[0] != 0:
+        yield _hard("head_first", "D2", 0, N_("The first person must be the head (D2 = 0)."))
+    if relations.count(0) > 1:
+        yield _hard("head_first", "D2", relations.index(0, 1), N_("A household has one head."))
+    if record.get("H1") == HouseholdType.COLLECTIVE:
+        for index, relation in enumerate(relations[1:], start=1):
+            if relation not in (None, 9):
+                yield _hard("head_first", "D2", index, N_("In a collective household every "
+                                                          "member but the head is coded 9."))
+
+
+@rule("totals")
+def totals(record: Record) -> Iterator[Issue]:
+    """H2a + H2b equal the person records; H3 and H4 equal the births and deaths recorded."""
+    persons = _persons(record)
+    h2a, h2b = record.get("H2a"), record.get("H2b")
+    if isinstance(h2a, int) and isinstance(h2b, int) and h2a + h2b != len(persons):
+        yield _hard("totals", "H2a", None, N_("H2a + H2b (%(total)s) must equal the number of "
+                                              "person records (%(persons)s)."),
+                    total=h2a + h2b, persons=len(persons))
+    away = sum(1 for p in persons if p.get("D7") not in (None, "", 1))
+    if isinstance(h2b, int) and away != h2b:
+        yield _soft("totals", "H2b", None, N_("%(away)s persons do not live in this area "
+                                              "(D7), but H2b is %(h2b)s."), away=away, h2b=h2b)
+    deaths = list(record.get("deaths") or [])
+    for sex, key in ((1, "H3m"), (2, "H3f")):
+        born = sum(1 for p in persons if p.get("D4") == sex and _in_year(p.get("D5")))
+        born += sum(1 for d in deaths if d.get("sex") == sex and _in_year(d.get("birth")))
+        if isinstance(record.get(key), int) and record[key] != born:
+            yield _hard("totals", key, None, N_("%(item)s is %(value)s but %(count)s births "
+                                                "of the year are recorded."),
+                        item=key, value=record[key], count=born)
+    for sex, key in ((1, "H4m"), (2, "H4f")):
+        died = sum(1 for d in deaths if d.get("sex") == sex)
+        if isinstance(record.get(key), int) and record[key] != died:
+            yield _hard("totals", key, None, N_("%(item)s is %(value)s but %(count)s deaths "
+                                                "are on the death form."),
+                        item=key, value=record[key], count=died)
+
+
+def _in_year(value: Any) -> bool:
+    month = _month(value)
+    return month is not None and (YEAR_START.year, YEAR_START.month) <= month <= (
+        LAST_DAY.year, LAST_DAY.month)
+
+
+@rule("plausibility")
+def plausibility(record: Record) -> Iterator[Issue]:
+    """Soft checks: ages within a family, residence against hukou."""
+    persons = _persons(record)
+    head = _month(persons[0].get("D5")) if persons else None
+    for index, person in enumerate(persons):
+        month = _month(person.get("D5"))
+        if head and month and person.get("D2") == 2 and month[0] - head[0] < 15:
+            yield _soft("plausibility", "D5", index, N_("A child less than 15 years younger "
+                                                        "than the head: check D2 and D5."))
+        if head and month and person.get("D2") == 3 and head[0] - month[0] < 15:
+            yield _soft("plausibility", "D5", index, N_("A parent less than 15 years older "
+                                                        "than the head: check D2 and D5."))
+        if person.get("D8") in (3, 4) and person.get("D9") == TimeAway.NOT_AWAY:
+            yield _soft("plausibility", "D9", index, N_("The hukou is in another township but "
+                                                        "D9 says the person never left it."))
+    area = record.get("H6")
+    if isinstance(area, int) and persons and area > 300 * len(persons):
+        yield _soft("plausibility", "H6", None, N_("A very large floor area: confirm it."))
+
+
+def validate(record: Record) -> list[Issue]:
+    """Every issue of a filled R601 household record, hard errors first."""
+    issues = [issue for fn in RULES.values() for issue in fn(record)]
+    return sorted(issues, key=lambda i: (i.severity != Severity.HARD, i.person or -1, i.item))
+
+
+def hard_errors(record: Record) -> list[Issue]:
+    """The issues that block submission."""
+    return [issue for issue in validate(record) if issue.severity == Severity.HARD]
+
+
+def person_record(person: Person) -> dict[str, Any]:
+    """A person's true answers as the form records them."""
+    return {
+        "D1": person.name, "D2": int(person.relation), "D3": person.id_number,
+        "D4": int(person.sex), "D5": f"{person.birth.year}-{person.birth.month:02d}",
+        "D6": person.ethnicity, "D7": int(person.residence), "D8": int(person.hukou),
+        "D9": None if person.time_away is None else int(person.time_away),
+        "D10": None if person.reason_away is None else int(person.reason_away),
+        "D11": None if person.education is None else int(person.education),
+        "D12": None if person.literate is None else int(person.literate),
+    }
+
+
+def record_of(household: Household) -> dict[str, Any]:
+    """A household's truth written as a filled R601 record (with its death-form rows)."""
+    ordinary = household.dwelling == DwellingType.ORDINARY
+    return {
+        "H1": int(household.kind), "H2a": household.h2a, "H2b": household.h2b,
+        "H3m": household.births(Sex.MALE), "H3f": household.births(Sex.FEMALE),
+        "H4m": household.deaths_of(Sex.MALE), "H4f": household.deaths_of(Sex.FEMALE),
+        "H5": int(household.dwelling),
+        "H6": household.floor_area if ordinary else None,
+        "H7": household.rooms if ordinary else None,
+        "persons": [person_record(p) for p in household.persons],
+        "deaths": [{"sex": int(d.sex), "birth": f"{d.birth.year}-{d.birth.month:02d}",
+                    "died": f"{d.died.year}-{d.died.month:02d}"} for d in household.deaths],
+    }
+
