@@ -135,9 +135,10 @@ _RELATION, _SEX, _RESIDENCE, _HUKOU = (_members(e) for e in (Relation, Sex, Resi
 _TIME_AWAY, _REASON = _members(TimeAway), _members(ReasonAway)
 _EDUCATION, _LITERATE = _members(Education), _members(Literate)
 
-# Family templates, chosen by size and a roll (see _templates). Per template: head age range,
-# share of male heads, and the members beside the head. -1 children: size - 2 of them.
-#                 lo  hi  male spouse parent(female share) children three-generation
+# Family templates, chosen by size and a roll (`_families`). Per template: head age range,
+# share of male heads, spouse (0/1), a parent (the share of mothers; 0: none) and children
+# (-1: size - 2 of them). Three-generation households add the child's spouse and children.
+#   low high male spouse parent children
 _TEMPLATES = (
     (20, 44, 0.62, 0, 0.0, 0),  # 0 young single
     (45, 59, 0.74, 0, 0.0, 0),  # 1 middle-aged single

@@ -3,8 +3,12 @@
 `make_grid(spec, seed, index)` builds the skeleton from the grid's own stream: the village it
 belongs to, the buildings and their housing units on a lattice of lots, roads, a river and
 landmarks, the plan of which household lives in which unit, and the partition into
-enumeration areas (普查小区). Households are drawn only when asked for (`Grid.household`,
-`Grid.area_households`), each from its own stream, so an area can be produced alone.
+enumeration areas (普查小区). Households are made only when asked for (`Grid.household`,
+`Grid.area_households`): the family and collective households from columns drawn for the
+whole grid at once (`bulk.py`; cheap, and the same however the grid is reached), the rare
+kinds each from its own stream, so an area's households are built without its neighbours'.
+Geometry that drawing people never needs (area outlines, building footprints) is made when
+read.
 """
 
 from __future__ import annotations
