@@ -16,11 +16,11 @@ vectorised rules equal to `people.py`'s: birth date, name, ID number, D9-D12, et
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
 from types import SimpleNamespace
 from typing import Any
 
@@ -465,37 +465,41 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
 class Batch:
     """The drawn columns of a grid's family and collective households."""
 
-    def __init__(self, indices: list[int], starts: list[int], columns: list[list[Any]],
-                 rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, indices: list[int], starts: list[int], persons: list[list[Any]],
+                 households: dict[str, list[Any]]) -> None:
         self.indices = indices
         self.position = {index: position for position, index in enumerate(indices)}
-        self.starts = starts
-        self.columns = columns  # Person's fields in order, one list per field
-        self.rows = rows  # Household's fields after `persons`, per position
+        self.starts = starts  # household n has persons starts[n] to starts[n + 1] - 1
+        self.persons = persons  # Person's fields in order, one list per field
+        self.columns = households  # Household's fields but index and persons, by name
 
     def __contains__(self, index: int) -> bool:
         return index in self.position
 
     def households(self, indices: Sequence[int]) -> list[Household]:
         """The households `indices` (all drawn here), built from the columns."""
-        if len(indices) < len(self.indices):
-            return [self._household(self.position[index], self._persons(
-                self.starts[self.position[index]], self.starts[self.position[index] + 1]))
-                for index in indices]
-        persons = self._persons(0, self.starts[-1])  # everything: one pass over the columns
-        built = {index: self._household(position, persons[
-            self.starts[position]:self.starts[position + 1]])
-            for position, index in enumerate(self.indices)}
-        return [built[index] for index in indices]
+        starts = self.starts
+        if len(indices) == len(self.indices):  # everything: one pass over the columns
+            everyone = self._persons(0, starts[-1])
+            built = _households_of(self.indices, [everyone[start:end] for start, end in
+                                                  itertools.pairwise(starts)], self.columns)
+            by_index = dict(zip(self.indices, built, strict=True))
+            return [by_index[index] for index in indices]
+        positions = [self.position[index] for index in indices]
+        return _households_of(
+            list(indices), [self._persons(starts[n], starts[n + 1]) for n in positions],
+            {name: [column[n] for n in positions] for name, column in self.columns.items()})
 
     def _persons(self, start: int, end: int) -> list[Person]:
-        columns = self.columns if start == 0 and end == self.starts[-1] else (
-            column[start:end] for column in self.columns)
+        columns = self.persons if start == 0 and end == self.starts[-1] else (
+            column[start:end] for column in self.persons)
         return list(map(Person, *columns))  # positional: no per-person Python frame
 
-    def _household(self, position: int, persons: list[Person]) -> Household:
-        row = self.rows[position]
-        return Household(self.indices[position], row[0], row[1], persons, *row[2:])
+
+def _households_of(indices: list[int], persons: list[list[Person]],
+                   columns: dict[str, list[Any]]) -> list[Household]:
+    fields = {**columns, "index": indices, "persons": persons}
+    return list(map(Household, *(fields[name] for name in Household.__dataclass_fields__)))
 
 
 def draw(context: Context, families: Families,
@@ -521,10 +525,10 @@ def draw(context: Context, families: Families,
     fields["key"] = (np.arange(count) - starts[d["hh"]]).tolist()
     fields["form"] = [Form.SHORT] * count
     fields["nationality"] = fields["entry_purpose"] = fields["stay_duration"] = [None] * count
-    rows = _households(g, rng, context, families, collectives, d, starts, fields, places)
+    households = _households(g, rng, context, families, collectives, d, starts, fields, places)
     indices = families.index + [slot.index for slot in collectives]
-    columns = [fields[name] for name in Person.__dataclass_fields__]
-    return Batch(indices, starts.tolist(), columns, rows)
+    persons = [fields[name] for name in Person.__dataclass_fields__]
+    return Batch(indices, starts.tolist(), persons, households)
 
 
 class _Choice:
@@ -544,7 +548,7 @@ class _Choice:
 def _households(g: np.random.Generator, rng: random.Random, context: Context,
                 families: Families, collectives: Sequence[CollectiveSlot],
                 d: dict[str, npt.NDArray[Any]], starts: Ints,
-                fields: dict[str, Any], places: _Places) -> list[tuple[Any, ...]]:
+                fields: dict[str, Any], places: _Places) -> dict[str, list[Any]]:
     """Per household: kind, dwelling, deaths, housing, long form and persona; adds the
     head's phone and the long-form marital status to `fields`."""
     rates = context.rates
@@ -579,14 +583,20 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
     second[[families.position[index] for index in families.holds_second_unit]] = True
     personas = _personas(g, context, second, age[heads], places.hukou[d["place"][heads]], d,
                          starts)
-    found = [index in families.found_at_registration for index in families.index]
-    return [*zip(repeat(HouseholdType.FAMILY), repeat(DwellingType.ORDINARY), deaths,
-                 floor_area.tolist(), rooms.tolist(), repeat(None), long_form.tolist(), items,
-                 second.tolist(), found, personas),
-            *zip(repeat(HouseholdType.COLLECTIVE), repeat(DwellingType.COLLECTIVE),
-                 deaths[n_family:], repeat(None), repeat(None),
-                 [slot.kind for slot in collectives], repeat(False), repeat(None),
-                 repeat(False), repeat(False), personas[n_family:])]
+    n_collective = len(collectives)
+    return {
+        "kind": [HouseholdType.FAMILY] * n_family + [HouseholdType.COLLECTIVE] * n_collective,
+        "dwelling": [DwellingType.ORDINARY] * n_family + [
+            DwellingType.COLLECTIVE] * n_collective,
+        "deaths": deaths, "floor_area": floor_area.tolist() + [None] * n_collective,
+        "rooms": rooms.tolist() + [None] * n_collective,
+        "collective_kind": [None] * n_family + [slot.kind for slot in collectives],
+        "long_form": long_form.tolist(), "long_form_items": items,
+        "holds_second_unit": second.tolist(),
+        "found_at_registration": [index in families.found_at_registration
+                                  for index in families.index] + [False] * n_collective,
+        "persona": personas,
+    }
 
 
 def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray[Any]],
