@@ -506,3 +506,25 @@ def test_nobody_home_at_a_vacant_unit_needs_no_revisit() -> None:
     assert score(evidence_of(session)).results["outcome"].score == 0.5  # home not visited
     from trainer.core.grading.criteria import notice_and_revisit
     assert notice_and_revisit(evidence_of(session)).score == 1
+
+
+def test_builtin_variables_start_false_and_nobody_home_leaves_the_mood_alone() -> None:
+    session = make("busy", "no_time")
+    assert session.households["home"].values["notice_left"] is False
+    [knocked, *_] = session.apply(Step("home", "knock", datetime(2020, 11, 2, 10, 0)))
+    assert knocked.home is False
+    trust = session.households["home"].trust
+    irritation = session.households["home"].irritation
+    session.apply(Step("home", "leave_notice"))
+    assert session.households["home"].values["notice_left"] is True
+    assert (session.households["home"].trust, session.households["home"].irritation) == (
+        trust, irritation)
+
+
+def test_births_and_deaths_are_answered_by_sex() -> None:
+    session = make("cooperative")
+    knock(session)
+    assert session.answer("home", "H3") == "男 0 女 0"  # the baby is still concealed
+    session.households["home"].disclosed.add("baby")
+    assert session.answer("home", "H3") == "男 1 女 0"
+    assert session.answer("home", "H4") == "男 0 女 0"

@@ -113,6 +113,7 @@ class Household:
     appointment: tuple[date, str] | None = None
     grid_worker_next: bool = False
     rude: bool = False
+    home: bool = False  # someone opened the door on the current visit
 
     @property
     def done(self) -> bool:
@@ -141,7 +142,8 @@ class Session:
         truths = build(scenario, seed)
         self.households = {
             unit: Household(scenario.respondents[unit], truths[unit],
-                            values={n: v.initial for n, v in scenario.variables.items()})
+                            values={**dict.fromkeys(vocabulary.BUILTIN_VARIABLES, False),
+                                    **{n: v.initial for n, v in scenario.variables.items()}})
             for unit in scenario.assignment.units}
         first = scenario.assignment.first_day
         self.clock = datetime(first.year, first.month, first.day, FIRST_HOUR)
@@ -273,6 +275,7 @@ class Session:
         state.slot = next(s for s, (lo, hi) in vocabulary.SLOT_HOURS.items() if lo <= at.hour < hi)
         state.taken = Counter()
         home = self._home(step.household, state, at)
+        state.home = home
         self._start_mood(state, at)
         dialogue = self.dialogue(step.household)
         start = dialogue.start_node(state.visits, home)
@@ -344,7 +347,9 @@ class Session:
         action = ACTIONS[choice.do]
         trust, irritation = state.trust, state.irritation
         first_time = state.taken[choice.key] == 0
-        reaction = _reaction(state, choice, first_time)
+        # Nobody is home: what the trainee does (asking a neighbour) does not move the
+        # respondent's mood; only the scenario's own effects apply.
+        reaction = _reaction(state, choice, first_time) if state.home else Effect()
         state.trust = _clamp(state.trust + reaction.trust + (choice.effects or Effect()).trust)
         state.irritation = _clamp(state.irritation + reaction.irritation
                                   + (choice.effects or Effect()).irritation)
@@ -485,6 +490,8 @@ class Session:
             value: object = {"H1": household.kind if household else None,
                              "H2": f"{sum(p.present for p in persons)}/"
                                    f"{sum(not p.present for p in persons)}",
+                             "H3": _by_sex(persons, household, births=True),
+                             "H4": _by_sex(persons, household, births=False),
                              "H5": household.dwelling if household else None,
                              "H6": household.floor_area if household else None,
                              "H7": household.rooms if household else None}.get(item, "—")
@@ -511,6 +518,19 @@ class Session:
     def finished(self) -> bool:
         """Every household has a final outcome or no visit left."""
         return all(not self.offers(unit) for unit in self.households)
+
+
+def _by_sex(persons: list[Any], household: Any, *, births: bool) -> str:
+    """H3 or H4 as '男 m 女 f', from the reported persons and the household's deaths."""
+    counts = []
+    for sex in (1, 2):
+        if births:
+            count = sum(1 for p in persons if p.sex == sex and p.born_in_year)
+            count += sum(1 for d in household.deaths if d.sex == sex and d.born_in_year)
+        else:
+            count = sum(1 for d in household.deaths if d.sex == sex)
+        counts.append(count)
+    return f"男 {counts[0]} 女 {counts[1]}"
 
 
 def _item(person: Any, item: str) -> str:

@@ -1,12 +1,14 @@
 """The path bot: plays a scenario every way it can (bounded) and reports what is attainable.
 
 It tries every offered action at every node, each action at most once per visit (repeating a
-move only annoys the respondent), and knocks at the first time of day someone is home and the
-first time nobody is. Orders that lead to the same state with the same graded history are
-explored once (a memo keyed on both), which keeps the built-in library exhaustive within the
-budget. It reports the best and worst rubric score with the steps that reach them, every
-final outcome reached, and any dead end: a node of an open visit where only the vocabulary's
-`anywhere` moves remain, or a visit that does not end within `MAX_VISIT_STEPS`.
+move mostly annoys the respondent; a scenario that needs the same move twice in one visit
+gets a best score that is a lower bound), and knocks at the first time of day someone is home
+and the first time nobody is. Orders that lead to the same state
+with the same graded history are explored once (a memo keyed on both), which keeps the
+built-in library exhaustive within the budget. It reports the best and worst rubric score
+with the steps that reach them, every final outcome reached, and any dead end: a node of an
+open visit where only the vocabulary's `anywhere` moves remain, or a visit that does not end
+within `MAX_VISIT_STEPS`.
 """
 
 from __future__ import annotations

@@ -192,6 +192,8 @@ class Grid:
         drawn = batch.households([index for index in missing if index in batch])
         drawn += [_draw_rare(self, index) for index in missing if index not in batch]
         self._households.update((household.index, household) for household in drawn)
+        if len(self._households) == len(self.plans):
+            self._batch = None  # every household is built: free the columns
 
 
 def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, int]:
