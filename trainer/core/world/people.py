@@ -244,8 +244,6 @@ EDUCATION_BY_COHORT: tuple[tuple[int, tuple[float, ...]], ...] = (
     (1995, (0.2, 0, 8.5, 40, 20.5, 15.5, 14, 1.6, 0.2)),
     (9999, (0.2, 0, 3.5, 26.5, 27.5, 21.5, 19, 2.3, 0)),
 )
-
-
 _EDUCATIONS = tuple(Education)
 _EDUCATION_CUMULATIVE = tuple((last, tuple(accumulate(weights)))
                               for last, weights in EDUCATION_BY_COHORT)
