@@ -13,6 +13,7 @@ from trainer.core.errors import Conflict, InvalidInput
 from trainer.core.grading.criteria import evidence_of, score
 from trainer.core.interview.engine import Session, Step, replay
 from trainer.core.scenario import loader
+from trainer.core.scenario.vocabulary import ACTIONS as VOCABULARY
 from trainer.core.scenario.vocabulary import THEMES
 
 EVENING = datetime(2020, 11, 2, 19, 0)  # a Monday
@@ -528,3 +529,43 @@ def test_births_and_deaths_are_answered_by_sex() -> None:
     session.households["home"].disclosed.add("baby")
     assert session.answer("home", "H3") == "男 1 女 0"
     assert session.answer("home", "H4") == "男 0 女 0"
+
+
+def every_action_scenario() -> Session:
+    """A door where every vocabulary action is offered (with a parameter where it needs one)."""
+    params = {"theme": "privacy", "topic": "births", "item": "roster"}
+    lines = []
+    for name, action in VOCABULARY.items():
+        if name == "knock":
+            continue
+        param = action.param.value
+        extra = f", {param}: {params[param]}" if param != "none" else ""
+        lines.append(f"          - {{{{do: {name}{extra}}}}}")
+    text = TEMPLATE.format(archetype="busy", themes="privacy")
+    start = text.index("      door:\n")
+    end = text.index("      done:\n")
+    door = ("      door:\n        says: {zh_CN: 你好, en: Hello}\n        actions:\n"
+            + "\n".join(lines).replace("{{", "{").replace("}}", "}") + "\n")
+    scenario = loader.parse(text[:start] + door + text[end:])
+    return Session(scenario, scenario.seed)
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(VOCABULARY) if n != "knock"])
+def test_every_action_of_the_vocabulary_reacts_as_documented(name: str) -> None:
+    action = VOCABULARY[name]
+    session = every_action_scenario()
+    knock(session)
+    key = next(o.key for o in session.offers("home") if o.action == name)
+    events = session.apply(Step("home", key))
+    event = events[0]
+    assert event.kind == "action" and event.action == key
+    assert event.conduct == action.conduct.value
+    assert event.breach == action.breach
+    change = event.trust[1] - event.trust[0]
+    if name != "answer_concern" and action.trust:
+        assert (change > 0) == (action.trust > 0), change
+    if action.ends_visit:
+        assert events[-1].kind == "visit_end"
+        assert events[-1].outcome in (action.ends_visit, "appointment")
+    else:
+        assert session.households["home"].open or events[-1].outcome == "refused"
