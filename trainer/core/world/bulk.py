@@ -156,7 +156,7 @@ _TEMPLATES = (
 _T = np.array(_TEMPLATES)
 _OLD_SINGLE, _THREE_GENERATIONS = 2, 11
 # By family size: the roll thresholds and the templates between them (padded).
-_ROLL_LIMITS = np.array([[2, 2, 2], [0.5, 0.65, 2], [0.29, 0.55, 0.86], [0.85, 0.9, 2],
+_ROLL_LIMITS = np.array([[2, 2, 2], [0.5, 0.65, 2], [0.31, 0.55, 0.86], [0.85, 0.9, 2],
                          [0.62, 0.82, 2], [0.15, 2, 2], [2, 2, 2], [2, 2, 2]])
 _ROLL_TEMPLATES = np.array([[0, 0, 0, 0], [0, 1, 2, 2], [3, 4, 5, 6], [7, 8, 9, 9],
                             [7, 10, 11, 11], [7, 11, 11, 11], [11] * 4, [11] * 4])
