@@ -468,13 +468,10 @@ class Batch:
     def __init__(self, indices: list[int], starts: list[int], persons: list[list[Any]],
                  households: dict[str, list[Any]]) -> None:
         self.indices = indices
-        self.position = {index: position for position, index in enumerate(indices)}
+        self.position = {index: n for n, index in enumerate(indices)}  # index -> n
         self.starts = starts  # household n has persons starts[n] to starts[n + 1] - 1
         self.persons = persons  # Person's fields in order, one list per field
         self.columns = households  # Household's fields but index and persons, by name
-
-    def __contains__(self, index: int) -> bool:
-        return index in self.position
 
     def households(self, indices: Sequence[int]) -> list[Household]:
         """The households `indices` (all drawn here), built from the columns."""

@@ -189,9 +189,9 @@ class Grid:
         if self._batch is None:
             self._batch = _batch(self)
         batch = self._batch
-        drawn = batch.households([index for index in missing if index in batch])
-        drawn += [_draw_rare(self, index) for index in missing if index not in batch]
-        self._households.update((household.index, household) for household in drawn)
+        drawn = batch.households([index for index in missing if index in batch.position])
+        drawn += [_draw_rare(self, index) for index in missing if index not in batch.position]
+        self._households.update({household.index: household for household in drawn})
         if len(self._households) == len(self.plans):
             self._batch = None  # every household is built: free the columns
 
