@@ -569,3 +569,20 @@ def test_every_action_of_the_vocabulary_reacts_as_documented(name: str) -> None:
         assert events[-1].outcome in (action.ends_visit, "appointment")
     else:
         assert session.households["home"].open or events[-1].outcome == "refused"
+
+
+def test_a_concern_answered_again_is_a_reminder_not_a_miss() -> None:
+    session = make("private", "privacy")
+    knock(session)
+    [first] = session.apply(Step("home", "answer_concern:privacy"))
+    [again] = session.apply(Step("home", "answer_concern:privacy"))
+    [other] = session.apply(Step("home", "answer_concern:no_time"))
+    assert (first.tailored, again.tailored, other.tailored) == (True, None, False)
+    assert score(evidence_of(session)).results["tailoring"].score == 0.5
+
+
+def test_walking_away_from_a_closed_door_is_nobody_home() -> None:
+    session = make()
+    session.apply(Step("home", "knock", datetime(2020, 11, 2, 10, 0)))
+    [*_, end] = session.apply(Step("home", "come_back_later"))
+    assert end.outcome == "nobody_home"

@@ -193,8 +193,9 @@ def conduct(evidence: Evidence) -> Result:
                        "Concerns were answered with the answer to the respondent's own concern"))
 def tailoring(evidence: Evidence) -> Result:
     """Concerns were answered with the answer to the respondent's own theme."""
-    answers = [e for e in evidence.events if _base(e) == "answer_concern"]
-    matched = [e for e in answers if e.trust[1] > e.trust[0]]
+    answers = [e for e in evidence.events
+               if _base(e) == "answer_concern" and e.tailored is not None]
+    matched = [e for e in answers if e.tailored]
     findings = tuple(
         Finding(("回应切中顾虑。", "The answer met the concern.") if e in matched else
                 ("回应没有针对住户的顾虑。", "The answer missed the respondent's concern."),

@@ -86,6 +86,7 @@ class Event:
     outcome: str | None = None
     home: bool | None = None
     answer: str | None = None  # for ask_item
+    tailored: bool | None = None  # answer_concern: met one of their concerns (None: n/a)
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data."""
@@ -114,6 +115,7 @@ class Household:
     grid_worker_next: bool = False
     rude: bool = False
     home: bool = False  # someone opened the door on the current visit
+    tailored: bool | None = None  # whether the last concern answer met one of their concerns
 
     @property
     def done(self) -> bool:
@@ -349,6 +351,7 @@ class Session:
         first_time = state.taken[choice.key] == 0
         # Nobody is home: what the trainee does (asking a neighbour) does not move the
         # respondent's mood; only the scenario's own effects apply.
+        state.tailored = None
         reaction = _reaction(state, choice, first_time) if state.home else Effect()
         state.trust = _clamp(state.trust + reaction.trust + (choice.effects or Effect()).trust)
         state.irritation = _clamp(state.irritation + reaction.irritation
@@ -384,8 +387,10 @@ class Session:
             if branch is not None:
                 nxt = branch.node
             elif action.ends_visit:
-                outcome = ("appointment" if choice.do == "come_back_later"
-                           and state.appointment else action.ends_visit)
+                outcome = action.ends_visit
+                if choice.do == "come_back_later":
+                    outcome = ("nobody_home" if not state.home else
+                               "appointment" if state.appointment else outcome)
         if outcome is None and state.irritation >= state.respondent.patience:
             if dialogue.refused:
                 nxt = dialogue.refused
@@ -407,7 +412,8 @@ class Session:
         self._emit(unit, state, "action", action=choice.key, conduct=conduct,
                    node=nxt, says=says, trust=(trust, state.trust),
                    irritation=(irritation, state.irritation), disclosed=tuple(disclosed),
-                   breach=action.breach, trap=node.trap, answer=answer)
+                   breach=action.breach, trap=node.trap, answer=answer,
+                   tailored=state.tailored)
         if outcome is None and dialogue.nodes[nxt].end:
             outcome = dialogue.nodes[nxt].end
         if outcome is not None:
@@ -557,12 +563,18 @@ def _reaction(state: Household, choice: Choice, first_time: bool) -> Effect:
     themes = respondent.themes
     if choice.do == "answer_concern":
         open_themes = [t for t in themes if t not in state.resolved]
+        if choice.param in state.resolved:
+            state.tailored = None  # answered before: a reminder, neither tailored nor missed
+            return Effect(irritation=3)
         if open_themes and choice.param == open_themes[0]:
             state.resolved.add(choice.param)
+            state.tailored = True
             return Effect(trust=15, irritation=-10)
         if choice.param in open_themes:
             state.resolved.add(choice.param or "")
+            state.tailored = True
             return Effect(trust=6)
+        state.tailored = False
         return Effect(trust=-3, irritation=10)  # answering a concern they do not have
     if action.conduct == Conduct.GOOD and not first_time:
         return Effect(irritation=3)  # repeating yourself

@@ -164,7 +164,7 @@ def _signature(session: Session) -> object:
         if asked:
             split[visit] = True
         history.append((visit, event.kind, event.action, split.get(visit, False) and not asked,
-                        event.home, event.outcome, event.trust[1] > event.trust[0]))
+                        event.home, event.outcome, event.tailored))
     return (tuple(units), frozenset(history), session.clock.date(), session.clock.hour // 6)
 
 
