@@ -290,6 +290,10 @@ def test_personas_and_long_form_answers_fit_the_household(seed, index):
                     not persons[key].present for key in secret.person_keys)
             if secret.kind == "second_home":
                 assert household.holds_second_unit
+            if secret.kind == "tenants":
+                assert household.kind == HouseholdType.FAMILY and secret.person_keys
+                assert all(persons[key].relation == Relation.OTHER and persons[key].present
+                           for key in secret.person_keys)
         assert 0 <= household.persona.cooperativeness <= 1
         assert set(household.persona.availability) == set(range(7))
         for person in household.persons:
@@ -300,3 +304,23 @@ def test_personas_and_long_form_answers_fit_the_household(seed, index):
         head = household.persons[0]
         if household.dwelling == DwellingType.ORDINARY and head.form == Form.SHORT:
             assert head.phone and len(head.phone) == 11 and head.phone.isdigit()
+
+
+def test_some_town_households_keep_their_lodgers_quiet():
+    spec = WorldSpec(grids=12)
+    family = with_lodgers = hidden = 0
+    for index in range(12):
+        grid = make_grid(spec, 3, index)
+        for household in grid.households():
+            if household.kind != HouseholdType.FAMILY or not household.persons:
+                continue
+            family += 1
+            lodgers = [p for p in household.persons if p.relation == Relation.OTHER]
+            if lodgers:
+                with_lodgers += 1
+                assert grid.urban
+                assert all(p.hukou != Hukou.THIS_VILLAGE and 18 <= p.age <= 40 for p in lodgers)
+                assert household.persona is not None
+                hidden += any(s.kind == "tenants" for s in household.persona.secrets)
+    assert 0.005 < with_lodgers / family < 0.04
+    assert 0.3 < hidden / with_lodgers < 0.7

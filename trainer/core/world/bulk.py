@@ -277,7 +277,7 @@ def _surnames(generator: np.random.Generator, count: int) -> Ints:
 
 
 def _families(generator: np.random.Generator, places: _Places, rates: Rates, count: int,
-              drafts: _Drafts) -> None:
+              urban: bool, drafts: _Drafts) -> None:
     """Draft the members of `count` family households (positions 0..count-1)."""
     g = generator
     hh = np.arange(count)
@@ -338,7 +338,28 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     drafts.add(has, rank=5, relation=_REL.PARENT, age=age,
                male=g.random(len(has)) >= spec[has, 4], surname=family_name[has],
                place=place[has], reason=reason[has], years=years[has], **common)
+    _lodgers(g, places, hh, head_age, urban, drafts)
     _away(g, rates, hh, head_age, place == 0, three, family_name, drafts)
+
+
+# Town households letting a room to lodgers (租客, D2 = 9 其他): the share of households and
+# the share of those with two lodgers.
+LODGER_SHARE = 0.03
+TWO_LODGERS = 0.3
+
+
+def _lodgers(g: np.random.Generator, places: _Places, hh: Ints, head_age: Ints, urban: bool,
+             drafts: _Drafts) -> None:
+    """Lodgers of some town households: young people from elsewhere renting a room, who live
+    here and are enumerated with the household (relation 9), unrelated to the head."""
+    count = len(hh)
+    letting = (head_age >= 30) & (g.random(count) < (LODGER_SHARE if urban else 0.0))
+    has = np.repeat(hh, np.where(letting, 1 + (g.random(count) < TWO_LODGERS), 0))
+    place = places.draw(g, len(has))
+    drafts.add(has, rank=6, relation=_REL.OTHER, age=_uniform_int(g, 18, 40, len(has)),
+               male=g.random(len(has)) < 0.55, surname=_surnames(g, len(has)), present=True,
+               residence=_RES.THIS_AREA, place=np.where(place == 0, _OTHER_TOWNSHIP, place),
+               reason=_WHY.WORK, years=0.3 + g.random(len(has)) * 5)
 
 
 def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local: Bools,
@@ -361,13 +382,13 @@ def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local:
     city = np.where(elsewhere, 1 + (g.random(len(has)) * (len(_CITIES) - 1)).astype(np.int64),
                     0)
     years = 0.2 + g.random(len(has)) * (np.minimum(age - 15, 12) - 0.2)
-    drafts.add(has, rank=6, relation=_REL.CHILD, age=age, male=_child_male(g, age),
+    drafts.add(has, rank=7, relation=_REL.CHILD, age=age, male=_child_male(g, age),
                surname=family_name[has], present=False, residence=residence, place=0,
                reason=np.where(student, _WHY.STUDY, _WHY.WORK), years=years,
                city=city)
     has = hh[eligible & (g.random(count) < rates.abroad / 0.6)]
     age = np.maximum(18, _child_ages(g, head_age[has]))
-    drafts.add(has, rank=7, relation=_REL.CHILD, age=age, male=_child_male(g, age),
+    drafts.add(has, rank=8, relation=_REL.CHILD, age=age, male=_child_male(g, age),
                surname=family_name[has], present=False, residence=_RES.ABROAD, place=0,
                reason=np.where(g.random(len(has)) < 0.5, _WHY.WORK, _WHY.STUDY),
                years=0.5 + g.random(len(has)) * 5.5)
@@ -509,7 +530,7 @@ def draw(context: Context, families: Families,
     places = _Places(context)
     drafts = _Drafts()
     n_family = len(families.index)
-    _families(g, places, rates, n_family, drafts)
+    _families(g, places, rates, n_family, context.urban, drafts)
     _collectives(g, places, collectives, n_family, drafts)
     d = drafts.stack()
     places.columns()
@@ -578,8 +599,8 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
         items[position] = answers
     second = np.zeros(total, dtype=bool)
     second[[families.position[index] for index in families.holds_second_unit]] = True
-    personas = _personas(g, context, second, age[heads], places.hukou[d["place"][heads]], d,
-                         starts)
+    personas = _personas(g, context, n_family, second, age[heads],
+                         places.hukou[d["place"][heads]], d, starts)
     n_collective = len(collectives)
     return {
         "kind": [HouseholdType.FAMILY] * n_family + [HouseholdType.COLLECTIVE] * n_collective,
@@ -697,7 +718,8 @@ _LANGUAGES = np.array(["普通话", "岳阳话"], dtype=object)
 _AVAILABILITY = [available(bool(k & 4), bool(k & 2), bool(k & 1)) for k in range(8)]
 
 
-def _personas(g: np.random.Generator, context: Context, second: Bools, head_age: Ints,
+def _personas(g: np.random.Generator, context: Context, n_family: int, second: Bools,
+              head_age: Ints,
               head_hukou: Ints, d: dict[str, npt.NDArray[Any]],
               starts: Ints) -> list[Persona]:
     """Personas as `people.make_persona` draws them, for every household of the batch."""
@@ -715,8 +737,12 @@ def _personas(g: np.random.Generator, context: Context, second: Bools, head_age:
         g.random(total) < 0.3)
     tell_away = (np.bincount(hh, weights=~present, minlength=total) > 0) & (
         g.random(total) < 0.4)
+    # Half the households letting rooms keep their lodgers quiet (unregistered letting).
+    lodger = d["relation"] == _REL.OTHER
+    hide_lodgers = (np.bincount(hh, weights=lodger, minlength=total) > 0) & (
+        np.arange(total) < n_family) & (g.random(total) < 0.5)
     # Themes as one number per household, each distinct tuple made once.
-    theme_key = ((conceal | second) * 1000
+    theme_key = ((conceal | second | hide_lodgers) * 1000
                  + np.where(migrant, 1 + (g.random(total) * 2).astype(np.int64), 0) * 100
                  + np.where(old, 1 + (g.random(total) * 3).astype(np.int64), 0) * 10
                  + (g.random(total) * len(THEMES)).astype(np.int64)).tolist()
@@ -729,7 +755,7 @@ def _personas(g: np.random.Generator, context: Context, second: Bools, head_age:
         themes += [_OLD_THEMES[old_theme - 1]] * (old_theme > 0)
         themes_of[key] = tuple(dict.fromkeys([*themes, THEMES[any_theme]]))
     secrets: list[tuple[Secret, ...]] = [()] * total
-    for position in np.flatnonzero(conceal | tell_away | second).tolist():
+    for position in np.flatnonzero(conceal | tell_away | second | hide_lodgers).tolist():
         start, end = int(starts[position]), int(starts[position + 1])
         found: list[Secret] = []
         if conceal[position]:
@@ -740,6 +766,9 @@ def _personas(g: np.random.Generator, context: Context, second: Bools, head_age:
             found.append(Secret("member_away", tuple(away.tolist()), 0.5))
         if second[position]:
             found.append(Secret("second_home", (), 0.6))
+        if hide_lodgers[position]:
+            found.append(Secret("tenants", tuple(np.flatnonzero(lodger[start:end]).tolist()),
+                                0.6))
         secrets[position] = tuple(found)
     pattern = (workers * 4 + old * 2 + weekends_only).tolist()
     return list(map(Persona, cooperativeness, privacy, [themes_of[k] for k in theme_key],

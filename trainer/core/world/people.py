@@ -57,8 +57,9 @@ from trainer.core.world.spec import Rates
 
 LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
 
-# Present family members per household (2020 shifted towards 1-2 person households; mean 2.76).
-FAMILY_SIZE_WEIGHTS = (0.213, 0.285, 0.222, 0.15, 0.075, 0.035, 0.02)
+# Present family members per household, lodgers aside (2020 shifted towards 1-2 person
+# households; with lodgers the mean is 2.76).
+FAMILY_SIZE_WEIGHTS = (0.226, 0.285, 0.209, 0.15, 0.075, 0.035, 0.02)
 
 OTHER_PROVINCE_COUNTIES = ("420102", "420106", "440106", "440304", "360102", "500103",
                            "510104", "450102", "330106", "320102", "410105")
