@@ -324,3 +324,24 @@ def test_some_town_households_keep_their_lodgers_quiet():
                 hidden += any(s.kind == "tenants" for s in household.persona.secrets)
     assert 0.005 < with_lodgers / family < 0.04
     assert 0.3 < hidden / with_lodgers < 0.7
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_boundary_descriptions_name_what_lies_around_each_area(seed, index):
+    grid = make_grid(SMALL, seed, index)
+    again = make_grid(SMALL, seed, index)
+    names = {f.name for f in grid.features} | {
+        f"{f.name}围墙" for f in grid.features if f.kind in ("school", "market", "clinic")}
+    roads = {f.name for f in grid.features if f.kind == "road"}
+    for area, same in zip(grid.areas, again.areas, strict=True):
+        chinese = area.boundary_text()
+        assert chinese == same.boundary_text()
+        assert chinese.endswith("。")
+        parts = chinese[:-1].split("，")
+        assert [part[:2] for part in parts] == ["北起", "东至", "南沿", "西至"]
+        assert all(part[2:] in names | {"网格边界"} for part in parts)
+        if grid.urban:  # a road runs along every row of lots in town
+            assert parts[0][2:] in roads and parts[2][2:] in roads
+        english = area.boundary_text(english=True).split(", ")
+        assert [part.split(" ")[0] for part in english] == ["north", "east", "south", "west"]

@@ -98,6 +98,7 @@ class Area:
     unit_count: int
     household_numbers: dict[int, int] = field(default_factory=dict)  # household -> 户编号
     enumerators: int = 1  # several when the grid is kept whole as a census group
+    features: list[Feature] = field(default_factory=list)  # the grid's, for boundary_text
     _outline: list[Point] | None = None
 
     @property
@@ -110,6 +111,17 @@ class Area:
     @property
     def name(self) -> str:
         return f"第{_chinese_number(self.index + 1)}普查小区"
+
+    def boundary_text(self, english: bool = False) -> str:
+        """The area's boundary in words (四至), as written beside the area map: for each side
+        from the north, the road or lane along it, else a landmark just beyond it, else the
+        nearest road or lane beyond it, else the grid's edge ("北起洞庭路，东至南湖小学围墙，
+        南沿…")."""
+        words = _SIDE_WORDS[english]
+        sides = [_side_name(self, side, english) for side in ("north", "east", "south", "west")]
+        if english:
+            return ", ".join(f"{word} {name}" for word, name in zip(words, sides, strict=True))
+        return "，".join(word + name for word, name in zip(words, sides, strict=True)) + "。"
 
 
 @dataclass(slots=True)
@@ -452,7 +464,8 @@ def _partition(grid: Grid) -> list[Area]:
     counts = [len(at[cell].units) if cell in at else 0 for cell in order]
     if spec.partition == "group":
         total = sum(counts)
-        area = Area(0, "001", order, grid.lot_size, [b.index for b in grid.buildings], total)
+        area = Area(0, "001", order, grid.lot_size, [b.index for b in grid.buildings], total,
+                    features=grid.features)
         area.enumerators = max(1, round(total / spec.area_target_units))
         return [area]
     cuts = _cuts(counts, spec.area_min_units, spec.area_max_units, spec.area_target_units)
@@ -461,7 +474,7 @@ def _partition(grid: Grid) -> list[Area]:
         cells = order[start:end]
         areas.append(Area(number, f"{number + 1:03d}", cells, grid.lot_size,
                           sorted(at[cell].index for cell in cells if cell in at),
-                          sum(counts[start:end])))
+                          sum(counts[start:end]), features=grid.features))
     return areas
 
 
@@ -595,6 +608,55 @@ def _draw_rare(grid: Grid, index: int) -> people.Household:
     if kind == "hmt_foreign":
         return people.make_hmt_foreign_household(context, index)
     return people.make_no_housing_household(context, index)
+
+
+# Boundary descriptions ------------------------------------------------------------------
+
+_SIDE_WORDS = {False: ("北起", "东至", "南沿", "西至"),
+               True: ("north from", "east to", "south along", "west to")}
+_STEP = {"north": (1, 0), "east": (0, 1), "south": (-1, 0), "west": (0, -1)}
+_WALLED = ("school", "market", "clinic")
+
+
+def _side_name(area: Area, side: str, english: bool) -> str:
+    """What bounds one side of the area: a road or lane on its edge, a landmark beyond it, the
+    river north of a village, the nearest road or lane beyond it, or the grid's edge."""
+    width, height = area.lot_size
+    rows = [row for row, _col in area.cells]
+    cols = [col for _row, col in area.cells]
+    horizontal = side in ("north", "south")
+    edge = {"north": (max(rows) + 1) * height, "south": min(rows) * height,
+            "east": (max(cols) + 1) * width, "west": min(cols) * width}[side]
+    outward = 1 if side in ("north", "east") else -1
+    # Roads (east-west) or lanes (north-south) on the edge or beyond it, nearest first.
+    lines = sorted((outward * ((f.geometry[0][1] if horizontal else f.geometry[0][0]) - edge),
+                    f.name) for f in area.features if f.kind == ("road" if horizontal else "lane"))
+    lines = [(distance, name) for distance, name in lines if distance > -1e-6]
+    if lines and lines[0][0] < 1e-6:
+        return lines[0][1]
+    inside = set(area.cells)
+    d_row, d_col = _STEP[side]
+    beyond = {(row + d_row, col + d_col) for row, col in area.cells} - inside
+    for feature in area.features:
+        if feature.kind in (*_WALLED, "pond", "field"):
+            x, y = feature.geometry[0]
+            if (int(y // height), int(x // width)) in beyond:
+                return _landmark_words(feature, english)
+    if side == "north":
+        river = next((f for f in area.features if f.kind == "river"), None)
+        if river is not None and edge >= river.geometry[0][1] - height:
+            return river.name
+    if lines:
+        return lines[0][1]
+    return "the grid boundary" if english else "网格边界"
+
+
+def _landmark_words(feature: Feature, english: bool) -> str:
+    if feature.kind in _WALLED:
+        return f"the wall of {feature.name}" if english else f"{feature.name}围墙"
+    if feature.kind == "field":
+        return "the fields" if english else feature.name
+    return feature.name
 
 
 def _chinese_number(number: int) -> str:
