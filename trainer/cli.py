@@ -102,6 +102,7 @@ def demo_seed() -> None:
         click.echo(f"  {role:<9} {username:<9} {password}")
     click.echo(f"Demo {report['worlds']}")
     click.echo(f"Demo {report['scenarios']}")
+    click.echo(f"Demo {report['exercises']}")
 
 
 def register(app: Flask) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trainer.accounts import demo as accounts_demo
+from trainer.fieldwork import demo as fieldwork_demo
 from trainer.scenarios import demo as scenarios_demo
 from trainer.worlds import demo as worlds_demo
 
@@ -15,6 +16,7 @@ DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
     ("accounts", accounts_demo.seed),
     ("worlds", worlds_demo.seed),
     ("scenarios", scenarios_demo.seed),
+    ("exercises", fieldwork_demo.seed),
 ]
 
 

@@ -2,7 +2,9 @@
 
 from trainer.accounts.models import AuditEvent, Cohort, User
 from trainer.db import Base
+from trainer.fieldwork.models import Assignment, Attempt
 from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
 from trainer.worlds.models import World
 
-__all__ = ["AuditEvent", "Base", "Cohort", "ScenarioPlay", "ScenarioVersion", "User", "World"]
+__all__ = ["Assignment", "Attempt", "AuditEvent", "Base", "Cohort", "ScenarioPlay",
+           "ScenarioVersion", "User", "World"]

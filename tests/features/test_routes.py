@@ -13,6 +13,7 @@ import pytest
 from trainer.accounts import services
 from trainer.accounts.models import Role
 from trainer.config import project_root
+from trainer.fieldwork import services as fieldwork_services
 
 LIBRARY = project_root() / "scenarios"
 
@@ -72,6 +73,17 @@ CASES = [
     Case("accounts.import_trainees", "POST", "/cohorts/{cohort}/import",
          by_role(302, 403, 400, 403, 400), {}),
     Case("fieldwork.my_training", "GET", "/training", by_role(302, 200, 403, 403, 403)),
+    Case("fieldwork.start_attempt", "POST", "/training/exercises/{assignment}/attempts",
+         by_role(302, 302, 403, 403, 403)),
+    Case("fieldwork.attempt", "GET", "/training/attempts/{attempt}",
+         by_role(302, 200, 403, 403, 403)),
+    Case("fieldwork.attempt_step", "POST", "/training/attempts/{attempt}/steps",
+         by_role(302, 400, 403, 403, 403), {}),
+    Case("fieldwork.submit", "POST", "/training/attempts/{attempt}/submit",
+         by_role(302, 302, 403, 403, 403)),
+    Case("fieldwork.exercises", "GET", "/cohorts/{cohort}/exercises", TEACHING),
+    Case("fieldwork.exercises", "POST", "/cohorts/{cohort}/exercises",
+         by_role(302, 403, 400, 403, 400), {}),
     Case("worlds.index", "GET", "/worlds", TEACHING),
     Case("worlds.create", "GET", "/worlds/new", TEACHING),
     Case("worlds.create", "POST", "/worlds/new", by_role(302, 403, 400, 403, 400), {}),
@@ -109,6 +121,14 @@ def baseline_play(db, player):
     return scenario_services.start_play(db, player, version)
 
 
+def assign_baseline(db, trainer, cohort, version):
+    """The baseline scenario as a practice exercise of the cohort."""
+    from trainer.fieldwork.models import Mode
+
+    return fieldwork_services.assign(db, actor=trainer, cohort=cohort, version=version,
+                                     mode=Mode.PRACTICE, due_on=None)
+
+
 def test_every_route_is_listed(app):
     listed = {(case.endpoint, case.method) for case in CASES}
     routes = {
@@ -138,8 +158,12 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
         cohort.examiners = [user]
     other = make_user(Role.TRAINEE)
     play = baseline_play(db, user if role in ("trainer", "admin") else owner)
+    trainee = user if role == "trainee" else make_user(Role.TRAINEE)
+    cohort.trainees = [trainee]
+    assignment = assign_baseline(db, owner, cohort, play.version)
+    attempt = fieldwork_services.start_attempt(db, trainee, assignment)
     path = case.path.format(cohort=cohort.id, other=other.id, world=demo_world(db).id,
-                            play=play.id)
+                            play=play.id, assignment=assignment.id, attempt=attempt.id)
     if case.method == "GET":
         response = client.get(path)
     else:

@@ -1,23 +1,152 @@
-"""The trainee's pages."""
+"""The trainee's pages (my training, attempts) and the trainer's exercises of a cohort."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
-from trainer.accounts.services import cohorts_visible_to
+from trainer.accounts.services import cohort_for_user, cohorts_visible_to
+from trainer.core.errors import DomainError, Forbidden
+from trainer.core.grading.criteria import LABELS
+from trainer.core.i18n import N_
+from trainer.core.scenario import vocabulary
+from trainer.errors import form_error
 from trainer.extensions import db_session
+from trainer.fieldwork import services
+from trainer.fieldwork.forms import AssignForm, mode_choices
+from trainer.fieldwork.models import AttemptStatus, Mode
+from trainer.scenarios import services as scenario_services
+from trainer.scenarios.forms import StepForm
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
+TEACHERS = (Role.TRAINER, Role.ADMIN)
 
 
 @bp.get("/training")
 @roles(Role.TRAINEE)
 def my_training() -> Any:
-    """My training: my cohorts and the exercises assigned to me."""
+    """My training: my cohorts, the exercises assigned to me and my attempts."""
     db = db_session()
     user = current_actor()
-    return render_template("fieldwork/my_training.html", cohorts=cohorts_visible_to(db, user))
+    return render_template("fieldwork/my_training.html", cohorts=cohorts_visible_to(db, user),
+                           assignments=services.assignments_for(db, user),
+                           attempts=services.attempts_for(db, user))
+
+
+@bp.post("/training/exercises/<int:assignment_id>/attempts")
+@roles(Role.TRAINEE)
+def start_attempt(assignment_id: int) -> Any:
+    """Start (or resume) an attempt at an exercise."""
+    db = db_session()
+    user = current_actor()
+    assignment = services.get_assignment_for(db, user, assignment_id)
+    attempt = services.start_attempt(db, user, assignment)
+    db.commit()
+    return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
+
+
+def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200) -> Any:
+    visit = services.replay_attempt(attempt)
+    assignment = visit.scenario.assignment
+    days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
+    return render_template(
+        "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
+        days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
+        practice=attempt.assignment.mode == Mode.PRACTICE,
+        submitted=attempt.status == AttemptStatus.SUBMITTED), status
+
+
+@bp.get("/training/attempts/<int:attempt_id>")
+@roles(Role.TRAINEE)
+def attempt(attempt_id: int) -> Any:
+    """An attempt: the doorstep visits, resumed exactly where they were left."""
+    return _attempt_page(services.get_attempt(db_session(), current_actor(), attempt_id))
+
+
+@bp.post("/training/attempts/<int:attempt_id>/steps")
+@roles(Role.TRAINEE)
+def attempt_step(attempt_id: int) -> Any:
+    """Take one step of an attempt (saved at once)."""
+    db = db_session()
+    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return _attempt_page(attempt, form, 400)
+    at = None
+    if form.action.data == "knock":
+        if form.day.data is None or not form.time.data:
+            form.day.errors = [*form.day.errors, _("Choose the date and time of the visit.")]
+            return _attempt_page(attempt, form, 400)
+        hour, minute = map(int, form.time.data.split(":"))
+        at = datetime(form.day.data.year, form.day.data.month, form.day.data.day, hour, minute)
+    try:
+        services.take_step(db, attempt, form.household.data or "", form.action.data or "", at)
+    except DomainError as error:
+        db.rollback()
+        status = form_error(form, error)
+        return _attempt_page(attempt, form, status)
+    db.commit()
+    return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id, _anchor="latest"))
+
+
+@bp.post("/training/attempts/<int:attempt_id>/submit")
+@roles(Role.TRAINEE)
+def submit(attempt_id: int) -> Any:
+    """Submit an attempt for grading (a second submit changes nothing)."""
+    db = db_session()
+    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    form = StepForm()
+    if not form.csrf_token.validate(form):
+        return _attempt_page(attempt, form, 400)
+    services.submit(db, attempt)
+    db.commit()
+    flash(_("Your attempt has been submitted."), "success")
+    return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
+
+
+def _teachable_cohort(cohort_id: int) -> Any:
+    cohort = cohort_for_user(db_session(), current_actor(), cohort_id)
+    if current_actor().role not in TEACHERS:
+        raise Forbidden(N_("Only the cohort's trainer can assign exercises."))
+    return cohort
+
+
+def _assign_form() -> AssignForm:
+    form = AssignForm()
+    versions = scenario_services.catalogue(db_session())
+    form.version.choices = [SelectChoice(v.id, f"{v.title_zh} · {v.title_en} (v{v.version})")
+                            for v in versions]
+    form.mode.choices = mode_choices()
+    return form
+
+
+@bp.route("/cohorts/<int:cohort_id>/exercises", methods=["GET", "POST"])
+@roles(*TEACHERS)
+def exercises(cohort_id: int) -> Any:
+    """A cohort's exercises; assign a scenario as practice or exam."""
+    db = db_session()
+    cohort = _teachable_cohort(cohort_id)
+    form = _assign_form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            version = scenario_services.version_by_id(db, form.version.data or 0)
+            services.assign(db, actor=current_actor(), cohort=cohort, version=version,
+                            mode=Mode(form.mode.data), due_on=form.due_on.data)
+        except DomainError as error:
+            db.rollback()
+            status = form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The exercise has been assigned."), "success")
+            return redirect(url_for("fieldwork.exercises", cohort_id=cohort.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("fieldwork/exercises.html", cohort=cohort, form=form,
+                           assignments=services.assignments_of(db, cohort)), status

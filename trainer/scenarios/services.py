@@ -136,6 +136,14 @@ def get_version(db: Session, scenario_id: str, number: int | None = None) -> Sce
     return version
 
 
+def version_by_id(db: Session, version_id: int) -> ScenarioVersion:
+    """A published version by its row id."""
+    version = db.get(ScenarioVersion, version_id)
+    if version is None:
+        raise NotFound(N_("No such scenario."))
+    return version
+
+
 def versions_of(db: Session, scenario_id: str) -> list[ScenarioVersion]:
     """Every published version of a scenario, newest first."""
     return list(db.scalars(select(ScenarioVersion).where(

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.core.errors import DomainError, InvalidInput
-from trainer.core.grading.criteria import LABELS, evidence_of, score
+from trainer.core.grading.criteria import LABELS, evidence_of, score, score_data
 from trainer.core.i18n import N_
 from trainer.core.scenario import graph, vocabulary
 from trainer.core.scenario.model import Text
@@ -93,7 +93,8 @@ def _play_page(play: Any, visit: Any, form: StepForm | None = None, status: int 
     scenario = visit.scenario
     assignment = scenario.assignment
     days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
-    graded = score(evidence_of(visit)) if visit.finished and visit.events else None
+    graded = (score_data(score(evidence_of(visit)), "play") if visit.finished and visit.events
+              else None)
     return render_template(
         "scenarios/play.html", play=play, visit=visit, scenario=scenario, days=days,
         form=form or StepForm(), graded=graded,

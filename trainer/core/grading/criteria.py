@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trainer.core.interview.engine import Event, Session
 from trainer.core.scenario.model import Scenario
@@ -271,6 +272,15 @@ class Score:
     total: float  # 0-100
     passed: bool
     results: Mapping[str, Result]
+
+
+def score_data(graded: Score, grader: str) -> dict[str, Any]:
+    """A score as JSON-ready data, tagged with the grader version that computed it."""
+    return {"grader": grader, "total": graded.total, "passed": graded.passed,
+            "criteria": {name: {"score": result.score,
+                                "findings": [{"text": list(f.text), "event": f.event,
+                                              "good": f.good} for f in result.findings]}
+                         for name, result in graded.results.items()}}
 
 
 def score(evidence: Evidence) -> Score:

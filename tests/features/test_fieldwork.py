@@ -1,0 +1,151 @@
+"""Exercises and attempts: assign, start, resume, step, submit (idempotent), exam rules."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from trainer.accounts import services as accounts
+from trainer.accounts.models import Role
+from trainer.config import project_root
+from trainer.core.scenario import loader
+from trainer.fieldwork import services
+from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.scenarios import services as scenario_services
+
+BASELINE = project_root() / "scenarios" / "cooperative-family.yaml"
+BEST = ("greet", "show_id", "explain_purpose", "explain_legal_basis", "promise_confidentiality",
+        "ask_item:roster", "probe:members_away", "read_back")
+
+
+def setup_cohort(db, make_user, trainee, mode=Mode.PRACTICE):
+    trainer = make_user(Role.TRAINER)
+    cohort = accounts.create_cohort(db, actor=trainer, name=f"Cohort {mode}", trainer=trainer)
+    cohort.trainees = [trainee]
+    version = scenario_services.publish(db, loader.load(BASELINE), actor=None)
+    version = version or scenario_services.get_version(db, "cooperative-family")
+    return trainer, cohort, services.assign(db, actor=trainer, cohort=cohort, version=version,
+                                            mode=mode, due_on=None)
+
+
+def step(client, csrf, attempt_id, action, **extra):
+    return client.post(f"/training/attempts/{attempt_id}/steps",
+                       data={"household": "wang", "action": action, "csrf_token": csrf(),
+                             **extra})
+
+
+def test_trainer_assigns_through_the_form(client, csrf, login_as, make_user, db):
+    trainer = login_as(Role.TRAINER)
+    cohort = accounts.create_cohort(db, actor=trainer, name="Form cohort", trainer=trainer)
+    version = scenario_services.publish(db, loader.load(BASELINE), actor=None)
+    page = client.get(f"/cohorts/{cohort.id}/exercises").get_data(as_text=True)
+    assert "A cooperative family" in page or "配合的家庭" in page
+    response = client.post(f"/cohorts/{cohort.id}/exercises",
+                           data={"version": str(version.id), "mode": "exam",
+                                 "due_on": "2026-12-15", "csrf_token": csrf()})
+    assert response.status_code == 302
+    [assignment] = services.assignments_of(db, cohort)
+    assert assignment.mode == Mode.EXAM and assignment.due_on.isoformat() == "2026-12-15"
+    bad = client.post(f"/cohorts/{cohort.id}/exercises",
+                      data={"version": "999999", "mode": "exam", "csrf_token": csrf()})
+    assert bad.status_code == 400
+    assert db.scalar(select(func.count(Assignment.id))) == 1
+
+
+def test_another_trainers_cohort_is_not_theirs(client, csrf, login_as, make_user, db):
+    login_as(Role.TRAINER)
+    other = make_user(Role.TRAINER)
+    cohort = accounts.create_cohort(db, actor=other, name="Not mine", trainer=other)
+    assert client.get(f"/cohorts/{cohort.id}/exercises").status_code == 404
+
+
+def test_trainee_does_an_exercise_resumes_and_submits_once(client, csrf, login_as,
+                                                           make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _trainer, _cohort, assignment = setup_cohort(db, make_user, trainee)
+    page = client.get("/training").get_data(as_text=True)
+    assert f'data-test="exercise-{assignment.id}"' in page
+    first = client.post(f"/training/exercises/{assignment.id}/attempts",
+                        data={"csrf_token": csrf()})
+    again = client.post(f"/training/exercises/{assignment.id}/attempts",
+                        data={"csrf_token": csrf()})
+    assert first.headers["Location"] == again.headers["Location"]  # resumed, not doubled
+    attempt_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    assert step(client, csrf, attempt_id, "knock", day="2020-11-02",
+                time="19:00").status_code == 302
+    for action in BEST[:3]:
+        assert step(client, csrf, attempt_id, action).status_code == 302
+
+    db.expire_all()  # what is stored is enough to resume: the state is the replayed steps
+    assert len(services.replay_attempt(db.get(Attempt, attempt_id)).events) == 4
+    page = client.get(f"/training/attempts/{attempt_id}").get_data(as_text=True)
+    assert page.count('data-test="event"') == 4
+    for action in BEST[3:]:
+        assert step(client, csrf, attempt_id, action).status_code == 302
+    for _ in range(2):  # a double click submits once
+        assert client.post(f"/training/attempts/{attempt_id}/submit",
+                           data={"csrf_token": csrf()}).status_code == 302
+    attempt = db.get(Attempt, attempt_id)
+    db.refresh(attempt)
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.score["total"] == 100.0
+    submitted_at = attempt.submitted_at
+    client.post(f"/training/attempts/{attempt_id}/submit", data={"csrf_token": csrf()})
+    db.refresh(attempt)
+    assert attempt.submitted_at == submitted_at
+    page = client.get(f"/training/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'data-test="debrief"' in page and re.search(r"100\.0", page)
+    late = step(client, csrf, attempt_id, "greet")
+    assert late.status_code == 409
+    db.refresh(attempt)
+    assert len(attempt.steps) == 9
+
+
+def test_trainees_see_no_conduct_colours_or_jumps(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert "data-action=\"threaten_penalty\"" in page  # wrong moves are offered ...
+    assert "conduct-wrong" not in page  # ... but not marked
+    assert "goto:" not in page and "son_away" not in page
+
+
+def test_exam_allows_one_attempt_and_hides_the_score(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee, Mode.EXAM)
+    attempt = services.start_attempt(db, trainee, assignment)
+    services.submit(db, attempt)
+    response = client.post(f"/training/exercises/{assignment.id}/attempts",
+                           data={"csrf_token": csrf()})
+    assert response.status_code == 409
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-test="awaiting"' in page and 'data-test="debrief"' not in page
+
+
+def test_attempts_and_exercises_of_others_do_not_exist(client, csrf, login_as, make_user, db):
+    owner = make_user(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, owner)
+    attempt = services.start_attempt(db, owner, assignment)
+    login_as(Role.TRAINEE)
+    assert client.get(f"/training/attempts/{attempt.id}").status_code == 404
+    assert step(client, csrf, attempt.id, "knock", day="2020-11-02",
+                time="19:00").status_code == 404
+    assert client.post(f"/training/exercises/{assignment.id}/attempts",
+                       data={"csrf_token": csrf()}).status_code == 404
+
+
+def test_bad_steps_are_refused_and_lose_nothing(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    assert step(client, csrf, attempt.id, "knock", day="2020-11-02",
+                time="19:00").status_code == 302
+    for bad in ({"action": "goto:done"}, {"action": "fly"}, {"action": "knock"},
+                {"action": "knock", "day": "not-a-date", "time": "19:00"}):
+        response = client.post(f"/training/attempts/{attempt.id}/steps",
+                               data={"household": "wang", "csrf_token": csrf(), **bad})
+        assert 400 <= response.status_code < 500, bad
+    db.refresh(attempt)
+    assert len(attempt.steps) == 1

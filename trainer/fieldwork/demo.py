@@ -1,0 +1,42 @@
+"""Demo content for `make run`: exercises for the demo cohort and an attempt already done."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.demo import DEMO_COHORT
+from trainer.accounts.models import Cohort
+from trainer.accounts.services import user_by_username
+from trainer.fieldwork import services
+from trainer.fieldwork.models import Assignment, Mode
+from trainer.scenarios import services as scenario_services
+
+EXERCISES = (("cooperative-family", Mode.PRACTICE, date(2026, 12, 15)),
+             ("nobody-home-revisit", Mode.PRACTICE, date(2026, 12, 18)),
+             ("suspicious-credentials", Mode.EXAM, date(2026, 12, 22)))
+DONE = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", None),
+        ("explain_purpose", None), ("explain_legal_basis", None),
+        ("promise_confidentiality", None), ("ask_item:roster", None), ("read_back", None))
+
+
+def seed(db: Session) -> str:
+    """Assign three exercises to the demo cohort; trainee2 has submitted the first."""
+    cohort = db.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))
+    if cohort is None:
+        return "exercises: no demo cohort"
+    if not services.assignments_of(db, cohort):
+        for scenario_id, mode, due in EXERCISES:
+            services.assign(db, actor=cohort.trainer, cohort=cohort, mode=mode, due_on=due,
+                            version=scenario_services.get_version(db, scenario_id))
+        first = db.scalars(select(Assignment).where(Assignment.cohort_id == cohort.id)
+                           .order_by(Assignment.id)).first()
+        trainee2 = user_by_username(db, "trainee2")
+        if first is not None and trainee2 is not None:
+            attempt = services.start_attempt(db, trainee2, first)
+            for action, at in DONE:
+                services.take_step(db, attempt, "wang", action, at)
+            services.submit(db, attempt)
+    return f"exercises: {len(services.assignments_of(db, cohort))} for {cohort.name}"

@@ -1,0 +1,77 @@
+"""Exercises assigned to a cohort, and trainees' attempts at them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.accounts.models import Cohort, User
+from trainer.db import Base, enum_values, utcnow
+from trainer.scenarios.models import ScenarioVersion
+
+
+class Mode(enum.StrEnum):
+    """Practice shows the debrief at once and allows new attempts; an exam allows one."""
+
+    PRACTICE = "practice"
+    EXAM = "exam"
+
+
+class AttemptStatus(enum.StrEnum):
+    """Where an attempt stands."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class Assignment(Base):
+    """A scenario version set for a cohort, with a due date."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id",
+                                                       ondelete="RESTRICT"))
+    mode: Mapped[Mode] = mapped_column(Enum(Mode, native_enum=False, length=20,
+                                            values_callable=enum_values))
+    due_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    version: Mapped[ScenarioVersion] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class Attempt(Base):
+    """A trainee's attempt: the pinned version, the seed, the steps; state is their replay."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id",
+                                                          ondelete="CASCADE"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                            index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id",
+                                                       ondelete="RESTRICT"))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(AttemptStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=AttemptStatus.IN_PROGRESS)
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    assignment: Mapped[Assignment] = relationship()
+    trainee: Mapped[User] = relationship()
+    version: Mapped[ScenarioVersion] = relationship()

@@ -1,0 +1,138 @@
+"""Assigning scenarios to cohorts; trainees' attempts: start, step, submit, grade.
+
+An attempt stores only its pinned scenario version, its seed and the trainee's steps; the
+visit state is always the replay of those steps, so a closed browser, a lost connection or a
+server restart loses nothing, and grading the same attempt again gives the same score.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.models import Cohort, Role, User
+from trainer.accounts.services import cohorts_visible_to
+from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from trainer.core.grading.criteria import evidence_of, score, score_data
+from trainer.core.i18n import N_
+from trainer.core.interview.engine import Session as Visit
+from trainer.core.interview.engine import Step
+from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.scenarios.models import ScenarioVersion
+from trainer.scenarios.services import scenario_of
+
+GRADER = "visit-events-1"  # the criteria version a stored score was computed with
+MAX_STEPS = 800
+
+
+def assign(db: Session, *, actor: User, cohort: Cohort, version: ScenarioVersion, mode: Mode,
+           due_on: date | None) -> Assignment:
+    """Set a scenario version as an exercise for a cohort."""
+    if actor.role not in (Role.TRAINER, Role.ADMIN) or (
+            actor.role == Role.TRAINER and cohort.trainer_id != actor.id):
+        raise Forbidden(N_("Only the cohort's trainer can assign exercises."))
+    assignment = Assignment(cohort=cohort, version=version, mode=mode, due_on=due_on,
+                            created_by=actor)
+    db.add(assignment)
+    db.flush()
+    return assignment
+
+
+def assignments_of(db: Session, cohort: Cohort) -> Sequence[Assignment]:
+    """A cohort's exercises, the latest first."""
+    return db.scalars(select(Assignment).where(Assignment.cohort_id == cohort.id)
+                      .order_by(Assignment.id.desc())).all()
+
+
+def assignments_for(db: Session, trainee: User) -> Sequence[Assignment]:
+    """The exercises of every cohort the trainee is in, soonest due first."""
+    cohort_ids = [c.id for c in cohorts_visible_to(db, trainee)]
+    if not cohort_ids:
+        return []
+    rows = db.scalars(select(Assignment).where(Assignment.cohort_id.in_(cohort_ids))).all()
+    return sorted(rows, key=lambda a: (a.due_on or date.max, a.id))
+
+
+def attempts_for(db: Session, trainee: User) -> dict[int, list[Attempt]]:
+    """The trainee's attempts, by assignment id, the latest first."""
+    out: dict[int, list[Attempt]] = {}
+    for attempt in db.scalars(select(Attempt).where(Attempt.trainee_id == trainee.id)
+                              .order_by(Attempt.id.desc())):
+        out.setdefault(attempt.assignment_id, []).append(attempt)
+    return out
+
+
+def get_assignment_for(db: Session, trainee: User, assignment_id: int) -> Assignment:
+    """An assignment of one of the trainee's cohorts; others do not exist for them."""
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None or assignment.cohort not in cohorts_visible_to(db, trainee):
+        raise NotFound(N_("No such exercise."))
+    return assignment
+
+
+def start_attempt(db: Session, trainee: User, assignment: Assignment) -> Attempt:
+    """A new attempt, or the one in progress (starting twice does not make two)."""
+    mine = db.scalars(select(Attempt).where(Attempt.assignment_id == assignment.id,
+                                            Attempt.trainee_id == trainee.id)).all()
+    open_attempt = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
+    if open_attempt is not None:
+        return open_attempt
+    if assignment.mode == Mode.EXAM and mine:
+        raise Conflict(N_("An exam can be attempted once."))
+    scenario = scenario_of(assignment.version)
+    seed = scenario.seed if scenario.seed_policy == "fixed" else secrets.randbelow(2**31)
+    attempt = Attempt(assignment=assignment, trainee=trainee, version=assignment.version,
+                      seed=seed, steps=[])
+    db.add(attempt)
+    db.flush()
+    return attempt
+
+
+def get_attempt(db: Session, trainee: User, attempt_id: int) -> Attempt:
+    """One of the trainee's own attempts."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.trainee_id != trainee.id:
+        raise NotFound(N_("No such attempt."))
+    return attempt
+
+
+def replay_attempt(attempt: Attempt) -> Visit:
+    """The attempt's visits, rebuilt from its steps."""
+    visit = Visit(scenario_of(attempt.version), attempt.seed)
+    for raw in attempt.steps:
+        visit.apply(Step.from_dict(raw))
+    return visit
+
+
+def take_step(db: Session, attempt: Attempt, household: str, action: str,
+              at: datetime | None) -> Visit:
+    """Apply and store one step; a refused step changes nothing."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    if len(attempt.steps) >= MAX_STEPS:
+        raise InvalidInput(N_("This attempt is too long; submit it."))
+    if action.startswith("goto:"):
+        raise InvalidInput(N_("'%(action)s' cannot be done at this point of the visit."),
+                           field="action", action=action)
+    visit = replay_attempt(attempt)
+    step = Step(household, action, at, datetime.now(UTC).isoformat(timespec="seconds"))
+    visit.apply(step)
+    attempt.steps = [*attempt.steps, step.to_dict()]
+    db.flush()
+    return visit
+
+
+def submit(db: Session, attempt: Attempt) -> Attempt:
+    """Submit and grade the attempt; submitting again changes nothing (idempotent)."""
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return attempt
+    visit = replay_attempt(attempt)
+    attempt.score = score_data(score(evidence_of(visit)), GRADER)
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = datetime.now(UTC)
+    db.flush()
+    return attempt
