@@ -513,8 +513,10 @@ class Session:
     def outcome(self, unit: str) -> str:
         """The household's result so far: the last visit's outcome, or unable to contact."""
         state = self._household(unit)
+        if state.open:
+            return "partial"  # a visit left unfinished counts as partly done
         if state.outcome is None:
-            return "unable_to_contact" if state.visits else "not_visited"
+            return "not_visited"
         if (not state.done and state.visits >= self.scenario.assignment.max_visits
                 and state.outcome == "nobody_home"):
             return "unable_to_contact"
