@@ -88,13 +88,15 @@ def test_trainee_does_an_exercise_resumes_and_submits_once(client, csrf, login_a
                            data={"csrf_token": csrf()}).status_code == 302
     attempt = db.get(Attempt, attempt_id)
     db.refresh(attempt)
-    assert attempt.status == AttemptStatus.SUBMITTED and attempt.score["total"] == 100.0
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert attempt.score["criteria"]["form_accuracy"]["score"] == 0  # no form handed in
+    assert attempt.score["total"] == 80.0
     submitted_at = attempt.submitted_at
     client.post(f"/training/attempts/{attempt_id}/submit", data={"csrf_token": csrf()})
     db.refresh(attempt)
     assert attempt.submitted_at == submitted_at
     page = client.get(f"/training/attempts/{attempt_id}").get_data(as_text=True)
-    assert 'data-test="debrief"' in page and re.search(r"100\.0", page)
+    assert 'data-test="debrief"' in page and re.search(r"80\.0", page)
     late = step(client, csrf, attempt_id, "greet")
     assert late.status_code == 409
     db.refresh(attempt)
@@ -149,3 +151,72 @@ def test_bad_steps_are_refused_and_lose_nothing(client, csrf, login_as, make_use
         assert 400 <= response.status_code < 500, bad
     db.refresh(attempt)
     assert len(attempt.steps) == 1
+
+
+def form_data(csrf, record, **flags):
+    """The POST body of the R601 page for a record."""
+    data = {"csrf_token": csrf(), **{k: "" if v is None else str(v) for k, v in record.items()
+                                     if k not in ("persons", "deaths")}}
+    for index, person in enumerate(record["persons"]):
+        for key, value in person.items():
+            data[f"persons-{index}-{key}"] = "" if value is None else str(value)
+    data.update({k: "y" for k, v in flags.items() if v})
+    return data
+
+
+def truth_record(attempt):
+    from trainer.core.census.r601 import record_of
+
+    return record_of(services.replay_attempt(attempt).households["wang"].truth.household)
+
+
+def test_census_form_is_saved_checked_and_graded(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="census-form"' in page and 'data-test="person-0"' in page
+    truth = truth_record(attempt)
+
+    wrong = {**truth, "persons": [dict(p) for p in truth["persons"]]}
+    wrong["persons"][0]["D4"] = 3 - wrong["persons"][0]["D4"]  # against the ID number
+    response = client.post(url, data=form_data(csrf, wrong, complete=True, confirmed=True))
+    assert response.status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["complete"] is False  # a hard error keeps it a draft
+    page = client.get(url).get_data(as_text=True)
+    assert "The sex does not match the ID number." in page
+
+    autosave = client.post(url, data=form_data(csrf, truth), headers={"HX-Request": "true"})
+    assert autosave.status_code == 204
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["record"]["persons"][0]["D4"] == truth["persons"][0]["D4"]
+
+    added = client.post(url, data={**form_data(csrf, truth), "add_person": "1"})
+    assert added.status_code == 200
+    assert f'data-test="person-{len(truth["persons"])}"' in added.get_data(as_text=True)
+
+    done = client.post(url, data=form_data(csrf, truth, complete=True, confirmed=True))
+    assert done.status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["complete"] is True
+    services.submit(db, attempt)
+    assert attempt.score["criteria"]["form_accuracy"]["score"] == 1.0
+    assert client.post(url, data=form_data(csrf, truth)).status_code == 409
+
+
+def test_a_form_left_out_costs_the_whole_household(db, make_user):
+    trainee = make_user(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    services.submit(db, attempt)
+    result = attempt.score["criteria"]["form_accuracy"]
+    assert result["score"] == 0 and "no form handed in" in result["findings"][0]["text"][1]
+
+
+def test_forms_of_units_that_have_none_do_not_exist(client, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    assert client.get(f"/training/attempts/{attempt.id}/forms/nobody").status_code == 404

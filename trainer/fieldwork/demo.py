@@ -1,4 +1,8 @@
-"""Demo content for `make run`: exercises for the demo cohort and an attempt already done."""
+"""Demo content for `make run`: exercises for the demo cohort and an attempt already done.
+
+trainee2's attempt is a realistic one to look at: the doorstep done by the book but the son
+away never probed for, so his record is missing from the form and H2b is 0.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy.orm import Session
 from trainer.accounts.demo import DEMO_COHORT
 from trainer.accounts.models import Cohort
 from trainer.accounts.services import user_by_username
+from trainer.core.census import r601
 from trainer.fieldwork import services
 from trainer.fieldwork.models import Assignment, Mode
 from trainer.scenarios import services as scenario_services
@@ -38,5 +43,11 @@ def seed(db: Session) -> str:
             attempt = services.start_attempt(db, trainee2, first)
             for action, at in DONE:
                 services.take_step(db, attempt, "wang", action, at)
+            truth = services.replay_attempt(attempt).households["wang"].truth.household
+            if truth is not None:  # the form as the household told it (the son away left out)
+                record = r601.record_of(truth)
+                record["persons"] = [p for p in record["persons"] if p["D7"] == 1]
+                record["H2b"] = 0
+                services.save_form(db, attempt, "wang", record, complete=True, confirmed=True)
             services.submit(db, attempt)
     return f"exercises: {len(services.assignments_of(db, cohort))} for {cohort.name}"

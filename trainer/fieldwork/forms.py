@@ -1,13 +1,25 @@
-"""Forms of the field work: a trainer assigning an exercise."""
+"""Forms of the field work: a trainer assigning an exercise; the census form R601."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from trainer.core.world.codes import LABELS
 from trainer.fieldwork.models import Mode
 
 
@@ -24,3 +36,80 @@ class AssignForm(FlaskForm):
     version = SelectField(_l("Scenario"), validators=[DataRequired()], coerce=int)
     mode = SelectField(_l("Mode"), validators=[DataRequired()])
     due_on = DateField(_l("Due on"), validators=[Optional()])
+
+
+def _code_choices(item: str) -> list[SelectChoice]:
+    """A blank and every code of the item, 'code label' in both languages."""
+    return [SelectChoice("", "—")] + [
+        SelectChoice(str(code), f"{code} {zh} · {en}")
+        for code, (zh, en) in LABELS[item].items()]
+
+
+def _coded(item: str, label: Any) -> SelectField:
+    return SelectField(label, choices=_code_choices(item), validators=[Optional()],
+                       coerce=_int_or_none)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(label: Any, high: int) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(0, high)])
+
+
+class PersonForm(Form):
+    """One person's row of R601 (D1-D12); every field may be left blank in a draft."""
+
+    D1 = StringField(_l("D1 Name"), validators=[Optional(), Length(max=40)])
+    D2 = _coded("D2", _l("D2 Relation to the head"))
+    D3 = StringField(_l("D3 ID number"), validators=[Optional(), Length(max=18)])
+    D4 = _coded("D4", _l("D4 Sex"))
+    D5 = StringField(_l("D5 Born (YYYY-MM)"), validators=[Optional(), Length(max=7)])
+    D6 = StringField(_l("D6 Ethnicity"), validators=[Optional(), Length(max=20)])
+    D7 = _coded("D7", _l("D7 Residence on 11-01"))
+    D8 = _coded("D8", _l("D8 Hukou"))
+    D9 = _coded("D9", _l("D9 Time away"))
+    D10 = _coded("D10", _l("D10 Reason away"))
+    D11 = _coded("D11", _l("D11 Education"))
+    D12 = _coded("D12", _l("D12 Literate"))
+    remove = BooleanField(_l("Remove this person"))
+
+
+class HouseholdForm(FlaskForm):
+    """The household part of R601 (H1-H7) and its persons."""
+
+    H1 = _coded("H1", _l("H1 Type of household"))
+    H2a = _count(_l("H2a Lived here on 10-31"), 999)
+    H2b = _count(_l("H2b Hukou here, away on 10-31"), 999)
+    H3m = _count(_l("H3 Births, male"), 20)
+    H3f = _count(_l("H3 Births, female"), 20)
+    H4m = _count(_l("H4 Deaths, male"), 20)
+    H4f = _count(_l("H4 Deaths, female"), 20)
+    H5 = _coded("H5", _l("H5 Type of dwelling"))
+    H6 = _count(_l("H6 Floor area (m²)"), 5000)
+    H7 = _count(_l("H7 Rooms"), 100)
+    persons = FieldList(FormField(PersonForm), min_entries=1, max_entries=40)
+    complete = BooleanField(_l("The form is complete"))
+    confirmed = BooleanField(_l("I have checked the warnings"))
+
+    def record(self) -> dict[str, Any]:
+        """The form's answers as an R601 record (removed persons left out)."""
+        out: dict[str, Any] = {name: getattr(self, name).data for name in
+                               ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6",
+                                "H7")}
+        out["persons"] = []
+        for entry in self.persons.entries:
+            data = {key: value for key, value in entry.form.data.items()
+                    if key not in ("remove", "csrf_token")}
+            data = {key: (value.strip() or None) if isinstance(value, str) else value
+                    for key, value in data.items()}
+            if not entry.form.remove.data:
+                out["persons"].append(data)
+        out["deaths"] = []
+        return out

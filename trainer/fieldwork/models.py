@@ -64,6 +64,8 @@ class Attempt(Base):
                                                        ondelete="RESTRICT"))
     seed: Mapped[int] = mapped_column(BigInteger)
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # household id -> {"record": R601 record, "complete": bool, "confirmed": bool}
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[AttemptStatus] = mapped_column(
         Enum(AttemptStatus, native_enum=False, length=20, values_callable=enum_values),
         default=AttemptStatus.IN_PROGRESS)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Cohort, Role, User
 from trainer.accounts.services import cohorts_visible_to
+from trainer.core.census import r601
+from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from trainer.core.grading.criteria import evidence_of, score, score_data
+from trainer.core.grading.criteria import Evidence, evidence_of, score, score_data
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
 from trainer.core.interview.engine import Step
@@ -25,7 +29,7 @@ from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import scenario_of
 
-GRADER = "visit-events-1"  # the criteria version a stored score was computed with
+GRADER = "visits-forms-1"  # the criteria version a stored score was computed with
 MAX_STEPS = 800
 
 
@@ -126,12 +130,51 @@ def take_step(db: Session, attempt: Attempt, household: str, action: str,
     return visit
 
 
+def form_units(visit: Visit) -> list[str]:
+    """Households that fill the short form R601 (not vacant, not 999, not HMT/foreign)."""
+    return [unit for unit, state in visit.households.items()
+            if state.truth.household is not None and state.truth.kind in ("family",
+                                                                          "collective")]
+
+
+def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
+              complete: bool, confirmed: bool) -> list[Issue]:
+    """Store a household's form as the trainee left it; its issues.
+
+    A form marked complete must have no hard error, and its soft warnings must be confirmed;
+    otherwise it is stored as a draft and the issues say why.
+    """
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    if unit not in form_units(replay_attempt(attempt)):
+        raise NotFound(N_("No such form."))
+    issues = r601.validate(record)
+    hard = any(i.severity == Severity.HARD for i in issues)
+    soft = any(i.severity == Severity.SOFT for i in issues)
+    done = complete and not hard and (confirmed or not soft)
+    attempt.forms = {**attempt.forms, unit: {"record": record, "complete": done,
+                                             "confirmed": confirmed}}
+    db.flush()
+    return issues
+
+
+def evidence_for(attempt: Attempt, visit: Visit) -> Evidence:
+    """The visits plus the completed forms and the truth they are graded against."""
+    base = evidence_of(visit)
+    units = form_units(visit)
+    truth = {unit: r601.record_of(visit.households[unit].truth.household)
+             for unit in units if visit.households[unit].truth.household is not None}
+    forms = {unit: entry["record"] for unit, entry in attempt.forms.items()
+             if entry.get("complete") and unit in units}
+    return replace(base, forms_expected=True, forms=forms, truth=truth)
+
+
 def submit(db: Session, attempt: Attempt) -> Attempt:
     """Submit and grade the attempt; submitting again changes nothing (idempotent)."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
     visit = replay_attempt(attempt)
-    attempt.score = score_data(score(evidence_of(visit)), GRADER)
+    attempt.score = score_data(score(evidence_for(attempt, visit)), GRADER)
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = datetime.now(UTC)
     db.flush()

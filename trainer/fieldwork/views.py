@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
+from trainer.core.census import r601
+from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import DomainError, Forbidden
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
@@ -19,7 +21,7 @@ from trainer.core.scenario import vocabulary
 from trainer.errors import form_error
 from trainer.extensions import db_session
 from trainer.fieldwork import services
-from trainer.fieldwork.forms import AssignForm, mode_choices
+from trainer.fieldwork.forms import AssignForm, HouseholdForm, mode_choices
 from trainer.fieldwork.models import AttemptStatus, Mode
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
@@ -58,7 +60,7 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
     return render_template(
         "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
-        practice=attempt.assignment.mode == Mode.PRACTICE,
+        practice=attempt.assignment.mode == Mode.PRACTICE, form_units=services.form_units(visit),
         submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
 
@@ -108,6 +110,76 @@ def submit(attempt_id: int) -> Any:
     db.commit()
     flash(_("Your attempt has been submitted."), "success")
     return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
+
+
+def _attach(form: HouseholdForm, issues: list[Issue]) -> list[str]:
+    """Put each issue on its field; return the texts of the soft warnings."""
+    warnings = []
+    for issue in issues:
+        text = _(issue.message, **issue.params)
+        if issue.severity == Severity.SOFT:
+            warnings.append(text)
+            continue
+        target: Any = form
+        if issue.person is not None and issue.person < len(form.persons.entries):
+            target = form.persons.entries[issue.person].form
+        field = getattr(target, issue.item, None) if issue.item[0] in "HD" else None
+        if field is None:
+            form.form_errors.append(text)
+        else:
+            field.errors = [*field.errors, text]
+    return warnings
+
+
+@bp.route("/training/attempts/<int:attempt_id>/forms/<unit>", methods=["GET", "POST"])
+@roles(Role.TRAINEE)
+def census_form(attempt_id: int, unit: str) -> Any:
+    """A household's R601 form: saved on every change, complete when it passes the checks."""
+    db = db_session()
+    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    visit = services.replay_attempt(attempt)
+    if unit not in services.form_units(visit):
+        abort(404)
+    stored = attempt.forms.get(unit, {})
+    status = 200
+    if request.method == "POST":
+        form = HouseholdForm()
+        if not form.validate_on_submit():
+            return _form_page(attempt, visit, unit, form, [], 400)
+        if "add_person" in request.form:
+            form.persons.append_entry()
+        try:
+            issues = services.save_form(db, attempt, unit, form.record(),
+                                        complete=bool(form.complete.data),
+                                        confirmed=bool(form.confirmed.data))
+        except DomainError as error:
+            db.rollback()
+            return _form_page(attempt, visit, unit, form, [], form_error(form, error))
+        db.commit()
+        if request.headers.get("HX-Request"):
+            return "", 204  # autosave: nothing to redraw
+        if "add_person" not in request.form:
+            done = attempt.forms[unit]["complete"]
+            flash(_("The form is complete.") if done else _("The form is saved as a draft."),
+                  "success" if done else "info")
+            return redirect(url_for("fieldwork.census_form", attempt_id=attempt.id, unit=unit))
+        form = HouseholdForm(formdata=None, data=attempt.forms[unit]["record"])
+        form.persons.append_entry()
+        return _form_page(attempt, visit, unit, form, issues, status)
+    form = HouseholdForm(formdata=None, data=stored.get("record"))
+    form.complete.data = stored.get("complete", False)
+    issues = r601.validate(stored["record"]) if stored else []
+    return _form_page(attempt, visit, unit, form, issues, status)
+
+
+def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues: list[Issue],
+               status: int) -> Any:
+    warnings = _attach(form, issues)
+    return render_template("fieldwork/census_form.html", attempt=attempt, visit=visit,
+                           unit=unit, form=form, warnings=warnings,
+                           state=visit.households[unit],
+                           entry=attempt.forms.get(unit, {}),
+                           submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
 
 def _teachable_cohort(cohort_id: int) -> Any:

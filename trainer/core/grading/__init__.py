@@ -1,1 +1,8 @@
-"""Grading: rubric criteria registered by name, findings with their evidence, scores."""
+"""Grading: rubric criteria registered by name, findings with their evidence, scores.
+
+Importing the package registers every criterion module, so `criteria.CRITERIA` is complete.
+"""
+
+from trainer.core.grading import criteria, forms
+
+__all__ = ["criteria", "forms"]

@@ -9,7 +9,7 @@ criteria to the same registry; this module holds the ones the visit engine's eve
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trainer.core.interview.engine import Event, Session
@@ -26,6 +26,9 @@ class Evidence:
     outcomes: Mapping[str, str]  # household -> final outcome
     vacant: frozenset[str] = frozenset()  # households whose unit is truly empty
     nobody_lives: frozenset[str] = frozenset()  # vacant units and whole-household deaths
+    forms_expected: bool = False  # an attempt (not a bot or a playtest) hands in forms
+    forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
+    truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class Finding:
     text: tuple[str, str]  # zh_CN, en
     event: int | None = None
     good: bool = False
+    where: str | None = None  # a form field: "household/persons[1]/D3" or "household/H2a"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class Result:
 
     score: float
     findings: tuple[Finding, ...] = ()
+    applicable: bool = True  # False: the evidence has nothing this criterion reads
 
 
 CriterionFn = Callable[[Evidence], Result]
@@ -277,9 +282,10 @@ class Score:
 def score_data(graded: Score, grader: str) -> dict[str, Any]:
     """A score as JSON-ready data, tagged with the grader version that computed it."""
     return {"grader": grader, "total": graded.total, "passed": graded.passed,
-            "criteria": {name: {"score": result.score,
+            "criteria": {name: {"score": result.score, "applicable": result.applicable,
                                 "findings": [{"text": list(f.text), "event": f.event,
-                                              "good": f.good} for f in result.findings]}
+                                              "good": f.good, "where": f.where}
+                                             for f in result.findings]}
                          for name, result in graded.results.items()}}
 
 
@@ -287,8 +293,8 @@ def score(evidence: Evidence) -> Score:
     """The scenario's rubric applied to the evidence: weighted mean, critical criteria."""
     rubric = evidence.scenario.rubric
     results = {c.name: CRITERIA[c.name](evidence) for c in rubric.criteria}
-    weight = sum(c.weight for c in rubric.criteria)
-    total = round(100 * sum(c.weight * results[c.name].score for c in rubric.criteria)
-                  / weight, 1)
-    critical_failed = any(c.critical and results[c.name].score < 0.5 for c in rubric.criteria)
+    counted = [c for c in rubric.criteria if results[c.name].applicable]
+    weight = sum(c.weight for c in counted) or 1.0
+    total = round(100 * sum(c.weight * results[c.name].score for c in counted) / weight, 1)
+    critical_failed = any(c.critical and results[c.name].score < 0.5 for c in counted)
     return Score(total, total >= rubric.pass_score and not critical_failed, results)
