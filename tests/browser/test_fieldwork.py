@@ -43,8 +43,69 @@ def test_trainee_does_an_exercise_resumes_and_submits(browser_page: BrowserPage)
     with page.expect_navigation():
         page.locator("[data-test=submit]").click()
     expect(page.locator(".flash-success")).to_contain_text("submitted")
-    expect(page.locator("[data-test=debrief]")).to_contain_text("Score: 100.0")
+    expect(page.locator("[data-test=debrief]")).to_contain_text("Score: 80.0")  # no form
     bp.screenshot("fieldwork-attempt-debrief")
     page.goto("/training")
-    expect(page.locator("[data-test^=exercise-]").first).to_contain_text("score 100.0")
+    expect(page.locator("[data-test^=exercise-]").first).to_contain_text("score 80.0")
+    bp.assert_no_errors()
+
+
+def baseline_truth() -> dict:
+    """The true R601 record of the baseline household (the scenario's seed is fixed)."""
+    from trainer.config import project_root
+    from trainer.core.census.r601 import record_of
+    from trainer.core.scenario import loader
+    from trainer.core.scenario.households import build
+
+    scenario = loader.load(project_root() / "scenarios" / "cooperative-family.yaml")
+    household = build(scenario, scenario.seed)["wang"].household
+    assert household is not None
+    return record_of(household)
+
+
+def fill(page, field_id: str, value) -> None:
+    """Type or pick one answer on the form."""
+    locator = page.locator(f"#{field_id}")
+    text = "" if value is None else str(value)
+    if locator.evaluate("e => e.tagName") == "SELECT":
+        locator.select_option(text)
+    else:
+        locator.fill(text)
+
+
+def test_trainee_fills_the_census_form_and_scores_full_marks(browser_page: BrowserPage) -> None:
+    bp, page = browser_page, browser_page.page
+    truth = baseline_truth()
+    log_in(bp, "trainee2", PASSWORDS["trainee2"])
+    with page.expect_navigation():
+        page.locator("[data-test^=exercise-]").first.locator("button").click()
+    page.locator("#day-wang").select_option("2020-11-02")
+    page.locator("#time-wang").select_option("19:00")
+    press(bp, "knock")
+    for action in BEST_PLAY:
+        press(bp, action)
+    with page.expect_navigation():
+        page.locator("[data-test=form-wang]").click()
+    expect(page.locator("main h1")).to_contain_text("R601")
+    for _ in truth["persons"][1:]:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Add a person").click()
+    expect(page.locator("fieldset.person")).to_have_count(len(truth["persons"]))
+    for item in ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6", "H7"):
+        fill(page, item, truth[item])
+    for index, person in enumerate(truth["persons"]):
+        for item, value in person.items():
+            fill(page, f"persons-{index}-{item}", value)
+    page.locator("#complete").check()
+    page.locator("#confirmed").check()
+    bp.screenshot("fieldwork-census-form")
+    with page.expect_navigation():
+        page.locator("[data-test=save-form]").click()
+    expect(page.locator("[data-test=form-status]")).to_have_text("complete")
+    with page.expect_navigation():
+        page.locator("nav.crumbs a").nth(1).click()
+    with page.expect_navigation():
+        page.locator("[data-test=submit]").click()
+    expect(page.locator("[data-test=debrief]")).to_contain_text("Score: 100.0")
+    bp.screenshot("fieldwork-form-graded")
     bp.assert_no_errors()

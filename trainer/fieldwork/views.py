@@ -146,8 +146,6 @@ def census_form(attempt_id: int, unit: str) -> Any:
         form = HouseholdForm()
         if not form.validate_on_submit():
             return _form_page(attempt, visit, unit, form, [], 400)
-        if "add_person" in request.form:
-            form.persons.append_entry()
         try:
             issues = services.save_form(db, attempt, unit, form.record(),
                                         complete=bool(form.complete.data),
@@ -165,7 +163,7 @@ def census_form(attempt_id: int, unit: str) -> Any:
             return redirect(url_for("fieldwork.census_form", attempt_id=attempt.id, unit=unit))
         form = HouseholdForm(formdata=None, data=attempt.forms[unit]["record"])
         form.persons.append_entry()
-        return _form_page(attempt, visit, unit, form, issues, status)
+        return _form_page(attempt, visit, unit, form, [], status)  # no errors on a new row
     form = HouseholdForm(formdata=None, data=stored.get("record"))
     form.complete.data = stored.get("complete", False)
     issues = r601.validate(stored["record"]) if stored else []
