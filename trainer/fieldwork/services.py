@@ -7,7 +7,6 @@ server restart loses nothing, and grading the same attempt again gives the same 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -24,10 +23,9 @@ from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.grading.criteria import Evidence, evidence_of, score, score_data
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
-from trainer.core.interview.engine import Step
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.scenarios.models import ScenarioVersion
-from trainer.scenarios.services import scenario_of
+from trainer.scenarios.services import replay_steps, seed_for, with_step
 
 GRADER = "visits-forms-1"  # the criteria version a stored score was computed with
 MAX_STEPS = 800
@@ -87,10 +85,8 @@ def start_attempt(db: Session, trainee: User, assignment: Assignment) -> Attempt
         return open_attempt
     if assignment.mode == Mode.EXAM and mine:
         raise Conflict(N_("An exam can be attempted once."))
-    scenario = scenario_of(assignment.version)
-    seed = scenario.seed if scenario.seed_policy == "fixed" else secrets.randbelow(2**31)
     attempt = Attempt(assignment=assignment, trainee=trainee, version=assignment.version,
-                      seed=seed, steps=[])
+                      seed=seed_for(assignment.version), steps=[])
     db.add(attempt)
     db.flush()
     return attempt
@@ -106,10 +102,7 @@ def get_attempt(db: Session, trainee: User, attempt_id: int) -> Attempt:
 
 def replay_attempt(attempt: Attempt) -> Visit:
     """The attempt's visits, rebuilt from its steps."""
-    visit = Visit(scenario_of(attempt.version), attempt.seed)
-    for raw in attempt.steps:
-        visit.apply(Step.from_dict(raw))
-    return visit
+    return replay_steps(attempt.version, attempt.seed, attempt.steps)
 
 
 def take_step(db: Session, attempt: Attempt, household: str, action: str,
@@ -123,9 +116,7 @@ def take_step(db: Session, attempt: Attempt, household: str, action: str,
         raise InvalidInput(N_("'%(action)s' cannot be done at this point of the visit."),
                            field="action", action=action)
     visit = replay_attempt(attempt)
-    step = Step(household, action, at, datetime.now(UTC).isoformat(timespec="seconds"))
-    visit.apply(step)
-    attempt.steps = [*attempt.steps, step.to_dict()]
+    attempt.steps = with_step(visit, attempt.steps, household, action, at)
     db.flush()
     return visit
 

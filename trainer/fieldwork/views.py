@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -80,13 +80,9 @@ def attempt_step(attempt_id: int) -> Any:
     form = StepForm()
     if not form.validate_on_submit():
         return _attempt_page(attempt, form, 400)
-    at = None
-    if form.action.data == "knock":
-        if form.day.data is None or not form.time.data:
-            form.day.errors = [*form.day.errors, _("Choose the date and time of the visit.")]
-            return _attempt_page(attempt, form, 400)
-        hour, minute = map(int, form.time.data.split(":"))
-        at = datetime(form.day.data.year, form.day.data.month, form.day.data.day, hour, minute)
+    ok, at = form.knock_time()
+    if not ok:
+        return _attempt_page(attempt, form, 400)
     try:
         services.take_step(db, attempt, form.household.data or "", form.action.data or "", at)
     except DomainError as error:

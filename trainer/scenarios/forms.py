@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
@@ -25,3 +27,15 @@ class StepForm(FlaskForm):
     day = DateField(_l("Date"), validators=[Optional()])
     time = SelectField(_l("Time"), choices=[SelectChoice(t, t) for t in TIMES],
                        validators=[Optional()])
+
+    def knock_time(self) -> tuple[bool, datetime | None]:
+        """(ok, the simulated time of a knock); a knock without date and time is not ok."""
+        if self.action.data != "knock":
+            return True, None
+        if self.day.data is None or not self.time.data:
+            self.day.errors = [*self.day.errors, str(_l("Choose the date and time of the "
+                                                        "visit."))]
+            return False, None
+        hour, minute = map(int, self.time.data.split(":"))
+        day = self.day.data
+        return True, datetime(day.year, day.month, day.day, hour, minute)

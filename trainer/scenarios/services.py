@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -162,11 +163,32 @@ def scenario_of(version: ScenarioVersion) -> Scenario:
 
 # --- playing a scenario as a trainer ---------------------------------------------------------
 
-def start_play(db: Session, actor: User, version: ScenarioVersion) -> ScenarioPlay:
-    """A new play-through of `version` by `actor`, with the scenario's seed (or a fresh one)."""
+def seed_for(version: ScenarioVersion) -> int:
+    """The scenario's fixed seed (exams), or a fresh one for each play or attempt (practice)."""
     scenario = scenario_of(version)
-    seed = scenario.seed if scenario.seed_policy == "fixed" else secrets.randbelow(2**31)
-    play = ScenarioPlay(version=version, user=actor, seed=seed, steps=[])
+    return scenario.seed if scenario.seed_policy == "fixed" else secrets.randbelow(2**31)
+
+
+def replay_steps(version: ScenarioVersion, seed: int, steps: list[dict[str, Any]], *,
+                 playtest: bool = False) -> Visit:
+    """The visits of a stored step log, rebuilt by replaying it."""
+    visit = Visit(scenario_of(version), seed, playtest=playtest)
+    for raw in steps:
+        visit.apply(Step.from_dict(raw))
+    return visit
+
+
+def with_step(visit: Visit, steps: list[dict[str, Any]], household: str, action: str,
+              at: datetime | None) -> list[dict[str, Any]]:
+    """Apply a new step (stamped with the real time) and return the longer step log."""
+    step = Step(household, action, at, datetime.now(UTC).isoformat(timespec="seconds"))
+    visit.apply(step)
+    return [*steps, step.to_dict()]
+
+
+def start_play(db: Session, actor: User, version: ScenarioVersion) -> ScenarioPlay:
+    """A new play-through of `version` by `actor`."""
+    play = ScenarioPlay(version=version, user=actor, seed=seed_for(version), steps=[])
     db.add(play)
     db.flush()
     return play
@@ -182,10 +204,7 @@ def get_play(db: Session, actor: User, play_id: int) -> ScenarioPlay:
 
 def replay_play(play: ScenarioPlay) -> Visit:
     """The play's session, rebuilt by replaying its stored steps."""
-    session = Visit(scenario_of(play.version), play.seed, playtest=True)
-    for raw in play.steps:
-        session.apply(Step.from_dict(raw))
-    return session
+    return replay_steps(play.version, play.seed, play.steps, playtest=True)
 
 
 def play_step(db: Session, play: ScenarioPlay, household: str, action: str,
@@ -194,8 +213,6 @@ def play_step(db: Session, play: ScenarioPlay, household: str, action: str,
     if len(play.steps) >= MAX_PLAY_STEPS:
         raise InvalidInput(N_("This play-through is too long; start a new one."))
     session = replay_play(play)
-    step = Step(household, action, at, datetime.now(UTC).isoformat(timespec="seconds"))
-    session.apply(step)
-    play.steps = [*play.steps, step.to_dict()]
+    play.steps = with_step(session, play.steps, household, action, at)
     db.flush()
     return session

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
@@ -118,13 +117,9 @@ def step(play_id: int) -> Any:
     form = StepForm()
     if not form.validate_on_submit():
         return _play_page(play, services.replay_play(play), form, 400)
-    at = None
-    if form.action.data == "knock":
-        if form.day.data is None or not form.time.data:
-            form.day.errors = [*form.day.errors, _("Choose the date and time of the visit.")]
-            return _play_page(play, services.replay_play(play), form, 400)
-        hour, minute = map(int, form.time.data.split(":"))
-        at = datetime(form.day.data.year, form.day.data.month, form.day.data.day, hour, minute)
+    ok, at = form.knock_time()
+    if not ok:
+        return _play_page(play, services.replay_play(play), form, 400)
     try:
         services.play_step(db, play, form.household.data or "", form.action.data or "", at)
     except DomainError as error:
