@@ -6,8 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from trainer.config import BASE_CONFIG, instance_path, load_settings, secret_key_from_instance
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in every route: a row id, so 0 < id < 2**31; larger numbers are a 404, not
+    an integer overflow in the database driver."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     overrides = dict(config or {})
     instance = Path(overrides.pop("INSTANCE_PATH", None) or instance_path())
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=False)
+    app.url_map.converters["int"] = RowId
     app.config.update(BASE_CONFIG)
     app.config.update(load_settings(instance))
     app.config.update(overrides)

@@ -119,3 +119,18 @@ def test_soft_warnings_ask_for_confirmation_but_do_not_block(change: dict[str, A
     soft = [i for i in validate(record) if i.severity == Severity.SOFT and i.item == item]
     assert soft and soft[0].person == 0
     assert not [i for i in hard_errors(record) if i.item == item]
+
+
+def test_a_whole_household_death_fills_only_h4() -> None:
+    record = {"H1": None, "H2a": None, "H2b": None, "H3m": None, "H3f": None, "H4m": 1,
+              "H4f": 0, "H5": None, "H6": None, "H7": None, "persons": [],
+              "deaths": [{"sex": 1, "birth": "1940-03", "died": "2020-06"}]}
+    assert hard_errors(record) == []
+    assert {i.item for i in hard_errors({**record, "H4m": 0})} == {"H4m"}
+
+
+def test_answers_of_the_wrong_type_are_errors_not_crashes() -> None:
+    record = a_record(2020, 0, 0)
+    record["H1"] = [1]
+    record["persons"][0]["D2"] = {"x": 1}
+    assert {i.rule for i in hard_errors(record)} >= {"code_range"}

@@ -586,3 +586,46 @@ def test_walking_away_from_a_closed_door_is_nobody_home() -> None:
     session.apply(Step("home", "knock", datetime(2020, 11, 2, 10, 0)))
     [*_, end] = session.apply(Step("home", "come_back_later"))
     assert end.outcome == "nobody_home"
+
+
+def test_nobody_home_uses_up_neither_the_grid_worker_nor_the_appointment() -> None:
+    session = make("hostile", "distrust")
+    knock(session)
+    session.apply(Step("home", "ask_grid_worker"))
+    session.apply(Step("home", "come_back_later"))
+    session.apply(Step("home", "knock", datetime(2020, 11, 3, 10, 0)))  # nobody in the morning
+    session.apply(Step("home", "leave_notice"))
+    assert session.households["home"].grid_worker_next is True
+    knock(session, datetime(2020, 11, 4, 19, 0))
+    assert session.households["home"].values["with_grid_worker"] is True
+
+
+def test_the_rude_visit_is_remembered_once() -> None:
+    session = make("busy")
+    knock(session)
+    session.apply(Step("home", "threaten_penalty"))
+    session.apply(Step("home", "come_back_later"))
+    knock(session, NEXT_EVENING)
+    assert session.households["home"].values["rude_before"] is True
+    assert session.households["home"].rude is False
+
+
+def test_one_visit_at_a_time_and_within_its_day() -> None:
+    session = make()
+    knock(session)
+    with pytest.raises(Conflict):
+        session.apply(Step("empty", "knock", datetime(2020, 11, 2, 19, 30)))
+    with pytest.raises(InvalidInput):
+        session.apply(Step("home", "greet", datetime(2020, 11, 3, 9, 0)))
+
+
+def test_a_booked_visit_finds_them_in() -> None:
+    session = make()
+    knock(session)
+    session.apply(Step("home", "book_appointment"))
+    day, slot = session.households["home"].appointment or (None, None)
+    assert slot == "evening" and day is not None
+    session.apply(Step("home", "come_back_later"))
+    [event, *_] = session.apply(Step("home", "knock", datetime(day.year, day.month, day.day,
+                                                                 19, 0)))
+    assert event.home is True

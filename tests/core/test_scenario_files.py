@@ -183,3 +183,39 @@ def test_visit_days_outside_the_field_work_are_reported() -> None:
     text = MINIMAL.replace("units: [home]", "units: [home]\n  first_day: 2020-12-20\n  days: 3")
     [error] = checks.check(loader.parse(text), "t.yaml")
     assert error.path == "assignment.first_day" and "2020-12-22" in error.text()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+     "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", "expand to more than"),
+    ("a: &x [*x]\n", "expand to more than"),
+    ("a: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+    ("id: x\nlisting: [2020-02-30, 2020-03-01]\n", "day is out of range"),
+    ("a: " + "x" * 600_000 + "\n", "larger than 512 KB"),
+])
+def test_hostile_yaml_is_refused_quickly_with_a_clear_error(text: str, message: str) -> None:
+    [error] = errors_of(text)
+    assert message in error.text()
+
+
+def test_duplicate_keys_are_errors_at_the_second_key() -> None:
+    text = MINIMAL.replace("version: 1\n", "version: 1\nversion: 2\n")
+    [error] = errors_of(text)
+    assert error.line == 3 and "'version' is given twice" in error.text()
+
+
+def test_every_missing_key_is_named_once() -> None:
+    text = MINIMAL.replace("version: 1\n", "").replace("minutes: 1\n", "")
+    missing = sorted(e.params["key"] for e in errors_of(text) if "missing" in e.message)
+    assert missing == ["minutes", "version"]
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ("seed: 1\n", "seed: 1\n  spec: {region: '999999'}\n", "world.spec.region"),
+    ("units: [home]", "units: [home]\n  first_day: 9999-11-02", "assignment.first_day"),
+    ("birth: 1980-01-01", "birth: 1080-01-01", "world.households[0].persons[0].birth"),
+])
+def test_impossible_worlds_and_dates_are_refused(old: str, new: str, path: str) -> None:
+    [error] = errors_of(MINIMAL.replace(old, new))
+    assert error.path == path

@@ -178,3 +178,11 @@ def test_debrief_shows_the_rubric_feedback_where_points_were_lost(client, login_
     assert 'data-test="debrief"' in page
     assert "Hukou members living away are counted in H2b." in page  # disclosure was missed
     assert 'href="#event-' in page  # findings point at their events
+
+
+def test_ids_too_large_for_the_database_are_not_found(client, login_as, db):
+    publish_baseline(db)
+    login_as(Role.TRAINER)
+    for url in ("/scenarios/plays/99999999999999999999999", "/worlds/99999999999999999999",
+                "/scenarios/cooperative-family?version=999999999999999999999999"):
+        assert client.get(url).status_code == 404, url

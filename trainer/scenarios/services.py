@@ -97,10 +97,17 @@ def publish(db: Session, scenario: Scenario, *, actor: User | None,
 
 
 def sync_library(db: Session, folder: Path) -> list[ScenarioVersion]:
-    """Publish every file of the built-in library that is not yet in the database."""
+    """Publish every file of the built-in library that is not yet in the database.
+
+    Files must load and pass the static checks (the path bot is `flask scenarios check`'s).
+    """
     added = []
     for path in library_files([folder]):
-        version = publish(db, loader.load(path), actor=None)
+        scenario = loader.load(path)
+        problems = checks.check(scenario, str(path))
+        if problems:  # a file that fails the static checks is not published
+            raise ScenarioInvalid(problems)
+        version = publish(db, scenario, actor=None)
         if version is not None:
             added.append(version)
     return added

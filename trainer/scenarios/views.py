@@ -62,6 +62,8 @@ def show(scenario_id: str) -> Any:
     """A scenario as a readable script, with its graph, facts, rubric and versions."""
     db = db_session()
     number = request.args.get("version", type=int)
+    if number is not None and not 0 < number < 2**31:
+        number = 0  # no such version: a 404 below
     version = services.get_version(db, scenario_id, number)
     scenario = services.scenario_of(version)
     dialogues = [(dialogue, graph.reading_order(dialogue), graph.draw(dialogue))

@@ -34,7 +34,7 @@ from trainer.core.world.codes import (
     Sex,
     TimeAway,
 )
-from trainer.core.world.people import Household, Person
+from trainer.core.world.people import Death, Household, Person
 
 Record = Mapping[str, Any]
 NO_ID = "0" * 18
@@ -146,9 +146,19 @@ def _skips_housing(record: Record) -> bool:
     return record.get("H5") in (2, 3, 4, 5)
 
 
+def all_died(record: Record) -> bool:
+    """A whole-household death (户编号 999): no persons, deaths only; only H4 is filled."""
+    return not record.get("persons") and bool(record.get("deaths"))
+
+
 @rule("required")
 def required(record: Record) -> Iterator[Issue]:
     """Every item the household or person must answer is answered."""
+    if all_died(record):
+        for code in ("H4m", "H4f"):
+            if _blank(record.get(code)):
+                yield _hard("required", code, None, N_("%(item)s is required."), item=code)
+        return
     needed = ["H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5"]
     if not _skips_housing(record):
         needed += ["H6", "H7"]
@@ -176,7 +186,7 @@ def code_range(record: Record) -> Iterator[Issue]:
     """Coded answers are codes of their list; counts are whole numbers in a sane range."""
     for code in ("H1", "H5"):
         value = record.get(code)
-        if not _blank(value) and value not in LABELS[code]:
+        if not _blank(value) and (not isinstance(value, int) or value not in LABELS[code]):
             yield _hard("code_range", code, None, N_("%(value)s is not a code of %(item)s."),
                         value=value, item=code)
     for code, high in (("H2a", 999), ("H2b", 999), ("H3m", 20), ("H3f", 20), ("H4m", 20),
@@ -188,7 +198,7 @@ def code_range(record: Record) -> Iterator[Issue]:
     for index, person in enumerate(_persons(record)):
         for code in ("D2", "D4", "D7", "D8", "D9", "D10", "D11", "D12"):
             value = person.get(code)
-            if not _blank(value) and value not in LABELS[code]:
+            if not _blank(value) and (not isinstance(value, int) or value not in LABELS[code]):
                 yield _hard("code_range", code, index, N_("%(value)s is not a code of "
                                                           "%(item)s."), value=value, item=code)
         if not _blank(person.get("D5")) and _month(person.get("D5")) is None:
@@ -335,7 +345,8 @@ def plausibility(record: Record) -> Iterator[Issue]:
 def validate(record: Record) -> list[Issue]:
     """Every issue of a filled R601 household record, hard errors first."""
     issues = [issue for fn in RULES.values() for issue in fn(record)]
-    return sorted(issues, key=lambda i: (i.severity != Severity.HARD, i.person or -1, i.item))
+    return sorted(issues, key=lambda i: (i.severity != Severity.HARD,
+                                         -1 if i.person is None else i.person, i.item))
 
 
 def hard_errors(record: Record) -> list[Issue]:
@@ -358,6 +369,11 @@ def person_record(person: Person) -> dict[str, Any]:
 
 def record_of(household: Household) -> dict[str, Any]:
     """A household's truth written as a filled R601 record (with its death-form rows)."""
+    if household.all_died:  # 户编号 999: only H4 and the death-form rows
+        return {"H1": None, "H2a": None, "H2b": None, "H3m": None, "H3f": None,
+                "H4m": household.deaths_of(Sex.MALE), "H4f": household.deaths_of(Sex.FEMALE),
+                "H5": None, "H6": None, "H7": None, "persons": [],
+                "deaths": [_death_row(d) for d in household.deaths]}
     ordinary = household.dwelling == DwellingType.ORDINARY
     return {
         "H1": int(household.kind), "H2a": household.h2a, "H2b": household.h2b,
@@ -367,7 +383,11 @@ def record_of(household: Household) -> dict[str, Any]:
         "H6": household.floor_area if ordinary else None,
         "H7": household.rooms if ordinary else None,
         "persons": [person_record(p) for p in household.persons],
-        "deaths": [{"sex": int(d.sex), "birth": f"{d.birth.year}-{d.birth.month:02d}",
-                    "died": f"{d.died.year}-{d.died.month:02d}"} for d in household.deaths],
+        "deaths": [_death_row(d) for d in household.deaths],
     }
+
+
+def _death_row(death: Death) -> dict[str, Any]:
+    return {"sex": int(death.sex), "birth": f"{death.birth.year}-{death.birth.month:02d}",
+            "died": f"{death.died.year}-{death.died.month:02d}"}
 

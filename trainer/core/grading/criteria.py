@@ -232,14 +232,15 @@ def notice_and_revisit(evidence: Evidence) -> Result:
     if not absent:
         return Result(1.0)
     notices = {(e.household, e.visit) for e in evidence.events if _base(e) == "leave_notice"}
-    revisited = {e.household for e in evidence.events if e.kind == "knock" and e.visit > 1}
+    knocks = {(e.household, e.visit) for e in evidence.events if e.kind == "knock"}
     good = 0
     findings = []
     for event in absent:
         if event.household in evidence.nobody_lives:
             good += 1  # nobody will ever open: confirming it is the other criteria's business
             continue
-        ok = (event.household, event.visit) in notices and event.household in revisited
+        ok = ((event.household, event.visit) in notices
+              and (event.household, event.visit + 1) in knocks)  # and came back after it
         good += ok
         if not ok:
             findings.append(Finding(("无人在家时应留下通知单并再次上门。",

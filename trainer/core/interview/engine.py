@@ -115,6 +115,7 @@ class Household:
     grid_worker_next: bool = False
     rude: bool = False
     home: bool = False  # someone opened the door on the current visit
+    met: bool = False  # the respondent (or a proxy speaking for them) has been met
     tailored: bool | None = None  # whether the last concern answer met one of their concerns
 
     @property
@@ -236,6 +237,10 @@ class Session:
                                       "visit."), field="action", action=step.action)
             if step.at is not None and step.at < self.clock:
                 raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
+            if step.at is not None and (step.at.date() != self.clock.date()
+                                        or step.at.hour >= LAST_HOUR):
+                raise InvalidInput(N_("A visit happens within one day, before 21:00."),
+                                   field="at")
             self._spend(ACTIONS[choice.do].minutes, step.at)
             self._act(step.household, state, node, choice)
         self.steps.append(step)
@@ -260,6 +265,10 @@ class Session:
         if state.open:
             raise Conflict(N_("A visit to this household is already under way."),
                            field="action")
+        busy = next((u for u, other in self.households.items() if other.open), None)
+        if busy is not None:
+            raise Conflict(N_("Finish the visit under way at %(unit)s first."), field="action",
+                           unit=busy)
         if state.done or state.visits >= assignment.max_visits:
             raise Conflict(N_("This household needs no further visit."), field="action")
         at = step.at or self.clock
@@ -278,7 +287,7 @@ class Session:
         state.taken = Counter()
         home = self._home(step.household, state, at)
         state.home = home
-        self._start_mood(state, at)
+        self._start_mood(state, at, home)
         dialogue = self.dialogue(step.household)
         start = dialogue.start_node(state.visits, home)
         trust = state.trust
@@ -314,27 +323,33 @@ class Session:
         truth = state.truth
         if truth.kind in ("vacant", "all_died"):
             return False
+        if state.appointment == (at.date(), state.slot):
+            return True  # they wait in for a booked visit
         respondent = state.respondent
         slots = respondent.availability["weekend" if at.weekday() >= 5 else "weekday"]
         if state.slot not in slots:
             return False
-        if state.appointment == (at.date(), state.slot):
-            return True
         draw = stream(self.seed, "door", unit, at.date().isoformat(), state.slot).random()
         return draw < respondent.home_probability
 
-    def _start_mood(self, state: Household, at: datetime) -> None:
-        respondent = state.respondent
-        state.values.update(with_grid_worker=state.grid_worker_next, appointment_kept=False,
+    def _start_mood(self, state: Household, at: datetime, home: bool) -> None:
+        """The respondent's mood as a visit starts: memory of earlier visits, the company.
+
+        Nobody at home remembers nothing and uses nothing up: the grid worker's company and a
+        booked appointment wait for the next visit where someone opens.
+        """
+        state.values.update(with_grid_worker=False, appointment_kept=False,
                             appointment_missed=False, rude_before=state.rude)
-        if state.visits == 1:
-            state.trust = _clamp(round(15 + 60 * respondent.cooperativeness
-                                       - 15 * respondent.privacy))
-            state.irritation = 0
+        if not home:
+            return
+        state.values["with_grid_worker"] = state.grid_worker_next
+        if not state.met:
+            self._meet(state)
         else:
             state.irritation //= 2
             if state.rude:
-                state.trust -= 10
+                state.trust -= 10  # once: the rude visit is remembered at the next meeting
+                state.rude = False
         if state.appointment is not None:
             kept = state.appointment == (at.date(), state.slot)
             state.values["appointment_kept" if kept else "appointment_missed"] = True
@@ -345,14 +360,26 @@ class Session:
             state.grid_worker_next = False
         state.trust = _clamp(state.trust)
 
+    @staticmethod
+    def _meet(state: Household) -> None:
+        """The first meeting: trust from the persona, no irritation yet."""
+        respondent = state.respondent
+        state.trust = _clamp(round(15 + 60 * respondent.cooperativeness
+                                   - 15 * respondent.privacy))
+        state.irritation = 0
+        state.met = True
+
     def _act(self, unit: str, state: Household, node: Node, choice: Choice) -> None:
         action = ACTIONS[choice.do]
         trust, irritation = state.trust, state.irritation
         first_time = state.taken[choice.key] == 0
-        # Nobody is home: what the trainee does (asking a neighbour) does not move the
-        # respondent's mood; only the scenario's own effects apply.
+        # Nobody is home: what the trainee does does not move the respondent's mood (only the
+        # scenario's own effects apply), unless a proxy such as a neighbour is speaking.
         state.tailored = None
-        reaction = _reaction(state, choice, first_time) if state.home else Effect()
+        listening = state.home or node.speaker == "proxy"
+        if listening and not state.met:
+            self._meet(state)
+        reaction = _reaction(state, choice, first_time) if listening else Effect()
         state.trust = _clamp(state.trust + reaction.trust + (choice.effects or Effect()).trust)
         state.irritation = _clamp(state.irritation + reaction.irritation
                                   + (choice.effects or Effect()).irritation)
@@ -445,12 +472,24 @@ class Session:
 
     def _side_effects(self, state: Household, choice: Choice) -> None:
         if choice.do == "book_appointment":
-            when = self.clock + timedelta(days=1)
-            state.appointment = (when.date(), state.slot)
+            state.appointment = self._next_slot(state)
         elif choice.do == "ask_grid_worker":
             state.grid_worker_next = True
         elif choice.do == "leave_notice":
             state.values["notice_left"] = True
+
+    def _next_slot(self, state: Household) -> tuple[date, str] | None:
+        """The booked time: the same time of day tomorrow if they are in then, else their
+        first free time of day on the next days (none in the next week: no booking)."""
+        for ahead in range(1, 8):
+            day = (self.clock + timedelta(days=ahead)).date()
+            slots = state.respondent.availability["weekend" if day.weekday() >= 5
+                                                  else "weekday"]
+            if state.slot in slots:
+                return day, state.slot
+            if slots:
+                return day, slots[0]
+        return None
 
     def _end(self, unit: str, state: Household, outcome: str) -> None:
         state.open = False

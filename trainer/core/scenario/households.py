@@ -17,6 +17,7 @@ from trainer.core.i18n import N_
 from trainer.core.scenario.model import HouseholdSpec, Scenario
 from trainer.core.world import idnumber, people
 from trainer.core.world.codes import (
+    ALL_DIED_HOUSEHOLD_NUMBER,
     HAN,
     DwellingType,
     Education,
@@ -75,7 +76,8 @@ def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHouseho
         household.rooms = max(1, min(6, len(persons)))
     if any(p.form == Form.HMT_FOREIGN for p in persons):
         kind = "hmt_foreign"
-    return TruthHousehold(spec_h.id, kind, household, building, unit, street)
+    number = ALL_DIED_HOUSEHOLD_NUMBER if household.all_died else 1
+    return TruthHousehold(spec_h.id, kind, household, building, unit, street, number)
 
 
 def _person(rng: Any, key: int, raw: Mapping[str, Any], region: str) -> people.Person:

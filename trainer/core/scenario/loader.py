@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from trainer.core.errors import InvalidInput
+from trainer.core.errors import DomainError, InvalidInput
 from trainer.core.grading.criteria import CRITERIA
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
@@ -44,12 +44,32 @@ from trainer.core.scenario.model import (
     Text,
     Variable,
 )
+from trainer.core.world.spec import WorldSpec
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
 
+MAX_BYTES = 512 * 1024  # a scenario is text for people; anything larger is a mistake
+MAX_DEPTH = 40  # nesting deeper than this is no scenario either
+MAX_NODES = 100_000  # values once aliases are expanded
+
+
 class YamlLoader(yaml.SafeLoader):
-    """YAML as 1.2 reads booleans: only true/false, so an English answer 'No' stays a string."""
+    """Safe YAML, read with YAML 1.2 booleans (only true/false, so an English 'No' stays text)
+    and without deep nesting. Aliases are allowed, but `expanded_size` bounds what they expand
+    to: a few lines of `*x` could otherwise stand for gigabytes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Refuse runaway nesting before it is built."""
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(None, None, "nested too deeply",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 YamlLoader.yaml_implicit_resolvers = {
@@ -103,16 +123,46 @@ def format_path(path: Path_) -> str:
     return out
 
 
-def positions(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) -> None:
+def expanded_size(node: yaml.Node, memo: dict[int, int] | None = None,
+                  open_nodes: set[int] | None = None) -> int:
+    """How many values the document holds once every alias is expanded (a cycle: no limit)."""
+    memo = {} if memo is None else memo
+    open_nodes = set() if open_nodes is None else open_nodes
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in open_nodes:
+        return MAX_NODES + 1  # an alias inside itself
+    open_nodes.add(key)
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for item_key, value in node.value:
+            total += expanded_size(item_key, memo, open_nodes)
+            total += expanded_size(value, memo, open_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(expanded_size(item, memo, open_nodes) for item in node.value)
+    open_nodes.discard(key)
+    memo[key] = min(total, MAX_NODES + 1)
+    return memo[key]
+
+
+def positions(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]],
+              duplicates: list[tuple[Path_, tuple[int, int]]] | None = None) -> None:
+    """Line and column (1-based) of every value and key; duplicate keys into `duplicates`."""
     out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
         for key, value in node.value:
             name = key.value
-            out[(*path, name, "__key__")] = (key.start_mark.line + 1, key.start_mark.column + 1)
-            positions(value, (*path, name), out)
+            mark = (key.start_mark.line + 1, key.start_mark.column + 1)
+            if name in seen and duplicates is not None:
+                duplicates.append(((*path, name), mark))
+            seen.add(name)
+            out[(*path, name, "__key__")] = mark
+            positions(value, (*path, name), out, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            positions(item, (*path, index), out)
+            positions(item, (*path, index), out, duplicates)
 
 
 def _plain(value: Any) -> Any:
@@ -133,6 +183,7 @@ class _Reader:
         self.file = file
         self.marks = marks
         self.errors: list[ScenarioError] = []
+        self.missing: set[tuple[Path_, str]] = set()
 
     def error(self, path: Path_, message: str, *, at_key: bool = False, **params: object) -> None:
         probe = (*path, "__key__") if at_key and path else path
@@ -162,9 +213,11 @@ class _Reader:
         expected: Any = error.validator_value
         subschema: Any = error.schema
         if kind == "required":
-            missing = [k for k in expected if k not in instance]
-            self.error(path, N_("missing required key '%(key)s'"), at_key=True,
-                       key=missing[0] if missing else "?")
+            for key in (k for k in expected if k not in instance):
+                if (path, key) not in self.missing:
+                    self.missing.add((path, key))
+                    self.error(path, N_("missing required key '%(key)s'"), at_key=True,
+                               key=key)
         elif kind == "additionalProperties":
             allowed = sorted(subschema.get("properties", {}))
             for extra in sorted(set(instance) - set(allowed)):
@@ -384,6 +437,7 @@ def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
                          type=variable.type)
         known[name] = variable.type
     world = data["world"]
+    _check_world_spec(world.get("spec"), reader)
     households = tuple(HouseholdSpec(h["id"], None if "pick" in h else h, h.get("pick"))
                        for h in world.get("households", ()))
     household_ids = {h.id for h in households}
@@ -391,6 +445,9 @@ def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
         reader.error(("world", "households"), N_("two households have the same id"))
     if not households:
         reader.error(("world",), N_("the world needs 'households' (written out or picked)"))
+    _check_dates(data, reader)
+    if reader.errors:
+        raise ScenarioInvalid(reader.errors)
     assignment = _assignment(data["assignment"])
     for i, unit in enumerate(assignment.units):
         if unit not in household_ids:
@@ -449,6 +506,45 @@ def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
         rubric=rubric, source=source)
 
 
+def _check_world_spec(spec: Any, reader: _Reader) -> None:
+    """The world generator must accept the spec (region code, rates, bounds)."""
+    if not spec:
+        return
+    try:
+        WorldSpec.from_dict(dict(spec)).validate()
+    except DomainError as error:
+        where = ("world", "spec", *(error.field.split(".") if error.field else ()))
+        reader.error(where, N_("the world generator refuses this spec: %(detail)s"),
+                     detail=str(error))
+
+
+FIELD_YEARS = (2019, 2021)  # the 2020 census field work, with a margin either side
+
+
+def _check_dates(data: Mapping[str, Any], reader: _Reader) -> None:
+    """Dates of the calendar and of persons within sensible years (no year 9999)."""
+    assignment = data["assignment"]
+    for key in ("first_day", "self_report_until", "listing", "registration"):
+        values = assignment.get(key)
+        for index, value in enumerate(values if isinstance(values, list) else [values]):
+            if value is None:
+                continue
+            year = date.fromisoformat(value).year
+            if not FIELD_YEARS[0] <= year <= FIELD_YEARS[1]:
+                path = ("assignment", key, index) if isinstance(values, list) else (
+                    "assignment", key)
+                reader.error(path, N_("%(value)s is outside the 2020 census field work"),
+                             value=value)
+    for h_index, household in enumerate(data["world"].get("households", ())):
+        for kind in ("persons", "deaths"):
+            for p_index, person in enumerate(household.get(kind, ())):
+                for key in ("birth", "died"):
+                    value = person.get(key)
+                    if value and not 1890 <= date.fromisoformat(value).year <= 2020:
+                        reader.error(("world", "households", h_index, kind, p_index, key),
+                                     N_("%(value)s is not a plausible date"), value=value)
+
+
 def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fact],
                       variables: Mapping[str, Variable], reader: _Reader) -> None:
     """Facts, actions and variables named in conditions and effects must exist."""
@@ -482,19 +578,34 @@ def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fac
 
 def parse(text: str, file: str = "<scenario>") -> Scenario:
     """The scenario in `text`; raises `ScenarioInvalid` with every error found."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
+            "the file is larger than %(limit)s KB"), {"limit": MAX_BYTES // 1024})])
     try:
-        data = _plain(yaml.load(text, Loader=YamlLoader))  # noqa: S506 - a SafeLoader
         composed = yaml.compose(text, Loader=YamlLoader)
+        if composed is not None and expanded_size(composed) > MAX_NODES:
+            raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
+                "the aliases (*name) of this file expand to more than %(limit)s values"),
+                {"limit": MAX_NODES})])
+        data = _plain(yaml.load(text, Loader=YamlLoader))  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioInvalid([ScenarioError(file, line, column, "", N_(
             "not valid YAML: %(problem)s"), {"problem": problem})]) from exc
+    except (ValueError, OverflowError) as exc:  # e.g. a date such as 2020-02-30
+        raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
+            "not valid YAML: %(problem)s"), {"problem": str(exc)})]) from exc
     marks: dict[Path_, tuple[int, int]] = {}
+    duplicates: list[tuple[Path_, tuple[int, int]]] = []
     if composed is not None:
-        positions(composed, (), marks)
+        positions(composed, (), marks, duplicates)
     reader = _Reader(file, marks)
+    for path, _mark in duplicates:
+        reader.error(path, N_("'%(key)s' is given twice"), at_key=True, key=path[-1])
+    if reader.errors:
+        raise ScenarioInvalid(reader.errors)
     if not isinstance(data, dict):
         reader.error((), N_("a scenario file is a mapping of keys such as id, title, world"))
         raise ScenarioInvalid(reader.errors)

@@ -1,6 +1,6 @@
 """A scenario as the engine and the checks read it: plain frozen dataclasses.
 
-`loader.load_scenario` builds these from a YAML file after validating it; nothing here parses
+`loader.parse` / `loader.load` build these from a YAML file after validating it; nothing here parses
 or validates. The format is documented in `scenarios/README.md` and published as
 `scenarios/schema.json`.
 """
