@@ -219,3 +219,14 @@ def test_every_missing_key_is_named_once() -> None:
 def test_impossible_worlds_and_dates_are_refused(old: str, new: str, path: str) -> None:
     [error] = errors_of(MINIMAL.replace(old, new))
     assert error.path == path
+
+
+@pytest.mark.parametrize(("old", "new", "path", "words"), [
+    ("seed: 1\n", "seed: -1\n", "world.seed", "minimum"),
+    ("{do: show_id, goto: done}", "{do: show_id, goto: [{to: done, when: {trust: 50}}]}",
+     "dialogues.main.nodes.door.actions[0].goto[0].when.trust", "expected string"),
+])
+def test_errors_inside_alternatives_point_at_the_value_meant(old: str, new: str, path: str,
+                                                             words: str) -> None:
+    [error] = errors_of(MINIMAL.replace(old, new))
+    assert error.path == path and words in error.text()

@@ -203,10 +203,11 @@ class _Reader:
             self._schema_error(error)
 
     def _schema_error(self, error: jsonschema.ValidationError) -> None:
-        if error.context:
-            best = jsonschema.exceptions.best_match(error.context)
-            if best is not None and len(best.absolute_path) >= len(error.absolute_path):
-                error = best
+        while error.context:
+            # Of the branches of a oneOf, the one that got furthest into the value is the one
+            # the author meant; among equals, one whose type matched (not a type or const miss).
+            error = max(error.context, key=lambda e: (
+                len(e.absolute_path), e.validator not in ("type", "const", "enum")))
         path: Path_ = tuple(error.absolute_path)
         instance: Any = error.instance
         kind = error.validator
