@@ -81,6 +81,7 @@ def test_trainee_does_an_exercise_resumes_and_submits_once(client, csrf, login_a
     assert len(services.replay_attempt(db.get(Attempt, attempt_id)).events) == 4
     page = client.get(f"/training/attempts/{attempt_id}").get_data(as_text=True)
     assert page.count('data-test="event"') == 4
+    assert 'data-test="calendar"' in page and "9 of 480 minutes" in page
     for action in BEST[3:]:
         assert step(client, csrf, attempt_id, action).status_code == 302
     for _ in range(2):  # a double click submits once
