@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 
 def test_trainee_does_an_exercise_resumes_and_submits(browser_page: BrowserPage) -> None:
     bp, page = browser_page, browser_page.page
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     log_in(bp, "trainee", PASSWORDS["trainee"])
     expect(page.locator("main h1")).to_have_text("My training")
     exercises = page.locator("[data-test^=exercise-]")
@@ -44,6 +46,7 @@ def test_trainee_does_an_exercise_resumes_and_submits(browser_page: BrowserPage)
         page.locator("[data-test=submit]").click()
     expect(page.locator(".flash-success")).to_contain_text("submitted")
     expect(page.locator("[data-test=debrief]")).to_contain_text("Score: 80.0")  # no form
+    assert dialogs and "1 census forms are not complete" in dialogs[0]
     bp.screenshot("fieldwork-attempt-debrief")
     page.goto("/training")
     expect(page.locator("[data-test^=exercise-]").first).to_contain_text("score 80.0")
@@ -75,6 +78,7 @@ def fill(page, field_id: str, value) -> None:
 
 def test_trainee_fills_the_census_form_and_scores_full_marks(browser_page: BrowserPage) -> None:
     bp, page = browser_page, browser_page.page
+    page.on("dialog", lambda dialog: dialog.accept())
     truth = baseline_truth()
     log_in(bp, "trainee2", PASSWORDS["trainee2"])
     with page.expect_navigation():
@@ -99,6 +103,7 @@ def test_trainee_fills_the_census_form_and_scores_full_marks(browser_page: Brows
     page.locator("#complete").check()
     page.locator("#confirmed").check()
     bp.screenshot("fieldwork-census-form")
+    expect(page.locator("[data-test=save-status]")).to_contain_text("Saved at")  # autosave
     with page.expect_navigation():
         page.locator("[data-test=save-form]").click()
     expect(page.locator("[data-test=form-status]")).to_have_text("complete")

@@ -184,13 +184,17 @@ def test_census_form_is_saved_checked_and_graded(client, csrf, login_as, make_us
     wrong["persons"][0]["D4"] = 3 - wrong["persons"][0]["D4"]  # against the ID number
     response = client.post(url, data=form_data(csrf, wrong, complete=True, confirmed=True))
     assert response.status_code == 302
+    assert "Not complete: correct the errors first (1)." in client.get(url).get_data(as_text=True)
     db.refresh(attempt)
     assert attempt.forms["wang"]["complete"] is False  # a hard error keeps it a draft
     page = client.get(url).get_data(as_text=True)
     assert "The sex does not match the ID number." in page
 
     autosave = client.post(url, data=form_data(csrf, truth), headers={"HX-Request": "true"})
-    assert autosave.status_code == 204
+    assert autosave.status_code == 200 and "Saved at" in autosave.get_data(as_text=True)
+    refused = client.post(url, data={**form_data(csrf, truth), "H2b": "1000"},
+                          headers={"HX-Request": "true"})
+    assert "Not saved" in refused.get_data(as_text=True)
     db.refresh(attempt)
     assert attempt.forms["wang"]["record"]["persons"][0]["D4"] == truth["persons"][0]["D4"]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,6 +29,7 @@ from trainer.scenarios.forms import StepForm
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
 TEACHERS = (Role.TRAINER, Role.ADMIN)
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @bp.get("/training")
@@ -38,7 +40,8 @@ def my_training() -> Any:
     user = current_actor()
     return render_template("fieldwork/my_training.html", cohorts=cohorts_visible_to(db, user),
                            assignments=services.assignments_for(db, user),
-                           attempts=services.attempts_for(db, user))
+                           attempts=services.attempts_for(db, user),
+                           today=datetime.now(BEIJING).date())
 
 
 @bp.post("/training/exercises/<int:assignment_id>/attempts")
@@ -61,6 +64,7 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=attempt.assignment.mode == Mode.PRACTICE, form_units=services.form_units(visit),
+        completed_units=[u for u, entry in attempt.forms.items() if entry.get("complete")],
         submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
 
@@ -108,6 +112,19 @@ def submit(attempt_id: int) -> Any:
     return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
 
 
+def _field_errors(form: HouseholdForm) -> str:
+    """The browser-side errors of a form, as one line."""
+    out = []
+    for name, errors in form.errors.items():
+        if name == "persons" and isinstance(errors, list):
+            out += [f"{_('Person %(n)s', n=i + 1)} {field}: {' '.join(msgs)}"
+                    for i, person in enumerate(errors) if isinstance(person, dict)
+                    for field, msgs in person.items()]
+        elif isinstance(errors, list):
+            out.append(f"{name}: {' '.join(map(str, errors))}")
+    return "; ".join(out)
+
+
 def _attach(form: HouseholdForm, issues: list[Issue]) -> list[str]:
     """Put each issue on its field; return the texts of the soft warnings."""
     warnings = []
@@ -140,7 +157,10 @@ def census_form(attempt_id: int, unit: str) -> Any:
     status = 200
     if request.method == "POST":
         form = HouseholdForm()
+        autosave = bool(request.headers.get("HX-Request"))
         if not form.validate_on_submit():
+            if autosave:  # tell the trainee at once; the last good save is kept
+                return _("Not saved: %(errors)s", errors=_field_errors(form)), 200
             return _form_page(attempt, visit, unit, form, [], 400)
         try:
             issues = services.save_form(db, attempt, unit, form.record(),
@@ -150,12 +170,21 @@ def census_form(attempt_id: int, unit: str) -> Any:
             db.rollback()
             return _form_page(attempt, visit, unit, form, [], form_error(form, error))
         db.commit()
-        if request.headers.get("HX-Request"):
-            return "", 204  # autosave: nothing to redraw
+        if autosave:
+            return _("Saved at %(time)s.", time=datetime.now(UTC).astimezone(BEIJING)
+                     .strftime("%H:%M:%S")), 200
         if "add_person" not in request.form:
             done = attempt.forms[unit]["complete"]
-            flash(_("The form is complete.") if done else _("The form is saved as a draft."),
-                  "success" if done else "info")
+            hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
+            if done:
+                flash(_("The form is complete."), "success")
+            elif form.complete.data and hard:
+                flash(_("Not complete: correct the errors first (%(count)s).", count=hard),
+                      "error")
+            elif form.complete.data:
+                flash(_("Not complete: confirm that you have checked the warnings."), "error")
+            else:
+                flash(_("The form is saved as a draft."), "info")
             return redirect(url_for("fieldwork.census_form", attempt_id=attempt.id, unit=unit))
         form = HouseholdForm(formdata=None, data=attempt.forms[unit]["record"])
         form.persons.append_entry()
