@@ -50,6 +50,13 @@ def test_trainer_assigns_through_the_form(client, csrf, login_as, make_user, db)
     bad = client.post(f"/cohorts/{cohort.id}/exercises",
                       data={"version": "999999", "mode": "exam", "csrf_token": csrf()})
     assert bad.status_code == 400
+    again = client.post(f"/cohorts/{cohort.id}/exercises",
+                        data={"version": str(version.id), "mode": "exam", "csrf_token": csrf()})
+    assert again.status_code == 409 and "already assigned" in again.get_data(as_text=True)
+    past = client.post(f"/cohorts/{cohort.id}/exercises",
+                       data={"version": str(version.id), "mode": "practice",
+                             "due_on": "2020-01-01", "csrf_token": csrf()})
+    assert past.status_code == 400 and "cannot be in the past" in past.get_data(as_text=True)
     assert db.scalar(select(func.count(Assignment.id))) == 1
 
 

@@ -6,7 +6,7 @@ away never probed for, so his record is missing from the form and H2b is 0.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +19,9 @@ from trainer.fieldwork import services
 from trainer.fieldwork.models import Assignment, Mode
 from trainer.scenarios import services as scenario_services
 
-EXERCISES = (("cooperative-family", Mode.PRACTICE, date(2026, 12, 15)),
-             ("nobody-home-revisit", Mode.PRACTICE, date(2026, 12, 18)),
-             ("suspicious-credentials", Mode.EXAM, date(2026, 12, 22)))
+EXERCISES = (("cooperative-family", Mode.PRACTICE, 14),  # due in so many days from seeding
+             ("nobody-home-revisit", Mode.PRACTICE, 21),
+             ("suspicious-credentials", Mode.EXAM, 28))
 DONE = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", None),
         ("explain_purpose", None), ("explain_legal_basis", None),
         ("promise_confidentiality", None), ("ask_item:roster", None), ("read_back", None))
@@ -33,8 +33,10 @@ def seed(db: Session) -> str:
     if cohort is None:
         return "exercises: no demo cohort"
     if not services.assignments_of(db, cohort):
-        for scenario_id, mode, due in EXERCISES:
-            services.assign(db, actor=cohort.trainer, cohort=cohort, mode=mode, due_on=due,
+        today = date.today()
+        for scenario_id, mode, days in EXERCISES:
+            services.assign(db, actor=cohort.trainer, cohort=cohort, mode=mode,
+                            due_on=today + timedelta(days=days), today=today,
                             version=scenario_services.get_version(db, scenario_id))
         first = db.scalars(select(Assignment).where(Assignment.cohort_id == cohort.id)
                            .order_by(Assignment.id)).first()

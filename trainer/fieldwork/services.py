@@ -32,11 +32,20 @@ MAX_STEPS = 800
 
 
 def assign(db: Session, *, actor: User, cohort: Cohort, version: ScenarioVersion, mode: Mode,
-           due_on: date | None) -> Assignment:
-    """Set a scenario version as an exercise for a cohort."""
+           due_on: date | None, today: date | None = None) -> Assignment:
+    """Set a scenario version as an exercise for a cohort (once per version and mode)."""
+    today = today or datetime.now(UTC).date()
     if actor.role not in (Role.TRAINER, Role.ADMIN) or (
             actor.role == Role.TRAINER and cohort.trainer_id != actor.id):
         raise Forbidden(N_("Only the cohort's trainer can assign exercises."))
+    if due_on is not None and due_on < today:
+        raise InvalidInput(N_("The due date cannot be in the past."), field="due_on")
+    same = db.scalar(select(Assignment).where(Assignment.cohort_id == cohort.id,
+                                              Assignment.version_id == version.id,
+                                              Assignment.mode == mode))
+    if same is not None:
+        raise Conflict(N_("This scenario version is already assigned to the cohort this way."),
+                       field="version")
     assignment = Assignment(cohort=cohort, version=version, mode=mode, due_on=due_on,
                             created_by=actor)
     db.add(assignment)

@@ -199,7 +199,7 @@ def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues:
                status: int) -> Any:
     warnings = _attach(form, issues)
     return render_template("fieldwork/census_form.html", attempt=attempt, visit=visit,
-                           unit=unit, form=form, warnings=warnings,
+                           unit=unit, form=form, warnings=warnings, vocabulary=vocabulary,
                            state=visit.households[unit],
                            entry=attempt.forms.get(unit, {}),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
@@ -233,13 +233,15 @@ def exercises(cohort_id: int) -> Any:
         try:
             version = scenario_services.version_by_id(db, form.version.data or 0)
             services.assign(db, actor=current_actor(), cohort=cohort, version=version,
-                            mode=Mode(form.mode.data), due_on=form.due_on.data)
+                            mode=Mode(form.mode.data), due_on=form.due_on.data,
+                            today=datetime.now(BEIJING).date())
         except DomainError as error:
             db.rollback()
             status = form_error(form, error)
         else:
             db.commit()
-            flash(_("The exercise has been assigned."), "success")
+            flash(_("The exam has been assigned.") if form.mode.data == Mode.EXAM.value
+                  else _("The exercise has been assigned."), "success")
             return redirect(url_for("fieldwork.exercises", cohort_id=cohort.id))
     elif form.is_submitted():
         status = 400

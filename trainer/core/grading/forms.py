@@ -65,7 +65,9 @@ def form_accuracy(evidence: Evidence) -> Result:
             if _norm(record.get(item)) == _norm(truth.get(item)):
                 right += 1
             else:
-                findings.append(Finding((f"{unit}：{item} 不正确", f"{unit}: {item} is wrong"),
+                want = truth.get(item)
+                findings.append(Finding((f"{unit}：{item} 不正确（应为 {want}）",
+                                         f"{unit}: {item} is wrong (should be {want})"),
                                         where=f"{unit}/{item}"))
         records = list(record.get("persons") or [])
         pairs, omitted, extra = match_persons(records, true_persons)
@@ -74,9 +76,10 @@ def form_accuracy(evidence: Evidence) -> Result:
                 if _norm(records[mine].get(item)) == _norm(true_persons[true].get(item)):
                     right += 1
                 else:
+                    name, want = true_persons[true].get("D1"), true_persons[true].get(item)
                     findings.append(Finding(
-                        (f"{unit}：{true_persons[true].get('D1')} 的 {item} 不正确",
-                         f"{unit}: {item} of {true_persons[true].get('D1')} is wrong"),
+                        (f"{unit}：{name} 的 {item} 不正确（应为 {want}）",
+                         f"{unit}: {item} of {name} is wrong (should be {want})"),
                         where=f"{unit}/persons[{mine}]/{item}"))
         for true in omitted:
             findings.append(Finding((f"{unit}：漏登 {true_persons[true].get('D1')}",

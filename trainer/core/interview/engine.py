@@ -192,7 +192,8 @@ class Session:
     def _offer(self, do: str, param: str | None, conduct: str | None = None) -> Offer:
         action = ACTIONS[do]
         label = action.label
-        names = {"theme": vocabulary.THEMES, "topic": vocabulary.TOPICS}.get(action.param.value)
+        names = {"theme": vocabulary.THEMES, "topic": vocabulary.TOPICS,
+                 "item": vocabulary.ITEM_LABELS}.get(action.param.value)
         if param is not None:
             extra = names[param] if names else (param, param)
             label = (f"{label[0]}：{extra[0]}", f"{label[1]}: {extra[1]}")

@@ -96,7 +96,7 @@ class _Explorer:
         listed = {c.key for c in session.dialogue(unit).nodes[state.node or ""].choices}
         if not any(o.key in listed for o in offers):
             self.report.dead_ends.add(f"{unit}/{state.node}")
-        if sum(state.taken.values()) >= MAX_VISIT_STEPS:
+        if sum(n for key, n in state.taken.items() if ":" not in key) >= MAX_VISIT_STEPS:
             self.report.dead_ends.add(f"{unit}/{state.node} (no ending within "
                                       f"{MAX_VISIT_STEPS} steps)")
             return []
@@ -116,7 +116,7 @@ class _Explorer:
             after = child.households[unit]
             stays = after.open and after.node == state.node
             if stays and offer.action == "ask_item":
-                if asked:
+                if asked or state.taken["ask_item"]:
                     continue  # one question stands for all: they differ only in the answer
                 asked = True
             if stays and self.worst and not wrong:

@@ -147,9 +147,20 @@ TOPICS: dict[str, tuple[str, str]] = {
 }
 
 # Form items a trainee may ask; "roster" is the list of who lives here.
-ITEMS: tuple[str, ...] = ("roster", "H1", "H2", "H3", "H4", "H5", "H6", "H7",
-                          "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11",
-                          "D12")
+ITEM_LABELS: dict[str, tuple[str, str]] = {
+    "roster": ("家里有哪些人", "who lives here"), "H1": ("H1 户别", "H1 type of household"),
+    "H2": ("H2 本户人数", "H2 persons of the household"), "H3": ("H3 出生人口", "H3 births"),
+    "H4": ("H4 死亡人口", "H4 deaths"), "H5": ("H5 住所类型", "H5 type of dwelling"),
+    "H6": ("H6 建筑面积", "H6 floor area"), "H7": ("H7 住房间数", "H7 rooms"),
+    "D1": ("D1 姓名", "D1 names"), "D2": ("D2 与户主关系", "D2 relation to the head"),
+    "D3": ("D3 公民身份号码", "D3 ID numbers"), "D4": ("D4 性别", "D4 sex"),
+    "D5": ("D5 出生年月", "D5 births"), "D6": ("D6 民族", "D6 ethnicity"),
+    "D7": ("D7 普查时点居住地", "D7 residence on 11-01"), "D8": ("D8 户口登记地", "D8 hukou"),
+    "D9": ("D9 离开户口登记地时间", "D9 time away"),
+    "D10": ("D10 离开户口登记地原因", "D10 reason away"),
+    "D11": ("D11 受教育程度", "D11 education"), "D12": ("D12 是否识字", "D12 literacy"),
+}
+ITEMS: tuple[str, ...] = tuple(ITEM_LABELS)
 
 
 # What someone other than a member who knows answers: the rest is "I don't know".
