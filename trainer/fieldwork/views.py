@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import escape
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, roles
@@ -160,7 +161,7 @@ def census_form(attempt_id: int, unit: str) -> Any:
         autosave = bool(request.headers.get("HX-Request"))
         if not form.validate_on_submit():
             if autosave:  # tell the trainee at once; the last good save is kept
-                return _("Not saved: %(errors)s", errors=_field_errors(form)), 200
+                return escape(_("Not saved: %(errors)s", errors=_field_errors(form))), 200
             return _form_page(attempt, visit, unit, form, [], 400)
         try:
             issues = services.save_form(db, attempt, unit, form.record(),
@@ -171,8 +172,8 @@ def census_form(attempt_id: int, unit: str) -> Any:
             return _form_page(attempt, visit, unit, form, [], form_error(form, error))
         db.commit()
         if autosave:
-            return _("Saved at %(time)s.", time=datetime.now(UTC).astimezone(BEIJING)
-                     .strftime("%H:%M:%S")), 200
+            return escape(_("Saved at %(time)s.", time=datetime.now(UTC).astimezone(BEIJING)
+                            .strftime("%H:%M:%S"))), 200
         if "add_person" not in request.form:
             done = attempt.forms[unit]["complete"]
             hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
