@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('seed', sa.BigInteger(), nullable=False),
     sa.Column('steps', sa.JSON(), nullable=False),
     sa.Column('forms', sa.JSON(), nullable=False),
+    sa.Column('register', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('in_progress', 'submitted', name='attemptstatus', native_enum=False, length=20), nullable=False),
     sa.Column('score', sa.JSON(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),

@@ -232,3 +232,40 @@ def test_forms_of_units_that_have_none_do_not_exist(client, login_as, make_user,
     _t, _c, assignment = setup_cohort(db, make_user, trainee)
     attempt = services.start_attempt(db, trainee, assignment)
     assert client.get(f"/training/attempts/{attempt.id}/forms/nobody").status_code == 404
+
+
+def test_register_is_saved_checked_and_graded(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    trainer = make_user(Role.TRAINER)
+    cohort = accounts.create_cohort(db, actor=trainer, name="Register cohort", trainer=trainer)
+    cohort.trainees = [trainee]
+    path = project_root() / "scenarios" / "vacant-second-home.yaml"
+    version = scenario_services.publish(db, loader.load(path), actor=None)
+    assignment = services.assign(db, actor=trainer, cohort=cohort, version=version,
+                                 mode=Mode.PRACTICE, due_on=None)
+    attempt = services.start_attempt(db, trainee, assignment)
+    url = f"/training/attempts/{attempt.id}/register"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="row-zhang"' in page and 'data-test="row-tan"' in page
+    truth = services.register_truth(services.replay_attempt(attempt))
+    assert truth["zhang"]["status"] == "vacant" and truth["zhang"]["number"] is None
+    assert truth["tan"]["number"] == 1 and truth["tan"]["head"] == "谭志刚"
+
+    def body(rows):
+        data = {"csrf_token": csrf()}
+        for index, (unit, row) in enumerate(rows.items()):
+            data[f"rows-{index}-unit_id"] = unit
+            for key, value in row.items():
+                data[f"rows-{index}-{key}"] = "" if value is None else str(value)
+        return data
+
+    wrong = {unit: dict(row) for unit, row in truth.items()}
+    wrong["zhang"]["number"] = 1  # a vacant unit numbered, and number 1 twice
+    assert client.post(url, data=body(wrong)).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "A vacant unit has no household number." in page
+    saved = client.post(url, data=body(truth), headers={"HX-Request": "true"})
+    assert "Saved at" in saved.get_data(as_text=True)
+    db.refresh(attempt)
+    services.submit(db, attempt)
+    assert attempt.score["criteria"]["register_accuracy"]["score"] == 1.0

@@ -12,6 +12,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -112,4 +113,47 @@ class HouseholdForm(FlaskForm):
             if not entry.form.remove.data:
                 out["persons"].append(data)
         out["deaths"] = []
+        return out
+
+
+def _status_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—"),
+            SelectChoice("occupied", str(_l("Occupied (有人居住)"))),
+            SelectChoice("vacant", str(_l("Vacant (空房)"))),
+            SelectChoice("all_died", str(_l("Whole-household death (全户死亡, 999)")))]
+
+
+def _mode_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—"), SelectChoice("visit", str(_l("Enumerator visit"))),
+            SelectChoice("self", str(_l("Self-reporting (自主填报)")))]
+
+
+class RegisterRowForm(Form):
+    """One unit's row of the 户主姓名底册."""
+
+    unit_id = HiddenField()
+    building = _count(_l("Building no."), 9999)
+    unit = _count(_l("Unit no."), 99999)
+    number = _count(_l("Household no."), 999)
+    head = StringField(_l("Head of household"), validators=[Optional(), Length(max=40)])
+    status = SelectField(_l("Status"), choices=_status_choices, validators=[Optional()])
+    present = _count(_l("Living here"), 999)
+    away = _count(_l("Hukou members away"), 999)
+    mode = SelectField(_l("Registration"), choices=_mode_choices, validators=[Optional()])
+
+
+class RegisterForm(FlaskForm):
+    """The whole register of an attempt's units."""
+
+    rows = FieldList(FormField(RegisterRowForm), min_entries=0, max_entries=200)
+
+    def data_by_unit(self) -> dict[str, dict[str, Any]]:
+        """Each row's answers by the unit it is for (blank text as None)."""
+        out: dict[str, dict[str, Any]] = {}
+        for entry in self.rows.entries:
+            data = dict(entry.form.data)
+            unit_id = str(data.pop("unit_id") or "")
+            data.pop("csrf_token", None)
+            out[unit_id] = {key: (value.strip() or None) if isinstance(value, str) else value
+                            for key, value in data.items()}
         return out

@@ -66,6 +66,8 @@ class Attempt(Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # household id -> {"record": R601 record, "complete": bool, "confirmed": bool}
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # household id -> the trainee's row of the 户主姓名底册
+    register: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[AttemptStatus] = mapped_column(
         Enum(AttemptStatus, native_enum=False, length=20, values_callable=enum_values),
         default=AttemptStatus.IN_PROGRESS)

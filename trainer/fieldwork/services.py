@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Cohort, Role, User
 from trainer.accounts.services import cohorts_visible_to
-from trainer.core.census import r601
+from trainer.core.census import r601, register
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.grading.criteria import Evidence, evidence_of, score, score_data
@@ -158,6 +158,23 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     return issues
 
 
+def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
+                  ) -> list[Issue]:
+    """Store the register as the trainee left it (unknown units dropped); its issues."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    units = set(replay_attempt(attempt).households)
+    attempt.register = {unit: row for unit, row in rows.items() if unit in units}
+    db.flush()
+    return list(register.validate(attempt.register))
+
+
+def register_truth(visit: Visit) -> dict[str, dict[str, Any]]:
+    """The true register of the attempt's units."""
+    return register.truth_rows([(u, s.truth) for u, s in visit.households.items()],
+                               {unit: visit.outcome(unit) for unit in visit.households})
+
+
 def evidence_for(attempt: Attempt, visit: Visit) -> Evidence:
     """The visits plus the completed forms and the truth they are graded against."""
     base = evidence_of(visit)
@@ -166,7 +183,8 @@ def evidence_for(attempt: Attempt, visit: Visit) -> Evidence:
              for unit in units if visit.households[unit].truth.household is not None}
     forms = {unit: entry["record"] for unit, entry in attempt.forms.items()
              if entry.get("complete") and unit in units}
-    return replace(base, forms_expected=True, forms=forms, truth=truth)
+    return replace(base, forms_expected=True, forms=forms, truth=truth,
+                   register=attempt.register, register_truth=register_truth(visit))
 
 
 def submit(db: Session, attempt: Attempt) -> Attempt:

@@ -15,6 +15,7 @@ from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
 from trainer.core.census import r601
+from trainer.core.census import register as register_rules
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import DomainError, Forbidden
 from trainer.core.grading.criteria import LABELS
@@ -23,7 +24,7 @@ from trainer.core.scenario import vocabulary
 from trainer.errors import form_error
 from trainer.extensions import db_session
 from trainer.fieldwork import services
-from trainer.fieldwork.forms import AssignForm, HouseholdForm, mode_choices
+from trainer.fieldwork.forms import AssignForm, HouseholdForm, RegisterForm, mode_choices
 from trainer.fieldwork.models import AttemptStatus, Mode
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
@@ -204,6 +205,51 @@ def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues:
                            state=visit.households[unit],
                            entry=attempt.forms.get(unit, {}),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
+
+
+@bp.route("/training/attempts/<int:attempt_id>/register", methods=["GET", "POST"])
+@roles(Role.TRAINEE)
+def register(attempt_id: int) -> Any:
+    """The 户主姓名底册 of the attempt's units, saved on every change."""
+    db = db_session()
+    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    visit = services.replay_attempt(attempt)
+    units = list(visit.households)
+    if request.method == "POST":
+        form = RegisterForm()
+        autosave = bool(request.headers.get("HX-Request"))
+        if not form.validate_on_submit():
+            if autosave:
+                return escape(_("Not saved: %(errors)s", errors=str(form.errors))), 200
+            return _register_page(attempt, visit, form, [], 400)
+        try:
+            issues = services.save_register(db, attempt, form.data_by_unit())
+        except DomainError as error:
+            db.rollback()
+            return _register_page(attempt, visit, form, [], form_error(form, error))
+        db.commit()
+        if autosave:
+            return escape(_("Saved at %(time)s.", time=datetime.now(UTC).astimezone(BEIJING)
+                            .strftime("%H:%M:%S"))), 200
+        flash(_("The register is saved.") if not issues else
+              _("The register is saved; %(count)s entries still need attention.",
+                count=len(issues)), "success" if not issues else "info")
+        return redirect(url_for("fieldwork.register", attempt_id=attempt.id))
+    rows = [{"unit_id": unit, **attempt.register.get(unit, {})} for unit in units]
+    form = RegisterForm(formdata=None, data={"rows": rows})
+    issues = list(register_rules.validate(attempt.register)) if attempt.register else []
+    return _register_page(attempt, visit, form, issues, 200)
+
+
+def _register_page(attempt: Any, visit: Any, form: RegisterForm, issues: list[Issue],
+                   status: int) -> Any:
+    for issue in issues:
+        if issue.person is not None and issue.person < len(form.rows.entries):
+            field = getattr(form.rows.entries[issue.person].form, issue.item, None)
+            if field is not None:
+                field.errors = [*field.errors, _(issue.message, **issue.params)]
+    return render_template("fieldwork/register.html", attempt=attempt, visit=visit,
+                           form=form, submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
 
 def _teachable_cohort(cohort_id: int) -> Any:

@@ -29,6 +29,8 @@ class Evidence:
     forms_expected: bool = False  # an attempt (not a bot or a playtest) hands in forms
     forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
     truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
+    register: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> row
+    register_truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

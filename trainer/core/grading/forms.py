@@ -91,3 +91,25 @@ def form_accuracy(evidence: Evidence) -> Result:
                                      f"{unit}: {records[mine].get('D1')} should not be listed"),
                                     where=f"{unit}/persons[{mine}]"))
     return Result(right / total if total else 1.0, tuple(findings))
+
+
+@criterion("register_accuracy", ("户主姓名底册逐栏正确：区不漏房、房不漏户",
+                                 "The register of household heads is right column by column"))
+def register_accuracy(evidence: Evidence) -> Result:
+    """Share of the register's cells (every unit, every column) that match the truth."""
+    if not evidence.forms_expected:
+        return Result(0.0, applicable=False)
+    right = total = 0
+    findings: list[Finding] = []
+    for unit, truth in evidence.register_truth.items():
+        row = evidence.register.get(unit, {})
+        for column, want in truth.items():
+            total += 1
+            if _norm(row.get(column)) == _norm(want):
+                right += 1
+            else:
+                findings.append(Finding(
+                    (f"{unit}：底册“{column}”不正确（应为 {want}）",
+                     f"{unit}: register column {column} is wrong (should be {want})"),
+                    where=f"register/{unit}/{column}"))
+    return Result(right / total if total else 1.0, tuple(findings))
