@@ -114,3 +114,30 @@ def test_trainee_fills_the_census_form_and_scores_full_marks(browser_page: Brows
     expect(page.locator("[data-test=debrief]")).to_contain_text("Score: 100.0")
     bp.screenshot("fieldwork-form-graded")
     bp.assert_no_errors()
+
+
+def test_trainee_compiles_the_register(browser_page: BrowserPage) -> None:
+    from trainer.config import project_root
+    from trainer.core.census.register import truth_rows
+    from trainer.core.scenario import loader
+    from trainer.core.scenario.households import build
+
+    bp, page = browser_page, browser_page.page
+    scenario = loader.load(project_root() / "scenarios" / "nobody-home-revisit.yaml")
+    truths = build(scenario, scenario.seed)
+    rows = truth_rows([(u, truths[u]) for u in scenario.assignment.units], {})
+    log_in(bp, "trainee2", PASSWORDS["trainee2"])
+    with page.expect_navigation():
+        page.locator("[data-test^=exercise-]").nth(1).locator("button").click()
+    with page.expect_navigation():
+        page.locator("[data-test=register]").click()
+    expect(page.locator("main h1")).to_contain_text("Register of household heads")
+    for index, row in enumerate(rows.values()):
+        for column, value in row.items():
+            fill(page, f"rows-{index}-{column}", value)
+    bp.screenshot("fieldwork-register")
+    with page.expect_navigation():
+        page.locator("[data-test=save-register]").click()
+    expect(page.locator(".flash-success")).to_contain_text("The register is saved.")
+    expect(page.locator(".field-error")).to_have_count(0)
+    bp.assert_no_errors()
