@@ -629,3 +629,12 @@ def test_a_booked_visit_finds_them_in() -> None:
     [event, *_] = session.apply(Step("home", "knock", datetime(day.year, day.month, day.day,
                                                                  19, 0)))
     assert event.home is True
+
+
+def test_answers_are_given_in_both_languages() -> None:
+    session = make()
+    knock(session)
+    [event] = session.apply(Step("home", "ask_item:D4"))
+    assert event.says is not None
+    assert "1 男" in event.says[0] and "1 Male" in event.says[1]
+    assert event.answer == event.says[0]

@@ -468,7 +468,7 @@ class Session:
             if choice.param not in vocabulary.SPEAKER_KNOWS[speaker]:
                 return [], vocabulary.DONT_KNOW[speaker], None
             answer = self.answer(unit, choice.param)
-            return [], (answer, answer), answer
+            return [], (answer, self.answer(unit, choice.param, english=True)), answer
         return [], None, None
 
     def _side_effects(self, state: Household, choice: Choice) -> None:
@@ -525,28 +525,31 @@ class Session:
                   for key in fact.persons}
         return [person for person in household.persons if person.key not in hidden]
 
-    def answer(self, unit: str, item: str) -> str:
+    def answer(self, unit: str, item: str, *, english: bool = False) -> str:
         """The respondent's answer to a form item, for every reported person."""
         persons = self.reported_persons(unit)
         if item == "roster":
-            return "、".join(person.name for person in persons) or SILENT[0]
+            return (", " if english else "、").join(p.name for p in persons) or SILENT[0]
         state = self._household(unit)
         if item.startswith("H"):
             household = state.truth.household
             value: object = {"H1": household.kind if household else None,
                              "H2": f"{sum(p.present for p in persons)}/"
                                    f"{sum(not p.present for p in persons)}",
-                             "H3": _by_sex(persons, household, births=True),
-                             "H4": _by_sex(persons, household, births=False),
+                             "H3": _by_sex(persons, household, births=True, english=english),
+                             "H4": _by_sex(persons, household, births=False, english=english),
                              "H5": household.dwelling if household else None,
                              "H6": household.floor_area if household else None,
                              "H7": household.rooms if household else None}.get(item, "—")
+            if item in LABELS and isinstance(value, int):
+                return f"{int(value)} {LABELS[item][int(value)][1 if english else 0]}"
             return str(int(value) if isinstance(value, int) else value)
         misreports = {(key, it): says for fact in self.scenario.facts.values()
                       if fact.household == unit and fact.id not in state.disclosed
                       for key, it, says in fact.misreport}
-        return "；".join(f"{p.name} {misreports.get((p.key, item), _item(p, item))}"
-                        for p in persons)
+        return ("; " if english else "；").join(
+            f"{p.name} {misreports.get((p.key, item), _item(p, item, english))}"
+            for p in persons)
 
     # --- results -------------------------------------------------------------------------
 
@@ -568,7 +571,7 @@ class Session:
         return all(not self.offers(unit) for unit in self.households)
 
 
-def _by_sex(persons: list[Any], household: Any, *, births: bool) -> str:
+def _by_sex(persons: list[Any], household: Any, *, births: bool, english: bool) -> str:
     """H3 or H4 as '男 m 女 f', from the reported persons and the household's deaths."""
     counts = []
     for sex in (1, 2):
@@ -578,10 +581,12 @@ def _by_sex(persons: list[Any], household: Any, *, births: bool) -> str:
         else:
             count = sum(1 for d in household.deaths if d.sex == sex)
         counts.append(count)
+    if english:
+        return f"male {counts[0]}, female {counts[1]}"
     return f"男 {counts[0]} 女 {counts[1]}"
 
 
-def _item(person: Any, item: str) -> str:
+def _item(person: Any, item: str, english: bool = False) -> str:
     field_name = {"D1": "name", "D2": "relation", "D3": "id_number", "D4": "sex",
                   "D5": "birth", "D6": "ethnicity", "D7": "residence", "D8": "hukou",
                   "D9": "time_away", "D10": "reason_away", "D11": "education",
@@ -594,7 +599,7 @@ def _item(person: Any, item: str) -> str:
     if field_name == "birth":
         return f"{value.year}-{value.month:02d}"
     if item in LABELS:
-        return f"{int(value)} {LABELS[item][int(value)][0]}"
+        return f"{int(value)} {LABELS[item][int(value)][1 if english else 0]}"
     return str(value)
 
 

@@ -96,9 +96,13 @@ def draw(dialogue: Dialogue) -> Drawing:
                 target = boxes.get(branch.node)
                 if target is None or branch.node == node_id:
                     continue
-                edges.append(Edge(node_id, branch.node, choice.key,
-                                  source.x + NODE_WIDTH, source.y + NODE_HEIGHT // 2,
-                                  target.x, target.y + NODE_HEIGHT // 2))
+                if target.x > source.x:  # forward: right side to left side
+                    x1, x2 = source.x + NODE_WIDTH, target.x
+                else:  # back or within a column: left side to right side, the arrow outside
+                    x1, x2 = source.x, target.x + NODE_WIDTH
+                edges.append(Edge(node_id, branch.node, choice.key, x1,
+                                  source.y + NODE_HEIGHT // 2, x2,
+                                  target.y + NODE_HEIGHT // 2))
     width = MARGIN * 2 + (max(depth.values(), default=0) + 1) * COLUMN_WIDTH
     height = MARGIN * 2 + max(rows.values(), default=1) * ROW_HEIGHT
     return Drawing(tuple(boxes.values()), tuple(edges), width, height)
