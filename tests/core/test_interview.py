@@ -634,7 +634,7 @@ def test_a_booked_visit_finds_them_in() -> None:
 def test_answers_are_given_in_both_languages() -> None:
     session = make()
     knock(session)
-    [event] = session.apply(Step("home", "ask_item:D4"))
+    [event] = session.apply(Step("home", "ask_item:D2"))
     assert event.says is not None
-    assert "1 男" in event.says[0] and "1 Male" in event.says[1]
+    assert "0 户主" in event.says[0] and "0 Head" in event.says[1]
     assert event.answer == event.says[0]
