@@ -25,7 +25,7 @@ from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.scenarios.models import ScenarioVersion
-from trainer.scenarios.services import replay_steps, seed_for, with_step
+from trainer.scenarios.services import replay_steps, scenario_of, seed_for, with_step
 
 GRADER = "visits-forms-1"  # the criteria version a stored score was computed with
 MAX_STEPS = 800
@@ -138,15 +138,16 @@ def form_units(visit: Visit) -> list[str]:
 
 
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
-              complete: bool, confirmed: bool) -> list[Issue]:
+              complete: bool, confirmed: bool, visit: Visit | None = None) -> list[Issue]:
     """Store a household's form as the trainee left it; its issues.
 
     A form marked complete must have no hard error, and its soft warnings must be confirmed;
-    otherwise it is stored as a draft and the issues say why.
+    otherwise it is stored as a draft and the issues say why. `visit` is the attempt's
+    replay when the caller already has it.
     """
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict(N_("This attempt has been submitted and can no longer change."))
-    if unit not in form_units(replay_attempt(attempt)):
+    if unit not in form_units(visit or replay_attempt(attempt)):
         raise NotFound(N_("No such form."))
     issues = r601.validate(record)
     hard = any(i.severity == Severity.HARD for i in issues)
@@ -163,7 +164,7 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
     """Store the register as the trainee left it (unknown units dropped); its issues."""
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict(N_("This attempt has been submitted and can no longer change."))
-    units = set(replay_attempt(attempt).households)
+    units = set(scenario_of(attempt.version).assignment.units)
     attempt.register = {unit: row for unit, row in rows.items() if unit in units}
     db.flush()
     return list(register.validate(attempt.register))

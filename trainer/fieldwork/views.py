@@ -28,6 +28,7 @@ from trainer.fieldwork.forms import AssignForm, HouseholdForm, RegisterForm, mod
 from trainer.fieldwork.models import AttemptStatus, Mode
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
+from trainer.scenarios.views import run_step
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
 TEACHERS = (Role.TRAINER, Role.ADMIN)
@@ -83,20 +84,10 @@ def attempt_step(attempt_id: int) -> Any:
     """Take one step of an attempt (saved at once)."""
     db = db_session()
     attempt = services.get_attempt(db, current_actor(), attempt_id)
-    form = StepForm()
-    if not form.validate_on_submit():
-        return _attempt_page(attempt, form, 400)
-    ok, at = form.knock_time()
-    if not ok:
-        return _attempt_page(attempt, form, 400)
-    try:
-        services.take_step(db, attempt, form.household.data or "", form.action.data or "", at)
-    except DomainError as error:
-        db.rollback()
-        status = form_error(form, error)
-        return _attempt_page(attempt, form, status)
-    db.commit()
-    return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id, _anchor="latest"))
+    return run_step(
+        lambda household, action, at: services.take_step(db, attempt, household, action, at),
+        lambda form, status: _attempt_page(attempt, form, status),
+        url_for("fieldwork.attempt", attempt_id=attempt.id, _anchor="latest"))
 
 
 @bp.post("/training/attempts/<int:attempt_id>/submit")
@@ -114,17 +105,23 @@ def submit(attempt_id: int) -> Any:
     return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
 
 
-def _field_errors(form: HouseholdForm) -> str:
-    """The browser-side errors of a form, as one line."""
+def _not_saved(form: Any) -> Any:
+    """The autosave status when the browser sent values the form refuses (kept as before)."""
     out = []
     for name, errors in form.errors.items():
-        if name == "persons" and isinstance(errors, list):
-            out += [f"{_('Person %(n)s', n=i + 1)} {field}: {' '.join(msgs)}"
-                    for i, person in enumerate(errors) if isinstance(person, dict)
-                    for field, msgs in person.items()]
-        elif isinstance(errors, list):
-            out.append(f"{name}: {' '.join(map(str, errors))}")
-    return "; ".join(out)
+        for index, entry in enumerate(errors):
+            if isinstance(entry, dict):  # a row of a list of subforms
+                out += [f"{_('Person %(n)s', n=index + 1) if name == 'persons' else index + 1}"
+                        f" {field}: {' '.join(msgs)}" for field, msgs in entry.items()]
+            else:
+                out.append(f"{name}: {entry}")
+    return escape(_("Not saved: %(errors)s", errors="; ".join(out))), 200
+
+
+def _saved() -> Any:
+    """The autosave status after a save."""
+    now = datetime.now(UTC).astimezone(BEIJING).strftime("%H:%M:%S")
+    return escape(_("Saved at %(time)s.", time=now)), 200
 
 
 def _attach(form: HouseholdForm, issues: list[Issue]) -> list[str]:
@@ -162,19 +159,18 @@ def census_form(attempt_id: int, unit: str) -> Any:
         autosave = bool(request.headers.get("HX-Request"))
         if not form.validate_on_submit():
             if autosave:  # tell the trainee at once; the last good save is kept
-                return escape(_("Not saved: %(errors)s", errors=_field_errors(form))), 200
+                return _not_saved(form)
             return _form_page(attempt, visit, unit, form, [], 400)
         try:
             issues = services.save_form(db, attempt, unit, form.record(),
                                         complete=bool(form.complete.data),
-                                        confirmed=bool(form.confirmed.data))
+                                        confirmed=bool(form.confirmed.data), visit=visit)
         except DomainError as error:
             db.rollback()
             return _form_page(attempt, visit, unit, form, [], form_error(form, error))
         db.commit()
         if autosave:
-            return escape(_("Saved at %(time)s.", time=datetime.now(UTC).astimezone(BEIJING)
-                            .strftime("%H:%M:%S"))), 200
+            return _saved()
         if "add_person" not in request.form:
             done = attempt.forms[unit]["complete"]
             hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
@@ -220,7 +216,7 @@ def register(attempt_id: int) -> Any:
         autosave = bool(request.headers.get("HX-Request"))
         if not form.validate_on_submit():
             if autosave:
-                return escape(_("Not saved: %(errors)s", errors=str(form.errors))), 200
+                return _not_saved(form)
             return _register_page(attempt, visit, form, [], 400)
         try:
             issues = services.save_register(db, attempt, form.data_by_unit())
@@ -229,8 +225,7 @@ def register(attempt_id: int) -> Any:
             return _register_page(attempt, visit, form, [], form_error(form, error))
         db.commit()
         if autosave:
-            return escape(_("Saved at %(time)s.", time=datetime.now(UTC).astimezone(BEIJING)
-                            .strftime("%H:%M:%S"))), 200
+            return _saved()
         flash(_("The register is saved.") if not issues else
               _("The register is saved; %(count)s entries still need attention.",
                 count=len(issues)), "success" if not issues else "info")

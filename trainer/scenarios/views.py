@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -116,17 +117,26 @@ def step(play_id: int) -> Any:
     """Take one step of a play-through."""
     db = db_session()
     play = services.get_play(db, current_actor(), play_id)
+    return run_step(
+        lambda household, action, at: services.play_step(db, play, household, action, at),
+        lambda form, status: _play_page(play, services.replay_play(play), form, status),
+        url_for("scenarios.play", play_id=play.id, _anchor="latest"))
+
+
+def run_step(apply: Callable[[str, str, datetime | None], object],
+             page: Callable[[StepForm, int], Any], done: str) -> Any:
+    """The POST of a visit step (plays and attempts): check the form, apply the step and
+    commit, or roll back and redraw the page with the error on it."""
     form = StepForm()
     if not form.validate_on_submit():
-        return _play_page(play, services.replay_play(play), form, 400)
+        return page(form, 400)
     ok, at = form.knock_time()
     if not ok:
-        return _play_page(play, services.replay_play(play), form, 400)
+        return page(form, 400)
     try:
-        services.play_step(db, play, form.household.data or "", form.action.data or "", at)
+        apply(form.household.data or "", form.action.data or "", at)
     except DomainError as error:
-        db.rollback()
-        status = form_error(form, error)
-        return _play_page(play, services.replay_play(play), form, status)
-    db.commit()
-    return redirect(url_for("scenarios.play", play_id=play.id, _anchor="latest"))
+        db_session().rollback()
+        return page(form, form_error(form, error))
+    db_session().commit()
+    return redirect(done)

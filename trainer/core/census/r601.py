@@ -60,43 +60,6 @@ class Issue:
     params: Mapping[str, object]
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One question of the form."""
-
-    code: str
-    label: tuple[str, str]
-    kind: str  # code, count, text, id, month
-    household: bool
-
-
-ITEMS: dict[str, Item] = {item.code: item for item in (
-    Item("H1", ("户别", "Type of household"), "code", True),
-    Item("H2a", ("10月31日晚居住在本户的人数", "Persons who lived here on the night of 10-31"),
-         "count", True),
-    Item("H2b", ("户口在本户、10月31日晚未住本户的人数",
-                 "Hukou members who did not live here on 10-31"), "count", True),
-    Item("H3m", ("出生人口（男）", "Births (male)"), "count", True),
-    Item("H3f", ("出生人口（女）", "Births (female)"), "count", True),
-    Item("H4m", ("死亡人口（男）", "Deaths (male)"), "count", True),
-    Item("H4f", ("死亡人口（女）", "Deaths (female)"), "count", True),
-    Item("H5", ("住所类型", "Type of dwelling"), "code", True),
-    Item("H6", ("本户现住房建筑面积（平方米）", "Floor area (m²)"), "count", True),
-    Item("H7", ("本户现住房间数", "Rooms"), "count", True),
-    Item("D1", ("姓名", "Name"), "text", False),
-    Item("D2", ("与户主关系", "Relation to the head"), "code", False),
-    Item("D3", ("公民身份号码", "Citizen ID number"), "id", False),
-    Item("D4", ("性别", "Sex"), "code", False),
-    Item("D5", ("出生年月", "Year and month of birth"), "month", False),
-    Item("D6", ("民族", "Ethnicity"), "text", False),
-    Item("D7", ("普查时点居住地", "Residence at the standard time"), "code", False),
-    Item("D8", ("户口登记地", "Place of hukou registration"), "code", False),
-    Item("D9", ("离开户口登记地时间", "Time away from the hukou place"), "code", False),
-    Item("D10", ("离开户口登记地原因", "Reason for leaving the hukou place"), "code", False),
-    Item("D11", ("受教育程度", "Education"), "code", False),
-    Item("D12", ("是否识字", "Literate"), "code", False),
-)}
-
 RuleFn = Callable[[Record], Iterator[Issue]]
 RULES: dict[str, RuleFn] = {}
 

@@ -14,35 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-import yaml
-
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
-from trainer.core.scenario.loader import Path_, ScenarioError, YamlLoader, format_path, positions
+from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_for
 from trainer.core.scenario.model import Condition, Dialogue, Scenario
-
-
-class _Locator:
-    def __init__(self, scenario: Scenario, file: str) -> None:
-        self.file = file
-        self.marks: dict[Path_, tuple[int, int]] = {}
-        composed = yaml.compose(scenario.source, Loader=YamlLoader) if scenario.source else None
-        if composed is not None:
-            positions(composed, (), self.marks)
-        self.errors: list[ScenarioError] = []
-
-    def error(self, path: Path_, message: str, **params: object) -> None:
-        probe = (*path, "__key__")
-        while probe not in self.marks and probe:
-            probe = probe[:-1]
-        line, column = self.marks.get(probe, (1, 1))
-        self.errors.append(ScenarioError(self.file, line, column, format_path(path), message,
-                                         params))
 
 
 def check(scenario: Scenario, file: str = "<scenario>") -> list[ScenarioError]:
     """Every static problem of a loaded scenario."""
-    locator = _Locator(scenario, file)
+    locator = reader_for(scenario.source, file, at_keys=True)
     _calendar(scenario, locator)
     for dialogue in scenario.dialogues.values():
         _reachability(dialogue, locator)
@@ -50,7 +30,7 @@ def check(scenario: Scenario, file: str = "<scenario>") -> list[ScenarioError]:
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
 
 
-def _calendar(scenario: Scenario, locator: _Locator) -> None:
+def _calendar(scenario: Scenario, locator: Reader) -> None:
     """Visit days must fall in the field-work period: listing (摸底) through registration."""
     assignment = scenario.assignment
     last = assignment.first_day + timedelta(days=assignment.days - 1)
@@ -65,10 +45,9 @@ def _successors(dialogue: Dialogue, node_id: str) -> set[str]:
     return {b.node for c in dialogue.nodes[node_id].choices for b in c.goto}
 
 
-def _reachability(dialogue: Dialogue, locator: _Locator) -> None:
+def _reachability(dialogue: Dialogue, locator: Reader) -> None:
     base: Path_ = ("dialogues", dialogue.id, "nodes")
-    entries = [n for n in (dialogue.start, dialogue.revisit, dialogue.absent, dialogue.refused)
-               if n]
+    entries = dialogue.entries
     seen = set(entries)
     todo = list(entries)
     while todo:
@@ -109,13 +88,7 @@ def _all_conditions(dialogue: Dialogue) -> Iterator[tuple[Path_, Condition]]:
                 yield branch.path, branch.when
 
 
-def _flatten(condition: Condition) -> Iterator[Condition]:
-    yield condition
-    for inner in condition.any:
-        yield from _flatten(inner)
-
-
-def _conditions(scenario: Scenario, dialogue: Dialogue, locator: _Locator) -> None:
+def _conditions(scenario: Scenario, dialogue: Dialogue, locator: Reader) -> None:
     offered = {c.key for n in dialogue.nodes.values() for c in n.choices}
     offered |= {c.do for n in dialogue.nodes.values() for c in n.choices}
     offered |= {name for name, a in vocabulary.ACTIONS.items() if a.anywhere}
@@ -134,7 +107,7 @@ def _conditions(scenario: Scenario, dialogue: Dialogue, locator: _Locator) -> No
     slots = {slot for r in scenario.respondents.values() if r.dialogue == dialogue.id
              for day in r.availability.values() for slot in day}
     for path, top in _all_conditions(dialogue):
-        for condition in _flatten(top):
+        for condition in top.flattened():
             _ranges(condition, path, scenario, locator)
             for name, wanted in condition.flags:
                 if wanted not in values.get(name, set()):
@@ -158,7 +131,7 @@ def _conditions(scenario: Scenario, dialogue: Dialogue, locator: _Locator) -> No
                                   slot=slot)
 
 
-def _ranges(condition: Condition, path: Path_, scenario: Scenario, locator: _Locator) -> None:
+def _ranges(condition: Condition, path: Path_, scenario: Scenario, locator: Reader) -> None:
     """Comparisons whose feasible interval is empty."""
     bounds: dict[str, list[float]] = {}
     limits = {"trust": (0, 100), "irritation": (0, 100),

@@ -55,10 +55,8 @@ class Drawing:
 
 def reading_order(dialogue: Dialogue) -> list[str]:
     """Node ids breadth-first from the entry nodes, then any unreachable ones."""
-    entries = [n for n in (dialogue.start, dialogue.revisit, dialogue.absent, dialogue.refused)
-               if n and n in dialogue.nodes]
     order: list[str] = []
-    queue = list(dict.fromkeys(entries))
+    queue = dialogue.entries
     while queue:
         node_id = queue.pop(0)
         if node_id in order:
@@ -71,9 +69,8 @@ def reading_order(dialogue: Dialogue) -> list[str]:
 
 def draw(dialogue: Dialogue) -> Drawing:
     """Positions for every node and edge of the dialogue."""
-    entries = {n for n in (dialogue.start, dialogue.revisit, dialogue.absent, dialogue.refused)
-               if n}
-    depth: dict[str, int] = {n: 0 for n in entries if n in dialogue.nodes}
+    entries = set(dialogue.entries)
+    depth: dict[str, int] = dict.fromkeys(entries, 0)
     for node_id in reading_order(dialogue):
         depth.setdefault(node_id, 0)
         for choice in dialogue.nodes[node_id].choices:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -176,17 +176,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Reader:
+class Reader:
     """Collects errors with their positions while turning checked data into the model."""
 
-    def __init__(self, file: str, marks: dict[Path_, tuple[int, int]]) -> None:
+    def __init__(self, file: str, marks: dict[Path_, tuple[int, int]], *,
+                 at_keys: bool = False) -> None:
         self.file = file
         self.marks = marks
+        self.at_keys = at_keys  # point every error at the key of its path, not the value
         self.errors: list[ScenarioError] = []
         self.missing: set[tuple[Path_, str]] = set()
 
     def error(self, path: Path_, message: str, *, at_key: bool = False, **params: object) -> None:
-        probe = (*path, "__key__") if at_key and path else path
+        probe = (*path, "__key__") if (at_key or self.at_keys) and path else path
         while probe not in self.marks and probe:
             probe = probe[:-1]
         line, column = self.marks.get(probe, (1, 1))
@@ -250,7 +252,7 @@ class _Reader:
 
 
 def _condition(raw: Mapping[str, Any] | None, path: Path_, known: Mapping[str, str],
-               reader: _Reader) -> Condition:
+               reader: Reader) -> Condition:
     """A condition; `known` maps declared and built-in variables to their types."""
     if not raw:
         return ALWAYS
@@ -292,14 +294,8 @@ def _comparison(name: str, text: str) -> Comparison:
     return Comparison(name, match.group(1), int(match.group(2)))
 
 
-def _conditions(condition: Condition) -> Iterator[Condition]:
-    yield condition
-    for inner in condition.any:
-        yield from _conditions(inner)
-
-
 def _choice(raw: Mapping[str, Any], path: Path_, known: Mapping[str, str],
-            reader: _Reader) -> Choice:
+            reader: Reader) -> Choice:
     action = vocabulary.ACTIONS.get(raw["do"])
     param = None
     if action is None:
@@ -337,7 +333,7 @@ def _effect(raw: Mapping[str, Any]) -> Effect:
                   disclose=tuple(raw.get("disclose", ())))
 
 
-def _goto(raw: Any, path: Path_, known: Mapping[str, str], reader: _Reader) -> tuple[Branch, ...]:
+def _goto(raw: Any, path: Path_, known: Mapping[str, str], reader: Reader) -> tuple[Branch, ...]:
     if raw is None:
         return ()
     if isinstance(raw, str):
@@ -352,7 +348,7 @@ def _goto(raw: Any, path: Path_, known: Mapping[str, str], reader: _Reader) -> t
 
 
 def _dialogue(name: str, raw: Mapping[str, Any], known: Mapping[str, str],
-              reader: _Reader) -> Dialogue:
+              reader: Reader) -> Dialogue:
     base: Path_ = ("dialogues", name)
     nodes: dict[str, Node] = {}
     for node_id, node_raw in raw["nodes"].items():
@@ -423,7 +419,7 @@ def _assignment(raw: Mapping[str, Any]) -> Assignment:
         max_visits=raw.get("max_visits", default.max_visits))
 
 
-def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
+def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
     variables = {name: Variable(name, raw["type"], raw.get("initial",
                                                            False if raw["type"] == "bool" else 0))
                  for name, raw in data.get("variables", {}).items()}
@@ -507,7 +503,7 @@ def _build(data: Mapping[str, Any], reader: _Reader, source: str) -> Scenario:
         rubric=rubric, source=source)
 
 
-def _check_world_spec(spec: Any, reader: _Reader) -> None:
+def _check_world_spec(spec: Any, reader: Reader) -> None:
     """The world generator must accept the spec (region code, rates, bounds)."""
     if not spec:
         return
@@ -522,7 +518,7 @@ def _check_world_spec(spec: Any, reader: _Reader) -> None:
 FIELD_YEARS = (2019, 2021)  # the 2020 census field work, with a margin either side
 
 
-def _check_dates(data: Mapping[str, Any], reader: _Reader) -> None:
+def _check_dates(data: Mapping[str, Any], reader: Reader) -> None:
     """Dates of the calendar and of persons within sensible years (no year 9999)."""
     assignment = data["assignment"]
     for key in ("first_day", "self_report_until", "listing", "registration"):
@@ -547,14 +543,14 @@ def _check_dates(data: Mapping[str, Any], reader: _Reader) -> None:
 
 
 def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fact],
-                      variables: Mapping[str, Variable], reader: _Reader) -> None:
+                      variables: Mapping[str, Variable], reader: Reader) -> None:
     """Facts, actions and variables named in conditions and effects must exist."""
     known = {**vocabulary.BUILTIN_VARIABLES, **{n: v.type for n, v in variables.items()}}
     for dialogue in dialogues.values():
         for node in dialogue.nodes.values():
             for choice in node.choices:
                 conditions = [choice.when, *(b.when for b in choice.goto)]
-                for condition in (c for top in conditions for c in _conditions(top)):
+                for condition in (c for top in conditions for c in top.flattened()):
                     for fact in (*condition.disclosed, *condition.not_disclosed):
                         if fact not in facts:
                             reader.error(choice.path, N_("condition on unknown fact "
@@ -575,6 +571,15 @@ def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fac
                         if fact not in facts:
                             reader.error((*choice.path, "effects"), N_(
                                 "effect discloses unknown fact '%(fact)s'"), fact=fact)
+
+
+def reader_for(source: str, file: str, *, at_keys: bool = False) -> Reader:
+    """A collector of errors positioned in `source` (a text that already loaded)."""
+    marks: dict[Path_, tuple[int, int]] = {}
+    composed = yaml.compose(source, Loader=YamlLoader) if source else None
+    if composed is not None:
+        positions(composed, (), marks)
+    return Reader(file, marks, at_keys=at_keys)
 
 
 def parse(text: str, file: str = "<scenario>") -> Scenario:
@@ -602,7 +607,7 @@ def parse(text: str, file: str = "<scenario>") -> Scenario:
     duplicates: list[tuple[Path_, tuple[int, int]]] = []
     if composed is not None:
         positions(composed, (), marks, duplicates)
-    reader = _Reader(file, marks)
+    reader = Reader(file, marks)
     for path, _mark in duplicates:
         reader.error(path, N_("'%(key)s' is given twice"), at_key=True, key=path[-1])
     if reader.errors:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,6 +57,12 @@ class Condition:
     not_disclosed: tuple[str, ...] = ()
     flags: tuple[tuple[str, bool], ...] = ()  # boolean variables and the value they must have
     any: tuple[Condition, ...] = ()
+
+    def flattened(self) -> Iterator[Condition]:
+        """This condition and every condition inside its `any`, depth first."""
+        yield self
+        for inner in self.any:
+            yield from inner.flattened()
 
     @property
     def empty(self) -> bool:
@@ -148,6 +154,12 @@ class Dialogue:
     revisit: str | None = None  # start node from the second visit on
     absent: str | None = None  # where a visit starts when nobody opens the door
     refused: str | None = None  # where the visit goes when irritation passes the patience
+
+    @property
+    def entries(self) -> list[str]:
+        """The nodes visits begin at or jump to: start, revisit, absent, refused (if set)."""
+        named = (self.start, self.revisit, self.absent, self.refused)
+        return list(dict.fromkeys(n for n in named if n and n in self.nodes))
 
     def start_node(self, visit: int, home: bool) -> str:
         """The node a visit begins at."""

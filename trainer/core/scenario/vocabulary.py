@@ -254,8 +254,3 @@ ARCHETYPES: dict[str, Archetype] = {
     "deferring": Archetype(0.6, 0.3, 90, ("someone_else_decides",)),
     "elderly": Archetype(0.7, 0.3, 90, ("someone_else_decides",)),
 }
-
-
-def label(pair: tuple[str, str], english: bool) -> str:
-    """The English or Chinese half of a label pair."""
-    return pair[1] if english else pair[0]
