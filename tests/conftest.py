@@ -27,6 +27,11 @@ from trainer.accounts.models import Role, User
 from trainer.db import make_engine, make_sessionmaker
 from trainer.extensions import use_sessionmaker
 from trainer.models import Base
+from trainer.tasks import huey
+
+# Jobs run as they are enqueued, inside the test's transaction (the queue backends themselves
+# are tested in tests/features/test_video_jobs.py).
+huey.immediate = True
 
 # Real scrypt costs ~50 ms a hash; tests use the same algorithm with a small work factor.
 services.PASSWORD_METHOD = "scrypt:1024:8:1"

@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from trainer.fieldwork.views import bp as fieldwork_bp
     from trainer.review.views import bp as review_bp
     from trainer.scenarios.views import bp as scenarios_bp
+    from trainer.video.views import bp as video_bp
     from trainer.worlds.views import bp as worlds_bp
 
     init_extensions(app)
@@ -49,7 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     access.init_access(app)
     security.init_security_headers(app)
     errors.register_error_handlers(app)
-    for blueprint in (accounts_bp, fieldwork_bp, review_bp, scenarios_bp, worlds_bp):
+    for blueprint in (accounts_bp, fieldwork_bp, review_bp, scenarios_bp, video_bp,
+                      worlds_bp):
         app.register_blueprint(blueprint)
     app.context_processor(template_globals)
     cli.register(app)

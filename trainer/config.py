@@ -32,8 +32,19 @@ SETTINGS: dict[str, tuple[str, str | None, str]] = {
     "TRAINER_REDIS_URL": (
         "REDIS_URL",
         None,
-        "Redis URL (redis://127.0.0.1:6379/0); when set, rate limits (and later the job "
-        "queue) use Redis instead of memory",
+        "Redis URL (redis://127.0.0.1:6379/0); when set, rate limits and the job queue use "
+        "Redis instead of memory and instance/jobs.sqlite3",
+    ),
+    "TRAINER_VIDEO_MAX_MIB": (
+        "VIDEO_MAX_MIB",
+        "2048",
+        "Largest clip a trainer may upload, in MiB (uploads arrive in resumable chunks)",
+    ),
+    "TRAINER_MEDIA_ACCEL": (
+        "MEDIA_ACCEL",
+        None,
+        "Hand clip files to the reverse proxy: `sendfile` (X-Sendfile, Apache/lighttpd) or "
+        "an nginx internal location such as `/protected-media/` (X-Accel-Redirect)",
     ),
     "TRAINER_LOGIN_RATE_LIMIT": (
         "LOGIN_RATE_LIMIT",

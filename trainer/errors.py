@@ -17,13 +17,21 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from trainer.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from trainer.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+)
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 400,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
 }
 
 MESSAGES = {
@@ -103,7 +111,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        return render_error(error.code or 500)
+        body, status = render_error(error.code or 500)
+        # Keep what the exception says in headers (Allow on 405, Content-Range on 416).
+        headers = [(name, value) for name, value in error.get_headers()
+                   if name.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

@@ -4,7 +4,8 @@ from trainer.accounts.models import AuditEvent, Cohort, User
 from trainer.db import Base
 from trainer.fieldwork.models import Assignment, Attempt
 from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
+from trainer.video.models import Clip, ClipLink, Upload, WatchProgress
 from trainer.worlds.models import World
 
-__all__ = ["Assignment", "Attempt", "AuditEvent", "Base", "Cohort", "ScenarioPlay",
-           "ScenarioVersion", "User", "World"]
+__all__ = ["Assignment", "Attempt", "AuditEvent", "Base", "Clip", "ClipLink", "Cohort",
+           "ScenarioPlay", "ScenarioVersion", "Upload", "User", "WatchProgress", "World"]

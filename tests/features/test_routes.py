@@ -6,6 +6,7 @@ Adding a route without a row here fails `test_every_route_is_listed`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from trainer.accounts import services
 from trainer.accounts.models import Role
 from trainer.config import project_root
 from trainer.fieldwork import services as fieldwork_services
+from trainer.video import services as video_services
 
 LIBRARY = project_root() / "scenarios"
 
@@ -35,6 +37,10 @@ def by_role(anonymous: int, trainee: int, trainer: int, examiner: int, admin: in
 
 ADMIN_ONLY = by_role(302, 403, 403, 403, 200)
 TEACHING = by_role(302, 403, 200, 403, 200)
+TEACHING_302 = by_role(302, 403, 302, 403, 302)
+TEACHING_400 = by_role(302, 403, 400, 403, 400)
+TEACHING_404 = by_role(302, 403, 404, 403, 404)
+EVERYONE = by_role(302, 200, 200, 200, 200)
 
 CASES = [
     Case("accounts.index", "GET", "/", by_role(302, 302, 302, 302, 302)),
@@ -108,6 +114,35 @@ CASES = [
     Case("scenarios.play", "GET", "/scenarios/plays/{play}", TEACHING),
     Case("scenarios.step", "POST", "/scenarios/plays/{play}/steps",
          by_role(302, 403, 400, 403, 400), {}),
+    Case("video.index", "GET", "/clips", EVERYONE),
+    Case("video.new", "GET", "/clips/new", TEACHING),
+    Case("video.create_upload", "POST", "/clips/uploads", by_role(302, 403, 400, 403, 400)),
+    Case("video.upload", "GET", "/clips/uploads/{upload}", by_role(302, 403, 200, 403, 404)),
+    Case("video.upload_chunk", "PATCH", "/clips/uploads/{upload}",
+         by_role(302, 403, 400, 403, 404)),
+    Case("video.cancel_upload", "DELETE", "/clips/uploads/{upload}",
+         by_role(302, 403, 204, 403, 404)),
+    Case("video.show", "GET", "/clips/{clip}", EVERYONE),
+    Case("video.status", "GET", "/clips/{clip}/status", TEACHING),
+    Case("video.media_file", "GET", "/clips/{clip}/media/720p", EVERYONE),
+    Case("video.original", "GET", "/clips/{clip}/original", TEACHING),
+    Case("video.captions", "GET", "/clips/{clip}/captions/zh_CN.vtt", EVERYONE),
+    Case("video.chapters", "GET", "/clips/{clip}/chapters/en.vtt", EVERYONE),
+    Case("video.progress", "POST", "/clips/{clip}/progress", by_role(302, 400, 400, 400, 400)),
+    Case("video.edit", "GET", "/clips/{clip}/edit", TEACHING),
+    Case("video.save_details", "POST", "/clips/{clip}/details", TEACHING_400),
+    Case("video.save_captions", "POST", "/clips/{clip}/captions", TEACHING_400,
+         {"locale": "xx"}),
+    Case("video.save_chapters", "POST", "/clips/{clip}/chapters", TEACHING_302),
+    Case("video.add_redaction", "POST", "/clips/{clip}/redactions", TEACHING_400),
+    Case("video.remove_redaction", "POST", "/clips/{clip}/redactions/1/delete", TEACHING_404),
+    Case("video.add_question", "POST", "/clips/{clip}/questions", TEACHING_400),
+    Case("video.remove_question", "POST", "/clips/{clip}/questions/1/delete", TEACHING_404),
+    Case("video.add_link", "POST", "/clips/{clip}/links", TEACHING_400),
+    Case("video.remove_link", "POST", "/clips/{clip}/links/999/delete", TEACHING_404),
+    Case("video.retry", "POST", "/clips/{clip}/retry", TEACHING_302),
+    Case("video.delete_original", "POST", "/clips/{clip}/original/delete", TEACHING_302),
+    Case("video.delete", "POST", "/clips/{clip}/delete", TEACHING_302),
 ]
 
 
@@ -135,6 +170,25 @@ def assign_baseline(db, trainer, cohort, version):
 
     return fieldwork_services.assign(db, actor=trainer, cohort=cohort, version=version,
                                      mode=Mode.PRACTICE, due_on=None)
+
+
+def shared_clip(db, cohort, media_root):
+    """A processed, published clip shared with the cohort, with captions and chapters."""
+    from trainer.video.models import Clip, ClipStatus
+
+    clip = Clip(slug="route-clip", title_zh="路线", filename="route.mp4",
+                original_key="clips/route/original.mp4", status=ClipStatus.READY, duration=2.0,
+                width=1280, height=720, published=True, cohorts=[cohort],
+                renditions={"720p": {"key": "clips/route/720p.mp4", "width": 1280,
+                                     "height": 720, "bytes": 4}},
+                captions={"zh_CN": "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n您好\n"},
+                chapters=[{"start": 0.0, "zh": "开始", "en": "Start"}])
+    db.add(clip)
+    db.flush()
+    for key in ("clips/route/original.mp4", "clips/route/720p.mp4"):
+        (media_root / key).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / key).write_bytes(b"mp4!")
+    return clip
 
 
 def test_every_route_is_listed(app):
@@ -170,12 +224,20 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
     cohort.trainees = [trainee]
     assignment = assign_baseline(db, owner, cohort, play.version)
     attempt = fieldwork_services.start_attempt(db, trainee, assignment)
+    clip = shared_clip(db, cohort, Path(client.application.config["MEDIA_ROOT"]))
+    upload = video_services.create_upload(
+        db, owner, length=10, filename="visit.mp4", title="", max_bytes=100,
+        media_root=Path(client.application.config["MEDIA_ROOT"]))
     path = case.path.format(cohort=cohort.id, other=other.id, world=demo_world(db).id,
-                            play=play.id, assignment=assignment.id, attempt=attempt.id)
+                            play=play.id, assignment=assignment.id, attempt=attempt.id,
+                            clip=clip.id, upload=upload.token)
     if case.method == "GET":
         response = client.get(path)
     else:
-        response = client.post(path, data={**case.data, "csrf_token": csrf()})
+        token = csrf()
+        response = client.open(path, method=case.method, headers={"X-CSRFToken": token},
+                               data={**case.data, "csrf_token": token})
+    response.close()
     assert response.status_code == case.expected[role], response.get_data(as_text=True)[-600:]
     if response.status_code == 302 and role == "anonymous" and case.expected["trainee"] != 302:
         assert response.headers["Location"].startswith("/login")

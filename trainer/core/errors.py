@@ -32,3 +32,7 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     """The action clashes with the current state (a duplicate name, a stale version)."""
+
+
+class TooLarge(InvalidInput):
+    """The file or request is larger than the limit."""

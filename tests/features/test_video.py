@@ -1,0 +1,506 @@
+"""Clips end to end: tus upload, validation, processing, streaming, access, editing, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.features.video_support import create, frame_at, make_clip, patch, upload
+from trainer.accounts.models import Cohort, Role, User
+from trainer.db import utcnow
+from trainer.tasks import resume_interrupted
+from trainer.video import media, services
+from trainer.video.media import ffmpeg_exe
+from trainer.video.models import Clip, ClipStatus, Upload, WatchProgress
+
+
+@pytest.fixture(scope="module")
+def clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return make_clip(tmp_path_factory.mktemp("clips") / "visit.mp4").read_bytes()
+
+
+@pytest.fixture
+def media_root(app: Flask) -> Path:
+    return Path(app.config["MEDIA_ROOT"])
+
+
+def leftovers(media_root: Path) -> list[Path]:
+    """Files left in the uploads and clips folders."""
+    return [path for folder in ("uploads", "clips") if (media_root / folder).exists()
+            for path in (media_root / folder).rglob("*") if path.is_file()]
+
+
+def uploaded_clip(client: FlaskClient, csrf: Any, db: Session, data: bytes) -> Clip:
+    response = upload(client, csrf(), data)
+    assert response.status_code == 204, response.get_data(as_text=True)
+    clip_id = int(response.headers["Clip-Location"].rsplit("/", 1)[1])
+    clip = db.get(Clip, clip_id)
+    assert clip is not None
+    db.refresh(clip)
+    return clip
+
+
+def detail(pixels: Any) -> float:
+    """Mean difference between neighbouring pixels: high for sharp edges, low once blurred."""
+    return float(abs(pixels[:, 1:] - pixels[:, :-1]).mean())
+
+
+def status_of(client: FlaskClient, url: str) -> int:
+    """GET `url` and close the (possibly streamed file) response."""
+    return int(fetch(client, url).status_code)
+
+
+def streams(path: Path) -> str:
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True,
+                          text=True, check=False).stderr
+
+
+# Upload and processing ---------------------------------------------------------------
+
+def test_upload_in_chunks_makes_a_processed_clip(client: FlaskClient, login_as: Any, csrf: Any,
+                                                 db: Session, clip_bytes: bytes,
+                                                 media_root: Path) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    assert clip.status == ClipStatus.READY and clip.progress == 1.0
+    assert (clip.width, clip.height, clip.has_audio) == (1280, 720, True)
+    assert clip.duration == pytest.approx(2.0, abs=0.1)
+    assert set(clip.renditions) == {"720p", "360p", "poster", "strip"}
+    for name, height in (("720p", 720), ("360p", 360)):
+        path = media_root / clip.renditions[name]["key"]
+        info = streams(path)
+        assert "Video: h264" in info and "Audio: aac" in info
+        assert f"x{height}" in info
+        assert clip.renditions[name]["height"] == height
+    assert (media_root / clip.renditions["poster"]["key"]).read_bytes()[:2] == b"\xff\xd8"
+    with Image.open(media_root / clip.renditions["strip"]["key"]) as strip:
+        assert strip.format == "JPEG"
+        assert strip.size == (media.STRIP_FRAMES * media.STRIP_WIDTH, 90)
+    assert db.scalar(select(func.count()).select_from(Upload)) == 0
+    assert not list((media_root / "uploads").iterdir())
+    assert (media_root / clip.original_key).read_bytes() == clip_bytes
+
+
+def test_small_source_is_not_upscaled(client: FlaskClient, login_as: Any, csrf: Any,
+                                      db: Session, tmp_path: Path) -> None:
+    login_as(Role.TRAINER)
+    data = make_clip(tmp_path / "small.mp4", seconds=1.0, size="320x240", audio=False)
+    clip = uploaded_clip(client, csrf, db, data.read_bytes())
+    assert clip.status == ClipStatus.READY
+    assert list(media.RENDITIONS) == ["720p", "360p"]
+    assert "720p" not in clip.renditions
+    assert (clip.renditions["360p"]["width"], clip.renditions["360p"]["height"]) == (320, 240)
+    assert clip.has_audio is False
+
+
+def test_upload_resumes_after_a_dropped_connection(client: FlaskClient, login_as: Any,
+                                                   csrf: Any, db: Session,
+                                                   clip_bytes: bytes) -> None:
+    login_as(Role.TRAINER)
+    created = create(client, csrf(), len(clip_bytes))
+    location = created.headers["Location"]
+    half = len(clip_bytes) // 2
+    # The client announced the whole file but the connection died after half of it.
+    dropped = client.patch(location, input_stream=io.BytesIO(clip_bytes[:half]), headers={
+        "Tus-Resumable": "1.0.0", "X-CSRFToken": csrf(), "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+        "Content-Length": str(len(clip_bytes))})
+    assert dropped.status_code == 204
+    head = client.head(location)
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == str(half)
+    assert head.headers["Upload-Length"] == str(len(clip_bytes))
+    stale = patch(client, csrf(), location, 0, clip_bytes)
+    assert stale.status_code == 409  # the offset must be where the server is
+    done = patch(client, csrf(), location, half, clip_bytes[half:])
+    assert done.status_code == 204 and "Clip-Location" in done.headers
+
+
+@pytest.mark.parametrize("name", ["empty", "text", "image", "truncated"])
+def test_bad_files_are_refused_and_leave_nothing(client: FlaskClient, login_as: Any, csrf: Any,
+                                                db: Session, clip_bytes: bytes, tmp_path: Path,
+                                                media_root: Path, name: str) -> None:
+    login_as(Role.TRAINER)
+    image = tmp_path / "photo.png"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:duration=1", "-frames:v", "1", str(image)],
+                   check=True)
+    bodies = {"empty": b"", "text": "普查员 notes\n".encode() * 50,
+              "image": image.read_bytes(), "truncated": clip_bytes[:len(clip_bytes) // 2]}
+    if name == "empty":
+        response = create(client, csrf(), 0)
+        assert response.status_code == 400
+        assert "empty" in response.get_json()["message"]
+    else:
+        response = upload(client, csrf(), bodies[name])
+        assert response.status_code == 400
+        message = response.get_json()["message"]
+        assert {"text": "not a video", "image": "not a video file",
+                "truncated": "damaged or incomplete"}[name] in message
+    assert db.scalar(select(func.count()).select_from(Upload)) == 0
+    assert db.scalar(select(func.count()).select_from(Clip)) == 0
+    assert leftovers(media_root) == []
+
+
+def test_oversized_and_overlong_uploads_are_refused(app: Flask, client: FlaskClient,
+                                                   login_as: Any, csrf: Any, db: Session,
+                                                   media_root: Path) -> None:
+    login_as(Role.TRAINER)
+    app.config["VIDEO_MAX_MIB"] = 1
+    too_big = create(client, csrf(), 1024 * 1024 + 1)
+    assert too_big.status_code == 413 and "1 MiB" in too_big.get_json()["message"]
+    created = create(client, csrf(), 10)
+    overlong = patch(client, csrf(), created.headers["Location"], 0, b"x" * 11)
+    assert overlong.status_code == 413
+    assert db.scalar(select(func.count()).select_from(Clip)) == 0
+
+
+@pytest.mark.parametrize("filename", ["../../etc/passwd.mp4", "a/b.mp4", "..\\evil.mp4", ".."])
+def test_path_in_the_file_name_is_refused(client: FlaskClient, login_as: Any, csrf: Any,
+                                          db: Session, media_root: Path, filename: str) -> None:
+    login_as(Role.TRAINER)
+    response = create(client, csrf(), 100, filename=filename)
+    assert response.status_code == 400
+    assert "without folders" in response.get_json()["message"]
+    assert db.scalar(select(func.count()).select_from(Upload)) == 0
+    assert leftovers(media_root) == []
+
+
+def test_upload_needs_csrf_and_its_owner(client: FlaskClient, login_as: Any, csrf: Any,
+                                        make_user: Any) -> None:
+    login_as(Role.TRAINER)
+    no_token = client.post("/clips/uploads", headers={"Upload-Length": "10"})
+    assert no_token.status_code == 400
+    location = create(client, csrf(), 10).headers["Location"]
+    login_as(user=make_user(Role.TRAINER))
+    assert client.head(location).status_code == 404
+    assert patch(client, csrf(), location, 0, b"0123456789").status_code == 404
+
+
+def test_failed_processing_shows_why_and_can_be_retried(client: FlaskClient, login_as: Any,
+                                                        csrf: Any, db: Session,
+                                                        clip_bytes: bytes,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(Role.TRAINER)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise media.MediaError("Conversion failed: out of disk space")
+
+    monkeypatch.setattr(media, "run_ffmpeg", broken)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    assert clip.status == ClipStatus.FAILED and "out of disk space" in (clip.error or "")
+    page = client.get(f"/clips/{clip.id}")
+    assert "out of disk space" in page.get_data(as_text=True)
+    monkeypatch.undo()
+    retried = client.post(f"/clips/{clip.id}/retry", data={"csrf_token": csrf()})
+    assert retried.status_code == 302
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY and clip.error is None and clip.runs == 2
+
+
+def test_interrupted_run_is_resumed(client: FlaskClient, login_as: Any, csrf: Any, db: Session,
+                                    clip_bytes: bytes, app: Flask) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    first_products = dict(clip.renditions)
+    clip.status = ClipStatus.PROCESSING
+    clip.heartbeat_at = utcnow() - timedelta(minutes=5)
+    db.flush()
+    assert services.stale_clips(db) == [clip.id]
+    fresh = Clip(slug="fresh", title_zh="进行中", filename="x.mp4", original_key="clips/x/o.mp4",
+                 status=ClipStatus.PROCESSING, heartbeat_at=utcnow())
+    db.add(fresh)
+    db.flush()
+    with app.app_context():
+        assert resume_interrupted.call_local() == [clip.id]
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY and clip.runs == 2
+    assert clip.renditions["720p"]["key"] != first_products["720p"]["key"]
+    media_root = Path(app.config["MEDIA_ROOT"])
+    assert not (media_root / first_products["720p"]["key"]).exists()  # old run's files gone
+
+
+def test_redaction_blurs_the_rectangle_in_the_renditions(client: FlaskClient, login_as: Any,
+                                                        csrf: Any, db: Session, tmp_path: Path,
+                                                        media_root: Path) -> None:
+    login_as(Role.TRAINER)
+    noisy = make_clip(tmp_path / "noisy.mp4", noise=True).read_bytes()
+    clip = uploaded_clip(client, csrf, db, noisy)
+    before = frame_at(media_root / clip.renditions["720p"]["key"], 1.0).astype(float)
+    response = client.post(f"/clips/{clip.id}/redactions", data={
+        "csrf_token": csrf(), "x": "10", "y": "10", "w": "30", "h": "40", "start": "0",
+        "end": "0:02", "label": "门牌号"})
+    assert response.status_code == 302
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY, clip.error
+    assert clip.redactions[0]["label"] == "门牌号"
+    after = frame_at(media_root / clip.renditions["720p"]["key"], 1.0).astype(float)
+    inside = (slice(100, 360), slice(150, 500))
+    outside = (slice(500, 700), slice(900, 1250))
+    assert detail(after[inside]) < 0.5 * detail(before[inside])  # blurred: edges gone
+    assert abs(after[outside] - before[outside]).mean() < 3  # the rest is untouched
+    assert (media_root / clip.original_key).read_bytes() == noisy  # the original stays sharp
+    bad = client.post(f"/clips/{clip.id}/redactions", data={
+        "csrf_token": csrf(), "x": "90", "y": "10", "w": "30", "h": "40", "start": "0",
+        "end": "1"})
+    assert bad.status_code == 400 and "inside the frame" in bad.get_data(as_text=True)
+
+
+def test_deleting_the_original_keeps_the_renditions(client: FlaskClient, login_as: Any,
+                                                    csrf: Any, db: Session, clip_bytes: bytes,
+                                                    media_root: Path) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    original = media_root / (clip.original_key or "")
+    assert client.post(f"/clips/{clip.id}/original/delete",
+                       data={"csrf_token": csrf()}).status_code == 302
+    db.refresh(clip)
+    assert clip.original_key is None and not original.exists()
+    assert client.get(f"/clips/{clip.id}/original").status_code == 404
+    assert status_of(client, f"/clips/{clip.id}/media/720p") == 200
+    again = client.post(f"/clips/{clip.id}/retry", data={"csrf_token": csrf()})
+    assert again.status_code == 409
+    clip_id = clip.id
+    client.post(f"/clips/{clip_id}/delete", data={"csrf_token": csrf()})
+    db.expire_all()
+    assert db.get(Clip, clip_id) is None
+    assert leftovers(media_root) == []
+
+
+# Streaming ---------------------------------------------------------------------------
+
+def fetch(client: FlaskClient, url: str, **headers: str) -> Any:
+    """GET with headers; the body read and the file behind it closed."""
+    response = client.get(url, headers=headers)
+    response.get_data()
+    response.close()
+    return response
+
+
+def test_range_requests(client: FlaskClient, login_as: Any, csrf: Any, db: Session,
+                        clip_bytes: bytes, media_root: Path) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    data = (media_root / clip.renditions["360p"]["key"]).read_bytes()
+    size = len(data)
+    url = f"/clips/{clip.id}/media/360p"
+    whole = fetch(client, url)
+    assert whole.status_code == 200 and whole.data == data
+    assert whole.headers["Accept-Ranges"] == "bytes" and whole.mimetype == "video/mp4"
+    assert whole.headers["ETag"] and whole.headers["Last-Modified"]
+    assert "private" in whole.headers["Cache-Control"]
+    first = fetch(client, url, Range="bytes=0-99")
+    assert first.status_code == 206 and first.data == data[:100]
+    assert first.headers["Content-Range"] == f"bytes 0-99/{size}"
+    middle = fetch(client, url, Range=f"bytes={size // 2}-{size // 2 + 999}")
+    assert middle.status_code == 206 and middle.data == data[size // 2:size // 2 + 1000]
+    suffix = fetch(client, url, Range="bytes=-500")
+    assert suffix.status_code == 206 and suffix.data == data[-500:]
+    assert suffix.headers["Content-Range"] == f"bytes {size - 500}-{size - 1}/{size}"
+    assert fetch(client, url, Range="bytes=abc").status_code == 416
+    unsatisfiable = fetch(client, url, Range=f"bytes={size + 10}-")
+    assert unsatisfiable.status_code == 416
+    assert unsatisfiable.headers["Content-Range"] == f"bytes */{size}"
+    assert fetch(client, url, **{"If-None-Match": whole.headers["ETag"]}).status_code == 304
+    assert fetch(client, f"/clips/{clip.id}/media/original").status_code == 404
+    assert fetch(client, f"/clips/{clip.id}/media/..%2F..%2Fsecret").status_code == 404
+
+
+def test_accel_redirect_hands_the_file_to_the_proxy(app: Flask, client: FlaskClient,
+                                                   login_as: Any, csrf: Any, db: Session,
+                                                   clip_bytes: bytes) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    app.config["MEDIA_ACCEL"] = "/protected-media/"
+    response = client.get(f"/clips/{clip.id}/media/720p")
+    assert response.headers["X-Accel-Redirect"] == "/protected-media/" + clip.renditions[
+        "720p"]["key"]
+    assert response.data == b""
+    app.config["MEDIA_ACCEL"] = "sendfile"
+    handed = fetch(client, f"/clips/{clip.id}/media/720p")
+    assert handed.headers["X-Sendfile"].endswith(clip.renditions["720p"]["key"])
+    assert handed.data == b""
+
+
+# Access ------------------------------------------------------------------------------
+
+def share(db: Session, clip: Clip, trainee: User, trainer: User) -> Cohort:
+    cohort = Cohort(name=f"cohort for {trainee.username}", trainer=trainer)
+    cohort.trainees.append(trainee)
+    db.add(cohort)
+    clip.cohorts = [cohort]
+    db.flush()
+    return cohort
+
+
+def clip_urls(clip: Clip) -> list[str]:
+    return [f"/clips/{clip.id}", f"/clips/{clip.id}/media/720p", f"/clips/{clip.id}/media/360p",
+            f"/clips/{clip.id}/media/poster", f"/clips/{clip.id}/media/strip",
+            f"/clips/{clip.id}/captions/zh_CN.vtt", f"/clips/{clip.id}/chapters/zh_CN.vtt"]
+
+
+def test_trainees_see_only_published_clips_shared_with_them(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, clip_bytes: bytes,
+        make_user: Any) -> None:
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    services.set_captions(db, clip, "zh_CN", "00:00.000 --> 00:01.000\n你好")
+    services.set_chapters(db, clip, "0:00 开场 | Opening")
+    trainee = make_user(Role.TRAINEE)
+    share(db, clip, trainee, trainer)
+    login_as(user=trainee)
+    for url in clip_urls(clip):  # shared but not published
+        assert status_of(client, url) == 404, url
+    assert client.get("/clips").status_code == 200
+    assert clip.title_zh not in client.get("/clips").get_data(as_text=True)
+    clip.published = True
+    db.flush()
+    for url in clip_urls(clip):
+        assert status_of(client, url) == 200, url
+    assert client.get(f"/clips/{clip.id}/original").status_code == 403
+    assert client.get(f"/clips/{clip.id}/edit").status_code == 403
+    outsider = make_user(Role.TRAINEE)
+    login_as(user=outsider)
+    for url in [*clip_urls(clip), f"/clips/{clip.id}/progress"]:
+        assert status_of(client, url) in (404, 405), url
+    posted = client.post(f"/clips/{clip.id}/progress", json={"segments": [[0, 1]]},
+                         headers={"X-CSRFToken": csrf()})
+    assert posted.status_code == 404
+    login_as(Role.EXAMINER)
+    assert client.get(f"/clips/{clip.id}").status_code == 200
+    assert client.get(f"/clips/{clip.id}/original").status_code == 403
+
+
+def test_a_clip_linked_to_an_assigned_scenario_is_visible(client: FlaskClient, login_as: Any,
+                                                         csrf: Any, db: Session,
+                                                         clip_bytes: bytes, make_user: Any,
+                                                         app: Flask) -> None:
+    from trainer.fieldwork import services as fieldwork
+    from trainer.fieldwork.models import Mode
+    from trainer.scenarios import services as scenarios
+
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    clip.published = True
+    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
+    version = versions[0]
+    trainee = make_user(Role.TRAINEE)
+    cohort = Cohort(name="linked cohort", trainer=trainer)
+    cohort.trainees.append(trainee)
+    db.add(cohort)
+    db.flush()
+    fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.PRACTICE,
+                     due_on=None)
+    criterion = scenarios.scenario_of(version).rubric.criteria[0].name
+    response = client.post(f"/clips/{clip.id}/links", data={
+        "csrf_token": csrf(), "scenario_id": version.scenario_id, "criterion": criterion})
+    assert response.status_code == 302
+    found = services.clips_for_criteria(db, version.scenario_id, [criterion])
+    assert found == {criterion: [clip]}
+    login_as(user=trainee)
+    assert client.get(f"/clips/{clip.id}").status_code == 200
+
+
+# Editing -----------------------------------------------------------------------------
+
+def test_captions_and_chapters(client: FlaskClient, login_as: Any, csrf: Any, db: Session,
+                               clip_bytes: bytes) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    typed = client.post(f"/clips/{clip.id}/captions", data={
+        "csrf_token": csrf(), "locale": "zh_CN",
+        "text": "00:00.000 --> 00:01.000\n您好，我是普查员。\n\n"
+                "00:01.000 --> 00:02.000\n请出示证件"})
+    assert typed.status_code == 302
+    vtt = client.get(f"/clips/{clip.id}/captions/zh_CN.vtt")
+    assert vtt.mimetype == "text/vtt" and vtt.get_data(as_text=True).startswith("WEBVTT")
+    assert "00:00:01.000 --> 00:00:02.000\n请出示证件" in vtt.get_data(as_text=True)
+    uploaded = client.post(f"/clips/{clip.id}/captions", data={
+        "csrf_token": csrf(), "locale": "en", "text": "",
+        "file": (io.BytesIO(b"WEBVTT\n\n00:00.500 --> 00:01.500\nHello"), "en.vtt")},
+        content_type="multipart/form-data")
+    assert uploaded.status_code == 302
+    db.refresh(clip)
+    assert set(clip.captions) == {"zh_CN", "en"}
+    bad = client.post(f"/clips/{clip.id}/captions", data={
+        "csrf_token": csrf(), "locale": "en", "text": "00:02.000 --> 00:01.000\nbackwards"})
+    assert bad.status_code == 400 and "ends before it starts" in bad.get_data(as_text=True)
+    garbage = client.post(f"/clips/{clip.id}/captions", data={
+        "csrf_token": csrf(), "locale": "en", "text": "not captions at all"})
+    assert garbage.status_code == 400 and "not valid WebVTT" in garbage.get_data(as_text=True)
+    db.refresh(clip)
+    assert "Hello" in clip.captions["en"]  # the bad text lost nothing saved before
+    chapters = client.post(f"/clips/{clip.id}/chapters", data={
+        "csrf_token": csrf(), "text": "0:01 说明来意 | Purpose\n0:00 敲门 | Knocking"})
+    assert chapters.status_code == 302
+    track = client.get(f"/clips/{clip.id}/chapters/en.vtt").get_data(as_text=True)
+    assert track.index("Knocking") < track.index("Purpose")
+    late = client.post(f"/clips/{clip.id}/chapters", data={"csrf_token": csrf(),
+                                                           "text": "9:00 太晚 | Too late"})
+    assert late.status_code == 400 and "after the clip ends" in late.get_data(as_text=True)
+
+
+def test_details_and_publishing(client: FlaskClient, login_as: Any, csrf: Any, db: Session,
+                                clip_bytes: bytes) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    other = Clip(slug="taken", title_zh="另一个", filename="o.mp4")
+    db.add(other)
+    db.flush()
+    form = {"csrf_token": csrf(), "slug": "taken", "title_zh": "拒访", "title_en": "Refusal",
+            "summary_zh": "", "summary_en": "", "tags": "Refusal, door", "published": "y"}
+    clash = client.post(f"/clips/{clip.id}/details", data=form)
+    assert clash.status_code == 409 and "already uses" in clash.get_data(as_text=True)
+    saved = client.post(f"/clips/{clip.id}/details", data={**form, "slug": "refusal-door"})
+    assert saved.status_code == 302
+    db.refresh(clip)
+    assert (clip.slug, clip.tags, clip.published) == ("refusal-door", ["door", "refusal"], True)
+    listing = client.get("/clips?tag=door").get_data(as_text=True)
+    assert "拒访" in listing or "Refusal" in listing
+    assert "Refusal" not in client.get("/clips?q=nothing-like-it").get_data(as_text=True)
+
+
+def test_lesson_questions_and_progress(client: FlaskClient, login_as: Any, csrf: Any,
+                                       db: Session, clip_bytes: bytes, make_user: Any) -> None:
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    added = client.post(f"/clips/{clip.id}/questions", data={
+        "csrf_token": csrf(), "at": "0:01", "prompt_zh": "普查员首先应该做什么？",
+        "prompt_en": "What should the enumerator do first?", "choices_zh": "出示证件\n直接进门",
+        "choices_en": "Show the ID\nWalk in", "answer": "1"})
+    assert added.status_code == 302
+    db.refresh(clip)
+    assert clip.questions[0]["answer"] == 0
+    clip.published = True
+    trainee = make_user(Role.TRAINEE)
+    share(db, clip, trainee, trainer)
+    login_as(user=trainee)
+    page = client.get(f"/clips/{clip.id}").get_data(as_text=True)
+    assert json.dumps("出示证件")[1:-1] in page  # the questions travel with the player
+    report = client.post(f"/clips/{clip.id}/progress", headers={"X-CSRFToken": csrf()},
+                         json={"segments": [[0, 0.8], [0.5, 1.2]], "position": 1.2,
+                               "answers": {"0": 0}})
+    assert report.status_code == 200
+    body = report.get_json()
+    assert body["segments"] == [[0.0, 1.2]] and body["completed"] is False
+    done = client.post(f"/clips/{clip.id}/progress", headers={"X-CSRFToken": csrf()},
+                       json={"segments": [[1.0, 99]], "position": 2})
+    assert done.get_json()["completed"] is True
+    progress = db.scalar(select(WatchProgress).where(WatchProgress.user_id == trainee.id))
+    assert progress is not None and services.right_answers(clip, progress) == 1
+    malformed = client.post(f"/clips/{clip.id}/progress", headers={"X-CSRFToken": csrf()},
+                            json={"segments": [["a", None]]})
+    assert malformed.status_code == 400
+    login_as(user=trainer)
+    watchers = client.get(f"/clips/{clip.id}").get_data(as_text=True)
+    assert trainee.username in watchers and "1 / 1" in watchers

@@ -1,0 +1,667 @@
+"""Clips: resumable uploads, processing runs, who may watch what, captions and chapters,
+redactions, lesson questions, links into scenarios, and watching progress.
+
+Services flush and never commit; the view, CLI command or job that calls them commits.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import webvtt
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from webvtt.errors import MalformedFileError
+
+from trainer.accounts.models import Cohort, Role, User
+from trainer.accounts.services import cohorts_visible_to
+from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from trainer.core.i18n import N_
+from trainer.db import utcnow
+from trainer.fieldwork.models import Assignment
+from trainer.scenarios.models import ScenarioVersion
+from trainer.video import media
+from trainer.video.models import Clip, ClipLink, ClipStatus, Upload, WatchProgress
+from trainer.video.storage import Storage, remove_quietly, uploads_folder, work_folder
+
+CHUNK = 1024 * 1024  # bytes read from a request body at a time
+STALE_AFTER = timedelta(minutes=2)  # a processing run without a heartbeat for this long died
+UPLOAD_EXPIRES = timedelta(days=1)
+COMPLETE_SHARE = 0.9  # watched this share of a clip = completed
+LOCALES = ("zh_CN", "en")
+MANAGERS = {Role.TRAINER, Role.ADMIN}
+
+
+# Access ---------------------------------------------------------------------------------
+
+def may_manage(user: User) -> bool:
+    """Trainers and admins upload, edit and delete clips (one library for the programme)."""
+    return user.role in MANAGERS
+
+
+def require_manager(user: User) -> None:
+    """Refuse anyone who may not manage clips."""
+    if not may_manage(user):
+        raise Forbidden(N_("Only trainers manage clips."))
+
+
+def _trainee_scenarios(db: Session, user: User) -> set[str]:
+    cohort_ids = [cohort.id for cohort in cohorts_visible_to(db, user)]
+    if not cohort_ids:
+        return set()
+    rows = db.scalars(select(ScenarioVersion.scenario_id).join(
+        Assignment, Assignment.version_id == ScenarioVersion.id).where(
+        Assignment.cohort_id.in_(cohort_ids)))
+    return set(rows)
+
+
+def visible_clips(db: Session, user: User) -> Sequence[Clip]:
+    """Clips the user may watch, newest first: every clip for trainers, admins and examiners;
+    for a trainee, the published ready clips shared with one of their cohorts or attached to a
+    scenario set for one of them."""
+    stmt = select(Clip).order_by(Clip.created_at.desc(), Clip.id.desc())
+    if user.role == Role.TRAINEE:
+        cohorts = [cohort.id for cohort in cohorts_visible_to(db, user)]
+        scenarios = _trainee_scenarios(db, user)
+        stmt = stmt.where(Clip.published.is_(True), Clip.status == ClipStatus.READY, or_(
+            Clip.cohorts.any(Cohort.id.in_(cohorts)),
+            Clip.id.in_(select(ClipLink.clip_id).where(ClipLink.scenario_id.in_(scenarios))),
+        ))
+    return db.scalars(stmt).all()
+
+
+def get_clip(db: Session, user: User, clip_id: int) -> Clip:
+    """A clip the user may watch; any other is reported as not found (no existence leak)."""
+    clip = db.get(Clip, clip_id)
+    if clip is None or (user.role == Role.TRAINEE and clip not in visible_clips(db, user)):
+        raise NotFound(N_("No such clip."))
+    return clip
+
+
+def managed_clip(db: Session, user: User, clip_id: int) -> Clip:
+    """A clip the user may edit."""
+    require_manager(user)
+    return get_clip(db, user, clip_id)
+
+
+# Uploads (the tus protocol's creation, offset and patch) -------------------------------
+
+_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,200}$")
+
+
+def clean_filename(name: str) -> str:
+    """The uploaded file's name as shown; a name that tries to be a path is refused."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if not _NAME.match(name) or name in {".", ".."} or name.startswith(".."):
+        raise InvalidInput(N_("The file name must be a plain name, without folders."),
+                           field="file")
+    return name
+
+
+def create_upload(db: Session, actor: User, *, length: int, filename: str, title: str,
+                  media_root: Path, max_bytes: int) -> Upload:
+    """Open an upload of `length` bytes; the file is received into media/uploads/."""
+    require_manager(actor)
+    if length <= 0:
+        raise InvalidInput(N_("The file is empty."), field="file")
+    if length > max_bytes:
+        raise TooLarge(N_("The file is larger than the limit of %(limit)s MiB."), field="file",
+                       limit=max_bytes // (1024 * 1024))
+    name = clean_filename(filename)
+    upload = Upload(token=secrets.token_urlsafe(32), filename=name,
+                    title=(title.strip() or Path(name).stem)[:200], length=length,
+                    created_by=actor)
+    db.add(upload)
+    db.flush()
+    upload_path(media_root, upload).touch()
+    return upload
+
+
+def upload_path(media_root: Path, upload: Upload) -> Path:
+    """Where the upload's bytes are received."""
+    return uploads_folder(media_root) / f"{upload.token}.part"
+
+
+def get_upload(db: Session, actor: User, token: str) -> Upload:
+    """The actor's own upload in progress."""
+    upload = db.scalar(select(Upload).where(Upload.token == token))
+    if upload is None or upload.created_by_id != actor.id:
+        raise NotFound(N_("No such upload."))
+    return upload
+
+
+def receive_chunk(db: Session, upload: Upload, *, offset: int, stream: IO[bytes],
+                  declared: int | None, media_root: Path) -> bool:
+    """Append a request body at `offset`, reading it in small pieces (never whole in memory).
+
+    A connection dropped mid-chunk keeps what arrived, so the client resumes from there.
+    Returns True when the file is complete.
+    """
+    if offset != upload.offset:
+        raise Conflict(N_("The upload is at byte %(offset)s, not %(sent)s."),
+                       offset=upload.offset, sent=offset)
+    if declared is not None and offset + declared > upload.length:
+        raise TooLarge(N_("More bytes were sent than the file's announced length."))
+    path = upload_path(media_root, upload)
+    with path.open("r+b") as handle:
+        handle.truncate(upload.offset)  # anything past the last saved offset is a torn write
+        handle.seek(upload.offset)
+        written = 0
+        try:
+            while piece := stream.read(CHUNK):
+                if upload.offset + written + len(piece) > upload.length:
+                    raise TooLarge(N_("More bytes were sent than the file's announced "
+                                      "length."))
+                handle.write(piece)
+                written += len(piece)
+        except OSError:
+            pass  # the client went away: keep what arrived (werkzeug's ClientDisconnected)
+        finally:
+            handle.flush()
+    upload.offset += written
+    upload.updated_at = utcnow()
+    db.flush()
+    return upload.offset == upload.length
+
+
+def finish_upload(db: Session, upload: Upload, *, media_root: Path,
+                  storage: Storage) -> Clip:
+    """Probe the received file; refuse it (leaving nothing behind) or make it a queued clip."""
+    path = upload_path(media_root, upload)
+    try:
+        info = media.probe(path)
+    except InvalidInput:
+        discard_upload(db, upload, media_root)
+        raise
+    clip = Clip(slug=unique_slug(db, upload.title), title_zh=upload.title,
+                filename=upload.filename, status=ClipStatus.QUEUED, duration=info.duration,
+                width=info.width, height=info.height, has_audio=info.has_audio,
+                created_by_id=upload.created_by_id)
+    db.add(clip)
+    db.flush()
+    extension = Path(upload.filename).suffix.lower().lstrip(".")
+    clip.original_key = f"clips/{clip.id}/original" + (
+        f".{extension}" if re.fullmatch(r"[a-z0-9]{1,5}", extension) else "")
+    clip.original_bytes = storage.put(clip.original_key, path)
+    db.delete(upload)
+    db.flush()
+    return clip
+
+
+def discard_upload(db: Session, upload: Upload, media_root: Path) -> None:
+    """Delete an upload and its bytes."""
+    upload_path(media_root, upload).unlink(missing_ok=True)
+    db.delete(upload)
+    db.flush()
+
+
+def expire_uploads(db: Session, media_root: Path, *, now: datetime | None = None) -> int:
+    """Delete uploads untouched for a day; return how many."""
+    cutoff = (now or utcnow()) - UPLOAD_EXPIRES
+    stale = db.scalars(select(Upload).where(Upload.updated_at < cutoff)).all()
+    for upload in stale:
+        discard_upload(db, upload, media_root)
+    return len(stale)
+
+
+def unique_slug(db: Session, title: str) -> str:
+    """A slug for a new clip: ASCII words of the title, else `clip`, made unique."""
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "clip"
+    slug, number = base, 1
+    while db.scalar(select(Clip.id).where(Clip.slug == slug)) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+# Processing ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What a processing run needs, read from the clip row before the long work starts."""
+
+    clip_id: int
+    number: int
+    original_key: str
+    info: media.MediaInfo
+    redactions: list[dict[str, Any]]
+
+
+def begin_run(db: Session, clip_id: int) -> Run | None:
+    """Mark a queued (or interrupted) clip as processing; None when there is nothing to do."""
+    clip = db.get(Clip, clip_id)
+    if clip is None or clip.status == ClipStatus.READY or clip.original_key is None:
+        return None
+    clip.status, clip.progress, clip.error = ClipStatus.PROCESSING, 0.0, None
+    clip.runs += 1
+    clip.heartbeat_at = utcnow()
+    db.flush()
+    info = media.MediaInfo(container="", duration=clip.duration, width=clip.width,
+                           height=clip.height, video_codec="", has_audio=clip.has_audio)
+    return Run(clip.id, clip.runs, clip.original_key, info, list(clip.redactions))
+
+
+def render_run(run: Run, *, storage: Storage, media_root: Path,
+               on_progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """Make the products of a run with ffmpeg and store them under clips/<id>/r<run>/.
+
+    No database access here: this is the long part, done outside any transaction.
+    """
+    work = work_folder(media_root, run.clip_id)
+    try:
+        source = storage.local_path(run.original_key)
+        if source is None:
+            source = work / "source"
+            storage.fetch(run.original_key, source)
+        args, products = media.processing_command(source, work, run.info, run.redactions)
+        media.run_ffmpeg(args, run.info.duration, on_progress)
+        sizes = media.rendition_sizes(run.info)
+        stored: dict[str, Any] = {}
+        for name, path in products.items():
+            key = f"clips/{run.clip_id}/r{run.number}/{path.name}"
+            width, height = sizes.get(name, (0, 0))
+            stored[name] = {"key": key, "bytes": storage.put(key, path),
+                            "width": width, "height": height}
+        return stored
+    finally:
+        remove_quietly(work)
+
+
+def finish_run(db: Session, run: Run, *, storage: Storage,
+               products: dict[str, Any] | None, error: str | None) -> None:
+    """Record a run's outcome; the previous run's files are deleted once the new ones exist."""
+    clip = db.get(Clip, run.clip_id)
+    if clip is None:
+        for product in (products or {}).values():
+            storage.delete(product["key"])
+        return
+    if products is not None:
+        for old in clip.renditions.values():
+            storage.delete(old["key"])
+        clip.renditions = products
+        clip.status, clip.progress, clip.error = ClipStatus.READY, 1.0, None
+        clip.processed_at = utcnow()
+    else:
+        clip.status, clip.error = ClipStatus.FAILED, error
+    clip.heartbeat_at = None
+    db.flush()
+
+
+def touch_run(db: Session, clip_id: int, fraction: float) -> None:
+    """A running job's heartbeat with its progress."""
+    clip = db.get(Clip, clip_id)
+    if clip is not None:
+        clip.progress = round(fraction, 3)
+        clip.heartbeat_at = utcnow()
+        db.flush()
+
+
+def stale_clips(db: Session, *, now: datetime | None = None) -> list[int]:
+    """Clips whose processing run stopped sending heartbeats (the worker was restarted)."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    return list(db.scalars(select(Clip.id).where(
+        Clip.status == ClipStatus.PROCESSING,
+        or_(Clip.heartbeat_at.is_(None), Clip.heartbeat_at < cutoff))))
+
+
+def requeue(db: Session, clip: Clip) -> Clip:
+    """Queue a clip for (re)processing: after a failure, a restart, or new redactions."""
+    if clip.original_key is None:
+        raise Conflict(N_("The original has been deleted, so the clip cannot be processed "
+                          "again."))
+    clip.status, clip.progress, clip.error = ClipStatus.QUEUED, 0.0, None
+    clip.heartbeat_at = None
+    db.flush()
+    return clip
+
+
+# Editing -------------------------------------------------------------------------------
+
+def update_details(db: Session, clip: Clip, *, slug: str, title_zh: str, title_en: str,
+                   summary_zh: str, summary_en: str, tags: Iterable[str], published: bool,
+                   cohorts: Sequence[Cohort]) -> Clip:
+    """Change what a clip is called, how it is found and who sees it."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+        raise InvalidInput(N_("The identifier may hold lower-case letters, digits and "
+                              "hyphens."), field="slug")
+    clash = db.scalar(select(Clip.id).where(Clip.slug == slug, Clip.id != clip.id))
+    if clash is not None:
+        raise Conflict(N_("Another clip already uses the identifier %(slug)s."), field="slug",
+                       slug=slug)
+    if published and clip.status != ClipStatus.READY:
+        raise Conflict(N_("A clip can be published once it has been processed."),
+                       field="published")
+    clip.slug, clip.title_zh, clip.title_en = slug, title_zh.strip(), title_en.strip()
+    clip.summary_zh, clip.summary_en = summary_zh.strip(), summary_en.strip()
+    clip.tags = sorted({tag.strip().lower() for tag in tags if tag.strip()})
+    clip.published = published
+    clip.cohorts = list(cohorts)
+    db.flush()
+    return clip
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One caption cue."""
+
+    start: float
+    end: float
+    text: str
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """The cues of a WebVTT text (read by webvtt-py), or InvalidInput saying what is wrong."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        return []
+    if not text.startswith("WEBVTT"):
+        text = "WEBVTT\n\n" + text  # people paste cues without the header
+    try:
+        cues = [Cue(cue.start_time.in_milliseconds() / 1000,
+                    cue.end_time.in_milliseconds() / 1000, cue.text)
+                for cue in webvtt.from_string(text)]
+    except MalformedFileError as exc:
+        raise InvalidInput(N_("These captions are not valid WebVTT: %(reason)s."),
+                           field="captions", reason=str(exc)) from exc
+    if not cues:
+        raise InvalidInput(N_("These captions are not valid WebVTT: %(reason)s."),
+                           field="captions", reason=N_("no cue with a time range was found"))
+    for cue in cues:
+        if cue.end <= cue.start:
+            raise InvalidInput(N_("A caption ends before it starts (at %(start)s s)."),
+                               field="captions", start=f"{cue.start:.1f}")
+    return cues
+
+
+def set_captions(db: Session, clip: Clip, locale: str, text: str) -> list[Cue]:
+    """Replace one language's captions (an empty text removes them)."""
+    if locale not in LOCALES:
+        raise InvalidInput(N_("Unknown language."), field="locale")
+    cues = parse_vtt(text)
+    captions = dict(clip.captions)
+    if cues:
+        captions[locale] = to_vtt(cues)
+    else:
+        captions.pop(locale, None)
+    clip.captions = captions
+    db.flush()
+    return cues
+
+
+def timestamp(seconds: float) -> str:
+    """WebVTT's hh:mm:ss.mmm."""
+    millis = round(seconds * 1000)
+    return (f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:"
+            f"{millis // 1000 % 60:02d}.{millis % 1000:03d}")
+
+
+def to_vtt(cues: Iterable[Cue]) -> str:
+    """A WebVTT text of `cues`."""
+    blocks = [f"{timestamp(cue.start)} --> {timestamp(cue.end)}\n{cue.text}" for cue in cues]
+    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def parse_clock(text: str) -> float:
+    """Seconds from `ss`, `mm:ss` or `hh:mm:ss` (with optional decimals)."""
+    parts = text.strip().split(":")
+    try:
+        if len(parts) > 3 or not all(parts):
+            raise ValueError(text)
+        seconds = 0.0
+        for part in parts:
+            seconds = seconds * 60 + float(part)
+    except ValueError as exc:
+        raise InvalidInput(N_("%(text)s is not a time (use mm:ss)."), text=text) from exc
+    if seconds < 0:
+        raise InvalidInput(N_("%(text)s is not a time (use mm:ss)."), text=text)
+    return seconds
+
+
+def parse_chapters(text: str, duration: float) -> list[dict[str, Any]]:
+    """Chapters from lines `mm:ss 中文标题 | English title`, in time order within the clip."""
+    chapters: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        clock, _, titles = line.strip().partition(" ")
+        zh, _, en = titles.partition("|")
+        if not zh.strip():
+            raise InvalidInput(N_("Line %(line)s: a chapter needs a time and a title."),
+                               field="chapters", line=number)
+        try:
+            start = parse_clock(clock)
+        except InvalidInput as exc:
+            raise InvalidInput(N_("Line %(line)s: %(clock)s is not a time (use mm:ss)."),
+                               field="chapters", line=number, clock=clock) from exc
+        if duration and start >= duration:
+            raise InvalidInput(N_("Line %(line)s: the chapter starts after the clip ends."),
+                               field="chapters", line=number)
+        chapters.append({"start": start, "zh": zh.strip(), "en": en.strip() or zh.strip()})
+    chapters.sort(key=lambda chapter: chapter["start"])
+    return chapters
+
+
+def chapters_text(chapters: Iterable[dict[str, Any]]) -> str:
+    """The editable text of the chapters (the inverse of parse_chapters)."""
+    lines = []
+    for chapter in chapters:
+        minutes, seconds = divmod(chapter["start"], 60)
+        lines.append(f"{int(minutes):02d}:{seconds:06.3f}".rstrip("0").rstrip(".")
+                     + f" {chapter['zh']} | {chapter['en']}")
+    return "\n".join(lines)
+
+
+def chapters_vtt(clip: Clip, locale: str) -> str:
+    """The chapters as a WebVTT chapters track in `locale`."""
+    key = "en" if locale == "en" else "zh"
+    starts = [chapter["start"] for chapter in clip.chapters]
+    ends = [*starts[1:], max(clip.duration, starts[-1] + 1 if starts else 0)]
+    return to_vtt(Cue(start, end, chapter[key])
+                  for start, end, chapter in zip(starts, ends, clip.chapters, strict=True))
+
+
+def set_chapters(db: Session, clip: Clip, text: str) -> list[dict[str, Any]]:
+    """Replace the chapters."""
+    clip.chapters = parse_chapters(text, clip.duration)
+    db.flush()
+    return clip.chapters
+
+
+def add_redaction(db: Session, clip: Clip, *, x: float, y: float, w: float, h: float,
+                  start: float, end: float, label: str) -> Clip:
+    """Blur a rectangle (fractions of the frame) from `start` to `end`; reprocesses the clip."""
+    if not (0 <= x < 1 and 0 <= y < 1 and 0 < w <= 1 - x and 0 < h <= 1 - y):
+        raise InvalidInput(N_("The rectangle must lie inside the frame."), field="x")
+    if not 0 <= start < end:
+        raise InvalidInput(N_("The blur must end after it starts."), field="end")
+    clip.redactions = [*clip.redactions, {"x": x, "y": y, "w": w, "h": h, "start": start,
+                                          "end": min(end, clip.duration or end),
+                                          "label": label.strip()[:80]}]
+    return requeue(db, clip)
+
+
+def remove_redaction(db: Session, clip: Clip, index: int) -> Clip:
+    """Stop blurring one rectangle; reprocesses the clip."""
+    if not 0 <= index < len(clip.redactions):
+        raise NotFound(N_("No such redaction."))
+    clip.redactions = [box for number, box in enumerate(clip.redactions) if number != index]
+    return requeue(db, clip)
+
+
+def delete_original(db: Session, clip: Clip, storage: Storage) -> Clip:
+    """Delete the uploaded original (the published renditions, already blurred, stay)."""
+    if clip.status != ClipStatus.READY:
+        raise Conflict(N_("Wait until the clip has been processed before deleting the "
+                          "original."))
+    if clip.original_key is not None:
+        storage.delete(clip.original_key)
+    clip.original_key, clip.original_bytes = None, 0
+    db.flush()
+    return clip
+
+
+def delete_clip(db: Session, clip: Clip, storage: Storage) -> None:
+    """Delete a clip with every file it has."""
+    storage.delete_prefix(f"clips/{clip.id}")
+    db.delete(clip)
+    db.flush()
+
+
+def set_questions(db: Session, clip: Clip, questions: list[dict[str, Any]]) -> Clip:
+    """Replace the lesson questions (each: at, zh, en, choices_zh, choices_en, answer)."""
+    for question in questions:
+        if not 0 <= question["at"] <= (clip.duration or question["at"]):
+            raise InvalidInput(N_("A question is set after the clip ends."), field="questions")
+        if not 2 <= len(question["choices_zh"]) <= 6 or not (
+                0 <= question["answer"] < len(question["choices_zh"])):
+            raise InvalidInput(N_("A question needs 2 to 6 choices and one right answer."),
+                               field="questions")
+    clip.questions = sorted(questions, key=lambda question: question["at"])
+    db.flush()
+    return clip
+
+
+def link_clip(db: Session, clip: Clip, *, scenario_id: str, node: str = "",
+              criterion: str = "") -> ClipLink:
+    """Attach a clip to a scenario, one of its nodes, or one of its rubric criteria."""
+    version = db.scalar(select(ScenarioVersion).where(ScenarioVersion.scenario_id ==
+                                                      scenario_id).limit(1))
+    if version is None:
+        raise NotFound(N_("No such scenario."), field="scenario_id")
+    existing = db.scalar(select(ClipLink).where(
+        ClipLink.clip_id == clip.id, ClipLink.scenario_id == scenario_id,
+        ClipLink.node == node, ClipLink.criterion == criterion))
+    if existing is not None:
+        return existing
+    link = ClipLink(clip=clip, scenario_id=scenario_id, node=node, criterion=criterion)
+    db.add(link)
+    db.flush()
+    return link
+
+
+def links_of(db: Session, clip: Clip) -> Sequence[ClipLink]:
+    """The clip's links, by scenario."""
+    return db.scalars(select(ClipLink).where(ClipLink.clip_id == clip.id).order_by(
+        ClipLink.scenario_id, ClipLink.node, ClipLink.criterion)).all()
+
+
+def unlink_clip(db: Session, clip: Clip, link_id: int) -> None:
+    """Remove one link."""
+    link = db.get(ClipLink, link_id)
+    if link is None or link.clip_id != clip.id:
+        raise NotFound(N_("No such link."))
+    db.delete(link)
+    db.flush()
+
+
+def clips_for_criteria(db: Session, scenario_id: str, criteria: Iterable[str],
+                       slugs: Iterable[tuple[str, str]] = ()) -> dict[str, list[Clip]]:
+    """Ready clips for each named criterion of a scenario: linked by a trainer, or named by
+    the scenario's own rubric (`slugs`: (slug, criterion) pairs)."""
+    wanted = set(criteria)
+    found: dict[str, list[Clip]] = {}
+    links = db.execute(select(ClipLink.criterion, Clip).join(Clip).where(
+        ClipLink.scenario_id == scenario_id, ClipLink.criterion.in_(wanted),
+        Clip.status == ClipStatus.READY))
+    pairs = [(criterion, clip) for criterion, clip in links]
+    by_slug = dict(slugs)
+    if by_slug:
+        for clip in db.scalars(select(Clip).where(Clip.slug.in_(by_slug),
+                                                  Clip.status == ClipStatus.READY)):
+            if by_slug[clip.slug] in wanted:
+                pairs.append((by_slug[clip.slug], clip))
+    for criterion, clip in pairs:
+        if clip not in found.setdefault(criterion, []):
+            found[criterion].append(clip)
+    return found
+
+
+# Watching ------------------------------------------------------------------------------
+
+def merge_segments(segments: Iterable[Sequence[float]], duration: float) -> list[list[float]]:
+    """Segments clipped to the clip and merged where they touch or overlap."""
+    cleaned = sorted((max(0.0, float(start)), min(float(end), duration or float(end)))
+                     for start, end in segments)
+    merged: list[list[float]] = []
+    for start, end in cleaned:
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1] + 0.5:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [[round(start, 2), round(end, 2)] for start, end in merged]
+
+
+def progress_of(db: Session, clip: Clip, user: User) -> WatchProgress | None:
+    """The user's progress on the clip, if they have started it."""
+    return db.scalar(select(WatchProgress).where(WatchProgress.clip_id == clip.id,
+                                                 WatchProgress.user_id == user.id))
+
+
+def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, position: Any,
+                    answers: Any = None) -> WatchProgress:
+    """Add what the player reports as watched (its played ranges) and answers given."""
+    try:
+        pairs = [(float(start), float(end)) for start, end in segments][:1000]
+        at = float(position)
+        given = {str(int(key)): int(value) for key, value in (answers or {}).items()}
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(N_("The progress report is malformed.")) from exc
+    if any(value != value or value in (float("inf"), float("-inf"))
+           for pair in pairs for value in pair) or at != at:
+        raise InvalidInput(N_("The progress report is malformed."))
+    progress = progress_of(db, clip, user)
+    if progress is None:
+        progress = WatchProgress(clip=clip, user=user, segments=[], answers={})
+        db.add(progress)
+    progress.segments = merge_segments([*progress.segments, *pairs], clip.duration)
+    progress.watched = round(sum(end - start for start, end in progress.segments), 2)
+    progress.position = max(0.0, min(at, clip.duration))
+    questions = len(clip.questions)
+    progress.answers = {**progress.answers, **{key: value for key, value in given.items()
+                                               if 0 <= int(key) < questions}}
+    if progress.completed_at is None and clip.duration and (
+            progress.watched >= COMPLETE_SHARE * clip.duration):
+        progress.completed_at = utcnow()
+    progress.updated_at = datetime.now(UTC)
+    db.flush()
+    return progress
+
+
+def right_answers(clip: Clip, progress: WatchProgress) -> int:
+    """How many of the clip's questions the user answered right."""
+    return sum(1 for number, question in enumerate(clip.questions)
+               if progress.answers.get(str(number)) == question["answer"])
+
+
+def watchers(db: Session, clip: Clip) -> Sequence[WatchProgress]:
+    """Everyone's progress on a clip (for trainers and examiners), most watched first."""
+    return db.scalars(select(WatchProgress).where(WatchProgress.clip_id == clip.id)
+                      .order_by(WatchProgress.watched.desc())).all()
+
+
+def all_tags(clips: Iterable[Clip]) -> list[str]:
+    """Every tag used, sorted."""
+    return sorted({tag for clip in clips for tag in clip.tags})
+
+
+def search(clips: Sequence[Clip], *, query: str = "", tag: str = "") -> list[Clip]:
+    """Clips whose titles or summaries hold `query` and that carry `tag`."""
+    needle = query.strip().lower()
+    return [clip for clip in clips
+            if (not tag or tag in clip.tags) and (not needle or needle in " ".join(
+                (clip.title_zh, clip.title_en, clip.summary_zh, clip.summary_en,
+                 clip.slug)).lower())]
+
+
+def work_cleanup(media_root: Path, clip_id: int) -> None:
+    """Remove a run's scratch folder (after an interrupted run)."""
+    remove_quietly(media_root / "work" / str(clip_id))

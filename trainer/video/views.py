@@ -1,0 +1,607 @@
+"""The clip library: upload (tus), processing status, the player with captions, chapters,
+transcript and lesson questions, editing, and streaming with range requests."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.utils import send_file as werkzeug_send_file
+from wtforms.fields.choices import SelectChoice
+
+from trainer import tasks
+from trainer.access import current_actor, logged_in, roles
+from trainer.accounts.models import Cohort, Role
+from trainer.accounts.services import cohorts_visible_to
+from trainer.core.errors import DomainError, InvalidInput
+from trainer.core.grading.criteria import LABELS
+from trainer.core.i18n import N_
+from trainer.errors import form_error, status_for, translate
+from trainer.extensions import db_session
+from trainer.scenarios import services as scenario_services
+from trainer.scenarios.views import both
+from trainer.video import services
+from trainer.video.forms import (
+    ActionForm,
+    CaptionsForm,
+    ChaptersForm,
+    DetailsForm,
+    LinkForm,
+    QuestionForm,
+    RedactionForm,
+)
+from trainer.video.media import RENDITIONS
+from trainer.video.models import Clip, ClipStatus
+from trainer.video.storage import storage_from_config
+
+bp = Blueprint("video", __name__, template_folder="templates")
+MANAGERS = (Role.TRAINER, Role.ADMIN)
+TUS_VERSION = "1.0.0"
+PRODUCTS = (*RENDITIONS, "poster", "strip")
+
+
+def _media_root() -> Path:
+    return Path(current_app.config["MEDIA_ROOT"])
+
+
+def _storage() -> services.Storage:
+    return storage_from_config(current_app.config)
+
+
+def _max_bytes() -> int:
+    return int(current_app.config["VIDEO_MAX_MIB"]) * 1024 * 1024
+
+
+STATUS_LABELS = {ClipStatus.QUEUED: N_("Waiting to be processed"),
+                 ClipStatus.PROCESSING: N_("Processing"),
+                 ClipStatus.READY: N_("Ready"),
+                 ClipStatus.FAILED: N_("Processing failed")}
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"status_label": lambda status: _(STATUS_LABELS[status]),
+            "right_answers": services.right_answers}
+
+
+# Library ------------------------------------------------------------------------------
+
+@bp.get("/clips")
+@logged_in
+def index() -> Any:
+    """The clips the user may watch, with search and tags."""
+    actor = current_actor()
+    clips = services.visible_clips(db_session(), actor)
+    query, tag = request.args.get("q", "")[:100], request.args.get("tag", "")[:40]
+    return render_template("video/index.html", clips=services.search(clips, query=query,
+                                                                     tag=tag),
+                           tags=services.all_tags(clips), query=query, tag=tag,
+                           manager=services.may_manage(actor))
+
+
+@bp.get("/clips/new")
+@roles(*MANAGERS)
+def new() -> Any:
+    """The upload page (the file goes up in resumable chunks with tus)."""
+    return render_template("video/new.html", max_mib=current_app.config["VIDEO_MAX_MIB"])
+
+
+# Upload: the tus 1.0 core protocol with the creation and termination extensions ---------
+
+def _tus(response: Response, status: int | None = None) -> Response:
+    response.headers["Tus-Resumable"] = TUS_VERSION
+    response.headers["Cache-Control"] = "no-store"
+    if status is not None:
+        response.status_code = status
+    return response
+
+
+def _tus_error(error: DomainError) -> Response:
+    return _tus(jsonify(message=translate(error), field=error.field), status_for(error))
+
+
+def _metadata(header: str) -> dict[str, str]:
+    """Upload-Metadata: comma-separated `key base64value` pairs."""
+    values: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in header.split(","))):
+        key, _, encoded = pair.partition(" ")
+        try:
+            values[key] = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise InvalidInput(N_("The upload's description is malformed.")) from exc
+    return values
+
+
+@bp.post("/clips/uploads")
+@roles(*MANAGERS)
+def create_upload() -> Any:
+    """tus creation: announce a file's length and name; answer with its upload URL."""
+    try:
+        length = request.headers.get("Upload-Length", "")
+        if not length.isdigit():
+            raise InvalidInput(N_("The upload must say how long the file is."))
+        meta = _metadata(request.headers.get("Upload-Metadata", ""))
+        db = db_session()
+        upload = services.create_upload(
+            db, current_actor(), length=int(length), filename=meta.get("filename", ""),
+            title=meta.get("title", ""), media_root=_media_root(), max_bytes=_max_bytes())
+    except DomainError as error:
+        return _tus_error(error)
+    db.commit()
+    response = _tus(Response(status=201))
+    response.headers["Location"] = url_for("video.upload", token=upload.token)
+    return response
+
+
+@bp.get("/clips/uploads/<token>")
+@roles(*MANAGERS)
+def upload(token: str) -> Any:
+    """tus offset (HEAD, or GET for a JSON body): how much of the file has arrived."""
+    try:
+        found = services.get_upload(db_session(), current_actor(), token)
+    except DomainError as error:
+        return _tus_error(error)
+    response = _tus(jsonify(offset=found.offset, length=found.length))
+    response.headers["Upload-Offset"] = str(found.offset)
+    response.headers["Upload-Length"] = str(found.length)
+    return response
+
+
+class _Body(io.RawIOBase):
+    """The request body, ending quietly where a dropped connection cut it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return bytes(self.stream.read(size))
+        except ClientDisconnected:
+            return b""
+
+
+@bp.patch("/clips/uploads/<token>")
+@roles(*MANAGERS)
+def upload_chunk(token: str) -> Any:
+    """tus patch: append bytes at the offset; the last chunk turns the upload into a clip."""
+    db = db_session()
+    try:
+        found = services.get_upload(db, current_actor(), token)
+        if request.mimetype != "application/offset+octet-stream":
+            raise InvalidInput(N_("Upload chunks must be sent as application/offset+octet-stream."))
+        offset = request.headers.get("Upload-Offset", "")
+        if not offset.isdigit():
+            raise InvalidInput(N_("The chunk must say where it starts."))
+        complete = services.receive_chunk(db, found, offset=int(offset),
+                                          stream=_Body(request.stream),
+                                          declared=request.content_length,
+                                          media_root=_media_root())
+        db.commit()
+        clip = None
+        if complete:
+            clip = services.finish_upload(db, found, media_root=_media_root(),
+                                          storage=_storage())
+    except DomainError as error:
+        db.commit()  # keep the bytes already received (or the discarding of a bad file)
+        return _tus_error(error)
+    db.commit()
+    response = _tus(Response(status=204))
+    response.headers["Upload-Offset"] = str(found.offset if clip is None else found.length)
+    if clip is not None:
+        tasks.process_clip(clip.id)
+        response.headers["Clip-Location"] = url_for("video.show", clip_id=clip.id)
+    return response
+
+
+@bp.delete("/clips/uploads/<token>")
+@roles(*MANAGERS)
+def cancel_upload(token: str) -> Any:
+    """tus termination: drop an upload and its bytes."""
+    db = db_session()
+    try:
+        services.discard_upload(db, services.get_upload(db, current_actor(), token),
+                                _media_root())
+    except DomainError as error:
+        return _tus_error(error)
+    db.commit()
+    return _tus(Response(status=204))
+
+
+# Watching -----------------------------------------------------------------------------
+
+@bp.get("/clips/<int:clip_id>")
+@logged_in
+def show(clip_id: int) -> Any:
+    """The player (or the processing status), with chapters, transcript and questions."""
+    db, actor = db_session(), current_actor()
+    clip = services.get_clip(db, actor, clip_id)
+    watchers = services.watchers(db, clip) if actor.role != Role.TRAINEE else []
+    return render_template("video/show.html", clip=clip, manager=services.may_manage(actor),
+                           progress=services.progress_of(db, clip, actor), watchers=watchers,
+                           renditions=[name for name in RENDITIONS if name in clip.renditions],
+                           action=ActionForm())
+
+
+@bp.get("/clips/<int:clip_id>/status")
+@roles(*MANAGERS)
+def status(clip_id: int) -> Any:
+    """The processing status fragment, polled while a job runs; reloads the page when done."""
+    clip = services.get_clip(db_session(), current_actor(), clip_id)
+    response = Response(render_template("video/_status.html", clip=clip, action=ActionForm()))
+    if request.args.get("was") in (ClipStatus.QUEUED, ClipStatus.PROCESSING) and (
+            clip.status in (ClipStatus.READY, ClipStatus.FAILED)):
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _send(clip: Clip, key: str, download_name: str | None = None) -> Response:
+    """A stored file with range requests, ETag and Last-Modified, or handed to the proxy."""
+    accel = current_app.config.get("MEDIA_ACCEL") or ""
+    if accel.startswith("/"):
+        response = Response(status=200)
+        response.headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + key
+        response.headers["Content-Type"] = _mimetype(key)
+        return _private(response)
+    path = _storage().local_path(key)
+    if path is None:
+        abort(404)
+    response = werkzeug_send_file(path, request.environ, mimetype=_mimetype(key),
+                                  conditional=True, etag=True, max_age=3600,
+                                  download_name=download_name,
+                                  as_attachment=download_name is not None,
+                                  use_x_sendfile=accel == "sendfile",
+                                  response_class=current_app.response_class)
+    return _private(response)
+
+
+def _private(response: Response) -> Response:
+    """Clips are for logged-in users: browsers may keep them, shared caches may not."""
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.headers["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _mimetype(key: str) -> str:
+    suffix = key.rsplit(".", 1)[-1]
+    return {"mp4": "video/mp4", "jpg": "image/jpeg", "webm": "video/webm",
+            "mov": "video/quicktime", "mkv": "video/x-matroska"}.get(suffix,
+                                                                    "application/octet-stream")
+
+
+@bp.get("/clips/<int:clip_id>/media/<name>")
+@logged_in
+def media_file(clip_id: int, name: str) -> Any:
+    """A rendition, the poster or the thumbnail strip (range requests for seeking)."""
+    clip = services.get_clip(db_session(), current_actor(), clip_id)
+    product = clip.renditions.get(name) if name in PRODUCTS else None
+    if product is None:
+        abort(404)
+    return _send(clip, product["key"])
+
+
+@bp.get("/clips/<int:clip_id>/original")
+@roles(*MANAGERS)
+def original(clip_id: int) -> Any:
+    """The uploaded original, unblurred: trainers only."""
+    clip = services.managed_clip(db_session(), current_actor(), clip_id)
+    if clip.original_key is None:
+        abort(404)
+    return _send(clip, clip.original_key, download_name=clip.filename)
+
+
+@bp.get("/clips/<int:clip_id>/captions/<locale>.vtt")
+@logged_in
+def captions(clip_id: int, locale: str) -> Any:
+    """One language's captions as WebVTT."""
+    clip = services.get_clip(db_session(), current_actor(), clip_id)
+    if locale not in clip.captions:
+        abort(404)
+    return Response(clip.captions[locale], mimetype="text/vtt")
+
+
+@bp.get("/clips/<int:clip_id>/chapters/<locale>.vtt")
+@logged_in
+def chapters(clip_id: int, locale: str) -> Any:
+    """The chapters as a WebVTT chapters track."""
+    clip = services.get_clip(db_session(), current_actor(), clip_id)
+    if locale not in services.LOCALES or not clip.chapters:
+        abort(404)
+    return Response(services.chapters_vtt(clip, locale), mimetype="text/vtt")
+
+
+@bp.post("/clips/<int:clip_id>/progress")
+@logged_in
+def progress(clip_id: int) -> Any:
+    """The player reports the ranges played, where it is, and answers to questions."""
+    db, actor = db_session(), current_actor()
+    clip = services.get_clip(db, actor, clip_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("The progress report is malformed."))
+    record = services.record_progress(db, clip, actor, segments=data.get("segments", []),
+                                      position=data.get("position", 0),
+                                      answers=data.get("answers"))
+    db.commit()
+    return jsonify(watched=record.watched, completed=record.completed_at is not None,
+                   segments=record.segments)
+
+
+# Editing ------------------------------------------------------------------------------
+
+def _edit_page(clip: Clip, status: int = 200, **forms: Any) -> Any:
+    db, actor = db_session(), current_actor()
+    details = forms.get("details") or DetailsForm(
+        obj=clip, tags=", ".join(clip.tags), cohorts=[cohort.id for cohort in clip.cohorts])
+    details.cohorts.choices = [SelectChoice(cohort.id, cohort.name) for cohort in _cohorts(actor)]
+    link = forms.get("link") or _link_form()
+    chapter_form = forms.get("chapters") or ChaptersForm(
+        text=services.chapters_text(clip.chapters))
+    caption_form = forms.get("captions") or CaptionsForm(text=clip.captions.get("zh_CN", ""))
+    return render_template(
+        "video/edit.html", clip=clip, details=details, captions=caption_form,
+        chapters=chapter_form, redaction=forms.get("redaction") or RedactionForm(),
+        question=forms.get("question") or QuestionForm(), link=link,
+        links=services.links_of(db, clip), action=ActionForm()), status
+
+
+def _link_form() -> LinkForm:
+    """The link form with the published scenarios and their rubric criteria as choices."""
+    form = LinkForm()
+    versions = scenario_services.catalogue(db_session())
+    form.scenario_id.choices = [
+        SelectChoice(version.scenario_id, both((version.title_zh, version.title_en)))
+        for version in versions]
+    criteria = sorted({criterion.name for version in versions
+                       for criterion in scenario_services.scenario_of(version).rubric.criteria})
+    form.criterion.choices = [SelectChoice("", "—")] + [
+        SelectChoice(name, both(LABELS.get(name, (name, name)))) for name in criteria]
+    return form
+
+
+def _cohorts(actor: Any) -> list[Cohort]:
+    return list(cohorts_visible_to(db_session(), actor))
+
+
+@bp.get("/clips/<int:clip_id>/edit")
+@roles(*MANAGERS)
+def edit(clip_id: int) -> Any:
+    """Everything a trainer sets on a clip."""
+    return _edit_page(services.managed_clip(db_session(), current_actor(), clip_id))
+
+
+def _saved(clip: Clip, message: str) -> Any:
+    db_session().commit()
+    flash(message, "success")
+    return redirect(url_for("video.edit", clip_id=clip.id))
+
+
+@bp.post("/clips/<int:clip_id>/details")
+@roles(*MANAGERS)
+def save_details(clip_id: int) -> Any:
+    """Titles, summaries, tags, identifier, publication and cohorts."""
+    db, actor = db_session(), current_actor()
+    clip = services.managed_clip(db, actor, clip_id)
+    form = DetailsForm()
+    form.cohorts.choices = [SelectChoice(cohort.id, cohort.name) for cohort in _cohorts(actor)]
+    if not form.validate_on_submit():
+        return _edit_page(clip, 400, details=form)
+    chosen = [cohort for cohort in _cohorts(actor) if cohort.id in (form.cohorts.data or [])]
+    try:
+        services.update_details(
+            db, clip, slug=form.slug.data or "", title_zh=form.title_zh.data or "",
+            title_en=form.title_en.data or "", summary_zh=form.summary_zh.data or "",
+            summary_en=form.summary_en.data or "", tags=(form.tags.data or "").split(","),
+            published=bool(form.published.data), cohorts=chosen)
+    except DomainError as error:
+        return _edit_page(clip, form_error(form, error), details=form)
+    return _saved(clip, _("The clip's details have been saved."))
+
+
+@bp.post("/clips/<int:clip_id>/captions")
+@roles(*MANAGERS)
+def save_captions(clip_id: int) -> Any:
+    """One language's captions, typed or from a .vtt file."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    form = CaptionsForm()
+    if not form.validate_on_submit():
+        return _edit_page(clip, 400, captions=form)
+    text = form.text.data or ""
+    if form.file.data:
+        raw = form.file.data.read(200_001)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors = [_("The captions file must be UTF-8 text.")]
+            return _edit_page(clip, 400, captions=form)
+    try:
+        services.set_captions(db, clip, form.locale.data or "zh_CN", text)
+    except DomainError as error:
+        form.text.errors = [translate(error)]
+        return _edit_page(clip, status_for(error), captions=form)
+    return _saved(clip, _("The captions have been saved."))
+
+
+@bp.post("/clips/<int:clip_id>/chapters")
+@roles(*MANAGERS)
+def save_chapters(clip_id: int) -> Any:
+    """The chapters."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    form = ChaptersForm()
+    if not form.validate_on_submit():
+        return _edit_page(clip, 400, chapters=form)
+    try:
+        services.set_chapters(db, clip, form.text.data or "")
+    except DomainError as error:
+        form.text.errors = [translate(error)]
+        return _edit_page(clip, status_for(error), chapters=form)
+    return _saved(clip, _("The chapters have been saved."))
+
+
+def _requeued(clip: Clip, message: str) -> Any:
+    db_session().commit()
+    tasks.process_clip(clip.id)
+    flash(message, "success")
+    return redirect(url_for("video.edit", clip_id=clip.id))
+
+
+@bp.post("/clips/<int:clip_id>/redactions")
+@roles(*MANAGERS)
+def add_redaction(clip_id: int) -> Any:
+    """Blur a rectangle over a time span; the clip is processed again."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    form = RedactionForm()
+    if not form.validate_on_submit():
+        return _edit_page(clip, 400, redaction=form)
+    try:
+        services.add_redaction(
+            db, clip, x=(form.x.data or 0) / 100, y=(form.y.data or 0) / 100,
+            w=(form.w.data or 0) / 100, h=(form.h.data or 0) / 100,
+            start=services.parse_clock(form.start.data or ""),
+            end=services.parse_clock(form.end.data or ""), label=form.label.data or "")
+    except DomainError as error:
+        return _edit_page(clip, form_error(form, error), redaction=form)
+    return _requeued(clip, _("The rectangle will be blurred; the clip is being processed "
+                             "again."))
+
+
+@bp.post("/clips/<int:clip_id>/redactions/<int:index>/delete")
+@roles(*MANAGERS)
+def remove_redaction(clip_id: int, index: int) -> Any:
+    """Stop blurring a rectangle."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.remove_redaction(db, clip, index - 1)
+    return _requeued(clip, _("The blur has been removed; the clip is being processed again."))
+
+
+@bp.post("/clips/<int:clip_id>/questions")
+@roles(*MANAGERS)
+def add_question(clip_id: int) -> Any:
+    """A question that pauses the lesson at a moment of the clip."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _edit_page(clip, 400, question=form)
+    lines_zh = [line.strip() for line in (form.choices_zh.data or "").splitlines()
+                if line.strip()]
+    lines_en = [line.strip() for line in (form.choices_en.data or "").splitlines()
+                if line.strip()]
+    try:
+        question = {"at": services.parse_clock(form.at.data or ""),
+                    "zh": (form.prompt_zh.data or "").strip(),
+                    "en": (form.prompt_en.data or "").strip() or (form.prompt_zh.data or ""),
+                    "choices_zh": lines_zh,
+                    "choices_en": lines_en if len(lines_en) == len(lines_zh) else lines_zh,
+                    "answer": (form.answer.data or 1) - 1}
+        services.set_questions(db, clip, [*clip.questions, question])
+    except DomainError as error:
+        return _edit_page(clip, form_error(form, error), question=form)
+    return _saved(clip, _("The question has been added."))
+
+
+@bp.post("/clips/<int:clip_id>/questions/<int:index>/delete")
+@roles(*MANAGERS)
+def remove_question(clip_id: int, index: int) -> Any:
+    """Remove a lesson question."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    if not ActionForm().validate_on_submit() or not 1 <= index <= len(clip.questions):
+        abort(400 if index <= len(clip.questions) else 404)
+    services.set_questions(db, clip, [question for number, question
+                                      in enumerate(clip.questions, start=1) if number != index])
+    return _saved(clip, _("The question has been removed."))
+
+
+@bp.post("/clips/<int:clip_id>/links")
+@roles(*MANAGERS)
+def add_link(clip_id: int) -> Any:
+    """Attach the clip to a scenario, a node or a rubric criterion."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    form = _link_form()
+    if not form.validate_on_submit():
+        return _edit_page(clip, 400, link=form)
+    try:
+        services.link_clip(db, clip, scenario_id=form.scenario_id.data or "",
+                           node=(form.node.data or "").strip(),
+                           criterion=form.criterion.data or "")
+    except DomainError as error:
+        return _edit_page(clip, form_error(form, error), link=form)
+    return _saved(clip, _("The clip has been attached."))
+
+
+@bp.post("/clips/<int:clip_id>/links/<int:link_id>/delete")
+@roles(*MANAGERS)
+def remove_link(clip_id: int, link_id: int) -> Any:
+    """Detach the clip."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.unlink_clip(db, clip, link_id)
+    return _saved(clip, _("The link has been removed."))
+
+
+@bp.post("/clips/<int:clip_id>/retry")
+@roles(*MANAGERS)
+def retry(clip_id: int) -> Any:
+    """Process a failed clip again."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.requeue(db, clip)
+    db.commit()
+    tasks.process_clip(clip.id)
+    flash(_("The clip is being processed again."), "success")
+    return redirect(url_for("video.show", clip_id=clip.id))
+
+
+@bp.post("/clips/<int:clip_id>/original/delete")
+@roles(*MANAGERS)
+def delete_original(clip_id: int) -> Any:
+    """Delete the unblurred original; the published renditions stay."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_original(db, clip, _storage())
+    return _saved(clip, _("The original has been deleted."))
+
+
+@bp.post("/clips/<int:clip_id>/delete")
+@roles(*MANAGERS)
+def delete(clip_id: int) -> Any:
+    """Delete the clip and all its files."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_clip(db, clip, _storage())
+    db.commit()
+    flash(_("The clip has been deleted."), "success")
+    return redirect(url_for("video.index"))
