@@ -9,7 +9,8 @@ PO_FILES := $(wildcard trainer/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-sqlite test-postgres lint bench messages clean
+
+.PHONY: install run worker test test-sqlite test-postgres lint bench messages clean
 
 install: $(VENV)/.installed $(MO_FILES)
 
@@ -25,8 +26,14 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+	@echo "Serving on http://$(HOST):$(PORT)/ with a job worker beside it (Ctrl-C stops both)"
+	$(BIN)/huey_consumer trainer.tasks.huey --workers 1 --logfile instance/jobs.log & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+
+# The job worker alone (for a second machine, or beside `flask run`).
+worker: install
+	$(BIN)/huey_consumer trainer.tasks.huey --workers 2
 
 lint: install
 	$(BIN)/ruff check .

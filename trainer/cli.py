@@ -100,9 +100,9 @@ def demo_seed() -> None:
     click.echo("Demo logins (user name / password):")
     for role, username, password in report["accounts"]:
         click.echo(f"  {role:<9} {username:<9} {password}")
-    click.echo(f"Demo {report['worlds']}")
-    click.echo(f"Demo {report['scenarios']}")
-    click.echo(f"Demo {report['exercises']}")
+    for name, line in report.items():
+        if name != "accounts":
+            click.echo(f"Demo {line}")
 
 
 def register(app: Flask) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from trainer.accounts import demo as accounts_demo
 from trainer.fieldwork import demo as fieldwork_demo
 from trainer.scenarios import demo as scenarios_demo
+from trainer.video import demo as video_demo
 from trainer.worlds import demo as worlds_demo
 
 DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
@@ -17,6 +18,7 @@ DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
     ("worlds", worlds_demo.seed),
     ("scenarios", scenarios_demo.seed),
     ("exercises", fieldwork_demo.seed),
+    ("clips", video_demo.seed),
 ]
 
 

@@ -29,6 +29,7 @@ from trainer.fieldwork.models import AttemptStatus, Mode
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
 from trainer.scenarios.views import run_step
+from trainer.video import services as video_services
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
 TEACHERS = (Role.TRAINER, Role.ADMIN)
@@ -63,10 +64,15 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
     visit = services.replay_attempt(attempt)
     assignment = visit.scenario.assignment
     days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
+    practice = attempt.assignment.mode == Mode.PRACTICE
+    clips = video_services.debrief_clips(
+        db_session(), current_actor(), attempt.version.scenario_id, visit.scenario.rubric,
+        attempt.score if practice else None)
     return render_template(
         "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
+        clips=clips,
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
-        practice=attempt.assignment.mode == Mode.PRACTICE, form_units=services.form_units(visit),
+        practice=practice, form_units=services.form_units(visit),
         completed_units=[u for u, entry in attempt.forms.items() if entry.get("complete")],
         submitted=attempt.status == AttemptStatus.SUBMITTED), status
 

@@ -20,6 +20,7 @@ from trainer.errors import form_error
 from trainer.extensions import db_session
 from trainer.scenarios import services
 from trainer.scenarios.forms import StartPlayForm, StepForm
+from trainer.video import services as video_services
 
 bp = Blueprint("scenarios", __name__, template_folder="templates")
 AUTHORS = (Role.TRAINER, Role.ADMIN)
@@ -97,9 +98,11 @@ def _play_page(play: Any, visit: Any, form: StepForm | None = None, status: int 
     days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
     graded = (score_data(score(evidence_of(visit)), "play") if visit.finished and visit.events
               else None)
+    clips = video_services.debrief_clips(db_session(), current_actor(),
+                                         play.version.scenario_id, scenario.rubric, graded)
     return render_template(
         "scenarios/play.html", play=play, visit=visit, scenario=scenario, days=days,
-        form=form or StepForm(), graded=graded,
+        form=form or StepForm(), graded=graded, clips=clips,
         english=_english(), **_context()), status
 
 

@@ -583,6 +583,23 @@ def clips_for_criteria(db: Session, scenario_id: str, criteria: Iterable[str],
     return found
 
 
+def debrief_clips(db: Session, user: User, scenario_id: str, rubric: Any,
+                  graded: dict[str, Any] | None) -> dict[str, list[Clip]]:
+    """The clips to show beside each criterion the attempt or play did not fully meet, of
+    those the user may watch: attached by a trainer, or named by the scenario's rubric."""
+    if not graded:
+        return {}
+    failed = [name for name, result in graded.get("criteria", {}).items()
+              if result.get("applicable", True) and result.get("score", 1) < 1]
+    named = [(clip.id, clip.criterion) for clip in rubric.clips if clip.criterion]
+    found = clips_for_criteria(db, scenario_id, failed, named)
+    if user.role == Role.TRAINEE:
+        allowed = set(visible_clips(db, user))
+        found = {name: [clip for clip in clips if clip in allowed]
+                 for name, clips in found.items()}
+    return {name: clips for name, clips in found.items() if clips}
+
+
 # Watching ------------------------------------------------------------------------------
 
 def merge_segments(segments: Iterable[Sequence[float]], duration: float) -> list[list[float]]:
