@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -465,6 +466,9 @@ def test_details_and_publishing(client: FlaskClient, login_as: Any, csrf: Any, d
     assert saved.status_code == 302
     db.refresh(clip)
     assert (clip.slug, clip.tags, clip.published) == ("refusal-door", ["door", "refusal"], True)
+    edit = client.get(f"/clips/{clip.id}/edit").get_data(as_text=True)
+    assert 'value="door, refusal"' in edit
+    assert re.search(r'<input checked[^>]*id="published"', edit)
     listing = client.get("/clips?tag=door").get_data(as_text=True)
     assert "拒访" in listing or "Refusal" in listing
     assert "Refusal" not in client.get("/clips?q=nothing-like-it").get_data(as_text=True)

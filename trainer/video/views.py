@@ -348,8 +348,11 @@ def progress(clip_id: int) -> Any:
 
 def _edit_page(clip: Clip, status: int = 200, **forms: Any) -> Any:
     db, actor = db_session(), current_actor()
-    details = forms.get("details") or DetailsForm(
-        obj=clip, tags=", ".join(clip.tags), cohorts=[cohort.id for cohort in clip.cohorts])
+    details = forms.get("details") or DetailsForm(data={
+        "slug": clip.slug, "title_zh": clip.title_zh, "title_en": clip.title_en,
+        "summary_zh": clip.summary_zh, "summary_en": clip.summary_en,
+        "tags": ", ".join(clip.tags), "published": clip.published,
+        "cohorts": [cohort.id for cohort in clip.cohorts]})
     details.cohorts.choices = [SelectChoice(cohort.id, cohort.name) for cohort in _cohorts(actor)]
     link = forms.get("link") or _link_form()
     chapter_form = forms.get("chapters") or ChaptersForm(
