@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import base64
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import imageio_ffmpeg
 import numpy as np
 from flask.testing import FlaskClient
-
-from trainer.video.media import ffmpeg_exe
-
-
-def make_clip(path: Path, *, seconds: float = 2.0, size: str = "1280x720",
-              audio: bool = True, noise: bool = False) -> Path:
-    """A test pattern with a tone, H.264/AAC in MP4 (moov first, like a phone's upload);
-    `noise` adds fine detail everywhere, which a blur visibly removes."""
-    pattern = f"testsrc2=size={size}:rate=25:duration={seconds}"
-    args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
-            "-i", pattern + (",noise=alls=60:allf=t" if noise else "")]
-    if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if audio:
-        args += ["-c:a", "aac", "-shortest"]
-    args += ["-movflags", "+faststart", str(path)]
-    subprocess.run(args, check=True)
-    return path
 
 
 def frame_at(path: Path, seconds: float) -> np.ndarray:
