@@ -46,6 +46,19 @@ SETTINGS: dict[str, tuple[str, str | None, str]] = {
         "Hand clip files to the reverse proxy: `sendfile` (X-Sendfile, Apache/lighttpd) or "
         "an nginx internal location such as `/protected-media/` (X-Accel-Redirect)",
     ),
+    "TRAINER_S3_BUCKET": (
+        "S3_BUCKET",
+        None,
+        "Keep clips in this S3-compatible bucket instead of the media root (credentials from "
+        "the usual AWS_* variables); uploads are still received in the media root",
+    ),
+    "TRAINER_S3_ENDPOINT_URL": (
+        "S3_ENDPOINT_URL",
+        None,
+        "The bucket's endpoint for S3-compatible stores (MinIO, Ceph, OSS); unset for AWS",
+    ),
+    "TRAINER_S3_REGION": ("S3_REGION", None, "The bucket's region"),
+    "TRAINER_S3_PREFIX": ("S3_PREFIX", None, "A folder inside the bucket for this site's clips"),
     "TRAINER_LOGIN_RATE_LIMIT": (
         "LOGIN_RATE_LIMIT",
         "10 per 15 minutes",

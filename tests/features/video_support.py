@@ -10,6 +10,8 @@ import imageio_ffmpeg
 import numpy as np
 from flask.testing import FlaskClient
 
+from trainer.video.media import pattern_clip as make_clip  # noqa: F401 - the tests import it here
+
 
 def frame_at(path: Path, seconds: float) -> np.ndarray:
     """One RGB frame of a video (height x width x 3)."""

@@ -1,5 +1,5 @@
-"""Where clip files live: the local media root by default (S3-compatible storage can stand
-behind the same interface).
+"""Where clip files live: the local media root by default, or an S3-compatible bucket behind
+the same interface.
 
 Keys are made by the application (`clips/<id>/720p.mp4`), never from a user's file name, and
 are checked again here so that no key can name a file outside the root.
@@ -107,6 +107,86 @@ def remove_quietly(path: Path) -> None:
         path.unlink()
 
 
+class S3Storage:
+    """Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, OSS...), under a prefix.
+
+    Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID and friends, a profile,
+    an instance role). Files are sent to browsers through short-lived presigned URLs, so the
+    bucket itself stays private.
+    """
+
+    def __init__(self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None,
+                 region: str | None = None, client: Any = None) -> None:
+        if client is None:
+            import boto3  # only a deployment with a bucket needs it loaded
+
+            client = boto3.client("s3", endpoint_url=endpoint_url or None,
+                                  region_name=region or None)
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def _name(self, key: str) -> str:
+        return self.prefix + checked(key)
+
+    def put(self, key: str, source: Path) -> int:
+        size = source.stat().st_size
+        self.client.upload_file(str(source), self.bucket, self._name(key),
+                                ExtraArgs={"ContentType": content_type(key)})
+        source.unlink()
+        return size
+
+    def local_path(self, key: str) -> Path | None:
+        return None
+
+    def fetch(self, key: str, destination: Path) -> None:
+        self.client.download_file(self.bucket, self._name(key), str(destination))
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def delete_prefix(self, prefix: str) -> None:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self._name(prefix) + "/")
+        for page in pages:
+            objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if objects:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": objects})
+
+    def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(head["ContentLength"])
+
+    def url(self, key: str, *, seconds: int = 300, download_name: str | None = None) -> str:
+        """A presigned GET URL, valid for `seconds` (ranges and seeking work against it)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": self._name(key)}
+        if download_name is not None:
+            params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+        return str(self.client.generate_presigned_url("get_object", Params=params,
+                                                      ExpiresIn=seconds))
+
+
+TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "webm": "video/webm",
+         "mov": "video/quicktime", "mkv": "video/x-matroska", "vtt": "text/vtt"}
+
+
+def content_type(key: str) -> str:
+    """The MIME type of a stored file, from the extension the application gave it."""
+    return TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+
+
 def storage_from_config(config: Mapping[str, Any]) -> Storage:
-    """The store the settings name (the media root on the local disk by default)."""
+    """The store the settings name: an S3 bucket when S3_BUCKET is set, else the media root
+    on the local disk."""
+    if config.get("S3_BUCKET"):
+        return S3Storage(config["S3_BUCKET"], prefix=config.get("S3_PREFIX") or "",
+                         endpoint_url=config.get("S3_ENDPOINT_URL"),
+                         region=config.get("S3_REGION"))
     return LocalStorage(Path(config["MEDIA_ROOT"]))

@@ -49,7 +49,7 @@ from trainer.video.forms import (
 )
 from trainer.video.media import RENDITIONS
 from trainer.video.models import Clip, ClipStatus
-from trainer.video.storage import storage_from_config
+from trainer.video.storage import S3Storage, content_type, storage_from_config
 
 bp = Blueprint("video", __name__, template_folder="templates")
 MANAGERS = (Role.TRAINER, Role.ADMIN)
@@ -251,18 +251,25 @@ def status(clip_id: int) -> Any:
     return response
 
 
-def _send(clip: Clip, key: str, download_name: str | None = None) -> Response:
-    """A stored file with range requests, ETag and Last-Modified, or handed to the proxy."""
+def _send(key: str, download_name: str | None = None) -> Response:
+    """A stored file with range requests, ETag and Last-Modified; or handed on: to a bucket's
+    short-lived URL, or to the reverse proxy (X-Accel-Redirect, X-Sendfile)."""
+    storage = _storage()
+    if isinstance(storage, S3Storage):
+        # The access rule has been applied: the browser gets a short-lived URL of the object.
+        response = redirect(storage.url(key, download_name=download_name))
+        response.headers["Cache-Control"] = "no-store"
+        return response
     accel = current_app.config.get("MEDIA_ACCEL") or ""
     if accel.startswith("/"):
         response = Response(status=200)
         response.headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + key
-        response.headers["Content-Type"] = _mimetype(key)
+        response.headers["Content-Type"] = content_type(key)
         return _private(response)
-    path = _storage().local_path(key)
+    path = storage.local_path(key)
     if path is None:
         abort(404)
-    response = werkzeug_send_file(path, request.environ, mimetype=_mimetype(key),
+    response = werkzeug_send_file(path, request.environ, mimetype=content_type(key),
                                   conditional=True, etag=True, max_age=3600,
                                   download_name=download_name,
                                   as_attachment=download_name is not None,
@@ -279,13 +286,6 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _mimetype(key: str) -> str:
-    suffix = key.rsplit(".", 1)[-1]
-    return {"mp4": "video/mp4", "jpg": "image/jpeg", "webm": "video/webm",
-            "mov": "video/quicktime", "mkv": "video/x-matroska"}.get(suffix,
-                                                                    "application/octet-stream")
-
-
 @bp.get("/clips/<int:clip_id>/media/<name>")
 @logged_in
 def media_file(clip_id: int, name: str) -> Any:
@@ -294,7 +294,7 @@ def media_file(clip_id: int, name: str) -> Any:
     product = clip.renditions.get(name) if name in PRODUCTS else None
     if product is None:
         abort(404)
-    return _send(clip, product["key"])
+    return _send(product["key"])
 
 
 @bp.get("/clips/<int:clip_id>/original")
@@ -304,7 +304,7 @@ def original(clip_id: int) -> Any:
     clip = services.managed_clip(db_session(), current_actor(), clip_id)
     if clip.original_key is None:
         abort(404)
-    return _send(clip, clip.original_key, download_name=clip.filename)
+    return _send(clip.original_key, download_name=clip.filename)
 
 
 @bp.get("/clips/<int:clip_id>/captions/<locale>.vtt")
