@@ -59,7 +59,7 @@ def test_redis_url_moves_rate_limits_to_redis(tmp_path):
 
 def test_readme_lists_every_setting():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"`(TRAINER_[A-Z_]+)`", readme))
+    documented = set(re.findall(r"`(TRAINER_[A-Z0-9_]+)`", readme))
     assert set(SETTINGS) <= documented
 
 
