@@ -97,6 +97,23 @@ def process_clip_job(clip_id: int) -> None:
 process_clip = huey.task(retries=0)(process_clip_job)
 
 
+def offline_copy_job(clip_id: int, locale: str) -> None:
+    """Make a clip's offline copy with one language's captions burned in."""
+    from trainer.video import services
+    from trainer.video.models import Clip
+    from trainer.video.storage import storage_from_config
+
+    app = job_app()
+    with app.app_context(), job_session(app) as db:
+        clip = db.get(Clip, clip_id)
+        if clip is not None and locale in clip.captions:
+            services.render_offline(clip, locale, storage=storage_from_config(app.config),
+                                    media_root=Path(app.config["MEDIA_ROOT"]))
+
+
+offline_copy = huey.task(retries=1, retry_delay=10)(offline_copy_job)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def resume_interrupted() -> list[int]:
     """Requeue clips whose run died with its worker; drop uploads abandoned for a day."""

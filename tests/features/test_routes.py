@@ -126,6 +126,9 @@ CASES = [
     Case("video.status", "GET", "/clips/{clip}/status", TEACHING),
     Case("video.media_file", "GET", "/clips/{clip}/media/720p", EVERYONE),
     Case("video.original", "GET", "/clips/{clip}/original", TEACHING),
+    Case("video.offline", "GET", "/clips/{clip}/offline/zh_CN.mp4", EVERYONE),
+    Case("video.make_offline", "POST", "/clips/{clip}/offline", TEACHING_302,
+         {"locale": "zh_CN"}),
     Case("video.captions", "GET", "/clips/{clip}/captions/zh_CN.vtt", EVERYONE),
     Case("video.chapters", "GET", "/clips/{clip}/chapters/en.vtt", EVERYONE),
     Case("video.progress", "POST", "/clips/{clip}/progress", by_role(302, 400, 400, 400, 400)),
@@ -180,12 +183,15 @@ def shared_clip(db, cohort, media_root):
                 original_key="clips/route/original.mp4", status=ClipStatus.READY, duration=2.0,
                 width=1280, height=720, published=True, cohorts=[cohort],
                 renditions={"720p": {"key": "clips/route/720p.mp4", "width": 1280,
-                                     "height": 720, "bytes": 4}},
+                                     "height": 720, "bytes": 4},
+                            "offline-zh_CN": {"key": "clips/route/offline-zh_cn.mp4",
+                                              "width": 0, "height": 0, "bytes": 4}},
                 captions={"zh_CN": "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n您好\n"},
                 chapters=[{"start": 0.0, "zh": "开始", "en": "Start"}])
     db.add(clip)
     db.flush()
-    for key in ("clips/route/original.mp4", "clips/route/720p.mp4"):
+    for key in ("clips/route/original.mp4", "clips/route/720p.mp4",
+                "clips/route/offline-zh_cn.mp4"):
         (media_root / key).parent.mkdir(parents=True, exist_ok=True)
         (media_root / key).write_bytes(b"mp4!")
     return clip

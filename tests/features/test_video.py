@@ -508,3 +508,42 @@ def test_lesson_questions_and_progress(client: FlaskClient, login_as: Any, csrf:
     login_as(user=trainer)
     watchers = client.get(f"/clips/{clip.id}").get_data(as_text=True)
     assert trainee.username in watchers and "1 / 1" in watchers
+
+
+def test_offline_copy_has_the_captions_burned_in(client: FlaskClient, login_as: Any,
+                                                 csrf: Any, db: Session, clip_bytes: bytes,
+                                                 media_root: Path, make_user: Any) -> None:
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    client.post(f"/clips/{clip.id}/captions", data={
+        "csrf_token": csrf(), "locale": "zh_CN", "text": "00:00.000 --> 00:02.000\n请出示普查员证"})
+    made = client.post(f"/clips/{clip.id}/offline", data={"csrf_token": csrf(),
+                                                           "locale": "zh_CN"})
+    assert made.status_code == 302
+    db.refresh(clip)
+    offline = media_root / clip.renditions["offline-zh_CN"]["key"]
+    plain = media_root / clip.renditions["360p"]["key"]
+    burned, clean = frame_at(offline, 1.0).astype(float), frame_at(plain, 1.0).astype(float)
+    assert burned.shape == clean.shape
+    height = burned.shape[0]
+    bottom, top = slice(int(height * 0.75), height), slice(0, int(height * 0.5))
+    assert abs(burned[bottom] - clean[bottom]).mean() > 5 * abs(burned[top] - clean[top]).mean()
+    assert "Audio: aac" in streams(offline)
+    clip.published = True
+    trainee = make_user(Role.TRAINEE)
+    share(db, clip, trainee, trainer)
+    login_as(user=trainee)
+    page = client.get(f"/clips/{clip.id}").get_data(as_text=True)
+    assert f"/clips/{clip.id}/offline/zh_CN.mp4" in page
+    download = fetch(client, f"/clips/{clip.id}/offline/zh_CN.mp4")
+    assert download.status_code == 200 and download.data == offline.read_bytes()
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert status_of(client, f"/clips/{clip.id}/offline/en.mp4") == 404
+    login_as(user=trainer)
+    no_english = client.post(f"/clips/{clip.id}/offline", data={"csrf_token": csrf(),
+                                                                "locale": "en"})
+    assert no_english.status_code == 409
+    client.post(f"/clips/{clip.id}/captions", data={"csrf_token": csrf(), "locale": "zh_CN",
+                                                    "text": ""})
+    db.refresh(clip)
+    assert "offline-zh_CN" not in clip.renditions and not offline.exists()

@@ -294,6 +294,57 @@ def finish_run(db: Session, run: Run, *, storage: Storage,
     db.flush()
 
 
+OFFLINE_SOURCE = "360p"  # the offline copy is for tablets: the small rendition, captioned
+
+
+def offline_name(locale: str) -> str:
+    """The product name of the offline copy with `locale`'s captions burned in."""
+    return f"offline-{locale}"
+
+
+def render_offline(clip: Clip, locale: str, *, storage: Storage, media_root: Path) -> None:
+    """Make the offline copy of a clip: the small rendition with one language's captions
+    burned in (moviepy), for watching where captions tracks are not shown."""
+    from trainer.video import render
+
+    if locale not in clip.captions:
+        raise Conflict(N_("This clip has no captions in that language."))
+    source_key = (clip.renditions.get(OFFLINE_SOURCE) or next(
+        (product for name, product in clip.renditions.items() if name in media.RENDITIONS),
+        {})).get("key")
+    if source_key is None:
+        raise Conflict(N_("A clip can be published once it has been processed."))
+    work = work_folder(media_root, clip.id)
+    try:
+        source = storage.local_path(source_key)
+        if source is None:
+            source = work / "source.mp4"
+            storage.fetch(source_key, source)
+        language = "en" if locale == "en" else "zh"
+        cues = [render.Cue(cue.start, cue.end, cue.text, cue.text)
+                for cue in parse_vtt(clip.captions[locale])]
+        out = render.burn_captions(source, cues, work / f"{offline_name(locale)}.mp4",
+                                   language=language)
+        key = f"clips/{clip.id}/r{clip.runs}/{offline_name(locale).lower()}.mp4"
+        previous = clip.renditions.get(offline_name(locale))
+        size = storage.put(key, out)
+        if previous and previous["key"] != key:
+            storage.delete(previous["key"])
+        clip.renditions = {**clip.renditions, offline_name(locale): {
+            "key": key, "bytes": size, "width": 0, "height": 0}}
+    finally:
+        remove_quietly(work)
+
+
+def drop_offline(clip: Clip, locale: str, storage: Storage) -> None:
+    """Forget the offline copy of one language (its captions changed)."""
+    previous = clip.renditions.get(offline_name(locale))
+    if previous:
+        storage.delete(previous["key"])
+        clip.renditions = {name: product for name, product in clip.renditions.items()
+                           if name != offline_name(locale)}
+
+
 def touch_run(db: Session, clip_id: int, fraction: float) -> None:
     """A running job's heartbeat with its progress."""
     clip = db.get(Clip, clip_id)
@@ -380,11 +431,15 @@ def parse_vtt(text: str) -> list[Cue]:
     return cues
 
 
-def set_captions(db: Session, clip: Clip, locale: str, text: str) -> list[Cue]:
-    """Replace one language's captions (an empty text removes them)."""
+def set_captions(db: Session, clip: Clip, locale: str, text: str,
+                 storage: Storage | None = None) -> list[Cue]:
+    """Replace one language's captions (an empty text removes them, and with them the
+    offline copy that had them burned in)."""
     if locale not in LOCALES:
         raise InvalidInput(N_("Unknown language."), field="locale")
-    cues = parse_vtt(text)
+    cues = parse_vtt(text) if text.strip() else []
+    if storage is not None:
+        drop_offline(clip, locale, storage)
     captions = dict(clip.captions)
     if cues:
         captions[locale] = to_vtt(cues)

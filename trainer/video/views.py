@@ -30,7 +30,7 @@ from trainer import tasks
 from trainer.access import current_actor, logged_in, roles
 from trainer.accounts.models import Cohort, Role
 from trainer.accounts.services import cohorts_visible_to
-from trainer.core.errors import DomainError, InvalidInput
+from trainer.core.errors import Conflict, DomainError, InvalidInput
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.errors import form_error, status_for, translate
@@ -307,6 +307,34 @@ def original(clip_id: int) -> Any:
     return _send(clip.original_key, download_name=clip.filename)
 
 
+@bp.get("/clips/<int:clip_id>/offline/<locale>.mp4")
+@logged_in
+def offline(clip_id: int, locale: str) -> Any:
+    """The offline copy with one language's captions burned in, as a download."""
+    clip = services.get_clip(db_session(), current_actor(), clip_id)
+    product = clip.renditions.get(services.offline_name(locale))
+    if product is None:
+        abort(404)
+    return _send(product["key"], download_name=f"{clip.slug}-{locale}.mp4")
+
+
+@bp.post("/clips/<int:clip_id>/offline")
+@roles(*MANAGERS)
+def make_offline(clip_id: int) -> Any:
+    """Queue the offline copy of one language (captions burned in with moviepy)."""
+    clip = services.managed_clip(db_session(), current_actor(), clip_id)
+    locale = request.form.get("locale", "")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if locale not in clip.captions or clip.status != ClipStatus.READY:
+        raise Conflict(N_("This clip has no captions in that language."))
+    db_session().commit()  # a job is enqueued only once the request's transaction has ended
+    tasks.offline_copy(clip.id, locale)
+    flash(_("The offline copy is being made; it appears on the clip's page when it is "
+            "ready."), "success")
+    return redirect(url_for("video.edit", clip_id=clip.id))
+
+
 @bp.get("/clips/<int:clip_id>/captions/<locale>.vtt")
 @logged_in
 def captions(clip_id: int, locale: str) -> Any:
@@ -436,7 +464,7 @@ def save_captions(clip_id: int) -> Any:
             form.file.errors = [_("The captions file must be UTF-8 text.")]
             return _edit_page(clip, 400, captions=form)
     try:
-        services.set_captions(db, clip, form.locale.data or "zh_CN", text)
+        services.set_captions(db, clip, form.locale.data or "zh_CN", text, _storage())
     except DomainError as error:
         form.text.errors = [translate(error)]
         return _edit_page(clip, status_for(error), captions=form)
