@@ -547,3 +547,29 @@ def test_offline_copy_has_the_captions_burned_in(client: FlaskClient, login_as: 
                                                     "text": ""})
     db.refresh(clip)
     assert "offline-zh_CN" not in clip.renditions and not offline.exists()
+
+
+def test_scenario_page_shows_the_clips_attached_to_it(client: FlaskClient, login_as: Any,
+                                                      csrf: Any, db: Session,
+                                                      clip_bytes: bytes, app: Flask) -> None:
+    from trainer.scenarios import services as scenarios
+
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    version = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))[0]
+    scenario = scenarios.scenario_of(version)
+    dialogue = next(iter(scenario.dialogues.values()))
+    node = f"{dialogue.id}/{next(iter(dialogue.nodes))}"
+    for link in ({"node": node}, {"criterion": scenario.rubric.criteria[0].name}, {}):
+        response = client.post(f"/clips/{clip.id}/links", data={
+            "csrf_token": csrf(), "scenario_id": version.scenario_id, **link})
+        assert response.status_code == 302
+    again = client.post(f"/clips/{clip.id}/links", data={
+        "csrf_token": csrf(), "scenario_id": version.scenario_id, "node": node})
+    assert again.status_code == 302 and len(services.links_of(db, clip)) == 3  # no duplicate
+    wrong = client.post(f"/clips/{clip.id}/links", data={
+        "csrf_token": csrf(), "scenario_id": version.scenario_id, "node": "no-such-node"})
+    assert wrong.status_code == 400 and "no dialogue node" in wrong.get_data(as_text=True)
+    page = client.get(f"/scenarios/{version.scenario_id}").get_data(as_text=True)
+    assert page.count(f'href="/clips/{clip.id}"') == 3
+    assert 'data-test="node-clip"' in page and 'data-test="criterion-clip"' in page

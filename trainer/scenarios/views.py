@@ -73,7 +73,8 @@ def show(scenario_id: str) -> Any:
     form = StartPlayForm(version=str(version.id))
     return render_template("scenarios/show.html", version=version, scenario=scenario,
                            dialogues=dialogues, versions=services.versions_of(db, scenario_id),
-                           form=form, graph=graph, **_context())
+                           form=form, graph=graph,
+                           clips=video_services.scenario_clips(db, scenario_id), **_context())
 
 
 @bp.post("/scenarios/<scenario_id>/plays")

@@ -81,7 +81,7 @@ class LinkForm(FlaskForm):
     """Attach the clip to a scenario, a dialogue node, or a rubric criterion."""
 
     scenario_id = SelectField(_l("Scenario"), validators=[DataRequired()])
-    node = StringField(_l("Dialogue node (optional)"), validators=[Optional(),
+    node = StringField(_l("Dialogue node (optional): dialogue/node"), validators=[Optional(),
                                                                   Length(max=80)])
     criterion = SelectField(_l("Rubric criterion (optional)"), validators=[Optional()])
 

@@ -27,6 +27,7 @@ from trainer.core.i18n import N_
 from trainer.db import utcnow
 from trainer.fieldwork.models import Assignment
 from trainer.scenarios.models import ScenarioVersion
+from trainer.scenarios.services import scenario_of
 from trainer.video import media
 from trainer.video.models import Clip, ClipLink, ClipStatus, Upload, WatchProgress
 from trainer.video.storage import Storage, remove_quietly, uploads_folder, work_folder
@@ -586,10 +587,20 @@ def set_questions(db: Session, clip: Clip, questions: list[dict[str, Any]]) -> C
 def link_clip(db: Session, clip: Clip, *, scenario_id: str, node: str = "",
               criterion: str = "") -> ClipLink:
     """Attach a clip to a scenario, one of its nodes, or one of its rubric criteria."""
-    version = db.scalar(select(ScenarioVersion).where(ScenarioVersion.scenario_id ==
-                                                      scenario_id).limit(1))
+    version = db.scalar(select(ScenarioVersion).where(
+        ScenarioVersion.scenario_id == scenario_id).order_by(ScenarioVersion.version.desc())
+        .limit(1))
     if version is None:
         raise NotFound(N_("No such scenario."), field="scenario_id")
+    scenario = scenario_of(version)
+    nodes = {f"{dialogue.id}/{node}" for dialogue in scenario.dialogues.values()
+             for node in dialogue.nodes}
+    if node and node not in nodes | {name.split("/", 1)[1] for name in nodes}:
+        raise InvalidInput(N_("The scenario has no dialogue node %(node)s (write dialogue/node "
+                              "or node)."), field="node", node=node)
+    if criterion and criterion not in {item.name for item in scenario.rubric.criteria}:
+        raise InvalidInput(N_("The scenario's rubric has no criterion %(name)s."),
+                           field="criterion", name=criterion)
     existing = db.scalar(select(ClipLink).where(
         ClipLink.clip_id == clip.id, ClipLink.scenario_id == scenario_id,
         ClipLink.node == node, ClipLink.criterion == criterion))
@@ -605,6 +616,29 @@ def links_of(db: Session, clip: Clip) -> Sequence[ClipLink]:
     """The clip's links, by scenario."""
     return db.scalars(select(ClipLink).where(ClipLink.clip_id == clip.id).order_by(
         ClipLink.scenario_id, ClipLink.node, ClipLink.criterion)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioClips:
+    """The clips a trainer attached to one scenario: to the whole, to nodes, to criteria."""
+
+    whole: list[Clip]
+    nodes: dict[str, list[Clip]]
+    criteria: dict[str, list[Clip]]
+
+
+def scenario_clips(db: Session, scenario_id: str) -> ScenarioClips:
+    """Everything attached to a scenario, for its script page."""
+    found = ScenarioClips([], {}, {})
+    for link in db.scalars(select(ClipLink).where(ClipLink.scenario_id == scenario_id)
+                           .order_by(ClipLink.id)):
+        if link.node:
+            found.nodes.setdefault(link.node, []).append(link.clip)
+        if link.criterion:
+            found.criteria.setdefault(link.criterion, []).append(link.clip)
+        if not link.node and not link.criterion:
+            found.whole.append(link.clip)
+    return found
 
 
 def unlink_clip(db: Session, clip: Clip, link_id: int) -> None:
