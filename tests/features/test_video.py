@@ -573,3 +573,47 @@ def test_scenario_page_shows_the_clips_attached_to_it(client: FlaskClient, login
     page = client.get(f"/scenarios/{version.scenario_id}").get_data(as_text=True)
     assert page.count(f'href="/clips/{clip.id}"') == 3
     assert 'data-test="node-clip"' in page and 'data-test="criterion-clip"' in page
+
+
+def test_debrief_offers_the_clips_of_failed_criteria(client: FlaskClient, login_as: Any,
+                                                     csrf: Any, db: Session, clip_bytes: bytes,
+                                                     app: Flask, make_user: Any) -> None:
+    from trainer.scenarios import services as scenarios
+
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    version = next(v for v in scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
+                   if v.scenario_id == "cooperative-family")
+    rubric = scenarios.scenario_of(version).rubric
+    services.link_clip(db, clip, scenario_id="cooperative-family", criterion="disclosure")
+    graded = {"criteria": {"disclosure": {"score": 0.5, "applicable": True},
+                           "privacy": {"score": 1.0, "applicable": True},
+                           "outcome": {"score": 0.0, "applicable": False}}}
+    assert services.debrief_clips(db, trainer, "cooperative-family", rubric,
+                                  graded) == {"disclosure": [clip]}
+    passed = {"criteria": {"disclosure": {"score": 1.0, "applicable": True}}}
+    assert services.debrief_clips(db, trainer, "cooperative-family", rubric, passed) == {}
+    trainee = make_user(Role.TRAINEE)
+    assert services.debrief_clips(db, trainee, "cooperative-family", rubric, graded) == {}
+    clip.published = True
+    share(db, clip, trainee, trainer)
+    assert services.debrief_clips(db, trainee, "cooperative-family", rubric,
+                                  graded) == {"disclosure": [clip]}
+
+
+def test_status_fragment_polls_until_the_clip_is_ready(client: FlaskClient, login_as: Any,
+                                                       csrf: Any, db: Session,
+                                                       clip_bytes: bytes) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    clip.status, clip.progress = ClipStatus.PROCESSING, 0.42
+    db.flush()
+    running = client.get(f"/clips/{clip.id}/status")
+    body = running.get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in body and "42%" in body
+    assert "HX-Refresh" not in running.headers
+    clip.status = ClipStatus.READY
+    db.flush()
+    done = client.get(f"/clips/{clip.id}/status?was=processing")
+    assert done.headers["HX-Refresh"] == "true"
+    assert "hx-trigger" not in done.get_data(as_text=True)
