@@ -114,6 +114,24 @@ def offline_copy_job(clip_id: int, locale: str) -> None:
 offline_copy = huey.task(retries=1, retry_delay=10)(offline_copy_job)
 
 
+def compose_job(clip_id: int, segments: list[int]) -> None:
+    """Join clips into a new clip's original, then process it like an upload."""
+    from trainer.video import services
+    from trainer.video.storage import storage_from_config
+
+    app = job_app()
+    with app.app_context():
+        with job_session(app) as db:
+            ready = services.compose_run(db, clip_id, segments,
+                                         storage=storage_from_config(app.config),
+                                         media_root=Path(app.config["MEDIA_ROOT"]))
+        if ready:
+            process_clip_job(clip_id)
+
+
+compose_clip = huey.task(retries=0)(compose_job)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def resume_interrupted() -> list[int]:
     """Requeue clips whose run died with its worker; drop uploads abandoned for a day."""

@@ -116,6 +116,8 @@ CASES = [
          by_role(302, 403, 400, 403, 400), {}),
     Case("video.index", "GET", "/clips", EVERYONE),
     Case("video.new", "GET", "/clips/new", TEACHING),
+    Case("video.compose", "GET", "/clips/compose", TEACHING),
+    Case("video.compose", "POST", "/clips/compose", TEACHING_400),
     Case("video.create_upload", "POST", "/clips/uploads", by_role(302, 403, 400, 403, 400)),
     Case("video.upload", "GET", "/clips/uploads/{upload}", by_role(302, 403, 200, 403, 404)),
     Case("video.upload_chunk", "PATCH", "/clips/uploads/{upload}",

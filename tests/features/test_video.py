@@ -617,3 +617,33 @@ def test_status_fragment_polls_until_the_clip_is_ready(client: FlaskClient, logi
     done = client.get(f"/clips/{clip.id}/status?was=processing")
     assert done.headers["HX-Refresh"] == "true"
     assert "hx-trigger" not in done.get_data(as_text=True)
+
+
+def test_joining_clips_makes_a_new_processed_clip(client: FlaskClient, login_as: Any,
+                                                  csrf: Any, db: Session, tmp_path: Path,
+                                                  media_root: Path) -> None:
+    from trainer.video.render import TITLE_SECONDS
+
+    login_as(Role.TRAINER)
+    first = uploaded_clip(client, csrf, db, make_clip(tmp_path / "a.mp4", seconds=1.0,
+                                                      size="640x360").read_bytes())
+    second = uploaded_clip(client, csrf, db, make_clip(tmp_path / "b.mp4", seconds=1.5,
+                                                       size="640x360").read_bytes())
+    page = client.get("/clips/compose")
+    assert page.status_code == 200 and first.title_zh in page.get_data(as_text=True)
+    one = client.post("/clips/compose", data={"csrf_token": csrf(), "title_zh": "合集",
+                                              "segment_1": str(first.id)})
+    assert one.status_code == 400 and "at least two" in one.get_data(as_text=True)
+    joined = client.post("/clips/compose", data={
+        "csrf_token": csrf(), "title_zh": "入户两例", "title_en": "Two doorsteps",
+        "segment_1": str(second.id), "segment_2": "0", "segment_3": str(first.id)})
+    assert joined.status_code == 302
+    clip = db.get(Clip, int(joined.headers["Location"].rsplit("/", 1)[1]))
+    assert clip is not None
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY, clip.error
+    assert clip.duration == pytest.approx(TITLE_SECONDS + 2.5, abs=0.3)
+    assert (clip.width, clip.height) == (640, 360) and clip.slug == "two-doorsteps"
+    title_frame = frame_at(media_root / clip.renditions["360p"]["key"], 0.5)
+    first_frame = frame_at(media_root / clip.renditions["360p"]["key"], TITLE_SECONDS + 0.5)
+    assert abs(title_frame.astype(float) - first_frame.astype(float)).mean() > 20

@@ -88,3 +88,19 @@ class LinkForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (retry, delete): the CSRF token only."""
+
+
+class ComposeForm(FlaskForm):
+    """A new clip joined from up to five ready clips, after a title card."""
+
+    title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
+    segment_1 = SelectField(_l("Segment 1"), coerce=int, default=0, validate_choice=False)
+    segment_2 = SelectField(_l("Segment 2"), coerce=int, default=0, validate_choice=False)
+    segment_3 = SelectField(_l("Segment 3"), coerce=int, default=0, validate_choice=False)
+    segment_4 = SelectField(_l("Segment 4"), coerce=int, default=0, validate_choice=False)
+    segment_5 = SelectField(_l("Segment 5"), coerce=int, default=0, validate_choice=False)
+
+    def segment_fields(self) -> list[SelectField]:
+        """The segment choosers, in order."""
+        return [self.segment_1, self.segment_2, self.segment_3, self.segment_4, self.segment_5]

@@ -706,6 +706,15 @@ def burn_captions(src: Path, cues: Sequence[Cue], out: Path, *, language: str = 
         _close(*(c for c in (composite, *overlays) if c is not None), source)
 
 
+def _whole_frames(source: Any) -> Any:
+    """The clip cut to its last whole video frame: a container whose audio runs a little
+    longer than its pictures (AAC padding) would otherwise ask for frames that do not exist."""
+    frames = getattr(source.reader, "n_frames", 0)
+    if frames and source.fps and frames / source.fps < source.duration:
+        return source.with_duration(frames / source.fps)
+    return source
+
+
 def join_segments(paths: Sequence[Path], out: Path, *,
                   title: tuple[str, str] | None = None) -> Path:
     """Join the video files ``paths``, in order, into one MP4 at ``out``.
@@ -717,7 +726,7 @@ def join_segments(paths: Sequence[Path], out: Path, *,
     """
     if not paths:
         raise ValueError("join_segments needs at least one segment")
-    sources = [VideoFileClip(str(path)) for path in paths]
+    sources = [_whole_frames(VideoFileClip(str(path))) for path in paths]
     parts: list[Any] = []
     video = None
     try:

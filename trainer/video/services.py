@@ -222,6 +222,72 @@ def unique_slug(db: Session, title: str) -> str:
     return slug
 
 
+MAX_SEGMENTS = 5
+
+
+def start_composition(db: Session, actor: User, *, title_zh: str, title_en: str,
+                      segments: Sequence[int]) -> Clip:
+    """A new clip to be joined from ready clips (in order) after a title card; the job
+    `compose_run` makes its original, then it is processed like an upload."""
+    require_manager(actor)
+    chosen = [number for number in segments if number]
+    if not 2 <= len(chosen) <= MAX_SEGMENTS:
+        raise InvalidInput(N_("Choose at least two clips to join (at most %(limit)s)."),
+                           field="segment_1", limit=MAX_SEGMENTS)
+    for number in chosen:
+        source = db.get(Clip, number)
+        if source is None or source.status != ClipStatus.READY:
+            raise InvalidInput(N_("Only processed clips can be joined."), field="segment_1")
+    clip = Clip(slug=unique_slug(db, title_en or title_zh), title_zh=title_zh.strip(),
+                title_en=title_en.strip(), filename="composed.mp4",
+                status=ClipStatus.PROCESSING, heartbeat_at=utcnow(), created_by=actor,
+                tags=["composed"])
+    db.add(clip)
+    db.flush()
+    return clip
+
+
+def compose_run(db: Session, clip_id: int, segments: Sequence[int], *, storage: Storage,
+                media_root: Path) -> bool:
+    """Join the segments' largest renditions after a title card (moviepy) into the clip's
+    original; True when the clip can now be processed, else it is marked failed."""
+    from trainer.video import render
+
+    clip = db.get(Clip, clip_id)
+    if clip is None:
+        return False
+    work = work_folder(media_root, clip_id)
+    try:
+        paths = []
+        for number, source_id in enumerate(segments):
+            source = db.get(Clip, source_id)
+            product = next((source.renditions[name] for name in media.RENDITIONS
+                            if source is not None and name in source.renditions), None)
+            if product is None:
+                raise media.MediaError(f"clip {source_id} has no rendition to join")
+            local = storage.local_path(product["key"])
+            if local is None:
+                local = work / f"segment{number}.mp4"
+                storage.fetch(product["key"], local)
+            paths.append(local)
+        out = render.join_segments(paths, work / "composed.mp4",
+                                   title=(clip.title_zh, clip.title_en or clip.title_zh))
+        info = media.probe(out)
+    except (media.MediaError, InvalidInput, OSError, ValueError) as exc:
+        clip.status, clip.error, clip.heartbeat_at = ClipStatus.FAILED, str(exc), None
+        db.flush()
+        remove_quietly(work)
+        return False
+    clip.duration, clip.width, clip.height = info.duration, info.width, info.height
+    clip.has_audio = info.has_audio
+    clip.original_key = f"clips/{clip.id}/original.mp4"
+    clip.original_bytes = storage.put(clip.original_key, out)
+    clip.status = ClipStatus.QUEUED
+    remove_quietly(work)
+    db.flush()
+    return True
+
+
 # Processing ------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.utils import send_file as werkzeug_send_file
@@ -42,6 +43,7 @@ from trainer.video.forms import (
     ActionForm,
     CaptionsForm,
     ChaptersForm,
+    ComposeForm,
     DetailsForm,
     LinkForm,
     QuestionForm,
@@ -101,6 +103,42 @@ def index() -> Any:
 def new() -> Any:
     """The upload page (the file goes up in resumable chunks with tus)."""
     return render_template("video/new.html", max_mib=current_app.config["VIDEO_MAX_MIB"])
+
+
+@bp.route("/clips/compose", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def compose() -> Any:
+    """Join ready clips, after a title card, into a new clip (a lesson from several visits)."""
+    db, actor = db_session(), current_actor()
+    form = ComposeForm()
+    ready = [clip for clip in services.visible_clips(db, actor)
+             if clip.status == ClipStatus.READY]
+    choices = [SelectChoice(0, "—")] + [SelectChoice(clip.id, clip.title(_locale()))
+                                        for clip in ready]
+    for field in form.segment_fields():
+        field.choices = choices
+    status = 200
+    if form.validate_on_submit():
+        segments = [field.data or 0 for field in form.segment_fields()]
+        try:
+            clip = services.start_composition(db, actor, title_zh=form.title_zh.data or "",
+                                              title_en=form.title_en.data or "",
+                                              segments=segments)
+        except DomainError as error:
+            status = form_error(form, error)
+        else:
+            db.commit()
+            tasks.compose_clip(clip.id, [number for number in segments if number])
+            flash(_("The clips are being joined; the new clip is processed next."), "success")
+            return redirect(url_for("video.show", clip_id=clip.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("video/compose.html", form=form), status
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
 # Upload: the tus 1.0 core protocol with the creation and termination extensions ---------
