@@ -10,9 +10,16 @@ MO_FILES := $(PO_FILES:.po=.mo)
 export FLASK_APP := wsgi
 
 
-.PHONY: install run worker test test-sqlite test-postgres lint bench messages clean
+.PHONY: install cjk-font run worker test test-sqlite test-postgres lint bench messages clean
 
-install: $(VENV)/.installed $(MO_FILES)
+install: $(VENV)/.installed $(MO_FILES) cjk-font
+
+# Demo clips draw Chinese text: Debian's fonts-noto-cjk (installed here when we may).
+cjk-font:
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  else echo "note: install Debian's fonts-noto-cjk for the demo clips' Chinese text"; fi; }
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -131,6 +131,7 @@ CASES = [
     Case("video.offline", "GET", "/clips/{clip}/offline/zh_CN.mp4", EVERYONE),
     Case("video.make_offline", "POST", "/clips/{clip}/offline", TEACHING_302,
          {"locale": "zh_CN"}),
+    Case("video.frame", "GET", "/clips/{clip}/frame.jpg?at=1", TEACHING_404),
     Case("video.captions", "GET", "/clips/{clip}/captions/zh_CN.vtt", EVERYONE),
     Case("video.chapters", "GET", "/clips/{clip}/chapters/en.vtt", EVERYONE),
     Case("video.progress", "POST", "/clips/{clip}/progress", by_role(302, 400, 400, 400, 400)),

@@ -647,3 +647,22 @@ def test_joining_clips_makes_a_new_processed_clip(client: FlaskClient, login_as:
     title_frame = frame_at(media_root / clip.renditions["360p"]["key"], 0.5)
     first_frame = frame_at(media_root / clip.renditions["360p"]["key"], TITLE_SECONDS + 0.5)
     assert abs(title_frame.astype(float) - first_frame.astype(float)).mean() > 20
+
+
+def test_frame_for_marking_a_blur(client: FlaskClient, login_as: Any, csrf: Any, db: Session,
+                                  clip_bytes: bytes, make_user: Any) -> None:
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    early, late = fetch(client, f"/clips/{clip.id}/frame.jpg?at=0.1"), fetch(
+        client, f"/clips/{clip.id}/frame.jpg?at=1.5")
+    assert early.status_code == late.status_code == 200 and early.mimetype == "image/jpeg"
+    assert early.data[:2] == b"\xff\xd8" and early.data != late.data  # the moment chosen
+    with Image.open(io.BytesIO(early.data)) as picture:
+        assert picture.size == (640, 360)
+    for odd in ("999", "-5", "nan", "inf", "soon"):  # clamped or read as the start
+        assert fetch(client, f"/clips/{clip.id}/frame.jpg?at={odd}").status_code == 200
+    clip.published = True
+    trainee = make_user(Role.TRAINEE)
+    share(db, clip, trainee, trainer)
+    login_as(user=trainee)
+    assert fetch(client, f"/clips/{clip.id}/frame.jpg?at=1").status_code == 403

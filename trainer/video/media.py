@@ -203,6 +203,17 @@ def run_ffmpeg(args: list[str], duration: float,
         raise MediaError("; ".join(last) or f"ffmpeg exited with {code}")
 
 
+def frame_jpeg(path: Path, seconds: float, *, width: int = 640) -> bytes:
+    """One frame of a video at `seconds`, as a JPEG `width` pixels wide."""
+    result = subprocess.run(  # noqa: S603
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-ss", f"{max(0.0, seconds):.3f}", "-i",
+         str(path), "-frames:v", "1", "-vf", f"scale={width}:-2", "-f", "image2pipe",
+         "-c:v", "mjpeg", "-q:v", "4", "-"], capture_output=True, timeout=60, check=False)
+    if result.returncode != 0 or not result.stdout:
+        raise MediaError(result.stderr.decode("utf-8", "replace").strip() or "no frame there")
+    return result.stdout
+
+
 def pattern_clip(path: Path, *, seconds: float = 2.0, size: str = "1280x720",
               audio: bool = True, noise: bool = False) -> Path:
     """A test pattern with a 440 Hz tone, H.264/AAC in MP4 with the index first (like a

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.views import both
-from trainer.video import services
+from trainer.video import media, services
 from trainer.video.forms import (
     ActionForm,
     CaptionsForm,
@@ -371,6 +373,31 @@ def make_offline(clip_id: int) -> Any:
     flash(_("The offline copy is being made; it appears on the clip's page when it is "
             "ready."), "success")
     return redirect(url_for("video.edit", clip_id=clip.id))
+
+
+@bp.get("/clips/<int:clip_id>/frame.jpg")
+@roles(*MANAGERS)
+def frame(clip_id: int) -> Any:
+    """A frame of the original (unblurred: trainers only) at `at` seconds, for marking blurs."""
+    clip = services.managed_clip(db_session(), current_actor(), clip_id)
+    last = max(clip.duration - 0.1, 0.0)  # the last moment that still has a frame
+    asked = request.args.get("at", 0.0, type=float) or 0.0
+    at = min(max(asked, 0.0), last) if math.isfinite(asked) else 0.0
+    key = clip.original_key or next((clip.renditions[name]["key"] for name in RENDITIONS
+                                     if name in clip.renditions), None)
+    if key is None:
+        abort(404)
+    storage = _storage()
+    with tempfile.TemporaryDirectory() as scratch:
+        path = storage.local_path(key)
+        if path is None:
+            path = Path(scratch) / "source"
+            storage.fetch(key, path)
+        try:
+            jpeg = media.frame_jpeg(path, at)
+        except media.MediaError:
+            abort(404)
+    return _private(Response(jpeg, mimetype="image/jpeg"))
 
 
 @bp.get("/clips/<int:clip_id>/captions/<locale>.vtt")

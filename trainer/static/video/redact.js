@@ -28,6 +28,25 @@
     form.elements.w.value = Math.max(width * 100, 0.5).toFixed(1);
     form.elements.h.value = Math.max(height * 100, 0.5).toFixed(1);
   }
+  // Show the frame at the blur's start time, so the rectangle is drawn where the thing is.
+  function seconds(text) {
+    var total = 0;
+    var parts = String(text || "").trim().split(":");
+    for (var i = 0; i < parts.length; i++) {
+      var value = parseFloat(parts[i]);
+      if (isNaN(value)) { return null; }
+      total = total * 60 + value;
+    }
+    return total;
+  }
+  var from = form.elements.start;
+  function showFrame() {
+    var at = seconds(from.value);
+    if (at !== null && pad.dataset.frameUrl) { image.src = pad.dataset.frameUrl + "?at=" + at; }
+  }
+  from.addEventListener("change", showFrame);
+  if (from.value) { showFrame(); }
+
   image.addEventListener("pointerdown", function (event) {
     event.preventDefault();
     start = point(event);
