@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from trainer.accounts.views import bp as accounts_bp
     from trainer.extensions import init_extensions, login_manager, template_globals
     from trainer.fieldwork.views import bp as fieldwork_bp
+    from trainer.maps.views import bp as maps_bp
     from trainer.review.views import bp as review_bp
     from trainer.scenarios.views import bp as scenarios_bp
     from trainer.video.views import bp as video_bp
@@ -51,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_security_headers(app)
     errors.register_error_handlers(app)
     for blueprint in (accounts_bp, fieldwork_bp, review_bp, scenarios_bp, video_bp,
-                      worlds_bp):
+                      worlds_bp, maps_bp):
         app.register_blueprint(blueprint)
     app.context_processor(template_globals)
     cli.register(app)

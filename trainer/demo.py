@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from trainer.accounts import demo as accounts_demo
 from trainer.fieldwork import demo as fieldwork_demo
+from trainer.maps import demo as maps_demo
 from trainer.scenarios import demo as scenarios_demo
 from trainer.video import demo as video_demo
 from trainer.worlds import demo as worlds_demo
@@ -19,6 +20,7 @@ DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
     ("scenarios", scenarios_demo.seed),
     ("exercises", fieldwork_demo.seed),
     ("clips", video_demo.seed),
+    ("maps", maps_demo.seed),
 ]
 
 

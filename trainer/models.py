@@ -3,9 +3,12 @@
 from trainer.accounts.models import AuditEvent, Cohort, User
 from trainer.db import Base
 from trainer.fieldwork.models import Assignment, Attempt
+from trainer.maps.models import MapDrawing, MapTask
+from trainer.review.models import Notification, Review, ReviewEvent
 from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
 from trainer.video.models import Clip, ClipLink, Upload, WatchProgress
 from trainer.worlds.models import World
 
 __all__ = ["Assignment", "Attempt", "AuditEvent", "Base", "Clip", "ClipLink", "Cohort",
-           "ScenarioPlay", "ScenarioVersion", "Upload", "User", "WatchProgress", "World"]
+           "MapDrawing", "MapTask", "Notification", "Review", "ReviewEvent", "ScenarioPlay",
+           "ScenarioVersion", "Upload", "User", "WatchProgress", "World"]

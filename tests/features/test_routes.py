@@ -15,6 +15,7 @@ from trainer.accounts import services
 from trainer.accounts.models import Role
 from trainer.config import project_root
 from trainer.fieldwork import services as fieldwork_services
+from trainer.maps import services as map_services
 from trainer.video import services as video_services
 
 LIBRARY = project_root() / "scenarios"
@@ -41,6 +42,9 @@ TEACHING_302 = by_role(302, 403, 302, 403, 302)
 TEACHING_400 = by_role(302, 403, 400, 403, 400)
 TEACHING_404 = by_role(302, 403, 404, 403, 404)
 EVERYONE = by_role(302, 200, 200, 200, 200)
+REVIEWING = by_role(302, 403, 403, 200, 200)
+REVIEWING_302 = by_role(302, 403, 403, 302, 302)
+REVIEWING_400 = by_role(302, 403, 403, 400, 400)
 
 CASES = [
     Case("accounts.index", "GET", "/", by_role(302, 302, 302, 302, 302)),
@@ -107,6 +111,13 @@ CASES = [
     Case("worlds.area", "GET", "/worlds/{world}/grids/0/areas/001", TEACHING),
     Case("worlds.household", "GET", "/worlds/{world}/grids/0/households/3", TEACHING),
     Case("review.queue", "GET", "/review", by_role(302, 403, 403, 200, 200)),
+    Case("review.attempt", "GET", "/review/attempts/{reviewed}", REVIEWING),
+    Case("review.claim", "POST", "/review/attempts/{reviewed}/claim", REVIEWING_302),
+    Case("review.override", "POST", "/review/attempts/{reviewed}/override", REVIEWING_400),
+    Case("review.comment", "POST", "/review/attempts/{reviewed}/comment", REVIEWING_400),
+    Case("review.send_back", "POST", "/review/attempts/{reviewed}/return", REVIEWING_400),
+    Case("review.release", "POST", "/review/attempts/{reviewed}/release", REVIEWING_302),
+    Case("review.notifications", "GET", "/notifications", EVERYONE),
     Case("scenarios.index", "GET", "/scenarios", TEACHING),
     Case("scenarios.show", "GET", "/scenarios/cooperative-family", TEACHING),
     Case("scenarios.start", "POST", "/scenarios/cooperative-family/plays",
@@ -149,6 +160,23 @@ CASES = [
     Case("video.retry", "POST", "/clips/{clip}/retry", TEACHING_302),
     Case("video.delete_original", "POST", "/clips/{clip}/original/delete", TEACHING_302),
     Case("video.delete", "POST", "/clips/{clip}/delete", TEACHING_302),
+    Case("maps.cohorts", "GET", "/maps/cohorts", TEACHING),
+    Case("maps.tasks", "GET", "/cohorts/{cohort}/maps", TEACHING),
+    Case("maps.tasks", "POST", "/cohorts/{cohort}/maps", TEACHING_400),
+    Case("maps.my_maps", "GET", "/training/maps", by_role(302, 200, 403, 403, 403)),
+    Case("maps.task", "GET", "/training/maps/{maptask}", by_role(302, 200, 403, 403, 403)),
+    Case("maps.field", "GET", "/training/maps/{maptask}/field.json",
+         by_role(302, 200, 403, 403, 403)),
+    Case("maps.drawing", "GET", "/training/maps/{maptask}/drawing",
+         by_role(302, 200, 403, 403, 403)),
+    Case("maps.save", "POST", "/training/maps/{maptask}/drawing",
+         by_role(302, 400, 403, 403, 403)),
+    Case("maps.drawing_svg", "GET", "/training/maps/{maptask}/drawing.svg",
+         by_role(302, 200, 403, 403, 403)),
+    Case("maps.submit", "POST", "/training/maps/{maptask}/submit",
+         by_role(302, 302, 403, 403, 403)),
+    Case("maps.overlay", "GET", "/training/maps/{maptask}/overlay.svg",
+         by_role(302, 404, 403, 403, 403)),
 ]
 
 
@@ -176,6 +204,15 @@ def assign_baseline(db, trainer, cohort, version):
 
     return fieldwork_services.assign(db, actor=trainer, cohort=cohort, version=version,
                                      mode=Mode.PRACTICE, due_on=None)
+
+
+def submitted_exam(db, trainer, cohort, version, trainee):
+    """An exam attempt of the trainee, submitted and waiting for review."""
+    from trainer.fieldwork.models import Mode
+
+    exam = fieldwork_services.assign(db, actor=trainer, cohort=cohort, version=version,
+                                     mode=Mode.EXAM, due_on=None)
+    return fieldwork_services.submit(db, fieldwork_services.start_attempt(db, trainee, exam))
 
 
 def shared_clip(db, cohort, media_root):
@@ -237,9 +274,13 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
     upload = video_services.create_upload(
         db, owner, length=10, filename="visit.mp4", title="", max_bytes=100,
         media_root=Path(client.application.config["MEDIA_ROOT"]))
-    path = case.path.format(cohort=cohort.id, other=other.id, world=demo_world(db).id,
+    world = demo_world(db)
+    map_task = map_services.set_task(db, actor=owner, cohort=cohort, world=world, grid=0, area=0)
+    reviewed = submitted_exam(db, owner, cohort, play.version, trainee)
+    path = case.path.format(cohort=cohort.id, other=other.id, world=world.id,
                             play=play.id, assignment=assignment.id, attempt=attempt.id,
-                            clip=clip.id, upload=upload.token)
+                            clip=clip.id, upload=upload.token, maptask=map_task.id,
+                            reviewed=reviewed.id)
     if case.method == "GET":
         response = client.get(path)
     else:

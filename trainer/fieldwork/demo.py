@@ -7,6 +7,7 @@ away never probed for, so his record is missing from the form and H2b is 0.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,8 +28,29 @@ DONE = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", No
         ("promise_confidentiality", None), ("ask_item:roster", None), ("read_back", None))
 
 
+EXAM_DONE = (("knock", datetime(2020, 11, 9, 19, 0)), ("greet", None), ("show_id", None),
+             ("explain_purpose", None), ("explain_legal_basis", None),
+             ("promise_confidentiality", None))
+
+
+def _exam_for_review(db: Session, cohort: Cohort, trainee: Any) -> None:
+    """trainee2 has also submitted the exam, so the examiner's queue has an attempt in it."""
+    exam = db.scalars(select(Assignment).where(Assignment.cohort_id == cohort.id,
+                                               Assignment.mode == Mode.EXAM)).first()
+    if exam is None:
+        return
+    attempt = services.start_attempt(db, trainee, exam)
+    visit = services.replay_attempt(attempt)
+    household = next(iter(visit.households))
+    for action, at in EXAM_DONE:  # as far as the respondent lets the visit go
+        if action in {offer.key for offer in visit.offers(household)}:
+            visit = services.take_step(db, attempt, household, action, at)
+    services.submit(db, attempt)
+
+
 def seed(db: Session) -> str:
-    """Assign three exercises to the demo cohort; trainee2 has submitted the first."""
+    """Assign three exercises to the demo cohort; trainee2 has submitted the first (a
+    practice, its debrief shown) and the exam (waiting for the examiner)."""
     cohort = db.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))
     if cohort is None:
         return "exercises: no demo cohort"
@@ -52,4 +74,5 @@ def seed(db: Session) -> str:
                 record["H2b"] = 0
                 services.save_form(db, attempt, "wang", record, complete=True, confirmed=True)
             services.submit(db, attempt)
+            _exam_for_review(db, cohort, trainee2)
     return f"exercises: {len(services.assignments_of(db, cohort))} for {cohort.name}"

@@ -24,6 +24,7 @@ from trainer.core.grading.criteria import Evidence, evidence_of, score, score_da
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.review import services as review_services
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import replay_steps, scenario_of, seed_for, with_step
 
@@ -189,7 +190,8 @@ def evidence_for(attempt: Attempt, visit: Visit) -> Evidence:
 
 
 def submit(db: Session, attempt: Attempt) -> Attempt:
-    """Submit and grade the attempt; submitting again changes nothing (idempotent)."""
+    """Submit and grade the attempt, and open its review (an exam waits for an examiner);
+    submitting again changes nothing (idempotent)."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
     visit = replay_attempt(attempt)
@@ -197,4 +199,5 @@ def submit(db: Session, attempt: Attempt) -> Attempt:
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = datetime.now(UTC)
     db.flush()
+    review_services.open_review(db, attempt)
     return attempt

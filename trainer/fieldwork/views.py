@@ -26,6 +26,8 @@ from trainer.extensions import db_session
 from trainer.fieldwork import services
 from trainer.fieldwork.forms import AssignForm, HouseholdForm, RegisterForm, mode_choices
 from trainer.fieldwork.models import AttemptStatus, Mode
+from trainer.review import services as review_services
+from trainer.review.models import ReviewStatus
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
 from trainer.scenarios.views import run_step
@@ -65,12 +67,17 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
     assignment = visit.scenario.assignment
     days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
     practice = attempt.assignment.mode == Mode.PRACTICE
+    review = review_services.review_of(db_session(), attempt)
+    released = review is not None and review.status == ReviewStatus.RELEASED
+    shown = (review.released_score if review is not None and released else None) or (
+        attempt.score if practice and attempt.status == AttemptStatus.SUBMITTED else None)
     clips = video_services.debrief_clips(
         db_session(), current_actor(), attempt.version.scenario_id, visit.scenario.rubric,
-        attempt.score if practice else None)
+        shown)
     return render_template(
         "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
-        clips=clips,
+        clips=clips, shown_score=shown, review=review,
+        comments=review_services.comments_for_trainee(review),
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=practice, form_units=services.form_units(visit),
         completed_units=[u for u, entry in attempt.forms.items() if entry.get("complete")],

@@ -814,6 +814,12 @@ def right_answers(clip: Clip, progress: WatchProgress) -> int:
                if progress.answers.get(str(number)) == question["answer"])
 
 
+def watched_by(db: Session, user: User) -> Sequence[WatchProgress]:
+    """What one user has watched, most recent first (shown to their examiners)."""
+    return db.scalars(select(WatchProgress).where(WatchProgress.user_id == user.id)
+                      .order_by(WatchProgress.updated_at.desc())).all()
+
+
 def watchers(db: Session, clip: Clip) -> Sequence[WatchProgress]:
     """Everyone's progress on a clip (for trainers and examiners), most watched first."""
     return db.scalars(select(WatchProgress).where(WatchProgress.clip_id == clip.id)

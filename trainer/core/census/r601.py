@@ -354,3 +354,33 @@ def _death_row(death: Death) -> dict[str, Any]:
     return {"sex": int(death.sex), "birth": f"{death.birth.year}-{death.birth.month:02d}",
             "died": f"{death.died.year}-{death.died.month:02d}"}
 
+
+
+def flattened(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A record as `path -> value`: household items by name, persons as persons[n]/ITEM
+    (n from 1), death-form rows as deaths[n]/field."""
+    flat: dict[str, Any] = {}
+    for key, value in (record or {}).items():
+        if isinstance(value, list):
+            for number, row in enumerate(value, start=1):
+                for item, answer in (row.items() if isinstance(row, Mapping) else ()):
+                    flat[f"{key}[{number}]/{item}"] = answer
+        else:
+            flat[key] = value
+    return flat
+
+
+def differences(given: Mapping[str, Any] | None,
+                truth: Mapping[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    """(path, given, true) for every item where a filled form and the truth differ, in the
+    form's order (household items, then persons, then deaths)."""
+    mine, true = flattened(given), flattened(truth)
+    paths = list(dict.fromkeys([*true, *mine]))
+    return [(path, mine.get(path), true.get(path)) for path in paths
+            if _normal(mine.get(path)) != _normal(true.get(path))]
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    return value

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trainer.core.interview.engine import Event, Session
-from trainer.core.scenario.model import Scenario
+from trainer.core.scenario.model import Rubric, Scenario
 from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, TRAPS, Conduct
 
 
@@ -292,12 +292,38 @@ def score_data(graded: Score, grader: str) -> dict[str, Any]:
                          for name, result in graded.results.items()}}
 
 
+def total_of(rubric: Rubric, scores: Mapping[str, float],
+             applicable: Mapping[str, bool]) -> tuple[float, bool]:
+    """(total 0-100, passed): the weighted mean of the applicable criteria; failing a
+    critical criterion (below 0.5) fails the whole whatever the total."""
+    counted = [c for c in rubric.criteria if applicable.get(c.name, True)]
+    weight = sum(c.weight for c in counted) or 1.0
+    total = round(100 * sum(c.weight * scores[c.name] for c in counted) / weight, 1)
+    critical_failed = any(c.critical and scores[c.name] < 0.5 for c in counted)
+    return total, total >= rubric.pass_score and not critical_failed
+
+
 def score(evidence: Evidence) -> Score:
     """The scenario's rubric applied to the evidence: weighted mean, critical criteria."""
     rubric = evidence.scenario.rubric
     results = {c.name: CRITERIA[c.name](evidence) for c in rubric.criteria}
-    counted = [c for c in rubric.criteria if results[c.name].applicable]
-    weight = sum(c.weight for c in counted) or 1.0
-    total = round(100 * sum(c.weight * results[c.name].score for c in counted) / weight, 1)
-    critical_failed = any(c.critical and results[c.name].score < 0.5 for c in counted)
-    return Score(total, total >= rubric.pass_score and not critical_failed, results)
+    total, passed = total_of(rubric, {name: r.score for name, r in results.items()},
+                             {name: r.applicable for name, r in results.items()})
+    return Score(total, passed, results)
+
+
+def with_overrides(data: Mapping[str, Any], rubric: Rubric,
+                   overrides: Mapping[str, float]) -> dict[str, Any]:
+    """Score data with some criteria's scores (0-1) set by an examiner, the total and the
+    pass recomputed by the rubric; each overridden criterion keeps its automatic score."""
+    criteria = {name: dict(result) for name, result in data["criteria"].items()}
+    for name, value in overrides.items():
+        if name in criteria:
+            criteria[name].setdefault("automatic", criteria[name]["score"])
+            criteria[name]["score"] = value
+            criteria[name]["applicable"] = True
+    total, passed = total_of(rubric, {name: result["score"] for name, result in criteria.items()},
+                             {name: result.get("applicable", True)
+                              for name, result in criteria.items()})
+    return {**data, "criteria": criteria, "total": total, "passed": passed,
+            "overridden": sorted(overrides)}

@@ -1,0 +1,176 @@
+"""The review of submitted attempts: states, overrides with reasons (append-only record),
+comments, returning for correction, releasing, notifications, and who may see what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from trainer.accounts import services as accounts
+from trainer.accounts.models import AppendOnlyError, Role, User
+from trainer.core.census import r601
+from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.models import Attempt, AttemptStatus, Mode
+from trainer.review import services
+from trainer.review.models import Notification, ReviewKind, ReviewStatus
+from trainer.scenarios import services as scenarios
+
+BEST = ["greet", "show_id", "explain_purpose", "explain_legal_basis",
+        "promise_confidentiality", "ask_item:roster", "read_back"]
+
+
+@pytest.fixture
+def setting(db: Session, make_user: Any, app: Flask) -> dict[str, Any]:
+    """A cohort with an examiner, a trainee and an exam on the baseline scenario, submitted."""
+    trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
+    trainee = make_user(Role.TRAINEE)
+    cohort = accounts.create_cohort(db, actor=trainer, name="Review cohort", trainer=trainer,
+                                    examiners=[examiner])
+    cohort.trainees = [trainee]
+    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
+    version = next(v for v in versions if v.scenario_id == "cooperative-family")
+    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
+                            due_on=None)
+    attempt = fieldwork.start_attempt(db, trainee, exam)
+    from datetime import datetime
+
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    for action in BEST:
+        fieldwork.take_step(db, attempt, "wang", action, None)
+    fieldwork.submit(db, attempt)
+    return {"trainer": trainer, "examiner": examiner, "trainee": trainee, "cohort": cohort,
+            "attempt": attempt, "version": version}
+
+
+def test_an_exam_waits_and_practice_is_released_at_once(setting: dict[str, Any], db: Session,
+                                                        make_user: Any) -> None:
+    review = services.review_of(db, setting["attempt"])
+    assert review is not None and review.status == ReviewStatus.AWAITING
+    assert review.released_score is None
+    assert [entry.kind for entry in review.events] == [ReviewKind.SUBMITTED]
+    practice = fieldwork.assign(db, actor=setting["trainer"], cohort=setting["cohort"],
+                                version=setting["version"], mode=Mode.PRACTICE, due_on=None)
+    done = fieldwork.submit(db, fieldwork.start_attempt(db, setting["trainee"], practice))
+    released = services.review_of(db, done)
+    assert released is not None and released.status == ReviewStatus.RELEASED
+    assert released.released_score == done.score
+
+
+def test_queue_shows_only_the_cohorts_an_examiner_marks(setting: dict[str, Any], db: Session,
+                                                        make_user: Any) -> None:
+    rows = services.queue(db, setting["examiner"])
+    assert [row.attempt.id for row in rows] == [setting["attempt"].id]
+    stranger = make_user(Role.EXAMINER)
+    assert services.queue(db, stranger) == []
+    with pytest.raises(Exception, match="No such attempt"):
+        services.get_review(db, stranger, setting["attempt"].id)
+    assert services.queue(db, setting["examiner"], status="released") == []
+    assert services.queue(db, setting["examiner"], scenario_id="other") == []
+
+
+def test_override_needs_a_reason_and_recomputes_the_total(client: FlaskClient, login_as: Any,
+                                                          csrf: Any, db: Session,
+                                                          setting: dict[str, Any]) -> None:
+    login_as(user=setting["examiner"])
+    attempt: Attempt = setting["attempt"]
+    url = f"/review/attempts/{attempt.id}"
+    assert client.get(url).status_code == 200
+    before = services.effective_score(services.review_of(db, attempt))
+    assert before is not None
+    no_reason = client.post(url + "/override", data={"csrf_token": csrf(),
+                                                     "criterion": "form_accuracy",
+                                                     "score": "100", "reason": "ok"})
+    assert no_reason.status_code == 400 and "at least 5 characters" in no_reason.get_data(
+        as_text=True)
+    out_of_range = client.post(url + "/override", data={
+        "csrf_token": csrf(), "criterion": "form_accuracy", "score": "120",
+        "reason": "Forms were checked on paper."})
+    assert out_of_range.status_code == 400
+    done = client.post(url + "/override", data={
+        "csrf_token": csrf(), "criterion": "form_accuracy", "score": "100",
+        "reason": "The paper form was complete; the tablet lost it."})
+    assert done.status_code == 302
+    review = services.review_of(db, attempt)
+    assert review is not None
+    db.refresh(review)
+    after = services.effective_score(review)
+    assert after is not None
+    assert after["criteria"]["form_accuracy"]["score"] == 1.0
+    assert after["criteria"]["form_accuracy"]["automatic"] == before["criteria"][
+        "form_accuracy"]["score"]
+    assert after["total"] >= before["total"] and after["overridden"] == ["form_accuracy"]
+    entry = review.events[-1]
+    assert (entry.kind, entry.criterion, entry.actor_id) == (
+        ReviewKind.OVERRIDE, "form_accuracy", setting["examiner"].id)
+    assert entry.before == before["criteria"]["form_accuracy"]["score"] and entry.after == 1.0
+    assert review.status == ReviewStatus.IN_REVIEW
+    entry.text = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        db.flush()
+    db.rollback()
+
+
+def test_return_then_resubmit_then_release(client: FlaskClient, login_as: Any, csrf: Any,
+                                           db: Session, setting: dict[str, Any]) -> None:
+    attempt: Attempt = setting["attempt"]
+    trainee: User = setting["trainee"]
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{attempt.id}"
+    client.post(url + "/comment", data={"csrf_token": csrf(), "anchor": "#3",
+                                        "text": "Greet before you show the card."})
+    returned = client.post(url + "/return", data={
+        "csrf_token": csrf(), "text": "Fill the census form for the Wang household."})
+    assert returned.status_code == 302
+    db.refresh(attempt)
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert client.post(url + "/release", data={"csrf_token": csrf()}).status_code == 409
+    login_as(user=trainee)
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Fill the census form for the Wang household." in page
+    assert "Greet before you show the card." in page
+    assert "returned for correction" in client.get("/notifications").get_data(as_text=True)
+    fieldwork.submit(db, attempt)
+    review = services.review_of(db, attempt)
+    assert review is not None and review.status == ReviewStatus.AWAITING
+    login_as(user=setting["examiner"])
+    client.post(url + "/override", data={"csrf_token": csrf(), "criterion": "outcome",
+                                         "score": "50", "reason": "Visit ended too early."})
+    released = client.post(url + "/release", data={"csrf_token": csrf()})
+    assert released.status_code == 302
+    db.refresh(review)
+    assert review.status == ReviewStatus.RELEASED and review.released_score is not None
+    assert review.released_score["criteria"]["outcome"]["score"] == 0.5
+    kinds = [entry.kind for entry in review.events]
+    assert kinds[0] == ReviewKind.SUBMITTED and kinds[-1] == ReviewKind.RELEASED
+    assert ReviewKind.RETURNED in kinds and kinds.count(ReviewKind.SUBMITTED) == 2
+    login_as(user=trainee)
+    assert 'data-test="unread"' in client.get("/training").get_data(as_text=True)
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert f"Score: {review.released_score['total']}" in page
+    assert "Visit ended too early." in page  # the reason of the change, once released
+    notices = client.get("/notifications").get_data(as_text=True)
+    assert "has been released" in notices
+    assert all(n.read_at is not None for n in db.query(Notification).filter_by(
+        user_id=trainee.id))
+
+
+def test_trainees_never_reach_review_pages(client: FlaskClient, login_as: Any,
+                                           setting: dict[str, Any], make_user: Any) -> None:
+    login_as(user=setting["trainee"])
+    assert client.get("/review").status_code == 403
+    assert client.get(f"/review/attempts/{setting['attempt'].id}").status_code == 403
+    login_as(user=make_user(Role.TRAINEE))
+    assert client.get(f"/training/attempts/{setting['attempt'].id}").status_code == 404
+
+
+def test_form_differences_point_at_the_items() -> None:
+    truth = {"H1": 1, "H2a": 3, "persons": [{"D1": "王建国", "D3": 0}, {"D1": "李秀英", "D3": 1}]}
+    given = {"H1": 1, "H2a": 2, "persons": [{"D1": "王建国 ", "D3": 0}]}
+    assert r601.differences(given, truth) == [
+        ("H2a", 2, 3), ("persons[2]/D1", None, "李秀英"), ("persons[2]/D3", None, 1)]
+    assert r601.differences(truth, truth) == []

@@ -1,0 +1,56 @@
+"""Forms of the map feature: a trainer setting a map task; the map's title block; submit."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from trainer.core.maps.parse import MAX_TEXT, MAX_TOTAL
+
+RULE_LABELS = {
+    "serpentine": _l("Serpentine, in the area's listing order (default)"),
+    "serpentine_either_end": _l("Serpentine, from either end of the listing order"),
+    "serpentine_nw": _l("Serpentine by rows from the north-west corner"),
+    "serpentine_any_corner": _l("Serpentine by rows from any corner"),
+}
+
+
+def rule_choices(rules: list[str]) -> list[SelectChoice]:
+    """The numbering rules the grader knows, labelled in the interface language."""
+    return [SelectChoice(name, str(RULE_LABELS.get(name, name))) for name in rules]
+
+
+class TaskForm(FlaskForm):
+    """Set the map of one enumeration area as a task: world, grid, area, rule, due date."""
+
+    world = SelectField(_l("World"), validators=[DataRequired()], coerce=int)
+    grid = IntegerField(_l("Grid number"), validators=[DataRequired(), NumberRange(1, 10_000)],
+                        default=1)
+    area = IntegerField(_l("Area number (普查小区)"),
+                        validators=[DataRequired(), NumberRange(1, 999)], default=1)
+    rule = SelectField(_l("Building numbering rule"), validators=[DataRequired()])
+    due_on = DateField(_l("Due on"), validators=[Optional()])
+
+
+class HeaderForm(FlaskForm):
+    """The map's title block, as the editor shows it (saved with the drawing as JSON)."""
+
+    class Meta:
+        csrf = False  # never posted as a form: the drawing's JSON save carries the token
+
+    title = StringField(_l("Title (full area name)"),
+                        validators=[Optional(), Length(max=MAX_TEXT)])
+    code = StringField(_l("Area code"), validators=[Optional(), Length(max=MAX_TEXT)])
+    building_total = IntegerField(_l("Buildings"),
+                                  validators=[Optional(), NumberRange(0, MAX_TOTAL)])
+    household_total = IntegerField(_l("Households"),
+                                   validators=[Optional(), NumberRange(0, MAX_TOTAL)])
+    drafter = StringField(_l("Drafter"), validators=[Optional(), Length(max=MAX_TEXT)])
+    date = StringField(_l("Date"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class SubmitForm(FlaskForm):
+    """Submit the drawing for grading (only the CSRF token)."""

@@ -1,0 +1,69 @@
+"""Map tasks set for a cohort, and each trainee's drawing of a task."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.accounts.models import Cohort, User
+from trainer.db import Base, enum_values, utcnow
+from trainer.worlds.models import World
+
+
+class DrawingStatus(enum.StrEnum):
+    """A drawing is edited until it is submitted; then it is graded and kept as it was."""
+
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class MapTask(Base):
+    """Draw the map of one enumeration area of a world: set by a trainer for a cohort."""
+
+    __tablename__ = "map_tasks"
+    __table_args__ = (UniqueConstraint("cohort_id", "world_id", "grid", "area"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"),
+                                           index=True)
+    world_id: Mapped[int] = mapped_column(ForeignKey("worlds.id", ondelete="RESTRICT"))
+    grid: Mapped[int]  # the grid's index in the world, from 0
+    area: Mapped[int]  # the area's index in the grid, from 0
+    rule: Mapped[str] = mapped_column(String(40), default="serpentine")  # NUMBERING_RULES
+    due_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    world: Mapped[World] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class MapDrawing(Base):
+    """A trainee's drawing of a map task: the GeoJSON as last saved, and its grade."""
+
+    __tablename__ = "map_drawings"
+    __table_args__ = (UniqueConstraint("task_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("map_tasks.id", ondelete="CASCADE"),
+                                         index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                            index=True)
+    geojson: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[DrawingStatus] = mapped_column(
+        Enum(DrawingStatus, native_enum=False, length=20, values_callable=enum_values),
+        default=DrawingStatus.IN_PROGRESS)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # MapResult.to_dict()
+    saves: Mapped[int] = mapped_column(default=0)  # how many times it was saved
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    task: Mapped[MapTask] = relationship()
+    trainee: Mapped[User] = relationship()

@@ -1,0 +1,446 @@
+"""Map tasks for a cohort; trainees draw, save and submit their 普查小区图; grading and exports.
+
+A task names one enumeration area of a world (world, grid index, area index) and the
+numbering rule. The trainee works on a *field view* made from the world: every road, river,
+landmark and building footprint of the grid, with names, but neither the true boundary nor
+the numbers (`field_view`). The drawing is saved whole as GeoJSON (the schema of
+`trainer.core.maps`) on every edit; a save that is refused leaves the last good one in place.
+Submitting grades the saved drawing with `grade_map` and keeps the result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import shapely
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.models import Cohort, Role, User
+from trainer.accounts.services import cohorts_visible_to
+from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from trainer.core.i18n import N_
+from trainer.core.maps import (
+    NUMBERING_RULES,
+    MapResult,
+    MapTruth,
+    grade_map,
+    overlay_svg,
+    parse_drawing,
+    truth_from_area,
+)
+from trainer.core.maps.model import Shape
+from trainer.core.maps.overlay import escape
+from trainer.core.maps.parse import MAX_FEATURES, MAX_TEXT, MAX_TOTAL
+from trainer.core.world.grid import Area, Grid
+from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
+from trainer.worlds import services as world_services
+from trainer.worlds.models import World
+
+GRADER = "maps-1"  # the map criteria version a stored result was computed with
+MAX_DRAWING_BYTES = 1_000_000  # the saved GeoJSON as compact JSON text
+LINE_KINDS = ("road", "lane", "river")
+TEXT_KEYS = ("title", "code", "drafter", "date")
+TOTAL_KEYS = ("building_total", "household_total")
+
+
+# Tasks ---------------------------------------------------------------------------------
+
+
+def _may_teach(actor: User, cohort: Cohort) -> bool:
+    return actor.role == Role.ADMIN or (actor.role == Role.TRAINER
+                                        and cohort.trainer_id == actor.id)
+
+
+def set_task(db: Session, *, actor: User, cohort: Cohort, world: World, grid: int, area: int,
+             rule: str = "serpentine", due_on: date | None = None,
+             today: date | None = None) -> MapTask:
+    """Set the map of one area as a task for the cohort (once per area and cohort)."""
+    today = today or datetime.now(UTC).date()
+    if not _may_teach(actor, cohort):
+        raise Forbidden(N_("Only the cohort's trainer can set map tasks."))
+    if rule not in NUMBERING_RULES:
+        raise InvalidInput(N_("There is no numbering rule %(rule)s."), field="rule", rule=rule)
+    if not 0 <= grid < world.grids:
+        raise InvalidInput(N_("The world has grids 1 to %(count)s."), field="grid",
+                           count=world.grids)
+    areas = len(world_services.grid(world, grid).areas)
+    if not 0 <= area < areas:
+        raise InvalidInput(N_("This grid has areas 1 to %(count)s."), field="area", count=areas)
+    if due_on is not None and due_on < today:
+        raise InvalidInput(N_("The due date cannot be in the past."), field="due_on")
+    same = db.scalar(select(MapTask).where(MapTask.cohort_id == cohort.id,
+                                           MapTask.world_id == world.id,
+                                           MapTask.grid == grid, MapTask.area == area))
+    if same is not None:
+        raise Conflict(N_("The map of this area is already a task of the cohort."),
+                       field="area")
+    task = MapTask(cohort=cohort, world=world, grid=grid, area=area, rule=rule, due_on=due_on,
+                   created_by=actor)
+    db.add(task)
+    db.flush()
+    return task
+
+
+def tasks_of(db: Session, cohort: Cohort) -> Sequence[MapTask]:
+    """A cohort's map tasks, the latest first."""
+    return db.scalars(select(MapTask).where(MapTask.cohort_id == cohort.id)
+                      .order_by(MapTask.id.desc())).all()
+
+
+def submitted_counts(db: Session, tasks: Sequence[MapTask]) -> dict[int, int]:
+    """Task id -> how many trainees have submitted their drawing."""
+    if not tasks:
+        return {}
+    rows = db.execute(select(MapDrawing.task_id, func.count())
+                      .where(MapDrawing.task_id.in_([task.id for task in tasks]),
+                             MapDrawing.status == DrawingStatus.SUBMITTED)
+                      .group_by(MapDrawing.task_id)).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def tasks_for(db: Session, trainee: User) -> Sequence[MapTask]:
+    """The map tasks of every cohort the trainee is in, soonest due first."""
+    cohort_ids = [cohort.id for cohort in cohorts_visible_to(db, trainee)]
+    if not cohort_ids:
+        return []
+    rows = db.scalars(select(MapTask).where(MapTask.cohort_id.in_(cohort_ids))).all()
+    return sorted(rows, key=lambda task: (task.due_on or date.max, task.id))
+
+
+def get_task_for(db: Session, trainee: User, task_id: int) -> MapTask:
+    """A map task of one of the trainee's cohorts; others do not exist for them."""
+    task = db.get(MapTask, task_id)
+    if task is None or task.cohort not in cohorts_visible_to(db, trainee):
+        raise NotFound(N_("No such map task."))
+    return task
+
+
+def drawings_for(db: Session, trainee: User) -> dict[int, MapDrawing]:
+    """The trainee's drawings by task id."""
+    return {drawing.task_id: drawing for drawing in db.scalars(
+        select(MapDrawing).where(MapDrawing.trainee_id == trainee.id))}
+
+
+def drawing_of(db: Session, trainee: User, task: MapTask) -> MapDrawing | None:
+    """The trainee's own drawing of the task, if they have saved one."""
+    return db.scalar(select(MapDrawing).where(MapDrawing.task_id == task.id,
+                                              MapDrawing.trainee_id == trainee.id))
+
+
+# The world behind a task ---------------------------------------------------------------
+
+
+def grid_and_area(task: MapTask) -> tuple[Grid, Area]:
+    """The task's grid (drawn from the world's seed, cached) and its area."""
+    grid = world_services.grid(task.world, task.grid)
+    if not 0 <= task.area < len(grid.areas):
+        raise NotFound(N_("No such area."))
+    return grid, grid.areas[task.area]
+
+
+def truth_of(task: MapTask) -> MapTruth:
+    """What a perfect map of the task's area shows."""
+    return truth_from_area(*grid_and_area(task))
+
+
+def briefing(task: MapTask, *, english: bool) -> dict[str, str]:
+    """What the trainee is told about their area: its full name, code and the boundary in
+    words (四至), as an enumerator receives them; never its outline or numbering."""
+    grid, area = grid_and_area(task)
+    village = grid.village
+    return {"grid": grid.name, "area": area.name,
+            "title": f"{grid.county.name}{village.township_name}{village.name} {area.name}",
+            "code": village.code + area.code,
+            "boundary_text": area.boundary_text(english=english)}
+
+
+def field_view(task: MapTask) -> dict[str, Any]:
+    """The ground around the area as the trainee sees it walking it: the whole grid's roads,
+    lanes, rivers, landmarks and fields with their names and every building footprint.
+
+    Left out on purpose: area outlines, which area a building is in, building numbers, and
+    the generator's order of buildings (footprints are sorted by position instead, since the
+    generator's order is the numbering order).
+    """
+    grid, _area = grid_and_area(task)
+    width, height = grid.size
+    features = [{"kind": feature.kind, "name": feature.name,
+                 "line": feature.kind in LINE_KINDS,
+                 "coordinates": [[round(x, 2), round(y, 2)] for x, y in feature.geometry]}
+                for feature in grid.features]
+    footprints = sorted(([[round(x, 2), round(y, 2)] for x, y in building.footprint]
+                         for building in grid.buildings),
+                        key=lambda ring: (-min(y for _x, y in ring), min(x for x, _y in ring)))
+    ys = [y for feature in grid.features for _x, y in feature.geometry] + [0.0, height]
+    xs = [x for feature in grid.features for x, _y in feature.geometry] + [0.0, width]
+    return {"name": grid.name, "size": [width, height],
+            "bounds": [[min(xs), min(ys)], [max(xs), max(ys)]],
+            "features": features, "buildings": footprints}
+
+
+# Drawings ------------------------------------------------------------------------------
+
+
+def check_drawing(data: object) -> dict[str, Any]:
+    """The drawing as it will be stored, or InvalidInput: a GeoJSON FeatureCollection of at
+    most MAX_FEATURES features, finite numbers only, a title block of known keys.
+
+    What is inside the features is not judged here: grading reads anything and turns
+    mistakes into findings, so a half-drawn map saves as it is.
+    """
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InvalidInput(N_("The map is not a GeoJSON FeatureCollection."))
+    features = data.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise InvalidInput(N_("The map's features must be a list of GeoJSON features."))
+    if len(features) > MAX_FEATURES:
+        raise TooLarge(N_("The map has more than %(limit)s features."), limit=MAX_FEATURES)
+    header = _check_header(data.get("properties") or {})
+    drawing = {"type": "FeatureCollection", "properties": header, "features": features}
+    try:
+        text = json.dumps(drawing, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(N_("The map holds a value that is not plain JSON.")) from error
+    if len(text.encode()) > MAX_DRAWING_BYTES:
+        raise TooLarge(N_("The map is larger than %(limit)s bytes."), limit=MAX_DRAWING_BYTES)
+    stored: dict[str, Any] = json.loads(text)
+    return stored
+
+
+def _check_header(properties: object) -> dict[str, Any]:
+    if not isinstance(properties, dict):
+        raise InvalidInput(N_("The map's title block must be an object."))
+    header: dict[str, Any] = {}
+    for key in TEXT_KEYS:
+        value = properties.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise InvalidInput(N_("Write at most %(limit)s characters here."), field=key,
+                               limit=MAX_TEXT)
+        header[key] = value
+    for key in TOTAL_KEYS:
+        value = properties.get(key)
+        if value in (None, ""):
+            continue
+        if isinstance(value, str) and value.strip().isdecimal():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOTAL:
+            raise InvalidInput(N_("Write a whole number from 0 to %(limit)s."), field=key,
+                               limit=MAX_TOTAL)
+        header[key] = value
+    return header
+
+
+def save_drawing(db: Session, trainee: User, task: MapTask, data: object) -> MapDrawing:
+    """Store the trainee's drawing of the task as it now stands (the whole GeoJSON).
+
+    A refused drawing (malformed, too large) raises before anything is changed, so the last
+    good save is kept; a submitted drawing cannot change any more.
+    """
+    checked = check_drawing(data)
+    drawing = drawing_of(db, trainee, task)
+    if drawing is None:
+        drawing = MapDrawing(task=task, trainee=trainee, geojson=checked, saves=0)
+        db.add(drawing)
+    elif drawing.status == DrawingStatus.SUBMITTED:
+        raise Conflict(N_("This map has been submitted and can no longer be changed."))
+    drawing.geojson = checked
+    drawing.saves = (drawing.saves or 0) + 1
+    drawing.updated_at = datetime.now(UTC)
+    db.flush()
+    return drawing
+
+
+def grade(task: MapTask, geojson: object) -> MapResult:
+    """Grade a drawing of the task against the truth, by the task's numbering rule."""
+    return grade_map(geojson, truth_of(task), rule=task.rule)
+
+
+def submit(db: Session, trainee: User, task: MapTask) -> MapDrawing:
+    """Submit the trainee's saved drawing and grade it (a second submit changes nothing)."""
+    drawing = drawing_of(db, trainee, task)
+    if drawing is None:
+        raise InvalidInput(N_("Draw the map before you submit it: nothing has been saved."))
+    if drawing.status == DrawingStatus.SUBMITTED:
+        return drawing
+    result = grade(task, drawing.geojson)
+    drawing.result = {**result.to_dict(), "grader": GRADER}
+    drawing.status = DrawingStatus.SUBMITTED
+    drawing.submitted_at = datetime.now(UTC)
+    db.flush()
+    return drawing
+
+
+def overlay(task: MapTask, drawing: MapDrawing,
+            translate: Callable[[str, Mapping[str, object]], str]) -> str:
+    """The debrief picture of a submitted drawing: truth, drawing and findings (SVG text)."""
+    if drawing.status != DrawingStatus.SUBMITTED:
+        raise NotFound(N_("The map has not been graded yet."))
+    truth = truth_of(task)
+    parsed = parse_drawing(drawing.geojson)
+    return overlay_svg(parsed, truth, grade_map(parsed, truth, rule=task.rule),
+                       translate=translate)
+
+
+# Export --------------------------------------------------------------------------------
+
+SVG_STYLE = {
+    "boundary": 'fill="#fef3c7" fill-opacity="0.35" stroke="#b91c1c" stroke-width="{w3}"',
+    "route": 'fill="none" stroke="#2563eb" stroke-width="{w2}" stroke-dasharray="{w6} {w3}"',
+    "road": 'fill="none" stroke="#6b7280" stroke-width="{w3}"',
+    "river": 'fill="none" stroke="#3b82f6" stroke-width="{w4}"',
+    "landmark": 'fill="#fde68a" stroke="#d97706" stroke-width="{w1}"',
+    "building": 'fill="#e5e7eb" stroke="#111827" stroke-width="{w1}"',
+}
+
+
+def drawing_svg(geojson: object, legend: Mapping[str, str]) -> str:
+    """The trainee's map as a printable SVG, made from their drawing alone (no truth): the
+    title on top, boundary, buildings with their numbers, route, named roads, rivers and
+    landmarks, north arrow and legend where placed, totals, drafter and date below.
+
+    `legend` gives the legend's words in the interface language (keys: boundary, building,
+    route, road, river, landmark, buildings, households, drafter, date). Every text from the
+    drawing is escaped.
+    """
+    drawing = parse_drawing(geojson)
+    header = drawing.header
+    shapes = [f.geometry for f in drawing.features if f.geometry is not None]
+    if shapes:
+        left, bottom, right, top = shapely.GeometryCollection(shapes).bounds
+    else:
+        left, bottom, right, top = 0.0, 0.0, 100.0, 100.0
+    size = max(right - left, top - bottom, 20.0)
+    margin = size * 0.08
+    left, bottom, right, top = left - margin, bottom - margin, right + margin, top + margin
+    unit = size / 300  # one stroke unit: keeps lines and text readable at any map size
+    font = max(unit * 9, 1.0)
+    head = font * 3
+    foot = font * 4
+    width, height = right - left, top - bottom + head + foot
+
+    def xy(x: float, y: float) -> str:
+        return f"{x - left:.2f},{top - y + head:.2f}"
+
+    def style(kind: str) -> str:
+        return SVG_STYLE[kind].format(**{f"w{n}": f"{unit * n:.2f}" for n in (1, 2, 3, 4, 6)})
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.2f} {height:.2f}" '
+             f'width="{1200:d}" height="{1200 * height / width:.0f}" font-family="sans-serif">',
+             f'<rect width="{width:.2f}" height="{height:.2f}" fill="#ffffff"/>',
+             f'<rect x="{unit:.2f}" y="{head:.2f}" width="{width - 2 * unit:.2f}" '
+             f'height="{top - bottom:.2f}" fill="none" stroke="#111827" '
+             f'stroke-width="{unit:.2f}"/>']
+    if header.title:
+        parts.append(f'<text x="{width / 2:.2f}" y="{head * 0.65:.2f}" font-size="{font * 1.6:.2f}"'
+                     f' text-anchor="middle" font-weight="bold">{escape(header.title)}'
+                     f'{" · " + escape(header.code) if header.code else ""}</text>')
+    order = ("landmark", "river", "road", "boundary", "building", "route")
+    for kind in order:
+        for feature in drawing.of_kind(kind):
+            geometry = feature.geometry
+            if geometry is None:
+                continue
+            if geometry.geom_type in ("Point", "MultiPoint"):
+                point = geometry.representative_point()
+                if kind == "building":
+                    parts.append(_number_mark(xy(point.x, point.y), feature.number, font))
+                elif feature.label:
+                    parts.append(f'<text transform="translate({xy(point.x, point.y)})" '
+                                 f'font-size="{font:.2f}" text-anchor="middle" '
+                                 f'fill="#111827">{escape(feature.label)}</text>')
+                continue
+            path = _path(geometry, xy)
+            parts.append(f'<path d="{path}" {style(kind)}/>')
+            if kind == "building":
+                point = geometry.representative_point()
+                parts.append(_number_mark(xy(point.x, point.y), feature.number, font))
+            elif feature.label:
+                point = geometry.representative_point() if geometry.geom_type.endswith(
+                    "Polygon") else geometry.interpolate(0.5, normalized=True)
+                parts.append(f'<text transform="translate({xy(point.x, point.y)})" '
+                             f'font-size="{font:.2f}" text-anchor="middle" fill="#111827" '
+                             f'stroke="#ffffff" stroke-width="{unit * 0.6:.2f}" '
+                             f'paint-order="stroke">{escape(feature.label)}</text>')
+    for feature in drawing.of_kind("north_arrow"):
+        if feature.geometry is not None:
+            point = feature.geometry.representative_point()
+            parts.append(_north_arrow(xy(point.x, point.y), feature.angle or 0.0, font))
+    for feature in drawing.of_kind("legend"):
+        if feature.geometry is not None:
+            point = feature.geometry.representative_point()
+            parts.append(_legend(xy(point.x, point.y), legend, font, unit))
+    below = []
+    if header.building_total is not None:
+        below.append(f"{legend['buildings']}: {header.building_total}")
+    if header.household_total is not None:
+        below.append(f"{legend['households']}: {header.household_total}")
+    if header.drafter:
+        below.append(f"{legend['drafter']}: {header.drafter}")
+    if header.date:
+        below.append(f"{legend['date']}: {header.date}")
+    if below:
+        parts.append(f'<text x="{width - unit * 2:.2f}" y="{height - foot * 0.4:.2f}" '
+                     f'font-size="{font:.2f}" text-anchor="end">'
+                     f'{escape("　".join(below))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _path(geometry: Shape, xy: Callable[[float, float], str]) -> str:
+    commands = []
+    for part in shapely.get_parts(geometry):
+        if part.geom_type == "Polygon":
+            for ring in (part.exterior, *part.interiors):
+                commands.append("M" + " L".join(xy(c[0], c[1]) for c in ring.coords) + "Z")
+        elif part.geom_type in ("LineString", "LinearRing"):
+            commands.append("M" + " L".join(xy(c[0], c[1]) for c in part.coords))
+    return " ".join(commands)
+
+
+def _number_mark(at: str, number: int | None, font: float) -> str:
+    text = str(number) if number is not None else "?"
+    return (f'<g transform="translate({at})"><circle r="{font * 0.9:.2f}" fill="#ffffff" '
+            f'stroke="#b91c1c" stroke-width="{font * 0.12:.2f}"/>'
+            f'<text y="{font * 0.35:.2f}" font-size="{font:.2f}" text-anchor="middle" '
+            f'fill="#b91c1c">{text}</text></g>')
+
+
+def _north_arrow(at: str, angle: float, font: float) -> str:
+    size = font * 2.5
+    angle = angle if math.isfinite(angle) else 0.0
+    return (f'<g transform="translate({at}) rotate({angle:.1f})">'
+            f'<path d="M0,{-size:.2f} L{size * 0.4:.2f},{size * 0.4:.2f} L0,{size * 0.1:.2f} '
+            f'L{-size * 0.4:.2f},{size * 0.4:.2f}Z" fill="#111827"/>'
+            f'<text y="{-size - font * 0.3:.2f}" font-size="{font:.2f}" '
+            f'text-anchor="middle">N 北</text></g>')
+
+
+def _legend(at: str, words: Mapping[str, str], font: float, unit: float) -> str:
+    rows = (("boundary", '<line x1="0" x2="{s}" stroke="#b91c1c" stroke-width="{w}"/>'),
+            ("building", '<rect y="-{h}" width="{s}" height="{d}" fill="#e5e7eb" '
+                         'stroke="#111827" stroke-width="{v}"/>'),
+            ("route", '<line x1="0" x2="{s}" stroke="#2563eb" stroke-width="{w}" '
+                      'stroke-dasharray="{w} {w}"/>'),
+            ("road", '<line x1="0" x2="{s}" stroke="#6b7280" stroke-width="{w}"/>'),
+            ("river", '<line x1="0" x2="{s}" stroke="#3b82f6" stroke-width="{w}"/>'))
+    sample = font * 2
+    out = [f'<g transform="translate({at})">',
+           f'<rect x="{-font * 0.5:.2f}" y="{-font * 1.2:.2f}" width="{font * 9:.2f}" '
+           f'height="{font * 1.6 * len(rows) + font * 0.6:.2f}" fill="#ffffff" '
+           f'stroke="#111827" stroke-width="{unit:.2f}"/>']
+    for index, (key, symbol) in enumerate(rows):
+        y = index * font * 1.6
+        out.append(f'<g transform="translate(0,{y:.2f})">' + symbol.format(
+            s=f"{sample:.2f}", w=f"{unit * 2:.2f}", h=f"{font * 0.4:.2f}",
+            d=f"{font * 0.8:.2f}", v=f"{unit:.2f}")
+            + f'<text x="{sample + font * 0.5:.2f}" y="{font * 0.35:.2f}" '
+              f'font-size="{font:.2f}">{escape(words[key])}</text></g>')
+    out.append("</g>")
+    return "".join(out)

@@ -1,0 +1,231 @@
+"""The map pages: a trainer sets map tasks for a cohort; a trainee draws, saves, exports and
+submits the 普查小区图 of an area and reads the graded result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from trainer.access import current_actor, roles
+from trainer.accounts.models import Role
+from trainer.accounts.services import cohort_for_user, cohorts_visible_to
+from trainer.core.errors import DomainError, Forbidden, InvalidInput, NotFound, TooLarge
+from trainer.core.i18n import N_
+from trainer.core.maps import MAP_CRITERIA, NUMBERING_RULES
+from trainer.errors import form_error, status_for, translate
+from trainer.extensions import db_session
+from trainer.maps import services
+from trainer.maps.forms import HeaderForm, SubmitForm, TaskForm, rule_choices
+from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
+from trainer.worlds import services as world_services
+
+bp = Blueprint("maps", __name__, template_folder="templates")
+TEACHERS = (Role.TRAINER, Role.ADMIN)
+BEIJING = ZoneInfo("Asia/Shanghai")
+SVG = "image/svg+xml"
+
+
+def _english() -> bool:
+    return str(get_locale()) == "en"
+
+
+def _say(message: str, params: Any) -> str:
+    """A core message in the interface language (findings carry N_ ids and parameters)."""
+    try:
+        return _(message, **dict(params or {}))
+    except (KeyError, TypeError, ValueError):
+        return _(message)
+
+
+# Trainers ------------------------------------------------------------------------------
+
+
+@bp.get("/maps/cohorts")
+@roles(*TEACHERS)
+def cohorts() -> Any:
+    """The cohorts whose map tasks I may set."""
+    db = db_session()
+    return render_template("maps/cohorts.html", cohorts=cohorts_visible_to(db, current_actor()))
+
+
+def _task_form() -> TaskForm:
+    form = TaskForm()
+    form.world.choices = [SelectChoice(world.id, f"{world.name} ({world.grids})")
+                          for world in world_services.list_worlds(db_session())]
+    form.rule.choices = rule_choices(list(NUMBERING_RULES))
+    return form
+
+
+@bp.route("/cohorts/<int:cohort_id>/maps", methods=["GET", "POST"])
+@roles(*TEACHERS)
+def tasks(cohort_id: int) -> Any:
+    """A cohort's map tasks; set the map of an area as a new one."""
+    db, actor = db_session(), current_actor()
+    cohort = cohort_for_user(db, actor, cohort_id)
+    if actor.role not in TEACHERS:
+        raise Forbidden(N_("Only the cohort's trainer can set map tasks."))
+    form = _task_form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            world = world_services.get_world(db, form.world.data or 0)
+            services.set_task(db, actor=actor, cohort=cohort, world=world,
+                              grid=(form.grid.data or 0) - 1, area=(form.area.data or 0) - 1,
+                              rule=form.rule.data or "", due_on=form.due_on.data,
+                              today=datetime.now(BEIJING).date())
+        except DomainError as error:
+            db.rollback()
+            status = form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The map task has been set."), "success")
+            return redirect(url_for("maps.tasks", cohort_id=cohort.id))
+    elif form.is_submitted():
+        status = 400
+    task_list = services.tasks_of(db, cohort)
+    return render_template("maps/tasks.html", cohort=cohort, form=form, tasks=task_list,
+                           submitted=services.submitted_counts(db, task_list),
+                           rule_labels={choice.value: choice.label
+                                        for choice in rule_choices(list(NUMBERING_RULES))}), status
+
+
+# Trainees ------------------------------------------------------------------------------
+
+
+@bp.get("/training/maps")
+@roles(Role.TRAINEE)
+def my_maps() -> Any:
+    """My map tasks and how far my drawing of each has come."""
+    db, actor = db_session(), current_actor()
+    task_list = services.tasks_for(db, actor)
+    return render_template("maps/my_maps.html", tasks=task_list,
+                           drawings=services.drawings_for(db, actor),
+                           briefings={task.id: services.briefing(task, english=_english())
+                                      for task in task_list},
+                           today=datetime.now(BEIJING).date())
+
+
+def _task_and_drawing(task_id: int) -> tuple[MapTask, MapDrawing | None]:
+    """One of my cohorts' tasks and my own drawing of it (never anyone else's)."""
+    db, actor = db_session(), current_actor()
+    task = services.get_task_for(db, actor, task_id)
+    return task, services.drawing_of(db, actor, task)
+
+
+@bp.get("/training/maps/<int:task_id>")
+@roles(Role.TRAINEE)
+def task(task_id: int) -> Any:
+    """The map editor for a task, or the graded result once it is submitted."""
+    task, drawing = _task_and_drawing(task_id)
+    brief = services.briefing(task, english=_english())
+    submitted = drawing is not None and drawing.status == DrawingStatus.SUBMITTED
+    criteria = []
+    drawing_findings: list[str] = []
+    if submitted and drawing is not None and drawing.result:
+        for name, data in drawing.result.get("criteria", {}).items():
+            label = MAP_CRITERIA[name].label if name in MAP_CRITERIA else name
+            criteria.append({"name": name, "label": _(label), "score": data["score"],
+                             "weight": data.get("weight", 1),
+                             "findings": [dict(f, text=_say(f["message"], f.get("params")))
+                                          for f in data.get("findings", [])]})
+        drawing_findings = [_say(f["message"], f.get("params"))
+                            for f in drawing.result.get("drawing", [])]
+    return render_template("maps/task.html", task=task, drawing=drawing, brief=brief,
+                           submitted=submitted, criteria=criteria,
+                           drawing_findings=drawing_findings, header=HeaderForm(),
+                           submit_form=SubmitForm())
+
+
+@bp.get("/training/maps/<int:task_id>/field.json")
+@roles(Role.TRAINEE)
+def field(task_id: int) -> Any:
+    """The field view of the task's grid (roads, water, landmarks, footprints; no truth)."""
+    task, _drawing = _task_and_drawing(task_id)
+    return jsonify(services.field_view(task))
+
+
+@bp.get("/training/maps/<int:task_id>/drawing")
+@roles(Role.TRAINEE)
+def drawing(task_id: int) -> Any:
+    """My drawing as last saved (an empty map before the first save)."""
+    _task, saved = _task_and_drawing(task_id)
+    if saved is None:
+        return jsonify(drawing=None, saves=0, submitted=False)
+    return jsonify(drawing=saved.geojson, saves=saved.saves,
+                   submitted=saved.status == DrawingStatus.SUBMITTED)
+
+
+@bp.post("/training/maps/<int:task_id>/drawing")
+@roles(Role.TRAINEE)
+def save(task_id: int) -> Any:
+    """Save the whole drawing (JSON, sent by the editor after every edit)."""
+    db, actor = db_session(), current_actor()
+    try:
+        task = services.get_task_for(db, actor, task_id)
+        if (request.content_length or 0) > services.MAX_DRAWING_BYTES * 2:
+            raise TooLarge(N_("The map is larger than %(limit)s bytes."),
+                           limit=services.MAX_DRAWING_BYTES)
+        data = request.get_json(silent=True)
+        if data is None:
+            raise InvalidInput(N_("The map was not sent as JSON."))
+        saved = services.save_drawing(db, actor, task, data)
+    except DomainError as error:
+        db.rollback()
+        return jsonify(saved=False, error=translate(error), field=error.field), \
+            status_for(error)
+    db.commit()
+    now = datetime.now(UTC).astimezone(BEIJING).strftime("%H:%M:%S")
+    return jsonify(saved=True, saves=saved.saves, message=_("Saved at %(time)s.", time=now))
+
+
+@bp.get("/training/maps/<int:task_id>/drawing.svg")
+@roles(Role.TRAINEE)
+def drawing_svg(task_id: int) -> Any:
+    """My drawing as a printable SVG (made from the drawing alone)."""
+    _task, saved = _task_and_drawing(task_id)
+    legend = {"boundary": _("Area boundary"), "building": _("Building"),
+              "route": _("Route"), "road": _("Road"), "river": _("River"),
+              "landmark": _("Landmark"), "buildings": _("Buildings"),
+              "households": _("Households"), "drafter": _("Drafter"), "date": _("Date")}
+    svg = services.drawing_svg(saved.geojson if saved else {}, legend)
+    download = request.args.get("download") == "1"
+    headers = {"Content-Disposition": f'attachment; filename="map-{task_id}.svg"'} \
+        if download else {}
+    return Response(svg, mimetype=SVG, headers={**headers, "Cache-Control": "no-store"})
+
+
+@bp.post("/training/maps/<int:task_id>/submit")
+@roles(Role.TRAINEE)
+def submit(task_id: int) -> Any:
+    """Submit the saved drawing: it is graded and can no longer be changed."""
+    db, actor = db_session(), current_actor()
+    task = services.get_task_for(db, actor, task_id)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(N_("The form had expired. Please send it again."))
+    try:
+        services.submit(db, actor, task)
+    except DomainError as error:
+        db.rollback()
+        flash(translate(error), "error")
+        return redirect(url_for("maps.task", task_id=task.id))
+    db.commit()
+    flash(_("Your map has been submitted and graded."), "success")
+    return redirect(url_for("maps.task", task_id=task.id))
+
+
+@bp.get("/training/maps/<int:task_id>/overlay.svg")
+@roles(Role.TRAINEE)
+def overlay(task_id: int) -> Any:
+    """The graded overlay (truth, my drawing, findings) of my submitted map."""
+    task, saved = _task_and_drawing(task_id)
+    if saved is None:
+        raise NotFound(N_("The map has not been graded yet."))
+    svg = services.overlay(task, saved, _say)
+    return Response(svg, mimetype=SVG, headers={"Cache-Control": "no-store"})

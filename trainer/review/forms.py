@@ -1,0 +1,39 @@
+"""Forms of the review: override a criterion, comment, return, release."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FloatField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class OverrideForm(FlaskForm):
+    """A criterion's score set by the examiner, with the reason."""
+
+    criterion = SelectField(_l("Criterion"), validators=[DataRequired()])
+    score = FloatField(_l("Score (0-100)"), validators=[DataRequired(message=_l(
+        "Give the score.")), NumberRange(0, 100)])
+    reason = TextAreaField(_l("Reason (kept in the record, shown to the trainee)"),
+                           validators=[DataRequired(message=_l("Say why.")), Length(max=2000)])
+
+
+class CommentForm(FlaskForm):
+    """A comment, optionally tied to a place in the evidence."""
+
+    anchor = StringField(_l("About (optional): a turn #, a form field, a map feature"),
+                         validators=[Optional(), Length(max=200)])
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l(
+        "Write the comment.")), Length(max=4000)])
+
+
+class ReturnForm(FlaskForm):
+    """Send back for correction, saying what to correct."""
+
+    text = TextAreaField(_l("What the trainee should correct"),
+                         validators=[DataRequired(message=_l("Say what to correct.")),
+                                     Length(max=4000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (claim, release): the CSRF token only."""

@@ -1,0 +1,262 @@
+"""Reviewing submitted attempts: the queue, claiming, overrides with reasons, comments
+anchored to the evidence, returning for correction, releasing; and in-app notifications.
+
+Every action is a `ReviewEvent` (append-only). The score an examiner sees is the automatic
+score with the overrides in those events applied (`effective_score`), so nothing derived is
+stored except the snapshot the trainee was shown at release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.models import Role, User
+from trainer.accounts.services import cohorts_visible_to
+from trainer.core.errors import Conflict, InvalidInput, NotFound
+from trainer.core.grading.criteria import with_overrides
+from trainer.core.i18n import N_
+from trainer.db import utcnow
+from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.review.models import Notification, Review, ReviewEvent, ReviewKind, ReviewStatus
+from trainer.scenarios.services import scenario_of
+
+OPEN = (ReviewStatus.AWAITING, ReviewStatus.IN_REVIEW)
+MIN_REASON = 5  # characters: "ok" is not a reason
+
+
+def record(db: Session, review: Review, actor: User | None, kind: ReviewKind,
+           **fields: Any) -> ReviewEvent:
+    """Append one event to a review."""
+    entry = ReviewEvent(review=review, actor=actor, kind=kind, **fields)
+    db.add(entry)
+    return entry
+
+
+def open_review(db: Session, attempt: Attempt) -> Review:
+    """On submission: an exam waits for an examiner; practice is released at once (its
+    debrief is the point). A resubmission after a return waits again."""
+    review = db.scalar(select(Review).where(Review.attempt_id == attempt.id))
+    practice = attempt.assignment.mode == Mode.PRACTICE
+    if review is None:
+        review = Review(attempt=attempt, status=ReviewStatus.AWAITING)
+        db.add(review)
+    review.status = ReviewStatus.RELEASED if practice else ReviewStatus.AWAITING
+    record(db, review, attempt.trainee, ReviewKind.SUBMITTED)
+    if practice:
+        review.released_score = attempt.score
+        review.released_at = utcnow()
+    db.flush()
+    return review
+
+
+def notify(db: Session, user: User, message: str, link: str = "", **params: Any) -> None:
+    """Leave a notice for `user` (message marked with N_, translated when shown)."""
+    db.add(Notification(user=user, message=message, params=params, link=link))
+
+
+# Queue ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the review queue."""
+
+    review: Review
+    attempt: Attempt
+    flags: tuple[str, ...]
+
+
+def flags_of(attempt: Attempt) -> tuple[str, ...]:
+    """What makes an attempt urgent: a privacy incident, a failed critical criterion."""
+    score = attempt.score or {}
+    criteria = score.get("criteria", {})
+    flags = []
+    if criteria.get("privacy", {}).get("score", 1) < 1:
+        flags.append("privacy")
+    rubric = scenario_of(attempt.version).rubric
+    if any(c.critical and criteria.get(c.name, {}).get("score", 1) < 0.5
+           for c in rubric.criteria):
+        flags.append("critical")
+    return tuple(flags)
+
+
+def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
+          scenario_id: str = "", status: str = "open", flag: str = "") -> list[Row]:
+    """Submitted attempts of the cohorts the examiner marks, oldest first."""
+    cohorts = [cohort.id for cohort in cohorts_visible_to(db, examiner)]
+    if cohort_id is not None:
+        cohorts = [number for number in cohorts if number == cohort_id]
+    if not cohorts:
+        return []
+    stmt = (select(Review).join(Attempt, Review.attempt_id == Attempt.id)
+            .join(Assignment, Attempt.assignment_id == Assignment.id)
+            .where(Assignment.cohort_id.in_(cohorts)).order_by(Review.updated_at, Review.id))
+    if status == "open":
+        stmt = stmt.where(Review.status.in_(OPEN))
+    elif status in set(ReviewStatus):
+        stmt = stmt.where(Review.status == ReviewStatus(status))
+    rows = [Row(review, review.attempt, flags_of(review.attempt)) for review in db.scalars(stmt)]
+    return [row for row in rows
+            if (not scenario_id or row.attempt.version.scenario_id == scenario_id)
+            and (not flag or flag in row.flags)]
+
+
+def get_review(db: Session, examiner: User, attempt_id: int) -> Review:
+    """The review of an attempt in a cohort the examiner marks (others: not found)."""
+    review = db.scalar(select(Review).where(Review.attempt_id == attempt_id))
+    allowed = {cohort.id for cohort in cohorts_visible_to(db, examiner)}
+    if review is None or review.attempt.assignment.cohort_id not in allowed:
+        raise NotFound(N_("No such attempt to review."))
+    return review
+
+
+# Marking -------------------------------------------------------------------------------
+
+def overrides(review: Review) -> dict[str, float]:
+    """The examiner's scores (0-1) by criterion: the last override of each counts."""
+    found: dict[str, float] = {}
+    for entry in review.events:
+        if entry.kind == ReviewKind.OVERRIDE and entry.criterion and entry.after is not None:
+            found[entry.criterion] = entry.after
+    return found
+
+
+def effective_score(review: Review) -> dict[str, Any] | None:
+    """The automatic score with the examiner's overrides applied."""
+    attempt = review.attempt
+    if attempt.score is None:
+        return None
+    return with_overrides(attempt.score, scenario_of(attempt.version).rubric, overrides(review))
+
+
+def _editable(review: Review) -> None:
+    if review.status not in OPEN:
+        raise Conflict(N_("This attempt is not waiting for review."))
+
+
+def claim(db: Session, review: Review, examiner: User) -> Review:
+    """Start reviewing: the attempt shows as in review, with the examiner's name."""
+    _editable(review)
+    if review.status == ReviewStatus.AWAITING or review.examiner_id != examiner.id:
+        review.status, review.examiner = ReviewStatus.IN_REVIEW, examiner
+        record(db, review, examiner, ReviewKind.CLAIMED)
+    db.flush()
+    return review
+
+
+def override(db: Session, review: Review, examiner: User, *, criterion: str, score: float,
+             reason: str) -> ReviewEvent:
+    """Set a criterion's score (0-100) with a reason; the total follows the rubric."""
+    _editable(review)
+    current = effective_score(review)
+    if current is None or criterion not in current["criteria"]:
+        raise InvalidInput(N_("This attempt has no criterion %(name)s."), field="criterion",
+                           name=criterion)
+    if not 0 <= score <= 100:
+        raise InvalidInput(N_("A score runs from 0 to 100."), field="score")
+    if len(reason.strip()) < MIN_REASON:
+        raise InvalidInput(N_("Say why you change the score (at least %(count)s characters)."),
+                           field="reason", count=MIN_REASON)
+    claim(db, review, examiner)
+    entry = record(db, review, examiner, ReviewKind.OVERRIDE, criterion=criterion,
+                   before=current["criteria"][criterion]["score"], after=round(score / 100, 4),
+                   text=reason.strip())
+    db.flush()
+    return entry
+
+
+def comment(db: Session, review: Review, examiner: User, *, text: str,
+            anchor: str = "") -> ReviewEvent:
+    """A comment for the trainee, optionally tied to a turn, a form field, a map feature or a
+    moment of a clip."""
+    if not text.strip():
+        raise InvalidInput(N_("Write the comment."), field="text")
+    _editable(review)
+    claim(db, review, examiner)
+    entry = record(db, review, examiner, ReviewKind.COMMENT, text=text.strip(),
+                   anchor=anchor.strip() or None)
+    db.flush()
+    return entry
+
+
+def return_attempt(db: Session, review: Review, examiner: User, *, text: str,
+                   link: str) -> Review:
+    """Send the attempt back to the trainee for correction, with what to correct."""
+    _editable(review)
+    if len(text.strip()) < MIN_REASON:
+        raise InvalidInput(N_("Tell the trainee what to correct (at least %(count)s "
+                              "characters)."), field="text", count=MIN_REASON)
+    claim(db, review, examiner)
+    review.status = ReviewStatus.RETURNED
+    review.attempt.status = AttemptStatus.IN_PROGRESS
+    record(db, review, examiner, ReviewKind.RETURNED, text=text.strip())
+    notify(db, review.attempt.trainee, N_("Your attempt at “%(title)s” was returned for "
+                                          "correction."), link, title=_title(review))
+    db.flush()
+    return review
+
+
+def release(db: Session, review: Review, examiner: User, *, link: str) -> Review:
+    """Release the score: the trainee sees it (with the overrides) and is notified."""
+    _editable(review)
+    claim(db, review, examiner)
+    review.released_score = effective_score(review)
+    review.status, review.released_at = ReviewStatus.RELEASED, utcnow()
+    record(db, review, examiner, ReviewKind.RELEASED,
+           after=(review.released_score or {}).get("total"))
+    notify(db, review.attempt.trainee, N_("Your score for “%(title)s” has been released."),
+           link, title=_title(review))
+    db.flush()
+    return review
+
+
+def _title(review: Review) -> str:
+    return review.attempt.version.title_zh
+
+
+def review_of(db: Session, attempt: Attempt) -> Review | None:
+    """The review of an attempt, if it has been submitted."""
+    return db.scalar(select(Review).where(Review.attempt_id == attempt.id))
+
+
+def comments_for_trainee(review: Review | None) -> list[ReviewEvent]:
+    """What the examiners wrote that the trainee may read: comments, returns, and the
+    reasons of overrides once the score is released."""
+    if review is None:
+        return []
+    kinds = {ReviewKind.COMMENT, ReviewKind.RETURNED}
+    if review.status == ReviewStatus.RELEASED:
+        kinds.add(ReviewKind.OVERRIDE)
+    return [entry for entry in review.events if entry.kind in kinds]
+
+
+# Notifications -------------------------------------------------------------------------
+
+def notifications(db: Session, user: User) -> Sequence[Notification]:
+    """The user's notices, newest first."""
+    return db.scalars(select(Notification).where(Notification.user_id == user.id)
+                      .order_by(Notification.created_at.desc(), Notification.id.desc())
+                      .limit(100)).all()
+
+
+def unread_count(db: Session, user: User) -> int:
+    """How many notices the user has not opened."""
+    return len(db.scalars(select(Notification.id).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).all())
+
+
+def mark_read(db: Session, user: User) -> None:
+    """Mark every notice of the user as read."""
+    for notice in db.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                         Notification.read_at.is_(None))):
+        notice.read_at = utcnow()
+    db.flush()
+
+
+def may_review(user: User) -> bool:
+    """Examiners and admins review."""
+    return user.role in (Role.EXAMINER, Role.ADMIN)

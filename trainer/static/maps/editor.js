@@ -1,0 +1,422 @@
+// The small-area map editor: Leaflet (L.CRS.Simple, metres) with Leaflet-Geoman for drawing.
+// The field view (roads, water, landmarks, footprints) comes from data-field-url; the drawing
+// is one GeoJSON FeatureCollection (schema: trainer/core/maps), saved whole to
+// data-drawing-url after every edit. Undo/redo keep snapshots of that GeoJSON.
+(function () {
+  "use strict";
+  var root = document.getElementById("map-editor");
+  if (!root || !window.L || !L.PM) { return; }
+
+  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var msg = function (name) { return root.getAttribute("data-msg-" + name) || ""; };
+  var statusEl = document.getElementById("map-status");
+  var hintEl = document.getElementById("map-hint");
+  var headerForm = document.getElementById("map-header");
+  var markPanel = document.getElementById("mark-panel");
+  var markNumber = document.getElementById("mark-number");
+  var labelKind = document.getElementById("label-kind");
+  var labelText = document.getElementById("label-text");
+  var HEADER = ["title", "code", "building_total", "household_total", "drafter", "date"];
+  var SHAPE_STYLE = {
+    boundary: { color: "#b91c1c", weight: 3, fillColor: "#fde68a", fillOpacity: 0.25 },
+    route: { color: "#2563eb", weight: 3, dashArray: "8 6" },
+    road: { color: "#4b5563", weight: 4 },
+    river: { color: "#2563eb", weight: 5 },
+    landmark: { color: "#d97706", weight: 2, fillOpacity: 0.3 },
+    building: { color: "#b91c1c", weight: 2, fillOpacity: 0.2 }
+  };
+
+  var map = L.map(root, { crs: L.CRS.Simple, minZoom: -3, maxZoom: 4, zoomSnap: 0.25,
+                          attributionControl: false });
+  var fieldLayer = L.layerGroup().addTo(map);
+  var drawn = L.featureGroup().addTo(map);
+  var footprints = [];  // rings [[x, y], ...] for tapping a building
+  map.pm.setGlobalOptions({ snappable: true, snapDistance: 16, layerGroup: drawn,
+                            allowSelfIntersection: true, templineStyle: { color: "#b91c1c" },
+                            hintlineStyle: { color: "#b91c1c", dashArray: "4 4" } });
+  map.pm.setLang(document.documentElement.lang === "zh-CN" ? "zh" : "en");
+
+  // Geometry helpers: the map's latlng is (y north, x east) in metres.
+  function ll(x, y) { return L.latLng(y, x); }
+  function ring(points) { return points.map(function (p) { return ll(p[0], p[1]); }); }
+  function inside(x, y, points) {
+    var hit = false;
+    for (var i = 0, j = points.length - 1; i < points.length; j = i++) {
+      var xi = points[i][0], yi = points[i][1], xj = points[j][0], yj = points[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) { hit = !hit; }
+    }
+    return hit;
+  }
+  function centre(points) {
+    var xs = 0, ys = 0;
+    points.forEach(function (p) { xs += p[0]; ys += p[1]; });
+    return [xs / points.length, ys / points.length];
+  }
+  function text(node, value) { var el = document.createElement("span"); el.textContent = value; node.appendChild(el); return el; }
+
+  // The field view -------------------------------------------------------------------
+  var fieldStyle = {
+    road: { color: "#9ca3af", weight: 9, opacity: 0.9 },
+    lane: { color: "#d1d5db", weight: 5 },
+    river: { color: "#93c5fd", weight: 16, opacity: 0.8 },
+    pond: { color: "#60a5fa", weight: 1, fillColor: "#bfdbfe", fillOpacity: 0.8 },
+    field: { color: "#bef264", weight: 1, fillColor: "#ecfccb", fillOpacity: 0.6 },
+    bridge: { color: "#78716c", weight: 1, fillColor: "#a8a29e", fillOpacity: 0.9 },
+    landmark: { color: "#d97706", weight: 1, fillColor: "#fde68a", fillOpacity: 0.6 }
+  };
+  function fieldOptions(kind) {
+    var style = fieldStyle[kind] || fieldStyle.landmark;
+    return L.extend({ interactive: false, pmIgnore: true, snapIgnore: false }, style);
+  }
+  function showField(field) {
+    field.features.filter(function (f) { return f.line; }).concat(
+      field.features.filter(function (f) { return !f.line; })).forEach(function (f) {
+      var layer = f.line ? L.polyline(ring(f.coordinates), fieldOptions(f.kind))
+                         : L.polygon(ring(f.coordinates), fieldOptions(f.kind));
+      layer.addTo(fieldLayer);
+      if (f.kind !== "field") {
+        layer.bindTooltip(f.name, { permanent: true, direction: "center",
+                                    className: "field-name field-name-" + f.kind });
+      }
+    });
+    field.buildings.forEach(function (points) {
+      footprints.push(points);
+      L.polygon(ring(points), L.extend(fieldOptions("building"),
+        { color: "#374151", weight: 1, fillColor: "#e5e7eb", fillOpacity: 0.9 })).addTo(fieldLayer);
+    });
+    var b = field.bounds;
+    map.fitBounds(L.latLngBounds(ll(b[0][0], b[0][1]), ll(b[1][0], b[1][1])), { padding: [10, 10] });
+  }
+
+  // Drawn features ---------------------------------------------------------------------
+  function icon(className, build, size) {
+    var el = document.createElement("div");
+    build(el);
+    return L.divIcon({ className: "map-mark " + className, html: el,
+                       iconSize: size, iconAnchor: [size[0] / 2, size[1] / 2] });
+  }
+  function markerFor(props, latlng) {
+    var marker;
+    if (props.kind === "building") {
+      marker = L.marker(latlng, { icon: icon("map-mark-building", function (el) {
+        text(el, props.number == null ? "?" : String(props.number));
+      }, [30, 30]) });
+      marker.on("click", function () { select(marker); });
+    } else if (props.kind === "north_arrow") {
+      marker = L.marker(latlng, { icon: icon("map-mark-north", function (el) {
+        text(el, "▲"); text(el, msg("north"));
+      }, [36, 48]) });
+    } else if (props.kind === "legend") {
+      marker = L.marker(latlng, { icon: icon("map-mark-legend", function (el) {
+        text(el, msg("legend")).className = "legend-title";
+        ["boundary", "building", "route", "road"].forEach(function (key) {
+          var row = document.createElement("div");
+          row.className = "legend-row legend-" + key;
+          el.appendChild(row);
+        });
+      }, [90, 72]) });
+    } else {
+      marker = L.marker(latlng, { icon: icon("map-label map-label-" + props.kind, function (el) {
+        text(el, props.label || "");
+      }, [140, 26]) });
+    }
+    marker.feature = { type: "Feature", properties: props };
+    return marker;
+  }
+  function decorate(layer) {
+    var props = layer.feature.properties;
+    if (layer.setStyle && SHAPE_STYLE[props.kind]) { layer.setStyle(SHAPE_STYLE[props.kind]); }
+    if (!(layer instanceof L.Marker) && (props.label || props.kind === "building")) {
+      layer.bindTooltip(props.kind === "building" ? String(props.number) : props.label,
+                        { permanent: true, direction: "center", className: "drawn-label" });
+    }
+    layer.on("pm:edit pm:dragend", changed);
+  }
+  function addFeature(layer) {
+    drawn.addLayer(layer);
+    decorate(layer);
+  }
+
+  function serialise() {
+    var features = [];
+    drawn.eachLayer(function (layer) {
+      if (!layer.feature) { return; }
+      var geo = layer.toGeoJSON(2);
+      geo.properties = layer.feature.properties;
+      features.push(geo);
+    });
+    return { type: "FeatureCollection", properties: readHeader(), features: features };
+  }
+  function restore(data) {
+    drawn.clearLayers();
+    select(null);
+    if (!data) { return; }
+    L.geoJSON(data, { pointToLayer: function (feature, latlng) {
+      return markerFor(feature.properties || {}, latlng);
+    } }).eachLayer(function (layer) {
+      layer.feature.properties = layer.feature.properties || {};
+      addFeature(layer);
+    });
+    writeHeader(data.properties || {});
+  }
+
+  // The title block ------------------------------------------------------------------
+  function readHeader() {
+    var out = {};
+    HEADER.forEach(function (name) {
+      var input = headerForm.elements[name];
+      var value = input ? input.value.trim() : "";
+      if (!value) { return; }
+      out[name] = /_total$/.test(name) && /^\d+$/.test(value) ? parseInt(value, 10) : value;
+    });
+    return out;
+  }
+  function writeHeader(props) {
+    HEADER.forEach(function (name) {
+      var input = headerForm.elements[name];
+      if (input) { input.value = props[name] == null ? "" : String(props[name]); }
+    });
+  }
+
+  // Saving: debounced, one request at a time, the latest drawing always wins ------------
+  var timer = null, inFlight = null, dirty = false;
+  function setStatus(textValue, kind) {
+    statusEl.textContent = textValue;
+    statusEl.className = "map-status" + (kind ? " map-status-" + kind : "");
+  }
+  function showFieldError(field, message) {
+    headerForm.querySelectorAll("[data-error-for]").forEach(function (el) {
+      var mine = el.getAttribute("data-error-for") === field;
+      el.hidden = !mine;
+      el.textContent = mine ? message : "";
+    });
+  }
+  function save() {
+    clearTimeout(timer);
+    timer = null;
+    if (inFlight) { dirty = true; return inFlight; }
+    dirty = false;
+    setStatus(msg("saving"));
+    inFlight = fetch(root.getAttribute("data-drawing-url"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(serialise())
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) {
+          setStatus(data.message, "ok");
+          showFieldError(null, "");
+        } else {
+          var error = data.error || data.message || String(response.status);
+          setStatus(msg("not-saved").replace("%(error)s", error), "error");
+          showFieldError(data.field, error);
+        }
+      });
+    }, function () {
+      setStatus(msg("offline"), "error");
+    }).then(function () {
+      inFlight = null;
+      if (dirty) { return save(); }
+    });
+    return inFlight;
+  }
+  function scheduleSave() {
+    clearTimeout(timer);
+    timer = setTimeout(save, 600);
+    setStatus(msg("saving"));
+  }
+  function flush() {
+    if (timer || dirty) { return save(); }
+    return inFlight || Promise.resolve();
+  }
+  window.MapEditor = { flush: flush, map: map };
+
+  // Undo and redo: snapshots of the whole drawing --------------------------------------
+  var history = [], at = -1;
+  var undoButton = document.querySelector("[data-action=undo]");
+  var redoButton = document.querySelector("[data-action=redo]");
+  function record() {
+    var snapshot = JSON.stringify(serialise());
+    if (history[at] === snapshot) { return false; }
+    history = history.slice(0, at + 1);
+    history.push(snapshot);
+    if (history.length > 200) { history.shift(); }
+    at = history.length - 1;
+    updateHistoryButtons();
+    return true;
+  }
+  function updateHistoryButtons() {
+    undoButton.disabled = at <= 0;
+    redoButton.disabled = at >= history.length - 1;
+  }
+  function changed() {
+    if (record()) { scheduleSave(); }
+  }
+  function step(delta) {
+    var next = at + delta;
+    if (next < 0 || next >= history.length) { return; }
+    at = next;
+    restore(JSON.parse(history[at]));
+    updateHistoryButtons();
+    scheduleSave();
+  }
+  undoButton.addEventListener("click", function () { step(-1); });
+  redoButton.addEventListener("click", function () { step(1); });
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.target.closest("input, select, textarea")) { return; }
+    if (event.key === "z" && !event.shiftKey) { event.preventDefault(); step(-1); }
+    if (event.key === "y" || (event.key === "z" && event.shiftKey)) { event.preventDefault(); step(1); }
+  });
+
+  // Selecting and numbering a building mark --------------------------------------------
+  var selected = null;
+  function select(marker) {
+    if (selected && selected.getElement()) { selected.getElement().classList.remove("is-selected"); }
+    selected = marker;
+    markPanel.hidden = !marker;
+    if (!marker) { return; }
+    if (marker.getElement()) { marker.getElement().classList.add("is-selected"); }
+    var number = marker.feature.properties.number;
+    markNumber.value = number == null ? "" : String(number);
+  }
+  function renumber() {
+    if (!selected) { return; }
+    var value = parseInt(markNumber.value, 10);
+    var props = L.extend({}, selected.feature.properties,
+                         { number: isNaN(value) ? null : value });
+    var latlng = selected.getLatLng();
+    drawn.removeLayer(selected);
+    var marker = markerFor(props, latlng);
+    addFeature(marker);
+    select(marker);
+    changed();
+  }
+  document.getElementById("mark-apply").addEventListener("click", renumber);
+  markNumber.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); renumber(); }
+  });
+  document.getElementById("mark-remove").addEventListener("click", function () {
+    if (!selected) { return; }
+    drawn.removeLayer(selected);
+    select(null);
+    changed();
+  });
+  function nextNumber() {
+    var top = 0;
+    drawn.eachLayer(function (layer) {
+      var props = layer.feature && layer.feature.properties;
+      if (props && props.kind === "building" && typeof props.number === "number") {
+        top = Math.max(top, props.number);
+      }
+    });
+    return top + 1;
+  }
+
+  // Tools ------------------------------------------------------------------------------
+  var tool = null;
+  var toolButtons = document.querySelectorAll("[data-tool]");
+  function setTool(name) {
+    map.pm.disableDraw();
+    if (map.pm.globalEditModeEnabled()) { map.pm.disableGlobalEditMode(); }
+    if (map.pm.globalDragModeEnabled()) { map.pm.disableGlobalDragMode(); }
+    if (map.pm.globalRemovalModeEnabled()) { map.pm.disableGlobalRemovalMode(); }
+    tool = tool === name ? null : name;
+    toolButtons.forEach(function (button) {
+      var on = button.getAttribute("data-tool") === tool;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.classList.toggle("outline", !on);
+    });
+    hintEl.textContent = tool ? msg("tool-" + tool) : "";
+    root.classList.toggle("is-placing", ["building", "label", "north_arrow", "legend"].indexOf(tool) >= 0);
+    if (tool === "boundary") { map.pm.enableDraw("Polygon", { snappable: true }); }
+    if (tool === "route") { map.pm.enableDraw("Line", { snappable: true, finishOn: "dblclick" }); }
+    if (tool === "edit") { map.pm.enableGlobalEditMode({ snappable: true }); }
+    if (tool === "move") { map.pm.enableGlobalDragMode(); }
+    if (tool === "remove") { map.pm.enableGlobalRemovalMode(); }
+  }
+  toolButtons.forEach(function (button) {
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", function () { setTool(button.getAttribute("data-tool")); });
+  });
+
+  map.on("pm:create", function (event) {
+    var kind = tool === "route" ? "route" : "boundary";
+    event.layer.feature = { type: "Feature", properties: { kind: kind } };
+    decorate(event.layer);
+    setTool(tool);  // the shape is done: leave the tool
+    changed();
+  });
+  map.on("pm:remove", function (event) {
+    if (event.layer === selected) { select(null); }
+    changed();
+  });
+  map.on("pm:globaleditmodetoggled pm:globaldragmodetoggled", function (event) {
+    if (!event.enabled) { changed(); }
+  });
+
+  function placeSingle(kind, latlng, props) {
+    var existing = null;
+    drawn.eachLayer(function (layer) {
+      if (layer.feature && layer.feature.properties.kind === kind) { existing = layer; }
+    });
+    if (existing) { drawn.removeLayer(existing); }
+    addFeature(markerFor(props, latlng));
+  }
+  map.on("click", function (event) {
+    var x = event.latlng.lng, y = event.latlng.lat;
+    if (tool === "building") {
+      var hit = footprints.filter(function (points) { return inside(x, y, points); })[0];
+      var at = hit ? centre(hit) : [x, y];
+      var marker = markerFor({ kind: "building", number: nextNumber() }, ll(at[0], at[1]));
+      addFeature(marker);
+      select(marker);
+      changed();
+    } else if (tool === "label") {
+      var name = labelText.value.trim();
+      if (!name) { hintEl.textContent = msg("need-label"); labelText.focus(); return; }
+      addFeature(markerFor({ kind: labelKind.value, label: name }, event.latlng));
+      labelText.value = "";
+      changed();
+    } else if (tool === "north_arrow") {
+      placeSingle("north_arrow", event.latlng, { kind: "north_arrow", angle: 0 });
+      changed();
+    } else if (tool === "legend") {
+      placeSingle("legend", event.latlng, { kind: "legend" });
+      changed();
+    } else if (!tool) {
+      select(null);
+    }
+  });
+
+  headerForm.addEventListener("input", scheduleSave);
+  headerForm.addEventListener("change", changed);
+  headerForm.addEventListener("submit", function (event) { event.preventDefault(); changed(); });
+  var submitForm = document.getElementById("map-submit");
+  if (submitForm) {
+    submitForm.addEventListener("submit", function (event) {
+      if (submitForm.dataset.flushed) { return; }
+      event.preventDefault();
+      record();
+      save().then(function () {
+        submitForm.dataset.flushed = "1";
+        submitForm.submit();
+      });
+    });
+  }
+  window.addEventListener("beforeunload", function () { if (timer) { save(); } });
+
+  // Start: the field view, then the saved drawing -------------------------------------
+  fetch(root.getAttribute("data-field-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    .then(function (response) { return response.json(); })
+    .then(function (field) {
+      showField(field);
+      return fetch(root.getAttribute("data-drawing-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } });
+    })
+    .then(function (response) { return response.json(); })
+    .then(function (saved) {
+      restore(saved.drawing);
+      record();
+      setStatus(saved.drawing ? msg("loaded") : msg("new"), saved.drawing ? "ok" : "");
+      root.setAttribute("data-ready", "1");
+    });
+})();
