@@ -174,3 +174,25 @@ def test_form_differences_point_at_the_items() -> None:
     assert r601.differences(given, truth) == [
         ("H2a", 2, 3), ("persons[2]/D1", None, "李秀英"), ("persons[2]/D3", None, 1)]
     assert r601.differences(truth, truth) == []
+
+
+def test_dashboard_and_export(client: FlaskClient, login_as: Any, db: Session,
+                              setting: dict[str, Any], make_user: Any) -> None:
+    attempt: Attempt = setting["attempt"]
+    login_as(user=setting["examiner"])
+    page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "1 graded attempts by 1 trainees" in body
+    assert 'data-test="histogram"' in body and setting["trainee"].full_name in body
+    export = client.get(f"/cohorts/{setting['cohort'].id}/scores.csv")
+    assert export.mimetype == "text/csv" and export.is_streamed
+    lines = export.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("attempt,username,trainee,scenario")
+    assert lines[1].startswith(f"{attempt.id},{setting['trainee'].username},")
+    assert str((attempt.score or {})["total"]) in lines[1] and "privacy=" in lines[1]
+    login_as(user=make_user(Role.EXAMINER))  # marks no cohort
+    assert client.get(f"/cohorts/{setting['cohort'].id}/dashboard").status_code == 404
+    assert client.get(f"/cohorts/{setting['cohort'].id}/scores.csv").status_code == 404
+    login_as(user=setting["trainee"])
+    assert client.get(f"/cohorts/{setting['cohort'].id}/dashboard").status_code == 403

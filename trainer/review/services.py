@@ -260,3 +260,61 @@ def mark_read(db: Session, user: User) -> None:
 def may_review(user: User) -> bool:
     """Examiners and admins review."""
     return user.role in (Role.EXAMINER, Role.ADMIN)
+
+
+# Cohort figures ------------------------------------------------------------------------
+
+def _graded_rows(db: Session, cohort_id: int) -> Any:
+    """Columns of the cohort's submitted attempts, oldest first, streamed in batches."""
+    from trainer.scenarios.models import ScenarioVersion
+
+    stmt = (select(Attempt.id, Attempt.trainee_id, User.full_name, User.username,
+                   ScenarioVersion.scenario_id, ScenarioVersion.version, Assignment.mode,
+                   Attempt.score, Attempt.started_at, Attempt.submitted_at, Review.status,
+                   Review.released_score)
+            .join(Assignment, Attempt.assignment_id == Assignment.id)
+            .join(User, Attempt.trainee_id == User.id)
+            .join(ScenarioVersion, Attempt.version_id == ScenarioVersion.id)
+            .outerjoin(Review, Review.attempt_id == Attempt.id)
+            .where(Assignment.cohort_id == cohort_id, Attempt.status == AttemptStatus.SUBMITTED,
+                   Attempt.score.is_not(None))
+            .order_by(Attempt.submitted_at, Attempt.id))
+    return db.execute(stmt.execution_options(yield_per=500))
+
+
+def counted_score(row: Any) -> dict[str, Any]:
+    """The score that counts for figures: the released one if released, else automatic."""
+    if row.status == ReviewStatus.RELEASED and row.released_score:
+        return dict(row.released_score)
+    return dict(row.score)
+
+
+def cohort_dashboard(db: Session, cohort_id: int, *, english: bool) -> Any:
+    """The dashboard figures of a cohort (see core/grading/analytics.py)."""
+    from trainer.core.grading import analytics
+
+    rows = []
+    for row in _graded_rows(db, cohort_id):
+        minutes = ((row.submitted_at - row.started_at).total_seconds() / 60
+                   if row.submitted_at and row.started_at else None)
+        rows.append(analytics.graded_from(row.trainee_id, row.full_name, row.scenario_id,
+                                          counted_score(row), minutes, english=english))
+    return analytics.dashboard(rows)
+
+
+EXPORT_COLUMNS = ("attempt", "username", "trainee", "scenario", "version", "mode", "review",
+                  "submitted_at", "total", "passed", "criteria")
+
+
+def export_rows(db: Session, cohort_id: int) -> Any:
+    """The cohort's scores as CSV rows, one per attempt, produced as they are read."""
+    yield EXPORT_COLUMNS
+    for row in _graded_rows(db, cohort_id):
+        score = counted_score(row)
+        criteria = "; ".join(f"{name}={result['score']:.2f}"
+                             for name, result in score["criteria"].items()
+                             if result.get("applicable", True))
+        yield (row.id, row.username, row.full_name, row.scenario_id, row.version,
+               str(row.mode), str(row.status or ""),
+               row.submitted_at.isoformat() if row.submitted_at else "", score["total"],
+               "yes" if score["passed"] else "no", criteria)

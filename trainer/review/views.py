@@ -3,15 +3,28 @@ releasing; and everyone's notifications."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, logged_in, roles
 from trainer.accounts.models import Role
-from trainer.accounts.services import cohorts_visible_to
+from trainer.accounts.services import cohort_for_user, cohorts_visible_to
 from trainer.core.census import r601
 from trainer.core.errors import DomainError
 from trainer.core.grading.criteria import LABELS
@@ -196,3 +209,50 @@ def notifications() -> Any:
     services.mark_read(db, user)
     db.commit()
     return render_template("review/notifications.html", notices=notices, unread_ids=unread)
+
+
+@bp.get("/cohorts/<int:cohort_id>/dashboard")
+@roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
+def dashboard(cohort_id: int) -> Any:
+    """A cohort's figures: distributions, pass rates, the criteria heatmap, frequent findings
+    and item statistics; every chart with its table."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    locale = get_locale()
+    english = locale is None or locale.language != "zh"
+    figures = services.cohort_dashboard(db, cohort.id, english=english)
+    heat_rows = [(name, [_heat_cell(figures.heatmap.get((trainee, criterion)))
+                         for criterion in figures.criteria])
+                 for trainee, name in figures.names.items()]
+    return render_template("review/dashboard.html", cohort=cohort, figures=figures,
+                           heat_rows=heat_rows, criteria_labels=LABELS,
+                           bins=list(range(0, 100, 10)))
+
+
+def _heat_cell(value: float | None) -> tuple[str, str]:
+    """A heatmap cell's colour class and text (the template then only prints them)."""
+    if value is None:
+        return "heat-none", "—"
+    return f"heat-{round(value * 4)}", str(round(value * 100))
+
+
+@bp.get("/cohorts/<int:cohort_id>/scores.csv")
+@roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
+def export(cohort_id: int) -> Any:
+    """The cohort's scores as CSV (UTF-8 with a byte-order mark, so spreadsheets read the
+    Chinese names), streamed row by row."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+
+    def lines() -> Any:
+        yield "\ufeff"
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in services.export_rows(db, cohort.id):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="cohort-{cohort.id}-scores.csv"'})

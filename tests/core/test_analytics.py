@@ -1,0 +1,84 @@
+"""Cohort figures: distributions, pass rates, heatmap, item statistics."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trainer.core.grading.analytics import (
+    Graded,
+    correlation,
+    dashboard,
+    graded_from,
+    histogram,
+    item_figures,
+)
+
+
+def row(trainee: int, total: float, criteria: dict[str, float], scenario: str = "s",
+        passed: bool | None = None, findings: tuple[str, ...] = ()) -> Graded:
+    return Graded(trainee, f"T{trainee}", scenario, total,
+                  total >= 60 if passed is None else passed, criteria, findings, 10.0)
+
+
+@given(st.lists(st.floats(0, 100), max_size=200))
+def test_histogram_counts_every_total_once(totals: list[float]) -> None:
+    counts = histogram(totals)
+    assert len(counts) == 10 and sum(counts) == len(totals)
+    assert counts[9] == sum(1 for total in totals if total >= 90)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 100)), min_size=3, max_size=50))
+def test_correlation_is_bounded_and_symmetric(pairs: list[tuple[float, float]]) -> None:
+    xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+    r = correlation(xs, ys)
+    if r is not None:
+        assert -1 - 1e-9 <= r <= 1 + 1e-9
+        other = correlation(ys, xs)
+        assert other is not None and math.isclose(r, other, abs_tol=1e-9)
+
+
+def test_correlation_on_known_values() -> None:
+    assert correlation([0, 0.5, 1], [10, 20, 30]) == 1.0
+    assert correlation([1, 0.5, 0], [10, 20, 30]) == -1.0
+    assert correlation([1, 1, 1], [10, 20, 30]) is None  # no spread: undefined
+    assert correlation([1, 0], [1, 0]) is None  # too few
+
+
+def test_item_figures_difficulty_and_discrimination() -> None:
+    rows = [row(1, 90, {"privacy": 1.0, "outcome": 1.0}),
+            row(2, 60, {"privacy": 1.0, "outcome": 0.5}),
+            row(3, 30, {"privacy": 1.0, "outcome": 0.0}),
+            row(4, 80, {"privacy": 0.0, "outcome": 1.0})]
+    items = {item.criterion: item for item in item_figures(rows)}
+    assert items["outcome"].difficulty == 0.625 and items["privacy"].difficulty == 0.75
+    assert items["outcome"].discrimination is not None and items["outcome"].discrimination > 0.9
+    assert items["privacy"].discrimination is not None and items["privacy"].discrimination < 0.1
+
+
+def test_dashboard_figures() -> None:
+    rows = [row(1, 95, {"a": 1.0}, findings=("late",)), row(1, 55, {"a": 0.5}, "t"),
+            row(2, 40, {"a": 0.0}, findings=("late", "rude"))]
+    figures = dashboard(rows)
+    assert (figures.attempts, figures.trainees) == (3, 2)
+    assert figures.pass_rate == round(1 / 3, 3)
+    assert [item.scenario for item in figures.scenarios] == ["s", "t"]
+    assert figures.scenarios[0].histogram[9] == 1 and figures.scenarios[0].histogram[4] == 1
+    assert figures.heatmap[(1, "a")] == 0.75 and figures.heatmap[(2, "a")] == 0.0
+    assert figures.findings[0] == ("late", 2)
+    assert dashboard([]).attempts == 0
+
+
+def test_graded_from_stored_score_data() -> None:
+    stored = {"total": 70.0, "passed": True, "criteria": {
+        "privacy": {"score": 1.0, "applicable": True, "findings": [
+            {"text": ["保密", "Promised"], "good": True}]},
+        "outcome": {"score": 0.4, "applicable": True, "findings": [
+            {"text": ["未完成", "Not finished"], "good": False}]},
+        "proxy": {"score": 0.0, "applicable": False, "findings": []}}}
+    graded = graded_from(7, "王", "s", stored, 12.0, english=True)
+    assert graded.criteria == {"privacy": 1.0, "outcome": 0.4}
+    assert graded.findings == ("Not finished",)

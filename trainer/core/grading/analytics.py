@@ -1,0 +1,154 @@
+"""Figures for a cohort from its graded attempts: score distributions, pass rates, a
+trainee-by-criterion heatmap, the most frequent findings, time spent, and item statistics.
+
+Pure functions over plain rows, so the dashboard, the export and the benchmark share them.
+Item statistics are classical test theory: a criterion's *difficulty* is its mean score (the
+share of the marks trainees got; high = easy) and its *discrimination* is the correlation
+between the criterion's score and the attempt's total (near 0 or negative: the criterion does
+not separate stronger from weaker trainees, it only confuses).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+BINS = 10  # score distribution in steps of 10 points
+
+
+@dataclass(frozen=True, slots=True)
+class Graded:
+    """One graded attempt as the analytics read it."""
+
+    trainee: int
+    trainee_name: str
+    scenario: str
+    total: float
+    passed: bool
+    criteria: Mapping[str, float]  # applicable criteria only, 0-1
+    findings: tuple[str, ...] = ()  # texts (in one language) of findings that are not good
+    minutes: float | None = None
+
+
+def graded_from(trainee: int, trainee_name: str, scenario: str, score: Mapping[str, Any],
+                minutes: float | None = None, *, english: bool = False) -> Graded:
+    """A Graded row from stored score data (see `criteria.score_data`)."""
+    criteria = {name: float(result["score"]) for name, result in score["criteria"].items()
+                if result.get("applicable", True)}
+    findings = tuple(str(finding["text"][1 if english else 0])
+                     for result in score["criteria"].values()
+                     for finding in result.get("findings", ()) if not finding.get("good"))
+    return Graded(trainee, trainee_name, scenario, float(score["total"]), bool(score["passed"]),
+                  criteria, findings, minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioFigures:
+    """Per scenario: how many attempts, the distribution of totals, the pass rate."""
+
+    scenario: str
+    attempts: int
+    histogram: tuple[int, ...]  # counts per 10-point bin, 0-9 ... 90-100
+    pass_rate: float
+    mean: float
+    median_minutes: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFigures:
+    """A criterion's difficulty (mean score) and discrimination (correlation with total)."""
+
+    criterion: str
+    attempts: int
+    difficulty: float
+    discrimination: float | None  # None when it cannot be computed (no spread)
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Everything the cohort dashboard shows."""
+
+    attempts: int
+    trainees: int
+    pass_rate: float
+    scenarios: tuple[ScenarioFigures, ...]
+    criteria: tuple[str, ...]
+    heatmap: Mapping[tuple[int, str], float]  # (trainee, criterion) -> mean score 0-1
+    names: Mapping[int, str]
+    findings: tuple[tuple[str, int], ...]
+    items: tuple[ItemFigures, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def histogram(totals: Iterable[float]) -> tuple[int, ...]:
+    """Counts of totals per 10-point bin; 100 falls in the last bin."""
+    counts = [0] * BINS
+    for total in totals:
+        counts[min(BINS - 1, max(0, int(total // (100 / BINS))))] += 1
+    return tuple(counts)
+
+
+def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Pearson's r, or None when either side has no spread or there are fewer than 3."""
+    if len(xs) < 3 or len(xs) != len(ys):
+        return None
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    syy = sum((y - mean_y) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return sxy / math.sqrt(sxx * syy)
+
+
+def item_figures(rows: Sequence[Graded]) -> tuple[ItemFigures, ...]:
+    """Difficulty and discrimination of every criterion met in `rows`."""
+    by_criterion: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for row in rows:
+        for name, value in row.criteria.items():
+            by_criterion[name].append((value, row.total))
+    figures = []
+    for name, pairs in sorted(by_criterion.items()):
+        scores = [score for score, _ in pairs]
+        figures.append(ItemFigures(name, len(pairs), round(statistics.fmean(scores), 3),
+                                   _rounded(correlation(scores, [total for _, total in pairs]))))
+    return tuple(figures)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def dashboard(rows: Sequence[Graded], *, top: int = 10) -> Dashboard:
+    """The cohort's figures from its graded attempts."""
+    per_scenario: dict[str, list[Graded]] = defaultdict(list)
+    for row in rows:
+        per_scenario[row.scenario].append(row)
+    scenarios = tuple(
+        ScenarioFigures(
+            scenario, len(group), histogram(row.total for row in group),
+            round(sum(row.passed for row in group) / len(group), 3),
+            round(statistics.fmean(row.total for row in group), 1),
+            _median([row.minutes for row in group if row.minutes is not None]))
+        for scenario, group in sorted(per_scenario.items()))
+    cells: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for row in rows:
+        for name, value in row.criteria.items():
+            cells[(row.trainee, name)].append(value)
+    heatmap = {key: round(statistics.fmean(values), 3) for key, values in cells.items()}
+    criteria = tuple(sorted({name for _, name in cells}))
+    findings = Counter(text for row in rows for text in row.findings)
+    return Dashboard(
+        attempts=len(rows), trainees=len({row.trainee for row in rows}),
+        pass_rate=round(sum(row.passed for row in rows) / len(rows), 3) if rows else 0.0,
+        scenarios=scenarios, criteria=criteria, heatmap=heatmap,
+        names={row.trainee: row.trainee_name for row in rows},
+        findings=tuple(findings.most_common(top)), items=item_figures(rows))
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
