@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -62,3 +63,22 @@ def test_placeholders_survive_translation(locale):
         if message.id and message.string:
             assert sorted(re.findall(r"%\(\w+\)s", message.id)) == sorted(
                 re.findall(r"%\(\w+\)s", message.string)), message.id
+
+
+def placeholder_problems(messages: Any) -> list[tuple[str, str]]:
+    """What `pybabel compile` would refuse: python-format placeholders that do not match."""
+    return [(message.id, str(error)) for message in messages
+            if message.id for error in message.check(messages)]
+
+
+@pytest.mark.parametrize("locale", sorted(CATALOGUES))
+def test_catalogue_compiles_without_placeholder_errors(locale: str) -> None:
+    assert placeholder_problems(catalogue(locale)) == []
+
+
+def test_a_percent_sign_in_a_message_is_caught() -> None:
+    from babel.messages.catalog import Catalog
+
+    broken = Catalog(locale="zh_Hans_CN")
+    broken.add("Left (% of width)", "左边距（宽度）", flags=["python-format"])
+    assert placeholder_problems(broken) != []

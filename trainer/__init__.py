@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from trainer import access, cli, errors, security
     from trainer.accounts.views import bp as accounts_bp
+    from trainer.api.views import bp as api_bp
     from trainer.extensions import init_extensions, login_manager, template_globals
     from trainer.fieldwork.views import bp as fieldwork_bp
     from trainer.maps.views import bp as maps_bp
@@ -52,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_security_headers(app)
     errors.register_error_handlers(app)
     for blueprint in (accounts_bp, fieldwork_bp, review_bp, scenarios_bp, video_bp,
-                      worlds_bp, maps_bp):
+                      worlds_bp, maps_bp, api_bp):
         app.register_blueprint(blueprint)
     app.context_processor(template_globals)
     cli.register(app)

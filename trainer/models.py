@@ -1,6 +1,7 @@
 """Imports every feature's models so that Base.metadata is complete (Alembic, tests)."""
 
 from trainer.accounts.models import AuditEvent, Cohort, User
+from trainer.api.models import ApiToken, ApiTokenEvent
 from trainer.db import Base
 from trainer.fieldwork.models import Assignment, Attempt
 from trainer.maps.models import MapDrawing, MapTask
@@ -9,6 +10,6 @@ from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
 from trainer.video.models import Clip, ClipLink, Upload, WatchProgress
 from trainer.worlds.models import World
 
-__all__ = ["Assignment", "Attempt", "AuditEvent", "Base", "Clip", "ClipLink", "Cohort",
-           "MapDrawing", "MapTask", "Notification", "Review", "ReviewEvent", "ScenarioPlay",
-           "ScenarioVersion", "Upload", "User", "WatchProgress", "World"]
+__all__ = ["ApiToken", "ApiTokenEvent", "Assignment", "Attempt", "AuditEvent", "Base", "Clip",
+           "ClipLink", "Cohort", "MapDrawing", "MapTask", "Notification", "Review", "ReviewEvent",
+           "ScenarioPlay", "ScenarioVersion", "Upload", "User", "WatchProgress", "World"]

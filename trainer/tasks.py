@@ -8,6 +8,7 @@ server). Tests switch the queue to immediate mode, which runs each task as it is
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from trainer.config import instance_path, load_settings
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between progress writes
+HEARTBEAT_EVERY = 20.0  # seconds between heartbeats while a long step runs
 
 
 def make_huey(settings: dict[str, Any], instance: Path) -> Huey:
@@ -58,6 +60,28 @@ def job_session(app: Flask) -> Iterator[Session]:
         db.commit()
 
 
+@contextmanager
+def heartbeat(app: Flask, clip_id: int, run: int) -> Iterator[None]:
+    """Touch the clip's heartbeat from a thread while a long step runs (fetching from a
+    bucket, moviepy, storing products), so a live run is never taken for a dead one."""
+    from trainer.video import services
+
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_EVERY):
+            with job_session(app) as db:
+                services.touch_run(db, clip_id, None, run)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{clip_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def process_clip_job(clip_id: int) -> None:
     """Make a clip's renditions, poster and strip; record progress, success or the failure."""
     from trainer.video import media, services
@@ -78,13 +102,14 @@ def process_clip_job(clip_id: int) -> None:
             if time.monotonic() - last >= PROGRESS_EVERY:
                 last = time.monotonic()
                 with job_session(app) as db:
-                    services.touch_run(db, clip_id, fraction)
+                    services.touch_run(db, clip_id, fraction, run.number)
 
         products: dict[str, Any] | None = None
         error: str | None = None
         try:
-            products = services.render_run(run, storage=storage, media_root=media_root,
-                                           on_progress=report)
+            with heartbeat(app, clip_id, run.number):
+                products = services.render_run(run, storage=storage, media_root=media_root,
+                                               on_progress=report)
         except media.MediaError as exc:
             error = str(exc)
         except Exception as exc:
@@ -98,33 +123,55 @@ process_clip = huey.task(retries=0)(process_clip_job)
 
 
 def offline_copy_job(clip_id: int, locale: str) -> None:
-    """Make a clip's offline copy with one language's captions burned in."""
+    """Make a clip's offline copy with one language's captions burned in: read, render with
+    no transaction open, then attach it only if the clip has not changed meanwhile."""
+    from trainer.core.errors import DomainError
     from trainer.video import services
     from trainer.video.models import Clip
     from trainer.video.storage import storage_from_config
 
     app = job_app()
-    with app.app_context(), job_session(app) as db:
-        clip = db.get(Clip, clip_id)
-        if clip is not None and locale in clip.captions:
-            services.render_offline(clip, locale, storage=storage_from_config(app.config),
-                                    media_root=Path(app.config["MEDIA_ROOT"]))
+    with app.app_context():
+        storage = storage_from_config(app.config)
+        with job_session(app) as db:
+            clip = db.get(Clip, clip_id)
+            try:
+                plan = services.plan_offline(clip, locale) if clip is not None else None
+            except DomainError:
+                plan = None
+        if plan is None:
+            return
+        product = services.render_offline(plan, storage=storage,
+                                          media_root=Path(app.config["MEDIA_ROOT"]))
+        with job_session(app) as db:
+            services.save_offline(db, plan, product, storage)
 
 
 offline_copy = huey.task(retries=1, retry_delay=10)(offline_copy_job)
 
 
 def compose_job(clip_id: int, segments: list[int]) -> None:
-    """Join clips into a new clip's original, then process it like an upload."""
-    from trainer.video import services
+    """Join clips into a new clip's original (no transaction open meanwhile), then process
+    it like an upload; a failure is recorded on the clip."""
+    from trainer.core.errors import DomainError
+    from trainer.video import media, services
     from trainer.video.storage import storage_from_config
 
     app = job_app()
     with app.app_context():
+        storage = storage_from_config(app.config)
+        try:
+            with job_session(app) as db:
+                plan = services.plan_composition(db, clip_id, segments)
+            with heartbeat(app, clip_id, 0):
+                key, size, info = services.render_composition(
+                    plan, storage=storage, media_root=Path(app.config["MEDIA_ROOT"]))
+        except (media.MediaError, DomainError, OSError, ValueError) as exc:
+            with job_session(app) as db:
+                services.fail(db, clip_id, str(exc))
+            return
         with job_session(app) as db:
-            ready = services.compose_run(db, clip_id, segments,
-                                         storage=storage_from_config(app.config),
-                                         media_root=Path(app.config["MEDIA_ROOT"]))
+            ready = services.save_composition(db, clip_id, key, size, info)
         if ready:
             process_clip_job(clip_id)
 
@@ -134,16 +181,30 @@ compose_clip = huey.task(retries=0)(compose_job)
 
 @huey.periodic_task(crontab(minute="*"))
 def resume_interrupted() -> list[int]:
-    """Requeue clips whose run died with its worker; drop uploads abandoned for a day."""
+    """Requeue clips whose run died with its worker (each on its own, so one bad clip stops
+    no other); a stalled clip with no original (a composition that died) is marked failed.
+    Also drops uploads abandoned for a day."""
+    from trainer.core.errors import DomainError
     from trainer.video import services
     from trainer.video.models import Clip
 
     app = job_app()
-    with app.app_context(), job_session(app) as db:
-        stale = services.stale_clips(db)
+    requeued = []
+    with app.app_context():
+        with job_session(app) as db:
+            stale = services.stale_clips(db)
         for clip_id in stale:
-            services.requeue(db, db.get_one(Clip, clip_id))
-        services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
-    for clip_id in stale:
+            with job_session(app) as db:
+                clip = db.get_one(Clip, clip_id)
+                try:
+                    services.requeue(db, clip)
+                except DomainError:
+                    services.fail(db, clip_id, "The job stopped before the clip had an "
+                                               "original; make it again.")
+                    continue
+            requeued.append(clip_id)
+        with job_session(app) as db:
+            services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
+    for clip_id in requeued:
         process_clip(clip_id)
-    return stale
+    return requeued

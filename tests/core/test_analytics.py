@@ -49,18 +49,19 @@ def test_correlation_on_known_values() -> None:
 
 
 def test_item_figures_difficulty_and_discrimination() -> None:
-    rows = [row(1, 90, {"privacy": 1.0, "outcome": 1.0}),
-            row(2, 60, {"privacy": 1.0, "outcome": 0.5}),
-            row(3, 30, {"privacy": 1.0, "outcome": 0.0}),
-            row(4, 80, {"privacy": 0.0, "outcome": 1.0})]
+    rows = [row(1, 75, {"a": 1.0, "b": 1.0, "c": 1.0, "x": 0.0}),
+            row(2, 50, {"a": 0.5, "b": 0.5, "c": 0.5, "x": 0.5}),
+            row(3, 25, {"a": 0.0, "b": 0.0, "c": 0.0, "x": 1.0})]
     items = {item.criterion: item for item in item_figures(rows)}
-    assert items["outcome"].difficulty == 0.625 and items["privacy"].difficulty == 0.75
-    assert items["outcome"].discrimination is not None and items["outcome"].discrimination > 0.9
-    assert items["privacy"].discrimination is not None and items["privacy"].discrimination < 0.1
+    assert items["a"].difficulty == 0.5 and items["x"].difficulty == 0.5
+    assert items["a"].discrimination == 1.0  # goes with the rest of the attempt
+    assert items["x"].discrimination == -1.0  # against it: this criterion only confuses
+    alone = item_figures([row(1, 90, {"only": 1.0}), row(2, 10, {"only": 0.0})])
+    assert alone == ()  # no other criterion to compare with
 
 
 def test_dashboard_figures() -> None:
-    rows = [row(1, 95, {"a": 1.0}, findings=("late",)), row(1, 55, {"a": 0.5}, "t"),
+    rows = [row(1, 95, {"a": 1.0}, findings=("late", "late")), row(1, 55, {"a": 0.5}, "t"),
             row(2, 40, {"a": 0.0}, findings=("late", "rude"))]
     figures = dashboard(rows)
     assert (figures.attempts, figures.trainees) == (3, 2)

@@ -276,3 +276,38 @@ def test_svg_export_is_made_from_the_drawing_only_and_escapes_text(client, csrf,
     assert "N 北" in text  # the north arrow
     truth = services.truth_of(task)
     assert text.count("<circle") == truth.building_total  # one numbered mark a building
+
+
+# The trainer's and the examiner's view ---------------------------------------------------
+
+
+def test_trainer_and_examiner_see_the_results_of_their_cohort(client, csrf, login_as, setup,
+                                                              db, make_user, world):
+    trainer, trainee, cohort, task = setup
+    examiner = make_user(Role.EXAMINER)
+    cohort.examiners = [examiner]
+    waiting = make_user(Role.TRAINEE)
+    cohort.trainees = [trainee, waiting]
+    services.save_drawing(db, trainee, task, perfect(task))
+    drawing = services.submit(db, trainee, task)
+    base = f"/cohorts/{cohort.id}/maps/{task.id}"
+    for user in (trainer, examiner):
+        login_as(user=user)
+        page = client.get(base).get_data(as_text=True)
+        assert f'data-test="result-{trainee.username}"' in page
+        assert f'data-test="trainee-{waiting.username}"' in page and "not started" in page
+        result = client.get(f"{base}/drawings/{drawing.id}").get_data(as_text=True)
+        assert "Result: 100.0 of 100" in result and trainee.full_name in result
+        overlay = client.get(f"{base}/drawings/{drawing.id}/overlay.svg")
+        assert overlay.status_code == 200 and overlay.mimetype == "image/svg+xml"
+    other_trainer = make_user(Role.TRAINER)
+    other = accounts.create_cohort(db, actor=other_trainer, name="Elsewhere",
+                                   trainer=other_trainer)
+    other_task = services.set_task(db, actor=other_trainer, cohort=other, world=world, grid=0,
+                                   area=0)
+    login_as(user=other_trainer)
+    assert client.get(base).status_code == 404  # not their cohort
+    assert client.get(f"/cohorts/{other.id}/maps/{task.id}").status_code == 404
+    assert client.get(f"/cohorts/{other.id}/maps/{other_task.id}/drawings/{drawing.id}"
+                      ).status_code == 404  # a drawing of another task
+    assert "Map tasks" in client.get("/maps/cohorts").get_data(as_text=True)

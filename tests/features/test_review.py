@@ -196,3 +196,18 @@ def test_dashboard_and_export(client: FlaskClient, login_as: Any, db: Session,
     assert client.get(f"/cohorts/{setting['cohort'].id}/scores.csv").status_code == 404
     login_as(user=setting["trainee"])
     assert client.get(f"/cohorts/{setting['cohort'].id}/dashboard").status_code == 403
+
+
+def test_a_resubmission_is_marked_afresh(db: Session, setting: dict[str, Any]) -> None:
+    examiner, attempt = setting["examiner"], setting["attempt"]
+    review = services.review_of(db, attempt)
+    assert review is not None
+    services.override(db, review, examiner, criterion="privacy", score=0,
+                      reason="Read the ID number aloud in the stairwell.")
+    assert services.overrides(review) == {"privacy": 0.0}
+    services.return_attempt(db, review, examiner, text="Redo the visit properly.", link="/")
+    fieldwork.submit(db, attempt)
+    db.refresh(review)
+    assert services.overrides(review) == {}  # the old round's changes do not carry over
+    score = services.effective_score(review)
+    assert score is not None and score == {**(attempt.score or {}), "overridden": []}

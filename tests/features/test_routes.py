@@ -136,7 +136,7 @@ CASES = [
     Case("video.create_upload", "POST", "/clips/uploads", by_role(302, 403, 400, 403, 400)),
     Case("video.upload", "GET", "/clips/uploads/{upload}", by_role(302, 403, 200, 403, 404)),
     Case("video.upload_chunk", "PATCH", "/clips/uploads/{upload}",
-         by_role(302, 403, 400, 403, 404)),
+         by_role(302, 403, 415, 403, 404)),
     Case("video.cancel_upload", "DELETE", "/clips/uploads/{upload}",
          by_role(302, 403, 204, 403, 404)),
     Case("video.show", "GET", "/clips/{clip}", EVERYONE),
@@ -180,7 +180,29 @@ CASES = [
     Case("maps.submit", "POST", "/training/maps/{maptask}/submit",
          by_role(302, 302, 403, 403, 403)),
     Case("maps.overlay", "GET", "/training/maps/{maptask}/overlay.svg",
-         by_role(302, 404, 403, 403, 403)),
+         by_role(302, 200, 403, 403, 403)),
+    Case("maps.task_results", "GET", "/cohorts/{cohort}/maps/{maptask}",
+         by_role(302, 403, 200, 200, 200)),
+    Case("maps.drawing_result", "GET", "/cohorts/{cohort}/maps/{maptask}/drawings/{mapdrawing}",
+         by_role(302, 403, 200, 200, 200)),
+    Case("maps.drawing_overlay", "GET",
+         "/cohorts/{cohort}/maps/{maptask}/drawings/{mapdrawing}/overlay.svg",
+         by_role(302, 403, 200, 200, 200)),
+    Case("api.tokens", "GET", "/account/api-tokens", REVIEWING),
+    Case("api.create_token", "POST", "/account/api-tokens", REVIEWING_400, {}),
+    Case("api.revoke_token", "POST", "/account/api-tokens/2147483647/revoke",
+         by_role(302, 403, 403, 404, 404)),
+    Case("api.openapi", "GET", "/api/v1/openapi.json", by_role(200, 200, 200, 200, 200)),
+    # the API opens by token only: a log-in session gets the same 401 JSON as no one
+    Case("api.api_cohorts", "GET", "/api/v1/cohorts", by_role(401, 401, 401, 401, 401)),
+    Case("api.api_cohort", "GET", "/api/v1/cohorts/{cohort}", by_role(401, 401, 401, 401, 401)),
+    Case("api.api_trainees", "GET", "/api/v1/cohorts/{cohort}/trainees",
+         by_role(401, 401, 401, 401, 401)),
+    Case("api.api_attempts", "GET", "/api/v1/attempts", by_role(401, 401, 401, 401, 401)),
+    Case("api.api_attempt", "GET", "/api/v1/attempts/{reviewed}",
+         by_role(401, 401, 401, 401, 401)),
+    Case("api.api_grade", "GET", "/api/v1/attempts/{reviewed}/grade",
+         by_role(401, 401, 401, 401, 401)),
 ]
 
 
@@ -280,11 +302,13 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
         media_root=Path(client.application.config["MEDIA_ROOT"]))
     world = demo_world(db)
     map_task = map_services.set_task(db, actor=owner, cohort=cohort, world=world, grid=0, area=0)
+    map_services.save_drawing(db, trainee, map_task, {"type": "FeatureCollection", "features": []})
+    map_drawing = map_services.submit(db, trainee, map_task)
     reviewed = submitted_exam(db, owner, cohort, play.version, trainee)
     path = case.path.format(cohort=cohort.id, other=other.id, world=world.id,
                             play=play.id, assignment=assignment.id, attempt=attempt.id,
                             clip=clip.id, upload=upload.token, maptask=map_task.id,
-                            reviewed=reviewed.id)
+                            mapdrawing=map_drawing.id, reviewed=reviewed.id)
     if case.method == "GET":
         response = client.get(path)
     else:

@@ -24,6 +24,7 @@ from trainer.tasks import resume_interrupted
 from trainer.video import media, services
 from trainer.video.media import ffmpeg_exe
 from trainer.video.models import Clip, ClipStatus, Upload, WatchProgress
+from trainer.video.storage import LocalStorage
 
 
 @pytest.fixture(scope="module")
@@ -666,3 +667,105 @@ def test_frame_for_marking_a_blur(client: FlaskClient, login_as: Any, csrf: Any,
     share(db, clip, trainee, trainer)
     login_as(user=trainee)
     assert fetch(client, f"/clips/{clip.id}/frame.jpg?at=1").status_code == 403
+
+
+def test_a_run_overtaken_by_a_newer_one_changes_nothing(client: FlaskClient, login_as: Any,
+                                                        csrf: Any, db: Session,
+                                                        clip_bytes: bytes, app: Flask,
+                                                        media_root: Path) -> None:
+    login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    storage = LocalStorage(media_root)
+    services.requeue(db, clip)
+    old_run = services.begin_run(db, clip.id)
+    assert old_run is not None
+    assert services.begin_run(db, clip.id) is None  # a live run is not started twice
+    services.requeue(db, clip)  # a blur added meanwhile: queued again
+    new_run = services.begin_run(db, clip.id)
+    assert new_run is not None and new_run.number == old_run.number + 1
+    stale = services.render_run(old_run, storage=storage, media_root=media_root)
+    services.finish_run(db, old_run, storage=storage, products=stale, error=None)
+    assert clip.status == ClipStatus.PROCESSING  # the old run's outcome was dropped
+    assert not (media_root / stale["720p"]["key"]).exists()
+    fresh = services.render_run(new_run, storage=storage, media_root=media_root)
+    services.finish_run(db, new_run, storage=storage, products=fresh, error=None)
+    assert clip.status == ClipStatus.READY and clip.renditions == fresh
+
+
+def test_a_dead_composition_is_failed_not_requeued(app: Flask, db: Session,
+                                                   client: FlaskClient, login_as: Any,
+                                                   csrf: Any, clip_bytes: bytes) -> None:
+    login_as(Role.TRAINER)
+    ready = uploaded_clip(client, csrf, db, clip_bytes)
+    ready.status, ready.heartbeat_at = ClipStatus.PROCESSING, utcnow() - timedelta(minutes=9)
+    orphan = Clip(slug="joined", title_zh="合集", filename="composed.mp4",
+                  status=ClipStatus.PROCESSING, heartbeat_at=utcnow() - timedelta(minutes=9))
+    db.add(orphan)
+    db.flush()
+    with app.app_context():
+        assert resume_interrupted.call_local() == [ready.id]  # the other clip still recovers
+    db.refresh(orphan)
+    db.refresh(ready)
+    assert orphan.status == ClipStatus.FAILED and "original" in (orphan.error or "")
+    assert ready.status == ClipStatus.READY
+
+
+def test_a_failed_last_chunk_is_finished_by_the_resume(client: FlaskClient, login_as: Any,
+                                                       csrf: Any, db: Session,
+                                                       clip_bytes: bytes,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(Role.TRAINER)
+    created = create(client, csrf(), len(clip_bytes))
+    location = created.headers["Location"]
+
+    def broken(*_args: Any, **_kwargs: Any) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(LocalStorage, "put", broken)
+    failed = patch(client, csrf(), location, 0, clip_bytes)
+    assert failed.status_code == 500
+    monkeypatch.undo()
+    head = client.head(location)  # what tus-js-client does before retrying
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == str(len(clip_bytes))
+    clip_id = int(head.headers["Clip-Location"].rsplit("/", 1)[1])
+    clip = db.get(Clip, clip_id)
+    assert clip is not None
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY
+    wrong_type = client.patch(location, data=b"x", headers={
+        "Tus-Resumable": "1.0.0", "X-CSRFToken": csrf(), "Upload-Offset": "0",
+        "Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415
+
+
+def test_saving_details_keeps_other_trainers_cohorts(client: FlaskClient, login_as: Any,
+                                                     csrf: Any, db: Session,
+                                                     clip_bytes: bytes,
+                                                     make_user: Any) -> None:
+    first = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    theirs = share(db, clip, make_user(Role.TRAINEE), first)
+    second = make_user(Role.TRAINER)
+    mine = Cohort(name="second trainer's cohort", trainer=second)
+    db.add(mine)
+    db.flush()
+    login_as(user=second)
+    saved = client.post(f"/clips/{clip.id}/details", data={
+        "csrf_token": csrf(), "slug": clip.slug, "title_zh": "新标题", "cohorts": str(mine.id)})
+    assert saved.status_code == 302
+    db.refresh(clip)
+    assert {cohort.id for cohort in clip.cohorts} == {theirs.id, mine.id}
+
+
+def test_watchers_are_those_the_viewer_teaches(client: FlaskClient, login_as: Any, csrf: Any,
+                                               db: Session, clip_bytes: bytes,
+                                               make_user: Any) -> None:
+    trainer = login_as(Role.TRAINER)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    clip.published = True
+    pupil = make_user(Role.TRAINEE)
+    share(db, clip, pupil, trainer)
+    services.record_progress(db, clip, pupil, segments=[[0, 1]], position=1)
+    assert [row.user_id for row in services.watchers(db, clip, trainer)] == [pupil.id]
+    assert services.watchers(db, clip, make_user(Role.TRAINER)) == []
+    assert len(services.watchers(db, clip, make_user(Role.ADMIN))) == 1

@@ -75,8 +75,8 @@ def test_progress_is_recorded_while_the_job_runs(app: Flask, db: Session, tmp_pa
     seen: list[Any] = []
     real_touch = services.touch_run
 
-    def touch(session: Session, clip_id: int, fraction: float) -> None:
-        real_touch(session, clip_id, fraction)
+    def touch(session: Session, clip_id: int, fraction: float | None, run: int) -> None:
+        real_touch(session, clip_id, fraction, run)
         row = session.get(Clip, clip_id)
         assert row is not None
         seen.append((row.status, row.progress, row.heartbeat_at))

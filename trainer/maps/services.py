@@ -120,6 +120,29 @@ def get_task_for(db: Session, trainee: User, task_id: int) -> MapTask:
     return task
 
 
+def get_task_of(db: Session, cohort: Cohort, task_id: int) -> MapTask:
+    """A map task of this cohort (the caller has checked that the actor sees the cohort)."""
+    task = db.get(MapTask, task_id)
+    if task is None or task.cohort_id != cohort.id:
+        raise NotFound(N_("No such map task."))
+    return task
+
+
+def drawings_of(db: Session, task: MapTask) -> list[tuple[User, MapDrawing | None]]:
+    """Each trainee of the task's cohort with their drawing of it (None before a save)."""
+    drawings = {drawing.trainee_id: drawing for drawing in db.scalars(
+        select(MapDrawing).where(MapDrawing.task_id == task.id))}
+    return [(trainee, drawings.get(trainee.id)) for trainee in task.cohort.trainees]
+
+
+def get_drawing_of(db: Session, task: MapTask, drawing_id: int) -> MapDrawing:
+    """A drawing of this task."""
+    drawing = db.get(MapDrawing, drawing_id)
+    if drawing is None or drawing.task_id != task.id:
+        raise NotFound(N_("No such drawing."))
+    return drawing
+
+
 def drawings_for(db: Session, trainee: User) -> dict[int, MapDrawing]:
     """The trainee's drawings by task id."""
     return {drawing.task_id: drawing for drawing in db.scalars(
@@ -341,7 +364,7 @@ def drawing_svg(geojson: object, legend: Mapping[str, str]) -> str:
         parts.append(f'<text x="{width / 2:.2f}" y="{head * 0.65:.2f}" font-size="{font * 1.6:.2f}"'
                      f' text-anchor="middle" font-weight="bold">{escape(header.title)}'
                      f'{" · " + escape(header.code) if header.code else ""}</text>')
-    order = ("landmark", "river", "road", "boundary", "building", "route")
+    order = ("landmark", "river", "road", "boundary", "route", "building")
     for kind in order:
         for feature in drawing.of_kind(kind):
             geometry = feature.geometry
@@ -432,7 +455,7 @@ def _legend(at: str, words: Mapping[str, str], font: float, unit: float) -> str:
             ("river", '<line x1="0" x2="{s}" stroke="#3b82f6" stroke-width="{w}"/>'))
     sample = font * 2
     out = [f'<g transform="translate({at})">',
-           f'<rect x="{-font * 0.5:.2f}" y="{-font * 1.2:.2f}" width="{font * 9:.2f}" '
+           f'<rect x="{-font * 0.5:.2f}" y="{-font * 1.2:.2f}" width="{font * 11:.2f}" '
            f'height="{font * 1.6 * len(rows) + font * 0.6:.2f}" fill="#ffffff" '
            f'stroke="#111827" stroke-width="{unit:.2f}"/>']
     for index, (key, symbol) in enumerate(rows):

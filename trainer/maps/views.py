@@ -27,6 +27,7 @@ from trainer.worlds import services as world_services
 
 bp = Blueprint("maps", __name__, template_folder="templates")
 TEACHERS = (Role.TRAINER, Role.ADMIN)
+MARKERS = (Role.TRAINER, Role.EXAMINER, Role.ADMIN)  # see the results of their cohorts
 BEIJING = ZoneInfo("Asia/Shanghai")
 SVG = "image/svg+xml"
 
@@ -38,9 +39,9 @@ def _english() -> bool:
 def _say(message: str, params: Any) -> str:
     """A core message in the interface language (findings carry N_ ids and parameters)."""
     try:
-        return _(message, **dict(params or {}))
+        return str(_(message, **dict(params or {})))
     except (KeyError, TypeError, ValueError):
-        return _(message)
+        return str(_(message))
 
 
 # Trainers ------------------------------------------------------------------------------
@@ -95,6 +96,45 @@ def tasks(cohort_id: int) -> Any:
                                         for choice in rule_choices(list(NUMBERING_RULES))}), status
 
 
+@bp.get("/cohorts/<int:cohort_id>/maps/<int:task_id>")
+@roles(*MARKERS)
+def task_results(cohort_id: int, task_id: int) -> Any:
+    """Where each trainee of the cohort stands on a map task, with their scores."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    task = services.get_task_of(db, cohort, task_id)
+    return render_template("maps/task_results.html", cohort=cohort, task=task,
+                           brief=services.briefing(task, english=_english()),
+                           drawings=services.drawings_of(db, task))
+
+
+def _marked_drawing(cohort_id: int, task_id: int, drawing_id: int) -> tuple[MapTask, MapDrawing]:
+    """A drawing of a task of a cohort the trainer, examiner or admin may see."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    task = services.get_task_of(db, cohort, task_id)
+    return task, services.get_drawing_of(db, task, drawing_id)
+
+
+@bp.get("/cohorts/<int:cohort_id>/maps/<int:task_id>/drawings/<int:drawing_id>")
+@roles(*MARKERS)
+def drawing_result(cohort_id: int, task_id: int, drawing_id: int) -> Any:
+    """A trainee's graded map: scores, findings and the overlay (for the debrief)."""
+    task, drawing = _marked_drawing(cohort_id, task_id, drawing_id)
+    return render_template("maps/drawing_result.html", task=task, drawing=drawing,
+                           brief=services.briefing(task, english=_english()),
+                           **_result(drawing))
+
+
+@bp.get("/cohorts/<int:cohort_id>/maps/<int:task_id>/drawings/<int:drawing_id>/overlay.svg")
+@roles(*MARKERS)
+def drawing_overlay(cohort_id: int, task_id: int, drawing_id: int) -> Any:
+    """The overlay of a trainee's submitted map."""
+    task, drawing = _marked_drawing(cohort_id, task_id, drawing_id)
+    svg = services.overlay(task, drawing, _say)
+    return Response(svg, mimetype=SVG, headers={"Cache-Control": "no-store"})
+
+
 # Trainees ------------------------------------------------------------------------------
 
 
@@ -118,28 +158,38 @@ def _task_and_drawing(task_id: int) -> tuple[MapTask, MapDrawing | None]:
     return task, services.drawing_of(db, actor, task)
 
 
+def _result(drawing: MapDrawing | None) -> dict[str, Any]:
+    """The graded result as the page shows it: each criterion's score and its findings in
+    the interface language, numbered as the overlay numbers its markers (the drawing's
+    findings first, then each criterion's in report order)."""
+    if drawing is None or drawing.status != DrawingStatus.SUBMITTED or not drawing.result:
+        return {"criteria": [], "drawing_findings": []}
+    number = 0
+
+    def told(found: dict[str, Any]) -> dict[str, Any]:
+        nonlocal number
+        number += 1
+        return dict(found, number=number, text=_say(found["message"], found.get("params")))
+
+    drawing_findings = [told(found) for found in drawing.result.get("drawing", [])]
+    criteria = []
+    for name, data in drawing.result.get("criteria", {}).items():
+        label = MAP_CRITERIA[name].label if name in MAP_CRITERIA else name
+        criteria.append({"name": name, "label": _(label), "score": data["score"],
+                         "findings": [told(found) for found in data.get("findings", [])]})
+    return {"criteria": criteria, "drawing_findings": drawing_findings}
+
+
 @bp.get("/training/maps/<int:task_id>")
 @roles(Role.TRAINEE)
 def task(task_id: int) -> Any:
     """The map editor for a task, or the graded result once it is submitted."""
     task, drawing = _task_and_drawing(task_id)
-    brief = services.briefing(task, english=_english())
-    submitted = drawing is not None and drawing.status == DrawingStatus.SUBMITTED
-    criteria = []
-    drawing_findings: list[str] = []
-    if submitted and drawing is not None and drawing.result:
-        for name, data in drawing.result.get("criteria", {}).items():
-            label = MAP_CRITERIA[name].label if name in MAP_CRITERIA else name
-            criteria.append({"name": name, "label": _(label), "score": data["score"],
-                             "weight": data.get("weight", 1),
-                             "findings": [dict(f, text=_say(f["message"], f.get("params")))
-                                          for f in data.get("findings", [])]})
-        drawing_findings = [_say(f["message"], f.get("params"))
-                            for f in drawing.result.get("drawing", [])]
-    return render_template("maps/task.html", task=task, drawing=drawing, brief=brief,
-                           submitted=submitted, criteria=criteria,
-                           drawing_findings=drawing_findings, header=HeaderForm(),
-                           submit_form=SubmitForm())
+    return render_template("maps/task.html", task=task, drawing=drawing,
+                           brief=services.briefing(task, english=_english()),
+                           submitted=drawing is not None
+                           and drawing.status == DrawingStatus.SUBMITTED,
+                           header=HeaderForm(), submit_form=SubmitForm(), **_result(drawing))
 
 
 @bp.get("/training/maps/<int:task_id>/field.json")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from trainer.accounts.models import Role, User
 from trainer.accounts.services import cohorts_visible_to
@@ -23,6 +23,7 @@ from trainer.core.i18n import N_
 from trainer.db import utcnow
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.review.models import Notification, Review, ReviewEvent, ReviewKind, ReviewStatus
+from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import scenario_of
 
 OPEN = (ReviewStatus.AWAITING, ReviewStatus.IN_REVIEW)
@@ -70,16 +71,17 @@ class Row:
     flags: tuple[str, ...]
 
 
-def flags_of(attempt: Attempt) -> tuple[str, ...]:
-    """What makes an attempt urgent: a privacy incident, a failed critical criterion."""
+def flags_of(attempt: Attempt, critical: Sequence[str] | None = None) -> tuple[str, ...]:
+    """What makes an attempt urgent: a privacy incident, a failed critical criterion
+    (`critical`: the rubric's critical criteria, when the caller already knows them)."""
     score = attempt.score or {}
     criteria = score.get("criteria", {})
     flags = []
     if criteria.get("privacy", {}).get("score", 1) < 1:
         flags.append("privacy")
-    rubric = scenario_of(attempt.version).rubric
-    if any(c.critical and criteria.get(c.name, {}).get("score", 1) < 0.5
-           for c in rubric.criteria):
+    if critical is None:
+        critical = [c.name for c in scenario_of(attempt.version).rubric.criteria if c.critical]
+    if any(criteria.get(name, {}).get("score", 1) < 0.5 for name in critical):
         flags.append("critical")
     return tuple(flags)
 
@@ -94,15 +96,27 @@ def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
         return []
     stmt = (select(Review).join(Attempt, Review.attempt_id == Attempt.id)
             .join(Assignment, Attempt.assignment_id == Assignment.id)
-            .where(Assignment.cohort_id.in_(cohorts)).order_by(Review.updated_at, Review.id))
+            .where(Assignment.cohort_id.in_(cohorts)).order_by(Review.updated_at, Review.id)
+            .options(joinedload(Review.examiner),
+                     joinedload(Review.attempt).options(
+                         defer(Attempt.steps), defer(Attempt.forms), defer(Attempt.register),
+                         joinedload(Attempt.trainee), joinedload(Attempt.version),
+                         joinedload(Attempt.assignment).joinedload(Assignment.cohort))))
     if status == "open":
         stmt = stmt.where(Review.status.in_(OPEN))
     elif status in set(ReviewStatus):
         stmt = stmt.where(Review.status == ReviewStatus(status))
-    rows = [Row(review, review.attempt, flags_of(review.attempt)) for review in db.scalars(stmt)]
-    return [row for row in rows
-            if (not scenario_id or row.attempt.version.scenario_id == scenario_id)
-            and (not flag or flag in row.flags)]
+    if scenario_id:
+        stmt = stmt.where(Attempt.version.has(ScenarioVersion.scenario_id == scenario_id))
+    critical: dict[int, list[str]] = {}  # version id -> its rubric's critical criteria
+    rows = []
+    for review in db.scalars(stmt).unique():
+        version = review.attempt.version
+        if version.id not in critical:
+            critical[version.id] = [c.name for c in scenario_of(version).rubric.criteria
+                                    if c.critical]
+        rows.append(Row(review, review.attempt, flags_of(review.attempt, critical[version.id])))
+    return [row for row in rows if not flag or flag in row.flags]
 
 
 def get_review(db: Session, examiner: User, attempt_id: int) -> Review:
@@ -117,10 +131,13 @@ def get_review(db: Session, examiner: User, attempt_id: int) -> Review:
 # Marking -------------------------------------------------------------------------------
 
 def overrides(review: Review) -> dict[str, float]:
-    """The examiner's scores (0-1) by criterion: the last override of each counts."""
+    """The examiner's scores (0-1) by criterion in the current round: the last override of
+    each since the latest submission counts (a corrected resubmission is marked afresh)."""
     found: dict[str, float] = {}
     for entry in review.events:
-        if entry.kind == ReviewKind.OVERRIDE and entry.criterion and entry.after is not None:
+        if entry.kind == ReviewKind.SUBMITTED:
+            found = {}
+        elif entry.kind == ReviewKind.OVERRIDE and entry.criterion and entry.after is not None:
             found[entry.criterion] = entry.after
     return found
 
@@ -266,8 +283,6 @@ def may_review(user: User) -> bool:
 
 def _graded_rows(db: Session, cohort_id: int) -> Any:
     """Columns of the cohort's submitted attempts, oldest first, streamed in batches."""
-    from trainer.scenarios.models import ScenarioVersion
-
     stmt = (select(Attempt.id, Attempt.trainee_id, User.full_name, User.username,
                    ScenarioVersion.scenario_id, ScenarioVersion.version, Assignment.mode,
                    Attempt.score, Attempt.started_at, Attempt.submitted_at, Review.status,

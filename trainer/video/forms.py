@@ -53,10 +53,10 @@ class ChaptersForm(FlaskForm):
 class RedactionForm(FlaskForm):
     """A rectangle to blur, in percent of the frame, over a time span."""
 
-    x = FloatField(_l("Left (% of width)"), validators=[NumberRange(0, 100)])
-    y = FloatField(_l("Top (% of height)"), validators=[NumberRange(0, 100)])
-    w = FloatField(_l("Width (%)"), validators=[NumberRange(0.5, 100)])
-    h = FloatField(_l("Height (%)"), validators=[NumberRange(0.5, 100)])
+    x = FloatField(_l("Left, in percent of the width"), validators=[NumberRange(0, 100)])
+    y = FloatField(_l("Top, in percent of the height"), validators=[NumberRange(0, 100)])
+    w = FloatField(_l("Width, in percent"), validators=[NumberRange(0.5, 100)])
+    h = FloatField(_l("Height, in percent"), validators=[NumberRange(0.5, 100)])
     start = StringField(_l("From (mm:ss)"), validators=[DataRequired(), Length(max=12)])
     end = StringField(_l("To (mm:ss)"), validators=[DataRequired(), Length(max=12)])
     label = StringField(_l("What it hides (a face, an ID card, a door number)"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,18 +190,34 @@ def processing_command(source: Path, out: Path, info: MediaInfo,
 def run_ffmpeg(args: list[str], duration: float,
                on_progress: Callable[[float], None] | None = None) -> None:
     """Run ffmpeg, reporting the fraction done from its `-progress` lines; raise MediaError
-    with ffmpeg's own last words when it fails."""
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # noqa: S603
-                          text=True, errors="replace") as process:
-        assert process.stdout is not None and process.stderr is not None
-        for line in process.stdout:
-            key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and value.isdigit() and on_progress is not None and duration:
-                on_progress(min(1.0, int(value) / 1e6 / duration))
-        errors = process.stderr.read()
-        code = process.wait()
+    with ffmpeg's own last words when it fails, or when it runs past a generous time limit
+    (a stuck ffmpeg is killed rather than holding the worker forever).
+
+    ffmpeg's messages go to a temporary file, not a pipe, so that however much it writes it
+    can never block while the progress lines are being read.
+    """
+    limit = max(600.0, 30 * duration)
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as errors, \
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors,  # noqa: S603
+                             text=True, errors="replace") as process:
+        watchdog = threading.Timer(limit, process.kill)
+        watchdog.start()
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                key, _, value = line.strip().partition("=")
+                if (key == "out_time_us" and value.isdigit() and on_progress is not None
+                        and duration):
+                    on_progress(min(1.0, int(value) / 1e6 / duration))
+            code = process.wait()
+        finally:
+            timed_out = not watchdog.is_alive() and process.returncode not in (0, None)
+            watchdog.cancel()
+        errors.seek(0)
+        last = [line for line in errors.read().strip().splitlines() if line.strip()][-3:]
+    if timed_out and code != 0:
+        raise MediaError(f"ffmpeg took longer than {limit:.0f} s and was stopped")
     if code != 0:
-        last = [line for line in errors.strip().splitlines() if line.strip()][-3:]
         raise MediaError("; ".join(last) or f"ffmpeg exited with {code}")
 
 

@@ -17,10 +17,11 @@ from typing import IO, Any
 
 import webvtt
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from webvtt.errors import MalformedFileError
 
-from trainer.accounts.models import Cohort, Role, User
+from trainer.accounts.models import Cohort, Role, User, cohort_trainees
 from trainer.accounts.services import cohorts_visible_to
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from trainer.core.i18n import N_
@@ -34,6 +35,7 @@ from trainer.video.storage import Storage, remove_quietly, uploads_folder, work_
 
 CHUNK = 1024 * 1024  # bytes read from a request body at a time
 STALE_AFTER = timedelta(minutes=2)  # a processing run without a heartbeat for this long died
+QUEUED_TOO_LONG = timedelta(minutes=15)  # queued and never started: queue the job again
 UPLOAD_EXPIRES = timedelta(days=1)
 COMPLETE_SHARE = 0.9  # watched this share of a clip = completed
 LOCALES = ("zh_CN", "en")
@@ -63,10 +65,10 @@ def _trainee_scenarios(db: Session, user: User) -> set[str]:
     return set(rows)
 
 
-def visible_clips(db: Session, user: User) -> Sequence[Clip]:
-    """Clips the user may watch, newest first: every clip for trainers, admins and examiners;
-    for a trainee, the published ready clips shared with one of their cohorts or attached to a
-    scenario set for one of them."""
+def _visible(db: Session, user: User) -> Any:
+    """The query of clips the user may watch, newest first: every clip for trainers, admins
+    and examiners; for a trainee, the published ready clips shared with one of their cohorts
+    or attached to a scenario set for one of them."""
     stmt = select(Clip).order_by(Clip.created_at.desc(), Clip.id.desc())
     if user.role == Role.TRAINEE:
         cohorts = [cohort.id for cohort in cohorts_visible_to(db, user)]
@@ -75,13 +77,18 @@ def visible_clips(db: Session, user: User) -> Sequence[Clip]:
             Clip.cohorts.any(Cohort.id.in_(cohorts)),
             Clip.id.in_(select(ClipLink.clip_id).where(ClipLink.scenario_id.in_(scenarios))),
         ))
-    return db.scalars(stmt).all()
+    return stmt
+
+
+def visible_clips(db: Session, user: User) -> Sequence[Clip]:
+    """Every clip the user may watch (see `_visible`)."""
+    return db.scalars(_visible(db, user)).all()
 
 
 def get_clip(db: Session, user: User, clip_id: int) -> Clip:
     """A clip the user may watch; any other is reported as not found (no existence leak)."""
-    clip = db.get(Clip, clip_id)
-    if clip is None or (user.role == Role.TRAINEE and clip not in visible_clips(db, user)):
+    clip = db.scalar(_visible(db, user).where(Clip.id == clip_id))
+    if clip is None:
         raise NotFound(N_("No such clip."))
     return clip
 
@@ -182,7 +189,8 @@ def finish_upload(db: Session, upload: Upload, *, media_root: Path,
         discard_upload(db, upload, media_root)
         raise
     clip = Clip(slug=unique_slug(db, upload.title), title_zh=upload.title,
-                filename=upload.filename, status=ClipStatus.QUEUED, duration=info.duration,
+                filename=upload.filename, status=ClipStatus.QUEUED, heartbeat_at=utcnow(),
+                duration=info.duration,
                 width=info.width, height=info.height, has_audio=info.has_audio,
                 created_by_id=upload.created_by_id)
     db.add(clip)
@@ -228,7 +236,7 @@ MAX_SEGMENTS = 5
 def start_composition(db: Session, actor: User, *, title_zh: str, title_en: str,
                       segments: Sequence[int]) -> Clip:
     """A new clip to be joined from ready clips (in order) after a title card; the job
-    `compose_run` makes its original, then it is processed like an upload."""
+    composition job makes its original, then it is processed like an upload."""
     require_manager(actor)
     chosen = [number for number in segments if number]
     if not 2 <= len(chosen) <= MAX_SEGMENTS:
@@ -240,52 +248,84 @@ def start_composition(db: Session, actor: User, *, title_zh: str, title_en: str,
             raise InvalidInput(N_("Only processed clips can be joined."), field="segment_1")
     clip = Clip(slug=unique_slug(db, title_en or title_zh), title_zh=title_zh.strip(),
                 title_en=title_en.strip(), filename="composed.mp4",
-                status=ClipStatus.PROCESSING, heartbeat_at=utcnow(), created_by=actor,
+                status=ClipStatus.QUEUED, created_by=actor,
                 tags=["composed"])
     db.add(clip)
     db.flush()
     return clip
 
 
-def compose_run(db: Session, clip_id: int, segments: Sequence[int], *, storage: Storage,
-                media_root: Path) -> bool:
-    """Join the segments' largest renditions after a title card (moviepy) into the clip's
-    original; True when the clip can now be processed, else it is marked failed."""
+@dataclass(frozen=True, slots=True)
+class CompositionPlan:
+    """What joining clips needs, read before the long work."""
+
+    clip_id: int
+    title: tuple[str, str]
+    source_keys: tuple[str, ...]
+
+
+def plan_composition(db: Session, clip_id: int, segments: Sequence[int]) -> CompositionPlan:
+    """Mark the composition as running and read the largest rendition of each segment, in
+    order (MediaError when one has none)."""
+    clip = db.get(Clip, clip_id)
+    if clip is None:
+        raise media.MediaError(f"clip {clip_id} is gone")
+    clip.status, clip.heartbeat_at = ClipStatus.PROCESSING, utcnow()
+    keys = []
+    for source_id in segments:
+        source = db.get(Clip, source_id)
+        product = next((source.renditions[name] for name in media.RENDITIONS
+                        if source is not None and name in source.renditions), None)
+        if product is None:
+            raise media.MediaError(f"clip {source_id} has no rendition to join")
+        keys.append(product["key"])
+    return CompositionPlan(clip.id, (clip.title_zh, clip.title_en or clip.title_zh),
+                           tuple(keys))
+
+
+def render_composition(plan: CompositionPlan, *, storage: Storage,
+                       media_root: Path) -> tuple[str, int, media.MediaInfo]:
+    """Join the segments after a title card (moviepy) and store the result as the clip's
+    original: (key, bytes, what the probe found). No database access."""
     from trainer.video import render
 
+    work = work_folder(media_root, plan.clip_id, "compose")
+    try:
+        paths = []
+        for number, key in enumerate(plan.source_keys):
+            local = storage.local_path(key)
+            if local is None:
+                local = work / f"segment{number}.mp4"
+                storage.fetch(key, local)
+            paths.append(local)
+        out = render.join_segments(paths, work / "composed.mp4", title=plan.title)
+        info = media.probe(out)
+        key = f"clips/{plan.clip_id}/original.mp4"
+        return key, storage.put(key, out), info
+    finally:
+        remove_quietly(work)
+
+
+def save_composition(db: Session, clip_id: int, key: str, size: int,
+                     info: media.MediaInfo) -> bool:
+    """The joined original becomes the clip's; it is queued for processing. True when so."""
     clip = db.get(Clip, clip_id)
     if clip is None:
         return False
-    work = work_folder(media_root, clip_id)
-    try:
-        paths = []
-        for number, source_id in enumerate(segments):
-            source = db.get(Clip, source_id)
-            product = next((source.renditions[name] for name in media.RENDITIONS
-                            if source is not None and name in source.renditions), None)
-            if product is None:
-                raise media.MediaError(f"clip {source_id} has no rendition to join")
-            local = storage.local_path(product["key"])
-            if local is None:
-                local = work / f"segment{number}.mp4"
-                storage.fetch(product["key"], local)
-            paths.append(local)
-        out = render.join_segments(paths, work / "composed.mp4",
-                                   title=(clip.title_zh, clip.title_en or clip.title_zh))
-        info = media.probe(out)
-    except (media.MediaError, InvalidInput, OSError, ValueError) as exc:
-        clip.status, clip.error, clip.heartbeat_at = ClipStatus.FAILED, str(exc), None
-        db.flush()
-        remove_quietly(work)
-        return False
     clip.duration, clip.width, clip.height = info.duration, info.width, info.height
     clip.has_audio = info.has_audio
-    clip.original_key = f"clips/{clip.id}/original.mp4"
-    clip.original_bytes = storage.put(clip.original_key, out)
-    clip.status = ClipStatus.QUEUED
-    remove_quietly(work)
+    clip.original_key, clip.original_bytes = key, size
+    clip.status, clip.heartbeat_at = ClipStatus.QUEUED, utcnow()
     db.flush()
     return True
+
+
+def fail(db: Session, clip_id: int, error: str) -> None:
+    """Mark a clip's job as failed, with the reason."""
+    clip = db.get(Clip, clip_id)
+    if clip is not None:
+        clip.status, clip.error, clip.heartbeat_at = ClipStatus.FAILED, error, None
+        db.flush()
 
 
 # Processing ------------------------------------------------------------------------------
@@ -301,10 +341,18 @@ class Run:
     redactions: list[dict[str, Any]]
 
 
+def running(clip: Clip, *, now: datetime | None = None) -> bool:
+    """A run is under way: processing with a recent heartbeat."""
+    return (clip.status == ClipStatus.PROCESSING and clip.heartbeat_at is not None
+            and clip.heartbeat_at >= (now or utcnow()) - STALE_AFTER)
+
+
 def begin_run(db: Session, clip_id: int) -> Run | None:
-    """Mark a queued (or interrupted) clip as processing; None when there is nothing to do."""
+    """Mark a queued (or interrupted) clip as processing; None when there is nothing to do
+    (gone, ready, no original, or another run alive)."""
     clip = db.get(Clip, clip_id)
-    if clip is None or clip.status == ClipStatus.READY or clip.original_key is None:
+    if (clip is None or clip.status in (ClipStatus.READY, ClipStatus.FAILED)
+            or clip.original_key is None or running(clip)):
         return None
     clip.status, clip.progress, clip.error = ClipStatus.PROCESSING, 0.0, None
     clip.runs += 1
@@ -321,7 +369,7 @@ def render_run(run: Run, *, storage: Storage, media_root: Path,
 
     No database access here: this is the long part, done outside any transaction.
     """
-    work = work_folder(media_root, run.clip_id)
+    work = work_folder(media_root, run.clip_id, f"r{run.number}")
     try:
         source = storage.local_path(run.original_key)
         if source is None:
@@ -343,9 +391,13 @@ def render_run(run: Run, *, storage: Storage, media_root: Path,
 
 def finish_run(db: Session, run: Run, *, storage: Storage,
                products: dict[str, Any] | None, error: str | None) -> None:
-    """Record a run's outcome; the previous run's files are deleted once the new ones exist."""
+    """Record a run's outcome; the previous run's files are deleted once the new ones exist.
+
+    A run that is no longer the clip's current one (a blur was added or the clip retried while
+    it ran) changes nothing: its files are deleted and the newer run decides.
+    """
     clip = db.get(Clip, run.clip_id)
-    if clip is None:
+    if clip is None or clip.runs != run.number or clip.status != ClipStatus.PROCESSING:
         for product in (products or {}).values():
             storage.delete(product["key"])
         return
@@ -369,38 +421,66 @@ def offline_name(locale: str) -> str:
     return f"offline-{locale}"
 
 
-def render_offline(clip: Clip, locale: str, *, storage: Storage, media_root: Path) -> None:
-    """Make the offline copy of a clip: the small rendition with one language's captions
-    burned in (moviepy), for watching where captions tracks are not shown."""
+@dataclass(frozen=True, slots=True)
+class OfflinePlan:
+    """What making an offline copy needs, read before the long work."""
+
+    clip_id: int
+    run: int
+    locale: str
+    captions: str
+    source_key: str
+
+
+def plan_offline(clip: Clip, locale: str) -> OfflinePlan:
+    """Check that an offline copy can be made now, and note what it is made from."""
+    if locale not in clip.captions or clip.status != ClipStatus.READY:
+        raise Conflict(N_("This clip has no captions in that language."))
+    source = clip.renditions.get(OFFLINE_SOURCE) or next(
+        (product for name, product in clip.renditions.items() if name in media.RENDITIONS),
+        None)
+    if source is None:
+        raise Conflict(N_("A clip can be published once it has been processed."))
+    return OfflinePlan(clip.id, clip.runs, locale, clip.captions[locale], source["key"])
+
+
+def render_offline(plan: OfflinePlan, *, storage: Storage,
+                   media_root: Path) -> dict[str, Any]:
+    """Make the offline copy: the small rendition with one language's captions burned in
+    (moviepy). No database access: this is the long part."""
     from trainer.video import render
 
-    if locale not in clip.captions:
-        raise Conflict(N_("This clip has no captions in that language."))
-    source_key = (clip.renditions.get(OFFLINE_SOURCE) or next(
-        (product for name, product in clip.renditions.items() if name in media.RENDITIONS),
-        {})).get("key")
-    if source_key is None:
-        raise Conflict(N_("A clip can be published once it has been processed."))
-    work = work_folder(media_root, clip.id)
+    work = work_folder(media_root, plan.clip_id, offline_name(plan.locale).lower())
     try:
-        source = storage.local_path(source_key)
+        source = storage.local_path(plan.source_key)
         if source is None:
             source = work / "source.mp4"
-            storage.fetch(source_key, source)
-        language = "en" if locale == "en" else "zh"
+            storage.fetch(plan.source_key, source)
         cues = [render.Cue(cue.start, cue.end, cue.text, cue.text)
-                for cue in parse_vtt(clip.captions[locale])]
-        out = render.burn_captions(source, cues, work / f"{offline_name(locale)}.mp4",
-                                   language=language)
-        key = f"clips/{clip.id}/r{clip.runs}/{offline_name(locale).lower()}.mp4"
-        previous = clip.renditions.get(offline_name(locale))
-        size = storage.put(key, out)
-        if previous and previous["key"] != key:
-            storage.delete(previous["key"])
-        clip.renditions = {**clip.renditions, offline_name(locale): {
-            "key": key, "bytes": size, "width": 0, "height": 0}}
+                for cue in parse_vtt(plan.captions)]
+        out = render.burn_captions(source, cues, work / "offline.mp4",
+                                   language="en" if plan.locale == "en" else "zh")
+        key = f"clips/{plan.clip_id}/r{plan.run}/{offline_name(plan.locale).lower()}.mp4"
+        return {"key": key, "bytes": storage.put(key, out), "width": 0, "height": 0}
     finally:
         remove_quietly(work)
+
+
+def save_offline(db: Session, plan: OfflinePlan, product: dict[str, Any],
+                 storage: Storage) -> bool:
+    """Attach a finished offline copy, unless the clip changed meanwhile (reprocessed, or
+    those captions edited): then the copy is stale and deleted. True when attached."""
+    clip = db.get(Clip, plan.clip_id)
+    if (clip is None or clip.runs != plan.run or clip.status != ClipStatus.READY
+            or clip.captions.get(plan.locale) != plan.captions):
+        storage.delete(product["key"])
+        return False
+    previous = clip.renditions.get(offline_name(plan.locale))
+    if previous and previous["key"] != product["key"]:
+        storage.delete(previous["key"])
+    clip.renditions = {**clip.renditions, offline_name(plan.locale): product}
+    db.flush()
+    return True
 
 
 def drop_offline(clip: Clip, locale: str, storage: Storage) -> None:
@@ -412,21 +492,25 @@ def drop_offline(clip: Clip, locale: str, storage: Storage) -> None:
                            if name != offline_name(locale)}
 
 
-def touch_run(db: Session, clip_id: int, fraction: float) -> None:
-    """A running job's heartbeat with its progress."""
+def touch_run(db: Session, clip_id: int, fraction: float | None, run: int) -> None:
+    """A running job's heartbeat, with its progress when known (only for the current run)."""
     clip = db.get(Clip, clip_id)
-    if clip is not None:
-        clip.progress = round(fraction, 3)
+    if clip is not None and clip.runs == run and clip.status == ClipStatus.PROCESSING:
+        if fraction is not None:
+            clip.progress = round(fraction, 3)
         clip.heartbeat_at = utcnow()
         db.flush()
 
 
 def stale_clips(db: Session, *, now: datetime | None = None) -> list[int]:
-    """Clips whose processing run stopped sending heartbeats (the worker was restarted)."""
-    cutoff = (now or utcnow()) - STALE_AFTER
-    return list(db.scalars(select(Clip.id).where(
-        Clip.status == ClipStatus.PROCESSING,
-        or_(Clip.heartbeat_at.is_(None), Clip.heartbeat_at < cutoff))))
+    """Clips whose processing run stopped sending heartbeats (the worker was restarted), and
+    clips queued long ago that no worker took (the queue lost the job, or was down)."""
+    now = now or utcnow()
+    return list(db.scalars(select(Clip.id).where(or_(
+        (Clip.status == ClipStatus.PROCESSING)
+        & or_(Clip.heartbeat_at.is_(None), Clip.heartbeat_at < now - STALE_AFTER),
+        (Clip.status == ClipStatus.QUEUED) & Clip.original_key.is_not(None)
+        & (Clip.heartbeat_at < now - QUEUED_TOO_LONG)))))
 
 
 def requeue(db: Session, clip: Clip) -> Clip:
@@ -435,7 +519,7 @@ def requeue(db: Session, clip: Clip) -> Clip:
         raise Conflict(N_("The original has been deleted, so the clip cannot be processed "
                           "again."))
     clip.status, clip.progress, clip.error = ClipStatus.QUEUED, 0.0, None
-    clip.heartbeat_at = None
+    clip.heartbeat_at = utcnow()  # when it was queued
     db.flush()
     return clip
 
@@ -444,8 +528,10 @@ def requeue(db: Session, clip: Clip) -> Clip:
 
 def update_details(db: Session, clip: Clip, *, slug: str, title_zh: str, title_en: str,
                    summary_zh: str, summary_en: str, tags: Iterable[str], published: bool,
-                   cohorts: Sequence[Cohort]) -> Clip:
-    """Change what a clip is called, how it is found and who sees it."""
+                   cohorts: Sequence[Cohort], choosable: Sequence[Cohort]) -> Clip:
+    """Change what a clip is called, how it is found and who sees it. `cohorts` are the
+    chosen ones among `choosable` (the editor's); cohorts another trainer shared it with
+    stay."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
         raise InvalidInput(N_("The identifier may hold lower-case letters, digits and "
                               "hyphens."), field="slug")
@@ -460,7 +546,8 @@ def update_details(db: Session, clip: Clip, *, slug: str, title_zh: str, title_e
     clip.summary_zh, clip.summary_en = summary_zh.strip(), summary_en.strip()
     clip.tags = sorted({tag.strip().lower() for tag in tags if tag.strip()})
     clip.published = published
-    clip.cohorts = list(cohorts)
+    clip.cohorts = [*(cohort for cohort in clip.cohorts if cohort not in choosable),
+                    *cohorts]
     db.flush()
     return clip
 
@@ -749,7 +836,8 @@ def debrief_clips(db: Session, user: User, scenario_id: str, rubric: Any,
     named = [(clip.id, clip.criterion) for clip in rubric.clips if clip.criterion]
     found = clips_for_criteria(db, scenario_id, failed, named)
     if user.role == Role.TRAINEE:
-        allowed = set(visible_clips(db, user))
+        ids = {clip.id for clips in found.values() for clip in clips}
+        allowed = set(db.scalars(_visible(db, user).where(Clip.id.in_(ids))))
         found = {name: [clip for clip in clips if clip in allowed]
                  for name, clips in found.items()}
     return {name: clips for name, clips in found.items() if clips}
@@ -793,7 +881,14 @@ def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, posit
     progress = progress_of(db, clip, user)
     if progress is None:
         progress = WatchProgress(clip=clip, user=user, segments=[], answers={})
-        db.add(progress)
+        try:
+            with db.begin_nested():  # two first reports at once: the second finds the row
+                db.add(progress)
+        except IntegrityError:
+            progress = progress_of(db, clip, user)
+            if progress is None:  # pragma: no cover - the row that clashed is there
+                raise
+
     progress.segments = merge_segments([*progress.segments, *pairs], clip.duration)
     progress.watched = round(sum(end - start for start, end in progress.segments), 2)
     progress.position = max(0.0, min(at, clip.duration))
@@ -820,10 +915,15 @@ def watched_by(db: Session, user: User) -> Sequence[WatchProgress]:
                       .order_by(WatchProgress.updated_at.desc())).all()
 
 
-def watchers(db: Session, clip: Clip) -> Sequence[WatchProgress]:
-    """Everyone's progress on a clip (for trainers and examiners), most watched first."""
-    return db.scalars(select(WatchProgress).where(WatchProgress.clip_id == clip.id)
-                      .order_by(WatchProgress.watched.desc())).all()
+def watchers(db: Session, clip: Clip, viewer: User) -> Sequence[WatchProgress]:
+    """Progress on a clip of the trainees the viewer teaches or marks (every user for an
+    admin), most watched first."""
+    stmt = select(WatchProgress).where(WatchProgress.clip_id == clip.id)
+    if viewer.role != Role.ADMIN:
+        cohorts = [cohort.id for cohort in cohorts_visible_to(db, viewer)]
+        stmt = stmt.where(WatchProgress.user_id.in_(
+            select(cohort_trainees.c.user_id).where(cohort_trainees.c.cohort_id.in_(cohorts))))
+    return db.scalars(stmt.order_by(WatchProgress.watched.desc())).all()
 
 
 def all_tags(clips: Iterable[Clip]) -> list[str]:

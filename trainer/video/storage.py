@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from werkzeug.security import safe_join
 
@@ -91,9 +92,10 @@ def uploads_folder(media_root: Path) -> Path:
     return folder
 
 
-def work_folder(media_root: Path, clip_id: int) -> Path:
-    """A scratch folder for one processing run (emptied first)."""
-    folder = media_root / "work" / str(clip_id)
+def work_folder(media_root: Path, clip_id: int, job: str) -> Path:
+    """A scratch folder for one job on a clip (`r3` for run 3, `offline-en`...), emptied
+    first; jobs of one clip never share one."""
+    folder = media_root / "work" / str(clip_id) / job
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
@@ -168,9 +170,17 @@ class S3Storage:
         """A presigned GET URL, valid for `seconds` (ranges and seeking work against it)."""
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": self._name(key)}
         if download_name is not None:
-            params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+            params["ResponseContentDisposition"] = attachment(download_name)
         return str(self.client.generate_presigned_url("get_object", Params=params,
                                                       ExpiresIn=seconds))
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for downloading `name` (RFC 6266: an ASCII fallback, and the
+    real name, Chinese included, percent-encoded)."""
+    fallback = "".join(char if char.isascii() and char.isprintable() and char not in '"\\;'
+                       else "_" for char in name) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "webm": "video/webm",

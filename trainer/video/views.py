@@ -33,7 +33,7 @@ from trainer import tasks
 from trainer.access import current_actor, logged_in, roles
 from trainer.accounts.models import Cohort, Role
 from trainer.accounts.services import cohorts_visible_to
-from trainer.core.errors import Conflict, DomainError, InvalidInput
+from trainer.core.errors import DomainError, InvalidInput
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.errors import form_error, status_for, translate
@@ -193,15 +193,35 @@ def create_upload() -> Any:
 @bp.get("/clips/uploads/<token>")
 @roles(*MANAGERS)
 def upload(token: str) -> Any:
-    """tus offset (HEAD, or GET for a JSON body): how much of the file has arrived."""
+    """tus offset (HEAD, or GET for a JSON body): how much of the file has arrived. A file
+    that arrived whole but was not made a clip (the last chunk's request failed after its
+    bytes were saved) is made one now, so the client's resume ends in a clip."""
+    db = db_session()
     try:
-        found = services.get_upload(db_session(), current_actor(), token)
+        found = services.get_upload(db, current_actor(), token)
+        clip = _finished(found) if found.offset == found.length else None
     except DomainError as error:
+        db.commit()
         return _tus_error(error)
     response = _tus(jsonify(offset=found.offset, length=found.length))
     response.headers["Upload-Offset"] = str(found.offset)
     response.headers["Upload-Length"] = str(found.length)
+    if clip is not None:
+        response.headers["Clip-Location"] = url_for("video.show", clip_id=clip.id)
     return response
+
+
+def _finished(found: Any) -> Clip:
+    """Turn a whole upload into a clip, commit, then queue its processing (a queue that is
+    down leaves the clip queued: the worker's periodic check picks it up)."""
+    db = db_session()
+    clip = services.finish_upload(db, found, media_root=_media_root(), storage=_storage())
+    db.commit()
+    try:
+        tasks.process_clip(clip.id)
+    except Exception:  # the queue is unreachable; resume_interrupted requeues it later
+        current_app.logger.exception("could not queue clip %s", clip.id)
+    return clip
 
 
 class _Body(io.RawIOBase):
@@ -225,7 +245,8 @@ def upload_chunk(token: str) -> Any:
     try:
         found = services.get_upload(db, current_actor(), token)
         if request.mimetype != "application/offset+octet-stream":
-            raise InvalidInput(N_("Upload chunks must be sent as application/offset+octet-stream."))
+            return _tus(jsonify(message=_("Upload chunks must be sent as "
+                                          "application/offset+octet-stream.")), 415)
         offset = request.headers.get("Upload-Offset", "")
         if not offset.isdigit():
             raise InvalidInput(N_("The chunk must say where it starts."))
@@ -233,19 +254,15 @@ def upload_chunk(token: str) -> Any:
                                           stream=_Body(request.stream),
                                           declared=request.content_length,
                                           media_root=_media_root())
-        db.commit()
-        clip = None
-        if complete:
-            clip = services.finish_upload(db, found, media_root=_media_root(),
-                                          storage=_storage())
+        db.commit()  # the bytes are kept whatever happens next
+        length = found.length
+        clip = _finished(found) if complete else None
     except DomainError as error:
         db.commit()  # keep the bytes already received (or the discarding of a bad file)
         return _tus_error(error)
-    db.commit()
     response = _tus(Response(status=204))
-    response.headers["Upload-Offset"] = str(found.offset if clip is None else found.length)
+    response.headers["Upload-Offset"] = str(length if clip is not None else found.offset)
     if clip is not None:
-        tasks.process_clip(clip.id)
         response.headers["Clip-Location"] = url_for("video.show", clip_id=clip.id)
     return response
 
@@ -272,7 +289,7 @@ def show(clip_id: int) -> Any:
     """The player (or the processing status), with chapters, transcript and questions."""
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
-    watchers = services.watchers(db, clip) if actor.role != Role.TRAINEE else []
+    watchers = services.watchers(db, clip, actor) if actor.role != Role.TRAINEE else []
     return render_template("video/show.html", clip=clip, manager=services.may_manage(actor),
                            progress=services.progress_of(db, clip, actor), watchers=watchers,
                            renditions=[name for name in RENDITIONS if name in clip.renditions],
@@ -310,7 +327,7 @@ def _send(key: str, download_name: str | None = None) -> Response:
     if path is None:
         abort(404)
     response = werkzeug_send_file(path, request.environ, mimetype=content_type(key),
-                                  conditional=True, etag=True, max_age=3600,
+                                  conditional=True, etag=True, max_age=0,
                                   download_name=download_name,
                                   as_attachment=download_name is not None,
                                   use_x_sendfile=accel == "sendfile",
@@ -319,7 +336,9 @@ def _send(key: str, download_name: str | None = None) -> Response:
 
 
 def _private(response: Response) -> Response:
-    """Clips are for logged-in users: browsers may keep them, shared caches may not."""
+    """Clips are for logged-in users: browsers may keep them, shared caches may not; with
+    max-age 0 a browser revalidates (a cheap 304), since a clip processed again (a new blur)
+    keeps its address."""
     response.cache_control.public = False
     response.cache_control.private = True
     response.headers["Accept-Ranges"] = "bytes"
@@ -366,8 +385,7 @@ def make_offline(clip_id: int) -> Any:
     locale = request.form.get("locale", "")
     if not ActionForm().validate_on_submit():
         abort(400)
-    if locale not in clip.captions or clip.status != ClipStatus.READY:
-        raise Conflict(N_("This clip has no captions in that language."))
+    services.plan_offline(clip, locale)  # refuses a clip that cannot have one now
     db_session().commit()  # a job is enqueued only once the request's transaction has ended
     tasks.offline_copy(clip.id, locale)
     flash(_("The offline copy is being made; it appears on the clip's page when it is "
@@ -499,13 +517,14 @@ def save_details(clip_id: int) -> Any:
     form.cohorts.choices = [SelectChoice(cohort.id, cohort.name) for cohort in _cohorts(actor)]
     if not form.validate_on_submit():
         return _edit_page(clip, 400, details=form)
-    chosen = [cohort for cohort in _cohorts(actor) if cohort.id in (form.cohorts.data or [])]
+    choosable = _cohorts(actor)
+    chosen = [cohort for cohort in choosable if cohort.id in (form.cohorts.data or [])]
     try:
         services.update_details(
             db, clip, slug=form.slug.data or "", title_zh=form.title_zh.data or "",
             title_en=form.title_en.data or "", summary_zh=form.summary_zh.data or "",
             summary_en=form.summary_en.data or "", tags=(form.tags.data or "").split(","),
-            published=bool(form.published.data), cohorts=chosen)
+            published=bool(form.published.data), cohorts=chosen, choosable=choosable)
     except DomainError as error:
         return _edit_page(clip, form_error(form, error), details=form)
     return _saved(clip, _("The clip's details have been saved."))

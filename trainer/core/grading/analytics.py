@@ -4,8 +4,9 @@ trainee-by-criterion heatmap, the most frequent findings, time spent, and item s
 Pure functions over plain rows, so the dashboard, the export and the benchmark share them.
 Item statistics are classical test theory: a criterion's *difficulty* is its mean score (the
 share of the marks trainees got; high = easy) and its *discrimination* is the correlation
-between the criterion's score and the attempt's total (near 0 or negative: the criterion does
-not separate stronger from weaker trainees, it only confuses).
+between the criterion's score and the rest of the attempt (the mean of its other criteria; near
+0 or negative: the criterion does not separate stronger from weaker trainees, it only
+confuses).
 """
 
 from __future__ import annotations
@@ -106,11 +107,15 @@ def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 
 def item_figures(rows: Sequence[Graded]) -> tuple[ItemFigures, ...]:
-    """Difficulty and discrimination of every criterion met in `rows`."""
+    """Difficulty and discrimination of every criterion met in `rows`. Discrimination is the
+    corrected item-total correlation: the criterion against the mean of the attempt's *other*
+    criteria, so that a criterion is not credited for correlating with itself."""
     by_criterion: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for row in rows:
         for name, value in row.criteria.items():
-            by_criterion[name].append((value, row.total))
+            others = [other for key, other in row.criteria.items() if key != name]
+            if others:
+                by_criterion[name].append((value, statistics.fmean(others)))
     figures = []
     for name, pairs in sorted(by_criterion.items()):
         scores = [score for score, _ in pairs]
@@ -141,7 +146,7 @@ def dashboard(rows: Sequence[Graded], *, top: int = 10) -> Dashboard:
             cells[(row.trainee, name)].append(value)
     heatmap = {key: round(statistics.fmean(values), 3) for key, values in cells.items()}
     criteria = tuple(sorted({name for _, name in cells}))
-    findings = Counter(text for row in rows for text in row.findings)
+    findings = Counter(text for row in rows for text in set(row.findings))  # once an attempt
     return Dashboard(
         attempts=len(rows), trainees=len({row.trainee for row in rows}),
         pass_rate=round(sum(row.passed for row in rows) / len(rows), 3) if rows else 0.0,

@@ -108,13 +108,20 @@
       }, [36, 48]) });
     } else if (props.kind === "legend") {
       marker = L.marker(latlng, { icon: icon("map-mark-legend", function (el) {
-        text(el, msg("legend")).className = "legend-title";
+        var title = document.createElement("div");
+        title.className = "legend-title";
+        title.textContent = msg("legend");
+        el.appendChild(title);
         ["boundary", "building", "route", "road"].forEach(function (key) {
           var row = document.createElement("div");
-          row.className = "legend-row legend-" + key;
+          row.className = "legend-row";
+          var symbol = document.createElement("span");
+          symbol.className = "legend-symbol legend-" + key;
+          row.appendChild(symbol);
+          text(row, msg("legend-" + key));
           el.appendChild(row);
         });
-      }, [90, 72]) });
+      }, [110, 84]) });
     } else {
       marker = L.marker(latlng, { icon: icon("map-label map-label-" + props.kind, function (el) {
         text(el, props.label || "");
@@ -191,16 +198,18 @@
       el.textContent = mine ? message : "";
     });
   }
-  function save() {
+  function save(leaving) {
     clearTimeout(timer);
     timer = null;
-    if (inFlight) { dirty = true; return inFlight; }
+    if (inFlight && !leaving) { dirty = true; return inFlight; }
     dirty = false;
     setStatus(msg("saving"));
+    var body = JSON.stringify(serialise());
     inFlight = fetch(root.getAttribute("data-drawing-url"), {
       method: "POST", credentials: "same-origin",
+      keepalive: Boolean(leaving) && body.length < 60000,  // browsers cap keepalive bodies
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify(serialise())
+      body: body
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
@@ -214,6 +223,7 @@
       });
     }, function () {
       setStatus(msg("offline"), "error");
+      timer = setTimeout(save, 5000);  // try again: the drawing is still in the page
     }).then(function () {
       inFlight = null;
       if (dirty) { return save(); }
@@ -328,6 +338,8 @@
     });
     hintEl.textContent = tool ? msg("tool-" + tool) : "";
     root.classList.toggle("is-placing", ["building", "label", "north_arrow", "legend"].indexOf(tool) >= 0);
+    // While a shape is drawn, taps on marks go through to the map (a route runs over them).
+    root.classList.toggle("is-drawing", tool === "boundary" || tool === "route");
     if (tool === "boundary") { map.pm.enableDraw("Polygon", { snappable: true }); }
     if (tool === "route") { map.pm.enableDraw("Line", { snappable: true, finishOn: "dblclick" }); }
     if (tool === "edit") { map.pm.enableGlobalEditMode({ snappable: true }); }
@@ -403,7 +415,7 @@
       });
     });
   }
-  window.addEventListener("beforeunload", function () { if (timer) { save(); } });
+  window.addEventListener("pagehide", function () { if (timer || dirty) { save(true); } });
 
   // Start: the field view, then the saved drawing -------------------------------------
   fetch(root.getAttribute("data-field-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
