@@ -363,6 +363,8 @@ def test_a_map_missing_one_building_loses_exactly_that_building(seed, grid_index
         ("building_missed", gone["properties"]["number"])]
     assert result.scores["coverage"] == pytest.approx(1 - 1 / len(truth.buildings))
     assert result.scores["boundary_fit"] == pytest.approx(1.0)
+    # the true route still passes the unmarked building: the route is not marked down
+    assert "building_not_on_route" not in codes(result, "route")
 
 
 def test_self_crossing_and_flat_building_marks_still_match_their_building():
@@ -723,3 +725,17 @@ def square_truth() -> MapTruth:
 
 def square_drawing():
     return copy.deepcopy(true_drawing(square_truth()))
+
+
+def test_a_route_must_pass_unmarked_buildings_too():
+    truth = square_truth()
+    drawing = square_drawing()
+    drawing["features"] = [feature for feature in drawing["features"]
+                           if not (feature["properties"].get("kind") == "building"
+                                   and feature["properties"].get("number") == 4)]
+    kind(drawing, "route")[0]["geometry"]["coordinates"] = [[0, 25], [25, 25], [75, 25],
+                                                            [75, 75], [100, 75]]
+    result = grade_map(drawing, truth)
+    skipped = result.criteria["route"].findings
+    assert [(f.code, f.building, f.feature) for f in skipped] == [
+        ("building_not_on_route", 4, None)]  # not marked, so it points at the true building

@@ -1,5 +1,6 @@
-"""The registration route (入户登记路线): it passes every building of the area that is marked,
-starts and ends sensibly, and does not back-track.
+"""The registration route (入户登记路线): it passes every building of the area (a building left
+off the map is still on the enumerator's way), starts and ends sensibly, and does not
+back-track.
 
 Score: 0.6 × the share of buildings passed (within 12 m), 0.1 each for a start and an end near
 the boundary or the first / last building, and 0.2 for length: a route up to 1.3 times the
@@ -40,7 +41,7 @@ class _Target:
 
 @map_criterion("route", N_("The route visits every building without back-tracking"), 0.15)
 def route(context: Context) -> CriterionResult:
-    """Visits every marked building, starts and ends sensibly, and is short."""
+    """Visits every building of the area, starts and ends sensibly, and is short."""
     routes = context.drawing.of_kind("route")
     if not routes:
         return CriterionResult(0.0, (finding("route_missing", Severity.ERROR,
@@ -81,19 +82,16 @@ def _joined(routes: Sequence[DrawnFeature], findings: list[MapFinding]) -> Shape
 
 
 def _targets(context: Context) -> list[_Target]:
-    """What the route must pass: each building of the area that is marked (marks on nothing
-    or on other areas are coverage's business), or every building of the area when none
-    is."""
+    """What the route must pass: every building of the area (the enumerator visits them all,
+    marked or not); a marked one is named by its mark, so the finding points at it."""
     truth = context.truth
     footprints = context.shapes.footprints
-    matched = context.matched
-    if not matched:
-        return [_Target(footprints[index], building.centroid, None, building.number,
-                        building.number)
-                for index, building in enumerate(truth.buildings)]
-    return [_Target(footprints[index], truth.buildings[index].centroid, mark.feature.index,
-                    mark.number, truth.buildings[index].number)
-            for index, mark in sorted(matched.items())]
+    marks = context.matched
+    return [_Target(footprints[index], building.centroid,
+                    marks[index].feature.index if index in marks else None,
+                    marks[index].number if index in marks else building.number,
+                    building.number)
+            for index, building in enumerate(truth.buildings)]
 
 
 def _end_ok(context: Context, line: Shape, end: int, targets: Sequence[_Target],
