@@ -41,6 +41,7 @@ from trainer.video import services as video_services
 
 bp = Blueprint("review", __name__, template_folder="templates")
 EXAMINERS = (Role.EXAMINER, Role.ADMIN)
+HEATMAP_ROWS = 50
 
 
 STATUS_LABELS = {ReviewStatus.AWAITING: N_("Awaiting review"),
@@ -221,12 +222,21 @@ def dashboard(cohort_id: int) -> Any:
     locale = get_locale()
     english = locale is None or locale.language != "zh"
     figures = services.cohort_dashboard(db, cohort.id, english=english)
-    heat_rows = [(name, [_heat_cell(figures.heatmap.get((trainee, criterion)))
-                         for criterion in figures.criteria])
-                 for trainee, name in figures.names.items()]
+    # weakest trainees first, a page at a time: the rows that need a trainer's attention
+    means: dict[int, list[float]] = {}
+    for (trainee, _criterion), value in figures.heatmap.items():
+        means.setdefault(trainee, []).append(value)
+    order = sorted(figures.names, key=lambda trainee: (sum(means[trainee]) / len(means[trainee]),
+                                                       figures.names[trainee]))
+    pages = max(1, -(-len(order) // HEATMAP_ROWS))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    shown = order[(page - 1) * HEATMAP_ROWS:page * HEATMAP_ROWS]
+    heat_rows = [(figures.names[trainee], [_heat_cell(figures.heatmap.get((trainee, criterion)))
+                                           for criterion in figures.criteria])
+                 for trainee in shown]
     return render_template("review/dashboard.html", cohort=cohort, figures=figures,
-                           heat_rows=heat_rows, criteria_labels=LABELS,
-                           bins=list(range(0, 100, 10)))
+                           heat_rows=heat_rows, page=page, pages=pages,
+                           criteria_labels=LABELS, bins=list(range(0, 100, 10)))
 
 
 def _heat_cell(value: float | None) -> tuple[str, str]:

@@ -38,13 +38,16 @@ class Graded:
 def graded_from(trainee: int, trainee_name: str, scenario: str, score: Mapping[str, Any],
                 minutes: float | None = None, *, english: bool = False) -> Graded:
     """A Graded row from stored score data (see `criteria.score_data`)."""
-    criteria = {name: float(result["score"]) for name, result in score["criteria"].items()
-                if result.get("applicable", True)}
-    findings = tuple(str(finding["text"][1 if english else 0])
-                     for result in score["criteria"].values()
-                     for finding in result.get("findings", ()) if not finding.get("good"))
+    side = 1 if english else 0
+    criteria = {}
+    findings = []
+    for name, result in score["criteria"].items():
+        if result.get("applicable", True):
+            criteria[name] = float(result["score"])
+        findings += [finding["text"][side] for finding in result.get("findings", ())
+                     if not finding.get("good")]
     return Graded(trainee, trainee_name, scenario, float(score["total"]), bool(score["passed"]),
-                  criteria, findings, minutes)
+                  criteria, tuple(findings), minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +115,12 @@ def item_figures(rows: Sequence[Graded]) -> tuple[ItemFigures, ...]:
     criteria, so that a criterion is not credited for correlating with itself."""
     by_criterion: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for row in rows:
+        count = len(row.criteria)
+        if count < 2:
+            continue
+        total = sum(row.criteria.values())
         for name, value in row.criteria.items():
-            others = [other for key, other in row.criteria.items() if key != name]
-            if others:
-                by_criterion[name].append((value, statistics.fmean(others)))
+            by_criterion[name].append((value, (total - value) / (count - 1)))
     figures = []
     for name, pairs in sorted(by_criterion.items()):
         scores = [score for score, _ in pairs]

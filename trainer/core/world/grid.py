@@ -14,16 +14,15 @@ read.
 from __future__ import annotations
 
 import bisect
-import gc
 import itertools
 import math
 import random
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from trainer.core.collector import collector_paused
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.world import bulk, people, regions
@@ -224,24 +223,6 @@ def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, 
     township, index = divmod(village_index, VILLAGES_PER_TOWNSHIP)
     township_number = 2 * township + (0 if urban else 1)  # 街道 and 镇 interleave
     return regions.village(seed, spec.region, township_number, index, urban), position
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a grid's objects are made.
-
-    A grid makes thousands of small objects and no reference cycles. Every 700 allocations
-    would start a collection, and each tenth of those sweeps the older objects again: with
-    a world's worth of objects alive that cost more than making the grid. Reference counting
-    frees everything as before; the collector resumes, if it was on, when the grid is done.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
