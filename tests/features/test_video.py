@@ -732,7 +732,9 @@ def test_a_failed_last_chunk_is_finished_by_the_resume(client: FlaskClient, logi
     assert clip is not None
     db.refresh(clip)
     assert clip.status == ClipStatus.READY
-    wrong_type = client.patch(location, data=b"x", headers={
+    assert client.head(location).status_code == 404  # the upload became the clip
+    fresh = create(client, csrf(), 10).headers["Location"]
+    wrong_type = client.patch(fresh, data=b"x", headers={
         "Tus-Resumable": "1.0.0", "X-CSRFToken": csrf(), "Upload-Offset": "0",
         "Content-Type": "text/plain"})
     assert wrong_type.status_code == 415
