@@ -64,6 +64,11 @@ SETTINGS: dict[str, tuple[str, str | None, str]] = {
         "10 per 15 minutes",
         "Failed log-ins allowed per address and per user name",
     ),
+    "TRAINER_API_RATE_LIMIT": (
+        "API_RATE_LIMIT",
+        "600 per minute",
+        "Requests each API token may make to /api/v1/ (429 with Retry-After beyond)",
+    ),
     "TRAINER_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         "0",

@@ -418,3 +418,17 @@ def test_schemathesis_against_the_document(app: Flask, db: Session,
     # from_wsgi leaves out the operation that serves the document itself
     assert len(ran) == 6 and "GET /api/v1/openapi.json" not in ran
     assert 200 in statuses and 404 in statuses
+
+
+def test_each_token_is_rate_limited(app: Flask, client: FlaskClient, db: Session,
+                                    setting: dict[str, Any]) -> None:
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    _second, raw_other = services.create_token(db, owner=setting["examiner"], name="Second",
+                                             cohort_ids=[setting["cohort"].id])
+    db.flush()
+    answers = [client.get("/api/v1/cohorts", headers=bearer(setting["raw"])).status_code
+               for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    limited = client.get("/api/v1/cohorts", headers=bearer(setting["raw"]))
+    assert limited.status_code == 429 and limited.is_json and "Retry-After" in limited.headers
+    assert client.get("/api/v1/cohorts", headers=bearer(raw_other)).status_code == 200

@@ -139,6 +139,10 @@ RESPONSES = {
                                                'error="invalid_token" when a token was sent.',
                                 "required": True, "schema": {"type": "string"}}}),
     "NotFound": _error("No such resource within the token's cohorts."),
+    "TooManyRequests": _error(
+        "More requests with this token than TRAINER_API_RATE_LIMIT allows; wait and retry.",
+        **{"Retry-After": {"description": "Seconds to wait.", "required": False,
+                           "schema": {"type": "string"}}}),
 }
 
 PARAMETERS = {
@@ -163,14 +167,16 @@ def _answer(name: str, description: str) -> dict[str, Any]:
 
 
 def _errors(*names: str) -> dict[str, Any]:
-    codes = {"BadRequest": "400", "Unauthorized": "401", "NotFound": "404"}
+    codes = {"BadRequest": "400", "Unauthorized": "401", "NotFound": "404",
+             "TooManyRequests": "429"}
     return {codes[name]: {"$ref": f"#/components/responses/{name}"} for name in names}
 
 
 def _get(operation_id: str, summary: str, answer: dict[str, Any],
          parameters: list[dict[str, Any]], *errors: str) -> dict[str, Any]:
     return {"get": {"operationId": operation_id, "summary": summary, "parameters": parameters,
-                    "responses": {"200": answer, **_errors("Unauthorized", *errors)}}}
+                    "responses": {"200": answer,
+                                  **_errors("Unauthorized", "TooManyRequests", *errors)}}}
 
 
 PAGING = [_param("limit"), _param("offset")]

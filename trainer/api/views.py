@@ -16,13 +16,24 @@ is refused with 400 rather than ignored, so a misspelt filter never widens an an
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, public, roles
@@ -37,7 +48,7 @@ from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.db import utcnow
 from trainer.errors import form_error, render_error
-from trainer.extensions import db_session
+from trainer.extensions import db_session, limiter
 from trainer.fieldwork.models import AttemptStatus
 from trainer.review.models import ReviewStatus
 
@@ -115,9 +126,22 @@ def _unauthorized(message: str, invalid: bool) -> Any:
     return _json(body, status, {"WWW-Authenticate": challenge})
 
 
-def token_required(view: F) -> F:
-    """Authenticate the request by its bearer token and pass the token to the view."""
+def _rate_key() -> str:
+    """Requests are counted per token (by a hash of it), else per address."""
+    raw = request.headers.get("Authorization", "").strip()
+    return "api:" + (hashlib.sha256(raw.encode()).hexdigest()[:32] if raw
+                     else get_remote_address())
 
+
+def _api_rate() -> str:
+    return str(current_app.config["API_RATE_LIMIT"])
+
+
+def token_required(view: F) -> F:
+    """Authenticate the request by its bearer token and pass the token to the view; each
+    token may make TRAINER_API_RATE_LIMIT requests (429 with Retry-After beyond)."""
+
+    @limiter.limit(_api_rate, key_func=_rate_key)
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         scheme, _space, raw = request.headers.get("Authorization", "").strip().partition(" ")
