@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
-from trainer.accounts.models import Role, User
+from trainer.accounts.models import User
 from trainer.accounts.services import cohorts_visible_to
 from trainer.core.errors import Conflict, InvalidInput, NotFound
 from trainer.core.grading.criteria import with_overrides
@@ -273,10 +273,6 @@ def mark_read(db: Session, user: User) -> None:
         notice.read_at = utcnow()
     db.flush()
 
-
-def may_review(user: User) -> bool:
-    """Examiners and admins review."""
-    return user.role in (Role.EXAMINER, Role.ADMIN)
 
 
 # Cohort figures ------------------------------------------------------------------------

@@ -938,8 +938,3 @@ def search(clips: Sequence[Clip], *, query: str = "", tag: str = "") -> list[Cli
             if (not tag or tag in clip.tags) and (not needle or needle in " ".join(
                 (clip.title_zh, clip.title_en, clip.summary_zh, clip.summary_en,
                  clip.slug)).lower())]
-
-
-def work_cleanup(media_root: Path, clip_id: int) -> None:
-    """Remove a run's scratch folder (after an interrupted run)."""
-    remove_quietly(media_root / "work" / str(clip_id))
