@@ -14,6 +14,7 @@ from trainer.core.grading.analytics import (
     graded_from,
     histogram,
     item_figures,
+    progress,
 )
 
 
@@ -83,3 +84,16 @@ def test_graded_from_stored_score_data() -> None:
     graded = graded_from(7, "王", "s", stored, 12.0, english=True)
     assert graded.criteria == {"privacy": 1.0, "outcome": 0.4}
     assert graded.findings == ("Not finished",)
+
+
+def test_progress_names_weak_criteria_and_what_trains_them() -> None:
+    rows = [row(1, 55, {"disclosure": 0.0, "privacy": 1.0, "outcome": 0.5}, "family"),
+            row(1, 80, {"disclosure": 0.5, "privacy": 1.0}, "proxy")]
+    teaches = {"family": ["disclosure", "privacy", "outcome"], "proxy": ["disclosure"],
+               "refusal": ["outcome", "privacy"], "away": ["disclosure", "outcome"],
+               "greeting": ["privacy"]}
+    result = progress(rows, teaches)
+    assert result.weak == (("disclosure", 0.25), ("outcome", 0.5))
+    # "proxy" was passed; "greeting" trains nothing weak; the rest by how much they train
+    assert result.recommended == ("away", "family", "refusal")
+    assert progress([], teaches).weak == () and progress([], teaches).recommended == ()

@@ -211,3 +211,25 @@ def test_a_resubmission_is_marked_afresh(db: Session, setting: dict[str, Any]) -
     assert services.overrides(review) == {}  # the old round's changes do not carry over
     score = services.effective_score(review)
     assert score is not None and score == {**(attempt.score or {}), "overridden": []}
+
+
+def test_trainee_sees_progress_from_released_scores_only(client: FlaskClient, login_as: Any,
+                                                         db: Session,
+                                                         setting: dict[str, Any]) -> None:
+    trainee = setting["trainee"]
+    login_as(user=trainee)
+    page = client.get("/training").get_data(as_text=True)
+    assert 'data-test="progress"' not in page  # the exam waits: nothing released yet
+    practice = fieldwork.assign(db, actor=setting["trainer"], cohort=setting["cohort"],
+                                version=setting["version"], mode=Mode.PRACTICE, due_on=None)
+    from datetime import datetime
+
+    attempt = fieldwork.start_attempt(db, trainee, practice)
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.submit(db, attempt)  # knocked and left: a poor practice attempt, released
+    page = client.get("/training").get_data(as_text=True)
+    assert 'data-test="progress"' in page and 'data-test="weak"' in page
+    assert f"<td>{(attempt.score or {})['total']}</td>" in page
+    figures = services.trainee_progress(db, trainee, english=True)
+    assert [row.total for row in figures.history] == [(attempt.score or {})["total"]]
+    assert figures.weak and all(mean < 0.75 for _name, mean in figures.weak)

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 from wtforms.fields.choices import SelectChoice
@@ -44,10 +45,19 @@ def my_training() -> Any:
     """My training: my cohorts, the exercises assigned to me and my attempts."""
     db = db_session()
     user = current_actor()
+    assignments = services.assignments_for(db, user)
+    english = current_locale_is_english()
     return render_template("fieldwork/my_training.html", cohorts=cohorts_visible_to(db, user),
-                           assignments=services.assignments_for(db, user),
-                           attempts=services.attempts_for(db, user),
-                           today=datetime.now(BEIJING).date())
+                           assignments=assignments, attempts=services.attempts_for(db, user),
+                           progress=review_services.trainee_progress(db, user, english=english),
+                           titles={a.version.scenario_id: a.version for a in assignments},
+                           criteria_labels=LABELS, today=datetime.now(BEIJING).date())
+
+
+def current_locale_is_english() -> bool:
+    """Whether the page is in English (findings and labels come in both languages)."""
+    locale = get_locale()
+    return locale is None or locale.language != "zh"
 
 
 @bp.post("/training/exercises/<int:assignment_id>/attempts")

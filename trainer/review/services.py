@@ -331,3 +331,26 @@ def export_rows(db: Session, cohort_id: int) -> Any:
                str(row.mode), str(row.status or ""),
                row.submitted_at.isoformat() if row.submitted_at else "", score["total"],
                "yes" if score["passed"] else "no", criteria)
+
+
+def trainee_progress(db: Session, trainee: User, *, english: bool) -> Any:
+    """A trainee's released scores, weak criteria and the exercises that would train them
+    (only released scores count: an exam waiting for its examiner tells the trainee nothing)."""
+    from trainer.core.grading import analytics
+
+    released = db.execute(
+        select(Attempt.trainee_id, ScenarioVersion.scenario_id, Review.released_score)
+        .join(Review, Review.attempt_id == Attempt.id)
+        .join(ScenarioVersion, Attempt.version_id == ScenarioVersion.id)
+        .where(Attempt.trainee_id == trainee.id, Review.status == ReviewStatus.RELEASED,
+               Review.released_score.is_not(None))
+        .order_by(Review.released_at, Review.id))
+    rows = [analytics.graded_from(row.trainee_id, trainee.full_name, row.scenario_id,
+                                  row.released_score, english=english) for row in released]
+    cohorts = [cohort.id for cohort in cohorts_visible_to(db, trainee)]
+    versions = db.scalars(select(ScenarioVersion).join(
+        Assignment, Assignment.version_id == ScenarioVersion.id).where(
+        Assignment.cohort_id.in_(cohorts))).unique().all() if cohorts else []
+    teaches = {version.scenario_id: [c.name for c in scenario_of(version).rubric.criteria]
+               for version in versions}
+    return analytics.progress(rows, teaches)

@@ -162,3 +162,33 @@ def dashboard(rows: Sequence[Graded], *, top: int = 10) -> Dashboard:
 
 def _median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A trainee's way through their released attempts."""
+
+    history: tuple[Graded, ...]  # oldest first
+    weak: tuple[tuple[str, float], ...]  # (criterion, mean score), weakest first
+    recommended: tuple[str, ...]  # scenarios that train the weak criteria, not passed yet
+
+
+def progress(rows: Sequence[Graded], teaches: Mapping[str, Iterable[str]], *,
+             weak_below: float = 0.75, top: int = 3) -> Progress:
+    """Weak criteria (mean below `weak_below` over the released attempts) and the scenarios
+    among `teaches` (scenario -> its rubric's criteria, the ones open to the trainee) that
+    train most of them and have not been passed yet."""
+    scores: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        for name, value in row.criteria.items():
+            scores[name].append(value)
+    means = {name: round(statistics.fmean(values), 3) for name, values in scores.items()}
+    weak = tuple(sorted(((name, mean) for name, mean in means.items() if mean < weak_below),
+                        key=lambda pair: (pair[1], pair[0])))
+    weak_names = {name for name, _mean in weak}
+    passed = {row.scenario for row in rows if row.passed}
+    ranked = sorted(((len(weak_names & set(criteria)), scenario)
+                     for scenario, criteria in teaches.items() if scenario not in passed),
+                    key=lambda pair: (-pair[0], pair[1]))
+    return Progress(tuple(rows), weak,
+                    tuple(scenario for count, scenario in ranked if count)[:top])
