@@ -233,3 +233,9 @@ def test_trainee_sees_progress_from_released_scores_only(client: FlaskClient, lo
     figures = services.trainee_progress(db, trainee, english=True)
     assert [row.total for row in figures.history] == [(attempt.score or {})["total"]]
     assert figures.weak and all(mean < 0.75 for _name, mean in figures.weak)
+    assert "cooperative-family" in figures.recommended  # the practice can be done again
+    setting["attempt"].assignment.version = next(  # an exam already sat: not recommended
+        v for v in scenarios.catalogue(db) if v.scenario_id == "nobody-home-revisit")
+    db.flush()
+    again = services.trainee_progress(db, trainee, english=True)
+    assert "nobody-home-revisit" not in again.recommended

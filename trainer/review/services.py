@@ -348,9 +348,11 @@ def trainee_progress(db: Session, trainee: User, *, english: bool) -> Any:
     rows = [analytics.graded_from(row.trainee_id, trainee.full_name, row.scenario_id,
                                   row.released_score, english=english) for row in released]
     cohorts = [cohort.id for cohort in cohorts_visible_to(db, trainee)]
-    versions = db.scalars(select(ScenarioVersion).join(
-        Assignment, Assignment.version_id == ScenarioVersion.id).where(
-        Assignment.cohort_id.in_(cohorts))).unique().all() if cohorts else []
-    teaches = {version.scenario_id: [c.name for c in scenario_of(version).rubric.criteria]
-               for version in versions}
+    assignments = db.scalars(select(Assignment).where(Assignment.cohort_id.in_(cohorts))
+                             ).all() if cohorts else []
+    sat = set(db.scalars(select(Attempt.assignment_id).where(
+        Attempt.trainee_id == trainee.id, Attempt.status == AttemptStatus.SUBMITTED)))
+    open_to_them = [a for a in assignments if a.mode == Mode.PRACTICE or a.id not in sat]
+    teaches = {a.version.scenario_id: [c.name for c in scenario_of(a.version).rubric.criteria]
+               for a in open_to_them}  # an exam already sat cannot be taken again
     return analytics.progress(rows, teaches)
