@@ -98,3 +98,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_sessionmaker(bind: Any, **kwargs: Any) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (views render after committing)."""
     return sessionmaker(bind=bind, expire_on_commit=False, **kwargs)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a row of an append-only record."""
+
+
+APPEND_ONLY: set[type[Any]] = set()
+
+
+def append_only(cls: type[Any]) -> type[Any]:
+    """Class decorator: rows of this model are only ever inserted (audit log, review record,
+    token record); changing or deleting one raises AppendOnlyError at flush."""
+    APPEND_ONLY.add(cls)
+    return cls
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_append_only_rows(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if type(obj) in APPEND_ONLY and (
+                obj in session.deleted or session.is_modified(obj, include_collections=False)):
+            raise AppendOnlyError(f"{type(obj).__tablename__} rows are append-only")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -81,13 +81,21 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
+def is_english() -> bool:
+    """Whether the interface speaks English now (else Chinese): texts that come in both
+    languages (scenarios, findings, labels) pick their side with this."""
+    locale = get_locale()
+    return locale is None or locale.language != "zh"
+
+
+def interface_locale() -> str:
+    """The interface language as the application names it: "zh_CN" or "en"."""
+    return "en" if is_english() else "zh_CN"
+
+
 def template_globals() -> dict[str, Any]:
     """Values every template may use."""
-    from flask_babel import get_locale
-
     from trainer.accounts.labels import audit_label, role_label
 
-    locale = get_locale()
-    current = "zh_CN" if locale is not None and locale.language == "zh" else "en"
-    return {"current_locale": current, "locales": LOCALES,
+    return {"current_locale": interface_locale(), "locales": LOCALES,
             "role_label": role_label, "audit_label": audit_label}

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from trainer.accounts import services
-from trainer.accounts.models import AppendOnlyError, AuditEvent, AuditKind, Role
+from trainer.accounts.models import AuditEvent, AuditKind, Role
 from trainer.core.errors import Conflict, Forbidden, InvalidInput
+from trainer.db import AppendOnlyError
 
 
 def test_admin_creates_user_with_generated_password(client, csrf, login_as, db):

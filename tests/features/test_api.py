@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainer.accounts import services as accounts
-from trainer.accounts.models import AppendOnlyError, Role, User
+from trainer.accounts.models import Role, User
 from trainer.api import services
 from trainer.api.models import ApiToken, ApiTokenEvent, TokenEventKind
 from trainer.core.errors import Forbidden, InvalidInput
-from trainer.db import utcnow
+from trainer.db import AppendOnlyError, utcnow
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Attempt, Mode
 from trainer.review import services as review

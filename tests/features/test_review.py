@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from trainer.accounts import services as accounts
-from trainer.accounts.models import AppendOnlyError, Role, User
+from trainer.accounts.models import Role, User
 from trainer.core.census import r601
+from trainer.db import AppendOnlyError
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Attempt, AttemptStatus, Mode
 from trainer.review import services

@@ -7,10 +7,10 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.db import Base, enum_values, utcnow
+from trainer.db import Base, append_only, enum_values, utcnow
 
 
 class Role(enum.StrEnum):
@@ -120,6 +120,7 @@ class Cohort(Base):
     )
 
 
+@append_only
 class AuditEvent(Base):
     """One security-relevant event. Rows are only ever inserted (see the guard below)."""
 
@@ -140,14 +141,4 @@ class AuditEvent(Base):
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
 
 
-class AppendOnlyError(RuntimeError):
-    """Raised when code tries to change or delete an audit record."""
 
-
-@event.listens_for(Session, "before_flush")
-def _audit_is_append_only(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in [*session.dirty, *session.deleted]:
-        if isinstance(obj, AuditEvent) and (
-            obj in session.deleted or session.is_modified(obj, include_collections=False)
-        ):
-            raise AppendOnlyError("audit events are append-only")

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.accounts.models import AppendOnlyError, Cohort, User
-from trainer.db import Base, enum_values, utcnow
+from trainer.accounts.models import Cohort, User
+from trainer.db import Base, append_only, enum_values, utcnow
 
 api_token_cohorts = Table(
     "api_token_cohorts",
@@ -50,6 +50,7 @@ class TokenEventKind(enum.StrEnum):
     REVOKED = "revoked"
 
 
+@append_only
 class ApiTokenEvent(Base):
     """One creation or revocation of a token: who, when, what. Rows are only inserted."""
 
@@ -68,10 +69,3 @@ class ApiTokenEvent(Base):
     token: Mapped[ApiToken] = relationship()
     actor: Mapped[User | None] = relationship()
 
-
-@event.listens_for(Session, "before_flush")
-def _token_events_are_append_only(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, ApiTokenEvent) and (
-                obj in session.deleted or session.is_modified(obj, include_collections=False)):
-            raise AppendOnlyError("API token events are append-only")

@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 from wtforms.fields.choices import SelectChoice
@@ -23,7 +22,7 @@ from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error
-from trainer.extensions import db_session
+from trainer.extensions import db_session, is_english
 from trainer.fieldwork import services
 from trainer.fieldwork.forms import AssignForm, HouseholdForm, RegisterForm, mode_choices
 from trainer.fieldwork.models import AttemptStatus, Mode
@@ -46,18 +45,13 @@ def my_training() -> Any:
     db = db_session()
     user = current_actor()
     assignments = services.assignments_for(db, user)
-    english = current_locale_is_english()
     return render_template("fieldwork/my_training.html", cohorts=cohorts_visible_to(db, user),
                            assignments=assignments, attempts=services.attempts_for(db, user),
-                           progress=review_services.trainee_progress(db, user, english=english),
+                           progress=review_services.trainee_progress(db, user,
+                                                                     english=is_english()),
                            titles={a.version.scenario_id: a.version for a in assignments},
                            criteria_labels=LABELS, today=datetime.now(BEIJING).date())
 
-
-def current_locale_is_english() -> bool:
-    """Whether the page is in English (findings and labels come in both languages)."""
-    locale = get_locale()
-    return locale is None or locale.language != "zh"
 
 
 @bp.post("/training/exercises/<int:assignment_id>/attempts")

@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -19,7 +18,7 @@ from trainer.core.errors import DomainError, Forbidden, InvalidInput, NotFound, 
 from trainer.core.i18n import N_
 from trainer.core.maps import MAP_CRITERIA, NUMBERING_RULES
 from trainer.errors import form_error, status_for, translate
-from trainer.extensions import db_session
+from trainer.extensions import db_session, is_english
 from trainer.maps import services
 from trainer.maps.forms import HeaderForm, SubmitForm, TaskForm, rule_choices
 from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
@@ -30,10 +29,6 @@ TEACHERS = (Role.TRAINER, Role.ADMIN)
 MARKERS = (Role.TRAINER, Role.EXAMINER, Role.ADMIN)  # see the results of their cohorts
 BEIJING = ZoneInfo("Asia/Shanghai")
 SVG = "image/svg+xml"
-
-
-def _english() -> bool:
-    return str(get_locale()) == "en"
 
 
 def _say(message: str, params: Any) -> str:
@@ -104,7 +99,7 @@ def task_results(cohort_id: int, task_id: int) -> Any:
     cohort = cohort_for_user(db, current_actor(), cohort_id)
     task = services.get_task_of(db, cohort, task_id)
     return render_template("maps/task_results.html", cohort=cohort, task=task,
-                           brief=services.briefing(task, english=_english()),
+                           brief=services.briefing(task, english=is_english()),
                            drawings=services.drawings_of(db, task))
 
 
@@ -122,7 +117,7 @@ def drawing_result(cohort_id: int, task_id: int, drawing_id: int) -> Any:
     """A trainee's graded map: scores, findings and the overlay (for the debrief)."""
     task, drawing = _marked_drawing(cohort_id, task_id, drawing_id)
     return render_template("maps/drawing_result.html", task=task, drawing=drawing,
-                           brief=services.briefing(task, english=_english()),
+                           brief=services.briefing(task, english=is_english()),
                            **_result(drawing))
 
 
@@ -146,7 +141,7 @@ def my_maps() -> Any:
     task_list = services.tasks_for(db, actor)
     return render_template("maps/my_maps.html", tasks=task_list,
                            drawings=services.drawings_for(db, actor),
-                           briefings={task.id: services.briefing(task, english=_english())
+                           briefings={task.id: services.briefing(task, english=is_english())
                                       for task in task_list},
                            today=datetime.now(BEIJING).date())
 
@@ -186,7 +181,7 @@ def task(task_id: int) -> Any:
     """The map editor for a task, or the graded result once it is submitted."""
     task, drawing = _task_and_drawing(task_id)
     return render_template("maps/task.html", task=task, drawing=drawing,
-                           brief=services.briefing(task, english=_english()),
+                           brief=services.briefing(task, english=is_english()),
                            submitted=drawing is not None
                            and drawing.status == DrawingStatus.SUBMITTED,
                            header=HeaderForm(), submit_form=SubmitForm(), **_result(drawing))

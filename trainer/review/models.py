@@ -7,11 +7,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.accounts.models import AppendOnlyError, User
-from trainer.db import Base, enum_values, utcnow
+from trainer.accounts.models import User
+from trainer.db import Base, append_only, enum_values, utcnow
 from trainer.fieldwork.models import Attempt
 
 
@@ -61,6 +61,7 @@ class Review(Base):
                                                      passive_deletes=True)
 
 
+@append_only
 class ReviewEvent(Base):
     """One thing done in a review: who, when, what, before and after, why. Only inserted."""
 
@@ -82,14 +83,6 @@ class ReviewEvent(Base):
 
     review: Mapped[Review] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
-
-
-@event.listens_for(Session, "before_flush")
-def _review_events_are_append_only(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, ReviewEvent) and (
-                obj in session.deleted or session.is_modified(obj, include_collections=False)):
-            raise AppendOnlyError("review events are append-only")
 
 
 class Notification(Base):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from trainer.accounts.models import User
@@ -262,8 +262,8 @@ def notifications(db: Session, user: User) -> Sequence[Notification]:
 
 def unread_count(db: Session, user: User) -> int:
     """How many notices the user has not opened."""
-    return len(db.scalars(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).all())
+    return db.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
 def mark_read(db: Session, user: User) -> None:

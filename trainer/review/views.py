@@ -18,7 +18,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -31,7 +30,7 @@ from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error
-from trainer.extensions import db_session
+from trainer.extensions import db_session, is_english
 from trainer.fieldwork import services as fieldwork
 from trainer.review import services
 from trainer.review.forms import ActionForm, CommentForm, OverrideForm, ReturnForm
@@ -219,9 +218,7 @@ def dashboard(cohort_id: int) -> Any:
     and item statistics; every chart with its table."""
     db = db_session()
     cohort = cohort_for_user(db, current_actor(), cohort_id)
-    locale = get_locale()
-    english = locale is None or locale.language != "zh"
-    figures = services.cohort_dashboard(db, cohort.id, english=english)
+    figures = services.cohort_dashboard(db, cohort.id, english=is_english())
     # weakest trainees first, a page at a time: the rows that need a trainer's attention
     means: dict[int, list[float]] = {}
     for (trainee, _criterion), value in figures.heatmap.items():

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import get_locale
 
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
@@ -17,7 +16,7 @@ from trainer.core.i18n import N_
 from trainer.core.scenario import graph, vocabulary
 from trainer.core.scenario.model import Text
 from trainer.errors import form_error
-from trainer.extensions import db_session
+from trainer.extensions import db_session, is_english
 from trainer.scenarios import services
 from trainer.scenarios.forms import StartPlayForm, StepForm
 from trainer.video import services as video_services
@@ -26,19 +25,14 @@ bp = Blueprint("scenarios", __name__, template_folder="templates")
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 
 
-def _english() -> bool:
-    locale = get_locale()
-    return locale is None or locale.language != "zh"
-
-
 @bp.app_template_filter("both")
 def both(value: Any) -> str:
     """A scenario Text or a vocabulary (zh, en) pair, in the interface language."""
     if value is None:
         return ""
     if isinstance(value, Text):
-        return value.get(_english())
-    return str(value[1] if _english() else value[0])
+        return value.get(is_english())
+    return str(value[1] if is_english() else value[0])
 
 
 def _context() -> dict[str, Any]:
@@ -104,7 +98,7 @@ def _play_page(play: Any, visit: Any, form: StepForm | None = None, status: int 
     return render_template(
         "scenarios/play.html", play=play, visit=visit, scenario=scenario, days=days,
         form=form or StepForm(), graded=graded, clips=clips,
-        english=_english(), **_context()), status
+        english=is_english(), **_context()), status
 
 
 @bp.get("/scenarios/plays/<int:play_id>")

@@ -11,7 +11,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ from webvtt.errors import MalformedFileError
 
 from trainer.accounts.models import Cohort, Role, User, cohort_trainees
 from trainer.accounts.services import cohorts_visible_to
+from trainer.config import LOCALES
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from trainer.core.i18n import N_
 from trainer.db import utcnow
@@ -38,7 +39,6 @@ STALE_AFTER = timedelta(minutes=2)  # a processing run without a heartbeat for t
 QUEUED_TOO_LONG = timedelta(minutes=15)  # queued and never started: queue the job again
 UPLOAD_EXPIRES = timedelta(days=1)
 COMPLETE_SHARE = 0.9  # watched this share of a clip = completed
-LOCALES = ("zh_CN", "en")
 MANAGERS = {Role.TRAINER, Role.ADMIN}
 
 
@@ -898,7 +898,6 @@ def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, posit
     if progress.completed_at is None and clip.duration and (
             progress.watched >= COMPLETE_SHARE * clip.duration):
         progress.completed_at = utcnow()
-    progress.updated_at = datetime.now(UTC)
     db.flush()
     return progress
 

@@ -23,7 +23,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.utils import send_file as werkzeug_send_file
@@ -33,11 +32,12 @@ from trainer import tasks
 from trainer.access import current_actor, logged_in, roles
 from trainer.accounts.models import Cohort, Role
 from trainer.accounts.services import cohorts_visible_to
+from trainer.config import LOCALES
 from trainer.core.errors import DomainError, InvalidInput
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.errors import form_error, status_for, translate
-from trainer.extensions import db_session
+from trainer.extensions import db_session, interface_locale
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.views import both
 from trainer.video import media, services
@@ -115,7 +115,7 @@ def compose() -> Any:
     form = ComposeForm()
     ready = [clip for clip in services.visible_clips(db, actor)
              if clip.status == ClipStatus.READY]
-    choices = [SelectChoice(0, "—")] + [SelectChoice(clip.id, clip.title(_locale()))
+    choices = [SelectChoice(0, "—")] + [SelectChoice(clip.id, clip.title(interface_locale()))
                                         for clip in ready]
     for field in form.segment_fields():
         field.choices = choices
@@ -137,10 +137,6 @@ def compose() -> Any:
         status = 400
     return render_template("video/compose.html", form=form), status
 
-
-def _locale() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
 # Upload: the tus 1.0 core protocol with the creation and termination extensions ---------
@@ -433,7 +429,7 @@ def captions(clip_id: int, locale: str) -> Any:
 def chapters(clip_id: int, locale: str) -> Any:
     """The chapters as a WebVTT chapters track."""
     clip = services.get_clip(db_session(), current_actor(), clip_id)
-    if locale not in services.LOCALES or not clip.chapters:
+    if locale not in LOCALES or not clip.chapters:
         abort(404)
     return Response(services.chapters_vtt(clip, locale), mimetype="text/vtt")
 

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from trainer.access import current_actor, roles
@@ -15,7 +14,7 @@ from trainer.core.errors import DomainError
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.errors import form_error
-from trainer.extensions import db_session
+from trainer.extensions import db_session, is_english
 from trainer.worlds import services
 from trainer.worlds.forms import YUEYANG_CHOICES, WorldForm
 
@@ -26,8 +25,7 @@ GRIDS_PER_PAGE = 30
 
 def code_label(item: str, code: Any) -> str:
     """A coded answer labelled in the interface language."""
-    locale = get_locale()
-    return label(item, code, english=locale is None or locale.language != "zh")
+    return label(item, code, english=is_english())
 
 
 @bp.app_context_processor
