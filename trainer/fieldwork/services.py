@@ -8,7 +8,6 @@ server restart loses nothing, and grading the same attempt again gives the same 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,7 +19,8 @@ from trainer.accounts.services import cohorts_visible_to
 from trainer.core.census import r601, register
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from trainer.core.grading.criteria import Evidence, evidence_of, score, score_data
+from trainer.core.grading import forms as grading_forms
+from trainer.core.grading.criteria import Evidence, score, score_data
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
@@ -28,7 +28,7 @@ from trainer.review import services as review_services
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import replay_steps, scenario_of, seed_for, with_step
 
-GRADER = "visits-forms-1"  # the criteria version a stored score was computed with
+GRADER = "visits-forms-2"  # the criteria version a stored score was computed with
 MAX_STEPS = 800
 
 
@@ -133,9 +133,7 @@ def take_step(db: Session, attempt: Attempt, household: str, action: str,
 
 def form_units(visit: Visit) -> list[str]:
     """Households that fill the short form R601 (not vacant, not 999, not HMT/foreign)."""
-    return [unit for unit, state in visit.households.items()
-            if state.truth.household is not None and state.truth.kind in ("family",
-                                                                          "collective")]
+    return grading_forms.form_units(visit)
 
 
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
@@ -173,20 +171,13 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
 
 def register_truth(visit: Visit) -> dict[str, dict[str, Any]]:
     """The true register of the attempt's units."""
-    return register.truth_rows([(u, s.truth) for u, s in visit.households.items()],
-                               {unit: visit.outcome(unit) for unit in visit.households})
+    return grading_forms.register_truth(visit)
 
 
 def evidence_for(attempt: Attempt, visit: Visit) -> Evidence:
-    """The visits plus the completed forms and the truth they are graded against."""
-    base = evidence_of(visit)
-    units = form_units(visit)
-    truth = {unit: r601.record_of(visit.households[unit].truth.household)
-             for unit in units if visit.households[unit].truth.household is not None}
-    forms = {unit: entry["record"] for unit, entry in attempt.forms.items()
-             if entry.get("complete") and unit in units}
-    return replace(base, forms_expected=True, forms=forms, truth=truth,
-                   register=attempt.register, register_truth=register_truth(visit))
+    """The visits plus the forms and register handed in, and the truth they are graded
+    against."""
+    return grading_forms.attempt_evidence(visit, attempt.forms, attempt.register)
 
 
 def submit(db: Session, attempt: Attempt) -> Attempt:

@@ -3,6 +3,6 @@
 Importing the package registers every criterion module, so `criteria.CRITERIA` is complete.
 """
 
-from trainer.core.grading import criteria, forms
+from trainer.core.grading import criteria, forms, procedure
 
-__all__ = ["criteria", "forms"]
+__all__ = ["criteria", "forms", "procedure"]

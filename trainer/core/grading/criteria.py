@@ -14,7 +14,14 @@ from typing import Any
 
 from trainer.core.interview.engine import Event, Session
 from trainer.core.scenario.model import Rubric, Scenario
-from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, TRAPS, Conduct
+from trainer.core.scenario.vocabulary import (
+    ACTIONS,
+    OUTCOMES,
+    THEME_ANSWERS,
+    THEMES,
+    TRAPS,
+    Conduct,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,7 @@ class Evidence:
     nobody_lives: frozenset[str] = frozenset()  # vacant units and whole-household deaths
     forms_expected: bool = False  # an attempt (not a bot or a playtest) hands in forms
     forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
+    drafts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # handed in unfinished
     truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
     register: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> row
     register_truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -204,14 +212,32 @@ def tailoring(evidence: Evidence) -> Result:
     answers = [e for e in evidence.events
                if _base(e) == "answer_concern" and e.tailored is not None]
     matched = [e for e in answers if e.tailored]
-    findings = tuple(
-        Finding(("回应切中顾虑。", "The answer met the concern.") if e in matched else
-                ("回应没有针对住户的顾虑。", "The answer missed the respondent's concern."),
-                e.seq, good=e in matched) for e in answers)
+    findings = tuple(Finding(("回应切中顾虑。", "The answer met the concern."), e.seq, good=True)
+                     if e in matched else _missed_concern(evidence, e) for e in answers)
     if not answers:
         complete = all(OUTCOMES[c].complete for c in evidence.outcomes.values() if c in OUTCOMES)
         return Result(1.0 if complete else 0.5)
     return Result(len(matched) / len(answers), findings)
+
+
+def _missed_concern(evidence: Evidence, event: Event) -> Finding:
+    """A concern answered off the mark: what the respondent really worried about, and an
+    answer that would have fitted."""
+    respondent = evidence.scenario.respondents.get(event.household)
+    answered = {(e.action or "").partition(":")[2] for e in evidence.events
+                if e.seq < event.seq and e.household == event.household and e.tailored}
+    themes = [t for t in (respondent.themes if respondent else ())
+              if t in THEMES and t not in answered]
+    if not themes:
+        return Finding(("回应没有针对住户的顾虑。", "The answer missed the respondent's concern."),
+                       event.seq)
+    theme = themes[0]
+    answer = THEME_ANSWERS[theme]
+    return Finding((f"回应没有针对住户的顾虑。住户真正担心的是“{THEMES[theme][0]}”，"
+                    f"可以这样回应：{answer[0]}",
+                    f"The answer missed the respondent's concern. What they really worried "
+                    f"about: {THEMES[theme][1].lower()}. An answer that fits: {answer[1]}"),
+                   event.seq)
 
 
 @criterion("disclosure", ("通过取得信任和追问，弄清住户隐瞒的情况",
@@ -234,6 +260,8 @@ def notice_and_revisit(evidence: Evidence) -> Result:
     if not absent:
         return Result(1.0)
     notices = {(e.household, e.visit) for e in evidence.events if _base(e) == "leave_notice"}
+    # a neighbour answered for the household on that visit: nothing left to come back for
+    notices |= {(e.household, e.visit) for e in evidence.events if e.outcome == "proxy"}
     knocks = {(e.household, e.visit) for e in evidence.events if e.kind == "knock"}
     good = 0
     findings = []
@@ -242,7 +270,8 @@ def notice_and_revisit(evidence: Evidence) -> Result:
             good += 1  # nobody will ever open: confirming it is the other criteria's business
             continue
         ok = ((event.household, event.visit) in notices
-              and (event.household, event.visit + 1) in knocks)  # and came back after it
+              and ((event.household, event.visit + 1) in knocks  # and came back after it
+                   or evidence.outcomes.get(event.household) == "proxy"))
         good += ok
         if not ok:
             findings.append(Finding(("无人在家时应留下通知单并再次上门。",

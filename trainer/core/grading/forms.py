@@ -1,21 +1,86 @@
-"""Form criteria: the trainee's R601 records against the truth, item by item.
+"""Form and register criteria: the trainee's R601 records and register against the truth.
 
-Persons are matched by name, then by ID number (a typo in one still matches on the other);
-a true person with no record is an omission, a record with no true person a wrong inclusion.
-Items are compared by exact code or text; the name tolerates surrounding spaces only (the
-tolerance for homophones is the grading issue's). Every household that needs a short form
-counts; one with no form handed in is left out whole.
+Each planted mistake belongs to exactly one criterion:
+
+- `coverage` owns who is counted: every unit's status (occupied, vacant, 999) in the register,
+  households with no form, persons left out, persons counted twice (in two households'
+  forms) and persons who should not be there (short-term visitors, people settled abroad).
+- `form_accuracy` owns the items of the persons matched with the truth, except D7-D10, and
+  the household items (H1-H7, the totals H2a/H2b among them).
+- `residence_rules` owns D7-D10, judged by the counting rules (where one lived at the
+  standard time, where the hukou is, how long and why one is away).
+- `form_completeness` owns forms handed in as drafts: items left blank, skip rules broken,
+  hard errors left standing.
+- `register_accuracy` owns the register's listing columns (building, unit, household number,
+  registration mode), and the head and the counts where there is no form to check them by.
+- `consistency` owns the cross-check the procedure demands: where a household has a form, the
+  register's head and counts must agree with it.
+
+Persons are matched by name, then by ID number, then by a name that is a homophone (same
+pinyin) or one character off; a tolerated name counts as right with a note. A household
+counted by self-reporting (自主填报) filled its own form, so the trainee owes none for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
+from pypinyin import lazy_pinyin
+
+from trainer.core.census import r601, register
+from trainer.core.grading.criteria import Evidence, Finding, Result, criterion, evidence_of
+from trainer.core.interview.engine import Session
+from trainer.core.world.codes import LABELS
 
 HOUSEHOLD_ITEMS = ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6", "H7")
-PERSON_ITEMS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11", "D12")
+RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10")
+PERSON_ITEMS = ("D1", "D2", "D3", "D4", "D5", "D6", "D11", "D12")  # D7-D10: residence_rules
+LISTING_COLUMNS = ("building", "unit", "number", "mode")
+CROSS_CHECKED = {"head": None, "present": "H2a", "away": "H2b"}  # register column -> item
+
+# Why each residence item has the answer it has: the counting rule a trainee applies.
+RESIDENCE_RULES: dict[str, tuple[str, str]] = {
+    "D7": ("D7 记普查时点（11月1日零时）实际居住的地方，不看户口。",
+           "D7 is where the person lived at the standard time (00:00 on 1 November), "
+           "whatever the hukou."),
+    "D8": ("D8 记户口登记在哪里；出生未落户的记“5 户口待定”。",
+           "D8 is where the hukou is registered; a baby not yet registered is 5, pending."),
+    "D9": ("D9 记离开户口登记地多久；住在户口所在地的记“1 没有离开”，户口待定的不填。",
+           "D9 is how long the person has been away from the hukou place: 1 if they live "
+           "there, blank if the hukou is pending."),
+    "D10": ("D10 只问离开了户口登记地的人，记离开的主要原因。",
+            "D10 is asked only of those away from the hukou place: the main reason."),
+}
+
+
+def form_units(session: Session) -> list[str]:
+    """Households that fill the short form R601 (not vacant, not 999, not HMT/foreign)."""
+    return [unit for unit, state in session.households.items()
+            if state.truth.household is not None and state.truth.kind in ("family",
+                                                                          "collective")]
+
+
+def register_truth(session: Session) -> dict[str, dict[str, Any]]:
+    """The true register of the session's units."""
+    return register.truth_rows([(u, s.truth) for u, s in session.households.items()],
+                               {unit: session.outcome(unit) for unit in session.households})
+
+
+def attempt_evidence(session: Session, saved: Mapping[str, Mapping[str, Any]],
+                     rows: Mapping[str, Mapping[str, Any]]) -> Evidence:
+    """What an attempt hands in: the visits, the forms as saved (`unit -> {"record",
+    "complete"}`), the register rows, and the truth they are all graded against."""
+    units = form_units(session)
+    truth = {unit: r601.record_of(household) for unit in units
+             if (household := session.households[unit].truth.household) is not None}
+    forms = {unit: entry["record"] for unit, entry in saved.items()
+             if entry.get("complete") and unit in units}
+    drafts = {unit: entry["record"] for unit, entry in saved.items()
+              if not entry.get("complete") and unit in units}
+    return replace(evidence_of(session), forms_expected=True, forms=forms, drafts=drafts,
+                   truth=truth, register=rows, register_truth=register_truth(session))
 
 
 def _norm(value: Any) -> Any:
@@ -24,88 +89,285 @@ def _norm(value: Any) -> Any:
     return value
 
 
+def _same_name(given: Any, true: Any) -> bool:
+    """A homophone (same toneless pinyin, character by character) or at most one character
+    wrong in a name of three or more characters."""
+    given, true = _norm(given), _norm(true)
+    if not isinstance(given, str) or not isinstance(true, str) or len(given) != len(true):
+        return False
+    if lazy_pinyin(given) == lazy_pinyin(true):
+        return True
+    return len(true) >= 3 and sum(a != b for a, b in zip(given, true, strict=True)) == 1
+
+
 def match_persons(records: list[Mapping[str, Any]], truth: list[Mapping[str, Any]]
                   ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """(record index, truth index) pairs; unmatched truth (omitted) and records (extra)."""
-    pairs: list[tuple[int, int]] = []
-    free = set(range(len(truth)))
-    extra = []
-    for index, record in enumerate(records):
-        found = next((t for t in sorted(free) if _norm(truth[t].get("D1")) is not None
-                      and _norm(record.get("D1")) == _norm(truth[t].get("D1"))), None)
-        if found is None:
-            found = next((t for t in sorted(free) if _norm(record.get("D3"))
-                          and _norm(record.get("D3")) == _norm(truth[t].get("D3"))), None)
-        if found is None:
-            extra.append(index)
-        else:
-            free.discard(found)
-            pairs.append((index, found))
-    return pairs, sorted(free), extra
+    """(record index, truth index) pairs; unmatched truth (omitted) and records (extra).
+
+    Exact names first, then ID numbers, then tolerated names, so a typo never steals the
+    match of a person whose name is right."""
+    pairs: dict[int, int] = {}
+    free = list(range(len(truth)))
+
+    def claim(index: int, test: Any) -> None:
+        found = next((t for t in free if test(records[index], truth[t])), None)
+        if found is not None:
+            free.remove(found)
+            pairs[index] = found
+
+    tests = (lambda r, t: _norm(t.get("D1")) is not None and _norm(r.get("D1")) == _norm(
+                 t.get("D1")),
+             lambda r, t: _norm(r.get("D3")) not in (None, r601.NO_ID) and _norm(
+                 r.get("D3")) == _norm(t.get("D3")),
+             lambda r, t: _same_name(r.get("D1"), t.get("D1")))
+    for test in tests:
+        for index in range(len(records)):
+            if index not in pairs:
+                claim(index, test)
+    extra = [index for index in range(len(records)) if index not in pairs]
+    return sorted(pairs.items()), free, extra
 
 
-@criterion("form_accuracy", ("普查表逐项正确：人不漏项、户不漏人", "The census forms are right "
-                                                        "item by item, nobody left out"))
-def form_accuracy(evidence: Evidence) -> Result:
-    """Share of the true items (household and person) the completed forms got right."""
+def _owed(evidence: Evidence) -> list[str]:
+    """The units whose form the trainee owes: every household needing a short form except
+    those that reported themselves."""
+    return [unit for unit in evidence.truth
+            if evidence.outcomes.get(unit) != "self_reporting"]
+
+
+def _label(item: str, value: Any, english: bool) -> str:
+    names = LABELS.get(item, {})
+    if isinstance(value, int) and value in names:
+        return f"{value} {names[value][1 if english else 0]}"
+    return "—" if value is None else str(value)
+
+
+def _persons(record: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    return list((record or {}).get("persons") or [])
+
+
+@criterion("coverage", ("区不漏房、房不漏户、户不漏人：不漏登、不重登、不错登",
+                        "Every unit, household and person counted once: nobody left out, "
+                        "twice or wrongly"))
+def coverage(evidence: Evidence) -> Result:
+    """Units with the right status, households with a form, persons counted exactly once."""
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
     right = total = 0
     findings: list[Finding] = []
-    for unit, truth in evidence.truth.items():
-        record = evidence.forms.get(unit)
-        true_persons = list(truth.get("persons") or [])
-        items = len(HOUSEHOLD_ITEMS) + len(PERSON_ITEMS) * len(true_persons)
-        total += items
-        if record is None:
-            findings.append(Finding((f"{unit}：没有填报普查表", f"{unit}: no form handed in"),
-                                    where=unit))
+    for unit, want in evidence.register_truth.items():
+        total += 1
+        status = (evidence.register.get(unit) or {}).get("status")
+        if status == want.get("status"):
+            right += 1
             continue
-        for item in HOUSEHOLD_ITEMS:
+        if status is None:
+            text = (f"{unit}：住房单元没有列入底册（区不漏房）",
+                    f"{unit}: the unit is missing from the register")
+        elif want.get("status") == "vacant":
+            text = (f"{unit}：空房登记成了有人居住（一户多处住房的，其他住房按空房登记）",
+                    f"{unit}: a vacant unit recorded as occupied (a family's other homes are "
+                    "vacant units)")
+        elif status == "vacant":
+            text = (f"{unit}：有人居住的住房登记成了空房，住户被漏登",
+                    f"{unit}: an occupied unit recorded as vacant, its household left out")
+        else:
+            text = (f"{unit}：住房状态应为 {want.get('status')}",
+                    f"{unit}: the unit's status should be {want.get('status')}")
+        findings.append(Finding(text, where=f"register/{unit}/status"))
+    where_counted: dict[str, list[str]] = {}  # true person (unit/index) -> units whose form has it
+    for unit in _owed(evidence):
+        true_persons = _persons(evidence.truth[unit])
+        total += len(true_persons)
+        record = _handed_in(evidence, unit)
+        if record is None:
+            findings.append(Finding((f"{unit}：没有交普查表，{len(true_persons)} 人漏登",
+                                     f"{unit}: no form handed in, {len(true_persons)} persons "
+                                     "left out"), where=unit))
+            continue
+        records = _persons(record)
+        pairs, omitted, extra = match_persons(records, true_persons)
+        right += len(pairs)
+        for _mine, true in pairs:
+            where_counted.setdefault(f"{unit}/{true}", []).append(unit)
+        for true in omitted:
+            name = true_persons[true].get("D1")
+            findings.append(Finding((f"{unit}：漏登 {name}", f"{unit}: {name} left out"),
+                                    where=f"{unit}/persons"))
+        for mine in extra:
+            total += 1  # a person who should not be there costs a point too
+            name = records[mine].get("D1")
+            elsewhere = _counted_elsewhere(evidence, unit, records[mine])
+            if elsewhere is not None:
+                text = (f"{unit}：{name} 重复登记（已在 {elsewhere} 登记）",
+                        f"{unit}: {name} counted twice (already counted at {elsewhere})")
+            else:
+                text = (f"{unit}：{name} 不应登记在本户（短期来访、已在国外定居的不登记）",
+                        f"{unit}: {name} should not be counted here (short-term visitors and "
+                        "people settled abroad are not)")
+            findings.append(Finding(text, where=f"{unit}/persons[{mine}]"))
+    return Result(right / total if total else 1.0, tuple(findings))
+
+
+def _counted_elsewhere(evidence: Evidence, unit: str, record: Mapping[str, Any]) -> str | None:
+    """The other unit whose true household holds this person (a double count), if any."""
+    for other, truth in evidence.truth.items():
+        if other != unit and match_persons([record], _persons(truth))[0]:
+            return other
+    return None
+
+
+def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[str]
+             ) -> tuple[int, int, list[Finding]]:
+    """(right, total, findings) over the owed forms' household `items` and the matched
+    persons' `person_items`."""
+    right = total = 0
+    findings: list[Finding] = []
+    person_items = tuple(person_items)
+    for unit in _owed(evidence):
+        record, truth = _handed_in(evidence, unit), evidence.truth[unit]
+        if record is None:
+            continue
+        draft = unit not in evidence.forms
+        for item in items:
+            if draft and _norm(record.get(item)) is None:
+                continue  # left blank in a draft: form_completeness's
+            total += 1
             if _norm(record.get(item)) == _norm(truth.get(item)):
                 right += 1
             else:
                 want = truth.get(item)
-                findings.append(Finding((f"{unit}：{item} 不正确（应为 {want}）",
-                                         f"{unit}: {item} is wrong (should be {want})"),
-                                        where=f"{unit}/{item}"))
-        records = list(record.get("persons") or [])
-        pairs, omitted, extra = match_persons(records, true_persons)
-        for mine, true in pairs:
-            for item in PERSON_ITEMS:
-                if _norm(records[mine].get(item)) == _norm(true_persons[true].get(item)):
+                findings.append(Finding(
+                    (f"{unit}：{item} 不正确（应为 {_label(item, want, False)}）",
+                     f"{unit}: {item} is wrong (should be {_label(item, want, True)})"),
+                    where=f"{unit}/{item}"))
+        records, true_persons = _persons(record), _persons(truth)
+        for mine, true in match_persons(records, true_persons)[0]:
+            name = true_persons[true].get("D1")
+            for item in person_items:
+                given, want = records[mine].get(item), true_persons[true].get(item)
+                if draft and _norm(given) is None and _norm(want) is not None:
+                    continue  # left blank in a draft: form_completeness's
+                total += 1
+                if _norm(given) == _norm(want):
                     right += 1
+                elif item == "D1" and _same_name(given, want):
+                    right += 1
+                    findings.append(Finding((f"{unit}：姓名“{given}”应为“{want}”（同音或笔误，不扣分）",
+                                             f"{unit}: name {given} should be {want} (a "
+                                             "homophone or typo, not penalised)"),
+                                            where=f"{unit}/persons[{mine}]/D1", good=True))
                 else:
-                    name, want = true_persons[true].get("D1"), true_persons[true].get(item)
+                    rule = RESIDENCE_RULES.get(item, ("", ""))
                     findings.append(Finding(
-                        (f"{unit}：{name} 的 {item} 不正确（应为 {want}）",
-                         f"{unit}: {item} of {name} is wrong (should be {want})"),
+                        (f"{unit}：{name} 的 {item} 不正确（应为 {_label(item, want, False)}）"
+                         f"{rule[0]}",
+                         f"{unit}: {item} of {name} is wrong (should be "
+                         f"{_label(item, want, True)}). {rule[1]}".rstrip(". ") + "."),
                         where=f"{unit}/persons[{mine}]/{item}"))
-        for true in omitted:
-            findings.append(Finding((f"{unit}：漏登 {true_persons[true].get('D1')}",
-                                     f"{unit}: {true_persons[true].get('D1')} left out"),
-                                    where=f"{unit}/persons"))
-        for mine in extra:
-            total += 1  # a person who should not be there costs a point too
-            findings.append(Finding((f"{unit}：多登了 {records[mine].get('D1')}",
-                                     f"{unit}: {records[mine].get('D1')} should not be listed"),
-                                    where=f"{unit}/persons[{mine}]"))
-    return Result(right / total if total else 1.0, tuple(findings))
+    return right, total, findings
+
+
+@criterion("form_accuracy", ("普查表逐项正确（人不漏项）",
+                             "The census forms are right item by item"))
+def form_accuracy(evidence: Evidence) -> Result:
+    """Share of the household items and the matched persons' items (D7-D10 aside) that are
+    right; with forms owed and none handed in, nothing is right."""
+    if not evidence.forms_expected:
+        return Result(0.0, applicable=False)
+    owed = _owed(evidence)
+    if not owed:
+        return Result(1.0, applicable=False)
+    right, total, findings = _compare(evidence, HOUSEHOLD_ITEMS, PERSON_ITEMS)
+    if not total:
+        return Result(0.0, (Finding(("没有交任何普查表。", "No census form was handed in."),
+                                    where=owed[0]),))
+    return Result(right / total, tuple(findings))
+
+
+@criterion("residence_rules", ("居住地和户口项目（D7-D10）按登记原则填写",
+                               "Residence and hukou items (D7-D10) follow the counting rules"))
+def residence_rules(evidence: Evidence) -> Result:
+    """Share of the matched persons' D7-D10 answers that are right, each wrong one with the
+    rule that decides it."""
+    if not evidence.forms_expected:
+        return Result(0.0, applicable=False)
+    right, total, findings = _compare(evidence, (), RESIDENCE_ITEMS)
+    if not total:
+        return Result(1.0 if not _owed(evidence) else 0.0, applicable=bool(_owed(evidence)))
+    return Result(right / total, tuple(findings))
+
+
+_ISSUE_TEXT = {
+    "required": ("{unit}：{at} 未填", "{unit}: {at} left blank"),
+    "skips": ("{unit}：{at} 违反跳答规则", "{unit}: {at} breaks a skip rule"),
+}
+
+
+@criterion("form_completeness", ("普查表填写完整、符合跳答和审核规则",
+                                 "The forms are complete, follow the skip rules and pass the "
+                                 "checks"))
+def form_completeness(evidence: Evidence) -> Result:
+    """Share of the owed forms handed in complete: a draft scores the share of its items
+    that are neither blank nor in error, and each of its hard errors is a finding."""
+    if not evidence.forms_expected:
+        return Result(0.0, applicable=False)
+    scores: list[float] = []
+    findings: list[Finding] = []
+    for unit in _owed(evidence):
+        if unit in evidence.forms:
+            scores.append(1.0)
+            continue
+        draft = evidence.drafts.get(unit)
+        if draft is None:
+            continue  # no form at all: coverage's
+        hard = r601.hard_errors(draft)
+        items = len(HOUSEHOLD_ITEMS) + len(PERSON_ITEMS + RESIDENCE_ITEMS) * len(_persons(draft))
+        scores.append(max(0.0, 1 - len(hard) / max(1, items)))
+        findings.append(Finding((f"{unit}：普查表没有完成就提交了", f"{unit}: the form was "
+                                 "handed in unfinished"), where=unit))
+        for issue in hard:
+            at = issue.item if issue.person is None else f"persons[{issue.person}]/{issue.item}"
+            zh, en = _ISSUE_TEXT.get(issue.rule, ("{unit}：{at} 有未改正的错误",
+                                                  "{unit}: {at} has an error left standing"))
+            findings.append(Finding((zh.format(unit=unit, at=issue.item),
+                                     en.format(unit=unit, at=issue.item)), where=f"{unit}/{at}"))
+    if not scores:
+        return Result(0.0, (), applicable=bool(_owed(evidence)))
+    return Result(sum(scores) / len(scores), tuple(findings))
+
+
+def _handed_in(evidence: Evidence, unit: str) -> Mapping[str, Any] | None:
+    """A unit's form as handed in, complete or a draft."""
+    return evidence.forms.get(unit) or evidence.drafts.get(unit)
+
+
+def _cross_checked(evidence: Evidence, unit: str) -> Mapping[str, Any] | None:
+    """The form the register's head and counts are checked by, if the unit has one."""
+    return _handed_in(evidence, unit) if unit in _owed(evidence) else None
 
 
 @criterion("register_accuracy", ("户主姓名底册逐栏正确：区不漏房、房不漏户",
                                  "The register of household heads is right column by column"))
 def register_accuracy(evidence: Evidence) -> Result:
-    """Share of the register's cells (every unit, every column) that match the truth."""
+    """Share of the register's cells that match the truth: the listing columns of every
+    unit, and the head and counts of the units with no form to check them by."""
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
     right = total = 0
     findings: list[Finding] = []
     for unit, truth in evidence.register_truth.items():
-        row = evidence.register.get(unit, {})
-        for column, want in truth.items():
+        row = evidence.register.get(unit)
+        if row is None:
+            continue  # an unlisted unit: coverage's
+        columns = [*LISTING_COLUMNS]
+        if _cross_checked(evidence, unit) is None:
+            columns += list(CROSS_CHECKED)
+        for column in columns:
+            want = truth.get(column)
             total += 1
-            if _norm(row.get(column)) == _norm(want):
+            if _norm(row.get(column)) == _norm(want) or (
+                    column == "head" and _same_name(row.get(column), want)):
                 right += 1
             else:
                 findings.append(Finding(
@@ -113,3 +375,33 @@ def register_accuracy(evidence: Evidence) -> Result:
                      f"{unit}: register column {column} is wrong (should be {want})"),
                     where=f"register/{unit}/{column}"))
     return Result(right / total if total else 1.0, tuple(findings))
+
+
+@criterion("consistency", ("底册与普查表一致：户主姓名、现住人数、外出人数",
+                           "The register agrees with the forms: head, persons present, "
+                           "members away"))
+def consistency(evidence: Evidence) -> Result:
+    """Share of the register's head and counts that agree with the household's own form."""
+    if not evidence.forms_expected:
+        return Result(0.0, applicable=False)
+    right = total = 0
+    findings: list[Finding] = []
+    for unit, row in evidence.register.items():
+        form = _cross_checked(evidence, unit)
+        if form is None:
+            continue
+        persons = _persons(form)
+        head = next((p.get("D1") for p in persons if p.get("D2") == 0), None)
+        for column, item in CROSS_CHECKED.items():
+            want = head if item is None else form.get(item)
+            total += 1
+            if _norm(row.get(column)) == _norm(want):
+                right += 1
+            else:
+                findings.append(Finding(
+                    (f"{unit}：底册“{column}”为 {row.get(column)}，普查表为 {want}",
+                     f"{unit}: the register's {column} is {row.get(column)}, the form says "
+                     f"{want}"), where=f"register/{unit}/{column}"))
+    if not total:
+        return Result(1.0, applicable=False)
+    return Result(right / total, tuple(findings))

@@ -87,6 +87,7 @@ class Event:
     home: bool | None = None
     answer: str | None = None  # for ask_item
     tailored: bool | None = None  # answer_concern: met one of their concerns (None: n/a)
+    booked: str | None = None  # book_appointment: "YYYY-MM-DD slot" agreed (None: no slot)
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data."""
@@ -441,7 +442,10 @@ class Session:
                    node=nxt, says=says, trust=(trust, state.trust),
                    irritation=(irritation, state.irritation), disclosed=tuple(disclosed),
                    breach=action.breach, trap=node.trap, answer=answer,
-                   tailored=state.tailored)
+                   tailored=state.tailored,
+                   booked=(f"{state.appointment[0].isoformat()} {state.appointment[1]}"
+                           if choice.do == "book_appointment" and state.appointment
+                           else None))
         if outcome is None and dialogue.nodes[nxt].end:
             outcome = dialogue.nodes[nxt].end
         if outcome is not None:

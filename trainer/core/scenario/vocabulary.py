@@ -134,6 +134,28 @@ THEMES: dict[str, tuple[str, str]] = {
     "someone_else_decides": ("由别人做主", "Someone else decides"),
 }
 
+# The answer that fits each concern theme (refusal aversion: name the concern, answer it).
+THEME_ANSWERS: dict[str, tuple[str, str]] = {
+    "no_time": ("只要几分钟，也可以约您方便的时间，或者扫码自主填报。",
+                "It takes a few minutes; we can book a time that suits you, or you can report "
+                "yourself on your phone."),
+    "privacy": ("条例第33条：能识别个人的资料依法保密，不对外提供，只用于普查。",
+                "§33: anything that identifies you is kept confidential by law, never passed "
+                "on, used for the census only."),
+    "distrust": ("这是我的普查员证，您可以打电话向社区或统计局核实。",
+                 "Here is my enumerator card; you can phone the community office or the "
+                 "statistics bureau to check it."),
+    "fear_consequences": ("普查资料不作为对您实施任何具体行政行为的依据，不会用于处罚。",
+                          "Census data are never the basis of any administrative act against "
+                          "you and are never used for penalties."),
+    "not_interested": ("普查数据决定学校、医院、公交怎么规划，和您家直接相关。",
+                       "The census decides where schools, clinics and buses go: it concerns "
+                       "your family directly."),
+    "someone_else_decides": ("可以等能做主的家人在家时再来，或者请您约个时间。",
+                             "I can come back when the person who decides is home, or you can "
+                             "book a time."),
+}
+
 TOPICS: dict[str, tuple[str, str]] = {
     "births": ("出生", "Births"),
     "deaths": ("死亡", "Deaths"),
