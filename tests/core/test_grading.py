@@ -355,3 +355,20 @@ def test_grading_is_a_pure_function_of_the_evidence() -> None:
     edit = PLANTED["wrong sex"][0]
     first, second = score(perfect().evidence(edit)), score(perfect().evidence(edit))
     assert first == second
+
+
+PEOPLE = st.fixed_dictionaries({"D1": st.sampled_from(["张伟", "张玮", "刘芳", "刘方", "李强", ""]),
+                                "D3": st.sampled_from(["1", "2", "3", "0" * 18, None])})
+
+
+@given(st.lists(PEOPLE, max_size=6), st.lists(PEOPLE, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_matching_pairs_each_record_and_each_true_person_at_most_once(records, truth) -> None:
+    pairs, omitted, extra = match_persons(records, truth)
+    mine, true = [m for m, _t in pairs], [t for _m, t in pairs]
+    assert sorted(mine + extra) == list(range(len(records)))
+    assert sorted(true + omitted) == list(range(len(truth)))
+    for m, t in pairs:  # a pair always shares a name, an ID number, or a tolerated name
+        assert (records[m]["D1"] and records[m]["D1"] == truth[t]["D1"]) or (
+            records[m]["D3"] not in (None, "0" * 18) and records[m]["D3"] == truth[t]["D3"]) or (
+            _same_name(records[m]["D1"], truth[t]["D1"]))

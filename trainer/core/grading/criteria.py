@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trainer.core.interview.engine import Event, Session
-from trainer.core.scenario.model import Rubric, Scenario
+from trainer.core.scenario.model import Criterion, Rubric, Scenario
 from trainer.core.scenario.vocabulary import (
     ACTIONS,
     OUTCOMES,
@@ -339,6 +339,23 @@ def score(evidence: Evidence) -> Score:
     total, passed = total_of(rubric, {name: r.score for name, r in results.items()},
                              {name: r.applicable for name, r in results.items()})
     return Score(total, passed, results)
+
+
+def ranked(rubric: Rubric, data: Mapping[str, Any]
+           ) -> list[tuple[str, Criterion | None, Mapping[str, Any]]]:
+    """A stored score's criteria, the ones that cost the most first (weight x points lost,
+    then the rubric's order): (name, the rubric's criterion or None, the stored result).
+    Criteria the rubric no longer names (a score from an older rubric) come last."""
+    named = {c.name: c for c in rubric.criteria}
+    order = {c.name: index for index, c in enumerate(rubric.criteria)}
+    results = data.get("criteria", {})
+
+    def lost(name: str) -> tuple[float, int]:
+        weight = named[name].weight if name in named else 0.0
+        result = results[name]
+        cost = weight * (1 - result["score"]) if result.get("applicable", True) else 0.0
+        return -cost, order.get(name, len(order))
+    return [(name, named.get(name), results[name]) for name in sorted(results, key=lost)]
 
 
 def with_overrides(data: Mapping[str, Any], rubric: Rubric,

@@ -108,22 +108,24 @@ def match_persons(records: list[Mapping[str, Any]], truth: list[Mapping[str, Any
     match of a person whose name is right."""
     pairs: dict[int, int] = {}
     free = list(range(len(truth)))
-
-    def claim(index: int, test: Any) -> None:
-        found = next((t for t in free if test(records[index], truth[t])), None)
-        if found is not None:
-            free.remove(found)
-            pairs[index] = found
-
-    tests = (lambda r, t: _norm(t.get("D1")) is not None and _norm(r.get("D1")) == _norm(
-                 t.get("D1")),
-             lambda r, t: _norm(r.get("D3")) not in (None, r601.NO_ID) and _norm(
-                 r.get("D3")) == _norm(t.get("D3")),
-             lambda r, t: _same_name(r.get("D1"), t.get("D1")))
-    for test in tests:
-        for index in range(len(records)):
-            if index not in pairs:
-                claim(index, test)
+    for item in ("D1", "D3"):  # exact keys: looked up, in the truth's order
+        waiting: dict[Any, list[int]] = {}
+        for t in free:
+            key = _norm(truth[t].get(item))
+            if key is not None and key != r601.NO_ID:
+                waiting.setdefault(key, []).append(t)
+        for index, record in enumerate(records):
+            found = waiting.get(_norm(record.get(item))) if index not in pairs else None
+            if found:
+                pairs[index] = found.pop(0)
+                free.remove(pairs[index])
+    for index, record in enumerate(records):  # what is left: a homophone or a typo
+        if index not in pairs:
+            match = next((t for t in free if _same_name(record.get("D1"), truth[t].get("D1"))),
+                         None)
+            if match is not None:
+                pairs[index] = match
+                free.remove(match)
     extra = [index for index in range(len(records)) if index not in pairs]
     return sorted(pairs.items()), free, extra
 
