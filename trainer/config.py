@@ -85,6 +85,25 @@ SETTINGS: dict[str, tuple[str, str | None, str]] = {
         None,
         "Folder for the SQLite database and the generated secret key (default instance/)",
     ),
+    "TRAINER_LOG_FORMAT": (
+        "LOG_FORMAT",
+        "text",
+        "`text` (one readable line per record) or `json` (one JSON object per line); every "
+        "line of a request carries its request id",
+    ),
+    "TRAINER_LOG_LEVEL": ("LOG_LEVEL", "INFO", "Level of the application's log (DEBUG, INFO, "
+                          "WARNING, ERROR)"),
+    "TRAINER_METRICS_TOKEN": (
+        "METRICS_TOKEN",
+        None,
+        "Bearer token that opens /metrics to a Prometheus scraper; unset: admins only",
+    ),
+    "TRAINER_PROXY_HOPS": (
+        "PROXY_HOPS",
+        "0",
+        "How many reverse proxies stand in front and set X-Forwarded-For/-Proto (1 behind one "
+        "nginx); 0 trusts no such header",
+    ),
 }
 
 LOCALES = ("zh_CN", "en")

@@ -1,0 +1,63 @@
+"""Gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Values come from the environment, with defaults sized from the machine's CPUs:
+
+    GUNICORN_BIND      address to listen on            default 127.0.0.1:8000
+    WEB_CONCURRENCY    worker processes                default 2 x CPUs + 1, at most 12
+    GUNICORN_THREADS   threads per worker (gthread)    default 4
+    GUNICORN_TIMEOUT   seconds a request may take      default 60
+    PROMETHEUS_MULTIPROC_DIR   when set, metrics are added up over all workers (the folder
+                       is emptied at start, and a dead worker's live gauges are removed)
+
+The application writes its own access line per request (with the request id), so gunicorn's
+access log is off; gunicorn's error log goes to stderr.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import Any
+
+_cpus = os.cpu_count() or 1
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cpus + 1, 12))
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+worker_class = "gthread"
+# A worker silent this long is killed and replaced (a request stuck in a query or a
+# deadlock); video processing runs in the job queue, never in a request.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+# On restart (SIGTERM, SIGHUP) a worker finishes its requests in flight for this long.
+graceful_timeout = 30
+keepalive = 5  # seconds; nginx keeps connections to the upstream open (see deploy/nginx.conf)
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+# Each worker imports the application itself: no database pool, Redis connection or
+# prometheus value is created before the fork and shared by accident.
+preload_app = False
+# Replace a worker now and then so that slow leaks cannot accumulate; jitter keeps the
+# workers from restarting together.
+max_requests = 5000
+max_requests_jitter = 500
+# Request line and header limits (gunicorn's defaults made explicit).
+limit_request_line = 4094
+limit_request_fields = 100
+
+
+def on_starting(server: Any) -> None:
+    """Empty the metrics folder: files of a previous run would be added to this one's."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for path in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(path)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live gauges no longer count (prometheus multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

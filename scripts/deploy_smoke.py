@@ -1,0 +1,292 @@
+# ruff: noqa: S603, S607 - runs nginx, gunicorn, flask and openssl on fixed arguments
+"""Run the deploy/ files for real on this machine: nginx (deploy/nginx.conf, addresses and
+paths swapped for local ones) in front of two gunicorn "web machines" (deploy/gunicorn.conf.py),
+on a database made by `flask db upgrade`, and check what docs/deployment.md says of them:
+
+- the request id: nginx's own, or the caller's, reaches the application, comes back in the
+  response and is in nginx's log and the application's JSON log;
+- a clip is sent by nginx from the internal media location after the application's access
+  check (X-Accel-Redirect), with range requests, and that location is not reachable directly;
+- both web machines answer; the application sees the caller's address through
+  TRAINER_PROXY_HOPS=1; /readyz and /metrics answer through nginx.
+
+Needs nginx on the PATH (Debian: apt-get install nginx-light) and openssl. Usage:
+
+    .venv/bin/python scripts/deploy_smoke.py
+
+The last line printed is one JSON object; the exit status is 0 when every check passed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PASSWORD = "smoke-test-Password-1"  # noqa: S105 - a throwaway account in a temporary database
+CLIP_BYTES = bytes(range(256)) * 64
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def local_nginx_conf(folder: Path, web_ports: list[int], http_port: int,
+                     https_port: int) -> str:
+    """deploy/nginx.conf with this machine's addresses, ports and folders."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    for remote, port in zip(("10.0.0.11:8000", "10.0.0.12:8000"), web_ports, strict=True):
+        text = text.replace(remote, f"127.0.0.1:{port}")
+    replacements = {
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "/etc/ssl/trainer/": f"{folder}/ssl/",
+        "/var/log/nginx/trainer.log": f"{folder}/nginx-access.log",
+        "/srv/trainer/media/": f"{folder}/media/",
+        "/srv/trainer/app/trainer/static/": f"{ROOT}/trainer/static/",
+        "allow 10.0.0.0/8;": "allow 10.0.0.0/8;\n        allow 127.0.0.1;",
+    }
+    for old, new in replacements.items():
+        assert old in text, f"deploy/nginx.conf no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def main() -> int:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        print("nginx not found (Debian: apt-get install nginx-light)", file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix="trainer-deploy-"))
+    folder.chmod(0o755)  # nginx's workers (not root) read the media files
+    processes: list[subprocess.Popen[str]] = []
+    checks: dict[str, bool] = {}
+    try:
+        return run(folder, nginx, processes, checks)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
+        checks: dict[str, bool]) -> int:
+    (folder / "media").mkdir()
+    (folder / "ssl").mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(folder / "ssl" / "privkey.pem"),
+                    "-out", str(folder / "ssl" / "fullchain.pem")],
+                   check=True, capture_output=True)
+    env = {**os.environ,
+           "TRAINER_DATABASE_URL": f"sqlite:///{folder / 'trainer.sqlite3'}",
+           "TRAINER_INSTANCE_PATH": str(folder / "instance"),
+           "TRAINER_MEDIA_ROOT": str(folder / "media"),
+           "TRAINER_SECRET_KEY": "deploy-smoke-secret",
+           "TRAINER_SECURE_COOKIES": "1", "TRAINER_PROXY_HOPS": "1",
+           "TRAINER_MEDIA_ACCEL": "/protected-media/", "TRAINER_LOG_FORMAT": "json",
+           "TRAINER_METRICS_TOKEN": "smoke-metrics", "TRAINER_DEFAULT_LOCALE": "en"}
+    for name in ("TRAINER_REDIS_URL", "TRAINER_S3_BUCKET"):
+        env.pop(name, None)
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    clip_id, key = seed(env)
+
+    web_ports = [free_port(), free_port()]
+    logs = []
+    for number, port in enumerate(web_ports, start=1):
+        metrics = folder / f"metrics-{number}"
+        logs.append(folder / f"web-{number}.log")
+        with logs[-1].open("w") as log:  # the child keeps its own copy of the descriptor
+            processes.append(subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+                     "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
+                stdout=log, stderr=subprocess.STDOUT, text=True))
+    http_port, https_port = free_port(), free_port()
+    (folder / "trainer.conf").write_text(local_nginx_conf(folder, web_ports, http_port,
+                                                          https_port))
+    (folder / "nginx.conf").write_text(
+        f"pid {folder}/nginx.pid;\nerror_log {folder}/nginx-error.log;\nevents {{}}\n"
+        f"http {{\n    include /etc/nginx/mime.types;\n    include {folder}/trainer.conf;\n}}\n")
+    subprocess.run([nginx, "-t", "-c", str(folder / "nginx.conf")], check=True,
+                   capture_output=True)
+    processes.append(subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-g",
+                                       "daemon off;"], text=True))
+    base = f"https://127.0.0.1:{https_port}"
+    for port in web_ports:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+
+    client = Client()
+    status, headers, body = client.get(base + "/healthz", {"X-Request-ID": "smoke-given-1"})
+    checks["healthz through nginx"] = status == 200 and json.loads(body) == {"status": "ok"}
+    checks["caller's request id kept"] = headers.get("X-Request-ID") == "smoke-given-1"
+    _, headers, _ = client.get(base + "/healthz")
+    nginx_id = headers.get("X-Request-ID", "")
+    checks["nginx's request id used"] = re.fullmatch(r"[0-9a-f]{32}", nginx_id) is not None
+    status, _, body = client.get(base + "/readyz")
+    checks["readyz through nginx"] = status == 200 and json.loads(body)["status"] == "ok"
+    status, _, _ = client.get(f"http://127.0.0.1:{http_port}/login")
+    checks["http redirects to https"] = status == 301
+
+    status, _, page = client.get(base + "/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.decode())
+    status, _, _ = client.post(base + "/login", {"username": "smoke-trainer",
+                                                 "password": PASSWORD,
+                                                 "csrf_token": token.group(1) if token else ""})
+    checks["log-in over https"] = status == 302 and token is not None
+    status, headers, body = client.get(f"{base}/clips/{clip_id}/media/720p")
+    checks["clip sent by nginx (X-Accel-Redirect)"] = (
+        status == 200 and body == CLIP_BYTES and "X-Accel-Redirect" not in headers)
+    status, headers, body = client.get(f"{base}/clips/{clip_id}/media/720p",
+                                       {"Range": "bytes=10-19"})
+    checks["range request through nginx"] = status == 206 and body == CLIP_BYTES[10:20]
+    status, _, _ = client.get(f"{base}/protected-media/{key}")
+    checks["internal media location closed"] = status == 404
+    anonymous = Client()
+    status, _, _ = anonymous.get(f"{base}/clips/{clip_id}/media/720p")
+    checks["clip refused without log-in"] = status == 302
+
+    status, _, body = client.get(base + "/metrics", {"Authorization": "Bearer smoke-metrics"})
+    checks["metrics through nginx"] = (status == 200 and
+                                       b"trainer_request_duration_seconds_bucket" in body)
+    for _ in range(20):
+        client.get(base + "/healthz")
+    # From another loopback address, with a forged X-Forwarded-For: the application must
+    # see the caller nginx saw, not the forged value and not nginx's own address.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = http.client.HTTPSConnection("127.0.0.1", https_port, context=context,
+                                             source_address=("127.0.0.3", 0), timeout=10)
+    connection.request("GET", "/healthz", headers={"X-Forwarded-For": "203.0.113.7",
+                                                   "X-Request-ID": "smoke-address"})
+    checks["healthz from another address"] = connection.getresponse().status == 200
+    connection.close()
+
+    time.sleep(0.5)
+    app_lines = [json.loads(line) for log in logs for line in log.read_text().splitlines()
+                 if line.startswith("{")]
+    access = [line for line in app_lines if line.get("logger") == "trainer.access"]
+    served_by = {log.name for log in logs
+                 if any('"trainer.access"' in line for line in log.read_text().splitlines())}
+    checks["both web machines answered"] = len(served_by) == 2
+    checks["request id in the application's log"] = any(
+        line["request_id"] == nginx_id for line in access)
+    nginx_log = (folder / "nginx-access.log").read_text()
+    checks["request id in nginx's log"] = f"rid={nginx_id}" in nginx_log
+    checks["caller's address seen through the proxy"] = [
+        line["remote_addr"] for line in access if line["request_id"] == "smoke-address"
+    ] == ["127.0.0.3"]
+    checks["no password in any log"] = PASSWORD not in nginx_log + "".join(
+        log.read_text() for log in logs)
+
+    for name, passed in checks.items():
+        print(f"{'ok  ' if passed else 'FAIL'} {name}")
+    print(json.dumps({"checks": len(checks), "failed": [n for n, ok in checks.items() if not ok]},
+                     ensure_ascii=False))
+    return 0 if all(checks.values()) else 1
+
+
+def seed(env: dict[str, str]) -> tuple[int, str]:
+    """A trainer and a ready clip of theirs whose 720p file is in the media root."""
+    os.environ.update(env)
+    from trainer import create_app
+    from trainer.accounts import services
+    from trainer.accounts.models import Role
+    from trainer.extensions import DB_KEY
+    from trainer.video.models import Clip, ClipStatus
+
+    app = create_app()
+    key = "clips/smoke/r1/720p.mp4"
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        user, _ = services.create_user(db, actor=None, username="smoke-trainer",
+                                       full_name="Smoke Trainer", role=Role.TRAINER,
+                                       password=PASSWORD)
+        clip = Clip(slug="smoke", title_zh="冒烟", filename="smoke.mp4", status=ClipStatus.READY,
+                    original_key="clips/smoke/original.mp4", duration=1.0, width=1280,
+                    height=720, created_by_id=user.id,
+                    renditions={"720p": {"key": key, "width": 1280, "height": 720,
+                                         "bytes": len(CLIP_BYTES)}})
+        db.add(clip)
+        db.commit()
+        clip_id = clip.id
+    path = Path(env["TRAINER_MEDIA_ROOT"]) / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(CLIP_BYTES)
+    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+        folder.chmod(0o755)
+    path.chmod(0o644)
+    return clip_id, key
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a local http URL
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class Client:
+    """Cookies, a self-signed certificate accepted, redirects not followed unless asked."""
+
+    def __init__(self) -> None:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPSHandler(context=context), _NoRedirect())
+
+    def get(self, url: str,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        return self._open(urllib.request.Request(url, headers=headers or {}))  # noqa: S310
+
+    def post(self, url: str, data: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        # Over HTTPS, Flask-WTF wants a same-site Referer, as a browser sends it.
+        return self._open(urllib.request.Request(  # noqa: S310 - a local URL
+            url, data=urllib.parse.urlencode(data).encode(), method="POST",
+            headers={"Referer": url}))
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
