@@ -1,8 +1,10 @@
 """The one place where errors become HTTP responses.
 
 Domain errors map to status codes here; HTTP errors, CSRF failures and rate limits get a
-localised page (or JSON for API clients); anything unexpected is logged and answered with
-a plain 500 page, never a stack trace.
+localised page (or JSON for API clients); a database that cannot be reached (PostgreSQL
+restarted, connections terminated, SQLite locked past its busy timeout) is a 503 with
+Retry-After, since the request changed nothing and may simply be sent again; anything
+unexpected is logged and answered with a plain 500 page, never a stack trace.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from trainer.core.errors import (
@@ -48,7 +52,20 @@ MESSAGES = {
                                       "and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing you saved "
                                          "before has been lost; please try again.")),
+    503: (_l("Briefly unavailable"), _l("The database could not be reached for a moment. "
+                                        "What you saved before is kept; what you just sent "
+                                        "was not saved. Please try again in a few seconds.")),
 }
+RETRY_AFTER_SECONDS = 5  # told to clients of a 503: a pool reconnects well within it
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether a database error means "not reachable now" (retry) rather than a bug: the
+    server or network failed (OperationalError: terminated connection, restart, refused,
+    SQLite locked), a connection was found dead, or the pool had none to give."""
+    if isinstance(error, (OperationalError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def status_for(error: DomainError) -> int:
@@ -116,6 +133,22 @@ def register_error_handlers(app: Flask) -> None:
         headers = [(name, value) for name, value in error.get_headers()
                    if name.lower() != "content-type"]
         return body, status, headers
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(error: Exception) -> Any:
+        if not database_unavailable(error):
+            return unexpected(error)
+        from trainer.extensions import discard_db_session
+
+        # The request's transaction is gone with its connection: drop the session (the pool
+        # has already invalidated that connection, and pre-ping replaces the others), so the
+        # page below and the next request start clean.
+        discard_db_session()
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                           type(getattr(error, "orig", None) or error).__name__)
+        body, status = render_error(503)
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

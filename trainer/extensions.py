@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from trainer.config import LOCALES
@@ -48,6 +49,22 @@ def db_session() -> Session:
     return db
 
 
+def discard_db_session() -> None:
+    """Close the request's session after its connection failed (a later db_session() opens a
+    new one). A user not loaded yet, or expired by the failed transaction's rollback, is taken
+    as anonymous for the rest of the request, so an error page needs no query."""
+    db = g.pop("db_session", None)
+    if db is not None:
+        try:
+            db.close()
+        except Exception:  # the connection is already gone; the pool has dropped it
+            current_app.logger.debug("closing a failed session", exc_info=True)
+    user = g.get("_login_user")
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    if user is None or (state is not None and state.expired_attributes):
+        g._login_user = login_manager.anonymous_user()
+
+
 def _close_db_session(_exc: BaseException | None) -> None:
     db = g.pop("db_session", None)
     if db is not None:
@@ -78,6 +95,14 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
     )
+    # Redis down must not stop field work (docs/architecture.md, "Redis down"): the limits
+    # are then counted in this process's memory until Redis answers again (checked with a
+    # growing back-off), and any other failure of the limiter lets the request through. A
+    # Redis that does not answer is given up on after a second, not a TCP timeout.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                          {"socket_connect_timeout": 1, "socket_timeout": 1})
     limiter.init_app(app)
 
 

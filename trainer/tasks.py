@@ -8,6 +8,7 @@ server). Tests switch the queue to immediate mode, which runs each task as it is
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from trainer.config import instance_path, load_settings
@@ -35,6 +37,19 @@ def make_huey(settings: dict[str, Any], instance: Path) -> Huey:
 
 
 huey = make_huey(load_settings(instance_path()), instance_path())
+QUEUE_ERRORS: tuple[type[BaseException], ...] = (RedisError, sqlite3.Error, OSError)
+
+
+def enqueue(task: Any, *args: Any) -> bool:
+    """Queue a job after the request's commit; False (logged) when the queue cannot be reached
+    (Redis down, the SQLite queue locked). A clip whose job was not queued stays queued in the
+    database, and `resume_interrupted` queues it again once the queue is back."""
+    try:
+        task(*args)
+    except QUEUE_ERRORS:
+        log.exception("could not queue %s%r", getattr(task, "name", task), args)
+        return False
+    return True
 _worker_app: Flask | None = None
 
 
@@ -206,5 +221,5 @@ def resume_interrupted() -> list[int]:
         with job_session(app) as db:
             services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
     for clip_id in requeued:
-        process_clip(clip_id)
+        enqueue(process_clip, clip_id)
     return requeued

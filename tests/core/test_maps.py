@@ -13,7 +13,6 @@ import functools
 import itertools
 import json
 import math
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -137,16 +136,6 @@ def test_truth_from_an_area_has_what_the_map_must_show():
     assert (buildings, households) == (truth.building_total, truth.household_total)
 
 
-def test_grading_is_fast_enough_for_a_whole_area():
-    _grid, _area, truth = rural()
-    drawing = true_drawing(truth)
-    grade_map(drawing, truth)
-    started = time.perf_counter()
-    for _ in range(10):
-        grade_map(drawing, truth)
-    assert (time.perf_counter() - started) / 10 < 0.05  # the benchmark holds the real target
-
-
 # Boundary fit --------------------------------------------------------------------------
 
 
@@ -261,9 +250,7 @@ def test_a_boundary_of_thousands_of_points_grades_like_the_plain_one():
     dense.append(dense[0])
     assert len(dense) > 2000
     set_boundary_ring(drawing, dense)
-    started = time.perf_counter()
-    result = grade_map(drawing, truth)
-    assert time.perf_counter() - started < 0.5
+    result = grade_map(drawing, truth)  # its speed is benchmarks.maps's business, not a test's
     assert result.scores["boundary_fit"] == pytest.approx(1.0)
 
 

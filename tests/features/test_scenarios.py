@@ -186,3 +186,17 @@ def test_ids_too_large_for_the_database_are_not_found(client, login_as, db):
     for url in ("/scenarios/plays/99999999999999999999999", "/worlds/99999999999999999999",
                 "/scenarios/cooperative-family?version=999999999999999999999999"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_retried_play_step_is_stored_once(client, csrf, login_as, db):
+    version = publish_baseline(db)
+    play = services.start_play(db, login_as(Role.TRAINER), version)
+    page = client.get(f"/scenarios/plays/{play.id}").get_data(as_text=True)
+    [key] = re.findall(r'name="step_key" value="([0-9a-f]{32})"', page)
+    for _ in range(2):
+        response = client.post(f"/scenarios/plays/{play.id}/steps", data={
+            "household": "wang", "action": "knock", "day": "2020-11-02", "time": "19:00",
+            "step_key": key, "csrf_token": csrf()})
+        assert response.status_code == 302
+    db.refresh(play)
+    assert [(s["action"], s["key"]) for s in play.steps] == [("knock", key)]

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import User
@@ -186,11 +186,37 @@ def replay_steps(version: ScenarioVersion, seed: int, steps: list[dict[str, Any]
 
 
 def with_step(visit: Visit, steps: list[dict[str, Any]], household: str, action: str,
-              at: datetime | None) -> list[dict[str, Any]]:
-    """Apply a new step (stamped with the real time) and return the longer step log."""
+              at: datetime | None, key: str | None = None) -> list[dict[str, Any]]:
+    """Apply a new step (stamped with the real time) and return the longer step log; `key`,
+    the request's idempotency key, is stored with the step (replay ignores it)."""
     step = Step(household, action, at, datetime.now(UTC).isoformat(timespec="seconds"))
     visit.apply(step)
-    return [*steps, step.to_dict()]
+    stored = step.to_dict()
+    if key is not None:
+        stored["key"] = key
+    return [*steps, stored]
+
+
+def repeated(steps: list[dict[str, Any]], key: str | None) -> bool:
+    """Whether a step sent with idempotency key `key` is already in the step log."""
+    return key is not None and any(step.get("key") == key for step in steps)
+
+
+def lock_for_step(db: Session, row: Any) -> None:
+    """Lock an attempt's or play's row until the transaction ends, and reload it, so that two
+    requests carrying the same step key cannot both append (the second waits, then finds the
+    key). PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks, and in WAL mode a
+    transaction that has read cannot write once another has committed (SQLITE_BUSY_SNAPSHOT);
+    so the request's read-only transaction so far (log-in check, loading the row) is ended
+    and the next one starts by writing the row unchanged, which takes the database's write
+    lock, waiting up to the busy timeout, before anything is read. Call it before the step
+    writes anything."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.commit()  # nothing is written yet: this only ends the read snapshot
+        table = type(row).__table__.name
+        db.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"),  # noqa: S608
+                   {"id": row.id})
+    db.refresh(row, with_for_update=True)
 
 
 def start_play(db: Session, actor: User, version: ScenarioVersion) -> ScenarioPlay:
@@ -215,11 +241,16 @@ def replay_play(play: ScenarioPlay) -> Visit:
 
 
 def play_step(db: Session, play: ScenarioPlay, household: str, action: str,
-              at: datetime | None) -> Visit:
-    """Apply one step to a play and store it; an invalid step changes nothing."""
+              at: datetime | None, key: str | None = None) -> Visit:
+    """Apply one step to a play and store it; an invalid step changes nothing. A step sent
+    again with the same idempotency `key` (a retried request) is stored once."""
+    if key is not None:
+        lock_for_step(db, play)
+        if repeated(play.steps, key):
+            return replay_play(play)
     if len(play.steps) >= MAX_PLAY_STEPS:
         raise InvalidInput(N_("This play-through is too long; start a new one."))
     session = replay_play(play)
-    play.steps = with_step(session, play.steps, household, action, at)
+    play.steps = with_step(session, play.steps, household, action, at, key)
     db.flush()
     return session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,12 @@ def both(value: Any) -> str:
     if isinstance(value, Text):
         return value.get(is_english())
     return str(value[1] if is_english() else value[0])
+
+
+@bp.app_template_global("step_key")
+def step_key() -> str:
+    """A new idempotency key for one step form (see StepForm.step_key)."""
+    return uuid.uuid4().hex
 
 
 def _context() -> dict[str, Any]:
@@ -116,15 +123,17 @@ def step(play_id: int) -> Any:
     db = db_session()
     play = services.get_play(db, current_actor(), play_id)
     return run_step(
-        lambda household, action, at: services.play_step(db, play, household, action, at),
+        lambda household, action, at, key: services.play_step(db, play, household, action, at,
+                                                              key),
         lambda form, status: _play_page(play, services.replay_play(play), form, status),
         url_for("scenarios.play", play_id=play.id, _anchor="latest"))
 
 
-def run_step(apply: Callable[[str, str, datetime | None], object],
+def run_step(apply: Callable[[str, str, datetime | None, str | None], object],
              page: Callable[[StepForm, int], Any], done: str) -> Any:
     """The POST of a visit step (plays and attempts): check the form, apply the step and
-    commit, or roll back and redraw the page with the error on it."""
+    commit, or roll back and redraw the page with the error on it. A repeat of a step already
+    stored (same step key) is answered as the first was: the redirect to the page."""
     form = StepForm()
     if not form.validate_on_submit():
         return page(form, 400)
@@ -132,7 +141,7 @@ def run_step(apply: Callable[[str, str, datetime | None], object],
     if not ok:
         return page(form, 400)
     try:
-        apply(form.household.data or "", form.action.data or "", at)
+        apply(form.household.data or "", form.action.data or "", at, form.step_key.data or None)
     except DomainError as error:
         db_session().rollback()
         return page(form, form_error(form, error))

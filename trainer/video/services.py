@@ -513,6 +513,15 @@ def stale_clips(db: Session, *, now: datetime | None = None) -> list[int]:
         & (Clip.heartbeat_at < now - QUEUED_TOO_LONG)))))
 
 
+def queue_unreachable(db: Session, clip_id: int, *, now: datetime | None = None) -> None:
+    """A queued clip's job could not be queued (Redis down): make it due at once for the
+    worker's periodic check, which queues it as soon as the queue answers again."""
+    clip = db.get(Clip, clip_id)
+    if clip is not None and clip.status == ClipStatus.QUEUED:
+        clip.heartbeat_at = (now or utcnow()) - QUEUED_TOO_LONG - timedelta(seconds=1)
+        db.flush()
+
+
 def requeue(db: Session, clip: Clip) -> Clip:
     """Queue a clip for (re)processing: after a failure, a restart, or new redactions."""
     if clip.original_key is None:

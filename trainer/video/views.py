@@ -130,8 +130,16 @@ def compose() -> Any:
             status = form_error(form, error)
         else:
             db.commit()
-            tasks.compose_clip(clip.id, [number for number in segments if number])
-            flash(_("The clips are being joined; the new clip is processed next."), "success")
+            if tasks.enqueue(tasks.compose_clip, clip.id,
+                             [number for number in segments if number]):
+                flash(_("The clips are being joined; the new clip is processed next."),
+                      "success")
+            else:  # the segments live only in the job: nothing can resume it later
+                services.fail(db, clip.id, "The job queue could not be reached; make the "
+                                           "clip again.")
+                db.commit()
+                flash(_("The job queue cannot be reached now; make the clip again in a few "
+                        "minutes."), "error")
             return redirect(url_for("video.show", clip_id=clip.id))
     elif request.method == "POST":
         status = 400
@@ -213,10 +221,9 @@ def _finished(found: Any) -> Clip:
     db = db_session()
     clip = services.finish_upload(db, found, media_root=_media_root(), storage=_storage())
     db.commit()
-    try:
-        tasks.process_clip(clip.id)
-    except Exception:  # the queue is unreachable; resume_interrupted requeues it later
-        current_app.logger.exception("could not queue clip %s", clip.id)
+    if not tasks.enqueue(tasks.process_clip, clip.id):
+        services.queue_unreachable(db, clip.id)  # resume_interrupted queues it once it can
+        db.commit()
     return clip
 
 
@@ -383,9 +390,12 @@ def make_offline(clip_id: int) -> Any:
         abort(400)
     services.plan_offline(clip, locale)  # refuses a clip that cannot have one now
     db_session().commit()  # a job is enqueued only once the request's transaction has ended
-    tasks.offline_copy(clip.id, locale)
-    flash(_("The offline copy is being made; it appears on the clip's page when it is "
-            "ready."), "success")
+    if tasks.enqueue(tasks.offline_copy, clip.id, locale):
+        flash(_("The offline copy is being made; it appears on the clip's page when it is "
+                "ready."), "success")
+    else:
+        flash(_("The job queue cannot be reached now; ask for the offline copy again in a few "
+                "minutes."), "error")
     return redirect(url_for("video.edit", clip_id=clip.id))
 
 
@@ -568,10 +578,21 @@ def save_chapters(clip_id: int) -> Any:
     return _saved(clip, _("The chapters have been saved."))
 
 
+def _queue_processing(clip: Clip, message: str) -> None:
+    """Queue a clip committed as queued; when the queue is down it stays queued, and the
+    worker's periodic check queues it once the queue is back."""
+    if tasks.enqueue(tasks.process_clip, clip.id):
+        flash(message, "success")
+    else:
+        services.queue_unreachable(db_session(), clip.id)
+        db_session().commit()
+        flash(_("The job queue cannot be reached now; the clip stays queued and is processed "
+                "when the queue is back."), "info")
+
+
 def _requeued(clip: Clip, message: str) -> Any:
     db_session().commit()
-    tasks.process_clip(clip.id)
-    flash(message, "success")
+    _queue_processing(clip, message)
     return redirect(url_for("video.edit", clip_id=clip.id))
 
 
@@ -687,8 +708,7 @@ def retry(clip_id: int) -> Any:
         abort(400)
     services.requeue(db, clip)
     db.commit()
-    tasks.process_clip(clip.id)
-    flash(_("The clip is being processed again."), "success")
+    _queue_processing(clip, _("The clip is being processed again."))
     return redirect(url_for("video.show", clip_id=clip.id))
 
 
