@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trainer.accounts import demo as accounts_demo
+from trainer.certification import demo as certification_demo
 from trainer.fieldwork import demo as fieldwork_demo
 from trainer.maps import demo as maps_demo
 from trainer.scenarios import demo as scenarios_demo
@@ -21,6 +22,7 @@ DEMO_SEEDERS: list[tuple[str, Callable[[Session], Any]]] = [
     ("exercises", fieldwork_demo.seed),
     ("clips", video_demo.seed),
     ("maps", maps_demo.seed),
+    ("certification", certification_demo.seed),
 ]
 
 

@@ -115,9 +115,26 @@ SCHEMAS: dict[str, Any] = {
                      "description": "What the trainee was shown; null unless released."},
         "overrides": {"type": "array", "items": _ref("Override")},
     }, "An attempt's grade as its examiners see it."),
+    "Certificate": _object({
+        "id": ID, "code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{12}$",
+                           "description": "The verification code (12 characters, no 0/O/1/I)."},
+        "cohort_id": ID, "holder_id": ID,
+        "holder_name": {"type": "string", "description": "As it was when issued."},
+        "cohort_name": {"type": "string", "description": "As it was when issued."},
+        "scenarios": {"type": "array", "description": "The scenarios passed (no scores).",
+                      "items": _object({"id": {"type": "string"},
+                                        "title": _ref("Bilingual")})},
+        "issued_at": TIME, "issued_by_id": {"type": ["integer", "null"]},
+        "revoked": {"type": "boolean"}, "revoked_at": _nullable(TIME),
+        "revoke_reason": {"type": ["string", "null"]},
+        "verification_url": {"type": "string",
+                             "description": "The public page that checks the code."},
+    }, "A certificate issued to a trainee who met the cohort's pass rules; revoked ones are "
+       "kept."),
     "CohortList": _list_of("Cohort"),
     "TraineeList": _list_of("Trainee"),
     "AttemptList": _list_of("Attempt"),
+    "CertificateList": _list_of("Certificate"),
 }
 
 
@@ -200,14 +217,15 @@ def document() -> dict[str, Any]:
             "title": "Census Enumerator Trainer API",
             "version": "1.0.0",
             "description": (
-                "Read-only access to cohorts, trainees, attempts and grades for examiners and "
-                "administrators. Authenticate with `Authorization: Bearer <token>`; tokens are "
-                "made on the API tokens page, are scoped to cohorts chosen at creation (a "
-                "cohort outside the token, or one its owner no longer sees, answers 404), may "
-                "expire and can be revoked. Lists are paged by `limit` and `offset` in "
-                "ascending id order, with a `next` link. A query parameter an operation does "
-                "not take, or one given twice, is refused (400). Certificates are not offered "
-                "yet."),
+                "Read-only access to cohorts, trainees, attempts, grades and certificates for "
+                "examiners and administrators. Authenticate with `Authorization: Bearer "
+                "<token>`; tokens are made on the API tokens page, are scoped to cohorts chosen"
+                " at creation (a cohort outside the token, or one its owner no longer sees, "
+                "answers 404), may expire and can be revoked. Lists are paged by `limit` and "
+                "`offset` in ascending id order, with a `next` link. A query parameter an "
+                "operation does not take, or one given twice, is refused (400). Certificates "
+                "carry no score; each has a verification code checked in public at "
+                "`/verify/<code>`."),
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -225,6 +243,10 @@ def document() -> dict[str, Any]:
             "/api/v1/cohorts/{cohort_id}/trainees": _get(
                 "listTrainees", "A cohort's trainees.",
                 _answer("TraineeList", "A page of trainees."),
+                [_param("cohort_id"), *PAGING], "BadRequest", "NotFound"),
+            "/api/v1/cohorts/{cohort_id}/certificates": _get(
+                "listCertificates", "A cohort's certificates, revoked ones included.",
+                _answer("CertificateList", "A page of certificates."),
                 [_param("cohort_id"), *PAGING], "BadRequest", "NotFound"),
             "/api/v1/attempts": _get(
                 "listAttempts", "Attempts in the token's cohorts.",

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from trainer.accounts.models import Cohort, Role, User, cohort_trainees
 from trainer.accounts.services import cohorts_visible_to
 from trainer.api.models import ApiToken, ApiTokenEvent, TokenEventKind
+from trainer.certification.models import Certificate
 from trainer.core.errors import Forbidden, InvalidInput, NotFound
 from trainer.core.i18n import N_
 from trainer.db import utcnow
@@ -265,3 +266,12 @@ def grade(db: Session, token: ApiToken, attempt_id: int) -> Grade:
     history = [entry for entry in review.events
                if entry.kind == ReviewKind.OVERRIDE] if review else []
     return Grade(row, row.attempt.score, effective, released, history)
+
+
+def certificates(db: Session, token: ApiToken, cohort_id: int, *, limit: int,
+                 offset: int) -> Page[Certificate]:
+    """A cohort's certificates (revoked ones too), by id."""
+    found = cohort(db, token, cohort_id)
+    stmt = select(Certificate).where(Certificate.cohort_id == found.id).order_by(Certificate.id)
+    rows, total = _page(db, stmt, limit, offset)
+    return Page([row[0] for row in rows], total, limit, offset)

@@ -43,6 +43,7 @@ from trainer.api import services
 from trainer.api.forms import RevokeForm, TokenForm
 from trainer.api.openapi import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, document
 from trainer.api.services import AttemptRow, Grade, Page
+from trainer.certification.models import Certificate
 from trainer.core.errors import DomainError, InvalidInput
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
@@ -273,6 +274,22 @@ def _score(data: dict[str, Any] | None) -> dict[str, Any] | None:
             "grader": data.get("grader"), "criteria": criteria}
 
 
+def _certificate(certificate: Certificate) -> dict[str, Any]:
+    return {"id": certificate.id, "code": certificate.code, "cohort_id": certificate.cohort_id,
+            "holder_id": certificate.holder_id, "holder_name": certificate.holder_name,
+            "cohort_name": certificate.cohort_name,
+            "scenarios": [{"id": str(s.get("id", "")),
+                           "title": {"zh_CN": str(s.get("zh_CN") or ""),
+                                     "en": str(s.get("en") or "")}}
+                          for s in certificate.scenarios],
+            "issued_at": _time(certificate.issued_at),
+            "issued_by_id": certificate.issued_by_id,
+            "revoked": certificate.revoked, "revoked_at": _time(certificate.revoked_at),
+            "revoke_reason": certificate.revoke_reason,
+            "verification_url": url_for("certification.verified", code=certificate.code,
+                                        _external=True)}
+
+
 def _grade(grade: Grade) -> dict[str, Any]:
     review = grade.row.review
     return {"attempt_id": grade.row.attempt.id, "status": grade.row.attempt.status.value,
@@ -323,6 +340,17 @@ def api_trainees(token: Any, cohort_id: int) -> Any:
     limit, offset = _paging()
     page = services.trainees(db_session(), token, cohort_id, limit=limit, offset=offset)
     return _listing(page, [_trainee(user) for user in page.items])
+
+
+@bp.get("/api/v1/cohorts/<int:cohort_id>/certificates")
+@public
+@token_required
+def api_certificates(token: Any, cohort_id: int) -> Any:
+    """A cohort's certificates, revoked ones too (no scores: a certificate carries none)."""
+    _only("limit", "offset")
+    limit, offset = _paging()
+    page = services.certificates(db_session(), token, cohort_id, limit=limit, offset=offset)
+    return _listing(page, [_certificate(certificate) for certificate in page.items])
 
 
 @bp.get("/api/v1/attempts")

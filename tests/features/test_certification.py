@@ -1,0 +1,550 @@
+"""Certification: a cohort's pass rules (checked before anything is saved), who qualifies
+(released scores only, the best attempt, criteria that must not be failed), issuing one or
+all, revoking with a reason, the trainee's page and PDF, the public check (no score shown,
+unknown codes a 404, rate-limited), access, and the API's certificates within a token's
+scope."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.features.test_routes import LIBRARY
+from trainer.accounts import services as accounts
+from trainer.accounts.models import Role
+from trainer.api import services as api_services
+from trainer.certification import services
+from trainer.certification.models import Certificate, CertificateDeleted, PassRule
+from trainer.core.errors import Conflict, InvalidInput
+from trainer.core.scenario import loader
+from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.models import Mode
+from trainer.review import services as review_services
+from trainer.review.models import ReviewStatus
+from trainer.scenarios import services as scenario_services
+
+# distinctive numbers and texts that must never appear on a certificate or its public check
+SECRET_TOTAL = 87.3
+FINDING = "Asked the neighbour about the family's income"
+
+
+def score(total: float, *, passed: bool = True, privacy: float = 1.0,
+          coverage: float = 0.8) -> dict[str, Any]:
+    """A released score as review.services stores it."""
+    return {"grader": "test", "total": total, "passed": passed, "criteria": {
+        "privacy": {"score": privacy, "applicable": True,
+                    "findings": [{"text": [FINDING, FINDING], "event": 3, "good": False,
+                                  "where": None}]},
+        "coverage": {"score": coverage, "applicable": True, "findings": []},
+        "disclosure": {"score": 0.0, "applicable": False, "findings": []}}}
+
+
+def attempt_with(db: Session, trainee: Any, assignment: Any, released: dict[str, Any] | None,
+                 *, status: ReviewStatus = ReviewStatus.RELEASED,
+                 automatic: dict[str, Any] | None = None) -> Any:
+    """A submitted attempt whose review has the given status and released score."""
+    attempt = fieldwork.submit(db, fieldwork.start_attempt(db, trainee, assignment))
+    review = review_services.review_of(db, attempt)
+    assert review is not None
+    review.status, review.released_score = status, released
+    if automatic is not None:
+        attempt.score = automatic
+    db.flush()
+    return attempt
+
+
+def pdf_text(data: bytes) -> bytes:
+    """The decoded content streams of a reportlab PDF (ASCII85, then Flate)."""
+    import base64
+    import zlib
+
+    found = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            found += zlib.decompress(base64.a85decode(stream.strip(), adobe=True))
+        except (ValueError, zlib.error):
+            continue
+    return found
+
+
+@pytest.fixture
+def setting(db: Session, make_user: Any) -> dict[str, Any]:
+    """A cohort with two trainees, an examiner, a practice and an exam; another cohort."""
+    trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
+    ada = make_user(Role.TRAINEE, full_name="王小红 Ada Wang")
+    ben = make_user(Role.TRAINEE, full_name="李明 Ben Li")
+    cohort = accounts.create_cohort(db, actor=trainer, name="Certified cohort", trainer=trainer,
+                                    examiners=[examiner])
+    other = accounts.create_cohort(db, actor=trainer, name="Other cohort", trainer=trainer,
+                                   examiners=[examiner])
+    cohort.trainees = [ada, ben]
+    version = scenario_services.publish(db, loader.load(LIBRARY / "cooperative-family.yaml"),
+                                        actor=None)
+    practice = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version,
+                                mode=Mode.PRACTICE, due_on=None)
+    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
+                            due_on=None)
+    elsewhere = fieldwork.assign(db, actor=trainer, cohort=other, version=version,
+                                 mode=Mode.PRACTICE, due_on=None)
+    db.flush()
+    return {"trainer": trainer, "examiner": examiner, "ada": ada, "ben": ben,
+            "cohort": cohort, "other": other, "practice": practice, "exam": exam,
+            "elsewhere": elsewhere, "version": version}
+
+
+def set_rules(db: Session, s: dict[str, Any], *, required: list[Any] | None = None,
+              minimum: float = 80, must_not_fail: tuple[str, ...] = ("privacy",)) -> PassRule:
+    return services.set_rules(db, actor=s["trainer"], cohort=s["cohort"],
+                              required=[a.id for a in (required or [s["practice"]])],
+                              minimum_total=minimum, must_not_fail=must_not_fail)
+
+
+def qualifies(db: Session, s: dict[str, Any], who: str) -> bool:
+    standing = services.eligibility_of(db, s["cohort"], s[who])
+    assert standing is not None
+    return standing.qualifies
+
+
+# Rules ----------------------------------------------------------------------------------------
+
+def test_trainer_sets_the_rules_through_the_form(client: FlaskClient, login_as: Any,
+                                                 csrf: Any, db: Session,
+                                                 setting: dict[str, Any]) -> None:
+    s = setting
+    login_as(user=s["trainer"])
+    url = f"/cohorts/{s['cohort'].id}/certification/rules"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="required"' in page and 'value="privacy"' in page
+    answer = client.post(url, data={"csrf_token": csrf(), "minimum_total": "75",
+                                    "required": [str(s["practice"].id), str(s["exam"].id)],
+                                    "must_not_fail": ["privacy", "coverage"]})
+    assert answer.status_code == 302
+    rule = services.rules_of(db, s["cohort"])
+    assert rule is not None and rule.minimum_total == 75.0
+    assert [a.id for a in rule.required] == [s["practice"].id, s["exam"].id]
+    assert rule.must_not_fail == ["coverage", "privacy"] and rule.updated_by_id == s["trainer"].id
+    shown = client.get(f"/cohorts/{s['cohort'].id}/certification").get_data(as_text=True)
+    assert "Who qualifies" in shown and "75.0" in shown
+    # changing them replaces them
+    client.post(url, data={"csrf_token": csrf(), "minimum_total": "60",
+                           "required": [str(s["exam"].id)]})
+    db.expire_all()
+    rule = services.rules_of(db, s["cohort"])
+    assert rule is not None and [a.id for a in rule.required] == [s["exam"].id]
+    assert rule.must_not_fail == [] and rule.minimum_total == 60.0
+    assert db.scalars(select(PassRule)).all() == [rule]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"minimum_total": "80", "required": ["elsewhere"]}, "is not an exercise of this cohort"),
+    ({"minimum_total": "80", "required": ["abc"]}, "Exercise abc is not an exercise"),
+    ({"minimum_total": "80", "required": ["99999999"]}, "is not an exercise of this cohort"),
+    ({"minimum_total": "150", "required": ["practice"]}, "runs from 0 to 100"),
+    ({"minimum_total": "-1", "required": ["practice"]}, "runs from 0 to 100"),
+    ({"minimum_total": "", "required": ["practice"]}, "Give the minimum total."),
+    ({"minimum_total": "nan", "required": ["practice"]}, ""),
+    ({"minimum_total": "80"}, "Choose at least one required exercise."),
+    ({"minimum_total": "80", "required": ["practice"], "must_not_fail": ["charm"]},
+     "There is no criterion charm."),
+])
+def test_bad_rules_are_refused_and_nothing_is_saved(client: FlaskClient, login_as: Any,
+                                                    csrf: Any, db: Session,
+                                                    setting: dict[str, Any],
+                                                    data: dict[str, Any],
+                                                    message: str) -> None:
+    s = setting
+    login_as(user=s["trainer"])
+    names = {"practice": str(s["practice"].id), "elsewhere": str(s["elsewhere"].id)}
+    sent = {**data, "required": [names.get(v, v) for v in data.get("required", [])]}
+    answer = client.post(f"/cohorts/{s['cohort'].id}/certification/rules",
+                         data={"csrf_token": csrf(), **sent})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert message in page and 'class="field-error"' in page
+    assert services.rules_of(db, s["cohort"]) is None
+    with pytest.raises(InvalidInput):
+        services.set_rules(db, actor=s["trainer"], cohort=s["cohort"],
+                           required=[s["elsewhere"].id], minimum_total=80, must_not_fail=[])
+
+
+def test_changing_rules_that_fail_keeps_the_old_ones(client: FlaskClient, login_as: Any,
+                                                      csrf: Any, db: Session,
+                                                      setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s, minimum=70)
+    login_as(user=s["trainer"])
+    answer = client.post(f"/cohorts/{s['cohort'].id}/certification/rules", data={
+        "csrf_token": csrf(), "minimum_total": "90",
+        "required": [str(s["practice"].id), str(s["elsewhere"].id)]})
+    assert answer.status_code == 400
+    db.expire_all()
+    rule = services.rules_of(db, s["cohort"])
+    assert rule is not None and rule.minimum_total == 70 and len(rule.required) == 1
+
+
+# Who qualifies --------------------------------------------------------------------------------
+
+def test_only_released_scores_count(db: Session, setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s, required=[s["exam"]], minimum=80)
+    # an exam with a fine automatic score, waiting for its examiner: does not count
+    attempt = attempt_with(db, s["ada"], s["exam"], None, status=ReviewStatus.AWAITING,
+                           automatic=score(95))
+    assert not qualifies(db, s, "ada")
+    review = review_services.review_of(db, attempt)
+    assert review is not None
+    review.status = ReviewStatus.IN_REVIEW
+    db.flush()
+    assert not qualifies(db, s, "ada")
+    # released lower than the automatic score (an examiner's override): the released counts
+    review.status, review.released_score = ReviewStatus.RELEASED, score(70)
+    db.flush()
+    assert not qualifies(db, s, "ada")
+    review.released_score = score(SECRET_TOTAL)
+    db.flush()
+    assert qualifies(db, s, "ada")
+    assert not qualifies(db, s, "ben")  # no attempt at all
+
+
+def test_released_through_the_review_service_counts(db: Session,
+                                                    setting: dict[str, Any]) -> None:
+    """A real practice attempt, graded and released at submission, meets a minimum of 0 when
+    its rubric passes it (and a minimum above its total never)."""
+    s = setting
+    attempt = fieldwork.submit(db, fieldwork.start_attempt(db, s["ada"], s["practice"]))
+    review = review_services.review_of(db, attempt)
+    assert review is not None and review.status == ReviewStatus.RELEASED
+    total, passed = review.released_score["total"], review.released_score["passed"]
+    set_rules(db, s, minimum=0, must_not_fail=())
+    assert qualifies(db, s, "ada") is passed
+    set_rules(db, s, minimum=min(100, total + 0.1), must_not_fail=())
+    assert not qualifies(db, s, "ada") or total == 100
+
+
+def test_the_best_attempt_counts(db: Session, setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s, minimum=80)
+    attempt_with(db, s["ada"], s["practice"], score(60))  # below the minimum
+    attempt_with(db, s["ada"], s["practice"], score(95, privacy=0.2))  # privacy failed
+    assert not qualifies(db, s, "ada")
+    good = attempt_with(db, s["ada"], s["practice"], score(85))
+    attempt_with(db, s["ada"], s["practice"], score(50, passed=False))  # a worse one later
+    standing = services.eligibility_of(db, s["cohort"], s["ada"])
+    assert standing is not None and standing.qualifies
+    assert standing.standings[0].best is not None
+    assert standing.standings[0].best.attempt == good.id
+
+
+def test_a_failed_must_not_fail_criterion_blocks(db: Session, setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s, minimum=80, must_not_fail=("privacy", "coverage"))
+    attempt_with(db, s["ada"], s["practice"], score(96, coverage=0.4))
+    standing = services.eligibility_of(db, s["cohort"], s["ada"])
+    assert standing is not None and not standing.qualifies
+    assert standing.standings[0].failed_criteria == ("coverage",)
+    set_rules(db, s, minimum=80, must_not_fail=("privacy",))
+    assert qualifies(db, s, "ada")
+    # an attempt its own rubric failed never counts, whatever its total
+    attempt_with(db, s["ben"], s["practice"], score(99, passed=False))
+    assert not qualifies(db, s, "ben")
+
+
+def test_every_required_exercise_must_be_met(db: Session, setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s, required=[s["practice"], s["exam"]], minimum=80)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    assert not qualifies(db, s, "ada")
+    attempt_with(db, s["ada"], s["exam"], score(81))
+    assert qualifies(db, s, "ada")
+
+
+def test_examiner_sees_who_qualifies_but_cannot_issue(client: FlaskClient, login_as: Any,
+                                                      csrf: Any, db: Session,
+                                                      setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(SECRET_TOTAL))
+    login_as(user=s["examiner"])
+    page = client.get(f"/cohorts/{s['cohort'].id}/certification").get_data(as_text=True)
+    row = re.search(rf'data-test="standing-{s["ada"].username}">(.*?)</tr>', page, re.S)
+    assert row is not None and "yes" in row.group(1)
+    assert 'data-test="issue-all"' not in page
+    answer = client.post(f"/cohorts/{s['cohort'].id}/certification/issue",
+                         data={"csrf_token": csrf(), "trainee_id": s["ada"].id})
+    assert answer.status_code == 403
+    assert client.get(f"/cohorts/{s['cohort'].id}/certification/rules").status_code == 403
+
+
+# Issuing and revoking ---------------------------------------------------------------------------
+
+def test_issue_one_then_everyone_who_qualifies(client: FlaskClient, login_as: Any, csrf: Any,
+                                               db: Session, make_user: Any,
+                                               setting: dict[str, Any]) -> None:
+    s = setting
+    carl = make_user(Role.TRAINEE, full_name="Carl")
+    s["cohort"].trainees = [*s["cohort"].trainees, carl]
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    attempt_with(db, carl, s["practice"], score(88))
+    attempt_with(db, s["ben"], s["practice"], score(40))
+    login_as(user=s["trainer"])
+    base = f"/cohorts/{s['cohort'].id}/certification"
+    # Ben does not qualify: refused, nothing issued
+    refused = client.post(f"{base}/issue", data={"csrf_token": csrf(),
+                                                  "trainee_id": s["ben"].id})
+    assert refused.status_code == 400 and "does not meet the pass rules" in refused.get_data(
+        as_text=True)
+    assert services.certificates_of_cohort(db, s["cohort"]) == []
+    # someone outside the cohort: not found
+    outsider = make_user(Role.TRAINEE)
+    assert client.post(f"{base}/issue", data={"csrf_token": csrf(),
+                                              "trainee_id": outsider.id}).status_code == 404
+    issued = client.post(f"{base}/issue", data={"csrf_token": csrf(),
+                                                "trainee_id": s["ada"].id})
+    assert issued.status_code == 302
+    certificate = services.valid_certificate(db, s["cohort"], s["ada"])
+    assert certificate is not None and certificate.issued_by_id == s["trainer"].id
+    assert re.fullmatch(r"[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{12}", certificate.code)
+    assert certificate.holder_name == "王小红 Ada Wang"
+    assert certificate.cohort_name == "Certified cohort"
+    assert certificate.scenarios == [{"id": "cooperative-family",
+                                      "zh_CN": s["version"].title_zh,
+                                      "en": s["version"].title_en}]
+    assert certificate.issued_at is not None
+    again = client.post(f"{base}/issue", data={"csrf_token": csrf(), "trainee_id": s["ada"].id})
+    assert again.status_code == 409
+    everyone = client.post(f"{base}/issue-all", data={"csrf_token": csrf()})
+    assert everyone.status_code == 302
+    holders = {c.holder_id for c in services.certificates_of_cohort(db, s["cohort"])}
+    assert holders == {s["ada"].id, carl.id}
+    assert client.post(f"{base}/issue-all", data={"csrf_token": csrf()}).status_code == 302
+    assert len(services.certificates_of_cohort(db, s["cohort"])) == 2  # nobody twice
+    codes = [c.code for c in services.certificates_of_cohort(db, s["cohort"])]
+    assert len(set(codes)) == 2
+
+
+def test_issuing_needs_rules(db: Session, client: FlaskClient, login_as: Any, csrf: Any,
+                             setting: dict[str, Any]) -> None:
+    s = setting
+    login_as(user=s["trainer"])
+    answer = client.post(f"/cohorts/{s['cohort'].id}/certification/issue-all",
+                         data={"csrf_token": csrf()})
+    assert answer.status_code == 400 and "pass rules first" in answer.get_data(as_text=True)
+
+
+def test_revoke_with_a_reason_keeps_the_certificate(client: FlaskClient, login_as: Any,
+                                                    csrf: Any, db: Session,
+                                                    setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    login_as(user=s["trainer"])
+    url = f"/cohorts/{s['cohort'].id}/certificates/{certificate.id}/revoke"
+    short = client.post(url, data={"csrf_token": csrf(), "reason": "bad"})
+    assert short.status_code == 400 and "at least 5 characters" in short.get_data(as_text=True)
+    assert not certificate.revoked
+    other_cohort = f"/cohorts/{s['other'].id}/certificates/{certificate.id}/revoke"
+    assert client.post(other_cohort, data={"csrf_token": csrf(),
+                                           "reason": "Wrong cohort."}).status_code == 404
+    done = client.post(url, data={"csrf_token": csrf(),
+                                  "reason": "The exam was taken by someone else."})
+    assert done.status_code == 302
+    db.expire_all()
+    kept = db.get(Certificate, certificate.id)
+    assert kept is not None and kept.revoked and kept.revoked_by_id == s["trainer"].id
+    assert kept.revoke_reason == "The exam was taken by someone else."
+    assert client.post(url, data={"csrf_token": csrf(),
+                                  "reason": "Once more, please."}).status_code == 409
+    check = client.get(f"/verify/{kept.code}").get_data(as_text=True)
+    assert "Revoked" in check and "王小红 Ada Wang" in check
+    # revoked: the trainee may be certified again, with a new code
+    again = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    assert again.code != kept.code
+    with pytest.raises(Conflict):
+        services.revoke(db, actor=s["trainer"], certificate=kept, reason="Again and again.")
+    db.delete(kept)
+    with pytest.raises(CertificateDeleted):
+        db.flush()
+    db.rollback()
+
+
+# The trainee's certificate ----------------------------------------------------------------------
+
+def test_trainee_sees_their_certificate_and_pdf(client: FlaskClient, login_as: Any,
+                                                db: Session, setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(SECRET_TOTAL))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    login_as(user=s["ada"])
+    training = client.get("/training").get_data(as_text=True)
+    assert f"/training/certificates/{certificate.id}" in training
+    page = client.get(f"/training/certificates/{certificate.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "王小红 Ada Wang" in text and "Certified cohort" in text
+    assert s["version"].title_en in text and services.display_code(certificate.code) in text
+    assert f"http://localhost/verify/{certificate.code}" in text
+    assert str(SECRET_TOTAL) not in text and FINDING not in text
+    pdf = client.get(f"/training/certificates/{certificate.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    assert certificate.code.encode() in pdf.data  # in the document's metadata
+    page_text = pdf_text(pdf.data)
+    assert services.display_code(certificate.code).encode() in page_text  # printed on the page
+    assert f"/verify/{certificate.code}".encode() in page_text
+    assert str(SECRET_TOTAL).encode() not in page_text + pdf.data
+
+
+def test_a_trainee_cannot_reach_another_trainees_certificate(client: FlaskClient,
+                                                             login_as: Any, db: Session,
+                                                             setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    login_as(user=s["ben"])
+    for url in (f"/training/certificates/{certificate.id}",
+                f"/training/certificates/{certificate.id}.pdf",
+                "/training/certificates/2147483647"):
+        assert client.get(url).status_code == 404, url
+    assert "My certificates" not in client.get("/training").get_data(as_text=True)
+    for url in (f"/cohorts/{s['cohort'].id}/certification",
+                f"/cohorts/{s['cohort'].id}/certification/rules", "/certification"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_trainer_reaches_only_their_cohorts(client: FlaskClient, login_as: Any, csrf: Any,
+                                              db: Session, setting: dict[str, Any]) -> None:
+    s = setting
+    login_as(Role.TRAINER)  # another trainer
+    base = f"/cohorts/{s['cohort'].id}/certification"
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}/rules").status_code == 404
+    assert client.post(f"{base}/issue-all", data={"csrf_token": csrf()}).status_code == 404
+
+
+# The public check -------------------------------------------------------------------------------
+
+def test_public_check_shows_no_score(client: FlaskClient, db: Session,
+                                     setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(SECRET_TOTAL))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    code = certificate.code
+    for asked in (code, code.lower(), services.display_code(code)):
+        answer = client.get(f"/verify/{asked}")
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200, asked
+        assert "Valid" in text and "王小红 Ada Wang" in text and "Certified cohort" in text
+        assert s["version"].title_en in text
+        assert certificate.issued_at.strftime("%Y-%m-%d") in text
+        visible = text.replace(code, "").replace(services.display_code(code), "")
+        for hidden in (str(SECRET_TOTAL), FINDING, "privacy", "coverage", "score", "Score"):
+            assert hidden not in visible, hidden
+    typed = client.get(f"/verify?code={services.display_code(code).lower()}")
+    assert typed.status_code == 302 and typed.headers["Location"] == f"/verify/{code}"
+    assert client.get("/verify").status_code == 200
+    assert client.get("/verify?code=").status_code == 400
+    for malformed in ("0OI1", "a/b", "ZZZZ-ZZZZ-ZZZ"):
+        answer = client.get("/verify", query_string={"code": malformed})
+        assert answer.status_code == 404, malformed
+        assert "No certificate has this code" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", ["ZZZZZZZZZZZZ", "0OI1", "x" * 5000, "ABCD%20EFGH", "%00",
+                                  "AAAAAAAAAAAAA", "'; DROP TABLE certificates; --"])
+def test_unknown_or_malformed_code_is_a_localised_404(client: FlaskClient, code: str) -> None:
+    answer = client.get(f"/verify/{code}")
+    assert answer.status_code == 404
+    assert "No certificate has this code" in answer.get_data(as_text=True)
+    chinese = client.get(f"/verify/{code}", headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 404
+    assert "没有与此验证码对应的证书" in chinese.get_data(as_text=True)
+
+
+def test_unknown_codes_are_rate_limited(app: Flask, client: FlaskClient, db: Session,
+                                        setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    assert client.get(f"/verify/{certificate.code}").status_code == 200  # not counted
+    statuses = [client.get("/verify/ZZZZZZZZZZZZ").status_code for _ in range(4)]
+    assert statuses == [404, 404, 404, 429]
+    assert client.get(f"/verify/{certificate.code}").status_code == 429
+
+
+# The API ----------------------------------------------------------------------------------------
+
+def test_api_lists_certificates_within_the_tokens_scope(client: FlaskClient, db: Session,
+                                                        make_user: Any,
+                                                        setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(SECRET_TOTAL))
+    attempt_with(db, s["ben"], s["practice"], score(90))
+    first = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    services.revoke(db, actor=s["trainer"], certificate=first, reason="Issued by mistake.")
+    second = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ben"])
+    elsewhere = Certificate(code=services.new_code(), cohort=s["other"], holder=s["ada"],
+                            holder_name="x", cohort_name="Other cohort", scenarios=[])
+    db.add(elsewhere)
+    _token, raw = api_services.create_token(db, owner=s["examiner"], name="Certificates",
+                                            cohort_ids=[s["cohort"].id])
+    db.flush()
+    headers = {"Authorization": f"Bearer {raw}"}
+    url = f"/api/v1/cohorts/{s['cohort'].id}/certificates"
+    page = client.get(url, headers=headers).json
+    assert page is not None and page["total"] == 2 and page["next"] is None
+    assert [c["id"] for c in page["items"]] == [first.id, second.id]
+    revoked, valid = page["items"]
+    assert revoked["revoked"] is True and revoked["revoke_reason"] == "Issued by mistake."
+    assert valid["revoked"] is False and valid["revoked_at"] is None
+    assert valid["verification_url"] == f"http://localhost/verify/{second.code}"
+    assert valid["scenarios"][0]["title"]["en"] == s["version"].title_en
+    assert str(SECRET_TOTAL) not in str(page) and "score" not in str(page)
+    paged = client.get(f"{url}?limit=1", headers=headers).json
+    assert paged is not None and paged["next"] == f"{url}?limit=1&offset=1"
+    # the other cohort is marked by the same examiner but not given to the token: absent
+    for outside in (f"/api/v1/cohorts/{s['other'].id}/certificates",
+                    "/api/v1/cohorts/2147483647/certificates"):
+        answer = client.get(outside, headers=headers)
+        assert answer.status_code == 404 and answer.is_json, outside
+    assert client.get(f"{url}?page=2", headers=headers).status_code == 400
+    assert client.get(url).status_code == 401
+    s["cohort"].examiners = []  # the owner no longer marks the cohort: the token loses it
+    db.flush()
+    assert client.get(url, headers=headers).status_code == 404
+
+
+def test_pages_speak_chinese(client: FlaskClient, login_as: Any, db: Session,
+                             setting: dict[str, Any]) -> None:
+    s = setting
+    set_rules(db, s, must_not_fail=("privacy", "coverage"))
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    attempt_with(db, s["ben"], s["practice"], score(95, coverage=0.1))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    zh = {"Accept-Language": "zh-CN"}
+    login_as(user=s["trainer"])
+    page = client.get(f"/cohorts/{s['cohort'].id}/certification", headers=zh)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "合格标准" in text and "向所有合格学员发证" in text
+    assert "有不得不及格的评分项不及格" in text  # Ben's coverage, named in Chinese
+    rules_page = client.get(f"/cohorts/{s['cohort'].id}/certification/rules", headers=zh)
+    assert "必修练习" in rules_page.get_data(as_text=True)
+    login_as(user=s["ada"])
+    mine = client.get(f"/training/certificates/{certificate.id}", headers=zh)
+    assert "普查员培训合格证书" in mine.get_data(as_text=True)
+    assert s["version"].title_zh in mine.get_data(as_text=True)
+    public = client.get(f"/verify/{certificate.code}", headers=zh).get_data(as_text=True)
+    assert "有效" in public and s["version"].title_zh in public
