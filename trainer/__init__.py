@@ -36,9 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_from_instance(instance)
 
-    from trainer import access, cli, errors, security
+    from trainer import access, cli, errors, ops, security
     from trainer.accounts.views import bp as accounts_bp
     from trainer.api.views import bp as api_bp
+    from trainer.certification.views import bp as certification_bp
     from trainer.extensions import init_extensions, login_manager, template_globals
     from trainer.fieldwork.views import bp as fieldwork_bp
     from trainer.maps.views import bp as maps_bp
@@ -48,12 +49,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from trainer.worlds.views import bp as worlds_bp
 
     init_extensions(app)
+    ops.init_ops(app)
     login_manager.user_loader(_load_user)
     access.init_access(app)
     security.init_security_headers(app)
     errors.register_error_handlers(app)
     for blueprint in (accounts_bp, fieldwork_bp, review_bp, scenarios_bp, video_bp,
-                      worlds_bp, maps_bp, api_bp):
+                      worlds_bp, maps_bp, api_bp, certification_bp):
         app.register_blueprint(blueprint)
     app.context_processor(template_globals)
     cli.register(app)

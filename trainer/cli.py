@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask db ...`, `flask users create`, `flask demo seed`."""
+"""Flask CLI commands: `flask db ...`, `flask users create`, `flask demo seed`,
+`flask backup` and `flask restore` (trainer/backup.py)."""
 
 from __future__ import annotations
 
@@ -107,8 +108,11 @@ def demo_seed() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from trainer.backup import backup_command, restore_command
+    from trainer.fieldwork.cli import grades_cli
     from trainer.scenarios.cli import scenarios_cli
     from trainer.worlds.cli import world_cli
 
-    for group in (db_cli, users_cli, demo_cli, world_cli, scenarios_cli):
+    for group in (db_cli, users_cli, demo_cli, world_cli, scenarios_cli, grades_cli,
+                  backup_command, restore_command):
         app.cli.add_command(group)

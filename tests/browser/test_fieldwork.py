@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -45,11 +47,15 @@ def test_trainee_does_an_exercise_resumes_and_submits(browser_page: BrowserPage)
     with page.expect_navigation():
         page.locator("[data-test=submit]").click()
     expect(page.locator(".flash-success")).to_contain_text("submitted")
-    expect(page.locator("[data-test=debrief]")).to_contain_text("Score: 80.0")  # no form
+    debrief = page.locator("[data-test=debrief] h2")
+    expect(debrief).to_contain_text("not passed")  # no form: nobody counted, a critical miss
+    total = re.search(r"Score: (\d+\.\d)", debrief.inner_text())
+    assert total is not None and float(total.group(1)) < 70
     assert dialogs and "1 census forms are not complete" in dialogs[0]
     bp.screenshot("fieldwork-attempt-debrief")
     page.goto("/training")
-    expect(page.locator("[data-test^=exercise-]").first).to_contain_text("score 80.0")
+    expect(page.locator("[data-test^=exercise-]").first).to_contain_text(
+        f"score {total.group(1)}")
     bp.assert_no_errors()
 
 
@@ -64,6 +70,18 @@ def baseline_truth() -> dict:
     household = build(scenario, scenario.seed)["wang"].household
     assert household is not None
     return record_of(household)
+
+
+def baseline_register() -> dict:
+    """The true register row of the baseline's one unit."""
+    from trainer.config import project_root
+    from trainer.core.census.register import truth_rows
+    from trainer.core.scenario import loader
+    from trainer.core.scenario.households import build
+
+    scenario = loader.load(project_root() / "scenarios" / "cooperative-family.yaml")
+    truths = build(scenario, scenario.seed)
+    return truth_rows([(u, truths[u]) for u in scenario.assignment.units], {})["wang"]
 
 
 def fill(page, field_id: str, value) -> None:
@@ -107,6 +125,14 @@ def test_trainee_fills_the_census_form_and_scores_full_marks(browser_page: Brows
     with page.expect_navigation():
         page.locator("[data-test=save-form]").click()
     expect(page.locator("[data-test=form-status]")).to_have_text("complete")
+    with page.expect_navigation():
+        page.locator("nav.crumbs a").nth(1).click()
+    with page.expect_navigation():  # the register too: every unit listed, counted once
+        page.locator("[data-test=register]").click()
+    for column, value in baseline_register().items():
+        fill(page, f"rows-0-{column}", value)
+    with page.expect_navigation():
+        page.locator("[data-test=save-register]").click()
     with page.expect_navigation():
         page.locator("nav.crumbs a").nth(1).click()
     with page.expect_navigation():

@@ -9,11 +9,14 @@ from hypothesis import strategies as st
 
 from trainer.core.grading.analytics import (
     Graded,
+    agreement,
+    cohens_kappa,
     correlation,
     dashboard,
     graded_from,
     histogram,
     item_figures,
+    node_figures,
     progress,
 )
 
@@ -97,3 +100,51 @@ def test_progress_names_weak_criteria_and_what_trains_them() -> None:
     # "proxy" was passed; "greeting" trains nothing weak; the rest by how much they train
     assert result.recommended == ("away", "family", "refusal")
     assert progress([], teaches).weak == () and progress([], teaches).recommended == ()
+
+
+def test_node_figures_per_scenario_hardest_first() -> None:
+    def row(total: float, nodes: dict[str, float], scenario: str = "s") -> Graded:
+        return Graded(1, "x", scenario, total, total >= 60, {"a": total / 100}, nodes=nodes)
+    rows = [row(90, {"d/door": 1, "d/ask": 1}), row(80, {"d/door": 1, "d/ask": 1}),
+            row(40, {"d/door": 1, "d/ask": 0}), row(30, {"d/door": 0, "d/ask": 0}),
+            row(50, {"d/door": 1}, "other")]
+    figures = node_figures(rows)
+    assert [(f.scenario, f.node) for f in figures] == [
+        ("other", "d/door"), ("s", "d/ask"), ("s", "d/door")]
+    ask = figures[1]
+    assert (ask.attempts, ask.difficulty) == (4, 0.5)
+    assert ask.discrimination is not None and ask.discrimination > 0.9  # right goes with high
+    assert figures[0].discrimination is None  # one attempt: no correlation
+    assert dashboard(rows).nodes == figures
+
+
+def test_cohens_kappa_on_a_known_table() -> None:
+    # 50 items: both pass 20, both fail 15, first passes alone 5, second passes alone 10.
+    first = [True] * 20 + [False] * 15 + [True] * 5 + [False] * 10
+    second = [True] * 20 + [False] * 15 + [False] * 5 + [True] * 10
+    # observed 35/50 = 0.7; chance = 0.5*0.6 + 0.5*0.4 = 0.5; kappa = (0.7-0.5)/0.5 = 0.4
+    kappa = cohens_kappa(first, second)
+    assert kappa is not None and math.isclose(kappa, 0.4)
+    assert cohens_kappa([True, False], [True, False]) == 1.0
+    assert cohens_kappa([True, True], [True, True]) is None  # chance agreement is total
+    assert cohens_kappa([], []) is None
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_kappa_is_at_most_one_and_symmetric(pairs: list[tuple[bool, bool]]) -> None:
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    kappa = cohens_kappa(a, b)
+    assert kappa == cohens_kappa(b, a)
+    assert kappa is None or -1 - 1e-9 <= kappa <= 1 + 1e-9
+
+
+def test_agreement_per_pair_and_criterion() -> None:
+    marks = [("lin", "chen", {"privacy": 1.0, "coverage": 0.4}, {"privacy": 0.9,
+                                                                "coverage": 0.8}),
+             ("chen", "lin", {"privacy": 0.2, "coverage": 0.6}, {"privacy": 0.1,
+                                                                "coverage": 0.3})]
+    figures = {f.criterion: f for f in agreement(marks)}
+    assert {(f.first, f.second) for f in figures.values()} == {("chen", "lin")}
+    assert figures["privacy"].agreement == 1.0 and figures["privacy"].marked == 2
+    assert figures["coverage"].agreement == 0.0

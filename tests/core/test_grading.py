@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.core.grading.criteria import CRITERIA, Evidence, Result, score
+from trainer.core.census import tally
+from trainer.core.grading.criteria import CRITERIA, Evidence, Result, node_results, score
 from trainer.core.grading.forms import _same_name, attempt_evidence, match_persons
 from trainer.core.interview.engine import Session, Step
 from trainer.core.scenario import loader
@@ -88,6 +89,7 @@ dialogues:
           - {do: answer_concern, theme: privacy}
           - {do: book_appointment}
           - {do: come_back_later}
+          - {do: photograph_id}
           - {do: probe, topic: births}
           - {do: ask_item, item: roster}
           - do: read_back
@@ -127,17 +129,19 @@ class Play:
             self.session.apply(Step(unit, action))
         return self
 
-    def evidence(self, edit: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
-                 ) -> Evidence:
-        """The evidence with every owed form and the register exactly true, then `edit`ed
-        (forms by unit as saved entries, register rows by unit)."""
+    def evidence(self, edit: Edit | None = None) -> Evidence:
+        """The evidence with every owed form and the register exactly true, and the quick
+        tally of the forms, then `edit`ed (forms by unit as saved entries, register rows by
+        unit, the tally's changes; an unchanged tally follows the edited forms)."""
         base = attempt_evidence(self.session, {}, {})
         forms = {unit: {"record": copy.deepcopy(dict(record)), "complete": True}
                  for unit, record in base.truth.items()}
         rows = copy.deepcopy({unit: dict(row) for unit, row in base.register_truth.items()})
+        changes: dict[str, Any] = {}
         if edit is not None:
-            edit(forms, rows)
-        return attempt_evidence(self.session, forms, rows)
+            edit(forms, rows, changes)
+        sheet = {**tally.from_forms(entry["record"] for entry in forms.values()), **changes}
+        return attempt_evidence(self.session, forms, rows, sheet)
 
 
 def perfect() -> Play:
@@ -175,41 +179,43 @@ def _person(forms: dict[str, Any], unit: str, index: int) -> dict[str, Any]:
     return person
 
 
-PLANTED: dict[str, tuple[Callable[[dict[str, Any], dict[str, Any]], None], str, str]] = {
+Edit = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], Any]
+PLANTED: dict[str, tuple[Edit, str, str]] = {
     # mistake: (edit, owning criterion, where its findings point, space-separated)
-    "person left out": (lambda f, r: f["home"]["record"]["persons"].pop(2), "coverage",
+    "person left out": (lambda f, r, t: f["home"]["record"]["persons"].pop(2), "coverage",
                         "home/persons"),
-    "visitor counted": (lambda f, r: f["home"]["record"]["persons"].append(
+    "visitor counted": (lambda f, r, t: f["home"]["record"]["persons"].append(
         {**_person(f, "home", 1), "D1": "王访客", "D3": "0" * 18, "D2": 9}), "coverage",
         "home/persons[3]"),
-    "person counted twice": (lambda f, r: f["other"]["record"]["persons"].append(
+    "person counted twice": (lambda f, r, t: f["other"]["record"]["persons"].append(
         dict(_person(f, "home", 1))), "coverage", "other/persons[1]"),
-    "no form for a household": (lambda f, r: f.pop("other"), "coverage", "other"),
-    "vacant unit listed as occupied": (lambda f, r: r["empty"].update(status="occupied"),
+    "no form for a household": (lambda f, r, t: f.pop("other"), "coverage", "other"),
+    "vacant unit listed as occupied": (lambda f, r, t: r["empty"].update(status="occupied"),
                                        "coverage", "register/empty/status"),
-    "occupied unit listed as vacant": (lambda f, r: r["other"].update(status="vacant"),
+    "occupied unit listed as vacant": (lambda f, r, t: r["other"].update(status="vacant"),
                                        "coverage", "register/other/status"),
-    "unit missing from the register": (lambda f, r: r.pop("empty"), "coverage",
+    "unit missing from the register": (lambda f, r, t: r.pop("empty"), "coverage",
                                        "register/empty/status"),
-    "wrong sex": (lambda f, r: _person(f, "home", 1).update(D4=1), "form_accuracy",
+    "wrong sex": (lambda f, r, t: _person(f, "home", 1).update(D4=1), "form_accuracy",
                   "home/persons[1]/D4"),
-    "wrong floor area": (lambda f, r: f["home"]["record"].update(H6=999), "form_accuracy",
+    "wrong floor area": (lambda f, r, t: f["home"]["record"].update(H6=999), "form_accuracy",
                          "home/H6"),
-    "wrong hukou place": (lambda f, r: _person(f, "home", 1).update(D8=1), "residence_rules",
+    "wrong hukou place": (lambda f, r, t: _person(f, "home", 1).update(D8=1), "residence_rules",
                           "home/persons[1]/D8"),
-    "wrong residence": (lambda f, r: _person(f, "home", 0).update(D7=5), "residence_rules",
+    "wrong residence": (lambda f, r, t: _person(f, "home", 0).update(D7=5), "residence_rules",
                         "home/persons[0]/D7"),
-    "draft with a blank item": (lambda f, r: (f["home"].update(complete=False),
+    "draft with a blank item": (lambda f, r, t: (f["home"].update(complete=False),
                                               _person(f, "home", 0).update(D6=None)),
                                 "form_completeness", "home home/persons[0]/D6"),
-    "register head disagrees with the form": (lambda f, r: r["home"].update(head="张三"),
+    "register head disagrees with the form": (lambda f, r, t: r["home"].update(head="张三"),
                                               "consistency", "register/home/head"),
-    "register count disagrees with the form": (lambda f, r: r["home"].update(present=5),
+    "register count disagrees with the form": (lambda f, r, t: r["home"].update(present=5),
                                                "consistency", "register/home/present"),
-    "wrong building number": (lambda f, r: r["home"].update(building=9), "register_accuracy",
+    "wrong building number": (lambda f, r, t: r["home"].update(building=9), "register_accuracy",
                               "register/home/building"),
-    "wrong household number": (lambda f, r: r["other"].update(number=7), "register_accuracy",
+    "wrong household number": (lambda f, r, t: r["other"].update(number=7), "register_accuracy",
                                "register/other/number"),
+    "tally miscounted": (lambda f, r, t: t.update(present=9), "tally", "tally/present"),
 }
 
 
@@ -243,7 +249,7 @@ def test_residence_findings_state_the_counting_rule() -> None:
 
 def test_a_homophone_or_a_typo_in_a_name_is_tolerated_with_a_note() -> None:
     play = perfect()
-    evidence = play.evidence(lambda f, r: _person(f, "home", 1).update(D1="刘方"))
+    evidence = play.evidence(lambda f, r, t: _person(f, "home", 1).update(D1="刘方"))
     result = CRITERIA["form_accuracy"](evidence)
     assert result.score == 1.0 and CRITERIA["coverage"](evidence).score == 1.0
     [note] = result.findings
@@ -372,3 +378,12 @@ def test_matching_pairs_each_record_and_each_true_person_at_most_once(records, t
         assert (records[m]["D1"] and records[m]["D1"] == truth[t]["D1"]) or (
             records[m]["D3"] not in (None, "0" * 18) and records[m]["D3"] == truth[t]["D3"]) or (
             _same_name(records[m]["D1"], truth[t]["D1"]))
+
+
+def test_each_node_acted_at_is_right_unless_a_wrong_move_was_made_there() -> None:
+    assert node_results(perfect().evidence()) == {
+        "main/door": 1.0, "main/nobody": 1.0, "main/neighbour": 1.0}
+    careless = Play().knock("home", at(MONDAY, 19), "show_id", "photograph_id",
+                            "come_back_later")
+    assert node_results(careless.evidence()) == {"main/door": 0.0}
+    assert score(careless.evidence()).nodes == {"main/door": 0.0}

@@ -276,3 +276,34 @@ def test_register_is_saved_checked_and_graded(client, csrf, login_as, make_user,
     services.submit(db, attempt)
     assert attempt.score["criteria"]["register_accuracy"]["score"] == 1.0
 
+
+def step_keys(page: str) -> list[str]:
+    return re.findall(r'name="step_key" value="([0-9a-f]{32})"', page)
+
+
+def test_a_retried_step_is_stored_once(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    keys = step_keys(client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True))
+    assert keys  # every step form carries its own key
+    knock = {"day": "2020-11-02", "time": "19:00", "step_key": keys[0]}
+    for _ in range(3):  # the first POST and two retries of it: one step, one answer
+        response = step(client, csrf, attempt.id, "knock", **knock)
+        assert response.status_code == 302 and response.headers["Location"].endswith("#latest")
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    fresh = step_keys(page)
+    assert set(fresh).isdisjoint(keys) and len(set(fresh)) == len(fresh)
+    assert step(client, csrf, attempt.id, "greet", step_key=fresh[0]).status_code == 302
+    assert step(client, csrf, attempt.id, "greet", step_key=fresh[0]).status_code == 302
+    assert step(client, csrf, attempt.id, "show_id").status_code == 302  # no key: as before
+    db.refresh(attempt)
+    assert [(s["action"], s.get("key")) for s in attempt.steps] == [
+        ("knock", keys[0]), ("greet", fresh[0]), ("show_id", None)]
+    assert len(services.replay_attempt(attempt).events) == 3
+    assert step(client, csrf, attempt.id, "greet", step_key="../x").status_code == 400
+    services.submit(db, attempt)  # a retry that arrives after the submission is still answered
+    assert step(client, csrf, attempt.id, "greet", step_key=fresh[0]).status_code == 302
+    assert step(client, csrf, attempt.id, "greet", step_key="b" * 32).status_code == 409
+    db.refresh(attempt)
+    assert len(attempt.steps) == 3

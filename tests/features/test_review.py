@@ -3,12 +3,15 @@ comments, returning for correction, releasing, notifications, and who may see wh
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from trainer.accounts import services as accounts
@@ -186,6 +189,8 @@ def test_dashboard_and_export(client: FlaskClient, login_as: Any, db: Session,
     assert page.status_code == 200
     assert "1 graded attempts by 1 trainees" in body
     assert 'data-test="histogram"' in body and setting["trainee"].full_name in body
+    nodes = (attempt.score or {})["nodes"]
+    assert nodes and 'data-test="nodes"' in body and all(node in body for node in nodes)
     export = client.get(f"/cohorts/{setting['cohort'].id}/scores.csv")
     assert export.mimetype == "text/csv" and export.is_streamed
     lines = export.get_data(as_text=True).lstrip("\ufeff").splitlines()
@@ -197,6 +202,36 @@ def test_dashboard_and_export(client: FlaskClient, login_as: Any, db: Session,
     assert client.get(f"/cohorts/{setting['cohort'].id}/scores.csv").status_code == 404
     login_as(user=setting["trainee"])
     assert client.get(f"/cohorts/{setting['cohort'].id}/dashboard").status_code == 403
+
+
+def test_findings_export_as_csv_and_both_as_xlsx(client: FlaskClient, login_as: Any,
+                                                 setting: dict[str, Any],
+                                                 make_user: Any) -> None:
+    attempt: Attempt = setting["attempt"]
+    cohort = setting["cohort"]
+    login_as(user=setting["examiner"])
+    findings = [(name, f) for name, result in (attempt.score or {})["criteria"].items()
+                for f in result["findings"]]
+    assert findings  # the setting's attempt has findings to export
+    export = client.get(f"/cohorts/{cohort.id}/findings.csv")
+    assert export.mimetype == "text/csv" and export.is_streamed
+    rows = list(csv.reader(export.get_data(as_text=True).lstrip("\ufeff").splitlines()))
+    assert rows[0] == list(services.FINDING_COLUMNS) and len(rows) == 1 + len(findings)
+    assert {(row[4], row[6]) for row in rows[1:]} == {(name, f["text"][1])
+                                                     for name, f in findings}
+    book = client.get(f"/cohorts/{cohort.id}/scores.xlsx")
+    assert book.status_code == 200 and book.mimetype.endswith("spreadsheetml.sheet")
+    data = book.get_data()
+    book.close()  # the response's file is deleted once it is closed
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    assert workbook.sheetnames == ["Scores", "Findings"]
+    scores = list(workbook["Scores"].iter_rows(values_only=True))
+    assert scores[0] == services.EXPORT_COLUMNS and scores[1][0] == attempt.id
+    assert len(list(workbook["Findings"].iter_rows(values_only=True))) == 1 + len(findings)
+    workbook.close()
+    login_as(user=make_user(Role.EXAMINER))  # marks no cohort
+    assert client.get(f"/cohorts/{cohort.id}/scores.xlsx").status_code == 404
+    assert client.get(f"/cohorts/{cohort.id}/findings.csv").status_code == 404
 
 
 def test_a_resubmission_is_marked_afresh(db: Session, setting: dict[str, Any]) -> None:

@@ -99,6 +99,10 @@ CASES = [
          by_role(302, 200, 403, 403, 403)),
     Case("fieldwork.register", "POST", "/training/attempts/{attempt}/register",
          by_role(302, 302, 403, 403, 403), {}),
+    Case("fieldwork.tally", "GET", "/training/attempts/{attempt}/tally",
+         by_role(302, 200, 403, 403, 403)),
+    Case("fieldwork.tally", "POST", "/training/attempts/{attempt}/tally",
+         by_role(302, 302, 403, 403, 403), {}),
     Case("fieldwork.exercises", "GET", "/cohorts/{cohort}/exercises", TEACHING),
     Case("fieldwork.exercises", "POST", "/cohorts/{cohort}/exercises",
          by_role(302, 403, 400, 403, 400), {}),
@@ -117,11 +121,22 @@ CASES = [
     Case("review.comment", "POST", "/review/attempts/{reviewed}/comment", REVIEWING_400),
     Case("review.send_back", "POST", "/review/attempts/{reviewed}/return", REVIEWING_400),
     Case("review.release", "POST", "/review/attempts/{reviewed}/release", REVIEWING_302),
+    Case("review.regrade", "POST", "/review/attempts/{reviewed}/regrade", REVIEWING_302),
     Case("review.notifications", "GET", "/notifications", EVERYONE),
     Case("review.dashboard", "GET", "/cohorts/{cohort}/dashboard",
          by_role(302, 403, 200, 200, 200)),
     Case("review.export", "GET", "/cohorts/{cohort}/scores.csv",
          by_role(302, 403, 200, 200, 200)),
+    Case("review.export_findings", "GET", "/cohorts/{cohort}/findings.csv",
+         by_role(302, 403, 200, 200, 200)),
+    Case("review.export_xlsx", "GET", "/cohorts/{cohort}/scores.xlsx",
+         by_role(302, 403, 200, 200, 200)),
+    Case("review.agreement", "GET", "/cohorts/{cohort}/agreement",
+         by_role(302, 403, 200, 200, 200)),
+    Case("review.marking_settings", "GET", "/cohorts/{cohort}/marking",
+         by_role(302, 403, 200, 403, 200)),
+    Case("review.marking_settings", "POST", "/cohorts/{cohort}/marking", TEACHING_302, {}),
+    Case("review.mark", "POST", "/review/attempts/{reviewed}/mark", REVIEWING_400, {}),
     Case("scenarios.index", "GET", "/scenarios", TEACHING),
     Case("scenarios.show", "GET", "/scenarios/cooperative-family", TEACHING),
     Case("scenarios.start", "POST", "/scenarios/cooperative-family/plays",
@@ -203,6 +218,28 @@ CASES = [
          by_role(401, 401, 401, 401, 401)),
     Case("api.api_grade", "GET", "/api/v1/attempts/{reviewed}/grade",
          by_role(401, 401, 401, 401, 401)),
+    Case("api.api_certificates", "GET", "/api/v1/cohorts/{cohort}/certificates",
+         by_role(401, 401, 401, 401, 401)),
+    Case("certification.index", "GET", "/certification", by_role(302, 403, 200, 200, 200)),
+    Case("certification.cohort", "GET", "/cohorts/{cohort}/certification",
+         by_role(302, 403, 200, 200, 200)),
+    Case("certification.rules", "GET", "/cohorts/{cohort}/certification/rules", TEACHING),
+    Case("certification.rules", "POST", "/cohorts/{cohort}/certification/rules", TEACHING_400),
+    Case("certification.issue", "POST", "/cohorts/{cohort}/certification/issue", TEACHING_400),
+    Case("certification.issue_all", "POST", "/cohorts/{cohort}/certification/issue-all",
+         TEACHING_400),  # no pass rules set in this context
+    Case("certification.revoke", "POST", "/cohorts/{cohort}/certificates/{certificate}/revoke",
+         TEACHING_400),
+    Case("certification.certificate", "GET", "/training/certificates/{certificate}",
+         by_role(302, 200, 403, 403, 403)),
+    Case("certification.certificate_pdf", "GET", "/training/certificates/{certificate}.pdf",
+         by_role(302, 200, 403, 403, 403)),
+    Case("certification.verify", "GET", "/verify", by_role(200, 200, 200, 200, 200)),
+    Case("certification.verified", "GET", "/verify/{code}", by_role(200, 200, 200, 200, 200)),
+    Case("ops.healthz", "GET", "/healthz", by_role(200, 200, 200, 200, 200)),
+    Case("ops.readyz", "GET", "/readyz", by_role(200, 200, 200, 200, 200)),
+    # only admins (or the metrics token, tests/features/test_ops.py); 404 hides it from others
+    Case("ops.metrics", "GET", "/metrics", by_role(404, 404, 404, 404, 200)),
 ]
 
 
@@ -263,6 +300,20 @@ def shared_clip(db, cohort, media_root):
     return clip
 
 
+def issued_certificate(db, cohort, trainee):
+    """A certificate of the trainee in the cohort (rows as certification.services makes them)."""
+    from trainer.certification.models import Certificate
+    from trainer.certification.services import new_code
+
+    certificate = Certificate(code=new_code(), cohort=cohort, holder=trainee,
+                              holder_name=trainee.full_name, cohort_name=cohort.name,
+                              scenarios=[{"id": "cooperative-family", "zh_CN": "合作的家庭",
+                                          "en": "A cooperative family"}])
+    db.add(certificate)
+    db.flush()
+    return certificate
+
+
 def test_every_route_is_listed(app):
     listed = {(case.endpoint, case.method) for case in CASES}
     routes = {
@@ -305,10 +356,12 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
     map_services.save_drawing(db, trainee, map_task, {"type": "FeatureCollection", "features": []})
     map_drawing = map_services.submit(db, trainee, map_task)
     reviewed = submitted_exam(db, owner, cohort, play.version, trainee)
+    certificate = issued_certificate(db, cohort, trainee)
     path = case.path.format(cohort=cohort.id, other=other.id, world=world.id,
                             play=play.id, assignment=assignment.id, attempt=attempt.id,
                             clip=clip.id, upload=upload.token, maptask=map_task.id,
-                            mapdrawing=map_drawing.id, reviewed=reviewed.id)
+                            mapdrawing=map_drawing.id, reviewed=reviewed.id,
+                            certificate=certificate.id, code=certificate.code)
     if case.method == "GET":
         response = client.get(path)
     else:

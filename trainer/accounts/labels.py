@@ -26,6 +26,7 @@ AUDIT_LABELS = {
     AuditKind.ROLE_CHANGED: _l("Role changed"),
     AuditKind.COHORT_CREATED: _l("Cohort created"),
     AuditKind.COHORT_IMPORT: _l("Trainees imported"),
+    AuditKind.COHORT_MARKING: _l("Marking rules changed"),
 }
 
 

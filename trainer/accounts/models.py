@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, Enum, Float, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.db import Base, append_only, enum_values, utcnow
@@ -37,6 +37,7 @@ class AuditKind(enum.StrEnum):
     ROLE_CHANGED = "role_changed"
     COHORT_CREATED = "cohort_created"
     COHORT_IMPORT = "cohort_import"
+    COHORT_MARKING = "cohort_marking"  # double marking switched, or its threshold changed
 
 
 def new_session_token() -> str:
@@ -110,6 +111,10 @@ class Cohort(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # double marking: two independent, blind marks per attempt; a third when their totals
+    # differ by more than the threshold (points out of 100)
+    double_marking: Mapped[bool] = mapped_column(default=False, server_default=false())
+    marking_threshold: Mapped[float] = mapped_column(Float, default=10.0, server_default="10")
 
     trainer: Mapped[User] = relationship(foreign_keys=[trainer_id])
     trainees: Mapped[list[User]] = relationship(

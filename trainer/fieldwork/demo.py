@@ -1,7 +1,9 @@
 """Demo content for `make run`: exercises for the demo cohort and an attempt already done.
 
 trainee2's attempt is a realistic one to look at: the doorstep done by the book but the son
-away never probed for, so his record is missing from the form and H2b is 0.
+away never probed for, so his record is missing from the form and H2b is 0, while the register
+(listed before the visit) still counts him: the debrief shows the omission, the wrong item and
+the register that disagrees with the form, each linked to its place.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def seed(db: Session) -> str:
                 record["persons"] = [p for p in record["persons"] if p["D7"] == 1]
                 record["H2b"] = 0
                 services.save_form(db, attempt, "wang", record, complete=True, confirmed=True)
+                # the register as listed before the visit: right, so it disagrees with the form
+                services.save_register(db, attempt, services.register_truth(
+                    services.replay_attempt(attempt)))
             services.submit(db, attempt)
             _exam_for_review(db, cohort, trainee2)
     return f"exercises: {len(services.assignments_of(db, cohort))} for {cohort.name}"

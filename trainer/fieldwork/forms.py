@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from trainer.core.census import tally
 from trainer.core.world.codes import LABELS
 from trainer.fieldwork.models import Mode
 
@@ -157,3 +158,18 @@ class RegisterForm(FlaskForm):
             out[unit_id] = {key: (value.strip() or None) if isinstance(value, str) else value
                             for key, value in data.items()}
         return out
+
+
+class TallyForm(FlaskForm):
+    """The quick tally (快速汇总) of the area, added up from the forms."""
+
+    households = _count(_l("Households registered"), 99999)
+    present = _count(_l("Persons living here (ΣH2a)"), 999999)
+    away = _count(_l("Hukou members away (ΣH2b)"), 999999)
+    total = _count(_l("Persons registered (living here + away)"), 999999)
+    births = _count(_l("Births (ΣH3)"), 99999)
+    deaths = _count(_l("Deaths (ΣH4)"), 99999)
+
+    def figures(self) -> dict[str, int | None]:
+        """The figures as entered (blank as None)."""
+        return {name: self[name].data for name in tally.FIELDS}

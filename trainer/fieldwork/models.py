@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.accounts.models import Cohort, User
@@ -68,6 +68,8 @@ class Attempt(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # household id -> the trainee's row of the 户主姓名底册
     register: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the quick tally (快速汇总): figure -> number (None: not started)
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[AttemptStatus] = mapped_column(
         Enum(AttemptStatus, native_enum=False, length=20, values_callable=enum_values),
         default=AttemptStatus.IN_PROGRESS)
@@ -79,3 +81,29 @@ class Attempt(Base):
     assignment: Mapped[Assignment] = relationship()
     trainee: Mapped[User] = relationship()
     version: Mapped[ScenarioVersion] = relationship()
+
+
+class Grade(Base):
+    """One grading of a submitted attempt, kept for good: number 1 at submission, a new number
+    each time a changed rubric or grader gives a different result (`Attempt.score` is the
+    latest). Grading is a pure function of (scenario version, seed, evidence), so regrading
+    with nothing changed adds nothing."""
+
+    __tablename__ = "grades"
+    __table_args__ = (UniqueConstraint("attempt_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"),
+                                            index=True)
+    number: Mapped[int]
+    grader: Mapped[str] = mapped_column(String(40))  # the criteria version
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id",
+                                                              ondelete="RESTRICT"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+
+    attempt: Mapped[Attempt] = relationship()
+    rubric_version: Mapped[ScenarioVersion] = relationship()
+    created_by: Mapped[User | None] = relationship()

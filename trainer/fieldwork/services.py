@@ -16,19 +16,25 @@ from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Cohort, Role, User
 from trainer.accounts.services import cohorts_visible_to
-from trainer.core.census import r601, register
+from trainer.core.census import r601, register, tally
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.grading import forms as grading_forms
-from trainer.core.grading.criteria import Evidence, score, score_data
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
+from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.review import services as review_services
 from trainer.scenarios.models import ScenarioVersion
-from trainer.scenarios.services import replay_steps, scenario_of, seed_for, with_step
+from trainer.scenarios.services import (
+    lock_for_step,
+    repeated,
+    replay_steps,
+    scenario_of,
+    seed_for,
+    with_step,
+)
 
-GRADER = "visits-forms-2"  # the criteria version a stored score was computed with
 MAX_STEPS = 800
 
 
@@ -116,8 +122,18 @@ def replay_attempt(attempt: Attempt) -> Visit:
 
 
 def take_step(db: Session, attempt: Attempt, household: str, action: str,
-              at: datetime | None) -> Visit:
-    """Apply and store one step; a refused step changes nothing."""
+              at: datetime | None, key: str | None = None) -> Visit:
+    """Apply and store one step; a refused step changes nothing.
+
+    `key` is the request's idempotency key (the step form's `step_key`): a step sent again
+    with the same key (a retry after a lost answer or a killed worker, a double click) is
+    stored once, and the repeat returns the same visit. The attempt's row is locked first, so
+    two identical requests at once cannot both append.
+    """
+    if key is not None:
+        lock_for_step(db, attempt)
+        if repeated(attempt.steps, key):
+            return replay_attempt(attempt)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict(N_("This attempt has been submitted and can no longer change."))
     if len(attempt.steps) >= MAX_STEPS:
@@ -126,7 +142,7 @@ def take_step(db: Session, attempt: Attempt, household: str, action: str,
         raise InvalidInput(N_("'%(action)s' cannot be done at this point of the visit."),
                            field="action", action=action)
     visit = replay_attempt(attempt)
-    attempt.steps = with_step(visit, attempt.steps, household, action, at)
+    attempt.steps = with_step(visit, attempt.steps, household, action, at, key)
     db.flush()
     return visit
 
@@ -169,15 +185,18 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
     return list(register.validate(attempt.register))
 
 
+def save_tally(db: Session, attempt: Attempt, figures: dict[str, int | None]) -> list[Issue]:
+    """Store the quick tally as the trainee left it; its issues."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    attempt.tally = {name: figures.get(name) for name in tally.FIELDS}
+    db.flush()
+    return list(tally.validate(attempt.tally))
+
+
 def register_truth(visit: Visit) -> dict[str, dict[str, Any]]:
     """The true register of the attempt's units."""
     return grading_forms.register_truth(visit)
-
-
-def evidence_for(attempt: Attempt, visit: Visit) -> Evidence:
-    """The visits plus the forms and register handed in, and the truth they are graded
-    against."""
-    return grading_forms.attempt_evidence(visit, attempt.forms, attempt.register)
 
 
 def submit(db: Session, attempt: Attempt) -> Attempt:
@@ -185,8 +204,7 @@ def submit(db: Session, attempt: Attempt) -> Attempt:
     submitting again changes nothing (idempotent)."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
-    visit = replay_attempt(attempt)
-    attempt.score = score_data(score(evidence_for(attempt, visit)), GRADER)
+    grades.on_submit(db, attempt, replay_attempt(attempt))
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = datetime.now(UTC)
     db.flush()

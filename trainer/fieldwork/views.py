@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,15 +18,22 @@ from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
 from trainer.core.census import r601
 from trainer.core.census import register as register_rules
+from trainer.core.census import tally as tally_rules
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import DomainError, Forbidden
-from trainer.core.grading.criteria import LABELS
+from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
-from trainer.fieldwork import services
-from trainer.fieldwork.forms import AssignForm, HouseholdForm, RegisterForm, mode_choices
+from trainer.fieldwork import grades, services
+from trainer.fieldwork.forms import (
+    AssignForm,
+    HouseholdForm,
+    RegisterForm,
+    TallyForm,
+    mode_choices,
+)
 from trainer.fieldwork.models import AttemptStatus, Mode
 from trainer.review import services as review_services
 from trainer.review.models import ReviewStatus
@@ -66,21 +75,61 @@ def start_attempt(assignment_id: int) -> Any:
     return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
 
 
+@bp.app_template_global()
+def ranked_results(rubric: Any, data: Any) -> list[Any]:
+    """A stored score's criteria, the costliest first (see `criteria.ranked`)."""
+    return ranked(rubric, data)
+
+
+@bp.app_template_global()
+def finding_url(attempt: Any, where: str) -> str | None:
+    """Where a finding's evidence is in the trainee's own work: a form field (`unit/H6`,
+    `unit/persons[1]/D4`), a whole form (`unit`, `unit/persons`), a register row
+    (`register/unit/column`) or a figure of the quick tally (`tally/present`)."""
+    parts = where.split("/")
+    if parts[0] == "tally":
+        return url_for("fieldwork.tally", attempt_id=attempt.id,
+                       _anchor=parts[1] if len(parts) > 1 else None)
+    if parts[0] == "register" and len(parts) > 1:
+        return url_for("fieldwork.register", attempt_id=attempt.id,
+                       _anchor=f"register-{parts[1]}")
+    anchor = None
+    if len(parts) == 3 and parts[1].startswith("persons["):
+        anchor = f"persons-{parts[1][8:-1]}-{parts[2]}"
+    elif len(parts) == 2 and parts[1] != "persons":
+        anchor = parts[1].replace("[", "-").replace("]", "")
+    return url_for("fieldwork.census_form", attempt_id=attempt.id, unit=parts[0],
+                   _anchor=anchor)
+
+
+def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
+    """The score the trainee may see: the released one; before release, a practice
+    attempt's automatic score (shown as provisional); an exam's nothing."""
+    released = review is not None and review.status == ReviewStatus.RELEASED
+    practice = attempt.assignment.mode == Mode.PRACTICE
+    return (review.released_score if review is not None and released else None) or (
+        attempt.score if practice and attempt.status == AttemptStatus.SUBMITTED else None)
+
+
+def _provisional(review: Any) -> bool:
+    """Whether the score shown is still the automatic one, awaiting an examiner."""
+    return review is not None and review.status != ReviewStatus.RELEASED
+
+
 def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200) -> Any:
     visit = services.replay_attempt(attempt)
     assignment = visit.scenario.assignment
     days = [assignment.first_day + timedelta(days=i) for i in range(assignment.days)]
     practice = attempt.assignment.mode == Mode.PRACTICE
     review = review_services.review_of(db_session(), attempt)
-    released = review is not None and review.status == ReviewStatus.RELEASED
-    shown = (review.released_score if review is not None and released else None) or (
-        attempt.score if practice and attempt.status == AttemptStatus.SUBMITTED else None)
+    shown = _shown_score(attempt, review)
+    rubric = grades.rubric_of(db_session(), attempt)
     clips = video_services.debrief_clips(
-        db_session(), current_actor(), attempt.version.scenario_id, visit.scenario.rubric,
-        shown)
+        db_session(), current_actor(), attempt.version.scenario_id, rubric, shown)
     return render_template(
         "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
-        clips=clips, shown_score=shown, review=review,
+        rubric=rubric, clips=clips, shown_score=shown, review=review,
+        provisional=shown is not None and _provisional(review),
         comments=review_services.comments_for_trainee(review),
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=practice, form_units=services.form_units(visit),
@@ -95,16 +144,32 @@ def attempt(attempt_id: int) -> Any:
     return _attempt_page(services.get_attempt(db_session(), current_actor(), attempt_id))
 
 
+def _fault_test_pause(point: str) -> None:
+    """A hook for the fault tests (tests/features/test_faults_web.py), off unless the
+    environment sets TRAINER_TEST_STEP_DELAY to `before-commit:<seconds>` (the step is applied
+    and flushed, its transaction still open) or `after-commit:<seconds>` (committed, not yet
+    answered): a step then sleeps there, so a test can kill the worker at that point."""
+    setting = os.environ.get("TRAINER_TEST_STEP_DELAY")
+    if setting and setting.partition(":")[0] == point:
+        time.sleep(float(setting.partition(":")[2]))
+
+
 @bp.post("/training/attempts/<int:attempt_id>/steps")
 @roles(Role.TRAINEE)
 def attempt_step(attempt_id: int) -> Any:
-    """Take one step of an attempt (saved at once)."""
+    """Take one step of an attempt (saved at once; a retry with the same step key is not
+    stored twice)."""
     db = db_session()
     attempt = services.get_attempt(db, current_actor(), attempt_id)
-    return run_step(
-        lambda household, action, at: services.take_step(db, attempt, household, action, at),
-        lambda form, status: _attempt_page(attempt, form, status),
-        url_for("fieldwork.attempt", attempt_id=attempt.id, _anchor="latest"))
+
+    def apply(household: str, action: str, at: datetime | None, key: str | None) -> None:
+        services.take_step(db, attempt, household, action, at, key)
+        _fault_test_pause("before-commit")
+
+    response = run_step(apply, lambda form, status: _attempt_page(attempt, form, status),
+                        url_for("fieldwork.attempt", attempt_id=attempt.id, _anchor="latest"))
+    _fault_test_pause("after-commit")
+    return response
 
 
 @bp.post("/training/attempts/<int:attempt_id>/submit")
@@ -213,8 +278,15 @@ def census_form(attempt_id: int, unit: str) -> Any:
 def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues: list[Issue],
                status: int) -> Any:
     warnings = _attach(form, issues)
+    shown = _shown_score(attempt, review_services.review_of(db_session(), attempt))
+    graded = {}  # the debrief's findings on this form, by field (once the score is shown)
+    for result in (shown or {}).get("criteria", {}).values():
+        for finding in result["findings"]:
+            if (finding.get("where") or "").startswith(f"{unit}/"):
+                graded.setdefault(finding["where"][len(unit) + 1:], []).append(finding)
     return render_template("fieldwork/census_form.html", attempt=attempt, visit=visit,
                            unit=unit, form=form, warnings=warnings, vocabulary=vocabulary,
+                           graded=graded,
                            state=visit.households[unit],
                            entry=attempt.forms.get(unit, {}),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
@@ -262,6 +334,46 @@ def _register_page(attempt: Any, visit: Any, form: RegisterForm, issues: list[Is
                 field.errors = [*field.errors, _(issue.message, **issue.params)]
     return render_template("fieldwork/register.html", attempt=attempt, visit=visit,
                            form=form, submitted=attempt.status == AttemptStatus.SUBMITTED), status
+
+
+@bp.route("/training/attempts/<int:attempt_id>/tally", methods=["GET", "POST"])
+@roles(Role.TRAINEE)
+def tally(attempt_id: int) -> Any:
+    """The quick tally (快速汇总) of the attempt's forms, saved on every change."""
+    db = db_session()
+    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    if request.method == "POST":
+        form = TallyForm()
+        autosave = bool(request.headers.get("HX-Request"))
+        if not form.validate_on_submit():
+            if autosave:
+                return _not_saved(form)
+            return _tally_page(attempt, form, [], 400)
+        try:
+            issues = services.save_tally(db, attempt, form.figures())
+        except DomainError as error:
+            db.rollback()
+            return _tally_page(attempt, form, [], form_error(form, error))
+        db.commit()
+        if autosave:
+            return _saved()
+        flash(_("The tally is saved.") if not issues else
+              _("The tally is saved; %(count)s entries still need attention.",
+                count=len(issues)), "success" if not issues else "info")
+        return redirect(url_for("fieldwork.tally", attempt_id=attempt.id))
+    form = TallyForm(formdata=None, data=attempt.tally or {})
+    issues = list(tally_rules.validate(attempt.tally)) if attempt.tally else []
+    return _tally_page(attempt, form, issues, 200)
+
+
+def _tally_page(attempt: Any, form: TallyForm, issues: list[Issue], status: int) -> Any:
+    for issue in issues:
+        field = getattr(form, issue.item, None)
+        if field is not None:
+            field.errors = [*field.errors, _(issue.message, **issue.params)]
+    return render_template("fieldwork/tally.html", attempt=attempt, form=form,
+                           scenario=scenario_services.scenario_of(attempt.version),
+                           submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
 
 def _teachable_cohort(cohort_id: int) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -37,3 +37,19 @@ class ReturnForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (claim, release): the CSRF token only."""
+
+
+class MarkForm(FlaskForm):
+    """An independent mark: one score (0-100) per criterion, read from `score-<criterion>`
+    fields the template lists from the attempt's score."""
+
+
+class MarkingForm(FlaskForm):
+    """A cohort's marking rules."""
+
+    double_marking = BooleanField(_l("Double marking: two examiners mark each attempt "
+                                     "independently, without seeing each other's marks"))
+    marking_threshold = FloatField(_l("Difference in the totals that calls a third examiner "
+                                      "(points)"),
+                                   validators=[DataRequired(message=_l("Give the difference.")),
+                                               NumberRange(1, 100)])

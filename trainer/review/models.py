@@ -33,6 +33,8 @@ class ReviewKind(enum.StrEnum):
     COMMENT = "comment"
     RETURNED = "returned"
     RELEASED = "released"
+    MARK = "mark"  # double marking: one criterion's score in an examiner's independent mark
+    MARKED = "marked"  # double marking: the examiner's mark is complete (after = its total)
 
 
 class Review(Base):

@@ -8,19 +8,21 @@ stored except the snapshot the trainee was shown at release.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session, defer, joinedload, object_session
 
-from trainer.accounts.models import User
-from trainer.accounts.services import cohorts_visible_to
+from trainer.accounts.models import AuditKind, Cohort, User
+from trainer.accounts.services import cohorts_visible_to, record_audit
 from trainer.core.errors import Conflict, InvalidInput, NotFound
-from trainer.core.grading.criteria import with_overrides
+from trainer.core.grading.criteria import total_of, with_overrides
 from trainer.core.i18n import N_
 from trainer.db import utcnow
+from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.review.models import Notification, Review, ReviewEvent, ReviewKind, ReviewStatus
 from trainer.scenarios.models import ScenarioVersion
@@ -40,9 +42,11 @@ def record(db: Session, review: Review, actor: User | None, kind: ReviewKind,
 
 def open_review(db: Session, attempt: Attempt) -> Review:
     """On submission: an exam waits for an examiner; practice is released at once (its
-    debrief is the point). A resubmission after a return waits again."""
+    debrief is the point) unless its rubric says `release: by_examiner`. A resubmission
+    after a return waits again."""
     review = db.scalar(select(Review).where(Review.attempt_id == attempt.id))
-    practice = attempt.assignment.mode == Mode.PRACTICE
+    practice = (attempt.assignment.mode == Mode.PRACTICE
+                and scenario_of(attempt.version).rubric.release == "at_once")
     if review is None:
         review = Review(attempt=attempt, status=ReviewStatus.AWAITING)
         db.add(review)
@@ -142,12 +146,132 @@ def overrides(review: Review) -> dict[str, float]:
     return found
 
 
+def _rubric(review: Review) -> Any:
+    db = object_session(review)
+    attempt = review.attempt
+    return grades.rubric_of(db, attempt) if db else scenario_of(attempt.version).rubric
+
+
 def effective_score(review: Review) -> dict[str, Any] | None:
-    """The automatic score with the examiner's overrides applied."""
+    """The automatic score with the examiner's overrides applied; in a double-marked cohort,
+    with the agreed marks instead (the automatic score until the marking is complete)."""
     attempt = review.attempt
     if attempt.score is None:
         return None
-    return with_overrides(attempt.score, scenario_of(attempt.version).rubric, overrides(review))
+    if attempt.assignment.cohort.double_marking:
+        state = marking(review)
+        return with_overrides(attempt.score, _rubric(review),
+                              state.counted if state.complete else {})
+    return with_overrides(attempt.score, _rubric(review), overrides(review))
+
+
+# Double marking ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """The independent marks of the current round and what they settle."""
+
+    marks: dict[int, dict[str, float]]  # examiner id -> criterion -> score 0-1
+    totals: dict[int, float]  # examiner id -> the total of their mark
+    needed: int  # marks needed: 2, or 3 when the first two differ by more than the threshold
+    complete: bool
+    counted: dict[str, float]  # the agreed score per criterion (mean of two, median of three)
+
+
+def marking(review: Review) -> Marking:
+    """The current round's complete marks (an examiner's mark counts once it is submitted)."""
+    scores: dict[int, dict[str, float]] = {}
+    totals: dict[int, float] = {}
+    for entry in review.events:
+        if entry.kind == ReviewKind.SUBMITTED:
+            scores, totals = {}, {}
+        elif entry.kind == ReviewKind.MARK and entry.actor_id and entry.criterion:
+            scores.setdefault(entry.actor_id, {})[entry.criterion] = entry.after or 0.0
+        elif entry.kind == ReviewKind.MARKED and entry.actor_id:
+            totals[entry.actor_id] = entry.after or 0.0
+    marks = {examiner: scores.get(examiner, {}) for examiner in totals}
+    first_two = list(totals.values())[:2]
+    threshold = review.attempt.assignment.cohort.marking_threshold
+    needed = 3 if len(first_two) == 2 and abs(first_two[0] - first_two[1]) > threshold else 2
+    complete = len(marks) >= needed
+    counted: dict[str, float] = {}
+    if complete:
+        chosen = list(marks.values())[:needed]
+        for name in chosen[0]:
+            values = sorted(mark[name] for mark in chosen if name in mark)
+            counted[name] = round(statistics.median(values) if needed == 3
+                                  else statistics.fmean(values), 4)
+    return Marking(marks, totals, needed, complete, counted)
+
+
+def submit_mark(db: Session, review: Review, examiner: User,
+                scores: dict[str, float]) -> Marking:
+    """Record an examiner's independent mark (criterion -> 0-100) of a double-marked
+    attempt; the total follows the rubric."""
+    _editable(review)
+    if not review.attempt.assignment.cohort.double_marking:
+        raise Conflict(N_("This cohort is not double-marked: change the scores instead."))
+    state = marking(review)
+    if examiner.id in state.marks:
+        raise Conflict(N_("You have already marked this attempt."))
+    if state.complete:
+        raise Conflict(N_("This attempt has all the marks it needs."))
+    automatic = review.attempt.score or {"criteria": {}}
+    if set(scores) != set(markable(automatic)):
+        raise InvalidInput(N_("Mark every criterion."), field="scores")
+    if any(not 0 <= value <= 100 for value in scores.values()):
+        raise InvalidInput(N_("A score runs from 0 to 100."), field="scores")
+    claim(db, review, examiner)
+    given = {name: round(value / 100, 4) for name, value in scores.items()}
+    for name, value in given.items():
+        record(db, review, examiner, ReviewKind.MARK, criterion=name,
+               before=automatic["criteria"][name]["score"], after=value)
+    rubric = _rubric(review)
+    total, _passed = total_of(rubric, {c.name: given.get(c.name, 0.0) for c in rubric.criteria},
+                              {c.name: c.name in given for c in rubric.criteria})
+    record(db, review, examiner, ReviewKind.MARKED, after=total)
+    db.flush()
+    return marking(review)
+
+
+def markable(score: dict[str, Any]) -> list[str]:
+    """The criteria an examiner marks: those the automatic grading found applicable (one with
+    nothing to judge, such as revisits where every door opened, stays out of the total)."""
+    return [name for name, result in score.get("criteria", {}).items()
+            if result.get("applicable", True)]
+
+
+def set_marking(db: Session, cohort: Cohort, actor: User, *, double: bool,
+                threshold: float) -> None:
+    """Set whether the cohort is double-marked and the difference that calls a third mark;
+    the change is in the audit log."""
+    if not 1 <= threshold <= 100:
+        raise InvalidInput(N_("The difference runs from 1 to 100 points."),
+                           field="marking_threshold")
+    cohort.double_marking, cohort.marking_threshold = double, threshold
+    record_audit(db, AuditKind.COHORT_MARKING, actor=actor,
+                 detail={"cohort": cohort.id, "double": double, "threshold": threshold})
+    db.flush()
+
+
+def agreement(db: Session, cohort_id: int) -> Any:
+    """Agreement of every pair of examiners over the cohort's double-marked attempts."""
+    from trainer.core.grading import analytics
+
+    reviews = db.scalars(select(Review).join(Attempt).join(Assignment).where(
+        Assignment.cohort_id == cohort_id).options(joinedload(Review.events))).unique()
+    names: dict[int, str] = {}
+    pairs = []
+    for review in reviews:
+        marks = list(marking(review).marks.items())
+        for index, (first, one) in enumerate(marks):
+            for second, other in marks[index + 1:]:
+                pairs.append((first, second, one, other))
+        names.update({entry.actor_id: entry.actor.full_name for entry in review.events
+                      if entry.kind == ReviewKind.MARKED and entry.actor_id and entry.actor})
+    figures = analytics.agreement([(names[a], names[b], one, other)
+                                   for a, b, one, other in pairs])
+    return figures
 
 
 def _editable(review: Review) -> None:
@@ -169,6 +293,8 @@ def override(db: Session, review: Review, examiner: User, *, criterion: str, sco
              reason: str) -> ReviewEvent:
     """Set a criterion's score (0-100) with a reason; the total follows the rubric."""
     _editable(review)
+    if review.attempt.assignment.cohort.double_marking:
+        raise Conflict(N_("This cohort is double-marked: give your independent mark instead."))
     current = effective_score(review)
     if current is None or criterion not in current["criteria"]:
         raise InvalidInput(N_("This attempt has no criterion %(name)s."), field="criterion",
@@ -218,8 +344,15 @@ def return_attempt(db: Session, review: Review, examiner: User, *, text: str,
 
 
 def release(db: Session, review: Review, examiner: User, *, link: str) -> Review:
-    """Release the score: the trainee sees it (with the overrides) and is notified."""
+    """Release the score: the trainee sees it (with the overrides, or the agreed marks) and
+    is notified."""
     _editable(review)
+    if review.attempt.assignment.cohort.double_marking:
+        state = marking(review)
+        if not state.complete:
+            raise Conflict(N_("This attempt needs %(count)s independent marks before its score "
+                              "is released (%(done)s so far)."), count=state.needed,
+                           done=len(state.marks))
     claim(db, review, examiner)
     review.released_score = effective_score(review)
     review.status, review.released_at = ReviewStatus.RELEASED, utcnow()
@@ -317,6 +450,22 @@ def cohort_dashboard(db: Session, cohort_id: int, *, english: bool) -> Any:
 
 EXPORT_COLUMNS = ("attempt", "username", "trainee", "scenario", "version", "mode", "review",
                   "submitted_at", "total", "passed", "criteria")
+
+
+FINDING_COLUMNS = ("attempt", "username", "trainee", "scenario", "criterion", "score",
+                   "finding", "where", "event")
+
+
+def finding_rows(db: Session, cohort_id: int, *, english: bool) -> Any:
+    """Every finding of the cohort's counted scores, one row each, produced as they are read
+    (the text in the interface's language)."""
+    yield FINDING_COLUMNS
+    for row in _graded_rows(db, cohort_id):
+        for name, result in counted_score(row)["criteria"].items():
+            for finding in result["findings"]:
+                yield (row.id, row.username, row.full_name, row.scenario_id, name,
+                       round(result["score"], 3), finding["text"][1 if english else 0],
+                       finding.get("where") or "", finding.get("event") or "")
 
 
 def export_rows(db: Session, cohort_id: int) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -15,10 +17,12 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
+from openpyxl import Workbook
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, logged_in, roles
@@ -31,13 +35,22 @@ from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
+from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
 from trainer.review import services
-from trainer.review.forms import ActionForm, CommentForm, OverrideForm, ReturnForm
+from trainer.review.forms import (
+    ActionForm,
+    CommentForm,
+    MarkForm,
+    MarkingForm,
+    OverrideForm,
+    ReturnForm,
+)
 from trainer.review.models import ReviewKind, ReviewStatus
 from trainer.scenarios.views import both
 from trainer.video import services as video_services
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 bp = Blueprint("review", __name__, template_folder="templates")
 EXAMINERS = (Role.EXAMINER, Role.ADMIN)
 HEATMAP_ROWS = 50
@@ -50,7 +63,9 @@ STATUS_LABELS = {ReviewStatus.AWAITING: N_("Awaiting review"),
 KIND_LABELS = {ReviewKind.SUBMITTED: N_("Submitted"), ReviewKind.CLAIMED: N_("Taken into review"),
                ReviewKind.OVERRIDE: N_("Score changed"), ReviewKind.COMMENT: N_("Comment"),
                ReviewKind.RETURNED: N_("Returned for correction"),
-               ReviewKind.RELEASED: N_("Score released")}
+               ReviewKind.RELEASED: N_("Score released"),
+               ReviewKind.MARK: N_("Independent mark"),
+               ReviewKind.MARKED: N_("Independent mark submitted")}
 
 
 @bp.app_context_processor
@@ -98,12 +113,24 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         form_diffs[unit] = r601.differences(entry.get("record"), r601.record_of(household)
                                             if household is not None else None)
     watched = video_services.watched_by(db_session(), attempt.trainee)
+    double = attempt.assignment.cohort.double_marking
+    state = services.marking(review) if double else None
+    me = current_actor().id
+    # blind marking: until the marks are complete, an examiner sees only their own
+    blind = state is not None and not state.complete
+    record = [entry for entry in review.events
+              if not (blind and entry.kind in (ReviewKind.MARK, ReviewKind.MARKED)
+                      and entry.actor_id != me)]
     return render_template(
         "review/attempt.html", review=review, attempt=attempt, visit=visit,
         scenario=visit.scenario, score=score, overrides=services.overrides(review),
         override=override, comment=forms.get("comment") or CommentForm(),
         back=forms.get("back") or ReturnForm(), action=ActionForm(), form_diffs=form_diffs,
         register_truth=truth, watched=watched, vocabulary=vocabulary,
+        rubric=grades.rubric_of(db_session(), attempt), marking=state, blind=blind,
+        record=record, my_mark=(state.marks.get(me) if state else None),
+        mark=forms.get("mark") or MarkForm(),
+        grade_versions=grades.grades_of(db_session(), attempt),
         criteria_labels=LABELS, open=review.status in services.OPEN), status
 
 
@@ -152,6 +179,66 @@ def override(attempt_id: int) -> Any:
     return _done(review, _("The score has been changed; the reason is on the record."))
 
 
+@bp.post("/review/attempts/<int:attempt_id>/mark")
+@roles(*EXAMINERS)
+def mark(attempt_id: int) -> Any:
+    """An examiner's independent mark of a double-marked attempt (every criterion)."""
+    db, examiner = db_session(), current_actor()
+    review = services.get_review(db, examiner, attempt_id)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    names = services.markable(review.attempt.score or {})
+    scores: dict[str, float] = {}
+    for name in names:
+        raw = request.form.get(f"score-{name}", "").strip()
+        try:
+            scores[name] = float(raw)
+        except ValueError:
+            form.form_errors.append(_("Give a score from 0 to 100 for every criterion."))
+            return _attempt_page(review, 400, mark=form)
+    try:
+        state = services.submit_mark(db, review, examiner, scores)
+    except DomainError as error:
+        return _attempt_page(review, form_error(form, error), mark=form)
+    if state.complete:
+        message = _("Your mark is in; the marking is complete and the score can be released.")
+    elif len(state.marks) < state.needed and state.needed == 3:
+        message = _("Your mark is in; the two marks differ too much, so a third examiner "
+                    "marks it.")
+    else:
+        message = _("Your mark is in; a second examiner marks it without seeing yours.")
+    return _done(review, message)
+
+
+@bp.get("/cohorts/<int:cohort_id>/agreement")
+@roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
+def agreement(cohort_id: int) -> Any:
+    """How often each pair of examiners agreed, per criterion (percentage and kappa)."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    return render_template("review/agreement.html", cohort=cohort,
+                           figures=services.agreement(db, cohort.id), criteria_labels=LABELS)
+
+
+@bp.route("/cohorts/<int:cohort_id>/marking", methods=["GET", "POST"])
+@roles(Role.TRAINER, Role.ADMIN)
+def marking_settings(cohort_id: int) -> Any:
+    """Whether the cohort is double-marked, and the difference that calls a third mark."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    form = MarkingForm(obj=cohort)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("review/marking.html", cohort=cohort, form=form), 400
+        services.set_marking(db, cohort, current_actor(), double=bool(form.double_marking.data),
+                             threshold=float(form.marking_threshold.data or 0))
+        db.commit()
+        flash(_("The marking rules are saved."), "success")
+        return redirect(url_for("review.marking_settings", cohort_id=cohort.id))
+    return render_template("review/marking.html", cohort=cohort, form=form)
+
+
 @bp.post("/review/attempts/<int:attempt_id>/comment")
 @roles(*EXAMINERS)
 def comment(attempt_id: int) -> Any:
@@ -184,6 +271,22 @@ def send_back(attempt_id: int) -> Any:
     except DomainError as error:
         return _attempt_page(review, form_error(form, error), back=form)
     return _done(review, _("The attempt has been returned to the trainee."))
+
+
+@bp.post("/review/attempts/<int:attempt_id>/regrade")
+@roles(*EXAMINERS)
+def regrade(attempt_id: int) -> Any:
+    """Grade the attempt again by the newest rubric and the current criteria."""
+    db, examiner = db_session(), current_actor()
+    review = services.get_review(db, examiner, attempt_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    grade = grades.regrade(db, review.attempt, actor=examiner)
+    if grade is None:
+        flash(_("Regraded: the result is the same, so no new version was added."), "info")
+        return redirect(url_for("review.attempt", attempt_id=attempt_id))
+    return _done(review, _("Regraded: grade version %(n)s is now the automatic score.",
+                           n=grade.number))
 
 
 @bp.post("/review/attempts/<int:attempt_id>/release")
@@ -251,15 +354,53 @@ def export(cohort_id: int) -> Any:
     db = db_session()
     cohort = cohort_for_user(db, current_actor(), cohort_id)
 
+    return _csv(services.export_rows(db, cohort.id), f"cohort-{cohort.id}-scores.csv")
+
+
+def _csv(rows: Any, name: str) -> Any:
+    """Rows streamed as CSV (UTF-8 with a byte-order mark, so spreadsheets read Chinese)."""
     def lines() -> Any:
         yield "\ufeff"
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        for row in services.export_rows(db, cohort.id):
+        for row in rows:
             writer.writerow(row)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
 
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="cohort-{cohort.id}-scores.csv"'})
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/cohorts/<int:cohort_id>/findings.csv")
+@roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
+def export_findings(cohort_id: int) -> Any:
+    """Every finding of the cohort's scores as CSV, streamed row by row."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    return _csv(services.finding_rows(db, cohort.id, english=is_english()),
+                f"cohort-{cohort.id}-findings.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/scores.xlsx")
+@roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
+def export_xlsx(cohort_id: int) -> Any:
+    """Scores and findings as a workbook of two sheets. openpyxl's write-only mode streams
+    each row to a temporary file as it is read, so memory does not grow with the cohort."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    book = Workbook(write_only=True)
+    for title, rows in ((_("Scores"), services.export_rows(db, cohort.id)),
+                        (_("Findings"), services.finding_rows(db, cohort.id,
+                                                              english=is_english()))):
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    book.save(handle.name)
+    response = send_file(handle.name, as_attachment=True,
+                         download_name=f"cohort-{cohort.id}-scores.xlsx", mimetype=XLSX)
+    response.call_on_close(lambda: Path(handle.name).unlink(missing_ok=True))
+    return response

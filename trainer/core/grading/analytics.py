@@ -2,6 +2,8 @@
 trainee-by-criterion heatmap, the most frequent findings, time spent, and item statistics.
 
 Pure functions over plain rows, so the dashboard, the export and the benchmark share them.
+The same figures per scenario node come from each grade's `nodes` (1 where the trainee made no
+wrong move at the node, 0 where they did).
 Item statistics are classical test theory: a criterion's *difficulty* is its mean score (the
 share of the marks trainees got; high = easy) and its *discrimination* is the correlation
 between the criterion's score and the rest of the attempt (the mean of its other criteria; near
@@ -33,6 +35,7 @@ class Graded:
     criteria: Mapping[str, float]  # applicable criteria only, 0-1
     findings: tuple[str, ...] = ()  # texts (in one language) of findings that are not good
     minutes: float | None = None
+    nodes: Mapping[str, float] = field(default_factory=dict)  # "dialogue/node" -> 1 or 0
 
 
 def graded_from(trainee: int, trainee_name: str, scenario: str, score: Mapping[str, Any],
@@ -47,7 +50,7 @@ def graded_from(trainee: int, trainee_name: str, scenario: str, score: Mapping[s
         findings += [finding["text"][side] for finding in result.get("findings", ())
                      if not finding.get("good")]
     return Graded(trainee, trainee_name, scenario, float(score["total"]), bool(score["passed"]),
-                  criteria, tuple(findings), minutes)
+                  criteria, tuple(findings), minutes, score.get("nodes") or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,18 @@ class ItemFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeFigures:
+    """A scenario node's difficulty (share of attempts with no wrong move there) and
+    discrimination (correlation of getting it right with the attempt's total)."""
+
+    scenario: str
+    node: str  # "dialogue/node"
+    attempts: int
+    difficulty: float
+    discrimination: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
     """Everything the cohort dashboard shows."""
 
@@ -85,6 +100,7 @@ class Dashboard:
     names: Mapping[int, str]
     findings: tuple[tuple[str, int], ...]
     items: tuple[ItemFigures, ...]
+    nodes: tuple[NodeFigures, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -129,6 +145,20 @@ def item_figures(rows: Sequence[Graded]) -> tuple[ItemFigures, ...]:
     return tuple(figures)
 
 
+def node_figures(rows: Sequence[Graded]) -> tuple[NodeFigures, ...]:
+    """Difficulty and discrimination of every scenario node the trainees acted at, per
+    scenario, the hardest first."""
+    by_node: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for row in rows:
+        for node, value in row.nodes.items():
+            by_node[(row.scenario, node)].append((value, row.total))
+    figures = [NodeFigures(scenario, node, len(pairs),
+                           round(statistics.fmean(v for v, _ in pairs), 3),
+                           _rounded(correlation([v for v, _ in pairs], [t for _, t in pairs])))
+               for (scenario, node), pairs in by_node.items()]
+    return tuple(sorted(figures, key=lambda f: (f.scenario, f.difficulty, f.node)))
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
@@ -157,7 +187,8 @@ def dashboard(rows: Sequence[Graded], *, top: int = 10) -> Dashboard:
         pass_rate=round(sum(row.passed for row in rows) / len(rows), 3) if rows else 0.0,
         scenarios=scenarios, criteria=criteria, heatmap=heatmap,
         names={row.trainee: row.trainee_name for row in rows},
-        findings=tuple(findings.most_common(top)), items=item_figures(rows))
+        findings=tuple(findings.most_common(top)), items=item_figures(rows),
+        nodes=node_figures(rows))
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -192,3 +223,51 @@ def progress(rows: Sequence[Graded], teaches: Mapping[str, Iterable[str]], *,
                     key=lambda pair: (-pair[0], pair[1]))
     return Progress(tuple(rows), weak,
                     tuple(scenario for count, scenario in ranked if count)[:top])
+
+
+def cohens_kappa(first: Sequence[bool], second: Sequence[bool]) -> float | None:
+    """Cohen's kappa of two markers' pass/fail decisions on the same items: observed
+    agreement corrected for the agreement their own pass rates would give by chance. None
+    when there is nothing to compare or chance agreement is already total."""
+    if not first or len(first) != len(second):
+        return None
+    count = len(first)
+    observed = sum(a == b for a, b in zip(first, second, strict=True)) / count
+    pass_a, pass_b = sum(first) / count, sum(second) / count
+    chance = pass_a * pass_b + (1 - pass_a) * (1 - pass_b)
+    if chance == 1:
+        return None
+    return (observed - chance) / (1 - chance)
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How often two examiners agreed on a criterion (pass at 0.5 and above)."""
+
+    first: str
+    second: str
+    criterion: str
+    marked: int  # attempts both marked
+    agreement: float  # share with the same pass/fail decision
+    kappa: float | None
+
+
+def agreement(marks: Sequence[tuple[str, str, Mapping[str, float], Mapping[str, float]]],
+              pass_mark: float = 0.5) -> tuple[Agreement, ...]:
+    """Per examiner pair and criterion, from (first examiner, second examiner, first's
+    scores, second's scores) for each attempt both marked; pairs in name order."""
+    decisions: dict[tuple[str, str, str], list[tuple[bool, bool]]] = defaultdict(list)
+    for first, second, one, other in marks:
+        if second < first:
+            first, second, one, other = second, first, other, one
+        for name in sorted(set(one) & set(other)):
+            decisions[(first, second, name)].append((one[name] >= pass_mark,
+                                                     other[name] >= pass_mark))
+    out = []
+    for (first, second, name), pairs in sorted(decisions.items()):
+        a, b = [x for x, _ in pairs], [y for _, y in pairs]
+        kappa = cohens_kappa(a, b)
+        out.append(Agreement(first, second, name, len(pairs),
+                             round(sum(x == y for x, y in pairs) / len(pairs), 3),
+                             None if kappa is None else round(kappa, 3)))
+    return tuple(out)

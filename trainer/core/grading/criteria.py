@@ -39,6 +39,7 @@ class Evidence:
     truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
     register: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> row
     register_truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    tally: Mapping[str, Any] | None = None  # the quick tally handed in (None: not done)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,11 +310,29 @@ class Score:
     total: float  # 0-100
     passed: bool
     results: Mapping[str, Result]
+    nodes: Mapping[str, float] = field(default_factory=dict)  # "dialogue/node" -> 1 right, 0
+
+
+def node_results(evidence: Evidence) -> dict[str, float]:
+    """Each dialogue node where the trainee acted: 1.0 if no move there was a wrong one, else
+    0.0 (for item statistics per node: which parts of a scenario teach, which confuse)."""
+    out: dict[str, float] = {}
+    where: dict[tuple[str, int], str | None] = {}  # (household, visit) -> current node
+    for event in evidence.events:
+        key = (event.household, event.visit)
+        if event.kind == "action" and where.get(key):
+            respondent = evidence.scenario.respondents.get(event.household)
+            name = f"{respondent.dialogue if respondent else '?'}/{where[key]}"
+            right = 0.0 if event.conduct == Conduct.WRONG.value else 1.0
+            out[name] = min(out.get(name, 1.0), right)
+        where[key] = event.node
+    return out
 
 
 def score_data(graded: Score, grader: str) -> dict[str, Any]:
     """A score as JSON-ready data, tagged with the grader version that computed it."""
     return {"grader": grader, "total": graded.total, "passed": graded.passed,
+            "nodes": dict(graded.nodes),
             "criteria": {name: {"score": result.score, "applicable": result.applicable,
                                 "findings": [{"text": list(f.text), "event": f.event,
                                               "good": f.good, "where": f.where}
@@ -338,7 +357,7 @@ def score(evidence: Evidence) -> Score:
     results = {c.name: CRITERIA[c.name](evidence) for c in rubric.criteria}
     total, passed = total_of(rubric, {name: r.score for name, r in results.items()},
                              {name: r.applicable for name, r in results.items()})
-    return Score(total, passed, results)
+    return Score(total, passed, results, node_results(evidence))
 
 
 def ranked(rubric: Rubric, data: Mapping[str, Any]

@@ -15,6 +15,8 @@ Each planted mistake belongs to exactly one criterion:
   registration mode), and the head and the counts where there is no form to check them by.
 - `consistency` owns the cross-check the procedure demands: where a household has a form, the
   register's head and counts must agree with it.
+- `tally` owns the quick tally (快速汇总): each figure must be what the handed-in forms (and
+  the self-reported households' own forms) add up to, right or wrong as those forms are.
 
 Persons are matched by name, then by ID number, then by a name that is a homophone (same
 pinyin) or one character off; a tolerated name counts as right with a note. A household
@@ -29,7 +31,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
-from trainer.core.census import r601, register
+from trainer.core.census import r601, register, tally
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion, evidence_of
 from trainer.core.interview.engine import Session
 from trainer.core.world.codes import LABELS
@@ -39,6 +41,12 @@ RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10")
 PERSON_ITEMS = ("D1", "D2", "D3", "D4", "D5", "D6", "D11", "D12")  # D7-D10: residence_rules
 LISTING_COLUMNS = ("building", "unit", "number", "mode")
 CROSS_CHECKED = {"head": None, "present": "H2a", "away": "H2b"}  # register column -> item
+COLUMN_NAMES: dict[str, tuple[str, str]] = {
+    "building": ("建筑物编号", "building no."), "unit": ("住房单元编号", "unit no."),
+    "number": ("户编号", "household no."), "head": ("户主姓名", "head of household"),
+    "status": ("住房状态", "status"), "present": ("现住人数", "living here"),
+    "away": ("户口在本户外出人数", "hukou members away"), "mode": ("登记方式", "registration"),
+}
 
 # Why each residence item has the answer it has: the counting rule a trainee applies.
 RESIDENCE_RULES: dict[str, tuple[str, str]] = {
@@ -69,9 +77,11 @@ def register_truth(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def attempt_evidence(session: Session, saved: Mapping[str, Mapping[str, Any]],
-                     rows: Mapping[str, Mapping[str, Any]]) -> Evidence:
+                     rows: Mapping[str, Mapping[str, Any]],
+                     tally_sheet: Mapping[str, Any] | None = None) -> Evidence:
     """What an attempt hands in: the visits, the forms as saved (`unit -> {"record",
-    "complete"}`), the register rows, and the truth they are all graded against."""
+    "complete"}`), the register rows, the quick tally, and the truth they are all graded
+    against."""
     units = form_units(session)
     truth = {unit: r601.record_of(household) for unit in units
              if (household := session.households[unit].truth.household) is not None}
@@ -80,7 +90,8 @@ def attempt_evidence(session: Session, saved: Mapping[str, Mapping[str, Any]],
     drafts = {unit: entry["record"] for unit, entry in saved.items()
               if not entry.get("complete") and unit in units}
     return replace(evidence_of(session), forms_expected=True, forms=forms, drafts=drafts,
-                   truth=truth, register=rows, register_truth=register_truth(session))
+                   truth=truth, register=rows, register_truth=register_truth(session),
+                   tally=tally_sheet or None)
 
 
 def _norm(value: Any) -> Any:
@@ -373,8 +384,9 @@ def register_accuracy(evidence: Evidence) -> Result:
                 right += 1
             else:
                 findings.append(Finding(
-                    (f"{unit}：底册“{column}”不正确（应为 {want}）",
-                     f"{unit}: register column {column} is wrong (should be {want})"),
+                    (f"{unit}：底册“{COLUMN_NAMES[column][0]}”不正确（应为 {want}）",
+                     f"{unit}: register column “{COLUMN_NAMES[column][1]}” is wrong (should "
+                     f"be {want})"),
                     where=f"register/{unit}/{column}"))
     return Result(right / total if total else 1.0, tuple(findings))
 
@@ -401,9 +413,36 @@ def consistency(evidence: Evidence) -> Result:
                 right += 1
             else:
                 findings.append(Finding(
-                    (f"{unit}：底册“{column}”为 {row.get(column)}，普查表为 {want}",
-                     f"{unit}: the register's {column} is {row.get(column)}, the form says "
-                     f"{want}"), where=f"register/{unit}/{column}"))
+                    (f"{unit}：底册“{COLUMN_NAMES[column][0]}”为 {row.get(column)}，"
+                     f"普查表为 {want}",
+                     f"{unit}: the register's “{COLUMN_NAMES[column][1]}” is "
+                     f"{row.get(column)}, the form says {want}"),
+                    where=f"register/{unit}/{column}"))
     if not total:
         return Result(1.0, applicable=False)
     return Result(right / total, tuple(findings))
+
+
+@criterion("tally", ("快速汇总与普查表一致：户数、人数、出生、死亡",
+                     "The quick tally adds up the forms: households, persons, births, deaths"))
+def tally_agrees(evidence: Evidence) -> Result:
+    """Share of the quick tally's figures that equal what the forms handed in add up to."""
+    if not evidence.forms_expected:
+        return Result(0.0, applicable=False)
+    records = [record for unit in evidence.truth
+               if (record := (evidence.truth[unit]
+                              if evidence.outcomes.get(unit) == "self_reporting"
+                              else _handed_in(evidence, unit))) is not None]
+    if evidence.tally is None:
+        return Result(0.0, (Finding(("没有做快速汇总。", "The quick tally was not done."),
+                                    where="tally"),))
+    want = tally.from_forms(records)
+    findings = []
+    for name in tally.FIELDS:
+        given = evidence.tally.get(name)
+        if given != want[name]:
+            label = tally.LABELS[name]
+            findings.append(Finding((f"快速汇总“{label[0]}”为 {given}，普查表合计为 {want[name]}",
+                                     f"Tally: {label[1]} is {given}; the forms add up to "
+                                     f"{want[name]}"), where=f"tally/{name}"))
+    return Result(1 - len(findings) / len(tally.FIELDS), tuple(findings))

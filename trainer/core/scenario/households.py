@@ -7,6 +7,8 @@ drawing from the scenario's own stream so the same file and seed give the same t
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -48,11 +50,29 @@ class TruthHousehold:
     number: int = 1  # 户编号 in its enumeration area
 
 
+_BUILT: OrderedDict[tuple[int, int], tuple[Scenario, dict[str, TruthHousehold]]] = (
+    OrderedDict())
+_BUILT_LOCK = threading.Lock()
+BUILT_KEPT = 256  # (scenario, seed) truths kept: an exam's fixed seed is replayed by everyone
+
+
 def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
-    """Every household of the scenario, keyed by its id."""
+    """Every household of the scenario, keyed by its id. A pure function of the scenario and
+    the seed, so the last ones built are kept (the households are never changed by anyone)."""
+    key = (id(scenario), seed)
+    with _BUILT_LOCK:
+        kept = _BUILT.get(key)
+        if kept is not None and kept[0] is scenario:
+            _BUILT.move_to_end(key)
+            return dict(kept[1])
     spec = WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec else WorldSpec()
-    return {h.id: (_picked(h, spec, seed) if h.pick is not None else _written(h, spec, seed))
-            for h in scenario.households}
+    truths = {h.id: (_picked(h, spec, seed) if h.pick is not None else _written(h, spec, seed))
+              for h in scenario.households}
+    with _BUILT_LOCK:
+        _BUILT[key] = (scenario, truths)  # the scenario is held, so its id stays its own
+        while len(_BUILT) > BUILT_KEPT:
+            _BUILT.popitem(last=False)
+    return dict(truths)
 
 
 def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehold:

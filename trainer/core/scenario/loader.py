@@ -483,6 +483,7 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
                                  tuple(c.get("reads", ())))
                        for c in rubric_raw["criteria"]),
         pass_score=float(rubric_raw.get("pass", 60)),
+        release=str(rubric_raw.get("release", "at_once")),
         clips=tuple(Clip(c["id"], c.get("criterion"), reader.maybe_text(c.get("title")))
                     for c in rubric_raw.get("clips", ())))
     for i, criterion in enumerate(rubric.criteria):

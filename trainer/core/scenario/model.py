@@ -250,6 +250,7 @@ class Rubric:
     criteria: tuple[Criterion, ...]
     pass_score: float = 60.0
     clips: tuple[Clip, ...] = ()
+    release: str = "at_once"  # practice: "at_once" or "by_examiner" (exams always wait)
 
 
 @dataclass(frozen=True, slots=True)
