@@ -5,7 +5,6 @@ PostgreSQL in a fresh database made for this test)."""
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -14,11 +13,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import JSON, DateTime, MetaData, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import BACKEND, resolve_database_url
+from tests.features.live_database import separate_database
 from trainer.accounts import services as accounts
 from trainer.cli import alembic_config
 from trainer.db import make_engine
@@ -27,20 +25,8 @@ from trainer.models import Base
 
 @pytest.fixture
 def empty_database_url(tmp_path, tmp_path_factory) -> Iterator[str]:
-    if BACKEND != "postgresql":
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    server = make_url(resolve_database_url(tmp_path_factory))
-    name = f"trainer_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with separate_database(tmp_path, tmp_path_factory, "migrations") as url:
+        yield url
 
 
 def schema_drift(url: str) -> list:
