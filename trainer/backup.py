@@ -272,6 +272,20 @@ def pg_holds_data(url: URL) -> bool:
         engine.dispose()
 
 
+def pg_revision(url: URL) -> str | None:
+    """The migration revision the database is at (None without an alembic_version table)."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        if "alembic_version" not in inspect(engine).get_table_names():
+            return None
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+
+
 def pg_backup(url: URL, target: Path) -> BackupInfo:
     tool = pg_tool("pg_dump")
     args, env = pg_connection(url)
@@ -297,6 +311,13 @@ def pg_restore(url: URL, source: Path, *, overwrite: bool) -> tuple[BackupInfo, 
     if pg_holds_data(url) and not overwrite:
         raise BackupError(f"The database {url.database} holds tables; restoring would replace "
                           "them. Run again with --yes to go ahead.")
+    current = pg_revision(url)
+    if pg_holds_data(url) and current != revision:
+        # pg_restore --clean drops only what the archive holds: tables of later migrations
+        # would stay, pointing at the replaced ones, and `flask db upgrade` could not follow.
+        raise BackupError(f"The database is at migration revision {current} and the backup at "
+                          f"{revision}: restore it into an empty database (dropdb and createdb "
+                          "first), then run `flask db upgrade`.")
     # One transaction: the database is the backup afterwards, or unchanged if anything fails.
     _run([tool, "--clean", "--if-exists", "--no-owner", "--no-privileges",
           "--single-transaction", *args, str(source)], env)

@@ -230,6 +230,23 @@ def test_each_planted_form_mistake_is_found_by_exactly_its_criterion(mistake: st
     assert [f.where for f in result.findings if not f.good] == where.split()
 
 
+def test_nothing_handed_in_is_coverage_alone() -> None:
+    play = perfect()
+    empty = attempt_evidence(play.session, {}, play.evidence().register)
+    graded = results(empty)
+    assert graded["coverage"].score < 1
+    for name in ("form_accuracy", "residence_rules", "form_completeness", "consistency"):
+        assert not graded[name].applicable, name
+
+
+def test_a_person_in_the_wrong_household_is_not_a_double_count() -> None:
+    def move(f: dict[str, Any], r: dict[str, Any], t: dict[str, Any]) -> None:
+        f["other"]["record"]["persons"].append(f["home"]["record"]["persons"].pop(1))
+    findings = CRITERIA["coverage"](perfect().evidence(move)).findings
+    assert [f.text[1] for f in findings] == [
+        "home: 刘芳 left out", "other: 刘芳 is counted in the wrong household (lives at home)"]
+
+
 def test_a_double_count_and_a_visitor_are_told_apart() -> None:
     play = perfect()
     twice = PLANTED["person counted twice"][0]

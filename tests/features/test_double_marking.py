@@ -137,3 +137,21 @@ def test_trainer_sets_the_marking_rules(client: FlaskClient, login_as: Any, csrf
     assert cohort.double_marking is True and cohort.marking_threshold == 15
     login_as(user=setting["examiner"])
     assert client.get(url).status_code == 403
+
+
+def test_no_figure_gives_away_a_mark_in_progress(marked: dict[str, Any], db: Session) -> None:
+    mark(db, marked, "examiner", 40)
+    mark(db, marked, "second", 90)  # too far apart: a third examiner marks blind
+    assert services.agreement(db, marked["cohort"].id) == ()
+    mark(db, marked, "third", 70)
+    assert services.agreement(db, marked["cohort"].id)
+
+
+def test_double_marking_cannot_be_switched_while_marks_are_in(marked: dict[str, Any],
+                                                             db: Session) -> None:
+    mark(db, marked, "examiner", 60)
+    with pytest.raises(Conflict, match="being marked"):
+        services.set_marking(db, marked["cohort"], marked["trainer"], double=False,
+                             threshold=10)
+    services.set_marking(db, marked["cohort"], marked["trainer"], double=True, threshold=20)
+    assert marked["cohort"].marking_threshold == 20  # the threshold may still change

@@ -26,7 +26,7 @@ from trainer.core.interview.engine import Session as Visit
 from trainer.core.scenario.model import Rubric
 from trainer.fieldwork.models import Attempt, AttemptStatus, Grade
 from trainer.scenarios.models import ScenarioVersion
-from trainer.scenarios.services import replay_steps, scenario_of
+from trainer.scenarios.services import get_version, replay_steps, scenario_of
 
 GRADER = "visits-forms-2"  # the criteria version a stored score was computed with
 
@@ -61,9 +61,11 @@ def _new(db: Session, attempt: Attempt, data: dict[str, Any],
     return grade
 
 
-def _last(db: Session, attempt: Attempt) -> Grade | None:
-    return db.scalar(select(Grade).where(Grade.attempt_id == attempt.id)
-                     .order_by(Grade.number.desc()).limit(1))
+def _last(db: Session, attempt: Attempt, *, lock: bool = False) -> Grade | None:
+    """The attempt's latest grade; `lock` holds it (PostgreSQL) so that two gradings at once
+    cannot both take the next number."""
+    query = select(Grade).where(Grade.attempt_id == attempt.id).order_by(Grade.number.desc())
+    return db.scalar((query.with_for_update() if lock else query).limit(1))
 
 
 def _lasts(db: Session, ids: Sequence[int]) -> dict[int, Grade]:
@@ -79,7 +81,7 @@ def on_submit(db: Session, attempt: Attempt, visit: Visit) -> Grade:
     """The grade of a submission by the attempt's own version: grade 1, or the next number
     when an attempt returned for correction is submitted again."""
     grade = _new(db, attempt, grade_data(attempt, visit=visit), attempt.version, None,
-                 _last(db, attempt))
+                 _last(db, attempt, lock=True))
     db.flush()
     return grade
 
@@ -90,19 +92,12 @@ def rubric_of(db: Session, attempt: Attempt) -> Rubric:
     return scenario_of(last.rubric_version if last is not None else attempt.version).rubric
 
 
-def latest_version(db: Session, scenario_id: str) -> ScenarioVersion:
-    """The newest published version of a scenario."""
-    version = db.scalars(select(ScenarioVersion).where(ScenarioVersion.scenario_id == scenario_id)
-                         .order_by(ScenarioVersion.version.desc()).limit(1)).one()
-    return version
-
-
 def regrade(db: Session, attempt: Attempt, *, actor: User | None,
             rubric_version: ScenarioVersion | None = None) -> Grade | None:
     """Grade a submitted attempt again, with `rubric_version`'s rubric (the newest published
     version of its scenario by default); the new grade, or None when nothing changed."""
-    rubric_version = rubric_version or latest_version(db, attempt.version.scenario_id)
-    grade = _regrade(db, attempt, rubric_version, actor, _last(db, attempt))
+    rubric_version = rubric_version or get_version(db, attempt.version.scenario_id)
+    grade = _regrade(db, attempt, rubric_version, actor, _last(db, attempt, lock=True))
     db.flush()
     return grade
 
@@ -142,7 +137,7 @@ def regrade_many(db: Session, attempts: Sequence[Attempt], *, actor: User | None
             for attempt in batch:
                 scenario_id = attempt.version.scenario_id
                 if to_latest and scenario_id not in newest:
-                    newest[scenario_id] = latest_version(db, scenario_id)
+                    newest[scenario_id] = get_version(db, scenario_id)
                 version = newest[scenario_id] if to_latest else attempt.version
                 changed += _regrade(db, attempt, version, actor,
                                     lasts.get(attempt.id)) is not None

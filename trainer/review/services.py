@@ -248,6 +248,13 @@ def set_marking(db: Session, cohort: Cohort, actor: User, *, double: bool,
     if not 1 <= threshold <= 100:
         raise InvalidInput(N_("The difference runs from 1 to 100 points."),
                            field="marking_threshold")
+    if double != cohort.double_marking and db.scalar(
+            select(func.count()).select_from(ReviewEvent).join(Review).join(Attempt)
+            .join(Assignment).where(Assignment.cohort_id == cohort.id,
+                                    Review.status.in_(OPEN),
+                                    ReviewEvent.kind.in_((ReviewKind.OVERRIDE, ReviewKind.MARK)))):
+        raise Conflict(N_("Attempts of this cohort are being marked: release or return them "
+                          "before switching double marking."), field="double_marking")
     cohort.double_marking, cohort.marking_threshold = double, threshold
     record_audit(db, AuditKind.COHORT_MARKING, actor=actor,
                  detail={"cohort": cohort.id, "double": double, "threshold": threshold})
@@ -263,7 +270,10 @@ def agreement(db: Session, cohort_id: int) -> Any:
     names: dict[int, str] = {}
     pairs = []
     for review in reviews:
-        marks = list(marking(review).marks.items())
+        state = marking(review)
+        if not state.complete:
+            continue  # blind until complete: no figure may give away a mark still in progress
+        marks = list(state.marks.items())
         for index, (first, one) in enumerate(marks):
             for second, other in marks[index + 1:]:
                 pairs.append((first, second, one, other))

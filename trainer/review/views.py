@@ -231,8 +231,13 @@ def marking_settings(cohort_id: int) -> Any:
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("review/marking.html", cohort=cohort, form=form), 400
-        services.set_marking(db, cohort, current_actor(), double=bool(form.double_marking.data),
-                             threshold=float(form.marking_threshold.data or 0))
+        try:
+            services.set_marking(db, cohort, current_actor(),
+                                 double=bool(form.double_marking.data),
+                                 threshold=float(form.marking_threshold.data or 0))
+        except DomainError as error:
+            status = form_error(form, error)
+            return render_template("review/marking.html", cohort=cohort, form=form), status
         db.commit()
         flash(_("The marking rules are saved."), "success")
         return redirect(url_for("review.marking_settings", cohort_id=cohort.id))

@@ -188,21 +188,23 @@ def coverage(evidence: Evidence) -> Result:
             text = (f"{unit}：住房状态应为 {want.get('status')}",
                     f"{unit}: the unit's status should be {want.get('status')}")
         findings.append(Finding(text, where=f"register/{unit}/status"))
-    where_counted: dict[str, list[str]] = {}  # true person (unit/index) -> units whose form has it
-    for unit in _owed(evidence):
+    matched: dict[str, set[int]] = {}  # unit -> its true persons found on its own form
+    handed = {unit: _handed_in(evidence, unit) for unit in _owed(evidence)}
+    for unit, record in handed.items():
+        if record is not None:
+            pairs = match_persons(_persons(record), _persons(evidence.truth[unit]))[0]
+            matched[unit] = {true for _mine, true in pairs}
+    for unit, record in handed.items():
         true_persons = _persons(evidence.truth[unit])
         total += len(true_persons)
-        record = _handed_in(evidence, unit)
         if record is None:
             findings.append(Finding((f"{unit}：没有交普查表，{len(true_persons)} 人漏登",
                                      f"{unit}: no form handed in, {len(true_persons)} persons "
                                      "left out"), where=unit))
             continue
         records = _persons(record)
-        pairs, omitted, extra = match_persons(records, true_persons)
-        right += len(pairs)
-        for _mine, true in pairs:
-            where_counted.setdefault(f"{unit}/{true}", []).append(unit)
+        _pairs, omitted, extra = match_persons(records, true_persons)
+        right += len(matched[unit])
         for true in omitted:
             name = true_persons[true].get("D1")
             findings.append(Finding((f"{unit}：漏登 {name}", f"{unit}: {name} left out"),
@@ -210,10 +212,14 @@ def coverage(evidence: Evidence) -> Result:
         for mine in extra:
             total += 1  # a person who should not be there costs a point too
             name = records[mine].get("D1")
-            elsewhere = _counted_elsewhere(evidence, unit, records[mine])
-            if elsewhere is not None:
-                text = (f"{unit}：{name} 重复登记（已在 {elsewhere} 登记）",
-                        f"{unit}: {name} counted twice (already counted at {elsewhere})")
+            home = _home_of(evidence, unit, records[mine])
+            if home is not None and home[1] in matched.get(home[0], ()):
+                text = (f"{unit}：{name} 重复登记（已在 {home[0]} 登记）",
+                        f"{unit}: {name} counted twice (already counted at {home[0]})")
+            elif home is not None:
+                text = (f"{unit}：{name} 登记错了户，应登记在 {home[0]}",
+                        f"{unit}: {name} is counted in the wrong household (lives at "
+                        f"{home[0]})")
             else:
                 text = (f"{unit}：{name} 不应登记在本户（短期来访、已在国外定居的不登记）",
                         f"{unit}: {name} should not be counted here (short-term visitors and "
@@ -222,11 +228,12 @@ def coverage(evidence: Evidence) -> Result:
     return Result(right / total if total else 1.0, tuple(findings))
 
 
-def _counted_elsewhere(evidence: Evidence, unit: str, record: Mapping[str, Any]) -> str | None:
-    """The other unit whose true household holds this person (a double count), if any."""
+def _home_of(evidence: Evidence, unit: str, record: Mapping[str, Any]
+             ) -> tuple[str, int] | None:
+    """The other unit whose true household holds this person, and the person's place in it."""
     for other, truth in evidence.truth.items():
-        if other != unit and match_persons([record], _persons(truth))[0]:
-            return other
+        if other != unit and (pairs := match_persons([record], _persons(truth))[0]):
+            return other, pairs[0][1]
     return None
 
 
@@ -285,16 +292,12 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                              "The census forms are right item by item"))
 def form_accuracy(evidence: Evidence) -> Result:
     """Share of the household items and the matched persons' items (D7-D10 aside) that are
-    right; with forms owed and none handed in, nothing is right."""
+    right; with no form handed in there is nothing to judge (coverage finds the omission)."""
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
-    owed = _owed(evidence)
-    if not owed:
-        return Result(1.0, applicable=False)
     right, total, findings = _compare(evidence, HOUSEHOLD_ITEMS, PERSON_ITEMS)
     if not total:
-        return Result(0.0, (Finding(("没有交任何普查表。", "No census form was handed in."),
-                                    where=owed[0]),))
+        return Result(1.0, applicable=False)  # no form handed in: coverage's finding
     return Result(right / total, tuple(findings))
 
 
@@ -307,7 +310,7 @@ def residence_rules(evidence: Evidence) -> Result:
         return Result(0.0, applicable=False)
     right, total, findings = _compare(evidence, (), RESIDENCE_ITEMS)
     if not total:
-        return Result(1.0 if not _owed(evidence) else 0.0, applicable=bool(_owed(evidence)))
+        return Result(1.0, applicable=False)  # nobody on a form handed in: nothing to judge
     return Result(right / total, tuple(findings))
 
 
@@ -346,7 +349,7 @@ def form_completeness(evidence: Evidence) -> Result:
             findings.append(Finding((zh.format(unit=unit, at=issue.item),
                                      en.format(unit=unit, at=issue.item)), where=f"{unit}/{at}"))
     if not scores:
-        return Result(0.0, (), applicable=bool(_owed(evidence)))
+        return Result(1.0, applicable=False)  # no form handed in: coverage's finding
     return Result(sum(scores) / len(scores), tuple(findings))
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
 from trainer.core.interview.engine import Event
-from trainer.core.scenario.vocabulary import ACTIONS, SLOT_HOURS
+from trainer.core.scenario.vocabulary import ACTIONS, slot_of
 
 VISITS_BEFORE_PROXY = 3  # field practice: up to three visits before a proxy
 CALM = 0.25  # irritation below this share of the respondent's patience costs nothing
@@ -26,8 +26,7 @@ SLOT_NAMES = {"morning": ("上午", "morning"), "afternoon": ("下午", "afterno
 
 
 def _slot(at: str) -> str:
-    hour = datetime.fromisoformat(at).hour
-    return next((name for name, (lo, hi) in SLOT_HOURS.items() if lo <= hour < hi), "evening")
+    return slot_of(datetime.fromisoformat(at).hour)
 
 
 def _when(at: str) -> tuple[bool, str]:

@@ -285,7 +285,7 @@ class Session:
             raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
         self._spend(TRAVEL_MINUTES, at)
         state.visits += 1
-        state.slot = next(s for s, (lo, hi) in vocabulary.SLOT_HOURS.items() if lo <= at.hour < hi)
+        state.slot = vocabulary.slot_of(at.hour)
         state.taken = Counter()
         home = self._home(step.household, state, at)
         state.home = home

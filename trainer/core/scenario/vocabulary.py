@@ -239,6 +239,11 @@ SLOT_LABELS: dict[str, tuple[str, str]] = {"morning": ("上午", "morning"),
 SLOT_HOURS: dict[str, tuple[int, int]] = {"morning": (8, 12), "afternoon": (12, 18),
                                           "evening": (18, 21)}
 
+
+def slot_of(hour: int) -> str:
+    """The time of day an hour falls in (visits happen 08:00-21:00; later counts as evening)."""
+    return next((name for name, (lo, hi) in SLOT_HOURS.items() if lo <= hour < hi), "evening")
+
 # Variables every scenario may read in conditions, kept by the engine.
 BUILTIN_VARIABLES: dict[str, str] = {
     "with_grid_worker": "bool",  # the grid worker came along on this visit
