@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -302,36 +303,51 @@ def register(attempt_id: int) -> Any:
     units = list(visit.households)
     if request.method == "POST":
         form = RegisterForm()
-        autosave = bool(request.headers.get("HX-Request"))
-        if not form.validate_on_submit():
-            if autosave:
-                return _not_saved(form)
-            return _register_page(attempt, visit, form, [], 400)
-        try:
-            issues = services.save_register(db, attempt, form.data_by_unit())
-        except DomainError as error:
-            db.rollback()
-            return _register_page(attempt, visit, form, [], form_error(form, error))
-        db.commit()
-        if autosave:
-            return _saved()
-        flash(_("The register is saved.") if not issues else
-              _("The register is saved; %(count)s entries still need attention.",
-                count=len(issues)), "success" if not issues else "info")
-        return redirect(url_for("fieldwork.register", attempt_id=attempt.id))
+        return _save_sheet(
+            form, lambda: services.save_register(db, attempt, form.data_by_unit()),
+            lambda status: _register_page(attempt, visit, form, [], status),
+            url_for("fieldwork.register", attempt_id=attempt.id),
+            lambda count: _("The register is saved.") if not count else _(
+                "The register is saved; %(count)s entries still need attention.", count=count))
     rows = [{"unit_id": unit, **attempt.register.get(unit, {})} for unit in units]
     form = RegisterForm(formdata=None, data={"rows": rows})
     issues = list(register_rules.validate(attempt.register)) if attempt.register else []
     return _register_page(attempt, visit, form, issues, 200)
 
 
+def _save_sheet(form: Any, save: Callable[[], list[Issue]], page: Callable[[int], Any],
+                done_url: str, saved: Callable[[int], str]) -> Any:
+    """Save a sheet posted whole (the register, the tally): an autosave answers with the save
+    status only; a refused form keeps what was saved before; issues are kept and counted."""
+    db = db_session()
+    autosave = bool(request.headers.get("HX-Request"))
+    if not form.validate_on_submit():
+        return _not_saved(form) if autosave else page(400)
+    try:
+        issues = save()
+    except DomainError as error:
+        db.rollback()
+        return page(form_error(form, error))
+    db.commit()
+    if autosave:
+        return _saved()
+    flash(saved(len(issues)), "info" if issues else "success")
+    return redirect(done_url)
+
+
+def _put_errors(issues: list[Issue], field_of: Callable[[Issue], Any]) -> None:
+    """Show each issue on its field (`field_of` finds it, or None to leave it out)."""
+    for issue in issues:
+        field = field_of(issue)
+        if field is not None:
+            field.errors = [*field.errors, _(issue.message, **issue.params)]
+
+
 def _register_page(attempt: Any, visit: Any, form: RegisterForm, issues: list[Issue],
                    status: int) -> Any:
-    for issue in issues:
-        if issue.person is not None and issue.person < len(form.rows.entries):
-            field = getattr(form.rows.entries[issue.person].form, issue.item, None)
-            if field is not None:
-                field.errors = [*field.errors, _(issue.message, **issue.params)]
+    rows = form.rows.entries
+    _put_errors(issues, lambda issue: getattr(rows[issue.person].form, issue.item, None)
+                if issue.person is not None and issue.person < len(rows) else None)
     return render_template("fieldwork/register.html", attempt=attempt, visit=visit,
                            form=form, submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
@@ -344,33 +360,19 @@ def tally(attempt_id: int) -> Any:
     attempt = services.get_attempt(db, current_actor(), attempt_id)
     if request.method == "POST":
         form = TallyForm()
-        autosave = bool(request.headers.get("HX-Request"))
-        if not form.validate_on_submit():
-            if autosave:
-                return _not_saved(form)
-            return _tally_page(attempt, form, [], 400)
-        try:
-            issues = services.save_tally(db, attempt, form.figures())
-        except DomainError as error:
-            db.rollback()
-            return _tally_page(attempt, form, [], form_error(form, error))
-        db.commit()
-        if autosave:
-            return _saved()
-        flash(_("The tally is saved.") if not issues else
-              _("The tally is saved; %(count)s entries still need attention.",
-                count=len(issues)), "success" if not issues else "info")
-        return redirect(url_for("fieldwork.tally", attempt_id=attempt.id))
+        return _save_sheet(
+            form, lambda: services.save_tally(db, attempt, form.figures()),
+            lambda status: _tally_page(attempt, form, [], status),
+            url_for("fieldwork.tally", attempt_id=attempt.id),
+            lambda count: _("The tally is saved.") if not count else _(
+                "The tally is saved; %(count)s entries still need attention.", count=count))
     form = TallyForm(formdata=None, data=attempt.tally or {})
     issues = list(tally_rules.validate(attempt.tally)) if attempt.tally else []
     return _tally_page(attempt, form, issues, 200)
 
 
 def _tally_page(attempt: Any, form: TallyForm, issues: list[Issue], status: int) -> Any:
-    for issue in issues:
-        field = getattr(form, issue.item, None)
-        if field is not None:
-            field.errors = [*field.errors, _(issue.message, **issue.params)]
+    _put_errors(issues, lambda issue: getattr(form, issue.item, None))
     return render_template("fieldwork/tally.html", attempt=attempt, form=form,
                            scenario=scenario_services.scenario_of(attempt.version),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status

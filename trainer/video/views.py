@@ -221,9 +221,7 @@ def _finished(found: Any) -> Clip:
     db = db_session()
     clip = services.finish_upload(db, found, media_root=_media_root(), storage=_storage())
     db.commit()
-    if not tasks.enqueue(tasks.process_clip, clip.id):
-        services.queue_unreachable(db, clip.id)  # resume_interrupted queues it once it can
-        db.commit()
+    _enqueue_processing(clip)
     return clip
 
 
@@ -578,14 +576,21 @@ def save_chapters(clip_id: int) -> Any:
     return _saved(clip, _("The chapters have been saved."))
 
 
-def _queue_processing(clip: Clip, message: str) -> None:
-    """Queue a clip committed as queued; when the queue is down it stays queued, and the
-    worker's periodic check queues it once the queue is back."""
+def _enqueue_processing(clip: Clip) -> bool:
+    """Queue a clip committed as queued; when the queue is down it stays queued (due at once),
+    and the worker's periodic check queues it once the queue is back."""
     if tasks.enqueue(tasks.process_clip, clip.id):
+        return True
+    services.queue_unreachable(db_session(), clip.id)
+    db_session().commit()
+    return False
+
+
+def _queue_processing(clip: Clip, message: str) -> None:
+    """Queue a clip's processing and tell the trainer how it went."""
+    if _enqueue_processing(clip):
         flash(message, "success")
     else:
-        services.queue_unreachable(db_session(), clip.id)
-        db_session().commit()
         flash(_("The job queue cannot be reached now; the clip stays queued and is processed "
                 "when the queue is back."), "info")
 
