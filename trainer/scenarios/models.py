@@ -34,8 +34,40 @@ class ScenarioVersion(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                    ondelete="SET NULL"))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changelog: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     published_by: Mapped[User | None] = relationship()
+
+
+class ScenarioEditor(Base):
+    """Who may edit an authored scenario: its owner (who made it) and those it is shared with.
+    A library scenario has no rows here: admins edit it, trainers duplicate it."""
+
+    __tablename__ = "scenario_editors"
+
+    scenario_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    owner: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ScenarioDraft(Base):
+    """The working text of a scenario in the editor, autosaved; one per scenario. `revision`
+    counts saves, so that a save based on an older text is refused instead of lost."""
+
+    __tablename__ = "scenario_drafts"
+
+    scenario_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+
+    updated_by: Mapped[User | None] = relationship()
 
 
 class ScenarioPlay(Base):
