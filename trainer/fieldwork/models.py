@@ -41,6 +41,12 @@ class Assignment(Base):
     mode: Mapped[Mode] = mapped_column(Enum(Mode, native_enum=False, length=20,
                                             values_callable=enum_values))
     due_on: Mapped[date | None]
+    opens_on: Mapped[date | None]  # no attempt may start before this day
+    time_limit_minutes: Mapped[int | None]  # exams: real minutes from the attempt's start
+    # whose world: "scenario" (the scenario's own seed policy), "shared" (one seed, `seed`,
+    # for everyone), "per_trainee" (one world per trainee), "per_attempt" (a new world each time)
+    world: Mapped[str] = mapped_column(String(20), default="scenario", server_default="scenario")
+    seed: Mapped[int | None] = mapped_column(BigInteger)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

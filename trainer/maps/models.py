@@ -34,6 +34,10 @@ class MapTask(Base):
     grid: Mapped[int]  # the grid's index in the world, from 0
     area: Mapped[int]  # the area's index in the grid, from 0
     rule: Mapped[str] = mapped_column(String(40), default="serpentine")  # NUMBERING_RULES
+    # "area": draw one area's map; "division": divide the whole grid into areas of about
+    # `target_units` housing units (then `area` is -1, so the unique key still holds)
+    kind: Mapped[str] = mapped_column(String(20), default="area", server_default="area")
+    target_units: Mapped[int] = mapped_column(default=80, server_default="80")
     due_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
