@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
@@ -18,21 +20,45 @@ RULE_LABELS = {
 }
 
 
+KIND_LABELS = {
+    "area": _l("Draw the map of one area (普查小区图)"),
+    "division": _l("Divide a whole grid into areas"),
+}
+
+
+def kind_choices() -> list[SelectChoice]:
+    """The kinds of map task, labelled in the interface language."""
+    return [SelectChoice(name, str(label)) for name, label in KIND_LABELS.items()]
+
+
 def rule_choices(rules: list[str]) -> list[SelectChoice]:
     """The numbering rules the grader knows, labelled in the interface language."""
     return [SelectChoice(name, str(RULE_LABELS.get(name, name))) for name in rules]
 
 
 class TaskForm(FlaskForm):
-    """Set the map of one enumeration area as a task: world, grid, area, rule, due date."""
+    """Set a map task: the map of one enumeration area (world, grid, area, rule), or the
+    division of a whole grid into areas of a target size; and a due date."""
 
+    kind = SelectField(_l("Task"), validators=[DataRequired()], default="area")
     world = SelectField(_l("World"), validators=[DataRequired()], coerce=int)
     grid = IntegerField(_l("Grid number"), validators=[DataRequired(), NumberRange(1, 10_000)],
                         default=1)
     area = IntegerField(_l("Area number (普查小区)"),
-                        validators=[DataRequired(), NumberRange(1, 999)], default=1)
+                        validators=[Optional(), NumberRange(1, 999)], default=1)
     rule = SelectField(_l("Building numbering rule"), validators=[DataRequired()])
+    target_units = IntegerField(_l("Target size of an area (housing units)"),
+                                validators=[Optional(), NumberRange(20, 500)], default=80)
     due_on = DateField(_l("Due on"), validators=[Optional()])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields, then: an area task needs the area's number (a division has none; the
+        field's Optional() ends its own checks when it is blank, so this is checked here)."""
+        valid = bool(super().validate(extra_validators))
+        if self.kind.data == "area" and self.area.data is None and not self.area.errors:
+            self.area.errors = [*self.area.errors, str(_l("Give the area's number."))]
+            valid = False
+        return valid
 
 
 class HeaderForm(FlaskForm):

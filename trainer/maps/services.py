@@ -1,7 +1,11 @@
 """Map tasks for a cohort; trainees draw, save and submit their 普查小区图; grading and exports.
 
-A task names one enumeration area of a world (world, grid index, area index) and the
-numbering rule. The trainee works on a *field view* made from the world: every road, river,
+A task is of one of two kinds (`TASK_KINDS`). An "area" task names one enumeration area of
+a world (world, grid index, area index) and the numbering rule. A "division" task names a
+whole grid and a target size: the trainee divides the grid into areas of about that many
+housing units (the second exercise; `trainer.core.maps.division`).
+
+The trainee works on a *field view* made from the world: every road, river,
 landmark and building footprint of the grid, with names, but neither the true boundary nor
 the numbers (`field_view`). The drawing is saved whole as GeoJSON (the schema of
 `trainer.core.maps`) on every edit; a save that is refused leaves the last good one in place.
@@ -26,8 +30,13 @@ from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Too
 from trainer.core.i18n import N_
 from trainer.core.maps import (
     NUMBERING_RULES,
+    DivisionResult,
+    DivisionTruth,
     MapResult,
     MapTruth,
+    division_overlay_svg,
+    division_truth,
+    grade_division,
     grade_map,
     overlay_svg,
     parse_drawing,
@@ -42,10 +51,15 @@ from trainer.worlds import services as world_services
 from trainer.worlds.models import World
 
 GRADER = "maps-1"  # the map criteria version a stored result was computed with
+DIVISION_GRADER = "division-1"  # likewise for a division
 MAX_DRAWING_BYTES = 1_000_000  # the saved GeoJSON as compact JSON text
 LINE_KINDS = ("road", "lane", "river")
 TEXT_KEYS = ("title", "code", "drafter", "date")
 TOTAL_KEYS = ("building_total", "household_total")
+AREA, DIVISION = "area", "division"
+TASK_KINDS = (AREA, DIVISION)
+DIVISION_AREA = -1  # MapTask.area of a division task (the unique key still holds)
+TARGET_UNITS = (20, 500)  # the target size of a division's areas, housing units
 
 
 # Tasks ---------------------------------------------------------------------------------
@@ -58,29 +72,46 @@ def _may_teach(actor: User, cohort: Cohort) -> bool:
 
 def set_task(db: Session, *, actor: User, cohort: Cohort, world: World, grid: int, area: int,
              rule: str = "serpentine", due_on: date | None = None,
-             today: date | None = None) -> MapTask:
-    """Set the map of one area as a task for the cohort (once per area and cohort)."""
+             today: date | None = None, kind: str = AREA,
+             target_units: int | None = None) -> MapTask:
+    """Set a map task for the cohort: the map of one area (`kind` "area", once per area and
+    cohort), or the division of a whole grid into areas of about `target_units` housing
+    units (`kind` "division", once per grid and cohort; `area` is ignored)."""
     today = today or datetime.now(UTC).date()
     if not _may_teach(actor, cohort):
         raise Forbidden(N_("Only the cohort's trainer can set map tasks."))
+    if kind not in TASK_KINDS:
+        raise InvalidInput(N_("There is no map task of kind %(kind)s."), field="kind",
+                           kind=kind)
     if rule not in NUMBERING_RULES:
         raise InvalidInput(N_("There is no numbering rule %(rule)s."), field="rule", rule=rule)
     if not 0 <= grid < world.grids:
         raise InvalidInput(N_("The world has grids 1 to %(count)s."), field="grid",
                            count=world.grids)
-    areas = len(world_services.grid(world, grid).areas)
-    if not 0 <= area < areas:
-        raise InvalidInput(N_("This grid has areas 1 to %(count)s."), field="area", count=areas)
+    target = target_units if target_units is not None else 80
+    if kind == DIVISION:
+        area = DIVISION_AREA
+        if not TARGET_UNITS[0] <= target <= TARGET_UNITS[1]:
+            raise InvalidInput(N_("The target size must be from %(low)s to %(high)s housing "
+                                  "units."), field="target_units", low=TARGET_UNITS[0],
+                               high=TARGET_UNITS[1])
+    else:
+        areas = len(world_services.grid(world, grid).areas)
+        if not 0 <= area < areas:
+            raise InvalidInput(N_("This grid has areas 1 to %(count)s."), field="area",
+                               count=areas)
     if due_on is not None and due_on < today:
         raise InvalidInput(N_("The due date cannot be in the past."), field="due_on")
     same = db.scalar(select(MapTask).where(MapTask.cohort_id == cohort.id,
                                            MapTask.world_id == world.id,
                                            MapTask.grid == grid, MapTask.area == area))
+    if same is not None and kind == DIVISION:
+        raise Conflict(N_("Dividing this grid is already a task of the cohort."), field="grid")
     if same is not None:
         raise Conflict(N_("The map of this area is already a task of the cohort."),
                        field="area")
     task = MapTask(cohort=cohort, world=world, grid=grid, area=area, rule=rule, due_on=due_on,
-                   created_by=actor)
+                   created_by=actor, kind=kind, target_units=target)
     db.add(task)
     db.flush()
     return task
@@ -158,10 +189,15 @@ def drawing_of(db: Session, trainee: User, task: MapTask) -> MapDrawing | None:
 # The world behind a task ---------------------------------------------------------------
 
 
+def is_division(task: MapTask) -> bool:
+    """Whether the task is to divide a whole grid (else: to map one area)."""
+    return task.kind == DIVISION
+
+
 def grid_and_area(task: MapTask) -> tuple[Grid, Area]:
     """The task's grid (drawn from the world's seed, cached) and its area."""
     grid = world_services.grid(task.world, task.grid)
-    if not 0 <= task.area < len(grid.areas):
+    if is_division(task) or not 0 <= task.area < len(grid.areas):
         raise NotFound(N_("No such area."))
     return grid, grid.areas[task.area]
 
@@ -171,12 +207,28 @@ def truth_of(task: MapTask) -> MapTruth:
     return truth_from_area(*grid_and_area(task))
 
 
-def briefing(task: MapTask, *, english: bool) -> dict[str, str]:
+def division_truth_of(task: MapTask) -> DivisionTruth:
+    """What a division task is graded against: the grid's buildings, roads and outline,
+    the target and bounds, and the world's own division."""
+    return division_truth(world_services.grid(task.world, task.grid), task.target_units)
+
+
+def briefing(task: MapTask, *, english: bool) -> dict[str, Any]:
     """What the trainee is told about their area: its full name, code and the boundary in
-    words (四至), as an enumerator receives them; never its outline or numbering."""
+    words (四至), as an enumerator receives them; never its outline or numbering. For a
+    division: the grid's full name, its 普查区 code, its housing units and the target."""
+    if is_division(task):
+        grid = world_services.grid(task.world, task.grid)
+        village = grid.village
+        truth = division_truth_of(task)
+        return {"grid": grid.name, "area": grid.name, "kind": DIVISION,
+                "title": f"{grid.county.name}{village.township_name}{grid.name}",
+                "code": village.code, "boundary_text": "",
+                "units": truth.unit_total, "buildings": len(truth.buildings),
+                "target": truth.target_units, "low": truth.min_units, "high": truth.max_units}
     grid, area = grid_and_area(task)
     village = grid.village
-    return {"grid": grid.name, "area": area.name,
+    return {"grid": grid.name, "area": area.name, "kind": AREA,
             "title": f"{grid.county.name}{village.township_name}{village.name} {area.name}",
             "code": village.code + area.code,
             "boundary_text": area.boundary_text(english=english)}
@@ -188,22 +240,30 @@ def field_view(task: MapTask) -> dict[str, Any]:
 
     Left out on purpose: area outlines, which area a building is in, building numbers, and
     the generator's order of buildings (footprints are sorted by position instead, since the
-    generator's order is the numbering order).
+    generator's order is the numbering order). A division task adds each building's count of
+    housing units (`units`, in the order of `buildings`: what a division is made from), the
+    grid's outline (`outline`) and the target size.
     """
-    grid, _area = grid_and_area(task)
+    grid = world_services.grid(task.world, task.grid)
+    if not is_division(task):
+        grid_and_area(task)  # the area must exist
     width, height = grid.size
     features = [{"kind": feature.kind, "name": feature.name,
                  "line": feature.kind in LINE_KINDS,
                  "coordinates": [[round(x, 2), round(y, 2)] for x, y in feature.geometry]}
                 for feature in grid.features]
-    footprints = sorted(([[round(x, 2), round(y, 2)] for x, y in building.footprint]
-                         for building in grid.buildings),
-                        key=lambda ring: (-min(y for _x, y in ring), min(x for x, _y in ring)))
+    placed = sorted((([[round(x, 2), round(y, 2)] for x, y in building.footprint],
+                      len(building.units)) for building in grid.buildings),
+                    key=lambda pair: (-min(y for _x, y in pair[0]), min(x for x, _y in pair[0])))
     ys = [y for feature in grid.features for _x, y in feature.geometry] + [0.0, height]
     xs = [x for feature in grid.features for x, _y in feature.geometry] + [0.0, width]
-    return {"name": grid.name, "size": [width, height],
-            "bounds": [[min(xs), min(ys)], [max(xs), max(ys)]],
-            "features": features, "buildings": footprints}
+    view: dict[str, Any] = {"name": grid.name, "size": [width, height],
+                            "bounds": [[min(xs), min(ys)], [max(xs), max(ys)]],
+                            "features": features, "buildings": [ring for ring, _n in placed]}
+    if is_division(task):
+        view.update(units=[units for _ring, units in placed], target=task.target_units,
+                    outline=[[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]])
+    return view
 
 
 # Drawings ------------------------------------------------------------------------------
@@ -280,8 +340,11 @@ def save_drawing(db: Session, trainee: User, task: MapTask, data: object) -> Map
     return drawing
 
 
-def grade(task: MapTask, geojson: object) -> MapResult:
-    """Grade a drawing of the task against the truth, by the task's numbering rule."""
+def grade(task: MapTask, geojson: object) -> MapResult | DivisionResult:
+    """Grade a drawing of the task against the truth: an area's map by the task's numbering
+    rule, a division against the grid and the target size."""
+    if is_division(task):
+        return grade_division(geojson, division_truth_of(task))
     return grade_map(geojson, truth_of(task), rule=task.rule)
 
 
@@ -293,7 +356,8 @@ def submit(db: Session, trainee: User, task: MapTask) -> MapDrawing:
     if drawing.status == DrawingStatus.SUBMITTED:
         return drawing
     result = grade(task, drawing.geojson)
-    drawing.result = {**result.to_dict(), "grader": GRADER}
+    drawing.result = {**result.to_dict(),
+                      "grader": DIVISION_GRADER if is_division(task) else GRADER}
     drawing.status = DrawingStatus.SUBMITTED
     drawing.submitted_at = datetime.now(UTC)
     db.flush()
@@ -305,8 +369,12 @@ def overlay(task: MapTask, drawing: MapDrawing,
     """The debrief picture of a submitted drawing: truth, drawing and findings (SVG text)."""
     if drawing.status != DrawingStatus.SUBMITTED:
         raise NotFound(N_("The map has not been graded yet."))
-    truth = truth_of(task)
     parsed = parse_drawing(drawing.geojson)
+    if is_division(task):
+        division = division_truth_of(task)
+        return division_overlay_svg(parsed, division, grade_division(parsed, division),
+                                    translate=translate)
+    truth = truth_of(task)
     return overlay_svg(parsed, truth, grade_map(parsed, truth, rule=task.rule),
                        translate=translate)
 

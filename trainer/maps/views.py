@@ -16,11 +16,11 @@ from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
 from trainer.core.errors import DomainError, Forbidden, InvalidInput, NotFound, TooLarge
 from trainer.core.i18n import N_
-from trainer.core.maps import MAP_CRITERIA, NUMBERING_RULES
+from trainer.core.maps import DIVISION_CRITERIA, MAP_CRITERIA, NUMBERING_RULES
 from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
 from trainer.maps import services
-from trainer.maps.forms import HeaderForm, SubmitForm, TaskForm, rule_choices
+from trainer.maps.forms import HeaderForm, SubmitForm, TaskForm, kind_choices, rule_choices
 from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
 from trainer.worlds import services as world_services
 
@@ -55,6 +55,7 @@ def _task_form() -> TaskForm:
     form.world.choices = [SelectChoice(world.id, f"{world.name} ({world.grids})")
                           for world in world_services.list_worlds(db_session())]
     form.rule.choices = rule_choices(list(NUMBERING_RULES))
+    form.kind.choices = kind_choices()
     return form
 
 
@@ -74,7 +75,8 @@ def tasks(cohort_id: int) -> Any:
             services.set_task(db, actor=actor, cohort=cohort, world=world,
                               grid=(form.grid.data or 0) - 1, area=(form.area.data or 0) - 1,
                               rule=form.rule.data or "", due_on=form.due_on.data,
-                              today=datetime.now(BEIJING).date())
+                              today=datetime.now(BEIJING).date(), kind=form.kind.data or "",
+                              target_units=form.target_units.data)
         except DomainError as error:
             db.rollback()
             status = form_error(form, error)
@@ -88,7 +90,9 @@ def tasks(cohort_id: int) -> Any:
     return render_template("maps/tasks.html", cohort=cohort, form=form, tasks=task_list,
                            submitted=services.submitted_counts(db, task_list),
                            rule_labels={choice.value: choice.label
-                                        for choice in rule_choices(list(NUMBERING_RULES))}), status
+                                        for choice in rule_choices(list(NUMBERING_RULES))},
+                           kind_labels={choice.value: choice.label
+                                        for choice in kind_choices()}), status
 
 
 @bp.get("/cohorts/<int:cohort_id>/maps/<int:task_id>")
@@ -158,7 +162,9 @@ def _result(drawing: MapDrawing | None) -> dict[str, Any]:
     the interface language, numbered as the overlay numbers its markers (the drawing's
     findings first, then each criterion's in report order)."""
     if drawing is None or drawing.status != DrawingStatus.SUBMITTED or not drawing.result:
-        return {"criteria": [], "drawing_findings": []}
+        return {"criteria": [], "drawing_findings": [], "area_sizes": []}
+    registry: dict[str, Any] = (DIVISION_CRITERIA if drawing.result.get("kind") == "division"
+                                else MAP_CRITERIA)
     number = 0
 
     def told(found: dict[str, Any]) -> dict[str, Any]:
@@ -169,18 +175,21 @@ def _result(drawing: MapDrawing | None) -> dict[str, Any]:
     drawing_findings = [told(found) for found in drawing.result.get("drawing", [])]
     criteria = []
     for name, data in drawing.result.get("criteria", {}).items():
-        label = MAP_CRITERIA[name].label if name in MAP_CRITERIA else name
+        label = registry[name].label if name in registry else name
         criteria.append({"name": name, "label": _(label), "score": data["score"],
                          "findings": [told(found) for found in data.get("findings", [])]})
-    return {"criteria": criteria, "drawing_findings": drawing_findings}
+    return {"criteria": criteria, "drawing_findings": drawing_findings,
+            "area_sizes": drawing.result.get("areas", [])}
 
 
 @bp.get("/training/maps/<int:task_id>")
 @roles(Role.TRAINEE)
 def task(task_id: int) -> Any:
-    """The map editor for a task, or the graded result once it is submitted."""
+    """The map editor for a task (or the division editor), or the graded result once it is
+    submitted."""
     task, drawing = _task_and_drawing(task_id)
-    return render_template("maps/task.html", task=task, drawing=drawing,
+    template = "maps/division.html" if services.is_division(task) else "maps/task.html"
+    return render_template(template, task=task, drawing=drawing,
                            brief=services.briefing(task, english=is_english()),
                            submitted=drawing is not None
                            and drawing.status == DrawingStatus.SUBMITTED,

@@ -41,6 +41,8 @@ Schema
 - ``north_arrow`` (``angle``: degrees clockwise from the top of the map, 0 = north up) and
   ``legend``: any geometry, or none.
 - ``title``: no geometry needed; its properties override the collection's title block.
+- ``area``: one area of a grid's division (the second exercise, `division.py`): a Polygon
+  (a closed LineString is read as the area it encloses) with its ``number``.
 
 Other properties are ignored. Reading never raises: anything malformed becomes a finding
 (`parse.py` lists the limits on size).
@@ -49,9 +51,20 @@ Modules: `model` (drawing and findings), `parse` (GeoJSON to `Drawing`), `truth`
 map should show, from the world, and the perfect drawing), `context` (the truth's shapes and
 which mark is which building), `registry` (criteria by name), the criteria `boundary`,
 `coverage`, `numbering` (with the numbering rules), `elements` and `route` (with `tour`, the
-yardstick route), `grade` (`grade_map`, the weighted total) and `overlay` (`overlay_svg`).
+yardstick route), `grade` (`grade_map`, the weighted total) and `overlay` (`overlay_svg`);
+`division` grades the division of a whole grid into areas (`grade_division`) and
+`division_overlay` draws it (`division_overlay_svg`).
 """
 
+from trainer.core.maps.division import (
+    DIVISION_CRITERIA,
+    DivisionResult,
+    DivisionTruth,
+    division_truth,
+    grade_division,
+    true_division,
+)
+from trainer.core.maps.division_overlay import division_overlay_svg
 from trainer.core.maps.grade import MapResult, grade_map
 from trainer.core.maps.model import Drawing, DrawnFeature, Header, MapFinding, Severity
 from trainer.core.maps.numbering import NUMBERING_RULES
@@ -71,9 +84,12 @@ from trainer.core.maps.truth import (
 )
 
 __all__ = [
+    "DIVISION_CRITERIA",
     "MAP_CRITERIA",
     "NUMBERING_RULES",
     "CriterionResult",
+    "DivisionResult",
+    "DivisionTruth",
     "Drawing",
     "DrawnFeature",
     "Header",
@@ -84,6 +100,9 @@ __all__ = [
     "RegisterRow",
     "Severity",
     "TrueBuilding",
+    "division_overlay_svg",
+    "division_truth",
+    "grade_division",
     "grade_map",
     "load_drawing",
     "overlay_svg",
@@ -91,6 +110,7 @@ __all__ = [
     "register_of_area",
     "register_rows",
     "register_totals",
+    "true_division",
     "true_drawing",
     "truth_from_area",
 ]

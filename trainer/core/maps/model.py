@@ -20,7 +20,7 @@ from trainer.core.world.geometry import Point
 Shape = Any  # a shapely geometry
 
 KINDS = ("boundary", "building", "road", "river", "landmark", "route", "north_arrow", "legend",
-         "title")
+         "title", "area")
 LABELLED = ("road", "river", "landmark")  # kinds whose `label` names a place on the map
 
 
@@ -79,7 +79,7 @@ class DrawnFeature:
     index: int  # position in the FeatureCollection's `features`
     kind: str
     geometry: Shape | None
-    number: int | None = None  # 建筑物编号 of a building mark
+    number: int | None = None  # 建筑物编号 of a building mark; an area's number (division)
     label: str | None = None  # the name written on a road, river or landmark
     angle: float | None = None  # a north arrow's direction, degrees clockwise from up
 

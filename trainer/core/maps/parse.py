@@ -55,8 +55,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "north_arrow": ("Point", "LineString", "Polygon"),
     "legend": ("Point", "Polygon", "LineString"),
     "title": ("Point", "Polygon", "LineString"),
+    "area": ("Polygon", "MultiPolygon", "LineString"),  # one area of a grid's division
 }
-NEEDS_GEOMETRY = ("boundary", "building", "route")
+NEEDS_GEOMETRY = ("boundary", "building", "route", "area")
+CLOSED = ("boundary", "area")  # kinds whose line is read as the area it encloses
 HEADER_KEYS = ("title", "code", "building_total", "household_total", "drafter", "date")
 
 
@@ -191,23 +193,26 @@ class _Reader:
                       N_("A feature that needs a geometry has none; it was skipped."),
                       feature=index, kind=kind)
             return None
-        if kind == "boundary" and geometry is not None and geometry.geom_type == "LineString":
-            geometry = self.boundary_from_line(index, geometry)
+        if kind in CLOSED and geometry is not None and geometry.geom_type == "LineString":
+            geometry = self.boundary_from_line(index, geometry, kind)
             if geometry is None:
                 return None
-        number = self.number(index, properties.get("number")) if kind == "building" else None
+        number = (self.number(index, properties.get("number"), kind)
+                  if kind in ("building", "area") else None)
         label = self.label(index, kind, properties.get("label")) if kind in LABELLED else None
         angle = self.angle(index, properties.get("angle")) if kind == "north_arrow" else None
         return DrawnFeature(index, kind, geometry, number, label, angle)
 
-    def number(self, index: int, value: object) -> int | None:
+    def number(self, index: int, value: object, kind: str = "building") -> int | None:
         if value is None:
             return None
         number = _whole(value, MAX_NUMBER)
         if number is None or number < 1:
-            self.note("bad_number", Severity.WARNING,
-                      N_("A building number must be a whole number from 1 to %(limit)s."),
-                      feature=index, limit=MAX_NUMBER)
+            message = (N_("An area number must be a whole number from 1 to %(limit)s.")
+                       if kind == "area" else
+                       N_("A building number must be a whole number from 1 to %(limit)s."))
+            self.note("bad_number", Severity.WARNING, message, feature=index,
+                      limit=MAX_NUMBER)
             return None
         return number
 
@@ -374,8 +379,10 @@ class _Reader:
                           "%(limit)s m; it was skipped."), limit=int(MAX_COORDINATE))
         return float(x), float(y)
 
-    def boundary_from_line(self, index: int, line: Shape) -> Shape | None:
-        """A boundary drawn as a line: the area it encloses (closed first if need be)."""
+    def boundary_from_line(self, index: int, line: Shape,
+                           kind: str = "boundary") -> Shape | None:
+        """A boundary (or a division's area) drawn as a line: the area it encloses (closed
+        first if need be)."""
         points = [(float(x), float(y)) for x, y in line.coords]
         if points[0] == points[-1]:
             self.note("boundary_line_closed", Severity.INFO,
@@ -389,7 +396,7 @@ class _Reader:
         if len(set(points)) < 3:
             self.note("degenerate_geometry", Severity.WARNING,
                       N_("A feature has too few distinct points to be a line or an area; "
-                         "it was skipped."), feature=index, kind="boundary")
+                         "it was skipped."), feature=index, kind=kind)
             return None
         return shapely.Polygon(points)
 
