@@ -223,3 +223,26 @@ def resume_interrupted() -> list[int]:
     for clip_id in requeued:
         enqueue(process_clip, clip_id)
     return requeued
+
+
+@huey.periodic_task(crontab(minute="*"))
+def submit_timed_out() -> list[int]:
+    """Submit timed exams whose time ran out while no request touched them (the trainee
+    closed the page): each on its own, dated at its deadline, so one that fails to grade
+    stops no other. A request after the deadline submits its attempt the same way first
+    (trainer/fieldwork/services.py), so a minute's delay here is never seen by the trainee."""
+    from trainer.fieldwork import services
+
+    app = job_app()
+    submitted = []
+    with app.app_context():
+        with job_session(app) as db:
+            due = services.timed_out_attempts(db)
+        for attempt_id in due:
+            try:
+                with job_session(app) as db:
+                    if services.submit_timed_out(db, attempt_id):
+                        submitted.append(attempt_id)
+            except Exception:
+                log.exception("could not submit timed-out attempt %s", attempt_id)
+    return submitted

@@ -19,12 +19,15 @@ from trainer.accounts.models import Cohort
 from trainer.accounts.services import user_by_username
 from trainer.core.census import r601
 from trainer.fieldwork import services
-from trainer.fieldwork.models import Assignment, Mode
+from trainer.fieldwork.models import Assignment, Mode, World
 from trainer.scenarios import services as scenario_services
 
 EXERCISES = (("cooperative-family", Mode.PRACTICE, 14),  # due in so many days from seeding
              ("nobody-home-revisit", Mode.PRACTICE, 21),
              ("suspicious-credentials", Mode.EXAM, 28))
+# the exam shows a newcomer the exam options: one world shared by everyone, a time limit
+OPTIONS: dict[str, dict[str, Any]] = {
+    "suspicious-credentials": {"world": World.SHARED, "time_limit_minutes": 30}}
 DONE = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", None),
         ("explain_purpose", None), ("explain_legal_basis", None),
         ("promise_confidentiality", None), ("ask_item:roster", None), ("read_back", None))
@@ -51,8 +54,9 @@ def _exam_for_review(db: Session, cohort: Cohort, trainee: Any) -> None:
 
 
 def seed(db: Session) -> str:
-    """Assign three exercises to the demo cohort; trainee2 has submitted the first (a
-    practice, its debrief shown) and the exam (waiting for the examiner)."""
+    """Assign three exercises to the demo cohort (the exam timed, in one shared world);
+    trainee2 has submitted the first (a practice, its debrief shown) and the exam (waiting
+    for the examiner)."""
     cohort = db.scalar(select(Cohort).where(Cohort.name == DEMO_COHORT))
     if cohort is None:
         return "exercises: no demo cohort"
@@ -61,7 +65,8 @@ def seed(db: Session) -> str:
         for scenario_id, mode, days in EXERCISES:
             services.assign(db, actor=cohort.trainer, cohort=cohort, mode=mode,
                             due_on=today + timedelta(days=days), today=today,
-                            version=scenario_services.get_version(db, scenario_id))
+                            version=scenario_services.get_version(db, scenario_id),
+                            **OPTIONS.get(scenario_id, {}))
         first = db.scalars(select(Assignment).where(Assignment.cohort_id == cohort.id)
                            .order_by(Assignment.id)).first()
         trainee2 = user_by_username(db, "trainee2")

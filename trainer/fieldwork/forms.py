@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from trainer.core.census import tally
 from trainer.core.world.codes import LABELS
-from trainer.fieldwork.models import Mode
+from trainer.fieldwork.models import Mode, World
 
 
 def mode_choices() -> list[SelectChoice]:
@@ -32,12 +32,31 @@ def mode_choices() -> list[SelectChoice]:
             SelectChoice(Mode.EXAM.value, str(_l("Exam: one attempt, scored on submission")))]
 
 
+def world_choices() -> list[SelectChoice]:
+    """Whose world the trainees meet; each choice says the mode it is for (the services
+    refuse a choice that does not fit the mode)."""
+    return [SelectChoice(World.SCENARIO.value, str(_l("As the scenario sets it"))),
+            SelectChoice(World.SHARED.value, str(_l("Exam: the same world for everyone "
+                                                    "(one seed drawn now)"))),
+            SelectChoice(World.PER_TRAINEE.value, str(_l("Exam: a world of their own for each "
+                                                         "trainee"))),
+            SelectChoice(World.PER_ATTEMPT.value, str(_l("Practice: a new world for every "
+                                                         "attempt")))]
+
+
 class AssignForm(FlaskForm):
-    """Assign a published scenario version to a cohort."""
+    """Assign a published scenario version to a cohort, with its opening day, an exam's time
+    limit and whose world the trainees meet (the combination is checked by `services.assign`).
+    """
 
     version = SelectField(_l("Scenario"), validators=[DataRequired()], coerce=int)
     mode = SelectField(_l("Mode"), validators=[DataRequired()])
+    opens_on = DateField(_l("Opens on"), validators=[Optional()])
     due_on = DateField(_l("Due on"), validators=[Optional()])
+    time_limit_minutes = IntegerField(_l("Time limit in minutes (exams only)"),
+                                      validators=[Optional()])
+    world = SelectField(_l("Whose world"), choices=world_choices, default=World.SCENARIO.value,
+                        validators=[Optional()])
 
 
 def _code_choices(item: str) -> list[SelectChoice]:

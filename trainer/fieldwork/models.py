@@ -21,6 +21,15 @@ class Mode(enum.StrEnum):
     EXAM = "exam"
 
 
+class World(enum.StrEnum):
+    """Whose world an assignment's trainees meet (the value of `Assignment.world`)."""
+
+    SCENARIO = "scenario"  # the scenario's own seed policy (assignments made before the choice)
+    SHARED = "shared"  # one seed, `Assignment.seed`, for everyone (exams)
+    PER_TRAINEE = "per_trainee"  # one world per trainee, stable across their attempts (exams)
+    PER_ATTEMPT = "per_attempt"  # a new world for every attempt (practice)
+
+
 class AttemptStatus(enum.StrEnum):
     """Where an attempt stands."""
 

@@ -3,13 +3,34 @@
 An attempt stores only its pinned scenario version, its seed and the trainee's steps; the
 visit state is always the replay of those steps, so a closed browser, a lost connection or a
 server restart loses nothing, and grading the same attempt again gives the same score.
+
+An assignment decides whose world its trainees meet (`World`): the scenario's own seed policy
+(assignments made before the choice existed), one shared seed drawn at assignment time, one
+world per trainee (derived from the assignment's seed and the trainee's id, so it is the same
+on every attempt and every machine), or a new world for each attempt. The seed chosen is
+stored on the attempt, as every seed is stored on the row that used it.
+
+A timed exam's sitting ends `time_limit_minutes` after the attempt started (server time, never
+the browser's). After that nothing of it can change, and it is submitted automatically: by the
+first request that touches it (see `submit_if_timed_out`, which the trainee's views call) or
+by the periodic job `trainer.tasks.submit_timed_out`, whichever comes first. An automatic
+submission is dated at the deadline, the moment its work stopped, not at the moment a request
+or the job noticed it. An exam returned by its examiner for correction is not timed again:
+the limit is for the sitting, and the correction is done on the examiner's terms.
+
+Every function that depends on the time takes `now` (an aware datetime), defaulting to
+`utc_now()`, the one clock of the field work, which tests replace to move time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,8 +44,9 @@ from trainer.core.grading import forms as grading_forms
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
 from trainer.fieldwork import grades
-from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode, World
 from trainer.review import services as review_services
+from trainer.review.models import Review, ReviewStatus
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import (
     lock_for_step,
@@ -36,28 +58,103 @@ from trainer.scenarios.services import (
 )
 
 MAX_STEPS = 800
+MAX_TIME_LIMIT = 600  # minutes: a sitting longer than ten hours is a typing mistake
+SEED_RANGE = 2**31  # seeds drawn here are in the range `scenarios.services.seed_for` draws
+LOCAL = ZoneInfo("Asia/Shanghai")  # opening and due dates are Beijing calendar days
+# whose world each mode may choose; SCENARIO keeps the scenario's own seed policy
+WORLDS_BY_MODE = {Mode.EXAM: (World.SCENARIO, World.SHARED, World.PER_TRAINEE),
+                  Mode.PRACTICE: (World.SCENARIO, World.PER_ATTEMPT)}
+
+
+class TimeUp(Conflict):
+    """A timed exam's sitting is over: nothing of the attempt may change any more."""
+
+
+def utc_now() -> datetime:
+    """The current time (aware, UTC): the field work's one clock, replaced by tests."""
+    return datetime.now(UTC)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in Beijing, the calendar of opening and due dates."""
+    return (now or utc_now()).astimezone(LOCAL).date()
 
 
 def assign(db: Session, *, actor: User, cohort: Cohort, version: ScenarioVersion, mode: Mode,
-           due_on: date | None, today: date | None = None) -> Assignment:
-    """Set a scenario version as an exercise for a cohort (once per version and mode)."""
-    today = today or datetime.now(UTC).date()
+           due_on: date | None, today: date | None = None, opens_on: date | None = None,
+           time_limit_minutes: int | None = None, world: World | str = World.SCENARIO
+           ) -> Assignment:
+    """Set a scenario version as an exercise for a cohort (once per version and mode).
+
+    `world` must suit the mode (`WORLDS_BY_MODE`); a time limit is for exams only. A shared
+    or per-trainee world draws its seed now, so every trainee's world is fixed from the start.
+    """
+    today = today or local_today()
     if actor.role not in (Role.TRAINER, Role.ADMIN) or (
             actor.role == Role.TRAINER and cohort.trainer_id != actor.id):
         raise Forbidden(N_("Only the cohort's trainer can assign exercises."))
     if due_on is not None and due_on < today:
         raise InvalidInput(N_("The due date cannot be in the past."), field="due_on")
+    _check_options(mode, today=today, due_on=due_on, opens_on=opens_on,
+                   time_limit_minutes=time_limit_minutes, world=world)
+    world = World(world)
     same = db.scalar(select(Assignment).where(Assignment.cohort_id == cohort.id,
                                               Assignment.version_id == version.id,
                                               Assignment.mode == mode))
     if same is not None:
         raise Conflict(N_("This scenario version is already assigned to the cohort this way."),
                        field="version")
+    seed = secrets.randbelow(SEED_RANGE) if world in (World.SHARED, World.PER_TRAINEE) else None
     assignment = Assignment(cohort=cohort, version=version, mode=mode, due_on=due_on,
-                            created_by=actor)
+                            opens_on=opens_on, time_limit_minutes=time_limit_minutes,
+                            world=world.value, seed=seed, created_by=actor)
     db.add(assignment)
     db.flush()
     return assignment
+
+
+def _check_options(mode: Mode, *, today: date, due_on: date | None, opens_on: date | None,
+                   time_limit_minutes: int | None, world: World | str) -> None:
+    """Refuse an opening date, a time limit or a world that does not fit the assignment."""
+    if opens_on is not None and opens_on < today:
+        raise InvalidInput(N_("The opening date cannot be in the past."), field="opens_on")
+    if opens_on is not None and due_on is not None and opens_on > due_on:
+        raise InvalidInput(N_("The exercise cannot open after it is due."), field="opens_on")
+    if time_limit_minutes is not None:
+        if mode != Mode.EXAM:
+            raise InvalidInput(N_("A time limit is for exams only; leave it empty for "
+                                  "practice."), field="time_limit_minutes")
+        if not 1 <= time_limit_minutes <= MAX_TIME_LIMIT:
+            raise InvalidInput(N_("A time limit runs from 1 to %(max)s minutes."),
+                               field="time_limit_minutes", max=MAX_TIME_LIMIT)
+    if world not in {w.value for w in World}:
+        raise InvalidInput(N_("Choose whose world the trainees meet."), field="world")
+    if World(world) not in WORLDS_BY_MODE[mode]:
+        raise InvalidInput(
+            N_("An exam gives each trainee one world: the same for everyone or one per "
+               "trainee.") if mode == Mode.EXAM else
+            N_("Practice gives a new world for every attempt; the same world for everyone or "
+               "one per trainee is for exams."), field="world")
+
+
+def seed_of(assignment: Assignment, trainee: User) -> int:
+    """The seed of a new attempt, as the assignment's world policy says."""
+    world = World(assignment.world)
+    if world == World.SHARED and assignment.seed is not None:
+        return assignment.seed
+    if world == World.PER_TRAINEE and assignment.seed is not None:
+        return trainee_seed(assignment.seed, trainee.id)
+    if world == World.PER_ATTEMPT:
+        return secrets.randbelow(SEED_RANGE)
+    return seed_for(assignment.version)
+
+
+def trainee_seed(base: int, trainee_id: int) -> int:
+    """A trainee's own seed of a per-trainee world: a hash of the assignment's seed and the
+    trainee's id, so it is the same on every attempt and machine, and differs between
+    trainees."""
+    digest = hashlib.sha256(f"{base}:{trainee_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % SEED_RANGE
 
 
 def assignments_of(db: Session, cohort: Cohort) -> Sequence[Assignment]:
@@ -92,17 +189,28 @@ def get_assignment_for(db: Session, trainee: User, assignment_id: int) -> Assign
     return assignment
 
 
-def start_attempt(db: Session, trainee: User, assignment: Assignment) -> Attempt:
-    """A new attempt, or the one in progress (starting twice does not make two)."""
+def is_open(assignment: Assignment, now: datetime | None = None) -> bool:
+    """Whether attempts may start: no opening date, or it is that day or later in Beijing."""
+    return assignment.opens_on is None or assignment.opens_on <= local_today(now)
+
+
+def start_attempt(db: Session, trainee: User, assignment: Assignment, *,
+                  now: datetime | None = None) -> Attempt:
+    """A new attempt, or the one in progress (starting twice does not make two); none before
+    the assignment opens. A new attempt's world follows the assignment (`seed_of`)."""
+    now = now or utc_now()
     mine = db.scalars(select(Attempt).where(Attempt.assignment_id == assignment.id,
                                             Attempt.trainee_id == trainee.id)).all()
     open_attempt = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
     if open_attempt is not None:
         return open_attempt
+    if not is_open(assignment, now):
+        raise Conflict(N_("This exercise opens on %(date)s; it cannot be started before."),
+                       date=assignment.opens_on.isoformat() if assignment.opens_on else "")
     if assignment.mode == Mode.EXAM and mine:
         raise Conflict(N_("An exam can be attempted once."))
     attempt = Attempt(assignment=assignment, trainee=trainee, version=assignment.version,
-                      seed=seed_for(assignment.version), steps=[])
+                      seed=seed_of(assignment, trainee), steps=[], started_at=now)
     db.add(attempt)
     db.flush()
     return attempt
@@ -116,13 +224,96 @@ def get_attempt(db: Session, trainee: User, attempt_id: int) -> Attempt:
     return attempt
 
 
+# Timed exams -------------------------------------------------------------------------------
+
+def deadline_of(attempt: Attempt) -> datetime | None:
+    """When the attempt's sitting ends (its start plus the assignment's time limit), or None
+    when the assignment has no limit."""
+    minutes = attempt.assignment.time_limit_minutes
+    return attempt.started_at + timedelta(minutes=minutes) if minutes else None
+
+
+def _timed(attempt: Attempt) -> datetime | None:
+    """The deadline while the first sitting runs (never submitted), else None: a returned
+    attempt is corrected without a clock."""
+    if attempt.status != AttemptStatus.IN_PROGRESS or attempt.submitted_at is not None:
+        return None
+    return deadline_of(attempt)
+
+
+def time_left(attempt: Attempt, now: datetime | None = None) -> timedelta | None:
+    """What is left of a running timed sitting (zero once over); None when not timed."""
+    end = _timed(attempt)
+    return None if end is None else max(end - (now or utc_now()), timedelta(0))
+
+
+def timed_out(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Whether the sitting is over by the clock: running past its deadline, or submitted
+    automatically at it (an automatic submission is dated exactly at the deadline)."""
+    end = deadline_of(attempt)
+    if end is None:
+        return False
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return attempt.submitted_at == end
+    return attempt.submitted_at is None and (now or utc_now()) >= end
+
+
+def check_editable(attempt: Attempt, now: datetime | None = None) -> None:
+    """Refuse a change to a submitted attempt or to a sitting whose time is up."""
+    if timed_out(attempt, now):
+        end = deadline_of(attempt)
+        raise TimeUp(N_("Time is up: this exam ended at %(time)s (Beijing time) and nothing "
+                        "can change any more. Everything saved before then is kept and has "
+                        "been submitted."),
+                     time=end.astimezone(LOCAL).strftime("%H:%M") if end else "")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+
+
+def submit_if_timed_out(db: Session, attempt: Attempt, now: datetime | None = None) -> bool:
+    """Submit the attempt if its sitting's time ran out (dated at the deadline); whether it
+    was submitted now. The row is locked first, so a request and the periodic job cannot
+    both grade it; the caller commits at once (see the module's docstring)."""
+    now = now or utc_now()
+    end = _timed(attempt)
+    if end is None or now < end:
+        return False
+    lock_for_step(db, attempt)
+    if _timed(attempt) is None:  # submitted meanwhile, by the job or another request
+        return False
+    submit(db, attempt, at=end)
+    return True
+
+
+def timed_out_attempts(db: Session, now: datetime | None = None) -> list[int]:
+    """Ids of the first sittings of timed exams still open past their deadline."""
+    now = now or utc_now()
+    rows = db.execute(select(Attempt.id, Attempt.started_at, Assignment.time_limit_minutes)
+                      .join(Assignment, Attempt.assignment_id == Assignment.id)
+                      .where(Attempt.status == AttemptStatus.IN_PROGRESS,
+                             Attempt.submitted_at.is_(None),
+                             Assignment.time_limit_minutes.is_not(None))
+                      .order_by(Attempt.id))
+    # the deadline is computed here rather than in SQL: date arithmetic differs between
+    # SQLite and PostgreSQL, and open timed sittings are few
+    return [row.id for row in rows
+            if row.started_at + timedelta(minutes=row.time_limit_minutes) <= now]
+
+
+def submit_timed_out(db: Session, attempt_id: int, now: datetime | None = None) -> bool:
+    """Submit one attempt found by `timed_out_attempts` (the periodic job's unit of work)."""
+    attempt = db.get(Attempt, attempt_id)
+    return attempt is not None and submit_if_timed_out(db, attempt, now)
+
+
 def replay_attempt(attempt: Attempt) -> Visit:
     """The attempt's visits, rebuilt from its steps."""
     return replay_steps(attempt.version, attempt.seed, attempt.steps)
 
 
 def take_step(db: Session, attempt: Attempt, household: str, action: str,
-              at: datetime | None, key: str | None = None) -> Visit:
+              at: datetime | None, key: str | None = None, *,
+              now: datetime | None = None) -> Visit:
     """Apply and store one step; a refused step changes nothing.
 
     `key` is the request's idempotency key (the step form's `step_key`): a step sent again
@@ -134,8 +325,7 @@ def take_step(db: Session, attempt: Attempt, household: str, action: str,
         lock_for_step(db, attempt)
         if repeated(attempt.steps, key):
             return replay_attempt(attempt)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    check_editable(attempt, now)
     if len(attempt.steps) >= MAX_STEPS:
         raise InvalidInput(N_("This attempt is too long; submit it."))
     if action.startswith("goto:"):
@@ -153,15 +343,15 @@ def form_units(visit: Visit) -> list[str]:
 
 
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
-              complete: bool, confirmed: bool, visit: Visit | None = None) -> list[Issue]:
+              complete: bool, confirmed: bool, visit: Visit | None = None,
+              now: datetime | None = None) -> list[Issue]:
     """Store a household's form as the trainee left it; its issues.
 
     A form marked complete must have no hard error, and its soft warnings must be confirmed;
     otherwise it is stored as a draft and the issues say why. `visit` is the attempt's
     replay when the caller already has it.
     """
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    check_editable(attempt, now)
     if unit not in form_units(visit or replay_attempt(attempt)):
         raise NotFound(N_("No such form."))
     issues = r601.validate(record)
@@ -174,21 +364,20 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     return issues
 
 
-def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
-                  ) -> list[Issue]:
+def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]], *,
+                  now: datetime | None = None) -> list[Issue]:
     """Store the register as the trainee left it (unknown units dropped); its issues."""
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    check_editable(attempt, now)
     units = set(scenario_of(attempt.version).assignment.units)
     attempt.register = {unit: row for unit, row in rows.items() if unit in units}
     db.flush()
     return list(register.validate(attempt.register))
 
 
-def save_tally(db: Session, attempt: Attempt, figures: dict[str, int | None]) -> list[Issue]:
+def save_tally(db: Session, attempt: Attempt, figures: dict[str, int | None], *,
+               now: datetime | None = None) -> list[Issue]:
     """Store the quick tally as the trainee left it; its issues."""
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise Conflict(N_("This attempt has been submitted and can no longer change."))
+    check_editable(attempt, now)
     attempt.tally = {name: figures.get(name) for name in tally.FIELDS}
     db.flush()
     return list(tally.validate(attempt.tally))
@@ -199,14 +388,85 @@ def register_truth(visit: Visit) -> dict[str, dict[str, Any]]:
     return grading_forms.register_truth(visit)
 
 
-def submit(db: Session, attempt: Attempt) -> Attempt:
+def submit(db: Session, attempt: Attempt, *, at: datetime | None = None) -> Attempt:
     """Submit and grade the attempt, and open its review (an exam waits for an examiner);
-    submitting again changes nothing (idempotent)."""
+    submitting again changes nothing (idempotent). `at`: when it counts as submitted (now,
+    or a timed sitting's deadline when it is submitted automatically)."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
+    if at is None:  # handed in after the time ran out: it counts as handed in at the end
+        now, end = utc_now(), _timed(attempt)
+        at = end if end is not None and now >= end else now
     grades.on_submit(db, attempt, replay_attempt(attempt))
     attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = datetime.now(UTC)
+    attempt.submitted_at = at
     db.flush()
     review_services.open_review(db, attempt)
     return attempt
+
+
+# Progress of a cohort on one assignment -----------------------------------------------------
+
+def assignment_of(db: Session, cohort: Cohort, assignment_id: int) -> Assignment:
+    """One of the cohort's assignments (any other is not found)."""
+    assignment = db.get(Assignment, assignment_id)
+    if assignment is None or assignment.cohort_id != cohort.id:
+        raise NotFound(N_("No such exercise."))
+    return assignment
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRow:
+    """Where one trainee of the cohort stands on an assignment (their latest attempt)."""
+
+    trainee: User
+    state: str  # "not_started", "in_progress" or "submitted"
+    attempt: Attempt | None
+    attempts: int
+    time_left: timedelta | None  # a running timed sitting's
+    timed_out: bool  # submitted automatically when the time ran out
+    review: Review | None
+    score: dict[str, Any] | None  # the automatic score
+    counted: dict[str, Any] | None  # the released score once released, else the automatic
+
+    @property
+    def released(self) -> bool:
+        """Whether the trainee has been shown the score."""
+        return self.review is not None and self.review.status == ReviewStatus.RELEASED
+
+    @property
+    def returned(self) -> bool:
+        """Whether an examiner sent the attempt back for correction."""
+        return self.review is not None and self.review.status == ReviewStatus.RETURNED
+
+
+def progress(db: Session, assignment: Assignment, now: datetime | None = None
+             ) -> list[ProgressRow]:
+    """Every trainee of the assignment's cohort, in the cohort's order, with their latest
+    attempt: not started, in progress (steps, start, time left) or submitted (score,
+    released or not, passed)."""
+    now = now or utc_now()
+    attempts: dict[int, list[Attempt]] = {}
+    for each in db.scalars(select(Attempt).where(Attempt.assignment_id == assignment.id)
+                           .order_by(Attempt.id.desc())):
+        attempts.setdefault(each.trainee_id, []).append(each)
+    latest = [mine[0] for mine in attempts.values()]
+    reviews = {review.attempt_id: review for review in db.scalars(
+        select(Review).where(Review.attempt_id.in_([a.id for a in latest])))} if latest else {}
+    rows = []
+    for trainee in assignment.cohort.trainees:
+        mine = attempts.get(trainee.id, [])
+        attempt = mine[0] if mine else None
+        if attempt is None:
+            rows.append(ProgressRow(trainee, "not_started", None, 0, None, False, None, None,
+                                    None))
+            continue
+        review = reviews.get(attempt.id)
+        submitted = attempt.status == AttemptStatus.SUBMITTED
+        score = attempt.score if submitted else None
+        released = review is not None and review.status == ReviewStatus.RELEASED
+        counted = (review.released_score if released and review else None) or score
+        rows.append(ProgressRow(trainee, "submitted" if submitted else "in_progress", attempt,
+                                len(mine), time_left(attempt, now), timed_out(attempt, now),
+                                review, score, counted))
+    return rows

@@ -25,7 +25,7 @@ from trainer.core.errors import DomainError, Forbidden
 from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
-from trainer.errors import form_error
+from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
 from trainer.fieldwork import grades, services
 from trainer.fieldwork.forms import (
@@ -35,7 +35,7 @@ from trainer.fieldwork.forms import (
     TallyForm,
     mode_choices,
 )
-from trainer.fieldwork.models import AttemptStatus, Mode
+from trainer.fieldwork.models import AttemptStatus, Mode, World
 from trainer.review import services as review_services
 from trainer.review.models import ReviewStatus
 from trainer.scenarios import services as scenario_services
@@ -45,6 +45,7 @@ from trainer.video import services as video_services
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
 TEACHERS = (Role.TRAINER, Role.ADMIN)
+OVERSEERS = (Role.TRAINER, Role.EXAMINER, Role.ADMIN)  # who follow a cohort's progress
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -60,8 +61,7 @@ def my_training() -> Any:
                            progress=review_services.trainee_progress(db, user,
                                                                      english=is_english()),
                            titles={a.version.scenario_id: a.version for a in assignments},
-                           criteria_labels=LABELS, today=datetime.now(BEIJING).date())
-
+                           criteria_labels=LABELS, today=services.local_today())
 
 
 @bp.post("/training/exercises/<int:assignment_id>/attempts")
@@ -74,6 +74,48 @@ def start_attempt(assignment_id: int) -> Any:
     attempt = services.start_attempt(db, user, assignment)
     db.commit()
     return redirect(url_for("fieldwork.attempt", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> Any:
+    """One of the trainee's attempts. A timed exam whose time ran out is submitted first and
+    committed at once: whatever this request then tries to change is refused and rolled back,
+    and the submission must not be rolled back with it."""
+    db = db_session()
+    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    if services.submit_if_timed_out(db, attempt):
+        db.commit()
+        if request.method == "GET":  # a change sent now is refused with its own message
+            flash(_("Time is up: your exam has been submitted with everything you saved."),
+                  "info")
+    return attempt
+
+
+def _time_up(attempt: Any) -> services.TimeUp | None:
+    """The refusal of any change once a timed sitting is over, checked before the form sent
+    is even read, so the trainee is told why rather than what was wrong with the form."""
+    try:
+        services.check_editable(attempt)
+    except services.TimeUp as error:
+        return error
+    except DomainError:
+        return None  # other refusals come from the save itself, as before
+    return None
+
+
+def _refused_autosave(error: DomainError) -> Any:
+    """An autosave refused because the time is up: the reason for the save status, and a
+    reload (htmx does not swap a 4xx answer) that shows the attempt as submitted."""
+    return escape(translate(error)), status_for(error), {"HX-Refresh": "true"}
+
+
+@bp.app_template_global()
+def timed_sitting(attempt: Any) -> dict[str, Any] | None:
+    """A running timed sitting's end and whole seconds left (None: not timed), computed on
+    the server; the page's countdown only counts them down."""
+    left = services.time_left(attempt)
+    if left is None:
+        return None
+    return {"seconds": int(left.total_seconds()), "ends_at": services.deadline_of(attempt)}
 
 
 @bp.app_template_global()
@@ -142,7 +184,7 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
 @roles(Role.TRAINEE)
 def attempt(attempt_id: int) -> Any:
     """An attempt: the doorstep visits, resumed exactly where they were left."""
-    return _attempt_page(services.get_attempt(db_session(), current_actor(), attempt_id))
+    return _attempt_page(_own_attempt(attempt_id))
 
 
 def _fault_test_pause(point: str) -> None:
@@ -161,7 +203,13 @@ def attempt_step(attempt_id: int) -> Any:
     """Take one step of an attempt (saved at once; a retry with the same step key is not
     stored twice)."""
     db = db_session()
-    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    attempt = _own_attempt(attempt_id)
+    late = _time_up(attempt)
+    # a retry of a step stored before the end is still answered as the first was
+    if late is not None and not scenario_services.repeated(attempt.steps,
+                                                           request.form.get("step_key")):
+        form = StepForm()
+        return _attempt_page(attempt, form, form_error(form, late))
 
     def apply(household: str, action: str, at: datetime | None, key: str | None) -> None:
         services.take_step(db, attempt, household, action, at, key)
@@ -178,7 +226,7 @@ def attempt_step(attempt_id: int) -> Any:
 def submit(attempt_id: int) -> Any:
     """Submit an attempt for grading (a second submit changes nothing)."""
     db = db_session()
-    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    attempt = _own_attempt(attempt_id)
     form = StepForm()
     if not form.csrf_token.validate(form):
         return _attempt_page(attempt, form, 400)
@@ -231,7 +279,7 @@ def _attach(form: HouseholdForm, issues: list[Issue]) -> list[str]:
 def census_form(attempt_id: int, unit: str) -> Any:
     """A household's R601 form: saved on every change, complete when it passes the checks."""
     db = db_session()
-    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    attempt = _own_attempt(attempt_id)
     visit = services.replay_attempt(attempt)
     if unit not in services.form_units(visit):
         abort(404)
@@ -240,6 +288,10 @@ def census_form(attempt_id: int, unit: str) -> Any:
     if request.method == "POST":
         form = HouseholdForm()
         autosave = bool(request.headers.get("HX-Request"))
+        late = _time_up(attempt)
+        if late is not None:
+            return _refused_autosave(late) if autosave else _form_page(
+                attempt, visit, unit, form, [], form_error(form, late))
         if not form.validate_on_submit():
             if autosave:  # tell the trainee at once; the last good save is kept
                 return _not_saved(form)
@@ -250,6 +302,8 @@ def census_form(attempt_id: int, unit: str) -> Any:
                                         confirmed=bool(form.confirmed.data), visit=visit)
         except DomainError as error:
             db.rollback()
+            if autosave and isinstance(error, services.TimeUp):
+                return _refused_autosave(error)
             return _form_page(attempt, visit, unit, form, [], form_error(form, error))
         db.commit()
         if autosave:
@@ -298,13 +352,13 @@ def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues:
 def register(attempt_id: int) -> Any:
     """The 户主姓名底册 of the attempt's units, saved on every change."""
     db = db_session()
-    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    attempt = _own_attempt(attempt_id)
     visit = services.replay_attempt(attempt)
     units = list(visit.households)
     if request.method == "POST":
         form = RegisterForm()
         return _save_sheet(
-            form, lambda: services.save_register(db, attempt, form.data_by_unit()),
+            attempt, form, lambda: services.save_register(db, attempt, form.data_by_unit()),
             lambda status: _register_page(attempt, visit, form, [], status),
             url_for("fieldwork.register", attempt_id=attempt.id),
             lambda count: _("The register is saved.") if not count else _(
@@ -315,18 +369,23 @@ def register(attempt_id: int) -> Any:
     return _register_page(attempt, visit, form, issues, 200)
 
 
-def _save_sheet(form: Any, save: Callable[[], list[Issue]], page: Callable[[int], Any],
-                done_url: str, saved: Callable[[int], str]) -> Any:
+def _save_sheet(attempt: Any, form: Any, save: Callable[[], list[Issue]],
+                page: Callable[[int], Any], done_url: str, saved: Callable[[int], str]) -> Any:
     """Save a sheet posted whole (the register, the tally): an autosave answers with the save
     status only; a refused form keeps what was saved before; issues are kept and counted."""
     db = db_session()
     autosave = bool(request.headers.get("HX-Request"))
+    late = _time_up(attempt)
+    if late is not None:
+        return _refused_autosave(late) if autosave else page(form_error(form, late))
     if not form.validate_on_submit():
         return _not_saved(form) if autosave else page(400)
     try:
         issues = save()
     except DomainError as error:
         db.rollback()
+        if autosave and isinstance(error, services.TimeUp):
+            return _refused_autosave(error)
         return page(form_error(form, error))
     db.commit()
     if autosave:
@@ -357,11 +416,11 @@ def _register_page(attempt: Any, visit: Any, form: RegisterForm, issues: list[Is
 def tally(attempt_id: int) -> Any:
     """The quick tally (快速汇总) of the attempt's forms, saved on every change."""
     db = db_session()
-    attempt = services.get_attempt(db, current_actor(), attempt_id)
+    attempt = _own_attempt(attempt_id)
     if request.method == "POST":
         form = TallyForm()
         return _save_sheet(
-            form, lambda: services.save_tally(db, attempt, form.figures()),
+            attempt, form, lambda: services.save_tally(db, attempt, form.figures()),
             lambda status: _tally_page(attempt, form, [], status),
             url_for("fieldwork.tally", attempt_id=attempt.id),
             lambda count: _("The tally is saved.") if not count else _(
@@ -407,7 +466,10 @@ def exercises(cohort_id: int) -> Any:
             version = scenario_services.version_by_id(db, form.version.data or 0)
             services.assign(db, actor=current_actor(), cohort=cohort, version=version,
                             mode=Mode(form.mode.data), due_on=form.due_on.data,
-                            today=datetime.now(BEIJING).date())
+                            opens_on=form.opens_on.data,
+                            time_limit_minutes=form.time_limit_minutes.data,
+                            world=form.world.data or World.SCENARIO,
+                            today=services.local_today())
         except DomainError as error:
             db.rollback()
             status = form_error(form, error)
@@ -419,4 +481,39 @@ def exercises(cohort_id: int) -> Any:
     elif form.is_submitted():
         status = 400
     return render_template("fieldwork/exercises.html", cohort=cohort, form=form,
-                           assignments=services.assignments_of(db, cohort)), status
+                           assignments=services.assignments_of(db, cohort),
+                           world_labels=WORLD_LABELS), status
+
+
+WORLD_LABELS = {World.SCENARIO.value: N_("as the scenario sets it"),
+                World.SHARED.value: N_("the same for everyone"),
+                World.PER_TRAINEE.value: N_("one per trainee"),
+                World.PER_ATTEMPT.value: N_("a new one each attempt")}
+
+
+@bp.get("/cohorts/<int:cohort_id>/exercises/<int:assignment_id>/progress")
+@roles(*OVERSEERS)
+def progress(cohort_id: int, assignment_id: int) -> Any:
+    """Where every trainee of the cohort stands on one exercise (its trainer, its examiners
+    and admins; any other cohort is not found)."""
+    db = db_session()
+    actor = current_actor()
+    cohort = cohort_for_user(db, actor, cohort_id)
+    assignment = services.assignment_of(db, cohort, assignment_id)
+    rows = services.progress(db, assignment)
+    # sittings whose time ran out unnoticed (no worker running the periodic job, the trainee
+    # gone) are submitted now, so the page never shows a finished exam as in progress
+    overdue = [row.attempt for row in rows if row.attempt is not None
+               and row.state == "in_progress" and row.time_left is not None
+               and not row.time_left]
+    if overdue:
+        for attempt in overdue:
+            services.submit_if_timed_out(db, attempt)
+        db.commit()
+        rows = services.progress(db, assignment)
+    counts = {state: sum(1 for row in rows if row.state == state)
+              for state in ("not_started", "in_progress", "submitted")}
+    return render_template("fieldwork/progress.html", cohort=cohort, assignment=assignment,
+                           rows=rows, counts=counts, world_labels=WORLD_LABELS,
+                           teaching=actor.role in TEACHERS,
+                           reviewing=actor.role in (Role.EXAMINER, Role.ADMIN))
