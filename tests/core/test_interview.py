@@ -638,3 +638,75 @@ def test_answers_are_given_in_both_languages() -> None:
     assert event.says is not None
     assert "0 户主" in event.says[0] and "0 Head" in event.says[1]
     assert event.answer == event.says[0]
+
+
+# --- playtest: choosing the state (issue 10) ----------------------------------------------
+
+
+def stateful(playtest: bool = True) -> Session:
+    """The starter template with two variables and a move offered only when `sure` holds."""
+    from trainer.core.scenario import authoring
+
+    text = authoring.template("state-test", "状态", "State")
+    text = authoring.set_value(text, ("variables",), {"sure": {"type": "bool", "initial": False},
+                                                      "count": {"type": "int", "initial": 0}})
+    text = authoring.set_value(text, ("dialogues", "main", "nodes", "door", "actions", 2),
+                               {"do": "explain_legal_basis", "when": {"vars": {"sure": True}},
+                                "goto": "interview"})
+    scenario = loader.parse(text)
+    return Session(scenario, scenario.seed, playtest=playtest)
+
+
+MORNING = datetime(2020, 11, 2, 10, 0)
+
+
+def test_a_playtest_sets_trust_irritation_and_variables() -> None:
+    session = stateful()
+    session.apply(Step("home", "knock", MORNING))
+    assert "explain_legal_basis" not in {o.key for o in session.offers("home")}
+    [event] = session.apply(Step("home", "state:trust=90, irritation=120 sure=TRUE,count=-3"))
+    assert (event.kind, event.node) == ("state", "door")
+    assert event.trust[1] == 90 and event.irritation == (0, 100)  # clamped to 0-100
+    assert event.values == (("trust", 90), ("irritation", 100), ("sure", True), ("count", -3))
+    assert dict(event.to_dict()["values"]) == {"trust": 90, "irritation": 100, "sure": True,
+                                               "count": -3}
+    state = session.households["home"]
+    assert (state.values["sure"], state.values["count"]) == (True, -3)
+    assert "explain_legal_basis" in {o.key for o in session.offers("home")}
+    [after] = session.apply(Step("home", "state:irritation=0,with_grid_worker=true"))
+    assert after.trust == (90, 90) and state.values["with_grid_worker"] is True
+    [greeted, *_] = session.apply(Step("home", "greet"))
+    assert greeted.trust[0] == 90  # the chosen trust is where the next move starts
+    assert "values" not in greeted.to_dict()
+    again = Session(session.scenario, session.seed, playtest=True)
+    for step in session.steps:
+        again.apply(step)
+    assert again.events == session.events  # a playtest log replays exactly
+
+
+@pytest.mark.parametrize("spec", ["trust=5,mood=true", "trust=5,visit=2", "trust=5 sure=maybe",
+                                  "trust=5,count=1.5", "trust", "trust=ninety", "", " , ",
+                                  "trust=5,trust=1=2", "count=9999999999", "Trust=5"])
+def test_a_bad_state_step_is_refused_and_changes_nothing(spec: str) -> None:
+    session = stateful()
+    session.apply(Step("home", "knock", MORNING))
+    before = (len(session.events), session.households["home"].trust,
+              dict(session.households["home"].values))
+    with pytest.raises(InvalidInput):
+        session.apply(Step("home", f"state:{spec}"))
+    state = session.households["home"]
+    assert (len(session.events), state.trust, state.values) == before
+
+
+def test_only_a_playtest_takes_a_state_step() -> None:
+    session = stateful()
+    with pytest.raises(Conflict):  # no visit under way
+        session.apply(Step("home", "state:trust=50"))
+    attempt = stateful(playtest=False)
+    with pytest.raises(Conflict):
+        attempt.apply(Step("home", "state:trust=50"))
+    attempt.apply(Step("home", "knock", MORNING))
+    with pytest.raises(InvalidInput) as refused:
+        attempt.apply(Step("home", "state:trust=50"))
+    assert refused.value.message == "'%(action)s' cannot be done at this point of the visit."
+    assert attempt.events[-1].kind == "knock"

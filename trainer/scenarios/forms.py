@@ -11,7 +11,8 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -62,3 +63,59 @@ class StepForm(FlaskForm):
         hour, minute = map(int, self.time.data.split(":"))
         day = self.day.data
         return True, datetime(day.year, day.month, day.day, hour, minute)
+
+
+# --- authoring ------------------------------------------------------------------------------
+
+class NewScenarioForm(FlaskForm):
+    """A new scenario from the starter template."""
+
+    scenario_id = StringField(_l("Id (used in file names and links)"),
+                              validators=[DataRequired(), Length(max=80)])
+    title_zh = StringField(_l("Title in Chinese"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=200)])
+
+
+class DuplicateForm(FlaskForm):
+    """A copy of a published version under a new id."""
+
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
+    scenario_id = StringField(_l("Id of the copy"), validators=[DataRequired(), Length(max=80)])
+
+
+class ImportForm(FlaskForm):
+    """A scenario file (YAML) brought in as a draft."""
+
+    file = FileField(_l("Scenario file (YAML)"), validators=[FileRequired()])
+
+
+class DraftForm(FlaskForm):
+    """The editor's text, saved against the revision it was based on."""
+
+    source = TextAreaField(_l("Scenario text (YAML)"), validators=[Length(max=600_000)])
+    revision = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
+
+
+class PublishForm(FlaskForm):
+    """Publish the draft as the next version."""
+
+    changelog = StringField(_l("What this version changes"),
+                            validators=[DataRequired(), Length(max=300)])
+    revision = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
+
+
+class ShareForm(FlaskForm):
+    """Let another trainer edit the scenario."""
+
+    username = StringField(_l("Trainer's user name"), validators=[DataRequired(), Length(max=64)])
+
+
+class PlaytestForm(FlaskForm):
+    """One playtest request: the draft text, where to start, the steps taken so far."""
+
+    source = TextAreaField(validators=[DataRequired(), Length(max=600_000)])
+    dialogue = StringField(validators=[Optional(), Length(max=80)])
+    node = StringField(validators=[Optional(), Length(max=80)])
+    state = TextAreaField(validators=[Optional(), Length(max=2000)])
+    steps = TextAreaField(validators=[Optional(), Length(max=100_000)])
+    action = StringField(validators=[Optional(), Length(max=120)])

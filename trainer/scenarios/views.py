@@ -18,8 +18,8 @@ from trainer.core.scenario import graph, vocabulary
 from trainer.core.scenario.model import Text
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
-from trainer.scenarios import services
-from trainer.scenarios.forms import StartPlayForm, StepForm
+from trainer.scenarios import drafts, services
+from trainer.scenarios.forms import DuplicateForm, StartPlayForm, StepForm
 from trainer.video import services as video_services
 
 bp = Blueprint("scenarios", __name__, template_folder="templates")
@@ -55,8 +55,11 @@ def index() -> Any:
     tag = request.args.get("tag", "")[:40]
     everything = services.catalogue(db)
     shown = services.catalogue(db, query=query, tag=tag) if query or tag else everything
+    actor = current_actor()
     return render_template("scenarios/index.html", versions=shown, query=query, tag=tag,
-                           tags=services.all_tags(everything))
+                           tags=services.all_tags(everything),
+                           editable=drafts.editable(db, actor),
+                           drafts=drafts.unpublished(db, actor))
 
 
 @bp.get("/scenarios/<scenario_id>")
@@ -73,6 +76,8 @@ def show(scenario_id: str) -> Any:
                  for dialogue in scenario.dialogues.values()]
     form = StartPlayForm(version=str(version.id))
     return render_template("scenarios/show.html", version=version, scenario=scenario,
+                           may_edit=drafts.may_edit(db, current_actor(), scenario_id),
+                           duplicate_form=DuplicateForm(version=str(version.version)),
                            dialogues=dialogues, versions=services.versions_of(db, scenario_id),
                            form=form, graph=graph,
                            clips=video_services.scenario_clips(db, scenario_id), **_context())
@@ -147,3 +152,4 @@ def run_step(apply: Callable[[str, str, datetime | None, str | None], object],
         return page(form, form_error(form, error))
     db_session().commit()
     return redirect(done)
+from trainer.scenarios import editor  # noqa: E402,F401  (its routes join this blueprint)

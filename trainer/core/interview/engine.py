@@ -16,6 +16,7 @@ so a recorded attempt replays exactly (`replay`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -69,7 +70,7 @@ class Event:
     """One entry of the paradata: what happened, when, and how the respondent's state moved."""
 
     seq: int
-    kind: str  # knock, action, jump (playtest), visit_end
+    kind: str  # knock, action, jump and state (playtest), visit_end
     household: str
     visit: int
     at: str  # simulated time, ISO minutes
@@ -88,6 +89,7 @@ class Event:
     answer: str | None = None  # for ask_item
     tailored: bool | None = None  # answer_concern: met one of their concerns (None: n/a)
     booked: str | None = None  # book_appointment: "YYYY-MM-DD slot" agreed (None: no slot)
+    values: tuple[tuple[str, int | bool], ...] | None = None  # state (playtest): what was set
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data."""
@@ -228,6 +230,8 @@ class Session:
             self._knock(step, state)
         elif step.action.startswith("goto:") and self.playtest:
             self._jump(step.household, state, step.action.removeprefix("goto:"))
+        elif step.action.startswith("state:") and self.playtest:
+            self._set_state(step.household, state, step.action.removeprefix("state:"))
         else:
             if not state.open:
                 raise Conflict(N_("Knock first: no visit to this household is under way."),
@@ -305,11 +309,18 @@ class Session:
             self._end(step.household, state, dialogue.nodes[start].end or "")
 
     def _jump(self, unit: str, state: Household, node_id: str) -> None:
-        """Playtest only: continue the open visit from another node."""
+        """Playtest only: continue the open visit from another node; with no visit under
+        way, open one at the simulated clock with the respondent at home (a playtest that
+        starts in the middle of a dialogue needs no knock and no luck at the door)."""
         dialogue = self.dialogue(unit)
-        if not state.open:
-            raise Conflict(N_("Knock first: no visit to this household is under way."),
-                           field="action")
+        if not state.open and node_id in dialogue.nodes:
+            if state.done or state.visits >= self.scenario.assignment.max_visits:
+                raise Conflict(N_("This household needs no further visit."), field="action")
+            state.visits += 1
+            state.slot = vocabulary.slot_of(self.clock.hour)
+            state.taken = Counter()
+            state.home = state.open = True
+            self._start_mood(state, self.clock, True)
         if node_id not in dialogue.nodes:
             raise InvalidInput(N_("'%(node)s' is not a node of this dialogue."), field="action",
                                node=node_id)
@@ -319,6 +330,35 @@ class Session:
                    irritation=(state.irritation, state.irritation))
         if dialogue.nodes[node_id].end:
             self._end(unit, state, dialogue.nodes[node_id].end or "")
+
+    def _set_state(self, unit: str, state: Household, spec: str) -> None:
+        """Playtest only: set trust, irritation and variables of the open visit.
+
+        `spec` is `name=value` pairs separated by commas or spaces, such as
+        `trust=60,irritation=10,reassured=true,count=2`: trust and irritation are whole numbers
+        clamped to 0-100, declared and built-in variables take their type (true/false or a
+        whole number). All pairs are checked before any is set. The respondent counts as met,
+        so a first meeting later in the visit does not overwrite the chosen trust; irritation
+        past the patience takes effect at the next action.
+        """
+        if not state.open:
+            raise Conflict(N_("Knock first: no visit to this household is under way."),
+                           field="action")
+        chosen = parse_state(spec, {**vocabulary.BUILTIN_VARIABLES,
+                                    **{n: v.type for n, v in self.scenario.variables.items()}})
+        trust, irritation = state.trust, state.irritation
+        for name, value in chosen:
+            if name == "trust":
+                state.trust = _clamp(int(value))
+            elif name == "irritation":
+                state.irritation = _clamp(int(value))
+            else:
+                state.values[name] = value
+        state.met = True
+        self._emit(unit, state, "state", node=state.node, trust=(trust, state.trust),
+                   irritation=(irritation, state.irritation),
+                   values=tuple((name, state.values[name] if name in state.values
+                                 else getattr(state, name)) for name, _ in chosen))
 
     def _home(self, unit: str, state: Household, at: datetime) -> bool:
         """Whether someone opens: nobody in a vacant unit; else the schedule and a draw."""
@@ -642,6 +682,43 @@ def _reaction(state: Household, choice: Choice, first_time: bool) -> Effect:
     if "no_time" in themes and "no_time" not in state.resolved and action.minutes > 1:
         irritation += 3 * (action.minutes - 1)
     return Effect(trust=trust, irritation=irritation)
+
+
+STATE_PAIR = re.compile(r"^([a-z_][a-z0-9_]*)=(\S+)$")
+WHOLE = re.compile(r"^[+-]?\d{1,9}$")
+
+
+def parse_state(spec: str, variables: Mapping[str, str]) -> list[tuple[str, int | bool]]:
+    """The (name, value) pairs of a playtest `state:` step (see `Session._set_state`);
+    `variables` maps the names besides trust and irritation to their type (bool or int)."""
+    known = {"trust": "int", "irritation": "int", **variables}
+    pairs = [part for part in re.split(r"[,\s]+", spec.strip()) if part]
+    if not pairs:
+        raise InvalidInput(N_("Write the state as name=value pairs separated by commas, such "
+                              "as %(example)s."), field="action", example="trust=60,irritation=10")
+    chosen: dict[str, int | bool] = {}
+    for pair in pairs:
+        match = STATE_PAIR.match(pair)
+        if match is None:
+            raise InvalidInput(N_("Write the state as name=value pairs separated by commas, "
+                                  "such as %(example)s."), field="action",
+                               example="trust=60,irritation=10")
+        name, raw = match.groups()
+        if name not in known:
+            raise InvalidInput(N_("'%(name)s' is not a variable of this scenario; you can set: "
+                                  "%(allowed)s."), field="action", name=name,
+                               allowed=", ".join(known))
+        if known[name] == "bool":
+            if raw.lower() not in ("true", "false"):
+                raise InvalidInput(N_("'%(name)s' is true or false, not '%(value)s'."),
+                                   field="action", name=name, value=raw)
+            chosen[name] = raw.lower() == "true"
+        else:
+            if not WHOLE.match(raw):
+                raise InvalidInput(N_("'%(name)s' is a whole number, not '%(value)s'."),
+                                   field="action", name=name, value=raw)
+            chosen[name] = int(raw)
+    return list(chosen.items())
 
 
 def _clamp(value: int) -> int:

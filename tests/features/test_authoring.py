@@ -1,0 +1,338 @@
+"""Authoring scenarios in the browser (issue 10): drafts, autosave, publish, versions pinned,
+diff, import/export, duplicate, sharing and permissions, playtest, the node form, escaping."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from trainer.accounts import services as accounts
+from trainer.accounts.models import Role
+from trainer.config import project_root
+from trainer.core.scenario import loader
+from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.models import Mode
+from trainer.scenarios import drafts, services
+from trainer.scenarios.models import ScenarioDraft, ScenarioEditor, ScenarioVersion
+
+LIBRARY = project_root() / "scenarios"
+JSON = {"Accept": "application/json"}
+
+
+def create(client, csrf, scenario_id="night-tenants", zh="夜班租户", en="Night-shift tenants"):
+    return client.post("/scenarios/new", data={"csrf_token": csrf(), "scenario_id": scenario_id,
+                                               "title_zh": zh, "title_en": en})
+
+
+def save(client, csrf, scenario_id, source, revision):
+    return client.post(f"/scenarios/{scenario_id}/draft", headers=JSON, data={
+        "csrf_token": csrf(), "source": source, "revision": str(revision)})
+
+
+def publish(client, csrf, scenario_id, revision, changelog="First version"):
+    return client.post(f"/scenarios/{scenario_id}/publish", data={
+        "csrf_token": csrf(), "changelog": changelog, "revision": str(revision)})
+
+
+@pytest.fixture
+def trainer(login_as):
+    return login_as(Role.TRAINER)
+
+
+def test_new_scenario_from_the_template_opens_in_the_editor(client, csrf, trainer, db):
+    assert client.get("/scenarios/new").status_code == 200
+    response = create(client, csrf)
+    assert response.status_code == 302
+    assert response.location.endswith("/scenarios/night-tenants/edit")
+    draft = db.get(ScenarioDraft, "night-tenants")
+    assert draft is not None and draft.revision == 1
+    assert db.get(ScenarioEditor, ("night-tenants", trainer.id)).owner
+    scenario = loader.parse(draft.source)
+    assert (scenario.id, scenario.title.zh, scenario.title.en) == (
+        "night-tenants", "夜班租户", "Night-shift tenants")
+    page = client.get("/scenarios/night-tenants/edit").get_data(as_text=True)
+    assert "night-tenants" in page and 'data-test="no-problems"' in page
+    assert 'data-test="node-' in page  # the graph is drawn
+    listed = client.get("/scenarios").get_data(as_text=True)
+    assert 'data-test="draft-night-tenants"' in listed
+
+
+@pytest.mark.parametrize(("scenario_id", "status"), [("A bad id", 400), ("x", 400),
+                                                      ("cooperative-family", 409)])
+def test_a_new_id_must_be_valid_and_free(client, csrf, trainer, db, scenario_id, status):
+    services.sync_library(db, LIBRARY)
+    response = create(client, csrf, scenario_id=scenario_id)
+    assert response.status_code == status
+    text = response.get_data(as_text=True)
+    assert "small letters" in text or "exists already" in text
+    assert db.get(ScenarioDraft, scenario_id) is None
+
+
+def test_autosave_keeps_any_text_and_refuses_a_stale_revision(client, csrf, trainer, db):
+    create(client, csrf)
+    source = db.get(ScenarioDraft, "night-tenants").source
+    broken = source.replace("difficulty: ", "difficulty: [", 1)
+    answer = save(client, csrf, "night-tenants", broken, 1)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["revision"] == 2 and not body["loads"]
+    assert body["problems"] and body["problems"][0]["line"] > 1
+    assert "not valid YAML" in body["problems"][0]["message"]
+    # a save from the older text (another window) is refused, and nothing is lost
+    stale = save(client, csrf, "night-tenants", source + "\n# other window\n", 1)
+    assert stale.status_code == 409
+    assert "changed elsewhere" in stale.get_json()["message"]
+    db.expire_all()
+    assert db.get(ScenarioDraft, "night-tenants").source == broken
+    fixed = save(client, csrf, "night-tenants", source, 2).get_json()
+    assert fixed["revision"] == 3 and fixed["loads"] and fixed["problems"] == []
+    too_big = save(client, csrf, "night-tenants", "#" * (loader.MAX_BYTES + 10), 3)
+    assert too_big.status_code == 400
+    db.expire_all()
+    assert db.get(ScenarioDraft, "night-tenants").source == source
+
+
+def test_problems_come_with_their_place_and_static_checks(client, csrf, trainer, db):
+    create(client, csrf)
+    source = db.get(ScenarioDraft, "night-tenants").source
+    scenario = loader.parse(source)
+    dialogue = next(iter(scenario.dialogues.values()))
+    orphan = "      orphan_node:\n        says: {zh_CN: 孤立, en: Orphan}\n        end: completed\n"
+    marker = "    nodes:\n"
+    assert marker in source
+    changed = source.replace(marker, marker + orphan, 1)
+    body = save(client, csrf, "night-tenants", changed, 1).get_json()
+    messages = [p["message"] for p in body["problems"]]
+    assert any("orphan_node" in m and "cannot be reached" in m for m in messages), messages
+    line = next(p["line"] for p in body["problems"] if "orphan_node" in p["message"])
+    assert changed.splitlines()[line - 1].strip().startswith("orphan_node"), dialogue.id
+
+
+def test_publish_makes_immutable_versions_and_attempts_keep_theirs(client, csrf, trainer, db,
+                                                                    make_user):
+    create(client, csrf)
+    published = publish(client, csrf, "night-tenants", 1, changelog="  First   version ")
+    assert published.status_code == 302
+    first = services.get_version(db, "night-tenants")
+    assert (first.version, first.changelog, first.origin, first.published_by_id) == (
+        1, "First version", "authored", trainer.id)
+    # nothing changed: nothing to publish
+    draft = db.get(ScenarioDraft, "night-tenants")
+    assert publish(client, csrf, "night-tenants", draft.revision, "Again").status_code == 400
+    # a trainee's attempt pins version 1
+    cohort = accounts.create_cohort(db, actor=trainer, name="Authoring cohort", trainer=trainer)
+    trainee = make_user(Role.TRAINEE)
+    cohort.trainees = [trainee]
+    assignment = fieldwork.assign(db, actor=trainer, cohort=cohort, version=first,
+                                  mode=Mode.PRACTICE, due_on=None)
+    attempt = fieldwork.start_attempt(db, trainee, assignment)
+    db.commit()
+    changed = draft.source.replace("Night-shift tenants", "Late-shift tenants")
+    revision = save(client, csrf, "night-tenants", changed, draft.revision).get_json()["revision"]
+    assert publish(client, csrf, "night-tenants", revision, "Clearer title").status_code == 302
+    second = services.get_version(db, "night-tenants")
+    assert second.version == 2 and second.title_en == "Late-shift tenants"
+    assert loader.parse(second.source).version == 2
+    db.refresh(attempt)
+    assert attempt.version_id == first.id
+    assert services.get_version(db, "night-tenants", 1).source == first.source
+    shown = client.get("/scenarios/night-tenants?version=2").get_data(as_text=True)
+    assert "Clearer title" in shown
+
+
+def test_a_draft_with_problems_is_not_published(client, csrf, trainer, db):
+    create(client, csrf)
+    source = db.get(ScenarioDraft, "night-tenants").source
+    revision = save(client, csrf, "night-tenants", source.replace("title:", "titel:", 1),
+                    1).get_json()["revision"]
+    response = publish(client, csrf, "night-tenants", revision)
+    assert response.status_code == 400
+    assert "problems" in response.get_data(as_text=True)
+    assert db.scalar(select(ScenarioVersion).where(
+        ScenarioVersion.scenario_id == "night-tenants")) is None
+    assert publish(client, csrf, "night-tenants", revision, changelog="").status_code == 400
+
+
+def test_diff_between_versions_and_the_draft(client, csrf, trainer, db):
+    create(client, csrf)
+    publish(client, csrf, "night-tenants", 1)
+    draft = db.get(ScenarioDraft, "night-tenants")
+    changed = draft.source.replace("Night-shift tenants", "Evening tenants")
+    save(client, csrf, "night-tenants", changed, draft.revision)
+    page = client.get("/scenarios/night-tenants/diff?a=1&b=draft").get_data(as_text=True)
+    assert "diff-added" in page and "diff-removed" in page
+    assert "Evening tenants" in page and "Night-shift tenants" in page
+    assert client.get("/scenarios/night-tenants/diff?a=1&b=9").status_code == 404
+
+
+def test_export_then_import_gives_the_same_scenario(client, csrf, trainer, db, login_as):
+    services.sync_library(db, LIBRARY)
+    exported = client.get("/scenarios/concealed-infant/export")
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["Content-Disposition"]
+    text = exported.get_data(as_text=True)
+    assert text == services.get_version(db, "concealed-infant").source
+    # a trainer may not overwrite a library scenario by importing it
+    denied = client.post("/scenarios/import", data={
+        "csrf_token": csrf(), "file": (io.BytesIO(text.encode()), "x.yaml")})
+    assert denied.status_code == 409
+    # under a new id it comes in as the trainer's own draft, the same scenario but the id
+    renamed = text.replace("id: concealed-infant", "id: concealed-infant-mine", 1)
+    answer = client.post("/scenarios/import", data={
+        "csrf_token": csrf(), "file": (io.BytesIO(renamed.encode()), "x.yaml")})
+    assert answer.status_code == 302
+    draft = db.get(ScenarioDraft, "concealed-infant-mine")
+    assert draft.source == renamed
+    assert loader.parse(draft.source).dialogues == loader.parse(text).dialogues
+    # the admin imports the library file back over its draft: identical text
+    login_as(Role.ADMIN)
+    back = client.post("/scenarios/import", data={
+        "csrf_token": csrf(), "file": (io.BytesIO(text.encode()), "x.yaml")})
+    assert back.status_code == 302
+    assert db.get(ScenarioDraft, "concealed-infant").source == text
+    for bad in (b"\xff\xfe", b"no: id here\n"):
+        refused = client.post("/scenarios/import", data={
+            "csrf_token": csrf(), "file": (io.BytesIO(bad), "x.yaml")})
+        assert refused.status_code == 400
+
+
+def test_duplicate_a_library_scenario(client, csrf, trainer, db):
+    services.sync_library(db, LIBRARY)
+    latest = services.get_version(db, "nobody-home-revisit")
+    response = client.post("/scenarios/nobody-home-revisit/duplicate", data={
+        "csrf_token": csrf(), "version": str(latest.version), "scenario_id": "my-revisits"})
+    assert response.status_code == 302
+    copy = loader.parse(db.get(ScenarioDraft, "my-revisits").source)
+    original = loader.parse(latest.source)
+    assert (copy.id, copy.version) == ("my-revisits", 1)
+    assert copy.dialogues == original.dialogues and copy.rubric == original.rubric
+    assert drafts.check_text(db.get(ScenarioDraft, "my-revisits").source,
+                             "my-revisits").publishable
+
+
+def test_who_may_edit(client, csrf, db, login_as, make_user):
+    services.sync_library(db, LIBRARY)
+    owner = login_as(Role.TRAINER)
+    create(client, csrf)
+    other = login_as(Role.TRAINER)
+    assert client.get("/scenarios/night-tenants/edit").status_code == 403
+    assert save(client, csrf, "night-tenants", "id: x\n", 1).status_code == 403
+    assert client.get("/scenarios/cooperative-family/edit").status_code == 403
+    assert client.get("/scenarios/no-such-thing/edit").status_code == 404
+    # only the owner shares
+    assert client.post("/scenarios/night-tenants/editors", data={
+        "csrf_token": csrf(), "username": other.username}).status_code == 403
+    login_as(user=owner)
+    trainee = make_user(Role.TRAINEE)
+    assert client.post("/scenarios/night-tenants/editors", data={
+        "csrf_token": csrf(), "username": trainee.username}).status_code == 400
+    assert client.post("/scenarios/night-tenants/editors", data={
+        "csrf_token": csrf(), "username": other.username}).status_code == 302
+    login_as(user=other)
+    assert client.get("/scenarios/night-tenants/edit").status_code == 200
+    login_as(user=owner)
+    client.post(f"/scenarios/night-tenants/editors/{other.id}/remove",
+                data={"csrf_token": csrf(), "username": "-"})
+    login_as(user=other)
+    assert client.get("/scenarios/night-tenants/edit").status_code == 403
+    login_as(Role.ADMIN)
+    assert client.get("/scenarios/cooperative-family/edit").status_code == 200
+    login_as(Role.TRAINEE)
+    assert client.get("/scenarios/night-tenants/edit").status_code == 403
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_hostile_text_is_escaped_everywhere(client, csrf, trainer, db):
+    create(client, csrf, zh=HOSTILE, en=HOSTILE)
+    draft = db.get(ScenarioDraft, "night-tenants")
+    body = save(client, csrf, "night-tenants", draft.source + f"\n# {HOSTILE}\n",
+                draft.revision).get_json()
+    assert "<script>" not in body["html"] and "&lt;script&gt;" in body["html"]
+    pages = [client.get("/scenarios/night-tenants/edit").get_data(as_text=True)]
+    publish(client, csrf, "night-tenants", body["revision"])
+    pages += [client.get(url).get_data(as_text=True) for url in (
+        "/scenarios", "/scenarios/night-tenants")]
+    draft = db.get(ScenarioDraft, "night-tenants")
+    save(client, csrf, "night-tenants", draft.source.replace(HOSTILE, HOSTILE + "!", 1),
+         draft.revision)
+    pages.append(client.get("/scenarios/night-tenants/diff?a=1&b=draft").get_data(as_text=True))
+    for page in pages:
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;" in page
+
+
+def test_playtest_from_a_middle_node_with_a_chosen_state(client, csrf, trainer, db):
+    create(client, csrf)
+    source = db.get(ScenarioDraft, "night-tenants").source
+    scenario = loader.parse(source)
+    dialogue = next(iter(scenario.dialogues.values()))
+    middle = next(n for n in dialogue.nodes if n not in dialogue.entries
+                  and not dialogue.nodes[n].end)
+    page = client.post("/scenarios/night-tenants/playtest", data={
+        "csrf_token": csrf(), "source": source, "dialogue": dialogue.id, "node": middle,
+        "state": "trust=61, irritation=7"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'data-test="playtest-at">{middle}<' in html
+    assert "61" in html and "data-action=" in html
+    steps = json.loads(html.split('name="steps" value="')[1].split('"')[0].replace("&#34;", '"'))
+    action = html.split('data-action="')[1].split('"')[0]
+    after = client.post("/scenarios/night-tenants/playtest", data={
+        "csrf_token": csrf(), "source": source, "steps": json.dumps(steps), "action": action})
+    assert after.status_code == 200
+    assert after.get_data(as_text=True).count('data-test="event"') > html.count(
+        'data-test="event"')
+    wrong = client.post("/scenarios/night-tenants/playtest", data={
+        "csrf_token": csrf(), "source": source, "dialogue": dialogue.id, "node": middle,
+        "state": "no_such_variable=1"})
+    assert wrong.status_code == 400 and 'data-test="playtest-error"' in wrong.get_data(
+        as_text=True)
+    damaged = client.post("/scenarios/night-tenants/playtest", data={
+        "csrf_token": csrf(), "source": source, "steps": "{not json"})
+    assert damaged.status_code == 400
+
+
+def test_the_bot_runs_on_demand(client, csrf, trainer, db):
+    create(client, csrf)
+    body = client.post("/scenarios/night-tenants/bot", headers=JSON,
+                       data={"csrf_token": csrf()}).get_json()
+    assert "best score" in body["html"] and 'data-test="run-bot"' not in body["html"]
+    # once run, every later answer for this text shows it
+    page = client.get("/scenarios/night-tenants/edit").get_data(as_text=True)
+    assert "best score" in page
+
+
+def test_a_node_edited_in_its_form_changes_only_that_node(client, csrf, trainer, db):
+    create(client, csrf)
+    source = db.get(ScenarioDraft, "night-tenants").source
+    scenario = loader.parse(source)
+    dialogue = next(iter(scenario.dialogues.values()))
+    node = dialogue.start
+    page = client.get(f"/scenarios/night-tenants/nodes/{dialogue.id}/{node}")
+    assert page.status_code == 200 and 'data-test="node-form"' in page.get_data(as_text=True)
+    from trainer.core.scenario import authoring
+
+    data = authoring.form_data(authoring.node_fields(source, dialogue.id, node))
+    data.update({"csrf_token": csrf(), "revision": "1", "says-en": "Who's knocking? {it's late}"})
+    body = client.post(f"/scenarios/night-tenants/nodes/{dialogue.id}/{node}", headers=JSON,
+                       data=data).get_json()
+    assert body["revision"] == 2 and body["problems"] == []
+    changed = loader.parse(body["source"])
+    assert changed.dialogues[dialogue.id].nodes[node].says.en == "Who's knocking? {it's late}"
+    others = [n for n in dialogue.nodes if n != node]
+    assert all(changed.dialogues[dialogue.id].nodes[n] == dialogue.nodes[n] for n in others)
+    assert db.get(ScenarioDraft, "night-tenants").source == body["source"]
+    # a broken condition is refused with its reason, and the draft stays as it was
+    data.update({"revision": "2", "actions-0-when": "{trust: [", "csrf_token": csrf()})
+    refused = client.post(f"/scenarios/night-tenants/nodes/{dialogue.id}/{node}",
+                          headers=JSON, data=data)
+    assert refused.status_code == 400 and refused.get_json()["message"]
+    db.expire_all()
+    assert db.get(ScenarioDraft, "night-tenants").source == body["source"]
+    missing = client.get(f"/scenarios/night-tenants/nodes/{dialogue.id}/no_such_node")
+    assert missing.status_code == 404

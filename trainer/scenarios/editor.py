@@ -1,0 +1,344 @@
+"""The scenario editor: new, duplicate, import and export; the draft's text with its checks,
+graph, variables and texts; a node form; playtest; publish; diff; sharing. Trainers and admins.
+
+The editor page works without JavaScript (a textarea and buttons); with it, the text is a
+CodeMirror editor that autosaves a second after typing stops and redraws the panels from the
+JSON the save answers (static/js/scenario-editor.js).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from trainer.access import current_actor, roles
+from trainer.core.errors import DomainError, InvalidInput
+from trainer.core.i18n import N_
+from trainer.core.interview.engine import Session as Visit
+from trainer.core.interview.engine import Step
+from trainer.core.scenario import authoring, graph, vocabulary
+from trainer.core.scenario.loader import ScenarioError
+from trainer.errors import form_error, translate, wants_json
+from trainer.extensions import db_session
+from trainer.scenarios import drafts, services
+from trainer.scenarios.forms import (
+    DraftForm,
+    DuplicateForm,
+    ImportForm,
+    NewScenarioForm,
+    PlaytestForm,
+    PublishForm,
+    ShareForm,
+)
+from trainer.scenarios.views import AUTHORS, bp
+
+MAX_IMPORT = 512 * 1024
+MAX_PLAYTEST_STEPS = 200
+
+
+def _problems(errors: list[ScenarioError]) -> list[dict[str, Any]]:
+    return [{"line": e.line, "column": e.column, "path": e.path,
+             "message": _(e.message, **dict(e.params))} for e in errors]
+
+
+def _panels(report: drafts.Report, source: str) -> dict[str, Any]:
+    """What the editor redraws after each save: the problems and the panels' HTML."""
+    scenario = report.scenario
+    bot = drafts.bot_done(source) if report.publishable else None
+    return {
+        "problems": _problems(report.errors),
+        "loads": scenario is not None,
+        "html": render_template(
+            "scenarios/_editor_panels.html", report=report, scenario=scenario,
+            drawings=[(d, graph.draw(d)) for d in scenario.dialogues.values()] if scenario else [],
+            places=drafts.node_places(scenario) if scenario else {},
+            variables=authoring.variable_index(scenario) if scenario else {},
+            texts=authoring.texts(source) if scenario else [],
+            bot=bot, graph=graph, vocabulary=vocabulary),
+    }
+
+
+def _form_or_400(form: Any) -> None:
+    if not form.validate_on_submit():
+        messages = [m for errors in form.errors.values() for m in errors]
+        raise InvalidInput(N_("The form is not complete: %(detail)s"),
+                           detail="; ".join(map(str, messages)) or "-")
+
+
+@bp.route("/scenarios/new", methods=["GET", "POST"])
+@roles(*AUTHORS)
+def new() -> Any:
+    """A new scenario from the starter template."""
+    db = db_session()
+    form = NewScenarioForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            draft = drafts.create(db, current_actor(), form.scenario_id.data or "",
+                                  form.title_zh.data or "", form.title_en.data or "")
+        except DomainError as error:
+            db.rollback()
+            status = form_error(form, error)
+        else:
+            db.commit()
+            return redirect(url_for("scenarios.edit", scenario_id=draft.scenario_id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("scenarios/new.html", form=form, import_form=ImportForm()), status
+
+
+@bp.post("/scenarios/import")
+@roles(*AUTHORS)
+def import_file() -> Any:
+    """A YAML file as a draft (new id: a new scenario; an id the user edits: its draft)."""
+    db = db_session()
+    form = ImportForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(N_("Choose a scenario file to import."), field="file")
+    raw = form.file.data.read(MAX_IMPORT + 1)
+    if len(raw) > MAX_IMPORT:
+        raise InvalidInput(N_("The file is larger than %(limit)s KB."), field="file",
+                           limit=MAX_IMPORT // 1024)
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(N_("The file is not UTF-8 text."), field="file") from None
+    draft = drafts.import_text(db, current_actor(), source)
+    db.commit()
+    flash(_("Imported as the draft of “%(id)s”.", id=draft.scenario_id), "success")
+    return redirect(url_for("scenarios.edit", scenario_id=draft.scenario_id))
+
+
+@bp.post("/scenarios/<scenario_id>/duplicate")
+@roles(*AUTHORS)
+def duplicate(scenario_id: str) -> Any:
+    """A copy of a published version under a new id, as the actor's own draft."""
+    db = db_session()
+    form = DuplicateForm()
+    _form_or_400(form)
+    version = services.get_version(db, scenario_id, int(form.version.data or 0))
+    draft = drafts.duplicate(db, current_actor(), version, form.scenario_id.data or "")
+    db.commit()
+    return redirect(url_for("scenarios.edit", scenario_id=draft.scenario_id))
+
+
+@bp.get("/scenarios/<scenario_id>/export")
+@roles(*AUTHORS)
+def export(scenario_id: str) -> Any:
+    """A version's text (`?version=3`, the latest by default) or the draft's, as a file."""
+    db = db_session()
+    which = request.args.get("version", "")[:12]
+    if which == "draft":
+        drafts.require_editor(db, current_actor(), scenario_id)
+        source = drafts.texts_of(db, scenario_id, "draft")
+        name = f"{scenario_id}-draft.yaml"
+    else:
+        version = services.get_version(db, scenario_id, int(which) if which.isdigit() and
+                                       len(which) < 10 else None)
+        source, name = version.source, f"{scenario_id}-v{version.version}.yaml"
+    return Response(source.encode("utf-8"), mimetype="application/yaml", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Content-Type-Options": "nosniff"})
+
+
+@bp.get("/scenarios/<scenario_id>/edit")
+@roles(*AUTHORS)
+def edit(scenario_id: str) -> Any:
+    """The editor on the scenario's working text."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_editor(db, actor, scenario_id)
+    source, revision = drafts.working_text(db, scenario_id)
+    report = drafts.check_text(source, scenario_id)
+    return render_template(
+        "scenarios/edit.html", scenario_id=scenario_id, source=source, revision=revision,
+        panels=_panels(report, source), report=report,
+        form=DraftForm(source=source, revision=str(revision)),
+        publish_form=PublishForm(revision=str(revision)), share_form=ShareForm(),
+        editors=drafts.editors_of(db, scenario_id), library=drafts.is_library(db, scenario_id),
+        versions=services.versions_of(db, scenario_id), vocabulary=vocabulary)
+
+
+@bp.post("/scenarios/<scenario_id>/draft")
+@roles(*AUTHORS)
+def save_draft(scenario_id: str) -> Any:
+    """Autosave (JSON for the editor's script; a redirect for the plain form)."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_editor(db, actor, scenario_id)
+    form = DraftForm()
+    _form_or_400(form)
+    source = (form.source.data or "").replace("\r\n", "\n")
+    draft = drafts.save(db, actor, scenario_id, source, int(form.revision.data or 0))
+    db.commit()
+    if not wants_json():
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("scenarios.edit", scenario_id=scenario_id))
+    report = drafts.check_text(draft.source, scenario_id)
+    return {"revision": draft.revision, "saved_at": draft.updated_at.isoformat(),
+            **_panels(report, draft.source)}
+
+
+@bp.post("/scenarios/<scenario_id>/bot")
+@roles(*AUTHORS)
+def run_bot(scenario_id: str) -> Any:
+    """Run the path bot over the draft (seconds): best and worst scores, dead ends."""
+    db = db_session()
+    drafts.require_editor(db, current_actor(), scenario_id)
+    source, _revision = drafts.working_text(db, scenario_id)
+    report = drafts.check_text(source, scenario_id)
+    if not report.publishable:
+        raise InvalidInput(N_("Fix the problems first: the bot plays only a scenario that "
+                              "loads and passes the checks."))
+    drafts.run_bot(source)
+    return _panels(report, source)
+
+
+@bp.get("/scenarios/<scenario_id>/nodes/<dialogue_id>/<node_id>")
+@roles(*AUTHORS)
+def node_form(scenario_id: str, dialogue_id: str, node_id: str) -> Any:
+    """The form of one node of the draft (an HTML fragment for the editor's side panel)."""
+    db = db_session()
+    drafts.require_editor(db, current_actor(), scenario_id)
+    source, revision = drafts.working_text(db, scenario_id)
+    fields = authoring.node_fields(source, dialogue_id, node_id)
+    scenario = drafts.check_text(source, scenario_id).scenario
+    nodes = list(scenario.dialogues[dialogue_id].nodes) if scenario and \
+        dialogue_id in scenario.dialogues else []
+    return render_template("scenarios/_node_form.html", scenario_id=scenario_id,
+                           dialogue_id=dialogue_id, node_id=node_id, fields=fields,
+                           revision=revision, nodes=nodes, vocabulary=vocabulary)
+
+
+@bp.post("/scenarios/<scenario_id>/nodes/<dialogue_id>/<node_id>")
+@roles(*AUTHORS)
+def save_node(scenario_id: str, dialogue_id: str, node_id: str) -> Any:
+    """Write a node's form back into the draft's text; answers like an autosave, with the
+    new text."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_editor(db, actor, scenario_id)
+    revision = request.form.get("revision", "")
+    if not revision.isdigit() or len(revision) > 9:
+        raise InvalidInput(N_("The form had expired. Please send it again."))
+    source, _current = drafts.working_text(db, scenario_id)
+    fields = authoring.fields_from_form(request.form)
+    changed = authoring.edit_node(source, dialogue_id, node_id, fields)
+    draft = drafts.save(db, actor, scenario_id, changed, int(revision))
+    db.commit()
+    report = drafts.check_text(draft.source, scenario_id)
+    return {"revision": draft.revision, "source": draft.source, **_panels(report, draft.source)}
+
+
+@bp.post("/scenarios/<scenario_id>/playtest")
+@roles(*AUTHORS)
+def playtest(scenario_id: str) -> Any:
+    """Play the text in the editor (saved or not) from a node with a chosen state, in the
+    side panel; the steps so far travel with the form, so nothing is stored."""
+    db = db_session()
+    drafts.require_editor(db, current_actor(), scenario_id)
+    form = PlaytestForm()
+    _form_or_400(form)
+    report = drafts.check_text((form.source.data or "").replace("\r\n", "\n"), scenario_id)
+    if report.scenario is None:
+        raise InvalidInput(N_("The text has errors; fix them before playtesting."))
+    scenario = report.scenario
+    try:
+        steps = json.loads(form.steps.data or "[]")
+    except ValueError:
+        steps = None
+    if not isinstance(steps, list) or len(steps) > MAX_PLAYTEST_STEPS or not all(
+            isinstance(s, dict) for s in steps):
+        raise InvalidInput(N_("The playtest's steps are damaged; start it again."))
+    if not steps:  # a new playtest: open at the chosen node with the chosen state
+        dialogue_id = form.dialogue.data or next(iter(scenario.dialogues))
+        unit = drafts.playtest_unit(scenario, dialogue_id)
+        dialogue = scenario.dialogues[dialogue_id]
+        node = form.node.data or dialogue.start
+        steps = [{"household": unit, "action": f"goto:{node}"}]
+        if (form.state.data or "").strip():
+            steps.append({"household": unit, "action": f"state:{form.state.data.strip()}"})
+    visit = Visit(scenario, scenario.seed, playtest=True)
+    try:
+        for raw in steps:
+            visit.apply(Step.from_dict(raw))
+        if form.action.data:
+            unit = steps[0]["household"]
+            visit.apply(Step(unit, form.action.data, None))
+            steps.append({"household": unit, "action": form.action.data})
+    except DomainError as error:
+        return render_template("scenarios/_playtest.html", visit=visit, steps=steps,
+                               unit=steps[0]["household"], error=translate(error),
+                               scenario=scenario, vocabulary=vocabulary), 400
+    return render_template("scenarios/_playtest.html", visit=visit, steps=steps,
+                           unit=steps[0]["household"], error=None, scenario=scenario,
+                           vocabulary=vocabulary)
+
+
+@bp.post("/scenarios/<scenario_id>/publish")
+@roles(*AUTHORS)
+def publish(scenario_id: str) -> Any:
+    """The draft as the next immutable version, with its changelog line."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_editor(db, actor, scenario_id)
+    form = PublishForm()
+    _form_or_400(form)
+    version = drafts.publish_draft(db, actor, scenario_id, form.changelog.data or "",
+                                   int(form.revision.data or 0))
+    db.commit()
+    flash(_("Published as version %(version)s.", version=version.version), "success")
+    return redirect(url_for("scenarios.show", scenario_id=scenario_id, version=version.version))
+
+
+@bp.get("/scenarios/<scenario_id>/diff")
+@roles(*AUTHORS)
+def diff(scenario_id: str) -> Any:
+    """Two versions (or a version and the draft) line by line."""
+    db = db_session()
+    versions = services.versions_of(db, scenario_id)
+    if not versions and db.get(drafts.ScenarioDraft, scenario_id) is None:
+        abort(404)
+    newest = str(versions[0].version) if versions else "draft"
+    old = request.args.get("a", str(versions[1].version) if len(versions) > 1 else newest)[:12]
+    new_ = request.args.get("b", "draft" if db.get(drafts.ScenarioDraft, scenario_id)
+                            else newest)[:12]
+    if "draft" in (old, new_):
+        drafts.require_editor(db, current_actor(), scenario_id)
+    lines = authoring.diff(drafts.texts_of(db, scenario_id, old),
+                           drafts.texts_of(db, scenario_id, new_))
+    return render_template("scenarios/diff.html", scenario_id=scenario_id, old=old, new=new_,
+                           lines=lines, versions=versions,
+                           has_draft=db.get(drafts.ScenarioDraft, scenario_id) is not None)
+
+
+@bp.post("/scenarios/<scenario_id>/editors")
+@roles(*AUTHORS)
+def share(scenario_id: str) -> Any:
+    """Share the scenario with another trainer."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_owner(db, actor, scenario_id)
+    form = ShareForm()
+    _form_or_400(form)
+    editor = drafts.share(db, actor, scenario_id, form.username.data or "")
+    db.commit()
+    flash(_("%(name)s may now edit this scenario.", name=editor.user.username), "success")
+    return redirect(url_for("scenarios.edit", scenario_id=scenario_id, _anchor="sharing"))
+
+
+@bp.post("/scenarios/<scenario_id>/editors/<int:user_id>/remove")
+@roles(*AUTHORS)
+def unshare(scenario_id: str, user_id: int) -> Any:
+    """Stop sharing the scenario with one editor."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_owner(db, actor, scenario_id)
+    _form_or_400(ShareForm(username="-"))
+    drafts.unshare(db, actor, scenario_id, user_id)
+    db.commit()
+    return redirect(url_for("scenarios.edit", scenario_id=scenario_id, _anchor="sharing"))
+
