@@ -258,12 +258,13 @@ def test_hostile_text_is_escaped_everywhere(client, csrf, trainer, db):
     pages += [client.get(url).get_data(as_text=True) for url in (
         "/scenarios", "/scenarios/night-tenants")]
     draft = db.get(ScenarioDraft, "night-tenants")
-    save(client, csrf, "night-tenants", draft.source.replace(HOSTILE, HOSTILE + "!", 1),
+    assert f"# {HOSTILE}" in draft.source
+    save(client, csrf, "night-tenants", draft.source.replace(f"# {HOSTILE}", f"# {HOSTILE}!"),
          draft.revision)
     pages.append(client.get("/scenarios/night-tenants/diff?a=1&b=draft").get_data(as_text=True))
-    for page in pages:
+    for number, page in enumerate(pages):
         assert "<script>alert" not in page and "<img src=x" not in page
-        assert "&lt;script&gt;" in page
+        assert "&lt;script&gt;" in page, number
 
 
 def test_playtest_from_a_middle_node_with_a_chosen_state(client, csrf, trainer, db):

@@ -9,9 +9,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trainer.accounts.models import User
 from trainer.accounts.services import user_by_username
-from trainer.scenarios import services
+from trainer.scenarios import drafts, services
 from trainer.scenarios.models import ScenarioPlay
+
+AUTHORED = "evening-tenants"  # the demo trainer's own scenario, written in the editor
 
 DEMO_STEPS = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", None),
               ("explain_purpose", None))
@@ -31,5 +34,21 @@ def seed(db: Session) -> str:
                                    services.get_version(db, "cooperative-family"))
         for action, at in DEMO_STEPS:
             services.play_step(db, play, "wang", action, at)
+    authored = _authored(db, trainer)
     return (f"scenarios: {total} in the catalogue; the trainer's play-through in progress: "
-            f"/scenarios/plays/{play.id}")
+            f"/scenarios/plays/{play.id}; the trainer's own scenario in the editor: {authored}")
+
+
+def _authored(db: Session, trainer: User) -> str:
+    """The demo trainer's own scenario: made from the template, published as version 1 with a
+    changelog line, and a draft with one change since (so the editor, the diff and the
+    versions have something to show)."""
+    if not drafts.exists(db, AUTHORED):
+        draft = drafts.create(db, trainer, AUTHORED, "晚归的租户", "Tenants home late")
+        drafts.publish_draft(db, trainer, AUTHORED, "First version from the template",
+                             draft.revision)
+        draft = db.get(drafts.ScenarioDraft, AUTHORED)
+        assert draft is not None
+        drafts.save(db, trainer, AUTHORED, draft.source.replace(
+            "minutes: 10", "minutes: 12", 1), draft.revision)
+    return f"/scenarios/{AUTHORED}/edit"

@@ -309,7 +309,7 @@ def diff(scenario_id: str) -> Any:
     if "draft" in (old, new_):
         drafts.require_editor(db, current_actor(), scenario_id)
     lines = authoring.diff(drafts.texts_of(db, scenario_id, old),
-                           drafts.texts_of(db, scenario_id, new_))
+                           drafts.texts_of(db, scenario_id, new_), context=3)
     return render_template("scenarios/diff.html", scenario_id=scenario_id, old=old, new=new_,
                            lines=lines, versions=versions,
                            has_draft=db.get(drafts.ScenarioDraft, scenario_id) is not None)
