@@ -257,7 +257,9 @@ def test_hostile_text_is_escaped_everywhere(client, csrf, trainer, db):
     publish(client, csrf, "night-tenants", body["revision"])
     pages += [client.get(url).get_data(as_text=True) for url in (
         "/scenarios", "/scenarios/night-tenants")]
+    db.expire_all()
     draft = db.get(ScenarioDraft, "night-tenants")
+    assert draft.revision == body["revision"] + 1  # published: the version number written in
     assert f"# {HOSTILE}" in draft.source
     save(client, csrf, "night-tenants", draft.source.replace(f"# {HOSTILE}", f"# {HOSTILE}!"),
          draft.revision)
