@@ -111,6 +111,16 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     expect(page).to_have_url(re.compile(r"/scenarios/evening-visit\?version=1$"))
     expect(by_test(page, "changelog")).to_have_text("First version, written in the browser")
 
+    # back in the editor: a new node from the graph panel opens in its form, and the problems
+    # list flags it until it is linked
+    page.goto("/scenarios/evening-visit/edit")
+    page.locator("[data-tab=graph]").click()
+    by_test(page, f"add-node-{dialogue.id}").fill("after_shift")
+    page.locator(".add-node-form button[type=submit]").click()
+    expect(by_test(page, "node-form")).to_contain_text("after_shift")
+    page.locator("[data-tab=problems]").click()
+    expect(by_test(page, "problems")).to_contain_text("after_shift")
+
     # assign it to the cohort
     page.goto(f"/cohorts/{cohort_id}/exercises")
     version = page.locator("select[name=version] option", has_text="An evening visit")

@@ -339,3 +339,23 @@ def test_a_node_edited_in_its_form_changes_only_that_node(client, csrf, trainer,
     assert db.get(ScenarioDraft, "night-tenants").source == body["source"]
     missing = client.get(f"/scenarios/night-tenants/nodes/{dialogue.id}/no_such_node")
     assert missing.status_code == 404
+
+
+def test_a_new_node_is_added_and_flagged_until_it_is_linked(client, csrf, trainer, db):
+    create(client, csrf)
+    scenario = loader.parse(db.get(ScenarioDraft, "night-tenants").source)
+    dialogue = next(iter(scenario.dialogues))
+    url = f"/scenarios/night-tenants/dialogues/{dialogue}/nodes"
+    body = client.post(url, headers=JSON, data={"csrf_token": csrf(), "revision": "1",
+                                                "node": "after_refusal"}).get_json()
+    assert body["revision"] == 2 and body["node"] == "after_refusal"
+    assert "after_refusal" in loader.parse(body["source"]).dialogues[dialogue].nodes
+    assert any("after_refusal" in p["message"] for p in body["problems"])
+    again = client.post(url, headers=JSON, data={"csrf_token": csrf(), "revision": "2",
+                                                 "node": "after_refusal"})
+    assert again.status_code == 409
+    bad = client.post(url, headers=JSON, data={"csrf_token": csrf(), "revision": "2",
+                                               "node": "Bad Node"})
+    assert bad.status_code == 400
+    assert client.post("/scenarios/night-tenants/dialogues/nope/nodes", headers=JSON, data={
+        "csrf_token": csrf(), "revision": "2", "node": "x_y"}).status_code == 404

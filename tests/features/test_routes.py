@@ -162,6 +162,8 @@ CASES = [
          ADMIN_ONLY),
     Case("scenarios.save_node", "POST", "/scenarios/cooperative-family/nodes/main/door",
          by_role(302, 403, 403, 403, 400), {}),
+    Case("scenarios.add_node", "POST", "/scenarios/cooperative-family/dialogues/main/nodes",
+         by_role(302, 403, 403, 403, 400), {}),
     Case("scenarios.playtest", "POST", "/scenarios/cooperative-family/playtest",
          by_role(302, 403, 403, 403, 400), {}),
     Case("scenarios.publish", "POST", "/scenarios/cooperative-family/publish",

@@ -233,6 +233,27 @@ def save_node(scenario_id: str, dialogue_id: str, node_id: str) -> Any:
     return {"revision": draft.revision, "source": draft.source, **_panels(report, draft.source)}
 
 
+@bp.post("/scenarios/<scenario_id>/dialogues/<dialogue_id>/nodes")
+@roles(*AUTHORS)
+def add_node(scenario_id: str, dialogue_id: str) -> Any:
+    """A new, empty node in a dialogue of the draft (the checks flag it until it is linked
+    and given actions or an ending); answers like a node save."""
+    db = db_session()
+    actor = current_actor()
+    drafts.require_editor(db, actor, scenario_id)
+    revision = request.form.get("revision", "")
+    node_id = request.form.get("node", "").strip()[:80]
+    if not revision.isdigit() or len(revision) > 9:
+        raise InvalidInput(N_("The form had expired. Please send it again."))
+    source, _current = drafts.working_text(db, scenario_id)
+    changed = authoring.add_node(source, dialogue_id, node_id)
+    draft = drafts.save(db, actor, scenario_id, changed, int(revision))
+    db.commit()
+    report = drafts.check_text(draft.source, scenario_id)
+    return {"revision": draft.revision, "source": draft.source, "node": node_id,
+            "dialogue": dialogue_id, **_panels(report, draft.source)}
+
+
 @bp.post("/scenarios/<scenario_id>/playtest")
 @roles(*AUTHORS)
 def playtest(scenario_id: str) -> Any:

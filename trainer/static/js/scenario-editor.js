@@ -173,9 +173,10 @@
     });
   }
 
-  // The node form writes the node back into the text on the server, which answers the text.
+  // The node form writes the node back into the text on the server, which answers the text;
+  // a new node is added the same way, and then opens in its form.
   document.addEventListener("submit", function (event) {
-    var nodeForm = event.target.closest(".node-form");
+    var nodeForm = event.target.closest(".node-form, .add-node-form");
     if (!nodeForm) { return; }
     event.preventDefault();
     var data = new FormData(nodeForm);
@@ -195,7 +196,7 @@
       editor.setCursor(cursor);
       dirty = false;
       applyAnswer(answer.body);
-      show("node");
+      if (answer.body.node) { openNode(answer.body.dialogue, answer.body.node); } else { show("node"); }
     });
   });
 
