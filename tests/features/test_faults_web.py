@@ -45,7 +45,8 @@ from trainer.scenarios import services as scenario_services
 
 BASELINE = project_root() / "scenarios" / "cooperative-family.yaml"
 TRAINEES = ("killed-before-commit", "killed-after-commit", "sent-twice-at-once",
-            "two-steps-at-once")
+            "two-steps-at-once", "two-forms-at-once")
+TWO_HOUSEHOLDS = project_root() / "scenarios" / "neighbour-and-child.yaml"
 PAUSE = 2.0  # seconds a step sleeps at the hook's point; the kill comes 0.7 s into it
 
 
@@ -56,6 +57,17 @@ class Site:
     url: str
     folder: Path
     attempts: dict[str, int] = field(default_factory=dict)
+
+    def forms(self, attempt_id: int) -> dict[str, Any]:
+        """The attempt's stored forms as committed."""
+        engine = make_engine(self.url)
+        try:
+            with make_sessionmaker(engine)() as db:
+                attempt = db.get(Attempt, attempt_id)
+                assert attempt is not None
+                return dict(attempt.forms)
+        finally:
+            engine.dispose()
 
     def steps(self, attempt_id: int) -> list[dict[str, Any]]:
         """The attempt's steps as committed (read through a connection of the test's own)."""
@@ -112,7 +124,14 @@ def make_attempts(db: Session) -> dict[str, int]:
     assert version is not None
     assignment = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version,
                                   mode=Mode.PRACTICE, due_on=None)
-    return {t.username: fieldwork.start_attempt(db, t, assignment).id for t in trainees}
+    attempts = {t.username: fieldwork.start_attempt(db, t, assignment).id
+                for t in trainees if t.username != "two-forms-at-once"}
+    two = scenario_services.publish(db, loader.load(TWO_HOUSEHOLDS), actor=None)
+    assert two is not None
+    forms = fieldwork.assign(db, actor=trainer, cohort=cohort, version=two, mode=Mode.PRACTICE,
+                             due_on=None)
+    attempts["two-forms-at-once"] = fieldwork.start_attempt(db, trainees[-1], forms).id
+    return attempts
 
 
 def free_port() -> int:
@@ -349,3 +368,24 @@ def test_two_steps_at_once_are_both_stored(site: Site, before_commit: Server) ->
     steps = site.steps(attempt_id)
     assert [s["action"] for s in steps[:2]] == ["knock", "greet"]
     assert sorted(s["key"] for s in steps[2:]) == sorted(forms[a]["step_key"] for a in both)
+
+
+def test_two_forms_saved_at_once_are_both_kept(site: Site, before_commit: Server) -> None:
+    """Forms are stored by rewriting the attempt's whole forms column: without the row lock,
+    the second of two households' forms saved at once (two tabs) would drop the first."""
+    attempt_id = site.attempts["two-forms-at-once"]
+    client = Client(before_commit.port)
+    client.log_in("two-forms-at-once")
+    sent = []
+    for unit, rooms in (("zhang", "3"), ("zhao", "4")):
+        path = f"/training/attempts/{attempt_id}/forms/{unit}"
+        status, _, page = client.request("GET", path)
+        assert status == 200, page[:2000]
+        sent.append(in_background(client, path, {"csrf_token": csrf_of(page), "H7": rooms}))
+    for thread, _ in sent:
+        thread.join(timeout=60)
+    for _, outcome in sent:
+        [(status, _, body)] = outcome
+        assert status == 302, (status, body[:2000])
+    forms = site.forms(attempt_id)
+    assert {unit: forms[unit]["record"]["H7"] for unit in forms} == {"zhang": 3, "zhao": 4}

@@ -351,6 +351,10 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     otherwise it is stored as a draft and the issues say why. `visit` is the attempt's
     replay when the caller already has it.
     """
+    # The forms, the register and the tally are JSON columns rewritten whole: the row is
+    # locked and read afresh first, so a save never drops what another (a second tab, a
+    # retried autosave) stored meanwhile, nor lands after the attempt was submitted.
+    lock_for_step(db, attempt)
     check_editable(attempt, now)
     if unit not in form_units(visit or replay_attempt(attempt)):
         raise NotFound(N_("No such form."))
@@ -367,6 +371,7 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
 def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]], *,
                   now: datetime | None = None) -> list[Issue]:
     """Store the register as the trainee left it (unknown units dropped); its issues."""
+    lock_for_step(db, attempt)
     check_editable(attempt, now)
     units = set(scenario_of(attempt.version).assignment.units)
     attempt.register = {unit: row for unit, row in rows.items() if unit in units}
@@ -377,6 +382,7 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
 def save_tally(db: Session, attempt: Attempt, figures: dict[str, int | None], *,
                now: datetime | None = None) -> list[Issue]:
     """Store the quick tally as the trainee left it; its issues."""
+    lock_for_step(db, attempt)
     check_editable(attempt, now)
     attempt.tally = {name: figures.get(name) for name in tally.FIELDS}
     db.flush()

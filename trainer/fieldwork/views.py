@@ -189,8 +189,8 @@ def attempt(attempt_id: int) -> Any:
 
 def _fault_test_pause(point: str) -> None:
     """A hook for the fault tests (tests/features/test_faults_web.py), off unless the
-    environment sets TRAINER_TEST_STEP_DELAY to `before-commit:<seconds>` (the step is applied
-    and flushed, its transaction still open) or `after-commit:<seconds>` (committed, not yet
+    environment sets TRAINER_TEST_STEP_DELAY to `before-commit:<seconds>` (the step or the
+    form save is applied and flushed, its transaction still open) or `after-commit:<seconds>` (committed, not yet
     answered): a step then sleeps there, so a test can kill the worker at that point."""
     setting = os.environ.get("TRAINER_TEST_STEP_DELAY")
     if setting and setting.partition(":")[0] == point:
@@ -300,6 +300,7 @@ def census_form(attempt_id: int, unit: str) -> Any:
             issues = services.save_form(db, attempt, unit, form.record(),
                                         complete=bool(form.complete.data),
                                         confirmed=bool(form.confirmed.data), visit=visit)
+            _fault_test_pause("before-commit")
         except DomainError as error:
             db.rollback()
             if autosave and isinstance(error, services.TimeUp):
