@@ -190,8 +190,9 @@ def attempt(attempt_id: int) -> Any:
 def _fault_test_pause(point: str) -> None:
     """A hook for the fault tests (tests/features/test_faults_web.py), off unless the
     environment sets TRAINER_TEST_STEP_DELAY to `before-commit:<seconds>` (the step or the
-    form save is applied and flushed, its transaction still open) or `after-commit:<seconds>` (committed, not yet
-    answered): a step then sleeps there, so a test can kill the worker at that point."""
+    form save is applied and flushed, its transaction still open) or `after-commit:<seconds>`
+    (committed, not yet answered): the request then sleeps there, so a test can kill the
+    worker at that point, or send a second request meanwhile."""
     setting = os.environ.get("TRAINER_TEST_STEP_DELAY")
     if setting and setting.partition(":")[0] == point:
         time.sleep(float(setting.partition(":")[2]))
