@@ -82,6 +82,8 @@ _DATE_SUM: Ints = sum((_YMD // 10 ** (7 - k) % 10) * idnumber.WEIGHTS[6 + k] for
 _SEQ_SUM: Ints = sum((np.arange(1000) // 10 ** (2 - k) % 10) * idnumber.WEIGHTS[14 + k]
                      for k in range(3))
 _CHECK = np.array(list(idnumber.CHECK_CHARS), dtype=object)
+# The days as `date` objects, shared by everyone born on them: indexing beats converting.
+_DATES: Objects = _DAYS.astype(object)
 _NEWBORN_NAMING = date(2020, 8, 1).toordinal() - FIRST_DAY  # born since: maybe 未取名
 
 # Born from 11-01 of year 2019 - a to 10-31 of year 2020 - a: a years old by the census's
@@ -106,6 +108,14 @@ _COHORT_LAST = np.array([last for last, _w in EDUCATION_BY_COHORT[:-1]])
 _COHORT_CUMULATIVE = np.array([np.cumsum(w) / sum(w) for _l, w in EDUCATION_BY_COHORT])
 # A cumulative share that rounds to 1 is never passed (else a weight-0 code could be drawn).
 _COHORT_CUMULATIVE[_COHORT_CUMULATIVE > 1 - 1e-9] = 2.0
+# D11 under 18 by age (index 18 unused): the code when the roll is below the threshold, else
+# the other code. 0-2 not asked; 3-5 preschool (90 %) or none; 6-11 primary; 12-14 junior;
+# 15-17 senior (72 %) or junior.
+_YOUNG_ROLL = np.array([2.0] * 3 + [0.9] * 3 + [2.0] * 9 + [0.72] * 3 + [2.0])
+_YOUNG_BELOW = np.array([0] * 3 + [int(Education.PRESCHOOL)] * 3 + [int(Education.PRIMARY)] * 6
+                        + [int(Education.JUNIOR)] * 3 + [int(Education.SENIOR)] * 3 + [0])
+_YOUNG_ABOVE = np.array([0] * 3 + [int(Education.NONE)] * 3 + [int(Education.PRIMARY)] * 6
+                        + [int(Education.JUNIOR)] * 6 + [0])
 _TIME_AWAY_LIMITS = np.array([0.5, 1, 2, 3, 4, 5, 10])
 _REASON_WEIGHTS = np.cumsum([45, 6, 14, 12, 2, 6, 4, 4, 2, 5]) / 100
 _YEARS_AWAY = np.array([0.3, 0.8, 1.5, 2.5, 3.5, 4.5, 7.0, 12.0])
@@ -173,7 +183,7 @@ class Families:
     position: dict[int, int] = field(default_factory=dict)  # index -> n
 
     def __post_init__(self) -> None:
-        self.position.update((index, n) for n, index in enumerate(self.index))
+        self.position.update(zip(self.index, range(len(self.index)), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,13 +238,14 @@ class _Places:
         here = field == len(self.rates)
         field[here] = 0
         option = (g.random(count) * self.options[field]).astype(np.int64)
-        key = np.where(here, -1, field * 10**6 + option)  # fewer than 10**6 options a field
-        keys, ids = np.unique(key, return_inverse=True)
-        first = len(self.places) - int(keys[0] == -1)
-        code = self.county.code
-        self.places += [place_option(code, Rates.RESIDENCE_FIELDS[k // 10**6], k % 10**6)
-                        for k in keys.tolist() if k >= 0]
-        return np.where(here, 0, first + ids)
+        away = np.flatnonzero(~here)
+        # Each distinct place elsewhere once, in key order (fewer than 10**6 options a field).
+        keys, ids = np.unique(field[away] * 10**6 + option[away], return_inverse=True)
+        placed = np.zeros(count, dtype=np.int64)
+        placed[away] = len(self.places) + ids
+        code, names = self.county.code, Rates.RESIDENCE_FIELDS
+        self.places += [place_option(code, names[k // 10**6], k % 10**6) for k in keys.tolist()]
+        return placed
 
     def columns(self) -> None:
         """Fix the place columns once every place is drawn."""
@@ -413,7 +424,7 @@ def _collectives(g: np.random.Generator, places: _Places, slots: Sequence[Collec
     place = np.where((g.random(count) < elsewhere) & (place == 0), _OTHER_TOWNSHIP, place)
     age = np.where(care, np.minimum(low + g.exponential(10, count).astype(np.int64), high),
                    _uniform_int(g, low, high, count))
-    head = np.r_[True, hh[1:] != hh[:-1]] if count else np.zeros(0, dtype=bool)
+    head = np.concatenate(([True], hh[1:] != hh[:-1])) if count else np.zeros(0, dtype=bool)
     drafts.add(hh, rank=np.where(head, 0, 1),
                relation=np.where(head, _REL.HEAD, _REL.OTHER), age=age,
                male=g.random(count) < male_share, surname=_surnames(g, count), present=True,
@@ -454,11 +465,9 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     roll = g.random(count)
     cohort = np.searchsorted(_COHORT_LAST, year, side="left")
     adult = 1 + (roll[:, None] >= _COHORT_CUMULATIVE[cohort]).sum(axis=1)
-    education = np.select(
-        [age < 3, age < 6, age < 12, age < 15, age < 18],
-        [0, np.where(roll < 0.9, _EDU.PRESCHOOL, _EDU.NONE), _EDU.PRIMARY,
-         _EDU.JUNIOR, np.where(roll < 0.72, _EDU.SENIOR, _EDU.JUNIOR)],
-        np.minimum(adult, 9))
+    young = np.minimum(age, 18)  # under 18: by age, with a roll for 3-5 and 15-17 years
+    education = np.where(age >= 18, np.minimum(adult, 9), np.where(
+        roll < _YOUNG_ROLL[young], _YOUNG_BELOW[young], _YOUNG_ABOVE[young]))
     roll = g.random(count)
     illiterate = ((education == _EDU.NONE) & (roll < 0.8)) | (
         (education == _EDU.PRIMARY) & (year < 1960) & (roll < 0.03))
@@ -473,7 +482,7 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     return {
         "name": name.tolist(), "relation": _RELATION[d["relation"]].tolist(), "id_number": ids,
         "sex": _SEX[np.where(male, _SEX_CODE.MALE, _SEX_CODE.FEMALE)].tolist(),
-        "birth": (day + (FIRST_DAY - _EPOCH)).astype("datetime64[D]").tolist(),
+        "birth": _DATES[day].tolist(),
         "ethnicity": ethnicity.tolist(), "residence": _RESIDENCE[d["residence"]].tolist(),
         "residence_place": _CITIES[d["city"]].tolist(),
         "hukou": _HUKOU[hukou].tolist(), "hukou_place": places.text[place].tolist(),
@@ -489,7 +498,7 @@ class Batch:
     def __init__(self, indices: list[int], starts: list[int], persons: list[list[Any]],
                  households: dict[str, list[Any]]) -> None:
         self.indices = indices
-        self.position = {index: n for n, index in enumerate(indices)}  # index -> n
+        self.position = dict(zip(indices, range(len(indices)), strict=True))  # index -> n
         self.starts = starts  # household n has persons starts[n] to starts[n + 1] - 1
         self.persons = persons  # Person's fields in order, one list per field
         self.columns = households  # Household's fields but index and persons, by name
@@ -534,7 +543,9 @@ def draw(context: Context, families: Families,
     _collectives(g, places, collectives, n_family, drafts)
     d = drafts.stack()
     places.columns()
-    order = np.lexsort((-d["age"], d["rank"], d["hh"]))
+    # By household, rank, then age from the oldest: one stable sort of a packed key (ranks
+    # are below 16 and ages within +-2047), the order np.lexsort gives, in a tenth of its time.
+    order = np.argsort((d["hh"] * 16 + d["rank"]) * 4096 + (2047 - d["age"]), kind="stable")
     d = {name: column[order] for name, column in d.items()}
     counts = np.bincount(d["hh"], minlength=n_family + len(collectives))
     starts: Ints = np.concatenate(([0], np.cumsum(counts)))
@@ -628,10 +639,12 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
     young_parent = np.bincount(hh, weights=(d["rank"] <= 1) & (age >= 20) & (age <= 40),
                                minlength=total)[:n_family] > 0
     care = np.array([slot.kind == "care_home" for slot in collectives], dtype=bool)
-    elder = np.r_[(oldest[:n_family] >= 55) & (g.random(n_family) < rates.deaths * 7.5),
-                  care & (g.random(len(care)) < min(1.0, rates.deaths * 20))]
-    newborn = np.r_[young_parent & (g.random(n_family) < rates.newborn_died * 0.15),
-                    np.zeros(len(care), dtype=bool)]
+    elder = np.concatenate([
+        (oldest[:n_family] >= 55) & (g.random(n_family) < rates.deaths * 7.5),
+        care & (g.random(len(care)) < min(1.0, rates.deaths * 20))])
+    newborn = np.concatenate([
+        young_parent & (g.random(n_family) < rates.newborn_died * 0.15),
+        np.zeros(len(care), dtype=bool)])
     deaths: list[list[Death]] = [[] for _ in range(total)]
     for position in np.flatnonzero(elder | newborn).tolist():
         # A family's hukou place is its head's; a care home's residents died local.
@@ -716,6 +729,8 @@ _MODES = np.array(["visit", "self"], dtype=object)
 _LANGUAGES = np.array(["普通话", "岳阳话"], dtype=object)
 # Availability by (workers, old, weekends only) as 4 * workers + 2 * old + weekends only.
 _AVAILABILITY = [available(bool(k & 4), bool(k & 2), bool(k & 1)) for k in range(8)]
+# Concern themes by the key `_personas` packs them into (at most 2 * 3 * 4 * 6 of them).
+_THEMES_OF: dict[int, tuple[str, ...]] = {}
 
 
 def _personas(g: np.random.Generator, context: Context, n_family: int, second: Bools,
@@ -741,13 +756,13 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
     lodger = d["relation"] == _REL.OTHER
     hide_lodgers = (np.bincount(hh, weights=lodger, minlength=total) > 0) & (
         np.arange(total) < n_family) & (g.random(total) < 0.5)
-    # Themes as one number per household, each distinct tuple made once.
+    # Themes as one number per household, each distinct tuple made once (and kept).
     theme_key = ((conceal | second | hide_lodgers) * 1000
                  + np.where(migrant, 1 + (g.random(total) * 2).astype(np.int64), 0) * 100
                  + np.where(old, 1 + (g.random(total) * 3).astype(np.int64), 0) * 10
                  + (g.random(total) * len(THEMES)).astype(np.int64)).tolist()
-    themes_of: dict[int, tuple[str, ...]] = {}
-    for key in set(theme_key):
+    themes_of = _THEMES_OF
+    for key in set(theme_key).difference(themes_of):
         fear, migrant_theme, old_theme, any_theme = (key // 1000, key // 100 % 10,
                                                      key // 10 % 10, key % 10)
         themes = ["fear_consequences"] * fear
@@ -755,22 +770,28 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
         themes += [_OLD_THEMES[old_theme - 1]] * (old_theme > 0)
         themes_of[key] = tuple(dict.fromkeys([*themes, THEMES[any_theme]]))
     secrets: list[tuple[Secret, ...]] = [()] * total
-    for position in np.flatnonzero(conceal | tell_away | second | hide_lodgers).tolist():
-        start, end = int(starts[position]), int(starts[position + 1])
-        found: list[Secret] = []
-        if conceal[position]:
-            first_infant = np.flatnonzero(age[start:end] <= 1)[:1]
-            found.append(Secret("concealed_infant", tuple(first_infant.tolist()), 0.7))
-        if tell_away[position]:
-            away = np.flatnonzero(~present[start:end])
-            found.append(Secret("member_away", tuple(away.tolist()), 0.5))
-        if second[position]:
-            found.append(Secret("second_home", (), 0.6))
-        if hide_lodgers[position]:
-            found.append(Secret("tenants", tuple(np.flatnonzero(lodger[start:end]).tolist()),
-                                0.6))
-        secrets[position] = tuple(found)
+    keeping = np.flatnonzero(conceal | tell_away | second | hide_lodgers).tolist()
+    if keeping:  # the few households with secrets, in plain Python (lists, not arrays)
+        bounds, ages = starts.tolist(), age.tolist()
+        flags = zip(conceal[keeping].tolist(), tell_away[keeping].tolist(),
+                    second[keeping].tolist(), hide_lodgers[keeping].tolist(), strict=True)
+        for position, (infant, away, second_home, lodgers) in zip(keeping, flags, strict=True):
+            start, end = bounds[position], bounds[position + 1]
+            keys = range(end - start)
+            found: list[Secret] = []
+            if infant:
+                first_infant = next(k for k in keys if ages[start + k] <= 1)
+                found.append(Secret("concealed_infant", (first_infant,), 0.7))
+            if away:
+                found.append(Secret("member_away", tuple(
+                    k for k in keys if not present[start + k]), 0.5))
+            if second_home:
+                found.append(Secret("second_home", (), 0.6))
+            if lodgers:
+                found.append(Secret("tenants", tuple(k for k in keys if lodger[start + k]),
+                                    0.6))
+            secrets[position] = tuple(found)
     pattern = (workers * 4 + old * 2 + weekends_only).tolist()
-    return list(map(Persona, cooperativeness, privacy, [themes_of[k] for k in theme_key],
-                    [_AVAILABILITY[k] for k in pattern], modes.tolist(),
+    return list(map(Persona, cooperativeness, privacy, map(themes_of.__getitem__, theme_key),
+                    map(_AVAILABILITY.__getitem__, pattern), modes.tolist(),
                     languages.tolist(), secrets))

@@ -272,7 +272,7 @@ def _plan_households(rng: random.Random, g: np.random.Generator, spec: WorldSpec
     kind = np.where(roll < rates.hmt_foreign, 1,
                     np.where(roll < rates.hmt_foreign + rates.no_housing, 2, 0))
     names = ("family", "hmt_foreign", "no_housing")
-    plans.extend(Plan(names[k]) for k in kind.tolist())
+    plans.extend(map(Plan, map(names.__getitem__, kind.tolist())))
     occupied = int(np.count_nonzero(kind < 2))  # in family dwellings: family and hmt_foreign
     all_died = int(g.binomial(occupied, rates.whole_household_death))
     plans.extend(Plan("all_died") for _ in range(all_died))

@@ -14,12 +14,16 @@ from operator import mul
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 NO_NUMBER = "0" * 18
+# The weighted sum of 17 ASCII digits' character codes exceeds that of the digits by this.
+_ASCII_ZERO_SUM = ord("0") * sum(WEIGHTS)
 
 
 def check_char(body: str) -> str:
     """The MOD 11-2 check character of the first 17 digits."""
     if len(body) != 17 or not body.isdigit():
         raise ValueError("the body of an ID number is 17 digits")
+    if body.isascii():  # the usual case: weigh the character codes, not 17 parsed ints
+        return CHECK_CHARS[(sum(map(mul, body.encode(), WEIGHTS)) - _ASCII_ZERO_SUM) % 11]
     return CHECK_CHARS[sum(map(mul, map(int, body), WEIGHTS)) % 11]
 
 
