@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
+import statistics
+from collections import Counter, defaultdict
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainer.core.grading.analytics import (
+    Dashboard,
+    Frame,
     Graded,
+    ItemFigures,
+    NodeFigures,
+    ScenarioFigures,
     agreement,
     cohens_kappa,
     correlation,
@@ -148,3 +155,136 @@ def test_agreement_per_pair_and_criterion() -> None:
     assert {(f.first, f.second) for f in figures.values()} == {("chen", "lin")}
     assert figures["privacy"].agreement == 1.0 and figures["privacy"].marked == 2
     assert figures["coverage"].agreement == 0.0
+
+
+# The numpy figures against the plain-Python formulas they replaced --------------------------
+
+def reference_correlation(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson's r as the figures were first computed, in plain Python (the reference)."""
+    if len(xs) < 3 or len(xs) != len(ys):
+        return None
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    syy = sum((y - mean_y) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return sxy / math.sqrt(sxx * syy)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def reference_items(rows: list[Graded]) -> tuple[ItemFigures, ...]:
+    by_criterion: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for graded in rows:
+        count = len(graded.criteria)
+        if count < 2:
+            continue
+        total = sum(graded.criteria.values())
+        for name, value in graded.criteria.items():
+            by_criterion[name].append((value, (total - value) / (count - 1)))
+    return tuple(
+        ItemFigures(name, len(pairs), round(statistics.fmean(s for s, _ in pairs), 3),
+                    _rounded(reference_correlation([s for s, _ in pairs],
+                                                   [t for _, t in pairs])))
+        for name, pairs in sorted(by_criterion.items()))
+
+
+def reference_nodes(rows: list[Graded]) -> tuple[NodeFigures, ...]:
+    by_node: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for graded in rows:
+        for node, value in graded.nodes.items():
+            by_node[(graded.scenario, node)].append((value, graded.total))
+    figures = [NodeFigures(scenario, node, len(pairs),
+                           round(statistics.fmean(v for v, _ in pairs), 3),
+                           _rounded(reference_correlation([v for v, _ in pairs],
+                                                          [t for _, t in pairs])))
+               for (scenario, node), pairs in by_node.items()]
+    return tuple(sorted(figures, key=lambda f: (f.scenario, f.difficulty, f.node)))
+
+
+def reference_dashboard(rows: list[Graded], top: int = 10) -> Dashboard:
+    per_scenario: dict[str, list[Graded]] = defaultdict(list)
+    for graded in rows:
+        per_scenario[graded.scenario].append(graded)
+    scenarios = tuple(
+        ScenarioFigures(
+            scenario, len(group), histogram(g.total for g in group),
+            round(sum(g.passed for g in group) / len(group), 3),
+            round(statistics.fmean(g.total for g in group), 1),
+            (round(statistics.median(m), 1)
+             if (m := [g.minutes for g in group if g.minutes is not None]) else None))
+        for scenario, group in sorted(per_scenario.items()))
+    cells: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for graded in rows:
+        for name, value in graded.criteria.items():
+            cells[(graded.trainee, name)].append(value)
+    heatmap = {key: round(statistics.fmean(values), 3) for key, values in cells.items()}
+    findings = Counter(text for graded in rows for text in set(graded.findings))
+    return Dashboard(
+        attempts=len(rows), trainees=len({g.trainee for g in rows}),
+        pass_rate=round(sum(g.passed for g in rows) / len(rows), 3) if rows else 0.0,
+        scenarios=scenarios, criteria=tuple(sorted({name for _, name in cells})),
+        heatmap=heatmap, names={g.trainee: g.trainee_name for g in rows},
+        findings=tuple(findings.most_common(top)), items=reference_items(rows),
+        nodes=reference_nodes(rows))
+
+
+CRITERIA = ("privacy", "outcome", "coverage", "rapport", "tally")
+NODES = ("d/door", "d/ask", "d/close", "e/door")
+SCORES = st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
+                   st.integers(0, 100).map(lambda n: n / 100))
+
+
+@st.composite
+def graded_rows(draw: st.DrawFn) -> list[Graded]:
+    rows = []
+    for _ in range(draw(st.integers(0, 25))):
+        names = draw(st.lists(st.sampled_from(CRITERIA), unique=True))
+        criteria = {name: draw(SCORES) for name in names}
+        nodes = {node: float(draw(st.integers(0, 1)))
+                 for node in draw(st.lists(st.sampled_from(NODES), unique=True))}
+        total = draw(st.one_of(st.floats(0, 100), st.integers(0, 1000).map(lambda n: n / 10)))
+        rows.append(Graded(draw(st.integers(1, 6)), f"T{draw(st.integers(1, 3))}",
+                           draw(st.sampled_from(["s", "t", "u"])), total, total >= 60,
+                           criteria,
+                           tuple(draw(st.lists(st.sampled_from(["late", "rude", "skip"])))),
+                           draw(st.none() | st.floats(0, 200)), nodes))
+    return rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(graded_rows())
+def test_numpy_figures_equal_the_plain_python_reference(rows: list[Graded]) -> None:
+    figures = dashboard(rows)
+    assert figures == reference_dashboard(rows)
+    assert list(figures.heatmap) == list(reference_dashboard(rows).heatmap)  # same order
+    assert item_figures(rows) == reference_items(rows)
+    assert node_figures(rows) == reference_nodes(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(SCORES, st.floats(0, 100)), max_size=60))
+def test_correlation_equals_the_plain_python_reference(pairs: list[tuple[float, float]]
+                                                       ) -> None:
+    xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+    assert correlation(xs, ys) == reference_correlation(xs, ys)  # to the last bit
+
+
+def test_frame_from_stored_scores_equals_graded_rows() -> None:
+    stored = [{"total": 70.0 + n, "passed": n % 2 == 0, "nodes": {"d/door": n % 2},
+               "criteria": {
+                   "privacy": {"score": 0.5 + n / 10, "applicable": True, "findings": [
+                       {"text": ["保密", "Promised"], "good": True}]},
+                   "outcome": {"score": 0.4, "applicable": True, "findings": [
+                       {"text": ["未完成", "Not finished"], "good": False}]},
+                   "proxy": {"score": 0.0, "applicable": n != 2, "findings": []}}}
+              for n in range(5)]
+    frame = Frame()
+    for n, score in enumerate(stored):
+        frame.add_score(n % 2, f"T{n % 2}", "s", score, float(n), english=True)
+    rows = [graded_from(n % 2, f"T{n % 2}", "s", score, float(n), english=True)
+            for n, score in enumerate(stored)]
+    assert dashboard(frame) == dashboard(rows) == reference_dashboard(rows)

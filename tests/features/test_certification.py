@@ -548,3 +548,139 @@ def test_pages_speak_chinese(client: FlaskClient, login_as: Any, db: Session,
     assert s["version"].title_zh in mine.get_data(as_text=True)
     public = client.get(f"/verify/{certificate.code}", headers=zh).get_data(as_text=True)
     assert "有效" in public and s["version"].title_zh in public
+
+
+# One valid certificate per trainee and cohort, in the database itself ---------------------------
+
+def a_certificate(s: dict[str, Any], code: str, **fields: Any) -> Certificate:
+    return Certificate(code=code, cohort=s["cohort"], holder=s["ada"],
+                       holder_name=s["ada"].full_name, cohort_name=s["cohort"].name,
+                       scenarios=[], issued_by=s["trainer"], **fields)
+
+
+def test_the_database_refuses_a_second_valid_certificate(db: Session,
+                                                         setting: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    s = setting
+    db.add(a_certificate(s, "ABCD2345EFGH"))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(a_certificate(s, "ABCD2345EFGJ"))
+        db.flush()
+    # revoked ones do not count, however many; and another cohort is another certificate
+    revoked = {"revoked_at": datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+               "revoked_by": s["trainer"], "revoke_reason": "Issued by mistake."}
+    db.add_all([a_certificate(s, "ABCD2345EFGK", **revoked),
+                a_certificate(s, "ABCD2345EFGL", **revoked)])
+    other = a_certificate(s, "ABCD2345EFGM")
+    other.cohort = s["other"]
+    db.add(other)
+    db.flush()
+    valid = db.scalars(select(Certificate).where(Certificate.cohort_id == s["cohort"].id,
+                                                 Certificate.revoked_at.is_(None))).all()
+    assert [c.code for c in valid] == ["ABCD2345EFGH"]
+
+
+def test_a_lost_race_is_the_localised_conflict(db: Session, setting: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    first = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    # the other request checked before this one's insert: its check finds nothing
+    real, blind = services.valid_certificate, [0]
+
+    def check(*args: Any) -> Any:
+        if blind[0]:
+            blind[0] -= 1
+            return None
+        return real(*args)
+
+    monkeypatch.setattr(services, "valid_certificate", check)
+    blind[0] = 1
+    with pytest.raises(Conflict, match="already holds a certificate of this cohort"):
+        services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    assert blind == [0]  # the check was blind: the database's index refused the insert
+    # issuing to all: the standings saw no certificate (a race), the insert is refused
+    monkeypatch.setattr(services, "standings", lambda db, cohort: [
+        services.Row(s["ada"], services.eligibility_of(db, cohort, s["ada"]), None)])
+    blind[0] = 1
+    assert services.issue_all(db, actor=s["trainer"], cohort=s["cohort"]) == []
+    assert blind == [0]
+    # the transaction goes on: the first certificate stands, alone
+    assert [c.id for c in services.certificates_of_cohort(db, s["cohort"])] == [first.id]
+    services.revoke(db, actor=s["trainer"], certificate=first, reason="Taken by someone else.")
+    second = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    assert second.id != first.id and not second.revoked
+    assert services.valid_certificate(db, s["cohort"], s["ada"]) == second
+
+
+def test_two_connections_at_once_leave_one_valid_certificate(tmp_path: Any,
+                                                             tmp_path_factory: Any) -> None:
+    """Two transactions insert a valid certificate for the same trainee and cohort at the same
+    time, on a migrated database of their own: the second waits for the first and is refused
+    (PostgreSQL: by the unique index once the first commits; SQLite: by the index, or by its
+    single writer when the second's snapshot is older than the first's commit)."""
+    import threading
+    import time
+
+    from sqlalchemy import func, insert
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from tests.features.live_database import migrate, separate_database
+    from trainer.db import make_engine
+
+    with separate_database(tmp_path, tmp_path_factory, "certificates") as url:
+        migrate(url)
+        engine = make_engine(url)
+        try:
+            with Session(engine) as db:
+                trainer, _ = accounts.create_user(db, actor=None, username="race-trainer",
+                                                  full_name="Trainer", role=Role.TRAINER,
+                                                  password="correct-horse-battery")
+                trainee, _ = accounts.create_user(db, actor=None, username="race-trainee",
+                                                  full_name="Trainee", role=Role.TRAINEE,
+                                                  password="correct-horse-battery")
+                cohort = accounts.create_cohort(db, actor=trainer, name="Race",
+                                                trainer=trainer)
+                db.commit()
+                ids = {"cohort_id": cohort.id, "holder_id": trainee.id,
+                       "issued_by_id": trainer.id}
+            table = Certificate.__table__
+
+            def row(code: str) -> dict[str, Any]:
+                return {**ids, "code": code, "holder_name": "Trainee", "cohort_name": "Race",
+                        "scenarios": []}
+
+            outcome: dict[str, str] = {}
+
+            def second() -> None:
+                try:
+                    with engine.begin() as conn:
+                        conn.execute(insert(table), row("BBBB2345BBBB"))
+                    outcome["second"] = "inserted"
+                except IntegrityError:
+                    outcome["second"] = "refused by the index"
+                except OperationalError:
+                    outcome["second"] = "refused by the single writer"
+
+            with engine.connect() as first:
+                with first.begin():
+                    first.execute(insert(table), row("AAAA2345AAAA"))
+                    other = threading.Thread(target=second)
+                    other.start()
+                    time.sleep(0.5)  # the second is now waiting for the first's lock
+                    assert "second" not in outcome
+                other.join(30)
+            assert outcome["second"].startswith("refused")
+            if engine.dialect.name == "postgresql":
+                assert outcome["second"] == "refused by the index"
+            with engine.connect() as conn:
+                valid = conn.execute(select(func.count()).select_from(table).where(
+                    table.c.holder_id == ids["holder_id"], table.c.revoked_at.is_(None)))
+                assert valid.scalar() == 1
+        finally:
+            engine.dispose()

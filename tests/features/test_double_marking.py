@@ -155,3 +155,51 @@ def test_double_marking_cannot_be_switched_while_marks_are_in(marked: dict[str, 
                              threshold=10)
     services.set_marking(db, marked["cohort"], marked["trainer"], double=True, threshold=20)
     assert marked["cohort"].marking_threshold == 20  # the threshold may still change
+
+
+def waiting(db: Session, m: dict[str, Any], who: str) -> list[int]:
+    """The attempts the queue shows as waiting for `who`'s mark."""
+    return [row.attempt.id for row in services.queue(db, m[who]) if row.my_mark_awaited]
+
+
+def test_the_queue_flags_attempts_waiting_for_my_mark(marked: dict[str, Any],
+                                                      db: Session) -> None:
+    attempt = marked["attempt"].id
+    assert [waiting(db, marked, who) for who in ("examiner", "second", "third")] == [
+        [attempt], [attempt], [attempt]]
+    mark(db, marked, "examiner", 40)
+    assert waiting(db, marked, "examiner") == [] and waiting(db, marked, "second") == [attempt]
+    assert services.queue(db, marked["examiner"], my_mark=True) == []
+    assert [row.attempt.id for row in services.queue(db, marked["second"], my_mark=True)] == [
+        attempt]
+    mark(db, marked, "second", 90)  # too far apart: the third examiner's mark is awaited
+    assert [waiting(db, marked, who) for who in ("examiner", "second", "third")] == [
+        [], [], [attempt]]
+    mark(db, marked, "third", 70)
+    assert [waiting(db, marked, who) for who in ("examiner", "second", "third")] == [[], [], []]
+    assert services.queue(db, marked["third"], my_mark=True) == []
+    assert [row.attempt.id for row in services.queue(db, marked["third"])] == [attempt]
+
+
+def test_single_marking_awaits_nobody_s_mark(setting: dict[str, Any],  # noqa: F811
+                                            db: Session) -> None:
+    rows = services.queue(db, setting["examiner"])
+    assert rows and not any(row.my_mark_awaited for row in rows)
+    assert services.queue(db, setting["examiner"], my_mark=True) == []
+
+
+def test_the_queue_page_shows_and_filters_waiting_for_your_mark(client: FlaskClient,
+                                                                login_as: Any,
+                                                                marked: dict[str, Any],
+                                                                db: Session) -> None:
+    mark(db, marked, "examiner", 40)
+    login_as(user=marked["second"])
+    page = client.get("/review").get_data(as_text=True)
+    assert 'data-test="filter-my-mark"' in page
+    assert page.count('data-test="my-mark-awaited"') == 1 and "Waiting for your mark" in page
+    only = client.get("/review?mine=1").get_data(as_text=True)
+    assert marked["trainee"].full_name in only and "checked" in only
+    login_as(user=marked["examiner"])
+    mine = client.get("/review?mine=1").get_data(as_text=True)
+    assert marked["trainee"].full_name not in mine and "No attempt is waiting" in mine
+    assert 'data-test="my-mark-awaited"' not in client.get("/review").get_data(as_text=True)

@@ -275,3 +275,24 @@ def test_trainee_sees_progress_from_released_scores_only(client: FlaskClient, lo
     db.flush()
     again = services.trainee_progress(db, trainee, english=True)
     assert "nobody-home-revisit" not in again.recommended
+
+
+def test_dashboard_figures_are_kept_until_a_counted_row_changes(db: Session,
+                                                                setting: dict[str, Any]
+                                                                ) -> None:
+    cohort, trainee = setting["cohort"], setting["trainee"]
+    first = services.cohort_dashboard(db, cohort.id, english=True)
+    assert services.cohort_dashboard(db, cohort.id, english=True) is first  # kept
+    assert services.cohort_dashboard(db, cohort.id, english=False) is not first  # per language
+    review = services.review_of(db, setting["attempt"])
+    assert review is not None
+    services.override(db, review, setting["examiner"], criterion="privacy", score=0,
+                      reason="Told the neighbour the family's ages.")
+    services.release(db, review, setting["examiner"], link="")
+    released = services.cohort_dashboard(db, cohort.id, english=True)
+    assert released is not first and released.heatmap[(trainee.id, "privacy")] == 0.0
+    trainee.full_name = "王改名"
+    db.flush()
+    assert services.cohort_dashboard(db, cohort.id, english=True).names[trainee.id] == "王改名"
+    services.forget_dashboards()
+    assert services.cohort_dashboard(db, cohort.id, english=True).names[trainee.id] == "王改名"

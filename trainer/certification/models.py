@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, String, Table, Text, event
+from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, Text, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from trainer.accounts.models import Cohort, User
@@ -51,6 +51,13 @@ class Certificate(Base):
     """A certificate issued to a trainee who met the cohort's rules, checked by its code."""
 
     __tablename__ = "certificates"
+    # At most one valid (not revoked) certificate per trainee and cohort, whatever races the
+    # service's own check loses: a partial unique index (revoked ones are kept, any number).
+    __table_args__ = (
+        Index("uq_certificates_valid_cohort_holder", "cohort_id", "holder_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL"),
+              sqlite_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Cohort, User
@@ -204,15 +205,26 @@ def issue(db: Session, *, actor: User, cohort: Cohort, trainee: User) -> Certifi
     if standing is None or not standing.qualifies:
         raise InvalidInput(N_("%(name)s does not meet the pass rules yet."),
                            name=trainee.full_name)
-    if valid_certificate(db, cohort, trainee) is not None:
-        raise Conflict(N_("%(name)s already holds a certificate of this cohort."),
+    already = Conflict(N_("%(name)s already holds a certificate of this cohort."),
                        name=trainee.full_name)
+    if valid_certificate(db, cohort, trainee) is not None:
+        raise already
     certificate = Certificate(code=_unique_code(db), cohort=cohort, holder=trainee,
                               holder_name=trainee.full_name, cohort_name=cohort.name,
                               scenarios=_scenarios(rule, standing), issued_by=actor,
                               issued_at=utcnow())
-    db.add(certificate)
-    db.flush()
+    try:
+        # a savepoint: when the insert fails, the rest of the transaction stays usable
+        with db.begin_nested():
+            db.add(certificate)
+            db.flush()
+    except IntegrityError:
+        # Another request issued one between the check above and this insert, and the
+        # database's partial unique index (one valid certificate per trainee and cohort)
+        # refused the second. Anything else is not ours to explain.
+        if valid_certificate(db, cohort, trainee) is not None:
+            raise already from None
+        raise
     return certificate
 
 
@@ -220,9 +232,14 @@ def issue_all(db: Session, *, actor: User, cohort: Cohort) -> list[Certificate]:
     """Issue a certificate to every trainee who qualifies and holds none yet."""
     if rules_of(db, cohort) is None:
         raise InvalidInput(N_("Set the cohort's pass rules first."))
-    return [issue(db, actor=actor, cohort=cohort, trainee=row.trainee)
-            for row in standings(db, cohort)
-            if row.eligibility.qualifies and row.certificate is None]
+    issued = []
+    for row in standings(db, cohort):
+        if row.eligibility.qualifies and row.certificate is None:
+            try:
+                issued.append(issue(db, actor=actor, cohort=cohort, trainee=row.trainee))
+            except Conflict:
+                continue  # issued meanwhile by someone else: what was wanted is there
+    return issued
 
 
 def revoke(db: Session, *, actor: User, certificate: Certificate, reason: str) -> Certificate:

@@ -9,12 +9,15 @@ stored except the snapshot the trainee was shown at release.
 from __future__ import annotations
 
 import statistics
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer, joinedload, object_session
+import orjson
+from sqlalchemy import DateTime, String, Text, cast, func, select, type_coerce
+from sqlalchemy.orm import Session, defer, joinedload, object_session, selectinload
 
 from trainer.accounts.models import AuditKind, Cohort, User
 from trainer.accounts.services import cohorts_visible_to, record_audit
@@ -73,6 +76,7 @@ class Row:
     review: Review
     attempt: Attempt
     flags: tuple[str, ...]
+    my_mark_awaited: bool = False  # double marking: the attempt waits for this examiner's mark
 
 
 def flags_of(attempt: Attempt, critical: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -90,13 +94,29 @@ def flags_of(attempt: Attempt, critical: Sequence[str] | None = None) -> tuple[s
     return tuple(flags)
 
 
+def awaits_mark_of(review: Review, examiner: User) -> bool:
+    """Whether a double-marked attempt waits for this examiner's independent mark: it is
+    open, its marking is not complete and the examiner has not marked it in this round (a
+    third mark, when the first two differ too much, is for someone who has not marked)."""
+    if review.status not in OPEN or not review.attempt.assignment.cohort.double_marking:
+        return False
+    state = marking(review)
+    return not state.complete and examiner.id not in state.marks
+
+
 def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
-          scenario_id: str = "", status: str = "open", flag: str = "") -> list[Row]:
-    """Submitted attempts of the cohorts the examiner marks, oldest first."""
-    cohorts = [cohort.id for cohort in cohorts_visible_to(db, examiner)]
+          scenario_id: str = "", status: str = "open", flag: str = "",
+          my_mark: bool = False) -> list[Row]:
+    """Submitted attempts of the cohorts the examiner marks, oldest first; with `my_mark`,
+    only those waiting for the examiner's independent mark (double-marked cohorts)."""
+    visible = cohorts_visible_to(db, examiner)
     if cohort_id is not None:
-        cohorts = [number for number in cohorts if number == cohort_id]
+        visible = [cohort for cohort in visible if cohort.id == cohort_id]
+    cohorts = [cohort.id for cohort in visible]
     if not cohorts:
+        return []
+    double = any(cohort.double_marking for cohort in visible)
+    if my_mark and not double:
         return []
     stmt = (select(Review).join(Attempt, Review.attempt_id == Attempt.id)
             .join(Assignment, Attempt.assignment_id == Assignment.id)
@@ -106,7 +126,9 @@ def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
                          defer(Attempt.steps), defer(Attempt.forms), defer(Attempt.register),
                          joinedload(Attempt.trainee), joinedload(Attempt.version),
                          joinedload(Attempt.assignment).joinedload(Assignment.cohort))))
-    if status == "open":
+    if double:  # the marks so far, read from the record in one more query
+        stmt = stmt.options(selectinload(Review.events))
+    if status == "open" or my_mark:
         stmt = stmt.where(Review.status.in_(OPEN))
     elif status in set(ReviewStatus):
         stmt = stmt.where(Review.status == ReviewStatus(status))
@@ -119,8 +141,10 @@ def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
         if version.id not in critical:
             critical[version.id] = [c.name for c in scenario_of(version).rubric.criteria
                                     if c.critical]
-        rows.append(Row(review, review.attempt, flags_of(review.attempt, critical[version.id])))
-    return [row for row in rows if not flag or flag in row.flags]
+        rows.append(Row(review, review.attempt, flags_of(review.attempt, critical[version.id]),
+                        double and awaits_mark_of(review, examiner)))
+    return [row for row in rows if (not flag or flag in row.flags)
+            and (not my_mark or row.my_mark_awaited)]
 
 
 def get_review(db: Session, examiner: User, attempt_id: int) -> Review:
@@ -443,19 +467,98 @@ def counted_score(row: Any) -> dict[str, Any]:
     return dict(row.score)
 
 
+# The figures of a cohort, kept per process for the cohorts looked at lately: (database,
+# cohort, language) -> (the fingerprint of the rows they were computed from, the figures).
+DASHBOARD_CACHE_SIZE = 16
+_dashboards: OrderedDict[tuple[str, int, bool], tuple[list[tuple[Any, ...]], Any]] = (
+    OrderedDict())
+_dashboards_lock = threading.Lock()
+
+
+def _dashboard_query(cohort_id: int, *columns: Any) -> Any:
+    """The cohort's submitted, scored attempts with their trainee, scenario and review."""
+    return (select(*columns)
+            .join(Assignment, Attempt.assignment_id == Assignment.id)
+            .join(User, Attempt.trainee_id == User.id)
+            .join(ScenarioVersion, Attempt.version_id == ScenarioVersion.id)
+            .outerjoin(Review, Review.attempt_id == Attempt.id)
+            .where(Assignment.cohort_id == cohort_id, Attempt.status == AttemptStatus.SUBMITTED,
+                   Attempt.score.is_not(None)))
+
+
+def _dashboard_fingerprint(db: Session, cohort_id: int) -> list[tuple[Any, ...]]:
+    """What the cohort's figures depend on, in a form cheap to read: every counted attempt
+    by id with the times its row and its review's row last changed (SQLAlchemy stamps
+    `updated_at` on every UPDATE of either, so a regrade, a return, a release or a late
+    commit shows as a changed row even when it is not the newest change) and the trainee's
+    name. Equal fingerprints, equal inputs: the cached figures are still right. (It is read
+    before the figures: a change committed in between makes the figures newer than their
+    fingerprint, which only costs one more computation at the next look.)"""
+    from trainer.core.collector import collector_paused
+
+    stmt = _dashboard_query(cohort_id, Attempt.id, cast(Attempt.updated_at, Text),
+                            cast(Review.updated_at, Text), User.full_name
+                            ).order_by(Attempt.id)
+    with collector_paused():  # thousands of small tuples, no cycles among them
+        return [tuple(row) for row in db.connection().execute(stmt)]
+
+
 def cohort_dashboard(db: Session, cohort_id: int, *, english: bool) -> Any:
-    """The dashboard figures of a cohort (see core/grading/analytics.py)."""
+    """The dashboard figures of a cohort (see core/grading/analytics.py).
+
+    Reads only the columns the figures need, the scores as their stored JSON text, and
+    decodes for each attempt only the score that counts (see `counted_score`), straight into
+    the analytics' columns. The figures of the cohorts looked at lately are kept with the
+    fingerprint of their rows (`_dashboard_fingerprint`) and served again while it is
+    unchanged: the same object to every caller, so read it, never change it."""
+    url = db.connection().engine.url.render_as_string(hide_password=True)
+    key = (url, cohort_id, english)
+    fingerprint = _dashboard_fingerprint(db, cohort_id)
+    with _dashboards_lock:
+        cached = _dashboards.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            _dashboards.move_to_end(key)
+            return cached[1]
+    figures = _compute_dashboard(db, cohort_id, english=english)
+    with _dashboards_lock:
+        _dashboards[key] = (fingerprint, figures)
+        _dashboards.move_to_end(key)
+        while len(_dashboards) > DASHBOARD_CACHE_SIZE:
+            _dashboards.popitem(last=False)
+    return figures
+
+
+def forget_dashboards() -> None:
+    """Drop every kept dashboard (benchmarks measure the computation itself with it)."""
+    with _dashboards_lock:
+        _dashboards.clear()
+
+
+def _compute_dashboard(db: Session, cohort_id: int, *, english: bool) -> Any:
     from trainer.core.collector import collector_paused
     from trainer.core.grading import analytics
 
-    rows = []
+    stmt = _dashboard_query(cohort_id, Attempt.trainee_id, User.full_name,
+                            ScenarioVersion.scenario_id, cast(Attempt.score, Text).label("score"),
+                            # both times in UTC: their difference needs no time zone attached
+                            type_coerce(Attempt.started_at, DateTime()).label("started_at"),
+                            type_coerce(Attempt.submitted_at, DateTime()).label("submitted_at"),
+                            type_coerce(Review.status, String()).label("status"),
+                            cast(Review.released_score, Text).label("released")
+                            ).order_by(Attempt.submitted_at, Attempt.id)
+    frame = analytics.Frame()
     with collector_paused():  # thousands of decoded scores, no cycles among them
-        for row in _graded_rows(db, cohort_id):
+        for row in db.connection().execute(stmt.execution_options(yield_per=500)):
+            score = None
+            if row.status == ReviewStatus.RELEASED and row.released is not None:
+                score = orjson.loads(row.released)
+            if not score:
+                score = orjson.loads(row.score)
             minutes = ((row.submitted_at - row.started_at).total_seconds() / 60
                        if row.submitted_at and row.started_at else None)
-            rows.append(analytics.graded_from(row.trainee_id, row.full_name, row.scenario_id,
-                                              counted_score(row), minutes, english=english))
-        return analytics.dashboard(rows)
+            frame.add_score(row.trainee_id, row.full_name, row.scenario_id, score, minutes,
+                            english=english)
+        return analytics.dashboard(frame)
 
 
 EXPORT_COLUMNS = ("attempt", "username", "trainee", "scenario", "version", "mode", "review",

@@ -92,10 +92,13 @@ def queue() -> Any:
     filters = {"scenario_id": request.args.get("scenario", "")[:80],
                "status": request.args.get("status", "open")[:20],
                "flag": request.args.get("flag", "")[:20]}
-    rows = services.queue(db, examiner, cohort_id=cohort_id, **filters)
+    my_mark = request.args.get("mine") == "1"
+    rows = services.queue(db, examiner, cohort_id=cohort_id, my_mark=my_mark, **filters)
+    cohorts = cohorts_visible_to(db, examiner)
     return render_template("review/queue.html", rows=rows, cohort_id=cohort_id,
-                           cohorts=cohorts_visible_to(db, examiner),
-                           statuses=list(ReviewStatus), **filters)
+                           cohorts=cohorts, statuses=list(ReviewStatus), my_mark=my_mark,
+                           double=any(cohort.double_marking for cohort in cohorts),
+                           **filters)
 
 
 def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:

@@ -2,6 +2,9 @@
 trainee-by-criterion heatmap, the most frequent findings, time spent, and item statistics.
 
 Pure functions over plain rows, so the dashboard, the export and the benchmark share them.
+A large cohort's rows are gathered in columns (`Frame`, filled straight from stored score
+data) and the item statistics and the heatmap are computed with numpy, to the same figures,
+bit for bit, as the plain formulas (tests/core/test_analytics.py keeps those as reference).
 The same figures per scenario node come from each grade's `nodes` (1 where the trainee made no
 wrong move at the node, 0 where they did).
 Item statistics are classical test theory: a criterion's *difficulty* is its mean score (the
@@ -16,11 +19,15 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 BINS = 10  # score distribution in steps of 10 points
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,79 +123,248 @@ def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """Pearson's r, or None when either side has no spread or there are fewer than 3."""
     if len(xs) < 3 or len(xs) != len(ys):
         return None
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    syy = sum((y - mean_y) ** 2 for y in ys)
+    return _pearson(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+
+
+def _pearson(xs: Floats, ys: Floats) -> float | None:
+    """Pearson's r of two equally long arrays (None: fewer than 3, or no spread).
+
+    The means are exactly rounded sums (`math.fsum`, as `statistics.fmean`), the deviations,
+    squares and products are numpy's, and the sums of squares and products are Python's `sum`
+    in the attempts' order, so the figure is the same to the last bit as the plain formula
+    (tests/core/test_analytics.py keeps it as the reference)."""
+    count = len(xs)
+    if count < 3:
+        return None
+    dx = xs - math.fsum(xs.tolist()) / count
+    dy = ys - math.fsum(ys.tolist()) / count
+    # float_power is C's pow(), as Python's `**` (numpy's square can differ in the last bit)
+    sxx = sum(np.float_power(dx, 2).tolist())
+    syy = sum(np.float_power(dy, 2).tolist())
     if sxx == 0 or syy == 0:
         return None
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    return sxy / math.sqrt(sxx * syy)
+    sxy = sum((dx * dy).tolist())
+    return float(sxy / math.sqrt(sxx * syy))
 
 
-def item_figures(rows: Sequence[Graded]) -> tuple[ItemFigures, ...]:
+class Frame:
+    """Graded attempts gathered in columns, the shape the figures are computed from: one
+    entry per attempt for the totals, one per (attempt, applicable criterion) and per
+    (attempt, scenario node) for the scores. Filled row by row, from `Graded` rows (`add`) or
+    straight from stored score data (`add_score`: one pass, no intermediate objects)."""
+
+    def __init__(self) -> None:
+        self.trainees: list[int] = []
+        self.names: dict[int, str] = {}
+        self.scenarios: list[str] = []
+        self.totals: list[float] = []
+        self.passed: list[bool] = []
+        self.minutes: list[float | None] = []
+        self.columns: dict[str, int] = {}  # criterion -> column, in order of first sight
+        self.cell_rows: list[int] = []
+        self.cell_columns: list[int] = []
+        self.cell_values: list[float] = []
+        self.row_sums: list[float] = []  # the sum of the row's criteria, in their order
+        self.row_counts: list[int] = []
+        self.trainee_numbers: dict[int, int] = {}  # trainee -> number, in order of first sight
+        self.row_trainees: list[int] = []  # each row's trainee number
+        self.findings: Counter[str] = Counter()
+        self.node_keys: dict[tuple[str, str], int] = {}  # (scenario, node) -> number
+        self.node_rows: list[int] = []
+        self.node_numbers: list[int] = []
+        self.node_values: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.totals)
+
+    def add(self, row: Graded) -> None:
+        """Add one graded attempt."""
+        number = self._start(row.trainee, row.trainee_name, row.scenario, row.total,
+                             row.passed, row.minutes)
+        columns, cell_columns, cell_values = self.columns, self.cell_columns, self.cell_values
+        for name, value in row.criteria.items():
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = len(columns)
+            cell_columns.append(column)
+            cell_values.append(value)
+        self._finish(number, row.criteria.values(), row.findings, row.nodes)
+
+    def add_score(self, trainee: int, trainee_name: str, scenario: str,
+                  score: Mapping[str, Any], minutes: float | None = None, *,
+                  english: bool = False) -> None:
+        """Add one attempt from stored score data, read as `graded_from` reads it, in one
+        pass and without making the `Graded` row (the dashboard of a large cohort)."""
+        number = self._start(trainee, trainee_name, scenario, float(score["total"]),
+                             bool(score["passed"]), minutes)
+        side = 1 if english else 0
+        columns = self.columns
+        add_column, add_value = self.cell_columns.append, self.cell_values.append
+        values: list[float] = []
+        findings: list[str] = []
+        for name, result in score["criteria"].items():
+            if result.get("applicable", True):
+                value = float(result["score"])
+                values.append(value)
+                column = columns.get(name)
+                if column is None:
+                    column = columns[name] = len(columns)
+                add_column(column)
+                add_value(value)
+            for finding in result.get("findings") or ():
+                if not finding.get("good"):
+                    findings.append(finding["text"][side])
+        self._finish(number, values, findings, score.get("nodes") or {})
+
+    def _start(self, trainee: int, trainee_name: str, scenario: str, total: float,
+               passed: bool, minutes: float | None) -> int:
+        number = len(self.totals)
+        self.trainees.append(trainee)
+        self.row_trainees.append(self.trainee_numbers.setdefault(trainee,
+                                                                 len(self.trainee_numbers)))
+        self.names[trainee] = trainee_name
+        self.scenarios.append(scenario)
+        self.totals.append(total)
+        self.passed.append(passed)
+        self.minutes.append(minutes)
+        return number
+
+    def _finish(self, number: int, values: Collection[float], findings: Iterable[str],
+                nodes: Mapping[str, float]) -> None:
+        self.cell_rows.extend([number] * len(values))
+        self.row_sums.append(sum(values))  # left to right, as the criteria come
+        self.row_counts.append(len(values))
+        self.findings.update(set(findings))  # once an attempt
+        if nodes:
+            scenario = self.scenarios[number]
+            for node, value in nodes.items():
+                key = (scenario, node)
+                found = self.node_keys.get(key)
+                if found is None:
+                    found = self.node_keys[key] = len(self.node_keys)
+                self.node_numbers.append(found)
+                self.node_values.append(float(value))
+            self.node_rows.extend([number] * len(nodes))
+
+
+def frame_of(rows: Iterable[Graded]) -> Frame:
+    """The rows in columns."""
+    frame = Frame()
+    for row in rows:
+        frame.add(row)
+    return frame
+
+
+def item_figures(rows: Sequence[Graded] | Frame) -> tuple[ItemFigures, ...]:
     """Difficulty and discrimination of every criterion met in `rows`. Discrimination is the
     corrected item-total correlation: the criterion against the mean of the attempt's *other*
-    criteria, so that a criterion is not credited for correlating with itself."""
-    by_criterion: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for row in rows:
-        count = len(row.criteria)
-        if count < 2:
-            continue
-        total = sum(row.criteria.values())
-        for name, value in row.criteria.items():
-            by_criterion[name].append((value, (total - value) / (count - 1)))
+    criteria, so that a criterion is not credited for correlating with itself. Attempts with
+    a single applicable criterion have nothing to compare with and are left out."""
+    frame = rows if isinstance(rows, Frame) else frame_of(rows)
+    if not frame.columns:
+        return ()
+    counts = np.asarray(frame.row_counts, dtype=np.int64)
+    kept = counts >= 2
+    scores = np.zeros((len(frame), len(frame.columns)), dtype=np.float64)
+    present = np.zeros(scores.shape, dtype=bool)
+    cell_rows = np.asarray(frame.cell_rows, dtype=np.intp)
+    cell_columns = np.asarray(frame.cell_columns, dtype=np.intp)
+    scores[cell_rows, cell_columns] = frame.cell_values
+    present[cell_rows, cell_columns] = True
+    scores, present = scores[kept], present[kept]
+    divisor = (counts[kept] - 1).astype(np.float64)[:, None]
+    rest = (np.asarray(frame.row_sums, dtype=np.float64)[kept][:, None] - scores) / divisor
     figures = []
-    for name, pairs in sorted(by_criterion.items()):
-        scores = [score for score, _ in pairs]
-        figures.append(ItemFigures(name, len(pairs), round(statistics.fmean(scores), 3),
-                                   _rounded(correlation(scores, [total for _, total in pairs]))))
+    for name, column in sorted(frame.columns.items()):
+        chosen = present[:, column]
+        values = scores[chosen, column]
+        if not len(values):
+            continue
+        figures.append(ItemFigures(name, len(values),
+                                   round(math.fsum(values.tolist()) / len(values), 3),
+                                   _rounded(_pearson(values, rest[chosen, column]))))
     return tuple(figures)
 
 
-def node_figures(rows: Sequence[Graded]) -> tuple[NodeFigures, ...]:
+def node_figures(rows: Sequence[Graded] | Frame) -> tuple[NodeFigures, ...]:
     """Difficulty and discrimination of every scenario node the trainees acted at, per
     scenario, the hardest first."""
-    by_node: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
-    for row in rows:
-        for node, value in row.nodes.items():
-            by_node[(row.scenario, node)].append((value, row.total))
-    figures = [NodeFigures(scenario, node, len(pairs),
-                           round(statistics.fmean(v for v, _ in pairs), 3),
-                           _rounded(correlation([v for v, _ in pairs], [t for _, t in pairs])))
-               for (scenario, node), pairs in by_node.items()]
+    frame = rows if isinstance(rows, Frame) else frame_of(rows)
+    if not frame.node_keys:
+        return ()
+    numbers = np.asarray(frame.node_numbers, dtype=np.intp)
+    order = np.argsort(numbers, kind="stable")  # grouped by node, attempts in their order
+    values = np.asarray(frame.node_values, dtype=np.float64)[order]
+    totals = np.asarray(frame.totals, dtype=np.float64)[
+        np.asarray(frame.node_rows, dtype=np.intp)[order]]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(numbers,
+                                                        minlength=len(frame.node_keys)))))
+    figures = []
+    for (scenario, node), number in frame.node_keys.items():
+        start, stop = int(bounds[number]), int(bounds[number + 1])
+        xs = values[start:stop]
+        figures.append(NodeFigures(scenario, node, len(xs),
+                                   round(math.fsum(xs.tolist()) / len(xs), 3),
+                                   _rounded(_pearson(xs, totals[start:stop]))))
     return tuple(sorted(figures, key=lambda f: (f.scenario, f.difficulty, f.node)))
+
+
+def heatmap_of(frame: Frame) -> dict[tuple[int, str], float]:
+    """Each trainee's mean score per criterion over their attempts, the cells in the order
+    they were first met. numpy groups the scores by cell; each mean is an exactly rounded
+    sum (`math.fsum`, as `statistics.fmean`) so that no cell depends on the order of adding."""
+    if not frame.cell_values:
+        return {}
+    width = len(frame.columns)
+    cell_rows = np.asarray(frame.cell_rows, dtype=np.intp)
+    keys = (np.asarray(frame.row_trainees, dtype=np.intp)[cell_rows] * width
+            + np.asarray(frame.cell_columns, dtype=np.intp))
+    order = np.argsort(keys, kind="stable")
+    unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    values = np.asarray(frame.cell_values, dtype=np.float64)[order].tolist()
+    trainees = list(frame.trainee_numbers)
+    names = list(frame.columns)
+    cells = unique.tolist()
+    heatmap = {}
+    for group in np.argsort(first, kind="stable").tolist():  # in order of first sight
+        start, stop = bounds[group], bounds[group + 1]
+        trainee, column = divmod(cells[group], width)
+        heatmap[(trainees[trainee], names[column])] = round(
+            math.fsum(values[start:stop]) / (stop - start), 3)
+    return heatmap
 
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def dashboard(rows: Sequence[Graded], *, top: int = 10) -> Dashboard:
+def _mean(values: Sequence[float]) -> float:
+    return math.fsum(values) / len(values)  # = statistics.fmean, without its checks
+
+
+def dashboard(rows: Iterable[Graded] | Frame, *, top: int = 10) -> Dashboard:
     """The cohort's figures from its graded attempts."""
-    per_scenario: dict[str, list[Graded]] = defaultdict(list)
-    for row in rows:
-        per_scenario[row.scenario].append(row)
-    scenarios = tuple(
-        ScenarioFigures(
-            scenario, len(group), histogram(row.total for row in group),
-            round(sum(row.passed for row in group) / len(group), 3),
-            round(statistics.fmean(row.total for row in group), 1),
-            _median([row.minutes for row in group if row.minutes is not None]))
-        for scenario, group in sorted(per_scenario.items()))
-    cells: dict[tuple[int, str], list[float]] = defaultdict(list)
-    for row in rows:
-        for name, value in row.criteria.items():
-            cells[(row.trainee, name)].append(value)
-    heatmap = {key: round(statistics.fmean(values), 3) for key, values in cells.items()}
-    criteria = tuple(sorted({name for _, name in cells}))
-    findings = Counter(text for row in rows for text in set(row.findings))  # once an attempt
+    frame = rows if isinstance(rows, Frame) else frame_of(rows)
+    per_scenario: dict[str, list[int]] = defaultdict(list)
+    for number, scenario in enumerate(frame.scenarios):
+        per_scenario[scenario].append(number)
+    totals, passed, minutes = frame.totals, frame.passed, frame.minutes
+    scenarios = []
+    for scenario, group in sorted(per_scenario.items()):
+        group_totals = [totals[number] for number in group]
+        scenarios.append(ScenarioFigures(
+            scenario, len(group), histogram(group_totals),
+            round(sum(passed[number] for number in group) / len(group), 3),
+            round(_mean(group_totals), 1),
+            _median([m for m in (minutes[number] for number in group) if m is not None])))
+    heatmap = heatmap_of(frame)
     return Dashboard(
-        attempts=len(rows), trainees=len({row.trainee for row in rows}),
-        pass_rate=round(sum(row.passed for row in rows) / len(rows), 3) if rows else 0.0,
-        scenarios=scenarios, criteria=criteria, heatmap=heatmap,
-        names={row.trainee: row.trainee_name for row in rows},
-        findings=tuple(findings.most_common(top)), items=item_figures(rows),
-        nodes=node_figures(rows))
+        attempts=len(frame), trainees=len(set(frame.trainees)),
+        pass_rate=round(sum(passed) / len(frame), 3) if len(frame) else 0.0,
+        scenarios=tuple(scenarios), criteria=tuple(sorted(frame.columns)), heatmap=heatmap,
+        names=dict(frame.names), findings=tuple(frame.findings.most_common(top)),
+        items=item_figures(frame), nodes=node_figures(frame))
 
 
 def _median(values: Sequence[float]) -> float | None:
