@@ -72,6 +72,10 @@ CASES = [
          ADMIN_ONLY, {}),
     Case("accounts.set_active", "POST", "/admin/users/{other}/active",
          by_role(302, 403, 403, 403, 302), {"active": "0"}),
+    Case("accounts.export_personal_data", "POST", "/admin/users/{other}/personal-data/export",
+         ADMIN_ONLY),
+    Case("accounts.delete_personal_data", "POST", "/admin/users/{other}/personal-data/delete",
+         by_role(302, 403, 403, 403, 400), {}),  # not confirmed: nothing deleted
     Case("accounts.audit_log", "GET", "/admin/audit", ADMIN_ONLY),
     Case("accounts.cohorts", "GET", "/cohorts", TEACHING),
     Case("accounts.create_cohort", "GET", "/cohorts/new", TEACHING),

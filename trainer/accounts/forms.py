@@ -85,6 +85,13 @@ class ConfirmForm(FlaskForm):
     """A button that only needs its CSRF token (reset, deactivate, reactivate)."""
 
 
+class DeletePersonalDataForm(FlaskForm):
+    """Deleting a trainee's personal data: the administrator types the user name to confirm."""
+
+    confirm_username = StringField(_l("Type the user name to confirm"),
+                                   validators=[DataRequired(), Length(max=64)])
+
+
 class CohortForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])

@@ -27,6 +27,8 @@ AUDIT_LABELS = {
     AuditKind.COHORT_CREATED: _l("Cohort created"),
     AuditKind.COHORT_IMPORT: _l("Trainees imported"),
     AuditKind.COHORT_MARKING: _l("Marking rules changed"),
+    AuditKind.PERSONAL_DATA_EXPORTED: _l("Personal data exported"),
+    AuditKind.PERSONAL_DATA_DELETED: _l("Personal data deleted"),
 }
 
 

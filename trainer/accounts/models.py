@@ -38,6 +38,8 @@ class AuditKind(enum.StrEnum):
     COHORT_CREATED = "cohort_created"
     COHORT_IMPORT = "cohort_import"
     COHORT_MARKING = "cohort_marking"  # double marking switched, or its threshold changed
+    PERSONAL_DATA_EXPORTED = "personal_data_exported"
+    PERSONAL_DATA_DELETED = "personal_data_deleted"  # the user anonymised, their work deleted
 
 
 def new_session_token() -> str:

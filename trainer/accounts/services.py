@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,13 @@ def authenticate(db: Session, username: str, password: str, *, ip: str | None) -
     user.last_login_at = utcnow()
     record_audit(db, AuditKind.LOGIN, actor=user, subject=user, ip=ip)
     return user
+
+
+def log_out(db: Session, user: User, *, ip: str | None = None) -> None:
+    """End every session of the user (a new session token) and audit the log-out."""
+    user.session_token = new_session_token()
+    db.flush()
+    record_audit(db, AuditKind.LOGOUT, actor=user, subject=user, ip=ip)
 
 
 def load_user(db: Session, user_id: str) -> User | None:
@@ -417,6 +424,18 @@ def decode_csv(raw: bytes) -> str:
     raise InvalidInput(N_("The file is neither UTF-8 nor GB18030 text."), field="file")
 
 
+def _readable_rows(reader: csv.DictReader[str],
+                   report: ImportReport) -> Iterator[tuple[int, dict[str | Any, Any]]]:
+    """The rows with their index, up to a line the csv module cannot read (an unclosed
+    quote, a field over its size limit); that line is reported and the rest left unread."""
+    try:
+        yield from enumerate(reader)
+    except csv.Error:
+        report.errors.append(RowError(reader.line_num, N_(
+            "This line is not valid CSV (an unclosed quote or a field that is too long); "
+            "the rest of the file was not read.")))
+
+
 def import_trainees(
     db: Session, *, actor: User, cohort: Cohort, raw: bytes, ip: str | None = None
 ) -> ImportReport:
@@ -435,8 +454,13 @@ def import_trainees(
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    # newline="": a lone CR ends a line, as in a file opened for the csv module
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as error:
+        raise InvalidInput(N_("The file is not a CSV text file."), field="file") from error
+    header = [(name or "").strip().lower() for name in fieldnames]
     missing = [col for col in ("username", "full_name") if col not in header]
     if missing:
         raise InvalidInput(
@@ -447,7 +471,7 @@ def import_trainees(
     reader.fieldnames = header
     report = ImportReport()
     seen: set[str] = set()
-    for index, row in enumerate(reader):
+    for index, row in _readable_rows(reader, report):
         line = index + 2  # line 1 is the header
         if index >= MAX_IMPORT_ROWS:
             report.errors.append(RowError(line, N_("More than %(n)s rows; the rest was not read."),

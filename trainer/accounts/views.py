@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, logged_in, public, roles
-from trainer.accounts import services
+from trainer.accounts import personal_data, services
 from trainer.accounts.forms import (
     ChangePasswordForm,
     CohortForm,
     ConfirmForm,
+    DeletePersonalDataForm,
     ExaminersForm,
     ForgotPasswordForm,
     ImportForm,
@@ -26,7 +38,7 @@ from trainer.accounts.forms import (
     UserForm,
     user_choices,
 )
-from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role, User
+from trainer.accounts.models import AuditEvent, Cohort, Role, User
 from trainer.core.errors import DomainError
 from trainer.errors import form_error, status_for
 from trainer.extensions import db_session, limiter
@@ -110,10 +122,12 @@ def login() -> Any:
 @bp.post("/logout")
 @logged_in
 def logout() -> Any:
-    """End the session."""
+    """End the session. The session lives in a signed cookie, so a copy of it (taken from a
+    shared PAD, a proxy log) stays valid until the account's session token changes: log-out
+    changes it, which ends the user's other sessions too."""
     db = db_session()
     user = current_actor()
-    services.record_audit(db, AuditKind.LOGOUT, actor=user, subject=user, ip=client_ip())
+    services.log_out(db, user, ip=client_ip())
     db.commit()
     logout_user()
     session.clear()
@@ -242,6 +256,7 @@ def user_detail(user_id: int) -> Any:
     role_form = RoleForm(role=user.role.value)
     return render_template("accounts/user_detail.html", user=user, events=events,
                            role_form=role_form, confirm_form=ConfirmForm(),
+                           delete_form=DeletePersonalDataForm(),
                            cohorts=services.cohorts_visible_to(db, user)
                            if user.role != Role.ADMIN else [])
 
@@ -304,6 +319,43 @@ def set_active(user_id: int) -> Any:
         services.set_active(db, actor=actor, user=user, active=make_active, ip=client_ip())
         flash(_("The account has been reactivated.") if make_active
               else _("The account has been deactivated."), "success")
+        return redirect(url_for("accounts.user_detail", user_id=user_id))
+
+    return _admin_action(user_id, action)
+
+
+@bp.post("/admin/users/<int:user_id>/personal-data/export")
+@roles(Role.ADMIN)
+def export_personal_data(user_id: int) -> Any:
+    """Download everything held about the user as one JSON file (the export is audited)."""
+
+    def action(db: Any, actor: User, user: User) -> Any:
+        document = personal_data.export(db, actor=actor, user=user, ip=client_ip())
+        return Response(json.dumps(document, ensure_ascii=False, indent=2),
+                        mimetype="application/json", headers={
+                            "Content-Disposition":
+                                f'attachment; filename="personal-data-{user.id}.json"',
+                            "Cache-Control": "no-store"})
+
+    return _admin_action(user_id, action)
+
+
+@bp.post("/admin/users/<int:user_id>/personal-data/delete")
+@roles(Role.ADMIN)
+def delete_personal_data(user_id: int) -> Any:
+    """Anonymise a trainee and delete their work, once their user name is typed to confirm."""
+    form = DeletePersonalDataForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    user = services.get_user(db, user_id)
+    if services.normalise_username(form.confirm_username.data or "") != user.username:
+        flash(_("The user name typed does not match; nothing was deleted."), "error")
+        return redirect(url_for("accounts.user_detail", user_id=user_id)), 400
+
+    def action(db: Any, actor: User, user: User) -> Any:
+        personal_data.delete_all(db, actor=actor, user=user, ip=client_ip())
+        flash(_("The personal data has been deleted; the account is anonymised."), "success")
         return redirect(url_for("accounts.user_detail", user_id=user_id))
 
     return _admin_action(user_id, action)

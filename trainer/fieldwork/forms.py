@@ -18,11 +18,12 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from trainer.core.census import tally
 from trainer.core.world.codes import LABELS
 from trainer.fieldwork.models import Mode, World
+from trainer.security import NumberRange
 
 
 def mode_choices() -> list[SelectChoice]:

@@ -359,6 +359,15 @@ def register(attempt_id: int) -> Any:
     units = list(visit.households)
     if request.method == "POST":
         form = RegisterForm()
+        strangers = [e for e in form.rows.entries if e.form.unit_id.data not in units]
+        if strangers:  # a tampered or stale page: refuse it whole, keep what was saved
+            form.rows.entries = [e for e in form.rows.entries if e not in strangers]
+            message = _("The register had a row for a unit that is not in this exercise; "
+                        "nothing was saved.")
+            if request.headers.get("HX-Request"):
+                return escape(message), 400
+            form.form_errors.append(message)
+            return _register_page(attempt, visit, form, [], 400)
         return _save_sheet(
             attempt, form, lambda: services.save_register(db, attempt, form.data_by_unit()),
             lambda status: _register_page(attempt, visit, form, [], status),

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from trainer.core.maps.parse import MAX_TEXT, MAX_TOTAL
+from trainer.security import NumberRange
 
 RULE_LABELS = {
     "serpentine": _l("Serpentine, in the area's listing order (default)"),

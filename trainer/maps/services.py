@@ -46,6 +46,7 @@ from trainer.core.maps.model import Shape
 from trainer.core.maps.overlay import escape
 from trainer.core.maps.parse import MAX_FEATURES, MAX_TEXT, MAX_TOTAL
 from trainer.core.world.grid import Area, Grid
+from trainer.db import json_dumps
 from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
 from trainer.worlds import services as world_services
 from trainer.worlds.models import World
@@ -287,9 +288,11 @@ def check_drawing(data: object) -> dict[str, Any]:
     drawing = {"type": "FeatureCollection", "properties": header, "features": features}
     try:
         text = json.dumps(drawing, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError) as error:
+        size = len(text.encode())  # a lone surrogate ("\ud800") cannot be encoded
+        json_dumps(drawing)  # as the column stores it: integers of 64 bits at most
+    except (TypeError, ValueError, RecursionError) as error:
         raise InvalidInput(N_("The map holds a value that is not plain JSON.")) from error
-    if len(text.encode()) > MAX_DRAWING_BYTES:
+    if size > MAX_DRAWING_BYTES:
         raise TooLarge(N_("The map is larger than %(limit)s bytes."), limit=MAX_DRAWING_BYTES)
     stored: dict[str, Any] = json.loads(text)
     return stored

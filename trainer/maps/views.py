@@ -225,7 +225,10 @@ def save(task_id: int) -> Any:
         if (request.content_length or 0) > services.MAX_DRAWING_BYTES * 2:
             raise TooLarge(N_("The map is larger than %(limit)s bytes."),
                            limit=services.MAX_DRAWING_BYTES)
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the parser goes: not a map
+            data = None
         if data is None:
             raise InvalidInput(N_("The map was not sent as JSON."))
         saved = services.save_drawing(db, actor, task, data)

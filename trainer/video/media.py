@@ -25,6 +25,10 @@ from trainer.core.i18n import N_
 # Containers a camera or phone writes; anything else (an image, a GIF, audio) is refused.
 CONTAINERS = ("mov", "mp4", "matroska", "webm", "avi", "mpegts")
 MIN_SECONDS = 0.5
+# A small file can declare huge frames or hours of still picture (a decompression bomb):
+# processing would decode all of it. A visit is minutes long and a phone films at most 4K.
+MAX_SIDE = 4096  # pixels, either side
+MAX_HOURS = 4
 PROBE_TIMEOUT = 120
 
 
@@ -94,6 +98,14 @@ def parse_probe(text: str) -> MediaInfo:
     if seconds < MIN_SECONDS:
         raise InvalidInput(N_("This video is too short or its length is unknown."),
                            field="file")
+    width, height = int(video.group(2)), int(video.group(3))
+    if max(width, height) > MAX_SIDE:
+        raise InvalidInput(N_("This video is %(width)s × %(height)s pixels; at most %(limit)s "
+                              "pixels a side are accepted."), field="file", width=width,
+                           height=height, limit=MAX_SIDE)
+    if seconds > MAX_HOURS * 3600:
+        raise InvalidInput(N_("This video is longer than %(hours)s hours."), field="file",
+                           hours=MAX_HOURS)
     return MediaInfo(container=formats[0], duration=seconds, width=int(video.group(2)),
                      height=int(video.group(3)), video_codec=video.group(1),
                      has_audio=_AUDIO.search(text) is not None)

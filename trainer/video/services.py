@@ -887,6 +887,8 @@ def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, posit
     if any(value != value or value in (float("inf"), float("-inf"))
            for pair in pairs for value in pair) or at != at:
         raise InvalidInput(N_("The progress report is malformed."))
+    if any(not 0 <= value < 100 for value in given.values()):  # a choice's number
+        raise InvalidInput(N_("The progress report is malformed."))
     progress = progress_of(db, clip, user)
     if progress is None:
         progress = WatchProgress(clip=clip, user=user, segments=[], answers={})

@@ -448,7 +448,10 @@ def progress(clip_id: int) -> Any:
     """The player reports the ranges played, where it is, and answers to questions."""
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
     if not isinstance(data, dict):
         raise InvalidInput(N_("The progress report is malformed."))
     record = services.record_progress(db, clip, actor, segments=data.get("segments", []),

@@ -1,0 +1,277 @@
+"""Object-level access: changing an id in a URL or a form field reaches nothing of others.
+
+One table: each row names an object kind, the request that reaches for it (method, URL, data),
+who tries (a classmate, a trainee, trainer or examiner of another cohort, another trainer)
+and the status they must get. Every attempt must also leave the whole database as it was.
+The owners' own access to the same URLs is the route × role matrix's
+(tests/features/test_routes.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.security.conftest import VICTIM_MAP, Estate, changed_tables, snapshot
+
+TRAINEES = ("classmate", "outsider")  # the victim's classmate, a trainee of cohort B
+COHORT_B_STAFF = ("trainer_b", "examiner_b")
+
+
+@dataclass(frozen=True)
+class Reach:
+    kind: str
+    method: str
+    url: str  # formatted with Estate.ids
+    attackers: tuple[str, ...]
+    expected: int
+    data: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    bearer: bool = False  # sent with examiner B's API token instead of a log-in
+
+
+STEP = {"household": "wang", "action": "knock", "day": "2020-11-01", "time": "10:00",
+        "step_key": "attacker-step-0001"}
+PERSON = {"H1": "1", "persons-0-D1": "攻击者", "persons-0-D2": "1", "complete": "y"}
+
+REACHES = [
+    # another trainee's attempt: view, step, form save, register, tally, submit
+    Reach("attempt", "GET", "/training/attempts/{attempt}", TRAINEES, 404),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/steps", TRAINEES, 404, STEP),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/forms/wang", TRAINEES, 404),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/forms/wang", TRAINEES, 404, PERSON),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/register", TRAINEES, 404),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/register", TRAINEES, 404,
+          {"rows-0-unit_id": "wang", "rows-0-head": "攻击者"}),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/tally", TRAINEES, 404),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/tally", TRAINEES, 404,
+          {"present": "999"}),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/submit", TRAINEES, 404),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/forms/wang", COHORT_B_STAFF, 403,
+          PERSON),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/submit", COHORT_B_STAFF, 403),
+    # an exercise of another cohort
+    Reach("exercise", "POST", "/training/exercises/{assignment_a}/attempts", ("outsider",), 404),
+    Reach("exercise", "POST", "/training/exercises/{assignment_b}/attempts", ("classmate",),
+          404),
+    Reach("exercise", "GET", "/cohorts/{cohort_a}/exercises", ("trainer_b",), 404),
+    Reach("exercise", "POST", "/cohorts/{cohort_a}/exercises", ("trainer_b",), 404,
+          {"version": "1", "mode": "practice", "world": "scenario"}),
+    Reach("progress", "GET", "/cohorts/{cohort_a}/exercises/{assignment_a}/progress",
+          COHORT_B_STAFF, 404),
+    Reach("progress", "GET", "/cohorts/{cohort_b}/exercises/{assignment_a}/progress",
+          COHORT_B_STAFF, 404),
+    # another trainee's map drawing (trainee side: only through a task of one's own cohort)
+    Reach("map", "GET", "/training/maps/{task_a}", ("outsider",), 404),
+    Reach("map", "GET", "/training/maps/{task_a}/field.json", ("outsider",), 404),
+    Reach("map", "GET", "/training/maps/{task_a}/drawing", ("outsider",), 404),
+    Reach("map", "GET", "/training/maps/{task_a}/drawing.svg", ("outsider",), 404),
+    Reach("map", "GET", "/training/maps/{task_a}/overlay.svg", ("outsider",), 404),
+    Reach("map", "POST", "/training/maps/{task_a}/drawing", ("outsider",), 404,
+          json={"type": "FeatureCollection", "features": []}),
+    Reach("map", "POST", "/training/maps/{task_a}/submit", ("outsider",), 404),
+    # ... and the markers' side, with the cohort, task and drawing ids mixed
+    Reach("map", "GET", "/cohorts/{cohort_a}/maps", ("trainer_b",), 404),
+    Reach("map", "POST", "/cohorts/{cohort_a}/maps", ("trainer_b",), 404,
+          {"kind": "area", "world": "{world}", "grid": "1", "area": "2", "rule": "serpentine"}),
+    Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_a}", COHORT_B_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_a}", COHORT_B_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_a}/drawings/{drawing_a}",
+          COHORT_B_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_a}",
+          COHORT_B_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_a}/overlay.svg",
+          COHORT_B_STAFF, 404),
+    # another cohort's pages
+    Reach("cohort", "GET", "/cohorts/{cohort_a}", ("trainer_b",), 404),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/examiners", ("trainer_b",), 404,
+          {"examiner_ids": "{examiner_a_id}"}),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/import", ("trainer_b",), 404),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/import", ("trainer_b",), 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/dashboard", COHORT_B_STAFF, 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/scores.csv", COHORT_B_STAFF, 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/findings.csv", COHORT_B_STAFF, 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/scores.xlsx", COHORT_B_STAFF, 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/agreement", COHORT_B_STAFF, 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/marking", ("trainer_b",), 404),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/marking", ("trainer_b",), 404,
+          {"double_marking": "y", "marking_threshold": "5"}),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/certification", COHORT_B_STAFF, 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/certification/rules", ("trainer_b",), 404),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/certification/rules", ("trainer_b",), 404,
+          {"required": "{assignment_a}", "minimum_total": "1"}),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/certification/issue-all", ("trainer_b",), 404),
+    # another cohort's certificate
+    Reach("certificate", "GET", "/training/certificates/{certificate}", TRAINEES, 404),
+    Reach("certificate", "GET", "/training/certificates/{certificate}.pdf", TRAINEES, 404),
+    Reach("certificate", "POST", "/cohorts/{cohort_a}/certificates/{certificate}/revoke",
+          ("trainer_b",), 404, {"reason": "taken away by someone else"}),
+    Reach("certificate", "POST", "/cohorts/{cohort_b}/certificates/{certificate}/revoke",
+          ("trainer_b",), 404, {"reason": "taken away by someone else"}),
+    Reach("certificate", "POST", "/cohorts/{cohort_b}/certification/issue", ("trainer_b",),
+          404, {"trainee_id": "{victim}"}),
+    # review pages of another cohort
+    Reach("review", "GET", "/review/attempts/{reviewed}", ("examiner_b",), 404),
+    Reach("review", "POST", "/review/attempts/{reviewed}/claim", ("examiner_b",), 404),
+    Reach("review", "POST", "/review/attempts/{reviewed}/override", ("examiner_b",), 404,
+          {"criterion": "introduction", "score": "0", "reason": "someone else's attempt"}),
+    Reach("review", "POST", "/review/attempts/{reviewed}/comment", ("examiner_b",), 404,
+          {"text": "a comment on someone else's attempt"}),
+    Reach("review", "POST", "/review/attempts/{reviewed}/return", ("examiner_b",), 404,
+          {"text": "correct it"}),
+    Reach("review", "POST", "/review/attempts/{reviewed}/release", ("examiner_b",), 404),
+    Reach("review", "POST", "/review/attempts/{reviewed}/regrade", ("examiner_b",), 404),
+    Reach("review", "POST", "/review/attempts/{reviewed}/mark", ("examiner_b",), 404),
+    Reach("review", "POST", "/review/attempts/{reviewed}/override", ("trainer_b", "victim"),
+          403, {"criterion": "introduction", "score": "100", "reason": "my own score"}),
+    # another trainer's scenario draft
+    Reach("scenario draft", "GET", "/scenarios/{draft_b}/edit", ("trainer_a",), 403),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/draft", ("trainer_a",), 403,
+          {"source": "id: trainer-b-own\n", "revision": "1"}),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/publish", ("trainer_a",), 403,
+          {"changelog": "taken over", "revision": "1"}),
+    Reach("scenario draft", "GET", "/scenarios/{draft_b}/nodes/main/door", ("trainer_a",),
+          403),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/nodes/main/door", ("trainer_a",),
+          403, {"revision": "1", "text_zh": "改了"}),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/playtest", ("trainer_a",), 403,
+          {"source": "id: trainer-b-own\n"}),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/bot", ("trainer_a",), 403),
+    Reach("scenario draft", "GET", "/scenarios/{draft_b}/export?version=draft",
+          ("trainer_a",), 403),
+    Reach("scenario draft", "GET", "/scenarios/{draft_b}/diff?a=draft&b=draft",
+          ("trainer_a",), 403),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/editors", ("trainer_a",), 403,
+          {"username": "trainer-a"}),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/editors/{trainer_b_id}/remove",
+          ("trainer_a",), 403),
+    # ... or its id given in a form field: a new scenario, a copy, or an import by that id
+    Reach("scenario draft", "POST", "/scenarios/new", ("trainer_a",), 409,
+          {"scenario_id": "trainer-b-own", "title_zh": "抢", "title_en": "Taken"}),
+    Reach("scenario draft", "POST", "/scenarios/cooperative-family/duplicate", ("trainer_a",),
+          409, {"version": "{version}", "scenario_id": "trainer-b-own"}),
+    Reach("scenario draft", "GET", "/scenarios/{draft_b}/edit", ("examiner_a", "victim"), 403),
+    # another trainer's play-through
+    Reach("play", "GET", "/scenarios/plays/{play_b}", ("trainer_a", "admin"), 404),
+    Reach("play", "POST", "/scenarios/plays/{play_b}/steps", ("trainer_a", "admin"), 404,
+          STEP),
+    # another cohort's clip
+    Reach("clip", "GET", "/clips/{clip}", ("outsider",), 404),
+    Reach("clip", "GET", "/clips/{clip}/media/720p", ("outsider",), 404),
+    Reach("clip", "GET", "/clips/{clip}/offline/zh_CN.mp4", ("outsider",), 404),
+    Reach("clip", "GET", "/clips/{clip}/captions/zh_CN.vtt", ("outsider",), 404),
+    Reach("clip", "GET", "/clips/{clip}/chapters/en.vtt", ("outsider",), 404),
+    Reach("clip", "POST", "/clips/{clip}/progress", ("outsider",), 404,
+          json={"segments": [[0, 2]], "position": 2}),
+    Reach("clip", "GET", "/clips/{clip}/original", ("outsider", "examiner_b"), 403),
+    Reach("clip", "POST", "/clips/{clip}/details", ("outsider", "examiner_b"), 403,
+          {"slug": "stolen", "title_zh": "偷"}),
+    Reach("clip", "POST", "/clips/{clip}/delete", ("outsider", "examiner_b"), 403),
+    # another trainer's upload in progress
+    Reach("upload", "GET", "/clips/uploads/{upload_b}", ("trainer_a",), 404),
+    Reach("upload", "PATCH", "/clips/uploads/{upload_b}", ("trainer_a",), 404),
+    Reach("upload", "DELETE", "/clips/uploads/{upload_b}", ("trainer_a",), 404),
+    # API tokens of another user, and another cohort through one's own token
+    Reach("api token", "POST", "/account/api-tokens/{token_a}/revoke", ("examiner_b",), 404),
+    Reach("api token", "POST", "/account/api-tokens", ("examiner_b",), 400,
+          {"name": "reach A", "cohort_ids": "{cohort_a}"}),
+    Reach("api", "GET", "/api/v1/cohorts/{cohort_a}", (), 404, bearer=True),
+    Reach("api", "GET", "/api/v1/cohorts/{cohort_a}/trainees", (), 404, bearer=True),
+    Reach("api", "GET", "/api/v1/cohorts/{cohort_a}/certificates", (), 404, bearer=True),
+    Reach("api", "GET", "/api/v1/attempts/{attempt}", (), 404, bearer=True),
+    Reach("api", "GET", "/api/v1/attempts/{reviewed}/grade", (), 404, bearer=True),
+]
+
+KINDS = list(dict.fromkeys(reach.kind for reach in REACHES))
+
+def _format(value: Any, estate: Estate) -> Any:
+    return value.format(**estate.ids) if isinstance(value, str) else value
+
+
+def send(client: Any, csrf: Any, login_as: Any, estate: Estate, reach: Reach,
+         attacker: str) -> Any:
+    """Send the request as the attacker, with a valid CSRF token (only access may refuse)."""
+    headers: dict[str, str] = {}
+    if reach.bearer:
+        headers["Authorization"] = f"Bearer {estate.ids['raw_token_b']}"
+    else:
+        login_as(user=estate.users[attacker])
+    url = estate.url(reach.url)
+    if reach.method == "GET":
+        return client.get(url, headers=headers)
+    token = csrf()
+    headers["X-CSRFToken"] = token
+    if reach.json is not None:
+        return client.open(url, method=reach.method, json=reach.json, headers=headers)
+    data = {key: _format(value, estate) for key, value in reach.data.items()}
+    return client.open(url, method=reach.method, headers=headers,
+                       data={**data, "csrf_token": token})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nobody_reaches_another_users_object(kind, estate, client, csrf, login_as, db):
+    """Every row of the kind, by every attacker it names: the expected refusal, and not one
+    row of any table changed. The failures are listed together."""
+    failures = []
+    for reach in (reach for reach in REACHES if reach.kind == kind):
+        for attacker in reach.attackers or ("examiner B's API token",):
+            before = snapshot(db)
+            response = send(client, csrf, login_as, estate, reach, attacker)
+            response.close()
+            where = f"{reach.method} {estate.url(reach.url)} by {attacker}"
+            if response.status_code != reach.expected:
+                failures.append(f"{where}: {response.status_code}, not {reach.expected}")
+            changed = changed_tables(before, snapshot(db))
+            if changed:
+                failures.append(f"{where}: changed {changed}")
+    assert failures == []
+
+def test_a_classmate_sees_and_changes_only_their_own_drawing(estate, client, csrf, login_as,
+                                                            db):
+    from trainer.maps.models import MapDrawing
+
+    login_as(user=estate.users["classmate"])
+    shown = client.get(estate.url("/training/maps/{task_a}/drawing")).get_json()
+    assert shown["drawing"] is None  # not the victim's
+    assert "victim" not in client.get(estate.url("/training/maps/{task_a}/drawing.svg")).text
+    saved = client.post(estate.url("/training/maps/{task_a}/drawing"), headers={
+        "X-CSRFToken": csrf()}, json={"type": "FeatureCollection", "features": []})
+    assert saved.status_code == 200
+    victims = db.get(MapDrawing, estate.ids["drawing_a"])
+    db.refresh(victims)
+    assert victims.geojson["properties"]["title"] == VICTIM_MAP["properties"]["title"]
+    assert victims.trainee_id == estate.ids["victim"]
+
+
+def test_lists_of_another_cohort_stay_empty(estate, client, login_as):
+    login_as(user=estate.users["examiner_b"])
+    queue = client.get(estate.url("/review?cohort={cohort_a}&status=all")).text
+    assert estate.users["victim"].full_name not in queue
+    assert "examiner A&#39;s token" not in client.get("/account/api-tokens").text
+    login_as(user=estate.users["outsider"])
+    assert "route-clip" not in client.get("/clips").text and "路线" not in client.get(
+        "/clips").text
+    training = client.get("/training").text
+    assert estate.users["victim"].full_name not in training
+
+
+def test_a_token_filter_outside_its_scope_matches_nothing(estate, client):
+    headers = {"Authorization": f"Bearer {estate.ids['raw_token_b']}"}
+    for query in (f"cohort={estate.ids['cohort_a']}", f"trainee={estate.ids['victim']}"):
+        answer = client.get(f"/api/v1/attempts?{query}", headers=headers)
+        assert answer.status_code == 200
+        assert answer.get_json()["items"] == [] and answer.get_json()["total"] == 0
+
+
+def test_an_examiner_removed_from_a_cohort_loses_it_at_once(estate, client, login_as, db):
+    """Access follows the cohort's examiners now, not when the page was first opened."""
+    from trainer.accounts.models import Cohort
+
+    login_as(user=estate.users["examiner_a"])
+    url = estate.url("/review/attempts/{reviewed}")
+    assert client.get(url).status_code == 200
+    db.get(Cohort, estate.ids["cohort_a"]).examiners = []
+    db.flush()
+    assert client.get(url).status_code == 404
