@@ -35,6 +35,7 @@ def seed(db: Session) -> str:
         for action, at in DEMO_STEPS:
             services.play_step(db, play, "wang", action, at)
     authored = _authored(db, trainer)
+    total = len(services.catalogue(db))
     return (f"scenarios: {total} in the catalogue; the trainer's play-through in progress: "
             f"/scenarios/plays/{play.id}; the trainer's own scenario in the editor: {authored}")
 
