@@ -359,3 +359,36 @@ def test_a_new_node_is_added_and_flagged_until_it_is_linked(client, csrf, traine
     assert bad.status_code == 400
     assert client.post("/scenarios/night-tenants/dialogues/nope/nodes", headers=JSON, data={
         "csrf_token": csrf(), "revision": "2", "node": "x_y"}).status_code == 404
+
+
+@pytest.mark.parametrize("steps", [
+    [{"action": "knock"}], [{"household": "zzz", "action": "greet"}], [{"household": 5, "action": "greet"}],
+    [{"household": "home", "action": ["greet"]}], {"household": "home"}, [1, 2]])
+def test_damaged_playtest_steps_are_a_400(client, csrf, trainer, db, steps):
+    create(client, csrf)
+    source = db.get(ScenarioDraft, "night-tenants").source
+    answer = client.post("/scenarios/night-tenants/playtest", data={
+        "csrf_token": csrf(), "source": source, "steps": json.dumps(steps), "action": "greet"})
+    assert answer.status_code == 400
+    assert "damaged" in answer.get_data(as_text=True)
+
+
+def test_others_compare_the_published_versions_not_the_draft(client, csrf, db, login_as):
+    owner = login_as(Role.TRAINER)
+    create(client, csrf)
+    publish(client, csrf, "night-tenants", 1)
+    draft = db.get(ScenarioDraft, "night-tenants")
+    revision = save(client, csrf, "night-tenants",
+                    draft.source.replace("Night-shift tenants", "Evening tenants"),
+                    draft.revision).get_json()["revision"]
+    publish(client, csrf, "night-tenants", revision, "Second")
+    db.expire_all()
+    draft = db.get(ScenarioDraft, "night-tenants")
+    save(client, csrf, "night-tenants", draft.source + "\n# work in progress\n", draft.revision)
+    mine = client.get("/scenarios/night-tenants/diff").get_data(as_text=True)
+    assert "work in progress" in mine  # the owner sees the draft against the newest version
+    login_as(Role.TRAINER)
+    page = client.get("/scenarios/night-tenants/diff")
+    assert page.status_code == 200, owner
+    text = page.get_data(as_text=True)
+    assert "Evening tenants" in text and "work in progress" not in text

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Role, User
@@ -25,7 +26,7 @@ from trainer.core.scenario import authoring, bot, checks, loader
 from trainer.core.scenario.loader import ScenarioError, ScenarioInvalid
 from trainer.core.scenario.model import Scenario
 from trainer.scenarios.models import ScenarioDraft, ScenarioEditor, ScenarioVersion
-from trainer.scenarios.services import checksum, publish
+from trainer.scenarios.services import checksum, lock_for_step, publish
 
 ID_RULE = re.compile(r"^[a-z][a-z0-9-]{2,79}$")
 MAX_CHANGELOG = 300
@@ -202,7 +203,7 @@ def import_text(db: Session, actor: User, source: str) -> ScenarioDraft:
     if not may_edit(db, actor, scenario_id):
         raise Conflict(N_("A scenario with the id '%(id)s' exists already and you may not "
                           "edit it; change the id in the file."), field="file", id=scenario_id)
-    draft = db.get(ScenarioDraft, scenario_id)
+    draft = _locked_draft(db, scenario_id)
     if draft is None:
         draft = ScenarioDraft(scenario_id=scenario_id, source=source, revision=1,
                               updated_by=actor)
@@ -243,19 +244,35 @@ def save(db: Session, actor: User, scenario_id: str, source: str,
     if len(source.encode("utf-8")) > loader.MAX_BYTES:
         raise InvalidInput(N_("The text is larger than %(limit)s KB; it was not saved."),
                            field="source", limit=loader.MAX_BYTES // 1024)
-    draft = db.get(ScenarioDraft, scenario_id, with_for_update=True)
-    current = draft.revision if draft is not None else 0
-    if revision != current:
-        raise Conflict(N_("The draft was changed elsewhere (another window or editor) since "
-                          "you opened it; reload to see the newest text."), field="source")
-    if draft is None:
+    draft = _locked_draft(db, scenario_id)
+    if revision != (draft.revision if draft is not None else 0):
+        raise _changed_elsewhere()
+    if draft is None:  # the first save makes the draft; of two at once, one wins
         draft = ScenarioDraft(scenario_id=scenario_id, source=source, revision=1,
                               updated_by=actor)
-        db.add(draft)
+        try:
+            with db.begin_nested():
+                db.add(draft)
+        except IntegrityError:
+            raise _changed_elsewhere() from None
     elif draft.source != source:
         draft.source, draft.revision, draft.updated_by = source, draft.revision + 1, actor
     db.flush()
     return draft
+
+
+def _locked_draft(db: Session, scenario_id: str) -> ScenarioDraft | None:
+    """The draft, locked until the transaction ends and read afresh (not the copy an earlier
+    check of the request loaded), so that a revision is accepted once."""
+    draft = db.get(ScenarioDraft, scenario_id)
+    if draft is not None:
+        lock_for_step(db, draft)
+    return draft
+
+
+def _changed_elsewhere() -> Conflict:
+    return Conflict(N_("The draft was changed elsewhere (another window or editor) since "
+                       "you opened it; reload to see the newest text."), field="source")
 
 
 def publish_draft(db: Session, actor: User, scenario_id: str, changelog: str,
@@ -267,13 +284,12 @@ def publish_draft(db: Session, actor: User, scenario_id: str, changelog: str,
     if not 3 <= len(changelog) <= MAX_CHANGELOG:
         raise InvalidInput(N_("Say in a line (3 to %(limit)s characters) what this version "
                               "changes."), field="changelog", limit=MAX_CHANGELOG)
-    draft = db.get(ScenarioDraft, scenario_id, with_for_update=True)
+    draft = _locked_draft(db, scenario_id)
     if draft is None:
         raise InvalidInput(N_("There is no draft to publish: nothing was changed since the "
                               "last version."))
     if revision != draft.revision:
-        raise Conflict(N_("The draft was changed elsewhere (another window or editor) since "
-                          "you opened it; reload to see the newest text."))
+        raise _changed_elsewhere()
     last = db.scalar(select(func.max(ScenarioVersion.version)).where(
         ScenarioVersion.scenario_id == scenario_id)) or 0
     source = authoring.set_version(draft.source, last + 1)

@@ -267,13 +267,7 @@ def playtest(scenario_id: str) -> Any:
     if report.scenario is None:
         raise InvalidInput(N_("The text has errors; fix them before playtesting."))
     scenario = report.scenario
-    try:
-        steps = json.loads(form.steps.data or "[]")
-    except ValueError:
-        steps = None
-    if not isinstance(steps, list) or len(steps) > MAX_PLAYTEST_STEPS or not all(
-            isinstance(s, dict) for s in steps):
-        raise InvalidInput(N_("The playtest's steps are damaged; start it again."))
+    steps = _playtest_steps(form.steps.data or "[]", scenario.assignment.units)
     if not steps:  # a new playtest: open at the chosen node with the chosen state
         dialogue_id = form.dialogue.data or next(iter(scenario.dialogues))
         unit = drafts.playtest_unit(scenario, dialogue_id)
@@ -285,7 +279,7 @@ def playtest(scenario_id: str) -> Any:
     visit = Visit(scenario, scenario.seed, playtest=True)
     try:
         for raw in steps:
-            visit.apply(Step.from_dict(raw))
+            visit.apply(Step(raw["household"], raw["action"], None))
         if form.action.data:
             unit = steps[0]["household"]
             visit.apply(Step(unit, form.action.data, None))
@@ -297,6 +291,21 @@ def playtest(scenario_id: str) -> Any:
     return render_template("scenarios/_playtest.html", visit=visit, steps=steps,
                            unit=steps[0]["household"], error=None, scenario=scenario,
                            vocabulary=vocabulary)
+
+
+def _playtest_steps(text: str, units: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """The steps a playtest form carries back: a list of {household, action}, each household
+    one of the scenario's (a playtest has no knocks, so no simulated times)."""
+    try:
+        steps = json.loads(text)
+    except ValueError:
+        steps = None
+    if not isinstance(steps, list) or len(steps) > MAX_PLAYTEST_STEPS or not all(
+            isinstance(step, dict) and step.get("household") in units
+            and isinstance(step.get("action"), str) and 0 < len(step["action"]) <= 2100
+            for step in steps):
+        raise InvalidInput(N_("The playtest's steps are damaged; start it again."))
+    return [{"household": step["household"], "action": step["action"]} for step in steps]
 
 
 @bp.post("/scenarios/<scenario_id>/publish")
@@ -323,17 +332,20 @@ def diff(scenario_id: str) -> Any:
     versions = services.versions_of(db, scenario_id)
     if not versions and db.get(drafts.ScenarioDraft, scenario_id) is None:
         abort(404)
+    has_draft = db.get(drafts.ScenarioDraft, scenario_id) is not None
+    mine = has_draft and drafts.may_edit(db, current_actor(), scenario_id)
     newest = str(versions[0].version) if versions else "draft"
-    old = request.args.get("a", str(versions[1].version) if len(versions) > 1 else newest)[:12]
-    new_ = request.args.get("b", "draft" if db.get(drafts.ScenarioDraft, scenario_id)
-                            else newest)[:12]
+    # by default the draft against the newest version for its editors; the two newest
+    # versions for everyone else (a draft is its editors' work in progress)
+    old = request.args.get("a", newest if mine and versions else (
+        str(versions[1].version) if len(versions) > 1 else newest))[:12]
+    new_ = request.args.get("b", "draft" if mine else newest)[:12]
     if "draft" in (old, new_):
         drafts.require_editor(db, current_actor(), scenario_id)
     lines = authoring.diff(drafts.texts_of(db, scenario_id, old),
                            drafts.texts_of(db, scenario_id, new_), context=3)
     return render_template("scenarios/diff.html", scenario_id=scenario_id, old=old, new=new_,
-                           lines=lines, versions=versions,
-                           has_draft=db.get(drafts.ScenarioDraft, scenario_id) is not None)
+                           lines=lines, versions=versions, has_draft=mine)
 
 
 @bp.post("/scenarios/<scenario_id>/editors")

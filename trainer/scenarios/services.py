@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import User
@@ -203,19 +203,24 @@ def repeated(steps: list[dict[str, Any]], key: str | None) -> bool:
 
 
 def lock_for_step(db: Session, row: Any) -> None:
-    """Lock an attempt's or play's row until the transaction ends, and reload it, so that two
-    requests carrying the same step key cannot both append (the second waits, then finds the
-    key). PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks, and in WAL mode a
-    transaction that has read cannot write once another has committed (SQLITE_BUSY_SNAPSHOT);
-    so the request's read-only transaction so far (log-in check, loading the row) is ended
-    and the next one starts by writing the row unchanged, which takes the database's write
-    lock, waiting up to the busy timeout, before anything is read. Call it before the step
-    writes anything."""
+    """Lock a row (an attempt, a play, a scenario draft) until the transaction ends, and
+    reload it, so that two requests changing it cannot both act on what they read before
+    (the same step key stored twice, one draft revision accepted twice): the second waits,
+    then sees the first's result. PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks,
+    and in WAL mode a transaction that has read cannot write once another has committed
+    (SQLITE_BUSY_SNAPSHOT); so the request's read-only transaction so far (log-in check,
+    loading the row) is ended and the next one starts by writing the row unchanged, which
+    takes the database's write lock, waiting up to the busy timeout, before anything is read.
+    Call it before the request writes anything."""
     if db.get_bind().dialect.name == "sqlite":
         db.commit()  # nothing is written yet: this only ends the read snapshot
-        table = type(row).__table__.name
-        db.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"),  # noqa: S608
-                   {"id": row.id})
+        mapper = inspect(type(row))
+        keys = {column.name: getattr(row, mapper.get_property_by_column(column).key)
+                for column in mapper.primary_key}
+        first = next(iter(keys))
+        where = " AND ".join(f"{name} = :{name}" for name in keys)
+        db.execute(text(f"UPDATE {mapper.local_table.name} SET {first} = {first} "  # noqa: S608
+                        f"WHERE {where}"), keys)
     db.refresh(row, with_for_update=True)
 
 

@@ -939,6 +939,9 @@ def _form_optional(raw: Any, field: str) -> str | None:
     return raw.strip()
 
 
+MAX_FIELD_TEXT = 2000  # characters of a `when` or `effects` field of the node form
+
+
 def _mapping(text: Any, field: str, path: Path_) -> dict[str, Any] | None:
     """A `when` or `effects` text read as the loader reads YAML; None when blank."""
     if text is None or (isinstance(text, str) and not text.strip()):
@@ -947,7 +950,17 @@ def _mapping(text: Any, field: str, path: Path_) -> dict[str, Any] | None:
         raise InvalidInput(N_("The node form is malformed: '%(field)s'."),
                            field=format_path(path))
     where = format_path(path)
+    if len(text) > MAX_FIELD_TEXT:
+        raise ScenarioInvalid([ScenarioError(FILE, 1, 1, where, N_(
+            "a condition or an effect is at most %(limit)s characters"),
+            {"limit": MAX_FIELD_TEXT})])
     try:
+        # one line of a form: no anchors or aliases (a few bytes of them can expand to
+        # thousands of values written into the draft)
+        if any(isinstance(event, yaml.AliasEvent | yaml.NodeEvent) and
+               getattr(event, "anchor", None) for event in yaml.parse(text, Loader=YamlLoader)):
+            raise ScenarioInvalid([ScenarioError(FILE, 1, 1, where, N_(
+                "anchors and aliases (&name, *name) are not allowed in a node's form"), {})])
         composed = yaml.compose(text, Loader=YamlLoader)
         if composed is not None and expanded_size(composed) > MAX_NODES:
             raise ScenarioInvalid([ScenarioError(FILE, 1, 1, where, N_(
