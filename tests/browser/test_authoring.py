@@ -87,9 +87,12 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     says_en = page.locator(".node-form [name=says-en]")
     expect(says_en).to_be_visible()
     says_en.fill("Come in, but be quick: my shift starts soon.")
+    # typed in the text a moment before the node is saved: saved first, not overwritten
+    set_editor_text(page, editor_text(page) + "# typed just before\n")
     page.locator(".node-form button[type=submit]").click()
     page.wait_for_function("() => document.querySelector('.CodeMirror').CodeMirror"
                            ".getValue().includes('my shift starts soon')")
+    assert "# typed just before" in editor_text(page)
     expect(by_test(page, "save-status")).to_contain_text("Saved")
     browser_page.screenshot("authoring-node-form")
 
@@ -100,8 +103,10 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     by_test(page, "playtest-start").click()
     expect(by_test(page, "playtest-at")).to_have_text(middle)
     expect(by_test(page, "playtest")).to_contain_text("my shift starts soon")
+    events = by_test(page, "playtest").locator("[data-test=event]")
+    expect(events).to_have_count(2)  # the jump and the state
     by_test(page, "playtest").locator("button.offer").first.click()
-    expect(by_test(page, "playtest").locator("[data-test=event]")).to_have_count(2)
+    expect(events).to_have_count(3)  # and the action taken
     browser_page.screenshot("authoring-playtest")
 
     # publish with a changelog line

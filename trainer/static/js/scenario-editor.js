@@ -23,7 +23,7 @@
     styleActiveLine: true, gutters: ["CodeMirror-lint-markers", "CodeMirror-linenumbers"],
     extraKeys: {
       Tab: function (cm) { cm.replaceSelection("  "); },
-      "Ctrl-S": function () { save(); }, "Cmd-S": function () { save(); }
+      "Ctrl-S": function () { dirty = true; save(); }, "Cmd-S": function () { dirty = true; save(); }
     },
     lint: { getAnnotations: annotations, lintOnChange: false }
   });
@@ -69,19 +69,45 @@
     }
   }
 
-  function save() {
-    if (stopped) { return; }
+  // One save at a time: each carries the revision the last answer gave, so a save asked for
+  // while another is on its way waits for it (else it would be refused as stale). `after`
+  // runs once the text is saved (the node form and a new node need the saved text).
+  var saving = false;
+  var waiting = [];
+  function save(after) {
+    if (after) { waiting.push(after); }
+    if (stopped || saving) { return; }
     clearTimeout(timer);
+    if (!dirty) { flush(); return; }
+    saving = true;
+    dirty = false; // typing from now on makes it dirty again
     var data = new FormData();
     data.append("csrf_token", csrf);
     data.append("source", editor.getValue());
     data.append("revision", revision.value);
     say(form.dataset.saving);
     post(form.dataset.saveUrl, data).then(function (answer) {
-      if (answer.ok) { dirty = false; applyAnswer(answer.body); return; }
+      saving = false;
+      if (answer.ok) {
+        applyAnswer(answer.body);
+        if (dirty) { save(); } else { flush(); }
+        return;
+      }
+      dirty = true;
+      waiting = [];
       if (answer.status === 409) { stopped = true; }
       say(form.dataset.failed.replace("__R__", answer.body.message || answer.status));
-    }).catch(function () { say(form.dataset.offline); });
+    }).catch(function () {
+      saving = false;
+      dirty = true;
+      waiting = [];
+      say(form.dataset.offline);
+    });
+  }
+  function flush() {
+    var next = waiting;
+    waiting = [];
+    next.forEach(function (run) { run(); });
   }
 
   editor.on("change", function () {
@@ -90,7 +116,7 @@
     clearTimeout(timer);
     timer = setTimeout(save, 1000);
   });
-  form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); dirty = true; save(); });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
@@ -159,18 +185,7 @@
         show("node");
       });
     };
-    if (dirty) { saveThen(run); } else { run(); }
-  }
-
-  function saveThen(next) {
-    var data = new FormData();
-    data.append("csrf_token", csrf);
-    data.append("source", editor.getValue());
-    data.append("revision", revision.value);
-    post(form.dataset.saveUrl, data).then(function (answer) {
-      if (answer.ok) { dirty = false; applyAnswer(answer.body); next(); }
-      else { say(form.dataset.failed.replace("__R__", answer.body.message || answer.status)); }
-    });
+    save(run);
   }
 
   // The node form writes the node back into the text on the server, which answers the text;
@@ -179,9 +194,17 @@
     var nodeForm = event.target.closest(".node-form, .add-node-form");
     if (!nodeForm) { return; }
     event.preventDefault();
+    save(function () { sendNode(nodeForm); }); // the text typed so far is saved first
+  });
+
+  function sendNode(nodeForm) {
     var data = new FormData(nodeForm);
     data.set("revision", revision.value);
+    saving = true;
+    editor.setOption("readOnly", true); // the answer brings the whole text back
+    var done = function () { saving = false; editor.setOption("readOnly", false); };
     post(nodeForm.action, data).then(function (answer) {
+      done();
       var error = nodeForm.querySelector(".node-form-error");
       if (!answer.ok) {
         error.textContent = answer.body.message || String(answer.status);
@@ -197,8 +220,8 @@
       dirty = false;
       applyAnswer(answer.body);
       if (answer.body.node) { openNode(answer.body.dialogue, answer.body.node); } else { show("node"); }
-    });
-  });
+    }).catch(function () { done(); say(form.dataset.offline); });
+  }
 
   // --- playtest: the node list, and the editor's text in every playtest request ------------
   function fillNodes() {
