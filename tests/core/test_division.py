@@ -261,6 +261,27 @@ def test_pieces_numbers_and_self_crossing_areas():
     assert result.scores["contiguity"] < 1.0
 
 
+def test_self_crossing_areas_too_costly_to_repair_are_unreadable():
+    """A repair's cost grows fast with the vertices of a ring that crosses itself many times:
+    past REPAIR_LIMIT vertices, or past MAX_REPAIRS such areas in one drawing, an area is
+    reported unreadable instead of repaired."""
+    from trainer.core.maps.context import REPAIR_LIMIT
+    from trainer.core.maps.division import MAX_REPAIRS
+
+    truth = small_truth()
+    zigzag = [(x * 100 / REPAIR_LIMIT, 50 * (x % 2)) for x in range(REPAIR_LIMIT + 10)]
+    drawing = quarters()
+    drawing["features"][0] = area_feature([*zigzag, (0, 50), (100, 0)], 1)
+    result = grade_division(drawing, truth)
+    assert "area_unreadable" in result.codes("contiguity")
+    assert "area_repaired" not in result.codes("contiguity")
+    bow_ties = [area_feature([(0, 0), (100, 50), (100, 0), (0, 50)], n)
+                for n in range(1, MAX_REPAIRS + 4)]
+    result = grade_division(collection(*bow_ties), truth)
+    assert result.codes("contiguity").count("area_repaired") == MAX_REPAIRS
+    assert result.codes("contiguity").count("area_unreadable") == 3
+
+
 def test_boundaries_off_the_roads():
     truth = small_truth()
     # Cut at x = 80 / x = 180 instead of on the lane: the buildings are still whole, but

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from trainer.core.i18n import N_
-from trainer.core.maps.context import Context, polygonal
+from trainer.core.maps.context import REPAIR_LIMIT, Context, polygonal, repair
 from trainer.core.maps.model import DrawnFeature, MapFinding, Severity, Shape, finding
 from trainer.core.maps.registry import CriterionResult, clamp, map_criterion, point_xy
 from trainer.core.world.geometry import Point
@@ -83,8 +83,10 @@ def _drawn_area(drawn: Sequence[DrawnFeature], findings: list[MapFinding]) -> Sh
             continue
         if not geometry.is_valid:
             reason = shapely.is_valid_reason(geometry)
-            repaired = polygonal(shapely.make_valid(geometry))
-            geometry = repaired if not repaired.is_empty else polygonal(geometry.buffer(0))
+            repaired = repair(geometry)
+            if repaired.is_empty and shapely.get_num_coordinates(geometry) <= REPAIR_LIMIT:
+                repaired = polygonal(geometry.buffer(0))
+            geometry = repaired
             findings.append(finding(  # the GEOS reason is kept for logs, not shown
                 "boundary_repaired", Severity.WARNING,
                 N_("The boundary crosses itself or runs back over itself; it was read as "

@@ -63,6 +63,24 @@ def _polygons(rings: Sequence[Sequence[Point]]) -> Objects:
     return np.array([shapely.Polygon(ring) for ring in rings], dtype=object)
 
 
+# A drawn shape that crosses itself is repaired (read as the land it encloses) only up to this
+# many vertices: the cost of a repair grows with the square or the cube of the vertices (a
+# random 1,000-vertex ring takes seconds even with the "structure" method, 5,000 minutes),
+# and a hand-drawn area has tens.
+REPAIR_LIMIT = 400
+MAX_MARK_REPAIRS = 20  # self-crossing building marks repaired in one drawing; the rest are points
+
+
+def repair(geometry: Shape) -> Shape:
+    """The polygonal part of a self-crossing shape, or an empty polygon when it has more than
+    REPAIR_LIMIT vertices (the caller reports it as unreadable)."""
+    if shapely.get_num_coordinates(geometry) > REPAIR_LIMIT:
+        return shapely.Polygon()
+    # "structure" keeps the land the rings enclose and is far cheaper than the default
+    # "linework" on rings that cross themselves many times (0.08 s against 15 s at 300)
+    return polygonal(shapely.make_valid(geometry, method="structure"))
+
+
 def polygonal(geometry: Shape) -> Shape:
     """The polygonal part of a geometry (make_valid may add stray lines or points)."""
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
@@ -125,7 +143,8 @@ def match_marks(features: Sequence[DrawnFeature], truth: MapTruth,
     geometry = np.array([feature.geometry for feature in features], dtype=object)
     invalid = ~shapely.is_valid(geometry)
     if invalid.any():
-        geometry[invalid] = [_repaired(g) for g in geometry[invalid]]
+        geometry[invalid] = [_repaired(g) if n < MAX_MARK_REPAIRS else _first_point(g)
+                             for n, g in enumerate(geometry[invalid])]
     points = shapely.centroid(geometry)
     outside = ~shapely.contains(geometry, points) & (shapely.get_type_id(geometry) != 0)
     if outside.any():
@@ -156,9 +175,16 @@ def match_marks(features: Sequence[DrawnFeature], truth: MapTruth,
 def _repaired(geometry: Shape) -> Shape:
     """A valid stand-in for an invalid mark: its polygonal part, or, when it has no area
     (three points in a row), the centre of what it is."""
-    fixed = shapely.make_valid(geometry)
+    if shapely.get_num_coordinates(geometry) > REPAIR_LIMIT:
+        return _first_point(geometry)
+    fixed = shapely.make_valid(geometry, method="structure")
     area = polygonal(fixed)
     if not area.is_empty:
         return area
     centre = fixed.centroid
-    return centre if not centre.is_empty else shapely.Point(geometry.exterior.coords[0])
+    return centre if not centre.is_empty else _first_point(geometry)
+
+
+def _first_point(geometry: Shape) -> Shape:
+    """An invalid mark too costly to repair stands for the first point it was drawn with."""
+    return shapely.Point(geometry.exterior.coords[0])

@@ -40,7 +40,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from trainer.core.i18n import N_
-from trainer.core.maps.context import polygonal
+from trainer.core.maps.context import polygonal, repair
 from trainer.core.maps.model import Drawing, MapFinding, Severity, Shape, finding
 from trainer.core.maps.parse import parse_drawing
 from trainer.core.maps.registry import CriterionResult, clamp, point_xy
@@ -239,26 +239,40 @@ class DrawnArea:
         return point_xy(self.shape.representative_point())
 
 
+MAX_REPAIRS = 10  # self-crossing areas repaired in one drawing; the others are unreadable
+
+
 def read_areas(drawing: Drawing) -> tuple[tuple[DrawnArea, ...], tuple[MapFinding, ...]]:
     """The drawing's areas, numbered first in number order, then the unnumbered in drawing
     order; and a finding for each area that was repaired or is empty."""
     findings: list[MapFinding] = []
     groups: dict[int | None, list[tuple[int, Shape, bool]]] = {}
     loose: list[list[tuple[int, Shape, bool]]] = []
+    repairs = 0
     for feature in drawing.of_kind("area"):
         geometry = feature.geometry
         repaired = False
         if geometry is None or geometry.is_empty:
             continue
         if not geometry.is_valid:
-            geometry = polygonal(shapely.make_valid(geometry))
+            name = "?" if feature.number is None else feature.number
+            if repairs >= MAX_REPAIRS:
+                geometry = shapely.Polygon()  # read no further: each repair can take long
+            else:
+                repairs += 1
+                geometry = repair(geometry)
             repaired = True
+            if geometry.is_empty:
+                findings.append(finding(
+                    "area_unreadable", Severity.ERROR,
+                    N_("Area %(area)s crosses itself too often to be read; draw it again "
+                       "with fewer corners."), feature=feature.index, area=name))
+                continue
             findings.append(finding(
                 "area_repaired", Severity.WARNING,
                 N_("Area %(area)s crosses itself; it was read as the land it encloses."),
-                feature=feature.index, area="?" if feature.number is None else feature.number,
-                at=point_xy(geometry.representative_point()) if not geometry.is_empty
-                else None))
+                feature=feature.index, area=name,
+                at=point_xy(geometry.representative_point())))
         entry = (feature.index, geometry, repaired)
         if feature.number is None:
             loose.append([entry])
