@@ -362,7 +362,8 @@ def test_a_new_node_is_added_and_flagged_until_it_is_linked(client, csrf, traine
 
 
 @pytest.mark.parametrize("steps", [
-    [{"action": "knock"}], [{"household": "zzz", "action": "greet"}], [{"household": 5, "action": "greet"}],
+    [{"action": "knock"}], [{"household": "zzz", "action": "greet"}],
+    [{"household": 5, "action": "greet"}],
     [{"household": "home", "action": ["greet"]}], {"household": "home"}, [1, 2]])
 def test_damaged_playtest_steps_are_a_400(client, csrf, trainer, db, steps):
     create(client, csrf)
