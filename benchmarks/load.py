@@ -21,8 +21,10 @@ the last value acknowledged for it. `lost` counts what is missing (target 0).
 
 The last line printed is one JSON object: trainees, seconds, requests, rps, errors (answers
 other than the expected ones, and dropped connections; target 0), p50_ms, p95_ms, p99_ms, lost,
-the backend, the CPUs and the load average; with --sweep, one object per size under "runs"
-and "sqlite_enough_up_to": the largest size with no error and p95 under --p95-limit ms.
+retried (requests sent again on a new connection after gunicorn closed a kept-alive one, as
+a browser does), the backend, the CPUs and the load average; with --sweep, one object per
+size under "runs" and "sqlite_enough_up_to": the largest size with no error and p95 under
+--p95-limit ms.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class Acknowledged:
 class Figures:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    retried: int = 0  # sent again on a new connection after a kept-alive one was closed
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -152,13 +155,20 @@ class VirtualTrainee:
             began = time.perf_counter()
             try:
                 try:
+                    reused = streams is not None
                     if streams is None:
                         streams = await asyncio.open_connection(HOST, self.port)
                     status, headers = await self.send(streams, data)
-                except (OSError, asyncio.IncompleteReadError, ValueError):
-                    # A kept-alive connection the server had closed meanwhile: a browser
-                    # sends the request again on a new one (steps carry their key, saves
-                    # their whole content, so a repeat is harmless); a second failure counts.
+                except (ConnectionError, asyncio.IncompleteReadError) as error:
+                    # A kept-alive connection the server had closed meanwhile, before any byte
+                    # of an answer: a browser sends the request again on a new one (steps
+                    # carry their key, saves their whole content, so a repeat is harmless).
+                    # Counted apart; anything else (a cut answer, a new connection refused)
+                    # is an error.
+                    partial = isinstance(error, asyncio.IncompleteReadError) and error.partial
+                    if not reused or partial:
+                        raise
+                    figures.retried += 1
                     if streams is not None:
                         streams[1].close()
                     streams = await asyncio.open_connection(HOST, self.port)
@@ -240,7 +250,7 @@ def one_run(url: str, folder: Path, env: dict[str, str], trainees_count: int, se
             "p50_ms": round(percentile(figures.latencies, 0.5), 1),
             "p95_ms": round(percentile(figures.latencies, 0.95), 1),
             "p99_ms": round(percentile(figures.latencies, 0.99), 1),
-            "lost": missing, "statuses": figures.statuses}
+            "retried": figures.retried, "lost": missing, "statuses": figures.statuses}
 
 
 def drive(server: Server, trainees: list[Trainee], ack: Acknowledged, figures: Figures,

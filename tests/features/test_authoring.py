@@ -393,3 +393,22 @@ def test_others_compare_the_published_versions_not_the_draft(client, csrf, db, l
     assert page.status_code == 200, owner
     text = page.get_data(as_text=True)
     assert "Evening tenants" in text and "work in progress" not in text
+
+
+def test_a_library_clash_is_skipped_and_the_rest_is_synced(db, make_user, caplog, tmp_path):
+    """An admin published the next number of a library scenario from the editor; the file of
+    the same number that comes later is skipped with a warning, and the others still sync."""
+    admin = make_user(Role.ADMIN)
+    services.sync_library(db, LIBRARY)
+    latest = services.get_version(db, "cooperative-family")
+    drafts.save(db, admin, "cooperative-family",
+                latest.source.replace("配合的家庭", "配合的王家", 1), 0)
+    drafts.publish_draft(db, admin, "cooperative-family", "Renamed", 1)
+    (tmp_path / "cooperative-family.yaml").write_text(latest.source.replace(
+        f"version: {latest.version}", f"version: {latest.version + 1}", 1), encoding="utf-8")
+    (tmp_path / "concealed-infant.yaml").write_text(
+        (LIBRARY / "concealed-infant.yaml").read_text(encoding="utf-8").replace(
+            "version: ", "version: 9", 1), encoding="utf-8")
+    added = services.sync_library(db, tmp_path)
+    assert [v.scenario_id for v in added] == ["concealed-infant"]
+    assert "cooperative-family" in caplog.text and "already published" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from trainer.core.scenario.model import Scenario
 from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
 
 MAX_PLAY_STEPS = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,9 @@ def sync_library(db: Session, folder: Path) -> list[ScenarioVersion]:
     """Publish every file of the built-in library that is not yet in the database.
 
     Files must load and pass the static checks (the path bot is `flask scenarios check`'s).
+    A file whose id and version are already published with another text (an admin published
+    that number from the editor, or a trainer's scenario took the id) is skipped with a
+    warning in the log, so one clash does not stop the rest of the library.
     """
     added = []
     for path in library_files([folder]):
@@ -107,7 +112,14 @@ def sync_library(db: Session, folder: Path) -> list[ScenarioVersion]:
         problems = checks.check(scenario, str(path))
         if problems:  # a file that fails the static checks is not published
             raise ScenarioInvalid(problems)
-        version = publish(db, scenario, actor=None)
+        try:
+            with db.begin_nested():
+                version = publish(db, scenario, actor=None)
+        except Conflict:
+            log.warning("library file %s not published: %s version %s is already published "
+                        "with another text; raise its version number", path, scenario.id,
+                        scenario.version)
+            continue
         if version is not None:
             added.append(version)
     return added
