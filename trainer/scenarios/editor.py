@@ -9,6 +9,7 @@ JSON the save answers (static/js/scenario-editor.js).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -218,40 +219,36 @@ def node_form(scenario_id: str, dialogue_id: str, node_id: str) -> Any:
 def save_node(scenario_id: str, dialogue_id: str, node_id: str) -> Any:
     """Write a node's form back into the draft's text; answers like an autosave, with the
     new text."""
-    db = db_session()
-    actor = current_actor()
-    drafts.require_editor(db, actor, scenario_id)
-    revision = request.form.get("revision", "")
-    if not revision.isdigit() or len(revision) > 9:
-        raise InvalidInput(N_("The form had expired. Please send it again."))
-    source, _current = drafts.working_text(db, scenario_id)
-    fields = authoring.fields_from_form(request.form)
-    changed = authoring.edit_node(source, dialogue_id, node_id, fields)
-    draft = drafts.save(db, actor, scenario_id, changed, int(revision))
-    db.commit()
-    report = drafts.check_text(draft.source, scenario_id)
-    return {"revision": draft.revision, "source": draft.source, **_panels(report, draft.source)}
+    return _rewrite(scenario_id, lambda source: authoring.edit_node(
+        source, dialogue_id, node_id, authoring.fields_from_form(request.form)))
 
 
 @bp.post("/scenarios/<scenario_id>/dialogues/<dialogue_id>/nodes")
 @roles(*AUTHORS)
 def add_node(scenario_id: str, dialogue_id: str) -> Any:
     """A new, empty node in a dialogue of the draft (the checks flag it until it is linked
-    and given actions or an ending); answers like a node save."""
+    and given actions or an ending); answers like a node save, naming the node."""
+    node_id = request.form.get("node", "").strip()[:80]
+    return _rewrite(scenario_id, lambda source: authoring.add_node(source, dialogue_id,
+                                                                   node_id),
+                    node=node_id, dialogue=dialogue_id)
+
+
+def _rewrite(scenario_id: str, change: Callable[[str], str], **extra: str) -> Any:
+    """Change the draft's text on the server (a node's form, a new node) and save it against
+    the revision the form was based on; the answer is an autosave's with the new text."""
     db = db_session()
     actor = current_actor()
     drafts.require_editor(db, actor, scenario_id)
     revision = request.form.get("revision", "")
-    node_id = request.form.get("node", "").strip()[:80]
     if not revision.isdigit() or len(revision) > 9:
         raise InvalidInput(N_("The form had expired. Please send it again."))
     source, _current = drafts.working_text(db, scenario_id)
-    changed = authoring.add_node(source, dialogue_id, node_id)
-    draft = drafts.save(db, actor, scenario_id, changed, int(revision))
+    draft = drafts.save(db, actor, scenario_id, change(source), int(revision))
     db.commit()
     report = drafts.check_text(draft.source, scenario_id)
-    return {"revision": draft.revision, "source": draft.source, "node": node_id,
-            "dialogue": dialogue_id, **_panels(report, draft.source)}
+    return {"revision": draft.revision, "source": draft.source, **extra,
+            **_panels(report, draft.source)}
 
 
 @bp.post("/scenarios/<scenario_id>/playtest")

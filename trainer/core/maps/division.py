@@ -43,7 +43,7 @@ from trainer.core.i18n import N_
 from trainer.core.maps.context import polygonal, repair
 from trainer.core.maps.model import Drawing, MapFinding, Severity, Shape, finding
 from trainer.core.maps.parse import parse_drawing
-from trainer.core.maps.registry import CriterionResult, clamp, point_xy
+from trainer.core.maps.registry import CriterionResult, Graded, clamp, point_xy
 from trainer.core.world.geometry import Point
 from trainer.core.world.grid import Grid
 
@@ -591,7 +591,7 @@ def boundaries(context: DivisionContext) -> CriterionResult:
 
 
 @dataclass(frozen=True, slots=True)
-class DivisionResult:
+class DivisionResult(Graded):
     """A graded division: each criterion's result, the weighted total (0-1), what reading
     the GeoJSON found, and each drawn area's number and housing units."""
 
@@ -599,23 +599,6 @@ class DivisionResult:
     total: float
     drawing_findings: tuple[MapFinding, ...] = ()
     areas: tuple[tuple[str, int], ...] = field(default=())  # (label, housing units)
-
-    @property
-    def scores(self) -> dict[str, float]:
-        """Criterion name -> score."""
-        return {name: result.score for name, result in self.criteria.items()}
-
-    @property
-    def findings(self) -> tuple[MapFinding, ...]:
-        """Every finding: the drawing's first, then each criterion's in report order."""
-        return self.drawing_findings + tuple(
-            f for result in self.criteria.values() for f in result.findings)
-
-    def codes(self, criterion: str | None = None) -> list[str]:
-        """The finding codes, of one criterion or of all."""
-        if criterion is None:
-            return [f.code for f in self.findings]
-        return [f.code for f in self.criteria[criterion].findings]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data, as a submitted drawing stores it (the shape of

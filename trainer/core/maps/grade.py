@@ -19,14 +19,14 @@ from trainer.core.maps.context import Context
 from trainer.core.maps.model import Drawing, MapFinding, Severity, finding
 from trainer.core.maps.numbering import NUMBERING_RULES
 from trainer.core.maps.parse import parse_drawing
-from trainer.core.maps.registry import MAP_CRITERIA, CriterionResult
+from trainer.core.maps.registry import MAP_CRITERIA, CriterionResult, Graded
 from trainer.core.maps.truth import MapTruth, RegisterRow
 
 CRITERION_MODULES = (boundary, coverage, elements, numbering, route)  # registered on import
 
 
 @dataclass(frozen=True, slots=True)
-class MapResult:
+class MapResult(Graded):
     """A graded map: each criterion's result, the weighted total (0-1), and what reading
     the GeoJSON found."""
 
@@ -34,23 +34,6 @@ class MapResult:
     total: float
     drawing_findings: tuple[MapFinding, ...] = ()
     rule: str = "serpentine"
-
-    @property
-    def scores(self) -> dict[str, float]:
-        """Criterion name -> score."""
-        return {name: result.score for name, result in self.criteria.items()}
-
-    @property
-    def findings(self) -> tuple[MapFinding, ...]:
-        """Every finding: the drawing's first, then each criterion's in report order."""
-        return self.drawing_findings + tuple(
-            f for result in self.criteria.values() for f in result.findings)
-
-    def codes(self, criterion: str | None = None) -> list[str]:
-        """The finding codes, of one criterion or of all (handy in tests and logs)."""
-        if criterion is None:
-            return [f.code for f in self.findings]
-        return [f.code for f in self.criteria[criterion].findings]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data, as an attempt stores it."""

@@ -24,6 +24,33 @@ class CriterionResult:
     measures: Mapping[str, float] = field(default_factory=dict)
 
 
+class Graded:
+    """What every graded drawing offers (an area's map, a grid's division): each criterion's
+    score, the findings in report order and their codes. Mixed into frozen dataclasses that
+    have `criteria` and `drawing_findings` fields."""
+
+    __slots__ = ()
+    criteria: Mapping[str, CriterionResult]
+    drawing_findings: tuple[MapFinding, ...]
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Criterion name -> score."""
+        return {name: result.score for name, result in self.criteria.items()}
+
+    @property
+    def findings(self) -> tuple[MapFinding, ...]:
+        """Every finding: the drawing's first, then each criterion's in report order."""
+        return self.drawing_findings + tuple(
+            f for result in self.criteria.values() for f in result.findings)
+
+    def codes(self, criterion: str | None = None) -> list[str]:
+        """The finding codes, of one criterion or of all (handy in tests and logs)."""
+        if criterion is None:
+            return [f.code for f in self.findings]
+        return [f.code for f in self.criteria[criterion].findings]
+
+
 CriterionFn = Callable[[Context], CriterionResult]
 
 
