@@ -417,9 +417,14 @@ def test_edit_node_rejects_bad_yaml_and_bad_forms_with_clear_errors() -> None:
     fields["actions"][0]["when"] = "a: &x [*x, *x]"
     with pytest.raises(ScenarioInvalid):  # an alias inside itself
         authoring.edit_node(BASELINE, "main", "door", fields)
-    fields["actions"][0]["when"] = "a: &y [1, 2]\nb: *y"  # aliases are written out
-    assert "when: {a: [1, 2], b: [1, 2]}" in authoring.edit_node(BASELINE, "main", "door",
-                                                                 fields)
+    fields["actions"][0]["when"] = "a: &y [1, 2]\nb: *y"  # a form's line takes no aliases
+    with pytest.raises(ScenarioInvalid) as caught:
+        authoring.edit_node(BASELINE, "main", "door", fields)
+    assert "aliases" in caught.value.errors[0].message
+    fields["actions"][0]["when"] = "{trust: '>= 30'}" + " " * authoring.MAX_FIELD_TEXT
+    with pytest.raises(ScenarioInvalid) as caught:
+        authoring.edit_node(BASELINE, "main", "door", fields)
+    assert caught.value.errors[0].params["limit"] == authoring.MAX_FIELD_TEXT
     fields["actions"][0]["when"] = ""
     fields["actions"][0]["effects"] = "{trust: }}"
     with pytest.raises(ScenarioInvalid):
