@@ -60,23 +60,21 @@ class Site:
 
     def forms(self, attempt_id: int) -> dict[str, Any]:
         """The attempt's stored forms as committed."""
-        engine = make_engine(self.url)
-        try:
-            with make_sessionmaker(engine)() as db:
-                attempt = db.get(Attempt, attempt_id)
-                assert attempt is not None
-                return dict(attempt.forms)
-        finally:
-            engine.dispose()
+        return dict(self.committed(attempt_id).forms)
 
     def steps(self, attempt_id: int) -> list[dict[str, Any]]:
-        """The attempt's steps as committed (read through a connection of the test's own)."""
+        """The attempt's steps as committed."""
+        return list(self.committed(attempt_id).steps)
+
+    def committed(self, attempt_id: int) -> Attempt:
+        """The attempt as committed, read through a connection of the test's own (its
+        columns are loaded before the session closes)."""
         engine = make_engine(self.url)
         try:
             with make_sessionmaker(engine)() as db:
                 attempt = db.get(Attempt, attempt_id)
                 assert attempt is not None
-                return list(attempt.steps)
+                return attempt
         finally:
             engine.dispose()
 
