@@ -85,6 +85,10 @@ class Attempt(Base):
     register: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # the quick tally (快速汇总): figure -> number (None: not started)
     tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # household id -> {"record": HMT/foreign form record, "complete": bool, "confirmed": bool}
+    hmt_forms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the area's death form (死亡人口调查表): {"rows": [...], "complete": bool} (None: not started)
+    deaths: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[AttemptStatus] = mapped_column(
         Enum(AttemptStatus, native_enum=False, length=20, values_callable=enum_values),
         default=AttemptStatus.IN_PROGRESS)
