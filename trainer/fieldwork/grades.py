@@ -36,7 +36,8 @@ def grade_data(attempt: Attempt, rubric_version: ScenarioVersion | None = None,
     """The attempt graded by `rubric_version`'s rubric (its own version's by default)."""
     visit = visit or replay_steps(attempt.version, attempt.seed, attempt.steps)
     evidence = grading_forms.attempt_evidence(visit, attempt.forms, attempt.register,
-                                              attempt.tally)
+                                              attempt.tally, hmt_forms=attempt.hmt_forms,
+                                              deaths=attempt.deaths)
     if rubric_version is not None and rubric_version.id != attempt.version_id:
         rubric = scenario_of(rubric_version).rubric
         evidence = replace(evidence, scenario=replace(evidence.scenario, rubric=rubric))

@@ -40,6 +40,11 @@ class Evidence:
     register: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> row
     register_truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tally: Mapping[str, Any] | None = None  # the quick tally handed in (None: not done)
+    # unit -> TruthHousehold: who really lives in each unit (for criteria of other forms)
+    households: Mapping[str, Any] = field(default_factory=dict)
+    # HMT/foreign forms as saved: unit -> {"record", "complete", "confirmed"}
+    hmt_forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    deaths: Mapping[str, Any] | None = None  # the death form as saved (None: not started)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +103,8 @@ def evidence_of(session: Session) -> Evidence:
                     frozenset(unit for unit, state in session.households.items()
                               if state.truth.kind == "vacant"),
                     frozenset(unit for unit, state in session.households.items()
-                              if state.truth.kind in ("vacant", "all_died")))
+                              if state.truth.kind in ("vacant", "all_died")),
+                    households={unit: state.truth for unit, state in session.households.items()})
 
 
 @criterion("outcome", ("每户都得到登记：完成、自主填报、代答或确属空房",
