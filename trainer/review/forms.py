@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -37,6 +45,23 @@ class ReturnForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (claim, release): the CSRF token only."""
+
+
+def _bulk_actions() -> list[SelectChoice]:
+    return [SelectChoice("release", str(_l("Release the scores"))),
+            SelectChoice("claim", str(_l("Take into review")))]
+
+
+class BulkForm(FlaskForm):
+    """One action for the attempts ticked in the queue (checkboxes named `attempts`)."""
+
+    action = SelectField(_l("With the selected attempts"),
+                         choices=_bulk_actions,
+                         validators=[DataRequired(message=_l("Choose what to do with the "
+                                                             "selected attempts."))])
+    # any attempt id may be sent: whether it may be acted on is the service's check
+    attempts = SelectMultipleField(coerce=int, validate_choice=False, validators=[
+        DataRequired(message=_l("Select at least one attempt."))])
 
 
 class MarkForm(FlaskForm):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, defer, joinedload, object_session, selectinl
 
 from trainer.accounts.models import AuditKind, Cohort, User
 from trainer.accounts.services import cohorts_visible_to, record_audit
-from trainer.core.errors import Conflict, InvalidInput, NotFound
+from trainer.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from trainer.core.grading.criteria import total_of, with_overrides
 from trainer.core.i18n import N_
 from trainer.db import utcnow
@@ -396,6 +396,64 @@ def release(db: Session, review: Review, examiner: User, *, link: str) -> Review
            link, title=_title(review))
     db.flush()
     return review
+
+
+BULK_ACTIONS = ("release", "claim")
+MAX_BULK = 200  # attempts in one bulk action: more than a queue page ever shows
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An attempt a bulk action left alone, and why (the single action's own refusal)."""
+
+    attempt_id: int
+    review: Review | None  # None: not an attempt the examiner may review
+    error: DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk action did: the reviews it changed and the attempts it skipped."""
+
+    done: list[Review]
+    skipped: list[Skipped]
+
+
+def bulk(db: Session, examiner: User, attempt_ids: Sequence[int], action: str, *,
+         link_of: Callable[[int], str]) -> BulkResult:
+    """Release the scores of several attempts, or take them into review, at once.
+
+    Each attempt goes through the same checks as the single action (`get_review`, `release`,
+    `claim`): one refused (not the examiner's to review, no longer open, a double mark still
+    missing or a disagreement waiting for a third examiner) is skipped with that refusal as
+    the reason, and the others are done. Each runs in its own savepoint, so a skipped one
+    leaves nothing half done; the caller commits once. `link_of(attempt_id)`: the trainee's
+    page of the attempt, for the release notice.
+    """
+    if action not in BULK_ACTIONS:
+        raise InvalidInput(N_("Choose what to do with the selected attempts."), field="action")
+    ids = list(dict.fromkeys(attempt_ids))
+    if not ids:
+        raise InvalidInput(N_("Select at least one attempt."), field="attempts")
+    if len(ids) > MAX_BULK:
+        raise InvalidInput(N_("Select at most %(count)s attempts at once."), field="attempts",
+                           count=MAX_BULK)
+    done: list[Review] = []
+    skipped: list[Skipped] = []
+    for attempt_id in ids:
+        review = None
+        try:
+            review = get_review(db, examiner, attempt_id)
+            with db.begin_nested():
+                if action == "release":
+                    release(db, review, examiner, link=link_of(attempt_id))
+                else:
+                    claim(db, review, examiner)
+        except DomainError as error:
+            skipped.append(Skipped(attempt_id, review, error))
+        else:
+            done.append(review)
+    return BulkResult(done, skipped)
 
 
 def _title(review: Review) -> str:

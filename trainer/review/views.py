@@ -33,13 +33,14 @@ from trainer.core.errors import DomainError
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
-from trainer.errors import form_error
+from trainer.errors import form_error, translate
 from trainer.extensions import db_session, is_english
 from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
 from trainer.review import services
 from trainer.review.forms import (
     ActionForm,
+    BulkForm,
     CommentForm,
     MarkForm,
     MarkingForm,
@@ -83,10 +84,17 @@ def _helpers() -> dict[str, Any]:
             "notice_text": lambda notice: _(notice.message, **notice.params)}
 
 
+QUEUE_FILTERS = ("cohort", "status", "flag", "scenario", "mine")  # the queue's query string
+
+
 @bp.get("/review")
 @roles(*EXAMINERS)
 def queue() -> Any:
     """The review queue: attempts of the cohorts I mark, filtered."""
+    return _queue_page(BulkForm(formdata=None))
+
+
+def _queue_page(bulk_form: BulkForm, status: int = 200) -> Any:
     db, examiner = db_session(), current_actor()
     cohort_id = request.args.get("cohort", type=int)
     filters = {"scenario_id": request.args.get("scenario", "")[:80],
@@ -98,7 +106,49 @@ def queue() -> Any:
     return render_template("review/queue.html", rows=rows, cohort_id=cohort_id,
                            cohorts=cohorts, statuses=list(ReviewStatus), my_mark=my_mark,
                            double=any(cohort.double_marking for cohort in cohorts),
-                           **filters)
+                           bulk=bulk_form, open_statuses=services.OPEN,
+                           query=_queue_query(), **filters), status
+
+
+def _queue_query() -> dict[str, Any]:
+    """The queue's filters from the query string, and nothing else (kept across a bulk
+    action, never passed to url_for unchecked)."""
+    return {name: request.args[name][:80] for name in QUEUE_FILTERS if name in request.args}
+
+
+@bp.post("/review/bulk")
+@roles(*EXAMINERS)
+def bulk() -> Any:
+    """Release or take into review the attempts ticked in the queue, each through the
+    single action's checks; the others are done and the skipped ones listed with why."""
+    db, examiner = db_session(), current_actor()
+    form = BulkForm()
+    if not form.validate_on_submit():
+        return _queue_page(form, 400)
+    try:
+        result = services.bulk(db, examiner, form.attempts.data or [], form.action.data or "",
+                               link_of=lambda attempt_id: url_for("fieldwork.attempt",
+                                                                  attempt_id=attempt_id))
+    except DomainError as error:
+        return _queue_page(form, form_error(form, error))
+    db.commit()
+    counts = {"done": len(result.done), "skipped": len(result.skipped)}
+    flash(_("Released %(done)s, skipped %(skipped)s.", **counts)
+          if form.action.data == "release"
+          else _("Taken into review %(done)s, skipped %(skipped)s.", **counts),
+          "info" if result.skipped else "success")
+    for skip in result.skipped:
+        reason = translate(skip.error)
+        if skip.review is None:
+            flash(_("Skipped attempt %(id)s: %(reason)s", id=skip.attempt_id, reason=reason),
+                  "error")
+        else:
+            attempt = skip.review.attempt
+            flash(_("Skipped %(trainee)s · %(title)s: %(reason)s",
+                    trainee=attempt.trainee.full_name,
+                    title=attempt.version.title_en if is_english() else attempt.version.title_zh,
+                    reason=reason), "error")
+    return redirect(url_for("review.queue", **_queue_query()))
 
 
 def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
