@@ -27,6 +27,7 @@ from trainer.core.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    StorageFull,
     TooLarge,
 )
 
@@ -36,6 +37,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    StorageFull: 507,
 }
 
 MESSAGES = {
@@ -55,6 +57,8 @@ MESSAGES = {
     503: (_l("Briefly unavailable"), _l("The database could not be reached for a moment. "
                                         "What you saved before is kept; what you just sent "
                                         "was not saved. Please try again in a few seconds.")),
+    507: (_l("No room left"), _l("The server has no room left for this file. Nothing of it "
+                                 "was kept; please try again later.")),
 }
 RETRY_AFTER_SECONDS = 5  # told to clients of a 503: a pool reconnects well within it
 

@@ -197,9 +197,9 @@ compose_clip = huey.task(retries=0)(compose_job)
 @huey.periodic_task(crontab(minute="*"))
 def resume_interrupted() -> list[int]:
     """Requeue clips whose run died with its worker (each on its own, so one bad clip stops
-    no other); a stalled clip with no original (a composition that died) is marked failed.
-    Also drops uploads abandoned for a day."""
-    from trainer.core.errors import DomainError
+    no other); a clip whose run died twice, or a stalled one with no original (a composition
+    that died), is marked failed for a trainer to retry. Also drops uploads abandoned for a
+    day."""
     from trainer.video import services
     from trainer.video.models import Clip
 
@@ -210,14 +210,8 @@ def resume_interrupted() -> list[int]:
             stale = services.stale_clips(db)
         for clip_id in stale:
             with job_session(app) as db:
-                clip = db.get_one(Clip, clip_id)
-                try:
-                    services.requeue(db, clip)
-                except DomainError:
-                    services.fail(db, clip_id, "The job stopped before the clip had an "
-                                               "original; make it again.")
-                    continue
-            requeued.append(clip_id)
+                if services.resume(db, db.get_one(Clip, clip_id)):
+                    requeued.append(clip_id)
         with job_session(app) as db:
             services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
     for clip_id in requeued:
@@ -228,8 +222,10 @@ def resume_interrupted() -> list[int]:
 @huey.periodic_task(crontab(minute="*"))
 def submit_timed_out() -> list[int]:
     """Submit timed exams whose time ran out while no request touched them (the trainee
-    closed the page): each on its own, dated at its deadline, so one that fails to grade
-    stops no other. A request after the deadline submits its attempt the same way first
+    closed the page): each on its own, dated at its deadline. One whose grading fails is
+    handed in ungraded for an examiner to grade again (`services.submit_if_timed_out`); one
+    that fails otherwise (the database) is logged, stops no other, and is tried next minute.
+    A request after the deadline submits its attempt the same way first
     (trainer/fieldwork/services.py), so a minute's delay here is never seen by the trainee."""
     from trainer.fieldwork import services
 

@@ -36,3 +36,7 @@ class Conflict(DomainError):
 
 class TooLarge(InvalidInput):
     """The file or request is larger than the limit."""
+
+
+class StorageFull(DomainError):
+    """The server's disk has no room left for the file (nothing of it is kept)."""

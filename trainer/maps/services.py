@@ -358,28 +358,45 @@ def submit(db: Session, trainee: User, task: MapTask) -> MapDrawing:
         raise InvalidInput(N_("Draw the map before you submit it: nothing has been saved."))
     if drawing.status == DrawingStatus.SUBMITTED:
         return drawing
-    result = grade(task, drawing.geojson)
-    drawing.result = {**result.to_dict(),
-                      "grader": DIVISION_GRADER if is_division(task) else GRADER}
+    drawing.result = {**grade(task, drawing.geojson).to_dict(), "grader": grader_of(task)}
     drawing.status = DrawingStatus.SUBMITTED
     drawing.submitted_at = datetime.now(UTC)
     db.flush()
     return drawing
 
 
+def grader_of(task: MapTask) -> str:
+    """The version of the criteria that grade the task's kind of drawing now."""
+    return DIVISION_GRADER if is_division(task) else GRADER
+
+
+def regrade(db: Session, task: MapTask, drawing: MapDrawing, *, force: bool = False) -> bool:
+    """Grade a submitted drawing again and store the result, when its stored result came
+    from another version of the criteria (or when `force`d); True when it was regraded."""
+    if drawing.status != DrawingStatus.SUBMITTED:
+        raise NotFound(N_("The map has not been graded yet."))
+    if not force and drawing.result and drawing.result.get("grader") == grader_of(task):
+        return False
+    drawing.result = {**grade(task, drawing.geojson).to_dict(), "grader": grader_of(task)}
+    db.flush()
+    return True
+
+
 def overlay(task: MapTask, drawing: MapDrawing,
             translate: Callable[[str, Mapping[str, object]], str]) -> str:
-    """The debrief picture of a submitted drawing: truth, drawing and findings (SVG text)."""
+    """The debrief picture of a submitted drawing: truth, drawing and findings (SVG text).
+
+    The findings are the stored result's, the ones its page lists; a result stored by
+    another version of the criteria is graded again for the picture (see `regrade`)."""
     if drawing.status != DrawingStatus.SUBMITTED:
         raise NotFound(N_("The map has not been graded yet."))
     parsed = parse_drawing(drawing.geojson)
+    current = drawing.result and drawing.result.get("grader") == grader_of(task)
+    result: Any = drawing.result if current else grade(task, parsed)
     if is_division(task):
-        division = division_truth_of(task)
-        return division_overlay_svg(parsed, division, grade_division(parsed, division),
+        return division_overlay_svg(parsed, division_truth_of(task), result,
                                     translate=translate)
-    truth = truth_of(task)
-    return overlay_svg(parsed, truth, grade_map(parsed, truth, rule=task.rule),
-                       translate=translate)
+    return overlay_svg(parsed, truth_of(task), result, translate=translate)
 
 
 # Export --------------------------------------------------------------------------------

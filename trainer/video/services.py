@@ -6,6 +6,8 @@ Services flush and never commit; the view, CLI command or job that calls them co
 
 from __future__ import annotations
 
+import errno
+import math
 import re
 import secrets
 import unicodedata
@@ -24,8 +26,17 @@ from webvtt.errors import MalformedFileError
 from trainer.accounts.models import Cohort, Role, User, cohort_trainees
 from trainer.accounts.services import cohorts_visible_to
 from trainer.config import LOCALES
-from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from trainer.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageFull,
+    TooLarge,
+)
+from trainer.core.grading.moments import finding_moments
 from trainer.core.i18n import N_
+from trainer.core.scenario.model import Moment
 from trainer.db import utcnow
 from trainer.fieldwork.models import Assignment
 from trainer.scenarios.models import ScenarioVersion
@@ -38,6 +49,16 @@ CHUNK = 1024 * 1024  # bytes read from a request body at a time
 STALE_AFTER = timedelta(minutes=2)  # a processing run without a heartbeat for this long died
 QUEUED_TOO_LONG = timedelta(minutes=15)  # queued and never started: queue the job again
 UPLOAD_EXPIRES = timedelta(days=1)
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT}  # write errors that mean "no room left"
+DISK_FULL_MESSAGE = N_("The server's disk is full, so the upload was stopped and discarded. "
+                       "Try again later, or ask an administrator to free space.")
+# Stored as the clip's error (a message id, translated where it is shown): a run that died
+# with its worker is started once more; a second death fails the clip for a trainer to retry.
+INTERRUPTED = N_("The worker stopped while processing this clip; it is being processed "
+                 "again.")
+GAVE_UP = N_("The worker stopped twice while processing this clip (it may have run out of "
+             "memory, or been restarted). Try again, or upload a shorter or smaller file.")
+NO_ORIGINAL = N_("The job stopped before the clip had an original; make it again.")
 COMPLETE_SHARE = 0.9  # watched this share of a clip = completed
 MANAGERS = {Role.TRAINER, Role.ADMIN}
 
@@ -158,25 +179,43 @@ def receive_chunk(db: Session, upload: Upload, *, offset: int, stream: IO[bytes]
     if declared is not None and offset + declared > upload.length:
         raise TooLarge(N_("More bytes were sent than the file's announced length."))
     path = upload_path(media_root, upload)
-    with path.open("r+b") as handle:
-        handle.truncate(upload.offset)  # anything past the last saved offset is a torn write
-        handle.seek(upload.offset)
-        written = 0
-        try:
-            while piece := stream.read(CHUNK):
-                if upload.offset + written + len(piece) > upload.length:
-                    raise TooLarge(N_("More bytes were sent than the file's announced "
-                                      "length."))
-                handle.write(piece)
-                written += len(piece)
-        except OSError:
-            pass  # the client went away: keep what arrived (werkzeug's ClientDisconnected)
-        finally:
-            handle.flush()
+    try:
+        with open_part(path) as handle:
+            handle.truncate(upload.offset)  # anything past the last saved offset is torn
+            handle.seek(upload.offset)
+            written = 0
+            try:
+                while piece := _read_piece(stream):
+                    if upload.offset + written + len(piece) > upload.length:
+                        raise TooLarge(N_("More bytes were sent than the file's announced "
+                                          "length."))
+                    handle.write(piece)
+                    written += len(piece)
+            finally:
+                handle.flush()
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        discard_upload(db, upload, media_root)  # free the room; nothing half-saved stays
+        raise StorageFull(DISK_FULL_MESSAGE, field="file") from exc
     upload.offset += written
     upload.updated_at = utcnow()
     db.flush()
     return upload.offset == upload.length
+
+
+def open_part(path: Path) -> IO[bytes]:
+    """The upload's part file, opened for writing at any offset (tests fill the disk here)."""
+    return path.open("r+b")
+
+
+def _read_piece(stream: IO[bytes]) -> bytes:
+    """The next piece of the request body; empty once the client has gone away (werkzeug's
+    ClientDisconnected is an OSError), keeping what arrived."""
+    try:
+        return stream.read(CHUNK)
+    except OSError:
+        return b""
 
 
 def finish_upload(db: Session, upload: Upload, *, media_root: Path,
@@ -198,7 +237,15 @@ def finish_upload(db: Session, upload: Upload, *, media_root: Path,
     extension = Path(upload.filename).suffix.lower().lstrip(".")
     clip.original_key = f"clips/{clip.id}/original" + (
         f".{extension}" if re.fullmatch(r"[a-z0-9]{1,5}", extension) else "")
-    clip.original_bytes = storage.put(clip.original_key, path)
+    try:
+        clip.original_bytes = storage.put(clip.original_key, path)
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        storage.delete(clip.original_key)  # a partial copy is never served
+        db.delete(clip)
+        discard_upload(db, upload, media_root)
+        raise StorageFull(DISK_FULL_MESSAGE, field="file") from exc
     db.delete(upload)
     db.flush()
     return clip
@@ -354,7 +401,7 @@ def begin_run(db: Session, clip_id: int) -> Run | None:
     if (clip is None or clip.status in (ClipStatus.READY, ClipStatus.FAILED)
             or clip.original_key is None or running(clip)):
         return None
-    clip.status, clip.progress, clip.error = ClipStatus.PROCESSING, 0.0, None
+    clip.status, clip.progress = ClipStatus.PROCESSING, 0.0  # the error is a resume's note
     clip.runs += 1
     clip.heartbeat_at = utcnow()
     db.flush()
@@ -370,6 +417,9 @@ def render_run(run: Run, *, storage: Storage, media_root: Path,
     No database access here: this is the long part, done outside any transaction.
     """
     work = work_folder(media_root, run.clip_id, f"r{run.number}")
+    for older in work.parent.glob("r*"):  # scratch of runs that died with their worker
+        if older.name[1:].isdigit() and int(older.name[1:]) < run.number:
+            remove_quietly(older)
     try:
         source = storage.local_path(run.original_key)
         if source is None:
@@ -522,12 +572,27 @@ def queue_unreachable(db: Session, clip_id: int, *, now: datetime | None = None)
         db.flush()
 
 
-def requeue(db: Session, clip: Clip) -> Clip:
+def resume(db: Session, clip: Clip) -> bool:
+    """Deal with a stale clip (see `stale_clips`): queue it again and True, or mark it
+    failed with a reason the trainer sees (no original, or its run already died once) and
+    False. The note that a run died travels with the clip until a run finishes."""
+    if clip.original_key is None:
+        fail(db, clip.id, NO_ORIGINAL)
+        return False
+    if clip.status == ClipStatus.PROCESSING and clip.error == INTERRUPTED:
+        fail(db, clip.id, GAVE_UP)
+        return False
+    note = INTERRUPTED if clip.status == ClipStatus.PROCESSING else clip.error
+    requeue(db, clip, note=note)
+    return True
+
+
+def requeue(db: Session, clip: Clip, *, note: str | None = None) -> Clip:
     """Queue a clip for (re)processing: after a failure, a restart, or new redactions."""
     if clip.original_key is None:
         raise Conflict(N_("The original has been deleted, so the clip cannot be processed "
                           "again."))
-    clip.status, clip.progress, clip.error = ClipStatus.QUEUED, 0.0, None
+    clip.status, clip.progress, clip.error = ClipStatus.QUEUED, 0.0, note
     clip.heartbeat_at = utcnow()  # when it was queued
     db.flush()
     return clip
@@ -822,12 +887,14 @@ def clips_for_criteria(db: Session, scenario_id: str, criteria: Iterable[str],
         ClipLink.scenario_id == scenario_id, ClipLink.criterion.in_(wanted),
         Clip.status == ClipStatus.READY))
     pairs = [(criterion, clip) for criterion, clip in links]
-    by_slug = dict(slugs)
+    by_slug: dict[str, list[str]] = {}
+    for slug, criterion in slugs:  # one clip may teach several criteria
+        by_slug.setdefault(slug, []).append(criterion)
     if by_slug:
         for clip in db.scalars(select(Clip).where(Clip.slug.in_(by_slug),
                                                   Clip.status == ClipStatus.READY)):
-            if by_slug[clip.slug] in wanted:
-                pairs.append((by_slug[clip.slug], clip))
+            pairs += [(criterion, clip) for criterion in by_slug[clip.slug]
+                      if criterion in wanted]
     for criterion, clip in pairs:
         if clip not in found.setdefault(criterion, []):
             found[criterion].append(clip)
@@ -850,6 +917,33 @@ def debrief_clips(db: Session, user: User, scenario_id: str, rubric: Any,
         found = {name: [clip for clip in clips if clip in allowed]
                  for name, clips in found.items()}
     return {name: clips for name, clips in found.items() if clips}
+
+
+def moment_links(rubric: Any, graded: dict[str, Any] | None, clips: dict[str, list[Clip]],
+                 events: Iterable[Any]) -> dict[tuple[str, int], list[tuple[Clip, Moment]]]:
+    """(criterion, finding's index) -> the (clip, moment) pairs that show what the finding
+    got wrong, among `clips` (those `debrief_clips` found the viewer may watch)."""
+    found = {}
+    for key, pairs in finding_moments(rubric.clips, graded, events).items():
+        watchable = {clip.slug: clip for clip in clips.get(key[0], ())}
+        links = [(watchable[slug], moment) for slug, moment in pairs if slug in watchable]
+        if links:
+            found[key] = links
+    return found
+
+
+def start_at(clip: Clip, raw: str | None) -> float | None:
+    """The second a player link asks to start at (`?t=42`), kept within the clip; None when
+    the link names none."""
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise InvalidInput(N_("The start time must be a number of seconds."), field="t")
+    return max(0.0, min(seconds, clip.duration or seconds))
 
 
 # Watching ------------------------------------------------------------------------------

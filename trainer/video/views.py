@@ -85,6 +85,12 @@ def _helpers() -> dict[str, Any]:
             "right_answers": services.right_answers}
 
 
+@bp.app_template_global()
+def moment_links(rubric: Any, graded: Any, clips: Any, events: Any) -> Any:
+    """The debrief's links from each faulty finding to the second of a clip showing it."""
+    return services.moment_links(rubric, graded, clips or {}, events)
+
+
 # Library ------------------------------------------------------------------------------
 
 @bp.get("/clips")
@@ -293,6 +299,7 @@ def show(clip_id: int) -> Any:
     watchers = services.watchers(db, clip, actor) if actor.role != Role.TRAINEE else []
     return render_template("video/show.html", clip=clip, manager=services.may_manage(actor),
                            progress=services.progress_of(db, clip, actor), watchers=watchers,
+                           start=services.start_at(clip, request.args.get("t")),
                            renditions=[name for name in RENDITIONS if name in clip.renditions],
                            action=ActionForm())
 

@@ -6,9 +6,12 @@ them for an area's map). Every text is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from trainer.core.maps.division import DivisionResult, DivisionTruth, read_areas, shapes_of
 from trainer.core.maps.model import Drawing
-from trainer.core.maps.overlay import Translate, _english, _markers, _View, escape
+from trainer.core.maps.overlay import Translate, _english, _markers, _View, escape, findings_of
 from trainer.core.maps.parse import parse_drawing
 
 FILLS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6",
@@ -17,8 +20,10 @@ FAR = 0.5  # the view reaches at most this share of the grid's size beyond it
 
 
 def division_overlay_svg(drawing: Drawing | object, truth: DivisionTruth,
-                         result: DivisionResult, *, translate: Translate | None = None) -> str:
-    """The SVG overlay of a division (a string; safe to embed)."""
+                         result: DivisionResult | Mapping[str, Any], *,
+                         translate: Translate | None = None) -> str:
+    """The SVG overlay of a division (a string; safe to embed), of a result fresh or as
+    stored (`DivisionResult.to_dict`)."""
     if not isinstance(drawing, Drawing):
         drawing = parse_drawing(drawing)
     render = translate or _english
@@ -69,7 +74,8 @@ def division_overlay_svg(drawing: Drawing | object, truth: DivisionTruth,
         parts.append(f'<polygon class="reference-area" points="{points}" fill="none" '
                      f'stroke="#15803d" stroke-width="{font / 5:.2f}" '
                      f'stroke-dasharray="{font:.1f} {font / 2:.1f}"/>')
-    sizes = dict(result.areas)
+    sizes = (dict(result.areas) if isinstance(result, DivisionResult)
+             else {item["area"]: item["units"] for item in result.get("areas", ())})
     for index, area in enumerate(areas):
         x, y = view.clamp(area.at)
         label = f"{area.label} · {sizes.get(area.label, 0)}"
@@ -78,7 +84,7 @@ def division_overlay_svg(drawing: Drawing | object, truth: DivisionTruth,
                      f'font-size="{font * 1.6:.1f}" fill="{FILLS[index % len(FILLS)]}" '
                      f'stroke="#ffffff" stroke-width="{font / 5:.2f}" paint-order="stroke">'
                      f'{escape(label)}</text>')
-    parts += _markers(view, result.findings, font, render)
+    parts += _markers(view, findings_of(result), font, render)
     parts.append("</svg>")
     return "".join(parts)
 

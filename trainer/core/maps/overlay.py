@@ -15,12 +15,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import shapely
 
 from trainer.core.maps.grade import MapResult
 from trainer.core.maps.model import Drawing, MapFinding, Severity, Shape
 from trainer.core.maps.parse import parse_drawing
+from trainer.core.maps.registry import Graded
 from trainer.core.maps.truth import MapTruth
 from trainer.core.world.geometry import Point
 
@@ -81,9 +83,30 @@ class _View:
         return "M" + " L".join(points)
 
 
-def overlay_svg(drawing: Drawing | object, truth: MapTruth, result: MapResult, *,
+def finding_from(data: Mapping[str, Any]) -> MapFinding:
+    """A finding as `MapFinding.to_dict` stored it."""
+    at = data.get("at")
+    return MapFinding(str(data["code"]), Severity(data["severity"]), str(data["message"]),
+                      dict(data.get("params") or {}), data.get("feature"),
+                      data.get("building"), (float(at[0]), float(at[1])) if at else None)
+
+
+def findings_of(result: Graded | Mapping[str, Any]) -> tuple[MapFinding, ...]:
+    """The findings to mark, in report order: a graded result's, or those a stored result
+    (`to_dict`) holds, so a submitted drawing is drawn without grading it again."""
+    if isinstance(result, Graded):
+        return result.findings
+    stored = [*result.get("drawing", ()),
+              *(found for criterion in result.get("criteria", {}).values()
+                for found in criterion.get("findings", ()))]
+    return tuple(finding_from(found) for found in stored)
+
+
+def overlay_svg(drawing: Drawing | object, truth: MapTruth,
+                result: MapResult | Mapping[str, Any], *,
                 translate: Translate | None = None) -> str:
-    """The SVG overlay (a string; safe to embed: every text is escaped).
+    """The SVG overlay (a string; safe to embed: every text is escaped) of a result, fresh
+    or as stored (`MapResult.to_dict`).
 
     `translate(message, params)` renders a finding's message; by default the English text.
     """
@@ -99,7 +122,7 @@ def overlay_svg(drawing: Drawing | object, truth: MapTruth, result: MapResult, *
              f"<title>{escape(truth.title)}</title>"]
     parts += _truth(view, truth, font)
     parts += _drawing(view, drawing, font)
-    parts += _markers(view, result.findings, font, render)
+    parts += _markers(view, findings_of(result), font, render)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -1,15 +1,14 @@
 // The small-area map editor: Leaflet (L.CRS.Simple, metres) with Leaflet-Geoman for drawing.
 // The field view (roads, water, landmarks, footprints) comes from data-field-url; the drawing
 // is one GeoJSON FeatureCollection (schema: trainer/core/maps), saved whole to
-// data-drawing-url after every edit. Undo/redo keep snapshots of that GeoJSON.
+// data-drawing-url after every edit (saving, undo/redo and the start: common.js).
 (function () {
   "use strict";
   var root = document.getElementById("map-editor");
-  if (!root || !window.L || !L.PM) { return; }
+  if (!root || !window.L || !L.PM || !window.MapCommon) { return; }
 
-  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var msg = function (name) { return root.getAttribute("data-msg-" + name) || ""; };
-  var statusEl = document.getElementById("map-status");
+  var C = window.MapCommon, ll = C.ll, ring = C.ring, centre = C.centre;
+  var msg = C.messages(root);
   var hintEl = document.getElementById("map-hint");
   var headerForm = document.getElementById("map-header");
   var markPanel = document.getElementById("mark-panel");
@@ -26,19 +25,9 @@
     building: { color: "#b91c1c", weight: 2, fillOpacity: 0.2 }
   };
 
-  var map = L.map(root, { crs: L.CRS.Simple, minZoom: -3, maxZoom: 4, zoomSnap: 0.25,
-                          attributionControl: false });
-  var fieldLayer = L.layerGroup().addTo(map);
-  var drawn = L.featureGroup().addTo(map);
+  var layers = C.newMap(root, "#b91c1c"), map = layers.map, drawn = layers.drawn;
   var footprints = [];  // rings [[x, y], ...] for tapping a building
-  map.pm.setGlobalOptions({ snappable: true, snapDistance: 16, layerGroup: drawn,
-                            allowSelfIntersection: true, templineStyle: { color: "#b91c1c" },
-                            hintlineStyle: { color: "#b91c1c", dashArray: "4 4" } });
-  map.pm.setLang(document.documentElement.lang === "zh-CN" ? "zh" : "en");
 
-  // Geometry helpers: the map's latlng is (y north, x east) in metres.
-  function ll(x, y) { return L.latLng(y, x); }
-  function ring(points) { return points.map(function (p) { return ll(p[0], p[1]); }); }
   function inside(x, y, points) {
     var hit = false;
     for (var i = 0, j = points.length - 1; i < points.length; j = i++) {
@@ -47,45 +36,16 @@
     }
     return hit;
   }
-  function centre(points) {
-    var xs = 0, ys = 0;
-    points.forEach(function (p) { xs += p[0]; ys += p[1]; });
-    return [xs / points.length, ys / points.length];
-  }
   function text(node, value) { var el = document.createElement("span"); el.textContent = value; node.appendChild(el); return el; }
 
   // The field view -------------------------------------------------------------------
-  var fieldStyle = {
-    road: { color: "#9ca3af", weight: 9, opacity: 0.9 },
-    lane: { color: "#d1d5db", weight: 5 },
-    river: { color: "#93c5fd", weight: 16, opacity: 0.8 },
-    pond: { color: "#60a5fa", weight: 1, fillColor: "#bfdbfe", fillOpacity: 0.8 },
-    field: { color: "#bef264", weight: 1, fillColor: "#ecfccb", fillOpacity: 0.6 },
-    bridge: { color: "#78716c", weight: 1, fillColor: "#a8a29e", fillOpacity: 0.9 },
-    landmark: { color: "#d97706", weight: 1, fillColor: "#fde68a", fillOpacity: 0.6 }
-  };
-  function fieldOptions(kind) {
-    var style = fieldStyle[kind] || fieldStyle.landmark;
-    return L.extend({ interactive: false, pmIgnore: true, snapIgnore: false }, style);
-  }
   function showField(field) {
-    field.features.filter(function (f) { return f.line; }).concat(
-      field.features.filter(function (f) { return !f.line; })).forEach(function (f) {
-      var layer = f.line ? L.polyline(ring(f.coordinates), fieldOptions(f.kind))
-                         : L.polygon(ring(f.coordinates), fieldOptions(f.kind));
-      layer.addTo(fieldLayer);
-      if (f.kind !== "field") {
-        layer.bindTooltip(f.name, { permanent: true, direction: "center",
-                                    className: "field-name field-name-" + f.kind });
-      }
-    });
+    C.showGround(map, layers.field, field);
     field.buildings.forEach(function (points) {
       footprints.push(points);
-      L.polygon(ring(points), L.extend(fieldOptions("building"),
-        { color: "#374151", weight: 1, fillColor: "#e5e7eb", fillOpacity: 0.9 })).addTo(fieldLayer);
+      C.footprint(points).addTo(layers.field);
     });
-    var b = field.bounds;
-    map.fitBounds(L.latLngBounds(ll(b[0][0], b[0][1]), ll(b[1][0], b[1][1])), { padding: [10, 10] });
+    C.fit(map, field.bounds);
   }
 
   // Drawn features ---------------------------------------------------------------------
@@ -185,12 +145,7 @@
     });
   }
 
-  // Saving: debounced, one request at a time, the latest drawing always wins ------------
-  var timer = null, inFlight = null, dirty = false;
-  function setStatus(textValue, kind) {
-    statusEl.textContent = textValue;
-    statusEl.className = "map-status" + (kind ? " map-status-" + kind : "");
-  }
+  // Saving and undo/redo (common.js); a refused save names the header field at fault ------
   function showFieldError(field, message) {
     headerForm.querySelectorAll("[data-error-for]").forEach(function (el) {
       var mine = el.getAttribute("data-error-for") === field;
@@ -198,85 +153,13 @@
       el.textContent = mine ? message : "";
     });
   }
-  function save(leaving) {
-    clearTimeout(timer);
-    timer = null;
-    if (inFlight && !leaving) { dirty = true; return inFlight; }
-    dirty = false;
-    setStatus(msg("saving"));
-    var body = JSON.stringify(serialise());
-    inFlight = fetch(root.getAttribute("data-drawing-url"), {
-      method: "POST", credentials: "same-origin",
-      keepalive: Boolean(leaving) && body.length < 60000,  // browsers cap keepalive bodies
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
-      body: body
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) {
-          setStatus(data.message, "ok");
-          showFieldError(null, "");
-        } else {
-          var error = data.error || data.message || String(response.status);
-          setStatus(msg("not-saved").replace("%(error)s", error), "error");
-          showFieldError(data.field, error);
-        }
-      });
-    }, function () {
-      setStatus(msg("offline"), "error");
-      timer = setTimeout(save, 5000);  // try again: the drawing is still in the page
-    }).then(function () {
-      inFlight = null;
-      if (dirty) { return save(); }
-    });
-    return inFlight;
-  }
-  function scheduleSave() {
-    clearTimeout(timer);
-    timer = setTimeout(save, 600);
-    setStatus(msg("saving"));
-  }
-  function flush() {
-    if (timer || dirty) { return save(); }
-    return inFlight || Promise.resolve();
-  }
-  window.MapEditor = { flush: flush, map: map };
-
-  // Undo and redo: snapshots of the whole drawing --------------------------------------
-  var history = [], at = -1;
-  var undoButton = document.querySelector("[data-action=undo]");
-  var redoButton = document.querySelector("[data-action=redo]");
-  function record() {
-    var snapshot = JSON.stringify(serialise());
-    if (history[at] === snapshot) { return false; }
-    history = history.slice(0, at + 1);
-    history.push(snapshot);
-    if (history.length > 200) { history.shift(); }
-    at = history.length - 1;
-    updateHistoryButtons();
-    return true;
-  }
-  function updateHistoryButtons() {
-    undoButton.disabled = at <= 0;
-    redoButton.disabled = at >= history.length - 1;
-  }
+  var saving = C.saver(root, serialise, showFieldError);
+  var scheduleSave = saving.scheduleSave;
+  window.MapEditor = { flush: saving.flush, map: map };
+  var undo = C.history(serialise, restore, scheduleSave);
   function changed() {
-    if (record()) { scheduleSave(); }
+    if (undo.record()) { scheduleSave(); }
   }
-  function step(delta) {
-    var next = at + delta;
-    if (next < 0 || next >= history.length) { return; }
-    at = next;
-    restore(JSON.parse(history[at]));
-    updateHistoryButtons();
-    scheduleSave();
-  }
-  undoButton.addEventListener("click", function () { step(-1); });
-  redoButton.addEventListener("click", function () { step(1); });
-  document.addEventListener("keydown", function (event) {
-    if (!(event.ctrlKey || event.metaKey) || event.target.closest("input, select, textarea")) { return; }
-    if (event.key === "z" && !event.shiftKey) { event.preventDefault(); step(-1); }
-    if (event.key === "y" || (event.key === "z" && event.shiftKey)) { event.preventDefault(); step(1); }
-  });
 
   // Selecting and numbering a building mark --------------------------------------------
   var selected = null;
@@ -403,32 +286,10 @@
   headerForm.addEventListener("input", scheduleSave);
   headerForm.addEventListener("change", changed);
   headerForm.addEventListener("submit", function (event) { event.preventDefault(); changed(); });
-  var submitForm = document.getElementById("map-submit");
-  if (submitForm) {
-    submitForm.addEventListener("submit", function (event) {
-      if (submitForm.dataset.flushed) { return; }
-      event.preventDefault();
-      record();
-      save().then(function () {
-        submitForm.dataset.flushed = "1";
-        submitForm.submit();
-      });
-    });
-  }
-  window.addEventListener("pagehide", function () { if (timer || dirty) { save(true); } });
+  C.submitAfterSaving(undo.record, saving.save);
 
-  // Start: the field view, then the saved drawing -------------------------------------
-  fetch(root.getAttribute("data-field-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
-    .then(function (response) { return response.json(); })
-    .then(function (field) {
-      showField(field);
-      return fetch(root.getAttribute("data-drawing-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } });
-    })
-    .then(function (response) { return response.json(); })
-    .then(function (saved) {
-      restore(saved.drawing);
-      record();
-      setStatus(saved.drawing ? msg("loaded") : msg("new"), saved.drawing ? "ok" : "");
-      root.setAttribute("data-ready", "1");
-    });
+  C.start(root, showField, function (drawing) {
+    restore(drawing);
+    undo.record();
+  }, saving.setStatus);
 })();

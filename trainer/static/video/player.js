@@ -38,10 +38,11 @@
     });
   }
 
-  // Resume where the user stopped last time.
+  // Resume where the user stopped last time, or open at the second a link asks for (?t=).
   var resume = parseFloat(video.dataset.resume || "0");
+  var linked = video.dataset.start !== undefined;
   video.addEventListener("loadedmetadata", function () {
-    if (resume > 0 && resume < video.duration - 1) { video.currentTime = resume; }
+    if (resume > 0 && (linked || resume < video.duration - 1)) { video.currentTime = resume; }
     resume = 0;
   }, { once: true });
 

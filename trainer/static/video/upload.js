@@ -33,6 +33,7 @@
       onShouldRetry: function (error) {
         var response = error.originalResponse;
         var code = response ? response.getStatus() : 0;
+        if (code === 507) { return false; }  // the disk is full: the server discarded it
         if (code === 0 || code >= 500) { say(form.dataset.msgOffline); return true; }
         return false;
       },
