@@ -53,8 +53,9 @@ class StepForm(FlaskForm):
     step_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{8,64}$")])
 
     def knock_time(self) -> tuple[bool, datetime | None]:
-        """(ok, the simulated time of a knock); a knock without date and time is not ok."""
-        if self.action.data != "knock":
+        """(ok, the simulated time of a knock or a phone call); either without date and
+        time is not ok."""
+        if self.action.data not in ("knock", "phone_check"):
             return True, None
         if self.day.data is None or not self.time.data:
             self.day.errors = [*self.day.errors, str(_l("Choose the date and time of the "

@@ -331,7 +331,8 @@ def person_record(person: Person) -> dict[str, Any]:
 
 
 def record_of(household: Household) -> dict[str, Any]:
-    """A household's truth written as a filled R601 record (with its death-form rows)."""
+    """A household's truth written as a filled R601 record (with its death-form rows, and
+    the long form's housing items H8-H18 when it is sampled: see `long_form`)."""
     if household.all_died:  # 户编号 999: only H4 and the death-form rows
         return {"H1": None, "H2a": None, "H2b": None, "H3m": None, "H3f": None,
                 "H4m": household.deaths_of(Sex.MALE), "H4f": household.deaths_of(Sex.FEMALE),
@@ -347,6 +348,7 @@ def record_of(household: Household) -> dict[str, Any]:
         "H7": household.rooms if ordinary else None,
         "persons": [person_record(p) for p in household.persons],
         "deaths": [_death_row(d) for d in household.deaths],
+        **((household.long_form_items or {}) if household.long_form else {}),  # H8-H18
     }
 
 

@@ -15,12 +15,16 @@ Each planted mistake belongs to exactly one criterion:
   registration mode), and the head and the counts where there is no form to check them by.
 - `consistency` owns the cross-check the procedure demands: where a household has a form, the
   register's head and counts must agree with it.
-- `tally` owns the quick tally (快速汇总): each figure must be what the handed-in forms (and
-  the self-reported households' own forms) add up to, right or wrong as those forms are.
+- `tally` owns the quick tally (快速汇总): each figure must be what the handed-in forms add
+  up to, right or wrong as those forms are.
 
 Persons are matched by name, then by ID number, then by a name that is a homophone (same
 pinyin) or one character off; a tolerated name counts as right with a note. A household
-counted by self-reporting (自主填报) filled its own form, so the trainee owes none for it.
+counted by self-reporting (自主填报) fills in its own form, but the trainee owes it all the
+same: its self-report, received into the attempt's forms and reviewed (and corrected) by the
+trainee, or, when it never came, the form of the visit from the day after the deadline. Its
+slips are judged like any other field; whether the review and the follow-up happened is
+`self_report_followup`'s (grading/procedure.py).
 """
 
 from __future__ import annotations
@@ -144,10 +148,9 @@ def match_persons(records: list[Mapping[str, Any]], truth: list[Mapping[str, Any
 
 
 def _owed(evidence: Evidence) -> list[str]:
-    """The units whose form the trainee owes: every household needing a short form except
-    those that reported themselves."""
-    return [unit for unit in evidence.truth
-            if evidence.outcomes.get(unit) != "self_reporting"]
+    """The units whose form the trainee owes: every household needing a short form, the
+    self-reporting ones too (their self-report, reviewed, is the trainee's form)."""
+    return list(evidence.truth)
 
 
 def _label(item: str, value: Any, english: bool) -> str:
@@ -435,9 +438,7 @@ def tally_agrees(evidence: Evidence) -> Result:
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
     records = [record for unit in evidence.truth
-               if (record := (evidence.truth[unit]
-                              if evidence.outcomes.get(unit) == "self_reporting"
-                              else _handed_in(evidence, unit))) is not None]
+               if (record := _handed_in(evidence, unit)) is not None]
     if evidence.tally is None:
         return Result(0.0, (Finding(("没有做快速汇总。", "The quick tally was not done."),
                                     where="tally"),))

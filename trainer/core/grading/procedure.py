@@ -8,12 +8,17 @@
   require found nobody (three, or all but the last one the assignment allows).
 - `rapport`: the respondent's irritation kept below a quarter of their patience; a visit broken off
   because they lost patience scores nothing.
+- `self_report_followup`: a household given self-reporting is left alone until the deadline
+  (a knock before it is wrong timing); a self-report received is reviewed (a `phone_check`
+  after it arrived: its slips themselves are the form criteria's); one never received is
+  visited from the day after the deadline, within the registration period; one whose fate
+  was never looked at after the deadline is not followed up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
 from trainer.core.interview.engine import Event
@@ -178,3 +183,81 @@ def rapport(evidence: Evidence) -> Result:
                  f"(irritation {peak} of {patience}); most of it came from: {label[1]}"),
                 worst.seq))
     return Result(sum(scores) / len(scores), tuple(findings))
+
+
+def _day(at: str) -> date:
+    return datetime.fromisoformat(at).date()
+
+
+@criterion("self_report_followup", ("自主填报的跟进：截止前不上门，收到的要审核，"
+                                    "未提交的截止次日起上门登记",
+                                    "Self-reporting followed up: no visit before the deadline, "
+                                    "received forms reviewed, the missing ones visited from "
+                                    "the day after"))
+def self_report_followup(evidence: Evidence) -> Result:
+    """Share of the self-reporting households' checkpoints done right: each knock at one
+    waiting for its self-report came after the deadline; each self-report received was
+    reviewed by phone; each missing one was visited after the deadline, within the
+    registration period; each household's fate was seen once the deadline had passed."""
+    assignment = evidence.scenario.assignment
+    deadline = assignment.self_report_until
+    last_day = assignment.first_day + timedelta(days=assignment.days - 1)
+    good = total = 0
+    findings: list[Finding] = []
+    waiting: dict[str, Event] = {}  # household -> its self-reporting visit's end
+    missed: dict[str, Event] = {}
+    received: dict[str, Event] = {}
+
+    def judge(ok: bool, text: tuple[str, str], event: Event | None = None,
+              where: str | None = None) -> None:
+        nonlocal good, total
+        total += 1
+        good += ok
+        if not ok:
+            findings.append(Finding(text, event.seq if event else None, where=where))
+
+    for event in evidence.events:
+        unit = event.household
+        if event.kind == "visit_end" and event.outcome == "self_reporting":
+            waiting[unit] = event
+        elif event.kind == "self_report" and unit in waiting:
+            (missed if event.status == "missed" else received)[unit] = event
+        elif event.kind == "phone" and event.status == "checked" and unit in received:
+            judge(True, ("", ""))
+            del received[unit]
+            del waiting[unit]
+        elif event.kind == "knock" and unit in waiting:
+            day = _day(event.at)
+            if unit in missed or day > deadline:
+                judge(assignment.registration[0] <= day <= assignment.registration[1],
+                      (f"{unit}：自主填报未提交，补登记应在登记期（至"
+                       f"{assignment.registration[1].isoformat()}）内完成。",
+                       f"{unit}: the self-report never came; the visit to register it must "
+                       f"be within the registration period (to "
+                       f"{assignment.registration[1].isoformat()})."), event)
+            else:
+                judge(False, (f"{unit}：住户选择了自主填报，{deadline.isoformat()} 24时截止前"
+                              "不应上门登记；先电话提醒，11月6日起再上门。",
+                              f"{unit}: the household chose self-reporting; do not visit "
+                              f"before the deadline (midnight on {deadline.isoformat()}): "
+                              "remind them by phone, and visit from the day after."), event)
+            missed.pop(unit, None)
+            del waiting[unit]
+    for unit, ended in waiting.items():
+        if unit in received:
+            judge(False, (f"{unit}：收到的自主填报没有审核（电话或上门核实存疑项目）。",
+                          f"{unit}: the self-report received was not reviewed (check the "
+                          "doubtful answers by phone or in person)."), received[unit],
+                  where=unit)
+        elif unit in missed:
+            judge(False, (f"{unit}：自主填报截止时没有提交，应在 {deadline.isoformat()} 之后"
+                          "上门登记。",
+                          f"{unit}: the self-report had not come by the deadline; visit the "
+                          f"household after {deadline.isoformat()}."), missed[unit])
+        elif last_day > deadline:  # the period went on past the deadline: look then
+            judge(False, (f"{unit}：截止后没有查看是否已提交自主填报。",
+                          f"{unit}: whether the self-report came was never checked after the "
+                          "deadline."), ended)
+    if not total:
+        return Result(1.0, applicable=False)
+    return Result(good / total, tuple(findings))

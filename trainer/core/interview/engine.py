@@ -9,9 +9,19 @@ leaves the next one colder, a kept appointment or the grid worker's company warm
 at home according to its availability; it answers form items from the truth except what it
 conceals until the trainee has earned and asked for it.
 
+A visit that ends in self-reporting (自主填报) leaves the household with a plan: it submits its
+form on a day up to `assignment.self_report_until` (with a respondent's typical mistakes) or
+never does. As the simulated clock passes that day a `self_report` event says the form was
+received (the trainee then reviews it, `phone_check` confirming the doubtful answers), or,
+once the deadline has passed without it, that it was missed: from the next day the household
+is visited again like any other, and that visit's outcome replaces self-reporting. Households
+with Hong Kong, Macao, Taiwan or foreign members and long-form sample households cannot
+self-report, nor can anyone after the deadline: such a visit ends `partial` with the reason.
+
 Nothing here is random except whether someone opens the door, which draws from the stream
-(seed, household, day, slot): the same (scenario, seed, steps) always gives the same events,
-so a recorded attempt replays exactly (`replay`).
+(seed, household, day, slot), and what a self-reporting household not written in the scenario
+does, drawn from (seed, household): the same (scenario, seed, steps) always gives the same
+events, so a recorded attempt replays exactly (`replay`).
 """
 
 from __future__ import annotations
@@ -23,12 +33,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from trainer.core.census import long_form, r601
 from trainer.core.errors import Conflict, InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.core.scenario.households import TruthHousehold, build
-from trainer.core.scenario.model import ALWAYS, Choice, Dialogue, Effect, Node, Respondent, Scenario
-from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, Conduct
+from trainer.core.scenario.model import (
+    ALWAYS,
+    Choice,
+    Dialogue,
+    Effect,
+    Mistake,
+    Node,
+    Respondent,
+    Scenario,
+    SelfReport,
+)
+from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, PHONE_CHECK, PHONE_MINUTES, Conduct
 from trainer.core.world.codes import LABELS
 from trainer.core.world.rng import stream
 
@@ -39,6 +60,7 @@ FIRST_HOUR, LAST_HOUR = 8, 21  # visits are made between 08:00 and 21:00
 NOTHING_TO_TELL = ("没有了。", "No, there is nothing like that.")
 LISTENING = ("嗯，好的。", "Mm, all right.")
 SILENT = ("……", "…")
+SUBMIT_SHARE = 0.6  # households given self-reporting that submit, unless the scenario says
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +112,8 @@ class Event:
     tailored: bool | None = None  # answer_concern: met one of their concerns (None: n/a)
     booked: str | None = None  # book_appointment: "YYYY-MM-DD slot" agreed (None: no slot)
     values: tuple[tuple[str, int | bool], ...] | None = None  # state (playtest): what was set
+    # self_report: "received:YYYY-MM-DD" or "missed"; phone: "checked", "reminded", "missed"
+    status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data."""
@@ -120,10 +144,16 @@ class Household:
     home: bool = False  # someone opened the door on the current visit
     met: bool = False  # the respondent (or a proxy speaking for them) has been met
     tailored: bool | None = None  # whether the last concern answer met one of their concerns
+    plan: SelfReport | None = None  # what it does with self-reporting (once given it)
+    report: str | None = None  # self-report: pending, received, checked or missed
+    report_on: date | None = None  # the day its self-report arrives (None: never)
 
     @property
     def done(self) -> bool:
-        """No further visit is useful: a final outcome."""
+        """No further visit is useful: a final outcome (a self-report still awaited or
+        missed is not one: the household may, or must, be visited)."""
+        if self.report in ("pending", "missed"):
+            return False
         return self.outcome is not None and OUTCOMES[self.outcome].final
 
 
@@ -184,6 +214,8 @@ class Session:
         """The actions available at this household now, in the order they are shown."""
         state = self._household(unit)
         if not state.open:
+            if state.report == "received":
+                return [Offer("phone_check", "phone_check", None, PHONE_CHECK, "good")]
             if state.done or state.visits >= self.scenario.assignment.max_visits:
                 return []
             return [Offer("knock", "knock", None, ACTIONS["knock"].label, "neutral")]
@@ -232,6 +264,8 @@ class Session:
             self._jump(step.household, state, step.action.removeprefix("goto:"))
         elif step.action.startswith("state:") and self.playtest:
             self._set_state(step.household, state, step.action.removeprefix("state:"))
+        elif step.action == "phone_check" and not state.open:
+            self._phone(step, state)
         else:
             if not state.open:
                 raise Conflict(N_("Knock first: no visit to this household is under way."),
@@ -249,6 +283,7 @@ class Session:
                                    field="at")
             self._spend(ACTIONS[choice.do].minutes, step.at)
             self._act(step.household, state, node, choice)
+        self._advance()
         self.steps.append(step)
         return self.events[before:]
 
@@ -271,23 +306,20 @@ class Session:
         if state.open:
             raise Conflict(N_("A visit to this household is already under way."),
                            field="action")
-        busy = next((u for u, other in self.households.items() if other.open), None)
-        if busy is not None:
-            raise Conflict(N_("Finish the visit under way at %(unit)s first."), field="action",
-                           unit=busy)
+        self._check_free()
         if state.done or state.visits >= assignment.max_visits:
             raise Conflict(N_("This household needs no further visit."), field="action")
         at = step.at or self.clock
-        last_day = assignment.first_day + timedelta(days=assignment.days - 1)
-        if not assignment.first_day <= at.date() <= last_day:
-            raise InvalidInput(N_("Visits are made from %(first)s to %(last)s."), field="at",
-                               first=assignment.first_day.isoformat(),
-                               last=last_day.isoformat())
-        if not FIRST_HOUR <= at.hour < LAST_HOUR:
-            raise InvalidInput(N_("Visits are made between 08:00 and 21:00."), field="at")
-        if at < self.clock:
-            raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
+        self._check_when(at)
+        if state.report == "pending" and state.report_on and state.report_on <= at.date():
+            raise Conflict(N_("This household's self-report arrives on %(day)s: review it "
+                              "instead of visiting."), field="action",
+                           day=state.report_on.isoformat())
         self._spend(TRAVEL_MINUTES, at)
+        self._advance(at)  # a self-report missed by now is recorded before the follow-up
+        # a visit replaces self-reporting: the household is registered like any other now
+        state.values["self_report_missed"] = state.report == "missed"
+        state.plan, state.report, state.report_on = None, None, None
         state.visits += 1
         state.slot = vocabulary.slot_of(at.hour)
         state.taken = Counter()
@@ -307,6 +339,152 @@ class Session:
         state.node = start
         if dialogue.nodes[start].end:
             self._end(step.household, state, dialogue.nodes[start].end or "")
+
+    def _check_free(self) -> None:
+        """Refuse to start anything while a visit is under way somewhere."""
+        busy = next((u for u, other in self.households.items() if other.open), None)
+        if busy is not None:
+            raise Conflict(N_("Finish the visit under way at %(unit)s first."), field="action",
+                           unit=busy)
+
+    def _check_when(self, at: datetime) -> None:
+        """Refuse a knock or a call outside the field-work days and hours, or in the past."""
+        assignment = self.scenario.assignment
+        last_day = assignment.first_day + timedelta(days=assignment.days - 1)
+        if not assignment.first_day <= at.date() <= last_day:
+            raise InvalidInput(N_("Visits are made from %(first)s to %(last)s."), field="at",
+                               first=assignment.first_day.isoformat(),
+                               last=last_day.isoformat())
+        if not FIRST_HOUR <= at.hour < LAST_HOUR:
+            raise InvalidInput(N_("Visits are made between 08:00 and 21:00."), field="at")
+        if at < self.clock:
+            raise InvalidInput(N_("Simulated time cannot go backwards."), field="at")
+
+    # --- self-reporting ------------------------------------------------------------------
+
+    def _phone(self, step: Step, state: Household) -> None:
+        """Phone a self-reporting household: a received form's doubtful answers are
+        confirmed (the review), one still awaited is reminded of the deadline."""
+        if state.report not in ("pending", "received", "missed"):
+            raise Conflict(N_("Only a household whose self-report is awaited or waiting for "
+                              "review can be phoned about it."), field="action")
+        self._check_free()
+        at = step.at or self.clock
+        self._check_when(at)
+        self._spend(PHONE_MINUTES, at)
+        self._advance(at)
+        unit = step.household
+        deadline = self.scenario.assignment.self_report_until
+        if state.report == "received":
+            state.report = "checked"
+            status, says = "checked", self._corrections(unit, state)
+        elif state.report == "pending":
+            status = "reminded"
+            says = (f"好的，我们会在{deadline.month}月{deadline.day}日24时前提交。",
+                    f"Yes, we'll submit it by midnight on {deadline.isoformat()}.")
+        else:
+            status = "missed"
+            says = ("不好意思，一直没顾上填，你上门来登记吧。",
+                    "Sorry, we never got round to it. Please come and register us.")
+        self._emit(unit, state, "phone", at=at, action="phone_check", status=status,
+                   says=says, trust=(state.trust, state.trust),
+                   irritation=(state.irritation, state.irritation))
+
+    def _refusal(self, state: Household) -> tuple[str, str] | None:
+        """Why this household cannot self-report now (None: it can)."""
+        household = state.truth.household
+        deadline = self.scenario.assignment.self_report_until
+        if state.truth.kind == "hmt_foreign":
+            return ("（自主填报只适用于短表：有港澳台居民或外籍人员的住户须由普查员登记。）",
+                    "(Self-reporting is for the short form only: a household with Hong Kong, "
+                    "Macao or Taiwan residents or foreigners is registered by an enumerator.)")
+        if household is None or state.truth.kind not in ("family", "collective"):
+            return ("（只有填报短表的住户可以自主填报。）",
+                    "(Only a household that fills in the short form can self-report.)")
+        if household.long_form:
+            return ("（本户是长表抽样户，须由普查员入户登记，不能自主填报。）",
+                    "(This household is in the long-form sample: an enumerator registers it; "
+                    "it cannot self-report.)")
+        if self.clock.date() > deadline:
+            return (f"（自主填报已于{deadline.month}月{deadline.day}日24时截止，须当面登记。）",
+                    f"(Self-reporting closed at midnight on {deadline.isoformat()}: register "
+                    "the household in person.)")
+        return None
+
+    def _plan(self, unit: str, state: Household, day: date) -> SelfReport:
+        """What the household does with self-reporting: as the scenario writes it, else
+        drawn from (seed, household): `SUBMIT_SHARE` submit within three days (by the
+        deadline), with one or two typical slips."""
+        written = state.respondent.self_report
+        if written is not None:
+            return written
+        rng = stream(self.seed, "self-report", unit)
+        if rng.random() >= SUBMIT_SHARE or state.truth.household is None:
+            return SelfReport(False)
+        deadline = self.scenario.assignment.self_report_until
+        on = min(day + timedelta(days=rng.randrange(3)), deadline)
+        slips = typical_mistakes(r601.record_of(state.truth.household))
+        return SelfReport(True, on, tuple(rng.sample(slips, min(len(slips),
+                                                                1 + rng.randrange(2)))))
+
+    def _advance(self, at: datetime | None = None) -> None:
+        """Self-reports the clock has reached: received on their day, or missed once the
+        deadline has passed without them (told at `at`, the step's time, or the clock)."""
+        today = self.clock.date()
+        deadline = self.scenario.assignment.self_report_until
+        for unit, state in self.households.items():
+            if state.report != "pending":
+                continue
+            if state.report_on is not None and state.report_on <= today:
+                state.report = "received"
+                self._emit(unit, state, "self_report", at=at,
+                           status=f"received:{state.report_on.isoformat()}")
+            elif state.report_on is None and today > deadline:
+                state.report = "missed"
+                self._emit(unit, state, "self_report", at=at, status="missed")
+
+    def submitted(self, unit: str) -> tuple[dict[str, Any], tuple[Mistake, ...]] | None:
+        """A received self-report: the form as the household filled it and the slips in
+        it (the truth with the plan's mistakes, those the app would accept); None before."""
+        state = self._household(unit)
+        household = state.truth.household
+        if state.report not in ("received", "checked") or household is None:
+            return None
+        record = r601.record_of(household)
+        applied: list[Mistake] = []
+        for slip in state.plan.mistakes if state.plan else ():
+            persons = record["persons"]
+            if slip.person is not None and not 0 <= slip.person < len(persons):
+                continue
+            target = record if slip.person is None else persons[slip.person]
+            if slip.item not in target or target[slip.item] == slip.value:
+                continue
+            before = target[slip.item]
+            target[slip.item] = slip.value
+            if r601.hard_errors(record):  # the mini-program would have refused it
+                target[slip.item] = before
+                continue
+            applied.append(slip)
+        return record, tuple(applied)
+
+    def _corrections(self, unit: str, state: Household) -> tuple[str, str]:
+        """The respondent's answers to the doubtful items of its self-report, on the phone."""
+        sent = self.submitted(unit)
+        household = state.truth.household
+        if sent is None or household is None or not sent[1]:
+            return ("都填对了，没有要改的。", "It's all correct; nothing to change.")
+        truth = r601.record_of(household)
+        zh, en = [], []
+        for slip in sent[1]:
+            row = truth if slip.person is None else truth["persons"][slip.person]
+            who = ("本户", "the household") if slip.person is None else (row["D1"], row["D1"])
+            value = row.get(slip.item)
+            names = LABELS.get(slip.item, {})
+            shown = names[value] if isinstance(value, int) and value in names else ("", "")
+            zh.append(f"{who[0]}的{slip.item}应为 {value} {shown[0]}".rstrip())
+            en.append(f"{slip.item} of {who[1]} should be {value} {shown[1]}".rstrip())
+        return ("对，我核对一下：" + "；".join(zh) + "。",
+                "Right, let me check: " + "; ".join(en) + ".")
 
     def _jump(self, unit: str, state: Household, node_id: str) -> None:
         """Playtest only: continue the open visit from another node; with no visit under
@@ -539,8 +717,18 @@ class Session:
     def _end(self, unit: str, state: Household, outcome: str) -> None:
         state.open = False
         state.node = None
+        says = None
+        if outcome == "self_reporting":
+            says = self._refusal(state)
+            if says is not None:
+                outcome = "partial"  # the household still needs an enumerator's visit
+            else:
+                day = self.clock.date()
+                state.plan = self._plan(unit, state, day)
+                state.report = "pending"
+                state.report_on = max(state.plan.on or day, day) if state.plan.submits else None
         state.outcome = outcome
-        self._emit(unit, state, "visit_end", outcome=outcome,
+        self._emit(unit, state, "visit_end", outcome=outcome, says=says,
                    trust=(state.trust, state.trust),
                    irritation=(state.irritation, state.irritation))
 
@@ -575,6 +763,12 @@ class Session:
         if item == "roster":
             return (", " if english else "、").join(p.name for p in persons) or SILENT[0]
         state = self._household(unit)
+        if item == "housing":  # the long form's housing items, of a sampled household
+            told = (long_form.answers(long_form.items_of(state.truth.household))
+                    if state.truth.household is not None else [])
+            side = 1 if english else 0
+            return ("; " if english else "；").join(
+                f"{name[side]}: {said[side]}" for name, said in told) or SILENT[0]
         if item.startswith("H"):
             household = state.truth.household
             value: object = {"H1": household.kind if household else None,
@@ -613,6 +807,20 @@ class Session:
     def finished(self) -> bool:
         """Every household has a final outcome or no visit left."""
         return all(not self.offers(unit) for unit in self.households)
+
+
+def typical_mistakes(record: Mapping[str, Any]) -> list[Mistake]:
+    """Slips respondents make filling in their own form, as the mini-program accepts them:
+    the floor area guessed high, a room too many, education one level too high."""
+    slips = []
+    if isinstance(record.get("H6"), int):
+        slips.append(Mistake("H6", record["H6"] + 10))
+    if isinstance(record.get("H7"), int):
+        slips.append(Mistake("H7", record["H7"] + 1))
+    for index, person in enumerate(record.get("persons") or ()):
+        if person.get("D11") in range(3, 9):
+            slips.append(Mistake("D11", person["D11"] + 1, index))
+    return slips
 
 
 def _by_sex(persons: list[Any], household: Any, *, births: bool, english: bool) -> str:

@@ -86,7 +86,15 @@ class _Explorer:
     def _children(self, session: Session) -> list[Session]:
         if session.households[self.unit].open:
             return self._moves(session, self.unit)
-        if session.offers(self.unit):
+        offers = [offer.key for offer in session.offers(self.unit)]
+        if offers == ["phone_check"]:  # a self-report received: review it
+            child = session.fork()
+            try:
+                child.apply(Step(self.unit, "phone_check"))
+            except DomainError:  # too late in the day to call: the path ends here
+                return []
+            return [child]
+        if offers:
             return self._knocks(session, self.unit)
         return []
 

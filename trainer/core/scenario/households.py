@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from trainer.core.census import long_form
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.scenario.model import HouseholdSpec, Scenario
@@ -94,6 +95,11 @@ def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHouseho
     if dwelling == DwellingType.ORDINARY and persons:
         household.floor_area = 40 + 25 * len(persons)
         household.rooms = max(1, min(6, len(persons)))
+    if raw.get("long_form") and persons and dwelling == DwellingType.ORDINARY:
+        # sampled for the long form: true, or the housing items that differ from a typical flat
+        household.long_form = True
+        household.long_form_items = long_form.written(
+            raw["long_form"] if isinstance(raw["long_form"], Mapping) else None)
     if any(p.form == Form.HMT_FOREIGN for p in persons):
         kind = "hmt_foreign"
     number = ALL_DIED_HOUSEHOLD_NUMBER if household.all_died else 1
@@ -129,7 +135,8 @@ def _person(rng: Any, key: int, raw: Mapping[str, Any], region: str) -> people.P
         education=education, literate=people.literate_for(rng, birth, education),
         present=raw.get("present", True),
         form=Form.HMT_FOREIGN if foreign else Form.SHORT,
-        nationality=raw.get("nationality"))
+        nationality=raw.get("nationality"), entry_purpose=raw.get("entry_purpose"),
+        stay_duration=raw.get("stay_duration"))
 
 
 def _death(rng: Any, raw: Mapping[str, Any], region: str) -> people.Death:
@@ -154,7 +161,13 @@ def _picked(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehol
                         "hmt_foreign" if any(p.form == Form.HMT_FOREIGN
                                              for p in household.persons) else
                         "collective" if household.kind == HouseholdType.COLLECTIVE else "family")
-                return TruthHousehold(spec_h.id, kind, household, number=number)
+                plan = grid.plans[household.index]  # its unit and building in the world
+                if plan.unit is None:  # no housing: listed in its area, no unit of its own
+                    return TruthHousehold(spec_h.id, kind, household, number=number)
+                unit = grid.units[plan.unit]
+                return TruthHousehold(spec_h.id, kind, household,
+                                      grid.buildings[unit.building].number, unit.number,
+                                      number=number)
     raise InvalidInput(N_("No household of grid %(grid)s matches the pick of '%(id)s'."),
                        field="world", grid=pick.get("grid", 0), id=spec_h.id)
 

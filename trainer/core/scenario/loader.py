@@ -37,10 +37,13 @@ from trainer.core.scenario.model import (
     Effect,
     Fact,
     HouseholdSpec,
+    Mistake,
+    Moment,
     Node,
     Respondent,
     Rubric,
     Scenario,
+    SelfReport,
     Text,
     Variable,
 )
@@ -251,6 +254,22 @@ class Reader:
         return self.text(raw) if raw else None
 
 
+def _rubric_clip(raw: Mapping[str, Any], index: int, reader: Reader) -> Clip:
+    """A rubric clip with its moments (the schema checks traps and conducts; an unknown
+    action is an error at that moment)."""
+    moments = []
+    for number, moment in enumerate(raw.get("moments", ())):
+        action = moment.get("action")
+        if action is not None and action.partition(":")[0] not in vocabulary.ACTIONS:
+            reader.error(("rubric", "clips", index, "moments", number, "action"),
+                         N_("unknown action '%(action)s'; see the vocabulary in "
+                            "scenarios/README.md"), action=action)
+        moments.append(Moment(float(moment["at"]), moment.get("trap"), action,
+                              moment.get("conduct"), reader.maybe_text(moment.get("caption"))))
+    return Clip(raw["id"], raw.get("criterion"), reader.maybe_text(raw.get("title")),
+                tuple(moments))
+
+
 def _condition(raw: Mapping[str, Any] | None, path: Path_, known: Mapping[str, str],
                reader: Reader) -> Condition:
     """A condition; `known` maps declared and built-in variables to their types."""
@@ -395,7 +414,16 @@ def _respondent(household: str, raw: Mapping[str, Any]) -> Respondent:
         availability={"weekday": tuple(availability.get("weekday", vocabulary.SLOTS)),
                       "weekend": tuple(availability.get("weekend", vocabulary.SLOTS))},
         home_probability=float(raw.get("home_probability", 1.0)),
-        language=raw.get("language", "普通话"), role=raw.get("role", "self"))
+        language=raw.get("language", "普通话"), role=raw.get("role", "self"),
+        self_report=_self_report(raw.get("self_report")))
+
+
+def _self_report(raw: Mapping[str, Any] | None) -> SelfReport | None:
+    if raw is None:
+        return None
+    return SelfReport(bool(raw["submits"]), _day(raw["on"]) if raw.get("on") else None,
+                      tuple(Mistake(m["item"], m["value"], m.get("person"))
+                            for m in raw.get("mistakes", ())))
 
 
 def _day(text: str) -> date:
@@ -461,6 +489,14 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
                                                                     "'%(id)s'"),
                          id=raw["dialogue"])
         respondents[household] = _respondent(household, raw)
+    for household, respondent in respondents.items():
+        plan = respondent.self_report
+        if plan is not None and plan.on is not None and not (
+                assignment.listing[0] <= plan.on <= assignment.self_report_until):
+            reader.error(("respondents", household, "self_report", "on"),
+                         N_("a self-report is submitted from %(first)s to %(last)s"),
+                         first=assignment.listing[0].isoformat(),
+                         last=assignment.self_report_until.isoformat())
     for i, unit in enumerate(assignment.units):
         if unit in household_ids and unit not in respondents:
             reader.error(("assignment", "units", i), N_("household '%(id)s' has no "
@@ -484,8 +520,7 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
                        for c in rubric_raw["criteria"]),
         pass_score=float(rubric_raw.get("pass", 60)),
         release=str(rubric_raw.get("release", "at_once")),
-        clips=tuple(Clip(c["id"], c.get("criterion"), reader.maybe_text(c.get("title")))
-                    for c in rubric_raw.get("clips", ())))
+        clips=tuple(_rubric_clip(c, i, reader) for i, c in enumerate(rubric_raw.get("clips", ()))))
     for i, criterion in enumerate(rubric.criteria):
         if criterion.name not in CRITERIA:
             reader.error(("rubric", "criteria", i, "criterion"),

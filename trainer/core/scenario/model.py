@@ -169,6 +169,26 @@ class Dialogue:
 
 
 @dataclass(frozen=True, slots=True)
+class Mistake:
+    """A typical respondent's slip on a self-reported form: `item` of person `person` (a
+    household item when None) reads `value` instead of the truth."""
+
+    item: str
+    value: int | str | None
+    person: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelfReport:
+    """What a household given self-reporting (自主填报) does with it: submits its form on `on`
+    (None: the day it was given the QR code), with `mistakes`, or never submits."""
+
+    submits: bool
+    on: date | None = None
+    mistakes: tuple[Mistake, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Respondent:
     """Who answers the door of one household and how they behave."""
 
@@ -183,6 +203,7 @@ class Respondent:
     home_probability: float = 1.0  # chance someone opens in an available slot
     language: str = "普通话"
     role: str = "self"  # self, proxy (a neighbour or relative), child
+    self_report: SelfReport | None = None  # None: drawn from the seed (see the engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,12 +256,26 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class Moment:
+    """A second of a rubric clip and what it illustrates: a trap, an action (`ask_item`, or
+    `answer_concern:privacy` for one parameter) and/or a conduct. A finding whose event
+    matches every one given links to that second; a moment that names none matches any."""
+
+    at: float
+    trap: str | None = None
+    action: str | None = None
+    conduct: str | None = None
+    caption: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Clip:
-    """A video clip shown at the debrief of a criterion."""
+    """A video clip shown at the debrief of a criterion, with its moments."""
 
     id: str
     criterion: str | None = None
     title: Text | None = None
+    moments: tuple[Moment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

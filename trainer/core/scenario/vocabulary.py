@@ -27,7 +27,7 @@ class Param(StrEnum):
     NONE = "none"
     THEME = "theme"  # answer_concern: which concern theme is answered
     TOPIC = "topic"  # probe: what is probed for
-    ITEM = "item"  # ask_item: which form item (H1-H7, D1-D12, roster)
+    ITEM = "item"  # ask_item: which form item (H1-H7, D1-D12, roster, housing: H8-H18)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +181,7 @@ ITEM_LABELS: dict[str, tuple[str, str]] = {
     "D9": ("D9 离开户口登记地时间", "D9 time away"),
     "D10": ("D10 离开户口登记地原因", "D10 reason away"),
     "D11": ("D11 受教育程度", "D11 education"), "D12": ("D12 是否识字", "D12 literacy"),
+    "housing": ("长表住房项目 H8—H18", "long-form housing items H8-H18"),
 }
 ITEMS: tuple[str, ...] = tuple(ITEM_LABELS)
 
@@ -251,7 +252,12 @@ BUILTIN_VARIABLES: dict[str, str] = {
     "appointment_missed": "bool",  # an appointment was booked and this visit is not at it
     "notice_left": "bool",  # a notice of visit was left earlier
     "rude_before": "bool",  # an earlier visit had a wrong move the respondent saw
+    "self_report_missed": "bool",  # this visit follows up a self-report never submitted
 }
+
+# Phoning a self-reporting household (not a doorstep move: no visit is open while calling).
+PHONE_CHECK = ("电话核实自主填报", "Phone the household about its self-report")
+PHONE_MINUTES = 10
 
 
 @dataclass(frozen=True, slots=True)
