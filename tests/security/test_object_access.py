@@ -46,6 +46,7 @@ REACHES = [
     Reach("attempt", "POST", "/training/attempts/{attempt}/register", TRAINEES, 404,
           {"rows-0-unit_id": "wang", "rows-0-head": "攻击者"}),
     Reach("attempt", "GET", "/training/attempts/{attempt}/tally", TRAINEES, 404),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/check", TRAINEES, 404),
     Reach("attempt", "POST", "/training/attempts/{attempt}/tally", TRAINEES, 404,
           {"present": "999"}),
     Reach("attempt", "POST", "/training/attempts/{attempt}/submit", TRAINEES, 404),

@@ -4,6 +4,9 @@ trainee2's attempt is a realistic one to look at: the doorstep done by the book 
 away never probed for, so his record is missing from the form and H2b is 0, while the register
 (listed before the visit) still counts him: the debrief shows the omission, the wrong item and
 the register that disagrees with the form, each linked to its place.
+
+trainee has given the Zhangs of the privacy exercise self-reporting: their form has arrived
+(with the floor area and an education level wrong) and waits for review.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from trainer.scenarios import services as scenario_services
 
 EXERCISES = (("cooperative-family", Mode.PRACTICE, 14),  # due in so many days from seeding
              ("nobody-home-revisit", Mode.PRACTICE, 21),
-             ("suspicious-credentials", Mode.EXAM, 28))
+             ("suspicious-credentials", Mode.EXAM, 28),
+             ("privacy-self-report", Mode.PRACTICE, 35))
 # the exam shows a newcomer the exam options: one world shared by everyone, a time limit
 OPTIONS: dict[str, dict[str, Any]] = {
     "suspicious-credentials": {"world": World.SHARED, "time_limit_minutes": 30}}
@@ -36,6 +40,22 @@ DONE = (("knock", datetime(2020, 11, 2, 19, 0)), ("greet", None), ("show_id", No
 EXAM_DONE = (("knock", datetime(2020, 11, 9, 19, 0)), ("greet", None), ("show_id", None),
              ("explain_purpose", None), ("explain_legal_basis", None),
              ("promise_confidentiality", None))
+
+
+SELF_REPORTED = (("knock", datetime(2020, 11, 3, 19, 0)), ("show_id", None),
+                 ("promise_confidentiality", None), ("answer_concern:privacy", None),
+                 ("offer_self_report", None))
+
+
+def _self_report_to_review(db: Session, cohort: Cohort, trainee: Any) -> None:
+    """trainee's privacy exercise: the household chose self-reporting and its form arrived."""
+    assignment = next((a for a in services.assignments_of(db, cohort)
+                       if a.version.scenario_id == "privacy-self-report"), None)
+    if assignment is None:
+        return
+    attempt = services.start_attempt(db, trainee, assignment)
+    for action, at in SELF_REPORTED:
+        services.take_step(db, attempt, "zhang", action, at)
 
 
 def _exam_for_review(db: Session, cohort: Cohort, trainee: Any) -> None:
@@ -85,4 +105,7 @@ def seed(db: Session) -> str:
                     services.replay_attempt(attempt)))
             services.submit(db, attempt)
             _exam_for_review(db, cohort, trainee2)
+        trainee = user_by_username(db, "trainee")
+        if trainee is not None:
+            _self_report_to_review(db, cohort, trainee)
     return f"exercises: {len(services.assignments_of(db, cohort))} for {cohort.name}"

@@ -18,9 +18,9 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from trainer.core.census import tally
+from trainer.core.census import long_form, register, tally
 from trainer.core.world.codes import LABELS
 from trainer.fieldwork.models import Mode, World
 from trainer.security import NumberRange
@@ -60,15 +60,15 @@ class AssignForm(FlaskForm):
                         validators=[Optional()])
 
 
-def _code_choices(item: str) -> list[SelectChoice]:
+def _code_choices(item: str, labels: Any = LABELS) -> list[SelectChoice]:
     """A blank and every code of the item, 'code label' in both languages."""
     return [SelectChoice("", "—")] + [
         SelectChoice(str(code), f"{code} {zh} · {en}")
-        for code, (zh, en) in LABELS[item].items()]
+        for code, (zh, en) in labels[item].items()]
 
 
-def _coded(item: str, label: Any) -> SelectField:
-    return SelectField(label, choices=_code_choices(item), validators=[Optional()],
+def _coded(item: str, label: Any, labels: Any = LABELS) -> SelectField:
+    return SelectField(label, choices=_code_choices(item, labels), validators=[Optional()],
                        coerce=_int_or_none)
 
 
@@ -116,15 +116,28 @@ class HouseholdForm(FlaskForm):
     H5 = _coded("H5", _l("H5 Type of dwelling"))
     H6 = _count(_l("H6 Floor area (m²)"), 5000)
     H7 = _count(_l("H7 Rooms"), 100)
+    # the long form's housing items: kept by `services.save_form` for sampled households only
+    H8 = _coded("H8", _l("H8 Height of the building"), long_form.LABELS)
+    H9 = _coded("H9", _l("H9 Load-bearing structure"), long_form.LABELS)
+    H10 = _coded("H10", _l("H10 Year built"), long_form.LABELS)
+    H11 = _coded("H11", _l("H11 Lift in the building"), long_form.LABELS)
+    H12 = _coded("H12", _l("H12 Main cooking fuel"), long_form.LABELS)
+    H13 = _coded("H13", _l("H13 Piped tap water"), long_form.LABELS)
+    H14 = _coded("H14", _l("H14 Kitchen"), long_form.LABELS)
+    H15 = _coded("H15", _l("H15 Toilet"), long_form.LABELS)
+    H16 = _coded("H16", _l("H16 Bathing facilities"), long_form.LABELS)
+    H17 = _coded("H17", _l("H17 How the dwelling was obtained"), long_form.LABELS)
+    H18 = _count(_l("H18 Monthly rent (yuan, renters only)"), long_form.MAX_RENT)
     persons = FieldList(FormField(PersonForm), min_entries=1, max_entries=40)
     complete = BooleanField(_l("The form is complete"))
     confirmed = BooleanField(_l("I have checked the warnings"))
 
     def record(self) -> dict[str, Any]:
-        """The form's answers as an R601 record (removed persons left out)."""
+        """The form's answers as an R601 record (removed persons left out), with the long
+        form's items (the service drops them unless the household is sampled)."""
         out: dict[str, Any] = {name: getattr(self, name).data for name in
                                ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6",
-                                "H7")}
+                                "H7", *long_form.ITEMS)}
         out["persons"] = []
         for entry in self.persons.entries:
             data = {key: value for key, value in entry.form.data.items()
@@ -149,6 +162,14 @@ def _mode_choices() -> list[SelectChoice]:
             SelectChoice("self", str(_l("Self-reporting (自主填报)")))]
 
 
+def _kind_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—"), SelectChoice("family", str(_l("Family (家庭户)"))),
+            SelectChoice("collective", str(_l("Collective (集体户)")))]
+
+
+FALSE_VALUES = (False, "", "false", "False", "0", "no")  # what a checkbox left empty sends
+
+
 class RegisterRowForm(Form):
     """One unit's row of the 户主姓名底册."""
 
@@ -161,6 +182,19 @@ class RegisterRowForm(Form):
     present = _count(_l("Living here"), 999)
     away = _count(_l("Hukou members away"), 999)
     mode = SelectField(_l("Registration"), choices=_mode_choices, validators=[Optional()])
+    kind = SelectField(_l("Household type"), choices=_kind_choices, validators=[Optional()])
+    long_form = BooleanField(_l("Long-form sample"), false_values=FALSE_VALUES)
+    letter = BooleanField(_l("Letter handed over"), false_values=FALSE_VALUES)
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    remarks = StringField(_l("Remarks"), validators=[Optional(), Length(max=200)])
+    code = HiddenField(validators=[Optional(), Length(max=20)])  # issued by the server only
+
+    def validate_phone(self, field: StringField) -> None:
+        """A mainland mobile or landline number, or nothing."""
+        if field.data and field.data.strip() and not register.phone_ok(field.data):
+            raise ValidationError(str(_l("Write a mainland mobile number (11 digits from "
+                                         "13-19) or a landline with its area code (such as "
+                                         "0730-8123456).")))
 
 
 class RegisterForm(FlaskForm):

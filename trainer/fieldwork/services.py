@@ -25,6 +25,7 @@ Every function that depends on the time takes `now` (an aware datetime), default
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,16 +34,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Cohort, Role, User
 from trainer.accounts.services import cohorts_visible_to
-from trainer.core.census import r601, register, tally
+from trainer.core.census import deaths, hmt, long_form, r601, register, tally
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.grading import forms as grading_forms
+from trainer.core.grading import hmt as grading_hmt
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
+from trainer.core.scenario import households
+from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER
 from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode, World
 from trainer.review import services as review_services
@@ -50,6 +55,7 @@ from trainer.review.models import Review, ReviewStatus
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import (
     lock_for_step,
+    remember_replay,
     repeated,
     replay_steps,
     scenario_of,
@@ -57,6 +63,7 @@ from trainer.scenarios.services import (
     with_step,
 )
 
+log = logging.getLogger(__name__)
 MAX_STEPS = 800
 MAX_TIME_LIMIT = 600  # minutes: a sitting longer than ten hours is a typing mistake
 SEED_RANGE = 2**31  # seeds drawn here are in the range `scenarios.services.seed_for` draws
@@ -281,8 +288,27 @@ def submit_if_timed_out(db: Session, attempt: Attempt, now: datetime | None = No
     lock_for_step(db, attempt)
     if _timed(attempt) is None:  # submitted meanwhile, by the job or another request
         return False
-    submit(db, attempt, at=end)
+    try:
+        with db.begin_nested():
+            submit(db, attempt, at=end)
+    except DBAPIError:
+        raise  # the database failed: the request's retryable error, the job's next run
+    except Exception:
+        # A grading bug must not keep the sitting open (every request would try again and
+        # fail) nor take the attempt's pages down: the work is handed in as it stands.
+        log.exception("grading timed-out attempt %s failed; submitted ungraded", attempt.id)
+        _hand_in_ungraded(db, attempt, end)
     return True
+
+
+def _hand_in_ungraded(db: Session, attempt: Attempt, at: datetime) -> None:
+    """Submit an exam whose grading failed with no score: its review waits for an examiner
+    (the queue shows no total), who grades it again once the grading is fixed (the review
+    page's regrade, or `flask grades regrade`)."""
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = at
+    db.flush()
+    review_services.open_review(db, attempt)
 
 
 def timed_out_attempts(db: Session, now: datetime | None = None) -> list[int]:
@@ -318,23 +344,51 @@ def take_step(db: Session, attempt: Attempt, household: str, action: str,
 
     `key` is the request's idempotency key (the step form's `step_key`): a step sent again
     with the same key (a retry after a lost answer or a killed worker, a double click) is
-    stored once, and the repeat returns the same visit. The attempt's row is locked first, so
-    two identical requests at once cannot both append.
+    stored once, and the repeat returns the same visit. Every step, with a key or without,
+    locks the attempt's row first, so that it acts on what the others stored: two identical
+    requests at once cannot both append, and no step lands after a submission (the trainee's
+    or the automatic one of a timed exam). The visit is replayed before the lock (outside
+    SQLite's write lock, usually from the process's recent replays) and used under it when
+    no step came in between; the visit with the new step is remembered for the next step.
     """
-    if key is not None:
-        lock_for_step(db, attempt)
-        if repeated(attempt.steps, key):
-            return replay_attempt(attempt)
+    before = attempt.steps
+    early = replay_attempt(attempt)
+    # the lock's refresh unloads the attempt's relations; held here, they are found again in
+    # the session's identity map rather than queried again
+    held = attempt.assignment, attempt.version  # noqa: F841
+    lock_for_step(db, attempt)
+    if repeated(attempt.steps, key):
+        return early if attempt.steps == before else replay_attempt(attempt)
     check_editable(attempt, now)
     if len(attempt.steps) >= MAX_STEPS:
         raise InvalidInput(N_("This attempt is too long; submit it."))
     if action.startswith("goto:"):
         raise InvalidInput(N_("'%(action)s' cannot be done at this point of the visit."),
                            field="action", action=action)
-    visit = replay_attempt(attempt)
+    visit = early if attempt.steps == before else replay_attempt(attempt)
+    seen = len(visit.events)
     attempt.steps = with_step(visit, attempt.steps, household, action, at, key)
+    remember_replay(attempt.version, attempt.seed, attempt.steps, visit)
+    receive_self_reports(attempt, visit, visit.events[seen:])
     db.flush()
     return visit
+
+
+def receive_self_reports(attempt: Attempt, visit: Visit, events: Sequence[Any]) -> None:
+    """A self-report the new step's time reached becomes its household's form in the
+    attempt, as the household filled it in (`source` "self"), for the trainee to review; a
+    form the trainee already started for that household is kept."""
+    forms = dict(attempt.forms)
+    for event in events:
+        sent = (visit.submitted(event.household)
+                if event.kind == "self_report" and event.household not in forms else None)
+        if sent is not None:
+            forms[event.household] = {"record": sent[0],
+                                      "complete": not r601.hard_errors(sent[0]),
+                                      "confirmed": True, "source": "self",
+                                      "received_on": (event.status or "").partition(":")[2]}
+    if forms != attempt.forms:
+        attempt.forms = forms
 
 
 def form_units(visit: Visit) -> list[str]:
@@ -349,34 +403,121 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
 
     A form marked complete must have no hard error, and its soft warnings must be confirmed;
     otherwise it is stored as a draft and the issues say why. `visit` is the attempt's
-    replay when the caller already has it.
+    replay when the caller already has it. The long form's items are kept for a sampled
+    household only; the deaths H3/H4 are checked against are the household's rows of the
+    area's death form (`death_rows_of`).
     """
     # The forms, the register and the tally are JSON columns rewritten whole: the row is
     # locked and read afresh first, so a save never drops what another (a second tab, a
     # retried autosave) stored meanwhile, nor lands after the attempt was submitted.
     lock_for_step(db, attempt)
     check_editable(attempt, now)
-    if unit not in form_units(visit or replay_attempt(attempt)):
+    visit = visit or replay_attempt(attempt)
+    if unit not in form_units(visit):
         raise NotFound(N_("No such form."))
+    record = {**long_form_record(record, sampled(visit, unit)),
+              "deaths": death_rows_of(attempt, unit)}  # H4 is checked against them
     issues = r601.validate(record)
     hard = any(i.severity == Severity.HARD for i in issues)
     soft = any(i.severity == Severity.SOFT for i in issues)
     done = complete and not hard and (confirmed or not soft)
-    attempt.forms = {**attempt.forms, unit: {"record": record, "complete": done,
-                                             "confirmed": confirmed}}
+    attempt.forms = {**attempt.forms, unit: {**attempt.forms.get(unit, {}), "record": record,
+                                             "complete": done, "confirmed": confirmed}}
     db.flush()
     return issues
 
 
-def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]], *,
+def hmt_units(visit: Visit) -> list[str]:
+    """Households registered on the HMT/foreign form that the trainee has met: their form
+    opens then (before, nothing has told the trainee who lives there)."""
+    truths = {unit: state.truth for unit, state in visit.households.items()}
+    return [unit for unit in grading_hmt.hmt_units(truths) if visit.households[unit].met]
+
+
+def save_hmt_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
+                  complete: bool, confirmed: bool, visit: Visit | None = None,
                   now: datetime | None = None) -> list[Issue]:
-    """Store the register as the trainee left it (unknown units dropped); its issues."""
+    """Store a household's HMT/foreign form as the trainee left it; its issues. Complete
+    only without hard errors and with the warnings confirmed, as `save_form`."""
+    lock_for_step(db, attempt)  # the column is rewritten whole: see save_form
+    check_editable(attempt, now)
+    if unit not in hmt_units(visit or replay_attempt(attempt)):
+        raise NotFound(N_("No such form."))
+    issues = hmt.validate(record)
+    hard = any(i.severity == Severity.HARD for i in issues)
+    soft = any(i.severity == Severity.SOFT for i in issues)
+    done = complete and not hard and (confirmed or not soft)
+    attempt.hmt_forms = {**(attempt.hmt_forms or {}),
+                         unit: {"record": record, "complete": done, "confirmed": confirmed}}
+    db.flush()
+    return issues
+
+
+def sampled(visit: Visit, unit: str) -> bool:
+    """Whether the unit's household is sampled for the long form (普查长表)."""
+    household = visit.households[unit].truth.household
+    return household is not None and household.long_form
+
+
+def long_form_record(record: dict[str, Any], is_sampled: bool) -> dict[str, Any]:
+    """The record with the long form's items H8-H18 for a sampled household (blank where
+    not given) and without them otherwise, whatever the page sent."""
+    short = {key: value for key, value in record.items() if key not in long_form.ITEMS}
+    if not is_sampled:
+        return short
+    return {**short, **{item: record.get(item) for item in long_form.ITEMS}}
+
+
+def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]], *,
+                  partial: bool = False, now: datetime | None = None) -> list[Issue]:
+    """Store the register as the trainee left it (unknown units dropped); its issues.
+
+    `partial`: the rows of some units only (a building of the listing walk), merged into the
+    saved register. A row's self-reporting code is never taken from the browser: it keeps
+    the one generated for it (`issue_code`), if any.
+    """
     lock_for_step(db, attempt)
     check_editable(attempt, now)
     units = set(scenario_of(attempt.version).assignment.units)
-    attempt.register = {unit: row for unit, row in rows.items() if unit in units}
+    saved = attempt.register or {}
+    rows = {unit: {**row, "code": (saved.get(unit) or {}).get("code")}
+            for unit, row in rows.items() if unit in units}
+    attempt.register = {**saved, **rows} if partial else rows
     db.flush()
-    return list(register.validate(attempt.register))
+    return list(register.validate(attempt.register, foreign_units(attempt)))
+
+
+def foreign_units(attempt: Attempt) -> set[str]:
+    """The attempt's units whose household fills the HMT/foreign form, not the short form
+    (the trainee is shown which form each unit needs): they may not report themselves."""
+    truths = households.build(scenario_of(attempt.version), attempt.seed)
+    return {unit for unit, truth in truths.items() if truth.kind == "hmt_foreign"}
+
+
+def code_key(attempt: Attempt) -> str:
+    """What an attempt's self-reporting codes are derived from (with the unit)."""
+    return f"{attempt.id}:{attempt.seed}"
+
+
+def issue_code(db: Session, attempt: Attempt, unit: str, *, now: datetime | None = None
+               ) -> str:
+    """Generate the 自主填报码 of a unit whose household chose self-reporting, and keep it in
+    its register row (marked self-reporting); the same code every time. Refused for a
+    household that may not report itself, as its row stands (collective, long-form sample)
+    or because it fills the HMT/foreign form."""
+    lock_for_step(db, attempt)
+    check_editable(attempt, now)
+    if unit not in scenario_of(attempt.version).assignment.units:
+        raise NotFound(N_("No such unit."))
+    row = dict((attempt.register or {}).get(unit) or {})
+    if not register.self_reporting_allowed(row, unit in foreign_units(attempt)):
+        raise InvalidInput(N_("This household may not report itself: collective, long-form "
+                              "sample and HMT/foreign households are registered by the "
+                              "enumerator."), field="code")
+    row.update(code=register.self_code(code_key(attempt), unit), mode="self")
+    attempt.register = {**(attempt.register or {}), unit: row}
+    db.flush()
+    return str(row["code"])
 
 
 def save_tally(db: Session, attempt: Attempt, figures: dict[str, int | None], *,
@@ -387,6 +528,48 @@ def save_tally(db: Session, attempt: Attempt, figures: dict[str, int | None], *,
     attempt.tally = {name: figures.get(name) for name in tally.FIELDS}
     db.flush()
     return list(tally.validate(attempt.tally))
+
+
+def save_deaths(db: Session, attempt: Attempt, rows: list[dict[str, Any]], *, complete: bool,
+                now: datetime | None = None) -> list[Issue]:
+    """Store the area's death form (死亡人口调查表) as the trainee left it; its issues: the
+    rows' own errors, then each household's H4 against its rows. Marked complete only with
+    no error in the rows."""
+    lock_for_step(db, attempt)
+    check_editable(attempt, now)
+    issues = list(deaths.validate_rows(rows))
+    attempt.deaths = {"rows": rows, "complete": complete and not issues}
+    db.flush()
+    return issues + death_checks(attempt)
+
+
+def death_rows_of(attempt: Attempt, unit: str) -> list[dict[str, Any]]:
+    """The death-form rows of a unit's household, found by the 户编号 the trainee's register
+    gives it, as R601's totals check reads them (H3 and H4 against the deaths)."""
+    number = (attempt.register.get(unit) or {}).get("number")
+    if not isinstance(number, int):
+        return []
+    return [{"sex": row.get("sex"), "birth": row.get("birth"), "died": row.get("died")}
+            for row in (attempt.deaths or {}).get("rows") or [] if row.get("number") == number]
+
+
+def death_checks(attempt: Attempt) -> list[Issue]:
+    """The death form's rows against the H4 of the trainee's own forms, by the 户编号 the
+    trainee's register gives each household. A whole-household death (999) has no R601
+    form to check its rows by; the register's status is checked instead (coverage)."""
+    h4: dict[int, tuple[int, int]] = {}
+    for unit, entry in attempt.forms.items():
+        number = (attempt.register.get(unit) or {}).get("number")
+        record = entry.get("record") or {}
+        if isinstance(number, int) and number != ALL_DIED_HOUSEHOLD_NUMBER:
+            h4[number] = (_whole(record.get("H4m")), _whole(record.get("H4f")))
+    rows = [row for row in (attempt.deaths or {}).get("rows") or []
+            if row.get("number") != ALL_DIED_HOUSEHOLD_NUMBER]
+    return list(deaths.check_against_households(rows, h4))
+
+
+def _whole(value: Any) -> int:
+    return value if isinstance(value, int) else 0
 
 
 def register_truth(visit: Visit) -> dict[str, dict[str, Any]]:

@@ -130,6 +130,9 @@ def finding_url(attempt: Any, where: str) -> str | None:
     `unit/persons[1]/D4`), a whole form (`unit`, `unit/persons`), a register row
     (`register/unit/column`) or a figure of the quick tally (`tally/present`)."""
     parts = where.split("/")
+    if parts[0] == "deaths":  # the death form: deaths/rows[i]/item
+        return url_for("fieldwork.deaths", attempt_id=attempt.id, _anchor="-".join(
+            parts[1:]).replace("[", "-").replace("]", "") or None)
     if parts[0] == "tally":
         return url_for("fieldwork.tally", attempt_id=attempt.id,
                        _anchor=parts[1] if len(parts) > 1 else None)
@@ -141,8 +144,9 @@ def finding_url(attempt: Any, where: str) -> str | None:
         anchor = f"persons-{parts[1][8:-1]}-{parts[2]}"
     elif len(parts) == 2 and parts[1] != "persons":
         anchor = parts[1].replace("[", "-").replace("]", "")
-    return url_for("fieldwork.census_form", attempt_id=attempt.id, unit=parts[0],
-                   _anchor=anchor)
+    endpoint = ("fieldwork.hmt_form" if parts[0] in (attempt.hmt_forms or {})
+                else "fieldwork.census_form")  # a unit's HMT/foreign form (hmt.py) or R601
+    return url_for(endpoint, attempt_id=attempt.id, unit=parts[0], _anchor=anchor)
 
 
 def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
@@ -376,7 +380,8 @@ def register(attempt_id: int) -> Any:
                 "The register is saved; %(count)s entries still need attention.", count=count))
     rows = [{"unit_id": unit, **attempt.register.get(unit, {})} for unit in units]
     form = RegisterForm(formdata=None, data={"rows": rows})
-    issues = list(register_rules.validate(attempt.register)) if attempt.register else []
+    issues = list(register_rules.validate(attempt.register, services.foreign_units(attempt))
+                  ) if attempt.register else []
     return _register_page(attempt, visit, form, issues, 200)
 
 
@@ -528,3 +533,5 @@ def progress(cohort_id: int, assignment_id: int) -> Any:
                            rows=rows, counts=counts, world_labels=WORLD_LABELS,
                            teaching=actor.role in TEACHERS,
                            reviewing=actor.role in (Role.EXAMINER, Role.ADMIN))
+# their routes join this blueprint
+from trainer.fieldwork import deaths, hmt, listing, recheck  # noqa: E402,F401

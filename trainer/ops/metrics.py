@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,14 @@ REQUEST_SECONDS = Histogram(
     "Time to answer a request, by Flask endpoint, method and status class",
     ["endpoint", "method", "status"],
     buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+# Lookups of the per-process replay store (trainer/scenarios/replays.py): a hit, a remembered
+# replay extended by the steps another worker took, or a miss (a whole replay).
+REPLAY_CACHE = Counter(
+    "trainer_replay_cache_lookups",
+    "Visit replays looked up in the process's store, by result (hit, extended, miss)",
+    ["result"],
     registry=REGISTRY,
 )
 

@@ -23,6 +23,7 @@ from trainer.core.interview.engine import Step
 from trainer.core.scenario import bot, checks, loader
 from trainer.core.scenario.loader import ScenarioError, ScenarioInvalid
 from trainer.core.scenario.model import Scenario
+from trainer.scenarios import replays
 from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
 
 MAX_PLAY_STEPS = 500
@@ -190,11 +191,22 @@ def seed_for(version: ScenarioVersion) -> int:
 
 def replay_steps(version: ScenarioVersion, seed: int, steps: list[dict[str, Any]], *,
                  playtest: bool = False) -> Visit:
-    """The visits of a stored step log, rebuilt by replaying it."""
-    visit = Visit(scenario_of(version), seed, playtest=playtest)
-    for raw in steps:
-        visit.apply(Step.from_dict(raw))
-    return visit
+    """The visits of a stored step log, rebuilt by replaying it (or a copy of the same
+    replay made lately by this process, see `replays`); the caller's own to change."""
+    return replays.replay(_replay_identity(version, seed, playtest), steps,
+                          lambda: Visit(scenario_of(version), seed, playtest=playtest))
+
+
+def remember_replay(version: ScenarioVersion, seed: int, steps: list[dict[str, Any]],
+                    visit: Visit, *, playtest: bool = False) -> None:
+    """Keep `visit` as the replay of `steps` (the log a step was just added to), so that the
+    next request of the visit need not replay it."""
+    replays.remember(_replay_identity(version, seed, playtest), steps, visit)
+
+
+def _replay_identity(version: ScenarioVersion, seed: int, playtest: bool) -> tuple[Any, ...]:
+    # a published version's text never changes; its checksum guards a reused row id
+    return (version.id, version.checksum, seed, playtest)
 
 
 def with_step(visit: Visit, steps: list[dict[str, Any]], household: str, action: str,
@@ -225,7 +237,13 @@ def lock_for_step(db: Session, row: Any) -> None:
     takes the database's write lock, waiting up to the busy timeout, before anything is read.
     Call it before the request writes anything."""
     if db.get_bind().dialect.name == "sqlite":
-        db.commit()  # nothing is written yet: this only ends the read snapshot
+        # nothing is written yet: this only ends the read snapshot, so what was loaded stays
+        # loaded (as on PostgreSQL, where there is no commit here) and only `row` is reread
+        expiring, db.expire_on_commit = db.expire_on_commit, False
+        try:
+            db.commit()
+        finally:
+            db.expire_on_commit = expiring
         mapper = inspect(type(row))
         keys = {column.name: getattr(row, mapper.get_property_by_column(column).key)
                 for column in mapper.primary_key}

@@ -1,0 +1,204 @@
+"""The area's death form and the long form through the trainee's pages: saved as they change,
+checked, refused when wrong (4xx, nothing lost), read-only once submitted, and graded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from trainer.accounts import services as accounts
+from trainer.accounts.models import Role
+from trainer.config import project_root
+from trainer.core.census import long_form
+from trainer.core.scenario import loader
+from trainer.fieldwork import services
+from trainer.fieldwork.models import Mode
+from trainer.scenarios import services as scenario_services
+
+TRUE_DEATH = {"number": "999", "name": "刘德明", "sex": "1", "birth": "1938-03",
+              "died": "2020-06", "ethnicity": "汉族", "education": ""}
+
+
+def start(db, make_user, trainee, scenario: str):
+    trainer = make_user(Role.TRAINER)
+    cohort = accounts.create_cohort(db, actor=trainer, name=f"Cohort {scenario}",
+                                    trainer=trainer)
+    cohort.trainees = [trainee]
+    path = project_root() / "scenarios" / f"{scenario}.yaml"
+    version = (scenario_services.publish(db, loader.load(path), actor=None)
+               or scenario_services.get_version(db, scenario))
+    assignment = services.assign(db, actor=trainer, cohort=cohort, version=version,
+                                 mode=Mode.PRACTICE, due_on=None)
+    return services.start_attempt(db, trainee, assignment)
+
+
+def rows_body(csrf, rows, **flags):
+    data = {"csrf_token": csrf(), **{k: "y" for k, v in flags.items() if v}}
+    for index, row in enumerate(rows):
+        data.update({f"rows-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_the_death_form_is_saved_checked_and_graded(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    url = f"/training/attempts/{attempt.id}/deaths"
+    assert 'data-test="deaths"' in client.get(f"/training/attempts/{attempt.id}").get_data(
+        as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="deaths-form"' in page and 'data-test="no-deaths"' in page
+
+    added = client.post(url, data=rows_body(csrf, [], add_row="1"))
+    assert added.status_code == 302 and added.location.endswith("/deaths?add=1")
+    assert 'data-test="death-0"' in client.get(added.location).get_data(as_text=True)
+
+    late = {**TRUE_DEATH, "died": "2020-11"}  # after the standard time: a living person
+    assert client.post(url, data=rows_body(csrf, [late], complete=True)).status_code == 302
+    db.refresh(attempt)
+    assert attempt.deaths == {"rows": [{**late, "number": 999,
+                                        "sex": 1, "education": None}], "complete": False}
+    assert "Only deaths from 2019-11 to 2020-10 belong on this form." in client.get(
+        url).get_data(as_text=True)
+
+    for bad in ({"sex": "7"}, {"number": "1000"}, {"birth": "1938-03-21"}):
+        refused = client.post(url, data=rows_body(csrf, [{**TRUE_DEATH, **bad}]))
+        assert refused.status_code == 400, bad
+        autosave = client.post(url, data=rows_body(csrf, [{**TRUE_DEATH, **bad}]),
+                               headers={"HX-Request": "true"})
+        assert "Not saved" in autosave.get_data(as_text=True), bad
+    db.refresh(attempt)
+    assert attempt.deaths["rows"][0]["died"] == "2020-11"  # nothing lost by the refusals
+
+    # 82 at death: education is asked of him, so the form is not complete without it
+    assert client.post(url, data=rows_body(csrf, [TRUE_DEATH], complete=True)).status_code == 302
+    db.refresh(attempt)
+    assert attempt.deaths["complete"] is False
+    assert "education is required." in client.get(url).get_data(as_text=True)
+
+    died = services.replay_attempt(attempt).households["liu"].truth.household.deaths[0]
+    right = {**TRUE_DEATH, "education": str(int(died.education))}
+    saved = client.post(url, data=rows_body(csrf, [right], complete=True),
+                        headers={"HX-Request": "true"})
+    assert "Saved at" in saved.get_data(as_text=True)
+    db.refresh(attempt)
+    assert attempt.deaths["complete"] is True
+
+    services.submit(db, attempt)
+    result = attempt.score["criteria"]["death_form"]
+    assert result["applicable"] and result["score"] == 1.0
+    assert client.post(url, data=rows_body(csrf, [TRUE_DEATH])).status_code == 409
+    assert 'disabled' in client.get(url).get_data(as_text=True)
+
+
+def test_the_rows_are_checked_against_h4_of_my_forms(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    visit = services.replay_attempt(attempt)
+    truth = long_form.record_of(visit.households["wang"].truth.household)
+    services.save_form(db, attempt, "wang", truth, complete=True, confirmed=True)
+    services.save_register(db, attempt, services.register_truth(visit))
+    row = {**TRUE_DEATH, "number": "1", "name": "王老汉", "education": "3"}
+    url = f"/training/attempts/{attempt.id}/deaths"
+    assert client.post(url, data=rows_body(csrf, [row])).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="death-checks"' in page
+    assert "Household 1 reports 0 deaths (男) in H4 but has 1 rows on the death form." in page
+
+    # the R601 form's H4 is checked against the household's rows of the death form
+    form_url = f"/training/attempts/{attempt.id}/forms/wang"
+    client.post(form_url, data=form_data(csrf, truth, complete=True, confirmed=True))
+    assert "H4m is 0 but 1 deaths are on the death form." in client.get(form_url).get_data(
+        as_text=True)
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["complete"] is False
+    client.post(form_url, data=form_data(csrf, {**truth, "H4m": 1}, complete=True,
+                                         confirmed=True))
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["complete"] is True
+    assert attempt.forms["wang"]["record"]["deaths"] == [
+        {"sex": 1, "birth": "1938-03", "died": "2020-06"}]
+    assert "death-checks" not in client.get(url).get_data(as_text=True)
+
+
+def test_another_trainees_death_form_does_not_exist(client, csrf, login_as, make_user, db):
+    owner = make_user(Role.TRAINEE)
+    attempt = start(db, make_user, owner, "whole-household-death")
+    login_as(Role.TRAINEE)
+    url = f"/training/attempts/{attempt.id}/deaths"
+    assert client.get(url).status_code == 404
+    assert client.post(url, data=rows_body(csrf, [TRUE_DEATH])).status_code == 404
+
+
+def form_data(csrf, record, **flags):
+    """The POST body of the R601 page for a record."""
+    data = {"csrf_token": csrf(), **{k: "" if v is None else str(v) for k, v in record.items()
+                                     if k not in ("persons", "deaths")}}
+    for index, person in enumerate(record["persons"]):
+        for key, value in person.items():
+            data[f"persons-{index}-{key}"] = "" if value is None else str(value)
+    data.update({k: "y" for k, v in flags.items() if v})
+    return data
+
+
+def visit_and_ask_housing(db, attempt):
+    """Visit Liu and ask the long form's housing items (H8-H18)."""
+    services.take_step(db, attempt, "liu", "knock", datetime(2020, 11, 6, 19))
+    for action in ("show_id", "ask_item:roster", "ask_item:D3", "ask_item:housing"):
+        services.take_step(db, attempt, "liu", action, None)
+    db.commit()
+
+
+def test_a_sampled_household_fills_the_long_form_on_its_r601_page(client, csrf, login_as,
+                                                                   make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "hukou-elsewhere")
+    url = f"/training/attempts/{attempt.id}/forms/liu"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="long-form"' in page and 'name="H18"' in page
+    assert 'data-test="long-form-answers"' not in page  # nothing asked yet
+    visit_and_ask_housing(db, attempt)
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="long-form-answers"' in page and "1100" in page  # the rent they told
+    truth = long_form.record_of(services.replay_attempt(attempt).households["liu"]
+                                .truth.household)
+
+    no_rent = {**truth, "H18": None}
+    assert client.post(url, data=form_data(csrf, no_rent, complete=True,
+                                           confirmed=True)).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["liu"]["complete"] is False
+    assert "H18 is required." in client.get(url).get_data(as_text=True)
+    assert client.post(url, data={**form_data(csrf, truth), "H12": "9"}).status_code == 400
+
+    assert client.post(url, data=form_data(csrf, truth, complete=True,
+                                           confirmed=True)).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["liu"]["complete"] is True
+    assert attempt.forms["liu"]["record"]["H18"] == 1100
+    services.submit(db, attempt)
+    assert attempt.score["criteria"]["long_form"]["score"] == 1.0
+
+
+def test_a_household_not_sampled_keeps_a_short_form(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    assert 'data-test="long-form"' not in client.get(url).get_data(as_text=True)
+    truth = long_form.record_of(services.replay_attempt(attempt).households["wang"]
+                                .truth.household)
+    assert client.post(url, data={**form_data(csrf, truth), "H8": "2", "H18": "500"}
+                       ).status_code == 302
+    db.refresh(attempt)
+    assert not set(long_form.ITEMS) & attempt.forms["wang"]["record"].keys()
+
+
+def test_a_finding_on_the_death_form_links_to_its_field(app) -> None:
+    from trainer.fieldwork.views import finding_url
+
+    class Attempt:
+        id = 5
+        hmt_forms = None
+
+    with app.test_request_context():
+        assert finding_url(Attempt(), "deaths/rows[1]/died") == (
+            "/training/attempts/5/deaths#rows-1-died")
+        assert finding_url(Attempt(), "deaths") == "/training/attempts/5/deaths"
