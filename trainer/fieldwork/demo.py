@@ -28,7 +28,9 @@ from trainer.scenarios import services as scenario_services
 EXERCISES = (("cooperative-family", Mode.PRACTICE, 14),  # due in so many days from seeding
              ("nobody-home-revisit", Mode.PRACTICE, 21),
              ("suspicious-credentials", Mode.EXAM, 28),
-             ("privacy-self-report", Mode.PRACTICE, 35))
+             ("privacy-self-report", Mode.PRACTICE, 35),
+             ("foreign-resident", Mode.PRACTICE, 42),  # the HMT/foreign form
+             ("hukou-elsewhere", Mode.PRACTICE, 49))  # a long-form household, a death form
 # the exam shows a newcomer the exam options: one world shared by everyone, a time limit
 OPTIONS: dict[str, dict[str, Any]] = {
     "suspicious-credentials": {"world": World.SHARED, "time_limit_minutes": 30}}
