@@ -91,6 +91,10 @@ def fill(page, field_id: str, value) -> None:
     text = "" if value is None else str(value)
     if locator.evaluate("e => e.tagName") == "SELECT":
         locator.select_option(text)
+    elif locator.get_attribute("type") == "hidden":  # made by the server (a self-report code)
+        return
+    elif locator.get_attribute("type") == "checkbox":
+        locator.set_checked(bool(value))
     else:
         locator.fill(text)
 

@@ -211,3 +211,17 @@ def test_each_death_left_off_costs_its_share(keep: list[bool]) -> None:
     result = CRITERIA["death_form"](evidence(drop))
     assert result.score == sum(keep) / 2
     assert len([f for f in result.findings if f.where == "deaths"]) == keep.count(False)
+
+
+def test_a_household_number_wrong_in_the_register_costs_the_death_form_nothing() -> None:
+    good = evidence()
+    register = copy.deepcopy(good.register)
+    register["home"]["number"], register["other"]["number"] = 2, 1  # swapped in the register
+    rows = copy.deepcopy(good.deaths["rows"])
+    _row(rows, "张德顺")["number"] = 2  # the death form agrees with the trainee's register
+    bad = attempt_evidence(PLAY, {u: {"record": r, "complete": True}
+                                  for u, r in good.forms.items()},
+                           register, good.tally, deaths={"rows": rows, "complete": True})
+    differ = changed(good, bad)
+    assert "death_form" not in differ, differ.get("death_form")  # was counted twice
+    assert differ["register_accuracy"].score < 1

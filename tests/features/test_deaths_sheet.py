@@ -202,3 +202,17 @@ def test_a_finding_on_the_death_form_links_to_its_field(app) -> None:
         assert finding_url(Attempt(), "deaths/rows[1]/died") == (
             "/training/attempts/5/deaths#rows-1-died")
         assert finding_url(Attempt(), "deaths") == "/training/attempts/5/deaths"
+
+
+def test_a_full_death_form_is_told_so_when_a_row_is_added(client, csrf, login_as, make_user,
+                                                          db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    url = f"/training/attempts/{attempt.id}/deaths"
+    added = client.post(url, data=rows_body(csrf, [TRUE_DEATH] * 100, add_row="1"))
+    assert added.status_code == 302
+    page = client.get(added.location)  # 100 rows saved: no room for another (was a 500)
+    assert page.status_code == 200
+    assert "The form holds at most 100 rows." in page.get_data(as_text=True)
+    db.refresh(attempt)
+    assert len(attempt.deaths["rows"]) == 100

@@ -187,3 +187,33 @@ def test_when_the_time_is_up_the_form_is_refused_and_kept(client, csrf, login_as
     assert "Time is up" in autosave.get_data(as_text=True)
     db.refresh(attempt)
     assert attempt.hmt_forms["kim"]["record"] == truth
+
+
+def test_a_full_form_is_told_so_when_a_person_is_added(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = met_attempt(db, trainee, assignment_for(db, make_user, trainee))
+    truth = truth_of(attempt)
+    full = {**truth, "persons": [truth["persons"][0]] * 40}
+    url = f"/training/attempts/{attempt.id}/hmt/kim"
+    page = client.post(url, data=body(csrf, full, add_person=True))  # was a 500
+    assert page.status_code == 200
+    assert "The form holds at most 40 rows." in page.get_data(as_text=True)
+    db.refresh(attempt)
+    assert len(attempt.hmt_forms["kim"]["record"]["persons"]) == 40  # saved all the same
+
+
+def test_the_register_does_not_tell_an_unmet_household_is_foreign(db, make_user):
+    trainee = make_user(Role.TRAINEE)
+    assignment = assignment_for(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    row = {"building": 3, "unit": 301, "number": 1, "head": "金", "status": "occupied",
+           "present": 1, "away": 0, "kind": "family", "mode": "visit"}
+    services.save_register(db, attempt, {"kim": row})
+    # nothing has told the trainee who lives there: the code is made, no refusal says why
+    assert services.issue_code(db, attempt, "kim")
+    issues = services.save_register(db, attempt, {"kim": {**row, "mode": "self"}})
+    assert not [i for i in issues if i.rule == "self_not_allowed"]
+    met = met_attempt(db, trainee, assignment)
+    services.save_register(db, met, {"kim": row})
+    issues = services.save_register(db, met, {"kim": {**row, "mode": "self"}})
+    assert [i for i in issues if i.rule == "self_not_allowed"]  # once met, it is known

@@ -190,3 +190,14 @@ def test_csrf_and_roles(client: FlaskClient, login_as: Any, make_user: Any, db: 
     assert status_of(db, setting["attempts"][0]) == ReviewStatus.AWAITING
     assert db.scalar(select(func.count(Review.id)).where(
         Review.status == ReviewStatus.RELEASED)) == 0
+
+
+def test_an_id_past_any_row_is_skipped_not_a_500(client: FlaskClient, csrf: Any,
+                                                 login_as: Any, make_user: Any,
+                                                 db: Session, app: Flask) -> None:
+    examiner = login_as(Role.EXAMINER)
+    world = exam_cohort(db, make_user, app, 1, examiner=examiner, name="Huge ids")
+    first = world["attempts"][0].id
+    done = post_bulk(client, csrf, "claim", [str(first), str(2**64), "-1", "0"])
+    assert done.status_code == 302  # was an OverflowError from the driver
+    assert status_of(db, world["attempts"][0]) == ReviewStatus.IN_REVIEW

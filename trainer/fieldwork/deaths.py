@@ -16,7 +16,14 @@ from trainer.extensions import db_session
 from trainer.fieldwork import services
 from trainer.fieldwork.deaths_forms import DeathsForm
 from trainer.fieldwork.models import AttemptStatus
-from trainer.fieldwork.views import _own_attempt, _put_errors, _save_sheet, _shown_score, bp
+from trainer.fieldwork.views import (
+    _own_attempt,
+    _put_errors,
+    _save_sheet,
+    _shown_score,
+    add_entry,
+    bp,
+)
 from trainer.review import services as review_services
 from trainer.scenarios import services as scenario_services
 
@@ -55,7 +62,7 @@ def deaths(attempt_id: int) -> Any:
     form = DeathsForm(formdata=None, data={"rows": stored.get("rows") or [],
                                           "complete": stored.get("complete", False)})
     if request.args.get("add") and attempt.status == AttemptStatus.IN_PROGRESS:
-        form.rows.append_entry()
+        add_entry(form, form.rows)
     issues = list(death_rules.validate_rows(stored.get("rows") or []))
     return _deaths_page(attempt, form, issues, 200)
 

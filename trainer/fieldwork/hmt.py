@@ -28,6 +28,7 @@ from trainer.fieldwork.views import (
     _saved,
     _shown_score,
     _time_up,
+    add_entry,
     bp,
 )
 from trainer.review import services as review_services
@@ -104,7 +105,7 @@ def hmt_form(attempt_id: int, unit: str) -> Any:
         return _saved()
     if "add_person" in request.form:
         form = HmtHouseholdForm(formdata=None, data=attempt.hmt_forms[unit]["record"])
-        form.persons.append_entry()
+        add_entry(form, form.persons)
         return _page(attempt, visit, unit, form, [], 200)  # no errors on a new row
     hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
     if attempt.hmt_forms[unit]["complete"]:

@@ -109,7 +109,7 @@ def listing(attempt_id: int) -> Any:
         return _save_building(attempt, visit, walk, building)
     form = RegisterForm(formdata=None, data={"rows": _rows(attempt, visit, building)})
     issues = list(register_rules.validate(attempt.register or {},
-                                          services.foreign_units(attempt)))
+                                          services.foreign_units(attempt, visit)))
     return _listing_page(attempt, visit, walk, building, form, issues, 200)
 
 

@@ -46,7 +46,6 @@ from trainer.core.grading import forms as grading_forms
 from trainer.core.grading import hmt as grading_hmt
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
-from trainer.core.scenario import households
 from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER
 from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode, World
@@ -487,11 +486,11 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
     return list(register.validate(attempt.register, foreign_units(attempt)))
 
 
-def foreign_units(attempt: Attempt) -> set[str]:
-    """The attempt's units whose household fills the HMT/foreign form, not the short form
-    (the trainee is shown which form each unit needs): they may not report themselves."""
-    truths = households.build(scenario_of(attempt.version), attempt.seed)
-    return {unit for unit, truth in truths.items() if truth.kind == "hmt_foreign"}
+def foreign_units(attempt: Attempt, visit: Visit | None = None) -> set[str]:
+    """The attempt's units whose household fills the HMT/foreign form, not the short form,
+    and may therefore not report itself: those the trainee has met (`hmt_units`), since
+    before that nothing has told them who lives there (a refusal would tell them)."""
+    return set(hmt_units(visit or replay_attempt(attempt)))
 
 
 def code_key(attempt: Attempt) -> str:

@@ -328,7 +328,7 @@ def census_form(attempt_id: int, unit: str) -> Any:
                 flash(_("The form is saved as a draft."), "info")
             return redirect(url_for("fieldwork.census_form", attempt_id=attempt.id, unit=unit))
         form = HouseholdForm(formdata=None, data=attempt.forms[unit]["record"])
-        form.persons.append_entry()
+        add_entry(form, form.persons)
         return _form_page(attempt, visit, unit, form, [], status)  # no errors on a new row
     form = HouseholdForm(formdata=None, data=stored.get("record"))
     form.complete.data = stored.get("complete", False)
@@ -380,8 +380,8 @@ def register(attempt_id: int) -> Any:
                 "The register is saved; %(count)s entries still need attention.", count=count))
     rows = [{"unit_id": unit, **attempt.register.get(unit, {})} for unit in units]
     form = RegisterForm(formdata=None, data={"rows": rows})
-    issues = list(register_rules.validate(attempt.register, services.foreign_units(attempt))
-                  ) if attempt.register else []
+    issues = list(register_rules.validate(
+        attempt.register, services.foreign_units(attempt, visit))) if attempt.register else []
     return _register_page(attempt, visit, form, issues, 200)
 
 
@@ -408,6 +408,16 @@ def _save_sheet(attempt: Any, form: Any, save: Callable[[], list[Issue]],
         return _saved()
     flash(saved(len(issues)), "info" if issues else "success")
     return redirect(done_url)
+
+
+def add_entry(form: Any, rows: Any) -> None:
+    """Add a blank row to a form's list, unless it already holds all it may (a page posted
+    full, or a stored sheet at its limit, is told so rather than failing)."""
+    if rows.max_entries and len(rows.entries) >= rows.max_entries:
+        form.form_errors.append(_("The form holds at most %(count)s rows.",
+                                  count=rows.max_entries))
+        return
+    rows.append_entry()
 
 
 def _put_errors(issues: list[Issue], field_of: Callable[[Issue], Any]) -> None:

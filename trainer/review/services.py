@@ -400,6 +400,7 @@ def release(db: Session, review: Review, examiner: User, *, link: str) -> Review
 
 BULK_ACTIONS = ("release", "claim")
 MAX_BULK = 200  # attempts in one bulk action: more than a queue page ever shows
+MAX_ROW_ID = 2**31 - 1  # as the routes' RowId: a larger id names no row (and overflows drivers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +444,8 @@ def bulk(db: Session, examiner: User, attempt_ids: Sequence[int], action: str, *
     for attempt_id in ids:
         review = None
         try:
+            if not 0 < attempt_id <= MAX_ROW_ID:  # a tampered id: no such attempt, no 500
+                raise NotFound(N_("No such attempt to review."))
             review = get_review(db, examiner, attempt_id)
             with db.begin_nested():
                 if action == "release":

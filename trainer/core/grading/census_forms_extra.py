@@ -6,9 +6,11 @@ Each planted mistake belongs to exactly one criterion, as in `forms`:
   (普查长表), in the forms handed in. A form not handed in is `coverage`'s; an item left blank
   in a draft is `form_completeness`'s (the long form's checks are R601 rules).
 - `death_form` owns the area's death form (死亡人口调查表): every true death of 2019-11-01 to
-  2020-10-31 in a row of its own, each item of the row right (户编号 as the true register
+  2020-10-31 in a row of its own, each item of the row right (户编号 as the register
   numbers the household, 999 for a whole-household death; education only from 6 years at
   death), and no row for a death that is not one of the area's, nor one outside the window.
+  The 户编号 a row should carry is the one the trainee's register gives the household, when
+  it gives one: a wrong number in the register is `register_accuracy`'s, not counted twice.
 
 Rows are matched to the true deaths by name, then by a tolerated name (a homophone or one
 character off, as persons are); a row matches at most one death.
@@ -90,13 +92,17 @@ def death_row(death: Death, number: int | None) -> dict[str, Any]:
 
 
 def true_deaths(evidence: Evidence) -> list[dict[str, Any]]:
-    """The area's true death-form rows, each with its household's true 户编号."""
+    """The area's true death-form rows, each with its household's 户编号: the one the
+    trainee's register gives it (a number wrong there is `register_accuracy`'s alone, and
+    the death form only has to agree with it), else the true register's."""
     rows = []
     for unit, truth in evidence.households.items():
         household = getattr(truth, "household", None)
         if household is None:
             continue
-        number = (evidence.register_truth.get(unit) or {}).get("number", truth.number)
+        given = (evidence.register.get(unit) or {}).get("number")
+        number = (given if isinstance(given, int) and not isinstance(given, bool) else
+                  (evidence.register_truth.get(unit) or {}).get("number", truth.number))
         rows += [death_row(death, number) for death in household.deaths]
     return rows
 
