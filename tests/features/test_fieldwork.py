@@ -307,3 +307,18 @@ def test_a_retried_step_is_stored_once(client, csrf, login_as, make_user, db):
     assert step(client, csrf, attempt.id, "greet", step_key="b" * 32).status_code == 409
     db.refresh(attempt)
     assert len(attempt.steps) == 3
+
+
+def test_the_forms_card_lists_a_form_only_once_its_household_was_met(client, csrf, login_as,
+                                                                     make_user, db):
+    """Listing every R601 owed would tell which units are vacant before any visit."""
+    trainee = login_as(Role.TRAINEE)
+    _trainer, _cohort, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    db.commit()
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-test="form-wang"' not in page
+    assert step(client, csrf, attempt.id, "knock", day="2020-11-02",
+                time="19:00").status_code == 302
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-test="form-wang"' in page  # the Wangs opened the door

@@ -395,6 +395,14 @@ def form_units(visit: Visit) -> list[str]:
     return grading_forms.form_units(visit)
 
 
+def shown_form_units(attempt: Attempt, visit: Visit) -> list[str]:
+    """The R601 forms the attempt's page lists: those of households met in a visit or whose
+    form is already in the attempt (begun, or a self-report received). Listing every form
+    owed would tell the trainee which units are vacant or HMT/foreign before any visit."""
+    return [unit for unit in form_units(visit)
+            if visit.households[unit].met or unit in attempt.forms]
+
+
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
               complete: bool, confirmed: bool, visit: Visit | None = None,
               now: datetime | None = None) -> list[Issue]:

@@ -179,7 +179,7 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         provisional=shown is not None and _provisional(review),
         comments=review_services.comments_for_trainee(review),
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
-        practice=practice, form_units=services.form_units(visit),
+        practice=practice, form_units=services.shown_form_units(attempt, visit),
         completed_units=[u for u, entry in attempt.forms.items() if entry.get("complete")],
         submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
