@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import abort, redirect, render_template, request, url_for
 
 from trainer.access import roles
 from trainer.accounts.models import Role
 from trainer.core.census import hmt
-from trainer.core.census.r601 import Issue, Severity
+from trainer.core.census.r601 import Issue
 from trainer.core.errors import DomainError
 from trainer.core.scenario import vocabulary
 from trainer.core.world.people import HMT_NATIONALITIES
@@ -21,17 +20,18 @@ from trainer.fieldwork import services
 from trainer.fieldwork.hmt_forms import COUNTRIES, HmtHouseholdForm
 from trainer.fieldwork.models import AttemptStatus
 from trainer.fieldwork.views import (
+    _attach,
     _fault_test_pause,
     _not_saved,
     _own_attempt,
     _refused_autosave,
     _saved,
-    _shown_score,
     _time_up,
     add_entry,
     bp,
+    flash_form_saved,
+    graded_fields,
 )
-from trainer.review import services as review_services
 
 # countries offered for R6 (any other may be typed): those the world generates
 COUNTRY_NAMES = tuple(name for name, _weight in HMT_NATIONALITIES if name not in hmt.AREAS)
@@ -44,25 +44,6 @@ def hmt_forms_of(attempt: Any, visit: Any) -> list[tuple[str, str]]:
     saved = attempt.hmt_forms or {}
     return [(unit, "complete" if saved[unit].get("complete") else "draft")
             if unit in saved else (unit, "not_started") for unit in services.hmt_units(visit)]
-
-
-def _attach(form: HmtHouseholdForm, issues: list[Issue]) -> list[str]:
-    """Put each hard error on its field; return the texts of the soft warnings."""
-    warnings = []
-    for issue in issues:
-        text = _(issue.message, **issue.params)
-        if issue.severity == Severity.SOFT:
-            warnings.append(text)
-            continue
-        target: Any = form
-        if issue.person is not None and issue.person < len(form.persons.entries):
-            target = form.persons.entries[issue.person].form
-        field = getattr(target, issue.item, None) if issue.item[0] in "FR" else None
-        if field is None:
-            form.form_errors.append(text)
-        else:
-            field.errors = [*field.errors, text]
-    return warnings
 
 
 @bp.route("/training/attempts/<int:attempt_id>/hmt/<unit>", methods=["GET", "POST"])
@@ -107,29 +88,16 @@ def hmt_form(attempt_id: int, unit: str) -> Any:
         form = HmtHouseholdForm(formdata=None, data=attempt.hmt_forms[unit]["record"])
         add_entry(form, form.persons)
         return _page(attempt, visit, unit, form, [], 200)  # no errors on a new row
-    hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
-    if attempt.hmt_forms[unit]["complete"]:
-        flash(_("The form is complete."), "success")
-    elif form.complete.data and hard:
-        flash(_("Not complete: correct the errors first (%(count)s).", count=hard), "error")
-    elif form.complete.data:
-        flash(_("Not complete: confirm that you have checked the warnings."), "error")
-    else:
-        flash(_("The form is saved as a draft."), "info")
+    flash_form_saved(attempt.hmt_forms[unit]["complete"], bool(form.complete.data), issues)
     return redirect(url_for("fieldwork.hmt_form", attempt_id=attempt.id, unit=unit))
 
 
 def _page(attempt: Any, visit: Any, unit: str, form: HmtHouseholdForm, issues: list[Issue],
           status: int) -> Any:
-    warnings = _attach(form, issues)
-    shown = _shown_score(attempt, review_services.review_of(db_session(), attempt))
-    graded: dict[str, list[Any]] = {}  # the debrief's findings on this form, by field
-    for result in (shown or {}).get("criteria", {}).values():
-        for finding in result["findings"]:
-            if (finding.get("where") or "").startswith(f"{unit}/"):
-                graded.setdefault(finding["where"][len(unit) + 1:], []).append(finding)
+    warnings = _attach(form, issues, "FR")
     return render_template("fieldwork/hmt_form.html", attempt=attempt, visit=visit, unit=unit,
-                           form=form, warnings=warnings, graded=graded, vocabulary=vocabulary,
+                           form=form, warnings=warnings, graded=graded_fields(attempt, unit),
+                           vocabulary=vocabulary,
                            state=visit.households[unit],
                            entry=(attempt.hmt_forms or {}).get(unit, {}),
                            countries=COUNTRY_NAMES, countries_id=COUNTRIES,

@@ -7,20 +7,18 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from trainer.core.census import hmt
-from trainer.fieldwork.forms import _count, _int_or_none
+from trainer.fieldwork.forms import _coded as coded
+from trainer.fieldwork.forms import _count
 
 COUNTRIES = "hmt-countries"  # the id of the datalist of countries offered for R6
 
 
 def _coded(item: str, label: Any) -> SelectField:
     """A select of the item's codes, 'code label' in both languages, and a blank."""
-    choices = [SelectChoice("", "—")] + [SelectChoice(str(code), f"{code} {zh} · {en}")
-                                         for code, (zh, en) in hmt.CODES[item].items()]
-    return SelectField(label, choices=choices, validators=[Optional()], coerce=_int_or_none)
+    return coded(item, label, hmt.CODES)
 
 
 class HmtPersonForm(Form):

@@ -425,13 +425,18 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     record = {**long_form_record(record, sampled(visit, unit)),
               "deaths": death_rows_of(attempt, unit)}  # H4 is checked against them
     issues = r601.validate(record)
-    hard = any(i.severity == Severity.HARD for i in issues)
-    soft = any(i.severity == Severity.SOFT for i in issues)
-    done = complete and not hard and (confirmed or not soft)
+    done = _passes(issues, complete=complete, confirmed=confirmed)
     attempt.forms = {**attempt.forms, unit: {**attempt.forms.get(unit, {}), "record": record,
                                              "complete": done, "confirmed": confirmed}}
     db.flush()
     return issues
+
+
+def _passes(issues: list[Issue], *, complete: bool, confirmed: bool) -> bool:
+    """Whether a form asked to be complete is: no hard error, and its warnings confirmed."""
+    hard = any(i.severity == Severity.HARD for i in issues)
+    soft = any(i.severity == Severity.SOFT for i in issues)
+    return complete and not hard and (confirmed or not soft)
 
 
 def hmt_units(visit: Visit) -> list[str]:
@@ -451,9 +456,7 @@ def save_hmt_form(db: Session, attempt: Attempt, unit: str, record: dict[str, An
     if unit not in hmt_units(visit or replay_attempt(attempt)):
         raise NotFound(N_("No such form."))
     issues = hmt.validate(record)
-    hard = any(i.severity == Severity.HARD for i in issues)
-    soft = any(i.severity == Severity.SOFT for i in issues)
-    done = complete and not hard and (confirmed or not soft)
+    done = _passes(issues, complete=complete, confirmed=confirmed)
     attempt.hmt_forms = {**(attempt.hmt_forms or {}),
                          unit: {"record": record, "complete": done, "confirmed": confirmed}}
     db.flush()

@@ -260,8 +260,9 @@ def _saved() -> Any:
     return escape(_("Saved at %(time)s.", time=now)), 200
 
 
-def _attach(form: HouseholdForm, issues: list[Issue]) -> list[str]:
-    """Put each issue on its field; return the texts of the soft warnings."""
+def _attach(form: Any, issues: list[Issue], items: str = "HD") -> list[str]:
+    """Put each issue on its field (items starting with one of `items`: H and D on R601, F
+    and R on the HMT/foreign form); return the texts of the soft warnings."""
     warnings = []
     for issue in issues:
         text = _(issue.message, **issue.params)
@@ -271,7 +272,7 @@ def _attach(form: HouseholdForm, issues: list[Issue]) -> list[str]:
         target: Any = form
         if issue.person is not None and issue.person < len(form.persons.entries):
             target = form.persons.entries[issue.person].form
-        field = getattr(target, issue.item, None) if issue.item[0] in "HD" else None
+        field = getattr(target, issue.item, None) if issue.item[0] in items else None
         if field is None:
             form.form_errors.append(text)
         else:
@@ -315,17 +316,7 @@ def census_form(attempt_id: int, unit: str) -> Any:
         if autosave:
             return _saved()
         if "add_person" not in request.form:
-            done = attempt.forms[unit]["complete"]
-            hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
-            if done:
-                flash(_("The form is complete."), "success")
-            elif form.complete.data and hard:
-                flash(_("Not complete: correct the errors first (%(count)s).", count=hard),
-                      "error")
-            elif form.complete.data:
-                flash(_("Not complete: confirm that you have checked the warnings."), "error")
-            else:
-                flash(_("The form is saved as a draft."), "info")
+            flash_form_saved(attempt.forms[unit]["complete"], bool(form.complete.data), issues)
             return redirect(url_for("fieldwork.census_form", attempt_id=attempt.id, unit=unit))
         form = HouseholdForm(formdata=None, data=attempt.forms[unit]["record"])
         add_entry(form, form.persons)
@@ -336,18 +327,36 @@ def census_form(attempt_id: int, unit: str) -> Any:
     return _form_page(attempt, visit, unit, form, issues, status)
 
 
-def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues: list[Issue],
-               status: int) -> Any:
-    warnings = _attach(form, issues)
+def flash_form_saved(complete: bool, asked_complete: bool, issues: list[Issue]) -> None:
+    """Tell how a household's form was saved: complete, or why it is not, or a draft."""
+    hard = sum(1 for issue in issues if issue.severity == Severity.HARD)
+    if complete:
+        flash(_("The form is complete."), "success")
+    elif asked_complete and hard:
+        flash(_("Not complete: correct the errors first (%(count)s).", count=hard), "error")
+    elif asked_complete:
+        flash(_("Not complete: confirm that you have checked the warnings."), "error")
+    else:
+        flash(_("The form is saved as a draft."), "info")
+
+
+def graded_fields(attempt: Any, unit: str) -> dict[str, list[Any]]:
+    """The debrief's findings on a household's form, by field (once the score is shown)."""
     shown = _shown_score(attempt, review_services.review_of(db_session(), attempt))
-    graded = {}  # the debrief's findings on this form, by field (once the score is shown)
+    graded: dict[str, list[Any]] = {}
     for result in (shown or {}).get("criteria", {}).values():
         for finding in result["findings"]:
             if (finding.get("where") or "").startswith(f"{unit}/"):
                 graded.setdefault(finding["where"][len(unit) + 1:], []).append(finding)
+    return graded
+
+
+def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues: list[Issue],
+               status: int) -> Any:
+    warnings = _attach(form, issues)
     return render_template("fieldwork/census_form.html", attempt=attempt, visit=visit,
                            unit=unit, form=form, warnings=warnings, vocabulary=vocabulary,
-                           graded=graded,
+                           graded=graded_fields(attempt, unit),
                            state=visit.households[unit],
                            entry=attempt.forms.get(unit, {}),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
