@@ -116,6 +116,8 @@ def test_one_planted_inconsistency_gives_exactly_its_finding(
         assume(len(records) >= 2)
     if mutation == "death_row_missing":
         assume(any(record["deaths"] for record in records))
+    if mutation in ("number_skipped", "number_repeated"):
+        assume(records and not records[-1]["deaths"])  # else its death rows lose their number
     work = consistent_work(records)
     expected = plant(mutation, work, pick)
     findings = recheck(**work)
