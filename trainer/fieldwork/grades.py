@@ -37,7 +37,8 @@ def grade_data(attempt: Attempt, rubric_version: ScenarioVersion | None = None,
     visit = visit or replay_steps(attempt.version, attempt.seed, attempt.steps)
     evidence = grading_forms.attempt_evidence(visit, attempt.forms, attempt.register,
                                               attempt.tally, hmt_forms=attempt.hmt_forms,
-                                              deaths=attempt.deaths)
+                                              deaths=attempt.deaths,
+                                              map_drawing=attempt.map_drawing)
     if rubric_version is not None and rubric_version.id != attempt.version_id:
         rubric = scenario_of(rubric_version).rubric
         evidence = replace(evidence, scenario=replace(evidence.scenario, rubric=rubric))

@@ -89,6 +89,8 @@ class Attempt(Base):
     hmt_forms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # the area's death form (死亡人口调查表): {"rows": [...], "complete": bool} (None: not started)
     deaths: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the small-area map (普查小区图) drawn in the attempt, as GeoJSON (None: not started)
+    map_drawing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[AttemptStatus] = mapped_column(
         Enum(AttemptStatus, native_enum=False, length=20, values_callable=enum_values),
         default=AttemptStatus.IN_PROGRESS)

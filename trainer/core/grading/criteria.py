@@ -45,6 +45,7 @@ class Evidence:
     # HMT/foreign forms as saved: unit -> {"record", "complete", "confirmed"}
     hmt_forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     deaths: Mapping[str, Any] | None = None  # the death form as saved (None: not started)
+    map_drawing: Mapping[str, Any] | None = None  # the small-area map as saved (GeoJSON)
 
 
 @dataclass(frozen=True, slots=True)

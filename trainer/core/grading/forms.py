@@ -84,10 +84,11 @@ def attempt_evidence(session: Session, saved: Mapping[str, Mapping[str, Any]],
                      rows: Mapping[str, Mapping[str, Any]],
                      tally_sheet: Mapping[str, Any] | None = None, *,
                      hmt_forms: Mapping[str, Mapping[str, Any]] | None = None,
-                     deaths: Mapping[str, Any] | None = None) -> Evidence:
+                     deaths: Mapping[str, Any] | None = None,
+                     map_drawing: Mapping[str, Any] | None = None) -> Evidence:
     """What an attempt hands in: the visits, the forms as saved (`unit -> {"record",
     "complete"}`), the register rows, the quick tally, the HMT/foreign forms, the death form,
-    and the truth they are all graded against."""
+    the small-area map, and the truth they are all graded against."""
     units = form_units(session)
     truth = {unit: r601.record_of(household) for unit in units
              if (household := session.households[unit].truth.household) is not None}
@@ -97,7 +98,8 @@ def attempt_evidence(session: Session, saved: Mapping[str, Mapping[str, Any]],
               if not entry.get("complete") and unit in units}
     return replace(evidence_of(session), forms_expected=True, forms=forms, drafts=drafts,
                    truth=truth, register=rows, register_truth=register_truth(session),
-                   tally=tally_sheet or None, hmt_forms=hmt_forms or {}, deaths=deaths)
+                   tally=tally_sheet or None, hmt_forms=hmt_forms or {}, deaths=deaths,
+                   map_drawing=map_drawing)
 
 
 def _norm(value: Any) -> Any:
