@@ -30,7 +30,9 @@ EXERCISES = (("cooperative-family", Mode.PRACTICE, 14),  # due in so many days f
              ("suspicious-credentials", Mode.EXAM, 28),
              ("privacy-self-report", Mode.PRACTICE, 35),
              ("foreign-resident", Mode.PRACTICE, 42),  # the HMT/foreign form
-             ("hukou-elsewhere", Mode.PRACTICE, 49))  # a long-form household, a death form
+             ("hukou-elsewhere", Mode.PRACTICE, 49),  # a long-form household, a death form
+             ("village-map", Mode.PRACTICE, 56))  # the small-area map drawn in the listing
+MAP_EXERCISE = "village-map"
 # the exam shows a newcomer the exam options: one world shared by everyone, a time limit
 OPTIONS: dict[str, dict[str, Any]] = {
     "suspicious-credentials": {"world": World.SHARED, "time_limit_minutes": 30}}
@@ -75,6 +77,17 @@ def _exam_for_review(db: Session, cohort: Cohort, trainee: Any) -> None:
     services.submit(db, attempt)
 
 
+def _map_exercise(db: Session, cohort: Cohort) -> None:
+    """The map exercise joins a demo cohort seeded before it existed (seeding is idempotent)."""
+    if any(a.version.scenario_id == MAP_EXERCISE for a in services.assignments_of(db, cohort)):
+        return
+    scenario_id, mode, days = next(e for e in EXERCISES if e[0] == MAP_EXERCISE)
+    today = date.today()
+    services.assign(db, actor=cohort.trainer, cohort=cohort, mode=mode,
+                    due_on=today + timedelta(days=days), today=today,
+                    version=scenario_services.get_version(db, scenario_id))
+
+
 def seed(db: Session) -> str:
     """Assign three exercises to the demo cohort (the exam timed, in one shared world);
     trainee2 has submitted the first (a practice, its debrief shown) and the exam (waiting
@@ -110,4 +123,5 @@ def seed(db: Session) -> str:
         trainee = user_by_username(db, "trainee")
         if trainee is not None:
             _self_report_to_review(db, cohort, trainee)
+    _map_exercise(db, cohort)
     return f"exercises: {len(services.assignments_of(db, cohort))} for {cohort.name}"

@@ -199,3 +199,7 @@ def _listing_page(attempt: Any, visit: Any, walk: Walk, building: Any, form: Reg
                            building=building, form=form, drawing=_drawing(walk),
                            listed=listed, progress=_progress(walk, listed),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
+
+
+# the map page of an attempt joins the blueprint with the walk it is drawn during
+from trainer.fieldwork import map as _map  # noqa: E402,F401

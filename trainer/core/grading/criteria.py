@@ -46,6 +46,7 @@ class Evidence:
     hmt_forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     deaths: Mapping[str, Any] | None = None  # the death form as saved (None: not started)
     map_drawing: Mapping[str, Any] | None = None  # the small-area map as saved (GeoJSON)
+    seed: int | None = None  # the world's seed (the map's truth is drawn from it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ class Finding:
     event: int | None = None
     good: bool = False
     where: str | None = None  # a form field: "household/persons[1]/D3" or "household/H2a"
+    # a map finding as `MapFinding.to_dict` gives it (code, severity, the N_ message and its
+    # parameters, the drawn feature, the true building, the point), for the overlay
+    map: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +109,8 @@ def evidence_of(session: Session) -> Evidence:
                               if state.truth.kind == "vacant"),
                     frozenset(unit for unit, state in session.households.items()
                               if state.truth.kind in ("vacant", "all_died")),
-                    households={unit: state.truth for unit, state in session.households.items()})
+                    households={unit: state.truth for unit, state in session.households.items()},
+                    seed=session.seed)
 
 
 @criterion("outcome", ("每户都得到登记：完成、自主填报、代答或确属空房",
@@ -341,10 +346,18 @@ def score_data(graded: Score, grader: str) -> dict[str, Any]:
     return {"grader": grader, "total": graded.total, "passed": graded.passed,
             "nodes": dict(graded.nodes),
             "criteria": {name: {"score": result.score, "applicable": result.applicable,
-                                "findings": [{"text": list(f.text), "event": f.event,
-                                              "good": f.good, "where": f.where}
-                                             for f in result.findings]}
+                                "findings": [_finding_data(f) for f in result.findings]}
                          for name, result in graded.results.items()}}
+
+
+def _finding_data(found: Finding) -> dict[str, Any]:
+    """A finding as stored; `map` only when there is one, so scores without map findings
+    keep the shape they always had."""
+    data: dict[str, Any] = {"text": list(found.text), "event": found.event,
+                            "good": found.good, "where": found.where}
+    if found.map is not None:
+        data["map"] = dict(found.map)
+    return data
 
 
 def total_of(rubric: Rubric, scores: Mapping[str, float],

@@ -151,12 +151,15 @@ def _death(rng: Any, raw: Mapping[str, Any], region: str) -> people.Death:
 
 
 def _picked(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehold:
-    """The first household of the grid that matches the pick, in the grid's own order."""
+    """The first household of the grid that matches the pick, in the grid's own order (only
+    in the pick's `area`, and only the one with the pick's 户编号 `number`, when given)."""
     pick = spec_h.pick or {}
     grid = make_grid(world, seed, int(pick.get("grid", 0)))
-    for area in grid.areas:
+    areas = (grid.areas if pick.get("area") is None
+             else grid.areas[int(pick["area"]):int(pick["area"]) + 1])
+    for area in areas:
         for number, household in grid.area_households(area):
-            if _matches(household, pick):
+            if _matches(household, pick) and pick.get("number") in (None, number):
                 kind = ("all_died" if household.all_died else
                         "hmt_foreign" if any(p.form == Form.HMT_FOREIGN
                                              for p in household.persons) else

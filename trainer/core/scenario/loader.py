@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -22,6 +22,7 @@ import yaml
 from trainer.core.errors import DomainError, InvalidInput
 from trainer.core.grading.criteria import CRITERIA
 from trainer.core.i18n import N_
+from trainer.core.maps.numbering import NUMBERING_RULES
 from trainer.core.scenario import vocabulary
 from trainer.core.scenario.model import (
     ALWAYS,
@@ -37,6 +38,7 @@ from trainer.core.scenario.model import (
     Effect,
     Fact,
     HouseholdSpec,
+    MapSpec,
     Mistake,
     Moment,
     Node,
@@ -447,6 +449,31 @@ def _assignment(raw: Mapping[str, Any]) -> Assignment:
         max_visits=raw.get("max_visits", default.max_visits))
 
 
+def _map_spec(raw: Mapping[str, Any] | None, units: tuple[str, ...],
+              households: tuple[HouseholdSpec, ...], reader: Reader) -> MapSpec | None:
+    """The assignment's small-area map: its area is the one every unit is picked from, so
+    every unit's pick must name the same `grid` and `area` (the world then draws the area
+    the walk shows and the map is graded against)."""
+    if raw is None:
+        return None
+    rule = str(raw.get("rule", "serpentine"))
+    if rule not in NUMBERING_RULES:
+        reader.error(("assignment", "map", "rule"),
+                     N_("unknown numbering rule '%(rule)s'; expected one of: %(allowed)s"),
+                     rule=rule, allowed=", ".join(sorted(NUMBERING_RULES)))
+    picks = {h.id: h.pick for h in households}
+    places = {(int(pick.get("grid", 0)), pick.get("area"))
+              for unit in units if (pick := picks.get(unit)) is not None}
+    if (not units or any(picks.get(unit) is None for unit in units) or len(places) != 1
+            or next(iter(places))[1] is None):
+        reader.error(("assignment", "map"),
+                     N_("a map needs every unit of the assignment picked from one area of "
+                        "the world: the same 'grid' and 'area' in each unit's pick"))
+        return None
+    grid, area = places.pop()
+    return MapSpec(grid, int(str(area)), rule)
+
+
 def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
     variables = {name: Variable(name, raw["type"], raw.get("initial",
                                                            False if raw["type"] == "bool" else 0))
@@ -477,6 +504,8 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
     for i, unit in enumerate(assignment.units):
         if unit not in household_ids:
             reader.error(("assignment", "units", i), N_("unknown household '%(id)s'"), id=unit)
+    assignment = replace(assignment, map=_map_spec(data["assignment"].get("map"),
+                                                   assignment.units, households, reader))
     dialogues = {name: _dialogue(name, raw, known, reader)
                  for name, raw in data["dialogues"].items()}
     respondents = {}

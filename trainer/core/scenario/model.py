@@ -230,6 +230,17 @@ class HouseholdSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MapSpec:
+    """The small-area map (普查小区图) the trainee draws during the listing: of the one area
+    of the world every unit of the assignment is picked from (`grid` and `area`, indices from
+    0), its buildings numbered by `rule` (a name in `core.maps.NUMBERING_RULES`)."""
+
+    grid: int
+    area: int
+    rule: str = "serpentine"
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """What the trainee must visit and when."""
 
@@ -242,6 +253,7 @@ class Assignment:
     days: int = 3
     hours_per_day: int = 8
     max_visits: int = 3
+    map: MapSpec | None = None  # None: no map is drawn in this scenario
 
 
 @dataclass(frozen=True, slots=True)
