@@ -143,6 +143,10 @@ def test_after_submission_the_map_is_read_only_and_graded_in_the_debrief(
     assert all(criteria[name]["applicable"] for name in RUBRIC_NAMES)
     assert [f["map"]["code"] for f in criteria["map_elements"]["findings"]] == [
         "household_total_wrong"]
+    # stored in both languages, like every other finding (exports and the API read `text`)
+    chinese, english = criteria["map_elements"]["findings"][0]["text"]
+    assert "2" in english and "household" in english and chinese != english
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
     assert criteria["map_numbering"]["score"] == 1.0
     late = save(client, csrf, attempt, perfect(attempt))
     assert late.status_code == 409 and late.get_json()["saved"] is False

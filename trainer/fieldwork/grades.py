@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -42,7 +43,27 @@ def grade_data(attempt: Attempt, rubric_version: ScenarioVersion | None = None,
     if rubric_version is not None and rubric_version.id != attempt.version_id:
         rubric = scenario_of(rubric_version).rubric
         evidence = replace(evidence, scenario=replace(evidence.scenario, rubric=rubric))
-    return score_data(score(evidence), GRADER)
+    return _map_texts(score_data(score(evidence), GRADER))
+
+
+def _map_texts(data: dict[str, Any]) -> dict[str, Any]:
+    """Map findings come from the core as a message id and its parameters (`map`); store
+    their text in both languages, as every other finding has it, for the pages, exports and
+    the API that read `text`."""
+    for result in data["criteria"].values():
+        for found in result["findings"]:
+            if "map" in found:
+                message, params = found["map"].get("message", ""), found["map"].get("params")
+                found["text"] = [_both(message, params, locale) for locale in ("zh_CN", "en")]
+    return data
+
+
+def _both(message: str, params: Any, locale: str) -> str:
+    with force_locale(locale):
+        try:
+            return str(gettext(message, **dict(params or {})))
+        except (KeyError, TypeError, ValueError):
+            return str(gettext(message))
 
 
 def grades_of(db: Session, attempt: Attempt) -> Sequence[Grade]:
