@@ -84,14 +84,15 @@ def representative_rows() -> dict[str, list[dict]]:
     """One of everything, made by the application's own services on a scratch database at
     head (users and audit, cohort, world, scenario version and play, an exercise with a
     submitted and scored attempt, a draft and a fresh one, its review and notices, a clip with
-    its upload, links and watching, a map task and drawing, an API token), as plain rows."""
+    its upload, links and watching, a map task, drawing and kept try, an API token), as plain
+    rows."""
 
     from tests.features.live_database import make_attempts
     from trainer.accounts.models import Cohort, Role, User
     from trainer.api import services as api_services
     from trainer.certification import services as certification
     from trainer.certification.models import Certificate
-    from trainer.maps.models import MapDrawing, MapTask
+    from trainer.maps.models import MapDrawing, MapTask, MapTry
     from trainer.scenarios.models import ScenarioPlay, ScenarioVersion
     from trainer.video.models import Clip, ClipLink, ClipStatus, Upload, WatchProgress
     from trainer.worlds.models import World
@@ -135,8 +136,12 @@ def representative_rows() -> dict[str, list[dict]]:
             task = MapTask(cohort=cohort, world=world, grid=0, area=0, rule="serpentine",
                            created_by=trainer)
             db.add(task)
-            db.add(MapDrawing(task=task, trainee=trainee, saves=3,
-                              geojson={"type": "FeatureCollection", "features": []}))
+            map_drawing = MapDrawing(task=task, trainee=trainee, saves=3,
+                                     geojson={"type": "FeatureCollection", "features": []})
+            db.add(map_drawing)
+            db.add(MapTry(drawing=map_drawing, number=1, saves=2, result={"total": 0.5},
+                          geojson={"type": "FeatureCollection", "features": []},
+                          submitted_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC)))
             api_services.create_token(db, owner=examiner, name="Dashboard",
                                       cohort_ids=[cohort.id])
             certification.set_rules(db, actor=trainer, cohort=cohort,

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import BrowserPage, LiveServer
+from tests.browser.conftest import ARTIFACTS, BrowserPage, LiveServer
 from tests.browser.test_login_roles import log_in, log_out
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -124,6 +124,17 @@ def test_a_trainee_divides_a_grid_and_reads_the_result(browser_page: BrowserPage
     page.reload()
     expect(page.locator("#division-editor[data-ready='1']")).to_have_count(1)
     expect(page.locator("[data-test=area-row-2] td").last).to_have_text(str(second.unit_count))
+
+    # Print exports: the SVG from the server, the PNG painted from it in the browser.
+    svg = page.request.get(page.locator("[data-test=export-svg]").first.get_attribute("href"))
+    assert svg.ok and svg.text().count('class="drawn-area"') == 2
+    assert f"Area 1 · {first.unit_count} units" in svg.text()
+    with page.expect_download() as download:
+        page.locator("[data-test=export-png]").first.click()
+    assert download.value.suggested_filename.endswith(".png")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    download.value.save_as(ARTIFACTS / "maps-division-export.png")
+    assert (ARTIFACTS / "maps-division-export.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # Submit: graded, with the four criteria, the areas' sizes and the overlay.
     with page.expect_navigation():

@@ -33,6 +33,7 @@ from trainer.core.maps import (
     true_drawing,
     truth_from_area,
 )
+from trainer.core.maps.coverage import TYPE_WEIGHT
 from trainer.core.maps.elements import name_key
 from trainer.core.maps.tour import good_path, path_length
 from trainer.core.world.grid import make_grid
@@ -333,7 +334,8 @@ def test_a_mark_on_nothing_a_double_mark_and_a_claim_on_another_area_are_extras(
     assert other.params == {"number": neighbour.number, "area": neighbour.area}
     assert nothing.at == pytest.approx(empty)
     n = len(truth.buildings)
-    assert coverage.score == pytest.approx(n / (n + 3))
+    # every building's type is right: that part is full
+    assert coverage.score == pytest.approx((1 - TYPE_WEIGHT) * n / (n + 3) + TYPE_WEIGHT)
 
 
 @fast
@@ -348,7 +350,8 @@ def test_a_map_missing_one_building_loses_exactly_that_building(seed, grid_index
     coverage = result.criteria["coverage"].findings
     assert [(f.code, f.building) for f in coverage] == [
         ("building_missed", gone["properties"]["number"])]
-    assert result.scores["coverage"] == pytest.approx(1 - 1 / len(truth.buildings))
+    assert result.scores["coverage"] == pytest.approx(
+        (1 - TYPE_WEIGHT) * (1 - 1 / len(truth.buildings)) + TYPE_WEIGHT)
     assert result.scores["boundary_fit"] == pytest.approx(1.0)
     # the true route still passes the unmarked building: the route is not marked down
     assert "building_not_on_route" not in codes(result, "route")

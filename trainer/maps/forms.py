@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -18,6 +18,22 @@ RULE_LABELS = {
     "serpentine_either_end": _l("Serpentine, from either end of the listing order"),
     "serpentine_nw": _l("Serpentine by rows from the north-west corner"),
     "serpentine_any_corner": _l("Serpentine by rows from any corner"),
+}
+
+
+BUILDING_TYPE_LABELS = {
+    "residential": _l("Residential"),
+    "shop": _l("Shop with people living in it"),
+    "collective": _l("Collective quarters (集体住所)"),
+    "public": _l("Public building"),
+    "other": _l("Other building"),
+}
+SIGN_LABELS = {  # what walking past a building shows (field view `signs`)
+    "dormitory": _l("A dormitory"),
+    "work_shed": _l("A work shed where workers sleep"),
+    "care_home": _l("A care home"),
+    "shop_home": _l("A shop; its keepers live in it"),
+    "shop": _l("A shop; nobody lives in it"),
 }
 
 
@@ -51,6 +67,8 @@ class TaskForm(FlaskForm):
     target_units = IntegerField(_l("Target size of an area (housing units)"),
                                 validators=[Optional(), NumberRange(20, 500)], default=80)
     due_on = DateField(_l("Due on"), validators=[Optional()])
+    redraw_allowed = BooleanField(_l("Practice: a trainee may redraw after grading"),
+                                  default=True)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The fields, then: an area task needs the area's number (a division has none; the
@@ -81,3 +99,21 @@ class HeaderForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     """Submit the drawing for grading (only the CSRF token)."""
+
+
+REDRAW_STARTS = {"last": _l("From my last drawing"), "blank": _l("From a blank map")}
+
+
+class RedrawForm(FlaskForm):
+    """Start a new try of a graded map: from the last drawing or from a blank map."""
+
+    start = RadioField(_l("Start the new try"), validators=[DataRequired()], default="last")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start.choices = [SelectChoice(key, str(label))  # labelled in the request's language
+                              for key, label in REDRAW_STARTS.items()]
+
+
+class RegradeForm(FlaskForm):
+    """Grade a submitted map (or every map of a task) again (only the CSRF token)."""

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.accounts.models import Cohort, User
@@ -38,6 +38,9 @@ class MapTask(Base):
     # `target_units` housing units (then `area` is -1, so the unique key still holds)
     kind: Mapped[str] = mapped_column(String(20), default="area", server_default="area")
     target_units: Mapped[int] = mapped_column(default=80, server_default="80")
+    # Map tasks are practice: a graded drawing may be redrawn (a new try) unless the trainer
+    # switched this off; the earlier tries are kept (`MapTry`).
+    redraw_allowed: Mapped[bool] = mapped_column(default=True, server_default=true())
     due_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
@@ -71,3 +74,27 @@ class MapDrawing(Base):
 
     task: Mapped[MapTask] = relationship()
     trainee: Mapped[User] = relationship()
+
+
+class MapTry(Base):
+    """An earlier submitted try of a drawing, kept as it was graded when the trainee started
+    the next one (the drawing itself always holds the newest try)."""
+
+    __tablename__ = "map_tries"
+    __table_args__ = (UniqueConstraint("drawing_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawing_id: Mapped[int] = mapped_column(ForeignKey("map_drawings.id", ondelete="CASCADE"),
+                                            index=True)
+    number: Mapped[int]  # 1, 2, ...: the drawing's current try is the next number
+    geojson: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    saves: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime | None]
+
+    drawing: Mapped[MapDrawing] = relationship()
+
+    @property
+    def status(self) -> DrawingStatus:
+        """A kept try was submitted (so it reads like a submitted drawing)."""
+        return DrawingStatus.SUBMITTED

@@ -10,6 +10,11 @@ landmark and building footprint of the grid, with names, but neither the true bo
 the numbers (`field_view`). The drawing is saved whole as GeoJSON (the schema of
 `trainer.core.maps`) on every edit; a save that is refused leaves the last good one in place.
 Submitting grades the saved drawing with `grade_map` and keeps the result.
+
+Map tasks are practice: unless the trainer switched `redraw_allowed` off, a trainee whose
+drawing has been graded may start a new try from it (or from a blank map). The graded try
+is then kept as a `MapTry` and the drawing row holds the new one; trainers see the newest
+submitted try unless they ask for an earlier one (`shown_try`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from trainer.core.maps import (
     MapResult,
     MapTruth,
     division_overlay_svg,
+    division_print_svg,
     division_truth,
     grade_division,
     grade_map,
@@ -43,15 +49,16 @@ from trainer.core.maps import (
     truth_from_area,
 )
 from trainer.core.maps.model import Shape
-from trainer.core.maps.overlay import escape
+from trainer.core.maps.overlay import TYPE_COLOURS, escape
 from trainer.core.maps.parse import MAX_FEATURES, MAX_TEXT, MAX_TOTAL
+from trainer.core.maps.truth import building_sign
 from trainer.core.world.grid import Area, Grid
 from trainer.db import json_dumps
-from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
+from trainer.maps.models import DrawingStatus, MapDrawing, MapTask, MapTry
 from trainer.worlds import services as world_services
 from trainer.worlds.models import World
 
-GRADER = "maps-1"  # the map criteria version a stored result was computed with
+GRADER = "maps-2"  # the map criteria version a stored result was computed with (2: types)
 DIVISION_GRADER = "division-1"  # likewise for a division
 MAX_DRAWING_BYTES = 1_000_000  # the saved GeoJSON as compact JSON text
 LINE_KINDS = ("road", "lane", "river")
@@ -61,6 +68,8 @@ AREA, DIVISION = "area", "division"
 TASK_KINDS = (AREA, DIVISION)
 DIVISION_AREA = -1  # MapTask.area of a division task (the unique key still holds)
 TARGET_UNITS = (20, 500)  # the target size of a division's areas, housing units
+MAX_TRIES = 50  # graded tries kept per drawing: a redraw past this is refused
+Graded = MapDrawing | MapTry  # a drawing or a kept try: both have geojson, status, result
 
 
 # Tasks ---------------------------------------------------------------------------------
@@ -74,10 +83,11 @@ def _may_teach(actor: User, cohort: Cohort) -> bool:
 def set_task(db: Session, *, actor: User, cohort: Cohort, world: World, grid: int, area: int,
              rule: str = "serpentine", due_on: date | None = None,
              today: date | None = None, kind: str = AREA,
-             target_units: int | None = None) -> MapTask:
+             target_units: int | None = None, redraw_allowed: bool = True) -> MapTask:
     """Set a map task for the cohort: the map of one area (`kind` "area", once per area and
     cohort), or the division of a whole grid into areas of about `target_units` housing
-    units (`kind` "division", once per grid and cohort; `area` is ignored)."""
+    units (`kind` "division", once per grid and cohort; `area` is ignored). With
+    `redraw_allowed` (the default: map tasks are practice) a graded drawing may be redrawn."""
     today = today or datetime.now(UTC).date()
     if not _may_teach(actor, cohort):
         raise Forbidden(N_("Only the cohort's trainer can set map tasks."))
@@ -112,7 +122,8 @@ def set_task(db: Session, *, actor: User, cohort: Cohort, world: World, grid: in
         raise Conflict(N_("The map of this area is already a task of the cohort."),
                        field="area")
     task = MapTask(cohort=cohort, world=world, grid=grid, area=area, rule=rule, due_on=due_on,
-                   created_by=actor, kind=kind, target_units=target)
+                   created_by=actor, kind=kind, target_units=target,
+                   redraw_allowed=redraw_allowed)
     db.add(task)
     db.flush()
     return task
@@ -241,7 +252,10 @@ def field_view(task: MapTask) -> dict[str, Any]:
 
     Left out on purpose: area outlines, which area a building is in, building numbers, and
     the generator's order of buildings (footprints are sorted by position instead, since the
-    generator's order is the numbering order). A division task adds each building's count of
+    generator's order is the numbering order). `signs` (in the order of `buildings`) tells
+    what walking past shows of each building (`truth.building_sign`: a dormitory, work shed,
+    care home, a shop people live in, a shop; "" for nothing special), from which the
+    trainee gives each mark its type. A division task adds each building's count of
     housing units (`units`, in the order of `buildings`: what a division is made from), the
     grid's outline (`outline`) and the target size.
     """
@@ -254,15 +268,18 @@ def field_view(task: MapTask) -> dict[str, Any]:
                  "coordinates": [[round(x, 2), round(y, 2)] for x, y in feature.geometry]}
                 for feature in grid.features]
     placed = sorted((([[round(x, 2), round(y, 2)] for x, y in building.footprint],
-                      len(building.units)) for building in grid.buildings),
-                    key=lambda pair: (-min(y for _x, y in pair[0]), min(x for x, _y in pair[0])))
+                      len(building.units), building_sign(building))
+                     for building in grid.buildings),
+                    key=lambda row: (-min(y for _x, y in row[0]), min(x for x, _y in row[0])))
     ys = [y for feature in grid.features for _x, y in feature.geometry] + [0.0, height]
     xs = [x for feature in grid.features for x, _y in feature.geometry] + [0.0, width]
     view: dict[str, Any] = {"name": grid.name, "size": [width, height],
                             "bounds": [[min(xs), min(ys)], [max(xs), max(ys)]],
-                            "features": features, "buildings": [ring for ring, _n in placed]}
+                            "features": features,
+                            "buildings": [ring for ring, _n, _sign in placed],
+                            "signs": [sign for _ring, _n, sign in placed]}
     if is_division(task):
-        view.update(units=[units for _ring, units in placed], target=task.target_units,
+        view.update(units=[units for _ring, units, _sign in placed], target=task.target_units,
                     outline=[[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]])
     return view
 
@@ -365,14 +382,94 @@ def submit(db: Session, trainee: User, task: MapTask) -> MapDrawing:
     return drawing
 
 
+def redraw(db: Session, trainee: User, task: MapTask, *, blank: bool = False) -> MapDrawing:
+    """Start a new try of a graded drawing: the graded one is kept as a `MapTry`, and the
+    drawing is in progress again, from the last drawing or (`blank`) an empty map.
+
+    Refused when the task does not allow it, before anything is graded, and past
+    MAX_TRIES; a drawing already in progress is returned as it is (a second click)."""
+    if not task.redraw_allowed:
+        raise Conflict(N_("This map task does not allow a new try."))
+    drawing = drawing_of(db, trainee, task)
+    if drawing is None:
+        raise Conflict(N_("Submit your map before you start a new try."))
+    if drawing.status != DrawingStatus.SUBMITTED:
+        return drawing
+    kept = len(tries_of(db, drawing))
+    if kept + 1 >= MAX_TRIES:
+        raise Conflict(N_("You have made %(count)s tries of this map; no more can be kept."),
+                       count=kept + 1)
+    db.add(MapTry(drawing=drawing, number=kept + 1, geojson=drawing.geojson,
+                  result=drawing.result, saves=drawing.saves,
+                  submitted_at=drawing.submitted_at))
+    if blank:
+        header = (drawing.geojson or {}).get("properties") or {}
+        drawing.geojson = {"type": "FeatureCollection", "properties": header, "features": []}
+    drawing.status = DrawingStatus.IN_PROGRESS
+    drawing.result = None
+    drawing.submitted_at = None
+    drawing.saves = 0
+    drawing.updated_at = datetime.now(UTC)
+    db.flush()
+    return drawing
+
+
+def tries_of(db: Session, drawing: MapDrawing) -> Sequence[MapTry]:
+    """The drawing's earlier graded tries, the first first."""
+    return db.scalars(select(MapTry).where(MapTry.drawing_id == drawing.id)
+                      .order_by(MapTry.number)).all()
+
+
+def try_number(db: Session, drawing: MapDrawing) -> int:
+    """The number of the drawing's current try (1 before any redraw)."""
+    return len(tries_of(db, drawing)) + 1
+
+
+def history(db: Session, drawing: MapDrawing) -> list[tuple[int, Graded]]:
+    """Every graded try of the drawing with its number, the newest first (the current
+    drawing only once it is submitted)."""
+    kept: list[tuple[int, Graded]] = [(kept.number, kept) for kept in tries_of(db, drawing)]
+    if drawing.status == DrawingStatus.SUBMITTED:
+        kept.append((len(kept) + 1, drawing))
+    return kept[::-1]
+
+
+def shown_try(db: Session, drawing: MapDrawing, number: int | None = None) -> Graded:
+    """The try a trainer sees: the one `number`ed, else the newest submitted one (the
+    drawing itself while it is submitted or never was; else its last kept try)."""
+    if number is not None:
+        for at, graded in history(db, drawing):
+            if at == number:
+                return graded
+        raise NotFound(N_("No such try of this map."))
+    if drawing.status == DrawingStatus.SUBMITTED:
+        return drawing
+    kept = tries_of(db, drawing)
+    return kept[-1] if kept else drawing
+
+
+def regrade_task(db: Session, task: MapTask) -> int:
+    """Grade every submitted drawing of the task and every kept try again with the current
+    criteria (forced); how many were graded."""
+    count = 0
+    for drawing in db.scalars(select(MapDrawing).where(
+            MapDrawing.task_id == task.id, MapDrawing.status == DrawingStatus.SUBMITTED)):
+        count += regrade(db, task, drawing, force=True)
+    for kept in db.scalars(select(MapTry).join(MapDrawing)
+                           .where(MapDrawing.task_id == task.id)):
+        count += regrade(db, task, kept, force=True)
+    return count
+
+
 def grader_of(task: MapTask) -> str:
     """The version of the criteria that grade the task's kind of drawing now."""
     return DIVISION_GRADER if is_division(task) else GRADER
 
 
-def regrade(db: Session, task: MapTask, drawing: MapDrawing, *, force: bool = False) -> bool:
-    """Grade a submitted drawing again and store the result, when its stored result came
-    from another version of the criteria (or when `force`d); True when it was regraded."""
+def regrade(db: Session, task: MapTask, drawing: Graded, *, force: bool = False) -> bool:
+    """Grade a submitted drawing (or a kept try) again and store the result, when its stored
+    result came from another version of the criteria (or when `force`d); True when it was
+    regraded."""
     if drawing.status != DrawingStatus.SUBMITTED:
         raise NotFound(N_("The map has not been graded yet."))
     if not force and drawing.result and drawing.result.get("grader") == grader_of(task):
@@ -382,7 +479,7 @@ def regrade(db: Session, task: MapTask, drawing: MapDrawing, *, force: bool = Fa
     return True
 
 
-def overlay(task: MapTask, drawing: MapDrawing,
+def overlay(task: MapTask, drawing: Graded,
             translate: Callable[[str, Mapping[str, object]], str]) -> str:
     """The debrief picture of a submitted drawing: truth, drawing and findings (SVG text).
 
@@ -401,6 +498,13 @@ def overlay(task: MapTask, drawing: MapDrawing,
 
 # Export --------------------------------------------------------------------------------
 
+
+def division_svg(task: MapTask, geojson: object, words: Mapping[str, str]) -> str:
+    """A division drawing as a printable SVG: the grid's ground (what the field view shows)
+    with the drawn areas, their numbers and housing units (`division_print_svg`)."""
+    return division_print_svg(geojson, division_truth_of(task), words)
+
+
 SVG_STYLE = {
     "boundary": 'fill="#fef3c7" fill-opacity="0.35" stroke="#b91c1c" stroke-width="{w3}"',
     "route": 'fill="none" stroke="#2563eb" stroke-width="{w2}" stroke-dasharray="{w6} {w3}"',
@@ -417,8 +521,9 @@ def drawing_svg(geojson: object, legend: Mapping[str, str]) -> str:
     landmarks, north arrow and legend where placed, totals, drafter and date below.
 
     `legend` gives the legend's words in the interface language (keys: boundary, building,
-    route, road, river, landmark, buildings, households, drafter, date). Every text from the
-    drawing is escaped.
+    route, road, river, landmark, buildings, households, drafter, date; and optionally
+    type_<type> for each building type: a mark with a type is drawn in its colour, and the
+    legend lists the types the map uses). Every text from the drawing is escaped.
     """
     drawing = parse_drawing(geojson)
     header = drawing.header
@@ -461,7 +566,8 @@ def drawing_svg(geojson: object, legend: Mapping[str, str]) -> str:
             if geometry.geom_type in ("Point", "MultiPoint"):
                 point = geometry.representative_point()
                 if kind == "building":
-                    parts.append(_number_mark(xy(point.x, point.y), feature.number, font))
+                    parts.append(_number_mark(xy(point.x, point.y), feature.number, font,
+                                              feature.building_type))
                 elif feature.label:
                     parts.append(f'<text transform="translate({xy(point.x, point.y)})" '
                                  f'font-size="{font:.2f}" text-anchor="middle" '
@@ -471,7 +577,8 @@ def drawing_svg(geojson: object, legend: Mapping[str, str]) -> str:
             parts.append(f'<path d="{path}" {style(kind)}/>')
             if kind == "building":
                 point = geometry.representative_point()
-                parts.append(_number_mark(xy(point.x, point.y), feature.number, font))
+                parts.append(_number_mark(xy(point.x, point.y), feature.number, font,
+                                          feature.building_type))
             elif feature.label:
                 point = geometry.representative_point() if geometry.geom_type.endswith(
                     "Polygon") else geometry.interpolate(0.5, normalized=True)
@@ -483,10 +590,12 @@ def drawing_svg(geojson: object, legend: Mapping[str, str]) -> str:
         if feature.geometry is not None:
             point = feature.geometry.representative_point()
             parts.append(_north_arrow(xy(point.x, point.y), feature.angle or 0.0, font))
+    used = {feature.building_type for feature in drawing.of_kind("building")}
+    types = [name for name in TYPE_COLOURS if name in used and f"type_{name}" in legend]
     for feature in drawing.of_kind("legend"):
         if feature.geometry is not None:
             point = feature.geometry.representative_point()
-            parts.append(_legend(xy(point.x, point.y), legend, font, unit))
+            parts.append(_legend(xy(point.x, point.y), legend, font, unit, types))
     below = []
     if header.building_total is not None:
         below.append(f"{legend['buildings']}: {header.building_total}")
@@ -515,12 +624,17 @@ def _path(geometry: Shape, xy: Callable[[float, float], str]) -> str:
     return " ".join(commands)
 
 
-def _number_mark(at: str, number: int | None, font: float) -> str:
+def _number_mark(at: str, number: int | None, font: float,
+                 building_type: str | None = None) -> str:
+    """A building's number in a circle: red on white, or on its type's colour."""
     text = str(number) if number is not None else "?"
-    return (f'<g transform="translate({at})"><circle r="{font * 0.9:.2f}" fill="#ffffff" '
-            f'stroke="#b91c1c" stroke-width="{font * 0.12:.2f}"/>'
+    colour = TYPE_COLOURS.get(building_type or "")
+    fill, ink = (colour, "#ffffff") if colour else ("#ffffff", "#b91c1c")
+    kind = f' data-type="{building_type}"' if colour else ""
+    return (f'<g transform="translate({at})"{kind}><circle r="{font * 0.9:.2f}" '
+            f'fill="{fill}" stroke="#b91c1c" stroke-width="{font * 0.12:.2f}"/>'
             f'<text y="{font * 0.35:.2f}" font-size="{font:.2f}" text-anchor="middle" '
-            f'fill="#b91c1c">{text}</text></g>')
+            f'fill="{ink}">{text}</text></g>')
 
 
 def _north_arrow(at: str, angle: float, font: float) -> str:
@@ -533,17 +647,21 @@ def _north_arrow(at: str, angle: float, font: float) -> str:
             f'text-anchor="middle">N 北</text></g>')
 
 
-def _legend(at: str, words: Mapping[str, str], font: float, unit: float) -> str:
-    rows = (("boundary", '<line x1="0" x2="{s}" stroke="#b91c1c" stroke-width="{w}"/>'),
+def _legend(at: str, words: Mapping[str, str], font: float, unit: float,
+            types: Sequence[str] = ()) -> str:
+    rows = [("boundary", '<line x1="0" x2="{s}" stroke="#b91c1c" stroke-width="{w}"/>'),
             ("building", '<rect y="-{h}" width="{s}" height="{d}" fill="#e5e7eb" '
                          'stroke="#111827" stroke-width="{v}"/>'),
             ("route", '<line x1="0" x2="{s}" stroke="#2563eb" stroke-width="{w}" '
                       'stroke-dasharray="{w} {w}"/>'),
             ("road", '<line x1="0" x2="{s}" stroke="#6b7280" stroke-width="{w}"/>'),
-            ("river", '<line x1="0" x2="{s}" stroke="#3b82f6" stroke-width="{w}"/>'))
+            ("river", '<line x1="0" x2="{s}" stroke="#3b82f6" stroke-width="{w}"/>')]
+    rows += [(f"type_{name}", f'<rect y="-{{h}}" width="{{d}}" height="{{d}}" rx="{{h}}" '
+                              f'fill="{TYPE_COLOURS[name]}"/>') for name in types]
     sample = font * 2
     out = [f'<g transform="translate({at})">',
-           f'<rect x="{-font * 0.5:.2f}" y="{-font * 1.2:.2f}" width="{font * 11:.2f}" '
+           f'<rect x="{-font * 0.5:.2f}" y="{-font * 1.2:.2f}" '
+           f'width="{font * (15 if types else 11):.2f}" '
            f'height="{font * 1.6 * len(rows) + font * 0.6:.2f}" fill="#ffffff" '
            f'stroke="#111827" stroke-width="{unit:.2f}"/>']
     for index, (key, symbol) in enumerate(rows):

@@ -20,7 +20,17 @@ from trainer.core.maps import DIVISION_CRITERIA, MAP_CRITERIA, NUMBERING_RULES
 from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
 from trainer.maps import services
-from trainer.maps.forms import HeaderForm, SubmitForm, TaskForm, kind_choices, rule_choices
+from trainer.maps.forms import (
+    BUILDING_TYPE_LABELS,
+    SIGN_LABELS,
+    HeaderForm,
+    RedrawForm,
+    RegradeForm,
+    SubmitForm,
+    TaskForm,
+    kind_choices,
+    rule_choices,
+)
 from trainer.maps.models import DrawingStatus, MapDrawing, MapTask
 from trainer.worlds import services as world_services
 
@@ -33,10 +43,19 @@ SVG = "image/svg+xml"
 
 def _say(message: str, params: Any) -> str:
     """A core message in the interface language (findings carry N_ ids and parameters)."""
+    # A word among the parameters (a building type's name) is an N_ id of its own.
+    words = {key: _(value) if isinstance(value, str) and key in ("drawn", "true") else value
+             for key, value in dict(params or {}).items()}
     try:
-        return str(_(message, **dict(params or {})))
+        return str(_(message, **words))
     except (KeyError, TypeError, ValueError):
         return str(_(message))
+
+
+def _when(moment: datetime) -> str:
+    """A stored UTC time as the trainees' clock shows it (Beijing time)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 # Trainers ------------------------------------------------------------------------------
@@ -76,7 +95,8 @@ def tasks(cohort_id: int) -> Any:
                               grid=(form.grid.data or 0) - 1, area=(form.area.data or 0) - 1,
                               rule=form.rule.data or "", due_on=form.due_on.data,
                               today=datetime.now(BEIJING).date(), kind=form.kind.data or "",
-                              target_units=form.target_units.data)
+                              target_units=form.target_units.data,
+                              redraw_allowed=bool(form.redraw_allowed.data))
         except DomainError as error:
             db.rollback()
             status = form_error(form, error)
@@ -102,9 +122,36 @@ def task_results(cohort_id: int, task_id: int) -> Any:
     db = db_session()
     cohort = cohort_for_user(db, current_actor(), cohort_id)
     task = services.get_task_of(db, cohort, task_id)
+    drawings = [(trainee, drawing, services.shown_try(db, drawing) if drawing else None)
+                for trainee, drawing in services.drawings_of(db, task)]
     return render_template("maps/task_results.html", cohort=cohort, task=task,
                            brief=services.briefing(task, english=is_english()),
-                           drawings=services.drawings_of(db, task))
+                           drawings=drawings, regrade_form=RegradeForm())
+
+
+@bp.post("/cohorts/<int:cohort_id>/maps/<int:task_id>/regrade")
+@roles(*MARKERS)
+def regrade_task(cohort_id: int, task_id: int) -> Any:
+    """Grade every submitted map of the task (and every kept try) again."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    task = services.get_task_of(db, cohort, task_id)
+    if not RegradeForm().validate_on_submit():
+        raise InvalidInput(N_("The form had expired. Please send it again."))
+    count = services.regrade_task(db, task)
+    db.commit()
+    flash(_("%(count)s maps have been graded again.", count=count), "success")
+    return redirect(url_for("maps.task_results", cohort_id=cohort.id, task_id=task.id))
+
+
+def _try_arg() -> int | None:
+    """The `try` query parameter: which try of a drawing to show (None: the newest)."""
+    value = request.args.get("try")
+    if value is None:
+        return None
+    if not value.isdecimal() or not 0 < len(value) <= 4 or int(value) < 1:
+        raise InvalidInput(N_("The try must be a whole number from 1."))
+    return int(value)
 
 
 def _marked_drawing(cohort_id: int, task_id: int, drawing_id: int) -> tuple[MapTask, MapDrawing]:
@@ -118,19 +165,44 @@ def _marked_drawing(cohort_id: int, task_id: int, drawing_id: int) -> tuple[MapT
 @bp.get("/cohorts/<int:cohort_id>/maps/<int:task_id>/drawings/<int:drawing_id>")
 @roles(*MARKERS)
 def drawing_result(cohort_id: int, task_id: int, drawing_id: int) -> Any:
-    """A trainee's graded map: scores, findings and the overlay (for the debrief)."""
+    """A trainee's graded map: scores, findings and the overlay (for the debrief); the
+    newest submitted try unless `?try=` names an earlier one."""
+    number = _try_arg()
     task, drawing = _marked_drawing(cohort_id, task_id, drawing_id)
-    return render_template("maps/drawing_result.html", task=task, drawing=drawing,
+    db = db_session()
+    shown = services.shown_try(db, drawing, number)
+    tries = services.history(db, drawing)
+    shown_number = next((at for at, graded in tries if graded is shown), None)
+    return render_template("maps/drawing_result.html", task=task, drawing=shown,
+                           trainee=drawing.trainee, owner=drawing, tries=tries,
+                           shown_number=shown_number, regrade_form=RegradeForm(), when=_when,
                            brief=services.briefing(task, english=is_english()),
-                           **_result(drawing))
+                           **_result(shown))
+
+
+@bp.post("/cohorts/<int:cohort_id>/maps/<int:task_id>/drawings/<int:drawing_id>/regrade")
+@roles(*MARKERS)
+def regrade_drawing(cohort_id: int, task_id: int, drawing_id: int) -> Any:
+    """Grade a submitted map (the try shown, `?try=`) again with the current criteria."""
+    number = _try_arg()
+    task, drawing = _marked_drawing(cohort_id, task_id, drawing_id)
+    if not RegradeForm().validate_on_submit():
+        raise InvalidInput(N_("The form had expired. Please send it again."))
+    db = db_session()
+    services.regrade(db, task, services.shown_try(db, drawing, number), force=True)
+    db.commit()
+    flash(_("The map has been graded again."), "success")
+    return redirect(url_for("maps.drawing_result", cohort_id=cohort_id, task_id=task.id,
+                            drawing_id=drawing.id, **({"try": number} if number else {})))
 
 
 @bp.get("/cohorts/<int:cohort_id>/maps/<int:task_id>/drawings/<int:drawing_id>/overlay.svg")
 @roles(*MARKERS)
 def drawing_overlay(cohort_id: int, task_id: int, drawing_id: int) -> Any:
-    """The overlay of a trainee's submitted map."""
+    """The overlay of a trainee's submitted map (the try shown, `?try=`)."""
+    number = _try_arg()
     task, drawing = _marked_drawing(cohort_id, task_id, drawing_id)
-    svg = services.overlay(task, drawing, _say)
+    svg = services.overlay(task, services.shown_try(db_session(), drawing, number), _say)
     return Response(svg, mimetype=SVG, headers={"Cache-Control": "no-store"})
 
 
@@ -157,7 +229,7 @@ def _task_and_drawing(task_id: int) -> tuple[MapTask, MapDrawing | None]:
     return task, services.drawing_of(db, actor, task)
 
 
-def _result(drawing: MapDrawing | None) -> dict[str, Any]:
+def _result(drawing: services.Graded | None) -> dict[str, Any]:
     """The graded result as the page shows it: each criterion's score and its findings in
     the interface language, numbered as the overlay numbers its markers (the drawing's
     findings first, then each criterion's in report order)."""
@@ -189,11 +261,31 @@ def task(task_id: int) -> Any:
     submitted."""
     task, drawing = _task_and_drawing(task_id)
     template = "maps/division.html" if services.is_division(task) else "maps/task.html"
+    tries = services.history(db_session(), drawing) if drawing else []
     return render_template(template, task=task, drawing=drawing,
                            brief=services.briefing(task, english=is_english()),
                            submitted=drawing is not None
                            and drawing.status == DrawingStatus.SUBMITTED,
+                           tries=tries, redraw_form=RedrawForm(), when=_when,
+                           type_labels=BUILDING_TYPE_LABELS, sign_labels=SIGN_LABELS,
                            header=HeaderForm(), submit_form=SubmitForm(), **_result(drawing))
+
+
+@bp.post("/training/maps/<int:task_id>/redraw")
+@roles(Role.TRAINEE)
+def redraw(task_id: int) -> Any:
+    """Start a new try of my graded map, from my last drawing or a blank map."""
+    db, actor = db_session(), current_actor()
+    task = services.get_task_for(db, actor, task_id)
+    form = RedrawForm()
+    if not form.validate_on_submit():
+        if form.is_submitted() and form.csrf_token.errors:
+            raise InvalidInput(N_("The form had expired. Please send it again."))
+        raise InvalidInput(N_("Choose how to start the new try."), field="start")
+    services.redraw(db, actor, task, blank=form.start.data == "blank")
+    db.commit()
+    flash(_("A new try has begun; your graded map is kept in the list of tries."), "success")
+    return redirect(url_for("maps.task", task_id=task.id))
 
 
 @bp.get("/training/maps/<int:task_id>/field.json")
@@ -244,16 +336,24 @@ def save(task_id: int) -> Any:
 @bp.get("/training/maps/<int:task_id>/drawing.svg")
 @roles(Role.TRAINEE)
 def drawing_svg(task_id: int) -> Any:
-    """My drawing as a printable SVG (made from the drawing alone)."""
-    _task, saved = _task_and_drawing(task_id)
-    legend = {"boundary": _("Area boundary"), "building": _("Building"),
-              "route": _("Route"), "road": _("Road"), "river": _("River"),
-              "landmark": _("Landmark"), "buildings": _("Buildings"),
-              "households": _("Households"), "drafter": _("Drafter"), "date": _("Date")}
-    svg = services.drawing_svg(saved.geojson if saved else {}, legend)
+    """My drawing as a printable SVG (made from the drawing alone; a division is drawn on
+    its grid's ground)."""
+    task, saved = _task_and_drawing(task_id)
     download = request.args.get("download") == "1"
     headers = {"Content-Disposition": f'attachment; filename="map-{task_id}.svg"'} \
         if download else {}
+    if services.is_division(task):
+        words = {"area": _("Area %(number)s", number="%(number)s"),
+                 "units": _("%(units)s units", units="%(units)s"), "areas": _("Areas"),
+                 "total": _("Housing units"), "free": _("In no area")}
+        svg = services.division_svg(task, saved.geojson if saved else {}, words)
+        return Response(svg, mimetype=SVG, headers={**headers, "Cache-Control": "no-store"})
+    legend = {"boundary": _("Area boundary"), "building": _("Building"),
+              "route": _("Route"), "road": _("Road"), "river": _("River"),
+              "landmark": _("Landmark"), "buildings": _("Buildings"),
+              "households": _("Households"), "drafter": _("Drafter"), "date": _("Date"),
+              **{f"type_{key}": str(label) for key, label in BUILDING_TYPE_LABELS.items()}}
+    svg = services.drawing_svg(saved.geojson if saved else {}, legend)
     return Response(svg, mimetype=SVG, headers={**headers, "Cache-Control": "no-store"})
 
 

@@ -34,7 +34,8 @@ Schema
 - ``boundary``: Polygon or MultiPolygon (a closed LineString is read as the area it encloses);
   several boundary features are joined. Either ring orientation.
 - ``building``: a Point inside the building, or its Polygon; ``number`` is its 建筑物编号
-  (an integer from 1).
+  (an integer from 1); ``building_type`` (optional) one of ``model.BUILDING_TYPES``:
+  residential, shop (a shop people live in), collective (集体住所), public, other.
 - ``road``, ``river``, ``landmark``: ``label`` is the name written on the map; the geometry
   (a line, a polygon or a Point where the name is written) is optional.
 - ``route``: the registration route, a LineString (a MultiLineString is joined in order).
@@ -53,7 +54,8 @@ which mark is which building), `registry` (criteria by name), the criteria `boun
 `coverage`, `numbering` (with the numbering rules), `elements` and `route` (with `tour`, the
 yardstick route), `grade` (`grade_map`, the weighted total) and `overlay` (`overlay_svg`);
 `division` grades the division of a whole grid into areas (`grade_division`) and
-`division_overlay` draws it (`division_overlay_svg`).
+`division_overlay` draws it (`division_overlay_svg`), `division_print` prints it
+(`division_print_svg`).
 """
 
 from trainer.core.maps.division import (
@@ -65,6 +67,7 @@ from trainer.core.maps.division import (
     true_division,
 )
 from trainer.core.maps.division_overlay import division_overlay_svg
+from trainer.core.maps.division_print import division_print_svg
 from trainer.core.maps.grade import MapResult, grade_map
 from trainer.core.maps.model import Drawing, DrawnFeature, Header, MapFinding, Severity
 from trainer.core.maps.numbering import NUMBERING_RULES
@@ -101,6 +104,7 @@ __all__ = [
     "Severity",
     "TrueBuilding",
     "division_overlay_svg",
+    "division_print_svg",
     "division_truth",
     "grade_division",
     "grade_map",

@@ -22,6 +22,10 @@ Shape = Any  # a shapely geometry
 KINDS = ("boundary", "building", "road", "river", "landmark", "route", "north_arrow", "legend",
          "title", "area")
 LABELLED = ("road", "river", "landmark")  # kinds whose `label` names a place on the map
+# A building mark's type (domain §2.3: buildings distinguished by type): a dwelling, a shop
+# that people live in (商住), collective quarters (集体住所: dormitory, work shed, care home),
+# a public building, anything else.
+BUILDING_TYPES = ("residential", "shop", "collective", "public", "other")
 
 
 class Severity(StrEnum):
@@ -82,6 +86,7 @@ class DrawnFeature:
     number: int | None = None  # 建筑物编号 of a building mark; an area's number (division)
     label: str | None = None  # the name written on a road, river or landmark
     angle: float | None = None  # a north arrow's direction, degrees clockwise from up
+    building_type: str | None = None  # a building mark's BUILDING_TYPES entry, if given
 
 
 @dataclass(frozen=True, slots=True)

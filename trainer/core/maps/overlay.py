@@ -35,6 +35,12 @@ Translate = Callable[[str, Mapping[str, object]], str]
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# Each building type's colour, the same in the overlay, the print export and the editor
+# (maps.css .map-type-*); an untyped mark keeps the drawing's blue.
+TYPE_COLOURS = {"residential": "#2563eb", "shop": "#ea580c", "collective": "#9333ea",
+                "public": "#059669", "other": "#6b7280"}
+
+
 def escape(text: str) -> str:
     """Text made safe for SVG: markup escaped, characters XML cannot hold dropped."""
     return html.escape(NOT_XML.sub("", text), quote=True)
@@ -186,22 +192,26 @@ def _drawing(view: _View, drawing: Drawing, font: float) -> list[str]:
                          f'stroke="#7c3aed" {stroke} stroke-dasharray="{font / 2:.1f} '
                          f'{font / 3:.1f}" {data}/>')
         elif feature.kind == "building":
-            parts.append(_mark(view, feature.number, geometry, font, data))
+            parts.append(_mark(view, feature.number, geometry, font, data,
+                               feature.building_type))
         elif feature.label is not None or feature.kind == "north_arrow":
             parts.append(_labelled(view, feature.kind, feature.label, geometry, font, data))
     parts.append("</g>")
     return parts
 
 
-def _mark(view: _View, number: int | None, geometry: Shape, font: float, data: str) -> str:
+def _mark(view: _View, number: int | None, geometry: Shape, font: float, data: str,
+          building_type: str | None = None) -> str:
     point = geometry.representative_point() if geometry.geom_type != "Point" else geometry
     x, y = float(point.x), float(point.y)
+    colour = TYPE_COLOURS.get(building_type or "", "#1d4ed8")
     shape = (f'<circle cx="{x - view.left:.1f}" cy="{view.top - y:.1f}" r="{font / 2:.1f}" '
-             f'fill="#1d4ed8" fill-opacity="0.5"/>' if geometry.geom_type == "Point" else
-             f'<path d="{view.path(geometry)}" fill="#93c5fd" fill-opacity="0.4" '
-             f'stroke="#1d4ed8" stroke-width="{font / 8:.2f}"/>')
+             f'fill="{colour}" fill-opacity="0.5"/>' if geometry.geom_type == "Point" else
+             f'<path d="{view.path(geometry)}" fill="{colour}" fill-opacity="0.3" '
+             f'stroke="{colour}" stroke-width="{font / 8:.2f}"/>')
     text = "?" if number is None else str(number)
-    return (f'<g class="drawn-building" {data}>{shape}<text x="{x - view.left:.1f}" '
+    kind = f' data-type="{building_type}"' if building_type in TYPE_COLOURS else ""
+    return (f'<g class="drawn-building" {data}{kind}>{shape}<text x="{x - view.left:.1f}" '
             f'y="{view.top - y + font * 0.8:.1f}" text-anchor="middle" fill="#1e3a8a" '
             f'font-weight="bold">{escape(text)}</text></g>')
 

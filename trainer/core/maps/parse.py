@@ -22,6 +22,7 @@ from shapely.errors import GEOSException
 
 from trainer.core.i18n import N_
 from trainer.core.maps.model import (
+    BUILDING_TYPES,
     KINDS,
     LABELLED,
     Drawing,
@@ -201,7 +202,19 @@ class _Reader:
                   if kind in ("building", "area") else None)
         label = self.label(index, kind, properties.get("label")) if kind in LABELLED else None
         angle = self.angle(index, properties.get("angle")) if kind == "north_arrow" else None
-        return DrawnFeature(index, kind, geometry, number, label, angle)
+        building_type = (self.building_type(index, properties.get("building_type"))
+                         if kind == "building" else None)
+        return DrawnFeature(index, kind, geometry, number, label, angle, building_type)
+
+    def building_type(self, index: int, value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        if value not in BUILDING_TYPES:
+            self.note("bad_building_type", Severity.WARNING,
+                      N_("A building mark has a type the map does not know; it was read "
+                         "without one."), feature=index)
+            return None
+        return str(value)
 
     def number(self, index: int, value: object, kind: str = "building") -> int | None:
         if value is None:

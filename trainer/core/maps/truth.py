@@ -40,6 +40,7 @@ class TrueBuilding:
     units: int = 1
     kind: str = "house"
     area: str = ""  # the code of the area it belongs to
+    type: str = ""  # its BUILDING_TYPES entry; "" when the truth does not say (not graded)
 
     @property
     def centroid(self) -> Point:
@@ -147,7 +148,33 @@ def truth_from_area(grid: Grid, area: Area) -> MapTruth:
 
 def _true_building(building: Building, code: str) -> TrueBuilding:
     return TrueBuilding(building.number, tuple(building.footprint), len(building.units),
-                        building.kind, code)
+                        building.kind, code, building_type(building))
+
+
+COLLECTIVE_KINDS = ("dormitory", "work_shed", "care_home")  # world kinds of 集体住所
+
+
+def building_sign(building: Building) -> str:
+    """What an enumerator walking the area sees or is told of a building (the field view
+    shows it): "dormitory", "work_shed" or "care_home"; "shop_home" for a shop that people
+    live in, "shop" for a shop nobody lives in; else ""."""
+    if building.kind in COLLECTIVE_KINDS:
+        return building.kind
+    shops = [unit for unit in building.units if unit.shop]
+    if any(unit.households for unit in shops):
+        return "shop_home"
+    return "shop" if shops else ""
+
+
+def building_type(building: Building) -> str:
+    """The world building's type on the map (`model.BUILDING_TYPES`): collective quarters
+    for dormitories, work sheds and care homes, "shop" where people live in a shop, else
+    residential (the world has no public building among its buildings: schools, clinics and
+    markets are landmarks)."""
+    sign = building_sign(building)
+    if sign in COLLECTIVE_KINDS:
+        return "collective"
+    return "shop" if sign == "shop_home" else "residential"
 
 
 def _neighbours(grid: Grid, area: Area, outline: Any) -> tuple[TrueBuilding, ...]:
@@ -261,7 +288,8 @@ def true_drawing(truth: MapTruth, *, drafter: str = "普查员",
     docstring for the schema): it scores full marks on every criterion."""
     features: list[dict[str, Any]] = [
         _feature("boundary", _polygon(truth.boundary)),
-        *(_feature("building", _polygon(b.footprint), number=b.number)
+        *(_feature("building", _polygon(b.footprint), number=b.number,
+                   **({"building_type": b.type} if b.type else {}))
           for b in truth.buildings),
         *(_feature(_drawn_kind(p.kind), _line(p.geometry) if p.line else _polygon(p.geometry),
                    label=p.name)

@@ -13,6 +13,7 @@
   var headerForm = document.getElementById("map-header");
   var markPanel = document.getElementById("mark-panel");
   var markNumber = document.getElementById("mark-number");
+  var markType = document.getElementById("mark-type");  // optional: building types
   var labelKind = document.getElementById("label-kind");
   var labelText = document.getElementById("label-text");
   var HEADER = ["title", "code", "building_total", "household_total", "drafter", "date"];
@@ -41,9 +42,12 @@
   // The field view -------------------------------------------------------------------
   function showField(field) {
     C.showGround(map, layers.field, field);
-    field.buildings.forEach(function (points) {
+    field.buildings.forEach(function (points, index) {
       footprints.push(points);
-      C.footprint(points).addTo(layers.field);
+      var shape = C.footprint(points).addTo(layers.field);
+      // What walking past shows (a dormitory, a shop...): a tooltip, to choose the type.
+      var sign = field.signs && field.signs[index];
+      if (sign && msg("sign-" + sign)) { shape.bindTooltip(msg("sign-" + sign)); }
     });
     C.fit(map, field.bounds);
   }
@@ -58,7 +62,8 @@
   function markerFor(props, latlng) {
     var marker;
     if (props.kind === "building") {
-      marker = L.marker(latlng, { icon: icon("map-mark-building", function (el) {
+      var typed = props.building_type ? " map-type-" + props.building_type : "";
+      marker = L.marker(latlng, { icon: icon("map-mark-building" + typed, function (el) {
         text(el, props.number == null ? "?" : String(props.number));
       }, [30, 30]) });
       marker.on("click", function () { select(marker); });
@@ -171,12 +176,14 @@
     if (marker.getElement()) { marker.getElement().classList.add("is-selected"); }
     var number = marker.feature.properties.number;
     markNumber.value = number == null ? "" : String(number);
+    if (markType) { markType.value = marker.feature.properties.building_type || ""; }
   }
   function renumber() {
     if (!selected) { return; }
     var value = parseInt(markNumber.value, 10);
     var props = L.extend({}, selected.feature.properties,
                          { number: isNaN(value) ? null : value });
+    if (markType) { props.building_type = markType.value || null; }
     var latlng = selected.getLatLng();
     drawn.removeLayer(selected);
     var marker = markerFor(props, latlng);
@@ -185,6 +192,7 @@
     changed();
   }
   document.getElementById("mark-apply").addEventListener("click", renumber);
+  if (markType) { markType.addEventListener("change", renumber); }
   markNumber.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); renumber(); }
   });
@@ -262,7 +270,9 @@
     if (tool === "building") {
       var hit = footprints.filter(function (points) { return inside(x, y, points); })[0];
       var at = hit ? centre(hit) : [x, y];
-      var marker = markerFor({ kind: "building", number: nextNumber() }, ll(at[0], at[1]));
+      var props = { kind: "building", number: nextNumber() };
+      if (markType && markType.value) { props.building_type = markType.value; }
+      var marker = markerFor(props, ll(at[0], at[1]));
       addFeature(marker);
       select(marker);
       changed();

@@ -2,8 +2,9 @@
 // SVG painted on a canvas in the browser. Both wait for a pending save first.
 (function () {
   "use strict";
+  function editor() { return window.MapEditor || window.DivisionEditor; }
   function flushed() {
-    return window.MapEditor ? window.MapEditor.flush() : Promise.resolve();
+    return editor() ? editor().flush() : Promise.resolve();
   }
   function download(href, filename) {
     var link = document.createElement("a");
@@ -15,7 +16,7 @@
   }
   document.addEventListener("click", function (event) {
     var svgLink = event.target.closest("a[data-test=export-svg]");
-    if (svgLink && window.MapEditor) {
+    if (svgLink && editor()) {
       event.preventDefault();
       flushed().then(function () { window.location.href = svgLink.href; });
       return;
