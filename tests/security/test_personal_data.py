@@ -10,7 +10,7 @@ from tests.conftest import PASSWORD
 from trainer.accounts.models import AuditEvent, AuditKind, Role, User
 from trainer.certification.models import Certificate
 from trainer.fieldwork.models import Attempt, Grade
-from trainer.maps.models import MapDrawing
+from trainer.maps.models import MapDrawing, MapTry
 from trainer.review.models import Notification, Review, ReviewEvent
 from trainer.video.models import WatchProgress
 
@@ -33,8 +33,20 @@ def _watch(db, estate):
     db.flush()
 
 
+def _earlier_try(db, estate):
+    drawing = db.scalar(select(MapDrawing).where(
+        MapDrawing.trainee_id == estate.users["victim"].id))
+    db.add(MapTry(drawing_id=drawing.id, number=1, geojson={"properties": {"title": "try 1"}},
+                  result={"total": 0.5}, saves=3))
+    attempt = db.get(Attempt, estate.ids["attempt"])
+    attempt.map_drawing = {"properties": {"title": "attempt map"}}
+    attempt.deaths = {"rows": [], "complete": False}
+    db.flush()
+
+
 def test_the_export_holds_the_trainees_data(client, csrf, login_as, estate, db):
     _watch(db, estate)
+    _earlier_try(db, estate)
     login_as(user=estate.users["admin"])
     response = client.post(estate.url("/admin/users/{victim}/personal-data/export"),
                            data={"csrf_token": csrf()})
@@ -53,6 +65,11 @@ def test_the_export_holds_the_trainees_data(client, csrf, login_as, estate, db):
     assert mine["tally"] == {"present": 3} and mine["register"]["wang"]["head"] == "王秀英"
     assert attempts[estate.ids["reviewed"]]["review_status"] == "awaiting_review"
     assert document["map_drawings"][0]["geojson"]["properties"]["title"] == "victim's map"
+    assert document["map_drawings"][0]["earlier_tries"] == [{
+        "number": 1, "geojson": {"properties": {"title": "try 1"}}, "result": {"total": 0.5},
+        "saves": 3, "submitted_at": None}]
+    assert mine["map_drawing"]["properties"]["title"] == "attempt map"
+    assert mine["deaths"] == {"rows": [], "complete": False} and mine["hmt_forms"] is None
     assert document["clip_watching"][0]["clip"] == "route-clip"
     assert document["certificates"][0]["code"] == estate.ids["code"]
     assert document["notifications"][0]["message"] == "Your score is released."
@@ -68,6 +85,7 @@ def test_the_export_holds_the_trainees_data(client, csrf, login_as, estate, db):
 def test_deleting_anonymises_the_trainee_and_deletes_their_work(app, client, csrf, login_as,
                                                                 estate, db):
     _watch(db, estate)
+    _earlier_try(db, estate)
     victim = estate.users["victim"]
     victim_id, old_name, old_full_name = victim.id, victim.username, victim.full_name
     victim_client = app.test_client()
@@ -90,7 +108,7 @@ def test_deleting_anonymises_the_trainee_and_deletes_their_work(app, client, csr
     assert _count(db, Attempt, trainee_id=victim_id) == 0
     assert _count(db, Review) == 0 and _count(db, ReviewEvent) == 0
     assert _count(db, Grade) == 0
-    assert _count(db, MapDrawing, trainee_id=victim_id) == 0
+    assert _count(db, MapDrawing, trainee_id=victim_id) == 0 and _count(db, MapTry) == 0
     assert _count(db, WatchProgress, user_id=victim_id) == 0
     assert _count(db, Notification, user_id=victim_id) == 0
     certificate = db.get(Certificate, estate.ids["certificate"])

@@ -36,7 +36,7 @@ from trainer.core.errors import Forbidden
 from trainer.core.i18n import N_
 from trainer.db import utcnow
 from trainer.fieldwork.models import Attempt
-from trainer.maps.models import MapDrawing
+from trainer.maps.models import MapDrawing, MapTry
 from trainer.review.models import Notification, Review
 from trainer.video.models import WatchProgress
 
@@ -73,7 +73,7 @@ def export(db: Session, *, actor: User, user: User, ip: str | None = None) -> di
                     for number, name, trainee in cohorts],
         "attempts": [_attempt(db, attempt) for attempt in db.scalars(
             select(Attempt).where(Attempt.trainee_id == user.id).order_by(Attempt.id))],
-        "map_drawings": [_drawing(drawing) for drawing in db.scalars(
+        "map_drawings": [_drawing(db, drawing) for drawing in db.scalars(
             select(MapDrawing).where(MapDrawing.trainee_id == user.id)
             .order_by(MapDrawing.id))],
         "clip_watching": [_watching(progress) for progress in db.scalars(
@@ -110,18 +110,24 @@ def _attempt(db: Session, attempt: Attempt) -> dict[str, Any]:
         "mode": attempt.assignment.mode.value, "status": attempt.status.value,
         "started_at": _time(attempt.started_at), "submitted_at": _time(attempt.submitted_at),
         "steps": attempt.steps, "forms": attempt.forms, "register": attempt.register,
-        "tally": attempt.tally,
+        "tally": attempt.tally, "hmt_forms": attempt.hmt_forms, "deaths": attempt.deaths,
+        "map_drawing": attempt.map_drawing,
         "review_status": review.status.value if review is not None else None,
         "released_score": review.released_score if review is not None and released else None,
     }
 
 
-def _drawing(drawing: MapDrawing) -> dict[str, Any]:
+def _drawing(db: Session, drawing: MapDrawing) -> dict[str, Any]:
     return {"task_id": drawing.task_id, "cohort_id": drawing.task.cohort_id,
             "status": drawing.status.value, "geojson": drawing.geojson,
             "result": drawing.result, "saves": drawing.saves,
             "started_at": _time(drawing.started_at),
-            "submitted_at": _time(drawing.submitted_at)}
+            "submitted_at": _time(drawing.submitted_at),
+            "earlier_tries": [{"number": kept.number, "geojson": kept.geojson,
+                               "result": kept.result, "saves": kept.saves,
+                               "submitted_at": _time(kept.submitted_at)}
+                              for kept in db.scalars(select(MapTry).where(
+                                  MapTry.drawing_id == drawing.id).order_by(MapTry.number))]}
 
 
 def _watching(progress: WatchProgress) -> dict[str, Any]:
