@@ -81,7 +81,21 @@ _YMD: Ints = _YEAR * 10_000 + _MONTH * 100 + (
 _DATE_SUM: Ints = sum((_YMD // 10 ** (7 - k) % 10) * idnumber.WEIGHTS[6 + k] for k in range(8))
 _SEQ_SUM: Ints = sum((np.arange(1000) // 10 ** (2 - k) % 10) * idnumber.WEIGHTS[14 + k]
                      for k in range(3))
-_CHECK = np.array(list(idnumber.CHECK_CHARS), dtype=object)
+
+
+def _digits(numbers: Ints, width: int) -> npt.NDArray[np.uint32]:
+    """Each number as `width` decimal digits' character codes, one row per number."""
+    places = 10 ** np.arange(width - 1, -1, -1)
+    digits: npt.NDArray[np.uint32] = (numbers[:, None] // places % 10 + ord("0")).astype(
+        np.uint32)
+    return digits
+
+
+# The ID number's characters as code points (the date's and the sequence's from tables), so
+# that a grid's numbers are put together as one array and made into strings in one call.
+_YMD_CHARS = _digits(_YMD, 8)
+_SEQ_CHARS = _digits(np.arange(1000), 3)
+_CHECK_CHARS = np.array([ord(char) for char in idnumber.CHECK_CHARS], dtype=np.uint32)
 # The days as `date` objects, shared by everyone born on them: indexing beats converting.
 _DATES: Objects = _DAYS.astype(object)
 _NEWBORN_NAMING = date(2020, 8, 1).toordinal() - FIRST_DAY  # born since: maybe 未取名
@@ -202,18 +216,25 @@ class _Drafts:
               "place", "reason", "years", "city")
 
     def __init__(self) -> None:
-        self.parts: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in self.FIELDS}
+        self.parts: dict[str, list[Any]] = {name: [] for name in self.FIELDS}
+        self.lengths: list[int] = []
 
     def add(self, hh: Ints, **values: Any) -> None:
         """Append one block; scalars are repeated over the block."""
         self.parts["hh"].append(hh)
+        self.lengths.append(len(hh))
         for name in self.FIELDS[1:]:
-            value = values.get(name, 0)
-            self.parts[name].append(value if isinstance(value, np.ndarray)
-                                    else np.full(len(hh), value))
+            self.parts[name].append(values.get(name, 0))
 
     def stack(self) -> dict[str, npt.NDArray[Any]]:
-        return {name: np.concatenate(arrays) for name, arrays in self.parts.items()}
+        """Each field as one column; a field given as scalars only is one `np.repeat`."""
+        lengths = self.lengths
+        return {name: np.concatenate([part if isinstance(part, np.ndarray)
+                                      else np.full(length, part)
+                                      for part, length in zip(parts, lengths, strict=True)])
+                if any(isinstance(part, np.ndarray) for part in parts)
+                else np.repeat(np.array(parts), lengths)
+                for name, parts in self.parts.items()}
 
 
 _OTHER_TOWNSHIP = 1  # place id of "another township of this county"
@@ -252,7 +273,8 @@ class _Places:
         places = self.places
         self.hukou = np.array([p.hukou for p in places], dtype=np.int64)
         numbers = [_area_numbers(p.area_code) for p in places]
-        self.area = np.array([number for number, _sum in numbers], dtype=np.int64)
+        self.area_chars = _digits(np.array([number for number, _sum in numbers],
+                                           dtype=np.int64), 6)
         self.area_sum = np.array([check for _number, check in numbers], dtype=np.int64)
         self.text = np.array([p.text for p in places], dtype=object)
 
@@ -438,23 +460,27 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     """Every truth field of the drafted persons, as lists in draft order."""
     count = len(d["hh"])
     age, male, place = d["age"], d["male"], d["place"]
-    day = _BORN_FROM[age] + (g.random(count) * _BORN_SPAN[age]).astype(np.int64)
+    # The eight uniform draws below, in their order, as one block: the same numbers.
+    rolls = g.random(8 * count).reshape(8, count)
+    day = _BORN_FROM[age] + (rolls[0] * _BORN_SPAN[age]).astype(np.int64)
     year = _YEAR[day]
     pool = np.where(year >= 2005, 2, 0) + np.where(male, 0, 1)
-    given = _POOL_START[pool] + (g.random(count) * _POOL_SIZE[pool]).astype(np.int64)
+    given = _POOL_START[pool] + (rolls[1] * _POOL_SIZE[pool]).astype(np.int64)
     name = _SURNAMES[d["surname"]] + _GIVEN[given]
-    unnamed = (day >= _NEWBORN_NAMING) & (g.random(count) < rates.unnamed_newborn)
+    unnamed = (day >= _NEWBORN_NAMING) & (rolls[2] < rates.unnamed_newborn)
     name[unnamed] = names.UNNAMED
     hukou = places.hukou[place]
     pending = hukou == _HK.PENDING
-    no_id = g.random(count) < np.where(pending, 0.8, rates.no_id_number)
-    sequence = (g.random(count) * 500).astype(np.int64) * 2 + male
-    body = places.area[place] * 10**11 + _YMD[day] * 1000 + sequence
-    check = _CHECK[(places.area_sum[place] + _DATE_SUM[day] + _SEQ_SUM[sequence])
-                   % 11]
-    ids = [f"{b}{c}" for b, c in zip(body.tolist(), check.tolist(), strict=True)]
-    for position in np.flatnonzero(no_id).tolist():
-        ids[position] = idnumber.NO_NUMBER
+    no_id = rolls[3] < np.where(pending, 0.8, rates.no_id_number)
+    sequence = (rolls[4] * 500).astype(np.int64) * 2 + male
+    chars = np.empty((count, 18), dtype=np.uint32)
+    chars[:, :6] = places.area_chars[place]
+    chars[:, 6:14] = _YMD_CHARS[day]
+    chars[:, 14:17] = _SEQ_CHARS[sequence]
+    chars[:, 17] = _CHECK_CHARS[(places.area_sum[place] + _DATE_SUM[day]
+                                 + _SEQ_SUM[sequence]) % 11]
+    chars[no_id] = ord("0")  # idnumber.NO_NUMBER
+    ids = chars.view("U18").ravel().tolist()  # one str per row
     # D9/D10: blank when pending; "not away" for locals living here; else by time away.
     staying = (hukou == _HK.THIS_VILLAGE) & (d["residence"] == _RES.THIS_AREA)
     away = np.minimum(d["years"], age + 0.4)
@@ -462,17 +488,17 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
         staying, _AWAY.NOT_AWAY, 2 + np.searchsorted(_TIME_AWAY_LIMITS, away, side="right")))
     reason = np.where(pending | staying, 0, d["reason"])
     # D11 by age and cohort, D12 from 15 years.
-    roll = g.random(count)
+    roll = rolls[5]
     cohort = np.searchsorted(_COHORT_LAST, year, side="left")
     adult = 1 + (roll[:, None] >= _COHORT_CUMULATIVE[cohort]).sum(axis=1)
     young = np.minimum(age, 18)  # under 18: by age, with a roll for 3-5 and 15-17 years
     education = np.where(age >= 18, np.minimum(adult, 9), np.where(
         roll < _YOUNG_ROLL[young], _YOUNG_BELOW[young], _YOUNG_ABOVE[young]))
-    roll = g.random(count)
+    roll = rolls[6]
     illiterate = ((education == _EDU.NONE) & (roll < 0.8)) | (
         (education == _EDU.PRIMARY) & (year < 1960) & (roll < 0.03))
     literate = np.where(age < 15, 0, np.where(illiterate, _LIT.NO, _LIT.YES))
-    roll = g.random(count)
+    roll = rolls[7]
     minority = 1 + np.searchsorted(_MINORITY_CUMULATIVE, (roll - 0.998) / 0.002
                                    * _MINORITY_CUMULATIVE[-1], side="right")
     ethnicity = _MINORITY_NAMES[np.where(roll < 0.998, 0, np.minimum(minority, len(MINORITIES)))]
@@ -746,21 +772,20 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
     weekends_only = workers & (g.random(total) < 0.2)
     cooperativeness = np.round(np.minimum(g.beta(5, 2.2, total), 1), 3).tolist()
     privacy = np.round(np.minimum(g.beta(2, np.where(old, 3, 2)), 1), 3).tolist()
-    modes = _MODES[(context.urban & (head_age < 50) & (g.random(total) < 0.45)).view(np.int8)]
-    languages = _LANGUAGES[(old & ~migrant & (g.random(total) < 0.6)).view(np.int8)]
-    conceal = (np.bincount(hh, weights=age <= 1, minlength=total) > 0) & (
-        g.random(total) < 0.3)
-    tell_away = (np.bincount(hh, weights=~present, minlength=total) > 0) & (
-        g.random(total) < 0.4)
+    rolls = g.random(8 * total).reshape(8, total)  # the eight uniform draws below, in order
+    modes = _MODES[(context.urban & (head_age < 50) & (rolls[0] < 0.45)).view(np.int8)]
+    languages = _LANGUAGES[(old & ~migrant & (rolls[1] < 0.6)).view(np.int8)]
+    conceal = (np.bincount(hh, weights=age <= 1, minlength=total) > 0) & (rolls[2] < 0.3)
+    tell_away = (np.bincount(hh, weights=~present, minlength=total) > 0) & (rolls[3] < 0.4)
     # Half the households letting rooms keep their lodgers quiet (unregistered letting).
     lodger = d["relation"] == _REL.OTHER
     hide_lodgers = (np.bincount(hh, weights=lodger, minlength=total) > 0) & (
-        np.arange(total) < n_family) & (g.random(total) < 0.5)
+        np.arange(total) < n_family) & (rolls[4] < 0.5)
     # Themes as one number per household, each distinct tuple made once (and kept).
     theme_key = ((conceal | second | hide_lodgers) * 1000
-                 + np.where(migrant, 1 + (g.random(total) * 2).astype(np.int64), 0) * 100
-                 + np.where(old, 1 + (g.random(total) * 3).astype(np.int64), 0) * 10
-                 + (g.random(total) * len(THEMES)).astype(np.int64)).tolist()
+                 + np.where(migrant, 1 + (rolls[5] * 2).astype(np.int64), 0) * 100
+                 + np.where(old, 1 + (rolls[6] * 3).astype(np.int64), 0) * 10
+                 + (rolls[7] * len(THEMES)).astype(np.int64)).tolist()
     themes_of = _THEMES_OF
     for key in set(theme_key).difference(themes_of):
         fear, migrant_theme, old_theme, any_theme = (key // 1000, key // 100 % 10,
@@ -773,6 +798,7 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
     keeping = np.flatnonzero(conceal | tell_away | second | hide_lodgers).tolist()
     if keeping:  # the few households with secrets, in plain Python (lists, not arrays)
         bounds, ages = starts.tolist(), age.tolist()
+        presence, lodging = present.tolist(), lodger.tolist()
         flags = zip(conceal[keeping].tolist(), tell_away[keeping].tolist(),
                     second[keeping].tolist(), hide_lodgers[keeping].tolist(), strict=True)
         for position, (infant, away, second_home, lodgers) in zip(keeping, flags, strict=True):
@@ -784,11 +810,11 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
                 found.append(Secret("concealed_infant", (first_infant,), 0.7))
             if away:
                 found.append(Secret("member_away", tuple(
-                    k for k in keys if not present[start + k]), 0.5))
+                    k for k in keys if not presence[start + k]), 0.5))
             if second_home:
                 found.append(Secret("second_home", (), 0.6))
             if lodgers:
-                found.append(Secret("tenants", tuple(k for k in keys if lodger[start + k]),
+                found.append(Secret("tenants", tuple(k for k in keys if lodging[start + k]),
                                     0.6))
             secrets[position] = tuple(found)
     pattern = (workers * 4 + old * 2 + weekends_only).tolist()

@@ -100,11 +100,13 @@ def township_name(seed: int, county_code: str, index: int, urban: bool) -> str:
     return rng.choice(NAME_PARTS) + suffix
 
 
+@functools.lru_cache(maxsize=4096)
 def village(seed: int, county_code: str, township_index: int, index: int,
             urban: bool) -> Village:
     """The 普查区 `index` of township `township_index`.
 
     Codes follow the 统计用区划代码 convention: residents' committees 001-199, villages 200-399.
+    Kept for the village's next grids (a village has about three; the village is immutable).
     """
     rng = stream(seed, "village", county_code, township_index, index)
     township_code = f"{county_code}{township_index + 1:03d}"
