@@ -23,8 +23,10 @@ from trainer.core.grading.analytics import (
     graded_from,
     histogram,
     item_figures,
+    most_frequent,
     node_figures,
     progress,
+    time_histogram,
 )
 
 
@@ -215,7 +217,10 @@ def reference_dashboard(rows: list[Graded], top: int = 10) -> Dashboard:
             round(sum(g.passed for g in group) / len(group), 3),
             round(statistics.fmean(g.total for g in group), 1),
             (round(statistics.median(m), 1)
-             if (m := [g.minutes for g in group if g.minutes is not None]) else None))
+             if (m := [g.minutes for g in group if g.minutes is not None]) else None),
+            tuple(sum(1 for g in group if g.minutes is not None
+                      and (start <= g.minutes < start + 10 or (start == 90 and g.minutes >= 90)))
+                  for start in range(0, 100, 10)))
         for scenario, group in sorted(per_scenario.items()))
     cells: dict[tuple[int, str], list[float]] = defaultdict(list)
     for graded in rows:
@@ -228,7 +233,8 @@ def reference_dashboard(rows: list[Graded], top: int = 10) -> Dashboard:
         pass_rate=round(sum(g.passed for g in rows) / len(rows), 3) if rows else 0.0,
         scenarios=scenarios, criteria=tuple(sorted({name for _, name in cells})),
         heatmap=heatmap, names={g.trainee: g.trainee_name for g in rows},
-        findings=tuple(findings.most_common(top)), items=reference_items(rows),
+        findings=tuple(sorted(findings.items(), key=lambda pair: (-pair[1], pair[0]))[:top]),
+        items=reference_items(rows),
         nodes=reference_nodes(rows))
 
 
@@ -288,3 +294,48 @@ def test_frame_from_stored_scores_equals_graded_rows() -> None:
     rows = [graded_from(n % 2, f"T{n % 2}", "s", score, float(n), english=True)
             for n, score in enumerate(stored)]
     assert dashboard(frame) == dashboard(rows) == reference_dashboard(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["late", "rude", "skip", "毛", "a", "b"]))),
+       st.randoms(use_true_random=False), st.integers(1, 6))
+def test_most_frequent_findings_do_not_depend_on_insertion_order(
+        attempts: list[list[str]], rng: object, top: int) -> None:
+    """Ties come out in one order whatever order the findings were counted in (the order a
+    set of texts iterates in changes with each process's string hashing)."""
+    counted = Counter(text for texts in attempts for text in set(texts))
+    shuffled = list(counted.items())
+    rng.shuffle(shuffled)  # type: ignore[attr-defined]
+    first, second = most_frequent(counted, top), most_frequent(Counter(dict(shuffled)), top)
+    assert first == second
+    assert [(-count, text) for text, count in first] == sorted(
+        (-count, text) for text, count in first)
+    assert len(first) == min(top, len(counted))
+    if first:  # nothing left out counts more than the last one shown
+        assert all(count <= first[-1][1] for text, count in counted.items()
+                   if (text, count) not in first)
+
+
+def test_tied_findings_in_the_dashboard_are_ordered_by_text() -> None:
+    rows = [row(1, 50, {"a": 0.5}, findings=("rude", "late")), row(2, 50, {"a": 0.5},
+            findings=("skip",)), row(3, 40, {"a": 0.4}, findings=("late", "skip", "rude"))]
+    assert dashboard(rows, top=2).findings == (("late", 2), ("rude", 2))
+
+
+@given(st.lists(st.none() | st.floats(0, 10_000)))
+def test_time_spent_counts_every_known_time_once_in_its_bin(minutes: list[float | None]) -> None:
+    counts = time_histogram(minutes)
+    assert len(counts) == 10 and sum(counts) == sum(m is not None for m in minutes)
+    for spent in minutes:
+        if spent is not None and spent < 90:  # alone in a histogram, it lands in its bin
+            assert time_histogram([spent])[int(spent // 10)] == 1
+    assert time_histogram([90.0, 500.0]) == (0,) * 9 + (2,)
+
+
+def test_dashboard_has_time_spent_per_scenario() -> None:
+    rows = [row(1, 80, {"a": 1.0}), row(2, 60, {"a": 0.5})]
+    rows = [Graded(r.trainee, r.trainee_name, r.scenario, r.total, r.passed, r.criteria,
+                   minutes=spent) for r, spent in zip(rows, (12.5, 95.0), strict=True)]
+    (figures,) = dashboard(rows).scenarios
+    assert figures.time_histogram == (0, 1, 0, 0, 0, 0, 0, 0, 0, 1)
+    assert figures.median_minutes == 53.8

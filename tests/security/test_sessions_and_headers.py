@@ -124,6 +124,7 @@ GET_ARGUMENTS = {
     "clip_id": "{clip}", "name": "720p", "locale": "zh_CN", "world_id": "{world}",
     "grid_index": "0", "code": "001", "household_index": "3", "task_id": "{task_a}",
     "drawing_id": "{drawing_a}", "certificate_id": "{certificate}", "filename": "favicon.svg",
+    "trainee_id": "{victim}",
 }
 OVERRIDES = {  # endpoint -> (actor, argument overrides, query)
     "review.attempt": ("examiner_a", {"attempt_id": "{reviewed}"}, ""),

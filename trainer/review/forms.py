@@ -30,7 +30,9 @@ class CommentForm(FlaskForm):
     """A comment, optionally tied to a place in the evidence."""
 
     anchor = StringField(_l("About (optional): a turn #, a form field, a map feature"),
-                         validators=[Optional(), Length(max=200)])
+                         validators=[Optional(), Length(max=200)],
+                         # suggestions from the evidence (a <datalist> on the attempt page)
+                         render_kw={"list": "anchor-places", "autocomplete": "off"})
     text = TextAreaField(_l("Comment"), validators=[DataRequired(message=_l(
         "Write the comment.")), Length(max=4000)])
 

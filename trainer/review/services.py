@@ -8,6 +8,7 @@ stored except the snapshot the trainee was shown at release.
 
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from trainer.core.i18n import N_
 from trainer.db import utcnow
 from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.review import anchors
 from trainer.review.models import Notification, Review, ReviewEvent, ReviewKind, ReviewStatus
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import scenario_of
@@ -104,11 +106,35 @@ def awaits_mark_of(review: Review, examiner: User) -> bool:
     return not state.complete and examiner.id not in state.marks
 
 
+def score_bounds(low: str | None, high: str | None) -> tuple[float | None, float | None]:
+    """The queue's automatic-score range from its query string (0-100 each, either may be
+    left out); anything else is a localised `InvalidInput`."""
+    bounds: list[float | None] = []
+    for name, text in (("min_score", low), ("max_score", high)):
+        if text is None or not text.strip():
+            bounds.append(None)
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 <= value <= 100:  # also NaN and infinities
+            raise InvalidInput(N_("A score runs from 0 to 100."), field=name)
+        bounds.append(value)
+    low_value, high_value = bounds
+    if low_value is not None and high_value is not None and low_value > high_value:
+        raise InvalidInput(N_("The lowest score is above the highest."), field="min_score")
+    return low_value, high_value
+
+
 def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
           scenario_id: str = "", status: str = "open", flag: str = "",
-          my_mark: bool = False) -> list[Row]:
+          my_mark: bool = False, min_score: float | None = None,
+          max_score: float | None = None) -> list[Row]:
     """Submitted attempts of the cohorts the examiner marks, oldest first; with `my_mark`,
-    only those waiting for the examiner's independent mark (double-marked cohorts)."""
+    only those waiting for the examiner's independent mark (double-marked cohorts); with
+    `min_score`/`max_score`, only those whose automatic total is in that range (both ends
+    included)."""
     visible = cohorts_visible_to(db, examiner)
     if cohort_id is not None:
         visible = [cohort for cohort in visible if cohort.id == cohort_id]
@@ -144,7 +170,17 @@ def queue(db: Session, examiner: User, *, cohort_id: int | None = None,
         rows.append(Row(review, review.attempt, flags_of(review.attempt, critical[version.id]),
                         double and awaits_mark_of(review, examiner)))
     return [row for row in rows if (not flag or flag in row.flags)
-            and (not my_mark or row.my_mark_awaited)]
+            and (not my_mark or row.my_mark_awaited)
+            and _in_range(row.attempt.score, min_score, max_score)]
+
+
+def _in_range(score: dict[str, Any] | None, low: float | None, high: float | None) -> bool:
+    if low is None and high is None:
+        return True
+    if score is None:
+        return False  # not graded (a timed exam whose grading failed): no score to compare
+    total = float(score["total"])
+    return (low is None or total >= low) and (high is None or total <= high)
 
 
 def get_review(db: Session, examiner: User, attempt_id: int) -> Review:
@@ -346,16 +382,36 @@ def override(db: Session, review: Review, examiner: User, *, criterion: str, sco
     return entry
 
 
+def evidence_of(db: Session, review: Review, visit: Any = None) -> anchors.Evidence:
+    """What a comment on the attempt may point at: its turns, its units' forms, its map's
+    features and the clips its trainee watched (`visit`: the replay, when already made)."""
+    from trainer.core.maps.parse import parse_drawing
+    from trainer.fieldwork import services as fieldwork
+    from trainer.video import services as video
+
+    attempt = review.attempt
+    visit = visit if visit is not None else fieldwork.replay_attempt(attempt)
+    units = {*visit.households, *(attempt.forms or {}), *(attempt.register or {}),
+             *(attempt.hmt_forms or {})}
+    features = (anchors.map_features(parse_drawing(attempt.map_drawing).features, {})
+                if attempt.map_drawing else {})
+    clips = {row.clip_id: row.clip.duration for row in video.watched_by(db, attempt.trainee)}
+    return anchors.Evidence(frozenset(event.seq for event in visit.events), frozenset(units),
+                            features, clips)
+
+
 def comment(db: Session, review: Review, examiner: User, *, text: str,
-            anchor: str = "") -> ReviewEvent:
+            anchor: str = "", evidence: anchors.Evidence | None = None) -> ReviewEvent:
     """A comment for the trainee, optionally tied to a turn, a form field, a map feature or a
-    moment of a clip."""
+    moment of a clip (see `anchors`); the anchor must name a place the attempt has."""
     if not text.strip():
         raise InvalidInput(N_("Write the comment."), field="text")
     _editable(review)
+    place = None
+    if anchor.strip():
+        place = anchors.normalise(anchor, evidence or evidence_of(db, review))
     claim(db, review, examiner)
-    entry = record(db, review, examiner, ReviewKind.COMMENT, text=text.strip(),
-                   anchor=anchor.strip() or None)
+    entry = record(db, review, examiner, ReviewKind.COMMENT, text=text.strip(), anchor=place)
     db.flush()
     return entry
 
@@ -679,3 +735,20 @@ def trainee_progress(db: Session, trainee: User, *, english: bool) -> Any:
     teaches = {a.version.scenario_id: [c.name for c in scenario_of(a.version).rubric.criteria]
                for a in open_to_them}  # an exam already sat cannot be taken again
     return analytics.progress(rows, teaches)
+
+
+def cohort_trainee(db: Session, cohort: Cohort, trainee_id: int) -> User:
+    """A trainee of the cohort (anyone else, or no one: not found)."""
+    trainee = next((user for user in cohort.trainees if user.id == trainee_id), None)
+    if trainee is None:
+        raise NotFound(N_("No such trainee in this cohort."))
+    return trainee
+
+
+def scenario_titles(db: Session, scenario_ids: Sequence[str]) -> dict[str, ScenarioVersion]:
+    """The newest version of each scenario, for its title."""
+    if not scenario_ids:
+        return {}
+    versions = db.scalars(select(ScenarioVersion).where(
+        ScenarioVersion.scenario_id.in_(set(scenario_ids))).order_by(ScenarioVersion.version))
+    return {version.scenario_id: version for version in versions}

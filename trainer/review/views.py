@@ -28,16 +28,18 @@ from wtforms.fields.choices import SelectChoice
 from trainer.access import current_actor, logged_in, roles
 from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
-from trainer.core.census import r601
+from trainer.core.census import deaths, hmt, r601, tally
 from trainer.core.errors import DomainError
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
+from trainer.core.maps.parse import parse_drawing
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error, translate
-from trainer.extensions import db_session, is_english
+from trainer.extensions import db_session, interface_locale, is_english
 from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
-from trainer.review import services
+from trainer.maps import services as map_services
+from trainer.review import anchors, services
 from trainer.review.forms import (
     ActionForm,
     BulkForm,
@@ -84,7 +86,8 @@ def _helpers() -> dict[str, Any]:
             "notice_text": lambda notice: _(notice.message, **notice.params)}
 
 
-QUEUE_FILTERS = ("cohort", "status", "flag", "scenario", "mine")  # the queue's query string
+QUEUE_FILTERS = ("cohort", "status", "flag", "scenario", "mine", "min_score",
+                 "max_score")  # the queue's query string
 
 
 @bp.get("/review")
@@ -101,9 +104,18 @@ def _queue_page(bulk_form: BulkForm, status: int = 200) -> Any:
                "status": request.args.get("status", "open")[:20],
                "flag": request.args.get("flag", "")[:20]}
     my_mark = request.args.get("mine") == "1"
-    rows = services.queue(db, examiner, cohort_id=cohort_id, my_mark=my_mark, **filters)
+    low, high = request.args.get("min_score", "")[:20], request.args.get("max_score", "")[:20]
+    filter_error = None
+    try:
+        min_score, max_score = services.score_bounds(low, high)
+    except DomainError as error:  # a range that is no range: say so, show nothing
+        filter_error, status, min_score, max_score = translate(error), 400, None, None
+    rows = [] if filter_error else services.queue(
+        db, examiner, cohort_id=cohort_id, my_mark=my_mark, min_score=min_score,
+        max_score=max_score, **filters)
     cohorts = cohorts_visible_to(db, examiner)
     return render_template("review/queue.html", rows=rows, cohort_id=cohort_id,
+                           min_score=low, max_score=high, filter_error=filter_error,
                            cohorts=cohorts, statuses=list(ReviewStatus), my_mark=my_mark,
                            double=any(cohort.double_marking for cohort in cohorts),
                            bulk=bulk_form, open_statuses=services.OPEN,
@@ -160,12 +172,23 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
                                   for name in (score or {}).get("criteria", {})]
     truth = fieldwork.register_truth(visit)
     form_diffs = {}
+    truth_records = []
     for unit in fieldwork.form_units(visit):
         household = visit.households[unit].truth.household
         entry = attempt.forms.get(unit, {})
-        form_diffs[unit] = r601.differences(entry.get("record"), r601.record_of(household)
-                                            if household is not None else None)
+        truth_record = r601.record_of(household) if household is not None else None
+        form_diffs[unit] = r601.differences(entry.get("record"), truth_record)
+        if truth_record is not None:
+            truth_records.append(truth_record)
+    hmt_diffs = {}
+    for unit, entry in (attempt.hmt_forms or {}).items():
+        found = visit.households.get(unit)
+        household = found.truth.household if found is not None else None
+        hmt_diffs[unit] = r601.differences(entry.get("record"), hmt.record_of(household)
+                                           if household is not None else None)
     watched = video_services.watched_by(db_session(), attempt.trainee)
+    feature_names = anchors.map_features(
+        parse_drawing(attempt.map_drawing).features, _map_words()) if attempt.map_drawing else {}
     double = attempt.assignment.cohort.double_marking
     state = services.marking(review) if double else None
     me = current_actor().id
@@ -174,10 +197,20 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
     record = [entry for entry in review.events
               if not (blind and entry.kind in (ReviewKind.MARK, ReviewKind.MARKED)
                       and entry.actor_id != me)]
+    comment = forms.get("comment") or CommentForm(
+        formdata=None, anchor=request.args.get("anchor", "")[:200])
     return render_template(
         "review/attempt.html", review=review, attempt=attempt, visit=visit,
         scenario=visit.scenario, score=score, overrides=services.overrides(review),
-        override=override, comment=forms.get("comment") or CommentForm(),
+        override=override, comment=comment, hmt_diffs=hmt_diffs,
+        tally=_tally_rows(attempt, truth_records), tally_labels=tally.LABELS,
+        places=_places(visit, form_diffs, feature_names, watched),
+        notes=anchors.grouped(entry for entry in record if entry.kind == ReviewKind.COMMENT),
+        map_features=feature_names, anchor_href=_anchor_href,
+        death_rows=(attempt.deaths or {}).get("rows") or [],
+        death_checks=[_(issue.message, **issue.params) for issue in [
+            *deaths.validate_rows((attempt.deaths or {}).get("rows") or []),
+            *fieldwork.death_checks(attempt)]] if attempt.deaths else [],
         back=forms.get("back") or ReturnForm(), action=ActionForm(), form_diffs=form_diffs,
         register_truth=truth, watched=watched, vocabulary=vocabulary,
         rubric=grades.rubric_of(db_session(), attempt), marking=state, blind=blind,
@@ -185,6 +218,63 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         mark=forms.get("mark") or MarkForm(),
         grade_versions=grades.grades_of(db_session(), attempt),
         criteria_labels=LABELS, open=review.status in services.OPEN), status
+
+
+def _map_words() -> dict[str, str]:
+    """The map's words in the interface language (the legend, and each feature's kind)."""
+    return {"boundary": _("Area boundary"), "building": _("Building"), "route": _("Route"),
+            "road": _("Road"), "river": _("River"), "landmark": _("Landmark"),
+            "buildings": _("Buildings"), "households": _("Households"),
+            "drafter": _("Drafter"), "date": _("Date")}
+
+
+def _tally_rows(attempt: Any, truth_records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The quick tally as handed in, beside what the attempt's forms and the truth add up
+    to: (figure, handed in, the forms, the truth)."""
+    if attempt.tally is None:
+        return []
+    filled = tally.from_forms(entry["record"] for entry in attempt.forms.values()
+                              if entry.get("record"))
+    true = tally.from_forms(truth_records)
+    return [(name, attempt.tally.get(name), filled[name], true[name]) for name in tally.FIELDS]
+
+
+def _places(visit: Any, form_diffs: dict[str, Any], features: dict[int, str],
+            watched: Any) -> list[tuple[str, str]]:
+    """Suggestions for a comment's anchor, (anchor, what it is): every turn, every differing
+    form item, the map's features and the clips watched."""
+    places = [(f"event:{event.seq}", f"#{event.seq} · {event.at[5:].replace('T', ' ')} · "
+                                     f"{event.household}") for event in visit.events]
+    for unit, diffs in form_diffs.items():
+        places.append((f"form:{unit}", unit))
+        places += [(f"form:{unit}/{path}", f"{unit} · {path}") for path, *_values in diffs]
+    places += [("form:register", _("Register of household heads (户主姓名底册)")),
+               ("form:tally", _("Quick tally (快速汇总)")),
+               ("form:deaths", _("Death form (死亡人口调查表)"))]
+    places += [(f"map:{index}", label) for index, label in features.items()]
+    places += [(f"clip:{row.clip_id}@0", row.clip.title(interface_locale())) for row in watched]
+    return places
+
+
+def _anchor_href(text: str | None) -> str | None:
+    """Where a stored anchor leads: its place on the review page, or the clip at its moment."""
+    place = anchors.place_of(text)
+    if place is None:
+        return None
+    if place.kind == "clip":
+        return url_for("video.show", clip_id=int(place.target), t=f"{place.seconds or 0:g}")
+    return "#" + anchors.section_of(place)
+
+
+@bp.get("/review/attempts/<int:attempt_id>/map.svg")
+@roles(*EXAMINERS)
+def attempt_map(attempt_id: int) -> Any:
+    """The small-area map drawn in the attempt, as the trainee drew it."""
+    review = services.get_review(db_session(), current_actor(), attempt_id)
+    if not review.attempt.map_drawing:
+        abort(404)
+    svg = map_services.drawing_svg(review.attempt.map_drawing, _map_words())
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/review/attempts/<int:attempt_id>")
@@ -389,12 +479,28 @@ def dashboard(cohort_id: int) -> Any:
     pages = max(1, -(-len(order) // HEATMAP_ROWS))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     shown = order[(page - 1) * HEATMAP_ROWS:page * HEATMAP_ROWS]
-    heat_rows = [(figures.names[trainee], [_heat_cell(figures.heatmap.get((trainee, criterion)))
-                                           for criterion in figures.criteria])
+    heat_rows = [(trainee, figures.names[trainee],
+                  [_heat_cell(figures.heatmap.get((trainee, criterion)))
+                   for criterion in figures.criteria])
                  for trainee in shown]
     return render_template("review/dashboard.html", cohort=cohort, figures=figures,
                            heat_rows=heat_rows, page=page, pages=pages,
                            criteria_labels=LABELS, bins=list(range(0, 100, 10)))
+
+
+@bp.get("/cohorts/<int:cohort_id>/trainees/<int:trainee_id>/progress")
+@roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
+def trainee_progress(cohort_id: int, trainee_id: int) -> Any:
+    """One trainee's way through their released scores, as they see it: the scores over
+    their attempts, their weak criteria and the exercises recommended to them."""
+    db = db_session()
+    cohort = cohort_for_user(db, current_actor(), cohort_id)
+    trainee = services.cohort_trainee(db, cohort, trainee_id)
+    progress = services.trainee_progress(db, trainee, english=is_english())
+    titles = services.scenario_titles(db, [row.scenario for row in progress.history]
+                                      + list(progress.recommended))
+    return render_template("review/trainee_progress.html", cohort=cohort, trainee=trainee,
+                           progress=progress, titles=titles, criteria_labels=LABELS)
 
 
 def _heat_cell(value: float | None) -> tuple[str, str]:

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 BINS = 10  # score distribution in steps of 10 points
+TIME_STEP = 10  # time spent in steps of 10 minutes, BINS of them: the last is 90 and over
 Floats = npt.NDArray[np.float64]
 
 
@@ -70,6 +71,7 @@ class ScenarioFigures:
     pass_rate: float
     mean: float
     median_minutes: float | None
+    time_histogram: tuple[int, ...] = ()  # attempts per TIME_STEP minutes spent; the last open
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,16 @@ def histogram(totals: Iterable[float]) -> tuple[int, ...]:
     counts = [0] * BINS
     for total in totals:
         counts[min(BINS - 1, max(0, int(total // (100 / BINS))))] += 1
+    return tuple(counts)
+
+
+def time_histogram(minutes: Iterable[float | None]) -> tuple[int, ...]:
+    """Counts of attempts per TIME_STEP minutes spent (None, not known, is left out); the
+    last bin holds every longer attempt."""
+    counts = [0] * BINS
+    for spent in minutes:
+        if spent is not None:
+            counts[min(BINS - 1, max(0, int(spent // TIME_STEP)))] += 1
     return tuple(counts)
 
 
@@ -353,18 +365,25 @@ def dashboard(rows: Iterable[Graded] | Frame, *, top: int = 10) -> Dashboard:
     scenarios = []
     for scenario, group in sorted(per_scenario.items()):
         group_totals = [totals[number] for number in group]
+        spent = [m for m in (minutes[number] for number in group) if m is not None]
         scenarios.append(ScenarioFigures(
             scenario, len(group), histogram(group_totals),
             round(sum(passed[number] for number in group) / len(group), 3),
-            round(_mean(group_totals), 1),
-            _median([m for m in (minutes[number] for number in group) if m is not None])))
+            round(_mean(group_totals), 1), _median(spent), time_histogram(spent)))
     heatmap = heatmap_of(frame)
     return Dashboard(
         attempts=len(frame), trainees=len(set(frame.trainees)),
         pass_rate=round(sum(passed) / len(frame), 3) if len(frame) else 0.0,
         scenarios=tuple(scenarios), criteria=tuple(sorted(frame.columns)), heatmap=heatmap,
-        names=dict(frame.names), findings=tuple(frame.findings.most_common(top)),
+        names=dict(frame.names), findings=most_frequent(frame.findings, top),
         items=item_figures(frame), nodes=node_figures(frame))
+
+
+def most_frequent(counts: Mapping[str, int], top: int) -> tuple[tuple[str, int], ...]:
+    """The `top` most frequent texts, most frequent first and ties by text: a total order,
+    so every process lists the same findings in the same order (a Counter breaks ties by
+    insertion order, which follows set iteration and so the process's string hashing)."""
+    return tuple(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:top])
 
 
 def _median(values: Sequence[float]) -> float | None:
