@@ -127,8 +127,10 @@ def test_a_comment_on_a_turn_is_shown_at_the_turn_and_links_there(
     assert "Greet before anything else." in turn and 'data-test="anchored-comment"' in turn
     assert '<a href="#event-2" data-test="anchor-link"><code>event:2</code></a>' in page
     login_as(user=setting["trainee"])
-    assert "Greet before anything else." in client.get(
-        f"/training/attempts/{setting['attempt'].id}").get_data(as_text=True)
+    mine = client.get(f"/training/attempts/{setting['attempt'].id}").get_data(as_text=True)
+    assert "Greet before anything else." in mine
+    # the trainee's own page links the anchor to the turn of their transcript
+    assert '<a href="#event-2" data-test="trainee-anchor-link">' in mine and 'id="event-2"' in mine
 
 
 def test_a_comment_on_a_form_item_is_shown_at_the_form(
@@ -144,6 +146,11 @@ def test_a_comment_on_a_form_item_is_shown_at_the_form(
     form = page[page.index('id="form-wang"'):page.index('id="paper-tally"')]
     assert "Ask where the hukou is registered." in form
     assert 'href="#form-wang"' in page
+    login_as(user=setting["trainee"])  # on the trainee's page it opens their form
+    attempt_id = setting["attempt"].id
+    mine = client.get(f"/training/attempts/{attempt_id}").get_data(as_text=True)
+    assert (f'<a href="/training/attempts/{attempt_id}/forms/wang" '
+            'data-test="trainee-anchor-link">') in mine
 
 
 @pytest.mark.parametrize("anchor", ["#99", "map:0", "clip:1@3", "form:zhao", "a b c",

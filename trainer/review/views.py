@@ -266,6 +266,29 @@ def _anchor_href(text: str | None) -> str | None:
     return "#" + anchors.section_of(place)
 
 
+@bp.app_template_global()
+def trainee_anchor_href(attempt: Any, text: str | None) -> str | None:
+    """Where a comment's anchor leads the trainee on their own pages: the turn of the
+    transcript, the form (item), the register, tally or death form, the map, the clip."""
+    place = anchors.place_of(text)
+    if place is None:
+        return None
+    if place.kind == "event":
+        return "#" + anchors.section_of(place)
+    if place.kind == "clip":
+        return url_for("video.show", clip_id=int(place.target), t=f"{place.seconds or 0:g}")
+    if place.kind == "map":
+        return url_for("fieldwork.attempt_map", attempt_id=attempt.id)
+    head = place.target.split("/")[0]
+    if head in anchors.PAPERS:
+        endpoint = {"register": "fieldwork.register", "tally": "fieldwork.tally",
+                    "deaths": "fieldwork.deaths"}[head]
+        return url_for(endpoint, attempt_id=attempt.id)
+    if head in (attempt.hmt_forms or {}):
+        return url_for("fieldwork.hmt_form", attempt_id=attempt.id, unit=head)
+    return url_for("fieldwork.census_form", attempt_id=attempt.id, unit=head)
+
+
 @bp.get("/review/attempts/<int:attempt_id>/map.svg")
 @roles(*EXAMINERS)
 def attempt_map(attempt_id: int) -> Any:
