@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainer.core.census import r601, tally
-from trainer.core.errors import Conflict
+from trainer.core.errors import Conflict, InvalidInput
 from trainer.core.grading.criteria import CRITERIA, Evidence
 from trainer.core.grading.forms import attempt_evidence
 from trainer.core.interview.engine import Session, Step, replay
@@ -155,9 +155,6 @@ def test_a_submitted_self_report_arrives_on_its_day_and_is_reviewed_by_phone() -
     state = session.households["sub"]
     assert state.report == "pending" and state.report_on == date(2020, 11, 4)
     assert session.submitted("sub") is None  # not before its day
-    with pytest.raises(Conflict, match="arrives on"):
-        session.apply(Step("sub", "knock", at(4, 10)))
-    assert state.report == "pending" and len(session.steps) == 3  # the refusal changed nothing
     session.apply(Step("non", "knock", at(4, 10)))  # the clock reaches the 4th
     assert [(e.household, e.status) for e in session.events if e.kind == "self_report"] == [
         ("sub", "received:2020-11-04")]
@@ -176,6 +173,22 @@ def test_a_submitted_self_report_arrives_on_its_day_and_is_reviewed_by_phone() -
     with pytest.raises(Conflict):
         session.apply(Step("sub", "knock", at(6, 10)))
     assert followup(session).score == 1
+
+
+@pytest.mark.parametrize("day", [4, 5])
+def test_a_knock_on_or_after_the_day_the_form_arrives_receives_it(day: int) -> None:
+    session = new()
+    self_report(session, "sub", at(3, 19))
+    state = session.households["sub"]
+    events = session.apply(Step("sub", "knock", at(day, 10)))
+    assert [(e.kind, e.household, e.status, e.at) for e in events] == [
+        ("self_report", "sub", "received:2020-11-04", f"2020-11-0{day}T10:00")]
+    assert state.report == "received" and state.visits == 1  # no visit: it is reviewed
+    assert session.clock == at(day, 10) and session.submitted("sub") is not None
+    assert [o.key for o in session.offers("sub")] == ["phone_check"]
+    [call] = session.apply(Step("sub", "phone_check", at(day, 11)))
+    assert call.status == "checked"
+    assert replay(session.scenario, session.seed, session.steps).events == session.events
 
 
 def test_a_phone_call_before_the_form_arrives_is_a_reminder() -> None:
@@ -326,3 +339,50 @@ def test_an_early_knock_is_found_by_self_report_followup_alone() -> None:
     [finding] = CRITERIA["self_report_followup"](bad).findings
     assert finding.event == next(e.seq for e in early.events
                                  if e.kind == "knock" and e.household == "non" and e.visit == 2)
+
+
+class EveryDay(Session):
+    """The calendar looked at on every step, as before the engine remembered when the next
+    self-report is due: the reference the engine must agree with."""
+
+    def _advance(self, at: datetime | None = None) -> None:
+        self._reports_due = date.min
+        super()._advance(at)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**31 - 1))
+def test_the_calendar_s_shortcut_changes_no_replay(data: st.DataObject, seed: int) -> None:
+    scenario = loader.parse(SCENARIO)
+    session, reference = Session(scenario, seed), EveryDay(scenario, seed)
+    for _ in range(data.draw(st.integers(1, 30))):
+        unit = data.draw(st.sampled_from(sorted(session.households)))
+        offers = session.offers(unit)
+        if not offers:
+            continue
+        key = data.draw(st.sampled_from([offer.key for offer in offers]))
+        when = None
+        if key in ("knock", "phone_check"):
+            when = at(data.draw(st.integers(3, 8)), data.draw(st.sampled_from((9, 14, 19))))
+        outcomes = []
+        for visit in (session, reference):
+            try:
+                outcomes.append([e.to_dict() for e in visit.apply(Step(unit, key, when))])
+            except (Conflict, InvalidInput) as error:
+                outcomes.append(type(error).__name__)
+        assert outcomes[0] == outcomes[1]
+    assert session.events == reference.events
+    assert {u: (s.report, s.report_on) for u, s in session.households.items()} == {
+        u: (s.report, s.report_on) for u, s in reference.households.items()}
+
+
+def test_a_form_due_sooner_than_one_awaited_before_arrives_on_its_day() -> None:
+    session = new()
+    self_report(session, "non", at(3, 19))  # never submits: missed from the 6th
+    self_report(session, "sub", at(3, 20))  # submits on the 4th
+    session.apply(Step("non", "phone_check", at(4, 10)))  # a reminder; the clock is on the 4th
+    assert [(e.household, e.status) for e in session.events if e.kind == "self_report"] == [
+        ("sub", "received:2020-11-04")]
+    session.apply(Step("non", "phone_check", at(6, 10)))
+    assert [(e.household, e.status) for e in session.events if e.kind == "self_report"] == [
+        ("sub", "received:2020-11-04"), ("non", "missed")]

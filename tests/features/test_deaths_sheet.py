@@ -139,9 +139,14 @@ def form_data(csrf, record, **flags):
     return data
 
 
+def meet(db, attempt, unit, at):
+    """Knock where someone is in: a household's form opens once it has been met."""
+    services.take_step(db, attempt, unit, "knock", at)
+    db.commit()
+
+
 def visit_and_ask_housing(db, attempt):
-    """Visit Liu and ask the long form's housing items (H8-H18)."""
-    services.take_step(db, attempt, "liu", "knock", datetime(2020, 11, 6, 19))
+    """Go on with the visit to Liu and ask the long form's housing items (H8-H18)."""
     for action in ("show_id", "ask_item:roster", "ask_item:D3", "ask_item:housing"):
         services.take_step(db, attempt, "liu", action, None)
     db.commit()
@@ -151,6 +156,7 @@ def test_a_sampled_household_fills_the_long_form_on_its_r601_page(client, csrf, 
                                                                    make_user, db):
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "hukou-elsewhere")
+    meet(db, attempt, "liu", datetime(2020, 11, 6, 19))
     url = f"/training/attempts/{attempt.id}/forms/liu"
     page = client.get(url).get_data(as_text=True)
     assert 'data-test="long-form"' in page and 'name="H18"' in page
@@ -181,6 +187,7 @@ def test_a_sampled_household_fills_the_long_form_on_its_r601_page(client, csrf, 
 def test_a_household_not_sampled_keeps_a_short_form(client, csrf, login_as, make_user, db):
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "cooperative-family")
+    meet(db, attempt, "wang", datetime(2020, 11, 2, 19))
     url = f"/training/attempts/{attempt.id}/forms/wang"
     assert 'data-test="long-form"' not in client.get(url).get_data(as_text=True)
     truth = long_form.record_of(services.replay_attempt(attempt).households["wang"]

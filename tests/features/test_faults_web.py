@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -128,7 +129,11 @@ def make_attempts(db: Session) -> dict[str, int]:
     assert two is not None
     forms = fieldwork.assign(db, actor=trainer, cohort=cohort, version=two, mode=Mode.PRACTICE,
                              due_on=None)
-    attempts["two-forms-at-once"] = fieldwork.start_attempt(db, trainees[-1], forms).id
+    both = fieldwork.start_attempt(db, trainees[-1], forms)
+    for unit, hour in (("zhang", 19), ("zhao", 20)):  # met: a household's form opens then
+        fieldwork.take_step(db, both, unit, "knock", datetime(2020, 11, 9, hour))
+        fieldwork.take_step(db, both, unit, "come_back_later", None)
+    attempts["two-forms-at-once"] = both.id
     return attempts
 
 

@@ -185,6 +185,7 @@ def test_census_form_is_saved_checked_and_graded(client, csrf, login_as, make_us
     trainee = login_as(Role.TRAINEE)
     _t, _c, assignment = setup_cohort(db, make_user, trainee)
     attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")  # the Wangs met
     url = f"/training/attempts/{attempt.id}/forms/wang"
     page = client.get(url).get_data(as_text=True)
     assert 'data-test="census-form"' in page and 'data-test="person-0"' in page
@@ -322,3 +323,67 @@ def test_the_forms_card_lists_a_form_only_once_its_household_was_met(client, csr
                 time="19:00").status_code == 302
     page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
     assert 'data-test="form-wang"' in page  # the Wangs opened the door
+
+
+def test_an_unmet_households_form_answers_alike_whatever_lives_there(client, csrf, login_as,
+                                                                     make_user, db):
+    """A vacant unit's form URL must not answer otherwise than an occupied one's before the
+    trainee has met either: a guessed URL would tell which is vacant."""
+    trainee = login_as(Role.TRAINEE)
+    trainer = make_user(Role.TRAINER)
+    cohort = accounts.create_cohort(db, actor=trainer, name="Vacant", trainer=trainer)
+    cohort.trainees = [trainee]
+    version = scenario_services.publish(
+        db, loader.load(project_root() / "scenarios" / "vacant-second-home.yaml"), actor=None)
+    version = version or scenario_services.get_version(db, "vacant-second-home")
+    assignment = services.assign(db, actor=trainer, cohort=cohort, version=version,
+                                 mode=Mode.PRACTICE, due_on=None)
+    attempt = services.start_attempt(db, trainee, assignment)
+    base = f"/training/attempts/{attempt.id}"
+    assert client.post(f"{base}/steps", data={"household": "zhang", "action": "knock",
+                                              "day": "2020-11-06", "time": "10:00",
+                                              "csrf_token": csrf()}).status_code == 302
+    answers = set()
+    for unit in ("zhang", "tan"):  # vacant (knocked, nobody came) and occupied (not visited)
+        for response in (client.get(f"{base}/forms/{unit}"),
+                         client.post(f"{base}/forms/{unit}",
+                                     data={"csrf_token": csrf(), "H7": "3"}),
+                         client.post(f"{base}/forms/{unit}", headers={"HX-Request": "true"},
+                                     data={"csrf_token": csrf(), "H7": "3"}),
+                         client.get(f"{base}/hmt/{unit}")):
+            text = response.get_data(as_text=True)
+            assert "You have not met this household yet" in text
+            # the same page but for the CSRF tokens (timed) and the language switch's way back
+            answers.add((response.status_code, re.sub(
+                r'(content|name="next" value|name="csrf_token" value)="[^"]*"', "", text)))
+    assert len(answers) == 1 and answers.pop()[0] == 404
+    db.refresh(attempt)
+    assert attempt.forms == {}
+    visit = services.replay_attempt(attempt)
+    record = {"H1": 1, "persons": []}
+    services.save_form(db, attempt, "tan", record, complete=False, confirmed=False,
+                       visit=visit)
+    db.commit()
+    assert client.get(f"{base}/forms/tan").status_code == 200  # a form begun opens
+
+
+def test_a_saved_confirmation_of_the_warnings_shows_ticked(client, csrf, login_as, make_user,
+                                                          db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    truth = truth_record(attempt)
+    assert client.post(url, data=form_data(csrf, truth, complete=True, confirmed=True)
+                       ).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["confirmed"] is True
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*name="confirmed"|<input[^>]*name="confirmed"'
+                     r'[^>]*checked', page)
+    assert client.post(url, data=form_data(csrf, truth)).status_code == 302  # unconfirmed
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="confirmed"', page)
+    assert not re.search(r'<input[^>]*checked[^>]*name="confirmed"|<input[^>]*name="confirmed"'
+                         r'[^>]*checked', page)

@@ -134,6 +134,26 @@ def test_a_self_reporting_household_is_reviewed_and_another_visited_after_the_de
     assert not [f for f in findings if f["where"] == "sub/H6"]
 
 
+def test_a_knock_on_the_day_the_form_arrives_receives_it(client, csrf, login_as, make_user,
+                                                          db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = services.start_attempt(db, trainee, setup(db, make_user, trainee))
+    url = f"/training/attempts/{attempt.id}"
+
+    def step(household, action, **extra):
+        return client.post(f"{url}/steps", data={"household": household, "action": action,
+                                                 "csrf_token": csrf(), **extra})
+
+    assert step("sub", "knock", day="2020-11-03", time="19:00").status_code == 302
+    assert step("sub", "show_id").status_code == 302
+    assert step("sub", "offer_self_report").status_code == 302
+    assert step("sub", "knock", day="2020-11-04", time="10:00").status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["sub"]["source"] == "self"
+    assert attempt.forms["sub"]["received_on"] == "2020-11-04"
+    assert [o.key for o in services.replay_attempt(attempt).offers("sub")] == ["phone_check"]
+
+
 def test_another_trainee_cannot_phone_or_see_the_self_report(client, csrf, login_as,
                                                              make_user, db):
     owner = make_user(Role.TRAINEE)

@@ -23,6 +23,7 @@ from trainer.fieldwork.views import (
     _shown_score,
     add_entry,
     bp,
+    sheet_saved,
 )
 from trainer.review import services as review_services
 from trainer.scenarios import services as scenario_services
@@ -54,10 +55,11 @@ def deaths(attempt_id: int) -> Any:
             attempt, form, lambda: services.save_deaths(db, attempt, form.rows_data(),
                                                         complete=bool(form.complete.data)),
             lambda status: _deaths_page(attempt, form, [], status),
-            url_for("fieldwork.deaths", attempt_id=attempt.id, add=1 if more else None),
-            lambda count: _("The death form is saved.") if not count else _(
-                "The death form is saved; %(count)s entries still need attention.",
-                count=count))
+            sheet_saved(url_for("fieldwork.deaths", attempt_id=attempt.id,
+                                add=1 if more else None),
+                        lambda count: _("The death form is saved.") if not count else _(
+                            "The death form is saved; %(count)s entries still need attention.",
+                            count=count)))
     stored = attempt.deaths or {}
     form = DeathsForm(formdata=None, data={"rows": stored.get("rows") or [],
                                           "complete": stored.get("complete", False)})

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 
 from trainer.access import roles
 from trainer.accounts.models import Role
 from trainer.core.census import hmt
 from trainer.core.census.r601 import Issue
-from trainer.core.errors import DomainError
 from trainer.core.scenario import vocabulary
 from trainer.core.world.people import HMT_NATIONALITIES
-from trainer.errors import form_error
 from trainer.extensions import db_session
 from trainer.fieldwork import services
 from trainer.fieldwork.hmt_forms import COUNTRIES, HmtHouseholdForm
@@ -22,15 +20,13 @@ from trainer.fieldwork.models import AttemptStatus
 from trainer.fieldwork.views import (
     _attach,
     _fault_test_pause,
-    _not_saved,
     _own_attempt,
-    _refused_autosave,
-    _saved,
-    _time_up,
-    add_entry,
+    _save_sheet,
     bp,
-    flash_form_saved,
     graded_fields,
+    household_saved,
+    meet_first,
+    stored_form,
 )
 
 # countries offered for R6 (any other may be typed): those the world generates
@@ -53,43 +49,28 @@ def hmt_form(attempt_id: int, unit: str) -> Any:
     db = db_session()
     attempt = _own_attempt(attempt_id)
     visit = services.replay_attempt(attempt)
+    meet_first(visit, unit, begun=attempt.hmt_forms)
     if unit not in services.hmt_units(visit):
         abort(404)
+    if request.method == "POST":
+        form = HmtHouseholdForm()
+
+        def save() -> list[Issue]:
+            issues = services.save_hmt_form(db, attempt, unit, form.record(),
+                                            complete=bool(form.complete.data),
+                                            confirmed=bool(form.confirmed.data), visit=visit)
+            _fault_test_pause("before-commit")
+            return issues
+
+        def page(shown: HmtHouseholdForm, status: int) -> Any:
+            return _page(attempt, visit, unit, shown, [], status)
+
+        return _save_sheet(attempt, form, save, lambda status: page(form, status),
+                           household_saved(form, lambda: attempt.hmt_forms[unit], page, url_for(
+                               "fieldwork.hmt_form", attempt_id=attempt.id, unit=unit)))
     stored = (attempt.hmt_forms or {}).get(unit, {})
-    if request.method == "GET":
-        form = HmtHouseholdForm(formdata=None, data=stored.get("record"))
-        form.complete.data = stored.get("complete", False)
-        issues = hmt.validate(stored["record"]) if stored else []
-        return _page(attempt, visit, unit, form, issues, 200)
-    form = HmtHouseholdForm()
-    autosave = bool(request.headers.get("HX-Request"))
-    late = _time_up(attempt)
-    if late is not None:
-        return _refused_autosave(late) if autosave else _page(
-            attempt, visit, unit, form, [], form_error(form, late))
-    if not form.validate_on_submit():
-        if autosave:  # tell the trainee at once; the last good save is kept
-            return _not_saved(form)
-        return _page(attempt, visit, unit, form, [], 400)
-    try:
-        issues = services.save_hmt_form(db, attempt, unit, form.record(),
-                                        complete=bool(form.complete.data),
-                                        confirmed=bool(form.confirmed.data), visit=visit)
-        _fault_test_pause("before-commit")
-    except DomainError as error:
-        db.rollback()
-        if autosave and isinstance(error, services.TimeUp):
-            return _refused_autosave(error)
-        return _page(attempt, visit, unit, form, [], form_error(form, error))
-    db.commit()
-    if autosave:
-        return _saved()
-    if "add_person" in request.form:
-        form = HmtHouseholdForm(formdata=None, data=attempt.hmt_forms[unit]["record"])
-        add_entry(form, form.persons)
-        return _page(attempt, visit, unit, form, [], 200)  # no errors on a new row
-    flash_form_saved(attempt.hmt_forms[unit]["complete"], bool(form.complete.data), issues)
-    return redirect(url_for("fieldwork.hmt_form", attempt_id=attempt.id, unit=unit))
+    issues = hmt.validate(stored["record"]) if stored else []
+    return _page(attempt, visit, unit, stored_form(HmtHouseholdForm, stored), issues, 200)
 
 
 def _page(attempt: Any, visit: Any, unit: str, form: HmtHouseholdForm, issues: list[Issue],

@@ -39,14 +39,13 @@ from sqlalchemy.orm import Session
 
 from trainer.accounts.models import Cohort, Role, User
 from trainer.accounts.services import cohorts_visible_to
-from trainer.core.census import deaths, hmt, long_form, r601, register, tally
+from trainer.core.census import deaths, hmt, long_form, r601, recheck, register, tally
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.grading import forms as grading_forms
 from trainer.core.grading import hmt as grading_hmt
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
-from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER
 from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode, World
 from trainer.review import services as review_services
@@ -377,17 +376,25 @@ def receive_self_reports(attempt: Attempt, visit: Visit, events: Sequence[Any]) 
     """A self-report the new step's time reached becomes its household's form in the
     attempt, as the household filled it in (`source` "self"), for the trainee to review; a
     form the trainee already started for that household is kept."""
-    forms = dict(attempt.forms)
+    forms = self_reported_forms(attempt.forms, visit, events)
+    if forms is not None:
+        attempt.forms = forms
+
+
+def self_reported_forms(forms: dict[str, Any], visit: Visit, events: Sequence[Any]
+                        ) -> dict[str, Any] | None:
+    """The attempt's `forms` with the self-reports received in `events` added (see
+    `receive_self_reports`), or None when no new one arrived."""
+    added = dict(forms)
     for event in events:
         sent = (visit.submitted(event.household)
-                if event.kind == "self_report" and event.household not in forms else None)
+                if event.kind == "self_report" and event.household not in added else None)
         if sent is not None:
-            forms[event.household] = {"record": sent[0],
+            added[event.household] = {"record": sent[0],
                                       "complete": not r601.hard_errors(sent[0]),
                                       "confirmed": True, "source": "self",
                                       "received_on": (event.status or "").partition(":")[2]}
-    if forms != attempt.forms:
-        attempt.forms = forms
+    return added if added != forms else None
 
 
 def form_units(visit: Visit) -> list[str]:
@@ -567,19 +574,10 @@ def death_checks(attempt: Attempt) -> list[Issue]:
     """The death form's rows against the H4 of the trainee's own forms, by the 户编号 the
     trainee's register gives each household. A whole-household death (999) has no R601
     form to check its rows by; the register's status is checked instead (coverage)."""
-    h4: dict[int, tuple[int, int]] = {}
-    for unit, entry in attempt.forms.items():
-        number = (attempt.register.get(unit) or {}).get("number")
-        record = entry.get("record") or {}
-        if isinstance(number, int) and number != ALL_DIED_HOUSEHOLD_NUMBER:
-            h4[number] = (_whole(record.get("H4m")), _whole(record.get("H4f")))
-    rows = [row for row in (attempt.deaths or {}).get("rows") or []
-            if row.get("number") != ALL_DIED_HOUSEHOLD_NUMBER]
-    return list(deaths.check_against_households(rows, h4))
-
-
-def _whole(value: Any) -> int:
-    return value if isinstance(value, int) else 0
+    records = {unit: entry.get("record") or {} for unit, entry in attempt.forms.items()}
+    rows = (attempt.deaths or {}).get("rows") or []
+    return [issue for issue, _unit in recheck.deaths_against_h4(records, attempt.register or {},
+                                                                rows)]
 
 
 def register_truth(visit: Visit) -> dict[str, dict[str, Any]]:

@@ -21,13 +21,13 @@ from trainer.core.census import r601
 from trainer.core.census import register as register_rules
 from trainer.core.census import tally as tally_rules
 from trainer.core.census.r601 import Issue, Severity
-from trainer.core.errors import DomainError, Forbidden
+from trainer.core.errors import DomainError, Forbidden, NotFound
 from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
-from trainer.fieldwork import grades, services
+from trainer.fieldwork import grades, services, steps
 from trainer.fieldwork.forms import (
     AssignForm,
     HouseholdForm,
@@ -206,8 +206,12 @@ def _fault_test_pause(point: str) -> None:
 @roles(Role.TRAINEE)
 def attempt_step(attempt_id: int) -> Any:
     """Take one step of an attempt (saved at once; a retry with the same step key is not
-    stored twice)."""
+    stored twice): on the quick path (`steps`) unless something is out of the ordinary."""
     db = db_session()
+    if steps.quick_step(db, current_actor().id, attempt_id, request.form,
+                        lambda: _fault_test_pause("before-commit")):
+        _fault_test_pause("after-commit")
+        return redirect(url_for("fieldwork.attempt", attempt_id=attempt_id, _anchor="latest"))
     attempt = _own_attempt(attempt_id)
     late = _time_up(attempt)
     # a retry of a step stored before the end is still answered as the first was
@@ -287,44 +291,65 @@ def census_form(attempt_id: int, unit: str) -> Any:
     db = db_session()
     attempt = _own_attempt(attempt_id)
     visit = services.replay_attempt(attempt)
+    meet_first(visit, unit, begun=attempt.forms)
     if unit not in services.form_units(visit):
         abort(404)
-    stored = attempt.forms.get(unit, {})
-    status = 200
     if request.method == "POST":
         form = HouseholdForm()
-        autosave = bool(request.headers.get("HX-Request"))
-        late = _time_up(attempt)
-        if late is not None:
-            return _refused_autosave(late) if autosave else _form_page(
-                attempt, visit, unit, form, [], form_error(form, late))
-        if not form.validate_on_submit():
-            if autosave:  # tell the trainee at once; the last good save is kept
-                return _not_saved(form)
-            return _form_page(attempt, visit, unit, form, [], 400)
-        try:
+
+        def save() -> list[Issue]:
             issues = services.save_form(db, attempt, unit, form.record(),
                                         complete=bool(form.complete.data),
                                         confirmed=bool(form.confirmed.data), visit=visit)
             _fault_test_pause("before-commit")
-        except DomainError as error:
-            db.rollback()
-            if autosave and isinstance(error, services.TimeUp):
-                return _refused_autosave(error)
-            return _form_page(attempt, visit, unit, form, [], form_error(form, error))
-        db.commit()
-        if autosave:
-            return _saved()
-        if "add_person" not in request.form:
-            flash_form_saved(attempt.forms[unit]["complete"], bool(form.complete.data), issues)
-            return redirect(url_for("fieldwork.census_form", attempt_id=attempt.id, unit=unit))
-        form = HouseholdForm(formdata=None, data=attempt.forms[unit]["record"])
-        add_entry(form, form.persons)
-        return _form_page(attempt, visit, unit, form, [], status)  # no errors on a new row
-    form = HouseholdForm(formdata=None, data=stored.get("record"))
-    form.complete.data = stored.get("complete", False)
+            return issues
+
+        def page(shown: HouseholdForm, status: int) -> Any:
+            return _form_page(attempt, visit, unit, shown, [], status)
+
+        return _save_sheet(attempt, form, save, lambda status: page(form, status),
+                           household_saved(form, lambda: attempt.forms[unit], page, url_for(
+                               "fieldwork.census_form", attempt_id=attempt.id, unit=unit)))
+    stored = attempt.forms.get(unit, {})
+    form = stored_form(HouseholdForm, stored)
     issues = r601.validate(stored["record"]) if stored else []
-    return _form_page(attempt, visit, unit, form, issues, status)
+    return _form_page(attempt, visit, unit, form, issues, 200)
+
+
+def meet_first(visit: Any, unit: str, begun: Any) -> None:
+    """Refuse a household's form before the trainee has met it (unless its form is `begun`
+    or received), in the same words whatever lives there: a vacant unit's form answering
+    otherwise than an occupied one's would tell a trainee who guesses URLs it is vacant."""
+    state = visit.households.get(unit)
+    if state is not None and not state.met and unit not in (begun or {}):
+        raise NotFound(N_("You have not met this household yet: its form opens once you "
+                          "have."))
+
+
+def stored_form(form_class: Any, stored: dict[str, Any]) -> Any:
+    """A household's form as it was saved: its record, the complete box and the warnings'
+    confirmation."""
+    form = form_class(formdata=None, data=stored.get("record"))
+    form.complete.data = stored.get("complete", False)
+    form.confirmed.data = stored.get("confirmed", False)
+    return form
+
+
+def household_saved(form: Any, entry: Callable[[], dict[str, Any]],
+                    page: Callable[[Any, int], Any], done_url: str
+                    ) -> Callable[[list[Issue]], Any]:
+    """What a household form (R601, HMT/foreign) answers once saved whole: with a new blank
+    person row when one was asked for (`page` shows it, without errors), else how it was saved
+    and a redirect to `done_url`. `entry` reads the saved entry."""
+    def after(issues: list[Issue]) -> Any:
+        saved = entry()
+        if "add_person" in request.form:
+            more = type(form)(formdata=None, data=saved["record"])
+            add_entry(more, more.persons)
+            return page(more, 200)
+        flash_form_saved(saved["complete"], bool(form.complete.data), issues)
+        return redirect(done_url)
+    return after
 
 
 def flash_form_saved(complete: bool, asked_complete: bool, issues: list[Issue]) -> None:
@@ -384,9 +409,10 @@ def register(attempt_id: int) -> Any:
         return _save_sheet(
             attempt, form, lambda: services.save_register(db, attempt, form.data_by_unit()),
             lambda status: _register_page(attempt, visit, form, [], status),
-            url_for("fieldwork.register", attempt_id=attempt.id),
-            lambda count: _("The register is saved.") if not count else _(
-                "The register is saved; %(count)s entries still need attention.", count=count))
+            sheet_saved(url_for("fieldwork.register", attempt_id=attempt.id),
+                        lambda count: _("The register is saved.") if not count else _(
+                            "The register is saved; %(count)s entries still need attention.",
+                            count=count)))
     rows = [{"unit_id": unit, **attempt.register.get(unit, {})} for unit in units]
     form = RegisterForm(formdata=None, data={"rows": rows})
     issues = list(register_rules.validate(
@@ -395,15 +421,16 @@ def register(attempt_id: int) -> Any:
 
 
 def _save_sheet(attempt: Any, form: Any, save: Callable[[], list[Issue]],
-                page: Callable[[int], Any], done_url: str, saved: Callable[[int], str]) -> Any:
-    """Save a sheet posted whole (the register, the tally): an autosave answers with the save
-    status only; a refused form keeps what was saved before; issues are kept and counted."""
+                page: Callable[[int], Any], after: Callable[[list[Issue]], Any]) -> Any:
+    """Save a form posted whole (a household's form, the register, the tally, the death
+    form): an autosave answers with the save status only; a refused form keeps what was saved
+    before; once committed, `after` answers with the save's issues."""
     db = db_session()
     autosave = bool(request.headers.get("HX-Request"))
     late = _time_up(attempt)
     if late is not None:
         return _refused_autosave(late) if autosave else page(form_error(form, late))
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # an autosave tells at once; the last good save is kept
         return _not_saved(form) if autosave else page(400)
     try:
         issues = save()
@@ -415,8 +442,16 @@ def _save_sheet(attempt: Any, form: Any, save: Callable[[], list[Issue]],
     db.commit()
     if autosave:
         return _saved()
-    flash(saved(len(issues)), "info" if issues else "success")
-    return redirect(done_url)
+    return after(issues)
+
+
+def sheet_saved(done_url: str, saved: Callable[[int], str]) -> Callable[[list[Issue]], Any]:
+    """What a sheet (the register, the tally, the death form) answers once saved whole: the
+    `saved` message for the count of its issues, and a redirect to `done_url`."""
+    def after(issues: list[Issue]) -> Any:
+        flash(saved(len(issues)), "info" if issues else "success")
+        return redirect(done_url)
+    return after
 
 
 def add_entry(form: Any, rows: Any) -> None:
@@ -457,9 +492,10 @@ def tally(attempt_id: int) -> Any:
         return _save_sheet(
             attempt, form, lambda: services.save_tally(db, attempt, form.figures()),
             lambda status: _tally_page(attempt, form, [], status),
-            url_for("fieldwork.tally", attempt_id=attempt.id),
-            lambda count: _("The tally is saved.") if not count else _(
-                "The tally is saved; %(count)s entries still need attention.", count=count))
+            sheet_saved(url_for("fieldwork.tally", attempt_id=attempt.id),
+                        lambda count: _("The tally is saved.") if not count else _(
+                            "The tally is saved; %(count)s entries still need attention.",
+                            count=count)))
     form = TallyForm(formdata=None, data=attempt.tally or {})
     issues = list(tally_rules.validate(attempt.tally)) if attempt.tally else []
     return _tally_page(attempt, form, issues, 200)

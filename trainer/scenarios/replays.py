@@ -84,23 +84,43 @@ def _digests(steps: list[dict[str, Any]], back: int) -> list[bytes]:
     return out[::-1]
 
 
-def replay(identity: Key, steps: list[dict[str, Any]], fresh: Callable[[], Visit]) -> Visit:
-    """The state after `steps` of the visit `identity` names ((version id, checksum, seed,
-    playtest)); `fresh` makes its state before any step. Served from `REPLAYS` when this
-    log, or one up to `BACK` steps shorter, was replayed here before; remembered either way."""
+def identity(version_id: int, checksum: str, seed: int, playtest: bool) -> Key:
+    """What names a visit's replays: its published version (a version's text never changes;
+    the checksum guards a reused row id), its seed, and whether it is a playtest."""
+    return (version_id, checksum, seed, playtest)
+
+
+def cached(identity: Key, steps: list[dict[str, Any]]) -> Visit | None:
+    """The state after `steps` if this process replayed this log, or one up to `BACK` steps
+    shorter (then extended by the steps it lacks, and remembered), before; else None."""
     digests = _digests(steps, BACK)
-    for behind, digest in enumerate(digests):
+    behind, visit = 0, None
+    for digest in digests:
         visit = REPLAYS.get((*identity, digest))
         if visit is not None:
-            REPLAY_CACHE.labels(result="hit" if behind == 0 else "extended").inc()
             break
-    else:
-        REPLAY_CACHE.labels(result="miss").inc()
-        visit, behind = fresh(), len(steps)
-    for raw in steps[len(steps) - behind:]:
-        visit.apply(Step.from_dict(raw))
+        behind += 1
+    if visit is None:
+        return None
+    REPLAY_CACHE.labels(result="hit" if behind == 0 else "extended").inc()
     if behind:
+        for raw in steps[len(steps) - behind:]:
+            visit.apply(Step.from_dict(raw))
         REPLAYS.put((*identity, digests[0]), visit)
+    return visit
+
+
+def replay(identity: Key, steps: list[dict[str, Any]], fresh: Callable[[], Visit]) -> Visit:
+    """The state after `steps` of the visit `identity` names (see `identity`); `fresh` makes
+    its state before any step. Served from `REPLAYS` when this log, or one up to `BACK` steps
+    shorter, was replayed here before; remembered either way."""
+    visit = cached(identity, steps)
+    if visit is None:
+        REPLAY_CACHE.labels(result="miss").inc()
+        visit = fresh()
+        for raw in steps:
+            visit.apply(Step.from_dict(raw))
+        REPLAYS.put((*identity, _digests(steps, 0)[0]), visit)
     return visit
 
 

@@ -205,8 +205,7 @@ def remember_replay(version: ScenarioVersion, seed: int, steps: list[dict[str, A
 
 
 def _replay_identity(version: ScenarioVersion, seed: int, playtest: bool) -> tuple[Any, ...]:
-    # a published version's text never changes; its checksum guards a reused row id
-    return (version.id, version.checksum, seed, playtest)
+    return replays.identity(version.id, version.checksum, seed, playtest)
 
 
 def with_step(visit: Visit, steps: list[dict[str, Any]], household: str, action: str,

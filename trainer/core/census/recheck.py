@@ -195,23 +195,33 @@ def _deaths(records: Mapping[str, Mapping[str, Any]], register: Mapping[str, Map
             death_form: Mapping[str, Any] | None) -> Iterator[Finding]:
     """Each household's H4 against its rows on the death form (by 户编号, from the register);
     whole-household deaths (999) have no R601 to check them by."""
-    reported = {unit: (_count(record.get("H4m")), _count(record.get("H4f")))
-                for unit, record in records.items()}
     if death_form is None:
-        for unit, (male, female) in reported.items():
+        for unit, record in records.items():
+            male, female = _count(record.get("H4m")), _count(record.get("H4f"))
             if male or female:
                 yield Finding("deaths", f"{unit}/{'H4m' if male else 'H4f'}", N_(
                     "H4 records deaths but the death form has not been started."),
                     unit=unit, item="H4m" if male else "H4f")
         return
-    unit_of = {row["number"]: unit for unit, row in register.items()
-               if unit in reported and isinstance(row.get("number"), int)}
-    h4 = {number: reported[unit] for number, unit in unit_of.items()}
-    rows = [row for row in death_form.get("rows") or []
-            if row.get("number") != ALL_DIED_HOUSEHOLD_NUMBER]
-    for issue in death_rules.check_against_households(rows, h4):
-        number = issue.params["number"]
+    for issue, home in deaths_against_h4(records, register, death_form.get("rows") or []):
         item = "H4m" if issue.params["sex"] == "男" else "H4f"
-        home = unit_of.get(number) if isinstance(number, int) else None
         yield Finding("deaths", f"{home}/{item}" if home else None, issue.message,
                       issue.params, issue.severity, home, item)
+
+
+def deaths_against_h4(records: Mapping[str, Mapping[str, Any]],
+                      register: Mapping[str, Mapping[str, Any]],
+                      rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Issue, str | None]]:
+    """Each household's H4 (`records`: unit -> R601 record) against the death form's `rows`,
+    matched by the 户编号 the register gives the unit; each issue with the unit holding that
+    number (None: no form's). A whole-household death (999) has no R601 to check its rows by
+    (the register's status is checked instead), so neither its rows nor the number count."""
+    unit_of = {row["number"]: unit for unit, row in register.items()
+               if unit in records and isinstance(row.get("number"), int)
+               and row["number"] != ALL_DIED_HOUSEHOLD_NUMBER}
+    h4 = {number: (_count(records[unit].get("H4m")), _count(records[unit].get("H4f")))
+          for number, unit in unit_of.items()}
+    counted = [row for row in rows if row.get("number") != ALL_DIED_HOUSEHOLD_NUMBER]
+    for issue in death_rules.check_against_households(counted, h4):
+        number = issue.params["number"]
+        yield issue, unit_of.get(number) if isinstance(number, int) else None

@@ -12,7 +12,8 @@ conceals until the trainee has earned and asked for it.
 A visit that ends in self-reporting (自主填报) leaves the household with a plan: it submits its
 form on a day up to `assignment.self_report_until` (with a respondent's typical mistakes) or
 never does. As the simulated clock passes that day a `self_report` event says the form was
-received (the trainee then reviews it, `phone_check` confirming the doubtful answers), or,
+received (the trainee then reviews it, `phone_check` confirming the doubtful answers; a knock
+on or after that day moves the clock there and receives it, no visit being needed), or,
 once the deadline has passed without it, that it was missed: from the next day the household
 is visited again like any other, and that visit's outcome replaces self-reporting. Households
 with Hong Kong, Macao, Taiwan or foreign members and long-form sample households cannot
@@ -187,6 +188,9 @@ class Session:
         self.events: list[Event] = []
         self.steps: list[Step] = []
         self._real_at: str | None = None
+        # no awaited self-report can be received or missed before this day (None: none is
+        # awaited), so a step before it need not look at every household's calendar
+        self._reports_due: date | None = None
 
     def fork(self) -> Session:
         """An independent copy sharing only the immutable scenario and truth (for the bot)."""
@@ -197,6 +201,7 @@ class Session:
         twin.events = list(self.events)
         twin.steps = list(self.steps)
         twin._real_at = None
+        twin._reports_due = self._reports_due
         twin.households = {unit: replace(state, taken=Counter(state.taken),
                                          disclosed=set(state.disclosed),
                                          resolved=set(state.resolved),
@@ -312,9 +317,10 @@ class Session:
         at = step.at or self.clock
         self._check_when(at)
         if state.report == "pending" and state.report_on and state.report_on <= at.date():
-            raise Conflict(N_("This household's self-report arrives on %(day)s: review it "
-                              "instead of visiting."), field="action",
-                           day=state.report_on.isoformat())
+            # its form has arrived by then: the clock moves there and the calendar receives
+            # it (`apply` advances), no visit is made; the trainee reviews it instead
+            self.clock = at
+            return
         self._spend(TRAVEL_MINUTES, at)
         self._advance(at)  # a self-report missed by now is recorded before the follow-up
         # a visit replaces self-reporting: the household is registered like any other now
@@ -431,7 +437,10 @@ class Session:
         """Self-reports the clock has reached: received on their day, or missed once the
         deadline has passed without them (told at `at`, the step's time, or the clock)."""
         today = self.clock.date()
+        if self._reports_due is None or today < self._reports_due:
+            return  # nothing awaited changes yet (most steps of most visits)
         deadline = self.scenario.assignment.self_report_until
+        due: date | None = None
         for unit, state in self.households.items():
             if state.report != "pending":
                 continue
@@ -442,6 +451,14 @@ class Session:
             elif state.report_on is None and today > deadline:
                 state.report = "missed"
                 self._emit(unit, state, "self_report", at=at, status="missed")
+            else:
+                due = min(due or date.max, self._report_due(state))
+        self._reports_due = due
+
+    def _report_due(self, state: Household) -> date:
+        """The first day on which a pending self-report changes: received on its day, or
+        missed the day after the deadline."""
+        return state.report_on or self.scenario.assignment.self_report_until + timedelta(days=1)
 
     def submitted(self, unit: str) -> tuple[dict[str, Any], tuple[Mistake, ...]] | None:
         """A received self-report: the form as the household filled it and the slips in
@@ -727,6 +744,8 @@ class Session:
                 state.plan = self._plan(unit, state, day)
                 state.report = "pending"
                 state.report_on = max(state.plan.on or day, day) if state.plan.submits else None
+                due = self._report_due(state)
+                self._reports_due = min(self._reports_due or due, due)
         state.outcome = outcome
         self._emit(unit, state, "visit_end", outcome=outcome, says=says,
                    trust=(state.trust, state.trust),
