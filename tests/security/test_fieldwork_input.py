@@ -3,7 +3,12 @@ register row for a unit that is not in the exercise are refused with a 400, not 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+
+from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.models import Attempt
 
 HUGE = "9" * 400  # an integer past a float's range: WTForms' NumberRange raises OverflowError
 
@@ -14,8 +19,13 @@ HUGE = "9" * 400  # an integer past a float's range: WTForms' NumberRange raises
     ("/training/attempts/{attempt}/register", "rows-0-present"),
 ])
 def test_a_huge_number_in_a_fieldwork_form_is_refused(path, field, client, csrf, login_as,
-                                                      estate):
+                                                      estate, db):
     login_as(user=estate.users["victim"])
+    if "/forms/" in path:  # a household's form opens once the household was met
+        attempt = db.get(Attempt, estate.ids["attempt"])
+        fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+        db.commit()
+        assert client.get(estate.url(path)).status_code == 200
     data = {field: HUGE, "csrf_token": csrf()}
     if "register" in path:
         data["rows-0-unit_id"] = "wang"
