@@ -82,7 +82,7 @@ PLANTED: dict[str, tuple[Edit, str]] = {
     "wrong employment": (lambda f: person(f, 1).update(R9=1), "kim/persons[1]/R9"),
     "wrong birth month": (lambda f: person(f, 1).update(R4="1990-01"), "kim/persons[1]/R4"),
     "wrong floor area": (lambda f: f["kim"]["record"].update(F3=999), "kim/F3"),
-    "no form": (lambda f: f.pop("kim"), "-"),
+    "no form": (lambda f: f.pop("kim"), "register/kim"),
     "handed in as a draft with a blank item": (
         lambda f: (f["kim"].update(complete=False), person(f, 0).update(R7=None)),
         "kim kim/persons[0]/R7"),

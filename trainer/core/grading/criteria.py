@@ -101,6 +101,22 @@ def _ratio(good: int, total: int, empty: float = 1.0) -> float:
     return good / total if total else empty
 
 
+def _last_events(events: Sequence[Event], *, home: bool = False) -> dict[str, int]:
+    """Household -> the `seq` of its last event (in a visit where someone opened, with
+    `home`): where its visits ended, so a finding about a household as a whole has a turn of
+    the transcript to open."""
+    opened = _visits(events).keys() if home else None
+    return {e.household: e.seq for e in events
+            if opened is None or (e.household, e.visit) in opened}
+
+
+def _pointing(text: tuple[str, str], event: int | None, unit: str,
+              good: bool = False) -> Finding:
+    """A finding about a household: at its last event, or at its register row when its door
+    was never knocked at (so every finding opens some evidence)."""
+    return Finding(text, event, good=good, where=None if event is not None else f"register/{unit}")
+
+
 def evidence_of(session: Session) -> Evidence:
     """The evidence a session's visits produced."""
     return Evidence(session.scenario, tuple(session.events),
@@ -120,6 +136,7 @@ def outcome(evidence: Evidence) -> Result:
     """Each household ends counted: registered, self-reporting, a proxy, or truly vacant."""
     findings = []
     total = 0.0
+    last = _last_events(evidence.events)
     for unit, code in evidence.outcomes.items():
         right_vacant = code == "vacant" and unit in evidence.vacant
         wrong_vacant = code == "vacant" and unit not in evidence.vacant
@@ -136,7 +153,8 @@ def outcome(evidence: Evidence) -> Result:
             value = 0.0
         total += value
         label = info.label if info else (code, code)
-        findings.append(Finding((f"{unit}：{label[0]}", f"{unit}: {label[1]}"), good=value == 1))
+        findings.append(_pointing((f"{unit}：{label[0]}", f"{unit}: {label[1]}"),
+                                  last.get(unit), unit, good=value == 1))
     return Result(total / max(1, len(evidence.outcomes)), tuple(findings))
 
 
@@ -259,7 +277,9 @@ def disclosure(evidence: Evidence) -> Result:
     """The facts the respondents conceal were drawn out by earning trust and probing."""
     facts = [f for f in evidence.scenario.facts.values() if f.household in evidence.outcomes]
     told = {fact for e in evidence.events for fact in e.disclosed}
-    findings = tuple(Finding((f"未发现：{f.tells.zh}", f"Not found out: {f.tells.en}"))
+    last = _last_events(evidence.events, home=True)
+    findings = tuple(_pointing((f"未发现：{f.tells.zh}", f"Not found out: {f.tells.en}"),
+                               last.get(f.household), f.household)
                      for f in facts if f.id not in told)
     return Result(_ratio(sum(f.id in told for f in facts), len(facts)), findings)
 

@@ -50,7 +50,7 @@ def _grade_unit(unit: str, entry: Mapping[str, Any] | None, truth: Mapping[str, 
                                    f"{len(true_persons)} 人漏登",
                                    f"{unit}: no form for Hong Kong, Macao and Taiwan residents "
                                    f"and foreigners handed in, {len(true_persons)} persons left "
-                                   "out"))]
+                                   "out"), where=f"register/{unit}")]  # the household as listed
     record = entry.get("record") or {}
     findings = [] if entry.get("complete") else [Finding(
         (f"{unit}：普查表没有完成就提交了", f"{unit}: the form was handed in unfinished"),

@@ -9,9 +9,10 @@ evidence (the five criteria share that grading).
 
 Not applicable when the scenario has no map (`assignment.map`) or the evidence is not an
 attempt's (a bot's or a playtest's path draws no map). A map never drawn scores 0 on each with
-one finding. Every other finding carries its map finding (`Finding.map`: the message id and
-parameters, the drawn feature, the true building, the point) for the debrief's overlay; its
-`text` is the English sentence (the web layer translates the message id).
+one finding, pointing at the area (the overlay marks its middle once). Every finding carries
+its map finding (`Finding.map`: the message id and parameters, the drawn feature, the true
+building, the point) for the debrief's overlay; its `text` is the English sentence (the web
+layer translates the message id).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
+from trainer.core.i18n import N_
 from trainer.core.maps import (
     MapFinding,
     MapResult,
@@ -31,6 +33,7 @@ from trainer.core.maps import (
     register_rows,
     truth_from_area,
 )
+from trainer.core.maps.model import Severity, finding
 from trainer.core.scenario.model import Rubric, Scenario
 from trainer.core.world.grid import make_grid
 from trainer.core.world.spec import WorldSpec
@@ -93,6 +96,19 @@ def finding_of(found: MapFinding) -> Finding:
     return Finding((text, text), map=found.to_dict())
 
 
+def _not_drawn(evidence: Evidence, name: str) -> Finding:
+    """A map never drawn: the finding points at the area itself (the overlay draws the true
+    area with one marker in its middle, given by the rubric's first map criterion)."""
+    truth = map_truth(evidence.scenario, evidence.seed) if evidence.seed is not None else None
+    at = None
+    if truth is not None and truth.boundary and name == _first_map_criterion(
+            evidence.scenario.rubric):
+        at = (sum(x for x, _y in truth.boundary) / len(truth.boundary),
+              sum(y for _x, y in truth.boundary) / len(truth.boundary))
+    found = finding("not_drawn", Severity.ERROR, N_("No map was drawn in this attempt."), at=at)
+    return Finding(NOT_DRAWN, map=found.to_dict())
+
+
 def _first_map_criterion(rubric: Rubric) -> str | None:
     return next((c.name for c in rubric.criteria if c.name in RUBRIC_NAMES), None)
 
@@ -102,7 +118,7 @@ def _check(name: str, evidence: Evidence) -> Result:
             or evidence.seed is None):
         return Result(0.0, applicable=False)
     if blank(evidence.map_drawing):
-        return Result(0.0, (Finding(NOT_DRAWN),))
+        return Result(0.0, (_not_drawn(evidence, name),))
     result = graded_map(evidence)
     if result is None:
         return Result(0.0, applicable=False)

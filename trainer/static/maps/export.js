@@ -18,7 +18,11 @@
     var svgLink = event.target.closest("a[data-test=export-svg]");
     if (svgLink && editor()) {
       event.preventDefault();
-      flushed().then(function () { window.location.href = svgLink.href; });
+      flushed().then(function () {
+        // a link with a file name downloads it; the others answer as an attachment
+        var name = svgLink.getAttribute("download");
+        if (name) { download(svgLink.href, name); } else { window.location.href = svgLink.href; }
+      });
       return;
     }
     var button = event.target.closest("[data-export-png]");
