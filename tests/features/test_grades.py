@@ -4,8 +4,9 @@ when the result differs, follows a newer rubric; findings link to the field they
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.features.test_fieldwork import BASELINE, BEST, setup_cohort
@@ -152,6 +153,19 @@ def test_debrief_is_hidden_from_a_trainee_until_an_exam_is_released(client, logi
     assert 'data-test="debrief"' not in page and 'data-test="awaiting"' in page
     form = client.get(f"/training/attempts/{attempt.id}/forms/wang").get_data(as_text=True)
     assert 'data-test="graded"' not in form
+
+
+@pytest.mark.parametrize(("days_after_due", "shown"), [(-1, False), (0, False), (1, True)])
+def test_an_exam_s_automatic_feedback_shows_as_provisional_once_the_exam_has_closed(
+        days_after_due, shown, client, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, attempt = submitted(db, make_user, trainee, Mode.EXAM)
+    attempt.assignment.due_on = services.local_today() - timedelta(days=days_after_due)
+    db.commit()
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert ('data-test="debrief"' in page) is shown
+    assert ('data-test="provisional"' in page) is shown
+    assert ('data-test="awaiting"' in page) is not shown
 
 
 def test_trainee_saves_the_quick_tally_and_its_errors_show(client, csrf, login_as, make_user,

@@ -150,12 +150,20 @@ def finding_url(attempt: Any, where: str) -> str | None:
 
 
 def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
-    """The score the trainee may see: the released one; before release, a practice
-    attempt's automatic score (shown as provisional); an exam's nothing."""
+    """The score the trainee may see: the released one; before release, the automatic
+    score shown as provisional, for a practice attempt at once and for an exam once the exam
+    has closed (the day after its due date). While an exam is open its debrief stays hidden,
+    as Moodle's "after the quiz is closed" review option: an early finisher's debrief (the
+    true answers, what each household really feared) would otherwise reach those still
+    sitting it."""
     released = review is not None and review.status == ReviewStatus.RELEASED
-    practice = attempt.assignment.mode == Mode.PRACTICE
-    return (review.released_score if review is not None and released else None) or (
-        attempt.score if practice and attempt.status == AttemptStatus.SUBMITTED else None)
+    if review is not None and released:
+        return review.released_score  # type: ignore[no-any-return]
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return None
+    due = attempt.assignment.due_on
+    closed = due is not None and due < services.local_today()
+    return attempt.score if attempt.assignment.mode == Mode.PRACTICE or closed else None
 
 
 def _provisional(review: Any) -> bool:
