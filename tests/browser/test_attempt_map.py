@@ -78,6 +78,14 @@ def test_a_trainee_draws_the_map_in_an_attempt_and_reads_its_grading(
     bp.screenshot("attempt-map-walk")
     nav(bp, "[data-test=to-map]")
     expect(page.locator("#map-editor[data-ready='1']")).to_have_count(1)
+    # The exports and the way back show in the side panel without scrolling inside it.
+    assert page.evaluate("""() => {
+        const panel = document.querySelector('.map-panel').getBoundingClientRect();
+        return ['export-svg', 'export-png', 'back-to-attempt'].every(name => {
+            const box = document.querySelector(`[data-test=${name}]`).getBoundingClientRect();
+            return box.height > 0 && box.top >= panel.top && box.bottom <= panel.bottom;
+        });
+    }""")
     expect(page.locator("[data-test=boundary-text]")).to_contain_text("north from")
     expect(page.locator("[data-test=save-status]")).to_contain_text("Nothing saved yet")
 

@@ -81,6 +81,7 @@ def test_trainee_fills_the_long_form_and_a_death_row(browser_page: BrowserPage,
         fill(page, item, value)
     expect(page.locator("[data-test=save-status]")).to_contain_text("Saved at")
     bp.screenshot("extra-forms-long-form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024  # no side scroll
     page.reload()
     expect(page.locator("#H17")).to_have_value("2")
     expect(page.locator("#H18")).to_have_value(str(items["H18"]))
@@ -100,6 +101,7 @@ def test_trainee_fills_the_long_form_and_a_death_row(browser_page: BrowserPage,
     expect(page.locator("#rows-0-name")).to_have_value("刘德明")
     expect(page.locator("[data-test=death-0]")).to_contain_text("education is required")
     bp.screenshot("extra-forms-death-form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     page.locator("#rows-0-education").select_option("3")
     page.locator("#complete").check()
     with page.expect_navigation():

@@ -86,6 +86,7 @@ def test_trainee_fills_the_foreigners_form_and_the_debrief_points_at_the_field(
     expect(page.locator("main h1")).to_contain_text("Hong Kong, Macao and Taiwan residents")
     expect(page.locator("[data-test=form-status]")).to_have_text("draft")
     bp.screenshot("hmt-form-empty")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024  # no side scroll
 
     for item in hmt.HOUSEHOLD_ITEMS:
         fill(page, item, record[item])

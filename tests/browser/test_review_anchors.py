@@ -24,9 +24,9 @@ pytestmark = pytest.mark.browser
 PASSWORD = "Anchor-review-2020"
 
 
-def submitted_exam(live_server: LiveServer) -> tuple[int, int]:
+def submitted_exam(live_server: LiveServer) -> tuple[int, int, float]:
     """A cohort of its own (trainer, examiner, one trainee) with a submitted exam that has a
-    drawn map and a quick tally: (cohort id, attempt id)."""
+    drawn map and a quick tally: (cohort id, attempt id, its automatic total)."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
         def user(name: str, full: str, role: Role) -> object:
@@ -50,24 +50,25 @@ def submitted_exam(live_server: LiveServer) -> tuple[int, int]:
                          "deaths": 0}
         fieldwork.submit(db, attempt)
         db.commit()
-        return cohort.id, attempt.id
+        return cohort.id, attempt.id, float(attempt.score["total"])
 
 
 def test_examiner_comments_on_a_turn_and_a_map_feature(browser_page: BrowserPage,
                                                        live_server: LiveServer) -> None:
     bp, page = browser_page, browser_page.page
     page.on("dialog", lambda dialog: dialog.accept())
-    cohort_id, attempt_id = submitted_exam(live_server)
+    cohort_id, attempt_id, total = submitted_exam(live_server)
+    assert 1 <= total <= 99  # a score the filters can fall on either side of
     log_in(bp, "anchorexaminer", PASSWORD)
-    page.goto("/review")  # the queue by automatic score: the exam scores 64.3
+    page.goto("/review")  # the queue by automatic score
     rows = page.locator("[data-test=review-queue] tbody tr")
-    page.locator("[data-test=filter-min-score]").fill("70")
+    page.locator("[data-test=filter-min-score]").fill(str(int(total) + 1))
     with page.expect_navigation():
         page.locator("form.filters button").click()
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("No attempt is waiting for review.")
-    page.locator("[data-test=filter-min-score]").fill("60")
-    page.locator("[data-test=filter-max-score]").fill("70")
+    expect(rows.first).to_contain_text("No attempt matches these filters.")
+    page.locator("[data-test=filter-min-score]").fill(str(int(total) - 1))
+    page.locator("[data-test=filter-max-score]").fill(str(int(total) + 1))
     with page.expect_navigation():
         page.locator("form.filters button").click()
     expect(page.locator(f"[data-test=pick-{attempt_id}]")).to_have_count(1)

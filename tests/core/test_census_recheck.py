@@ -139,8 +139,11 @@ def test_an_interviewed_household_without_a_form_and_the_tally_not_done() -> Non
     work["outcomes"]["u1"] = "refused"
     findings = recheck(**work)
     assert [(f.group, f.where) for f in findings] == [("forms", "u2"), ("tally", "tally")]
-    del work["forms"]["u1"]  # refused: no form is owed, so none is missing
-    assert [(f.group, f.where) for f in recheck(**work)] == [("forms", "u2"), ("tally", "tally")]
+    del work["forms"]["u1"]  # refused, but the register still lists it occupied: by design
+    assert [(f.group, f.where) for f in recheck(**work)] == [
+        ("forms", "u2"), ("forms", "forms"), ("tally", "tally")]
+    work["register"]["u1"]["status"] = "vacant"  # ... and listed otherwise, none is owed
+    assert ("forms", "forms") not in [(f.group, f.where) for f in recheck(**work)]
 
 
 def test_unconfirmed_warnings_are_listed_confirmed_ones_are_not() -> None:
@@ -183,3 +186,24 @@ def test_disagreements_compare_head_and_counts_only() -> None:
     assert disagreements({**row, "head": "李雷", "away": None}, record) == [
         ("head", "李雷", "王芳"), ("away", None, 1)]
     assert set(CROSS_CHECKED) == {"head", "present", "away"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(where=work, pick=st.integers(0, 100), opens=st.booleans(),
+       outcome=st.sampled_from(["not_visited", "nobody_home", "refused", "appointment"]))
+def test_a_listed_household_with_no_form_begun_is_found(
+        where: tuple[int, int, int, int], pick: int, opens: bool, outcome: str) -> None:
+    records = some_records(*where)
+    assume(not any(record["deaths"] for record in records))  # its death rows stay checked
+    work = consistent_work(records)
+    unit = work["units"][pick % len(records)]
+    record = work["forms"].pop(unit)["record"]
+    work["outcomes"][unit] = outcome
+    work["tally_sheet"] = tally.from_forms(e["record"] for e in work["forms"].values())
+    findings = recheck(**work, opens=[unit] if opens else [])
+    assert [(f.group, f.where, f.unit) for f in findings] == [
+        ("forms", unit if opens else "forms", unit)]
+    assert findings[0].params == {"count": record["H2a"]}
+    for row in ({"mode": "self", "code": "ABCDEFGHJK"}, {"status": "vacant", "number": None}):
+        work["register"][unit].update(row)  # reporting itself, or listed vacant: no form due
+        assert "forms" not in {f.group for f in recheck(**work, opens=[unit])}

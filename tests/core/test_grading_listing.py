@@ -185,3 +185,15 @@ def test_mistakes_other_criteria_own_leave_listing_alone() -> None:
     for edit in (lambda r: r.pop("plain"), lambda r: r["plain"].update(status="vacant"),
                  lambda r: r["plain"].update(mode="self", code=register.self_code(KEY, "p"))):
         assert "listing" not in changed(evidence(), evidence(edit))
+
+
+def test_an_empty_register_leaves_listing_and_register_accuracy_not_applicable() -> None:
+    # no row at all: the listing columns have nothing to judge, the missing rows are coverage's
+    empty = results(evidence(lambda r: r.clear()))
+    assert not empty["listing"].applicable and not empty["register_accuracy"].applicable
+    assert empty["listing"].findings == () and empty["register_accuracy"].findings == ()
+    assert empty["coverage"].applicable and empty["coverage"].score < 1
+    assert [f.where for f in empty["coverage"].findings] == [
+        f"register/{unit}/status" for unit in ("plain", "selfish", "dorm", "empty")]
+    one_row = results(evidence(lambda r: [r.pop(u) for u in ("plain", "selfish", "dorm")]))
+    assert one_row["register_accuracy"].applicable and one_row["listing"].applicable

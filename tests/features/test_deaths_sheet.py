@@ -223,3 +223,16 @@ def test_a_full_death_form_is_told_so_when_a_row_is_added(client, csrf, login_as
     assert "The form holds at most 100 rows." in page.get_data(as_text=True)
     db.refresh(attempt)
     assert len(attempt.deaths["rows"]) == 100
+
+
+def test_the_death_form_columns_are_headed_in_the_page_language(client, login_as, make_user,
+                                                                 db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    page = client.get(f"/training/attempts/{attempt.id}/deaths",
+                      headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    for label in ("户编号", "性别", "死亡年月", "民族", "删除此行"):
+        assert label in head
+    for english in (">number<", ">sex<", ">died<", ">remove<"):
+        assert english not in head

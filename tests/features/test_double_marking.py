@@ -201,5 +201,5 @@ def test_the_queue_page_shows_and_filters_waiting_for_your_mark(client: FlaskCli
     assert marked["trainee"].full_name in only and "checked" in only
     login_as(user=marked["examiner"])
     mine = client.get("/review?mine=1").get_data(as_text=True)
-    assert marked["trainee"].full_name not in mine and "No attempt is waiting" in mine
+    assert marked["trainee"].full_name not in mine and "No attempt matches these filters." in mine
     assert 'data-test="my-mark-awaited"' not in client.get("/review").get_data(as_text=True)

@@ -168,6 +168,25 @@ def test_an_exam_s_automatic_feedback_shows_as_provisional_once_the_exam_has_clo
     assert ('data-test="awaiting"' in page) is not shown
 
 
+@pytest.mark.parametrize("other", ["not started", "in progress"])
+def test_an_exam_s_feedback_stays_hidden_past_its_due_date_while_anyone_may_still_sit_it(
+        other, client, login_as, make_user, db):
+    """Nothing closes an exam at its due date (an attempt may still start, and an untimed
+    one goes on): an early finisher's debrief (the true answers) must not reach a trainee of
+    the cohort who can still sit the exam."""
+    trainee = login_as(Role.TRAINEE)
+    _t, cohort, attempt = submitted(db, make_user, trainee, Mode.EXAM)
+    late = make_user(Role.TRAINEE)
+    cohort.trainees = [*cohort.trainees, late]
+    attempt.assignment.due_on = services.local_today() - timedelta(days=2)
+    if other == "in progress":
+        services.start_attempt(db, late, attempt.assignment)
+    db.commit()
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-test="debrief"' not in page
+    assert 'data-test="awaiting"' in page
+
+
 def test_trainee_saves_the_quick_tally_and_its_errors_show(client, csrf, login_as, make_user,
                                                            db):
     trainee = login_as(Role.TRAINEE)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
+from trainer.accounts.models import Role, User
 from trainer.core.errors import Conflict, NotFound
 from trainer.core.maps import division_print_svg, true_division, true_drawing
 from trainer.maps import services
@@ -355,3 +355,58 @@ def test_the_division_print_counts_each_areas_units():
     svg = division_print_svg(drawing, truth, WORDS)
     assert "Area 1 · 30 units" in svg and "Area 2 · 45 units" in svg
     assert "In no area: 7" in svg and "&lt;网格&gt;" in svg
+
+
+# A double click on "new try" -------------------------------------------------------------
+
+
+@pytest.fixture
+def live(tmp_path, tmp_path_factory):
+    """Sessions on a database of the test's own, each committing for real (as two requests)."""
+    from tests.features.live_database import migrate, separate_database
+    from trainer.db import make_engine, make_sessionmaker
+
+    with separate_database(tmp_path, tmp_path_factory, "redraw") as url:
+        migrate(url)
+        engine = make_engine(url)
+        try:
+            yield make_sessionmaker(engine)
+        finally:
+            engine.dispose()
+
+
+def test_a_second_new_try_read_before_the_first_committed_makes_no_second_try(live):
+    """Two redraw requests at once (a double click): the second read the drawing while it
+    was still graded; it must find the first's new try under the row's lock, not keep the
+    graded try twice or fail on the try's number."""
+    with live() as db:
+        trainer, _ = accounts.create_user(db, actor=None, username="redraw-trainer",
+                                          full_name="Trainer", role=Role.TRAINER,
+                                          password="correct-horse-battery")
+        trainee, _ = accounts.create_user(db, actor=None, username="redraw-trainee",
+                                          full_name="Trainee", role=Role.TRAINEE,
+                                          password="correct-horse-battery")
+        cohort = accounts.create_cohort(db, actor=trainer, name="Redraw", trainer=trainer)
+        cohort.trainees = [trainee]
+        world = world_services.create_world(db, actor=None, name="Redraw world",
+                                            spec_data={"grids": 1, "households_max": 320},
+                                            seed=11)
+        task = services.set_task(db, actor=trainer, cohort=cohort, world=world, grid=0,
+                                 area=0)
+        submitted(db, trainee, task, perfect(task))
+        db.commit()
+        ids = trainee.id, task.id
+    with live() as second:
+        late_trainee = second.get(User, ids[0])
+        late_task = second.get(MapTask, ids[1])
+        read = services.drawing_of(second, late_trainee, late_task)
+        assert read is not None and read.status == DrawingStatus.SUBMITTED
+        with live() as first:
+            services.redraw(first, first.get(User, ids[0]), first.get(MapTask, ids[1]))
+            first.commit()
+        services.redraw(second, late_trainee, late_task)
+        second.commit()
+    with live() as db:
+        drawing = services.drawing_of(db, db.get(User, ids[0]), db.get(MapTask, ids[1]))
+        assert drawing is not None and drawing.status == DrawingStatus.IN_PROGRESS
+        assert [kept.number for kept in services.tries_of(db, drawing)] == [1]

@@ -91,3 +91,21 @@ def test_others_cannot_open_the_page(client, login_as, make_user, db):
     for role in (Role.EXAMINER, Role.TRAINER, Role.ADMIN):
         login_as(role)
         assert client.get(f"/training/attempts/{attempt.id}/check").status_code == 403
+
+
+def test_a_listed_household_whose_form_is_not_begun_is_found(client, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _trainer, _cohort, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    visit = services.replay_attempt(attempt)
+    state = visit.households["wang"].truth
+    services.save_register(db, attempt, {"wang": {
+        "building": state.building, "unit": state.unit, "number": 1, "head": "王",
+        "status": "occupied", "present": 3, "away": 0, "mode": "visit", "kind": "family"}})
+    page = client.get(f"/training/attempts/{attempt.id}/check",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The register lists this household (3 persons living here) but its form has not " \
+           "been started." in page
+    assert 'data-where="forms"' in page  # not met yet: its form does not open
+    assert f'href="/training/attempts/{attempt.id}#forms"' in page
+    assert 'id="forms"' in client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
@@ -281,3 +281,49 @@ def test_examiners_and_trainers_see_a_trainees_progress(
     assert client.get(url).status_code == 404
     login_as(user=trainee)
     assert client.get(url).status_code == 403
+
+
+def test_a_trainees_progress_shows_only_the_cohorts_own_work(
+        client: FlaskClient, login_as: Any, csrf: Any, make_user: Any, db: Session,
+        setting: dict[str, Any]) -> None:
+    """A trainee in two cohorts: the trainer of the other cohort sees nothing of the work
+    done in the first (its released scores, its exercises)."""
+    trainee = setting["trainee"]
+    login_as(user=setting["examiner"])
+    assert client.post(f"/review/attempts/{setting['attempt'].id}/release",
+                       data={"csrf_token": csrf()}).status_code == 302
+    other_trainer = make_user(Role.TRAINER)
+    other = accounts.create_cohort(db, actor=other_trainer, name="Other cohort",
+                                   trainer=other_trainer)
+    other.trainees = [trainee]
+    db.commit()
+    login_as(user=other_trainer)
+    page = client.get(f"/cohorts/{other.id}/trainees/{trainee.id}/progress"
+                      ).get_data(as_text=True)
+    assert "No score has been released to this trainee yet." in page
+    assert 'data-test="progress-history"' not in page
+    assert 'data-test="weak"' not in page
+
+
+@settings(max_examples=200)
+@example(path="wang/" + "x" * 64 + "/" + "y" * 64 + "/" + "z" * 64)
+@given(path=st.from_regex(r"wang/[a-zA-Z0-9_\-]{1,64}(/[a-zA-Z0-9_\-]{1,64}){0,2}",
+                          fullmatch=True))
+def test_an_anchor_the_form_takes_is_stored_whole_or_refused(path: str) -> None:
+    """The form takes an anchor of up to 200 characters and the column holds 200: what is
+    stored ("form:" added to a bare path) must fit, or the anchor is refused (a 400, never
+    PostgreSQL's "value too long" as a 500)."""
+    from trainer.review.models import ReviewEvent
+
+    limit = ReviewEvent.__table__.c.anchor.type.length
+    typed = path[:200]
+    try:
+        stored = anchors.normalise(typed, EVIDENCE)
+    except InvalidInput:
+        return
+    assert stored is not None and len(stored) <= limit
+
+
+def test_a_bare_path_of_200_characters_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        anchors.normalise("wang/" + "x" * 195, EVIDENCE)

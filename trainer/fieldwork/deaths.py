@@ -14,7 +14,7 @@ from trainer.core.census import deaths as death_rules
 from trainer.core.census import long_form
 from trainer.extensions import db_session
 from trainer.fieldwork import services
-from trainer.fieldwork.deaths_forms import DeathsForm
+from trainer.fieldwork.deaths_forms import DeathRowForm, DeathsForm
 from trainer.fieldwork.models import AttemptStatus
 from trainer.fieldwork.views import (
     _own_attempt,
@@ -79,4 +79,5 @@ def _deaths_page(attempt: Any, form: DeathsForm, issues: list[Any], status: int)
         "fieldwork/deaths.html", attempt=attempt, form=form,
         checks=[_(issue.message, **issue.params) for issue in services.death_checks(attempt)],
         graded=graded, scenario=scenario_services.scenario_of(attempt.version),
+        headers={field.short_name: field.label.text for field in DeathRowForm()},
         submitted=attempt.status == AttemptStatus.SUBMITTED), status

@@ -44,7 +44,8 @@ def recheck(attempt_id: int) -> Any:
         outcomes={unit: visit.outcome(unit) for unit in visit.households},
         forms=attempt.forms or {}, register=attempt.register or {},
         tally_sheet=attempt.tally or None, death_form=attempt.deaths or None,
-        foreign=list(attempt.hmt_forms or {}))
+        foreign=list(attempt.hmt_forms or {}),
+        opens=services.shown_form_units(attempt, visit))
     labels = _labels()
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in recheck_rules.GROUPS}
     for finding in findings:

@@ -199,6 +199,21 @@ def is_open(assignment: Assignment, now: datetime | None = None) -> bool:
     return assignment.opens_on is None or assignment.opens_on <= local_today(now)
 
 
+def exam_closed(db: Session, assignment: Assignment, now: datetime | None = None) -> bool:
+    """Whether no trainee of the cohort can still sit the exam: its due date has passed and
+    every trainee has submitted an attempt, none being in progress (the due date alone closes
+    nothing: an attempt may still start, an untimed one goes on, a returned one is corrected).
+    Until then an early finisher's debrief (the true answers) stays hidden."""
+    if assignment.due_on is None or assignment.due_on >= local_today(now):
+        return False
+    rows = db.execute(select(Attempt.trainee_id, Attempt.status)
+                      .where(Attempt.assignment_id == assignment.id)).all()
+    if any(row.status == AttemptStatus.IN_PROGRESS for row in rows):
+        return False
+    sat = {row.trainee_id for row in rows}
+    return all(trainee.id in sat for trainee in assignment.cohort.trainees)
+
+
 def start_attempt(db: Session, trainee: User, assignment: Assignment, *,
                   now: datetime | None = None) -> Attempt:
     """A new attempt, or the one in progress (starting twice does not make two); none before

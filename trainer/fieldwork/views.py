@@ -130,6 +130,8 @@ def finding_url(attempt: Any, where: str) -> str | None:
     `unit/persons[1]/D4`), a whole form (`unit`, `unit/persons`), a register row
     (`register/unit/column`) or a figure of the quick tally (`tally/present`)."""
     parts = where.split("/")
+    if where == "forms":  # a form that does not open yet: the attempt's card of forms
+        return url_for("fieldwork.attempt", attempt_id=attempt.id, _anchor="forms")
     if parts[0] == "deaths":  # the death form: deaths/rows[i]/item
         return url_for("fieldwork.deaths", attempt_id=attempt.id, _anchor="-".join(
             parts[1:]).replace("[", "-").replace("]", "") or None)
@@ -152,18 +154,19 @@ def finding_url(attempt: Any, where: str) -> str | None:
 def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
     """The score the trainee may see: the released one; before release, the automatic
     score shown as provisional, for a practice attempt at once and for an exam once the exam
-    has closed (the day after its due date). While an exam is open its debrief stays hidden,
-    as Moodle's "after the quiz is closed" review option: an early finisher's debrief (the
-    true answers, what each household really feared) would otherwise reach those still
-    sitting it."""
+    has closed (past its due date, and no trainee of the cohort can still sit it:
+    `services.exam_closed`). While an exam is open its debrief stays hidden, as Moodle's
+    "after the quiz is closed" review option: an early finisher's debrief (the true answers,
+    what each household really feared) would otherwise reach those still sitting it."""
     released = review is not None and review.status == ReviewStatus.RELEASED
     if review is not None and released:
         return review.released_score  # type: ignore[no-any-return]
     if attempt.status != AttemptStatus.SUBMITTED:
         return None
-    due = attempt.assignment.due_on
-    closed = due is not None and due < services.local_today()
-    return attempt.score if attempt.assignment.mode == Mode.PRACTICE or closed else None
+    if attempt.assignment.mode == Mode.PRACTICE:
+        return attempt.score  # type: ignore[no-any-return]
+    closed = services.exam_closed(db_session(), attempt.assignment)
+    return attempt.score if closed else None
 
 
 def _provisional(review: Any) -> bool:

@@ -55,6 +55,7 @@ from trainer.core.maps.truth import building_sign
 from trainer.core.world.grid import Area, Grid
 from trainer.db import json_dumps
 from trainer.maps.models import DrawingStatus, MapDrawing, MapTask, MapTry
+from trainer.scenarios.services import lock_for_step
 from trainer.worlds import services as world_services
 from trainer.worlds.models import World
 
@@ -387,12 +388,15 @@ def redraw(db: Session, trainee: User, task: MapTask, *, blank: bool = False) ->
     drawing is in progress again, from the last drawing or (`blank`) an empty map.
 
     Refused when the task does not allow it, before anything is graded, and past
-    MAX_TRIES; a drawing already in progress is returned as it is (a second click)."""
+    MAX_TRIES; a drawing already in progress is returned as it is (a second click). The
+    drawing's row is locked and read afresh first, so a second click sent before the first
+    was committed finds its new try rather than keeping the graded one twice."""
     if not task.redraw_allowed:
         raise Conflict(N_("This map task does not allow a new try."))
     drawing = drawing_of(db, trainee, task)
     if drawing is None:
         raise Conflict(N_("Submit your map before you start a new try."))
+    lock_for_step(db, drawing)
     if drawing.status != DrawingStatus.SUBMITTED:
         return drawing
     kept = len(tries_of(db, drawing))

@@ -24,6 +24,7 @@ from typing import Any
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 
+MAX_LENGTH = 200  # of a stored anchor (the column `ReviewEvent.anchor`)
 PAPERS = ("register", "tally", "deaths")  # paperwork of the whole area, beside the units' forms
 _PATH = re.compile(r"[\w\-]+(?:\[\d{1,3}\])?(?:/[\w\-]+(?:\[\d{1,3}\])?){0,3}")
 _CLIP = re.compile(r"(\d{1,9})@(?:(\d{1,3}):)?(\d{1,5}(?:\.\d{1,3})?)", re.ASCII)
@@ -67,7 +68,7 @@ def parse(text: str) -> Anchor | None:
     rest = rest.strip()
     if kind == "event" and rest.isascii() and rest.isdigit() and len(rest) <= 9:
         return Anchor(f"event:{int(rest)}", "event", str(int(rest)))
-    if kind == "form" and _PATH.fullmatch(rest):
+    if kind == "form" and len(rest) <= MAX_LENGTH - len("form:") and _PATH.fullmatch(rest):
         return Anchor(f"form:{rest}", "form", rest)
     if kind == "map" and rest.isascii() and rest.isdigit() and len(rest) <= 6:
         return Anchor(f"map:{int(rest)}", "map", str(int(rest)))

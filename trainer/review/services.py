@@ -712,21 +712,28 @@ def export_rows(db: Session, cohort_id: int) -> Any:
                "yes" if score["passed"] else "no", criteria)
 
 
-def trainee_progress(db: Session, trainee: User, *, english: bool) -> Any:
+def trainee_progress(db: Session, trainee: User, *, english: bool,
+                     cohort: Cohort | None = None) -> Any:
     """A trainee's released scores, weak criteria and the exercises that would train them
-    (only released scores count: an exam waiting for its examiner tells the trainee nothing)."""
+    (only released scores count: an exam waiting for its examiner tells the trainee nothing);
+    with `cohort` (what the cohort's staff see), that cohort's exercises only: a trainee's
+    work in another cohort is not theirs to see."""
     from trainer.core.grading import analytics
 
-    released = db.execute(
-        select(Attempt.trainee_id, ScenarioVersion.scenario_id, Review.released_score)
-        .join(Review, Review.attempt_id == Attempt.id)
-        .join(ScenarioVersion, Attempt.version_id == ScenarioVersion.id)
-        .where(Attempt.trainee_id == trainee.id, Review.status == ReviewStatus.RELEASED,
-               Review.released_score.is_not(None))
-        .order_by(Review.released_at, Review.id))
+    cohorts = [cohort.id] if cohort is not None else [
+        visible.id for visible in cohorts_visible_to(db, trainee)]
+    query = (select(Attempt.trainee_id, ScenarioVersion.scenario_id, Review.released_score)
+             .join(Review, Review.attempt_id == Attempt.id)
+             .join(ScenarioVersion, Attempt.version_id == ScenarioVersion.id)
+             .where(Attempt.trainee_id == trainee.id, Review.status == ReviewStatus.RELEASED,
+                    Review.released_score.is_not(None))
+             .order_by(Review.released_at, Review.id))
+    if cohort is not None:
+        query = query.join(Assignment, Attempt.assignment_id == Assignment.id).where(
+            Assignment.cohort_id == cohort.id)
     rows = [analytics.graded_from(row.trainee_id, trainee.full_name, row.scenario_id,
-                                  row.released_score, english=english) for row in released]
-    cohorts = [cohort.id for cohort in cohorts_visible_to(db, trainee)]
+                                  row.released_score, english=english)
+            for row in db.execute(query)]
     assignments = db.scalars(select(Assignment).where(Assignment.cohort_id.in_(cohorts))
                              ).all() if cohorts else []
     sat = set(db.scalars(select(Attempt.assignment_id).where(

@@ -30,6 +30,7 @@ from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
 from trainer.core.census import deaths, hmt, r601, tally
 from trainer.core.errors import DomainError
+from trainer.core.grading import hmt as grading_hmt
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.core.maps.parse import parse_drawing
@@ -38,6 +39,7 @@ from trainer.errors import form_error, translate
 from trainer.extensions import db_session, interface_locale, is_english
 from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.forms import RegisterRowForm
 from trainer.maps import services as map_services
 from trainer.review import anchors, services
 from trainer.review.forms import (
@@ -181,7 +183,9 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         if truth_record is not None:
             truth_records.append(truth_record)
     hmt_diffs = {}
-    for unit, entry in (attempt.hmt_forms or {}).items():
+    owed = grading_hmt.hmt_units({unit: state.truth for unit, state in visit.households.items()})
+    for unit in dict.fromkeys([*(attempt.hmt_forms or {}), *owed]):  # never saved: still shown
+        entry = (attempt.hmt_forms or {}).get(unit, {})
         found = visit.households.get(unit)
         household = found.truth.household if found is not None else None
         hmt_diffs[unit] = r601.differences(entry.get("record"), hmt.record_of(household)
@@ -212,12 +216,25 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
             *deaths.validate_rows((attempt.deaths or {}).get("rows") or []),
             *fieldwork.death_checks(attempt)]] if attempt.deaths else [],
         back=forms.get("back") or ReturnForm(), action=ActionForm(), form_diffs=form_diffs,
-        register_truth=truth, watched=watched, vocabulary=vocabulary,
+        register_truth=truth, register_columns=_register_columns(), watched=watched,
+        vocabulary=vocabulary,
         rubric=grades.rubric_of(db_session(), attempt), marking=state, blind=blind,
         record=record, my_mark=(state.marks.get(me) if state else None),
         mark=forms.get("mark") or MarkForm(),
         grade_versions=grades.grades_of(db_session(), attempt),
         criteria_labels=LABELS, open=review.status in services.OPEN), status
+
+
+def _register_columns() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each register column's label and its coded values' labels, as the trainee's register
+    page shows them."""
+    row = RegisterRowForm()
+    columns = {name: (str(field.label.text), {str(choice.value): str(choice.label)
+                                              for choice in getattr(field, "choices", None) or []
+                                              if choice.value})
+               for name, field in row._fields.items() if name not in ("unit_id", "code")}
+    columns["code"] = (_("Self-reporting code"), {})
+    return columns
 
 
 def _map_words() -> dict[str, str]:
@@ -506,8 +523,10 @@ def dashboard(cohort_id: int) -> Any:
                   [_heat_cell(figures.heatmap.get((trainee, criterion)))
                    for criterion in figures.criteria])
                  for trainee in shown]
+    titles = services.scenario_titles(db, [item.scenario for item in figures.scenarios]
+                                      + [item.scenario for item in figures.nodes])
     return render_template("review/dashboard.html", cohort=cohort, figures=figures,
-                           heat_rows=heat_rows, page=page, pages=pages,
+                           heat_rows=heat_rows, page=page, pages=pages, titles=titles,
                            criteria_labels=LABELS, bins=list(range(0, 100, 10)))
 
 
@@ -519,7 +538,7 @@ def trainee_progress(cohort_id: int, trainee_id: int) -> Any:
     db = db_session()
     cohort = cohort_for_user(db, current_actor(), cohort_id)
     trainee = services.cohort_trainee(db, cohort, trainee_id)
-    progress = services.trainee_progress(db, trainee, english=is_english())
+    progress = services.trainee_progress(db, trainee, english=is_english(), cohort=cohort)
     titles = services.scenario_titles(db, [row.scenario for row in progress.history]
                                       + list(progress.recommended))
     return render_template("review/trainee_progress.html", cohort=cohort, trainee=trainee,

@@ -83,17 +83,19 @@ def recheck(*, units: Sequence[str], outcomes: Mapping[str, str],
             forms: Mapping[str, Mapping[str, Any]], register: Mapping[str, Mapping[str, Any]],
             tally_sheet: Mapping[str, Any] | None,
             death_form: Mapping[str, Any] | None = None,
-            foreign: Collection[str] = ()) -> list[Finding]:
+            foreign: Collection[str] = (), opens: Collection[str] = ()) -> list[Finding]:
     """Every inconsistency of an attempt's own work, group by group.
 
     `units`: the households that fill R601, in the visiting order; `outcomes`: each unit's
     visit result so far; `forms`: unit -> {"record", "complete", "confirmed"}; `register`:
     unit -> row; `tally_sheet` and `death_form` as saved (None: not started); `foreign`: the
-    units whose household fills the HMT/foreign form instead (for the register's checks).
+    units whose household fills the HMT/foreign form instead (for the register's checks);
+    `opens`: the units whose R601 opens now (a finding elsewhere points at the forms card).
     """
     records = {unit: forms[unit]["record"] for unit in units
                if unit in forms and forms[unit].get("record") is not None}
     return [*_forms(units, outcomes, forms),
+            *_not_begun(units, outcomes, forms, register, foreign, opens),
             *_register(units, records, register, foreign),
             *_tally(units, records, register, tally_sheet),
             *_deaths(records, register, death_form)]
@@ -122,6 +124,25 @@ def _forms(units: Sequence[str], outcomes: Mapping[str, str],
                 continue  # a warning the trainee has checked and confirmed
             yield Finding("forms", _at(unit, issue), issue.message, issue.params,
                           issue.severity, unit, issue.item, issue.person)
+
+
+def _not_begun(units: Sequence[str], outcomes: Mapping[str, str],
+               forms: Mapping[str, Mapping[str, Any]], register: Mapping[str, Mapping[str, Any]],
+               foreign: Collection[str], opens: Collection[str]) -> Iterator[Finding]:
+    """An occupied household of the register with no form begun (not 999, not one reporting
+    itself, whose form comes in by itself); those `_forms` finds interviewed are left to it.
+    Read from the register, not from `units`, so no finding tells what really lives there."""
+    for unit, row in register.items():
+        if (row.get("status") != "occupied" or row.get("mode") == "self"
+                or row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER
+                or unit in forms or unit in foreign
+                or (unit in units and outcomes.get(unit) in INTERVIEWED)):
+            continue
+        present = row.get("present")
+        yield Finding("forms", unit if unit in opens else "forms", N_(
+            "The register lists this household (%(count)s persons living here) but its form "
+            "has not been started."), {"count": "—" if present in (None, "") else present},
+            unit=unit)
 
 
 def _register(units: Sequence[str], records: Mapping[str, Mapping[str, Any]],

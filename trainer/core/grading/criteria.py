@@ -129,6 +129,10 @@ def evidence_of(session: Session) -> Evidence:
                     seed=session.seed)
 
 
+# results the interview engine gives that are not a way a visit ends (so not in OUTCOMES)
+UNLISTED_OUTCOMES: dict[str, tuple[str, str]] = {"not_visited": ("未入户登记", "not visited")}
+
+
 @criterion("outcome", ("每户都得到登记：完成、自主填报、代答或确属空房",
                        "Each household ends counted: registered, self-reporting, a proxy, or "
                         "truly vacant"))
@@ -152,7 +156,7 @@ def outcome(evidence: Evidence) -> Result:
         else:
             value = 0.0
         total += value
-        label = info.label if info else (code, code)
+        label = info.label if info else UNLISTED_OUTCOMES.get(code, (code, code))
         findings.append(_pointing((f"{unit}：{label[0]}", f"{unit}: {label[1]}"),
                                   last.get(unit), unit, good=value == 1))
     return Result(total / max(1, len(evidence.outcomes)), tuple(findings))

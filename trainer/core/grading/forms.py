@@ -374,9 +374,12 @@ def _cross_checked(evidence: Evidence, unit: str) -> Mapping[str, Any] | None:
                                  "The register of household heads is right column by column"))
 def register_accuracy(evidence: Evidence) -> Result:
     """Share of the register's cells that match the truth: the listing columns of every
-    unit, and the head and counts of the units with no form to check them by."""
+    unit, and the head and counts of the units with no form to check them by. An empty
+    register has no cell to judge: its missing rows are coverage's alone."""
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
+    if not evidence.register:
+        return Result(1.0, applicable=False)
     right = total = 0
     findings: list[Finding] = []
     for unit, truth in evidence.register_truth.items():

@@ -44,9 +44,12 @@ def _foreign(evidence: Evidence, unit: str) -> bool:
 def listing(evidence: Evidence) -> Result:
     """Share of the listing facts right over the occupied units whose row has the right
     status: the letter, the household type, the long-form flag, and for self-reporting
-    households the code and whether self-reporting was allowed."""
+    households the code and whether self-reporting was allowed. An empty register has no
+    listing fact to judge: its missing rows are coverage's alone."""
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
+    if not evidence.register:
+        return Result(1.0, applicable=False)
     right = total = 0
     findings: list[Finding] = []
     for unit, want in evidence.register_truth.items():

@@ -1,0 +1,85 @@
+"""What the examiner's pages print: localised labels in place of codes, ids and raw values."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.features.test_review import setting  # noqa: F401  (a fixture)
+from trainer.accounts import services as accounts
+from trainer.accounts.models import Role
+from trainer.core.grading.criteria import LABELS
+from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.models import Mode
+from trainer.scenarios import services as scenarios
+
+
+def _register_truth(page: str) -> list[str]:
+    return [re.sub(r"\s+", " ", cell).strip()
+            for cell in re.findall(r'<td data-test="register-truth">(.*?)</td>', page, re.S)]
+
+
+def test_the_true_register_reads_like_the_trainees_register(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    cells = _register_truth(client.get(url, headers={"Accept-Language": "en"})
+                            .get_data(as_text=True))
+    assert cells, "the register has rows"
+    occupied = next(cell for cell in cells if "Occupied" in cell)
+    assert "Building no.: " in occupied and "Household type: Family (家庭户)" in occupied
+    assert "Registration: Enumerator visit" in occupied
+    assert "Letter handed over: yes" in occupied and "Long-form sample: " in occupied
+    for raw in ("status:", "kind:", "long_form", "True", "False", "building:"):
+        assert raw not in " ".join(cells)
+
+
+def test_an_empty_filtered_queue_says_the_filters_match_nothing(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    en = {"Accept-Language": "en"}
+    filtered = client.get("/review?scenario=no-such-scenario", headers=en).get_data(as_text=True)
+    assert "No attempt matches these filters." in filtered
+    assert "No attempt is waiting for review." not in filtered
+    assert "No attempt matches" not in client.get("/review", headers=en).get_data(as_text=True)
+    assert "No attempt matches these filters." in client.get(
+        "/review?status=released", headers=en).get_data(as_text=True)
+
+
+def test_an_hmt_household_whose_form_was_never_saved_says_so(
+        client: FlaskClient, login_as: Any, db: Session, make_user: Any, app: Flask) -> None:
+    trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
+    trainee = make_user(Role.TRAINEE)
+    cohort = accounts.create_cohort(db, actor=trainer, name="HMT cohort", trainer=trainer,
+                                    examiners=[examiner])
+    cohort.trainees = [trainee]
+    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
+    version = next(v for v in versions if v.scenario_id == "foreign-resident")
+    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
+                            due_on=None)
+    attempt = fieldwork.submit(db, fieldwork.start_attempt(db, trainee, exam))
+    login_as(user=examiner)
+    page = client.get(f"/review/attempts/{attempt.id}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "HMT/foreign form" in page
+    section = page[page.index("HMT/foreign form"):]
+    assert 'data-test="no-hmt-form"' in section
+    assert "No form was filled for this household." in section
+
+
+def test_the_dashboard_names_criteria_and_scenarios_in_words(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    heatmap = page[page.index('data-test="heatmap"'):]
+    header = heatmap[:heatmap.index("</thead>")]
+    assert LABELS["coverage"][1] in header and "<code>" not in header
+    captions = re.findall(r"<figcaption><strong>(.*?)</strong>", page)
+    assert captions and set(captions) == {setting["version"].title_en}
+    assert "cooperative-family" not in re.sub(r'title="[^"]*"', "", page.split("<main", 1)[-1])
