@@ -55,8 +55,13 @@ def test_the_map_page_shows_the_editor_the_area_and_the_field_view(client, login
     assert 'id="map-editor"' in page and "maps/editor.js" in page
     assert f"/training/attempts/{attempt.id}/map/field.json" in page
     assert "北起" in page or "North" in page  # the boundary in words (四至)
+    # building types are graded (a share of coverage): the mark panel offers them, and the
+    # field view tells what each building is
+    assert 'data-test="mark-type"' in page and 'value="residential"' in page
+    assert "data-msg-sign-" in page
     field = client.get(f"/training/attempts/{attempt.id}/map/field.json").get_json()
     assert len(field["buildings"]) == 3 and field["features"]
+    assert len(field["signs"]) == 3
     assert "outline" not in field  # no truth: no area outline, no numbers
     attempt_page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
     assert f'href="/training/attempts/{attempt.id}/map"' in attempt_page

@@ -25,7 +25,7 @@ from trainer.fieldwork import map_services
 from trainer.fieldwork.models import AttemptStatus
 from trainer.fieldwork.views import BEIJING, _own_attempt, bp
 from trainer.maps import services as map_tasks
-from trainer.maps.forms import HeaderForm
+from trainer.maps.forms import BUILDING_TYPE_LABELS, SIGN_LABELS, HeaderForm
 from trainer.scenarios.services import scenario_of
 
 SVG = "image/svg+xml"
@@ -55,7 +55,8 @@ def attempt_map(attempt_id: int) -> Any:
     return render_template("fieldwork/map.html", attempt=attempt,
                            scenario=scenario_of(attempt.version),
                            brief=map_services.briefing(attempt, english=is_english()),
-                           header=HeaderForm(),
+                           header=HeaderForm(), type_labels=BUILDING_TYPE_LABELS,
+                           sign_labels=SIGN_LABELS,
                            submitted=attempt.status == AttemptStatus.SUBMITTED)
 
 
