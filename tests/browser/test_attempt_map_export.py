@@ -24,17 +24,19 @@ PASSWORD = "Map-export-2020"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def attempt_of_my_own(live_server: LiveServer) -> int:
-    """A trainee of a cohort of their own, started on the map exercise (the attempt's id)."""
+def attempt_of_my_own(live_server: LiveServer, who: str, password: str) -> int:
+    """A trainee `{who}trainee` of a cohort of their own (trainer `{who}trainer`), started on
+    the map exercise (the attempt's id); `who` keeps the names apart from other tests'."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        trainer = accounts.create_user(db, actor=None, username="exporttrainer",
-                                       full_name="导出培训师", role=Role.TRAINER,
-                                       password=PASSWORD)[0]
-        trainee = accounts.create_user(db, actor=None, username="exporttrainee",
-                                       full_name="导出学员", role=Role.TRAINEE,
-                                       password=PASSWORD)[0]
-        cohort = accounts.create_cohort(db, actor=trainer, name="导出班", trainer=trainer)
+        trainer = accounts.create_user(db, actor=None, username=f"{who}trainer",
+                                       full_name=f"{who} 培训师", role=Role.TRAINER,
+                                       password=password)[0]
+        trainee = accounts.create_user(db, actor=None, username=f"{who}trainee",
+                                       full_name=f"{who} 学员", role=Role.TRAINEE,
+                                       password=password)[0]
+        cohort = accounts.create_cohort(db, actor=trainer, name=f"{who} 小区图班",
+                                        trainer=trainer)
         cohort.trainees = [trainee]
         version = (scenario_services.publish(db, SCENARIO, actor=None)
                    or scenario_services.get_version(db, SCENARIO.id))
@@ -49,7 +51,7 @@ def test_the_attempt_s_map_exports_as_svg_and_png(browser_page: BrowserPage,
                                                    live_server: LiveServer) -> None:
     bp, page = browser_page, browser_page.page
     page.on("dialog", lambda dialog: dialog.accept())
-    attempt_id = attempt_of_my_own(live_server)
+    attempt_id = attempt_of_my_own(live_server, "export", PASSWORD)
     truth = map_truth(SCENARIO, SCENARIO.seed)
     assert truth is not None
     log_in(bp, "exporttrainee", PASSWORD)

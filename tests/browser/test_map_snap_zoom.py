@@ -10,39 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import BrowserPage, LiveServer
-from tests.browser.test_attempt_map import SCENARIO
+from tests.browser.test_attempt_map_export import attempt_of_my_own
 from tests.browser.test_login_roles import log_in
 from tests.browser.test_maps import on_screen, saved, wait_saved
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
-from trainer.extensions import DB_KEY
-from trainer.fieldwork import services
-from trainer.fieldwork.models import Mode
-from trainer.scenarios import services as scenario_services
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Map-snap-2020"
-
-
-def attempt_of_my_own(live_server: LiveServer) -> int:
-    """A trainee of a cohort of their own, started on the map exercise (the attempt's id)."""
-    app = live_server.app
-    with app.app_context(), app.extensions[DB_KEY]() as db:
-        trainer = accounts.create_user(db, actor=None, username="snaptrainer",
-                                       full_name="吸附培训师", role=Role.TRAINER,
-                                       password=PASSWORD)[0]
-        trainee = accounts.create_user(db, actor=None, username="snaptrainee",
-                                       full_name="吸附学员", role=Role.TRAINEE,
-                                       password=PASSWORD)[0]
-        cohort = accounts.create_cohort(db, actor=trainer, name="吸附班", trainer=trainer)
-        cohort.trainees = [trainee]
-        version = (scenario_services.publish(db, SCENARIO, actor=None)
-                   or scenario_services.get_version(db, SCENARIO.id))
-        assignment = services.assign(db, actor=trainer, cohort=cohort, version=version,
-                                     mode=Mode.PRACTICE, due_on=None)
-        attempt = services.start_attempt(db, trainee, assignment)
-        db.commit()
-        return attempt.id
 
 
 def middle(page: Any) -> list[float]:
@@ -58,7 +31,7 @@ def zoom(page: Any) -> float:
 def test_corners_snap_and_the_map_zooms_and_pans(browser_page: BrowserPage,
                                                  live_server: LiveServer) -> None:
     bp, page = browser_page, browser_page.page
-    attempt_id = attempt_of_my_own(live_server)
+    attempt_id = attempt_of_my_own(live_server, "snap", PASSWORD)
     log_in(bp, "snaptrainee", PASSWORD)
     page.goto(f"/training/attempts/{attempt_id}/map")
     expect(page.locator("#map-editor[data-ready='1']")).to_have_count(1)
