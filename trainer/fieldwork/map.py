@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, jsonify, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from trainer.access import roles
 from trainer.accounts.models import Role
-from trainer.core.errors import DomainError, InvalidInput, NotFound, TooLarge
+from trainer.core.errors import DomainError, NotFound
 from trainer.core.i18n import N_
 from trainer.errors import status_for, translate
 from trainer.extensions import db_session, is_english
@@ -26,6 +26,7 @@ from trainer.fieldwork.models import AttemptStatus
 from trainer.fieldwork.views import BEIJING, _own_attempt, bp
 from trainer.maps import services as map_tasks
 from trainer.maps.forms import BUILDING_TYPE_LABELS, SIGN_LABELS, HeaderForm
+from trainer.maps.views import sent_drawing
 from trainer.scenarios.services import scenario_of
 
 SVG = "image/svg+xml"
@@ -84,16 +85,7 @@ def attempt_map_save(attempt_id: int) -> Any:
     db = db_session()
     try:
         attempt = _attempt_with_map(attempt_id)
-        if (request.content_length or 0) > map_tasks.MAX_DRAWING_BYTES * 2:
-            raise TooLarge(N_("The map is larger than %(limit)s bytes."),
-                           limit=map_tasks.MAX_DRAWING_BYTES)
-        try:
-            data = request.get_json(silent=True)
-        except RecursionError:  # nested deeper than the parser goes: not a map
-            data = None
-        if data is None:
-            raise InvalidInput(N_("The map was not sent as JSON."))
-        map_services.save_map(db, attempt, data)
+        map_services.save_map(db, attempt, sent_drawing())
     except DomainError as error:
         db.rollback()
         return jsonify(saved=False, error=translate(error), field=error.field), \

@@ -307,6 +307,21 @@ def drawing(task_id: int) -> Any:
                    submitted=saved.status == DrawingStatus.SUBMITTED)
 
 
+def sent_drawing() -> Any:
+    """The drawing the editor sent as the request's JSON body (also the attempt map's save);
+    too large a body or one that is not JSON is refused with its reason."""
+    if (request.content_length or 0) > services.MAX_DRAWING_BYTES * 2:
+        raise TooLarge(N_("The map is larger than %(limit)s bytes."),
+                       limit=services.MAX_DRAWING_BYTES)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a map
+        data = None
+    if data is None:
+        raise InvalidInput(N_("The map was not sent as JSON."))
+    return data
+
+
 @bp.post("/training/maps/<int:task_id>/drawing")
 @roles(Role.TRAINEE)
 def save(task_id: int) -> Any:
@@ -314,16 +329,7 @@ def save(task_id: int) -> Any:
     db, actor = db_session(), current_actor()
     try:
         task = services.get_task_for(db, actor, task_id)
-        if (request.content_length or 0) > services.MAX_DRAWING_BYTES * 2:
-            raise TooLarge(N_("The map is larger than %(limit)s bytes."),
-                           limit=services.MAX_DRAWING_BYTES)
-        try:
-            data = request.get_json(silent=True)
-        except RecursionError:  # nested deeper than the parser goes: not a map
-            data = None
-        if data is None:
-            raise InvalidInput(N_("The map was not sent as JSON."))
-        saved = services.save_drawing(db, actor, task, data)
+        saved = services.save_drawing(db, actor, task, sent_drawing())
     except DomainError as error:
         db.rollback()
         return jsonify(saved=False, error=translate(error), field=error.field), \
