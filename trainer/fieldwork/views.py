@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import escape
 from wtforms.fields.choices import SelectChoice
 
@@ -219,7 +220,7 @@ def attempt_step(attempt_id: int) -> Any:
     """Take one step of an attempt (saved at once; a retry with the same step key is not
     stored twice): on the quick path (`steps`) unless something is out of the ordinary."""
     db = db_session()
-    if steps.quick_step(db, current_actor().id, attempt_id, request.form,
+    if steps.quick_step(db, current_user.id, attempt_id, request.form,
                         lambda: _fault_test_pause("before-commit")):
         _fault_test_pause("after-commit")
         return redirect(url_for("fieldwork.attempt", attempt_id=attempt_id, _anchor="latest"))
