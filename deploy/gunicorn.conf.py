@@ -6,6 +6,7 @@ Values come from the environment, with defaults sized from the machine's CPUs:
     WEB_CONCURRENCY    worker processes                default 2 x CPUs + 1, at most 12
     GUNICORN_THREADS   threads per worker (gthread)    default 4
     GUNICORN_TIMEOUT   seconds a request may take      default 60
+    GUNICORN_MAX_REQUESTS  requests before a worker is replaced  default 100000
     PROMETHEUS_MULTIPROC_DIR   when set, metrics are added up over all workers (the folder
                        is emptied at start, and a dead worker's live gauges are removed)
 
@@ -38,9 +39,12 @@ loglevel = "info"
 # prometheus value is created before the fork and shared by accident.
 preload_app = False
 # Replace a worker now and then so that slow leaks cannot accumulate; jitter keeps the
-# workers from restarting together.
-max_requests = 5000
-max_requests_jitter = 500
+# workers from restarting together. A worker's start costs about 1.5 s of CPU (imports and
+# create_app) and its share of the load meanwhile: at 5,000 requests a busy worker (400
+# dialogue steps a second) restarted every 12 s, a tenth of the machine's CPU and the
+# benchmark's worst latencies (benchmarks/web.py). 100,000 is every few minutes at peak.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 100_000)
+max_requests_jitter = max_requests // 10
 # Request line and header limits (gunicorn's defaults made explicit).
 limit_request_line = 4094
 limit_request_fields = 100
