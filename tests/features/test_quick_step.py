@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
+from werkzeug.datastructures import MultiDict
 
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -24,6 +25,7 @@ from trainer.fieldwork import services, steps
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.scenarios import replays
 from trainer.scenarios import services as scenario_services
+from trainer.scenarios.forms import TIMES, StepForm
 
 BASELINE = project_root() / "scenarios" / "cooperative-family.yaml"
 KNOCK = {"household": "wang", "action": "knock", "day": "2020-11-02", "time": "19:00"}
@@ -47,6 +49,59 @@ def test_the_quick_path_takes_a_step_exactly_when_the_general_path_says_nothing(
         refused = True
     assert steps.in_time(status, started, submitted, limit, now) == (
         not submits and not refused)
+
+
+# Step forms as a browser or a hostile client may send them: the page's own values, blank and
+# whitespace ones, near misses (a time off the half-hour, an impossible date, a key of the
+# wrong length), anything at all, a field repeated or left out.
+_VALUES = {
+    "household": st.sampled_from(["wang", " ", "", "x" * 60, "x" * 61]) | st.text(max_size=70),
+    "action": st.sampled_from(["greet", "knock", "phone_check", "goto:start", " ", "",
+                               "a" * 80, "a" * 81]) | st.text(max_size=90),
+    "day": st.sampled_from(["2020-11-02", "2020-2-30", "2020-11-2", " ", "", "11/02/2020"])
+    | st.text(max_size=12),
+    "time": st.sampled_from([*TIMES[:3], "19:00", "19:15", "7:00", " ", ""]) | st.text(max_size=6),
+    "step_key": st.sampled_from(["quick-step-1", "short", "k" * 64, "k" * 65, "bad key!", "",
+                                 " ", "abcdefgh\n"]) | st.text(max_size=70),
+}
+
+
+@st.composite
+def step_forms(draw: Any) -> MultiDict:
+    form = MultiDict()
+    for name, values in _VALUES.items():
+        for _ in range(draw(st.sampled_from([1, 1, 1, 0, 2]))):
+            form.add(name, draw(values))
+    return form
+
+
+@settings(deadline=None, max_examples=400,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the app is only read
+@given(formdata=step_forms())
+def test_whatever_the_quick_path_reads_from_a_step_form_the_step_form_accepts_alike(
+        app, formdata):
+    given = steps.read_form(formdata)
+    if given is None:
+        return  # the general path's StepForm answers it
+    with app.test_request_context("/", method="POST"):
+        form = StepForm(formdata=formdata, meta={"csrf": False})
+        assert form.validate(), form.errors
+        assert form.knock_time() == (True, given.at)
+        assert (form.household.data, form.action.data, form.step_key.data or None) == (
+            given.household, given.action, given.key)
+
+
+def test_the_quick_path_reads_the_forms_the_visit_page_sends():
+    offer = steps.read_form(MultiDict({"household": "wang", "action": "greet",
+                                       "step_key": "quick-step-1", "csrf_token": "t"}))
+    assert offer == steps.StepInput("wang", "greet", None, "quick-step-1")
+    knock = steps.read_form(MultiDict({**KNOCK, "step_key": "quick-step-2"}))
+    assert knock == steps.StepInput("wang", "knock", datetime(2020, 11, 2, 19), "quick-step-2")
+    # left to StepForm: a knock without its time, a jump, a repeated field
+    assert steps.read_form(MultiDict({"household": "wang", "action": "knock"})) is None
+    assert steps.read_form(MultiDict({"household": "wang", "action": "goto:start"})) is None
+    assert steps.read_form(MultiDict([("household", "wang"), ("household", "li"),
+                                      ("action", "greet")])) is None
 
 
 @pytest.fixture
