@@ -410,3 +410,43 @@ def test_a_second_new_try_read_before_the_first_committed_makes_no_second_try(li
         drawing = services.drawing_of(db, db.get(User, ids[0]), db.get(MapTask, ids[1]))
         assert drawing is not None and drawing.status == DrawingStatus.IN_PROGRESS
         assert [kept.number for kept in services.tries_of(db, drawing)] == [1]
+
+
+def test_a_save_read_before_a_submission_committed_is_refused_and_the_graded_map_kept(live):
+    """A save sent while the same map's submission was being graded (an autosave racing the
+    Submit button): it must wait for the submission and then be refused, not change the
+    drawing under its grade (PostgreSQL) or fail with a database error (SQLite)."""
+    with live() as db:
+        trainer, _ = accounts.create_user(db, actor=None, username="race-trainer",
+                                          full_name="Trainer", role=Role.TRAINER,
+                                          password="correct-horse-battery")
+        trainee, _ = accounts.create_user(db, actor=None, username="race-trainee",
+                                          full_name="Trainee", role=Role.TRAINEE,
+                                          password="correct-horse-battery")
+        cohort = accounts.create_cohort(db, actor=trainer, name="Race", trainer=trainer)
+        cohort.trainees = [trainee]
+        world = world_services.create_world(db, actor=None, name="Race world",
+                                            spec_data={"grids": 1, "households_max": 320},
+                                            seed=11)
+        task = services.set_task(db, actor=trainer, cohort=cohort, world=world, grid=0,
+                                 area=0)
+        graded = perfect(task)
+        services.save_drawing(db, trainee, task, graded)
+        db.commit()
+        ids = trainee.id, task.id
+    with live() as second:
+        late_trainee = second.get(User, ids[0])
+        late_task = second.get(MapTask, ids[1])
+        read = services.drawing_of(second, late_trainee, late_task)
+        assert read is not None and read.status == DrawingStatus.IN_PROGRESS
+        with live() as first:
+            services.submit(first, first.get(User, ids[0]), first.get(MapTask, ids[1]))
+            first.commit()
+        with pytest.raises(Conflict):
+            services.save_drawing(second, late_trainee, late_task, poor(late_task))
+        second.rollback()
+    with live() as db:
+        drawing = services.drawing_of(db, db.get(User, ids[0]), db.get(MapTask, ids[1]))
+        assert drawing is not None and drawing.status == DrawingStatus.SUBMITTED
+        assert drawing.geojson == services.check_drawing(graded)
+        assert drawing.saves == 1

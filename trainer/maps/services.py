@@ -345,10 +345,14 @@ def save_drawing(db: Session, trainee: User, task: MapTask, data: object) -> Map
     """Store the trainee's drawing of the task as it now stands (the whole GeoJSON).
 
     A refused drawing (malformed, too large) raises before anything is changed, so the last
-    good save is kept; a submitted drawing cannot change any more.
+    good save is kept; a submitted drawing cannot change any more. The drawing's row is
+    locked and read afresh first: a save sent while a submission was being graded waits for
+    it and is then refused, rather than changing the drawing under its grade.
     """
     checked = check_drawing(data)
     drawing = drawing_of(db, trainee, task)
+    if drawing is not None:
+        lock_for_step(db, drawing)
     if drawing is None:
         drawing = MapDrawing(task=task, trainee=trainee, geojson=checked, saves=0)
         db.add(drawing)
@@ -370,10 +374,12 @@ def grade(task: MapTask, geojson: object) -> MapResult | DivisionResult:
 
 
 def submit(db: Session, trainee: User, task: MapTask) -> MapDrawing:
-    """Submit the trainee's saved drawing and grade it (a second submit changes nothing)."""
+    """Submit the trainee's saved drawing and grade it (a second submit changes nothing); the
+    row is locked and read afresh first, so what is graded is the last save committed."""
     drawing = drawing_of(db, trainee, task)
     if drawing is None:
         raise InvalidInput(N_("Draw the map before you submit it: nothing has been saved."))
+    lock_for_step(db, drawing)
     if drawing.status == DrawingStatus.SUBMITTED:
         return drawing
     drawing.result = {**grade(task, drawing.geojson).to_dict(), "grader": grader_of(task)}
