@@ -1,8 +1,8 @@
 """Practice tries and regrading in a real browser, in a cohort of the test's own (the demo
 cohort stays as the other tests know it): a trainee marks a building with its type, submits a
-half-finished map, starts a new try from it, submits a full map and sees both tries; an
-examiner sees the newest try, regrades it and opens the first; the trainer regrades the
-whole task."""
+half-finished map, starts a new try from it, submits a full map, sees both tries and opens
+the first again; an examiner sees the newest try, regrades it and opens the first; the
+trainer regrades the whole task."""
 
 from __future__ import annotations
 
@@ -124,6 +124,16 @@ def test_redraw_after_grading_and_regrade(browser_page: BrowserPage,
     expect(page.locator("[data-test=tries] tbody tr")).to_have_count(2)
     expect(page.locator("[data-test=tries] tbody tr").first).to_contain_text("Try 2")
     bp.screenshot("maps-redraw-second-result")
+    # The trainee opens the first try again from the list, and comes back.
+    with page.expect_navigation():
+        page.locator("[data-test=open-try-1]").click()
+    expect(page.locator("[data-test=shown-try]")).to_have_text("Try 1")
+    expect(page.locator("[data-test=map-result] h2")).to_contain_text(first_score)
+    page.wait_for_function("document.querySelector('[data-test=overlay]').naturalWidth > 0")
+    bp.screenshot("maps-redraw-trainee-first-try")
+    with page.expect_navigation():
+        page.locator("[data-test=current-map]").click()
+    expect(page.locator("[data-test=map-result] h2")).to_contain_text("100.0 of 100")
     log_out(bp)
 
     # The examiner sees the newest try, regrades it, and opens the first.

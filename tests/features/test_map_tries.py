@@ -98,6 +98,41 @@ def test_a_new_try_keeps_the_graded_one_and_starts_from_the_last_drawing(
     assert [number for number, _graded in services.history(db, drawing)] == [2, 1]
 
 
+def test_a_trainee_opens_an_earlier_try_of_their_own_map(client, csrf, login_as, setup, db,
+                                                         make_user):
+    _trainer, trainee, _examiner, cohort, task = setup
+    drawing = submitted(db, trainee, task, poor(task))
+    first = round(drawing.result["total"] * 100, 1)
+    services.redraw(db, trainee, task)
+    login_as(user=trainee)
+    base = f"/training/maps/{task.id}"
+    # while the second try is being drawn, the first one opens from the list of tries
+    editor = client.get(base).get_data(as_text=True)
+    assert f'href="{base}?try=1"' in editor
+    earlier = client.get(f"{base}?try=1").get_data(as_text=True)
+    assert f"Result: {first} of 100" in earlier and 'data-test="shown-try"' in earlier
+    assert f'src="{base}/overlay.svg?try=1"' in earlier
+    assert 'data-test="redraw-form"' not in earlier and 'id="map-editor"' not in earlier
+    overlay = client.get(f"{base}/overlay.svg?try=1")
+    assert overlay.status_code == 200 and overlay.mimetype == "image/svg+xml"
+    # the second try, submitted, is the page itself; the first stays one click away
+    post_json(client, csrf, f"{base}/drawing", perfect(task))
+    client.post(f"{base}/submit", data={"csrf_token": csrf()})
+    newest = client.get(base).get_data(as_text=True)
+    assert "Result: 100.0 of 100" in newest and f'href="{base}?try=1"' in newest
+    assert f'href="{base}?try=2"' not in newest  # the try on the page is not a link
+    assert f"Result: {first} of 100" in client.get(f"{base}?try=1").get_data(as_text=True)
+    # no such try, a try that is not a number, another trainee's map
+    assert client.get(f"{base}?try=7").status_code == 404
+    assert client.get(f"{base}/overlay.svg?try=7").status_code == 404
+    assert client.get(f"{base}?try=first").status_code == 400
+    other = make_user(Role.TRAINEE)
+    cohort.trainees.append(other)
+    db.flush()
+    login_as(user=other)
+    assert client.get(f"{base}?try=1").status_code == 404
+
+
 def test_a_blank_try_keeps_the_title_block_only(client, csrf, login_as, setup, db):
     _trainer, trainee, _examiner, _cohort, task = setup
     submitted(db, trainee, task, perfect(task))

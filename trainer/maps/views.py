@@ -258,17 +258,26 @@ def _result(drawing: services.Graded | None) -> dict[str, Any]:
 @roles(Role.TRAINEE)
 def task(task_id: int) -> Any:
     """The map editor for a task (or the division editor), or the graded result once it is
-    submitted."""
+    submitted; `?try=` shows an earlier graded try of mine instead."""
+    number = _try_arg()
     task, drawing = _task_and_drawing(task_id)
+    db = db_session()
     template = "maps/division.html" if services.is_division(task) else "maps/task.html"
-    tries = services.history(db_session(), drawing) if drawing else []
-    return render_template(template, task=task, drawing=drawing,
+    tries = services.history(db, drawing) if drawing else []
+    shown: services.Graded | None = drawing
+    if number is not None:
+        if drawing is None:
+            raise NotFound(N_("No such try of this map."))
+        shown = services.shown_try(db, drawing, number)
+    submitted = drawing is not None and drawing.status == DrawingStatus.SUBMITTED
+    shown_number = number or (tries[0][0] if submitted and tries else None)
+    return render_template(template, task=task, drawing=drawing, shown=shown,
                            brief=services.briefing(task, english=is_english()),
-                           submitted=drawing is not None
-                           and drawing.status == DrawingStatus.SUBMITTED,
-                           tries=tries, redraw_form=RedrawForm(), when=_when,
-                           type_labels=BUILDING_TYPE_LABELS, sign_labels=SIGN_LABELS,
-                           header=HeaderForm(), submit_form=SubmitForm(), **_result(drawing))
+                           submitted=submitted, earlier=shown is not drawing,
+                           tries=tries, shown_number=shown_number, redraw_form=RedrawForm(),
+                           when=_when, type_labels=BUILDING_TYPE_LABELS,
+                           sign_labels=SIGN_LABELS, header=HeaderForm(),
+                           submit_form=SubmitForm(), **_result(shown))
 
 
 @bp.post("/training/maps/<int:task_id>/redraw")
@@ -386,9 +395,12 @@ def submit(task_id: int) -> Any:
 @bp.get("/training/maps/<int:task_id>/overlay.svg")
 @roles(Role.TRAINEE)
 def overlay(task_id: int) -> Any:
-    """The graded overlay (truth, my drawing, findings) of my submitted map."""
+    """The graded overlay (truth, my drawing, findings) of my submitted map, or of an
+    earlier graded try (`?try=`)."""
+    number = _try_arg()
     task, saved = _task_and_drawing(task_id)
     if saved is None:
         raise NotFound(N_("The map has not been graded yet."))
-    svg = services.overlay(task, saved, _say)
+    svg = services.overlay(task, services.shown_try(db_session(), saved, number)
+                           if number is not None else saved, _say)
     return Response(svg, mimetype=SVG, headers={"Cache-Control": "no-store"})
