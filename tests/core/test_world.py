@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
 from trainer.core.errors import InvalidInput
-from trainer.core.world import idnumber
+from trainer.core.world import bulk, idnumber
 from trainer.core.world.codes import (
     AGE_3_CUTOFF,
     AGE_15_CUTOFF,
@@ -345,3 +346,21 @@ def test_boundary_descriptions_name_what_lies_around_each_area(seed, index):
             assert parts[0][2:] in roads and parts[2][2:] in roads
         english = area.boundary_text(english=True).split(", ")
         assert [part.split(" ")[0] for part in english] == ["north", "east", "south", "west"]
+
+
+def test_the_tables_of_the_bulk_draws_equal_the_rules_they_stand_for():
+    """The generator reads per-day and per-cohort tables instead of computing: each table
+    equals its rule everywhere, including rolls that fall exactly on a cumulative share."""
+    # Every day of birth: its YYYYMMDD characters and their share of the MOD 11-2 check.
+    days = [date.fromordinal(bulk.FIRST_DAY + n) for n in range(len(bulk._DAY_ROWS))]
+    ymd = np.array([[ord(c) for c in day.strftime("%Y%m%d")] for day in days])
+    assert (bulk._DAY_ROWS[:, :8] == ymd).all()
+    date_sums = [sum(int(c) * w for c, w in zip(day.strftime("%Y%m%d"), idnumber.WEIGHTS[6:14],
+                                                strict=True)) % 11 for day in days]
+    assert bulk._DAY_ROWS[:, 8].tolist() == date_sums
+    # An adult's D11: 1 + how many of the cohort's cumulative shares the roll reaches.
+    rolls = np.concatenate((np.random.default_rng(1).random(20_000), bulk._COHORT_STEPS,
+                            np.nextafter(bulk._COHORT_STEPS, 0), [0.0]))
+    for cohort, shares in enumerate(bulk._COHORT_CUMULATIVE):
+        looked_up = bulk._COHORT_COUNT[cohort, bulk._COHORT_STEPS.searchsorted(rolls, "right")]
+        assert (looked_up == (rolls[:, None] >= shares).sum(axis=1)).all()

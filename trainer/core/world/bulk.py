@@ -15,19 +15,21 @@ vectorised rules equal to `people.py`'s: birth date, name, ID number, D9-D12, et
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from trainer.core.world import idnumber, names
+from trainer.core.world import idnumber, names, regions
 from trainer.core.world.codes import (
     HAN,
     MINORITIES,
@@ -63,6 +65,7 @@ from trainer.core.world.people import (
 from trainer.core.world.rng import stream_seed
 from trainer.core.world.spec import Rates
 
+_Instance = TypeVar("_Instance")
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -108,10 +111,15 @@ _BORN_SPAN: Ints = np.array([date(2020 - a, 10, 31).toordinal() + 1 for a in _AG
     _BORN_FROM + FIRST_DAY)
 
 _SURNAME_CUMULATIVE = np.array(names._SURNAME_CUMULATIVE)
-_SURNAMES = np.array(names.SURNAMES, dtype=object)
+# Names as fixed-width unicode arrays: numpy joins a surname and a given name in C, and
+# `tolist` makes each joined name a str once (object arrays would add str objects one by one).
+_SURNAMES = np.array(names.SURNAMES, dtype=str)
 # Given names: four pools (older male, older female, modern male, modern female) end to end.
 _POOLS = (names.OLDER_MALE, names.OLDER_FEMALE, names.MODERN_MALE, names.MODERN_FEMALE)
-_GIVEN = np.array([name for pool in _POOLS for name in pool], dtype=object)
+_GIVEN = np.array([name for pool in _POOLS for name in pool], dtype=str)
+# Wide enough that a joined name can be overwritten with 未取名 (a joined name's width is
+# the sum of the two widths).
+_GIVEN = _GIVEN.astype(f"U{max(_GIVEN.itemsize // 4, len(names.UNNAMED))}")
 _POOL_START: Ints = np.cumsum([0, *(len(pool) for pool in _POOLS[:-1])])
 _POOL_SIZE: Ints = np.array([len(pool) for pool in _POOLS])
 _PHONE_PREFIXES = np.array(names.PHONE_PREFIXES)
@@ -122,6 +130,27 @@ _COHORT_LAST = np.array([last for last, _w in EDUCATION_BY_COHORT[:-1]])
 _COHORT_CUMULATIVE = np.array([np.cumsum(w) / sum(w) for _l, w in EDUCATION_BY_COHORT])
 # A cumulative share that rounds to 1 is never passed (else a weight-0 code could be drawn).
 _COHORT_CUMULATIVE[_COHORT_CUMULATIVE > 1 - 1e-9] = 2.0
+# The cohort of each day of birth (the index of its row above).
+_COHORT_OF_DAY: Ints = np.searchsorted(_COHORT_LAST, _YEAR, side="left")
+# An adult's D11 is 1 + how many of the cohort's cumulative shares the roll reaches. A roll
+# reaches the same shares as the highest of all the rows' shares at or below it, so one
+# search in those shares (`_COHORT_STEPS`) and a table lookup give the count, exactly:
+# _COHORT_COUNT[cohort, k] = how many of the cohort's shares are at or below the k-th step
+# (k = 0: below every step).
+_COHORT_STEPS: Floats = np.unique(_COHORT_CUMULATIVE)
+_COHORT_COUNT: Ints = (_COHORT_CUMULATIVE[:, None, :] <= np.concatenate(
+    ([-1.0], _COHORT_STEPS))[None, :, None]).sum(axis=2)
+# What a person's day of birth gives, one row of 16 bytes per day (1900-2020), so that a
+# person's is one read from one table (its own cache line) rather than one from each of
+# several tables as large: the ID number's YYYYMMDD characters (0-7), that part's MOD 11-2
+# sum mod 11 (8), the D11 cohort (9), 2 when born in 2005 or later, whose given names are
+# the modern pools' (10), 1 when born before 1960 (11).
+_DAY_ROWS = np.zeros((len(_DAYS), 16), dtype=np.uint8)
+_DAY_ROWS[:, :8] = _YMD_CHARS
+_DAY_ROWS[:, 8] = _DATE_SUM % 11
+_DAY_ROWS[:, 9] = _COHORT_OF_DAY
+_DAY_ROWS[:, 10] = np.where(_YEAR >= 2005, 2, 0)
+_DAY_ROWS[:, 11] = _YEAR < 1960
 # D11 under 18 by age (index 18 unused): the code when the roll is below the threshold, else
 # the other code. 0-2 not asked; 3-5 preschool (90 %) or none; 6-11 primary; 12-14 junior;
 # 15-17 senior (72 %) or junior.
@@ -177,7 +206,11 @@ _TEMPLATES = (
     (28, 50, 0.74, 1, 0.6, 1),  # 10 couple, child and a parent
     (50, 76, 0.74, 1, 0.0, 1),  # 11 three generations: couple, child, its spouse, grandchildren
 )
-_T = np.array(_TEMPLATES)
+# The templates' columns, each looked up by template once per grid.
+_T_LOW, _T_HIGH, _T_SPOUSE, _T_CHILDREN = (
+    np.array([t[column] for t in _TEMPLATES], dtype=np.int64) for column in (0, 1, 3, 5))
+_T_MALE, _T_MOTHER = (np.array([float(t[column]) for t in _TEMPLATES]) for column in (2, 4))
+_T_PARENT = (_T_MOTHER > 0).astype(np.int64)
 _OLD_SINGLE, _THREE_GENERATIONS = 2, 11
 # By family size: the roll thresholds and the templates between them (padded).
 _ROLL_LIMITS = np.array([[2, 2, 2], [0.5, 0.65, 2], [0.31, 0.55, 0.86], [0.85, 0.9, 2],
@@ -194,10 +227,6 @@ class Families:
     found_at_registration: set[int]  # a second household in a unit ("second" plan)
     holds_second_unit: set[int]
     floors: Callable[[int], int]  # floors of the building of the n-th household in `index`
-    position: dict[int, int] = field(default_factory=dict)  # index -> n
-
-    def __post_init__(self) -> None:
-        self.position.update(zip(self.index, range(len(self.index)), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,53 +259,129 @@ class _Drafts:
         """Each field as one column; a field given as scalars only is one `np.repeat`."""
         lengths = self.lengths
         return {name: np.concatenate([part if isinstance(part, np.ndarray)
-                                      else np.full(length, part)
+                                      else _filled(part, length)
                                       for part, length in zip(parts, lengths, strict=True)])
                 if any(isinstance(part, np.ndarray) for part in parts)
                 else np.repeat(np.array(parts), lengths)
                 for name, parts in self.parts.items()}
 
 
-_OTHER_TOWNSHIP = 1  # place id of "another township of this county"
+# Constant columns by (type, value), sliced to the length wanted: np.full costs ten slices.
+_FILLED: dict[tuple[type, Any], npt.NDArray[Any]] = {}
+
+
+def _filled(value: Any, length: int) -> npt.NDArray[Any]:
+    """A read-only column of `length` times `value`, as `np.full(length, value)` gives it."""
+    key = (type(value), value)  # True and 1 are equal keys but not the same column
+    column = _FILLED.get(key)
+    if column is None or len(column) < length:
+        column = _FILLED[key] = np.full(max(length, 4096), value)
+        column.flags.writeable = False
+    return column[:length]
+
+
+class _PlaceTable:
+    """Every place a county's households may have their hukou in, numbered, with the columns
+    the persons' fields are looked up in.
+
+    Place 0 is this village; then each of `Rates.RESIDENCE_FIELDS` in turn has its
+    `place_options` places (so 1 is another village and 2 another township of this county).
+    The numbering covers a county's every place (some 13,000), so drawing a grid's places is
+    array arithmetic; a place's row is filled the first time it is drawn (`fill`), and kept:
+    it depends on the county alone. Which number a place has is internal: the numbers are
+    only looked up here.
+    """
+
+    def __init__(self, county_code: str) -> None:
+        self.county_code = county_code
+        county = regions.county(county_code)
+        options = [place_options(county, name) for name in Rates.RESIDENCE_FIELDS]
+        self.options: Ints = np.array(options)
+        self.first: Ints = np.cumsum([1, *options[:-1]])  # each field's place 0
+        size = 1 + sum(options)
+        self.filled = np.zeros(size, dtype=bool)
+        self.places: Objects = np.full(size, None, dtype=object)
+        self.text: Objects = np.full(size, None, dtype=object)
+        # A place's numbers side by side (one cache line for a person's look-ups): hukou code,
+        # the area code's share of the MOD 11-2 sum, row of the area code's characters.
+        numbers = np.zeros((size, 4), dtype=np.int64)
+        self.hukou: Ints = numbers[:, 0]
+        self.area_sum: Ints = numbers[:, 1]
+        self.code: Ints = numbers[:, 2]
+        self.codes: dict[str, int] = {}
+        self.code_chars = np.zeros((0, 6), dtype=np.uint32)
+        self.lock = threading.Lock()  # one filler at a time (worlds may be made in threads)
+        # This village and another township: the places given without being drawn.
+        self.fill(np.array([0, _OTHER_TOWNSHIP]))
+
+    def fill(self, ids: Ints) -> None:
+        """Make sure the places `ids` have their rows."""
+        if self.filled[ids].all():
+            return
+        with self.lock:
+            new = np.unique(ids[~self.filled[ids]])
+            fields = (self.first.searchsorted(new, side="right") - 1).tolist()  # -1: place 0
+            options = (new - self.first[fields]).tolist()
+            code, names = self.county_code, Rates.RESIDENCE_FIELDS
+            places = [place_option(code, names[field], option) if field >= 0
+                      else Place(Hukou.THIS_VILLAGE, code, None)
+                      for field, option in zip(fields, options, strict=True)]
+            for place in places:
+                if place.area_code not in self.codes:
+                    self.codes[place.area_code] = len(self.codes)
+                    number, _check = _area_numbers(place.area_code)
+                    self.code_chars = np.concatenate(
+                        (self.code_chars, _digits(np.array([number]), 6)))
+            count = len(places)
+            self.places[new] = np.fromiter(places, dtype=object, count=count)
+            self.text[new] = np.fromiter((p.text for p in places), dtype=object, count=count)
+            self.hukou[new] = [int(p.hukou) for p in places]
+            self.area_sum[new] = [_area_numbers(p.area_code)[1] for p in places]
+            self.code[new] = [self.codes[p.area_code] for p in places]
+            self.filled[new] = True
+
+
+_OTHER_TOWNSHIP = 2  # place id of "another township of this county" (see _PlaceTable)
+
+
+@functools.cache
+def _place_table(county_code: str) -> _PlaceTable:
+    return _PlaceTable(county_code)
+
+
+@functools.cache
+def _place_rates(rates: Rates) -> Floats:
+    """The residence fields' rates, cumulated."""
+    return np.cumsum([getattr(rates, name) for name in Rates.RESIDENCE_FIELDS])
 
 
 class _Places:
-    """The hukou places of a batch, numbered; and their columns for array lookups."""
+    """Drawing hukou places as `people.hukou_place` draws them, as ids in the county's
+    `_PlaceTable`, whose columns (hukou, text, area_sum, code, code_chars, places) it shows."""
 
     def __init__(self, context: Context) -> None:
-        self.county = context.county
-        self.places = [Place(Hukou.THIS_VILLAGE, self.county.code, None),
-                       Place(Hukou.OTHER_TOWNSHIP_SAME_COUNTY, self.county.code, None)]
-        self.rates = np.cumsum([getattr(context.rates, name) for name in Rates.RESIDENCE_FIELDS])
-        self.options = np.array([place_options(self.county, name)
-                                 for name in Rates.RESIDENCE_FIELDS])
+        self.table = table = _place_table(context.county.code)
+        self.rates = _place_rates(context.rates)
+        self.hukou, self.text, self.places = table.hukou, table.text, table.places
+        self.area_sum, self.code = table.area_sum, table.code
+
+    @property
+    def code_chars(self) -> npt.NDArray[np.uint32]:
+        """The area codes' characters, by row (read after every place is drawn)."""
+        return self.table.code_chars
 
     def draw(self, g: np.random.Generator, count: int) -> Ints:
         """Place ids as `people.hukou_place` draws them; 0 is this village."""
         if not count:
             return np.zeros(0, dtype=np.int64)
-        field = np.searchsorted(self.rates, g.random(count), side="right")
+        table = self.table
+        field = self.rates.searchsorted(g.random(count), side="right")
         here = field == len(self.rates)
         field[here] = 0
-        option = (g.random(count) * self.options[field]).astype(np.int64)
-        away = np.flatnonzero(~here)
-        # Each distinct place elsewhere once, in key order (fewer than 10**6 options a field).
-        keys, ids = np.unique(field[away] * 10**6 + option[away], return_inverse=True)
-        placed = np.zeros(count, dtype=np.int64)
-        placed[away] = len(self.places) + ids
-        code, names = self.county.code, Rates.RESIDENCE_FIELDS
-        self.places += [place_option(code, names[k // 10**6], k % 10**6) for k in keys.tolist()]
+        option = (g.random(count) * table.options[field]).astype(np.int64)
+        placed: Ints = np.where(here, 0, table.first[field] + option)
+        table.fill(placed)
         return placed
-
-    def columns(self) -> None:
-        """Fix the place columns once every place is drawn."""
-        places = self.places
-        self.hukou = np.array([p.hukou for p in places], dtype=np.int64)
-        numbers = [_area_numbers(p.area_code) for p in places]
-        self.area_chars = _digits(np.array([number for number, _sum in numbers],
-                                           dtype=np.int64), 6)
-        self.area_sum = np.array([check for _number, check in numbers], dtype=np.int64)
-        self.text = np.array([p.text for p in places], dtype=object)
 
 
 @functools.cache
@@ -305,7 +410,7 @@ def _child_male(generator: np.random.Generator, age: Ints) -> Bools:
 
 def _surnames(generator: np.random.Generator, count: int) -> Ints:
     rolls = generator.random(count) * _SURNAME_CUMULATIVE[-1]
-    surnames: Ints = np.searchsorted(_SURNAME_CUMULATIVE, rolls, side="right")
+    surnames: Ints = _SURNAME_CUMULATIVE.searchsorted(rolls, side="right")
     return surnames
 
 
@@ -315,29 +420,28 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     g = generator
     hh = np.arange(count)
     place = places.draw(g, count)
-    reason = 1 + np.searchsorted(_REASON_WEIGHTS, g.random(count), side="right")
+    reason = 1 + _REASON_WEIGHTS.searchsorted(g.random(count), side="right")
     years = _YEARS_AWAY[(g.random(count) * len(_YEARS_AWAY)).astype(np.int64)]
-    size = 1 + np.searchsorted(_SIZE_CUMULATIVE, g.random(count), side="right")
+    size = 1 + _SIZE_CUMULATIVE.searchsorted(g.random(count), side="right")
     size = np.minimum(size, len(FAMILY_SIZE_WEIGHTS))
     roll = g.random(count)
     template = _ROLL_TEMPLATES[size, (roll[:, None] >= _ROLL_LIMITS[size]).sum(axis=1)]
-    spec = _T[template]
-    low, high = spec[:, 0].astype(np.int64), spec[:, 1].astype(np.int64)
+    low, high = _T_LOW[template], _T_HIGH[template]
     head_age = _uniform_int(g, low, high, count)
     old_single = np.minimum(60 + g.exponential(11, count).astype(np.int64), 99)
     head_age = np.where(template == _OLD_SINGLE, old_single, head_age)
-    head_male = g.random(count) < spec[:, 2]
+    head_male = g.random(count) < _T_MALE[template]
     family_name = _surnames(g, count)
     follow = np.where(reason == _WHY.WORK, _WHY.FOLLOW_FAMILY, reason)
     common = {"present": True, "residence": _RES.THIS_AREA}
 
     def members(counts: Ints) -> Ints:
-        return np.repeat(hh, counts)
+        return hh.repeat(counts)
 
     drafts.add(hh, rank=0, relation=_REL.HEAD, age=head_age, male=head_male,
                surname=family_name, place=place, reason=reason, years=years, **common)
     # Spouse: of the other sex, about two years younger than a male head.
-    has = members(spec[:, 3].astype(np.int64))
+    has = members(_T_SPOUSE[template])
     gap = np.rint(g.normal(2.0, 2.5, len(has))).astype(np.int64)
     age = np.maximum(np.where(head_male[has], head_age[has] - gap, head_age[has] + gap), 20)
     drafts.add(has, rank=1, relation=_REL.SPOUSE, age=age, male=~head_male[has],
@@ -349,7 +453,8 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     middle_age = _uniform_int(g, 24, np.maximum(24, np.minimum(head_age - 22, 50)), count)
     middle_male = _child_male(g, middle_age)
     in_law_name = _surnames(g, count)
-    children = np.where(spec[:, 5] < 0, size - 2, spec[:, 5]).astype(np.int64)
+    children = _T_CHILDREN[template]
+    children = np.where(children < 0, size - 2, children)
     has = members(children)
     age = np.where(three[has], middle_age[has], _child_ages(g, head_age[has]))
     male = np.where(three[has], middle_male[has], _child_male(g, age))
@@ -366,10 +471,10 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     drafts.add(has, rank=4, relation=_REL.GRANDCHILD, age=age, male=_child_male(g, age),
                surname=np.where(middle_male[has], family_name[has], in_law_name[has]),
                place=place[has], reason=follow[has], years=years[has], **common)
-    has = members((spec[:, 4] > 0).astype(np.int64))
+    has = members(_T_PARENT[template])
     age = np.minimum(head_age[has] + _uniform_int(g, 22, 34, len(has)), 99)
     drafts.add(has, rank=5, relation=_REL.PARENT, age=age,
-               male=g.random(len(has)) >= spec[has, 4], surname=family_name[has],
+               male=g.random(len(has)) >= _T_MOTHER[template[has]], surname=family_name[has],
                place=place[has], reason=reason[has], years=years[has], **common)
     _lodgers(g, places, hh, head_age, urban, drafts)
     _away(g, rates, hh, head_age, place == 0, three, family_name, drafts)
@@ -387,7 +492,7 @@ def _lodgers(g: np.random.Generator, places: _Places, hh: Ints, head_age: Ints, 
     here and are enumerated with the household (relation 9), unrelated to the head."""
     count = len(hh)
     letting = (head_age >= 30) & (g.random(count) < (LODGER_SHARE if urban else 0.0))
-    has = np.repeat(hh, np.where(letting, 1 + (g.random(count) < TWO_LODGERS), 0))
+    has = hh.repeat(np.where(letting, 1 + (g.random(count) < TWO_LODGERS), 0))
     place = places.draw(g, len(has))
     drafts.add(has, rank=6, relation=_REL.OTHER, age=_uniform_int(g, 18, 40, len(has)),
                male=g.random(len(has)) < 0.55, surname=_surnames(g, len(has)), present=True,
@@ -406,7 +511,7 @@ def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local:
     count = len(hh)
     eligible = local & (head_age >= 38) & ~three
     away = eligible & (g.random(count) < rates.members_away / 0.6)
-    has = np.repeat(hh, np.where(away, np.where(g.random(count) < 0.8, 1, 2), 0))
+    has = hh.repeat(np.where(away, np.where(g.random(count) < 0.8, 1, 2), 0))
     age = np.maximum(16, _child_ages(g, head_age[has]))
     student = (age <= 22) & (g.random(len(has)) < 0.6)
     elsewhere = g.random(len(has)) < 2 / 3
@@ -432,8 +537,8 @@ def _collectives(g: np.random.Generator, places: _Places, slots: Sequence[Collec
     """Draft the members of collective households (positions first, first + 1, ...)."""
     kinds = [COLLECTIVE_KINDS[slot.kind] for slot in slots]
     sizes = np.array([slot.size for slot in slots], dtype=np.int64)
-    hh = np.repeat(np.arange(first, first + len(slots)), sizes)
-    local = np.repeat(np.arange(len(slots)), sizes)
+    hh = np.arange(first, first + len(slots)).repeat(sizes)
+    local = np.arange(len(slots)).repeat(sizes)
     count = len(hh)
     low = np.array([k[0][0] for k in kinds], dtype=np.int64)[local]
     high = np.array([k[0][1] for k in kinds], dtype=np.int64)[local]
@@ -463,44 +568,43 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     # The eight uniform draws below, in their order, as one block: the same numbers.
     rolls = g.random(8 * count).reshape(8, count)
     day = _BORN_FROM[age] + (rolls[0] * _BORN_SPAN[age]).astype(np.int64)
-    year = _YEAR[day]
-    pool = np.where(year >= 2005, 2, 0) + np.where(male, 0, 1)
+    born = _DAY_ROWS.take(day, axis=0)  # what the day of birth gives (see _DAY_ROWS)
+    pool = born[:, 10] + ~male  # older or modern names, then male or female
     given = _POOL_START[pool] + (rolls[1] * _POOL_SIZE[pool]).astype(np.int64)
-    name = _SURNAMES[d["surname"]] + _GIVEN[given]
+    name = np.strings.add(_SURNAMES[d["surname"]], _GIVEN[given])
     unnamed = (day >= _NEWBORN_NAMING) & (rolls[2] < rates.unnamed_newborn)
     name[unnamed] = names.UNNAMED
     hukou = places.hukou[place]
     pending = hukou == _HK.PENDING
     no_id = rolls[3] < np.where(pending, 0.8, rates.no_id_number)
     sequence = (rolls[4] * 500).astype(np.int64) * 2 + male
-    chars = np.empty((count, 18), dtype=np.uint32)
-    chars[:, :6] = places.area_chars[place]
-    chars[:, 6:14] = _YMD_CHARS[day]
-    chars[:, 14:17] = _SEQ_CHARS[sequence]
-    chars[:, 17] = _CHECK_CHARS[(places.area_sum[place] + _DATE_SUM[day]
-                                 + _SEQ_SUM[sequence]) % 11]
+    # Rows of the character tables by `take` (several times faster than fancy indexing
+    # a 2-D array by rows), side by side.
+    check = _CHECK_CHARS[(places.area_sum[place] + born[:, 8] + _SEQ_SUM[sequence]) % 11]
+    chars = np.concatenate((places.code_chars.take(places.code[place], axis=0), born[:, :8],
+                            _SEQ_CHARS.take(sequence, axis=0), check[:, None]), axis=1)
     chars[no_id] = ord("0")  # idnumber.NO_NUMBER
     ids = chars.view("U18").ravel().tolist()  # one str per row
     # D9/D10: blank when pending; "not away" for locals living here; else by time away.
     staying = (hukou == _HK.THIS_VILLAGE) & (d["residence"] == _RES.THIS_AREA)
     away = np.minimum(d["years"], age + 0.4)
     time_away = np.where(pending, 0, np.where(
-        staying, _AWAY.NOT_AWAY, 2 + np.searchsorted(_TIME_AWAY_LIMITS, away, side="right")))
+        staying, _AWAY.NOT_AWAY, 2 + _TIME_AWAY_LIMITS.searchsorted(away, side="right")))
     reason = np.where(pending | staying, 0, d["reason"])
     # D11 by age and cohort, D12 from 15 years.
     roll = rolls[5]
-    cohort = np.searchsorted(_COHORT_LAST, year, side="left")
-    adult = 1 + (roll[:, None] >= _COHORT_CUMULATIVE[cohort]).sum(axis=1)
+    step = _COHORT_STEPS.searchsorted(roll, side="right")
+    adult = 1 + _COHORT_COUNT[born[:, 9], step]
     young = np.minimum(age, 18)  # under 18: by age, with a roll for 3-5 and 15-17 years
     education = np.where(age >= 18, np.minimum(adult, 9), np.where(
         roll < _YOUNG_ROLL[young], _YOUNG_BELOW[young], _YOUNG_ABOVE[young]))
     roll = rolls[6]
     illiterate = ((education == _EDU.NONE) & (roll < 0.8)) | (
-        (education == _EDU.PRIMARY) & (year < 1960) & (roll < 0.03))
+        (education == _EDU.PRIMARY) & born[:, 11].view(np.bool_) & (roll < 0.03))
     literate = np.where(age < 15, 0, np.where(illiterate, _LIT.NO, _LIT.YES))
     roll = rolls[7]
-    minority = 1 + np.searchsorted(_MINORITY_CUMULATIVE, (roll - 0.998) / 0.002
-                                   * _MINORITY_CUMULATIVE[-1], side="right")
+    minority = 1 + _MINORITY_CUMULATIVE.searchsorted(
+        (roll - 0.998) / 0.002 * _MINORITY_CUMULATIVE[-1], side="right")
     ethnicity = _MINORITY_NAMES[np.where(roll < 0.998, 0, np.minimum(minority, len(MINORITIES)))]
     # From here on ages as `Person.age` counts them: one more for those born on 11-01, whose
     # birthday is the standard time itself.
@@ -521,10 +625,10 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
 class Batch:
     """The drawn columns of a grid's family and collective households."""
 
-    def __init__(self, indices: list[int], starts: list[int], persons: list[list[Any]],
-                 households: dict[str, list[Any]]) -> None:
+    def __init__(self, indices: list[int], position: dict[int, int], starts: list[int],
+                 persons: list[list[Any]], households: dict[str, list[Any]]) -> None:
         self.indices = indices
-        self.position = dict(zip(indices, range(len(indices)), strict=True))  # index -> n
+        self.position = position  # index -> n
         self.starts = starts  # household n has persons starts[n] to starts[n + 1] - 1
         self.persons = persons  # Person's fields in order, one list per field
         self.columns = households  # Household's fields but index and persons, by name
@@ -533,26 +637,45 @@ class Batch:
         """The households `indices` (all drawn here), built from the columns."""
         starts = self.starts
         if len(indices) == len(self.indices):  # everything: one pass over the columns
-            everyone = self._persons(0, starts[-1])
-            built = _households_of(self.indices, [everyone[start:end] for start, end in
-                                                  itertools.pairwise(starts)], self.columns)
-            by_index = dict(zip(self.indices, built, strict=True))
+            by_index = dict(zip(self.indices, self.everything(), strict=True))
             return [by_index[index] for index in indices]
         positions = [self.position[index] for index in indices]
         return _households_of(
             list(indices), [self._persons(starts[n], starts[n + 1]) for n in positions],
             {name: [column[n] for n in positions] for name, column in self.columns.items()})
 
+    def everything(self) -> list[Household]:
+        """Every household of the batch, in the order of `indices`: one pass over the
+        columns."""
+        starts = self.starts
+        everyone = self._persons(0, starts[-1])
+        # Each household's persons as a slice of everyone, made in C (map, not a loop).
+        members = list(map(everyone.__getitem__, map(slice, starts, starts[1:])))
+        return _households_of(self.indices, members, self.columns)
+
     def _persons(self, start: int, end: int) -> list[Person]:
-        columns = self.persons if start == 0 and end == self.starts[-1] else (
-            column[start:end] for column in self.persons)
-        return list(map(Person, *columns))  # positional: no per-person Python frame
+        columns = self.persons if start == 0 and end == self.starts[-1] else [
+            column[start:end] for column in self.persons]
+        return _instances(Person, end - start, columns)
 
 
 def _households_of(indices: list[int], persons: list[list[Person]],
                    columns: dict[str, list[Any]]) -> list[Household]:
     fields = {**columns, "index": indices, "persons": persons}
-    return list(map(Household, *(fields[name] for name in Household.__dataclass_fields__)))
+    return _instances(Household, len(indices),
+                      [fields[name] for name in Household.__dataclass_fields__])
+
+
+def _instances(cls: type[_Instance], count: int,
+               columns: Sequence[Iterable[Any]]) -> list[_Instance]:
+    """`list(map(cls, *columns))`, for a dataclass of ours (no __new__ of its own), in about
+    five sixths of the time: the instances are allocated, then their `__init__` is mapped
+    over them and the columns. Calling the class per row goes through its type's call slots
+    (new, then a look-up of __init__ and a copy of the arguments), which costs more than the
+    __init__ itself. The arguments are positional, so no row makes a Python frame of ours."""
+    instances: list[_Instance] = list(map(object.__new__, itertools.repeat(cls, count)))
+    collections.deque(map(cls.__init__, instances, *columns), maxlen=0)  # runs them all
+    return instances
 
 
 def draw(context: Context, families: Families,
@@ -568,22 +691,23 @@ def draw(context: Context, families: Families,
     _families(g, places, rates, n_family, context.urban, drafts)
     _collectives(g, places, collectives, n_family, drafts)
     d = drafts.stack()
-    places.columns()
     # By household, rank, then age from the oldest: one stable sort of a packed key (ranks
     # are below 16 and ages within +-2047), the order np.lexsort gives, in a tenth of its time.
-    order = np.argsort((d["hh"] * 16 + d["rank"]) * 4096 + (2047 - d["age"]), kind="stable")
+    order = ((d["hh"] * 16 + d["rank"]) * 4096 + (2047 - d["age"])).argsort(kind="stable")
     d = {name: column[order] for name, column in d.items()}
     counts = np.bincount(d["hh"], minlength=n_family + len(collectives))
-    starts: Ints = np.concatenate(([0], np.cumsum(counts)))
+    starts: Ints = np.concatenate(([0], counts.cumsum()))
     fields = _fields(g, d, places, rates)
     count = len(d["hh"])
     fields["key"] = (np.arange(count) - starts[d["hh"]]).tolist()
     fields["form"] = [Form.SHORT] * count
     fields["nationality"] = fields["entry_purpose"] = fields["stay_duration"] = [None] * count
-    households = _households(g, rng, context, families, collectives, d, starts, fields, places)
     indices = families.index + [slot.index for slot in collectives]
+    position = dict(zip(indices, range(len(indices)), strict=True))  # index -> n
+    households = _households(g, rng, context, families, collectives, d, starts, fields, places,
+                             position)
     persons = [fields[name] for name in Person.__dataclass_fields__]
-    return Batch(indices, starts.tolist(), persons, households)
+    return Batch(indices, position, starts.tolist(), persons, households)
 
 
 class _Choice:
@@ -596,16 +720,18 @@ class _Choice:
 
     def draw(self, g: np.random.Generator, count: int) -> Ints:
         """`count` draws."""
-        drawn: Ints = self.values[np.searchsorted(self.cumulative, g.random(count), side="right")]
+        drawn: Ints = self.values[self.cumulative.searchsorted(g.random(count), side="right")]
         return drawn
 
 
 def _households(g: np.random.Generator, rng: random.Random, context: Context,
                 families: Families, collectives: Sequence[CollectiveSlot],
                 d: dict[str, npt.NDArray[Any]], starts: Ints,
-                fields: dict[str, Any], places: _Places) -> dict[str, list[Any]]:
+                fields: dict[str, Any], places: _Places,
+                positions: dict[int, int]) -> dict[str, list[Any]]:
     """Per household: kind, dwelling, deaths, housing, long form and persona; adds the
-    head's phone and the long-form marital status to `fields`."""
+    head's phone and the long-form marital status to `fields`. `positions`: household
+    index -> n, the families first."""
     rates = context.rates
     n_family = len(families.index)
     total = n_family + len(collectives)
@@ -621,8 +747,9 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
     rooms = np.minimum(size + (g.random(n_family) * 3).astype(np.int64), 9)
     prefix = _PHONE_PREFIXES[(g.random(n_family) * len(_PHONE_PREFIXES)).astype(np.int64)]
     phone = np.full(len(hh), None, dtype=object)  # 11 digits: prefix, then 8 digits
-    phone[heads[:n_family]] = [str(number) for number in (
-        prefix * 10**8 + (g.random(n_family) * 10**8).astype(np.int64)).tolist()]
+    numbers = prefix * 10**8 + (g.random(n_family) * 10**8).astype(np.int64)
+    # As digits, like the ID numbers (the prefixes have 3 digits): cheaper than str() each.
+    phone[heads[:n_family]] = _digits(numbers, 11).view("U11").ravel().tolist()
     fields["phone"] = phone.tolist()
     sampled = np.flatnonzero(g.random(n_family) < rates.long_form)
     long_form = np.zeros(total, dtype=bool)
@@ -635,7 +762,7 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
                                  strict=True):
         items[position] = answers
     second = np.zeros(total, dtype=bool)
-    second[[families.position[index] for index in families.holds_second_unit]] = True
+    second[[positions[index] for index in families.holds_second_unit]] = True
     personas = _personas(g, context, n_family, second, age[heads],
                          places.hukou[d["place"][heads]], d, starts)
     n_collective = len(collectives)
@@ -648,8 +775,8 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
         "collective_kind": [None] * n_family + [slot.kind for slot in collectives],
         "long_form": long_form.tolist(), "long_form_items": items,
         "holds_second_unit": second.tolist(),
-        "found_at_registration": [index in families.found_at_registration
-                                  for index in families.index] + [False] * n_collective,
+        "found_at_registration": list(map(families.found_at_registration.__contains__,
+                                          families.index)) + [False] * n_collective,
         "persona": personas,
     }
 
@@ -770,8 +897,8 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
     migrant = head_hukou >= _HK.OTHER_COUNTY  # another county or pending
     workers = (head_age >= 20) & (head_age < 60)
     weekends_only = workers & (g.random(total) < 0.2)
-    cooperativeness = np.round(np.minimum(g.beta(5, 2.2, total), 1), 3).tolist()
-    privacy = np.round(np.minimum(g.beta(2, np.where(old, 3, 2)), 1), 3).tolist()
+    cooperativeness = np.minimum(g.beta(5, 2.2, total), 1).round(3).tolist()
+    privacy = np.minimum(g.beta(2, np.where(old, 3, 2)), 1).round(3).tolist()
     rolls = g.random(8 * total).reshape(8, total)  # the eight uniform draws below, in order
     modes = _MODES[(context.urban & (head_age < 50) & (rolls[0] < 0.45)).view(np.int8)]
     languages = _LANGUAGES[(old & ~migrant & (rolls[1] < 0.6)).view(np.int8)]
@@ -818,6 +945,6 @@ def _personas(g: np.random.Generator, context: Context, n_family: int, second: B
                                     0.6))
             secrets[position] = tuple(found)
     pattern = (workers * 4 + old * 2 + weekends_only).tolist()
-    return list(map(Persona, cooperativeness, privacy, map(themes_of.__getitem__, theme_key),
-                    map(_AVAILABILITY.__getitem__, pattern), modes.tolist(),
-                    languages.tolist(), secrets))
+    return _instances(Persona, total, [
+        cooperativeness, privacy, map(themes_of.__getitem__, theme_key),
+        map(_AVAILABILITY.__getitem__, pattern), modes.tolist(), languages.tolist(), secrets])

@@ -8,6 +8,7 @@ lot edges and never cuts a building.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 Point = tuple[float, float]
@@ -16,11 +17,18 @@ Cell = tuple[int, int]  # (row, col), row 0 at the south
 
 def serpentine(rows: int, cols: int) -> list[Cell]:
     """Cells row by row from the south-west corner, alternating direction, no back-tracking."""
+    return list(_serpentine(rows, cols))  # a list of one's own (callers keep and slice it)
+
+
+@functools.lru_cache(maxsize=64)
+def _serpentine(rows: int, cols: int) -> tuple[Cell, ...]:
+    """The serpentine order of a lattice, made once per size (a grid reads it twice, and
+    grids of a world share a few sizes)."""
     order: list[Cell] = []
     for row in range(rows):
         columns = range(cols) if row % 2 == 0 else range(cols - 1, -1, -1)
         order.extend((row, col) for col in columns)
-    return order
+    return tuple(order)
 
 
 def cell_box(cell: Cell, width: float, height: float) -> tuple[float, float, float, float]:

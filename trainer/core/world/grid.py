@@ -37,6 +37,10 @@ from trainer.core.world.spec import (
     WorldSpec,
 )
 
+# Unit statuses as plain names: reading a member off its enum class costs ten times as much
+# (it matters for hundreds of units a grid).
+_VACANT, _OCCUPIED, _ALL_DIED = UnitStatus.VACANT, UnitStatus.OCCUPIED, UnitStatus.ALL_DIED
+
 URBAN_LOT = (50.0, 40.0)  # metres
 RURAL_LOT = (30.0, 30.0)
 URBAN_COLS = 6
@@ -191,19 +195,24 @@ class Grid:
         each from their own stream.
         """
         indices = list(indices)
-        missing = [index for index in indices if index not in self._households]
+        built = self._households
+        missing = [index for index in indices if index not in built] if built else indices
         if missing:
             with _collector_spared():
                 self._build(missing)
-        return [self._households[index] for index in indices]
+        return list(map(built.__getitem__, indices))
 
     def _build(self, missing: list[int]) -> None:
         if self._batch is None:
             self._batch = _batch(self)
         batch = self._batch
-        drawn = batch.households([index for index in missing if index in batch.position])
-        drawn += [_draw_rare(self, index) for index in missing if index not in batch.position]
-        self._households.update({household.index: household for household in drawn})
+        wanted = [index for index in missing if index in batch.position]
+        if len(wanted) == len(batch.indices):  # the whole batch: built in its own order
+            self._households.update(zip(batch.indices, batch.everything(), strict=True))
+        else:
+            self._households.update(zip(wanted, batch.households(wanted), strict=True))
+        self._households.update((index, _draw_rare(self, index)) for index in missing
+                                if index not in batch.position)
         if len(self._households) == len(self.plans):
             self._batch = None  # every household is built: free the columns
 
@@ -327,17 +336,18 @@ def _buildings(rng: random.Random, g: np.random.Generator, spec: WorldSpec, urba
     residential = [unit for building in buildings for unit in building.units if not unit.shop]
     # Which residential unit holds what: shuffled over the grid.
     status = g.permutation(np.repeat([0, 1, 2], [occupied_units, second_homes, vacant]))
-    occupied_slots = [residential[i] for i in np.flatnonzero(status == 0).tolist()]
-    second_slots = [residential[i] for i in np.flatnonzero(status == 1).tolist()]
+    occupied_slots = list(map(residential.__getitem__, np.flatnonzero(status == 0).tolist()))
+    second_slots = list(map(residential.__getitem__, np.flatnonzero(status == 1).tolist()))
     owners = g.permutation(families).tolist() if families else []
     for unit, owner in zip(second_slots, owners, strict=False):
         unit.second_home_of = owner
     dwellers = [index for index, kind in enumerate(kinds)
                 if kind == "family" or kind == "hmt_foreign" or kind == "all_died"]
+    occupied, all_died = _OCCUPIED, _ALL_DIED
     for unit, index in zip(occupied_slots, dwellers, strict=True):
         unit.households.append(index)
-        unit.status = UnitStatus.ALL_DIED if kinds[index] == "all_died" else UnitStatus.OCCUPIED
-    occupied_list = [unit for unit in occupied_slots if unit.status == UnitStatus.OCCUPIED]
+        unit.status = all_died if kinds[index] == "all_died" else occupied
+    occupied_list = [unit for unit in occupied_slots if unit.status is occupied]
     for index in [index for index, kind in enumerate(kinds) if kind == "second"]:
         rng.choice(occupied_list).households.append(index)
     # Collective households each get a building of their own; shops may house their keepers.
@@ -375,7 +385,8 @@ def _buildings(rng: random.Random, g: np.random.Generator, spec: WorldSpec, urba
 def _houses(g: np.random.Generator, needed: int) -> list[Building]:
     """Village houses of 1-3 floors, one dwelling each."""
     floors = np.searchsorted([0.25, 0.80], g.random(needed), side="right") + 1
-    return [Building(index, "house", height, (0, 0), [Unit(index, 1, UnitStatus.VACANT)])
+    vacant = _VACANT
+    return [Building(index, "house", height, (0, 0), [Unit(index, 1, vacant)])
             for index, height in enumerate(floors.tolist())]
 
 
@@ -384,6 +395,7 @@ def _urban_buildings(rng: random.Random, needed: int, largest: int,
     """Multistorey and high-rise blocks with `needed` dwellings; some with street shops."""
     buildings: list[Building] = []
     count = 0
+    vacant = _VACANT
     while count < needed:
         if rng.random() < 0.65:
             floors, per_floor = rng.randint(5, 7), 2 * rng.randint(1, 3)
@@ -395,7 +407,7 @@ def _urban_buildings(rng: random.Random, needed: int, largest: int,
             floors -= 1
         size = min(floors * per_floor, needed - count)
         index = len(buildings)
-        units = [Unit(index, 1 + n // per_floor, UnitStatus.VACANT) for n in range(size)]
+        units = [Unit(index, 1 + n // per_floor, vacant) for n in range(size)]
         if kind == "multistorey" and rng.random() < shop_share * 8:
             units[:0] = [Unit(index, 0, UnitStatus.SHOP, shop=True)
                          for _ in range(rng.randint(1, 3))]
@@ -557,28 +569,30 @@ def _best_cuts(counts: list[int], low: int, high: int, target: int) -> list[int]
 
 def _number(grid: Grid) -> None:
     """Number buildings, units and households within each area in serpentine order."""
+    buildings, plans = grid.buildings, grid.plans
     for area in grid.areas:
         unit_number = 0
         household_number = 0
         found_later: list[int] = []
+        numbers = area.household_numbers
         for building_number, building_index in enumerate(area.buildings, start=1):
-            building = grid.buildings[building_index]
+            building = buildings[building_index]
             building.area, building.number = area.index, building_number
             for unit in building.units:
                 unit_number += 1
                 unit.number = unit_number
                 for household in unit.households:
-                    kind = grid.plans[household].kind
+                    kind = plans[household].kind
                     if kind == "all_died":
-                        area.household_numbers[household] = ALL_DIED_HOUSEHOLD_NUMBER
+                        numbers[household] = ALL_DIED_HOUSEHOLD_NUMBER
                     elif kind == "second":
                         found_later.append(household)
                     else:
                         household_number += 1
-                        area.household_numbers[household] = household_number
+                        numbers[household] = household_number
         for household in found_later:  # found at registration: max + 1
             household_number += 1
-            area.household_numbers[household] = household_number
+            numbers[household] = household_number
     homeless = [index for index, plan in enumerate(grid.plans) if plan.kind == "no_housing"]
     for index in homeless:
         area = grid.areas[index % len(grid.areas)]

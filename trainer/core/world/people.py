@@ -57,6 +57,8 @@ from trainer.core.world.rng import stream_seed
 from trainer.core.world.spec import Rates
 
 LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
+_YEAR_START_DAY, _LAST_DAY_DAY = YEAR_START.toordinal(), LAST_DAY.toordinal()
+_NAMING_FROM = date(2020, 8, 1)  # born since: maybe not named yet (未取名)
 
 # Present family members per household, lodgers aside (2020 shifted towards 1-2 person
 # households; with lodgers the mean is 2.76).
@@ -230,7 +232,16 @@ class Context:
 
 
 def _weighted(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([name for name, _w in options], [w for _n, w in options])[0]
+    # The same draw as rng.choices(names, weights), which cumulates the weights just so.
+    names, cumulative = _cumulated(options)
+    return rng.choices(names, cum_weights=cumulative)[0]
+
+
+@functools.cache
+def _cumulated(options: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...],
+                                                                 tuple[float, ...]]:
+    """The names of weighted options and their cumulated weights (made once per table)."""
+    return tuple(name for name, _w in options), tuple(accumulate(w for _n, w in options))
 
 
 def ethnicity(rng: random.Random) -> str:
@@ -389,7 +400,7 @@ class _Builder:
         place = place or self.place
         given = names.given_name(rng, sex == Sex.MALE, birth.year)
         name = (surname or self.family_name) + given
-        if birth >= date(2020, 8, 1) and rng.random() < self.context.rates.unnamed_newborn:
+        if birth >= _NAMING_FROM and rng.random() < self.context.rates.unnamed_newborn:
             name = names.UNNAMED
         no_id = rng.random() < (0.8 if place.hukou == Hukou.PENDING
                                 else self.context.rates.no_id_number)
@@ -426,7 +437,7 @@ def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int)
 def death(rng: random.Random, place: Place, age: int, relation: Relation,
           newborn: bool = False) -> Death:
     """A death of the year at `age` of a member whose hukou was at `place`."""
-    died = date.fromordinal(rng.randint(YEAR_START.toordinal(), LAST_DAY.toordinal()))
+    died = date.fromordinal(rng.randint(_YEAR_START_DAY, _LAST_DAY_DAY))
     if newborn:
         birth = died - timedelta(days=rng.randint(0, min(20, (died - YEAR_START).days)))
     else:
