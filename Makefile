@@ -36,7 +36,7 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/ with a job worker beside it (Ctrl-C stops both)"
 	$(BIN)/huey_consumer trainer.tasks.huey --workers 1 --logfile instance/jobs.log & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 2 --access-logfile - wsgi:app
 
 # The job worker alone (for a second machine, or beside `flask run`).
 worker: install

@@ -4,7 +4,7 @@
     python -m benchmarks.web --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 Two gunicorn servers are started one after the other with the same settings, the production
-ones (deploy/gunicorn.conf.py: gthread, 4 threads a worker, keep-alive) with 2 workers
+ones (deploy/gunicorn.conf.py: gthread, 2 threads a worker, keep-alive) with 2 workers
 (WEB_CONCURRENCY=2): a minimal Flask hello-world (`benchmarks.web:hello`) and the application
 (`wsgi:app`), whose log lines go to a file. The same load generator (asyncio, raw HTTP/1.1
 with keep-alive, one task per connection) drives each with 50 concurrent connections: a

@@ -4,7 +4,7 @@ Values come from the environment, with defaults sized from the machine's CPUs:
 
     GUNICORN_BIND      address to listen on            default 127.0.0.1:8000
     WEB_CONCURRENCY    worker processes                default 2 x CPUs + 1, at most 12
-    GUNICORN_THREADS   threads per worker (gthread)    default 4
+    GUNICORN_THREADS   threads per worker (gthread)    default 2
     GUNICORN_TIMEOUT   seconds a request may take      default 60
     GUNICORN_MAX_REQUESTS  requests before a worker is replaced  default 100000
     PROMETHEUS_MULTIPROC_DIR   when set, metrics are added up over all workers (the folder
@@ -24,7 +24,12 @@ _cpus = os.cpu_count() or 1
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cpus + 1, 12))
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+# Two threads a worker: a request is mostly Python, so more threads only queue for the
+# interpreter lock, while two still overlap one request's database round trips with
+# another's work. Measured with benchmarks/web.py on 2 CPUs (2 workers, 50 connections):
+# with 4 threads the step's p99 was 174-205 ms on SQLite and 772 ms on PostgreSQL; with 2,
+# 105-149 ms and 152 ms, at the same or a higher rate.
+threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 worker_class = "gthread"
 # A worker silent this long is killed and replaced (a request stuck in a query or a
 # deadlock); video processing runs in the job queue, never in a request.

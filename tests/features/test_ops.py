@@ -401,7 +401,8 @@ def test_gunicorn_workers_add_up_their_metrics(tmp_path):
 # deploy/ -----------------------------------------------------------------------------
 
 def load_gunicorn_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_BIND"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_BIND",
+                 "GUNICORN_MAX_REQUESTS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -416,12 +417,15 @@ def load_gunicorn_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleT
 def test_gunicorn_config_loads_and_follows_the_environment(monkeypatch, tmp_path):
     default = load_gunicorn_config(monkeypatch)
     assert default.workers == min(2 * (os.cpu_count() or 1) + 1, 12)
-    assert default.threads == 4 and default.worker_class == "gthread"
+    assert default.threads == 2 and default.worker_class == "gthread"
+    assert default.max_requests == 100_000 and default.max_requests_jitter == 10_000
     assert default.accesslog is None and default.preload_app is False
     assert default.graceful_timeout < default.timeout
     tuned = load_gunicorn_config(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_THREADS="8",
                                  GUNICORN_TIMEOUT="90", GUNICORN_BIND="10.0.0.11:8000",
+                                 GUNICORN_MAX_REQUESTS="2000",
                                  PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    assert (tuned.max_requests, tuned.max_requests_jitter) == (2000, 200)
     assert (tuned.workers, tuned.threads, tuned.timeout, tuned.bind) == (3, 8, 90,
                                                                          "10.0.0.11:8000")
     (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
