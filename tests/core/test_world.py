@@ -25,7 +25,7 @@ from trainer.core.world.codes import (
     TimeAway,
 )
 from trainer.core.world.export import grid_geojson, persons_csv
-from trainer.core.world.grid import make_grid
+from trainer.core.world.grid import make_grid, neighbour_boundary
 from trainer.core.world.spec import WorldSpec
 
 SMALL = WorldSpec(households_min=300, households_max=340)
@@ -341,11 +341,35 @@ def test_boundary_descriptions_name_what_lies_around_each_area(seed, index):
         assert chinese.endswith("。")
         parts = chinese[:-1].split("，")
         assert [part[:2] for part in parts] == ["北起", "东至", "南沿", "西至"]
-        assert all(part[2:] in names | {"网格边界"} for part in parts)
+        neighbours = {neighbour_boundary(other.index, False) for other in grid.areas
+                      if other is not area}
+        assert all(part[2:] in names | neighbours | {"网格边界"} for part in parts)
         if grid.urban:  # a road runs along every row of lots in town
             assert parts[0][2:] in roads and parts[2][2:] in roads
         english = area.boundary_text(english=True).split(", ")
         assert [part.split(" ")[0] for part in english] == ["north", "east", "south", "west"]
+
+
+def test_a_side_that_borders_another_area_names_that_area_not_a_road_beyond_it():
+    """The 四至 must not reach past a neighbouring area's lots to the next road: a trainee
+    drawing to that road would take in the neighbour's buildings."""
+    checked = 0
+    for index in range(6):
+        grid = make_grid(WorldSpec(), 7, index)
+        owners = {cell: area.index for area in grid.areas for cell in area.cells}
+        for area in grid.areas:
+            east = max(col for _row, col in area.cells)
+            beyond = {owners.get((row, col + 1)) for row, col in area.cells if col == east}
+            text = area.boundary_text().rstrip("。").split("，")[1][2:]
+            roads_on_edge = [f for f in grid.features if f.kind == "lane"
+                             and abs(f.geometry[0][0] - (east + 1) * area.lot_size[0]) < 1e-6]
+            others = beyond - {None, area.index}
+            if others and not roads_on_edge and not text.endswith("围墙"):
+                assert text in {neighbour_boundary(other, False) for other in others}, text
+                assert area.boundary_text(english=True).split(", ")[1].startswith(
+                    "east to the boundary of enumeration area")
+                checked += 1
+    assert checked  # the case occurs in these grids
 
 
 def test_the_tables_of_the_bulk_draws_equal_the_rules_they_stand_for():

@@ -29,6 +29,7 @@ NEARBY_DISTANCE = 100.0  # m: places this close may be labelled without a note
 LANDMARK_DISTANCE = 5.0  # m: a landmark this close (inside or just across) must be named
 ON_BOUNDARY = 1.0  # m of shared line that makes a road a boundary road
 GRID_EDGE = "网格边界"  # what boundary_text says where nothing bounds a side
+NEIGHBOUR_SUFFIX = "普查小区界"  # ... and where another enumeration area does (no place name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,13 +220,13 @@ def _places(grid: Grid, area: Area, outline: Any) -> tuple[Place, ...]:
 
 def _side_names(area: Area) -> set[str]:
     """The place names of the area's 四至 (boundary text), walls read as their landmark;
-    the grid's edge and the generic fields name nothing."""
+    the grid's edge, a neighbouring area and the generic fields name nothing."""
     text = area.boundary_text().rstrip("。")
     names = set()
     for side in text.split("，"):
         name = side[2:]  # after 北起 / 东至 / 南沿 / 西至
         name = name.removesuffix("围墙")
-        if name and name not in (GRID_EDGE, "农田"):
+        if name and name not in (GRID_EDGE, "农田") and not name.endswith(NEIGHBOUR_SUFFIX):
             names.add(name)
     return names
 

@@ -103,6 +103,7 @@ class Area:
     household_numbers: dict[int, int] = field(default_factory=dict)  # household -> 户编号
     enumerators: int = 1  # several when the grid is kept whole as a census group
     features: list[Feature] = field(default_factory=list)  # the grid's, for boundary_text
+    owners: dict[Cell, int] = field(default_factory=dict)  # the grid's lots' areas, likewise
     _outline: list[Point] | None = None
 
     @property
@@ -119,8 +120,8 @@ class Area:
     def boundary_text(self, english: bool = False) -> str:
         """The area's boundary in words (四至), as written beside the area map: for each side
         from the north, the road or lane along it, else a landmark just beyond it, else the
-        nearest road or lane beyond it, else the grid's edge ("北起洞庭路，东至南湖小学围墙，
-        南沿…")."""
+        neighbouring area's boundary, else the nearest road or lane beyond it, else the grid's
+        edge ("北起洞庭路，东至南湖小学围墙，南沿…，西至第二普查小区界")."""
         words = _SIDE_WORDS[english]
         sides = [_side_name(self, side, english) for side in ("north", "east", "south", "west")]
         if english:
@@ -493,6 +494,9 @@ def _partition(grid: Grid) -> list[Area]:
         areas.append(Area(number, f"{number + 1:03d}", cells, grid.lot_size,
                           sorted(at[cell].index for cell in cells if cell in at),
                           sum(counts[start:end]), features=grid.features))
+    owners = {cell: area.index for area in areas for cell in area.cells}
+    for area in areas:
+        area.owners = owners
     return areas
 
 
@@ -666,9 +670,26 @@ def _side_name(area: Area, side: str, english: bool) -> str:
         river = next((f for f in area.features if f.kind == "river"), None)
         if river is not None and edge >= river.geometry[0][1] - height:
             return river.name
+    # Another area's lots just beyond the side's outermost line of lots: the boundary between
+    # them, not a road past those lots (which would take the neighbour's buildings in).
+    outermost = {"north": max(rows), "south": min(rows), "east": max(cols), "west": min(cols)}
+    line = [(row + d_row, col + d_col) for row, col in area.cells
+            if (row if horizontal else col) == outermost[side]]
+    others = sorted(area.owners[cell] for cell in line
+                    if area.owners.get(cell, area.index) != area.index)
+    if others:
+        neighbour = max(set(others), key=lambda index: (others.count(index), -index))
+        return neighbour_boundary(neighbour, english)
     if lines:
         return lines[0][1]
     return "the grid boundary" if english else "网格边界"
+
+
+def neighbour_boundary(index: int, english: bool) -> str:
+    """The words for the boundary with the grid's `index`-th enumeration area."""
+    if english:
+        return f"the boundary of enumeration area {index + 1:03d}"
+    return f"第{_chinese_number(index + 1)}普查小区界"
 
 
 def _landmark_words(feature: Feature, english: bool) -> str:
