@@ -14,16 +14,15 @@ read.
 from __future__ import annotations
 
 import bisect
-import gc
 import itertools
 import math
 import random
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from trainer.core.collector import collector_paused
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.world import bulk, people, regions
@@ -199,7 +198,7 @@ class Grid:
         built = self._households
         missing = [index for index in indices if index not in built] if built else indices
         if missing:
-            with _collector_spared():
+            with collector_paused(promote=True):
                 self._build(missing)
         return list(map(built.__getitem__, indices))
 
@@ -238,34 +237,8 @@ def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, 
 
 def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     """The skeleton of grid `index`: layout, units, household plan and enumeration areas."""
-    with _collector_spared():
+    with collector_paused(promote=True):
         return _make_grid(spec, seed, index)
-
-
-@contextmanager
-def _collector_spared() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a grid's objects are made, and spare it from
-    tracing them afterwards.
-
-    A grid makes thousands of small objects (units, persons, personas) with no reference
-    cycles among them: reference counting frees them. Only pausing the collector leaves them
-    all in its youngest generation, which the first allocation after the block traces, then
-    the middle one, then a full collection over the whole heap: about a tenth of the time of
-    a grid (measured with `gc.callbacks`). `gc.freeze()` then `gc.unfreeze()` moves the young
-    objects to the oldest generation at once, without tracing them; a cycle among them, or
-    among other young objects, is still collected, by the next full collection. Skipped when
-    something else keeps objects frozen (a pre-fork server), since unfreeze would free them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if not gc.get_freeze_count():
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def _make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
