@@ -410,27 +410,35 @@ def live(tmp_path, tmp_path_factory):
             engine.dispose()
 
 
-def test_a_second_new_try_read_before_the_first_committed_makes_no_second_try(live):
-    """Two redraw requests at once (a double click): the second read the drawing while it
-    was still graded; it must find the first's new try under the row's lock, not keep the
-    graded try twice or fail on the try's number."""
+def committed_task(live, label: str, drawing_of_task) -> tuple[int, int, dict]:
+    """A trainer's cohort with one trainee and a map task, the trainee's drawing of it
+    (`drawing_of_task(db, trainee, task)` makes it) committed: (trainee id, task id, the
+    drawing as saved)."""
     with live() as db:
-        trainer, _ = accounts.create_user(db, actor=None, username="redraw-trainer",
+        trainer, _ = accounts.create_user(db, actor=None, username=f"{label}-trainer",
                                           full_name="Trainer", role=Role.TRAINER,
                                           password="correct-horse-battery")
-        trainee, _ = accounts.create_user(db, actor=None, username="redraw-trainee",
+        trainee, _ = accounts.create_user(db, actor=None, username=f"{label}-trainee",
                                           full_name="Trainee", role=Role.TRAINEE,
                                           password="correct-horse-battery")
-        cohort = accounts.create_cohort(db, actor=trainer, name="Redraw", trainer=trainer)
+        cohort = accounts.create_cohort(db, actor=trainer, name=label, trainer=trainer)
         cohort.trainees = [trainee]
-        world = world_services.create_world(db, actor=None, name="Redraw world",
+        world = world_services.create_world(db, actor=None, name=f"{label} world",
                                             spec_data={"grids": 1, "households_max": 320},
                                             seed=11)
         task = services.set_task(db, actor=trainer, cohort=cohort, world=world, grid=0,
                                  area=0)
-        submitted(db, trainee, task, perfect(task))
+        drawing = perfect(task)
+        drawing_of_task(db, trainee, task, drawing)
         db.commit()
-        ids = trainee.id, task.id
+        return trainee.id, task.id, drawing
+
+
+def test_a_second_new_try_read_before_the_first_committed_makes_no_second_try(live):
+    """Two redraw requests at once (a double click): the second read the drawing while it
+    was still graded; it must find the first's new try under the row's lock, not keep the
+    graded try twice or fail on the try's number."""
+    *ids, _drawing = committed_task(live, "redraw", submitted)
     with live() as second:
         late_trainee = second.get(User, ids[0])
         late_task = second.get(MapTask, ids[1])
@@ -451,24 +459,7 @@ def test_a_save_read_before_a_submission_committed_is_refused_and_the_graded_map
     """A save sent while the same map's submission was being graded (an autosave racing the
     Submit button): it must wait for the submission and then be refused, not change the
     drawing under its grade (PostgreSQL) or fail with a database error (SQLite)."""
-    with live() as db:
-        trainer, _ = accounts.create_user(db, actor=None, username="race-trainer",
-                                          full_name="Trainer", role=Role.TRAINER,
-                                          password="correct-horse-battery")
-        trainee, _ = accounts.create_user(db, actor=None, username="race-trainee",
-                                          full_name="Trainee", role=Role.TRAINEE,
-                                          password="correct-horse-battery")
-        cohort = accounts.create_cohort(db, actor=trainer, name="Race", trainer=trainer)
-        cohort.trainees = [trainee]
-        world = world_services.create_world(db, actor=None, name="Race world",
-                                            spec_data={"grids": 1, "households_max": 320},
-                                            seed=11)
-        task = services.set_task(db, actor=trainer, cohort=cohort, world=world, grid=0,
-                                 area=0)
-        graded = perfect(task)
-        services.save_drawing(db, trainee, task, graded)
-        db.commit()
-        ids = trainee.id, task.id
+    *ids, graded = committed_task(live, "race", services.save_drawing)
     with live() as second:
         late_trainee = second.get(User, ids[0])
         late_task = second.get(MapTask, ids[1])
