@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import escape
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, roles
@@ -25,6 +25,7 @@ from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import DomainError, Forbidden, NotFound
 from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
+from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
@@ -117,6 +118,80 @@ def timed_sitting(attempt: Any) -> dict[str, Any] | None:
     if left is None:
         return None
     return {"seconds": int(left.total_seconds()), "ends_at": services.deadline_of(attempt)}
+
+
+DATETIME_SHOWN = "%Y-%m-%d %H:%M"  # as the map pages and the simulated clock show times
+
+
+@bp.app_template_filter("when")
+def when(moment: datetime | None) -> str:
+    """A stored time (UTC) as every page shows one: Beijing time, `2026-11-30 12:39`, in both
+    languages. Machine-readable values (`<time datetime>`, exports) keep their ISO form."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(BEIJING).strftime(DATETIME_SHOWN)
+
+
+def _truths(source: Any) -> dict[str, Any]:
+    """The true households by key, of a visit or of an attempt (its scenario and seed)."""
+    if source is None:
+        return {}
+    if hasattr(source, "households"):
+        return {unit: state.truth for unit, state in source.households.items()}
+    return scenario_households.build(scenario_services.scenario_of(source.version), source.seed)
+
+
+@bp.app_template_global()
+def household_label(source: Any, unit: str) -> str:
+    """A household as the visit page names it (its street, building and unit) instead of its
+    internal key; `source` is the visit or the attempt. The key if it names no household."""
+    truth = _truths(source).get(unit)
+    if truth is None:
+        return unit
+    place = _("building %(b)s, unit %(u)s", b=truth.building, u=truth.unit)
+    return f"{truth.street} {place}" if truth.street else place
+
+
+@bp.app_template_global()
+def named_households(text: str, source: Any) -> str:
+    """A finding's text with the household key it starts with (`wang: ...`, `wang：...`, as
+    the grading writes it) replaced by the household's label."""
+    unit, colon, rest = text.partition("：")
+    if not colon:
+        unit, colon, rest = text.partition(": ")
+    if not colon or unit not in _truths(source):
+        return text
+    return f"{household_label(source, unit)}{colon}{rest}"
+
+
+@bp.app_template_global()
+def named_where(where: str, source: Any) -> str:
+    """A finding's place (`wang/persons[1]/D4`, `register/wang/away`) for people: each part
+    that is a household key shown as the household's label."""
+    units = _truths(source)
+    return " · ".join(household_label(source, part) if part in units else part
+                      for part in where.split("/"))
+
+
+@bp.app_template_global()
+def where_item(where: str, source: Any) -> str:
+    """A finding's place without its household (the finding's text names it already): the
+    item, `persons · D4`, `register · away`; empty for a whole household's form."""
+    units = _truths(source)
+    return " · ".join(part for part in where.split("/") if part not in units)
+
+
+@bp.app_template_global()
+def shown_anchor(anchor: str, source: Any) -> Markup:
+    """A comment's anchor as the pages print it: a form's (`form:wang/H2b`, `wang/H2b`) with
+    the household's label for its key; any other (a turn, the register, the map, a clip) as
+    the anchor itself, in code type."""
+    path = anchor.removeprefix("form:")
+    if path.split("/")[0] in _truths(source):
+        return Markup('<span class="anchor" data-anchor="{}">{}</span>').format(
+            anchor, named_where(path, source))
+    return Markup("<code>{}</code>").format(anchor)
 
 
 @bp.app_template_global()

@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from trainer.access import current_actor, logged_in, roles
@@ -40,6 +41,8 @@ from trainer.extensions import db_session, interface_locale, is_english
 from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.forms import RegisterRowForm
+from trainer.fieldwork.models import Assignment
+from trainer.fieldwork.views import household_label
 from trainer.maps import services as map_services
 from trainer.review import anchors, services
 from trainer.review.forms import (
@@ -52,6 +55,8 @@ from trainer.review.forms import (
     ReturnForm,
 )
 from trainer.review.models import ReviewKind, ReviewStatus
+from trainer.scenarios import services as scenario_services
+from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.views import both
 from trainer.video import services as video_services
 
@@ -261,10 +266,12 @@ def _places(visit: Any, form_diffs: dict[str, Any], features: dict[int, str],
     """Suggestions for a comment's anchor, (anchor, what it is): every turn, every differing
     form item, the map's features and the clips watched."""
     places = [(f"event:{event.seq}", f"#{event.seq} · {event.at[5:].replace('T', ' ')} · "
-                                     f"{event.household}") for event in visit.events]
+                                     f"{household_label(visit, event.household)}")
+              for event in visit.events]
     for unit, diffs in form_diffs.items():
-        places.append((f"form:{unit}", unit))
-        places += [(f"form:{unit}/{path}", f"{unit} · {path}") for path, *_values in diffs]
+        label = household_label(visit, unit)
+        places.append((f"form:{unit}", label))
+        places += [(f"form:{unit}/{path}", f"{label} · {path}") for path, *_values in diffs]
     places += [("form:register", _("Register of household heads (户主姓名底册)")),
                ("form:tally", _("Quick tally (快速汇总)")),
                ("form:deaths", _("Death form (死亡人口调查表)"))]
@@ -525,7 +532,10 @@ def dashboard(cohort_id: int) -> Any:
                  for trainee in shown]
     titles = services.scenario_titles(db, [item.scenario for item in figures.scenarios]
                                       + [item.scenario for item in figures.nodes])
+    labels = _household_labels(db, cohort.id)
+    findings = [(_named_finding(text, labels), count) for text, count in figures.findings]
     return render_template("review/dashboard.html", cohort=cohort, figures=figures,
+                           findings=findings,
                            heat_rows=heat_rows, page=page, pages=pages, titles=titles,
                            criteria_labels=LABELS, bins=list(range(0, 100, 10)))
 
@@ -543,6 +553,37 @@ def trainee_progress(cohort_id: int, trainee_id: int) -> Any:
                                       + list(progress.recommended))
     return render_template("review/trainee_progress.html", cohort=cohort, trainee=trainee,
                            progress=progress, titles=titles, criteria_labels=LABELS)
+
+
+def _household_labels(db: Any, cohort_id: int) -> dict[str, str]:
+    """The household keys of the cohort's exercises with the address each names, as the visit
+    page writes it; only keys that name one written-out address in every scenario (a household
+    drawn from a world has its address from the attempt's seed, so it is left as it is)."""
+    found: dict[str, set[str]] = {}
+    versions = db.scalars(select(Assignment.version_id).where(
+        Assignment.cohort_id == cohort_id).distinct()).all()
+    for version_id in versions:
+        version = db.get(ScenarioVersion, version_id)
+        for spec in scenario_services.scenario_of(version).households:
+            address = (spec.explicit or {}).get("address") if spec.pick is None else None
+            if address is None:
+                found.setdefault(spec.id, set()).add("")
+                continue
+            place = _("building %(b)s, unit %(u)s", b=int(address.get("building", 1)),
+                      u=int(address.get("unit", 1)))
+            street = str(address.get("street", ""))
+            found.setdefault(spec.id, set()).add(f"{street} {place}" if street else place)
+    return {unit: next(iter(labels)) for unit, labels in found.items()
+            if len(labels) == 1 and "" not in labels}
+
+
+def _named_finding(text: str, labels: dict[str, str]) -> str:
+    """A finding's text with the household key it starts with shown as the address."""
+    for colon in ("：", ": "):
+        unit, found, rest = text.partition(colon)
+        if found and unit in labels:
+            return f"{labels[unit]}{colon}{rest}"
+    return text
 
 
 def _heat_cell(value: float | None) -> tuple[str, str]:
