@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.features.test_review import BEST, setting  # noqa: F401  (a fixture)
+from trainer.accounts.models import Role
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Mode
 from trainer.review import services as review_services
@@ -112,3 +113,16 @@ def test_the_dashboards_frequent_findings_name_households_by_address(
         findings = _text(page[page.index('data-test="findings"'):])
         assert f"{LABEL[lang]}:" in findings or f"{LABEL[lang]}：" in findings
         assert "wang:" not in findings and "wang：" not in findings
+
+
+def test_the_admins_user_pages_show_date_times_in_the_same_form(
+        client: FlaskClient, login_as: Any, db: Session,
+        setting: dict[str, Any]) -> None:  # noqa: F811
+    trainee = setting["trainee"]
+    trainee.last_login_at = SUBMITTED
+    db.flush()
+    login_as(Role.ADMIN)
+    for headers in (EN, ZH):
+        for url in ("/admin/users", f"/admin/users/{trainee.id}"):
+            page = _text(client.get(url, headers=headers).get_data(as_text=True))
+            assert "2026-11-30 04:39" in page and not OTHER_FORMS.search(page), url
