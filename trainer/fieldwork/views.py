@@ -149,8 +149,13 @@ def household_label(source: Any, unit: str) -> str:
     truth = _truths(source).get(unit)
     if truth is None:
         return unit
-    place = _("building %(b)s, unit %(u)s", b=truth.building, u=truth.unit)
-    return f"{truth.street} {place}" if truth.street else place
+    return address_label(truth.street, truth.building, truth.unit)
+
+
+def address_label(street: str, building: int, unit: int) -> str:
+    """A household's address as the pages write it: `建设路 building 3, unit 502`."""
+    place = _("building %(b)s, unit %(u)s", b=building, u=unit)
+    return f"{street} {place}" if street else place
 
 
 @bp.app_template_global()

@@ -42,7 +42,7 @@ from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.forms import RegisterRowForm
 from trainer.fieldwork.models import Assignment
-from trainer.fieldwork.views import household_label
+from trainer.fieldwork.views import address_label, household_label
 from trainer.maps import services as map_services
 from trainer.review import anchors, services
 from trainer.review.forms import (
@@ -569,10 +569,9 @@ def _household_labels(db: Any, cohort_id: int) -> dict[str, str]:
             if address is None:
                 found.setdefault(spec.id, set()).add("")
                 continue
-            place = _("building %(b)s, unit %(u)s", b=int(address.get("building", 1)),
-                      u=int(address.get("unit", 1)))
-            street = str(address.get("street", ""))
-            found.setdefault(spec.id, set()).add(f"{street} {place}" if street else place)
+            found.setdefault(spec.id, set()).add(address_label(
+                str(address.get("street", "")), int(address.get("building", 1)),
+                int(address.get("unit", 1))))
     return {unit: next(iter(labels)) for unit, labels in found.items()
             if len(labels) == 1 and "" not in labels}
 
