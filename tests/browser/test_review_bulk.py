@@ -77,7 +77,10 @@ def test_examiner_releases_a_page_at_once(browser_page: BrowserPage,
     assert page.locator("[data-test=select-all]").evaluate("box => box.indeterminate")
     page.keyboard.press("Space")
     expect(page.locator("[data-test=select-all]")).to_be_checked()
-    expect(page.locator("[data-test=bulk-action]")).to_have_value("release")
+    action = page.locator("[data-test=bulk-action]")
+    expect(action).to_have_value("")  # nothing chosen for the examiner
+    action.select_option("release")
+    expect(action).to_have_value("release")
     bp.screenshot("review-bulk-selected")
     page.locator("[data-test=bulk-apply]").focus()
     with page.expect_navigation():

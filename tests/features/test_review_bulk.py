@@ -157,6 +157,7 @@ def test_take_several_into_review(client: FlaskClient, csrf: Any, login_as: Any,
 @pytest.mark.parametrize(("action", "ids", "message"), [
     ("release", [], "Select at least one attempt."),
     ("delete", None, "Not a valid choice"),
+    ("", None, "Choose what to do with the selected attempts."),  # the list's first entry
     ("release", ["abc"], "Select at least one attempt."),  # not an id: none selected
     ("release", list(range(1, services.MAX_BULK + 2)), "Select at most 200 attempts at once."),
 ])

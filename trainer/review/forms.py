@@ -50,7 +50,9 @@ class ActionForm(FlaskForm):
 
 
 def _bulk_actions() -> list[SelectChoice]:
-    return [SelectChoice("release", str(_l("Release the scores"))),
+    # No action is chosen for the examiner: releasing shows scores to trainees at once.
+    return [SelectChoice("", str(_l("Choose an action…"))),
+            SelectChoice("release", str(_l("Release the scores"))),
             SelectChoice("claim", str(_l("Take into review")))]
 
 
