@@ -52,12 +52,6 @@ def _say(message: str, params: Any) -> str:
         return str(_(message))
 
 
-def _when(moment: datetime) -> str:
-    """A stored UTC time as the trainees' clock shows it (Beijing time)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
-
 # Trainers ------------------------------------------------------------------------------
 
 
@@ -175,7 +169,7 @@ def drawing_result(cohort_id: int, task_id: int, drawing_id: int) -> Any:
     shown_number = next((at for at, graded in tries if graded is shown), None)
     return render_template("maps/drawing_result.html", task=task, drawing=shown,
                            trainee=drawing.trainee, owner=drawing, tries=tries,
-                           shown_number=shown_number, regrade_form=RegradeForm(), when=_when,
+                           shown_number=shown_number, regrade_form=RegradeForm(),
                            brief=services.briefing(task, english=is_english()),
                            **_result(shown))
 
@@ -275,7 +269,7 @@ def task(task_id: int) -> Any:
                            brief=services.briefing(task, english=is_english()),
                            submitted=submitted, earlier=shown is not drawing,
                            tries=tries, shown_number=shown_number, redraw_form=RedrawForm(),
-                           when=_when, type_labels=BUILDING_TYPE_LABELS,
+                           type_labels=BUILDING_TYPE_LABELS,
                            sign_labels=SIGN_LABELS, header=HeaderForm(),
                            submit_form=SubmitForm(), **_result(shown))
 

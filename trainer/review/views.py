@@ -35,6 +35,7 @@ from trainer.core.grading import hmt as grading_hmt
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.core.maps.parse import parse_drawing
+from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error, translate
 from trainer.extensions import db_session, interface_locale, is_english
@@ -565,13 +566,9 @@ def _household_labels(db: Any, cohort_id: int) -> dict[str, str]:
     for version_id in versions:
         version = db.get(ScenarioVersion, version_id)
         for spec in scenario_services.scenario_of(version).households:
-            address = (spec.explicit or {}).get("address") if spec.pick is None else None
-            if address is None:
-                found.setdefault(spec.id, set()).add("")
-                continue
-            found.setdefault(spec.id, set()).add(address_label(
-                str(address.get("street", "")), int(address.get("building", 1)),
-                int(address.get("unit", 1))))
+            written = spec.pick is None and "address" in (spec.explicit or {})
+            found.setdefault(spec.id, set()).add(
+                address_label(*scenario_households.written_address(spec)) if written else "")
     return {unit: next(iter(labels)) for unit, labels in found.items()
             if len(labels) == 1 and "" not in labels}
 

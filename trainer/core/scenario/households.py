@@ -76,12 +76,17 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
     return dict(truths)
 
 
+def written_address(spec_h: HouseholdSpec) -> tuple[str, int, int]:
+    """A written-out household's street, building and unit (building 1, unit 1 unless said)."""
+    address = (spec_h.explicit or {}).get("address", {})
+    return (str(address.get("street", "")), int(address.get("building", 1)),
+            int(address.get("unit", 1)))
+
+
 def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehold:
     raw: Mapping[str, Any] = spec_h.explicit or {}
     kind = raw.get("kind", "family")
-    address = raw.get("address", {})
-    building, unit = int(address.get("building", 1)), int(address.get("unit", 1))
-    street = str(address.get("street", ""))
+    street, building, unit = written_address(spec_h)
     if kind == "vacant":
         return TruthHousehold(spec_h.id, kind, None, building, unit, street)
     rng = stream(seed, "scenario-household", spec_h.id)
