@@ -133,6 +133,16 @@ def when(moment: datetime | None) -> str:
     return aware.astimezone(BEIJING).strftime(DATETIME_SHOWN)
 
 
+@bp.app_template_filter("day")
+def day(moment: datetime | None) -> str:
+    """A stored time's Beijing calendar day, `2026-11-30` (a certificate issued at 23:30 UTC
+    was issued the next morning in Beijing)."""
+    if moment is None:
+        return ""
+    return services.local_today(moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                                ).isoformat()
+
+
 def _truths(source: Any) -> dict[str, Any]:
     """The true households by key, of a visit or of an attempt (its scenario and seed)."""
     if source is None:
