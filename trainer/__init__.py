@@ -40,7 +40,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from trainer.accounts.views import bp as accounts_bp
     from trainer.api.views import bp as api_bp
     from trainer.certification.views import bp as certification_bp
-    from trainer.extensions import init_extensions, login_manager, template_globals
+    from trainer.extensions import (
+        init_extensions,
+        login_manager,
+        skip_idle_limit_check,
+        template_globals,
+    )
     from trainer.fieldwork.views import bp as fieldwork_bp
     from trainer.maps.views import bp as maps_bp
     from trainer.review.views import bp as review_bp
@@ -58,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       worlds_bp, maps_bp, api_bp, certification_bp):
         app.register_blueprint(blueprint)
     app.context_processor(template_globals)
+    skip_idle_limit_check(app)
     cli.register(app)
     return app
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_config
+from trainer import create_app
 from trainer.accounts.models import AuditEvent, AuditKind, Role
+from trainer.extensions import limiter
 
 
 def audit_kinds(db, **where):
@@ -76,6 +78,20 @@ def test_successful_logins_do_not_use_up_the_limit(app, client, csrf, make_user)
     for _ in range(4):
         assert post_login(client, csrf, "regular", PASSWORD).status_code == 302
         client.post("/logout", data={"csrf_token": csrf()})
+
+
+def test_the_limiter_checks_only_the_routes_it_limits(app, tmp_path, database_url):
+    """With no default limit, the limiter's per-request hook is off (the log-in limit above
+    still holds: its decorator checks it); a default limit keeps the hook on."""
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    try:
+        limited = create_app(app_config(tmp_path, database_url, RATELIMIT_DEFAULT="5 per minute"))
+        assert limiter._check_request_limit in limited.before_request_funcs[None]
+        client = limited.test_client()
+        statuses = [client.get("/login").status_code for _ in range(6)]
+        assert statuses == [200] * 5 + [429]
+    finally:  # the limiter is one object for the process: later apps have no default
+        limiter.limit_manager.set_default_limits([])
 
 
 def test_open_redirect_after_login_is_ignored(client, csrf, make_user):
