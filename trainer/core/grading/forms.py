@@ -220,19 +220,33 @@ def coverage(evidence: Evidence) -> Result:
             total += 1  # a person who should not be there costs a point too
             name = records[mine].get("D1")
             home = _home_of(evidence, unit, records[mine])
+            there = address(evidence, home[0]) if home is not None else ("", "")
             if home is not None and home[1] in matched.get(home[0], ()):
-                text = (f"{unit}：{name} 重复登记（已在 {home[0]} 登记）",
-                        f"{unit}: {name} counted twice (already counted at {home[0]})")
+                text = (f"{unit}：{name} 重复登记（已在 {there[0]} 登记）",
+                        f"{unit}: {name} counted twice (already counted at {there[1]})")
             elif home is not None:
-                text = (f"{unit}：{name} 登记错了户，应登记在 {home[0]}",
+                text = (f"{unit}：{name} 登记错了户，应登记在 {there[0]}",
                         f"{unit}: {name} is counted in the wrong household (lives at "
-                        f"{home[0]})")
+                        f"{there[1]})")
             else:
                 text = (f"{unit}：{name} 不应登记在本户（短期来访、已在国外定居的不登记）",
                         f"{unit}: {name} should not be counted here (short-term visitors and "
                         "people settled abroad are not)")
             findings.append(Finding(text, where=f"{unit}/persons[{mine}]"))
     return Result(right / total if total else 1.0, tuple(findings))
+
+
+def address(evidence: Evidence, unit: str) -> tuple[str, str]:
+    """A household in the middle of a finding's text (zh_CN, en) as the pages name it, by its
+    street, building and unit (`建设路 3栋502室`, `建设路 building 3, unit 502`), not by its
+    internal key; the key when the evidence has no address for it. A finding's leading key is
+    replaced on the page (`fieldwork.views.named_households`)."""
+    truth = evidence.households.get(unit)
+    if truth is None:
+        return unit, unit
+    street = f"{truth.street} " if truth.street else ""
+    return (f"{street}{truth.building}栋{truth.unit}室",
+            f"{street}building {truth.building}, unit {truth.unit}")
 
 
 def _home_of(evidence: Evidence, unit: str, record: Mapping[str, Any]
