@@ -7,6 +7,7 @@ scope."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -403,6 +404,25 @@ def test_trainee_sees_their_certificate_and_pdf(client: FlaskClient, login_as: A
     assert str(SECRET_TOTAL).encode() not in page_text + pdf.data
 
 
+def test_dates_are_beijing_calendar_days(client: FlaskClient, login_as: Any, db: Session,
+                                         setting: dict[str, Any]) -> None:
+    """Issued at 23:30 UTC is issued the next morning in Beijing: every page and the PDF
+    show the Beijing day."""
+    s = setting
+    set_rules(db, s)
+    attempt_with(db, s["ada"], s["practice"], score(90))
+    certificate = services.issue(db, actor=s["trainer"], cohort=s["cohort"], trainee=s["ada"])
+    certificate.issued_at = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
+    db.commit()
+    login_as(user=s["ada"])
+    for url in ("/training", f"/training/certificates/{certificate.id}",
+                f"/verify/{certificate.code}"):
+        text = client.get(url).get_data(as_text=True)
+        assert "2026-11-30" in text and "2026-11-29" not in text, url
+    page_text = pdf_text(client.get(f"/training/certificates/{certificate.id}.pdf").data)
+    assert b"2026-11-30" in page_text and b"2026-11-29" not in page_text
+
+
 def test_a_trainee_cannot_reach_another_trainees_certificate(client: FlaskClient,
                                                              login_as: Any, db: Session,
                                                              setting: dict[str, Any]) -> None:
@@ -446,7 +466,7 @@ def test_public_check_shows_no_score(client: FlaskClient, db: Session,
         assert answer.status_code == 200, asked
         assert "Valid" in text and "王小红 Ada Wang" in text and "Certified cohort" in text
         assert s["version"].title_en in text
-        assert certificate.issued_at.strftime("%Y-%m-%d") in text
+        assert fieldwork.local_today(certificate.issued_at).isoformat() in text  # Beijing day
         visible = text.replace(code, "").replace(services.display_code(code), "")
         for hidden in (str(SECRET_TOTAL), FINDING, "privacy", "coverage", "score", "Score"):
             assert hidden not in visible, hidden

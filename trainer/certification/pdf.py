@@ -23,6 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from trainer.certification.models import Certificate
 from trainer.certification.services import display_code
+from trainer.fieldwork.services import local_today
 
 CJK_FONT = "STSong-Light"
 _registered = False
@@ -80,7 +81,7 @@ def render(certificate: Certificate, verify_url: str) -> bytes:
         story.append(Paragraph(escape(scenario.get("zh_CN") or scenario.get("id") or ""), item))
         if scenario.get("en"):
             story.append(Paragraph(escape(scenario["en"]), item_en))
-    issued = certificate.issued_at
+    issued = local_today(certificate.issued_at)  # the Beijing calendar day
     story += [
         Spacer(1, 8 * mm),
         *labelled("发证日期", "Issued on"),
