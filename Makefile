@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist); TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= 2
 PO_FILES := $(wildcard trainer/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 export FLASK_APP := wsgi
@@ -53,11 +55,11 @@ test: lint test-sqlite
 	else echo "TRAINER_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test-sqlite: install
-	TRAINER_TEST_BACKEND=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	TRAINER_TEST_BACKEND=sqlite $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # tests/core never touches a database, so the PostgreSQL run leaves it out.
 test-postgres: install
-	TRAINER_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" --ignore=tests/core $(PYTEST_ARGS)
+	TRAINER_TEST_BACKEND=postgresql $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser" --ignore=tests/core $(PYTEST_ARGS)
 
 bench: install
 	@for module in $$(ls benchmarks/*.py 2>/dev/null | grep -v __init__ | xargs -rn1 basename | sed 's/\.py$$//'); do \

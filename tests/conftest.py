@@ -8,17 +8,20 @@ visible to the test and nothing survives the test.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from trainer import create_app
@@ -40,10 +43,41 @@ BACKEND = os.environ.get("TRAINER_TEST_BACKEND", "sqlite")
 NO_SKIP = os.environ.get("TRAINER_NO_SKIP") == "1"
 PASSWORD = "correct-horse-battery"
 SECRET = "test-secret-key"
+# `make test` runs the suite in parallel processes (pytest-xdist, `-n`): "gw0", "gw1", ...
+# Each has its own SQLite files and live server already (temporary folders); on the shared
+# servers it gets a PostgreSQL database and a Redis database of its own, below.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_INDEX = int(WORKER.removeprefix("gw")) if WORKER.startswith("gw") else 0
+
+
+def _worker_redis_database() -> None:
+    """TRAINER_TEST_REDIS_URL's database number less the worker's index (15, 14, ...): the
+    tests that use Redis flush their database. Set before the test modules read it."""
+    url = os.environ.get("TRAINER_TEST_REDIS_URL")
+    if not (WORKER and url):
+        return
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) - WORKER_INDEX
+    if number < 0:
+        raise RuntimeError(f"no Redis database left for worker {WORKER} of {url}")
+    os.environ["TRAINER_TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{number}"))
+
+
+_worker_redis_database()
 
 
 def pytest_report_header() -> list[str]:
     return [f"database backend: {BACKEND}", f"chromium: {chromium_path() or 'not found'}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line that .ci/run greps for, so CI knows the browser tests really ran (here, not in
+    tests/browser/conftest.py: under pytest-xdist the process that reports loads only this
+    conftest; the tests run in the workers)."""
+    passed = [report for report in terminalreporter.stats.get("passed", [])
+              if getattr(report, "nodeid", "").startswith("tests/browser/")]
+    if passed or terminalreporter.config.getoption("markexpr", "") != "not browser":
+        terminalreporter.write_line(f"browser tests passed: {len(passed)}")
 
 
 def chromium_path() -> str | None:
@@ -67,8 +101,25 @@ def resolve_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         url = os.environ.get("TRAINER_TEST_DATABASE_URL")
         if not url:
             pytest.exit("TRAINER_TEST_BACKEND=postgresql needs TRAINER_TEST_DATABASE_URL", 2)
-        return url
+        return worker_database(url) if WORKER else url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@functools.cache
+def worker_database(url: str) -> str:
+    """This worker's PostgreSQL database beside the given one (`test_gw0`, ...), made when
+    missing; the session's tables are created and dropped in it as in the given one."""
+    server = make_url(url)
+    name = f"{server.database}_{WORKER}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

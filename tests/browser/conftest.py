@@ -145,11 +145,3 @@ def browser_page(browser: Any, live_server: LiveServer) -> Iterator[BrowserPage]
     finally:
         page.close()
         context.close()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """One line that .ci/run greps for, so CI knows the browser tests really ran."""
-    passed = [report for report in terminalreporter.stats.get("passed", [])
-              if getattr(report, "nodeid", "").startswith("tests/browser/")]
-    if passed or terminalreporter.config.getoption("markexpr", "") != "not browser":
-        terminalreporter.write_line(f"browser tests passed: {len(passed)}")
