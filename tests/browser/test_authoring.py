@@ -43,6 +43,15 @@ def by_test(page, name: str):
     return page.locator(f'[data-test="{name}"]')
 
 
+def open_tab(page, key: str) -> None:
+    """Open one of the editor's panels. The tabs work once the deferred editor script has
+    run: wait for DOMContentLoaded first (a click before it did nothing on a busy machine),
+    then for the panel."""
+    page.wait_for_load_state("domcontentloaded")
+    page.locator(f"[data-tab={key}]").click()
+    expect(page.locator(f"#panel-{key}")).to_be_visible()
+
+
 def editor_text(page) -> str:
     return page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
 
@@ -78,7 +87,7 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     expect(by_test(page, "save-status")).to_contain_text("Saved")
 
     # the graph: a node opens in a form; its words change in the text too
-    page.locator("[data-tab=graph]").click()
+    open_tab(page, "graph")
     scenario = loader.parse(good)
     dialogue = next(iter(scenario.dialogues.values()))
     middle = next(n for n in dialogue.nodes if n not in dialogue.entries
@@ -97,7 +106,7 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     browser_page.screenshot("authoring-node-form")
 
     # playtest from the middle node with a chosen trust
-    page.locator("[data-tab=playtest]").click()
+    open_tab(page, "playtest")
     by_test(page, "playtest-node").select_option(f"{dialogue.id}/{middle}")
     by_test(page, "playtest-state").fill("trust=60")
     by_test(page, "playtest-start").click()
@@ -110,7 +119,7 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     browser_page.screenshot("authoring-playtest")
 
     # publish with a changelog line
-    page.locator("[data-tab=publish]").click()
+    open_tab(page, "publish")
     page.fill("#changelog", "First version, written in the browser")
     by_test(page, "publish").click()
     expect(page).to_have_url(re.compile(r"/scenarios/evening-visit\?version=1$"))
@@ -119,11 +128,11 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     # back in the editor: a new node from the graph panel opens in its form, and the problems
     # list flags it until it is linked
     page.goto("/scenarios/evening-visit/edit")
-    page.locator("[data-tab=graph]").click()
+    open_tab(page, "graph")
     by_test(page, f"add-node-{dialogue.id}").fill("after_shift")
     page.locator(".add-node-form button[type=submit]").click()
     expect(by_test(page, "node-form")).to_contain_text("after_shift")
-    page.locator("[data-tab=problems]").click()
+    open_tab(page, "problems")
     expect(by_test(page, "problems")).to_contain_text("after_shift")
 
     # assign it to the cohort

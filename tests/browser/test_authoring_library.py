@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import BrowserPage, LiveServer
+from tests.browser.test_authoring import open_tab
 from tests.browser.test_login_roles import log_in, log_out
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -44,7 +45,7 @@ def test_duplicate_export_import_share_compare(browser_page: BrowserPage,
     expect(page.locator('[data-test="no-problems"]')).to_be_visible()
 
     # export the draft, change its id, import it as another scenario
-    page.locator("[data-tab=publish]").click()
+    open_tab(page, "publish")
     with page.expect_download() as download:
         page.get_by_text("Export the draft (YAML)").click()
     exported = tmp_path / "exported.yaml"
@@ -62,7 +63,7 @@ def test_duplicate_export_import_share_compare(browser_page: BrowserPage,
 
     # share the copy with a colleague
     page.goto("/scenarios/my-revisits/edit")
-    page.locator("[data-tab=publish]").click()
+    open_tab(page, "publish")
     page.fill("#username", "colleague")
     page.get_by_role("button", name="Share").click()
     expect(page.locator("#sharing + ul")).to_contain_text("colleague")
