@@ -112,11 +112,12 @@ def skip_idle_limit_check(app: Flask) -> None:
     Only a few routes are limited (log-in, password change, the API, certificate checks),
     each by its `@limiter.limit` decorator, which checks its own limits when its view runs
     (and falls back to memory when Redis is down, as configured above). The limiter's
-    before-request hook checks default, application and blueprint limits; with none of
-    them it counts nothing, yet cost about 5 % of a dialogue step's CPU. Called once every
+    before-request hook checks default, application, blueprint and meta limits; with none
+    of them it counts nothing, yet cost about 5 % of a dialogue step's CPU. Called once every
     blueprint is registered; a default limit added later keeps the hook."""
     manager = limiter.limit_manager
-    if manager._default_limits or manager._application_limits or manager._blueprint_limits:
+    if (manager._default_limits or manager._application_limits or manager._blueprint_limits
+            or limiter._meta_limits):
         return
     hooks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [
