@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -123,43 +123,53 @@ def timed_sitting(attempt: Any) -> dict[str, Any] | None:
 DATETIME_SHOWN = "%Y-%m-%d %H:%M"  # as the map pages and the simulated clock show times
 
 
+def _aware(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite may give it back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @bp.app_template_filter("when")
 def when(moment: datetime | None) -> str:
     """A stored time (UTC) as every page shows one: Beijing time, `2026-11-30 12:39`, in both
     languages. Machine-readable values (`<time datetime>`, exports) keep their ISO form."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(BEIJING).strftime(DATETIME_SHOWN)
+    return _aware(moment).astimezone(BEIJING).strftime(DATETIME_SHOWN)
 
 
 @bp.app_template_filter("day")
 def day(moment: datetime | None) -> str:
     """A stored time's Beijing calendar day, `2026-11-30` (a certificate issued at 23:30 UTC
     was issued the next morning in Beijing)."""
-    if moment is None:
-        return ""
-    return services.local_today(moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-                                ).isoformat()
+    return "" if moment is None else services.local_today(_aware(moment)).isoformat()
 
 
 def _truths(source: Any) -> dict[str, Any]:
-    """The true households by key, of a visit or of an attempt (its scenario and seed)."""
+    """The true households by key, of a visit or of an attempt (its scenario and seed). An
+    attempt's are built once a request (a page names its households many times)."""
     if source is None:
         return {}
     if hasattr(source, "households"):
         return {unit: state.truth for unit, state in source.households.items()}
-    return scenario_households.build(scenario_services.scenario_of(source.version), source.seed)
+    built: dict[tuple[int, int], dict[str, Any]] = g.setdefault("household_truths", {})
+    key = (source.version_id, source.seed)
+    if key not in built:
+        built[key] = scenario_households.build(
+            scenario_services.scenario_of(source.version), source.seed)
+    return built[key]
+
+
+def _label(truths: dict[str, Any], unit: str) -> str | None:
+    """The label of the household `unit` among `truths`; None if it names none."""
+    truth = truths.get(unit)
+    return None if truth is None else address_label(truth.street, truth.building, truth.unit)
 
 
 @bp.app_template_global()
 def household_label(source: Any, unit: str) -> str:
     """A household as the visit page names it (its street, building and unit) instead of its
     internal key; `source` is the visit or the attempt. The key if it names no household."""
-    truth = _truths(source).get(unit)
-    if truth is None:
-        return unit
-    return address_label(truth.street, truth.building, truth.unit)
+    return _label(_truths(source), unit) or unit
 
 
 def address_label(street: str, building: int, unit: int) -> str:
@@ -168,25 +178,34 @@ def address_label(street: str, building: int, unit: int) -> str:
     return f"{street} {place}" if street else place
 
 
+def relabel_leading_key(text: str, label: Callable[[str], str | None]) -> str:
+    """A finding's text with the household key it starts with (`wang: ...`, `wang：...`, as
+    the grading writes it) replaced by `label(key)`; unchanged when `label` knows no key it
+    starts with."""
+    for colon in ("：", ": "):
+        unit, found, rest = text.partition(colon)
+        shown = label(unit) if found else None
+        if shown is not None:
+            return f"{shown}{colon}{rest}"
+    return text
+
+
 @bp.app_template_global()
 def named_households(text: str, source: Any) -> str:
-    """A finding's text with the household key it starts with (`wang: ...`, `wang：...`, as
-    the grading writes it) replaced by the household's label."""
-    unit, colon, rest = text.partition("：")
-    if not colon:
-        unit, colon, rest = text.partition(": ")
-    if not colon or unit not in _truths(source):
-        return text
-    return f"{household_label(source, unit)}{colon}{rest}"
+    """A finding's text with its leading household key shown as the household's label."""
+    truths = _truths(source)
+    return relabel_leading_key(text, lambda unit: _label(truths, unit))
+
+
+def _named_where(where: str, truths: dict[str, Any]) -> str:
+    return " · ".join(_label(truths, part) or part for part in where.split("/"))
 
 
 @bp.app_template_global()
 def named_where(where: str, source: Any) -> str:
     """A finding's place (`wang/persons[1]/D4`, `register/wang/away`) for people: each part
     that is a household key shown as the household's label."""
-    units = _truths(source)
-    return " · ".join(household_label(source, part) if part in units else part
-                      for part in where.split("/"))
+    return _named_where(where, _truths(source))
 
 
 @bp.app_template_global()
@@ -203,9 +222,10 @@ def shown_anchor(anchor: str, source: Any) -> Markup:
     the household's label for its key; any other (a turn, the register, the map, a clip) as
     the anchor itself, in code type."""
     path = anchor.removeprefix("form:")
-    if path.split("/")[0] in _truths(source):
+    truths = _truths(source)
+    if path.split("/")[0] in truths:
         return Markup('<span class="anchor" data-anchor="{}">{}</span>').format(
-            anchor, named_where(path, source))
+            anchor, _named_where(path, truths))
     return Markup("<code>{}</code>").format(anchor)
 
 

@@ -43,7 +43,7 @@ from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.forms import RegisterRowForm
 from trainer.fieldwork.models import Assignment
-from trainer.fieldwork.views import address_label, household_label
+from trainer.fieldwork.views import address_label, household_label, relabel_leading_key
 from trainer.maps import services as map_services
 from trainer.review import anchors, services
 from trainer.review.forms import (
@@ -534,7 +534,8 @@ def dashboard(cohort_id: int) -> Any:
     titles = services.scenario_titles(db, [item.scenario for item in figures.scenarios]
                                       + [item.scenario for item in figures.nodes])
     labels = _household_labels(db, cohort.id)
-    findings = [(_named_finding(text, labels), count) for text, count in figures.findings]
+    findings = [(relabel_leading_key(text, labels.get), count)
+                for text, count in figures.findings]
     return render_template("review/dashboard.html", cohort=cohort, figures=figures,
                            findings=findings,
                            heat_rows=heat_rows, page=page, pages=pages, titles=titles,
@@ -571,15 +572,6 @@ def _household_labels(db: Any, cohort_id: int) -> dict[str, str]:
                 address_label(*scenario_households.written_address(spec)) if written else "")
     return {unit: next(iter(labels)) for unit, labels in found.items()
             if len(labels) == 1 and "" not in labels}
-
-
-def _named_finding(text: str, labels: dict[str, str]) -> str:
-    """A finding's text with the household key it starts with shown as the address."""
-    for colon in ("：", ": "):
-        unit, found, rest = text.partition(colon)
-        if found and unit in labels:
-            return f"{labels[unit]}{colon}{rest}"
-    return text
 
 
 def _heat_cell(value: float | None) -> tuple[str, str]:
