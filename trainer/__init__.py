@@ -50,9 +50,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from trainer.maps.views import bp as maps_bp
     from trainer.review.views import bp as review_bp
     from trainer.scenarios.views import bp as scenarios_bp
+    from trainer.sessions import SessionInterface
     from trainer.video.views import bp as video_bp
     from trainer.worlds.views import bp as worlds_bp
 
+    app.session_interface = SessionInterface()
     init_extensions(app)
     ops.init_ops(app)
     login_manager.user_loader(_load_user)

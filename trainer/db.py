@@ -81,6 +81,23 @@ def _sqlite_begin(connection: Any) -> None:
     connection.connection.driver_connection.execute("BEGIN")
 
 
+def new_sqlite_transaction(db: Session) -> None:
+    """Commit what the session's SQLite transaction holds and begin a new one on the same
+    connection, straight on the driver: SQLAlchemy's transaction stays open (its commit
+    later commits the new one), so the connection is not handed back to the pool and taken
+    again, which `db.commit()` would do at about a twentieth of a dialogue step's CPU.
+    Pending ORM changes are not flushed here but by that later commit. A session inside an
+    outer transaction (tests bind one to a SAVEPOINT) gets a real `db.commit()`, which
+    releases only its savepoint."""
+    connection = db.connection()
+    if connection.in_nested_transaction():
+        db.commit()
+        return
+    driver: Any = connection.connection.driver_connection
+    driver.execute("COMMIT")
+    driver.execute("BEGIN")
+
+
 def json_dumps(value: Any) -> str:
     """JSON columns are written by orjson: UTF-8 text rather than \\u escapes (smaller, and
     several times faster to read back for a dashboard of thousands of scores)."""

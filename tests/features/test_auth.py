@@ -120,6 +120,27 @@ def test_logout_needs_post_with_csrf(client, login_as):
     assert client.get("/training").status_code == 200
 
 
+def test_the_session_cookie_follows_a_rotated_secret_key(app, client, login_as):
+    """The signing serializer is built once per key (trainer/sessions.py), not once for
+    all: a rotated key with the old one among the fallbacks keeps the browser logged in
+    and signs its next cookie with the new key; without the fallback it is logged out."""
+    login_as(Role.TRAINEE)
+    assert client.get("/training").status_code == 200
+    old_key = app.secret_key
+    app.secret_key = app.config["SECRET_KEY"] = "a-rotated-secret-key"
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get("/training").status_code == 200
+    with client.session_transaction() as session:  # the session changes: a new cookie
+        session["locale"] = "en"
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/training").status_code == 200  # signed with the new key
+    app.secret_key = app.config["SECRET_KEY"] = "yet-another-secret-key"
+    assert client.get("/training").status_code == 302  # to the log-in page
+
+
 def test_change_password_logs_out_other_sessions(app, client, csrf, login_as, db):
     user = login_as(Role.TRAINER)
     other = app.test_client()

@@ -11,23 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.datastructures import MultiDict
 
 from tests.features.live_database import BASELINE, migrate, separate_database
 from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
+from trainer.accounts.models import Role, User
 from trainer.core.errors import Conflict
 from trainer.core.scenario import loader
-from trainer.db import make_engine, make_sessionmaker
-from trainer.fieldwork import services
+from trainer.db import make_engine, make_sessionmaker, new_sqlite_transaction
+from trainer.fieldwork import services, steps
 from trainer.fieldwork.models import Attempt, AttemptStatus, Mode, World
 from trainer.scenarios import services as scenario_services
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 DEADLINE = START + timedelta(minutes=30)
 KNOCK = ("wang", "knock", datetime(2020, 11, 2, 19, 0))
+QUICK_KNOCK = {"household": "wang", "action": "knock", "day": "2020-11-02", "time": "19:00"}
 
 
 @pytest.fixture
@@ -113,3 +117,88 @@ def test_a_step_without_a_key_sees_the_steps_stored_meanwhile(database):
         stored = db.get(Attempt, attempt_id)
         assert stored is not None
         assert [step["action"] for step in stored.steps] == ["knock", "greet"]
+
+
+
+def rename_trainer(maker: sessionmaker[Session], _attempt_id: int) -> None:
+    with maker() as db:
+        db.execute(update(User).where(User.username == "lock-trainer").values(full_name="T"))
+        db.commit()
+
+
+def knock_meanwhile(maker: sessionmaker[Session], attempt_id: int) -> None:
+    with maker() as db:
+        services.take_step(db, db.get(Attempt, attempt_id), *KNOCK)
+        db.commit()
+
+
+def greet_meanwhile(maker: sessionmaker[Session], attempt_id: int) -> None:
+    with maker() as db:
+        services.take_step(db, db.get(Attempt, attempt_id), "wang", "greet", None)
+        db.commit()
+
+
+@pytest.mark.parametrize("meanwhile", [rename_trainer, greet_meanwhile])
+def test_the_quick_path_after_another_commit_between_its_read_and_its_write(
+        database, monkeypatch, meanwhile):
+    """Another request commits after the quick path read: something else (the write lands,
+    from the connection that read: on SQLite in a new transaction, since SQLite refuses a
+    write from a snapshot older than a commit), or a step of the same attempt (the write
+    finds the log grown and hands the step back to the general path, writing nothing)."""
+    attempt_id = started(database, Mode.PRACTICE)
+    with database() as db:
+        trainee_id = db.get(Attempt, attempt_id).trainee_id
+    knock = MultiDict({**QUICK_KNOCK, "step_key": "knock-key-1"})
+    show_id = MultiDict({"household": "wang", "action": "show_id", "step_key": "show-id-1"})
+    quick = steps._stepped
+    connections: list[Any] = []
+
+    def interrupted(*args: Any) -> Any:
+        connections.append(request.connection())
+        meanwhile(database, attempt_id)
+        return quick(*args)
+
+    def before_commit() -> None:  # written in a transaction still open: not seen outside
+        connections.append(request.connection())
+        with database() as other:
+            seen.extend(step["action"] for step in other.get(Attempt, attempt_id).steps)
+
+    seen: list[str] = []
+    with database() as request:
+        assert steps.quick_step(request, trainee_id, attempt_id, knock, lambda: None)
+        monkeypatch.setattr(steps, "_stepped", interrupted)
+        taken = steps.quick_step(request, trainee_id, attempt_id, show_id, before_commit)
+    with database() as db:
+        actions = [step["action"] for step in db.get(Attempt, attempt_id).steps]
+    if meanwhile is rename_trainer:
+        assert taken and actions == ["knock", "show_id"]
+        assert len(connections) == 2 and connections[0] is connections[1]
+        assert seen == ["knock"]
+    else:
+        assert not taken and actions == ["knock", "greet"]
+
+
+def test_a_new_sqlite_transaction_sees_later_commits_on_the_same_connection(tmp_path):
+    """(SQLite alone, in both test runs: PostgreSQL's quick path writes where it read.)"""
+    url = f"sqlite:///{tmp_path / 'snapshot.sqlite3'}"
+    migrate(url)
+    engine = make_engine(url)
+    maker = make_sessionmaker(engine)
+    try:
+        attempt_id = started(maker, Mode.PRACTICE)
+        with maker() as request:
+            assert request.scalar(select(Attempt.steps).where(Attempt.id == attempt_id)) == []
+            before = request.connection()
+            knock_meanwhile(maker, attempt_id)
+            new_sqlite_transaction(request)
+            assert request.connection() is before  # not handed back to the pool
+            now = request.scalar(select(Attempt.steps).where(Attempt.id == attempt_id))
+            assert [step["action"] for step in now] == ["knock"]  # a new snapshot
+            request.execute(update(Attempt).where(Attempt.id == attempt_id)
+                            .values(steps=[*now, {"action": "greet"}]))
+            request.commit()
+        with maker() as db:
+            stored = db.get(Attempt, attempt_id).steps
+            assert [step["action"] for step in stored] == ["knock", "greet"]
+    finally:
+        engine.dispose()

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from trainer.core.errors import DomainError
 from trainer.core.interview.engine import Session as Visit
+from trainer.db import new_sqlite_transaction
 from trainer.fieldwork import services
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus
 from trainer.scenarios import replays
@@ -184,7 +185,7 @@ def quick_step(db: Session, trainee_id: int, attempt_id: int, formdata: Any,
     if db.get_bind().dialect.name == "sqlite":
         # a SQLite transaction that has read cannot write once another has committed: the
         # write starts a transaction of its own (nothing was written in this one)
-        db.commit()
+        new_sqlite_transaction(db)
     written = db.connection().execute(WRITE, {
         "attempt_id": attempt_id, "read_submitted_at": row.submitted_at, "new_steps": steps,
         "read_length": len(row.steps)})
