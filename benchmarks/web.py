@@ -15,10 +15,11 @@ workers race to accept new connections, and a keep-alive connection stays with t
 that accepted it: when all 50 connections open at once the first worker to wake takes all of
 them. For the hello-world that happened in most runs on a 2-CPU machine (13 of 13 in one
 series: the other worker idle, the rate about 2,200 a second instead of about 6,000), while
-the application's heavier answers left room for the second worker to accept. So the clients open their connections STAGGER apart,
-during the warm-up; each worker's CPU in the window is read from /proc, and a run in which
-one worker did more than BALANCED of the work is repeated on a newly started server (up to
---tries runs; the most even is reported, with every run's busiest share).
+the application's heavier answers left room for the second worker to accept. So the clients
+open their connections STAGGER apart, during the warm-up; each worker's CPU in the window is
+read from /proc, and a run in which one worker did more than BALANCED of the work is repeated
+on a newly started server (up to --tries runs; the most even is reported, with every run's
+busiest share).
 
 The application's request is one dialogue step of a visit: a logged-in trainee's POST
 /training/attempts/<id>/steps with its CSRF token and a fresh step key, which replays the
