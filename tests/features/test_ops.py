@@ -355,10 +355,13 @@ def test_gunicorn_workers_add_up_their_metrics(tmp_path):
            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "WEB_CONCURRENCY": "3",
            "GUNICORN_THREADS": "1", "GUNICORN_BIND": f"127.0.0.1:{port}"}
     env.pop("TRAINER_REDIS_URL", None)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-         "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+    # The log goes to a file: a pipe read only at the end fills up (64 KiB, about 200 access
+    # lines when one worker keeps winning the race to accept) and blocks the workers' writes.
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+             "wsgi:app"], cwd=ROOT, env=env, stdout=output, stderr=output, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -391,7 +394,8 @@ def test_gunicorn_workers_add_up_their_metrics(tmp_path):
         assert not (metrics_dir / "histogram_99999.db").exists()  # wiped at start
     finally:
         server.terminate()
-        _out, err = server.communicate(timeout=30)
+        server.wait(timeout=30)
+    err = log.read_text()
     lines = access_lines(err)
     assert len([line for line in lines if line["path"] == "/healthz"]) == served
     assert all(HEX_ID.fullmatch(line["request_id"]) for line in lines)
