@@ -65,13 +65,15 @@ def _add_headers(app: Flask) -> None:
 
     @app.after_request
     def add_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        # those a view has not set itself (one pass over the response's headers)
+        present = {name.lower() for name, _value in response.headers.items()}
+        wanted = list(HEADERS.items())
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
+            wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if response.mimetype == "text/html" or request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
+            wanted.append(("Cache-Control", "no-store"))
+        response.headers.extend([(name, value) for name, value in wanted
+                                 if name.lower() not in present])
         return response
 
 
