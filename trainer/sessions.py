@@ -2,8 +2,8 @@
 
 Flask's own interface builds a new `URLSafeTimedSerializer` for every request that opens
 the session and again for every response that saves it, and itsdangerous's constructor
-serialises an empty dict each time to learn what kind of serializer it was given: about a
-fiftieth of the CPU of a trainee's dialogue step (`benchmarks/web.py`). Here it is built
+serialises an empty dict each time to learn what kind of serializer it was given: 1 to 2 %
+of the CPU of a trainee's dialogue step (`benchmarks/web.py`). Here it is built
 once per secret key (and fallback keys) and kept; everything else is Flask's.
 """
 
