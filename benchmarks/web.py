@@ -16,10 +16,11 @@ that accepted it: when all 50 connections open at once the first worker to wake 
 them. For the hello-world that happened in most runs on a 2-CPU machine (13 of 13 in one
 series: the other worker idle, the rate about 2,200 a second instead of about 6,000), while
 the application's heavier answers left room for the second worker to accept. So the clients
-open their connections STAGGER apart, during the warm-up; each worker's CPU in the window is
-read from /proc, and a run in which one worker did more than BALANCED of the work is repeated
-on a newly started server (up to --tries runs; the most even is reported, with every run's
-busiest share).
+open their connections STAGGER apart (less for many clients), in the first half of the
+warm-up; each worker's CPU in the window is read from /proc, and a run in which one worker
+did more than BALANCED of the work is repeated on a newly started server (the application's
+with trainees of its own), up to --tries runs: the most even is reported, with every run's
+busiest share.
 
 The application's request is one dialogue step of a visit: a logged-in trainee's POST
 /training/attempts/<id>/steps with its CSRF token and a fresh step key, which replays the
@@ -75,7 +76,7 @@ KNOCK = {"action": "knock", "day": "2020-11-02", "time": "19:00"}
 # started, up to TRIES times, and the most even run is reported.
 BALANCED = 0.65
 TRIES = 5
-STAGGER = 0.02  # seconds between two clients' first connections (all within the warm-up)
+STAGGER = 0.02  # seconds between two clients' first connections (less for many clients)
 
 hello = Flask("hello")
 
@@ -98,6 +99,8 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     cpu: float = 0.0  # CPU seconds the server used in the window (its workers and master)
     workers: list[float] = field(default_factory=list)  # each live worker's CPU seconds in it
+    log: Path | None = None  # the server's log (the application's runs)
+    clients: list[Any] = field(default_factory=list)  # the virtual clients' trainees
 
     def record(self, began: float, done: float, ok: bool, status: int) -> None:
         if self.started <= began and done <= self.ended:
@@ -198,18 +201,20 @@ def drive(server: Server, requests: list[Request], warmup: float, seconds: float
     """Run one virtual client per request maker: `warmup` s unmeasured, then `seconds`."""
     now = time.perf_counter()
     tally = Tally(started=now + warmup, ended=now + warmup + seconds)
+    # every client connected within the first half of the warm-up
+    stagger = min(STAGGER, warmup / 2 / max(1, len(requests)))
 
     async def cpu_in_window() -> None:
         await asyncio.sleep(warmup)
         before, workers = server_cpu(server.pid), worker_cpu(server.pid)
         await asyncio.sleep(seconds)
         tally.cpu = server_cpu(server.pid) - before
-        tally.workers = [seconds - workers[pid] for pid, seconds in
+        tally.workers = [used - workers[pid] for pid, used in
                          worker_cpu(server.pid).items() if pid in workers]
 
     async def everyone() -> None:
         await asyncio.gather(cpu_in_window(), *(
-            virtual_client(server.port, make, tally, tally.ended, STAGGER * n)
+            virtual_client(server.port, make, tally, tally.ended, stagger * n)
             for n, make in enumerate(requests)))
 
     asyncio.run(everyone())
@@ -426,7 +431,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     # enough for the busiest client: keep-alive connections are not served evenly (with two
     # threads a worker one client sent more than 1,800 steps, 200 attempts, in 13 s)
-    parser.add_argument("--attempts", type=int, default=1500, help="attempts per trainee")
+    parser.add_argument("--attempts", type=int, default=600, help="attempts per trainee")
     parser.add_argument("--tries", type=int, default=TRIES,
                         help="runs of a server at most, until its workers share the load")
     args = parser.parse_args()
@@ -451,24 +456,28 @@ def main() -> None:
         print(f"hello: {hello_figures}; busiest worker's share of the CPU, each run: "
               f"{hello_shares}")
 
-        started = time.perf_counter()
-        trainees = make_trainees(url, folder, args.connections, args.attempts)
-        print(f"made {len(trainees)} trainees with {args.attempts} attempts each in "
-              f"{time.perf_counter() - started:.1f} s")
         def step_run() -> Tally:
-            with gunicorn("wsgi:app", env, folder / "app.log") as server:
+            """A run with trainees of its own (fresh attempts), its log in its own file."""
+            started = time.perf_counter()
+            trainees = make_trainees(url, folder, args.connections, args.attempts)
+            print(f"made {len(trainees)} trainees with {args.attempts} attempts each in "
+                  f"{time.perf_counter() - started:.1f} s")
+            log = folder / f"app-{uuid.uuid4().hex[:6]}.log"
+            with gunicorn("wsgi:app", env, log) as server:
                 for trainee in trainees:
                     log_in(trainee, server.port)
-                return drive(server, [lambda t=t: t.next_step(server.port) for t in trainees],
-                             args.warmup, args.seconds)
+                tally = drive(server, [lambda t=t: t.next_step(server.port) for t in trainees],
+                              args.warmup, args.seconds)
+            tally.log, tally.clients = log, trainees
+            return tally
 
         step_tally, step_shares = balanced(step_run, args.tries)
         step_figures = summary(step_tally, args.seconds)
-        if step_figures["errors"]:
-            print("the application's log ends:\n" + (folder / "app.log").read_text()[-3000:])
-        print(f"step: {step_figures}; steps sent per client: "
-              f"{min(t.done for t in trainees)}–{max(t.done for t in trainees)}; busiest "
-              f"worker's share of the CPU, each run: {step_shares}")
+        if step_figures["errors"] and step_tally.log is not None:
+            print("the application's log ends:\n" + step_tally.log.read_text()[-3000:])
+        sent = [trainee.done for trainee in step_tally.clients]
+        print(f"step: {step_figures}; steps sent per client: {min(sent)}–{max(sent)}; "
+              f"busiest worker's share of the CPU, each run: {step_shares}")
         backend = url.split(":", 1)[0].split("+", 1)[0]
         print(json.dumps({
             "hello_rps": hello_figures["rps"],

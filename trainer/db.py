@@ -8,12 +8,14 @@ psycopg 3 with the same models and migrations.
 from __future__ import annotations
 
 import enum
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import orjson
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -82,20 +84,25 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def new_sqlite_transaction(db: Session) -> None:
-    """Commit what the session's SQLite transaction holds and begin a new one on the same
-    connection, straight on the driver: SQLAlchemy's transaction stays open (its commit
-    later commits the new one), so the connection is not handed back to the pool and taken
-    again, which `db.commit()` would do at about a twentieth of a dialogue step's CPU.
-    Pending ORM changes are not flushed here but by that later commit. A session inside an
-    outer transaction (tests bind one to a SAVEPOINT) gets a real `db.commit()`, which
-    releases only its savepoint."""
-    connection = db.connection()
-    if connection.in_nested_transaction():
+    """Commit the session's SQLite transaction and begin a new one on the same connection,
+    straight on the driver: SQLAlchemy's transaction stays open (its commit later commits
+    the new one), so the connection is not handed back to the pool and taken again, which
+    `db.commit()` would do at about a twentieth of a dialogue step's CPU. What was flushed
+    is committed here, as `db.commit()` would; changes not yet flushed are flushed first.
+    A session bound to a connection whose transaction someone else owns (the tests bind one
+    to theirs, through a SAVEPOINT) gets a real `db.commit()`. A driver error here is
+    raised as SQLAlchemy's OperationalError, as any statement's would be (a 503)."""
+    bind = db.get_bind()
+    if isinstance(bind, Connection):
         db.commit()
         return
-    driver: Any = connection.connection.driver_connection
-    driver.execute("COMMIT")
-    driver.execute("BEGIN")
+    db.flush()
+    driver: Any = db.connection().connection.driver_connection
+    try:
+        driver.execute("COMMIT")
+        driver.execute("BEGIN")
+    except sqlite3.Error as error:
+        raise OperationalError("COMMIT; BEGIN", None, error) from error
 
 
 def json_dumps(value: Any) -> str:

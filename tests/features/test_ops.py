@@ -394,7 +394,11 @@ def test_gunicorn_workers_add_up_their_metrics(tmp_path):
         assert not (metrics_dir / "histogram_99999.db").exists()  # wiped at start
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     err = log.read_text()
     lines = access_lines(err)
     assert len([line for line in lines if line["path"] == "/healthz"]) == served

@@ -187,6 +187,12 @@ def test_a_new_sqlite_transaction_sees_later_commits_on_the_same_connection(tmp_
     try:
         attempt_id = started(maker, Mode.PRACTICE)
         with maker() as request:
+            trainer = request.scalar(select(User).where(User.username == "lock-trainer"))
+            trainer.full_name = "Renamed"  # a change not flushed yet
+            new_sqlite_transaction(request)
+            with maker() as other:  # flushed and committed, as db.commit() would have
+                assert other.scalar(select(User.full_name).where(
+                    User.username == "lock-trainer")) == "Renamed"
             assert request.scalar(select(Attempt.steps).where(Attempt.id == attempt_id)) == []
             before = request.connection()
             knock_meanwhile(maker, attempt_id)
