@@ -10,6 +10,7 @@ stores nothing of what it carried.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.security.conftest import Estate, active_content, changed_tables, snapshot
+from trainer.config import project_root
 from trainer.scenarios.models import ScenarioDraft
 
 FUZZ = settings(max_examples=25, deadline=None, database=None,
@@ -330,6 +332,25 @@ def _baseline_source() -> str:
     return (LIBRARY / "cooperative-family.yaml").read_text(encoding="utf-8")
 
 
+def markup_is_inert(answer: dict[str, Any]) -> None:
+    """The editor's JSON answers: `html` is markup, which the page puts in with innerHTML,
+    so nothing in it may run; every other text (an error's message, the draft's source, a
+    problem's message) is plain text, which may well quote what was typed, `<script>`
+    included, and which the page only ever sets as text (checked below)."""
+    assert active_content(answer.get("html") or "") == []
+
+
+def test_the_scenario_editor_puts_only_the_answers_html_in_as_markup():
+    """What `markup_is_inert` relies on: static/js/scenario-editor.js assigns innerHTML
+    only an answer's `html` (or nothing, to empty a list); messages go in as textContent."""
+    script = (project_root() / "trainer" / "static" / "js" / "scenario-editor.js").read_text()
+    assigned = re.findall(r"\.innerHTML\s*=\s*([^;]+);", script)
+    assert assigned and all(value.strip() in ('""', "body.html", "answer.html")
+                            for value in assigned), assigned
+    assert not re.search(r"insertAdjacentHTML|outerHTML\s*=|document\.write", script)
+    assert re.search(r"textContent = answer\.body\.message", script)
+
+
 def _revision(db: Any, scenario_id: str) -> int:
     db.expire_all()
     draft = db.get(ScenarioDraft, scenario_id)
@@ -349,9 +370,7 @@ def test_scenario_draft_save(client, csrf, login_as, estate, db, value, where, r
         "source": source, "revision": revision if revision is not None else str(
             _revision(db, "trainer-b-own"))}, headers={"Accept": "application/json"})
     if response.is_json:
-        for key, part in response.get_json().items():
-            if isinstance(part, str):
-                assert active_content(part) == [], key
+        markup_is_inert(response.get_json())
     shown_escaped(client, estate.url("/scenarios/{draft_b}/edit"))
 
 
@@ -372,9 +391,7 @@ def test_scenario_node_save(client, csrf, login_as, estate, db, values, node):
     response = send(client, csrf, "POST", path, data=values, headers={
         "Accept": "application/json"})
     if response.is_json:
-        for key, part in response.get_json().items():
-            if isinstance(part, str) and key != "source":
-                assert active_content(part) == [], key
+        markup_is_inert(response.get_json())
     shown_escaped(client, "/scenarios/cooperative-family/edit")
 
 
