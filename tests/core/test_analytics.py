@@ -6,6 +6,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -171,7 +172,17 @@ def reference_correlation(xs: list[float], ys: list[float]) -> float | None:
     if sxx == 0 or syy == 0:
         return None
     sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    if sxx * syy == 0:  # the product underflowed (hypothesis found spreads of 1e-136)
+        root = math.sqrt(sxx) * math.sqrt(syy)
+        return sxy / root if root else None
     return sxy / math.sqrt(sxx * syy)
+
+
+def test_correlation_of_tiny_spreads() -> None:
+    """Spreads whose product underflows: r from the two roots, not a division by zero."""
+    tiny = 5.56446269e-136
+    assert correlation([0.0, 0.0, tiny], [0.0, 0.0, tiny]) == pytest.approx(1.0)
+    assert correlation([0.0, 0.0, tiny], [tiny, 0.0, 0.0]) == pytest.approx(-0.5)
 
 
 def _rounded(value: float | None) -> float | None:

@@ -156,7 +156,15 @@ def _pearson(xs: Floats, ys: Floats) -> float | None:
     if sxx == 0 or syy == 0:
         return None
     sxy = sum((dx * dy).tolist())
-    return float(sxy / math.sqrt(sxx * syy))
+    return _r(sxy, sxx, syy)
+
+
+def _r(sxy: float, sxx: float, syy: float) -> float | None:
+    """sxy / sqrt(sxx * syy); when the product underflows (both spreads below about 1e-154),
+    from the two roots instead; None if even that is zero."""
+    product = sxx * syy
+    denominator = math.sqrt(product) if product else math.sqrt(sxx) * math.sqrt(syy)
+    return float(sxy / denominator) if denominator else None
 
 
 class Frame:
