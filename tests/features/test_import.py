@@ -108,6 +108,19 @@ def test_import_page_reports_lines(client, csrf, login_as, db):
     assert [user.username for user in db.get(Cohort, cohort.id).trainees] == ["ok1"]
 
 
+def test_a_nul_anywhere_in_the_file_refuses_it_whole(db, cohort):
+    """Seen in the fuzz test on PostgreSQL: a NUL past the first 4 KiB reached a query as
+    a user name (PostgreSQL text cannot hold one: a 500)."""
+    rows = [f"user{n},Name {n}" for n in range(400)]
+    raw = ("username,full_name\n" + "\n".join(rows) + "\n\x00,late\n").encode()
+    assert raw.index(b"\x00") > 4096
+    with pytest.raises(InvalidInput) as refused:
+        services.import_trainees(db, actor=cohort.trainer, cohort=cohort, raw=raw)
+    assert refused.value.field == "file"
+    assert db.scalar(select(func.count()).select_from(User).where(
+        User.username.like("user%"))) == 0
+
+
 def test_import_page_refuses_a_malformed_file_with_400(client, csrf, login_as, db):
     trainer = login_as(Role.TRAINER)
     cohort = services.create_cohort(db, actor=trainer, name="Mine2", trainer=trainer)
