@@ -165,31 +165,33 @@ async def virtual_client(port: int, next_request: Request, tally: Tally, stop: f
         streams[1].close()
 
 
+def _cpu_ticks(pid: int) -> list[int] | None:
+    """utime, stime, cutime and cstime of a process, in clock ticks (None: it has exited)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # a worker that has just exited
+        return None
+    return [int(value) for value in text.rsplit(")", 1)[1].split()[11:15]]
+
+
+def _workers(master: int) -> list[int]:
+    return [int(pid) for pid in
+            Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
 def server_cpu(master: int) -> float:
     """CPU seconds used so far by a gunicorn master and its workers, the live ones and those
     already replaced (their time is in the master's cutime/cstime once reaped)."""
-    def fields(pid: int) -> list[int]:
-        try:
-            text = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:  # a worker that has just exited
-            return [0, 0, 0, 0]
-        return [int(value) for value in text.rsplit(")", 1)[1].split()[11:15]]
-
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    ticks = sum(fields(master)) + sum(sum(fields(int(pid))[:2]) for pid in children)
+    ticks = sum(_cpu_ticks(master) or []) + sum(
+        sum((_cpu_ticks(pid) or [0, 0])[:2]) for pid in _workers(master))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def worker_cpu(master: int) -> dict[int, float]:
     """CPU seconds used so far by each live worker of a gunicorn master."""
-    out = {}
-    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
-        try:
-            values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[int(pid)] = (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
-    return out
+    ticks = {pid: _cpu_ticks(pid) for pid in _workers(master)}
+    return {pid: sum(values[:2]) / os.sysconf("SC_CLK_TCK")
+            for pid, values in ticks.items() if values is not None}
 
 
 def busiest_share(tally: Tally) -> float:
