@@ -282,8 +282,9 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
-def gunicorn(site: Site) -> Client:
-    """The application under gunicorn (one worker, as `make run` serves it), answering."""
+def gunicorn(site: Site) -> Callable[[], Client]:
+    """Start the application under gunicorn (one worker, as `make run` serves it); a call of
+    the result waits until it answers and gives a client of it."""
     port = free_port()
     server = site.start("gunicorn", [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
@@ -296,8 +297,11 @@ def gunicorn(site: Site) -> Client:
         except OSError:
             return False
 
-    wait_for("gunicorn to answer", answers, log=site.logs, every=0.2)
-    return Client(port)
+    def client() -> Client:
+        wait_for("gunicorn to answer", answers, log=site.logs, every=0.2)
+        return Client(port)
+
+    return client
 
 
 # The test -------------------------------------------------------------------------------
@@ -320,12 +324,13 @@ def mid_transcode(site: Site, consumer: Started, clip_id: int) -> Callable[[], A
 @pytest.mark.skipif(not REDIS_URL, reason="TRAINER_TEST_REDIS_URL not set")
 def test_a_worker_killed_mid_transcode_is_retried_and_no_half_file_is_served(
         tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    data = visit_clip(tmp_path / "visit.mp4")
     with live_site(tmp_path, tmp_path_factory) as site:
         queue = RedisHuey("trainer", url=site.redis_url)
-        browser = gunicorn(site)
-        browser.log_in("kill-trainer")
+        server = gunicorn(site)
         first = site.consumer("consumer-1")
+        data = visit_clip(tmp_path / "visit.mp4")  # while both start
+        browser = server()
+        browser.log_in("kill-trainer")
         clip_id = browser.upload(data, "visit.mp4")
 
         wait_for("ffmpeg to be writing the renditions", mid_transcode(site, first, clip_id),
