@@ -4,17 +4,26 @@ One table: each row names an object kind, the request that reaches for it (metho
 who tries (a classmate, a trainee, trainer or examiner of another cohort, another trainer)
 and the status they must get. Every attempt must also leave the whole database as it was.
 The owners' own access to the same URLs is the route × role matrix's
-(tests/features/test_routes.py).
+(tests/features/test_routes.py); a row naming its `owner` is also sent by that owner, who must
+get in (the refusal is then the access check's, not a malformed request's). Every id-bearing
+route must have a row or be on the commented NOT_OWNED list
+(`test_every_route_reaching_an_object_is_in_the_table`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.security.conftest import VICTIM_MAP, Estate, changed_tables, snapshot
+from trainer.accounts.models import Cohort
+from trainer.config import project_root
+from trainer.core.scenario import loader
 
 TRAINEES = ("classmate", "outsider")  # the victim's classmate, a trainee of cohort B
 COHORT_B_STAFF = ("trainer_b", "examiner_b")
@@ -30,11 +39,26 @@ class Reach:
     data: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     bearer: bool = False  # sent with examiner B's API token instead of a log-in
+    headers: dict[str, str] = field(default_factory=dict)
+    # who may send this very request, and what they get (test_the_rightful_user_gets_in):
+    # the row's refusal is then known to be the access check's, not a bad request's
+    owner: str | None = None
+    owner_status: int = 200
+    owner_writes: bool = True  # the owner's POST changes a row (regrading the same: none)
 
 
 STEP = {"household": "wang", "action": "knock", "day": "2020-11-01", "time": "10:00",
         "step_key": "attacker-step-0001"}
 PERSON = {"H1": "1", "persons-0-D1": "攻击者", "persons-0-D2": "1", "complete": "y"}
+# the field sheets' autosaves, as the browser sends them (HX-Request: answered 200 when saved)
+HX = {"HX-Request": "true"}
+LISTED = {"rows-0-unit_id": "wang", "rows-0-status": "occupied", "rows-0-head": "攻击者"}
+DEATH = {"rows-0-number": "999", "rows-0-name": "攻击者", "rows-0-sex": "1",
+         "rows-0-birth": "1938-03", "rows-0-died": "2020-06", "rows-0-ethnicity": "汉族"}
+HMT_PERSON = {"persons-0-R1": "攻击者", "persons-0-R4": "1980-01"}
+MAP = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"kind": "landmark", "label": "攻击者"},
+     "geometry": {"type": "Point", "coordinates": [1.0, 2.0]}}]}
 
 REACHES = [
     # another trainee's attempt: view, step, form save, register, tally, submit
@@ -53,6 +77,42 @@ REACHES = [
     Reach("attempt", "POST", "/training/attempts/{attempt}/forms/wang", COHORT_B_STAFF, 403,
           PERSON),
     Reach("attempt", "POST", "/training/attempts/{attempt}/submit", COHORT_B_STAFF, 403),
+    # the field sheets of another trainee's attempt: the listing walk (户主姓名底册), the death
+    # form, the HMT/foreign form and the small-area map; the victim gets each (`owner`)
+    Reach("field sheet", "GET", "/training/attempts/{attempt}/listing", TRAINEES, 404,
+          owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{attempt}/listing?building={wang_building}",
+          TRAINEES, 404, owner="victim"),
+    Reach("field sheet", "POST",
+          "/training/attempts/{attempt}/listing?building={wang_building}", TRAINEES, 404,
+          LISTED, headers=HX, owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{attempt}/deaths", TRAINEES, 404,
+          owner="victim"),
+    Reach("field sheet", "POST", "/training/attempts/{attempt}/deaths", TRAINEES, 404, DEATH,
+          headers=HX, owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{hmt_attempt}/hmt/kim", TRAINEES, 404,
+          owner="victim"),
+    Reach("field sheet", "POST", "/training/attempts/{hmt_attempt}/hmt/kim", TRAINEES, 404,
+          HMT_PERSON, headers=HX, owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{map_attempt}/map", TRAINEES, 404,
+          owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{map_attempt}/map/field.json", TRAINEES,
+          404, owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{map_attempt}/map/drawing", TRAINEES, 404,
+          owner="victim"),
+    Reach("field sheet", "GET", "/training/attempts/{map_attempt}/map/drawing.svg", TRAINEES,
+          404, owner="victim"),
+    Reach("field sheet", "POST", "/training/attempts/{map_attempt}/map/drawing", TRAINEES, 404,
+          json=MAP, owner="victim"),
+    Reach("field sheet", "POST",
+          "/training/attempts/{attempt}/listing?building={wang_building}", COHORT_B_STAFF, 403,
+          LISTED, headers=HX),
+    Reach("field sheet", "POST", "/training/attempts/{attempt}/deaths", COHORT_B_STAFF, 403,
+          DEATH, headers=HX),
+    Reach("field sheet", "POST", "/training/attempts/{hmt_attempt}/hmt/kim", COHORT_B_STAFF,
+          403, HMT_PERSON, headers=HX),
+    Reach("field sheet", "POST", "/training/attempts/{map_attempt}/map/drawing",
+          COHORT_B_STAFF, 403, json=MAP),
     # an exercise of another cohort
     Reach("exercise", "POST", "/training/exercises/{assignment_a}/attempts", ("outsider",), 404),
     Reach("exercise", "POST", "/training/exercises/{assignment_b}/attempts", ("classmate",),
@@ -73,6 +133,8 @@ REACHES = [
     Reach("map", "POST", "/training/maps/{task_a}/drawing", ("outsider",), 404,
           json={"type": "FeatureCollection", "features": []}),
     Reach("map", "POST", "/training/maps/{task_a}/submit", ("outsider",), 404),
+    Reach("map", "POST", "/training/maps/{task_a}/redraw", ("outsider",), 404,
+          {"start": "last"}),
     # ... and the markers' side, with the cohort, task and drawing ids mixed
     Reach("map", "GET", "/cohorts/{cohort_a}/maps", ("trainer_b",), 404),
     Reach("map", "POST", "/cohorts/{cohort_a}/maps", ("trainer_b",), 404,
@@ -85,6 +147,13 @@ REACHES = [
           COHORT_B_STAFF, 404),
     Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_a}/overlay.svg",
           COHORT_B_STAFF, 404),
+    Reach("map", "POST", "/cohorts/{cohort_a}/maps/{task_a}/regrade", COHORT_B_STAFF, 404,
+          owner="trainer_a", owner_status=302, owner_writes=False),
+    Reach("map", "POST", "/cohorts/{cohort_b}/maps/{task_a}/regrade", COHORT_B_STAFF, 404),
+    Reach("map", "POST", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_a}/regrade",
+          COHORT_B_STAFF, 404),
+    Reach("map", "POST", "/cohorts/{cohort_a}/maps/{task_a}/drawings/{drawing_a}/regrade",
+          COHORT_B_STAFF, 404, owner="examiner_a", owner_status=302, owner_writes=False),
     # another cohort's pages
     Reach("cohort", "GET", "/cohorts/{cohort_a}", ("trainer_b",), 404),
     Reach("cohort", "POST", "/cohorts/{cohort_a}/examiners", ("trainer_b",), 404,
@@ -104,6 +173,10 @@ REACHES = [
     Reach("cohort", "POST", "/cohorts/{cohort_a}/certification/rules", ("trainer_b",), 404,
           {"required": "{assignment_a}", "minimum_total": "1"}),
     Reach("cohort", "POST", "/cohorts/{cohort_a}/certification/issue-all", ("trainer_b",), 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/trainees/{victim}/progress", COHORT_B_STAFF,
+          404, owner="examiner_a"),
+    Reach("cohort", "GET", "/cohorts/{cohort_b}/trainees/{victim}/progress", COHORT_B_STAFF,
+          404),
     # another cohort's certificate
     Reach("certificate", "GET", "/training/certificates/{certificate}", TRAINEES, 404),
     Reach("certificate", "GET", "/training/certificates/{certificate}.pdf", TRAINEES, 404),
@@ -125,6 +198,8 @@ REACHES = [
     Reach("review", "POST", "/review/attempts/{reviewed}/release", ("examiner_b",), 404),
     Reach("review", "POST", "/review/attempts/{reviewed}/regrade", ("examiner_b",), 404),
     Reach("review", "POST", "/review/attempts/{reviewed}/mark", ("examiner_b",), 404),
+    Reach("review", "GET", "/review/attempts/{reviewed}/map.svg", ("examiner_b",), 404,
+          owner="examiner_a"),  # the reviewed attempt has a map drawn (with_more)
     Reach("review", "POST", "/review/attempts/{reviewed}/override", ("trainer_b", "victim"),
           403, {"criterion": "introduction", "score": "100", "reason": "my own score"}),
     # another trainer's scenario draft
@@ -137,6 +212,11 @@ REACHES = [
           403),
     Reach("scenario draft", "POST", "/scenarios/{draft_b}/nodes/main/door", ("trainer_a",),
           403, {"revision": "1", "text_zh": "改了"}),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/dialogues/main/nodes",
+          ("trainer_a",), 403, {"revision": "1", "node": "taken"}),
+    Reach("scenario draft", "GET", "/scenarios/{draft_b}", ("trainer_a",), 404),  # unpublished
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/plays", ("trainer_a",), 404,
+          {"version": "0"}),
     Reach("scenario draft", "POST", "/scenarios/{draft_b}/playtest", ("trainer_a",), 403,
           {"source": "id: trainer-b-own\n"}),
     Reach("scenario draft", "POST", "/scenarios/{draft_b}/bot", ("trainer_a",), 403),
@@ -166,7 +246,30 @@ REACHES = [
     Reach("clip", "GET", "/clips/{clip}/chapters/en.vtt", ("outsider",), 404),
     Reach("clip", "POST", "/clips/{clip}/progress", ("outsider",), 404,
           json={"segments": [[0, 2]], "position": 2}),
+    # the clip library is one for the programme: every trainer and admin manages every clip
+    # (video.services.may_manage); trainees and examiners manage none, of any cohort
     Reach("clip", "GET", "/clips/{clip}/original", ("outsider", "examiner_b"), 403),
+    Reach("clip", "GET", "/clips/{clip}/status", ("outsider", "examiner_b"), 403),
+    Reach("clip", "GET", "/clips/{clip}/edit", ("outsider", "examiner_b"), 403),
+    Reach("clip", "GET", "/clips/{clip}/frame.jpg?at=1", ("outsider", "examiner_b"), 403),
+    Reach("clip", "POST", "/clips/{clip}/offline", ("outsider", "examiner_b"), 403,
+          {"locale": "zh_CN"}),
+    Reach("clip", "POST", "/clips/{clip}/captions", ("outsider", "examiner_b"), 403,
+          {"locale": "zh_CN", "vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n偷\n"}),
+    Reach("clip", "POST", "/clips/{clip}/chapters", ("outsider", "examiner_b"), 403,
+          {"chapters": "0:00 偷 | stolen"}),
+    Reach("clip", "POST", "/clips/{clip}/redactions", ("outsider", "examiner_b"), 403,
+          {"start": "0", "end": "1", "x": "0", "y": "0", "w": "0.5", "h": "0.5"}),
+    Reach("clip", "POST", "/clips/{clip}/redactions/1/delete", ("outsider", "examiner_b"),
+          403),
+    Reach("clip", "POST", "/clips/{clip}/questions", ("outsider", "examiner_b"), 403,
+          {"at": "1", "prompt_zh": "偷", "choices": "a\nb", "answer": "1"}),
+    Reach("clip", "POST", "/clips/{clip}/questions/1/delete", ("outsider", "examiner_b"), 403),
+    Reach("clip", "POST", "/clips/{clip}/links", ("outsider", "examiner_b"), 403,
+          {"scenario_id": "cooperative-family", "node": "door"}),
+    Reach("clip", "POST", "/clips/{clip}/links/1/delete", ("outsider", "examiner_b"), 403),
+    Reach("clip", "POST", "/clips/{clip}/retry", ("outsider", "examiner_b"), 403),
+    Reach("clip", "POST", "/clips/{clip}/original/delete", ("outsider", "examiner_b"), 403),
     Reach("clip", "POST", "/clips/{clip}/details", ("outsider", "examiner_b"), 403,
           {"slug": "stolen", "title_zh": "偷"}),
     Reach("clip", "POST", "/clips/{clip}/delete", ("outsider", "examiner_b"), 403),
@@ -186,6 +289,49 @@ REACHES = [
 ]
 
 KINDS = list(dict.fromkeys(reach.kind for reach in REACHES))
+FOREIGN = project_root() / "scenarios" / "foreign-resident.yaml"
+VILLAGE_MAP = project_root() / "scenarios" / "village-map.yaml"
+
+
+@cache
+def _scenario(path: Path) -> Any:
+    return loader.load(path)
+
+
+def with_more(estate: Estate, db: Any) -> None:
+    """Two more attempts of the victim in cohort A, whose exercises have the sheets the
+    baseline lacks: an HMT/foreign household already met (Mr Kim), and a small-area map; and
+    the listing walk's building of the Wangs; a map drawn in the reviewed attempt. Only
+    some rows need them."""
+    from trainer.fieldwork import listing
+    from trainer.fieldwork import services as fieldwork_services
+    from trainer.fieldwork.models import Attempt, Mode
+    from trainer.scenarios import services as scenario_services
+
+    trainer, victim = estate.users["trainer_a"], estate.users["victim"]
+    cohort = db.get(Cohort, estate.ids["cohort_a"])
+
+    def attempt_of(path: Any) -> Any:
+        version = scenario_services.publish(db, _scenario(path), actor=None)
+        assignment = fieldwork_services.assign(db, actor=trainer, cohort=cohort,
+                                               version=version, mode=Mode.PRACTICE,
+                                               due_on=None)
+        return fieldwork_services.start_attempt(db, victim, assignment)
+
+    hmt_attempt = attempt_of(FOREIGN)
+    fieldwork_services.take_step(db, hmt_attempt, "kim", "knock", datetime(2020, 11, 9, 19))
+    for action in ("greet", "show_id", "use_interpreter", "book_appointment"):
+        fieldwork_services.take_step(db, hmt_attempt, "kim", action, None)
+    map_attempt = attempt_of(VILLAGE_MAP)
+    db.get(Attempt, estate.ids["reviewed"]).map_drawing = VICTIM_MAP
+    attempt = db.get(Attempt, estate.ids["attempt"])
+    visit = fieldwork_services.replay_attempt(attempt)
+    walk = listing._walk(attempt, visit)
+    db.flush()
+    estate.ids.update(hmt_attempt=hmt_attempt.id, map_attempt=map_attempt.id,
+                      wang_building=next(b.number for b in walk.buildings
+                                         if "wang" in b.units))
+
 
 def _format(value: Any, estate: Estate) -> Any:
     return value.format(**estate.ids) if isinstance(value, str) else value
@@ -194,7 +340,7 @@ def _format(value: Any, estate: Estate) -> Any:
 def send(client: Any, csrf: Any, login_as: Any, estate: Estate, reach: Reach,
          attacker: str) -> Any:
     """Send the request as the attacker, with a valid CSRF token (only access may refuse)."""
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(reach.headers)
     if reach.bearer:
         headers["Authorization"] = f"Bearer {estate.ids['raw_token_b']}"
     else:
@@ -215,6 +361,8 @@ def send(client: Any, csrf: Any, login_as: Any, estate: Estate, reach: Reach,
 def test_nobody_reaches_another_users_object(kind, estate, client, csrf, login_as, db):
     """Every row of the kind, by every attacker it names: the expected refusal, and not one
     row of any table changed. The failures are listed together."""
+    if kind in ("field sheet", "review"):
+        with_more(estate, db)
     failures = []
     for reach in (reach for reach in REACHES if reach.kind == kind):
         for attacker in reach.attackers or ("examiner B's API token",):
@@ -228,6 +376,87 @@ def test_nobody_reaches_another_users_object(kind, estate, client, csrf, login_a
             if changed:
                 failures.append(f"{where}: changed {changed}")
     assert failures == []
+
+def test_the_rightful_user_gets_in(estate, client, csrf, login_as, db):
+    """The rows with an owner, sent by that owner: the status of success, and a POST changes
+    the database (so each refusal above stops a request that would have worked)."""
+    with_more(estate, db)
+    failures = []
+    for reach in {(r.method, r.url): r for r in REACHES if r.owner}.values():
+        before = snapshot(db)
+        response = send(client, csrf, login_as, estate, reach, reach.owner or "")
+        response.close()
+        where = f"{reach.method} {estate.url(reach.url)} by {reach.owner}"
+        if response.status_code != reach.owner_status:
+            failures.append(f"{where}: {response.status_code}, not {reach.owner_status}")
+        if reach.method != "GET" and reach.owner_writes and not changed_tables(
+                before, snapshot(db)):
+            failures.append(f"{where}: changed nothing")
+    assert failures == []
+
+
+# URL arguments that name no object of their own: a part of the object whose id comes before
+# them in the same URL (the household of an attempt, a caption's language, a rendition, a
+# node of a scenario's dialogue), or a static file. Any other argument is an object's id.
+NOT_IDS = {"unit", "locale", "name", "dialogue_id", "node_id", "filename"}
+
+# Id-bearing routes deliberately not in REACHES, each with why no one's object is reached.
+NOT_OWNED = {
+    # public by design: anyone may check a certificate by the code printed on it
+    "certification.verified": "public certificate check by its code",
+    # admin only (other roles are refused by role, tests/features/test_routes.py); the
+    # admin manages every user's account, so no user's account is out of an admin's reach
+    "accounts.user_detail": "admin only, over every account",
+    "accounts.change_role": "admin only, over every account",
+    "accounts.reset_password": "admin only, over every account",
+    "accounts.set_active": "admin only, over every account",
+    "accounts.export_personal_data": "admin only, over every account",
+    "accounts.delete_personal_data": "admin only, over every account",
+    # the synthetic worlds are the programme's shared reference data: no owner, any trainer
+    # or admin reads them (trainees and examiners are refused by role)
+    "worlds.show": "shared reference data",
+    "worlds.grid": "shared reference data",
+    "worlds.grid_geojson_download": "shared reference data",
+    "worlds.area": "shared reference data",
+    "worlds.household": "shared reference data",
+    "worlds.overview": "shared reference data",
+}
+
+
+def _covered(app: Any) -> set[tuple[str, str]]:
+    """(endpoint, method) of every row, its URL's ids filled with 1."""
+    class Ones(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: str) -> str:
+            return "1"
+
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for reach in REACHES:
+        path = reach.url.format_map(Ones()).split("?")[0]
+        endpoint, _args = adapter.match(path, method=reach.method)
+        covered.add((endpoint, reach.method))
+    return covered
+
+
+def test_every_route_reaching_an_object_is_in_the_table(app):
+    """Each method of each URL rule with an object's id in it (an <int:...> or any argument
+    not in NOT_IDS) has a row in REACHES, or its endpoint is in NOT_OWNED with the reason:
+    a new id-bearing route fails here until it is one or the other."""
+    covered = _covered(app)
+    missing, rules = [], set()
+    for rule in app.url_map.iter_rules():
+        if not set(rule.arguments) - NOT_IDS:
+            continue
+        rules.add(rule.endpoint)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in covered and rule.endpoint not in NOT_OWNED:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert missing == [], "id-bearing routes neither in REACHES nor in NOT_OWNED:\n" + "\n".join(
+        missing)
+    stale = [name for name in NOT_OWNED
+             if name not in rules or any(endpoint == name for endpoint, _ in covered)]
+    assert stale == [], "NOT_OWNED names routes without ids, or ones REACHES covers"
+
 
 def test_a_classmate_sees_and_changes_only_their_own_drawing(estate, client, csrf, login_as,
                                                             db):
