@@ -80,6 +80,50 @@ def test_successful_logins_do_not_use_up_the_limit(app, client, csrf, make_user)
         client.post("/logout", data={"csrf_token": csrf()})
 
 
+def from_address(address):
+    """A request's keyword arguments that make it come from `address`."""
+    return {"environ_overrides": {"REMOTE_ADDR": address}}
+
+
+def test_login_rate_limit_counts_failures_per_user_name_across_addresses(app, client, csrf,
+                                                                          make_user):
+    """Guessing one account's password from many addresses (each below the per-address
+    limit) is stopped by the count per user name; other accounts stay open from the same
+    addresses. The refusal is the localised 429 page."""
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    make_user(Role.TRAINEE, username="target")
+    make_user(Role.TRAINEE, username="bystander")
+    addresses = [f"198.51.100.{number}" for number in range(1, 5)]
+    statuses = [post_login(client, csrf, "target", "wrong-password",
+                           **from_address(address)).status_code for address in addresses]
+    assert statuses == [401, 401, 401, 429]
+    # the user name is counted as the form spells it once normalised (case, spaces)
+    assert post_login(client, csrf, " TARGET ", "wrong-password",
+                      **from_address("198.51.100.99")).status_code == 429
+    limited = post_login(client, csrf, "target", PASSWORD, **from_address("203.0.113.7"),
+                         headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert limited.status_code == 429 and limited.mimetype == "text/html"
+    assert "短时间内尝试次数过多" in limited.get_data(as_text=True)
+    assert client.get("/training").status_code == 302  # the right password did not log in
+    for address in addresses:  # one failure each: the addresses themselves are not limited
+        assert post_login(client, csrf, "bystander", PASSWORD,
+                          **from_address(address)).status_code == 302
+        client.post("/logout", data={"csrf_token": csrf()}, **from_address(address))
+
+
+def test_successful_logins_do_not_count_against_the_user_name(app, client, csrf, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    make_user(Role.TRAINEE, username="regular")
+    for number in range(1, 5):
+        address = from_address(f"198.51.100.{number}")
+        assert post_login(client, csrf, "regular", PASSWORD, **address).status_code == 302
+        client.post("/logout", data={"csrf_token": csrf()}, **address)
+    statuses = [post_login(client, csrf, "regular", "wrong-password",
+                           **from_address(f"203.0.113.{number}")).status_code
+                for number in range(1, 4)]
+    assert statuses == [401, 401, 429]
+
+
 def test_the_limiter_checks_only_the_routes_it_limits(app, tmp_path, database_url):
     """With no default limit, the limiter's per-request hook is off (the log-in limit above
     still holds: its decorator checks it); a default limit keeps the hook on."""
