@@ -336,21 +336,23 @@ def test_a_worker_killed_mid_transcode_is_retried_and_no_half_file_is_served(
         wait_for("ffmpeg to be writing the renditions", mid_transcode(site, first, clip_id),
                  log=site.logs)
         first.kill_group()
-        assert group_members(first.process.pid) == []  # ffmpeg died with its consumer
+        wait_for("ffmpeg to die with its consumer",  # SIGKILL is delivered, then acted on
+                 lambda: group_members(first.process.pid) == [], log=site.logs, timeout=10)
 
+        half = site.media / "work" / str(clip_id) / "r1" / "720p.mp4"
+        assert half.stat().st_size > 0
+        assert "moov atom not found" in probe_text(half).stderr  # a half-written MP4
+        for name in PRODUCTS:  # not ready: nothing is served, least of all the half file
+            answer = browser.request("GET", f"/clips/{clip_id}/media/{name}")
+            assert answer.status == 404, (name, answer.status, len(answer.body))
+        assert 'class="clip-status status-processing' in browser.page(f"/clips/{clip_id}/status")
+        assert f"/clips/{clip_id}/media/" not in browser.page(f"/clips/{clip_id}")
         dead = site.clip(clip_id)
         assert dead.status == ClipStatus.PROCESSING and dead.runs == 1
         assert dead.renditions == {} and dead.progress < 1
         # The job died with the worker: huey took it off the queue before running it (what
         # waits there are the periodic tasks the consumer queued behind the long job).
         assert "process_clip_job" not in {task.name for task in queue.pending()}
-        half = site.media / "work" / str(clip_id) / "r1" / "720p.mp4"
-        assert half.stat().st_size > 0
-        assert "moov atom not found" in probe_text(half).stderr  # a half-written MP4
-        for name in PRODUCTS:  # not ready: nothing is served, least of all the half file
-            assert browser.request("GET", f"/clips/{clip_id}/media/{name}").status == 404
-        assert 'class="clip-status status-processing' in browser.page(f"/clips/{clip_id}/status")
-        assert f"/clips/{clip_id}/media/" not in browser.page(f"/clips/{clip_id}")
 
         # The two minutes after which a silent run counts as dead pass at once.
         with make_sessionmaker(site.engine)() as db:
