@@ -12,20 +12,25 @@ from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
 from trainer.core.errors import InvalidInput
-from trainer.core.world import bulk, idnumber
+from trainer.core.world import bulk, idnumber, names
 from trainer.core.world.codes import (
     AGE_3_CUTOFF,
     AGE_15_CUTOFF,
+    ALL_DIED_HOUSEHOLD_NUMBER,
     DwellingType,
     Form,
     HouseholdType,
     Hukou,
+    ReasonAway,
     Relation,
+    Residence,
     Sex,
     TimeAway,
+    UnitStatus,
 )
 from trainer.core.world.export import grid_geojson, persons_csv
 from trainer.core.world.grid import make_grid, neighbour_boundary
+from trainer.core.world.regions import YUEYANG_COUNTIES
 from trainer.core.world.spec import WorldSpec
 
 SMALL = WorldSpec(households_min=300, households_max=340)
@@ -113,15 +118,22 @@ def test_family_structure_is_consistent(seed, index):
             continue
         head = persons[0]
         assert relations.count(Relation.SPOUSE) <= 1
+        # The head's children have the head and the spouse (if any) as parents; the
+        # grandchildren have the head's child and its spouse (媳婿).
+        parents = [p for p in persons if p.relation in (Relation.HEAD, Relation.SPOUSE)]
+        children = [p for p in persons if p.relation == Relation.CHILD]
+        children_parents = children + [p for p in persons
+                                       if p.relation == Relation.CHILD_IN_LAW]
         for person in persons[1:]:
             if person.relation == Relation.CHILD:
-                assert head.age - person.age >= 15
+                for parent in parents:
+                    assert parent.age - person.age >= 15, (parent, person)
             if person.relation in (Relation.PARENT, Relation.PARENT_IN_LAW):
                 assert person.age - head.age >= 15
             if person.relation == Relation.GRANDCHILD:
-                children = [p.age for p in persons if p.relation == Relation.CHILD]
-                assert children and all(child > person.age for child in children)
-                assert max(children) - person.age >= 15
+                assert children and all(child.age > person.age for child in children)
+                for parent in children_parents:
+                    assert parent.age - person.age >= 15, (parent, person)
             if person.relation == Relation.SPOUSE:
                 assert person.sex != head.sex and person.age >= 20
 
@@ -219,6 +231,7 @@ def test_group_partition_keeps_the_grid_whole_with_several_enumerators():
     ({"rates": {"vacant_units": -0.1}}, "rates.vacant_units"),
     ({"rates": {"hukou_other_township": 0.6, "hukou_other_province": 0.5}},
      "rates.hukou_other_township"),
+    ({"rates": {"hmt_foreign": 0.7, "no_housing": 0.4}}, "rates.hmt_foreign"),
     ({"area_min_units": 100, "area_max_units": 110, "area_target_units": 105},
      "area_min_units"),
     ({"area_min_units": 90, "area_target_units": 80}, "area_target_units"),
@@ -388,3 +401,169 @@ def test_the_tables_of_the_bulk_draws_equal_the_rules_they_stand_for():
     for cohort, shares in enumerate(bulk._COHORT_CUMULATIVE):
         looked_up = bulk._COHORT_COUNT[cohort, bulk._COHORT_STEPS.searchsorted(rolls, "right")]
         assert (looked_up == (rolls[:, None] >= shares).sum(axis=1)).all()
+
+
+# Raised rates of the hard cases, so that each occurs in every pair of grids.
+HARD = WorldSpec.from_dict({
+    "households_min": 500, "households_max": 500,
+    "rates": {"hmt_foreign": 0.03, "no_housing": 0.03, "whole_household_death": 0.03,
+              "shop_units": 0.2, "shop_dwellers": 0.8, "second_household": 0.03,
+              "multiple_dwellings": 0.05, "abroad": 0.05, "newborn_died": 0.5,
+              "unnamed_newborn": 1.0}})
+
+
+def hard_cases(grid):
+    """What each hard case of `grid` shows, checking its coding on the way."""
+    seen = dict.fromkeys(("all_died", "shop", "no_housing", "abroad", "hmt_foreign", "second",
+                          "second_home", "unnamed", "birth", "newborn_died"), 0)
+    households = grid.households()
+    number_of = {index: (area, number) for area in grid.areas
+                 for index, number in area.household_numbers.items()}
+    for index, (plan, household) in enumerate(zip(grid.plans, households, strict=True)):
+        unit = grid.units[plan.unit] if plan.unit is not None else None
+        area, number = number_of[index]
+        if plan.kind == "all_died":  # 全户死亡: 户编号 999, no persons, only H4 and deaths
+            seen["all_died"] += 1
+            assert number == ALL_DIED_HOUSEHOLD_NUMBER and unit is not None
+            assert unit.status == UnitStatus.ALL_DIED and unit.households == [index]
+            assert household.all_died and not household.persons and household.deaths
+            assert household.persona is None
+            assert sum(household.deaths_of(sex) for sex in Sex) == len(household.deaths)
+            continue
+        assert number != ALL_DIED_HOUSEHOLD_NUMBER
+        if plan.kind == "shop":  # people living in a shop: H5 = 3 工作地住所
+            seen["shop"] += 1
+            assert unit is not None and unit.shop and unit.status == UnitStatus.OCCUPIED
+            assert household.dwelling == DwellingType.WORKPLACE and household.persons
+        else:
+            assert household.dwelling != DwellingType.WORKPLACE
+        if plan.kind == "no_housing":  # H5 = 5, no unit, numbered after the area's others
+            seen["no_housing"] += 1
+            assert unit is None and household.dwelling == DwellingType.NONE
+            assert household.kind == HouseholdType.FAMILY and len(household.persons) == 1
+        else:
+            assert unit is not None and household.dwelling != DwellingType.NONE
+        if plan.kind == "hmt_foreign":  # their own form, not the short form
+            seen["hmt_foreign"] += 1
+            assert household.persons and all(
+                p.form == Form.HMT_FOREIGN and p.nationality and p.entry_purpose
+                and p.stay_duration and idnumber.parse(p.id_number) is None
+                for p in household.persons)
+        else:
+            assert all(p.form == Form.SHORT and p.nationality is None
+                       for p in household.persons)
+        if plan.kind == "second":  # found at registration in an occupied unit: max + 1
+            seen["second"] += 1
+            assert household.found_at_registration and unit is not None
+            assert unit.households[0] != index and len(unit.households) >= 2
+            first = grid.plans[unit.households[0]].kind
+            assert first not in ("second", "all_died") and grid.units[
+                grid.plans[unit.households[0]].unit].status == UnitStatus.OCCUPIED
+            listed = [n for i, n in area.household_numbers.items()
+                      if grid.plans[i].kind not in ("second", "no_housing", "all_died")]
+            later = sorted(n for i, n in area.household_numbers.items()
+                           if grid.plans[i].kind == "second")
+            assert later == list(range(max(listed) + 1, max(listed) + 1 + len(later)))
+        else:
+            assert not household.found_at_registration
+        for person in household.persons:
+            if person.residence == Residence.ABROAD:  # D7 = 7: a hukou member away, H2b
+                seen["abroad"] += 1
+                assert not person.present and person.hukou == Hukou.THIS_VILLAGE
+                assert person.relation == Relation.CHILD and person.age >= 18
+                assert person.reason_away in (ReasonAway.WORK, ReasonAway.STUDY)
+            if person.born_in_year:  # counted in H3
+                seen["birth"] += 1
+                assert household.births(person.sex) >= 1
+            if person.name == names.UNNAMED:  # 未取名: born in the last three months
+                seen["unnamed"] += 1
+                assert person.birth >= date(2020, 8, 1) and person.born_in_year
+        for death in household.deaths:
+            if death.born_in_year:  # a newborn who died: in both H3 and H4
+                seen["newborn_died"] += 1
+                assert death.name == names.UNNAMED and death.id_number == idnumber.NO_NUMBER
+                assert death.birth <= death.died <= date(2020, 10, 31)
+                assert household.persons and household.kind == HouseholdType.FAMILY
+                assert household.births(death.sex) >= 1 and household.deaths_of(death.sex) >= 1
+        for sex in Sex:
+            assert household.births(sex) == sum(
+                p.sex == sex and p.born_in_year for p in household.persons) + sum(
+                d.sex == sex and d.born_in_year for d in household.deaths)
+    owners = {unit.second_home_of for unit in grid.units if unit.second_home_of is not None}
+    for unit in grid.units:
+        if unit.second_home_of is not None:  # the other dwelling of a household: 空房
+            seen["second_home"] += 1
+            assert unit.status == UnitStatus.VACANT and not unit.households and not unit.shop
+    for index, household in enumerate(households):
+        assert household.holds_second_unit == (index in owners)
+        if household.holds_second_unit:
+            assert grid.plans[index].kind == "family" and household.persons
+            assert household.persona is not None and any(
+                secret.kind == "second_home" for secret in household.persona.secrets)
+    return seen
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=seeds, index=st.integers(min_value=0, max_value=40))
+def test_every_hard_case_occurs_and_is_coded_as_the_census_codes_it(seed, index):
+    seen: dict[str, int] = {}
+    for grid_index in (index, index + 1):
+        for case, count in hard_cases(make_grid(HARD, seed, grid_index)).items():
+            seen[case] = seen.get(case, 0) + count
+    assert all(seen.values()), seen
+
+
+@st.composite
+def specs(draw):
+    """Valid specs: a Yueyang county or one other county, either partition, area bounds,
+    urban share and a few grids."""
+    low = draw(st.integers(min_value=40, max_value=70))
+    high = draw(st.integers(min_value=2 * low, max_value=2 * low + 40))
+    households_min = draw(st.integers(min_value=200, max_value=360))
+    spec = WorldSpec(
+        region=draw(st.sampled_from([*YUEYANG_COUNTIES, "110105"])),
+        grids=draw(st.integers(min_value=1, max_value=4)),
+        households_min=households_min,
+        households_max=draw(st.integers(min_value=households_min, max_value=400)),
+        area_min_units=low, area_max_units=high,
+        area_target_units=draw(st.integers(min_value=low, max_value=high)),
+        partition=draw(st.sampled_from(["areas", "group"])),
+        urban_share=draw(st.floats(min_value=0.0, max_value=1.0)))
+    spec.validate()  # every spec drawn here is valid: a failure is a bug of the strategy
+    return spec
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=specs(), seed=seeds, pick=st.integers(min_value=0, max_value=3))
+def test_core_properties_hold_for_any_spec(spec, seed, pick):
+    grid = make_grid(spec, seed, pick % spec.grids)
+    assert grid.county.code == spec.region and grid.village.code.startswith(spec.region)
+    # Every unit in exactly one area; areas within the bounds when the grid is split.
+    in_areas = [id(unit) for area in grid.areas for b in area.buildings
+                for unit in grid.buildings[b].units]
+    assert sorted(in_areas) == sorted(id(unit) for unit in grid.units)
+    assert len(set(in_areas)) == len(grid.units)
+    if spec.partition == "group":
+        assert len(grid.areas) == 1
+    elif len(grid.areas) > 1:
+        assert all(spec.area_min_units <= area.unit_count <= spec.area_max_units
+                   for area in grid.areas)
+    planned = sorted(index for area in grid.areas for index in area.household_numbers)
+    assert planned == list(range(len(grid.plans)))
+    for household in grid.households():
+        # H2-H4 equal the person and death records.
+        assert household.h2a + household.h2b == len(household.persons)
+        assert household.h2a == sum(p.present for p in household.persons)
+        for sex in Sex:
+            assert household.births(sex) == sum(
+                p.sex == sex and p.born_in_year for p in household.persons) + sum(
+                d.sex == sex and d.born_in_year for d in household.deaths)
+            assert household.deaths_of(sex) == sum(d.sex == sex for d in household.deaths)
+        for person in household.persons:
+            if person.form != Form.SHORT or person.id_number == idnumber.NO_NUMBER:
+                continue
+            parsed = idnumber.parse(person.id_number)
+            assert parsed is not None and parsed.sex == person.sex
+            assert parsed.birth == person.birth < date(2020, 11, 1)
+            if person.hukou == Hukou.THIS_VILLAGE:
+                assert person.id_number.startswith(spec.region)

@@ -49,6 +49,7 @@ from trainer.core.world.people import (
     COLLECTIVE_KINDS,
     EDUCATION_BY_COHORT,
     FAMILY_SIZE_WEIGHTS,
+    MINORITY_SHARE,
     THEMES,
     Context,
     Death,
@@ -124,6 +125,7 @@ _POOL_START: Ints = np.cumsum([0, *(len(pool) for pool in _POOLS[:-1])])
 _POOL_SIZE: Ints = np.array([len(pool) for pool in _POOLS])
 _PHONE_PREFIXES = np.array(names.PHONE_PREFIXES)
 
+_HAN_SHARE = 1 - MINORITY_SHARE
 _MINORITY_CUMULATIVE = np.cumsum([weight for _n, weight in MINORITIES])
 _MINORITY_NAMES = np.array([HAN, *(name for name, _w in MINORITIES)], dtype=object)
 _COHORT_LAST = np.array([last for last, _w in EDUCATION_BY_COHORT[:-1]])
@@ -398,10 +400,12 @@ def _uniform_int(generator: np.random.Generator, low: npt.NDArray[Any] | int,
         np.int64))
 
 
-def _child_ages(generator: np.random.Generator, parent_age: Ints) -> Ints:
-    """A child's age: the parent was 23-34 at the birth (0 for parents under 23)."""
-    return _uniform_int(generator, np.maximum(0, parent_age - 34),
-                        np.maximum(0, parent_age - 23), len(parent_age))
+def _child_ages(generator: np.random.Generator, parent_age: Ints, younger: Ints) -> Ints:
+    """A child's age: the parent was 23-34 at the birth (0 for parents under 23), and the
+    younger parent (`younger`, the other parent's age if younger) at least 18."""
+    return np.minimum(_uniform_int(generator, np.maximum(0, parent_age - 34),
+                                   np.maximum(0, parent_age - 23), len(parent_age)),
+                      np.maximum(0, younger - 18))
 
 
 def _child_male(generator: np.random.Generator, age: Ints) -> Bools:
@@ -442,21 +446,29 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
                surname=family_name, place=place, reason=reason, years=years, **common)
     # Spouse: of the other sex, about two years younger than a male head.
     has = members(_T_SPOUSE[template])
-    gap = np.rint(g.normal(2.0, 2.5, len(has))).astype(np.int64)
+    # (at most 8 years older or 10 younger: a three-generation family's child, at least 24,
+    # then stays 15 years younger than the spouse too)
+    gap = np.clip(np.rint(g.normal(2.0, 2.5, len(has))), -8, 10).astype(np.int64)
     age = np.maximum(np.where(head_male[has], head_age[has] - gap, head_age[has] + gap), 20)
     drafts.add(has, rank=1, relation=_REL.SPOUSE, age=age, male=~head_male[has],
                surname=_surnames(g, len(has)), place=place[has], reason=reason[has],
                years=years[has], **common)
+    # The younger of head and spouse: the children's ages (drawn from the head's) are kept
+    # below it by 18 years, so that every child is at least 15 years younger than both
+    # parents, also when the spouse is much younger than the head.
+    parent_age = head_age.copy()
+    parent_age[has] = np.minimum(head_age[has], age)
     # Children of the head; in three-generation households the one child has a spouse and
     # children of its own (grandchildren carry the father's surname).
     three = template == _THREE_GENERATIONS
-    middle_age = _uniform_int(g, 24, np.maximum(24, np.minimum(head_age - 22, 50)), count)
+    middle_age = _uniform_int(g, 24, np.maximum(24, np.minimum(
+        np.minimum(head_age - 22, parent_age - 18), 50)), count)
     middle_male = _child_male(g, middle_age)
     in_law_name = _surnames(g, count)
     children = _T_CHILDREN[template]
     children = np.where(children < 0, size - 2, children)
     has = members(children)
-    age = np.where(three[has], middle_age[has], _child_ages(g, head_age[has]))
+    age = np.where(three[has], middle_age[has], _child_ages(g, head_age[has], parent_age[has]))
     male = np.where(three[has], middle_male[has], _child_male(g, age))
     drafts.add(has, rank=2, relation=_REL.CHILD, age=age, male=male,
                surname=family_name[has], place=place[has], reason=follow[has],
@@ -466,8 +478,11 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
     drafts.add(has, rank=3, relation=_REL.CHILD_IN_LAW, age=age, male=~middle_male[has],
                surname=in_law_name[has], place=place[has], reason=reason[has],
                years=years[has], **common)
+    # Grandchildren: likewise below the younger of their parents (the child, its spouse).
+    younger_age = middle_age.copy()
+    younger_age[has] = np.minimum(middle_age[has], age)
     has = members(np.where(three, size - 4, 0))
-    age = _child_ages(g, middle_age[has])
+    age = _child_ages(g, middle_age[has], younger_age[has])
     drafts.add(has, rank=4, relation=_REL.GRANDCHILD, age=age, male=_child_male(g, age),
                surname=np.where(middle_male[has], family_name[has], in_law_name[has]),
                place=place[has], reason=follow[has], years=years[has], **common)
@@ -477,7 +492,7 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
                male=g.random(len(has)) >= _T_MOTHER[template[has]], surname=family_name[has],
                place=place[has], reason=reason[has], years=years[has], **common)
     _lodgers(g, places, hh, head_age, urban, drafts)
-    _away(g, rates, hh, head_age, place == 0, three, family_name, drafts)
+    _away(g, rates, hh, head_age, parent_age, place == 0, three, family_name, drafts)
 
 
 # Town households letting a room to lodgers (租客, D2 = 9 其他): the share of households and
@@ -500,19 +515,22 @@ def _lodgers(g: np.random.Generator, places: _Places, hh: Ints, head_age: Ints, 
                reason=_WHY.WORK, years=0.3 + g.random(len(has)) * 5)
 
 
-def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local: Bools,
-          three: Bools, family_name: Ints, drafts: _Drafts) -> None:
+def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, parent_age: Ints,
+          local: Bools, three: Bools, family_name: Ints, drafts: _Drafts) -> None:
     """Hukou members away on 10-31 (H2b): children working or studying elsewhere, abroad.
 
-    Only households with local hukou and a head of 38 or more have them (about 60 % of
-    households, hence the rates / 0.6); three-generation households are left out so that
-    every child stays older than the grandchildren.
+    Only households with local hukou, a head of 38 or more and a spouse (if any) of 34 or
+    more have them, so the rates are divided by the grid's share of such households (a rate
+    is a share of all family households); three-generation households are left out so that
+    every child stays older than the grandchildren. `parent_age`: the younger of head and
+    spouse.
     """
     count = len(hh)
-    eligible = local & (head_age >= 38) & ~three
-    away = eligible & (g.random(count) < rates.members_away / 0.6)
+    eligible = local & (head_age >= 38) & (parent_age >= 34) & ~three
+    share = max(int(np.count_nonzero(eligible)), 1) / max(count, 1)
+    away = eligible & (g.random(count) < rates.members_away / share)
     has = hh.repeat(np.where(away, np.where(g.random(count) < 0.8, 1, 2), 0))
-    age = np.maximum(16, _child_ages(g, head_age[has]))
+    age = np.maximum(16, _child_ages(g, head_age[has], parent_age[has]))
     student = (age <= 22) & (g.random(len(has)) < 0.6)
     elsewhere = g.random(len(has)) < 2 / 3
     residence = np.where(elsewhere, _RES.OTHER_COUNTY,
@@ -524,8 +542,8 @@ def _away(g: np.random.Generator, rates: Rates, hh: Ints, head_age: Ints, local:
                surname=family_name[has], present=False, residence=residence, place=0,
                reason=np.where(student, _WHY.STUDY, _WHY.WORK), years=years,
                city=city)
-    has = hh[eligible & (g.random(count) < rates.abroad / 0.6)]
-    age = np.maximum(18, _child_ages(g, head_age[has]))
+    has = hh[eligible & (g.random(count) < rates.abroad / share)]
+    age = np.maximum(18, _child_ages(g, head_age[has], parent_age[has]))
     drafts.add(has, rank=8, relation=_REL.CHILD, age=age, male=_child_male(g, age),
                surname=family_name[has], present=False, residence=_RES.ABROAD, place=0,
                reason=np.where(g.random(len(has)) < 0.5, _WHY.WORK, _WHY.STUDY),
@@ -604,8 +622,11 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     literate = np.where(age < 15, 0, np.where(illiterate, _LIT.NO, _LIT.YES))
     roll = rolls[7]
     minority = 1 + _MINORITY_CUMULATIVE.searchsorted(
-        (roll - 0.998) / 0.002 * _MINORITY_CUMULATIVE[-1], side="right")
-    ethnicity = _MINORITY_NAMES[np.where(roll < 0.998, 0, np.minimum(minority, len(MINORITIES)))]
+        (roll - _HAN_SHARE) / MINORITY_SHARE * _MINORITY_CUMULATIVE[-1], side="right")
+    ethnicity = _MINORITY_NAMES[np.where(roll < _HAN_SHARE, 0,
+                                         np.minimum(minority, len(MINORITIES)))]
+    # Born in the census year (H3): age 0 as drawn.
+    d["born_in_year"] = age == 0
     # From here on ages as `Person.age` counts them: one more for those born on 11-01, whose
     # birthday is the standard time itself.
     d["age"] = age + (day == _BORN_FROM[age])
@@ -785,7 +806,11 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
             heads: Ints, n_family: int, collectives: Sequence[CollectiveSlot], places: _Places,
             rates: Rates) -> list[list[Death]]:
     """Deaths of the year: mostly an elderly member, rarely a newborn; care homes lose
-    residents. Few households have one, so each is drawn in Python."""
+    residents. Few households have one, so each is drawn in Python.
+
+    `rates.newborn_died` is the share of the year's births (H3) who died before 11-01: a
+    grid with B living births has B × r / (1 - r) newborn deaths expected, among its
+    families with a parent of 20-40."""
     total = n_family + len(collectives)
     age, hh = d["age"], d["hh"]
     oldest = np.maximum.reduceat(age, heads) if total else age
@@ -795,8 +820,12 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
     elder = np.concatenate([
         (oldest[:n_family] >= 55) & (g.random(n_family) < rates.deaths * 7.5),
         care & (g.random(len(care)) < min(1.0, rates.deaths * 20))])
+    births = int(np.count_nonzero(d["born_in_year"][hh < n_family]))
+    died = rates.newborn_died
+    expected = births * died / (1 - died) if died < 1 else float(max(births, 1) * n_family)
+    chance = expected / max(int(np.count_nonzero(young_parent)), 1)
     newborn = np.concatenate([
-        young_parent & (g.random(n_family) < rates.newborn_died * 0.15),
+        young_parent & (g.random(n_family) < chance),
         np.zeros(len(care), dtype=bool)])
     deaths: list[list[Death]] = [[] for _ in range(total)]
     for position in np.flatnonzero(elder | newborn).tolist():

@@ -53,6 +53,9 @@ class Rates:
     RESIDENCE_FIELDS = ("hukou_other_village", "hukou_other_township",
                         "hukou_other_county_in_city", "hukou_other_county_in_province",
                         "hukou_other_province", "hukou_pending")
+    # Kinds of family household drawn from one roll per household (the rest are ordinary
+    # families), so their rates together cannot pass 100 %.
+    EXCLUSIVE_HOUSEHOLD_FIELDS = ("hmt_foreign", "no_housing")
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class WorldSpec:
     area_max_units: int = 120
     area_target_units: int = 80
     partition: str = "areas"  # "areas": 普查小区 of ~80 units; "group": grid kept whole
-    urban_share: float = 0.60
+    urban_share: float = 0.621  # Yueyang's urbanisation (2022 bulletin; see stats.TARGETS)
     rates: Rates = field(default_factory=Rates)
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,6 +135,12 @@ class WorldSpec:
         if total > 1.0:
             raise InvalidInput(N_("The hukou-place rates add up to %(total)s %%, above 100 %%."),
                                field="rates.hukou_other_township", total=round(total * 100, 1))
+        total = sum(getattr(self.rates, name) for name in Rates.EXCLUSIVE_HOUSEHOLD_FIELDS)
+        if total > 1.0:
+            raise InvalidInput(
+                N_("The rates of households of Hong Kong, Macao, Taiwan residents or "
+                   "foreigners and of households with no housing add up to %(total)s %%, "
+                   "above 100 %%."), field="rates.hmt_foreign", total=round(total * 100, 1))
         if self.partition == "areas" and not self.areas_fit():
             raise InvalidInput(
                 N_("A grid of %(units)s housing units cannot be split into areas of "
