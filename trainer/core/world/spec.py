@@ -42,7 +42,9 @@ class Rates:
     multiple_dwellings: float = 0.02  # households holding a second unit in the grid (空房)
     whole_household_death: float = 0.002  # units whose household all died (999)
     deaths: float = 0.0072  # persons who died in the year before the standard time
-    newborn_died: float = 0.003  # births in the year who died before 11-01
+    # Share of the year's births (H3) who died before 11-01: on the death form and counted
+    # in both H3 and H4. Births follow from the age structure (no rate of their own).
+    newborn_died: float = 0.003
     unnamed_newborn: float = 0.25  # births in the last three months not yet named (未取名)
     shop_units: float = 0.04  # street-level units that are shops
     shop_dwellers: float = 0.25  # share of shops where someone lives (工作地住所)
