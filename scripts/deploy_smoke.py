@@ -1,12 +1,15 @@
-# ruff: noqa: S603, S607 - runs nginx, gunicorn, flask and openssl on fixed arguments
+# ruff: noqa: S603, S607 - runs nginx, gunicorn and openssl on fixed arguments
 """Run the deploy/ files for real on this machine: nginx (deploy/nginx.conf, addresses and
 paths swapped for local ones) in front of two gunicorn "web machines" (deploy/gunicorn.conf.py),
-on a database made by `flask db upgrade`, and check what docs/deployment.md says of them:
+on a database made by the migrations (what `flask db upgrade` runs), and check what
+docs/deployment.md says of them:
 
 - the request id: nginx's own, or the caller's, reaches the application, comes back in the
   response and is in nginx's log and the application's JSON log;
 - a clip is sent by nginx from the internal media location after the application's access
-  check (X-Accel-Redirect), with range requests, and that location is not reachable directly;
+  check (the application answers with X-Accel-Redirect and no body; the client gets the
+  bytes, with range requests, and never the internal path), and that location is not
+  reachable directly;
 - both web machines answer; the application sees the caller's address through
   TRAINER_PROXY_HOPS=1; /readyz and /metrics answer through nginx.
 
@@ -15,6 +18,8 @@ Needs nginx on the PATH (Debian: apt-get install nginx-light) and openssl. Usage
     .venv/bin/python scripts/deploy_smoke.py
 
 The last line printed is one JSON object; the exit status is 0 when every check passed.
+tests/features/test_nginx_live.py runs the same deployment and checks (`deployment`, `check`)
+in CI.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "smoke-test-Password-1"  # noqa: S105 - a throwaway account in a temporary database
 CLIP_BYTES = bytes(range(256)) * 64
+WAIT_ID, DIRECT_ID = "smoke-wait", "smoke-direct"  # requests made to a web machine directly
 
 
 def free_port() -> int:
@@ -70,17 +79,48 @@ def local_nginx_conf(folder: Path, web_ports: list[int], http_port: int,
     return text
 
 
+def find_nginx() -> str | None:
+    """nginx on the PATH, or Debian's /usr/sbin/nginx (not on a normal user's PATH)."""
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return found if Path(found).exists() else None
+
+
+@dataclass
+class Deployment:
+    """nginx in front of the web machines, all running, and what the checks need of them."""
+
+    folder: Path
+    base: str  # https://127.0.0.1:<nginx's TLS port>
+    http_port: int
+    web_ports: list[int]
+    logs: list[Path]  # each web machine's output (JSON log lines)
+    clip_id: int
+    key: str  # the clip's 720p file in the media root
+
+
 def main() -> int:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
+    nginx = find_nginx()
+    if nginx is None:
         print("nginx not found (Debian: apt-get install nginx-light)", file=sys.stderr)
         return 2
+    with deployment(nginx) as running:
+        checks = check(running)
+    for name, passed in checks.items():
+        print(f"{'ok  ' if passed else 'FAIL'} {name}")
+    print(json.dumps({"checks": len(checks), "failed": [n for n, ok in checks.items() if not ok]},
+                     ensure_ascii=False))
+    return 0 if all(checks.values()) else 1
+
+
+@contextmanager
+def deployment(nginx: str, workers: int = 2) -> Iterator[Deployment]:
+    """Start everything in a temporary folder; stop it all and remove the folder at the end,
+    whatever happened. `workers`: gunicorn workers per web machine."""
     folder = Path(tempfile.mkdtemp(prefix="trainer-deploy-"))
     folder.chmod(0o755)  # nginx's workers (not root) read the media files
     processes: list[subprocess.Popen[str]] = []
-    checks: dict[str, bool] = {}
     try:
-        return run(folder, nginx, processes, checks)
+        yield start(folder, nginx, processes, workers)
     finally:
         for process in processes:
             process.terminate()
@@ -89,11 +129,13 @@ def main() -> int:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
-        checks: dict[str, bool]) -> int:
+def start(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
+          workers: int) -> Deployment:
+    """Each process is added to `processes` as soon as it is started (the caller stops them)."""
     (folder / "media").mkdir()
     (folder / "ssl").mkdir()
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -110,10 +152,8 @@ def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
            "TRAINER_METRICS_TOKEN": "smoke-metrics", "TRAINER_DEFAULT_LOCALE": "en"}
     for name in ("TRAINER_REDIS_URL", "TRAINER_S3_BUCKET"):
         env.pop(name, None)
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    clip_id, key = seed(env)
-
+    # The web machines boot (imports, create_app: no database yet) while the database is
+    # made and seeded here.
     web_ports = [free_port(), free_port()]
     logs = []
     for number, port in enumerate(web_ports, start=1):
@@ -122,9 +162,12 @@ def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
         with logs[-1].open("w") as log:  # the child keeps its own copy of the descriptor
             processes.append(subprocess.Popen(
                 [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}",
+                     "WEB_CONCURRENCY": str(workers),
                      "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
                 stdout=log, stderr=subprocess.STDOUT, text=True))
+    migrate(env["TRAINER_DATABASE_URL"])
+    clip_id, key = seed(env)
     http_port, https_port = free_port(), free_port()
     (folder / "trainer.conf").write_text(local_nginx_conf(folder, web_ports, http_port,
                                                           https_port))
@@ -135,10 +178,18 @@ def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
                    capture_output=True)
     processes.append(subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-g",
                                        "daemon off;"], text=True))
-    base = f"https://127.0.0.1:{https_port}"
     for port in web_ports:
         wait_for(f"http://127.0.0.1:{port}/healthz")
+    wait_for_port(https_port)
+    return Deployment(folder=folder, base=f"https://127.0.0.1:{https_port}",
+                      http_port=http_port, web_ports=web_ports, logs=logs, clip_id=clip_id,
+                      key=key)
 
+
+def check(running: Deployment) -> dict[str, bool]:
+    """Every check by name: True when it passed."""
+    base, clip_id, key = running.base, running.clip_id, running.key
+    checks: dict[str, bool] = {}
     client = Client()
     status, headers, body = client.get(base + "/healthz", {"X-Request-ID": "smoke-given-1"})
     checks["healthz through nginx"] = status == 200 and json.loads(body) == {"status": "ok"}
@@ -148,23 +199,42 @@ def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
     checks["nginx's request id used"] = re.fullmatch(r"[0-9a-f]{32}", nginx_id) is not None
     status, _, body = client.get(base + "/readyz")
     checks["readyz through nginx"] = status == 200 and json.loads(body)["status"] == "ok"
-    status, _, _ = client.get(f"http://127.0.0.1:{http_port}/login")
+    status, _, _ = client.get(f"http://127.0.0.1:{running.http_port}/login")
     checks["http redirects to https"] = status == 301
 
     status, _, page = client.get(base + "/login")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.decode())
-    status, _, _ = client.post(base + "/login", {"username": "smoke-trainer",
-                                                 "password": PASSWORD,
-                                                 "csrf_token": token.group(1) if token else ""})
-    checks["log-in over https"] = status == 302 and token is not None
+    checks["log-in page through nginx"] = status == 200 and token is not None
+    status, headers, _ = client.post(base + "/login", {
+        "username": "smoke-trainer", "password": PASSWORD,
+        "csrf_token": token.group(1) if token else ""})
+    checks["log-in over https"] = status == 302
+    page_url = base + "/login"
+    for _ in range(3):  # the log-in's redirect, then the one to the role's first page
+        page_url = urllib.parse.urljoin(page_url, headers.get("Location", "/"))
+        status, headers, page = client.get(page_url)
+        if status != 302:
+            break
+    checks["a logged-in page through nginx"] = status == 200 and b"Smoke Trainer" in page
+    # The web machine itself answers with the header and no body (asked directly, with the
+    # session cookie nginx's client got): nginx is what sends the bytes.
+    direct = urllib.request.Request(
+        f"http://127.0.0.1:{running.web_ports[0]}/clips/{clip_id}/media/720p",
+        headers={"Cookie": client.cookie_header(), "X-Request-ID": DIRECT_ID})
+    status, headers, body = Client().open(direct)
+    checks["application answers with X-Accel-Redirect"] = (
+        status == 200 and headers.get("X-Accel-Redirect") == f"/protected-media/{key}"
+        and body == b"")
     status, headers, body = client.get(f"{base}/clips/{clip_id}/media/720p")
-    checks["clip sent by nginx (X-Accel-Redirect)"] = (
-        status == 200 and body == CLIP_BYTES and "X-Accel-Redirect" not in headers)
+    checks["clip sent by nginx (X-Accel-Redirect)"] = status == 200 and body == CLIP_BYTES
+    checks["internal path not shown to the client"] = status == 200 and not any(
+        "protected-media" in f"{name}: {value}" or key in value
+        for name, value in headers.items())
     status, headers, body = client.get(f"{base}/clips/{clip_id}/media/720p",
                                        {"Range": "bytes=10-19"})
     checks["range request through nginx"] = status == 206 and body == CLIP_BYTES[10:20]
-    status, _, _ = client.get(f"{base}/protected-media/{key}")
-    checks["internal media location closed"] = status == 404
+    status, _, body = client.get(f"{base}/protected-media/{key}")
+    checks["internal media location closed"] = status == 404 and CLIP_BYTES not in body
     anonymous = Client()
     status, _, _ = anonymous.get(f"{base}/clips/{clip_id}/media/720p")
     checks["clip refused without log-in"] = status == 302
@@ -179,7 +249,8 @@ def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    connection = http.client.HTTPSConnection("127.0.0.1", https_port, context=context,
+    connection = http.client.HTTPSConnection("127.0.0.1", int(base.rsplit(":", 1)[1]),
+                                             context=context,
                                              source_address=("127.0.0.3", 0), timeout=10)
     connection.request("GET", "/healthz", headers={"X-Forwarded-For": "203.0.113.7",
                                                    "X-Request-ID": "smoke-address"})
@@ -187,41 +258,52 @@ def run(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
     connection.close()
 
     time.sleep(0.5)
-    app_lines = [json.loads(line) for log in logs for line in log.read_text().splitlines()
-                 if line.startswith("{")]
-    access = [line for line in app_lines if line.get("logger") == "trainer.access"]
-    served_by = {log.name for log in logs
-                 if any('"trainer.access"' in line for line in log.read_text().splitlines())}
-    checks["both web machines answered"] = len(served_by) == 2
+    logs = running.logs
+    access_by_log = {log.name: [entry for entry in map(json.loads, (
+        line for line in log.read_text().splitlines() if line.startswith("{")))
+        if entry.get("logger") == "trainer.access"] for log in logs}
+    access = [entry for entries in access_by_log.values() for entry in entries]
+    # Requests nginx sent: not the start-up waits nor the direct request, made to each.
+    served_by = {name for name, entries in access_by_log.items()
+                 if any(entry["request_id"] not in (WAIT_ID, DIRECT_ID) for entry in entries)}
+    checks["both web machines answered through nginx"] = len(served_by) == 2
     checks["request id in the application's log"] = any(
         line["request_id"] == nginx_id for line in access)
-    nginx_log = (folder / "nginx-access.log").read_text()
+    nginx_log = (running.folder / "nginx-access.log").read_text()
     checks["request id in nginx's log"] = f"rid={nginx_id}" in nginx_log
     checks["caller's address seen through the proxy"] = [
         line["remote_addr"] for line in access if line["request_id"] == "smoke-address"
     ] == ["127.0.0.3"]
     checks["no password in any log"] = PASSWORD not in nginx_log + "".join(
         log.read_text() for log in logs)
+    return checks
 
-    for name, passed in checks.items():
-        print(f"{'ok  ' if passed else 'FAIL'} {name}")
-    print(json.dumps({"checks": len(checks), "failed": [n for n, ok in checks.items() if not ok]},
-                     ensure_ascii=False))
-    return 0 if all(checks.values()) else 1
+
+def migrate(database_url: str) -> None:
+    """What `flask db upgrade` runs (trainer/cli.py), in this process: an interpreter less to
+    start, and alembic.ini's logging left out of the caller's (a test's) logging."""
+    from alembic import command
+
+    from trainer.cli import alembic_config
+
+    config = alembic_config(database_url)
+    config.attributes["skip_logging"] = True
+    command.upgrade(config, "head")
 
 
 def seed(env: dict[str, str]) -> tuple[int, str]:
-    """A trainer and a ready clip of theirs whose 720p file is in the media root."""
-    os.environ.update(env)
-    from trainer import create_app
+    """A trainer and a ready clip of theirs whose 720p file is in the media root (made in
+    this process, on the web machines' database, without an application: building one
+    imports every blueprint; the environment is left as it was)."""
+    import trainer.models  # noqa: F401 - every model, for the relationships
     from trainer.accounts import services
     from trainer.accounts.models import Role
-    from trainer.extensions import DB_KEY
+    from trainer.db import make_engine, make_sessionmaker
     from trainer.video.models import Clip, ClipStatus
 
-    app = create_app()
+    engine = make_engine(env["TRAINER_DATABASE_URL"])
     key = "clips/smoke/r1/720p.mp4"
-    with app.app_context(), app.extensions[DB_KEY]() as db:
+    with make_sessionmaker(engine)() as db:
         user, _ = services.create_user(db, actor=None, username="smoke-trainer",
                                        full_name="Smoke Trainer", role=Role.TRAINER,
                                        password=PASSWORD)
@@ -233,6 +315,7 @@ def seed(env: dict[str, str]) -> tuple[int, str]:
         db.add(clip)
         db.commit()
         clip_id = clip.id
+    engine.dispose()
     path = Path(env["TRAINER_MEDIA_ROOT"]) / key
     path.parent.mkdir(parents=True)
     path.write_bytes(CLIP_BYTES)
@@ -242,11 +325,25 @@ def seed(env: dict[str, str]) -> tuple[int, str]:
     return clip_id, key
 
 
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a local http URL
+            request = urllib.request.Request(  # noqa: S310 - a local http URL
+                url, headers={"X-Request-ID": WAIT_ID})
+            with urllib.request.urlopen(request, timeout=2):  # noqa: S310
                 return
         except OSError:
             if time.monotonic() > deadline:
@@ -266,21 +363,26 @@ class Client:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+        self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPCookieProcessor(self.cookies),
             urllib.request.HTTPSHandler(context=context), _NoRedirect())
 
     def get(self, url: str,
             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        return self._open(urllib.request.Request(url, headers=headers or {}))  # noqa: S310
+        return self.open(urllib.request.Request(url, headers=headers or {}))  # noqa: S310
 
     def post(self, url: str, data: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         # Over HTTPS, Flask-WTF wants a same-site Referer, as a browser sends it.
-        return self._open(urllib.request.Request(  # noqa: S310 - a local URL
+        return self.open(urllib.request.Request(  # noqa: S310 - a local URL
             url, data=urllib.parse.urlencode(data).encode(), method="POST",
             headers={"Referer": url}))
 
-    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
+    def cookie_header(self) -> str:
+        """The cookies this client holds, as a Cookie header (for another address)."""
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
+
+    def open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
         try:
             with self.opener.open(request, timeout=10) as response:
                 return response.status, dict(response.headers), response.read()
