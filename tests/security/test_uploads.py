@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.features.video_support import make_clip, upload
+from tests.features.video_support import create, make_clip, patch, upload
 from tests.security.conftest import active_content
 from trainer.accounts.models import Role
 from trainer.core.errors import InvalidInput
 from trainer.video.media import MAX_HOURS, MAX_SIDE, parse_probe
-from trainer.video.models import Clip, ClipStatus
+from trainer.video.models import Clip, ClipStatus, Upload
 
 HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'visit.mp4':
   Duration: {duration}, start: 0.000000, bitrate: 20 kb/s
@@ -30,6 +30,7 @@ def test_a_normal_video_passes_the_limits():
 @pytest.mark.parametrize(("duration", "size", "says"), [
     ("00:00:02.00", f"{MAX_SIDE + 2}x{MAX_SIDE + 2}", "pixels a side"),
     ("00:00:02.00", "32000x16", "pixels a side"),
+    ("00:00:02.00", "8000x8", "pixels a side"),  # a one-digit side was once not read
     (f"{MAX_HOURS:02d}:00:01.00", "320x240", "longer than"),
     ("99:59:59.00", "16x16", "longer than"),
 ])
@@ -39,6 +40,35 @@ def test_a_decompression_bomb_is_refused_before_processing(duration, size, says)
     with pytest.raises(InvalidInput) as refused:
         parse_probe(HEADER.format(duration=duration, size=size))
     assert says in refused.value.message
+
+
+@pytest.mark.parametrize(("size", "width", "height"), [("8000x8", 8000, 8),
+                                                     ("8x8000", 8, 8000)])
+def test_a_frame_size_bomb_sent_through_the_upload_route_is_refused(
+        client, csrf, login_as, db, tmp_path, size, width, height):
+    """A real, playable 1-second video of a few kilobytes whose frames are 8000 pixels long
+    (each decoded frame far larger than the file, the shape of a decompression bomb): the
+    tus upload's last chunk is answered with a 400 naming the limit in the trainee's language,
+    and nothing of it is kept: no clip (so no job and nothing to serve), no upload, no file."""
+    bomb = make_clip(tmp_path / "bomb.mp4", seconds=1.0, size=size, audio=False).read_bytes()
+    assert len(bomb) < 64 * 1024
+    login_as(Role.TRAINER)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    created = create(client, csrf(), len(bomb), filename="bomb.mp4")
+    assert created.status_code == 201
+    refused = patch(client, csrf(), created.headers["Location"], 0, bomb)
+    assert refused.status_code == 400, refused.get_data(as_text=True)
+    answer = refused.get_json()
+    assert answer["field"] == "file"
+    assert answer["message"] == (f"此视频为 {width} × {height} 像素；每边最多接受 {MAX_SIDE} "
+                                 "像素。")
+    assert db.scalar(select(func.count()).select_from(Clip)) == 0
+    assert db.scalar(select(func.count()).select_from(Upload)) == 0
+    gone = client.head(created.headers["Location"], headers={"Tus-Resumable": "1.0.0"})
+    assert gone.status_code == 404  # the upload cannot be resumed into a clip either
+    media_root = Path(client.application.config["MEDIA_ROOT"])
+    assert [path for folder in ("uploads", "clips") if (media_root / folder).exists()
+            for path in (media_root / folder).rglob("*") if path.is_file()] == []
 
 
 @pytest.fixture(scope="module")

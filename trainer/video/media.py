@@ -74,7 +74,7 @@ def ffmpeg_exe() -> str:
 
 _INPUT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_VIDEO = re.compile(r"Stream #0:\d+.*?: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})")
+_VIDEO = re.compile(r"Stream #0:\d+.*?: Video: (\w+)[^\n]*?, (\d{1,5})x(\d{1,5})\b")
 _AUDIO = re.compile(r"Stream #0:\d+.*?: Audio: ")
 
 
