@@ -111,8 +111,8 @@ def test_trainees_and_examiners_never_see_the_truth(app, client, login_as, db):
     household = services.grid(world, 0).household(3)
     for role in (Role.TRAINEE, Role.EXAMINER):
         login_as(role)
-        pages = [f"/worlds/{world.id}", f"/worlds/{world.id}/grids/0",
-                 f"/worlds/{world.id}/grids/0/areas/001",
+        pages = [f"/worlds/{world.id}", f"/worlds/{world.id}/map",
+                 f"/worlds/{world.id}/grids/0", f"/worlds/{world.id}/grids/0/areas/001",
                  f"/worlds/{world.id}/grids/0/households/3",
                  f"/worlds/{world.id}/grids/0.geojson", "/worlds"]
         for path in pages:
@@ -181,3 +181,112 @@ def test_all_vacant_and_unsplittable_grids_are_refused(client, csrf, login_as, d
 def test_audit_log_survives_absurd_page_numbers(client, login_as):
     login_as(Role.ADMIN)
     assert client.get("/admin/audit?page=99999999999999999999").status_code == 200
+
+
+# The overview map -----------------------------------------------------------------------
+
+OVERVIEW_SPEC = {"grids": 9, "households_min": 300, "households_max": 320}
+
+
+def bare_world(db, name="Map world", seed=5, **spec):
+    """A world row without counting its people (the overview map reads only spec and seed)."""
+    from trainer.core.world.spec import WorldSpec
+
+    full = WorldSpec.from_dict({**OVERVIEW_SPEC, **spec}).to_dict()
+    world = World(name=name, seed=seed, spec=full, region=full["region"], grids=full["grids"],
+                  summary={})
+    db.add(world)
+    db.flush()
+    return world
+
+
+def overview_svg(page):
+    """The map's SVG element, parsed as XML (so it is also well formed)."""
+    import xml.etree.ElementTree as ET
+
+    start, end = page.index("<svg"), page.index("</svg>") + len("</svg>")
+    return ET.fromstring(page[start:end])  # noqa: S314 (our own page)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_overview_map_shows_every_grid_with_its_areas_and_links(client, login_as, db):
+    login_as(Role.TRAINER)
+    world = bare_world(db)
+    page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
+    assert f'href="/worlds/{world.id}/map"' in page  # the world page leads to the map
+    response = client.get(f"/worlds/{world.id}/map")
+    assert response.status_code == 200
+    svg = overview_svg(response.get_data(as_text=True))
+    assert svg.get("aria-labelledby") == "overview-title overview-desc"
+    assert svg.find(f"{SVG}title").text == "Overview map of Map world, page 1 of 1"
+    tiles = {int(g.get("data-grid")): g for g in svg.iter(f"{SVG}g") if g.get("data-grid")}
+    assert sorted(tiles) == list(range(9))
+    for index, tile in tiles.items():
+        grid = services.grid(world, index)
+        links = [a.get("href") for a in tile.iter(f"{SVG}a")]
+        assert f"/worlds/{world.id}/grids/{index}" in links
+        assert tile.get("class") == ("tile urban" if grid.urban else "tile rural")
+        areas = {a.get("data-area"): a for a in tile.iter(f"{SVG}a") if a.get("data-area")}
+        assert list(areas) == [area.code for area in grid.areas]
+        for area in grid.areas:
+            link = areas[area.code]
+            assert link.get("href") == f"/worlds/{world.id}/grids/{index}/areas/{area.code}"
+            assert link.find(f"{SVG}polygon") is not None
+            assert link.find(f"{SVG}text").text == area.code
+            assert f"{area.unit_count} housing units" in link.get("aria-label")
+    villages = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "village"]
+    names = {services.grid(world, index).village.name for index in tiles}
+    assert {v.get("aria-label").split(" (")[0] for v in villages} == names
+
+
+def test_overview_map_pages_whole_townships(client, login_as, db):
+    login_as(Role.ADMIN)
+    world = bare_world(db, grids=80, urban_share=1.0)  # 18 grids a 街道: 72, then 8
+    seen = []
+    for number, expected in ((1, 72), (2, 8)):
+        page = client.get(f"/worlds/{world.id}/map?page={number}").get_data(as_text=True)
+        assert f"Page {number} of 2" in page
+        tiles = [int(g.get("data-grid")) for g in overview_svg(page).iter(f"{SVG}g")
+                 if g.get("data-grid")]
+        assert len(tiles) == expected
+        seen += tiles
+        townships = {services.grid(world, index).village.township_code for index in tiles}
+        assert len(townships) == (4 if number == 1 else 1)
+    assert sorted(seen) == list(range(80))
+    first = client.get(f"/worlds/{world.id}/map").get_data(as_text=True)
+    assert f'href="/worlds/{world.id}/map?page=2"' in first and "?page=0" not in first
+
+
+def test_overview_map_refuses_bad_page_numbers_cleanly(client, login_as, db):
+    login_as(Role.TRAINER)
+    world = bare_world(db)
+    for bad in ("abc", "-1", "1.5", "", "%EF%BC%91", "1e3"):
+        response = client.get(f"/worlds/{world.id}/map?page={bad}")
+        assert response.status_code == 400, bad
+        assert "The page must be a whole number from 1 to 1." in response.get_data(as_text=True)
+    for missing in ("0", "2", "99999999999999999999999999"):
+        response = client.get(f"/worlds/{world.id}/map?page={missing}")
+        assert response.status_code == 404, missing
+        assert "its pages run from 1 to 1" in response.get_data(as_text=True)
+    assert client.get("/worlds/424242/map").status_code == 404
+
+
+def test_overview_map_in_both_languages_and_escaped(client, login_as, db):
+    login_as(Role.TRAINER)
+    world = bare_world(db, name="<script>x</script>")
+    english = client.get(f"/worlds/{world.id}/map", headers={"Accept-Language": "en"})
+    chinese = client.get(f"/worlds/{world.id}/map", headers={"Accept-Language": "zh-CN"})
+    en_page, zh_page = english.get_data(as_text=True), chinese.get_data(as_text=True)
+    for words in ("Overview map", "Urban grid", "Rural grid", "Enumeration area and its number",
+                  "Urban tiles", "100 m"):
+        assert words in en_page and words not in zh_page, words
+    for words in ("总览图", "城镇网格", "乡村网格", "普查小区及其编号", "城镇图块", "100 米"):
+        assert words in zh_page, words
+    assert 'lang="zh-CN"' in zh_page
+    assert overview_svg(zh_page).find(f"{SVG}title").text.endswith("总览图，第 1 页，共 1 页")
+    for page in (en_page, zh_page):
+        assert "<script>x" not in page and "&lt;script&gt;x" in page
+    refused = client.get(f"/worlds/{world.id}/map?page=x", headers={"Accept-Language": "zh-CN"})
+    assert "页码必须是 1 至 1 之间的整数。" in refused.get_data(as_text=True)

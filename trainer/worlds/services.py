@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from collections.abc import Callable, Sequence
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from trainer.accounts.models import User
 from trainer.core.errors import InvalidInput, NotFound
 from trainer.core.i18n import N_
-from trainer.core.world.grid import Grid, make_grid
+from trainer.core.world.export import OverviewMap, overview_map
+from trainer.core.world.grid import Grid, make_grid, village_of
 from trainer.core.world.spec import WorldSpec
 from trainer.core.world.stats import Tally, compare
 from trainer.worlds.models import World
@@ -37,6 +39,53 @@ def grid(world: World, index: int) -> Grid:
     if not 0 <= index < world.grids:
         raise NotFound(N_("No such grid."))
     return _cached_grid(json.dumps(world.spec, sort_keys=True), world.seed, index)
+
+
+# The overview map (one page) --------------------------------------------------------
+#
+# Decision: the overview is paged by whole townships, OVERVIEW_TOWNSHIPS_PER_PAGE at a
+# time. A township has at most 6 villages × 3 grids, so a page draws at most 72 grid
+# skeletons (about 3 ms each, no households), and a village or township is never split
+# across pages. The order (which grids make each township: arithmetic and the cached
+# village names, about 0.1 s for MAX_GRIDS) is kept per world, and each drawn page's
+# geometry (a few hundred outlines, not the grids) is kept for the last pages asked for;
+# the grids themselves are not kept, so paging through a large world's map does not push
+# out the grids (with their households) that `grid` keeps for the grid and area pages.
+
+OVERVIEW_TOWNSHIPS_PER_PAGE = 4
+
+
+@lru_cache(maxsize=8)
+def _townships(spec_json: str, seed: int) -> tuple[tuple[int, ...], ...]:
+    """The world's grid indices by township, in code order (each by village and position)."""
+    spec = WorldSpec.from_dict(json.loads(spec_json))
+    places = sorted((village.code, position, index) for index in range(spec.grids)
+                    for village, position in [village_of(spec, seed, index)])
+    return tuple(tuple(index for _code, _position, index in group)
+                 for _township, group in itertools.groupby(places, key=lambda p: p[0][:9]))
+
+
+@lru_cache(maxsize=32)
+def _overview_page(spec_json: str, seed: int, page: int) -> OverviewMap:
+    spec = WorldSpec.from_dict(json.loads(spec_json))
+    first = (page - 1) * OVERVIEW_TOWNSHIPS_PER_PAGE
+    chosen = _townships(spec_json, seed)[first:first + OVERVIEW_TOWNSHIPS_PER_PAGE]
+    return overview_map(make_grid(spec, seed, index) for township in chosen
+                        for index in township)
+
+
+def overview_pages(world: World) -> int:
+    """How many pages the world's overview map has."""
+    townships = len(_townships(json.dumps(world.spec, sort_keys=True), world.seed))
+    return max(1, -(-townships // OVERVIEW_TOWNSHIPS_PER_PAGE))
+
+
+def overview_page(world: World, page: int) -> OverviewMap:
+    """Page `page` (from 1) of the world's overview map; NotFound past the last page."""
+    if not 1 <= page <= overview_pages(world):
+        raise NotFound(N_("The map has no such page; its pages run from 1 to %(pages)s."),
+                       pages=overview_pages(world))
+    return _overview_page(json.dumps(world.spec, sort_keys=True), world.seed, page)
 
 
 def count(spec: WorldSpec, seed: int,

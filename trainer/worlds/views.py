@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
-from trainer.core.errors import DomainError
+from trainer.core.errors import DomainError, InvalidInput
+from trainer.core.i18n import N_
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.errors import form_error
@@ -77,6 +78,22 @@ def show(world_id: int) -> Any:
         abort(404)
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
                            has_next=first + GRIDS_PER_PAGE < world.grids)
+
+
+@bp.get("/worlds/<int:world_id>/map")
+@roles(*TRUTH_READERS)
+def overview(world_id: int) -> Any:
+    """The world's overview map: every grid a tile cut into its enumeration areas, a page of
+    whole townships at a time (see `services.overview_page` for why and how it is bounded)."""
+    world = services.get_world(db_session(), world_id)
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidInput(N_("The page must be a whole number from 1 to %(pages)s."),
+                           pages=services.overview_pages(world))
+    page = int(raw) if len(raw) <= 9 else 0  # far past the last page either way
+    return render_template("worlds/overview.html", world=world, page=page,
+                           pages=services.overview_pages(world),
+                           map=services.overview_page(world, page))
 
 
 @bp.get("/worlds/<int:world_id>/grids/<int:grid_index>")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -162,3 +164,198 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
                          f'font-size="10" fill="#374151">{escape(feature.name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+# Overview map of a world -------------------------------------------------------------
+#
+# Grids are independent layouts in their own local metres, so the overview does not place
+# them geographically: it lays them out as tiles, one block per 村/居委会 (its grids side by
+# side, in order), the blocks of one 乡镇/街道 under its heading and flowed into rows. Each
+# tile is the grid north-up, cut into its enumeration areas. All tiles of one kind (urban or
+# rural) on a map share one scale, so they compare with each other; urban and rural grids
+# differ too much in size (about 300 × 200 m against 420 × 1,000 m) to share one, so the
+# legend draws a scale bar for each kind. Only the geometry is made here; the page's
+# template draws it with its words in the page's language.
+
+OVERVIEW_WIDTH = 960.0
+OVERVIEW_MARGIN = 16.0
+OVERVIEW_LEGEND_HEIGHT = 64.0
+TOWNSHIP_HEADING = 30.0  # the township's name above its villages
+VILLAGE_PADDING = 8.0
+VILLAGE_CAPTION = 20.0  # the village's name above its tiles
+TILE_CAPTION = 18.0  # the grid's name below its tile
+TILE_GAP = 10.0
+VILLAGE_GAP = 12.0
+TILE_BOX = {True: (140.0, 100.0), False: (90.0, 220.0)}  # urban, rural: width, height at most
+SCALE_BAR_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000)
+SCALE_BAR_MAX = 80.0  # pixels
+
+
+@dataclass(frozen=True)
+class OverviewArea:
+    """An enumeration area on its tile: the outline as SVG points and where its number goes."""
+
+    code: str
+    name: str
+    units: int
+    households: int
+    points: str
+    label: Point
+
+
+@dataclass(frozen=True)
+class OverviewTile:
+    """A grid's tile: its map's box (x, y, width, height) and its areas."""
+
+    index: int
+    name: str
+    position: int  # within its village, from 0
+    urban: bool
+    x: float
+    y: float
+    width: float
+    height: float
+    metres: tuple[float, float]  # the grid's own width and height
+    areas: tuple[OverviewArea, ...]
+
+    @property
+    def caption(self) -> Point:
+        """Where the grid's name is written: centred below its map."""
+        return self.x + self.width / 2, self.y + self.height + TILE_CAPTION - 5
+
+
+@dataclass(frozen=True)
+class OverviewVillage:
+    """A 村/居委会's block: its frame and its grids' tiles."""
+
+    code: str
+    name: str
+    urban: bool
+    x: float
+    y: float
+    width: float
+    height: float
+    tiles: tuple[OverviewTile, ...]
+
+
+@dataclass(frozen=True)
+class OverviewTownship:
+    """A 乡镇/街道: its heading's baseline and its villages."""
+
+    code: str
+    name: str
+    urban: bool
+    y: float
+    villages: tuple[OverviewVillage, ...]
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """A scale bar for the tiles of one kind: `metres` drawn `length` pixels long."""
+
+    urban: bool
+    metres: int
+    length: float
+
+
+@dataclass(frozen=True)
+class OverviewMap:
+    """Everything the overview draws, in SVG units (`width` × `height`)."""
+
+    width: float
+    height: float
+    townships: tuple[OverviewTownship, ...]
+    scale_bars: tuple[ScaleBar, ...]
+
+    @property
+    def tiles(self) -> list[OverviewTile]:
+        return [tile for township in self.townships for village in township.villages
+                for tile in village.tiles]
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of a line's width: CJK characters are square, others narrower."""
+    return sum(size if ord(char) > 0x2E7F else 0.62 * size for char in text)
+
+
+def _label_point(area: Area, lot: tuple[float, float]) -> Point:
+    """A point well inside the area, in grid metres: the middle of its longest row of lots
+    (of equally long rows, the middle one)."""
+    rows: dict[int, list[int]] = {}
+    for row, col in area.cells:
+        rows.setdefault(row, []).append(col)
+    longest = max(len(cols) for cols in rows.values())
+    candidates = sorted(row for row, cols in rows.items() if len(cols) == longest)
+    row = candidates[len(candidates) // 2]
+    cols = rows[row]
+    return (min(cols) + max(cols) + 1) / 2 * lot[0], (row + 0.5) * lot[1]
+
+
+def _scale_bar(urban: bool, scale: float) -> ScaleBar:
+    metres = max([step for step in SCALE_BAR_STEPS if step * scale <= SCALE_BAR_MAX],
+                 default=SCALE_BAR_STEPS[0])
+    return ScaleBar(urban, metres, round(metres * scale, 1))
+
+
+def overview_map(grids: Iterable[Grid]) -> OverviewMap:
+    """Lay out the grids (in the order given: by township, village and position) as tiles.
+
+    Consecutive grids of one village make one block, consecutive blocks of one township one
+    section; blocks flow left to right and wrap within the map's width.
+    """
+    grids = list(grids)
+    scales: dict[bool, float] = {}
+    for grid in grids:
+        box_width, box_height = TILE_BOX[grid.urban]
+        width, height = grid.size
+        fit = min(box_width / width, box_height / height)
+        scales[grid.urban] = min(scales.get(grid.urban, fit), fit)
+    right = OVERVIEW_WIDTH - OVERVIEW_MARGIN
+    y = OVERVIEW_MARGIN + OVERVIEW_LEGEND_HEIGHT
+    townships: list[OverviewTownship] = []
+    for (township_code, township_name, urban), in_township in itertools.groupby(
+            grids, key=lambda g: (g.village.township_code, g.village.township_name, g.urban)):
+        heading = y + TOWNSHIP_HEADING - 10
+        y += TOWNSHIP_HEADING
+        x, row_height = OVERVIEW_MARGIN, 0.0
+        villages: list[OverviewVillage] = []
+        for village, in_village in itertools.groupby(in_township, key=lambda g: g.village):
+            members = list(in_village)
+            scale = scales[urban]
+            sizes = [(g.size[0] * scale, g.size[1] * scale) for g in members]
+            tiles_width = sum(w for w, _h in sizes) + TILE_GAP * (len(sizes) - 1)
+            width = 2 * VILLAGE_PADDING + max(tiles_width, text_width(village.name, 13) + 24)
+            height = (2 * VILLAGE_PADDING + VILLAGE_CAPTION + max(h for _w, h in sizes)
+                      + TILE_CAPTION)
+            if x > OVERVIEW_MARGIN and x + width > right:  # wrap
+                x, y, row_height = OVERVIEW_MARGIN, y + row_height + VILLAGE_GAP, 0.0
+            tile_x = x + VILLAGE_PADDING + (width - 2 * VILLAGE_PADDING - tiles_width) / 2
+            tile_y = y + VILLAGE_PADDING + VILLAGE_CAPTION
+            tiles = []
+            for grid, (tile_width, tile_height) in zip(members, sizes, strict=True):
+                tiles.append(_tile(grid, scale, tile_x, tile_y, tile_width, tile_height))
+                tile_x += tile_width + TILE_GAP
+            villages.append(OverviewVillage(village.code, village.name, urban, x, y, width,
+                                            height, tuple(tiles)))
+            x += width + VILLAGE_GAP
+            row_height = max(row_height, height)
+        y += row_height + VILLAGE_GAP
+        townships.append(OverviewTownship(township_code, township_name, urban, heading,
+                                          tuple(villages)))
+    bars = tuple(_scale_bar(urban, scales[urban]) for urban in (True, False) if urban in scales)
+    return OverviewMap(OVERVIEW_WIDTH, round(y + OVERVIEW_MARGIN, 1), tuple(townships), bars)
+
+
+def _tile(grid: Grid, scale: float, x: float, y: float, width: float,
+          height: float) -> OverviewTile:
+    def place(point: Point) -> Point:
+        return round(x + point[0] * scale, 1), round(y + height - point[1] * scale, 1)
+
+    areas = []
+    for area in grid.areas:
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in map(place, area.outline))
+        areas.append(OverviewArea(area.code, area.name, area.unit_count,
+                                  len(area.household_numbers), points,
+                                  place(_label_point(area, grid.lot_size))))
+    return OverviewTile(grid.index, grid.name, grid.position, grid.urban, round(x, 1),
+                        round(y, 1), round(width, 1), round(height, 1), grid.size, tuple(areas))
