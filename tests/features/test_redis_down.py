@@ -6,19 +6,25 @@ worker's periodic check queues it and it is processed."""
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from huey import RedisHuey
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, app_config, csrf_token
-from tests.features.live_database import make_attempts
+from tests.features.live_database import BEST, make_attempts
 from tests.features.video_support import make_clip, upload
 from trainer import create_app, tasks
 from trainer.accounts.models import Role
@@ -144,8 +150,6 @@ def test_limits_return_to_redis_when_it_answers(connection: Any, database_url: s
                                                 tmp_path: Path, make_user: Any) -> None:
     """With Redis up the same settings keep the counts in Redis (shared by every web
     process): the fallback is only used while it is down."""
-    import redis
-
     assert REDIS_URL is not None
     redis.Redis.from_url(REDIS_URL).flushdb()
     app = create_app(app_config(tmp_path, database_url, REDIS_URL=REDIS_URL,
@@ -156,3 +160,189 @@ def test_limits_return_to_redis_when_it_answers(connection: Any, database_url: s
     client = client_of(app)
     assert [log_in(client, app, "nobody", "wrong") for _ in range(3)] == [401, 401, 429]
     assert redis.Redis.from_url(REDIS_URL).keys("LIMITS*")
+
+
+# A second web machine: its own process and database, sharing only Redis with the test's app.
+# It reads "username address" lines and answers each with the status of a failed log-in.
+SECOND_MACHINE = """
+import sys
+from trainer import create_app
+from trainer.models import Base
+redis_url, folder = sys.argv[1:3]
+app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/second.sqlite3",
+                  "SECRET_KEY": "second-machine", "INSTANCE_PATH": f"{folder}/instance",
+                  "MEDIA_ROOT": f"{folder}/media", "REDIS_URL": redis_url,
+                  "RATELIMIT_STORAGE_URI": redis_url, "LOGIN_RATE_LIMIT": "3 per minute",
+                  "WTF_CSRF_ENABLED": False, "BABEL_DEFAULT_LOCALE": "en"})
+Base.metadata.create_all(app.extensions["trainer.engine"])
+print("ready", flush=True)
+for line in sys.stdin:
+    username, address = line.split()
+    response = app.test_client().post("/login", data={"username": username, "password": "no"},
+                                      environ_base={"REMOTE_ADDR": address})
+    print(response.status_code, flush=True)
+"""
+
+
+class RedisServer:
+    """redis-server on a free port, nothing saved (a restart starts empty), in the
+    foreground as a child process: killed with SIGKILL, started again on the same port."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert self.process.poll() is None, "redis-server exited"
+                assert time.monotonic() < deadline, "redis-server did not answer in 10 s"
+                time.sleep(0.05)
+        client.close()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.skip("no redis-server found: install Debian's redis-server (.ci/run starts it)")
+    server = RedisServer(executable)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def test_redis_dies_and_comes_back_while_the_app_runs(
+        redis_server: RedisServer, connection: Any, database_url: str, tmp_path: Path,
+        db: Session, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One app process through Redis up, killed, and started again on the same port: field
+    work never stops, the log-in limit holds in memory meanwhile and goes back to Redis
+    (shared with another machine) once it answers, and a clip's job that could not be
+    queued is queued by the worker's periodic check and runs."""
+    url = redis_server.url
+    second = subprocess.Popen(
+        [sys.executable, "-c", SECOND_MACHINE, url, str(tmp_path / "second")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "TRAINER_INSTANCE_PATH": str(tmp_path / "second" / "instance")})
+    try:
+        app = create_app(app_config(tmp_path, database_url, REDIS_URL=url,
+                                    RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="3 per minute"))
+        use_sessionmaker(app, make_sessionmaker(connection,
+                                                join_transaction_mode="create_savepoint"))
+        queue = tasks.make_huey({"REDIS_URL": url}, tmp_path / "instance")
+        monkeypatch.setattr(tasks, "process_clip",
+                            queue.task(retries=0, name="process_clip")(tasks.process_clip_job))
+        made = make_attempts(db)
+        attempt = db.query(Attempt).filter_by(trainee_id=made["trainees"][1]).one()
+        trainee = client_of(app)
+        trainee.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+        assert log_in(trainee, app, "backup-trainee1", PASSWORD) == 302
+        trainer = client_of(app)
+        trainer.environ_base["REMOTE_ADDR"] = "10.0.0.3"
+        with trainer.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = make_user(Role.TRAINER).get_id(), True
+        clip_data = make_clip(tmp_path / "visit.mp4", seconds=1.0, size="320x180").read_bytes()
+        attacker = client_of(app)  # 127.0.0.1, the second machine's caller too
+
+        actions = iter(BEST[3:])  # the attempt has taken the first three
+
+        def field_work() -> None:
+            steps = len(attempt.steps)
+            assert trainee.get(f"/training/attempts/{attempt.id}").status_code == 200
+            response = trainee.post(f"/training/attempts/{attempt.id}/steps",
+                                    data={"household": "wang", "action": next(actions),
+                                          "csrf_token": csrf_token(trainee, app)})
+            assert response.status_code == 302
+            db.refresh(attempt)
+            assert len(attempt.steps) == steps + 1
+            assert trainee.get("/training").status_code == 200
+
+        def upload_clip() -> Clip:
+            response = upload(trainer, csrf_token(trainer, app), clip_data)
+            assert response.status_code == 204, response.get_data(as_text=True)
+            clip = db.get_one(Clip, int(response.headers["Clip-Location"].rsplit("/", 1)[1]))
+            db.refresh(clip)
+            assert clip.status == ClipStatus.QUEUED
+            return clip
+
+        # Up: the counts and the job are in Redis.
+        field_work()
+        assert [log_in(attacker, app, "backup-trainee0", "wrong") for _ in range(2)] == [401,
+                                                                                          401]
+        assert redis.Redis.from_url(url).keys("LIMITS*")
+        up_clip = upload_clip()
+        assert queue.pending_count() == 1
+
+        # Killed: field work goes on; the log-in limit holds, counted in this process's
+        # memory from zero (Redis' two are out of reach); the upload is acknowledged and its
+        # clip made due at once for the periodic check.
+        redis_server.kill()
+        field_work()
+        assert [log_in(attacker, app, "backup-trainee0", "wrong")
+                for _ in range(4)] == [401, 401, 401, 429]
+        assert limiter._storage_dead
+        down_clip = upload_clip()
+        assert down_clip.id in services.stale_clips(db)
+        assert up_clip.id not in services.stale_clips(db)
+
+        # Back on the same port, empty. The limiter checks Redis again with a growing
+        # back-off (1, 2, 4 ... s) on its limited routes; within a few seconds it counts
+        # there again: three new failures (not the memory's full count) reach the limit ...
+        redis_server.start()
+        deadline = time.monotonic() + 20
+        while limiter._storage_dead:
+            assert time.monotonic() < deadline, "the limiter did not go back to Redis"
+            time.sleep(0.25)
+            assert client_of(app).get("/login").status_code == 200
+        field_work()
+        assert [log_in(attacker, app, "backup-trainee0", "wrong")
+                for _ in range(4)] == [401, 401, 401, 429]
+        # ... which the second machine sees: for the caller's address and for the user name
+        # from another address, not for another caller with another name.
+        assert second.stdout is not None and second.stdin is not None
+        assert second.stdout.readline().strip() == "ready"
+        answers = []
+        for line in ("someone-else 127.0.0.1", "backup-trainee0 10.0.0.9",
+                     "someone-else 10.0.0.9"):
+            second.stdin.write(line + "\n")
+            second.stdin.flush()
+            answers.append(second.stdout.readline().strip())
+        assert answers == ["429", "429", "401"]
+
+        # The job queued before the kill was lost with Redis' memory (nothing saved): the
+        # clip is picked up as queued too long after 15 minutes. The one that could not be
+        # queued is queued by the periodic check's first run, and a worker processes it.
+        assert queue.pending_count() == 0
+        assert up_clip.id in services.stale_clips(db, now=utcnow() + timedelta(minutes=16))
+        with app.app_context():
+            assert tasks.resume_interrupted.call_local() == [down_clip.id]
+            assert queue.pending_count() == 1
+            job = queue.dequeue()
+            assert job is not None
+            queue.execute(job)
+        db.refresh(down_clip)
+        assert down_clip.status == ClipStatus.READY and "360p" in down_clip.renditions
+    finally:
+        second.kill()
+        second.communicate(timeout=10)  # waits, and closes its pipes
+        limiter._storage_dead = False  # the limiter is one object for the whole test run
