@@ -79,6 +79,29 @@ def test_a_run_killed_once_is_retried_and_completes(app: Flask, db: Session, tmp
     assert served.stat().st_size > 1000 and b"half a file" not in served.read_bytes()
 
 
+def test_products_a_dead_run_had_stored_are_deleted_when_a_later_run_finishes(
+        app: Flask, db: Session, tmp_path: Path, media_root: Path) -> None:
+    """Killed while moving its finished products into the store: some are stored under its
+    run's folder, never recorded; the run that completes the clip deletes them."""
+    clip = queued_clip(db, app, tmp_path)
+    dead = worker_dies_mid_run(db, media_root, clip)
+    stray = tmp_path / "stray.mp4"
+    stray.write_bytes(b"a finished rendition of the dead run")
+    storage = storage_from_config(app.config)
+    storage.put(f"clips/{clip.id}/r{dead}/720p.mp4", stray)
+    neighbour = tmp_path / "neighbour.mp4"  # r1 must not take r10's files with it
+    neighbour.write_bytes(b"another folder")
+    storage.put(f"clips/{clip.id}/r{dead}0/keep.mp4", neighbour)
+    with app.app_context():
+        assert tasks.resume_interrupted.call_local() == [clip.id]
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY and clip.runs == dead + 1
+    assert storage.size(f"clips/{clip.id}/r{dead}/720p.mp4") is None
+    assert storage.size(f"clips/{clip.id}/r{dead}0/keep.mp4") is not None
+    assert storage.size(clip.original_key or "") is not None  # the original stays
+    assert all(storage.size(product["key"]) for product in clip.renditions.values())
+
+
 def test_a_run_killed_twice_fails_with_a_reason_and_can_be_retried(
         app: Flask, db: Session, tmp_path: Path, media_root: Path, client: FlaskClient,
         login_as: Any, csrf: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -441,7 +441,7 @@ def render_run(run: Run, *, storage: Storage, media_root: Path,
 
 def finish_run(db: Session, run: Run, *, storage: Storage,
                products: dict[str, Any] | None, error: str | None) -> None:
-    """Record a run's outcome; the previous run's files are deleted once the new ones exist.
+    """Record a run's outcome; the earlier runs' files are deleted once the new ones exist.
 
     A run that is no longer the clip's current one (a blur was added or the clip retried while
     it ran) changes nothing: its files are deleted and the newer run decides.
@@ -454,6 +454,10 @@ def finish_run(db: Session, run: Run, *, storage: Storage,
     if products is not None:
         for old in clip.renditions.values():
             storage.delete(old["key"])
+        # A run that died after storing some of its products (killed while moving them
+        # into the store) left them under its own folder, which nothing refers to.
+        for older in range(1, run.number):
+            storage.delete_prefix(f"clips/{clip.id}/r{older}")
         clip.renditions = products
         clip.status, clip.progress, clip.error = ClipStatus.READY, 1.0, None
         clip.processed_at = utcnow()
