@@ -5,9 +5,14 @@ from __future__ import annotations
 import csv
 import json
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from trainer.accounts.models import Role
+from trainer.core.world.export import OVERVIEW_LEGEND_HEIGHT, OVERVIEW_MARGIN, overview_map
+from trainer.core.world.grid import make_grid, village_of
+from trainer.core.world.spec import WorldSpec
 from trainer.worlds import services
 from trainer.worlds.models import World
 
@@ -190,8 +195,6 @@ OVERVIEW_SPEC = {"grids": 9, "households_min": 300, "households_max": 320}
 
 def bare_world(db, name="Map world", seed=5, **spec):
     """A world row without counting its people (the overview map reads only spec and seed)."""
-    from trainer.core.world.spec import WorldSpec
-
     full = WorldSpec.from_dict({**OVERVIEW_SPEC, **spec}).to_dict()
     world = World(name=name, seed=seed, spec=full, region=full["region"], grids=full["grids"],
                   summary={})
@@ -290,3 +293,59 @@ def test_overview_map_in_both_languages_and_escaped(client, login_as, db):
         assert "<script>x" not in page and "&lt;script&gt;x" in page
     refused = client.get(f"/worlds/{world.id}/map?page=x", headers={"Accept-Language": "zh-CN"})
     assert "页码必须是 1 至 1 之间的整数。" in refused.get_data(as_text=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(grids=st.integers(1, 400), share=st.floats(0, 1), seed=st.integers(0, 2**40))
+def test_overview_pages_hold_every_grid_once_in_whole_townships(grids, share, seed):
+    spec = WorldSpec.from_dict({"grids": grids, "urban_share": share}).to_dict()
+    world = World(name="p", seed=seed, spec=spec, region=spec["region"], grids=grids)
+    townships = services._townships(json.dumps(spec, sort_keys=True), seed)
+    flat = [index for township in townships for index in township]
+    assert sorted(flat) == list(range(grids))
+    for township in townships:
+        places = [village_of(WorldSpec.from_dict(spec), seed, index) for index in township]
+        assert len({village.township_code for village, _position in places}) == 1
+        assert len(township) <= 18
+        assert places == sorted(places, key=lambda p: (p[0].code, p[1]))
+    codes = [village_of(WorldSpec.from_dict(spec), seed, t[0])[0].township_code
+             for t in townships]
+    assert codes == sorted(set(codes))  # each township once, in code order
+    per_page = services.OVERVIEW_TOWNSHIPS_PER_PAGE
+    assert services.overview_pages(world) == max(1, -(-len(townships) // per_page))
+
+
+def boxes_overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids=st.integers(1, 24), share=st.sampled_from([0.0, 0.3, 0.6, 1.0]),
+       seed=st.integers(0, 2**40), group=st.booleans())
+def test_overview_layout_keeps_tiles_apart_and_labels_inside(grids, share, seed, group):
+    spec = WorldSpec.from_dict({"grids": grids, "urban_share": share, "households_min": 300,
+                                "households_max": 360,
+                                "partition": "group" if group else "areas"})
+    drawn = [make_grid(spec, seed, index) for index in range(grids)]
+    drawn.sort(key=lambda g: (g.village.code, g.position))
+    layout = overview_map(drawn)
+    assert [tile.index for tile in layout.tiles] == [g.index for g in drawn]
+    villages = [v for t in layout.townships for v in t.villages]
+    frames = [(v.x, v.y, v.x + v.width, v.y + v.height) for v in villages]
+    for number, frame in enumerate(frames):
+        assert frame[0] >= 0 and frame[2] <= layout.width and frame[3] <= layout.height
+        assert not any(boxes_overlap(frame, other) for other in frames[number + 1:])
+    for village, frame in zip(villages, frames, strict=True):
+        boxes = [(t.x, t.y, t.x + t.width, t.caption[1]) for t in village.tiles]
+        for number, (tile, box) in enumerate(zip(village.tiles, boxes, strict=True)):
+            assert frame[0] <= box[0] and box[2] <= frame[2] + 0.1
+            assert frame[1] <= box[1] and box[3] <= frame[3]
+            assert not any(boxes_overlap(box, other) for other in boxes[number + 1:])
+            assert tile.width >= 40 and tile.height >= 40  # never a speck
+            assert len(tile.areas) == len(drawn[[t.index for t in layout.tiles].index(
+                tile.index)].areas)
+            for area in tile.areas:
+                x, y = area.label
+                assert tile.x <= x <= tile.x + tile.width and tile.y <= y <= tile.y + tile.height
+    first_heading = min(t.y for t in layout.townships)
+    assert first_heading > OVERVIEW_MARGIN + OVERVIEW_LEGEND_HEIGHT  # below the legend
