@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import BrowserPage
-from tests.browser.test_login_roles import PASSWORDS, log_in, log_out
+from tests.browser.test_login_roles import PASSWORDS, log_in, log_out, switch_language
+from trainer.worlds.demo import DEMO_WORLD
 
 pytestmark = pytest.mark.browser
 
@@ -74,4 +75,46 @@ def test_world_form_shows_errors_on_the_field(browser_page: BrowserPage) -> None
     expect(page.locator("#region-error")).to_have_text("999999 is not a county-level region code.")
     expect(page.locator("#name")).to_have_value("Broken world")  # what was typed is kept
     bp.screenshot("world-form-error")
+    bp.assert_no_errors()
+
+
+def test_trainer_opens_the_overview_map_and_a_grid_from_it(browser_page: BrowserPage) -> None:
+    bp, page = browser_page, browser_page.page
+    log_in(bp, "trainer", PASSWORDS["trainer"])
+    page.goto("/worlds")
+    with page.expect_navigation():
+        page.get_by_role("link", name=DEMO_WORLD).click()
+    with page.expect_navigation():
+        page.locator("[data-test=overview-link]").click()
+    expect(page.locator("main h1")).to_have_text("Overview map")
+    svg = page.locator("svg[data-test=overview-map]")
+    expect(svg).to_be_visible()
+    expect(svg.locator("g.tile")).to_have_count(6)  # the demo world's six grids
+    expect(svg.locator("a.area-link").first).to_have_attribute("href", re.compile("/areas/001$"))
+    box = svg.locator("g.tile").first.bounding_box()
+    assert box is not None and box["width"] >= 60 and box["height"] >= 60  # no speck on a tablet
+    bp.screenshot("world-overview-map")
+
+    tile = svg.locator("g.tile[data-grid='1']")
+    label = tile.locator("a.grid-link").get_attribute("aria-label") or ""
+    grid_name = label.split(" (")[0]
+    with page.expect_navigation():
+        tile.locator("a.grid-link").click()
+    expect(page).to_have_url(re.compile(r"/worlds/\d+/grids/1$"))
+    expect(page.locator("main h1")).to_contain_text(grid_name)
+    expect(page.locator(".map-frame svg")).to_be_visible()
+
+    page.go_back()
+    with page.expect_navigation():
+        svg.locator("g.tile[data-grid='0'] a.area-link[data-area='002']").click()
+    expect(page).to_have_url(re.compile(r"/worlds/\d+/grids/0/areas/002$"))
+    expect(page.locator("main h1")).to_contain_text("第二普查小区")
+
+    page.go_back()
+    switch_language(bp, "zh_CN")
+    expect(page.locator("main h1")).to_have_text("总览图")
+    expect(svg.locator("text", has_text="城镇网格")).to_have_count(1)
+    bp.screenshot("world-overview-map-zh")
+    switch_language(bp, "en")
+    log_out(bp)
     bp.assert_no_errors()

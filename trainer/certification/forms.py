@@ -8,6 +8,8 @@ from wtforms import FloatField, IntegerField, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from trainer.security import NumberRange as SafeRange
+
 
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes. Choices are checked by the service (which says clearly what is
@@ -39,7 +41,8 @@ class ActionForm(FlaskForm):
 class IssueForm(FlaskForm):
     """Issue one trainee's certificate."""
 
-    trainee_id = IntegerField(validators=[DataRequired()])
+    # a user id: a number past the database's integers would fail in the query, not here
+    trainee_id = IntegerField(validators=[DataRequired(), SafeRange(1, 2**31 - 1)])
 
 
 class RevokeForm(FlaskForm):

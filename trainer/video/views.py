@@ -4,7 +4,6 @@ transcript and lesson questions, editing, and streaming with range requests."""
 from __future__ import annotations
 
 import base64
-import binascii
 import io
 import math
 import tempfile
@@ -174,7 +173,7 @@ def _metadata(header: str) -> dict[str, str]:
         key, _, encoded = pair.partition(" ")
         try:
             values[key] = base64.b64decode(encoded, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # not base64 (binascii.Error), not ASCII, not UTF-8
             raise InvalidInput(N_("The upload's description is malformed.")) from exc
     return values
 

@@ -343,7 +343,8 @@ def overview_map(grids: Iterable[Grid]) -> OverviewMap:
         townships.append(OverviewTownship(township_code, township_name, urban, heading,
                                           tuple(villages)))
     bars = tuple(_scale_bar(urban, scales[urban]) for urban in (True, False) if urban in scales)
-    return OverviewMap(OVERVIEW_WIDTH, round(y + OVERVIEW_MARGIN, 1), tuple(townships), bars)
+    height = y - VILLAGE_GAP + OVERVIEW_MARGIN  # no gap after the last row
+    return OverviewMap(OVERVIEW_WIDTH, round(height, 1), tuple(townships), bars)
 
 
 def _tile(grid: Grid, scale: float, x: float, y: float, width: float,
