@@ -187,6 +187,10 @@ TILE_CAPTION = 18.0  # the grid's name below its tile
 TILE_GAP = 10.0
 VILLAGE_GAP = 12.0
 TILE_BOX = {True: (140.0, 100.0), False: (90.0, 220.0)}  # urban, rural: width, height at most
+# ... unless that would make a tile narrower than this: grids of thousands of households are
+# tall, and their tiles then grow taller than the box rather than shrink into specks whose
+# area numbers overlap (every grid of a kind has the same width: a fixed number of lots).
+TILE_MIN_WIDTH = {True: 100.0, False: 72.0}
 SCALE_BAR_STEPS = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000)
 SCALE_BAR_MAX = 80.0  # pixels
 
@@ -308,7 +312,8 @@ def overview_map(grids: Iterable[Grid]) -> OverviewMap:
     for grid in grids:
         box_width, box_height = TILE_BOX[grid.urban]
         width, height = grid.size
-        fit = min(box_width / width, box_height / height)
+        fit = max(min(box_width / width, box_height / height),
+                  TILE_MIN_WIDTH[grid.urban] / width)
         scales[grid.urban] = min(scales.get(grid.urban, fit), fit)
     right = OVERVIEW_WIDTH - OVERVIEW_MARGIN
     y = OVERVIEW_MARGIN + OVERVIEW_LEGEND_HEIGHT
