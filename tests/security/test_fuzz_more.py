@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.security.conftest import active_content, changed_tables, snapshot
@@ -56,6 +56,11 @@ FUZZED = frozenset({
     "accounts.change_role", "accounts.set_active", "accounts.delete_personal_data",
     "maps.redraw",
 })
+
+# what each test that stores text sends at least once (hypothesis' @example), so a page that
+# shows the text unescaped fails every run, not only when the draw happens to hold a tag
+XSS = '"><script>alert(1)</script>'
+IMG = "<img src=x onerror=alert(1)>"
 
 flag = st.one_of(st.sampled_from(["y", "1", "on", ""]), hostile)
 
@@ -113,6 +118,7 @@ LISTING_FIELDS = ["rows-0-building", "rows-0-unit", "rows-0-number", "rows-0-sta
 @given(head=hostile, remarks=hostile,
        values=st.dictionaries(st.sampled_from(LISTING_FIELDS), hostile, max_size=3),
        unit=st.one_of(st.none(), hostile), autosave=st.booleans())
+@example(head=XSS, remarks=IMG, values={}, unit=None, autosave=False)
 def test_listing_save(client, csrf, login_as, estate, db, head, remarks, values, unit,
                       autosave):
     """A valid row of the building with hostile text in it, some fields replaced."""
@@ -147,6 +153,8 @@ DEATH_FIELDS = [f"rows-{row}-{item}" for row in (0, 1) for item in (
 @LIGHT
 @given(values=st.dictionaries(st.sampled_from(DEATH_FIELDS), hostile, max_size=10),
        autosave=st.booleans())
+@example(values={"rows-0-number": "1", "rows-0-name": XSS, "rows-0-ethnicity": IMG},
+         autosave=False)
 def test_deaths_save(client, csrf, login_as, estate, db, deaths_attempt, values, autosave):
     login_as(user=estate.users["victim"])
     path = f"/training/attempts/{deaths_attempt}/deaths"
@@ -174,6 +182,7 @@ HMT_FIELDS = ["F1", "F2", "F3", "F4", "complete", "confirmed", "add_person",
 @LIGHT
 @given(values=st.dictionaries(st.sampled_from(HMT_FIELDS), hostile, max_size=10),
        autosave=st.booleans())
+@example(values={"persons-0-R1": XSS, "persons-0-R6": IMG}, autosave=False)
 def test_hmt_form_save(client, csrf, login_as, estate, db, hmt_attempt, values, autosave):
     login_as(user=estate.users["victim"])
     path = f"/training/attempts/{hmt_attempt}/hmt/kim"
@@ -194,6 +203,9 @@ def map_attempt(db, make_user, estate):
 
 @LIGHT
 @given(data=st.one_of(drawing, hostile.map(json.dumps)))
+@example(data={"type": "FeatureCollection", "properties": {"title": XSS}, "features": [
+    {"type": "Feature", "properties": {"kind": "landmark", "label": IMG},
+     "geometry": {"type": "Point", "coordinates": [10.0, 20.0]}}]})
 def test_attempt_map_save(client, csrf, login_as, estate, db, map_attempt, data):
     login_as(user=estate.users["victim"])
     base = f"/training/attempts/{map_attempt}/map"
@@ -249,31 +261,12 @@ DRAFT_TABLES = tables("scenario_drafts", "scenario_editors", "scenario_versions"
 @LEAN
 @given(scenario_id=st.one_of(hostile, st.from_regex(r"\A[a-z][a-z0-9-]{2,40}\Z")),
        title_zh=hostile, title_en=hostile)
+@example(scenario_id="xss-titles", title_zh=XSS, title_en=IMG)
 def test_scenario_new(client, csrf, login_as, estate, db, scenario_id, title_zh, title_en):
     login_as(user=estate.users["trainer_b"])
     before = snapshot(db, DRAFT_TABLES)
     response = send(client, csrf, "POST", "/scenarios/new", data={
         "scenario_id": scenario_id, "title_zh": title_zh, "title_en": title_en})
-    refused_stores_nothing(response, before, snapshot(db, DRAFT_TABLES))
-    assert active_content(response.get_data(as_text=True)) == []
-    pages = ["/scenarios"]
-    if response.status_code == 302:
-        pages.append(response.headers["Location"])
-    shown_escaped(client, *pages)
-
-
-@LEAN
-@given(content=st.one_of(
-    st.binary(max_size=300),
-    hostile.map(lambda value: value.encode("utf-8", "surrogatepass")),
-    st.tuples(st.sampled_from(["title", "says", "id"]), hostile).map(
-        lambda change: _edited_baseline(*change).encode("utf-8", "surrogatepass"))),
-    filename=st.one_of(st.just("scenario.yaml"), hostile))
-def test_scenario_import(client, csrf, login_as, estate, db, content, filename):
-    login_as(user=estate.users["trainer_b"])
-    before = snapshot(db, DRAFT_TABLES)
-    response = send(client, csrf, "POST", "/scenarios/import", data={
-        "file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
     refused_stores_nothing(response, before, snapshot(db, DRAFT_TABLES))
     assert active_content(response.get_data(as_text=True)) == []
     pages = ["/scenarios"]
@@ -288,6 +281,27 @@ def _edited_baseline(where: str, value: str) -> str:
     return {"title": base.replace("合作的家庭", value, 1),
             "says": base.replace("您好", value, 1),
             "id": base.replace("id: imported-own", f"id: {json.dumps(value)}", 1)}[where]
+
+
+@LEAN
+@given(content=st.one_of(
+    st.binary(max_size=300),
+    hostile.map(lambda value: value.encode("utf-8", "surrogatepass")),
+    st.tuples(st.sampled_from(["title", "says", "id"]), hostile).map(
+        lambda change: _edited_baseline(*change).encode("utf-8", "surrogatepass"))),
+    filename=st.one_of(st.just("scenario.yaml"), hostile))
+@example(content=_edited_baseline("title", XSS).encode(), filename="scenario.yaml")
+def test_scenario_import(client, csrf, login_as, estate, db, content, filename):
+    login_as(user=estate.users["trainer_b"])
+    before = snapshot(db, DRAFT_TABLES)
+    response = send(client, csrf, "POST", "/scenarios/import", data={
+        "file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
+    refused_stores_nothing(response, before, snapshot(db, DRAFT_TABLES))
+    assert active_content(response.get_data(as_text=True)) == []
+    pages = ["/scenarios"]
+    if response.status_code == 302:
+        pages.append(response.headers["Location"])
+    shown_escaped(client, *pages)
 
 
 @LEAN
@@ -349,6 +363,7 @@ def publishable_draft(db, estate, monkeypatch):
 @PUBLISH
 @given(changelog=hostile, revision=st.one_of(st.none(), hostile_number),
        which=st.sampled_from(["ready", "broken"]))
+@example(changelog=XSS, revision=None, which="ready")
 def test_scenario_publish(client, csrf, login_as, estate, db, publishable_draft, changelog,
                           revision, which):
     login_as(user=estate.users["trainer_b"])
@@ -400,6 +415,7 @@ def world_form(app):
 @LEAN
 @given(name=hostile, values=st.dictionaries(st.sampled_from(WORLD_FIELDS), hostile_number,
                                             max_size=3))
+@example(name=XSS, values={})
 def test_world_create(client, csrf, login_as, estate, db, world_form, name, values):
     login_as(user=estate.users["trainer_a"])
     data = {**world_form, **values, "name": name}
@@ -430,6 +446,7 @@ def _clip_pages(client: Any, login_as: Any, estate: Any) -> None:
        file=st.one_of(st.none(), st.binary(max_size=200),
                       hostile.map(lambda v: ("WEBVTT\n\n00:00.000 --> 00:01.000\n" + v).encode(
                           "utf-8", "surrogatepass"))))
+@example(locale="en", text=XSS, file=None)
 def test_clip_captions(client, csrf, login_as, estate, db, locale, text, file):
     login_as(user=estate.users["trainer_a"])
     data: dict[str, Any] = {"locale": locale,
@@ -451,6 +468,7 @@ chapter_line = st.builds(lambda clock, zh, en: f"{clock} {zh} | {en}",
 
 @LIGHT
 @given(text=st.one_of(hostile, st.lists(chapter_line, max_size=4).map("\n".join)))
+@example(text=f"00:00 {XSS} | {IMG}")
 def test_clip_chapters(client, csrf, login_as, estate, db, text):
     login_as(user=estate.users["trainer_a"])
     before = snapshot(db, CLIP_TABLES)
@@ -464,6 +482,7 @@ def test_clip_chapters(client, csrf, login_as, estate, db, text):
 @LIGHT
 @given(label=hostile,
        changed=overrides(["x", "y", "w", "h", "start", "end"], hostile_number))
+@example(label=XSS, changed={})
 def test_clip_redaction(client, csrf, login_as, estate, db, label, changed):
     login_as(user=estate.users["trainer_a"])
     before = snapshot(db, CLIP_TABLES)
@@ -478,6 +497,7 @@ def test_clip_redaction(client, csrf, login_as, estate, db, label, changed):
 @LIGHT
 @given(node=st.one_of(st.just("main/door"), st.just(""), hostile),
        changed=overrides(["scenario_id", "criterion"], max_size=1))
+@example(node=XSS, changed={})
 def test_clip_link(client, csrf, login_as, estate, db, node, changed):
     login_as(user=estate.users["trainer_a"])
     before = snapshot(db, CLIP_TABLES)
@@ -498,6 +518,8 @@ def _mostly_the_clip(segments: dict[str, str]) -> dict[str, str]:
        segments=st.dictionaries(st.sampled_from([f"segment_{n}" for n in range(1, 6)]),
                                 st.one_of(st.just("{clip}"), hostile_number), min_size=2,
                                 max_size=5).map(_mostly_the_clip))
+@example(title_zh=XSS, title_en=IMG,
+         segments={"segment_1": "{clip}", "segment_2": "{clip}"})
 def test_clip_compose(client, csrf, login_as, estate, db, title_zh, title_en, segments):
     login_as(user=estate.users["trainer_a"])
     data = {name: estate.url(value) if value == "{clip}" else value
@@ -563,6 +585,7 @@ def test_tus_upload_headers(client, csrf, login_as, estate, db, length, metadata
 @given(filename=st.one_of(hostile, hostile.map(lambda name: name + ".mp4")), title=hostile,
        body=st.sampled_from([b"\x00\x00\x00\x18ftypmp42",
                                                              b"<script>alert(1)</script>"]))
+@example(filename=XSS + ".mp4", title=IMG, body=b"\x00\x00\x00\x18ftypmp42")
 def test_tus_upload_names(client, csrf, login_as, estate, db, filename, title, body):
     """A well-formed upload whose file name and title are hostile: taken, and shown escaped
     wherever the upload or the clip made of it is listed."""
@@ -627,6 +650,7 @@ REVIEW_TABLES = tables("reviews", "review_events", "notifications", "attempts", 
 
 @LIGHT
 @given(text=hostile)
+@example(text=XSS)
 def test_review_send_back(client, csrf, login_as, estate, db, text):
     login_as(user=estate.users["examiner_a"])
     base = estate.url("/review/attempts/{reviewed}")
@@ -736,6 +760,7 @@ def test_certification_issue(client, csrf, login_as, estate, db, trainee):
 
 @LIGHT
 @given(reason=hostile)
+@example(reason=XSS)
 def test_certification_revoke(client, csrf, login_as, estate, db, reason):
     login_as(user=estate.users["trainer_a"])
     before = snapshot(db, CERT_TABLES)
@@ -757,6 +782,7 @@ TOKEN_TABLES = tables("api_tokens", "api_token_cohorts", "api_token_events", "au
                                       min_size=1, max_size=3).map(
     lambda cohorts: ["{cohort_a}", *cohorts[1:]]),
        expires=st.one_of(st.sampled_from(["", "30", "90", "365"]), hostile_number))
+@example(name=XSS, cohorts=["{cohort_a}"], expires="")
 def test_create_api_token(client, csrf, login_as, estate, db, name, cohorts, expires):
     login_as(user=estate.users["examiner_a"])
     before = snapshot(db, TOKEN_TABLES)
@@ -835,6 +861,7 @@ def test_cohort_examiners(client, csrf, login_as, estate, db, examiners):
 @given(role=st.one_of(st.sampled_from(["trainee", "trainer", "examiner", "admin"]), hostile),
        active=st.one_of(st.sampled_from(["0", "1"]), hostile),
        confirm=st.one_of(st.just("outsider"), hostile))
+@example(role="trainer", active="0", confirm=XSS)
 def test_user_administration(client, csrf, login_as, estate, db, role, active, confirm):
     """Role, active and personal-data deletion of one user, each with hostile values."""
     login_as(user=estate.users["admin"])
