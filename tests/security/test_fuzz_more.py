@@ -608,12 +608,16 @@ def test_tus_upload_names(client, csrf, login_as, estate, db, filename, title, b
 
 def test_upload_metadata_beyond_ascii_is_refused_as_malformed(client, csrf, login_as, estate,
                                                              db):
-    """Regression (found by test_tus_upload_headers): a base64 value with a character past
-    ASCII made base64 raise ValueError, which was not caught: a 500. Now a 400 that says
-    the description is malformed, and no upload is made."""
+    """Regressions (found by test_tus_upload_headers and test_tus_upload_names): a base64
+    value with a character past ASCII made base64 raise ValueError, which was not caught;
+    a value that decodes to a NUL passed the request's NUL check and reached PostgreSQL,
+    which refuses it in text: both a 500. Now a 400 that says the description is malformed,
+    and no upload is made."""
     login_as(user=estate.users["trainer_b"])
     before = snapshot(db, tables("clip_uploads", "clips"))
-    for metadata in ("filename dmlzaXQubXA0\u00e9", "title \u00e9", "filename \u00ff\u00fe"):
+    nul, title = _b64("visit\x00.mp4"), _b64("a\x00")
+    for metadata in ("filename dmlzaXQubXA0\u00e9", "title \u00e9", "filename \u00ff\u00fe",
+                     f"filename {nul}", f"filename dmlzaXQubXA0,title {title}"):
         response = send(client, csrf, "POST", "/clips/uploads", headers={
             "Tus-Resumable": "1.0.0", "Upload-Length": "4", "Upload-Metadata": metadata})
         assert response.status_code == 400, metadata

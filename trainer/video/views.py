@@ -175,6 +175,8 @@ def _metadata(header: str) -> dict[str, str]:
             values[key] = base64.b64decode(encoded, validate=True).decode("utf-8")
         except ValueError as exc:  # not base64 (binascii.Error), not ASCII, not UTF-8
             raise InvalidInput(N_("The upload's description is malformed.")) from exc
+        if "\x00" in values[key]:  # decoded past the request's NUL check; no text holds one
+            raise InvalidInput(N_("The upload's description is malformed."))
     return values
 
 
