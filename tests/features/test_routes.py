@@ -143,6 +143,7 @@ CASES = [
     Case("worlds.create", "POST", "/worlds/new", by_role(302, 403, 400, 403, 400), {}),
     Case("worlds.show", "GET", "/worlds/{world}", TEACHING),
     Case("worlds.overview", "GET", "/worlds/{world}/map", TEACHING),
+    Case("worlds.recount", "POST", "/worlds/{world}/recount", TEACHING_302, {}),
     Case("worlds.grid", "GET", "/worlds/{world}/grids/0", TEACHING),
     Case("worlds.grid_geojson_download", "GET", "/worlds/{world}/grids/0.geojson", TEACHING),
     Case("worlds.area", "GET", "/worlds/{world}/grids/0/areas/001", TEACHING),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -356,3 +357,73 @@ def test_overview_layout_keeps_tiles_apart_and_labels_inside(grids, share, seed,
                 assert not any(boxes_overlap(label, other) for other in labels[number + 1:])
     first_heading = min(t.y for t in layout.townships)
     assert first_heading > OVERVIEW_MARGIN + OVERVIEW_LEGEND_HEIGHT  # below the legend
+
+
+def test_a_world_the_generator_draws_otherwise_says_so_and_can_be_counted_again(
+        client, csrf, login_as, db, monkeypatch, runner):
+    """A world is kept as spec + seed: when an upgrade of the generator (here: every family
+    drawn with the first surname) draws it otherwise, its page tells the trainer and a
+    button counts it again; unchanged, nothing is said."""
+    from trainer.core.world import bulk
+
+    world = services.create_world(db, actor=None, name="Drifting", spec_data=SMALL, seed=8)
+    counted = world.summary["fingerprint"]
+    assert len(counted) == 64
+    login_as(Role.TRAINER)
+    assert 'data-test="drifted"' not in client.get(f"/worlds/{world.id}").get_data(as_text=True)
+
+    monkeypatch.setattr(bulk, "_surnames", lambda g, count: np.zeros(count, dtype=np.int64))
+    services._fingerprint.cache_clear()
+    services._cached_grid.cache_clear()
+    try:
+        page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
+        assert 'data-test="drifted"' in page and "The generator has changed" in page
+        zh = client.get(f"/worlds/{world.id}", headers={"Accept-Language": "zh-CN"})
+        assert "生成程序在本世界生成之后已有改动" in zh.get_data(as_text=True)
+        response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()})
+        assert response.status_code == 302
+        db.refresh(world)
+        assert world.summary["fingerprint"] not in (None, counted)
+        assert world.summary["persons"] > 1000 and world.summary["figures"]
+        page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
+        assert 'data-test="drifted"' not in page and "counted again" in page
+        monkeypatch.undo()  # the generator as it was: the recounted world has drifted back
+        services._fingerprint.cache_clear()
+        services._cached_grid.cache_clear()
+        result = runner.invoke(args=["world", "recount", str(world.id)])
+        assert result.exit_code == 0, result.output
+        assert "drawn it otherwise" in result.output
+        db.refresh(world)
+        assert world.summary["fingerprint"] == counted
+    finally:
+        services._fingerprint.cache_clear()
+        services._cached_grid.cache_clear()
+
+
+def test_a_world_counted_before_fingerprints_were_kept_says_nothing(client, login_as, db):
+    world = services.create_world(db, actor=None, name="Old", spec_data=SMALL, seed=8)
+    world.summary = {key: value for key, value in world.summary.items()
+                     if key != "fingerprint"}
+    db.flush()
+    login_as(Role.TRAINER)
+    page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
+    assert 'data-test="drifted"' not in page and "Figures beside the 2020 census" in page
+
+
+def test_recounting_needs_the_csrf_token_and_a_world(client, csrf, login_as, db):
+    world = services.create_world(db, actor=None, name="Guarded", spec_data=SMALL, seed=8)
+    login_as(Role.TRAINER)
+    assert client.post(f"/worlds/{world.id}/recount", data={}).status_code == 400
+    assert client.post("/worlds/999999/recount",
+                       data={"csrf_token": csrf()}).status_code == 404
+
+
+@given(seed=st.integers(0, 2**31), other=st.integers(0, 2**31))
+@settings(max_examples=8, deadline=None)
+def test_fingerprints_tell_grids_apart(seed, other):
+    from trainer.core.world.export import fingerprint
+
+    spec = WorldSpec(households_min=300, households_max=320)
+    first = fingerprint(make_grid(spec, seed, 0))
+    assert first == fingerprint(make_grid(spec, seed, 0))
+    assert (first == fingerprint(make_grid(spec, other, 0))) == (seed == other)

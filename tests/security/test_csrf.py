@@ -30,6 +30,7 @@ ARGUMENTS = {
     "play_id": "{play_b}", "dialogue_id": "main", "node_id": "door", "token": "{upload_b}",
     "clip_id": "{clip}", "index": "0", "link_id": "1", "task_id": "{task_a}",
     "token_id": "{token_a}", "certificate_id": "{certificate}", "drawing_id": "{drawing_a}",
+    "world_id": "{world}",
 }
 # The user each kind of route is sent as (one the route admits, so only CSRF can refuse).
 ACTOR_BY_ROLE = {Role.ADMIN: "admin", Role.TRAINER: "trainer_b", Role.EXAMINER: "examiner_a",

@@ -36,6 +36,7 @@ NO_INPUT: dict[str, str] = {
     "video.remove_link": "a button (ActionForm); the link's id in the URL",
     "video.remove_question": "a button (ActionForm); the question's number in the URL",
     "video.remove_redaction": "a button (ActionForm); the blur's number in the URL",
+    "worlds.recount": "a button (the CSRF token only); the world's id in the URL",
 }
 
 FUZZED = test_fuzz.FUZZED | test_fuzz_more.FUZZED

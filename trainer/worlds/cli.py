@@ -1,9 +1,11 @@
-"""`flask world generate | stats | export`."""
+"""`flask world generate | recount | stats | export`."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,6 +17,19 @@ from trainer.core.world.grid import make_grid
 from trainer.core.world.stats import compare
 
 world_cli = AppGroup("world", help="Synthetic worlds.")
+
+
+@contextmanager
+def _progress(grids: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, moved by the number of grids drawn so far."""
+    with click.progressbar(length=grids, label="drawing grids", file=sys.stderr) as bar:
+        last = [0]
+
+        def progress(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        yield progress
 
 
 @world_cli.command("generate")
@@ -29,13 +44,7 @@ def generate(region: str, grids: int, seed: int | None, name: str | None) -> Non
     from trainer.worlds import services
 
     db = db_session()
-    with click.progressbar(length=grids, label="drawing grids", file=sys.stderr) as bar:
-        last = [0]
-
-        def progress(done: int) -> None:
-            bar.update(done - last[0])
-            last[0] = done
-
+    with _progress(grids) as progress:
         try:
             world = services.create_world(
                 db, actor=None, name=name or f"{region} × {grids}",
@@ -46,6 +55,26 @@ def generate(region: str, grids: int, seed: int | None, name: str | None) -> Non
     summary = world.summary
     click.echo(f"world {world.id}: {world.name}, seed {world.seed}, {summary['persons']} persons "
                f"in {summary['households']} households, {summary['areas']} areas")
+
+
+@world_cli.command("recount")
+@click.argument("world_id", type=int)
+def recount(world_id: int) -> None:
+    """Count a world again with this version of the generator (after an upgrade that draws
+    it otherwise: its page says so) and keep its new figures and fingerprint."""
+    from trainer.extensions import db_session
+    from trainer.worlds import services
+
+    world = _world(world_id)
+    was_drifted = services.drifted(world)
+    with _progress(world.grids) as progress:
+        services.recount(world, progress)
+    db_session().commit()
+    summary = world.summary
+    click.echo(f"world {world.id}: {summary['persons']} persons in {summary['households']} "
+               f"households, {summary['areas']} areas"
+               + (" (the generator had drawn it otherwise since it was counted)"
+                  if was_drifted else ""))
 
 
 @world_cli.command("stats")

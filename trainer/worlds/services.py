@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from trainer.accounts.models import User
 from trainer.core.errors import InvalidInput, NotFound
 from trainer.core.i18n import N_
+from trainer.core.world import export
 from trainer.core.world.export import OverviewMap, overview_map
 from trainer.core.world.grid import Grid, make_grid, village_of
 from trainer.core.world.spec import WorldSpec
@@ -106,10 +107,37 @@ def count(spec: WorldSpec, seed: int,
     return counts, areas
 
 
-def summarise(counts: Tally, areas: int) -> dict[str, Any]:
-    """What the world row keeps: totals and the figures beside their targets."""
+def summarise(counts: Tally, areas: int, fingerprint: str) -> dict[str, Any]:
+    """What the world row keeps: totals, the figures beside their targets, and the first
+    grid's fingerprint (see `drifted`)."""
     return {"persons": counts.persons, "households": counts.households, "areas": areas,
-            "births": counts.births, "deaths": counts.deaths, "figures": compare(counts)}
+            "births": counts.births, "deaths": counts.deaths, "figures": compare(counts),
+            "fingerprint": fingerprint}
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(spec_json: str, seed: int) -> str:
+    return export.fingerprint(make_grid(WorldSpec.from_dict(json.loads(spec_json)), seed, 0))
+
+
+def drifted(world: World) -> bool:
+    """Whether this code draws the world's first grid otherwise than when the world was
+    counted: the generator (or a library it draws with: numpy, Faker, Python's random) has
+    changed since. A world is stored as spec and seed, so its households, its figures and the
+    truth a map task on it is graded against would no longer be those it was made with. The
+    world page says so to trainers, who may count it again (`recount`) or make a new world.
+    Worlds counted before fingerprints were kept (none stored) cannot tell, and say nothing.
+    One grid is drawn per world and process (cached)."""
+    stored = world.summary.get("fingerprint")
+    return stored is not None and stored != _fingerprint(
+        json.dumps(world.spec, sort_keys=True), world.seed)
+
+
+def recount(world: World, progress: Callable[[int], None] | None = None) -> None:
+    """Count the world again with this code and keep its new figures and fingerprint."""
+    spec = spec_of(world)
+    counts, areas = count(spec, world.seed, progress)
+    world.summary = summarise(counts, areas, export.fingerprint(make_grid(spec, world.seed, 0)))
 
 
 def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[str, Any],
@@ -127,7 +155,9 @@ def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[
                            field="seed", max=MAX_SEED)
     counts, areas = count(spec, seed, progress)
     world = World(name=name[:120], seed=seed, spec=spec.to_dict(), region=spec.region,
-                  grids=spec.grids, summary=summarise(counts, areas), created_by=actor)
+                  grids=spec.grids, created_by=actor,
+                  summary=summarise(counts, areas,
+                                    export.fingerprint(make_grid(spec, seed, 0))))
     db.add(world)
     db.flush()
     return world

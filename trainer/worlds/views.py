@@ -77,7 +77,22 @@ def show(world_id: int) -> Any:
     if not grids and page > 1:
         abort(404)
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
-                           has_next=first + GRIDS_PER_PAGE < world.grids)
+                           has_next=first + GRIDS_PER_PAGE < world.grids,
+                           drifted=services.drifted(world))
+
+
+@bp.post("/worlds/<int:world_id>/recount")
+@roles(*TRUTH_READERS)
+def recount(world_id: int) -> Any:
+    """Count the world again with this version of the generator (a button, shown when the
+    generator has drawn it otherwise since it was counted: `services.drifted`)."""
+    db = db_session()
+    world = services.get_world(db, world_id)
+    services.recount(world)
+    db.commit()
+    flash(_("The world has been counted again: its figures are those of the households the "
+            "generator now draws."), "success")
+    return redirect(url_for("worlds.show", world_id=world.id))
 
 
 @bp.get("/worlds/<int:world_id>/map")
