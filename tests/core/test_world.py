@@ -567,3 +567,34 @@ def test_core_properties_hold_for_any_spec(spec, seed, pick):
             assert parsed.birth == person.birth < date(2020, 11, 1)
             if person.hukou == Hukou.THIS_VILLAGE:
                 assert person.id_number.startswith(spec.region)
+
+
+def _name_fits(name, male, birth_year):
+    """The name is a surname followed by a given name of the sex's and generation's pool."""
+    if birth_year >= 2005:
+        pool = names.MODERN_MALE if male else names.MODERN_FEMALE
+    else:
+        pool = names.OLDER_MALE if male else names.OLDER_FEMALE
+    return any(name[:cut] in SURNAME_SET and name[cut:] in pool for cut in (1, 2))
+
+
+SURNAME_SET = frozenset(names.SURNAMES)
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_names_fit_sex_and_generation(seed, index):
+    """Every named person's given name comes from the pool of their sex and generation (born
+    since 2005: the modern names); unnamed newborns are written 未取名."""
+    people = [person for _household, person in short_form_persons(make_grid(SMALL, seed, index))]
+    named = [person for person in people if person.name != names.UNNAMED]
+    assert len(named) > 500
+    for person in named:
+        assert _name_fits(person.name, person.sex == Sex.MALE, person.birth.year), (
+            person.name, person.sex, person.birth)
+    # The check can fail: with the sexes swapped, most names do not fit.
+    swapped = sum(_name_fits(person.name, person.sex != Sex.MALE, person.birth.year)
+                  for person in named)
+    assert swapped < len(named) / 2
+    assert all(person.birth >= date(2020, 8, 1) for person in people
+               if person.name == names.UNNAMED)
