@@ -9,14 +9,15 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from trainer.config import BASE_CONFIG, instance_path, load_settings, secret_key_from_instance
+from trainer.db import MAX_ROW_ID
 
 
 class RowId(IntegerConverter):
-    """`<int:...>` in every route: a row id, so 0 < id < 2**31; larger numbers are a 404, not
+    """`<int:...>` in every route: a row id, so 0 < id <= MAX_ROW_ID; larger numbers are a 404, not
     an integer overflow in the database driver."""
 
     def __init__(self, map: object, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
 
 

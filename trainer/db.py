@@ -28,6 +28,9 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Row ids are PostgreSQL integers: a larger number sent for an id names no row, and must be
+# answered as such before it reaches a driver (which would overflow: a 500).
+MAX_ROW_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

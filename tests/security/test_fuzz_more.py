@@ -520,6 +520,9 @@ def _mostly_the_clip(segments: dict[str, str]) -> dict[str, str]:
                                 max_size=5).map(_mostly_the_clip))
 @example(title_zh=XSS, title_en=IMG,
          segments={"segment_1": "{clip}", "segment_2": "{clip}"})
+# clip ids past PostgreSQL's integer, and past SQLite's 64 bits: both were a 500
+@example(title_zh="t", title_en="t", segments={"segment_1": "{clip}", "segment_2": str(2**31)})
+@example(title_zh="t", title_en="t", segments={"segment_1": "{clip}", "segment_2": str(2**64)})
 def test_clip_compose(client, csrf, login_as, estate, db, title_zh, title_en, segments):
     login_as(user=estate.users["trainer_a"])
     data = {name: estate.url(value) if value == "{clip}" else value

@@ -8,6 +8,7 @@ from wtforms import FloatField, IntegerField, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from trainer.db import MAX_ROW_ID
 from trainer.security import NumberRange as SafeRange
 
 
@@ -42,7 +43,7 @@ class IssueForm(FlaskForm):
     """Issue one trainee's certificate."""
 
     # a user id: a number past the database's integers would fail in the query, not here
-    trainee_id = IntegerField(validators=[DataRequired(), SafeRange(1, 2**31 - 1)])
+    trainee_id = IntegerField(validators=[DataRequired(), SafeRange(1, MAX_ROW_ID)])
 
 
 class RevokeForm(FlaskForm):

@@ -25,7 +25,7 @@ from trainer.accounts.services import cohorts_visible_to, record_audit
 from trainer.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from trainer.core.grading.criteria import total_of, with_overrides
 from trainer.core.i18n import N_
-from trainer.db import utcnow
+from trainer.db import MAX_ROW_ID, utcnow
 from trainer.fieldwork import grades
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
 from trainer.review import anchors
@@ -456,7 +456,6 @@ def release(db: Session, review: Review, examiner: User, *, link: str) -> Review
 
 BULK_ACTIONS = ("release", "claim")
 MAX_BULK = 200  # attempts in one bulk action: more than a queue page ever shows
-MAX_ROW_ID = 2**31 - 1  # as the routes' RowId: a larger id names no row (and overflows drivers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from trainer.core.errors import (
 from trainer.core.grading.moments import finding_moments
 from trainer.core.i18n import N_
 from trainer.core.scenario.model import Moment
-from trainer.db import utcnow
+from trainer.db import MAX_ROW_ID, utcnow
 from trainer.fieldwork.models import Assignment
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import scenario_of
@@ -290,7 +290,7 @@ def start_composition(db: Session, actor: User, *, title_zh: str, title_en: str,
         raise InvalidInput(N_("Choose at least two clips to join (at most %(limit)s)."),
                            field="segment_1", limit=MAX_SEGMENTS)
     for number in chosen:
-        source = db.get(Clip, number)
+        source = db.get(Clip, number) if 0 < number <= MAX_ROW_ID else None
         if source is None or source.status != ClipStatus.READY:
             raise InvalidInput(N_("Only processed clips can be joined."), field="segment_1")
     clip = Clip(slug=unique_slug(db, title_en or title_zh), title_zh=title_zh.strip(),
