@@ -4,6 +4,7 @@ roll everything back, which a backup or a second connection would never see."""
 
 from __future__ import annotations
 
+import http.client
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,33 @@ from trainer.scenarios import services as scenario_services
 BASELINE = project_root() / "scenarios" / "cooperative-family.yaml"
 BEST = ("greet", "show_id", "explain_purpose", "explain_legal_basis", "promise_confidentiality",
         "ask_item:roster", "probe:members_away", "read_back")
+
+
+class CookieClient:
+    """A browser of sorts for a live server: keeps the cookies it is given, follows no
+    redirect, asks in English."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def send(self, method: str, path: str, body: bytes | str | None = None,
+             headers: dict[str, str] | None = None,
+             timeout: float = 60) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """(status, headers, body) of one request on a new connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        sent = {"Accept-Language": "en", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            connection.request(method, path, body, sent)
+            response = connection.getresponse()
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = cookie.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
 
 
 @contextmanager

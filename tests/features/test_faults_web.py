@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD
-from tests.features.live_database import separate_database
+from tests.features.live_database import CookieClient, separate_database
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -212,33 +212,16 @@ def after_commit(site: Site) -> Iterator[Server]:
         yield server
 
 
-class Client:
+class Client(CookieClient):
     """A browser of sorts: cookies, forms, no redirects followed."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None,
                 timeout: float = 60) -> tuple[int, str, str]:
         """(status, Location, body)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Accept-Language": "en"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = urlencode(form) if form is not None else None
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body, headers)
-            response = connection.getresponse()
-            for cookie in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = cookie.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-            text = response.read().decode("utf-8", "replace")
-            return response.status, response.headers.get("Location", ""), text
-        finally:
-            connection.close()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        status, answered, text = self.send(method, path, body, headers, timeout)
+        return status, answered.get("Location", ""), text.decode("utf-8", "replace")
 
     def log_in(self, username: str) -> None:
         token = csrf_of(self.request("GET", "/login")[2])

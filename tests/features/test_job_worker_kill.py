@@ -42,7 +42,7 @@ from huey import RedisHuey
 from sqlalchemy import Engine
 
 from tests.conftest import PASSWORD
-from tests.features.live_database import migrate, separate_database
+from tests.features.live_database import CookieClient, migrate, separate_database
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -219,29 +219,16 @@ class Answer:
     body: bytes
 
 
-class Client:
+class Client(CookieClient):
     """Cookies, a CSRF token, no redirects followed."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
+        super().__init__(port)
         self.csrf = ""
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Answer:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        sent = {"Accept-Language": "en", **(headers or {})}
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            connection.request(method, path, body, sent)
-            response = connection.getresponse()
-            for cookie in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = cookie.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-            return Answer(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+        return Answer(*self.send(method, path, body, headers))
 
     def page(self, path: str) -> str:
         response = self.request("GET", path)

@@ -114,6 +114,17 @@ LISTING_FIELDS = ["rows-0-building", "rows-0-unit", "rows-0-number", "rows-0-sta
                   "rows-1-head", "issue_code"]
 
 
+def _autosaved_form(client, csrf, db, path, values, autosave, *shown):
+    """Post a trainee's form (as its autosave when `autosave`): never a 500, a refusal
+    stores nothing, and the form's pages show what was stored escaped."""
+    before = snapshot(db, _attempt_tables())
+    response = send(client, csrf, "POST", path, data=values,
+                    headers={"HX-Request": "true"} if autosave else {})
+    refused_stores_nothing(response, before, snapshot(db, _attempt_tables()))
+    assert active_content(response.get_data(as_text=True)) == []
+    shown_escaped(client, path, *shown)
+
+
 @LIGHT
 @given(head=hostile, remarks=hostile,
        values=st.dictionaries(st.sampled_from(LISTING_FIELDS), hostile, max_size=3),
@@ -130,12 +141,8 @@ def test_listing_save(client, csrf, login_as, estate, db, head, remarks, values,
               "rows-0-number": "1", "rows-0-head": head, "rows-0-status": "occupied",
               "rows-0-present": "2", "rows-0-away": "0", "rows-0-mode": "visit",
               "rows-0-kind": "family", "rows-0-remarks": remarks, **values}
-    before = snapshot(db, _attempt_tables())
-    response = send(client, csrf, "POST", path, data=values,
-                    headers={"HX-Request": "true"} if autosave else {})
-    refused_stores_nothing(response, before, snapshot(db, _attempt_tables()))
-    assert active_content(response.get_data(as_text=True)) == []
-    shown_escaped(client, path, estate.url("/training/attempts/{attempt}/register"))
+    _autosaved_form(client, csrf, db, path, values, autosave,
+                    estate.url("/training/attempts/{attempt}/register"))
 
 
 @pytest.fixture
@@ -157,13 +164,8 @@ DEATH_FIELDS = [f"rows-{row}-{item}" for row in (0, 1) for item in (
          autosave=False)
 def test_deaths_save(client, csrf, login_as, estate, db, deaths_attempt, values, autosave):
     login_as(user=estate.users["victim"])
-    path = f"/training/attempts/{deaths_attempt}/deaths"
-    before = snapshot(db, _attempt_tables())
-    response = send(client, csrf, "POST", path, data=values,
-                    headers={"HX-Request": "true"} if autosave else {})
-    refused_stores_nothing(response, before, snapshot(db, _attempt_tables()))
-    assert active_content(response.get_data(as_text=True)) == []
-    shown_escaped(client, path, f"/training/attempts/{deaths_attempt}")
+    attempt = f"/training/attempts/{deaths_attempt}"
+    _autosaved_form(client, csrf, db, attempt + "/deaths", values, autosave, attempt)
 
 
 @pytest.fixture
@@ -185,13 +187,8 @@ HMT_FIELDS = ["F1", "F2", "F3", "F4", "complete", "confirmed", "add_person",
 @example(values={"persons-0-R1": XSS, "persons-0-R6": IMG}, autosave=False)
 def test_hmt_form_save(client, csrf, login_as, estate, db, hmt_attempt, values, autosave):
     login_as(user=estate.users["victim"])
-    path = f"/training/attempts/{hmt_attempt}/hmt/kim"
-    before = snapshot(db, _attempt_tables())
-    response = send(client, csrf, "POST", path, data=values,
-                    headers={"HX-Request": "true"} if autosave else {})
-    refused_stores_nothing(response, before, snapshot(db, _attempt_tables()))
-    assert active_content(response.get_data(as_text=True)) == []
-    shown_escaped(client, path, f"/training/attempts/{hmt_attempt}")
+    attempt = f"/training/attempts/{hmt_attempt}"
+    _autosaved_form(client, csrf, db, attempt + "/hmt/kim", values, autosave, attempt)
 
 
 @pytest.fixture
