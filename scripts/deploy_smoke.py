@@ -257,19 +257,27 @@ def check(running: Deployment) -> dict[str, bool]:
     checks["healthz from another address"] = connection.getresponse().status == 200
     connection.close()
 
-    time.sleep(0.5)
+    # The logs are written as the requests finish: read them until the last requests'
+    # lines are there (or 10 s have passed, and the checks below say what is missing).
     logs = running.logs
-    access_by_log = {log.name: [entry for entry in map(json.loads, (
-        line for line in log.read_text().splitlines() if line.startswith("{")))
-        if entry.get("logger") == "trainer.access"] for log in logs}
-    access = [entry for entries in access_by_log.values() for entry in entries]
+    deadline = time.monotonic() + 10
+    while True:
+        access_by_log = {log.name: [entry for entry in map(json.loads, (
+            line for line in log.read_text().splitlines() if line.startswith("{")))
+            if entry.get("logger") == "trainer.access"] for log in logs}
+        access = [entry for entries in access_by_log.values() for entry in entries]
+        ids = {entry["request_id"] for entry in access}
+        nginx_log = (running.folder / "nginx-access.log").read_text()
+        if (({nginx_id, "smoke-address"} <= ids and f"rid={nginx_id}" in nginx_log)
+                or time.monotonic() > deadline):
+            break
+        time.sleep(0.1)
     # Requests nginx sent: not the start-up waits nor the direct request, made to each.
     served_by = {name for name, entries in access_by_log.items()
                  if any(entry["request_id"] not in (WAIT_ID, DIRECT_ID) for entry in entries)}
     checks["both web machines answered through nginx"] = len(served_by) == 2
     checks["request id in the application's log"] = any(
         line["request_id"] == nginx_id for line in access)
-    nginx_log = (running.folder / "nginx-access.log").read_text()
     checks["request id in nginx's log"] = f"rid={nginx_id}" in nginx_log
     checks["caller's address seen through the proxy"] = [
         line["remote_addr"] for line in access if line["request_id"] == "smoke-address"

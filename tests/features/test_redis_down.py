@@ -6,6 +6,7 @@ worker's periodic check queues it and it is processed."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -67,6 +68,14 @@ def client_of(app: Flask) -> FlaskClient:
 def log_in(client: FlaskClient, app: Flask, username: str, password: str) -> int:
     return client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": csrf_token(client, app)}).status_code
+
+
+def line_from(process: subprocess.Popen[str], seconds: float = 60) -> str:
+    """The next line the process writes, or a failure after `seconds` (never a hang)."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], seconds)
+    assert ready, f"no answer from the process in {seconds} s"
+    return process.stdout.readline().strip()
 
 
 def test_field_work_goes_on_and_the_login_limit_still_holds(down_app: Flask, db: Session,
@@ -320,13 +329,13 @@ def test_redis_dies_and_comes_back_while_the_app_runs(
         # ... which the second machine sees: for the caller's address and for the user name
         # from another address, not for another caller with another name.
         assert second.stdout is not None and second.stdin is not None
-        assert second.stdout.readline().strip() == "ready"
+        assert line_from(second) == "ready"
         answers = []
         for line in ("someone-else 127.0.0.1", "backup-trainee0 10.0.0.9",
                      "someone-else 10.0.0.9"):
             second.stdin.write(line + "\n")
             second.stdin.flush()
-            answers.append(second.stdout.readline().strip())
+            answers.append(line_from(second))
         assert answers == ["429", "429", "401"]
 
         # The job queued before the kill was lost with Redis' memory (nothing saved): the

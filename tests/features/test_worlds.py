@@ -370,14 +370,14 @@ def test_a_world_the_generator_draws_otherwise_says_so_and_can_be_counted_again(
     counted = world.summary["fingerprint"]
     assert len(counted) == 64
     login_as(Role.TRAINER)
-    assert 'data-test="drifted"' not in client.get(f"/worlds/{world.id}").get_data(as_text=True)
+    assert 'data-test="drift-' not in client.get(f"/worlds/{world.id}").get_data(as_text=True)
 
     monkeypatch.setattr(bulk, "_surnames", lambda g, count: np.zeros(count, dtype=np.int64))
     services._fingerprint.cache_clear()
     services._cached_grid.cache_clear()
     try:
         page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
-        assert 'data-test="drifted"' in page and "The generator has changed" in page
+        assert 'data-test="drift-changed"' in page and "The generator has changed" in page
         zh = client.get(f"/worlds/{world.id}", headers={"Accept-Language": "zh-CN"})
         assert "生成程序在本世界生成之后已有改动" in zh.get_data(as_text=True)
         response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()})
@@ -386,7 +386,7 @@ def test_a_world_the_generator_draws_otherwise_says_so_and_can_be_counted_again(
         assert world.summary["fingerprint"] not in (None, counted)
         assert world.summary["persons"] > 1000 and world.summary["figures"]
         page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
-        assert 'data-test="drifted"' not in page and "counted again" in page
+        assert 'data-test="drift-' not in page and "counted again" in page
         monkeypatch.undo()  # the generator as it was: the recounted world has drifted back
         services._fingerprint.cache_clear()
         services._cached_grid.cache_clear()
@@ -400,14 +400,45 @@ def test_a_world_the_generator_draws_otherwise_says_so_and_can_be_counted_again(
         services._cached_grid.cache_clear()
 
 
-def test_a_world_counted_before_fingerprints_were_kept_says_nothing(client, login_as, db):
+def test_a_world_counted_before_fingerprints_were_kept_offers_a_recount(client, csrf,
+                                                                        login_as, db):
     world = services.create_world(db, actor=None, name="Old", spec_data=SMALL, seed=8)
+    counted = world.summary["fingerprint"]
     world.summary = {key: value for key, value in world.summary.items()
                      if key != "fingerprint"}
     db.flush()
     login_as(Role.TRAINER)
     page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
-    assert 'data-test="drifted"' not in page and "Figures beside the 2020 census" in page
+    assert 'data-test="drift-unknown"' in page and "earlier version" in page
+    assert 'data-test="recount"' in page
+    assert client.post(f"/worlds/{world.id}/recount",
+                       data={"csrf_token": csrf()}).status_code == 302
+    db.refresh(world)
+    assert world.summary["fingerprint"] == counted  # the same generator: the same print
+
+
+def test_a_world_too_large_to_count_in_a_request_points_to_the_command(client, csrf,
+                                                                       login_as, db):
+    from trainer.worlds.forms import MAX_WEB_GRIDS
+
+    world = bare_world(db, name="Huge", grids=MAX_WEB_GRIDS + 1)  # no fingerprint: unknown
+    login_as(Role.TRAINER)
+    page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
+    command = f"flask world recount {world.id}"
+    assert command in page and 'data-test="recount"' not in page
+    response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()})
+    assert response.status_code == 400 and command in response.get_data(as_text=True)
+    db.refresh(world)
+    assert world.summary == {}  # nothing counted, nothing written
+
+
+def test_the_fingerprint_covers_a_grid_of_each_kind():
+    spec = WorldSpec(grids=6, households_min=300, households_max=320)
+    sample = services._sample(spec, 4)
+    kinds = {village_of(spec, 4, index)[0].urban for index in sample}
+    assert len(sample) == 2 and kinds == {True, False}
+    only_urban = WorldSpec(grids=3, urban_share=1.0, households_min=300, households_max=320)
+    assert services._sample(only_urban, 4) == (0,)
 
 
 def test_recounting_needs_the_csrf_token_and_a_world(client, csrf, login_as, db):

@@ -66,7 +66,7 @@ def recount(world_id: int) -> None:
     from trainer.worlds import services
 
     world = _world(world_id)
-    was_drifted = services.drifted(world)
+    was_drifted = services.drifted(world) is services.Drift.CHANGED
     with _progress(world.grids) as progress:
         services.recount(world, progress)
     db_session().commit()
@@ -85,7 +85,7 @@ def stats(world_id: int, as_json: bool) -> None:
     from trainer.worlds import services
 
     world = _world(world_id)
-    counts, _areas = services.count(services.spec_of(world), world.seed)
+    counts, _areas, _fingerprint = services.count(services.spec_of(world), world.seed)
     rows = compare(counts)
     if as_json:
         click.echo(json.dumps({"world": world.id, "persons": counts.persons, "figures": rows},

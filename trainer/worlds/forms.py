@@ -119,3 +119,7 @@ def partition_choices() -> list[SelectChoice]:
     """The two ways to divide a grid, in the current language."""
     return [SelectChoice("areas", str(_l("Enumeration areas of about the target size"))),
             SelectChoice("group", str(_l("Grid kept whole as a census group")))]
+
+
+class RecountForm(FlaskForm):
+    """Count a world again (a button: the CSRF token only)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import itertools
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -90,54 +92,82 @@ def overview_page(world: World, page: int) -> OverviewMap:
 
 
 def count(spec: WorldSpec, seed: int,
-          progress: Callable[[int], None] | None = None) -> tuple[Tally, int]:
-    """Draw every grid once and count it: the figures and the number of areas.
+          progress: Callable[[int], None] | None = None) -> tuple[Tally, int, str]:
+    """Draw every grid once and count it: the figures, the number of areas, and the world's
+    fingerprint (see `drifted`).
 
     This draws every household, so it takes a while for a large world; `progress` is called
     with the number of grids done.
     """
     counts = Tally()
     areas = 0
+    sample = _sample(spec, seed)
+    digests: dict[int, str] = {}
     for index in range(spec.grids):
         part = make_grid(spec, seed, index)
         counts.add(part.households(), part.urban)
         areas += len(part.areas)
+        if index in sample:
+            digests[index] = export.fingerprint(part)
         if progress is not None:
             progress(index + 1)
-    return counts, areas
+    return counts, areas, _joined(digests[index] for index in sample)
 
 
 def summarise(counts: Tally, areas: int, fingerprint: str) -> dict[str, Any]:
-    """What the world row keeps: totals, the figures beside their targets, and the first
-    grid's fingerprint (see `drifted`)."""
+    """What the world row keeps: totals, the figures beside their targets, and the world's
+    fingerprint (see `drifted`)."""
     return {"persons": counts.persons, "households": counts.households, "areas": areas,
             "births": counts.births, "deaths": counts.deaths, "figures": compare(counts),
             "fingerprint": fingerprint}
 
 
+def _sample(spec: WorldSpec, seed: int) -> tuple[int, ...]:
+    """The grids a world's fingerprint is taken from: its first urban and its first rural
+    grid (those it has), as the generator draws the two kinds by different rules."""
+    first: dict[bool, int] = {}
+    for index in range(spec.grids):
+        first.setdefault(village_of(spec, seed, index)[0].urban, index)
+        if len(first) == 2:
+            break
+    return tuple(sorted(first.values()))
+
+
+def _joined(digests: Iterable[str]) -> str:
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
 @lru_cache(maxsize=64)
 def _fingerprint(spec_json: str, seed: int) -> str:
-    return export.fingerprint(make_grid(WorldSpec.from_dict(json.loads(spec_json)), seed, 0))
+    spec = WorldSpec.from_dict(json.loads(spec_json))
+    return _joined(export.fingerprint(make_grid(spec, seed, index))
+                   for index in _sample(spec, seed))
 
 
-def drifted(world: World) -> bool:
-    """Whether this code draws the world's first grid otherwise than when the world was
-    counted: the generator (or a library it draws with: numpy, Faker, Python's random) has
-    changed since. A world is stored as spec and seed, so its households, its figures and the
-    truth a map task on it is graded against would no longer be those it was made with. The
-    world page says so to trainers, who may count it again (`recount`) or make a new world.
-    Worlds counted before fingerprints were kept (none stored) cannot tell, and say nothing.
-    One grid is drawn per world and process (cached)."""
+class Drift(enum.Enum):
+    """How a stored world stands with this version of the generator (see `drifted`)."""
+
+    CHANGED = "changed"  # it draws the world otherwise than when the world was counted
+    UNKNOWN = "unknown"  # counted before fingerprints were kept: cannot tell
+
+
+def drifted(world: World) -> Drift | None:
+    """Whether this code draws the world otherwise than when it was counted: the generator
+    (or a library it draws with: numpy, Faker, Python's random) has changed since. A world
+    is stored as spec and seed, so its households, its figures and the truth a map task on it
+    is graded against would no longer be those it was made with. The world page says so to
+    trainers, who may count it again (`recount`) or make a new world. The fingerprint is
+    taken from the world's first grid of each kind (drawn once per world and process)."""
     stored = world.summary.get("fingerprint")
-    return stored is not None and stored != _fingerprint(
-        json.dumps(world.spec, sort_keys=True), world.seed)
+    if stored is None:
+        return Drift.UNKNOWN
+    current = _fingerprint(json.dumps(world.spec, sort_keys=True), world.seed)
+    return Drift.CHANGED if stored != current else None
 
 
 def recount(world: World, progress: Callable[[int], None] | None = None) -> None:
     """Count the world again with this code and keep its new figures and fingerprint."""
-    spec = spec_of(world)
-    counts, areas = count(spec, world.seed, progress)
-    world.summary = summarise(counts, areas, export.fingerprint(make_grid(spec, world.seed, 0)))
+    world.summary = summarise(*count(spec_of(world), world.seed, progress))
 
 
 def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[str, Any],
@@ -153,11 +183,9 @@ def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[
     if not 0 <= seed <= MAX_SEED:
         raise InvalidInput(N_("The seed must be a whole number from 0 to %(max)s."),
                            field="seed", max=MAX_SEED)
-    counts, areas = count(spec, seed, progress)
     world = World(name=name[:120], seed=seed, spec=spec.to_dict(), region=spec.region,
                   grids=spec.grids, created_by=actor,
-                  summary=summarise(counts, areas,
-                                    export.fingerprint(make_grid(spec, seed, 0))))
+                  summary=summarise(*count(spec, seed, progress)))
     db.add(world)
     db.flush()
     return world

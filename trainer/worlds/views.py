@@ -17,7 +17,7 @@ from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
 from trainer.worlds import services
-from trainer.worlds.forms import YUEYANG_CHOICES, WorldForm
+from trainer.worlds.forms import MAX_WEB_GRIDS, YUEYANG_CHOICES, RecountForm, WorldForm
 
 bp = Blueprint("worlds", __name__, template_folder="templates")
 TRUTH_READERS = (Role.TRAINER, Role.ADMIN)  # trainees and examiners never see a world's truth
@@ -78,7 +78,8 @@ def show(world_id: int) -> Any:
         abort(404)
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
                            has_next=first + GRIDS_PER_PAGE < world.grids,
-                           drifted=services.drifted(world))
+                           drift=services.drifted(world), Drift=services.Drift,
+                           recount=RecountForm() if world.grids <= MAX_WEB_GRIDS else None)
 
 
 @bp.post("/worlds/<int:world_id>/recount")
@@ -88,6 +89,12 @@ def recount(world_id: int) -> Any:
     generator has drawn it otherwise since it was counted: `services.drifted`)."""
     db = db_session()
     world = services.get_world(db, world_id)
+    if not RecountForm().validate_on_submit():
+        abort(400)
+    if world.grids > MAX_WEB_GRIDS:  # minutes of drawing: longer than a request may take
+        raise InvalidInput(N_("A world of %(grids)s grids is counted again on the command "
+                              "line: flask world recount %(world)s"),
+                           grids=world.grids, world=world.id)
     services.recount(world)
     db.commit()
     flash(_("The world has been counted again: its figures are those of the households the "
