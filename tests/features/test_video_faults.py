@@ -80,7 +80,8 @@ def test_a_run_killed_once_is_retried_and_completes(app: Flask, db: Session, tmp
 
 
 def test_products_a_dead_run_had_stored_are_deleted_when_a_later_run_finishes(
-        app: Flask, db: Session, tmp_path: Path, media_root: Path) -> None:
+        app: Flask, db: Session, tmp_path: Path, media_root: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed while moving its finished products into the store: some are stored under its
     run's folder, never recorded; the run that completes the clip deletes them."""
     clip = queued_clip(db, app, tmp_path)
@@ -100,6 +101,17 @@ def test_products_a_dead_run_had_stored_are_deleted_when_a_later_run_finishes(
     assert storage.size(f"clips/{clip.id}/r{dead}0/keep.mp4") is not None
     assert storage.size(clip.original_key or "") is not None  # the original stays
     assert all(storage.size(product["key"]) for product in clip.renditions.values())
+    # The next finished run clears only the folders of runs since this one (none died):
+    # the cleared ones are not listed again on every finish.
+    cleared: list[str] = []
+    monkeypatch.setattr(LocalStorage, "delete_prefix",
+                        lambda _self, prefix: cleared.append(prefix))
+    services.requeue(db, clip)
+    with app.app_context():
+        tasks.enqueue(tasks.process_clip, clip.id)  # runs at once in tests
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY and clip.runs == dead + 2
+    assert cleared == []
 
 
 def test_a_run_killed_twice_fails_with_a_reason_and_can_be_retried(

@@ -455,8 +455,10 @@ def finish_run(db: Session, run: Run, *, storage: Storage,
         for old in clip.renditions.values():
             storage.delete(old["key"])
         # A run that died after storing some of its products (killed while moving them
-        # into the store) left them under its own folder, which nothing refers to.
-        for older in range(1, run.number):
+        # into the store) left them under its own folder, which nothing refers to: the runs
+        # since the one whose products are replaced (earlier ones were cleared like this).
+        finished = max((_run_of(old["key"]) for old in clip.renditions.values()), default=0)
+        for older in range(finished + 1, run.number):
             storage.delete_prefix(f"clips/{clip.id}/r{older}")
         clip.renditions = products
         clip.status, clip.progress, clip.error = ClipStatus.READY, 1.0, None
@@ -465,6 +467,12 @@ def finish_run(db: Session, run: Run, *, storage: Storage,
         clip.status, clip.error = ClipStatus.FAILED, error
     clip.heartbeat_at = None
     db.flush()
+
+
+def _run_of(key: str) -> int:
+    """The run that stored a product (its key is clips/<id>/r<run>/<name>), else 0."""
+    match = re.search(r"/r(\d+)/", key)
+    return int(match.group(1)) if match else 0
 
 
 OFFLINE_SOURCE = "360p"  # the offline copy is for tablets: the small rendition, captioned
