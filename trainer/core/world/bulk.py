@@ -822,8 +822,10 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
         care & (g.random(len(care)) < min(1.0, rates.deaths * 20))])
     births = int(np.count_nonzero(d["born_in_year"][hh < n_family]))
     died = rates.newborn_died
-    expected = births * died / (1 - died) if died < 1 else float(max(births, 1) * n_family)
-    chance = expected / max(int(np.count_nonzero(young_parent)), 1)
+    if died < 1:
+        chance = births * died / (1 - died) / max(int(np.count_nonzero(young_parent)), 1)
+    else:  # every birth died: every family with a young parent lost a newborn
+        chance = 1.0
     newborn = np.concatenate([
         young_parent & (g.random(n_family) < chance),
         np.zeros(len(care), dtype=bool)])
