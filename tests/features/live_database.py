@@ -5,11 +5,15 @@ roll everything back, which a backup or a second connection would never see."""
 from __future__ import annotations
 
 import http.client
+import importlib.util
+import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -31,6 +35,24 @@ from trainer.scenarios import services as scenario_services
 BASELINE = project_root() / "scenarios" / "cooperative-family.yaml"
 BEST = ("greet", "show_id", "explain_purpose", "explain_legal_basis", "promise_confidentiality",
         "ask_item:roster", "probe:members_away", "read_back")
+
+
+def load_smoke() -> ModuleType:
+    """scripts/deploy_smoke.py as a module (scripts/ is no package)."""
+    spec = importlib.util.spec_from_file_location(
+        "deploy_smoke", project_root() / "scripts" / "deploy_smoke.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class CookieClient:

@@ -17,7 +17,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +33,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD
-from tests.features.live_database import CookieClient, separate_database
+from tests.features.live_database import CookieClient, free_port, separate_database
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -135,12 +134,6 @@ def make_attempts(db: Session) -> dict[str, int]:
         fieldwork.take_step(db, both, unit, "come_back_later", None)
     attempts["two-forms-at-once"] = both.id
     return attempts
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -24,7 +24,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ from huey import RedisHuey
 from sqlalchemy import Engine
 
 from tests.conftest import PASSWORD
-from tests.features.live_database import CookieClient, migrate, separate_database
+from tests.features.live_database import CookieClient, free_port, migrate, separate_database
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -98,12 +97,6 @@ def playable_seconds(path: Path) -> float:
 
 
 # Processes ------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 def group_members(pgid: int) -> list[tuple[int, str]]:
     """(pid, command name) of the live (not zombie) processes in a process group."""

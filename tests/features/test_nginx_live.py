@@ -7,14 +7,9 @@ Without nginx the test is skipped, as the browser tests are without Chromium; in
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.features.live_database import load_smoke
 
 # What the issue asks of the proxy, by the names the script gives its checks: each must be
 # there (a check renamed or dropped from the script fails here) and pass.
@@ -31,16 +26,6 @@ REQUIRED = {
     "internal path not shown to the client", "range request through nginx",
     "internal media location closed", "clip refused without log-in",
 }
-
-
-def load_smoke() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deploy_smoke",
-                                                  ROOT / "scripts" / "deploy_smoke.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_nginx_proxies_the_web_machines_and_sends_media_by_x_accel_redirect() -> None:

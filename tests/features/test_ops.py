@@ -7,7 +7,6 @@ import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from moto import mock_aws
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import BACKEND, PASSWORD, app_config
+from tests.features.live_database import free_port, load_smoke
 from trainer import create_app, tasks
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -327,12 +327,6 @@ def test_a_figure_that_cannot_be_read_is_left_out():
 
 # gunicorn, with several workers and multiprocess metrics ----------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def get(url: str, **headers: str) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - a local http URL
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local URL
@@ -508,11 +502,7 @@ def test_nginx_passes_the_request_id_and_forwards_to_every_web_machine():
 def test_the_deploy_smoke_script_still_fits_the_nginx_example(tmp_path):
     """scripts/deploy_smoke.py (run where nginx is installed) rewrites the example for local
     ports and folders; a change to the example that it no longer understands fails here."""
-    spec = importlib.util.spec_from_file_location("deploy_smoke",
-                                                  ROOT / "scripts" / "deploy_smoke.py")
-    assert spec is not None and spec.loader is not None
-    smoke = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(smoke)
+    smoke = load_smoke()
     text = smoke.local_nginx_conf(tmp_path, [18001, 18002], 18080, 18443)
     assert "10.0.0.1" not in text and "/srv/trainer" not in text and "/etc/ssl" not in text
     blocks = nginx_blocks(text)

@@ -37,11 +37,16 @@ def _cached_grid(spec_json: str, seed: int, index: int) -> Grid:
     return make_grid(WorldSpec.from_dict(json.loads(spec_json)), seed, index)
 
 
+def _spec_key(world: World) -> str:
+    """The world's spec as the caches below key it (its JSON, keys sorted)."""
+    return json.dumps(world.spec, sort_keys=True)
+
+
 def grid(world: World, index: int) -> Grid:
     """Grid `index` of the world, drawn on demand (the most recent grids stay in memory)."""
     if not 0 <= index < world.grids:
         raise NotFound(N_("No such grid."))
-    return _cached_grid(json.dumps(world.spec, sort_keys=True), world.seed, index)
+    return _cached_grid(_spec_key(world), world.seed, index)
 
 
 # The overview map (one page) --------------------------------------------------------
@@ -79,7 +84,7 @@ def _overview_page(spec_json: str, seed: int, page: int) -> OverviewMap:
 
 def overview_pages(world: World) -> int:
     """How many pages the world's overview map has."""
-    townships = len(_townships(json.dumps(world.spec, sort_keys=True), world.seed))
+    townships = len(_townships(_spec_key(world), world.seed))
     return max(1, -(-townships // OVERVIEW_TOWNSHIPS_PER_PAGE))
 
 
@@ -88,7 +93,7 @@ def overview_page(world: World, page: int) -> OverviewMap:
     if not 1 <= page <= overview_pages(world):
         raise NotFound(N_("The map has no such page; its pages run from 1 to %(pages)s."),
                        pages=overview_pages(world))
-    return _overview_page(json.dumps(world.spec, sort_keys=True), world.seed, page)
+    return _overview_page(_spec_key(world), world.seed, page)
 
 
 def count(spec: WorldSpec, seed: int,
@@ -161,7 +166,7 @@ def drifted(world: World) -> Drift | None:
     stored = world.summary.get("fingerprint")
     if stored is None:
         return Drift.UNKNOWN
-    current = _fingerprint(json.dumps(world.spec, sort_keys=True), world.seed)
+    current = _fingerprint(_spec_key(world), world.seed)
     return Drift.CHANGED if stored != current else None
 
 

@@ -86,7 +86,7 @@ def show(world_id: int) -> Any:
 @roles(*TRUTH_READERS)
 def recount(world_id: int) -> Any:
     """Count the world again with this version of the generator (a button, shown when the
-    generator has drawn it otherwise since it was counted: `services.drifted`)."""
+    generator draws it otherwise than when it was counted, or cannot tell: `services.drifted`)."""
     db = db_session()
     world = services.get_world(db, world_id)
     if not RecountForm().validate_on_submit():
