@@ -194,6 +194,60 @@ def compose_job(clip_id: int, segments: list[int]) -> None:
 compose_clip = huey.task(retries=0)(compose_job)
 
 
+def count_world_job(world_id: int) -> None:
+    """Count a world (`worlds.services.start_count`), reporting the grids counted at most
+    once a second; keep its figures, or the error that stopped it."""
+    from trainer.worlds import services
+    from trainer.worlds.models import World
+
+    app = job_app()
+    with app.app_context():
+        with job_session(app) as db:
+            world = db.get(World, world_id)
+            if world is None or not world.counting:
+                return
+            spec, seed = services.spec_of(world), world.seed
+        last = time.monotonic()
+
+        def report(done: int) -> None:
+            nonlocal last
+            if time.monotonic() - last >= PROGRESS_EVERY:
+                last = time.monotonic()
+                with job_session(app) as db:
+                    services.touch_count(db, world_id, done)
+
+        try:
+            summary = services.summarise(*services.count(spec, seed, report))
+        except Exception as exc:
+            log.exception("counting world %s failed", world_id)
+            with job_session(app) as db:
+                services.finish_count(db, world_id, error=exc)
+            return
+        with job_session(app) as db:
+            services.finish_count(db, world_id, summary=summary)
+
+
+count_world = huey.task(retries=0)(count_world_job)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def resume_counts() -> list[int]:
+    """Queue again the counts of worlds whose job died with its worker or was never queued
+    (`worlds.services.stale_counts`); each is marked as started again first, so it is queued
+    once a STALE_COUNT."""
+    from trainer.worlds import services
+    from trainer.worlds.models import World
+
+    app = job_app()
+    with app.app_context(), job_session(app) as db:
+        stale = services.stale_counts(db)
+        for world_id in stale:
+            services.start_count(db.get_one(World, world_id))
+    for world_id in stale:
+        enqueue(count_world, world_id)
+    return stale
+
+
 @huey.periodic_task(crontab(minute="*"))
 def resume_interrupted() -> list[int]:
     """Requeue clips whose run died with its worker (each on its own, so one bad clip stops

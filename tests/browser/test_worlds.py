@@ -32,7 +32,8 @@ def test_trainer_generates_and_browses_a_world(browser_page: BrowserPage) -> Non
     with page.expect_navigation():
         page.get_by_role("button", name="Generate the world").click()
 
-    expect(page.locator(".flash-success")).to_have_text("The world has been generated.")
+    expect(page.locator(".flash-success")).to_have_text(
+        "The world has been made; its figures are being counted.")
     expect(page.locator("main h1")).to_have_text("Browser world")
     expect(page.locator("main")).to_contain_text("4242")
     expect(page.locator("main")).to_contain_text("Figures beside the 2020 census")

@@ -417,19 +417,164 @@ def test_a_world_counted_before_fingerprints_were_kept_offers_a_recount(client, 
     assert world.summary["fingerprint"] == counted  # the same generator: the same print
 
 
-def test_a_world_too_large_to_count_in_a_request_points_to_the_command(client, csrf,
-                                                                       login_as, db):
-    from trainer.worlds.forms import MAX_WEB_GRIDS
+class HeldJobs:
+    """The count jobs queued, not run (the queue runs jobs at once in tests)."""
 
-    world = bare_world(db, name="Huge", grids=MAX_WEB_GRIDS + 1)  # no fingerprint: unknown
+    def __init__(self):
+        self.queued = []
+
+    def __call__(self, world_id):
+        self.queued.append(world_id)
+
+
+def test_the_form_makes_a_world_of_any_size_and_a_job_counts_it(client, csrf, login_as, db,
+                                                                monkeypatch):
+    """A world too large to count within a request: made at once, its page and the list
+    show the count's progress (polled), and the job's end reloads the page."""
+    from trainer import tasks
+    from trainer.core.world.spec import MAX_GRIDS
+
+    held = HeldJobs()
+    monkeypatch.setattr(tasks, "count_world", held)
     login_as(Role.TRAINER)
-    page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
-    command = f"flask world recount {world.id}"
-    assert command in page and 'data-test="recount"' not in page
-    response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()})
-    assert response.status_code == 400 and command in response.get_data(as_text=True)
+    response = client.post("/worlds/new", data=form_data(csrf, grids=str(MAX_GRIDS)))
+    assert response.status_code == 302
+    world = db.scalars(select(World)).one()
+    assert held.queued == [world.id]
+    assert world.grids == MAX_GRIDS and world.counting and world.counted_grids == 0
+    assert world.summary == {}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-test="world-count"' in page and f"0 of {MAX_GRIDS} grids counted" in page
+    assert "None" not in page and 'data-test="drift-' not in page  # not counted: no drift
+    assert f'hx-get="/worlds/{world.id}/count"' in page
+    listing = client.get("/worlds").get_data(as_text=True)
+    assert f"counting: 0 of {MAX_GRIDS} grids" in listing
+    zh = client.get(f"/worlds/{world.id}", headers={"Accept-Language": "zh-CN"})
+    assert f"已统计 0 / {MAX_GRIDS} 个网格" in zh.get_data(as_text=True)
+
+    services.touch_count(db, world.id, 1234)  # the job's report
+    db.commit()
+    fragment = client.get(f"/worlds/{world.id}/count")
+    assert "HX-Refresh" not in fragment.headers
+    assert f"1234 of {MAX_GRIDS} grids counted" in fragment.get_data(as_text=True)
+    # Its grids can be opened while it is counted.
+    assert client.get(f"/worlds/{world.id}/grids/{MAX_GRIDS - 1}").status_code == 200
+
+    services.finish_count(db, world.id, summary={"persons": 5, "figures": []})
+    db.commit()
+    done = client.get(f"/worlds/{world.id}/count")
+    assert done.headers["HX-Refresh"] == "true" and "hx-get" not in done.get_data(as_text=True)
+
+
+def test_the_job_counts_the_world_and_reports_as_it_goes(app, db, monkeypatch):
+    from trainer import tasks
+
+    world = services.create_world(db, actor=None, name="Counted", spec_data=SMALL, seed=8,
+                                  background=True)
+    db.commit()
+    assert world.counting and world.summary == {}
+    reports = []
+    touch = services.touch_count
+    monkeypatch.setattr(tasks, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(services, "touch_count",
+                        lambda db, world_id, done: reports.append(done) or touch(db, world_id,
+                                                                                 done))
+    with app.app_context():
+        tasks.count_world_job(world.id)
     db.refresh(world)
-    assert world.summary == {}  # nothing counted, nothing written
+    assert reports == list(range(1, SMALL["grids"] + 1))
+    assert not world.counting and world.count_touched_at is None and world.count_error is None
+    direct = services.create_world(db, actor=None, name="Direct", spec_data=SMALL, seed=8)
+    assert world.summary == direct.summary  # the job's figures are the command line's
+    with app.app_context():
+        tasks.count_world_job(world.id)  # a job for a world not being counted does nothing
+    assert reports == list(range(1, SMALL["grids"] + 1))
+
+
+def test_a_count_whose_worker_died_is_queued_again(app, db, monkeypatch):
+    from datetime import timedelta
+
+    from trainer import tasks
+    from trainer.db import utcnow
+
+    held = HeldJobs()
+    monkeypatch.setattr(tasks, "count_world", held)
+    dead = services.create_world(db, actor=None, name="Dead", spec_data=SMALL, seed=8,
+                                 background=True)
+    alive = services.create_world(db, actor=None, name="Alive", spec_data=SMALL, seed=9,
+                                  background=True)
+    dead.counted_grids = 1
+    dead.count_touched_at = utcnow() - services.STALE_COUNT - timedelta(seconds=5)
+    db.commit()
+    with app.app_context():
+        assert tasks.resume_counts.call_local() == [dead.id]
+    assert held.queued == [dead.id]
+    db.refresh(dead)
+    assert dead.counting and dead.counted_grids == 0  # from the start, and due again later
+    assert dead.count_touched_at > utcnow() - timedelta(minutes=1)
+    with app.app_context():
+        assert tasks.resume_counts.call_local() == []  # queued once a STALE_COUNT
+    assert alive.counting and held.queued == [dead.id]
+
+
+def test_a_count_that_could_not_be_queued_is_due_for_the_periodic_check(app, client, csrf,
+                                                                         login_as, db,
+                                                                         monkeypatch):
+    from trainer import tasks
+
+    def queue_down(world_id):
+        raise ConnectionRefusedError("the queue is down")
+
+    monkeypatch.setattr(tasks, "count_world", queue_down)
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(csrf))
+    assert response.status_code == 302  # the world is made all the same
+    world = db.scalars(select(World)).one()
+    assert world.counting and services.stale_counts(db) == [world.id]
+    monkeypatch.undo()
+    with app.app_context():
+        assert tasks.resume_counts.call_local() == [world.id]  # runs it (immediate queue)
+    db.refresh(world)
+    assert not world.counting and world.summary["persons"] > 1000
+
+
+def test_a_failed_count_keeps_the_earlier_figures_and_offers_another(client, csrf, login_as,
+                                                                      db, monkeypatch):
+    world = services.create_world(db, actor=None, name="Failing", spec_data=SMALL, seed=8)
+    db.commit()
+    figures = dict(world.summary)
+
+    def broken(spec, seed, progress=None):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(services, "count", broken)
+    login_as(Role.TRAINER)
+    assert client.post(f"/worlds/{world.id}/recount",
+                       data={"csrf_token": csrf()}).status_code == 302
+    db.refresh(world)
+    assert not world.counting and world.count_error == {"text": "MemoryError: no room"}
+    assert world.summary == figures
+    page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
+    assert 'data-test="count-failed"' in page and "MemoryError: no room" in page
+    assert 'data-test="recount"' in page and str(figures["persons"]) in page
+    monkeypatch.undo()
+    assert client.post(f"/worlds/{world.id}/recount",
+                       data={"csrf_token": csrf()}).status_code == 302
+    db.refresh(world)
+    assert world.count_error is None and world.summary == figures
+
+
+def test_a_world_being_counted_is_not_counted_twice(client, csrf, login_as, db):
+    world = services.create_world(db, actor=None, name="Busy", spec_data=SMALL, seed=8,
+                                  background=True)
+    db.commit()
+    touched = world.count_touched_at
+    login_as(Role.TRAINER)
+    response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()})
+    assert response.status_code == 409
+    assert "being counted already" in response.get_data(as_text=True)
+    db.refresh(world)
+    assert world.counting and world.count_touched_at == touched and world.summary == {}
 
 
 def test_the_fingerprint_covers_a_grid_of_each_kind():

@@ -420,6 +420,7 @@ NOT_OWNED = {
     "worlds.area": "shared reference data",
     "worlds.household": "shared reference data",
     "worlds.overview": "shared reference data",
+    "worlds.count_status": "shared reference data",
     "worlds.recount": "shared reference data",
 }
 

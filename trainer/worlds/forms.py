@@ -12,10 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from trainer.core.world.regions import YUEYANG_COUNTIES
-from trainer.core.world.spec import Rates, WorldSpec
+from trainer.core.world.spec import MAX_GRIDS, Rates, WorldSpec
 
 DEFAULTS = WorldSpec()
-MAX_WEB_GRIDS = 200  # larger worlds: `flask world generate`
 
 RATE_LABELS = {
     "hukou_other_village": _l("Hukou in another village of the township (D8=2)"),
@@ -78,7 +77,7 @@ class WorldForm(FlaskForm):
                          validators=[DataRequired(), Length(min=6, max=6)],
                          render_kw={"list": "yueyang-counties", "inputmode": "numeric"})
     grids = IntegerField(_l("Grids (网格)"), default=DEFAULTS.grids,
-                         validators=[DataRequired(), not_huge, NumberRange(1, MAX_WEB_GRIDS)])
+                         validators=[DataRequired(), not_huge, NumberRange(1, MAX_GRIDS)])
     seed = IntegerField(_l("Seed (empty: random)"),
                         validators=[Optional(), not_huge, NumberRange(0, 2**63 - 1)])
     households_min = IntegerField(_l("Households per grid, at least"),

@@ -27,5 +27,18 @@ class World(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While a job counts the world (`services.start_count`): the grids counted so far and when
+    # the job last said so (a count silent for `services.STALE_COUNT` died with its worker and
+    # is queued again). Both None once counted. A count that failed keeps its error here:
+    # {"message": msgid, "params": {...}} (a domain error, shown translated) or {"text": ...}.
+    counted_grids: Mapped[int | None] = mapped_column(default=None)
+    count_touched_at: Mapped[datetime | None] = mapped_column(default=None)
+    count_error: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
+                                                               default=None)
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def counting(self) -> bool:
+        """Whether a job is counting the world (its figures are not known yet)."""
+        return self.counted_grids is not None

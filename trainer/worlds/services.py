@@ -8,6 +8,7 @@ import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -15,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import User
-from trainer.core.errors import InvalidInput, NotFound
+from trainer.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from trainer.core.i18n import N_
 from trainer.core.world import export
 from trainer.core.world.export import OverviewMap, overview_map
 from trainer.core.world.grid import Grid, make_grid, village_of
 from trainer.core.world.spec import WorldSpec
 from trainer.core.world.stats import Tally, compare
+from trainer.db import utcnow
 from trainer.worlds.models import World
 
 MAX_SEED = 2**63 - 1
@@ -163,6 +165,8 @@ def drifted(world: World) -> Drift | None:
     is graded against would no longer be those it was made with. The world page says so to
     trainers, who may count it again (`recount`) or make a new world. The fingerprint is
     taken from the world's first grid of each kind (drawn once per world and process)."""
+    if world.counting or not world.summary:
+        return None  # not counted yet: the page shows the count instead
     stored = world.summary.get("fingerprint")
     if stored is None:
         return Drift.UNKNOWN
@@ -171,14 +175,18 @@ def drifted(world: World) -> Drift | None:
 
 
 def recount(world: World, progress: Callable[[int], None] | None = None) -> None:
-    """Count the world again with this code and keep its new figures and fingerprint."""
+    """Count the world again with this code, now, and keep its new figures and fingerprint
+    (the command line's way; the web's: `start_count`)."""
     world.summary = summarise(*count(spec_of(world), world.seed, progress))
+    world.counted_grids = world.count_touched_at = world.count_error = None
 
 
 def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[str, Any],
-                 seed: int | None = None,
-                 progress: Callable[[int], None] | None = None) -> World:
-    """Validate the spec, count the world (see `count`), and store its spec and seed."""
+                 seed: int | None = None, progress: Callable[[int], None] | None = None,
+                 background: bool = False) -> World:
+    """Validate the spec and store the world as its spec and seed, counted now (see `count`;
+    the command line's way) or, with `background`, to be counted by a job (`start_count`;
+    the web form's way: a large world takes minutes)."""
     name = name.strip()
     if not name:
         raise InvalidInput(N_("The world needs a name."), field="name")
@@ -189,11 +197,92 @@ def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[
         raise InvalidInput(N_("The seed must be a whole number from 0 to %(max)s."),
                            field="seed", max=MAX_SEED)
     world = World(name=name[:120], seed=seed, spec=spec.to_dict(), region=spec.region,
-                  grids=spec.grids, created_by=actor,
-                  summary=summarise(*count(spec, seed, progress)))
+                  grids=spec.grids, created_by=actor, summary={})
+    if background:
+        check_grids(spec, seed)
+        start_count(world)
+    else:
+        world.summary = summarise(*count(spec, seed, progress))
     db.add(world)
     db.flush()
     return world
+
+
+# Counting in the background ---------------------------------------------------------
+#
+# Decision: the web's worlds are counted by a job (`trainer.tasks.count_world`), so a world
+# of any size the spec allows (MAX_GRIDS) can be made and counted again from its page; a
+# request would time out after a few hundred grids. The job reports the grids counted at
+# most once a second (`touch_count`); the worker's periodic check queues again a count that
+# has not reported for STALE_COUNT (its worker died), counting from the start (the figures
+# are sums over every grid, and a grid is cheap to draw again). The command line counts in
+# its own process, with a progress bar.
+
+STALE_COUNT = timedelta(minutes=2)
+CHECKED_GRIDS = 200  # grids whose skeleton is drawn before a world is made in the background
+
+
+def check_grids(spec: WorldSpec, seed: int) -> None:
+    """Draw the skeletons of the world's first CHECKED_GRIDS grids (urban and rural ones:
+    the kinds interleave), so that area bounds its grids cannot satisfy are refused on their
+    field before anything is written (about half a second). A grid past those that still
+    cannot be split stops the count with that error, shown on the world's page."""
+    for index in range(min(spec.grids, CHECKED_GRIDS)):
+        make_grid(spec, seed, index)
+
+
+def start_count(world: World, *, now: datetime | None = None) -> None:
+    """Mark the world as being counted, from its first grid; its job is queued after the
+    commit. Conflict when a count of it is running already."""
+    if world.counting and world.count_touched_at is not None and (
+            world.count_touched_at >= (now or utcnow()) - STALE_COUNT):
+        raise Conflict(N_("The world is being counted already."))
+    world.counted_grids = 0
+    world.count_touched_at = now or utcnow()
+    world.count_error = None
+
+
+def count_unqueued(db: Session, world_id: int) -> None:
+    """The count's job could not be queued (the queue is down): make it due at once for the
+    worker's periodic check, which queues it as soon as the queue answers again."""
+    world = db.get(World, world_id)
+    if world is not None and world.counting:
+        world.count_touched_at = utcnow() - STALE_COUNT - timedelta(seconds=1)
+        db.flush()
+
+
+def touch_count(db: Session, world_id: int, done: int) -> None:
+    """A running count's report: `done` grids counted."""
+    world = db.get(World, world_id)
+    if world is not None and world.counting:
+        world.counted_grids = done
+        world.count_touched_at = utcnow()
+
+
+def finish_count(db: Session, world_id: int, *, summary: dict[str, Any] | None = None,
+                 error: BaseException | None = None) -> None:
+    """A count ended: keep its figures, or its error (the earlier figures stay): a domain
+    error (a grid past the checked ones cannot be split as the spec asks) as its message
+    and parameters, to be shown in the reader's language; any other as its text."""
+    world = db.get(World, world_id)
+    if world is None:
+        return
+    if summary is not None:
+        world.summary = summary
+    if isinstance(error, DomainError):
+        world.count_error = {"message": error.message, "params": error.params}
+    elif error is not None:
+        world.count_error = {"text": f"{type(error).__name__}: {error}"[:500]}
+    else:
+        world.count_error = None
+    world.counted_grids = world.count_touched_at = None
+
+
+def stale_counts(db: Session, *, now: datetime | None = None) -> list[int]:
+    """Worlds whose count stopped reporting (its worker died, or its job was never queued)."""
+    return list(db.scalars(select(World.id).where(
+        World.counted_grids.is_not(None),
+        World.count_touched_at < (now or utcnow()) - STALE_COUNT)))
 
 
 def get_world(db: Session, world_id: int) -> World:

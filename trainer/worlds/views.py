@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from trainer import tasks
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.core.errors import DomainError, InvalidInput
@@ -17,7 +18,7 @@ from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
 from trainer.worlds import services
-from trainer.worlds.forms import MAX_WEB_GRIDS, YUEYANG_CHOICES, RecountForm, WorldForm
+from trainer.worlds.forms import YUEYANG_CHOICES, RecountForm, WorldForm
 
 bp = Blueprint("worlds", __name__, template_folder="templates")
 TRUTH_READERS = (Role.TRAINER, Role.ADMIN)  # trainees and examiners never see a world's truth
@@ -29,9 +30,16 @@ def code_label(item: str, code: Any) -> str:
     return label(item, code, english=is_english())
 
 
+def count_error_text(error: dict[str, Any]) -> str:
+    """A failed count's error (`World.count_error`) in the interface language."""
+    if "message" in error:
+        return _(error["message"], **error.get("params", {}))
+    return str(error.get("text", ""))
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"code_label": code_label}
+    return {"code_label": code_label, "count_error_text": count_error_text}
 
 
 @bp.get("/worlds")
@@ -51,14 +59,16 @@ def create() -> Any:
         db = db_session()
         try:
             world = services.create_world(db, actor=current_actor(), name=form.name.data or "",
-                                          spec_data=form.spec_data(), seed=form.seed.data)
+                                          spec_data=form.spec_data(), seed=form.seed.data,
+                                          background=True)
         except DomainError as error:
             if error.field and error.field.startswith("rates."):
                 error.field = None  # shown above the form, naming the rate
             status = form_error(form, error)
         else:
             db.commit()
-            flash(_("The world has been generated."), "success")
+            _queue_count(world.id)
+            flash(_("The world has been made; its figures are being counted."), "success")
             return redirect(url_for("worlds.show", world_id=world.id))
     elif request.method == "POST":
         status = 400
@@ -79,27 +89,45 @@ def show(world_id: int) -> Any:
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
                            has_next=first + GRIDS_PER_PAGE < world.grids,
                            drift=services.drifted(world), Drift=services.Drift,
-                           recount=RecountForm() if world.grids <= MAX_WEB_GRIDS else None)
+                           recount=RecountForm())
 
 
 @bp.post("/worlds/<int:world_id>/recount")
 @roles(*TRUTH_READERS)
 def recount(world_id: int) -> Any:
-    """Count the world again with this version of the generator (a button, shown when the
-    generator draws it otherwise than when it was counted, or cannot tell: `services.drifted`)."""
+    """Count the world again with this version of the generator, by a job (a button, shown
+    when the generator draws it otherwise than when it was counted, or cannot tell:
+    `services.drifted`; or when its count failed). 409 while a count of it runs."""
     db = db_session()
     world = services.get_world(db, world_id)
     if not RecountForm().validate_on_submit():
         abort(400)
-    if world.grids > MAX_WEB_GRIDS:  # minutes of drawing: longer than a request may take
-        raise InvalidInput(N_("A world of %(grids)s grids is counted again on the command "
-                              "line: flask world recount %(world)s"),
-                           grids=world.grids, world=world.id)
-    services.recount(world)
+    services.start_count(world)
     db.commit()
-    flash(_("The world has been counted again: its figures are those of the households the "
-            "generator now draws."), "success")
+    _queue_count(world.id)
+    flash(_("The world is being counted again: its figures will be those of the households "
+            "the generator now draws."), "success")
     return redirect(url_for("worlds.show", world_id=world.id))
+
+
+@bp.get("/worlds/<int:world_id>/count")
+@roles(*TRUTH_READERS)
+def count_status(world_id: int) -> Any:
+    """The count's progress, polled while it runs; reloads the page when it has ended."""
+    world = services.get_world(db_session(), world_id)
+    response = Response(render_template("worlds/_count.html", world=world))
+    if not world.counting:
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _queue_count(world_id: int) -> None:
+    """Queue the world's count after the commit; if the queue cannot be reached, the
+    worker's periodic check queues it once it can."""
+    if not tasks.enqueue(tasks.count_world, world_id):
+        db = db_session()
+        services.count_unqueued(db, world_id)
+        db.commit()
 
 
 @bp.get("/worlds/<int:world_id>/map")
