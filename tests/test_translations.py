@@ -82,3 +82,20 @@ def test_a_percent_sign_in_a_message_is_caught() -> None:
     broken = Catalog(locale="zh_Hans_CN")
     broken.add("Left (% of width)", "左边距（宽度）", flags=["python-format"])
     assert placeholder_problems(broken) != []
+
+
+@pytest.mark.parametrize("locale", sorted(CATALOGUES))
+def test_every_translation_survives_formatting(locale: str) -> None:
+    """Templates' `_()` always %-formats its text (with no parameters: an empty dict), so a
+    bare percent sign in any text, flagged python-format or not, is an error page there."""
+    import re
+
+    broken = []
+    for message in catalogue(locale):
+        if message.id and message.string:
+            names = re.findall(r"%\((\w+)\)", message.string)
+            try:
+                message.string % dict.fromkeys(names, 1)  # 1: as %s and as %d
+            except (ValueError, TypeError, KeyError) as error:
+                broken.append((message.id, str(error)))
+    assert broken == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -118,4 +119,50 @@ def test_trainer_opens_the_overview_map_and_a_grid_from_it(browser_page: Browser
     bp.screenshot("world-overview-map-zh")
     switch_language(bp, "en")
     log_out(bp)
+    bp.assert_no_errors()
+
+
+def test_a_world_is_counted_in_the_background_and_its_page_follows(
+        browser_page: BrowserPage, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count's job is held, then reported and run from here: the page shows the
+    progress as the job reports it (polled) and reloads by itself when the count ends."""
+    from trainer import tasks
+    from trainer.extensions import DB_KEY
+    from trainer.worlds import services
+
+    held: list[int] = []
+    monkeypatch.setattr(tasks, "count_world", held.append)
+    bp, page = browser_page, browser_page.page
+    log_in(bp, "trainer", PASSWORDS["trainer"])
+    switch_language(bp, "zh_CN")
+    page.goto("/worlds/new")
+    page.locator("#name").fill("后台统计的世界")
+    page.locator("#grids").fill("12")
+    page.locator("#seed").fill("77")
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".flash-success")).to_have_text("模拟世界已建立，正在统计其各项指标。")
+    count = page.locator("[data-test=world-count]")
+    expect(count).to_contain_text("正在统计本世界")
+    expect(count.locator("[data-test=count-progress]")).to_have_text("已统计 0 / 12 个网格")
+    world_id = int(page.url.rstrip("/").split("/")[-1])
+    assert held == [world_id]
+    app = live_server.app
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        services.touch_count(db, world_id, 5)  # what the job reports as it goes
+        db.commit()
+    expect(count.locator("[data-test=count-progress]")).to_have_text("已统计 5 / 12 个网格",
+                                                                       timeout=6000)
+    expect(count.locator("progress")).to_have_attribute("value", "5")
+    bp.screenshot("world-counting-zh")
+    page.goto("/worlds")
+    expect(page.locator("[data-test=counting]")).to_have_text("统计中：5 / 12 个网格")
+    page.go_back()
+
+    with app.app_context():
+        tasks.count_world_job(world_id)  # the job runs: the page reloads by itself
+    expect(page.locator("[data-test=world-count]")).to_have_count(0, timeout=6000)
+    expect(page.locator("main")).to_contain_text("与 2020 年普查数据对照")
+    expect(page.locator("main table tbody tr.ok").first).to_be_visible()
+    bp.screenshot("world-counted-zh")
     bp.assert_no_errors()

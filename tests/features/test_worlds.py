@@ -43,6 +43,11 @@ def test_trainer_generates_a_world_through_the_form(client, csrf, login_as, db):
     assert world.summary["persons"] > 1000
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Figures beside the 2020 census" in page and "岳阳楼区" in page
+    zh = client.get(response.headers["Location"], headers={"Accept-Language": "zh-CN"})
+    zh_page = zh.get_data(as_text=True)
+    # The figures' names and sources in the reader's language (the row keeps them as written)
+    assert "家庭户户均人数" in zh_page and "湖南省 2020 年" in zh_page
+    assert "persons per family household" not in zh_page and "Hunan 2020" not in zh_page
 
 
 def test_rates_from_the_form_are_per_cent(client, csrf, login_as, db):

@@ -13,6 +13,7 @@ from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.core.errors import DomainError, InvalidInput
 from trainer.core.i18n import N_
+from trainer.core.world import stats
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.errors import form_error
@@ -89,7 +90,7 @@ def show(world_id: int) -> Any:
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
                            has_next=first + GRIDS_PER_PAGE < world.grids,
                            drift=services.drifted(world), Drift=services.Drift,
-                           recount=RecountForm())
+                           recount=RecountForm(), figures=stats.BY_KEY)
 
 
 @bp.post("/worlds/<int:world_id>/recount")

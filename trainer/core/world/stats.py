@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from trainer.core.i18n import N_
 from trainer.core.world.codes import Education, Form, HouseholdType, Hukou, Literate, Sex
 from trainer.core.world.people import Household
 
@@ -19,43 +20,47 @@ class Target:
     """A 2020 figure, how close a world must come, and where the figure is from."""
 
     key: str
-    label: str
+    label: str  # a message id: pages show it translated (by key: `BY_KEY`)
     value: float
     tolerance: float
     unit: str  # "%", "persons", "ratio"
-    source: str
+    source: str  # likewise
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("family_household_size", "persons per family household", 2.76, 0.05, "persons",
-           "Yueyang bulletin 2021"),
-    Target("sex_ratio", "sex ratio (males per 100 females)", 104.77, 1.5, "ratio",
-           "Hunan 2020"),
-    Target("age_0_14", "aged 0-14", 19.52, 1.0, "%", "Hunan 2020"),
-    Target("age_15_59", "aged 15-59", 60.60, 1.0, "%", "Hunan 2020"),
-    Target("age_60_plus", "aged 60 and over", 19.88, 1.0, "%", "Hunan 2020"),
-    Target("collective_share", "persons in collective households", 7.62, 1.0, "%",
-           "Yueyang 2020: 384,998 of 5,051,922"),
-    Target("separated_share", "人户分离 (hukou in another township, away ≥ ½ year)", 34.90,
-           1.0, "%", "national 2020: 492,762,506"),
-    Target("university_share", "大学 (college and above)", 15.47, 1.0, "%",
-           "national 2020, per 100,000"),
-    Target("senior_share", "高中 (senior secondary)", 15.09, 1.0, "%", "national 2020"),
-    Target("junior_share", "初中 (junior secondary)", 34.51, 1.0, "%", "national 2020"),
-    Target("primary_share", "小学 (primary)", 24.77, 1.0, "%", "national 2020"),
-    Target("illiterate_share", "cannot read, of those 15 and over", 2.67, 1.0, "%",
-           "national 2020"),
+    Target("family_household_size", N_("persons per family household"), 2.76, 0.05, "persons",
+           N_("Yueyang bulletin 2021")),
+    Target("sex_ratio", N_("sex ratio (males per 100 females)"), 104.77, 1.5, "ratio",
+           N_("Hunan 2020")),
+    Target("age_0_14", N_("aged 0-14"), 19.52, 1.0, "%", N_("Hunan 2020")),
+    Target("age_15_59", N_("aged 15-59"), 60.60, 1.0, "%", N_("Hunan 2020")),
+    Target("age_60_plus", N_("aged 60 and over"), 19.88, 1.0, "%", N_("Hunan 2020")),
+    Target("collective_share", N_("persons in collective households"), 7.62, 1.0, "%",
+           N_("Yueyang 2020: 384,998 of 5,051,922")),
+    Target("separated_share", N_("人户分离 (hukou in another township, away ≥ ½ year)"), 34.90,
+           1.0, "%", N_("national 2020: 492,762,506")),
+    Target("university_share", N_("大学 (college and above)"), 15.47, 1.0, "%",
+           N_("national 2020, per 100,000")),
+    Target("senior_share", N_("高中 (senior secondary)"), 15.09, 1.0, "%", N_("national 2020")),
+    Target("junior_share", N_("初中 (junior secondary)"), 34.51, 1.0, "%", N_("national 2020")),
+    Target("primary_share", N_("小学 (primary)"), 24.77, 1.0, "%", N_("national 2020")),
+    Target("illiterate_share", N_("cannot read, of those 15 and over"), 2.67, 1.0, "%",
+           N_("national 2020")),
     # Minorities are 0.18 % of Yueyang's residents: a 1-point tolerance would pass anything
     # from none to six times as many, so these two are held to 0.1 point. The domain file
     # gives no breakdown by group (土家族, 苗族 ...), so the mix of minorities is not
     # calibrated: `codes.MINORITIES`' weights are the generator's assumption.
-    Target("han_share", "汉族", 99.82, 0.1, "%", "Yueyang, 2010 census (minorities 0.18 %)"),
-    Target("minority_share", "少数民族 (ethnic minorities)", 0.18, 0.1, "%",
-           "Yueyang, 2010 census (no 2020 figure in the domain file)"),
+    Target("han_share", N_("汉族"), 99.82, 0.1, "%",
+           N_("Yueyang, 2010 census (minorities 0.18 per cent)")),
+    Target("minority_share", N_("少数民族 (ethnic minorities)"), 0.18, 0.1, "%",
+           N_("Yueyang, 2010 census (no 2020 figure in the domain file)")),
     # The generator's default urban share is this figure (`WorldSpec.urban_share`).
-    Target("urban_share", "persons in urban 居委会", 62.10, 1.0, "%",
-           "Yueyang 2022 bulletin (urbanisation 62.10 %; no 2020 figure in the domain file)"),
+    Target("urban_share", N_("persons in urban 居委会"), 62.10, 1.0, "%",
+           N_("Yueyang 2022 bulletin (urbanisation 62.10 per cent; no 2020 figure in the "
+              "domain file)")),
 )
+
+BY_KEY = {target.key: target for target in TARGETS}
 
 
 @dataclass
@@ -151,7 +156,7 @@ def compare(tally: Tally) -> list[dict[str, object]]:
     """Rows of (figure, generated, target, deviation, within tolerance)."""
     figures = tally.figures()
     rows: list[dict[str, object]] = []
-    for target in TARGETS:
+    for target in TARGETS:  # label and source as written then; pages show `BY_KEY`'s
         value = figures[target.key]
         deviation = round(value - target.value, 3)
         rows.append({"key": target.key, "label": target.label, "generated": value,
