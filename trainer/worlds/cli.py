@@ -12,7 +12,7 @@ import click
 from flask.cli import AppGroup
 
 from trainer.core.errors import DomainError
-from trainer.core.world.export import grid_geojson, persons_csv
+from trainer.core.world.export import write_persons_csv, write_world_geojson
 from trainer.core.world.grid import make_grid
 from trainer.core.world.stats import compare
 
@@ -109,15 +109,20 @@ def export(world_id: int, fmt: str, out: Path) -> None:
     world = _world(world_id)
     spec = services.spec_of(world)
     grids = (make_grid(spec, world.seed, index) for index in range(world.grids))
-    if fmt == "csv":
-        out.write_text(persons_csv(grids), encoding="utf-8")
-    else:
-        collection = {"type": "FeatureCollection", "name": world.name, "features": []}
-        for grid in grids:
-            for feature in grid_geojson(grid)["features"]:
-                feature["properties"]["grid"] = grid.index
-                collection["features"].append(feature)
-        out.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    # Written a grid at a time to a file beside `out`, which replaces `out` only when whole:
+    # a failed export leaves no half file (nor a half-overwritten earlier export).
+    partial = out.with_name(out.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            if fmt == "csv":
+                write_persons_csv(grids, handle)
+            else:
+                write_world_geojson(grids, world.name, handle)
+        partial.replace(out)
+    except OSError as error:  # no such folder, no room left: said, not a traceback
+        raise click.ClickException(f"could not write {out}: {error.strerror}") from error
+    finally:
+        partial.unlink(missing_ok=True)
     click.echo(f"wrote {out}")
 
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, TextIO
 
 from trainer.core.world.geometry import Point
 from trainer.core.world.grid import Area, Grid
@@ -87,11 +87,30 @@ def person_rows(grid: Grid) -> Iterator[dict[str, Any]]:
 def persons_csv(grids: Iterable[Grid]) -> str:
     """The truth of every person of the grids as CSV text (UTF-8, header first)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PERSON_COLUMNS, lineterminator="\n")
+    write_persons_csv(grids, buffer)
+    return buffer.getvalue()
+
+
+def write_persons_csv(grids: Iterable[Grid], out: TextIO) -> None:
+    """`persons_csv` written to `out` a grid at a time (a city's grids never all in memory)."""
+    writer = csv.DictWriter(out, fieldnames=PERSON_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for grid in grids:
         writer.writerows(person_rows(grid))
-    return buffer.getvalue()
+
+
+def write_world_geojson(grids: Iterable[Grid], name: str, out: TextIO) -> None:
+    """Every grid's layers as one GeoJSON FeatureCollection (each feature's properties name
+    its grid), written to `out` a grid at a time."""
+    out.write(json.dumps({"type": "FeatureCollection", "name": name},
+                         ensure_ascii=False)[:-1] + ', "features": [')
+    first = True
+    for grid in grids:
+        for feature in grid_geojson(grid)["features"]:
+            feature["properties"]["grid"] = grid.index
+            out.write(("" if first else ",\n") + json.dumps(feature, ensure_ascii=False))
+            first = False
+    out.write("]}\n")
 
 
 def fingerprint(grid: Grid) -> str:
