@@ -402,10 +402,15 @@ def _uniform_int(generator: np.random.Generator, low: npt.NDArray[Any] | int,
 
 def _child_ages(generator: np.random.Generator, parent_age: Ints, younger: Ints) -> Ints:
     """A child's age: the parent was 23-34 at the birth (0 for parents under 23), and the
-    younger parent (`younger`, the other parent's age if younger) at least 18."""
-    return np.minimum(_uniform_int(generator, np.maximum(0, parent_age - 34),
-                                   np.maximum(0, parent_age - 23), len(parent_age)),
-                      np.maximum(0, younger - 18))
+    younger parent (`younger`, the other parent's age if younger) at least 18.
+
+    The age is drawn uniformly within the range both rules leave (one draw per child), not
+    drawn from the parent's range and then capped: a cap would pile the children of a family
+    whose spouse is much younger than the head up at one age. Where the rules leave no age
+    (low > high), the age is the younger parent's bound."""
+    high = np.minimum(np.maximum(0, parent_age - 23), np.maximum(0, younger - 18))
+    low = np.minimum(np.maximum(0, parent_age - 34), high)
+    return _uniform_int(generator, low, high, len(parent_age))
 
 
 def _child_male(generator: np.random.Generator, age: Ints) -> Bools:
