@@ -144,6 +144,7 @@ CASES = [
     Case("worlds.show", "GET", "/worlds/{world}", TEACHING),
     Case("worlds.overview", "GET", "/worlds/{world}/map", TEACHING),
     Case("worlds.recount", "POST", "/worlds/{world}/recount", TEACHING_302, {}),
+    Case("worlds.count_status", "GET", "/worlds/{world}/count", TEACHING),
     Case("worlds.grid", "GET", "/worlds/{world}/grids/0", TEACHING),
     Case("worlds.grid_geojson_download", "GET", "/worlds/{world}/grids/0.geojson", TEACHING),
     Case("worlds.area", "GET", "/worlds/{world}/grids/0/areas/001", TEACHING),
