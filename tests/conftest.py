@@ -18,8 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
-from hypothesis import settings
 from flask.testing import FlaskClient
+from hypothesis import settings
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from trainer.config import instance_path, load_settings
@@ -194,37 +195,51 @@ def compose_job(clip_id: int, segments: list[int]) -> None:
 compose_clip = huey.task(retries=0)(compose_job)
 
 
-def count_world_job(world_id: int) -> None:
-    """Count a world (`worlds.services.start_count`), reporting the grids counted at most
-    once a second; keep its figures, or the error that stopped it."""
+def count_world_job(world_id: int, run: int) -> None:
+    """Count a world (`worlds.services.start_count`): claim the count `run`, report the
+    grids counted at most once a second, keep the figures or the error that stopped it.
+    A job whose count was replaced by a newer one stops (or never starts)."""
     from trainer.worlds import services
     from trainer.worlds.models import World
 
     app = job_app()
     with app.app_context():
         with job_session(app) as db:
-            world = db.get(World, world_id)
-            if world is None or not world.counting:
+            if not services.claim_count(db, world_id, run):
                 return
+            world = db.get_one(World, world_id)
             spec, seed = services.spec_of(world), world.seed
         last = time.monotonic()
 
         def report(done: int) -> None:
             nonlocal last
-            if time.monotonic() - last >= PROGRESS_EVERY:
-                last = time.monotonic()
+            if time.monotonic() - last < PROGRESS_EVERY:
+                return
+            last = time.monotonic()
+            try:
                 with job_session(app) as db:
-                    services.touch_count(db, world_id, done)
+                    current = services.touch_count(db, world_id, run, done)
+            except SQLAlchemyError:  # a report may fail (a locked or restarted database)
+                log.warning("could not report the count of world %s", world_id, exc_info=True)
+                return
+            if not current:
+                raise Replaced
 
         try:
             summary = services.summarise(*services.count(spec, seed, report))
+        except Replaced:
+            return
         except Exception as exc:
             log.exception("counting world %s failed", world_id)
             with job_session(app) as db:
-                services.finish_count(db, world_id, error=exc)
+                services.finish_count(db, world_id, run, error=exc)
             return
         with job_session(app) as db:
-            services.finish_count(db, world_id, summary=summary)
+            services.finish_count(db, world_id, run, summary=summary)
+
+
+class Replaced(Exception):
+    """A newer count of the world replaced the one a job is doing."""
 
 
 count_world = huey.task(retries=0)(count_world_job)
@@ -232,20 +247,23 @@ count_world = huey.task(retries=0)(count_world_job)
 
 @huey.periodic_task(crontab(minute="*"))
 def resume_counts() -> list[int]:
-    """Queue again the counts of worlds whose job died with its worker or was never queued
-    (`worlds.services.stale_counts`); each is marked as started again first, so it is queued
-    once a STALE_COUNT."""
+    """Queue again the counts of worlds whose job died with its worker or was never taken
+    (`worlds.services.resume_stale_count`), each in its own transaction."""
     from trainer.worlds import services
-    from trainer.worlds.models import World
 
     app = job_app()
-    with app.app_context(), job_session(app) as db:
-        stale = services.stale_counts(db)
+    queued = []
+    with app.app_context():
+        with job_session(app) as db:
+            stale = services.stale_counts(db)
         for world_id in stale:
-            services.start_count(db.get_one(World, world_id))
-    for world_id in stale:
-        enqueue(count_world, world_id)
-    return stale
+            with job_session(app) as db:
+                run = services.resume_stale_count(db, world_id)
+            if run is not None:
+                queued.append((world_id, run))
+    for world_id, run in queued:
+        enqueue(count_world, world_id, run)
+    return [world_id for world_id, _run in queued]
 
 
 @huey.periodic_task(crontab(minute="*"))

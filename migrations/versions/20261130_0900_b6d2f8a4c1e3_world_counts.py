@@ -1,4 +1,4 @@
-"""worlds are counted by a job: grids counted so far, its last report and its error
+"""worlds are counted by a job: its progress, last report, state, run, resumes and error
 
 Revision ID: b6d2f8a4c1e3
 Revises: f3b1d7a9c5e2
@@ -23,10 +23,19 @@ def upgrade() -> None:
     op.add_column('worlds', sa.Column('counted_grids', sa.Integer(), nullable=True))
     op.add_column('worlds', sa.Column('count_touched_at', sa.DateTime(timezone=True),
                                       nullable=True))
+    op.add_column('worlds', sa.Column('count_running', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    op.add_column('worlds', sa.Column('count_run', sa.Integer(), nullable=False,
+                                      server_default='0'))
+    op.add_column('worlds', sa.Column('count_resumes', sa.Integer(), nullable=False,
+                                      server_default='0'))
     op.add_column('worlds', sa.Column('count_error', sa.JSON(none_as_null=True), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column('worlds', 'count_error')
+    op.drop_column('worlds', 'count_resumes')
+    op.drop_column('worlds', 'count_run')
+    op.drop_column('worlds', 'count_running')
     op.drop_column('worlds', 'count_touched_at')
     op.drop_column('worlds', 'counted_grids')

@@ -130,8 +130,8 @@ def test_a_world_is_counted_in_the_background_and_its_page_follows(
     from trainer.extensions import DB_KEY
     from trainer.worlds import services
 
-    held: list[int] = []
-    monkeypatch.setattr(tasks, "count_world", held.append)
+    held: list[tuple[int, int]] = []
+    monkeypatch.setattr(tasks, "count_world", lambda world_id, run: held.append((world_id, run)))
     bp, page = browser_page, browser_page.page
     log_in(bp, "trainer", PASSWORDS["trainer"])
     switch_language(bp, "zh_CN")
@@ -146,10 +146,11 @@ def test_a_world_is_counted_in_the_background_and_its_page_follows(
     expect(count).to_contain_text("正在统计本世界")
     expect(count.locator("[data-test=count-progress]")).to_have_text("已统计 0 / 12 个网格")
     world_id = int(page.url.rstrip("/").split("/")[-1])
-    assert held == [world_id]
+    assert held == [(world_id, 1)]
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        services.touch_count(db, world_id, 5)  # what the job reports as it goes
+        services.claim_count(db, world_id, 1)  # what the job does as it goes
+        services.touch_count(db, world_id, 1, 5)
         db.commit()
     expect(count.locator("[data-test=count-progress]")).to_have_text("已统计 5 / 12 个网格",
                                                                        timeout=6000)
@@ -160,7 +161,7 @@ def test_a_world_is_counted_in_the_background_and_its_page_follows(
     page.go_back()
 
     with app.app_context():
-        tasks.count_world_job(world_id)  # the job runs: the page reloads by itself
+        tasks.count_world_job(world_id, 1)  # the job runs: the page reloads by itself
     expect(page.locator("[data-test=world-count]")).to_have_count(0, timeout=6000)
     expect(page.locator("main")).to_contain_text("与 2020 年普查数据对照")
     expect(page.locator("main table tbody tr.ok").first).to_be_visible()

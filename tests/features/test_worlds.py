@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from trainer.accounts.models import Role
+from trainer.core.i18n import N_
 from trainer.core.world.export import OVERVIEW_LEGEND_HEIGHT, OVERVIEW_MARGIN, overview_map
 from trainer.core.world.grid import make_grid, village_of
 from trainer.core.world.spec import WorldSpec
@@ -494,8 +495,17 @@ class HeldJobs:
     def __init__(self):
         self.queued = []
 
-    def __call__(self, world_id):
-        self.queued.append(world_id)
+    def __call__(self, world_id, run):
+        self.queued.append((world_id, run))
+
+
+def stale(db, world, *, running, ago):
+    """Make the world's count look as if it last reported `ago` ago."""
+    from trainer.db import utcnow
+
+    world.count_running = running
+    world.count_touched_at = utcnow() - ago
+    db.commit()
 
 
 def test_the_form_makes_a_world_of_any_size_and_a_job_counts_it(client, csrf, login_as, db,
@@ -508,14 +518,17 @@ def test_the_form_makes_a_world_of_any_size_and_a_job_counts_it(client, csrf, lo
     held = HeldJobs()
     monkeypatch.setattr(tasks, "count_world", held)
     login_as(Role.TRAINER)
+    assert f"Up to {MAX_GRIDS}; a large world" in client.get("/worlds/new").get_data(
+        as_text=True)
     response = client.post("/worlds/new", data=form_data(csrf, grids=str(MAX_GRIDS)))
     assert response.status_code == 302
     world = db.scalars(select(World)).one()
-    assert held.queued == [world.id]
+    assert held.queued == [(world.id, 1)]
     assert world.grids == MAX_GRIDS and world.counting and world.counted_grids == 0
-    assert world.summary == {}
+    assert world.summary == {} and not world.count_running
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-test="world-count"' in page and f"0 of {MAX_GRIDS} grids counted" in page
+    assert 'data-test="no-figures"' in page and 'data-test="count-stalled"' not in page
     assert "None" not in page and 'data-test="drift-' not in page  # not counted: no drift
     assert f'hx-get="/worlds/{world.id}/count"' in page
     listing = client.get("/worlds").get_data(as_text=True)
@@ -523,7 +536,8 @@ def test_the_form_makes_a_world_of_any_size_and_a_job_counts_it(client, csrf, lo
     zh = client.get(f"/worlds/{world.id}", headers={"Accept-Language": "zh-CN"})
     assert f"已统计 0 / {MAX_GRIDS} 个网格" in zh.get_data(as_text=True)
 
-    services.touch_count(db, world.id, 1234)  # the job's report
+    assert services.claim_count(db, world.id, 1)  # a worker takes it and reports
+    assert services.touch_count(db, world.id, 1, 1234)
     db.commit()
     fragment = client.get(f"/worlds/{world.id}/count")
     assert "HX-Refresh" not in fragment.headers
@@ -531,10 +545,11 @@ def test_the_form_makes_a_world_of_any_size_and_a_job_counts_it(client, csrf, lo
     # Its grids can be opened while it is counted.
     assert client.get(f"/worlds/{world.id}/grids/{MAX_GRIDS - 1}").status_code == 200
 
-    services.finish_count(db, world.id, summary={"persons": 5, "figures": []})
+    services.finish_count(db, world.id, 1, summary={"persons": 5, "figures": []})
     db.commit()
     done = client.get(f"/worlds/{world.id}/count")
     assert done.headers["HX-Refresh"] == "true" and "hx-get" not in done.get_data(as_text=True)
+    assert "The count has ended." in done.get_data(as_text=True)
 
 
 def test_the_job_counts_the_world_and_reports_as_it_goes(app, db, monkeypatch):
@@ -543,30 +558,72 @@ def test_the_job_counts_the_world_and_reports_as_it_goes(app, db, monkeypatch):
     world = services.create_world(db, actor=None, name="Counted", spec_data=SMALL, seed=8,
                                   background=True)
     db.commit()
-    assert world.counting and world.summary == {}
+    assert world.counting and world.summary == {} and world.count_run == 1
     reports = []
     touch = services.touch_count
+
+    def recorded(db, world_id, run, done):
+        reports.append(done)
+        return touch(db, world_id, run, done)
+
     monkeypatch.setattr(tasks, "PROGRESS_EVERY", 0.0)
-    monkeypatch.setattr(services, "touch_count",
-                        lambda db, world_id, done: reports.append(done) or touch(db, world_id,
-                                                                                 done))
+    monkeypatch.setattr(services, "touch_count", recorded)
     with app.app_context():
-        tasks.count_world_job(world.id)
+        tasks.count_world_job(world.id, 1)
     db.refresh(world)
     assert reports == list(range(1, SMALL["grids"] + 1))
     assert not world.counting and world.count_touched_at is None and world.count_error is None
     direct = services.create_world(db, actor=None, name="Direct", spec_data=SMALL, seed=8)
     assert world.summary == direct.summary  # the job's figures are the command line's
     with app.app_context():
-        tasks.count_world_job(world.id)  # a job for a world not being counted does nothing
+        tasks.count_world_job(world.id, 1)  # a job for a world not being counted does nothing
     assert reports == list(range(1, SMALL["grids"] + 1))
 
 
-def test_a_count_whose_worker_died_is_queued_again(app, db, monkeypatch):
+def test_a_job_of_an_earlier_count_writes_nothing(app, db, monkeypatch):
+    """Queued twice, or outlived by a newer count: the job of the older count stops at its
+    first report (or never starts) and leaves the newer count's row alone."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from trainer import tasks
+
+    world = services.create_world(db, actor=None, name="Twice", spec_data=SMALL, seed=8,
+                                  background=True)
+    db.commit()
+    monkeypatch.setattr(tasks, "PROGRESS_EVERY", 0.0)
+
+    def replaced_meanwhile(spec, seed, progress):
+        db.execute(update(World).where(World.id == world.id).values(
+            count_run=World.count_run + 1, count_running=False))
+        db.commit()
+        progress(1)
+        raise AssertionError("the replaced job should have stopped at its report")
+
+    monkeypatch.setattr(services, "count", replaced_meanwhile)
+    with app.app_context():
+        tasks.count_world_job(world.id, 1)
+    db.refresh(world)
+    assert world.counting and world.count_run == 2 and world.counted_grids == 0
+    assert world.count_error is None and world.summary == {}
+    monkeypatch.undo()
+    with app.app_context():
+        tasks.count_world_job(world.id, 1)  # the left-over job: not even claimed
+    db.refresh(world)
+    assert world.counting and not world.count_running
+    stale(db, world, running=True, ago=timedelta(minutes=5))
+    with app.app_context():
+        tasks.count_world_job(world.id, 2)  # the current count's job does the work
+    db.refresh(world)
+    assert not world.counting and world.summary["persons"] > 1000
+
+
+def test_a_count_whose_worker_died_is_queued_again_once(app, client, login_as, db,
+                                                        monkeypatch):
     from datetime import timedelta
 
     from trainer import tasks
-    from trainer.db import utcnow
 
     held = HeldJobs()
     monkeypatch.setattr(tasks, "count_world", held)
@@ -574,18 +631,36 @@ def test_a_count_whose_worker_died_is_queued_again(app, db, monkeypatch):
                                  background=True)
     alive = services.create_world(db, actor=None, name="Alive", spec_data=SMALL, seed=9,
                                   background=True)
-    dead.counted_grids = 1
-    dead.count_touched_at = utcnow() - services.STALE_COUNT - timedelta(seconds=5)
-    db.commit()
+    waiting = services.create_world(db, actor=None, name="Waiting", spec_data=SMALL,
+                                    seed=10, background=True)
+    stale(db, dead, running=True, ago=services.STALE_COUNT + timedelta(seconds=5))
+    stale(db, waiting, running=False, ago=services.STALE_COUNT + timedelta(seconds=5))
+    login_as(Role.TRAINER)
+    page = client.get(f"/worlds/{dead.id}").get_data(as_text=True)
+    assert 'data-test="count-stalled"' in page and 'data-test="recount"' in page
     with app.app_context():
-        assert tasks.resume_counts.call_local() == [dead.id]
-    assert held.queued == [dead.id]
+        assert tasks.resume_counts.call_local() == [dead.id]  # a queued one waits longer
+    assert held.queued == [(dead.id, 2)]
     db.refresh(dead)
-    assert dead.counting and dead.counted_grids == 0  # from the start, and due again later
-    assert dead.count_touched_at > utcnow() - timedelta(minutes=1)
+    assert dead.counting and dead.counted_grids == 0 and not dead.count_running
+    assert dead.count_run == 2 and dead.count_resumes == 1
     with app.app_context():
         assert tasks.resume_counts.call_local() == []  # queued once a STALE_COUNT
-    assert alive.counting and held.queued == [dead.id]
+    assert alive.counting and waiting.counting
+
+    stale(db, waiting, running=False, ago=services.QUEUED_TOO_LONG + timedelta(seconds=5))
+    stale(db, dead, running=True, ago=services.STALE_COUNT + timedelta(seconds=5))
+    with app.app_context():
+        assert tasks.resume_counts.call_local() == [waiting.id]  # lost in the queue: again
+    db.refresh(dead)
+    db.refresh(waiting)
+    assert waiting.count_resumes == 0 and waiting.count_run == 2  # no worker died for it
+    assert not dead.counting and dead.count_run == 2  # its worker died twice: given up
+    assert dead.count_error == {"message": services.COUNT_DIED_TWICE, "params": {}}
+    page = client.get(f"/worlds/{dead.id}", headers={"Accept-Language": "zh-CN"})
+    assert "负责统计的任务进程两次中途停止" in page.get_data(as_text=True)
+    assert "统计失败" in client.get("/worlds", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True)
 
 
 def test_a_count_that_could_not_be_queued_is_due_for_the_periodic_check(app, client, csrf,
@@ -593,7 +668,7 @@ def test_a_count_that_could_not_be_queued_is_due_for_the_periodic_check(app, cli
                                                                          monkeypatch):
     from trainer import tasks
 
-    def queue_down(world_id):
+    def queue_down(world_id, run):
         raise ConnectionRefusedError("the queue is down")
 
     monkeypatch.setattr(tasks, "count_world", queue_down)
@@ -611,6 +686,8 @@ def test_a_count_that_could_not_be_queued_is_due_for_the_periodic_check(app, cli
 
 def test_a_failed_count_keeps_the_earlier_figures_and_offers_another(client, csrf, login_as,
                                                                       db, monkeypatch):
+    from trainer.core.errors import InvalidInput
+
     world = services.create_world(db, actor=None, name="Failing", spec_data=SMALL, seed=8)
     db.commit()
     figures = dict(world.summary)
@@ -623,11 +700,27 @@ def test_a_failed_count_keeps_the_earlier_figures_and_offers_another(client, csr
     assert client.post(f"/worlds/{world.id}/recount",
                        data={"csrf_token": csrf()}).status_code == 302
     db.refresh(world)
-    assert not world.counting and world.count_error == {"text": "MemoryError: no room"}
+    assert not world.counting and world.count_error == {"message": services.COUNT_FAILED,
+                                                        "params": {}}
     assert world.summary == figures
     page = client.get(f"/worlds/{world.id}").get_data(as_text=True)
-    assert 'data-test="count-failed"' in page and "MemoryError: no room" in page
+    assert 'data-test="count-failed"' in page and "unexpected error" in page
+    assert "no room" not in page  # the error's text is in the log, not on the page
     assert 'data-test="recount"' in page and str(figures["persons"]) in page
+
+    def unsplittable(spec, seed, progress=None):  # a grid past the first 200, say
+        raise InvalidInput(N_("A grid of %(units)s housing units cannot be split into areas "
+                              "of %(low)s-%(high)s units."), field="area_min_units",
+                           units=366, low=100, high=120)
+
+    monkeypatch.setattr(services, "count", unsplittable)
+    assert client.post(f"/worlds/{world.id}/recount",
+                       data={"csrf_token": csrf()}).status_code == 302
+    zh = client.get(f"/worlds/{world.id}", headers={"Accept-Language": "zh-CN"})
+    assert "366" in zh.get_data(as_text=True) and "cannot be split" not in zh.get_data(
+        as_text=True)
+    assert "cannot be split into areas of 100-120" in client.get(
+        f"/worlds/{world.id}").get_data(as_text=True)
     monkeypatch.undo()
     assert client.post(f"/worlds/{world.id}/recount",
                        data={"csrf_token": csrf()}).status_code == 302
@@ -635,17 +728,23 @@ def test_a_failed_count_keeps_the_earlier_figures_and_offers_another(client, csr
     assert world.count_error is None and world.summary == figures
 
 
-def test_a_world_being_counted_is_not_counted_twice(client, csrf, login_as, db):
+def test_a_world_being_counted_is_not_counted_twice(client, csrf, login_as, db, monkeypatch):
+    from trainer import tasks
+
+    held = HeldJobs()
+    monkeypatch.setattr(tasks, "count_world", held)
     world = services.create_world(db, actor=None, name="Busy", spec_data=SMALL, seed=8,
                                   background=True)
     db.commit()
     touched = world.count_touched_at
     login_as(Role.TRAINER)
-    response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()})
-    assert response.status_code == 409
+    response = client.post(f"/worlds/{world.id}/recount", data={"csrf_token": csrf()},
+                           follow_redirects=True)
+    assert response.status_code == 200
     assert "being counted already" in response.get_data(as_text=True)
     db.refresh(world)
-    assert world.counting and world.count_touched_at == touched and world.summary == {}
+    assert world.counting and world.count_touched_at == touched and world.count_run == 1
+    assert held.queued == [] and world.summary == {}
 
 
 def test_the_fingerprint_covers_a_grid_of_each_kind():

@@ -32,6 +32,17 @@ def _progress(grids: int) -> Iterator[Callable[[int], None]]:
         yield progress
 
 
+@contextmanager
+def _said() -> Iterator[None]:
+    """A domain error (a grid past the first ones that cannot be split as the world's spec
+    asks) as one line naming the field, not a traceback."""
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(f"{error.field}: {error}" if error.field
+                                   else str(error)) from error
+
+
 @world_cli.command("generate")
 @click.option("--region", default="430602", show_default=True,
               help="County-level code (Yueyang: 430602 ... 430682).")
@@ -67,7 +78,7 @@ def recount(world_id: int) -> None:
 
     world = _world(world_id)
     was_drifted = services.drifted(world) is services.Drift.CHANGED
-    with _progress(world.grids) as progress:
+    with _progress(world.grids) as progress, _said():
         services.recount(world, progress)
     db_session().commit()
     summary = world.summary
@@ -85,7 +96,8 @@ def stats(world_id: int, as_json: bool) -> None:
     from trainer.worlds import services
 
     world = _world(world_id)
-    counts, _areas, _fingerprint = services.count(services.spec_of(world), world.seed)
+    with _said():
+        counts, _areas, _fingerprint = services.count(services.spec_of(world), world.seed)
     rows = compare(counts)
     if as_json:
         click.echo(json.dumps({"world": world.id, "persons": counts.persons, "figures": rows},
@@ -113,7 +125,7 @@ def export(world_id: int, fmt: str, out: Path) -> None:
     # a failed export leaves no half file (nor a half-overwritten earlier export).
     partial = out.with_name(out.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
+        with partial.open("w", encoding="utf-8", newline="") as handle, _said():
             if fmt == "csv":
                 write_persons_csv(grids, handle)
             else:

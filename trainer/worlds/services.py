@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import User
@@ -179,6 +179,7 @@ def recount(world: World, progress: Callable[[int], None] | None = None) -> None
     (the command line's way; the web's: `start_count`)."""
     world.summary = summarise(*count(spec_of(world), world.seed, progress))
     world.counted_grids = world.count_touched_at = world.count_error = None
+    world.count_running = False
 
 
 def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[str, Any],
@@ -200,7 +201,7 @@ def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[
                   grids=spec.grids, created_by=actor, summary={})
     if background:
         check_grids(spec, seed)
-        start_count(world)
+        start_count(db, world)
     else:
         world.summary = summarise(*count(spec, seed, progress))
     db.add(world)
@@ -212,14 +213,24 @@ def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[
 #
 # Decision: the web's worlds are counted by a job (`trainer.tasks.count_world`), so a world
 # of any size the spec allows (MAX_GRIDS) can be made and counted again from its page; a
-# request would time out after a few hundred grids. The job reports the grids counted at
-# most once a second (`touch_count`); the worker's periodic check queues again a count that
-# has not reported for STALE_COUNT (its worker died), counting from the start (the figures
-# are sums over every grid, and a grid is cheap to draw again). The command line counts in
-# its own process, with a progress bar.
+# request would time out after a few hundred grids. Each count has a number (`count_run`);
+# its job claims it when a worker takes it and writes only while the world's count is still
+# that one, so a job of an earlier count (queued twice, or outlived by a new count) changes
+# nothing. The job reports the grids counted at most once a second. The worker's periodic
+# check (`resume_stale_count`) starts again, from the first grid (the figures are sums over
+# every grid, and a grid is cheap to draw again), a count whose job stopped reporting for
+# STALE_COUNT (its worker died) or was never taken for QUEUED_TOO_LONG (the queue lost it,
+# or was down); a count whose worker died twice is given up with a message. Counts share
+# the job queue with clips: a site that makes many large worlds runs more workers.
+# The command line counts in its own process, with a progress bar.
 
 STALE_COUNT = timedelta(minutes=2)
+QUEUED_TOO_LONG = timedelta(minutes=15)
 CHECKED_GRIDS = 200  # grids whose skeleton is drawn before a world is made in the background
+COUNT_FAILED = N_("The count stopped on an unexpected error (the server's log has it); "
+                  "count the world again.")
+COUNT_DIED_TWICE = N_("The count stopped twice with the worker that ran it; count the world "
+                      "again, or ask the administrator to look at the workers.")
 
 
 def check_grids(spec: WorldSpec, seed: int) -> None:
@@ -231,58 +242,117 @@ def check_grids(spec: WorldSpec, seed: int) -> None:
         make_grid(spec, seed, index)
 
 
-def start_count(world: World, *, now: datetime | None = None) -> None:
-    """Mark the world as being counted, from its first grid; its job is queued after the
-    commit. Conflict when a count of it is running already."""
-    if world.counting and world.count_touched_at is not None and (
-            world.count_touched_at >= (now or utcnow()) - STALE_COUNT):
+def _stale(now: datetime) -> Any:
+    """The condition of a count that should have reported by `now` and has not."""
+    return World.counted_grids.is_not(None) & or_(
+        World.count_running & (World.count_touched_at < now - STALE_COUNT),
+        ~World.count_running & (World.count_touched_at < now - QUEUED_TOO_LONG))
+
+
+def _counting(world: World, run: int, now: datetime) -> dict[str, Any]:
+    return {"counted_grids": 0, "count_touched_at": now, "count_running": False,
+            "count_run": run, "count_error": None}
+
+
+def start_count(db: Session, world: World, *, now: datetime | None = None) -> int:
+    """Queue a new count of the world (its job is queued after the commit, with the number
+    returned). Conflict while a count of it is queued or running and has not gone stale:
+    the check and the change are one UPDATE, so two clicks start one count."""
+    now = now or utcnow()
+    if world.id is None:  # a new world: nothing else can be counting it
+        for name, value in _counting(world, 1, now).items():
+            setattr(world, name, value)
+        world.count_resumes = 0
+        return 1
+    done = db.execute(update(World).where(
+        World.id == world.id, World.counted_grids.is_(None) | _stale(now)).values(
+        **_counting(world, World.count_run + 1, now), count_resumes=0))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(N_("The world is being counted already."))
-    world.counted_grids = 0
-    world.count_touched_at = now or utcnow()
-    world.count_error = None
+    db.refresh(world)
+    return world.count_run
 
 
-def count_unqueued(db: Session, world_id: int) -> None:
+def count_unqueued(db: Session, world_id: int, run: int) -> None:
     """The count's job could not be queued (the queue is down): make it due at once for the
     worker's periodic check, which queues it as soon as the queue answers again."""
-    world = db.get(World, world_id)
-    if world is not None and world.counting:
-        world.count_touched_at = utcnow() - STALE_COUNT - timedelta(seconds=1)
-        db.flush()
+    db.execute(update(World).where(World.id == world_id, World.count_run == run).values(
+        count_touched_at=utcnow() - QUEUED_TOO_LONG - timedelta(seconds=1)))
 
 
-def touch_count(db: Session, world_id: int, done: int) -> None:
-    """A running count's report: `done` grids counted."""
-    world = db.get(World, world_id)
-    if world is not None and world.counting:
-        world.counted_grids = done
-        world.count_touched_at = utcnow()
+def _this_count(world_id: int, run: int) -> Any:
+    return update(World).where(World.id == world_id, World.count_run == run,
+                               World.counted_grids.is_not(None))
 
 
-def finish_count(db: Session, world_id: int, *, summary: dict[str, Any] | None = None,
+def claim_count(db: Session, world_id: int, run: int) -> bool:
+    """A worker takes the count `run` of the world: False when the world is not being
+    counted, or by a later count (this job is left over and does nothing)."""
+    done = db.execute(_this_count(world_id, run).values(count_running=True,
+                                                        count_touched_at=utcnow()))
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def touch_count(db: Session, world_id: int, run: int, done: int) -> bool:
+    """A running count's report: `done` grids counted. False when the count is no longer
+    this one (a newer count replaced it): the job stops."""
+    changed = db.execute(_this_count(world_id, run).values(counted_grids=done,
+                                                           count_touched_at=utcnow()))
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
+def finish_count(db: Session, world_id: int, run: int, *,
+                 summary: dict[str, Any] | None = None,
                  error: BaseException | None = None) -> None:
-    """A count ended: keep its figures, or its error (the earlier figures stay): a domain
-    error (a grid past the checked ones cannot be split as the spec asks) as its message
-    and parameters, to be shown in the reader's language; any other as its text."""
-    world = db.get(World, world_id)
-    if world is None:
-        return
+    """The count `run` ended: keep its figures, or its error (the earlier figures stay): a
+    domain error (a grid past the checked ones cannot be split as the spec asks) as its
+    message and parameters, any other as COUNT_FAILED (its text is in the job's log).
+    Nothing is written if the world's count is no longer this one."""
+    values: dict[str, Any] = {"counted_grids": None, "count_touched_at": None,
+                              "count_running": False, "count_error": None}
     if summary is not None:
-        world.summary = summary
+        values["summary"] = summary
     if isinstance(error, DomainError):
-        world.count_error = {"message": error.message, "params": error.params}
+        values["count_error"] = {"message": error.message, "params": error.params}
     elif error is not None:
-        world.count_error = {"text": f"{type(error).__name__}: {error}"[:500]}
-    else:
-        world.count_error = None
-    world.counted_grids = world.count_touched_at = None
+        values["count_error"] = {"message": COUNT_FAILED, "params": {}}
+    db.execute(_this_count(world_id, run).values(**values))
 
 
 def stale_counts(db: Session, *, now: datetime | None = None) -> list[int]:
-    """Worlds whose count stopped reporting (its worker died, or its job was never queued)."""
-    return list(db.scalars(select(World.id).where(
-        World.counted_grids.is_not(None),
-        World.count_touched_at < (now or utcnow()) - STALE_COUNT)))
+    """Worlds whose count stopped reporting (its worker died) or was never taken."""
+    return list(db.scalars(select(World.id).where(_stale(now or utcnow()))))
+
+
+def count_stalled(world: World, *, now: datetime | None = None) -> bool:
+    """Whether the world's count should have reported by now and has not (no worker is
+    running, or it died): its page offers to count it again."""
+    if not world.counting or world.count_touched_at is None:
+        return False
+    late = STALE_COUNT if world.count_running else QUEUED_TOO_LONG
+    return world.count_touched_at < (now or utcnow()) - late
+
+
+def resume_stale_count(db: Session, world_id: int, *,
+                       now: datetime | None = None) -> int | None:
+    """Start a stale count again (see `stale_counts`) and return its new number, for a job
+    to be queued; None when it is no longer stale (it reported or ended meanwhile) or when
+    its worker had died once already: then it ends with COUNT_DIED_TWICE."""
+    now = now or utcnow()
+    world = db.get(World, world_id, with_for_update=True)  # the job's own session: fresh
+    if world is None or not count_stalled(world, now=now):
+        return None
+    if world.count_running and world.count_resumes >= 1:
+        finish_count(db, world_id, world.count_run,
+                     error=DomainError(COUNT_DIED_TWICE))
+        return None
+    resumes = world.count_resumes + (1 if world.count_running else 0)
+    done = db.execute(update(World).where(World.id == world_id, _stale(now)).values(
+        **_counting(world, World.count_run + 1, now), count_resumes=resumes))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return None
+    db.refresh(world)
+    return world.count_run
 
 
 def get_world(db: Session, world_id: int) -> World:

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from trainer import tasks
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
-from trainer.core.errors import DomainError, InvalidInput
+from trainer.core.errors import Conflict, DomainError, InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.world import stats
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
+from trainer.core.world.spec import MAX_GRIDS
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
 from trainer.worlds import services
@@ -33,9 +34,7 @@ def code_label(item: str, code: Any) -> str:
 
 def count_error_text(error: dict[str, Any]) -> str:
     """A failed count's error (`World.count_error`) in the interface language."""
-    if "message" in error:
-        return _(error["message"], **error.get("params", {}))
-    return str(error.get("text", ""))
+    return _(error["message"], **error["params"])
 
 
 @bp.app_context_processor
@@ -68,12 +67,13 @@ def create() -> Any:
             status = form_error(form, error)
         else:
             db.commit()
-            _queue_count(world.id)
+            _queue_count(world.id, world.count_run)
             flash(_("The world has been made; its figures are being counted."), "success")
             return redirect(url_for("worlds.show", world_id=world.id))
     elif request.method == "POST":
         status = 400
-    return render_template("worlds/new.html", form=form, counties=YUEYANG_CHOICES), status
+    return render_template("worlds/new.html", form=form, counties=YUEYANG_CHOICES,
+                           max_grids=MAX_GRIDS), status
 
 
 @bp.get("/worlds/<int:world_id>")
@@ -90,7 +90,8 @@ def show(world_id: int) -> Any:
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
                            has_next=first + GRIDS_PER_PAGE < world.grids,
                            drift=services.drifted(world), Drift=services.Drift,
-                           recount=RecountForm(), figures=stats.BY_KEY)
+                           recount=RecountForm(), targets=stats.BY_KEY,
+                           stalled=services.count_stalled(world))
 
 
 @bp.post("/worlds/<int:world_id>/recount")
@@ -103,9 +104,13 @@ def recount(world_id: int) -> Any:
     world = services.get_world(db, world_id)
     if not RecountForm().validate_on_submit():
         abort(400)
-    services.start_count(world)
+    try:
+        run = services.start_count(db, world)
+    except Conflict:  # a second click, or another trainer's: the count under way goes on
+        flash(_("The world is being counted already."), "info")
+        return redirect(url_for("worlds.show", world_id=world.id))
     db.commit()
-    _queue_count(world.id)
+    _queue_count(world.id, run)
     flash(_("The world is being counted again: its figures will be those of the households "
             "the generator now draws."), "success")
     return redirect(url_for("worlds.show", world_id=world.id))
@@ -116,18 +121,19 @@ def recount(world_id: int) -> Any:
 def count_status(world_id: int) -> Any:
     """The count's progress, polled while it runs; reloads the page when it has ended."""
     world = services.get_world(db_session(), world_id)
-    response = Response(render_template("worlds/_count.html", world=world))
+    response = Response(render_template("worlds/_count.html", world=world, recount=RecountForm(),
+                                        stalled=services.count_stalled(world)))
     if not world.counting:
         response.headers["HX-Refresh"] = "true"
     return response
 
 
-def _queue_count(world_id: int) -> None:
+def _queue_count(world_id: int, run: int) -> None:
     """Queue the world's count after the commit; if the queue cannot be reached, the
     worker's periodic check queues it once it can."""
-    if not tasks.enqueue(tasks.count_world, world_id):
+    if not tasks.enqueue(tasks.count_world, world_id, run):
         db = db_session()
-        services.count_unqueued(db, world_id)
+        services.count_unqueued(db, world_id, run)
         db.commit()
 
 

@@ -53,11 +53,10 @@ TARGETS: tuple[Target, ...] = (
     Target("han_share", N_("汉族"), 99.82, 0.1, "%",
            N_("Yueyang, 2010 census (minorities 0.18 per cent)")),
     Target("minority_share", N_("少数民族 (ethnic minorities)"), 0.18, 0.1, "%",
-           N_("Yueyang, 2010 census (no 2020 figure in the domain file)")),
+           N_("Yueyang, 2010 census (no 2020 figure at hand)")),
     # The generator's default urban share is this figure (`WorldSpec.urban_share`).
     Target("urban_share", N_("persons in urban 居委会"), 62.10, 1.0, "%",
-           N_("Yueyang 2022 bulletin (urbanisation 62.10 per cent; no 2020 figure in the "
-              "domain file)")),
+           N_("Yueyang 2022 bulletin (urbanisation 62.10 per cent; no 2020 figure at hand)")),
 )
 
 BY_KEY = {target.key: target for target in TARGETS}
