@@ -386,7 +386,7 @@ def prepare_ground(database_url: str, folder: Path, trainees: list[Trainee]) -> 
         db.flush()
         names = [t.username for t in trainees]
         users = dict(db.execute(select(User.username, User.id).where(
-            User.username.in_(names))).tuples().all())
+            User.username.in_(names))).all())  # (name, id) rows
         rows = [{"assignment_id": assignment.id, "trainee_id": users[t.username],
                  "version_id": version.id, "seed": scenarios.seed_for(version), "steps": [],
                  "forms": {}, "register": {}, "status": AttemptStatus.IN_PROGRESS}
