@@ -249,7 +249,8 @@ def _stale(now: datetime) -> Any:
         ~World.count_running & (World.count_touched_at < now - QUEUED_TOO_LONG))
 
 
-def _counting(world: World, run: int, now: datetime) -> dict[str, Any]:
+def _counting(run: Any, now: datetime) -> dict[str, Any]:
+    """The columns of a count `run` (a number, or an expression of the row's) just queued."""
     return {"counted_grids": 0, "count_touched_at": now, "count_running": False,
             "count_run": run, "count_error": None}
 
@@ -260,13 +261,13 @@ def start_count(db: Session, world: World, *, now: datetime | None = None) -> in
     the check and the change are one UPDATE, so two clicks start one count."""
     now = now or utcnow()
     if world.id is None:  # a new world: nothing else can be counting it
-        for name, value in _counting(world, 1, now).items():
+        for name, value in _counting(1, now).items():
             setattr(world, name, value)
         world.count_resumes = 0
         return 1
     done = db.execute(update(World).where(
         World.id == world.id, World.counted_grids.is_(None) | _stale(now)).values(
-        **_counting(world, World.count_run + 1, now), count_resumes=0))
+        **_counting(World.count_run + 1, now), count_resumes=0))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(N_("The world is being counted already."))
     db.refresh(world)
@@ -348,7 +349,7 @@ def resume_stale_count(db: Session, world_id: int, *,
         return None
     resumes = world.count_resumes + (1 if world.count_running else 0)
     done = db.execute(update(World).where(World.id == world_id, _stale(now)).values(
-        **_counting(world, World.count_run + 1, now), count_resumes=resumes))
+        **_counting(World.count_run + 1, now), count_resumes=resumes))
     if not done.rowcount:  # type: ignore[attr-defined]
         return None
     db.refresh(world)
