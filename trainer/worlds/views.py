@@ -99,7 +99,8 @@ def show(world_id: int) -> Any:
 def recount(world_id: int) -> Any:
     """Count the world again with this version of the generator, by a job (a button, shown
     when the generator draws it otherwise than when it was counted, or cannot tell:
-    `services.drifted`; or when its count failed). 409 while a count of it runs."""
+    `services.drifted`; when its count failed or stalled). While a count of it is under way,
+    a second one is not started: the page says so."""
     db = db_session()
     world = services.get_world(db, world_id)
     if not RecountForm().validate_on_submit():
