@@ -178,8 +178,8 @@ def recount(world: World, progress: Callable[[int], None] | None = None) -> None
     """Count the world again with this code, now, and keep its new figures and fingerprint
     (the command line's way; the web's: `start_count`)."""
     world.summary = summarise(*count(spec_of(world), world.seed, progress))
-    world.counted_grids = world.count_touched_at = world.count_error = None
-    world.count_running = False
+    for name, value in _ENDED.items():  # a web count under way then writes nothing
+        setattr(world, name, value)
 
 
 def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[str, Any],
@@ -249,6 +249,11 @@ def _stale(now: datetime) -> Any:
         ~World.count_running & (World.count_touched_at < now - QUEUED_TOO_LONG))
 
 
+# The count columns of a world that is not being counted (see `_counting`).
+_ENDED: dict[str, Any] = {"counted_grids": None, "count_touched_at": None,
+                          "count_running": False, "count_error": None}
+
+
 def _counting(run: Any, now: datetime) -> dict[str, Any]:
     """The columns of a count `run` (a number, or an expression of the row's) just queued."""
     return {"counted_grids": 0, "count_touched_at": now, "count_running": False,
@@ -309,8 +314,7 @@ def finish_count(db: Session, world_id: int, run: int, *,
     domain error (a grid past the checked ones cannot be split as the spec asks) as its
     message and parameters, any other as COUNT_FAILED (its text is in the job's log).
     Nothing is written if the world's count is no longer this one."""
-    values: dict[str, Any] = {"counted_grids": None, "count_touched_at": None,
-                              "count_running": False, "count_error": None}
+    values: dict[str, Any] = dict(_ENDED)
     if summary is not None:
         values["summary"] = summary
     if isinstance(error, DomainError):
