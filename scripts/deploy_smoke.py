@@ -53,6 +53,8 @@ WAIT_ID, DIRECT_ID = "smoke-wait", "smoke-direct"  # requests made to a web mach
 
 
 def free_port() -> int:
+    """A port nothing listens on now, for nginx, which cannot be handed a socket: another
+    process may take it before nginx binds it, so `start_nginx` tries again on new ports."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -137,11 +139,7 @@ def start(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
           workers: int) -> Deployment:
     """Each process is added to `processes` as soon as it is started (the caller stops them)."""
     (folder / "media").mkdir()
-    (folder / "ssl").mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-keyout", str(folder / "ssl" / "privkey.pem"),
-                    "-out", str(folder / "ssl" / "fullchain.pem")],
-                   check=True, capture_output=True)
+    make_certificate(folder / "ssl")
     env = {**os.environ,
            "TRAINER_DATABASE_URL": f"sqlite:///{folder / 'trainer.sqlite3'}",
            "TRAINER_INSTANCE_PATH": str(folder / "instance"),
@@ -154,36 +152,93 @@ def start(folder: Path, nginx: str, processes: list[subprocess.Popen[str]],
         env.pop(name, None)
     # The web machines boot (imports, create_app: no database yet) while the database is
     # made and seeded here.
-    web_ports = [free_port(), free_port()]
-    logs = []
-    for number, port in enumerate(web_ports, start=1):
-        metrics = folder / f"metrics-{number}"
+    web_ports: list[int] = []
+    logs: list[Path] = []
+    for number in (1, 2):
         logs.append(folder / f"web-{number}.log")
-        with logs[-1].open("w") as log:  # the child keeps its own copy of the descriptor
-            processes.append(subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}",
-                     "WEB_CONCURRENCY": str(workers),
-                     "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
-                stdout=log, stderr=subprocess.STDOUT, text=True))
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            web_ports.append(int(listener.getsockname()[1]))
+            processes.append(start_web(listener, env, logs[-1], folder / f"metrics-{number}",
+                                       workers))
     migrate(env["TRAINER_DATABASE_URL"])
     clip_id, key = seed(env)
-    http_port, https_port = free_port(), free_port()
-    (folder / "trainer.conf").write_text(local_nginx_conf(folder, web_ports, http_port,
-                                                          https_port))
-    (folder / "nginx.conf").write_text(
-        f"pid {folder}/nginx.pid;\nerror_log {folder}/nginx-error.log;\nevents {{}}\n"
-        f"http {{\n    include /etc/nginx/mime.types;\n    include {folder}/trainer.conf;\n}}\n")
-    subprocess.run([nginx, "-t", "-c", str(folder / "nginx.conf")], check=True,
-                   capture_output=True)
-    processes.append(subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-g",
-                                       "daemon off;"], text=True))
+    http_port, https_port = start_nginx(nginx, folder, web_ports, processes)
     for port in web_ports:
         wait_for(f"http://127.0.0.1:{port}/healthz")
-    wait_for_port(https_port)
     return Deployment(folder=folder, base=f"https://127.0.0.1:{https_port}",
                       http_port=http_port, web_ports=web_ports, logs=logs, clip_id=clip_id,
                       key=key)
+
+
+def make_certificate(folder: Path) -> None:
+    """A self-signed certificate for localhost: fullchain.pem and privkey.pem in `folder`."""
+    folder.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(folder / "privkey.pem"),
+                    "-out", str(folder / "fullchain.pem")],
+                   check=True, capture_output=True)
+
+
+def start_web(listener: socket.socket, env: dict[str, str], log: Path, metrics: Path,
+              workers: int) -> subprocess.Popen[str]:
+    """A web machine: gunicorn with deploy/gunicorn.conf.py, serving on `listener`, a socket
+    bound and listening here and handed over (`fd://`), so that no other process can take
+    its port in between; the caller may close its own copy once this returns."""
+    fd = listener.fileno()
+    with log.open("w") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+            env={**env, "GUNICORN_BIND": f"fd://{fd}", "WEB_CONCURRENCY": str(workers),
+                 "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
+            pass_fds=(fd,), stdout=output, stderr=subprocess.STDOUT, text=True)
+
+
+def start_nginx(nginx: str, folder: Path, web_ports: list[int],
+                processes: list[subprocess.Popen[str]], tries: int = 5) -> tuple[int, int]:
+    """nginx in front of the web machines, listening on two ports found free (http, https),
+    its process added to `processes`. nginx binds ports by number only, and another process
+    may take a port between `free_port` and nginx's bind: nginx then stops with "Address
+    already in use", and is started again on new ports, up to `tries` times."""
+    error_log = folder / "nginx-error.log"
+    for _ in range(tries):
+        http_port, https_port = free_port(), free_port()
+        (folder / "trainer.conf").write_text(local_nginx_conf(folder, web_ports, http_port,
+                                                              https_port))
+        (folder / "nginx.conf").write_text(
+            f"pid {folder}/nginx.pid;\nerror_log {error_log};\nevents {{}}\nhttp {{\n"
+            f"    include /etc/nginx/mime.types;\n    include {folder}/trainer.conf;\n}}\n")
+        subprocess.run([nginx, "-t", "-c", str(folder / "nginx.conf")], check=True,
+                       capture_output=True)
+        error_log.unlink(missing_ok=True)
+        process = subprocess.Popen([nginx, "-c", str(folder / "nginx.conf"), "-g",
+                                    "daemon off;"], text=True)
+        processes.append(process)
+        if nginx_listening(process, folder / "nginx.pid", error_log):
+            return http_port, https_port
+        processes.remove(process)  # it has stopped
+        print(f"nginx: port {http_port} or {https_port} was taken; trying new ports",
+              file=sys.stderr)
+    raise RuntimeError(f"nginx found its ports taken {tries} times in a row:\n"
+                       f"{error_log.read_text()[-2000:]}")
+
+
+def nginx_listening(process: subprocess.Popen[str], pid_file: Path, error_log: Path,
+                    seconds: float = 30) -> bool:
+    """True once nginx listens on all its ports (it writes its pid file after binding them);
+    False when it stopped because a port was taken (after its own retries, 2.5 s)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            text = error_log.read_text() if error_log.exists() else ""
+            if "Address already in use" in text:
+                return False
+            raise RuntimeError(f"nginx stopped (status {process.returncode}):\n{text[-2000:]}")
+        # `nginx -t` leaves the file empty; the running nginx writes its pid there.
+        if pid_file.exists() and pid_file.read_text().strip() == str(process.pid):
+            return True
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"nginx did not start in {seconds:.0f} s")
+        time.sleep(0.05)
 
 
 def check(running: Deployment) -> dict[str, bool]:
@@ -331,18 +386,6 @@ def seed(env: dict[str, str]) -> tuple[int, str]:
         folder.chmod(0o755)
     path.chmod(0o644)
     return clip_id, key
-
-
-def wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def wait_for(url: str, seconds: float = 60) -> None:
