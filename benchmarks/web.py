@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import re
@@ -247,12 +248,6 @@ def percentile(values: list[float], share: float) -> float:
 
 # --- servers --------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Server:
     port: int
@@ -261,26 +256,25 @@ class Server:
 
 @contextmanager
 def gunicorn(target: str, env: dict[str, str], log: Path) -> Iterator[Server]:
-    """gunicorn serving `target` on a free port until the block ends."""
-    port = free_port()
-    settings = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": str(WORKERS)}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), target], cwd=ROOT,
-            env=settings, stdout=output, stderr=subprocess.STDOUT)
+    """gunicorn serving `target` until the block ends, on a socket bound and listening here
+    and handed over (fd://): a port found free and let go could be taken by another process
+    before gunicorn bound it."""
+    with socket.create_server((HOST, 0)) as listener:
+        port, fd = int(listener.getsockname()[1]), listener.fileno()
+        settings = {**env, "GUNICORN_BIND": f"fd://{fd}", "WEB_CONCURRENCY": str(WORKERS)}
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), target], cwd=ROOT,
+                env=settings, pass_fds=(fd,), stdout=output, stderr=subprocess.STDOUT)
+    # gunicorn holds the only copy now: if it stops, waiting connections are refused.
     try:
         deadline = time.monotonic() + 60
-        while True:
+        while not answers(port, deadline - time.monotonic()):
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn stopped:\n{log.read_text()[-3000:]}")
-            try:
-                with socket.create_connection((HOST, port), timeout=1):
-                    break
-            except OSError as error:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}"
-                                       ) from error
-                time.sleep(0.2)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
         yield Server(port, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -289,6 +283,20 @@ def gunicorn(target: str, env: dict[str, str], log: Path) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def answers(port: int, seconds: float) -> bool:
+    """Whether a worker answers a request (any status) within `seconds`: the socket takes
+    connections from the start, and they wait in its queue until a worker has booted."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=max(1.0, seconds))
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        connection.close()
 
 
 class Browser:
@@ -303,8 +311,6 @@ class Browser:
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None
                 ) -> tuple[int, str]:
-        import http.client
-
         connection = http.client.HTTPConnection(HOST, self.port, timeout=60)
         headers = {"Accept-Language": "en", "Cookie": self.cookie_header()}
         body = urlencode(form) if form is not None else None
