@@ -20,6 +20,8 @@ from trainer.core.census.register import (
     validate,
 )
 from trainer.core.census.walk import walk_of
+from trainer.core.grading.criteria import Evidence
+from trainer.core.grading.forms import address
 from trainer.core.scenario import loader
 from trainer.core.scenario.households import TruthHousehold, build
 from trainer.core.world.codes import Form, HouseholdType
@@ -203,6 +205,20 @@ def test_a_picked_household_is_listed_at_its_place_in_the_world() -> None:
     assert walk.from_world and walk.outline == tuple(grid.areas[building.area].outline)
     assert [b.number for b in walk.buildings if b.units] == [building.number]
     assert len(walk.buildings) == len(grid.areas[building.area].buildings)
+
+
+def test_a_flat_picked_from_a_town_is_named_by_its_stairwell_and_door() -> None:
+    town = PICKED.replace("  seed: 5\n", "  seed: 5\n  spec: {urban_share: 1.0}\n")
+    scenario = loader.parse(town)
+    truth = build(scenario, 5)["family"]
+    grid = make_grid(WorldSpec(urban_share=1.0), 5, 0)
+    unit = grid.units[grid.plans[truth.household.index].unit]
+    assert unit.door and (truth.stairwell, truth.door) == (unit.stairwell, unit.door)
+    # findings name it as the visit page does
+    evidence = Evidence(scenario, (), {}, households={"family": truth})
+    assert address(evidence, "family") == (
+        f"{truth.building}栋{unit.stairwell}单元{unit.door}室",
+        f"building {truth.building}, stairwell {unit.stairwell}, flat {unit.door}")
 
 
 def test_written_households_walk_a_schematic_street_in_number_order() -> None:

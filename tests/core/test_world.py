@@ -83,6 +83,42 @@ def test_every_unit_lies_in_exactly_one_area_and_numbers_run_from_one(seed, inde
 
 @fast
 @given(seed=seeds, index=grid_indexes)
+def test_blocks_of_flats_have_stairwells_and_every_flat_a_door_of_its_floor(seed, index):
+    grid = make_grid(WorldSpec(urban_share=1.0), seed, index)
+    blocks = [b for b in grid.buildings if b.kind in ("multistorey", "highrise")]
+    assert blocks
+    for building in grid.buildings:
+        flats = [unit for unit in building.units if not unit.shop]
+        if building not in blocks:  # houses, collective buildings: the building is the door
+            assert building.stairwells == 0
+            assert all(unit.stairwell == 0 and unit.door == 0 for unit in building.units)
+            continue
+        assert 1 <= building.stairwells <= (3 if building.kind == "multistorey" else 1)
+        assert {unit.stairwell for unit in flats} == set(range(1, building.stairwells + 1))
+        for unit in flats:
+            assert unit.door // 100 == unit.floor and 1 <= unit.floor <= building.floors
+            assert 1 <= unit.door % 100 <= 4
+            assert unit.door_text() == f"{unit.stairwell}单元{unit.door}室"
+            assert unit.door_text(english=True) == (
+                f"stairwell {unit.stairwell}, flat {unit.door}")
+        doors = [(unit.stairwell, unit.door) for unit in flats]
+        assert len(set(doors)) == len(doors)  # no two flats share a door
+        # Listed (and numbered) stairwell by stairwell, each from the ground floor up, with
+        # the shops on the street first.
+        assert doors == sorted(doors)
+        numbers = [unit.number for unit in building.units]
+        assert numbers == sorted(numbers)
+        assert all(unit.floor == 0 and unit.door_text() == "商铺"
+                   for unit in building.units if unit.shop)
+        landing = {(unit.stairwell, unit.floor) for unit in flats}
+        for stairwell, floor in landing:  # a landing's flats: 01, 02, ... without gaps
+            places = sorted(unit.door % 100 for unit in flats
+                            if (unit.stairwell, unit.floor) == (stairwell, floor))
+            assert places == list(range(1, len(places) + 1))
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
 def test_areas_are_closed_contiguous_disjoint_cover_the_grid_and_keep_buildings_whole(
         seed, index):
     grid = make_grid(SMALL, seed, index)

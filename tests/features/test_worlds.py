@@ -12,7 +12,12 @@ from sqlalchemy import func, select
 
 from trainer.accounts.models import Role
 from trainer.core.i18n import N_
-from trainer.core.world.export import OVERVIEW_LEGEND_HEIGHT, OVERVIEW_MARGIN, overview_map
+from trainer.core.world.export import (
+    OVERVIEW_LEGEND_HEIGHT,
+    OVERVIEW_MARGIN,
+    overview_map,
+    persons_csv,
+)
 from trainer.core.world.grid import make_grid, village_of
 from trainer.core.world.spec import WorldSpec
 from trainer.worlds import services
@@ -107,6 +112,39 @@ def test_trainer_browses_grid_area_and_household_truth(client, login_as, db):
     geojson = client.get(f"/worlds/{world.id}/grids/0.geojson")
     assert geojson.mimetype == "application/geo+json"
     assert {f["properties"]["layer"] for f in geojson.json["features"]} >= {"area", "building"}
+
+
+def test_flats_show_their_stairwell_and_door_on_the_pages_and_in_the_exports(client, login_as,
+                                                                           db):
+    login_as(Role.TRAINER)
+    world = services.create_world(db, actor=None, name="Flats", seed=5,
+                                  spec_data={**SMALL, "urban_share": 1.0})
+    grid = services.grid(world, 0)
+    area, number, household, unit = next(
+        (area, number, household, grid.units[grid.plans[household.index].unit])
+        for area in grid.areas for number, household in grid.area_households(area)
+        if household.persons and grid.plans[household.index].unit is not None
+        and grid.units[grid.plans[household.index].unit].door)
+    building = grid.buildings[unit.building]
+    door = f"{unit.stairwell}单元{unit.door}室"
+    chinese = {"Accept-Language": "zh-CN"}
+    page = client.get(f"/worlds/{world.id}/grids/0/areas/{area.code}",
+                      headers=chinese).get_data(as_text=True)
+    assert "门牌" in page and door in page
+    url = f"/worlds/{world.id}/grids/0/households/{household.index}"
+    page = client.get(url, headers=chinese).get_data(as_text=True)
+    assert f"建筑物 {building.number}，住房单元 {unit.number:03d}" in page and door in page
+    page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"stairwell {unit.stairwell}, flat {unit.door}" in page
+    geojson = client.get(f"/worlds/{world.id}/grids/0.geojson").json
+    blocks = [f["properties"] for f in geojson["features"]
+              if f["properties"]["layer"] == "building"
+              and f["properties"]["kind"] in ("multistorey", "highrise")]
+    assert blocks and all(block["stairwells"] >= 1 for block in blocks)
+    rows = list(csv.DictReader(persons_csv([grid]).splitlines()))
+    head = next(row for row in rows if row["area"] == area.code
+                and row["household"] == f"{number:03d}")
+    assert (head["stairwell"], head["door"]) == (str(unit.stairwell), str(unit.door))
 
 
 def test_missing_parts_are_404(client, login_as, db):

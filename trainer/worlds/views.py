@@ -37,9 +37,15 @@ def count_error_text(error: dict[str, Any]) -> str:
     return _(error["message"], **error["params"])
 
 
+def door_text(unit: Any) -> str:
+    """A housing unit's door (2单元502室, a shop) in the interface language."""
+    return str(unit.door_text(english=is_english()))
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"code_label": code_label, "count_error_text": count_error_text}
+    return {"code_label": code_label, "count_error_text": count_error_text,
+            "door_text": door_text}
 
 
 @bp.get("/worlds")

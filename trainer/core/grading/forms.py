@@ -238,13 +238,18 @@ def coverage(evidence: Evidence) -> Result:
 
 def address(evidence: Evidence, unit: str) -> tuple[str, str]:
     """A household in the middle of a finding's text (zh_CN, en) as the pages name it, by its
-    street, building and unit (`建设路 3栋502室`, `建设路 building 3, unit 502`), not by its
+    street, building and unit (`建设路 3栋502室`, `建设路 building 3, unit 502`; a world's flat
+    by its stairwell and door, `3栋2单元502室`), not by its
     internal key; the key when the evidence has no address for it. A finding's leading key is
     replaced on the page (`fieldwork.views.named_households`)."""
     truth = evidence.households.get(unit)
     if truth is None:
         return unit, unit
     street = f"{truth.street} " if truth.street else ""
+    if truth.door:  # a world's flat: its stairwell and door, as on the visit page
+        return (f"{street}{truth.building}栋{truth.stairwell}单元{truth.door}室",
+                f"{street}building {truth.building}, stairwell {truth.stairwell}, flat "
+                f"{truth.door}")
     return (f"{street}{truth.building}栋{truth.unit}室",
             f"{street}building {truth.building}, unit {truth.unit}")
 

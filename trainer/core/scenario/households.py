@@ -49,6 +49,8 @@ class TruthHousehold:
     unit: int = 1
     street: str = ""
     number: int = 1  # 户编号 in its enumeration area
+    stairwell: int = 0  # a world's flat: its 单元 and 室号 (2单元502室); 0: the unit is the door
+    door: int = 0
 
 
 _BUILT: OrderedDict[tuple[int, int], tuple[Scenario, dict[str, TruthHousehold]]] = (
@@ -175,7 +177,7 @@ def _picked(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehol
                 unit = grid.units[plan.unit]
                 return TruthHousehold(spec_h.id, kind, household,
                                       grid.buildings[unit.building].number, unit.number,
-                                      number=number)
+                                      number=number, stairwell=unit.stairwell, door=unit.door)
     raise InvalidInput(N_("No household of grid %(grid)s matches the pick of '%(id)s'."),
                        field="world", grid=pick.get("grid", 0), id=spec_h.id)
 

@@ -11,7 +11,7 @@ import hashlib
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 from typing import Any, TextIO
@@ -20,9 +20,10 @@ from trainer.core.world.geometry import Point
 from trainer.core.world.grid import Area, Grid
 
 PERSON_COLUMNS = (
-    "grid", "area", "building", "unit", "household", "household_kind", "dwelling", "person",
-    "name", "relation", "id_number", "sex", "birth", "ethnicity", "residence", "hukou",
-    "hukou_place", "time_away", "reason_away", "education", "literate", "present", "form",
+    "grid", "area", "building", "unit", "stairwell", "door", "household", "household_kind",
+    "dwelling", "person", "name", "relation", "id_number", "sex", "birth", "ethnicity",
+    "residence", "hukou", "hukou_place", "time_away", "reason_away", "education", "literate",
+    "present", "form",
 )
 
 
@@ -45,7 +46,8 @@ def grid_geojson(grid: Grid) -> dict[str, Any]:
             "type": "Polygon", "coordinates": [_ring(building.footprint)]},
             "properties": {"layer": "building", "area": grid.areas[building.area].code,
                            "number": building.number, "kind": building.kind,
-                           "floors": building.floors, "units": len(building.units)}})
+                           "floors": building.floors, "stairwells": building.stairwells,
+                           "units": len(building.units)}})
     for feature in grid.features:
         line = feature.kind in ("road", "lane", "river")
         geometry = ({"type": "LineString", "coordinates": [[x, y] for x, y in feature.geometry]}
@@ -69,7 +71,10 @@ def person_rows(grid: Grid) -> Iterator[dict[str, Any]]:
                 yield {
                     "grid": grid.index, "area": area.code,
                     "building": building.number if building else "",
-                    "unit": unit.number if unit else "", "household": f"{number:03d}",
+                    "unit": unit.number if unit else "",
+                    "stairwell": unit.stairwell if unit and unit.door else "",
+                    "door": unit.door if unit and unit.door else "",
+                    "household": f"{number:03d}",
                     "household_kind": int(household.kind), "dwelling": int(household.dwelling),
                     "person": person.key, "name": person.name, "relation": int(person.relation),
                     "id_number": person.id_number, "sex": int(person.sex),
@@ -173,6 +178,7 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
                      f'{STYLE["collective" if collective else "building"]} '
                      f'data-area="{grid.areas[building.area].code}">'
                      f'<title>{building.kind} · {len(building.units)}</title></polygon>')
+        parts.extend(_stairwell_lines(building.footprint, building.stairwells, points))
         if show_numbers:
             xs = [p[0] for p in building.footprint]
             ys = [p[1] for p in building.footprint]
@@ -194,6 +200,20 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
                          f'font-size="10" fill="#374151">{escape(feature.name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _stairwell_lines(footprint: list[Point], stairwells: int,
+                     points: Callable[[list[Point]], str]) -> list[str]:
+    """Dashed lines across a block of flats between its stairwells (单元), as a 小区图 draws
+    them: the block split along its length into `stairwells` equal parts."""
+    if stairwells < 2:
+        return []
+    xs, ys = [p[0] for p in footprint], [p[1] for p in footprint]
+    left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+    step = (right - left) / stairwells
+    return [f'<polyline points="{points([(left + k * step, bottom), (left + k * step, top)])}" '
+            'stroke="#6b7280" stroke-dasharray="3 2" fill="none" class="stairwell"/>'
+            for k in range(1, stairwells)]
 
 
 # Overview map of a world -------------------------------------------------------------

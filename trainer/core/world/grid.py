@@ -58,6 +58,20 @@ class Unit:
     shop: bool = False
     second_home_of: int | None = None  # the household whose other dwelling this is
     number: int = 0  # 住房单元编号 within the enumeration area
+    stairwell: int = 0  # 单元 (entrance and stairwell) of a block of flats, from 1; 0: none
+    door: int = 0  # 室号 of a flat: floor × 100 + its place on the landing (502); 0: none
+
+    def door_text(self, english: bool = False) -> str:
+        """The flat's door as an address writes it ("2单元502室", "stairwell 2, flat 502"),
+        "商铺"/"shop" for a shop, "" for a dwelling that is its building (a house, a
+        dormitory)."""
+        if self.shop:
+            return "shop" if english else "商铺"
+        if not self.door:
+            return ""
+        if english:
+            return f"stairwell {self.stairwell}, flat {self.door}"
+        return f"{self.stairwell}单元{self.door}室"
 
 
 @dataclass(slots=True)
@@ -69,6 +83,7 @@ class Building:
     floors: int
     lot: Cell
     units: list[Unit]
+    stairwells: int = 0  # 单元 of a block of flats, each with its own entrance; 0: none
     area: int = 0
     number: int = 0  # 建筑物编号 within the enumeration area
     lot_size: tuple[float, float] = (0.0, 0.0)
@@ -366,26 +381,37 @@ def _houses(g: np.random.Generator, needed: int) -> list[Building]:
 
 def _urban_buildings(rng: random.Random, needed: int, largest: int,
                      shop_share: float) -> list[Building]:
-    """Multistorey and high-rise blocks with `needed` dwellings; some with street shops."""
+    """Multistorey and high-rise blocks with `needed` dwellings; some with street shops.
+
+    A multistorey block has one stairwell (单元) for every two flats a floor (一梯两户), a
+    high-rise one stairwell for its 2-4 flats a floor (一梯多户). The flats are listed
+    stairwell by stairwell, each from the ground floor up, as an enumerator walks and
+    numbers them (住房单元编号); a block that the grid's last dwellings only partly fill has
+    its last stairwell's upper floors left out.
+    """
     buildings: list[Building] = []
     count = 0
     vacant = _VACANT
     while count < needed:
         if rng.random() < 0.65:
             floors, per_floor = rng.randint(5, 7), 2 * rng.randint(1, 3)
-            kind = "multistorey"
+            kind, stairwells = "multistorey", per_floor // 2
         else:
             floors, per_floor = rng.randint(11, 18), rng.choice((2, 3, 4))
-            kind = "highrise"
+            kind, stairwells = "highrise", 1
         while floors * per_floor > largest and floors > 1:
             floors -= 1
         size = min(floors * per_floor, needed - count)
         index = len(buildings)
-        units = [Unit(index, 1 + n // per_floor, vacant) for n in range(size)]
+        landing = per_floor // stairwells  # flats a floor in one stairwell
+        units = [Unit(index, floor, vacant, stairwell=stairwell, door=floor * 100 + place)
+                 for stairwell in range(1, stairwells + 1) for floor in range(1, floors + 1)
+                 for place in range(1, landing + 1)][:size]
         if kind == "multistorey" and rng.random() < shop_share * 8:
             units[:0] = [Unit(index, 0, UnitStatus.SHOP, shop=True)
                          for _ in range(rng.randint(1, 3))]
-        buildings.append(Building(index, kind, floors, (0, 0), units))
+        buildings.append(Building(index, kind, floors, (0, 0), units,
+                                  stairwells=-(-size // (floors * landing))))
         count += size
     return buildings
 
