@@ -45,6 +45,8 @@ def test_trainer_generates_and_browses_a_world(browser_page: BrowserPage) -> Non
     expect(page.locator(".map-frame svg")).to_be_visible()
     areas = page.locator("a[href*='/areas/']")
     assert areas.count() >= 3
+    # blocks of flats of more than one stairwell (单元) are drawn with lines between them
+    assert page.locator(".map-frame svg polyline.stairwell").count() >= 1
     bp.screenshot("world-grid-map")
 
     with page.expect_navigation():
@@ -53,6 +55,8 @@ def test_trainer_generates_and_browses_a_world(browser_page: BrowserPage) -> Non
     expect(page.locator(".map-frame svg polygon[data-area='001'][fill-opacity]")).to_have_count(1)
     households = page.locator("table.truth a[href*='/households/']")
     assert households.count() >= 20
+    # each flat's door: its stairwell and room number (2单元502室)
+    expect(page.locator("table.truth")).to_contain_text(re.compile(r"stairwell \d+, flat \d{3,4}"))
     bp.screenshot("world-area-households")
 
     with page.expect_navigation():
