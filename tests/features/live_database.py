@@ -48,11 +48,12 @@ def load_smoke() -> ModuleType:
     return module
 
 
-def free_port() -> int:
-    """A port nothing listens on now, for a server a test starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """A socket bound to a free loopback port and listening, for a server a test starts:
+    hand it over (gunicorn: `--bind fd://<fileno>` and `pass_fds=(fileno,)`), then close
+    this process's copy. A port number found free and let go could be taken by another
+    process before the server bound it."""
+    return socket.create_server(("127.0.0.1", 0))
 
 
 class CookieClient:

@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD
-from tests.features.live_database import CookieClient, free_port, separate_database
+from tests.features.live_database import CookieClient, listening_socket, separate_database
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -161,14 +161,15 @@ class Server:
 
 @contextmanager
 def gunicorn(site: Site, pause: str) -> Iterator[Server]:
-    port = free_port()
-    log = site.folder / f"gunicorn-{port}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--threads", "4", "--timeout", "60", "--graceful-timeout", "2", "wsgi:app"],
-            cwd=project_root(), env=environment(site, pause), stdout=output,
-            stderr=subprocess.STDOUT)
+    with listening_socket() as listener:
+        port, fd = listener.getsockname()[1], listener.fileno()
+        log = site.folder / f"gunicorn-{port}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", "1",
+                 "--threads", "4", "--timeout", "60", "--graceful-timeout", "2", "wsgi:app"],
+                cwd=project_root(), env=environment(site, pause), pass_fds=(fd,),
+                stdout=output, stderr=subprocess.STDOUT)
     server = Server(process, port, log)
     try:
         deadline = time.monotonic() + 60

@@ -41,7 +41,12 @@ from huey import RedisHuey
 from sqlalchemy import Engine
 
 from tests.conftest import PASSWORD
-from tests.features.live_database import CookieClient, free_port, migrate, separate_database
+from tests.features.live_database import (
+    CookieClient,
+    listening_socket,
+    migrate,
+    separate_database,
+)
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -154,12 +159,12 @@ class Site:
                 "TRAINER_INSTANCE_PATH": str(self.folder / "instance"),
                 "TRAINER_MEDIA_ROOT": str(self.media)}
 
-    def start(self, name: str, args: list[str]) -> Started:
+    def start(self, name: str, args: list[str], pass_fds: tuple[int, ...] = ()) -> Started:
         log = self.folder / f"{name}.log"
         with log.open("ab") as output:
             process = subprocess.Popen(args, cwd=project_root(), env=self.environment(),
-                                       stdout=output, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+                                       pass_fds=pass_fds, stdout=output,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
         started = Started(process, log)
         self.started.append(started)
         return started
@@ -265,10 +270,11 @@ def csrf_of(page: str) -> str:
 def gunicorn(site: Site) -> Callable[[], Client]:
     """Start the application under gunicorn (one worker, as `make run` serves it); a call of
     the result waits until it answers and gives a client of it."""
-    port = free_port()
-    server = site.start("gunicorn", [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-        "--threads", "2", "--timeout", "60", "wsgi:app"])
+    with listening_socket() as listener:
+        port, fd = listener.getsockname()[1], listener.fileno()
+        server = site.start("gunicorn", [
+            sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", "1",
+            "--threads", "2", "--timeout", "60", "wsgi:app"], pass_fds=(fd,))
 
     def answers() -> bool:
         assert server.process.poll() is None, f"gunicorn stopped:\n{server.tail()}"

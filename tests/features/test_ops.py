@@ -24,7 +24,7 @@ from moto import mock_aws
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import BACKEND, PASSWORD, app_config
-from tests.features.live_database import free_port, load_smoke
+from tests.features.live_database import listening_socket, load_smoke
 from trainer import create_app, tasks
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -341,21 +341,23 @@ def test_gunicorn_workers_add_up_their_metrics(tmp_path):
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     (metrics_dir / "histogram_99999.db").write_bytes(b"stale file of an earlier run")
-    port = free_port()
+    listener = listening_socket()
+    port, fd = listener.getsockname()[1], listener.fileno()
     env = {**os.environ, "TRAINER_DATABASE_URL": database,
            "TRAINER_INSTANCE_PATH": str(tmp_path / "instance"),
            "TRAINER_MEDIA_ROOT": str(tmp_path / "media"), "TRAINER_SECRET_KEY": "x",
            "TRAINER_METRICS_TOKEN": TOKEN, "TRAINER_LOG_FORMAT": "json",
            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "WEB_CONCURRENCY": "3",
-           "GUNICORN_THREADS": "1", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+           "GUNICORN_THREADS": "1", "GUNICORN_BIND": f"fd://{fd}"}
     env.pop("TRAINER_REDIS_URL", None)
     # The log goes to a file: a pipe read only at the end fills up (64 KiB, about 200 access
     # lines when one worker keeps winning the race to accept) and blocks the workers' writes.
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
+    with listener, log.open("w") as output:
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-             "wsgi:app"], cwd=ROOT, env=env, stdout=output, stderr=output, text=True)
+             "wsgi:app"], cwd=ROOT, env=env, pass_fds=(fd,), stdout=output, stderr=output,
+            text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
