@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -31,7 +32,7 @@ from trainer.core.world.codes import (
 from trainer.core.world.export import grid_geojson, persons_csv
 from trainer.core.world.grid import make_grid, neighbour_boundary
 from trainer.core.world.regions import YUEYANG_COUNTIES
-from trainer.core.world.spec import WorldSpec
+from trainer.core.world.spec import Rates, WorldSpec
 
 SMALL = WorldSpec(households_min=300, households_max=340)
 seeds = st.integers(min_value=0, max_value=2**32)
@@ -138,10 +139,13 @@ def test_areas_are_closed_contiguous_disjoint_cover_the_grid_and_keep_buildings_
             assert SMALL.area_min_units <= area.unit_count <= SMALL.area_max_units
 
 
+BIRTH_RATES = st.sampled_from([0.0, Rates().births, 0.03])  # none, Hunan 2020's, 3x that
+
+
 @fast
-@given(seed=seeds, index=grid_indexes)
-def test_family_structure_is_consistent(seed, index):
-    grid = make_grid(SMALL, seed, index)
+@given(seed=seeds, index=grid_indexes, births=BIRTH_RATES)
+def test_family_structure_is_consistent(seed, index, births):
+    grid = make_grid(replace(SMALL, rates=Rates(births=births)), seed, index)
     for household in grid.households():
         persons = household.persons
         if not persons:
@@ -172,6 +176,36 @@ def test_family_structure_is_consistent(seed, index):
                     assert parent.age - person.age >= 15, (parent, person)
             if person.relation == Relation.SPOUSE:
                 assert person.sex != head.sex and person.age >= 20
+
+
+def batch_births(grid):
+    """(newborns, residents) of the grid's family and collective households, whose
+    births follow `Rates.births` (the rare kinds are drawn apart and left out)."""
+    households = [h for h, plan in zip(grid.households(), grid.plans, strict=True)
+                  if plan.kind in ("family", "second", "collective")]
+    present = [p for h in households for p in h.persons if p.present]
+    return sum(p.born_in_year for p in present), len(present)
+
+
+@fast
+@given(seed=seeds, index=grid_indexes, births=st.floats(min_value=0.0, max_value=0.0125))
+def test_births_follow_their_rate(seed, index, births):
+    """Up to the rate the children's ages give by themselves (about 17 per 1,000), the
+    grid's newborns are its residents times the rate, rounded either way."""
+    born, residents = batch_births(make_grid(replace(SMALL, rates=Rates(births=births)),
+                                             seed, index))
+    assert abs(born - births * residents) < 1
+
+
+@fast
+@given(seed=seeds, index=grid_indexes)
+def test_a_rate_above_what_the_ages_give_makes_young_children_newborns(seed, index):
+    def born(rate):
+        return batch_births(make_grid(replace(SMALL, rates=Rates(births=rate)), seed,
+                                      index))[0]
+    natural, many = born(1.0), born(0.03)  # 1.0: every young child that may be a newborn
+    assert born(0.0125) < many <= natural
+    assert many >= 0.025 * batch_births(make_grid(SMALL, seed, index))[1]
 
 
 ages = st.integers(min_value=0, max_value=110)

@@ -32,6 +32,7 @@ RATE_LABELS = {
     "multiple_dwellings": _l("Households with a second dwelling in the grid"),
     "whole_household_death": _l("Whole-household deaths (999)"),
     "deaths": _l("Deaths in the year before the standard time"),
+    "births": _l("Births in the year before the standard time (of the residents)"),
     "newborn_died": _l("Newborns of the year who died"),
     "unnamed_newborn": _l("Recent newborns not yet named"),
     "shop_units": _l("Street-level shop units"),

@@ -720,6 +720,9 @@ def draw(context: Context, families: Families,
     _families(g, places, rates, n_family, context.urban, drafts)
     _collectives(g, places, collectives, n_family, drafts)
     d = drafts.stack()
+    _births(np.random.Generator(np.random.PCG64(stream_seed(
+        context.seed, "grid", context.grid, "births"))), d, n_family + len(collectives),
+        rates.births)
     # By household, rank, then age from the oldest: one stable sort of a packed key (ranks
     # are below 16 and ages within +-2047), the order np.lexsort gives, in a tenth of its time.
     order = ((d["hh"] * 16 + d["rank"]) * 4096 + (2047 - d["age"])).argsort(kind="stable")
@@ -737,6 +740,52 @@ def draw(context: Context, families: Families,
                              position)
     persons = [fields[name] for name in Person.__dataclass_fields__]
     return Batch(indices, position, starts.tolist(), persons, households)
+
+
+_UNSET = 1000  # an age no household member has: "no such member"
+
+
+def _births(b: np.random.Generator, d: dict[str, npt.NDArray[Any]], total: int,
+            rate: float) -> None:
+    """Bring the grid's births in the year (children aged 0) to `rate` of its residents.
+
+    Children's ages are drawn uniformly within what their parents' ages allow, which gives
+    young couples' children age 0 about twice as often as 2020's births (17.6 per 1,000
+    persons against Hunan's 8.53). So after drafting, the excess newborns become older
+    children (uniformly from 1 to the oldest their parents allow), or, for a rate above what
+    the draws give, young children whose parent was 34 or younger at the birth become
+    newborns. Both rules keep every child within `_child_ages`' bounds. The changes draw from
+    the grid's own births stream `b`, so the household stream, and every other draw, is as it
+    was; only the ages moved (and what follows from an age) change.
+    """
+    hh, rank, age = d["hh"], d["rank"], d["age"]
+    if not len(hh):
+        return
+
+    def of_rank(number: int) -> Ints:  # each household's member of that rank (the youngest)
+        ages = np.full(total, _UNSET, dtype=np.int64)
+        np.minimum.at(ages, hh[rank == number], age[rank == number])
+        return ages
+
+    head, spouse, middle, in_law = of_rank(0), of_rank(1), of_rank(2), of_rank(3)
+    # A child's parent and younger parent: the head and the younger of head and spouse; a
+    # grandchild's, the head's child (three generations: the one child) and its spouse.
+    grandchild = rank == 4
+    parent = np.where(grandchild, middle[hh], head[hh])
+    younger = np.minimum(parent, np.where(grandchild, in_law[hh], spouse[hh]))
+    oldest = np.minimum(np.maximum(0, parent - 23), np.maximum(0, younger - 18))
+    child = (d["relation"] == _REL.CHILD) | grandchild
+    target = rate * int(np.count_nonzero(d["present"]))
+    newborn = np.flatnonzero(child & (age == 0))
+    excess = len(newborn) - target
+    whole = int(np.floor(abs(excess) + b.random()))  # rounded at random: right on average
+    if excess > 0:  # too many newborns: some are older children
+        movable = newborn[oldest[newborn] >= 1]
+        moved = b.permutation(movable)[:whole]
+        age[moved] = 1 + (b.random(len(moved)) * oldest[moved]).astype(np.int64)
+    elif excess < 0:  # too few: some young children are newborns
+        movable = np.flatnonzero(child & (age >= 1) & (age <= 2) & (parent - age <= 34))
+        age[b.permutation(movable)[:whole]] = 0
 
 
 class _Choice:

@@ -42,8 +42,11 @@ class Rates:
     multiple_dwellings: float = 0.02  # households holding a second unit in the grid (空房)
     whole_household_death: float = 0.002  # units whose household all died (999)
     deaths: float = 0.0072  # persons who died in the year before the standard time
+    # Persons born in the year before the standard time (H3), per resident: Hunan's crude
+    # birth rate of 2020, 8.53 per 1,000 (see stats.TARGETS).
+    births: float = 0.00853
     # Share of the year's births (H3) who died before 11-01: on the death form and counted
-    # in both H3 and H4. Births follow from the age structure (no rate of their own).
+    # in both H3 and H4.
     newborn_died: float = 0.003
     unnamed_newborn: float = 0.25  # births in the last three months not yet named (未取名)
     shop_units: float = 0.04  # street-level units that are shops

@@ -23,7 +23,7 @@ class Target:
     label: str  # a message id: pages show it translated (by key: `BY_KEY`)
     value: float
     tolerance: float
-    unit: str  # "%", "persons", "ratio"
+    unit: str  # "%", "‰", "persons", "ratio"
     source: str  # likewise
 
 
@@ -54,6 +54,14 @@ TARGETS: tuple[Target, ...] = (
            N_("Yueyang, 2010 census (minorities 0.18 per cent)")),
     Target("minority_share", N_("少数民族 (ethnic minorities)"), 0.18, 0.1, "%",
            N_("Yueyang, 2010 census (no 2020 figure at hand)")),
+    # Births and deaths of the year before the standard time (H3, H4), per 1,000 persons:
+    # Hunan's 2020 crude rates, not in the domain file: the province's statistics bureau gave
+    # 2021's as 7.13 (1.40 below 2020) and 8.28 (0.36 above 2020). `Rates.births` is this
+    # figure; deaths follow from `Rates.deaths` and the deaths of newborns and care homes.
+    Target("birth_rate", N_("births in the year, per 1,000 persons (H3)"), 8.53, 1.0, "‰",
+           N_("Hunan 2020 (crude birth rate)")),
+    Target("death_rate", N_("deaths in the year, per 1,000 persons (H4)"), 7.92, 1.0, "‰",
+           N_("Hunan 2020 (crude death rate)")),
     # The generator's default urban share is this figure (`WorldSpec.urban_share`).
     Target("urban_share", N_("persons in urban 居委会"), 62.10, 1.0, "%",
            N_("Yueyang 2022 bulletin (urbanisation 62.10 per cent; no 2020 figure at hand)")),
@@ -148,6 +156,8 @@ class Tally:
             "han_share": share(self.han),
             "minority_share": share(self.persons - self.han),
             "urban_share": share(self.urban),
+            "birth_rate": round(1000 * self.births / persons, 2),
+            "death_rate": round(1000 * self.deaths / persons, 2),
         }
 
 
