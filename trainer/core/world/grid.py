@@ -404,7 +404,8 @@ def _urban_buildings(rng: random.Random, needed: int, largest: int,
         size = min(floors * per_floor, needed - count)
         index = len(buildings)
         landing = per_floor // stairwells  # flats a floor in one stairwell
-        units = [Unit(index, floor, vacant, stairwell=stairwell, door=floor * 100 + place)
+        # (Unit's fields given in order: with keywords a unit took twice as long to make)
+        units = [Unit(index, floor, vacant, [], False, None, 0, stairwell, floor * 100 + place)
                  for stairwell in range(1, stairwells + 1) for floor in range(1, floors + 1)
                  for place in range(1, landing + 1)][:size]
         if kind == "multistorey" and rng.random() < shop_share * 8:
