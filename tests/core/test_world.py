@@ -13,7 +13,7 @@ from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
 from trainer.core.errors import InvalidInput
-from trainer.core.world import bulk, idnumber, names
+from trainer.core.world import bulk, idnumber, names, people, regions
 from trainer.core.world.codes import (
     AGE_3_CUTOFF,
     AGE_15_CUTOFF,
@@ -206,6 +206,47 @@ def test_a_rate_above_what_the_ages_give_makes_young_children_newborns(seed, ind
     natural, many = born(1.0), born(0.03)  # 1.0: every young child that may be a newborn
     assert born(0.0125) < many <= natural
     assert many >= 0.025 * batch_births(make_grid(SMALL, seed, index))[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=seeds, rate=st.floats(min_value=0.0, max_value=0.05), urban=st.booleans())
+def test_births_change_only_childrens_ages_and_keep_them_within_their_parents_bounds(
+        seed, rate, urban):
+    """`bulk._births` on drafted families: the children it moves stay within the bounds
+    `_child_ages` draws from (the parent 23-34 at the birth, the younger parent at least 18),
+    and nothing else changes."""
+    rates = Rates(births=rate)
+    context = people.Context(seed, 0, regions.county("430602"), urban, rates)
+    drafts = bulk._Drafts()
+    count = 300
+    bulk._families(np.random.default_rng(seed), bulk._Places(context), rates, count, urban,
+                   drafts)
+    d = drafts.stack()
+    before = {name: column.copy() for name, column in d.items()}
+    bulk._births(np.random.default_rng(seed + 1), d, count, rate)
+    assert all(np.array_equal(d[name], before[name]) for name in d if name != "age")
+    hh, rank, age = before["hh"], before["rank"], before["age"]
+
+    def of_rank(number):
+        return {h: a for h, r, a in zip(hh.tolist(), rank.tolist(), age.tolist()) if r == number}
+
+    head, spouse, middle, in_law = of_rank(0), of_rank(1), of_rank(2), of_rank(3)
+    moved = np.flatnonzero(d["age"] != age)
+    for i in moved.tolist():
+        h = int(hh[i])
+        assert rank[i] in (2, 4) and d["relation"][i] in (Relation.CHILD, Relation.GRANDCHILD)
+        parent = middle[h] if rank[i] == 4 else head[h]
+        other = in_law.get(h) if rank[i] == 4 else spouse.get(h)
+        younger = min(parent, other) if other is not None else parent
+        high = min(max(0, parent - 23), max(0, younger - 18))
+        low = min(max(0, parent - 34), high)
+        assert low <= d["age"][i] <= high, (parent, younger, age[i], d["age"][i])
+    present = int(np.count_nonzero(d["present"]))
+    born = int(np.count_nonzero((d["age"] == 0) & (rank != 7) & (rank != 8)))
+    if moved.size and (d["age"][moved] == 0).all():  # raised: up to the rate, not past it
+        assert born < rate * present + 1
+    elif moved.size:  # lowered to the rate
+        assert abs(born - rate * present) < 1
 
 
 ages = st.integers(min_value=0, max_value=110)

@@ -753,8 +753,9 @@ def _births(b: np.random.Generator, d: dict[str, npt.NDArray[Any]], total: int,
     young couples' children age 0 about twice as often as 2020's births (17.6 per 1,000
     persons against Hunan's 8.53). So after drafting, the excess newborns become older
     children (uniformly from 1 to the oldest their parents allow), or, for a rate above what
-    the draws give, young children whose parent was 34 or younger at the birth become
-    newborns. Both rules keep every child within `_child_ages`' bounds. The changes draw from
+    the draws give, children of 1 or 2 whose parent is 34 or younger now (so would be at a
+    birth now) become newborns. Both keep every child within `_child_ages`' bounds (the
+    parent 23-34 at the birth, the younger parent at least 18). The changes draw from
     the grid's own births stream `b`, so the household stream, and every other draw, is as it
     was; only the ages moved (and what follows from an age) change.
     """
@@ -784,7 +785,7 @@ def _births(b: np.random.Generator, d: dict[str, npt.NDArray[Any]], total: int,
         moved = b.permutation(movable)[:whole]
         age[moved] = 1 + (b.random(len(moved)) * oldest[moved]).astype(np.int64)
     elif excess < 0:  # too few: some young children are newborns
-        movable = np.flatnonzero(child & (age >= 1) & (age <= 2) & (parent - age <= 34))
+        movable = np.flatnonzero(child & (age >= 1) & (age <= 2) & (parent <= 34))
         age[b.permutation(movable)[:whole]] = 0
 
 
