@@ -126,3 +126,15 @@ def test_the_admins_user_pages_show_date_times_in_the_same_form(
         for url in ("/admin/users", f"/admin/users/{trainee.id}"):
             page = _text(client.get(url, headers=headers).get_data(as_text=True))
             assert "2026-11-30 04:39" in page and not OTHER_FORMS.search(page), url
+
+
+def test_a_flat_of_a_world_is_named_by_its_stairwell_and_door_in_both_languages(app) -> None:
+    from trainer.core.scenario.households import TruthHousehold
+    from trainer.fieldwork.views import truth_label
+
+    flat = TruthHousehold("f", "family", None, building=3, unit=17, stairwell=2, door=502)
+    written = TruthHousehold("w", "family", None, building=3, unit=502, street="建设路")
+    for headers, expected in ((ZH, ("3栋2单元502室", LABEL["zh"])),
+                              (EN, ("building 3, stairwell 2, flat 502", LABEL["en"]))):
+        with app.test_request_context(headers=headers):
+            assert (truth_label(flat), truth_label(written)) == expected

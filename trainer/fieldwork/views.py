@@ -162,7 +162,14 @@ def _truths(source: Any) -> dict[str, Any]:
 def _label(truths: dict[str, Any], unit: str) -> str | None:
     """The label of the household `unit` among `truths`; None if it names none."""
     truth = truths.get(unit)
-    return None if truth is None else address_label(truth.street, truth.building, truth.unit)
+    return None if truth is None else truth_label(truth)
+
+
+@bp.app_template_global()
+def truth_label(truth: Any) -> str:
+    """A true household's address (`scenario.households.TruthHousehold`) as the pages write
+    it: a flat of a world's block by its stairwell and door, else by building and unit."""
+    return address_label(truth.street, truth.building, truth.unit, truth.stairwell, truth.door)
 
 
 @bp.app_template_global()
@@ -172,9 +179,13 @@ def household_label(source: Any, unit: str) -> str:
     return _label(_truths(source), unit) or unit
 
 
-def address_label(street: str, building: int, unit: int) -> str:
-    """A household's address as the pages write it: `建设路 building 3, unit 502`."""
-    place = _("building %(b)s, unit %(u)s", b=building, u=unit)
+def address_label(street: str, building: int, unit: int, stairwell: int = 0,
+                  door: int = 0) -> str:
+    """A household's address as the pages write it: `建设路 building 3, unit 502`, or a
+    flat of a world's block of flats `building 3, stairwell 2, flat 502` (3栋2单元502室).
+    The grading's findings write it alike (`core.grading.forms.address`)."""
+    place = (_("building %(b)s, stairwell %(s)s, flat %(d)s", b=building, s=stairwell, d=door)
+             if door else _("building %(b)s, unit %(u)s", b=building, u=unit))
     return f"{street} {place}" if street else place
 
 

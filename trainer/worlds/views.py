@@ -38,8 +38,14 @@ def count_error_text(error: dict[str, Any]) -> str:
 
 
 def door_text(unit: Any) -> str:
-    """A housing unit's door (2单元502室, a shop) in the interface language."""
-    return str(unit.door_text(english=is_english()))
+    """A housing unit's door in the interface language: a flat's stairwell and door
+    (2单元502室), "shop" for a street-level shop, "" for a dwelling that is its building (a
+    house, a dormitory)."""
+    if unit.shop:
+        return _("Street shop")
+    if not unit.door:
+        return ""
+    return _("stairwell %(s)s, flat %(d)s", s=unit.stairwell, d=unit.door)
 
 
 @bp.app_context_processor

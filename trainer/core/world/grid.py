@@ -61,18 +61,6 @@ class Unit:
     stairwell: int = 0  # 单元 (entrance and stairwell) of a block of flats, from 1; 0: none
     door: int = 0  # 室号 of a flat: floor × 100 + its place on the landing (502); 0: none
 
-    def door_text(self, english: bool = False) -> str:
-        """The flat's door as an address writes it ("2单元502室", "stairwell 2, flat 502"),
-        "商铺"/"shop" for a shop, "" for a dwelling that is its building (a house, a
-        dormitory)."""
-        if self.shop:
-            return "shop" if english else "商铺"
-        if not self.door:
-            return ""
-        if english:
-            return f"stairwell {self.stairwell}, flat {self.door}"
-        return f"{self.stairwell}单元{self.door}室"
-
 
 @dataclass(slots=True)
 class Building:
