@@ -360,13 +360,16 @@ def test_gunicorn_workers_add_up_their_metrics(tmp_path):
             text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # (the socket takes connections before a worker is up: the first request may wait
+        # in its queue while three workers boot on a busy machine)
+        deadline = time.monotonic() + 90
         while True:  # wait for the workers (on /readyz, so that /healthz is counted exactly)
             try:
                 status, ready = get(base + "/readyz")
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    "gunicorn did not answer: " + log.read_text()[-2000:])
                 time.sleep(0.2)
         assert status == 200 and json.loads(ready)["status"] == "ok"
         # Concurrent requests to single-threaded workers, until at least two workers have

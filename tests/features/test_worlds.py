@@ -62,6 +62,28 @@ def test_rates_from_the_form_are_per_cent(client, csrf, login_as, db):
     assert db.scalars(select(World)).one().spec["rates"]["vacant_units"] == 0.25
 
 
+def test_a_rate_may_be_set_to_zero_but_not_left_empty(client, csrf, login_as, db):
+    login_as(Role.TRAINER)
+    empty = client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": ""}))
+    assert empty.status_code == 400 and world_count(db) == 0
+    client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "0",
+                                                       "rates-births": "0"}))
+    rates = db.scalars(select(World)).one().spec["rates"]
+    assert (rates["vacant_units"], rates["births"]) == (0.0, 0.0)
+
+
+def test_a_births_rate_beyond_what_the_ages_allow_is_refused_on_its_field(client, csrf,
+                                                                          login_as, db):
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(csrf, **{"rates-births": "8.53"}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    # on its field, with the rates opened to show it
+    assert 'id="rates-births-error"' in page and "<details open>" in page
+    assert "Number must be between 0 and 3" in page
+    assert world_count(db) == 0
+
+
 def test_unknown_region_is_refused_on_its_field_and_nothing_is_written(client, csrf, login_as,
                                                                        db):
     login_as(Role.TRAINER)

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from trainer.core.world.regions import YUEYANG_COUNTIES
-from trainer.core.world.spec import MAX_GRIDS, Rates, WorldSpec
+from trainer.core.world.spec import MAX_BIRTHS, MAX_GRIDS, MAX_VACANCY, Rates, WorldSpec
 
 DEFAULTS = WorldSpec()
 
@@ -32,7 +32,8 @@ RATE_LABELS = {
     "multiple_dwellings": _l("Households with a second dwelling in the grid"),
     "whole_household_death": _l("Whole-household deaths (999)"),
     "deaths": _l("Deaths in the year before the standard time"),
-    "births": _l("Births in the year before the standard time (of the residents)"),
+    "births": _l("Births in the year before the standard time (of the residents; Hunan "
+                 "2020: 0.853, at most 3)"),
     "newborn_died": _l("Newborns of the year who died"),
     "unnamed_newborn": _l("Recent newborns not yet named"),
     "shop_units": _l("Street-level shop units"),
@@ -55,11 +56,19 @@ def not_huge(_form: object, field: IntegerField) -> None:
         raise StopValidation(str(_l("Enter a number.")))
 
 
+def not_blank(_form: object, field: DecimalField) -> None:
+    """Refuse a rate sent empty (a rate not sent keeps its default); 0 is a rate like any
+    other (DataRequired would refuse it)."""
+    if field.raw_data and not str(field.raw_data[0]).strip():
+        raise StopValidation(str(_l("Enter a number.")))
+
+
 def _percent(name: str) -> DecimalField:
     default = round(getattr(Rates(), name) * 100, 3)
+    most = {"births": MAX_BIRTHS * 100, "vacant_units": MAX_VACANCY * 100}.get(name, 100)
     return DecimalField(RATE_LABELS[name], default=default, places=3,
-                        validators=[DataRequired() if default else Optional(), finite,
-                                    NumberRange(0, 100)])
+                        validators=[not_blank if default else Optional(), finite,
+                                    NumberRange(0, most)])
 
 
 COUNT = [DataRequired(), not_huge, NumberRange(1, 5000)]

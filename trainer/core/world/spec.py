@@ -20,6 +20,9 @@ VILLAGES_PER_TOWNSHIP = 6
 # grids keep them below 1000. Yueyang (5.05 million residents) needs about 4,300.
 MAX_GRIDS = 8_000
 MAX_VACANCY = 0.9
+# Births per resident: 30 per 1,000 is over three times Hunan's 2020 rate, and about what the
+# children's ages can give (a higher rate would be met only in part, silently).
+MAX_BIRTHS = 0.03
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class WorldSpec:
         if self.rates.vacant_units > MAX_VACANCY:
             raise InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
                                field="rates.vacant_units", name="vacant_units", max=MAX_VACANCY)
+        if self.rates.births > MAX_BIRTHS:
+            raise InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
+                               field="rates.births", name="births", max=MAX_BIRTHS)
         total = sum(getattr(self.rates, name) for name in Rates.RESIDENCE_FIELDS)
         if total > 1.0:
             raise InvalidInput(N_("The hukou-place rates add up to %(total)s %%, above 100 %%."),

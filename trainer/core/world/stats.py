@@ -97,6 +97,8 @@ class Tally:
         for household in households:
             present = [p for p in household.persons if p.present and p.form == Form.SHORT]
             self.deaths += len(household.deaths)
+            # H3 counts every birth of the year, the newborns who died since included
+            self.births += sum(death.born_in_year for death in household.deaths)
             if not present:
                 continue
             self.households += 1
