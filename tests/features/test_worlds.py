@@ -311,7 +311,8 @@ def test_all_vacant_and_unsplittable_grids_are_refused(client, csrf, login_as, d
     login_as(Role.TRAINER)
     vacant = client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "100"}))
     assert vacant.status_code == 400
-    assert "vacant_units must be between 0 and 0.9." in vacant.get_data(as_text=True)
+    page = vacant.get_data(as_text=True)  # on the field, in per cent like the form
+    assert 'id="rates-vacant_units-error"' in page and "Number must be between 0 and 90" in page
     unsplittable = client.post("/worlds/new", data=form_data(
         csrf, urban_share="100", households_min="300", households_max="300",
         area_min_units="100", area_target_units="110", area_max_units="120"))
