@@ -17,6 +17,7 @@ import socket
 import subprocess
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,14 +82,22 @@ def test_a_web_machine_serves_on_the_socket_it_is_handed(tmp_path: Path) -> None
                 process.wait()
 
 
-def test_nginx_is_started_again_on_new_ports_when_its_port_was_taken(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def nginx_folder(tmp_path: Path) -> tuple[Any, str]:
+    """The script as a module and nginx's path, with the media folder and the certificate
+    `start_nginx` expects in `tmp_path`."""
     smoke = load_smoke()
     nginx = smoke.find_nginx()
     if nginx is None:
         pytest.skip("no nginx found: install Debian's nginx-light (.ci/run does)")
     (tmp_path / "media").mkdir()
     smoke.make_certificate(tmp_path / "ssl")
+    return smoke, nginx
+
+
+def test_nginx_is_started_again_on_new_ports_when_its_port_was_taken(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nginx_folder: tuple[Any, str]) -> None:
+    smoke, nginx = nginx_folder
     processes: list[subprocess.Popen[str]] = []
     # Another process took the first port found free before nginx could bind it.
     with socket.create_server(("127.0.0.1", 0)) as squatter:
@@ -110,13 +119,8 @@ def test_nginx_is_started_again_on_new_ports_when_its_port_was_taken(
 
 
 def test_nginx_gives_up_with_a_message_when_its_ports_keep_being_taken(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    smoke = load_smoke()
-    nginx = smoke.find_nginx()
-    if nginx is None:
-        pytest.skip("no nginx found: install Debian's nginx-light (.ci/run does)")
-    (tmp_path / "media").mkdir()
-    smoke.make_certificate(tmp_path / "ssl")
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nginx_folder: tuple[Any, str]) -> None:
+    smoke, nginx = nginx_folder
     processes: list[subprocess.Popen[str]] = []
     squatters = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
     taken = itertools.cycle([squatter.getsockname()[1] for squatter in squatters])
