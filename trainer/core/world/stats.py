@@ -55,9 +55,10 @@ TARGETS: tuple[Target, ...] = (
     Target("minority_share", N_("少数民族 (ethnic minorities)"), 0.18, 0.1, "%",
            N_("Yueyang, 2010 census (no 2020 figure at hand)")),
     # Births and deaths of the year before the standard time (H3, H4), per 1,000 persons:
-    # Hunan's 2020 crude rates, not in the domain file: the province's statistics bureau gave
-    # 2021's as 7.13 (1.40 below 2020) and 8.28 (0.36 above 2020). `Rates.births` is this
-    # figure; deaths follow from `Rates.deaths` and the deaths of newborns and care homes.
+    # Hunan's 2020 crude rates, not in the domain file: the province's statistics bureau's
+    # release on 2021 (as quoted in the press) gave 2021's as 7.13 (1.40 below 2020) and 8.28
+    # (0.36 above 2020). `Rates.births` is the birth rate; the death rate follows from
+    # `Rates.deaths` and the deaths of newborns and in care homes.
     Target("birth_rate", N_("births in the year, per 1,000 persons (H3)"), 8.53, 1.0, "‰",
            N_("Hunan 2020 (crude birth rate)")),
     Target("death_rate", N_("deaths in the year, per 1,000 persons (H4)"), 7.92, 1.0, "‰",
