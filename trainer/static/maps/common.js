@@ -89,7 +89,9 @@ window.MapCommon = (function () {
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (response.ok) {
-            setStatus(data.message, "ok");
+            // "Saved at ..." only when nothing newer waits: a change made while this request
+            // was on its way is not saved yet (its own save follows), and must not look saved.
+            if (!dirty && !timer) { setStatus(data.message, "ok"); }
             report(null, "");
           } else {
             var error = data.error || data.message || String(response.status);
