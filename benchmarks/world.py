@@ -32,7 +32,8 @@ from pathlib import Path
 from faker import Faker
 
 from trainer.core.world.grid import make_grid
-from trainer.core.world.spec import WorldSpec
+from trainer.core.world.regions import YUEYANG
+from trainer.core.world.spec import MAX_GRIDS, WorldSpec
 
 YUEYANG_PERSONS = 5_051_922
 ROUNDS = 3  # alternating rounds of the naive loop and the generator
@@ -82,8 +83,9 @@ def grid_median_ms(repeats: int) -> float:
 
 
 def city(path: Path) -> tuple[float, int]:
-    """Generate grids until Yueyang's resident population is reached, writing persons."""
-    spec = WorldSpec(grids=20_000)
+    """Generate grids of all of Yueyang (its nine counties) until its resident population is
+    reached, writing persons."""
+    spec = WorldSpec(region=YUEYANG, grids=MAX_GRIDS)
     started = time.perf_counter()
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=WAL")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import BrowserPage
 from tests.browser.test_login_roles import PASSWORDS, log_in, log_out, switch_language
-from trainer.worlds.demo import DEMO_WORLD
+from trainer.worlds.demo import CITY_DEMO_WORLD, DEMO_WORLD
 
 pytestmark = pytest.mark.browser
 
@@ -78,9 +78,34 @@ def test_world_form_shows_errors_on_the_field(browser_page: BrowserPage) -> None
     bp.expect_status("/worlds/new", 400)
     with page.expect_navigation():
         page.get_by_role("button", name="Generate the world").click()
-    expect(page.locator("#region-error")).to_have_text("999999 is not a county-level region code.")
+    expect(page.locator("#region-error")).to_have_text(
+        "999999 is not a county-level or prefecture region code.")
     expect(page.locator("#name")).to_have_value("Broken world")  # what was typed is kept
     bp.screenshot("world-form-error")
+    bp.assert_no_errors()
+
+
+def test_a_world_of_all_yueyang_lists_its_nine_counties(browser_page: BrowserPage) -> None:
+    """The demo world of all of Yueyang: the city named, its nine counties with their town
+    and country grids, each grid with its county; in Chinese too."""
+    bp, page = browser_page, browser_page.page
+    log_in(bp, "trainer", PASSWORDS["trainer"])
+    page.goto("/worlds")
+    with page.expect_navigation():
+        page.get_by_role("link", name=CITY_DEMO_WORLD).click()
+    expect(page.locator("main .facts")).to_contain_text("湖南省岳阳市 (430600)")
+    counties = page.locator("[data-test=counties] tbody tr")
+    expect(counties).to_have_count(9)
+    expect(counties.first).to_contain_text("岳阳楼区")
+    expect(page.locator("#grids-heading")).to_be_visible()
+    grid_counties = page.locator("section[aria-labelledby=grids-heading] tbody tr td:nth-child(3)")
+    assert len(set(grid_counties.all_inner_texts())) >= 5  # the grids lie in several counties
+    bp.screenshot("world-city-counties")
+    switch_language(bp, "zh_CN")
+    expect(page.locator("#counties-heading")).to_have_text("县市区")
+    bp.screenshot("world-city-counties-zh")
+    switch_language(bp, "en")
+    log_out(bp)
     bp.assert_no_errors()
 
 

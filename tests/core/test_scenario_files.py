@@ -230,3 +230,21 @@ def test_errors_inside_alternatives_point_at_the_value_meant(old: str, new: str,
                                                              words: str) -> None:
     [error] = errors_of(MINIMAL.replace(old, new))
     assert error.path == path and words in error.text()
+
+
+def test_a_scenario_set_in_all_of_yueyang_gives_its_written_residents_a_county_code() -> None:
+    """A world spec may name a whole prefecture; residents written out in the file, who live
+    in no grid, get the ID numbers of its first county (岳阳楼区), never the city's code."""
+    from trainer.core.scenario import households
+    from trainer.core.world import idnumber
+    from trainer.core.world.codes import Hukou
+
+    text = (LIBRARY / "cooperative-family.yaml").read_text("utf-8")
+    city = text.replace('spec: {region: "430602"}', 'spec: {region: "430600"}')
+    assert city != text
+    built = households.build(loader.parse(city, file="city.yaml"), 7)
+    numbers = [person.id_number for truth in built.values() if truth.household
+               for person in truth.household.persons
+               if person.hukou == Hukou.THIS_VILLAGE and person.id_number != idnumber.NO_NUMBER]
+    assert numbers and all(number.startswith("430602") for number in numbers)
+    assert all(idnumber.parse(number) is not None for number in numbers)

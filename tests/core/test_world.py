@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
+from tests.core.test_world_digest import grid_digest_parts
 from trainer.core.errors import InvalidInput
 from trainer.core.world import bulk, idnumber, names, people, regions
 from trainer.core.world.codes import (
@@ -30,9 +32,9 @@ from trainer.core.world.codes import (
     UnitStatus,
 )
 from trainer.core.world.export import grid_geojson, persons_csv
-from trainer.core.world.grid import make_grid, neighbour_boundary
+from trainer.core.world.grid import make_grid, neighbour_boundary, village_of
 from trainer.core.world.regions import YUEYANG_COUNTIES
-from trainer.core.world.spec import Rates, WorldSpec
+from trainer.core.world.spec import GRIDS_PER_VILLAGE, Rates, WorldSpec
 
 SMALL = WorldSpec(households_min=300, households_max=340)
 seeds = st.integers(min_value=0, max_value=2**32)
@@ -393,7 +395,7 @@ def test_group_partition_keeps_the_grid_whole_with_several_enumerators():
 
 @pytest.mark.parametrize(("data", "field"), [
     ({"region": "999999"}, "region"),
-    ({"region": "430600"}, "region"),
+    ({"region": "430000"}, "region"),
     ({"grids": 0}, "grids"),
     ({"grids": "many"}, "grids"),
     ({"rates": {"vacant_units": -0.1}}, "rates.vacant_units"),
@@ -416,6 +418,76 @@ def test_spec_round_trips_through_a_dict():
     spec = WorldSpec.from_dict({"region": "430621", "grids": 3, "rates": {"vacant_units": 0.2}})
     assert WorldSpec.from_dict(spec.to_dict()) == spec
     assert spec.rates.vacant_units == 0.2
+
+
+prefectures = st.sampled_from([regions.YUEYANG, "410100", "110100", "430100"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(region=prefectures, share=st.floats(min_value=0.0, max_value=1.0),
+       grids=st.integers(min_value=1, max_value=400))
+def test_a_prefecture_shares_its_grids_among_its_counties_by_their_residents(region, share,
+                                                                            grids):
+    """Every grid of a prefecture's world lies in one of its counties; each county has its
+    share of the town grids and of the country grids within one grid; a 普查区 holds at most
+    three grids, each its own number; the town share of the whole is as for one county."""
+    spec = WorldSpec(region=region, grids=grids, urban_share=share)
+    placed = [village_of(spec, 7, index) for index in range(grids)]
+    shares = regions.urban_shares(region, share)
+    for urban in (True, False):
+        kind = [village.code[:6] for village, _position in placed if village.urban == urban]
+        weights = {code: weight * (shares[code] if urban else 1 - shares[code])
+                   for code, weight in regions.counties_of(region)}
+        total = sum(weights.values())
+        if total == 0:  # nobody lives in town (or in the country)
+            assert not kind
+            continue
+        for code, weight in weights.items():
+            assert abs(kind.count(code) - len(kind) * weight / total) < 1 + 1e-9
+    assert {village.code[:6] for village, _p in placed} <= dict(regions.counties_of(region)).keys()
+    urban = sum(village.urban for village, _position in placed)
+    assert urban == round(grids * share + 1e-12) or abs(urban - grids * share) <= 0.5 + 1e-9
+    positions = [(village.code, position) for village, position in placed]
+    assert len(set(positions)) == grids
+    assert all(0 <= position < GRIDS_PER_VILLAGE for _code, position in positions)
+
+
+@given(region=prefectures, share=st.floats(min_value=0.0, max_value=1.0))
+def test_the_counties_town_shares_add_up_to_the_prefectures(region, share):
+    """Weighted by residents the counties' town shares give the prefecture's; a 市辖区 is more
+    urban than a county unless everyone or no one lives in town."""
+    shares = regions.urban_shares(region, share)
+    weights = dict(regions.counties_of(region))
+    assert abs(sum(weights.values()) - 1) < 1e-9
+    assert abs(sum(weights[code] * shares[code] for code in weights) - share) < 1e-9
+    districts = [shares[c] for c in weights if regions.county(c).urban_district]
+    counties = [shares[c] for c in weights if not regions.county(c).urban_district]
+    assert all(0 <= value <= 1 for value in shares.values())
+    if 1e-6 < share < 1 - 1e-6:
+        assert min(districts) > max(counties)
+
+
+def test_yueyang_as_a_whole_is_its_nine_counties_by_their_residents():
+    """All of Yueyang: the most populous district 岳阳楼区 has the most grids, 云溪区 the
+    fewest; the districts are mostly town and the counties about half; a grid made alone
+    (nothing shared out yet in this process) is the grid made after all before it."""
+    spec = WorldSpec(region=regions.YUEYANG, grids=900)
+    counts = Counter(village_of(spec, 1, index)[0].code[:6] for index in range(900))
+    assert set(counts) == set(YUEYANG_COUNTIES)
+    assert counts.most_common(1)[0][0] == "430602" and min(counts, key=counts.get) == "430603"
+    shares = regions.urban_shares(regions.YUEYANG, spec.urban_share)
+    assert shares["430602"] > 0.8 and 0.4 < shares["430626"] < 0.6
+    assert regions.region_name(regions.YUEYANG) == "湖南省岳阳市"
+    regions._apportionment.cache_clear()
+    alone = make_grid(spec, 5, 611)
+    regions._apportionment.cache_clear()
+    for index in range(611):
+        village_of(spec, 5, index)
+    assert grid_digest_parts(alone) == grid_digest_parts(make_grid(spec, 5, 611))
+    # hukou in another county of the city: one of the other eight
+    siblings = {p.id_number[:6] for _h, p in short_form_persons(alone)
+                if p.hukou == Hukou.OTHER_COUNTY and p.id_number[:6] in YUEYANG_COUNTIES}
+    assert siblings and alone.county.code not in siblings
 
 
 def test_other_county_codes_get_generic_names():
@@ -683,13 +755,13 @@ def test_every_hard_case_occurs_and_is_coded_as_the_census_codes_it(seed, index)
 
 @st.composite
 def specs(draw):
-    """Valid specs: a Yueyang county or one other county, either partition, area bounds,
-    urban share and a few grids."""
+    """Valid specs: a Yueyang county, one other county, all of Yueyang or another prefecture,
+    either partition, area bounds, urban share and a few grids."""
     low = draw(st.integers(min_value=40, max_value=70))
     high = draw(st.integers(min_value=2 * low, max_value=2 * low + 40))
     households_min = draw(st.integers(min_value=200, max_value=360))
     spec = WorldSpec(
-        region=draw(st.sampled_from([*YUEYANG_COUNTIES, "110105"])),
+        region=draw(st.sampled_from([*YUEYANG_COUNTIES, "110105", regions.YUEYANG, "410100"])),
         grids=draw(st.integers(min_value=1, max_value=4)),
         households_min=households_min,
         households_max=draw(st.integers(min_value=households_min, max_value=400)),
@@ -705,7 +777,13 @@ def specs(draw):
 @given(spec=specs(), seed=seeds, pick=st.integers(min_value=0, max_value=3))
 def test_core_properties_hold_for_any_spec(spec, seed, pick):
     grid = make_grid(spec, seed, pick % spec.grids)
-    assert grid.county.code == spec.region and grid.village.code.startswith(spec.region)
+    county = grid.county.code
+    assert grid.village.code.startswith(county)
+    if regions.is_prefecture_code(spec.region):
+        assert county in dict(regions.counties_of(spec.region))
+        assert grid.county.prefecture_code == spec.region
+    else:
+        assert county == spec.region
     # Every unit in exactly one area; areas within the bounds when the grid is split.
     in_areas = [id(unit) for area in grid.areas for b in area.buildings
                 for unit in grid.buildings[b].units]
@@ -734,7 +812,7 @@ def test_core_properties_hold_for_any_spec(spec, seed, pick):
             assert parsed is not None and parsed.sex == person.sex
             assert parsed.birth == person.birth < date(2020, 11, 1)
             if person.hukou == Hukou.THIS_VILLAGE:
-                assert person.id_number.startswith(spec.region)
+                assert person.id_number.startswith(county)
 
 
 def _name_fits(name, male, birth_year):

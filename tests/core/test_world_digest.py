@@ -55,6 +55,14 @@ households with a child whose age moved change (203 of the 5,870 households of t
 grids), with what follows from an age (birth date, ID number, name pool, education, the
 order of the children, H3, a concealed-infant secret, a newborn's death). The skeleton and
 features are as before.
+
+Recorded again (session 14), one case on purpose: a county outside Hunan takes its prefecture
+city's generic name from the prefecture's own stream ("prefecture", its 4 digits), so that
+the counties of one prefecture (now a world's region may be a whole prefecture) share it; it
+came from each county's stream after the county's name. Only `generic_county` changed, and in
+it only the prefecture's name: in the skeleton's county, the households' place texts and the
+persons CSV (features, areas, their descriptions and the GeoJSON are as before). The case
+`prefecture` (all of Yueyang, session 14) is new.
 """
 
 from __future__ import annotations
@@ -86,6 +94,7 @@ CASES = {
     "rural_county": (WorldSpec(region="430626", urban_share=0.0), 3, (0, 1)),
     "generic_county": (WorldSpec(region="110105"), 99, (4,)),
     "group": (WorldSpec(partition="group", households_min=300, households_max=320), 5, (1,)),
+    "prefecture": (WorldSpec(region="430600", grids=40), 2020, (3, 17)),
 }
 
 DIGESTS = {
@@ -98,9 +107,11 @@ DIGESTS = {
     "rural_county":
         "e595448972e476dce7b0121bb7082f5621a147825b8fb70df778e9e2b06c94cc",
     "generic_county":
-        "211e7d649f1ed4753f4427c5e1be016304019ba0df9c9140669511dad5ebfca6",
+        "f66db7e674818875e691e07837921e974eba1328ea0b66c68210f870588f7c36",
     "group":
         "c51520704666ab014b04bac77f7e5ee77a8cfb73ef4e578cdc5bc6bc35d8bc58",
+    "prefecture":
+        "4574638ffb279432f7bf4e30c4fc314f120faf3fd72cfabf1496bd87339ff6cc",
 }
 
 

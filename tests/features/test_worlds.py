@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from trainer.accounts.models import Role
 from trainer.core.i18n import N_
+from trainer.core.world import regions
 from trainer.core.world.export import (
     OVERVIEW_LEGEND_HEIGHT,
     OVERVIEW_MARGIN,
@@ -56,6 +57,36 @@ def test_trainer_generates_a_world_through_the_form(client, csrf, login_as, db):
     assert "persons per family household" not in zh_page and "Hunan 2020" not in zh_page
 
 
+def test_a_world_of_all_yueyang_shows_its_counties(client, csrf, login_as, db):
+    """The form offers all of Yueyang by default; its world's page names the city and lists
+    the nine counties with their grids, and each grid its county."""
+    login_as(Role.TRAINER)
+    form = client.get("/worlds/new").get_data(as_text=True)
+    assert 'name="region"' in form and 'value="430600"' in form
+    response = client.post("/worlds/new", data=form_data(csrf, region="430600", grids="9"))
+    assert response.status_code == 302
+    world = db.scalars(select(World)).one()
+    assert world.region == "430600"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "湖南省岳阳市 (430600)" in page and 'data-test="counties"' in page
+    spec = services.spec_of(world)
+    counties = {village_of(spec, world.seed, index)[0].code[:6] for index in range(9)}
+    assert len(counties) > 3  # nine grids go to several counties
+    rows = services.counties(world)
+    assert [row.county.code for row in rows] == list(regions.YUEYANG_COUNTIES)
+    assert sum(row.town + row.country for row in rows) == 9
+    assert {row.county.code for row in rows if row.town + row.country} == counties
+    for row in rows:
+        if row.town + row.country:
+            assert f"<code>{row.county.code}</code>" in page
+    zh = client.get(response.headers["Location"], headers={"Accept-Language": "zh-CN"})
+    assert "县市区" in zh.get_data(as_text=True) and "城镇网格" in zh.get_data(as_text=True)
+    # a county's world has no counties table
+    client.post("/worlds/new", data=form_data(csrf, name="One county"))
+    one = db.scalars(select(World).where(World.name == "One county")).one()
+    assert 'data-test="counties"' not in client.get(f"/worlds/{one.id}").get_data(as_text=True)
+
+
 def test_rates_from_the_form_are_per_cent(client, csrf, login_as, db):
     login_as(Role.TRAINER)
     client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "25"}))
@@ -90,7 +121,7 @@ def test_unknown_region_is_refused_on_its_field_and_nothing_is_written(client, c
     response = client.post("/worlds/new", data=form_data(csrf, region="999999"))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "999999 is not a county-level region code." in page
+    assert "999999 is not a county-level or prefecture region code." in page
     assert 'id="region-error"' in page
     assert world_count(db) == 0
 
@@ -288,6 +319,13 @@ def test_a_failed_export_leaves_no_half_file(runner, db, tmp_path, monkeypatch):
                                   "--out", str(tmp_path / "no" / "such" / "folder.csv")])
     assert missing.exit_code == 1 and "could not write" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_the_cli_makes_all_of_yueyang_by_default(runner, db):
+    result = runner.invoke(args=["world", "generate", "--grids", "3", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    world = db.scalars(select(World)).one()
+    assert world.region == regions.YUEYANG and world.spec["region"] == regions.YUEYANG
 
 
 def test_cli_refuses_a_bad_region_and_writes_nothing(runner, db):

@@ -44,8 +44,9 @@ def _said() -> Iterator[None]:
 
 
 @world_cli.command("generate")
-@click.option("--region", default="430602", show_default=True,
-              help="County-level code (Yueyang: 430602 ... 430682).")
+@click.option("--region", default="430600", show_default=True,
+              help="County-level or prefecture code: 430600 is all of Yueyang (its nine "
+                   "counties 430602 ... 430682).")
 @click.option("--grids", type=int, default=12, show_default=True)
 @click.option("--seed", type=int, default=None, help="Random if omitted.")
 @click.option("--name", default=None)

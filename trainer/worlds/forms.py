@@ -11,7 +11,7 @@ from wtforms import DecimalField, FormField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
-from trainer.core.world.regions import YUEYANG_COUNTIES
+from trainer.core.world.regions import YUEYANG, YUEYANG_COUNTIES
 from trainer.core.world.spec import MAX_BIRTHS, MAX_GRIDS, MAX_VACANCY, Rates, WorldSpec
 
 DEFAULTS = WorldSpec()
@@ -83,7 +83,8 @@ class RatesSubform(RatesForm):  # type: ignore[misc, valid-type]
 
 class WorldForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    region = StringField(_l("County-level region code"), default=DEFAULTS.region,
+    # All of Yueyang by default (a spec without a region is 岳阳楼区 alone, see WorldSpec)
+    region = StringField(_l("Region code (county-level or prefecture)"), default=YUEYANG,
                          validators=[DataRequired(), Length(min=6, max=6)],
                          render_kw={"list": "yueyang-counties", "inputmode": "numeric"})
     grids = IntegerField(_l("Grids (网格)"), default=DEFAULTS.grids,
@@ -121,7 +122,9 @@ class WorldForm(FlaskForm):
         }
 
 
-YUEYANG_CHOICES = sorted(YUEYANG_COUNTIES.items())
+# the datalist of region codes: all of Yueyang, then its nine counties
+YUEYANG_CHOICES = [(YUEYANG, "岳阳市"), *sorted((code, name) for code, (name, _urban)
+                                              in YUEYANG_COUNTIES.items())]
 
 
 def partition_choices() -> list[SelectChoice]:

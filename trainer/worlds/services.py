@@ -7,7 +7,9 @@ import hashlib
 import itertools
 import json
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from trainer.accounts.models import User
 from trainer.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from trainer.core.i18n import N_
-from trainer.core.world import export
+from trainer.core.world import export, regions
 from trainer.core.world.export import OverviewMap, overview_map
 from trainer.core.world.grid import Grid, make_grid, village_of
 from trainer.core.world.spec import WorldSpec
@@ -73,6 +75,32 @@ def _townships(spec_json: str, seed: int) -> tuple[tuple[int, ...], ...]:
                     for village, position in [village_of(spec, seed, index)])
     return tuple(tuple(index for _code, _position, index in group)
                  for _township, group in itertools.groupby(places, key=lambda p: p[0][:9]))
+
+
+@dataclass(frozen=True)
+class CountyGrids:
+    """One county of a prefecture's world: its town and country grids."""
+
+    county: regions.County
+    town: int
+    country: int
+
+
+@lru_cache(maxsize=8)
+def _counties(spec_json: str, seed: int) -> tuple[CountyGrids, ...]:
+    spec = WorldSpec.from_dict(json.loads(spec_json))
+    kinds = Counter(village.code[:6] + ("t" if village.urban else "c")
+                    for index in range(spec.grids)
+                    for village, _position in [village_of(spec, seed, index)])
+    return tuple(CountyGrids(regions.county(code), kinds[code + "t"], kinds[code + "c"])
+                 for code, _weight in regions.counties_of(spec.region))
+
+
+def counties(world: World) -> tuple[CountyGrids, ...]:
+    """A prefecture's world: each of its counties with its grids; a county's world: ()."""
+    if not regions.is_prefecture_code(world.region):
+        return ()
+    return _counties(_spec_key(world), world.seed)
 
 
 @lru_cache(maxsize=32)

@@ -13,7 +13,7 @@ from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.core.errors import Conflict, DomainError, InvalidInput
 from trainer.core.i18n import N_
-from trainer.core.world import stats
+from trainer.core.world import regions, stats
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.core.world.spec import MAX_GRIDS
@@ -101,6 +101,8 @@ def show(world_id: int) -> Any:
         abort(404)
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
                            has_next=first + GRIDS_PER_PAGE < world.grids,
+                           region_name=regions.region_name(world.region),
+                           counties=services.counties(world),
                            drift=services.drifted(world), Drift=services.Drift,
                            recount=RecountForm(), targets=stats.BY_KEY,
                            stalled=services.count_stalled(world))

@@ -18,7 +18,7 @@ from trainer.core.census import long_form
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.scenario.model import HouseholdSpec, Scenario
-from trainer.core.world import idnumber, people
+from trainer.core.world import idnumber, people, regions
 from trainer.core.world.codes import (
     ALL_DIED_HOUSEHOLD_NUMBER,
     HAN,
@@ -92,9 +92,9 @@ def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHouseho
     if kind == "vacant":
         return TruthHousehold(spec_h.id, kind, None, building, unit, street)
     rng = stream(seed, "scenario-household", spec_h.id)
-    persons = [_person(rng, index, p, world.region) for index, p in enumerate(raw.get("persons",
-                                                                                          ()))]
-    deaths = [_death(rng, d, world.region) for d in raw.get("deaths", ())]
+    county = regions.home_county(world.region)  # a prefecture's world: its first county
+    persons = [_person(rng, index, p, county) for index, p in enumerate(raw.get("persons", ()))]
+    deaths = [_death(rng, d, county) for d in raw.get("deaths", ())]
     household_kind = HouseholdType.COLLECTIVE if kind == "collective" else HouseholdType.FAMILY
     dwelling = DwellingType(raw.get("dwelling", 2 if kind == "collective" else 1))
     household = people.Household(index=0, kind=household_kind, dwelling=dwelling,

@@ -224,18 +224,21 @@ def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, 
     """The 普查区 a grid belongs to, and the grid's number within it.
 
     Grids are urban by quota (of the first n grids, n × urban_share are urban, give or take
-    one), so the urban share holds closely even for small worlds. Urban grids are grouped three
-    to a residents' committee (居委会), six of those to a 街道; rural grids likewise into
+    one), so the urban share holds closely even for small worlds. In a prefecture's world each
+    grid then goes to one of its counties (`regions.place_in_region`, town and country grids
+    by the counties' town and country residents). Within its county, urban grids are grouped
+    three to a residents' committee (居委会), six of those to a 街道; rural grids likewise into
     villages (村委会) and 镇/乡. Everything follows from the grid's index alone.
     """
     salt = 0.5  # rounds: of the first n grids, round(n × share) are urban
     urban = quota_pick(grid, spec.urban_share, salt)
     urban_before = quota_count(grid, spec.urban_share, salt)
     rank = urban_before if urban else grid - urban_before  # among grids of its kind
+    county_code, rank = regions.place_in_region(spec.region, spec.urban_share, urban, rank)
     village_index, position = divmod(rank, GRIDS_PER_VILLAGE)
     township, index = divmod(village_index, VILLAGES_PER_TOWNSHIP)
     township_number = 2 * township + (0 if urban else 1)  # 街道 and 镇 interleave
-    return regions.village(seed, spec.region, township_number, index, urban), position
+    return regions.village(seed, county_code, township_number, index, urban), position
 
 
 def make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
@@ -248,8 +251,8 @@ def _make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     rng = stream(seed, "grid", index)
     # Numpy draws what is drawn per unit or per lot, the Python stream the few choices left.
     g = np.random.Generator(np.random.PCG64(stream_seed(seed, "grid", index, "skeleton")))
-    county = regions.county(spec.region)
     village, position = village_of(spec, seed, index)
+    county = regions.county(village.code[:6])
     urban = village.urban
     plans, residential = _plan_households(rng, g, spec, urban)
     buildings, units = _buildings(rng, g, spec, urban, plans, residential)

@@ -3,11 +3,17 @@ townships (乡镇/街道) and villages or residents' committees (村/居委会, 
 
 Yueyang's nine county-level units have their real names; any other county-level code works
 with generic place names made from its own stream. Township and village names are synthetic.
+
+A world's region is one county-level unit or a whole prefecture city (430600 is all of
+Yueyang): a prefecture's grids are shared out among its counties by their residents, town
+grids by their town residents and country grids by their country ones (`place_in_region`).
 """
 
 from __future__ import annotations
 
 import functools
+import math
+import threading
 from dataclasses import dataclass
 
 from trainer.core.world.rng import stream
@@ -29,6 +35,19 @@ YUEYANG_COUNTIES: dict[str, tuple[str, bool]] = {
     "430626": ("平江县", False), "430681": ("汨罗市", False), "430682": ("临湘市", False),
 }
 YUEYANG = "430600"
+# Residents in thousands, for sharing out a Yueyang world's grids: the 2022 bulletin's figures
+# where the domain notes give them (岳阳楼区, 云溪区, 平江县, 汨罗市); the other five share the
+# rest of its 5,017.5 equally (no figure per county at hand).
+_YUEYANG_KNOWN = {"430602": 989.0, "430603": 152.1, "430626": 625.6, "430681": 577.3}
+YUEYANG_RESIDENTS: dict[str, float] = {
+    code: _YUEYANG_KNOWN.get(code, (5017.5 - sum(_YUEYANG_KNOWN.values())) / 5)
+    for code in YUEYANG_COUNTIES}
+# A prefecture other than Yueyang: two 市辖区 and four counties, residents alike.
+GENERIC_COUNTY_NUMBERS = ("02", "03", "21", "22", "23", "24")
+# How much more urban a 市辖区 is than a county: e^URBAN_DISTRICT_LOGIT times the odds of
+# living in town. With Yueyang's 62.1 % the districts come out about 88 % urban and the
+# counties about 49 % (no 2020 figure per county at hand; a modelling choice).
+URBAN_DISTRICT_LOGIT = 2.0
 
 # Other Hunan prefectures, used for hukou places of people from elsewhere in the province.
 HUNAN_PREFECTURES: dict[str, str] = {
@@ -46,6 +65,17 @@ def is_county_code(code: str) -> bool:
     """A county-level code of GB/T 2260: 6 digits, a known province, not a city or province."""
     return (len(code) == 6 and code.isdigit() and code[:2] in PROVINCES
             and code[2:4] != "00" and code[4:6] != "00")
+
+
+def is_prefecture_code(code: str) -> bool:
+    """A prefecture city's code of GB/T 2260: 6 digits, a known province, ending in 00."""
+    return (len(code) == 6 and code.isdigit() and code[:2] in PROVINCES
+            and code[2:4] != "00" and code[4:6] == "00")
+
+
+def is_region_code(code: str) -> bool:
+    """What a world may be made of: a county-level unit or a whole prefecture city."""
+    return is_county_code(code) or is_prefecture_code(code)
 
 
 @dataclass(frozen=True)
@@ -75,8 +105,100 @@ def county(code: str) -> County:
     rng = stream(0, "county", code)
     urban = int(code[4:6]) < 20  # 01-19 are 市辖区 in GB/T 2260
     name = rng.choice(NAME_PARTS) + ("区" if urban else "县")
-    prefecture = HUNAN_PREFECTURES.get(code[:4]) or (rng.choice(NAME_PARTS) + "市")
-    return County(code, name, urban, prefecture_code, prefecture, province)
+    return County(code, name, urban, prefecture_code, prefecture_name(prefecture_code), province)
+
+
+def prefecture_name(code: str) -> str:
+    """A prefecture city's name: Yueyang's and Hunan's real ones, else a generic one."""
+    if code == YUEYANG:
+        return "岳阳市"
+    return HUNAN_PREFECTURES.get(code[:4]) or (
+        stream(0, "prefecture", code[:4]).choice(NAME_PARTS) + "市")
+
+
+def region_name(code: str) -> str:
+    """A world's region in full: 湖南省岳阳市 (a prefecture), 湖南省岳阳市岳阳楼区 (a county)."""
+    if is_prefecture_code(code):
+        return PROVINCES[code[:2]] + prefecture_name(code)
+    return county(code).full_name
+
+
+def home_county(code: str) -> str:
+    """The county whose area code a region's written-out residents carry: the county itself,
+    or a prefecture's first county (岳阳楼区 for Yueyang)."""
+    return counties_of(code)[0][0] if is_prefecture_code(code) else code
+
+
+@functools.cache
+def counties_of(code: str) -> tuple[tuple[str, float], ...]:
+    """A prefecture's counties with their share of its residents (adding up to 1)."""
+    residents = (YUEYANG_RESIDENTS if code == YUEYANG else
+                 {f"{code[:4]}{number}": 1.0 for number in GENERIC_COUNTY_NUMBERS})
+    total = sum(residents.values())
+    return tuple((county_code, value / total) for county_code, value in residents.items())
+
+
+def urban_shares(code: str, share: float) -> dict[str, float]:
+    """Each county's share of town residents when the prefecture's is `share`: a 市辖区 has
+    e^URBAN_DISTRICT_LOGIT times a county's odds, and the shares weighted by residents give
+    `share` (found by bisection on the counties' log-odds)."""
+    weighted = [(c, weight, URBAN_DISTRICT_LOGIT if county(c).urban_district else 0.0)
+                for c, weight in counties_of(code)]
+    if share <= 0.0 or share >= 1.0:
+        return {c: share for c, _w, _lift in weighted}
+
+    def at(offset: float) -> dict[str, float]:
+        return {c: 1 / (1 + math.exp(-(offset + lift))) for c, _w, lift in weighted}
+
+    low, high = -40.0, 40.0
+    for _ in range(100):
+        middle = (low + high) / 2
+        shares = at(middle)
+        if sum(weight * shares[c] for c, weight, _lift in weighted) < share:
+            low = middle
+        else:
+            high = middle
+    return at((low + high) / 2)
+
+
+class _Apportionment:
+    """Grids of one kind (town or country) shared out among a prefecture's counties in
+    proportion to their residents of that kind: grid n goes to the county furthest below its
+    quota of the first n + 1 (the first county on a tie), so each county's count stays within
+    one grid of its share and adding grids changes none before them."""
+
+    def __init__(self, weights: list[tuple[str, float]]) -> None:
+        self.weights = weights
+        self.counts = [0] * len(weights)
+        self.places: list[tuple[str, int]] = []  # (county, its grids of this kind before)
+        self.lock = threading.Lock()
+
+    def place(self, rank: int) -> tuple[str, int]:
+        with self.lock:
+            while len(self.places) <= rank:
+                n = len(self.places) + 1
+                best = max(range(len(self.weights)),
+                           key=lambda k: (n * self.weights[k][1] - self.counts[k], -k))
+                self.places.append((self.weights[best][0], self.counts[best]))
+                self.counts[best] += 1
+            return self.places[rank]
+
+
+@functools.lru_cache(maxsize=64)
+def _apportionment(code: str, share: float, urban: bool) -> _Apportionment:
+    shares = urban_shares(code, share)
+    weights = [(c, weight * (shares[c] if urban else 1 - shares[c]))
+               for c, weight in counties_of(code)]
+    total = sum(weight for _c, weight in weights) or 1.0
+    return _Apportionment([(c, weight / total) for c, weight in weights])
+
+
+def place_in_region(code: str, share: float, urban: bool, rank: int) -> tuple[str, int]:
+    """The county of the region's `rank`-th town (or country) grid, and how many grids of
+    that kind the county has before it: for a county region, the county and `rank`."""
+    if not is_prefecture_code(code):
+        return code, rank
+    return _apportionment(code, share, urban).place(rank)
 
 
 @dataclass(frozen=True)

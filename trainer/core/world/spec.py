@@ -12,7 +12,7 @@ from typing import Any
 
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
-from trainer.core.world.regions import is_county_code
+from trainer.core.world.regions import is_region_code
 
 GRIDS_PER_VILLAGE = 3  # a 社区/村 is looked after as about three grids
 VILLAGES_PER_TOWNSHIP = 6
@@ -70,7 +70,10 @@ class Rates:
 class WorldSpec:
     """Everything but the seed that determines a world."""
 
-    region: str = "430602"  # county-level code (default 岳阳楼区)
+    # A county-level code, or a prefecture's (430600: all nine counties of Yueyang). The
+    # default stays 岳阳楼区 so that specs written without a region keep their worlds; the
+    # world form and `flask world generate` offer all of Yueyang.
+    region: str = "430602"
     grids: int = 12
     households_min: int = 300  # per grid, as the city manages it
     households_max: int = 500
@@ -113,8 +116,8 @@ class WorldSpec:
 
     def validate(self) -> None:
         """Raise InvalidInput naming the first field that cannot work."""
-        if not is_county_code(self.region):
-            raise InvalidInput(N_("%(code)s is not a county-level region code."),
+        if not is_region_code(self.region):
+            raise InvalidInput(N_("%(code)s is not a county-level or prefecture region code."),
                                field="region", code=self.region)
         if not 1 <= self.grids <= MAX_GRIDS:
             raise InvalidInput(N_("The number of grids must be between 1 and %(max)s."),
