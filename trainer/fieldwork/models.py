@@ -98,6 +98,9 @@ class Attempt(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
+    # A digest of the true households the attempt began with (`households.fingerprint`);
+    # NULL for attempts started before it was kept
+    truth_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     assignment: Mapped[Assignment] = relationship()
     trainee: Mapped[User] = relationship()

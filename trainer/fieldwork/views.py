@@ -314,7 +314,8 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=practice, form_units=services.shown_form_units(attempt, visit),
         completed_units=[u for u, entry in attempt.forms.items() if entry.get("complete")],
-        submitted=attempt.status == AttemptStatus.SUBMITTED), status
+        submitted=attempt.status == AttemptStatus.SUBMITTED,
+        truth_changed=services.truth_changed(attempt)), status
 
 
 @bp.get("/training/attempts/<int:attempt_id>")

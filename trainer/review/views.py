@@ -228,6 +228,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         record=record, my_mark=(state.marks.get(me) if state else None),
         mark=forms.get("mark") or MarkForm(),
         grade_versions=grades.grades_of(db_session(), attempt),
+        truth_changed=fieldwork.truth_changed(attempt),
         criteria_labels=LABELS, open=review.status in services.OPEN), status
 
 

@@ -7,6 +7,10 @@ drawing from the scenario's own stream so the same file and seed give the same t
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -76,6 +80,36 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
         while len(_BUILT) > BUILT_KEPT:
             _BUILT.popitem(last=False)
     return dict(truths)
+
+
+def fingerprint(scenario: Scenario, seed: int) -> str:
+    """A digest of the scenario's true households for `seed`, every field of every one. An
+    attempt keeps the digest it started with (`Attempt.truth_fingerprint`): a later version of
+    the generator (or of a library it draws with) that draws the households otherwise gives
+    another digest, and the attempt's pages say so (`fieldwork.services.truth_changed`)."""
+    truths = build(scenario, seed)
+    text = json.dumps([_plain(truths[key]) for key in sorted(truths)], sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready form of a household's truth that is the same for equal truths."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return [type(value).__name__, _plain(value.value)]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return sorted([_plain(k), _plain(v)] for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(json.dumps(_plain(item), sort_keys=True) for item in value)
+    return value
 
 
 def written_address(spec_h: HouseholdSpec) -> tuple[str, int, int]:
