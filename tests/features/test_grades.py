@@ -130,6 +130,26 @@ def test_cli_regrades_every_submitted_attempt(app, db, make_user):
     assert len(grades.grades_of(db, attempt)) == 2
 
 
+def test_a_bulk_regrade_leaves_attempts_whose_households_are_drawn_otherwise(app, db,
+                                                                           make_user):
+    """An attempt begun under a generator that drew its households otherwise keeps its grade
+    in a bulk regrade (said in the output), unless --include-changed."""
+    trainee = make_user(Role.TRAINEE)
+    _t, _c, attempt = submitted(db, make_user, trainee)
+    attempt.truth_fingerprint = "f" * 64  # begun when the households were drawn otherwise
+    db.commit()
+    newer_rubric(db, "  pass: 70\n", "  pass: 90\n")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["grades", "regrade", "--scenario", "cooperative-family"])
+    assert result.exit_code == 0, result.output
+    assert "Regraded 0 attempts" in result.output and "Left 1 as graded" in result.output
+    assert len(grades.grades_of(db, attempt)) == 1
+    result = runner.invoke(args=["grades", "regrade", "--scenario", "cooperative-family",
+                                 "--include-changed"])
+    assert result.exit_code == 0 and "Left" not in result.output, result.output
+    assert len(grades.grades_of(db, attempt)) == 2
+
+
 def test_debrief_links_each_form_finding_to_its_field(client, login_as, make_user, db):
     trainee = login_as(Role.TRAINEE)
     _t, _c, attempt = submitted(db, make_user, trainee)

@@ -18,6 +18,7 @@ from trainer.accounts.models import Role
 from trainer.core.scenario import households
 from trainer.core.world import idnumber
 from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork import truth
 from trainer.fieldwork.models import Mode
 from trainer.scenarios import services as scenarios
 
@@ -50,7 +51,7 @@ def test_an_attempt_keeps_the_fingerprint_of_the_households_it_began_with(
     assert re.fullmatch(r"[0-9a-f]{64}", attempt.truth_fingerprint or "")
     assert attempt.truth_fingerprint == households.fingerprint(
         scenarios.scenario_of(attempt.version), attempt.seed)
-    assert not fieldwork.truth_changed(attempt)
+    assert not truth.changed(attempt)
 
 
 def test_a_generator_that_draws_otherwise_is_noticed(setting: dict[str, Any],
@@ -61,8 +62,8 @@ def test_a_generator_that_draws_otherwise_is_noticed(setting: dict[str, Any],
     real = idnumber.sequence_for
     monkeypatch.setattr(idnumber, "sequence_for", lambda sex, n: real(sex, (n + 7) % 500))
     monkeypatch.setattr(households, "_BUILT", type(households._BUILT)())
-    monkeypatch.setattr(fieldwork, "_FINGERPRINTS", {})
-    assert fieldwork.truth_changed(attempt)
+    monkeypatch.setattr(truth, "_FINGERPRINTS", {})
+    assert truth.changed(attempt)
 
 
 def test_both_pages_say_so_when_the_households_are_drawn_otherwise(
@@ -89,6 +90,6 @@ def test_an_attempt_begun_before_fingerprints_were_kept_says_nothing(
     attempt = setting["attempt"]
     attempt.truth_fingerprint = None
     db.commit()
-    assert not fieldwork.truth_changed(attempt)
+    assert not truth.changed(attempt)
     login_as(user=setting["trainee"])
     assert NOTICE not in client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)

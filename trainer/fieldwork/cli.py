@@ -14,7 +14,10 @@ grades_cli = AppGroup("grades", help="Grade versions of submitted attempts.")
 @click.option("--own-version", is_flag=True,
               help="Grade each attempt by its own version's rubric (after a criteria change), "
                    "not by the newest published one.")
-def regrade(scenario_id: str | None, own_version: bool) -> None:
+@click.option("--include-changed", is_flag=True,
+              help="Also regrade attempts whose households this version of the application "
+                   "draws otherwise than when they began (left as graded by default).")
+def regrade(scenario_id: str | None, own_version: bool, include_changed: bool) -> None:
     """Regrade submitted attempts; a new grade version is kept only where the result
     differs."""
     from trainer.extensions import db_session
@@ -22,6 +25,10 @@ def regrade(scenario_id: str | None, own_version: bool) -> None:
 
     db = db_session()
     done = grades.regrade_many(db, grades.submitted_attempts(db, scenario_id), actor=None,
-                               to_latest=not own_version)
+                               to_latest=not own_version, include_changed=include_changed)
     db.commit()
-    click.echo(f"Regraded {done.checked} attempts: {done.changed} with a new grade version.")
+    click.echo(f"Regraded {done.checked - done.kept} attempts: {done.changed} with a new grade "
+               "version.")
+    if done.kept:
+        click.echo(f"Left {done.kept} as graded: their households are drawn otherwise now than "
+                   "when they began (--include-changed regrades them too).")

@@ -25,6 +25,7 @@ from trainer.core.grading.criteria import score, score_data
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
 from trainer.core.scenario.model import Rubric
+from trainer.fieldwork import truth
 from trainer.fieldwork.models import Attempt, AttemptStatus, Grade
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import get_version, replay_steps, scenario_of
@@ -143,21 +144,28 @@ class Regraded:
 
     checked: int
     changed: int
+    kept: int = 0  # left as graded: their households are drawn otherwise now (`truth`)
 
 
 BATCH = 500  # attempts whose last grades are read in one query and written in one flush
 
 
 def regrade_many(db: Session, attempts: Sequence[Attempt], *, actor: User | None,
-                 to_latest: bool = True) -> Regraded:
-    """Regrade submitted attempts (by the newest rubric, or each by its own version's)."""
-    changed = 0
+                 to_latest: bool = True, include_changed: bool = False) -> Regraded:
+    """Regrade submitted attempts (by the newest rubric, or each by its own version's). An
+    attempt whose households this version draws otherwise than when it began is left as
+    graded unless `include_changed` (its grade would follow households the trainee never
+    met); an examiner may still regrade it alone, from its page, which says so."""
+    changed = kept = 0
     newest: dict[str, ScenarioVersion] = {}
     for start in range(0, len(attempts), BATCH):
         batch = attempts[start:start + BATCH]
         lasts = _lasts(db, [attempt.id for attempt in batch])
         with collector_paused():  # a batch makes many small objects and no garbage cycles
             for attempt in batch:
+                if not include_changed and truth.changed(attempt):
+                    kept += 1
+                    continue
                 scenario_id = attempt.version.scenario_id
                 if to_latest and scenario_id not in newest:
                     newest[scenario_id] = get_version(db, scenario_id)
@@ -165,7 +173,7 @@ def regrade_many(db: Session, attempts: Sequence[Attempt], *, actor: User | None
                 changed += _regrade(db, attempt, version, actor,
                                     lasts.get(attempt.id)) is not None
             db.flush()
-    return Regraded(len(attempts), changed)
+    return Regraded(len(attempts), changed, kept)
 
 
 def submitted_attempts(db: Session, scenario_id: str | None = None) -> Sequence[Attempt]:

@@ -46,8 +46,7 @@ from trainer.core.grading import forms as grading_forms
 from trainer.core.grading import hmt as grading_hmt
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
-from trainer.core.scenario import households as scenario_households
-from trainer.fieldwork import grades
+from trainer.fieldwork import grades, truth
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode, World
 from trainer.review import services as review_services
 from trainer.review.models import Review, ReviewStatus
@@ -233,37 +232,10 @@ def start_attempt(db: Session, trainee: User, assignment: Assignment, *,
     seed = seed_of(assignment, trainee)
     attempt = Attempt(assignment=assignment, trainee=trainee, version=assignment.version,
                       seed=seed, steps=[], started_at=now,
-                      truth_fingerprint=_truth_fingerprint(assignment.version, seed))
+                      truth_fingerprint=truth.fingerprint_of(assignment.version, seed))
     db.add(attempt)
     db.flush()
     return attempt
-
-
-_FINGERPRINTS: dict[tuple[int, str, int], str] = {}
-FINGERPRINTS_KEPT = 4096
-
-
-def _truth_fingerprint(version: ScenarioVersion, seed: int) -> str:
-    """The digest of the households this version of the application draws for the scenario
-    version and seed (kept per process: a version's text never changes)."""
-    key = (version.id, version.checksum, seed)
-    found = _FINGERPRINTS.get(key)
-    if found is None:
-        if len(_FINGERPRINTS) >= FINGERPRINTS_KEPT:
-            _FINGERPRINTS.clear()
-        found = _FINGERPRINTS[key] = scenario_households.fingerprint(scenario_of(version), seed)
-    return found
-
-
-def truth_changed(attempt: Attempt) -> bool:
-    """Whether this version of the application draws the attempt's true households otherwise
-    than when the attempt began: the generator (or a library it draws with) changed between.
-    The attempt is stored as its steps and answers, its households as (scenario, seed), so
-    what the doorstep says on replay, the true forms and the grading would now follow the
-    households as drawn today; its pages say so. False for an attempt started before the
-    fingerprint was kept (nothing to compare with)."""
-    return (attempt.truth_fingerprint is not None
-            and attempt.truth_fingerprint != _truth_fingerprint(attempt.version, attempt.seed))
 
 
 def get_attempt(db: Session, trainee: User, attempt_id: int) -> Attempt:

@@ -29,7 +29,7 @@ from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario import vocabulary
 from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
-from trainer.fieldwork import grades, services, steps
+from trainer.fieldwork import grades, services, steps, truth
 from trainer.fieldwork.forms import (
     AssignForm,
     HouseholdForm,
@@ -315,7 +315,7 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         practice=practice, form_units=services.shown_form_units(attempt, visit),
         completed_units=[u for u, entry in attempt.forms.items() if entry.get("complete")],
         submitted=attempt.status == AttemptStatus.SUBMITTED,
-        truth_changed=services.truth_changed(attempt)), status
+        truth_changed=truth.changed(attempt)), status
 
 
 @bp.get("/training/attempts/<int:attempt_id>")

@@ -43,6 +43,7 @@ from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.forms import RegisterRowForm
 from trainer.fieldwork.models import Assignment
+from trainer.fieldwork.truth import changed as households_changed
 from trainer.fieldwork.views import address_label, household_label, relabel_leading_key
 from trainer.maps import services as map_services
 from trainer.review import anchors, services
@@ -228,7 +229,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         record=record, my_mark=(state.marks.get(me) if state else None),
         mark=forms.get("mark") or MarkForm(),
         grade_versions=grades.grades_of(db_session(), attempt),
-        truth_changed=fieldwork.truth_changed(attempt),
+        truth_changed=households_changed(attempt),
         criteria_labels=LABELS, open=review.status in services.OPEN), status
 
 
