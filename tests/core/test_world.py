@@ -490,6 +490,32 @@ def test_yueyang_as_a_whole_is_its_nine_counties_by_their_residents():
     assert siblings and alone.county.code not in siblings
 
 
+@settings(max_examples=20, deadline=None)
+@given(prefecture=st.sampled_from(["410100", "110100", "430100", "520300"]),
+       seed=seeds, index=st.integers(min_value=0, max_value=30))
+def test_a_generic_prefectures_counties_have_names_of_their_own_and_are_each_others_elsewhere(
+        prefecture, seed, index):
+    """The listed counties of a generic prefecture have different names, and a county that is
+    not listed a name none of them has; a resident whose hukou is in another county of the
+    city has it in another of the prefecture's counties, named as that county is."""
+    listed = [code for code, _weight in regions.counties_of(prefecture)]
+    names_ = [regions.county(code).name for code in listed]
+    assert len(set(names_)) == len(names_)
+    outsider = regions.county(prefecture[:4] + "05")
+    assert outsider.name[:-1] not in {name[:-1] for name in names_}
+    assert {regions.county(code).prefecture_name for code in listed} == {
+        outsider.prefecture_name}
+    grid = make_grid(WorldSpec(region=prefecture, grids=31), seed, index)
+    elsewhere = [p for _h, p in short_form_persons(grid) if p.hukou == Hukou.OTHER_COUNTY
+                 and p.id_number[:4] == prefecture[:4]]
+    assert elsewhere  # 7 % of residents have their hukou in another county of the city
+    for person in elsewhere:
+        if person.id_number != idnumber.NO_NUMBER:
+            code = person.id_number[:6]
+            assert code in listed and code != grid.county.code
+            assert person.hukou_place == regions.county(code).full_name
+
+
 def test_other_county_codes_get_generic_names():
     grid = make_grid(WorldSpec(region="110105"), 3, 0)
     assert grid.county.province_name == "北京市"

@@ -56,13 +56,18 @@ grids), with what follows from an age (birth date, ID number, name pool, educati
 order of the children, H3, a concealed-infant secret, a newborn's death). The skeleton and
 features are as before.
 
-Recorded again (session 14), one case on purpose: a county outside Hunan takes its prefecture
-city's generic name from the prefecture's own stream ("prefecture", its 4 digits), so that
-the counties of one prefecture (now a world's region may be a whole prefecture) share it; it
-came from each county's stream after the county's name. Only `generic_county` changed, and in
-it only the prefecture's name: in the skeleton's county, the households' place texts and the
-persons CSV (features, areas, their descriptions and the GeoJSON are as before). The case
-`prefecture` (all of Yueyang, session 14) is new.
+Recorded again (session 14), one case on purpose: a world's region may now be a whole
+prefecture, so a county outside Yueyang is one of its prefecture's: the prefecture city's
+generic name comes from the prefecture's own stream ("prefecture", its 4 digits; it came from
+each county's stream after the county's name), and a hukou "in another county of this city"
+(D8 = 4) is one of the prefecture's listed counties (`regions.counties_of`: xxxx02, 03, 21-24),
+named as that county is named, where it was a made-up county xxxx21-29 of a random name (some
+of them the county's own code). Only `generic_county` changed: the prefecture's name in the
+skeleton's county, and the households and persons CSV with those places (the persons drawing
+such a place, and the draws after it in their households); features, areas, their
+descriptions and the GeoJSON are as before. The case `prefecture` (all of Yueyang) is new,
+and `test_prefecture_grids_lie_where_they_lay` pins which 普查区 the first 2,000 grids of two
+prefectures' worlds lie in.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ from typing import Any
 import pytest
 
 from trainer.core.world.export import grid_geojson, persons_csv
-from trainer.core.world.grid import Grid, make_grid
+from trainer.core.world.grid import Grid, make_grid, village_of
 from trainer.core.world.spec import Rates, WorldSpec
 
 # Raised rates of the rare kinds, so that every maker and branch is pinned too.
@@ -107,11 +112,11 @@ DIGESTS = {
     "rural_county":
         "e595448972e476dce7b0121bb7082f5621a147825b8fb70df778e9e2b06c94cc",
     "generic_county":
-        "f66db7e674818875e691e07837921e974eba1328ea0b66c68210f870588f7c36",
+        "c8d37f9f5b92812d4fce2fd483854b4a347541fafa01f284d91b4ba75300bea0",
     "group":
         "c51520704666ab014b04bac77f7e5ee77a8cfb73ef4e578cdc5bc6bc35d8bc58",
     "prefecture":
-        "4574638ffb279432f7bf4e30c4fc314f120faf3fd72cfabf1496bd87339ff6cc",
+        "efde70b90ce2019231bccaf60be07ef7d43c7f6454affcc11d9cbfe6bd2e8d91",
 }
 
 
@@ -170,3 +175,23 @@ def digest(spec: WorldSpec, seed: int, indices: tuple[int, ...]) -> str:
 def test_output_is_what_it_was(case):
     spec, seed, indices = CASES[case]
     assert digest(spec, seed, indices) == DIGESTS[case]
+
+
+# sha256 of the 普查区 codes and positions of grids 0-1999, joined by ",": which county,
+# township and village each grid of a prefecture's world lies in (`regions.place_in_region`)
+PLACES = {
+    ("430600", 0.621): "8bda0628a2b21b98fc21fe569e16df42a0c234fa953235980324b649a386dbad",
+    ("410100", 0.3): "28da4326e8f944657b5b86351c9201a08f6c13b2dc20963b7c6cbba953b545a2",
+}
+
+
+def places_digest(region: str, share: float) -> str:
+    spec = WorldSpec(region=region, grids=2000, urban_share=share)
+    text = ",".join(f"{village.code}:{position}" for village, position in
+                    (village_of(spec, 2020, index) for index in range(2000)))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("region", "share"), sorted(PLACES))
+def test_prefecture_grids_lie_where_they_lay(region, share):
+    assert places_digest(region, share) == PLACES[(region, share)]

@@ -37,7 +37,7 @@ from trainer.core.world.codes import (
     Sex,
     TimeAway,
 )
-from trainer.core.world.grid import make_grid
+from trainer.core.world.grid import make_grid, village_of
 from trainer.core.world.rng import stream
 from trainer.core.world.spec import WorldSpec
 
@@ -73,7 +73,9 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
             _BUILT.move_to_end(key)
             return dict(kept[1])
     spec = WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec else WorldSpec()
-    truths = {h.id: (_picked(h, spec, seed) if h.pick is not None else _written(h, spec, seed))
+    county = _home_county(scenario, spec, seed)
+    truths = {h.id: (_picked(h, spec, seed) if h.pick is not None
+                     else _written(h, seed, county))
               for h in scenario.households}
     with _BUILT_LOCK:
         _BUILT[key] = (scenario, truths)  # the scenario is held, so its id stays its own
@@ -119,14 +121,25 @@ def written_address(spec_h: HouseholdSpec) -> tuple[str, int, int]:
             int(address.get("unit", 1)))
 
 
-def _written(spec_h: HouseholdSpec, world: WorldSpec, seed: int) -> TruthHousehold:
+def _home_county(scenario: Scenario, spec: WorldSpec, seed: int) -> str:
+    """The county whose area code written-out residents' ID numbers carry: the region's own,
+    or in a prefecture's world the county of the first household picked from a grid (else
+    the prefecture's first county, `regions.home_county`)."""
+    if not regions.is_prefecture_code(spec.region):
+        return spec.region
+    for spec_h in scenario.households:
+        if spec_h.pick is not None:
+            return village_of(spec, seed, int(spec_h.pick.get("grid", 0)))[0].code[:6]
+    return regions.home_county(spec.region)
+
+
+def _written(spec_h: HouseholdSpec, seed: int, county: str) -> TruthHousehold:
     raw: Mapping[str, Any] = spec_h.explicit or {}
     kind = raw.get("kind", "family")
     street, building, unit = written_address(spec_h)
     if kind == "vacant":
         return TruthHousehold(spec_h.id, kind, None, building, unit, street)
     rng = stream(seed, "scenario-household", spec_h.id)
-    county = regions.home_county(world.region)  # a prefecture's world: its first county
     persons = [_person(rng, index, p, county) for index, p in enumerate(raw.get("persons", ()))]
     deaths = [_death(rng, d, county) for d in raw.get("deaths", ())]
     household_kind = HouseholdType.COLLECTIVE if kind == "collective" else HouseholdType.FAMILY

@@ -50,7 +50,6 @@ from trainer.core.world.regions import (
     HUNAN_PREFECTURES,
     NAME_PARTS,
     PROVINCES,
-    YUEYANG_COUNTIES,
     County,
 )
 from trainer.core.world.rng import stream_seed
@@ -329,12 +328,14 @@ _COUNTY_NUMBERS = range(21, 30)  # generic county codes xxxx21-xxxx29
 
 @functools.cache
 def _elsewhere(county: County) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Yueyang's other counties, the other Hunan prefectures and the county codes of other
-    provinces, as seen from `county`."""
-    siblings = tuple(code for code in YUEYANG_COUNTIES if code != county.code)
+    """The other counties of the county's prefecture (those a world of the whole prefecture
+    has: Yueyang's nine, or a generic prefecture's listed ones), the other Hunan prefectures
+    and the county codes of other provinces, as seen from `county`."""
+    siblings = tuple(code for code, _weight in regions.counties_of(county.prefecture_code)
+                     if code != county.code)
     prefectures = tuple(p for p in HUNAN_PREFECTURES if p != county.code[:4])
     provinces = tuple(c for c in OTHER_PROVINCE_COUNTIES if c[:2] != county.code[:2])
-    return (siblings if county.prefecture_code == "430600" else ()), prefectures, provinces
+    return siblings, prefectures, provinces
 
 
 def place_options(county: County, name: str) -> int:
@@ -344,7 +345,7 @@ def place_options(county: County, name: str) -> int:
     if name in _OTHER_PLACE_HUKOU:
         return 1
     if name == "hukou_other_county_in_city":
-        return len(siblings) or len(_COUNTY_NUMBERS) * parts
+        return len(siblings)
     if name == "hukou_other_county_in_province":
         return len(prefectures) * len(_COUNTY_NUMBERS) * parts
     return len(provinces) * parts * parts
@@ -363,13 +364,9 @@ def place_option(county_code: str, name: str, option: int) -> Place:
         return Place(_OTHER_PLACE_HUKOU[name], county.code, None)
     siblings, prefectures, provinces = _elsewhere(county)
     parts = len(NAME_PARTS)
-    if name == "hukou_other_county_in_city" and siblings:
+    if name == "hukou_other_county_in_city":
         code = siblings[option]
-        text = f"{county.province_name}{county.prefecture_name}{YUEYANG_COUNTIES[code][0]}"
-    elif name == "hukou_other_county_in_city":
-        number, part = divmod(option, parts)
-        code = f"{county.code[:4]}{_COUNTY_NUMBERS[number]:02d}"
-        text = f"{county.province_name}{county.prefecture_name}{NAME_PARTS[part]}县"
+        text = regions.county(code).full_name
     elif name == "hukou_other_county_in_province":
         rest, part = divmod(option, parts)
         prefecture, number = divmod(rest, len(_COUNTY_NUMBERS))

@@ -102,10 +102,25 @@ def county(code: str) -> County:
     if code in YUEYANG_COUNTIES:
         name, urban = YUEYANG_COUNTIES[code]
         return County(code, name, urban, prefecture_code, "岳阳市", province)
-    rng = stream(0, "county", code)
     urban = int(code[4:6]) < 20  # 01-19 are 市辖区 in GB/T 2260
-    name = rng.choice(NAME_PARTS) + ("区" if urban else "县")
+    listed = _listed_counties(prefecture_code)
+    if code in listed:
+        name = listed[code]
+    else:  # a name none of the prefecture's listed counties has
+        taken = {name[:-1] for name in listed.values()}
+        name = stream(0, "county", code).choice(
+            [part for part in NAME_PARTS if part not in taken]) + ("区" if urban else "县")
     return County(code, name, urban, prefecture_code, prefecture_name(prefecture_code), province)
+
+
+@functools.cache
+def _listed_counties(prefecture: str) -> dict[str, str]:
+    """The names of a generic prefecture's listed counties (`GENERIC_COUNTY_NUMBERS`), each
+    its own, drawn from the prefecture's stream."""
+    parts = stream(0, "prefecture-counties", prefecture[:4]).sample(
+        NAME_PARTS, len(GENERIC_COUNTY_NUMBERS))
+    return {f"{prefecture[:4]}{number}": part + ("区" if int(number) < 20 else "县")
+            for number, part in zip(GENERIC_COUNTY_NUMBERS, parts, strict=True)}
 
 
 def prefecture_name(code: str) -> str:
@@ -163,9 +178,11 @@ def urban_shares(code: str, share: float) -> dict[str, float]:
 
 class _Apportionment:
     """Grids of one kind (town or country) shared out among a prefecture's counties in
-    proportion to their residents of that kind: grid n goes to the county furthest below its
-    quota of the first n + 1 (the first county on a tie), so each county's count stays within
-    one grid of its share and adding grids changes none before them."""
+    proportion to their residents of that kind, by Balinski and Young's quota method: grid n
+    (from 1) may go only to a county that has fewer than ⌈n × its share⌉ grids, and among
+    those to the one with the largest share / (grids + 1), the first county on a tie. Every
+    county then has its share of the first n grids within one grid, for every n, and adding
+    grids changes none before them."""
 
     def __init__(self, weights: list[tuple[str, float]]) -> None:
         self.weights = weights
@@ -177,8 +194,13 @@ class _Apportionment:
         with self.lock:
             while len(self.places) <= rank:
                 n = len(self.places) + 1
-                best = max(range(len(self.weights)),
-                           key=lambda k: (n * self.weights[k][1] - self.counts[k], -k))
+                # the ceilings add up to at least n, the counts to n - 1, so some county is
+                # allowed unless no county has residents of this kind (then no grid is)
+                allowed = [k for k, (_c, weight) in enumerate(self.weights)
+                           if self.counts[k] < math.ceil(n * weight - 1e-9)
+                           ] or list(range(len(self.weights)))
+                best = max(allowed, key=lambda k: (self.weights[k][1] / (self.counts[k] + 1),
+                                                   -k))
                 self.places.append((self.weights[best][0], self.counts[best]))
                 self.counts[best] += 1
             return self.places[rank]
