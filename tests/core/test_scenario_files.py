@@ -248,3 +248,29 @@ def test_a_scenario_set_in_all_of_yueyang_gives_its_written_residents_a_county_c
                if person.hukou == Hukou.THIS_VILLAGE and person.id_number != idnumber.NO_NUMBER]
     assert numbers and all(number.startswith("430602") for number in numbers)
     assert all(idnumber.parse(number) is not None for number in numbers)
+
+
+def test_written_residents_beside_a_picked_household_share_its_county() -> None:
+    """In a prefecture's world, residents written out in the file carry the county of the
+    grid the scenario's first picked household comes from."""
+    from trainer.core.scenario import households
+    from trainer.core.world import idnumber
+    from trainer.core.world.codes import Hukou
+    from trainer.core.world.grid import village_of
+    from trainer.core.world.spec import WorldSpec
+
+    # the first grid outside the prefecture's first county (岳阳楼区, which would not tell)
+    grid = next(index for index in range(50)
+                if village_of(WorldSpec(region="430600"), 7, index)[0].code[:6] != "430602")
+    county = village_of(WorldSpec(region="430600"), 7, grid)[0].code[:6]
+    text = (LIBRARY / "cooperative-family.yaml").read_text("utf-8")
+    city = text.replace('spec: {region: "430602"}', 'spec: {region: "430600"}').replace(
+        "  households:\n", f"  households:\n    - id: picked\n      pick: {{grid: {grid}}}\n",
+        1)
+    assert city.count("pick:") == 1
+    scenario = loader.parse(city, file="city.yaml")
+    built = households.build(scenario, 7)
+    assert built["picked"].household is not None
+    numbers = [person.id_number for person in built["wang"].household.persons
+               if person.hukou == Hukou.THIS_VILLAGE and person.id_number != idnumber.NO_NUMBER]
+    assert numbers and all(number.startswith(county) for number in numbers)
