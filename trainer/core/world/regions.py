@@ -35,18 +35,22 @@ YUEYANG_COUNTIES: dict[str, tuple[str, bool]] = {
     "430626": ("平江县", False), "430681": ("汨罗市", False), "430682": ("临湘市", False),
 }
 YUEYANG = "430600"
-# Residents in thousands, for sharing out a Yueyang world's grids: the 2022 bulletin's figures
-# where the domain notes give them (岳阳楼区, 云溪区, 平江县, 汨罗市); the other five share the
-# rest of its 5,017.5 equally (no figure per county at hand).
-_YUEYANG_KNOWN = {"430602": 989.0, "430603": 152.1, "430626": 625.6, "430681": 577.3}
+# Residents in thousands, for sharing out a Yueyang world's grids among its counties. The
+# 2020 census where a figure is at hand: 君山区 201.634 (分县资料 2020, as quoted by Wikipedia)
+# and 湘阴县 583.984 (the county's census bulletin no. 1); else the 2022 bulletin's, as the
+# domain notes give them (岳阳楼区, 云溪区, 平江县, 汨罗市); 岳阳县, 华容县 and 临湘市 share the
+# rest of the city's 2020 total, 5,051.922, equally (no figure of theirs at hand).
+_YUEYANG_KNOWN = {"430602": 989.0, "430603": 152.1, "430611": 201.634, "430624": 583.984,
+                  "430626": 625.6, "430681": 577.3}
 YUEYANG_RESIDENTS: dict[str, float] = {
-    code: _YUEYANG_KNOWN.get(code, (5017.5 - sum(_YUEYANG_KNOWN.values())) / 5)
+    code: _YUEYANG_KNOWN.get(code, (5051.922 - sum(_YUEYANG_KNOWN.values())) / 3)
     for code in YUEYANG_COUNTIES}
 # A prefecture other than Yueyang: two 市辖区 and four counties, residents alike.
 GENERIC_COUNTY_NUMBERS = ("02", "03", "21", "22", "23", "24")
 # How much more urban a 市辖区 is than a county: e^URBAN_DISTRICT_LOGIT times the odds of
 # living in town. With Yueyang's 62.1 % the districts come out about 88 % urban and the
-# counties about 49 % (no 2020 figure per county at hand; a modelling choice).
+# counties about 49 % (no 2020 figure per county at hand; a modelling choice). 君山区 is a
+# 市辖区 but rather rural (54 % in town in 2020, 109,164 of 201,634): the rule makes it 88 %.
 URBAN_DISTRICT_LOGIT = 2.0
 
 # Other Hunan prefectures, used for hukou places of people from elsewhere in the province.
