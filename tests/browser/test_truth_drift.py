@@ -125,7 +125,7 @@ def test_an_attempt_drawn_otherwise_now_says_so_to_trainee_and_examiner(
         page.goto(f"/review/attempts/{attempt_id}")
         expect(page.locator("[data-test=review-status]")).to_have_text("Awaiting review")
         expect(notice).to_be_visible()
-        expect(notice.locator("h2")).to_have_text(REVIEW_HEADING)
+        expect(notice.locator("strong")).to_have_text(REVIEW_HEADING)
         expect(notice).to_contain_text("Weigh the automatic scores with care.")
         assert_placed_near_the_top(page, "main .toolbar", ".review-scores")
         bp.screenshot("truth-changed-review")
