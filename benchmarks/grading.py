@@ -12,8 +12,9 @@
 2. A fresh SQLite file holds `--attempts` submitted attempts at five library scenarios (the
    steps of each scenario's best path, true forms and register, grade 1 stored); a newer
    version of each scenario is published with a changed pass mark, and every attempt is
-   regraded by it through `grades.regrade_many` (loading, replay, grading, a new grade row,
-   commit): regrade_attempts_per_s (target: ≥ 500). The same run reads the same attempts
+   regraded by it through `grades.regrade_many` (loading, the check that each attempt's
+   households are drawn as when it was graded, replay, grading, a new grade row, commit):
+   regrade_attempts_per_s (target: ≥ 500). The same run reads the same attempts
    without grading them as the baseline: load_attempts_per_s and ratio = regrade / load.
 The last line printed is one JSON object.
 """
@@ -43,7 +44,7 @@ from trainer.core.world.codes import Form, HouseholdType
 from trainer.core.world.grid import make_grid
 from trainer.core.world.spec import WorldSpec
 from trainer.extensions import DB_KEY
-from trainer.fieldwork import grades
+from trainer.fieldwork import grades, truth
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Grade, Mode
 from trainer.models import Base
 from trainer.scenarios import services as scenarios
@@ -239,13 +240,15 @@ def fill(app: Any, attempts: int) -> None:
                          "version_id": version.id, "seed": scenario.seed,
                          "steps": [step.to_dict() for step in path.steps], "forms": saved,
                          "register": register, "status": AttemptStatus.SUBMITTED,
-                         "score": data})
+                         "score": data,
+                         "truth_fingerprint": truth.fingerprint_of(version, scenario.seed)})
         db.execute(insert(Attempt), [rows[n % len(rows)] for n in range(attempts)])
         db.execute(insert(Grade), [
             {"attempt_id": attempt_id, "number": 1, "grader": grades.GRADER,
-             "rubric_version_id": version_id, "data": data}
-            for attempt_id, version_id, data in db.execute(
-                select(Attempt.id, Attempt.version_id, Attempt.score))])
+             "rubric_version_id": version_id, "data": data, "truth_fingerprint": fingerprint}
+            for attempt_id, version_id, data, fingerprint in db.execute(
+                select(Attempt.id, Attempt.version_id, Attempt.score,
+                       Attempt.truth_fingerprint))])
         for version in versions:  # a changed pass mark: every attempt gets a new version
             text = version.source.replace(f"version: {version.version}\n",
                                           f"version: {version.version + 1}\n", 1)

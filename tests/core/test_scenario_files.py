@@ -274,3 +274,73 @@ def test_written_residents_beside_a_picked_household_share_its_county() -> None:
     numbers = [person.id_number for person in built["wang"].household.persons
                if person.hukou == Hukou.THIS_VILLAGE and person.id_number != idnumber.NO_NUMBER]
     assert numbers and all(number.startswith(county) for number in numbers)
+
+
+# The library's true households, seed 1 (`households.fingerprint`): an attempt keeps the digest
+# it began with, so a change of these digests tells every attempt of these scenarios begun
+# before it that its households are drawn otherwise. A change meant to alter them records new
+# digests here, and says why (as tests/core/test_world_digest.py does for worlds).
+# Recorded (session 14): the first digests.
+LIBRARY_FINGERPRINTS = {
+    "already-self-reported": "03234508e65db903cadcf38e04093a0ff67ff0e12841b497fa24efdad475f9db",
+    "collective-dormitory": "87b970d401ee86d30d89ce919e543ac1ca8ebed9835761964a2179e83b58d596",
+    "concealed-infant": "3691be09c3fbfeb10a7a52bba66917fbc9e67587c8e83870bdd422d7cbcf7b36",
+    "cooperative-family": "8b33b0dfad64543e7be4892acc96123d7d1a70884f491b88d605fff714c32549",
+    "dialect-barrier": "884354edb17cb3e5627a66173d3dc8c61e2391f7a467734c3bdcaccf1a2832c8",
+    "elderly-proxy": "86b1a1bd7b546ae5eaa550aa98f147259f09ec8fd0449af592203c8cdb059c20",
+    "foreign-resident": "c331f5401d17409b376b9d1e58db287017fa91ecdd0028d68113da81253b501c",
+    "hukou-elsewhere": "69b9545883b3ad09671f24bcc09471723fa195ec94a9bd5fda89d975a087a72d",
+    "neighbour-and-child": "d2c5302476e704a5f01e3f4ddd669d14297b2e4f3b23e0e9d9d945b7937dcbfb",
+    "nobody-home-revisit": "facdf411c1270c8a9e1bd209e80e94c60d0c183c60a6f251dd11dced7ac3a990",
+    "privacy-self-report": "d9700bf91f1813bdf7a9b6cc13909a188a27e10f2b0f82b5a182d922ce1ca1d1",
+    "refusal-grid-worker": "e6436217a041d8a4ea2e0ff84a1ac6be8875533cf7e406470ed517d3a9779cd5",
+    "small-area": "45256a725042433ff46ec049f4334f51d36f3c957a0cc6a1ced39cf529954180",
+    "suspicious-credentials": "80ff99b0bac6361c5a20305e08c0c7c5dce36de724a74f929a46c979adf7aa7b",
+    "tenants-landlord": "8dab7fea217bf5b82d447b386cb024677eb7c96995c21b26256aaeaa903fc4b0",
+    "vacant-second-home": "aefa42a4efd36cfa84ec68f11bd12125c39e2895612d15e710d62ca6876d04e3",
+    "village-map": "75135870eb7fd43763f7d1f181763de113033859dddad699b865230d202526fa",
+    "whole-household-death": "c1f262a26abd2e46ac23c856b91868ba06cb42d263fe57dc1552d7ed18f186f5",
+}
+
+
+@pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda path: path.stem)
+def test_the_librarys_households_are_drawn_as_they_were(path: Path) -> None:
+    from trainer.core.scenario import households
+
+    scenario = loader.parse(path.read_text("utf-8"), file=path.name)
+    assert households.fingerprint(scenario, 1) == LIBRARY_FINGERPRINTS[path.stem]
+
+
+def test_a_field_added_with_a_default_leaves_the_fingerprints_as_they_were() -> None:
+    """A truth class that gains a field with a default (or whose class is renamed) draws the
+    same households: their canonical form, and so their digest, stays the same."""
+    import dataclasses
+    import enum
+
+    from trainer.core.scenario import households
+
+    class Kind(enum.IntEnum):
+        A = 1
+
+    class Renamed(enum.IntEnum):
+        A = 1
+
+    @dataclasses.dataclass
+    class Before:
+        name: str
+        kind: Kind
+        share: float = 0.5
+
+    @dataclasses.dataclass
+    class After:
+        name: str
+        kind: Renamed
+        share: float = 0.5
+        floor: int | None = None
+        rooms: list[int] = dataclasses.field(default_factory=list)
+
+    assert households._plain(Before("王", Kind.A)) == households._plain(After("王", Renamed.A))
+    assert households._plain(After("王", Renamed.A, floor=3)) != households._plain(
+        Before("王", Kind.A))
+    assert households._plain(Before("王", Kind.A, 0.25)) != households._plain(
+        Before("王", Kind.A))

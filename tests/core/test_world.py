@@ -501,8 +501,9 @@ def test_a_generic_prefectures_counties_have_names_of_their_own_and_are_each_oth
     listed = [code for code, _weight in regions.counties_of(prefecture)]
     names_ = [regions.county(code).name for code in listed]
     assert len(set(names_)) == len(names_)
-    outsider = regions.county(prefecture[:4] + "05")
-    assert outsider.name[:-1] not in {name[:-1] for name in names_}
+    for outsider_code in (prefecture[:4] + "05", prefecture[:4] + "81"):
+        outsider = regions.county(outsider_code)
+        assert outsider.name[:-1] not in {name[:-1] for name in names_}
     assert {regions.county(code).prefecture_name for code in listed} == {
         outsider.prefecture_name}
     grid = make_grid(WorldSpec(region=prefecture, grids=31), seed, index)
@@ -514,6 +515,29 @@ def test_a_generic_prefectures_counties_have_names_of_their_own_and_are_each_oth
             code = person.id_number[:6]
             assert code in listed and code != grid.county.code
             assert person.hukou_place == regions.county(code).full_name
+
+
+def test_counties_and_places_outside_hunan_and_in_municipalities_are_named_as_they_are():
+    """An unlisted Yueyang code never takes a real county's name; a municipality's counties
+    have no prefecture city between (北京市…区); a hukou in another county of the province is
+    in that province, and in a municipality another county of the city."""
+    real = {name[:-1] for name, _urban in YUEYANG_COUNTIES.values()}
+    for code in (f"4306{number}" for number in range(40, 99)):
+        if code not in YUEYANG_COUNTIES:
+            assert regions.county(code).name[:-1] not in real
+    beijing = regions.county("110105")
+    assert beijing.full_name == "北京市" + beijing.name
+    assert regions.region_name("110100") == "北京市"
+    for code in ("110105", "500103", "410102", "430602"):
+        county = regions.county(code)
+        for option in range(people.place_options(county, "hukou_other_county_in_province")):
+            place = people.place_option(code, "hukou_other_county_in_province", option)
+            assert place.area_code[:2] == code[:2] and place.area_code != code
+            assert place.text.startswith(regions.PROVINCES[code[:2]])
+            if code[:2] in regions.MUNICIPALITIES:
+                assert place.area_code in dict(regions.counties_of(code[:4] + "00"))
+            else:
+                assert place.area_code[:4] != code[:4]
 
 
 def test_other_county_codes_get_generic_names():

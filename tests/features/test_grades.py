@@ -14,7 +14,7 @@ from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.core.census import r601, tally
 from trainer.core.scenario import loader
-from trainer.fieldwork import grades, services
+from trainer.fieldwork import grades, services, truth
 from trainer.fieldwork.models import Grade, Mode
 from trainer.review import services as review_services
 from trainer.review.models import ReviewStatus
@@ -130,24 +130,35 @@ def test_cli_regrades_every_submitted_attempt(app, db, make_user):
     assert len(grades.grades_of(db, attempt)) == 2
 
 
-def test_a_bulk_regrade_leaves_attempts_whose_households_are_drawn_otherwise(app, db,
-                                                                           make_user):
-    """An attempt begun under a generator that drew its households otherwise keeps its grade
-    in a bulk regrade (said in the output), unless --include-changed."""
+def test_a_bulk_regrade_leaves_attempts_graded_on_households_drawn_otherwise(app, db,
+                                                                           make_user,
+                                                                           monkeypatch):
+    """After a generator change, an attempt graded before it keeps its grade in a bulk
+    regrade (said in the output) unless --include-changed; one graded after it (on today's
+    households, though it began before) is regraded."""
     trainee = make_user(Role.TRAINEE)
-    _t, _c, attempt = submitted(db, make_user, trainee)
-    attempt.truth_fingerprint = "f" * 64  # begun when the households were drawn otherwise
+    _t, _c, before = submitted(db, make_user, trainee)
+    _t, _c, after = submitted(db, make_user, make_user(Role.TRAINEE), Mode.EXAM)
     db.commit()
+    today = "e" * 64  # the households as a changed generator draws them
+    monkeypatch.setattr(truth, "fingerprint_of", lambda version, seed: today)
+    assert truth.changed(before) and truth.changed(after)
     newer_rubric(db, "  pass: 70\n", "  pass: 90\n")
+    # an examiner regrades `after` alone: its new grade is given on today's households
+    assert grades.regrade(db, after, actor=None) is not None
+    db.commit()
+    assert truth.graded_otherwise(before, grades.grades_of(db, before)[-1])
+    assert not truth.graded_otherwise(after, grades.grades_of(db, after)[-1])
     runner = app.test_cli_runner()
     result = runner.invoke(args=["grades", "regrade", "--scenario", "cooperative-family"])
     assert result.exit_code == 0, result.output
-    assert "Regraded 0 attempts" in result.output and "Left 1 as graded" in result.output
-    assert len(grades.grades_of(db, attempt)) == 1
+    assert "Left 1 as graded" in result.output, result.output
+    assert len(grades.grades_of(db, before)) == 1
     result = runner.invoke(args=["grades", "regrade", "--scenario", "cooperative-family",
                                  "--include-changed"])
     assert result.exit_code == 0 and "Left" not in result.output, result.output
-    assert len(grades.grades_of(db, attempt)) == 2
+    assert len(grades.grades_of(db, before)) == 2
+    assert grades.grades_of(db, before)[-1].truth_fingerprint == today
 
 
 def test_debrief_links_each_form_finding_to_its_field(client, login_as, make_user, db):

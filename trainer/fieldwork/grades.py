@@ -79,7 +79,8 @@ def _new(db: Session, attempt: Attempt, data: dict[str, Any],
     """`data` as the attempt's next grade and its current score (not yet flushed)."""
     grade = Grade(attempt=attempt, number=(last.number if last is not None else 0) + 1,
                   grader=data["grader"], data=data, rubric_version=rubric_version,
-                  created_by=actor)
+                  created_by=actor,
+                  truth_fingerprint=truth.fingerprint_of(attempt.version, attempt.seed))
     db.add(grade)
     attempt.score = data
     return grade
@@ -153,9 +154,10 @@ BATCH = 500  # attempts whose last grades are read in one query and written in o
 def regrade_many(db: Session, attempts: Sequence[Attempt], *, actor: User | None,
                  to_latest: bool = True, include_changed: bool = False) -> Regraded:
     """Regrade submitted attempts (by the newest rubric, or each by its own version's). An
-    attempt whose households this version draws otherwise than when it began is left as
-    graded unless `include_changed` (its grade would follow households the trainee never
-    met); an examiner may still regrade it alone, from its page, which says so."""
+    attempt whose last grade was given on households this version draws otherwise is left as
+    graded unless `include_changed` (a regrade would score it on households it was not
+    graded on, which the trainee may never have met: `truth.graded_otherwise`); an examiner
+    may still regrade it alone, from its page, which says so."""
     changed = kept = 0
     newest: dict[str, ScenarioVersion] = {}
     for start in range(0, len(attempts), BATCH):
@@ -163,7 +165,8 @@ def regrade_many(db: Session, attempts: Sequence[Attempt], *, actor: User | None
         lasts = _lasts(db, [attempt.id for attempt in batch])
         with collector_paused():  # a batch makes many small objects and no garbage cycles
             for attempt in batch:
-                if not include_changed and truth.changed(attempt):
+                if not include_changed and truth.graded_otherwise(attempt,
+                                                                  lasts.get(attempt.id)):
                     kept += 1
                     continue
                 scenario_id = attempt.version.scenario_id

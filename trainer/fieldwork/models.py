@@ -124,6 +124,8 @@ class Grade(Base):
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id",
                                                               ondelete="RESTRICT"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the digest of the true households it was graded on (`truth`); NULL for grades before
+    truth_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))

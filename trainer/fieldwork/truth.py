@@ -10,7 +10,7 @@ otherwise, so an attempt keeps the digest of the households it began with
 from __future__ import annotations
 
 from trainer.core.scenario import households
-from trainer.fieldwork.models import Attempt
+from trainer.fieldwork.models import Attempt, Grade
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import scenario_of
 
@@ -33,8 +33,16 @@ def fingerprint_of(version: ScenarioVersion, seed: int) -> str:
 def changed(attempt: Attempt) -> bool:
     """Whether this version of the application draws the attempt's true households otherwise
     than when the attempt began: what the doorstep says on replay, the true forms and a
-    regrade would now follow households the trainee never met. Its pages say so, and a bulk
-    regrade leaves it as graded. False for an attempt begun before the digest was kept
-    (nothing to compare with)."""
+    regrade would now follow households the trainee never met. Its pages say so. False for
+    an attempt begun before the digest was kept (nothing to compare with)."""
     return (attempt.truth_fingerprint is not None
             and attempt.truth_fingerprint != fingerprint_of(attempt.version, attempt.seed))
+
+
+def graded_otherwise(attempt: Attempt, last: Grade | None) -> bool:
+    """Whether the attempt's last grade was given on households this version draws
+    otherwise (a grade given after the change was given on today's, even when the attempt
+    began before it); for a grade from before the digests were kept, the attempt's own."""
+    behind = (last.truth_fingerprint if last is not None and last.truth_fingerprint
+              else attempt.truth_fingerprint)
+    return behind is not None and behind != fingerprint_of(attempt.version, attempt.seed)

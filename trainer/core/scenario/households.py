@@ -85,10 +85,13 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:
-    """A digest of the scenario's true households for `seed`, every field of every one. An
-    attempt keeps the digest it started with (`Attempt.truth_fingerprint`): a later version of
-    the generator (or of a library it draws with) that draws the households otherwise gives
-    another digest, and the attempt's pages say so (`fieldwork.services.truth_changed`)."""
+    """A digest of the scenario's true households for `seed`: every field of every one that
+    does not hold its default, so that adding a field with a default to a truth class leaves
+    the digests as they were. An attempt keeps the digest it began with, and each grade the
+    one it was graded on (`Attempt.truth_fingerprint`, `Grade.truth_fingerprint`): a later
+    version of the generator (or of a library it draws with) that draws the households
+    otherwise gives another digest, and the attempt's pages say so (`fieldwork.truth`).
+    tests/core/test_scenario_files.py pins the library's digests."""
     truths = build(scenario, seed)
     text = json.dumps([_plain(truths[key]) for key in sorted(truths)], sort_keys=True,
                       ensure_ascii=False, separators=(",", ":"))
@@ -96,15 +99,17 @@ def fingerprint(scenario: Scenario, seed: int) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready form of a household's truth that is the same for equal truths."""
+    """A JSON-ready form of a household's truth that is the same for equal truths (names of
+    classes left out, fields at their defaults left out)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not _at_default(f, getattr(value, f.name))}
     if isinstance(value, enum.Enum):
-        return [type(value).__name__, _plain(value.value)]
+        return _plain(value.value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return repr(value)
+        return float.__repr__(value)  # a subclass's repr (numpy's) would name its type
     if isinstance(value, Mapping):
         return sorted([_plain(k), _plain(v)] for k, v in value.items())
     if isinstance(value, list | tuple):
@@ -112,6 +117,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(json.dumps(_plain(item), sort_keys=True) for item in value)
     return value
+
+
+def _at_default(field: dataclasses.Field[Any], value: Any) -> bool:
+    if field.default is not dataclasses.MISSING:
+        return bool(value == field.default)
+    if field.default_factory is not dataclasses.MISSING:
+        return bool(value == field.default_factory())
+    return False
 
 
 def written_address(spec_h: HouseholdSpec) -> tuple[str, int, int]:

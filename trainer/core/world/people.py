@@ -324,17 +324,27 @@ _OTHER_PLACE_HUKOU = {"hukou_other_village": Hukou.OTHER_VILLAGE_SAME_TOWNSHIP,
                       "hukou_other_township": Hukou.OTHER_TOWNSHIP_SAME_COUNTY,
                       "hukou_pending": Hukou.PENDING}
 _COUNTY_NUMBERS = range(21, 30)  # generic county codes xxxx21-xxxx29
+_PREFECTURE_NUMBERS = range(1, 11)  # generic prefecture codes xx01-xx10 outside Hunan
 
 
 @functools.cache
 def _elsewhere(county: County) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The other counties of the county's prefecture (those a world of the whole prefecture
-    has: Yueyang's nine, or a generic prefecture's listed ones), the other Hunan prefectures
-    and the county codes of other provinces, as seen from `county`."""
+    has: Yueyang's nine, or a generic prefecture's listed ones), the other prefectures of its
+    province (4 digits: Hunan's real ones, else generic xx01-xx10; none in a municipality,
+    whose other counties are then its siblings) and the county codes of other provinces, as
+    seen from `county`."""
     siblings = tuple(code for code, _weight in regions.counties_of(county.prefecture_code)
                      if code != county.code)
-    prefectures = tuple(p for p in HUNAN_PREFECTURES if p != county.code[:4])
-    provinces = tuple(c for c in OTHER_PROVINCE_COUNTIES if c[:2] != county.code[:2])
+    province = county.code[:2]
+    if province == "43":
+        prefectures = tuple(p for p in HUNAN_PREFECTURES if p != county.code[:4])
+    elif province in regions.MUNICIPALITIES:
+        prefectures = ()
+    else:
+        prefectures = tuple(f"{province}{n:02d}" for n in _PREFECTURE_NUMBERS
+                            if f"{province}{n:02d}" != county.code[:4])
+    provinces = tuple(c for c in OTHER_PROVINCE_COUNTIES if c[:2] != province)
     return siblings, prefectures, provinces
 
 
@@ -347,7 +357,7 @@ def place_options(county: County, name: str) -> int:
     if name == "hukou_other_county_in_city":
         return len(siblings)
     if name == "hukou_other_county_in_province":
-        return len(prefectures) * len(_COUNTY_NUMBERS) * parts
+        return len(prefectures) * len(_COUNTY_NUMBERS) * parts or len(siblings)
     return len(provinces) * parts * parts
 
 
@@ -364,14 +374,17 @@ def place_option(county_code: str, name: str, option: int) -> Place:
         return Place(_OTHER_PLACE_HUKOU[name], county.code, None)
     siblings, prefectures, provinces = _elsewhere(county)
     parts = len(NAME_PARTS)
-    if name == "hukou_other_county_in_city":
+    # in a municipality the other counties of the province are those of the city
+    if name == "hukou_other_county_in_city" or (
+            name == "hukou_other_county_in_province" and not prefectures):
         code = siblings[option]
         text = regions.county(code).full_name
     elif name == "hukou_other_county_in_province":
         rest, part = divmod(option, parts)
         prefecture, number = divmod(rest, len(_COUNTY_NUMBERS))
         code = f"{prefectures[prefecture]}{_COUNTY_NUMBERS[number]:02d}"
-        text = f"湖南省{HUNAN_PREFECTURES[prefectures[prefecture]]}{NAME_PARTS[part]}县"
+        text = (f"{PROVINCES[code[:2]]}{regions.prefecture_name(code[:4] + '00')}"
+                f"{NAME_PARTS[part]}县")
     else:
         rest, district = divmod(option, parts)
         province, city = divmod(rest, parts)

@@ -119,18 +119,29 @@ def county(code: str) -> County:
 
 @functools.cache
 def _listed_counties(prefecture: str) -> dict[str, str]:
-    """The names of a generic prefecture's listed counties (`GENERIC_COUNTY_NUMBERS`), each
-    its own, drawn from the prefecture's stream."""
+    """The names of a prefecture's listed counties: Yueyang's real ones, or a generic
+    prefecture's (`GENERIC_COUNTY_NUMBERS`), each its own, drawn from the prefecture's
+    stream."""
+    if prefecture == YUEYANG:
+        return {code: name for code, (name, _urban) in YUEYANG_COUNTIES.items()}
     parts = stream(0, "prefecture-counties", prefecture[:4]).sample(
         NAME_PARTS, len(GENERIC_COUNTY_NUMBERS))
     return {f"{prefecture[:4]}{number}": part + ("区" if int(number) < 20 else "县")
             for number, part in zip(GENERIC_COUNTY_NUMBERS, parts, strict=True)}
 
 
+# Municipalities directly under the central government: the province is the city, and GB/T
+# 2260's level below it (110100 市辖区) has no name of a city of its own.
+MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
+
+
 def prefecture_name(code: str) -> str:
-    """A prefecture city's name: Yueyang's and Hunan's real ones, else a generic one."""
+    """A prefecture city's name: Yueyang's and Hunan's real ones, none within a municipality
+    (北京市朝阳区, not 北京市某市朝阳区), else a generic one."""
     if code == YUEYANG:
         return "岳阳市"
+    if code[:2] in MUNICIPALITIES:
+        return ""
     return HUNAN_PREFECTURES.get(code[:4]) or (
         stream(0, "prefecture", code[:4]).choice(NAME_PARTS) + "市")
 
