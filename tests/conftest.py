@@ -214,6 +214,33 @@ def make_user(db: Session) -> Callable[..., User]:
     return make
 
 
+@pytest.fixture
+def exam_cohort(db: Session, make_user: Callable[..., User],
+                app: Flask) -> Callable[..., dict[str, Any]]:
+    """Make a cohort of its own (trainer, examiner, one trainee) with an exam on a library
+    scenario, and the trainee's attempt at it started: a dict of trainer, examiner,
+    trainee, cohort, version and attempt."""
+    from trainer.fieldwork import services as fieldwork
+    from trainer.fieldwork.models import Mode
+    from trainer.scenarios import services as scenarios
+
+    def make(name: str, scenario_id: str = "cooperative-family") -> dict[str, Any]:
+        trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
+        trainee = make_user(Role.TRAINEE)
+        cohort = services.create_cohort(db, actor=trainer, name=name, trainer=trainer,
+                                        examiners=[examiner])
+        cohort.trainees = [trainee]
+        versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
+        version = next(v for v in versions if v.scenario_id == scenario_id)
+        exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version,
+                                mode=Mode.EXAM, due_on=None)
+        return {"trainer": trainer, "examiner": examiner, "trainee": trainee,
+                "cohort": cohort, "version": version,
+                "attempt": fieldwork.start_attempt(db, trainee, exam)}
+
+    return make
+
+
 def csrf_token(client: FlaskClient, app: Flask) -> str:
     """A valid CSRF token for the client's session, made as Flask-WTF makes one."""
     raw = "test-raw-csrf-token"

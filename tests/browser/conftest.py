@@ -170,3 +170,32 @@ def browser_page(browser: Any, live_server: LiveServer) -> Iterator[BrowserPage]
     finally:
         page.close()
         context.close()
+
+
+def begun_exam(db: Any, prefix: str, label: str, password: str) -> Any:
+    """A cohort of its own (trainer, examiner and trainee named `prefix` + trainer/examiner/
+    trainee, with Chinese full names from `label`) with an exam on the cooperative family,
+    whose trainee has begun it and knocked at the Wangs': the attempt (not committed)."""
+    from datetime import datetime
+
+    from trainer.accounts import services as accounts
+    from trainer.accounts.models import Role
+    from trainer.fieldwork import services as fieldwork
+    from trainer.fieldwork.models import Mode
+    from trainer.scenarios import services as scenarios
+
+    users = {role: accounts.create_user(db, actor=None, username=f"{prefix}{role.value}",
+                                        full_name=f"{label}{name}", role=role,
+                                        password=password)[0]
+             for role, name in ((Role.TRAINER, "培训师"), (Role.EXAMINER, "考官"),
+                                (Role.TRAINEE, "学员"))}
+    cohort = accounts.create_cohort(db, actor=users[Role.TRAINER], name=f"{label}班",
+                                    trainer=users[Role.TRAINER],
+                                    examiners=[users[Role.EXAMINER]])
+    cohort.trainees = [users[Role.TRAINEE]]
+    exam = fieldwork.assign(db, actor=users[Role.TRAINER], cohort=cohort, mode=Mode.EXAM,
+                            due_on=None,
+                            version=scenarios.get_version(db, "cooperative-family"))
+    attempt = fieldwork.start_attempt(db, users[Role.TRAINEE], exam)
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    return attempt

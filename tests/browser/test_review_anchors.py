@@ -5,20 +5,14 @@ the trainee's progress."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, LiveServer
+from tests.browser.conftest import BrowserPage, LiveServer, begun_exam
 from tests.browser.test_login_roles import log_in
 from tests.features.test_review_anchors import BEST, DRAWING
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
 from trainer.extensions import DB_KEY
 from trainer.fieldwork import services as fieldwork
-from trainer.fieldwork.models import Mode
-from trainer.scenarios import services as scenarios
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Anchor-review-2020"
@@ -29,20 +23,7 @@ def submitted_exam(live_server: LiveServer) -> tuple[int, int, float]:
     drawn map and a quick tally: (cohort id, attempt id, its automatic total)."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        def user(name: str, full: str, role: Role) -> object:
-            return accounts.create_user(db, actor=None, username=name, full_name=full,
-                                        role=role, password=PASSWORD)[0]
-
-        trainer = user("anchortrainer", "锚点培训师", Role.TRAINER)
-        examiner = user("anchorexaminer", "锚点考官", Role.EXAMINER)
-        trainee = user("anchortrainee", "锚点学员", Role.TRAINEE)
-        cohort = accounts.create_cohort(db, actor=trainer, name="锚点评语班", trainer=trainer,
-                                        examiners=[examiner])
-        cohort.trainees = [trainee]
-        exam = fieldwork.assign(db, actor=trainer, cohort=cohort, mode=Mode.EXAM, due_on=None,
-                                version=scenarios.get_version(db, "cooperative-family"))
-        attempt = fieldwork.start_attempt(db, trainee, exam)
-        fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+        attempt = begun_exam(db, "anchor", "锚点", PASSWORD)
         for action in BEST:
             fieldwork.take_step(db, attempt, "wang", action, None)
         attempt.map_drawing = DRAWING
@@ -50,7 +31,7 @@ def submitted_exam(live_server: LiveServer) -> tuple[int, int, float]:
                          "deaths": 0}
         fieldwork.submit(db, attempt)
         db.commit()
-        return cohort.id, attempt.id, float(attempt.score["total"])
+        return attempt.assignment.cohort_id, attempt.id, float(attempt.score["total"])
 
 
 def test_examiner_comments_on_a_turn_and_a_map_feature(browser_page: BrowserPage,

@@ -9,20 +9,15 @@ at the end all the same."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BrowserPage, LiveServer
+from tests.browser.conftest import BrowserPage, LiveServer, begun_exam
 from tests.browser.test_login_roles import log_in, log_out, switch_language
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role, User
 from trainer.extensions import DB_KEY
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork import truth
-from trainer.fieldwork.models import Attempt, Mode
-from trainer.scenarios import services as scenarios
+from trainer.fieldwork.models import Attempt
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Truth-drift-2020"
@@ -38,20 +33,7 @@ def started_exam(live_server: LiveServer) -> tuple[int, str]:
     the cooperative family and knocked: (the attempt's id, the fingerprint it began with)."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        def user(name: str, full: str, role: Role) -> User:
-            return accounts.create_user(db, actor=None, username=name, full_name=full,
-                                        role=role, password=PASSWORD)[0]
-
-        trainer = user("drifttrainer", "更新培训师", Role.TRAINER)
-        examiner = user("driftexaminer", "更新考官", Role.EXAMINER)
-        trainee = user("drifttrainee", "更新学员", Role.TRAINEE)
-        cohort = accounts.create_cohort(db, actor=trainer, name="生成更新班", trainer=trainer,
-                                        examiners=[examiner])
-        cohort.trainees = [trainee]
-        exam = fieldwork.assign(db, actor=trainer, cohort=cohort, mode=Mode.EXAM, due_on=None,
-                                version=scenarios.get_version(db, "cooperative-family"))
-        attempt = fieldwork.start_attempt(db, trainee, exam)
-        fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+        attempt = begun_exam(db, "drift", "更新", PASSWORD)
         fieldwork.take_step(db, attempt, "wang", "greet", None)
         db.commit()
         assert attempt.truth_fingerprint is not None

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from trainer.accounts import services as accounts
 from trainer.accounts.models import Role, User
 from trainer.core.census import r601
 from trainer.db import AppendOnlyError
@@ -29,26 +26,17 @@ BEST = ["greet", "show_id", "explain_purpose", "explain_legal_basis",
 
 
 @pytest.fixture
-def setting(db: Session, make_user: Any, app: Flask) -> dict[str, Any]:
+def setting(db: Session, exam_cohort: Any) -> dict[str, Any]:
     """A cohort with an examiner, a trainee and an exam on the baseline scenario, submitted."""
-    trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
-    trainee = make_user(Role.TRAINEE)
-    cohort = accounts.create_cohort(db, actor=trainer, name="Review cohort", trainer=trainer,
-                                    examiners=[examiner])
-    cohort.trainees = [trainee]
-    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
-    version = next(v for v in versions if v.scenario_id == "cooperative-family")
-    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
-                            due_on=None)
-    attempt = fieldwork.start_attempt(db, trainee, exam)
+    made = exam_cohort("Review cohort")
+    attempt = made["attempt"]
     from datetime import datetime
 
     fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
     for action in BEST:
         fieldwork.take_step(db, attempt, "wang", action, None)
     fieldwork.submit(db, attempt)
-    return {"trainer": trainer, "examiner": examiner, "trainee": trainee, "cohort": cohort,
-            "attempt": attempt, "version": version}
+    return made
 
 
 def test_an_exam_waits_and_practice_is_released_at_once(setting: dict[str, Any], db: Session,

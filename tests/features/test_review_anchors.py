@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -20,10 +18,8 @@ from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.core.errors import InvalidInput
 from trainer.fieldwork import services as fieldwork
-from trainer.fieldwork.models import Mode
 from trainer.review import anchors, services
 from trainer.review.models import ReviewKind
-from trainer.scenarios import services as scenarios
 
 BEST = ["greet", "show_id", "explain_purpose", "explain_legal_basis",
         "promise_confidentiality", "ask_item:roster", "read_back"]
@@ -38,24 +34,15 @@ EVIDENCE = anchors.Evidence(frozenset({1, 2, 3}), frozenset({"wang", "li"}),
 
 
 @pytest.fixture
-def setting(db: Session, make_user: Any, app: Flask) -> dict[str, Any]:
+def setting(db: Session, exam_cohort: Any) -> dict[str, Any]:
     """A cohort with an examiner, a trainee and a submitted exam (one visit to the Wangs)."""
-    trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
-    trainee = make_user(Role.TRAINEE)
-    cohort = accounts.create_cohort(db, actor=trainer, name="Anchor cohort", trainer=trainer,
-                                    examiners=[examiner])
-    cohort.trainees = [trainee]
-    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
-    version = next(v for v in versions if v.scenario_id == "cooperative-family")
-    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
-                            due_on=None)
-    attempt = fieldwork.start_attempt(db, trainee, exam)
+    made = exam_cohort("Anchor cohort")
+    attempt = made["attempt"]
     fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
     for action in BEST:
         fieldwork.take_step(db, attempt, "wang", action, None)
     fieldwork.submit(db, attempt)
-    return {"trainer": trainer, "examiner": examiner, "trainee": trainee, "cohort": cohort,
-            "attempt": attempt, "version": version}
+    return made
 
 
 # Anchors alone ---------------------------------------------------------------------------

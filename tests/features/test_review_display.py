@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.features.test_review import setting  # noqa: F401  (a fixture)
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
 from trainer.core.grading.criteria import LABELS
 from trainer.fieldwork import services as fieldwork
-from trainer.fieldwork.models import Mode
-from trainer.scenarios import services as scenarios
 
 
 def _register_truth(page: str) -> list[str]:
@@ -52,18 +46,10 @@ def test_an_empty_filtered_queue_says_the_filters_match_nothing(
 
 
 def test_an_hmt_household_whose_form_was_never_saved_says_so(
-        client: FlaskClient, login_as: Any, db: Session, make_user: Any, app: Flask) -> None:
-    trainer, examiner = make_user(Role.TRAINER), make_user(Role.EXAMINER)
-    trainee = make_user(Role.TRAINEE)
-    cohort = accounts.create_cohort(db, actor=trainer, name="HMT cohort", trainer=trainer,
-                                    examiners=[examiner])
-    cohort.trainees = [trainee]
-    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
-    version = next(v for v in versions if v.scenario_id == "foreign-resident")
-    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
-                            due_on=None)
-    attempt = fieldwork.submit(db, fieldwork.start_attempt(db, trainee, exam))
-    login_as(user=examiner)
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    made = exam_cohort("HMT cohort", "foreign-resident")
+    attempt = fieldwork.submit(db, made["attempt"])
+    login_as(user=made["examiner"])
     page = client.get(f"/review/attempts/{attempt.id}",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "HMT/foreign form" in page

@@ -5,44 +5,30 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
 from trainer.core.scenario import households
 from trainer.core.world import idnumber
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork import truth
-from trainer.fieldwork.models import Mode
 from trainer.scenarios import services as scenarios
 
 NOTICE = 'data-test="truth-changed"'
 
 
 @pytest.fixture
-def setting(db: Session, make_user: Any, app: Flask) -> dict[str, Any]:
+def setting(db: Session, exam_cohort: Any) -> dict[str, Any]:
     """An exam on a scenario whose households are drawn with ID numbers from the generator,
-    started by a trainee and submitted, in a cohort with an examiner."""
-    trainer, examiner, trainee = (make_user(Role.TRAINER), make_user(Role.EXAMINER),
-                                  make_user(Role.TRAINEE))
-    cohort = accounts.create_cohort(db, actor=trainer, name="Drift cohort", trainer=trainer,
-                                    examiners=[examiner])
-    cohort.trainees = [trainee]
-    versions = scenarios.sync_library(db, Path(app.config["SCENARIO_DIR"]))
-    version = next(v for v in versions if v.scenario_id == "cooperative-family")
-    exam = fieldwork.assign(db, actor=trainer, cohort=cohort, version=version, mode=Mode.EXAM,
-                            due_on=None)
-    attempt = fieldwork.start_attempt(db, trainee, exam)
-    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
-    fieldwork.take_step(db, attempt, "wang", "greet", None)
+    begun by a trainee (two steps), in a cohort with an examiner."""
+    made = exam_cohort("Drift cohort")
+    fieldwork.take_step(db, made["attempt"], "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.take_step(db, made["attempt"], "wang", "greet", None)
     db.commit()
-    return {"examiner": examiner, "trainee": trainee, "attempt": attempt, "version": version}
+    return made
 
 
 def test_an_attempt_keeps_the_fingerprint_of_the_households_it_began_with(
