@@ -101,8 +101,15 @@ def test_a_world_of_all_yueyang_lists_its_nine_counties(browser_page: BrowserPag
     grid_counties = page.locator("section[aria-labelledby=grids-heading] tbody tr td:nth-child(3)")
     assert len(set(grid_counties.all_inner_texts())) >= 5  # the grids lie in several counties
     bp.screenshot("world-city-counties")
+    with page.expect_navigation():
+        page.locator("[data-test=county-link]", has_text="平江县").click()
+    expect(page.locator("#grids-heading")).to_have_text("Grids of 平江县")
+    expect(page.locator("[data-test=county-filter]")).to_contain_text("grids of 平江县")
+    assert set(grid_counties.all_inner_texts()) == {"平江县"}
+    bp.screenshot("world-city-one-county")
     switch_language(bp, "zh_CN")
     expect(page.locator("#counties-heading")).to_have_text("县市区")
+    expect(page.locator("#grids-heading")).to_have_text("平江县的网格")
     bp.screenshot("world-city-counties-zh")
     switch_language(bp, "en")
     log_out(bp)

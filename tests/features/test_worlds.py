@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -81,10 +82,40 @@ def test_a_world_of_all_yueyang_shows_its_counties(client, csrf, login_as, db):
             assert f"<code>{row.county.code}</code>" in page
     zh = client.get(response.headers["Location"], headers={"Accept-Language": "zh-CN"})
     assert "县市区" in zh.get_data(as_text=True) and "城镇网格" in zh.get_data(as_text=True)
+    # one county's grids: every one of them in that county, the pages keep to it
+    busiest = max(rows, key=lambda row: len(row.indices))
+    only = client.get(f"/worlds/{world.id}?county={busiest.county.code}").get_data(
+        as_text=True)
+    assert 'data-test="county-filter"' in only and f"Grids of {busiest.county.name}" in only
+    listed = re.findall(r"<code>(\d{12})</code>", only)
+    assert len(listed) == len(busiest.indices) >= 1
+    assert all(code.startswith(busiest.county.code) for code in listed)
+    missing = client.get(f"/worlds/{world.id}?county=430699")
+    assert missing.status_code == 404
+    assert "This world has no county 430699." in missing.get_data(as_text=True)
     # a county's world has no counties table
     client.post("/worlds/new", data=form_data(csrf, name="One county"))
     one = db.scalars(select(World).where(World.name == "One county")).one()
     assert 'data-test="counties"' not in client.get(f"/worlds/{one.id}").get_data(as_text=True)
+    assert client.get(f"/worlds/{one.id}?county=430602").status_code == 404
+
+
+def test_a_countys_grids_page_on(client, login_as, db):
+    """The grid list of one county pages through that county's grids alone."""
+    login_as(Role.TRAINER)
+    world = services.create_world(db, actor=None, name="City", seed=5,
+                                  spec_data={"region": "430600", "grids": 200})
+    db.commit()
+    row = services.county_grids(world, "430602")
+    assert len(row.indices) > 30  # more than a page
+    seen = []
+    for page in (1, 2):
+        text = client.get(f"/worlds/{world.id}?county=430602&page={page}").get_data(
+            as_text=True)
+        seen += [int(index) for index in re.findall(r"<tr><td>(\d+)</td>", text)]
+        if page == 1:
+            assert "county=430602" in text and "page=2" in text
+    assert seen == list(row.indices[:len(seen)]) and len(seen) == min(60, len(row.indices))
 
 
 def test_rates_from_the_form_are_per_cent(client, csrf, login_as, db):

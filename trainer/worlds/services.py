@@ -79,20 +79,22 @@ def _townships(spec_json: str, seed: int) -> tuple[tuple[int, ...], ...]:
 
 @dataclass(frozen=True)
 class CountyGrids:
-    """One county of a prefecture's world: its town and country grids."""
+    """One county of a prefecture's world: its town and country grids, and which they are."""
 
     county: regions.County
     town: int
     country: int
+    indices: tuple[int, ...]
 
 
 @lru_cache(maxsize=8)
 def _counties(spec_json: str, seed: int) -> tuple[CountyGrids, ...]:
     spec = WorldSpec.from_dict(json.loads(spec_json))
-    kinds = Counter(village.code[:6] + ("t" if village.urban else "c")
-                    for index in range(spec.grids)
-                    for village, _position in [village_of(spec, seed, index)])
-    return tuple(CountyGrids(regions.county(code), kinds[code + "t"], kinds[code + "c"])
+    places = [village_of(spec, seed, index)[0] for index in range(spec.grids)]
+    kinds = Counter(village.code[:6] + ("t" if village.urban else "c") for village in places)
+    return tuple(CountyGrids(regions.county(code), kinds[code + "t"], kinds[code + "c"],
+                             tuple(index for index, village in enumerate(places)
+                                   if village.code[:6] == code))
                  for code, _weight in regions.counties_of(spec.region))
 
 
@@ -101,6 +103,14 @@ def counties(world: World) -> tuple[CountyGrids, ...]:
     if not regions.is_prefecture_code(world.region):
         return ()
     return _counties(_spec_key(world), world.seed)
+
+
+def county_grids(world: World, code: str) -> CountyGrids:
+    """One county of a prefecture's world; NotFound for any other code."""
+    for row in counties(world):
+        if row.county.code == code:
+            return row
+    raise NotFound(N_("This world has no county %(code)s."), code=code[:12])
 
 
 @lru_cache(maxsize=32)

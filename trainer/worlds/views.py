@@ -95,14 +95,17 @@ def show(world_id: int) -> Any:
     world = services.get_world(db_session(), world_id)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     first = (page - 1) * GRIDS_PER_PAGE
-    grids = [services.grid(world, index)
-             for index in range(first, min(first + GRIDS_PER_PAGE, world.grids))]
+    # ?county=CODE: a prefecture's world, the grids of one of its counties
+    county = (services.county_grids(world, request.args["county"].strip())
+              if request.args.get("county") else None)
+    indices = county.indices if county is not None else range(world.grids)
+    grids = [services.grid(world, index) for index in indices[first:first + GRIDS_PER_PAGE]]
     if not grids and page > 1:
         abort(404)
     return render_template("worlds/show.html", world=world, grids=grids, page=page,
-                           has_next=first + GRIDS_PER_PAGE < world.grids,
+                           has_next=first + GRIDS_PER_PAGE < len(indices),
                            region_name=regions.region_name(world.region),
-                           counties=services.counties(world),
+                           counties=services.counties(world), county=county,
                            drift=services.drifted(world), Drift=services.Drift,
                            recount=RecountForm(), targets=stats.BY_KEY,
                            stalled=services.count_stalled(world))
