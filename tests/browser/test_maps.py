@@ -254,8 +254,11 @@ def test_trainer_sets_a_map_task_in_chinese(browser_page: BrowserPage) -> None:
     expect(rows).to_have_count(before + 1)
     expect(rows.first).to_contain_text("蛇形，按摸底顺序从任一端开始")
     bp.expect_status(urlsplit(page.url).path, 409)
+    page.locator("#world").select_option(label="岳阳楼区 demo world (6)")  # the same area again
+    page.locator("#grid").fill("1")
+    page.locator("#area").fill("2")
     with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()  # the same area again
+        page.locator("main form button[type=submit]").click()
     expect(page.locator(".field-error")).to_contain_text("已经是本培训班的任务")
     bp.screenshot("maps-trainer-tasks")
     page.locator("#lang-select").select_option("en")
