@@ -15,8 +15,8 @@ grades_cli = AppGroup("grades", help="Grade versions of submitted attempts.")
               help="Grade each attempt by its own version's rubric (after a criteria change), "
                    "not by the newest published one.")
 @click.option("--include-changed", is_flag=True,
-              help="Also regrade attempts whose households this version of the application "
-                   "draws otherwise than when they began (left as graded by default).")
+              help="Also regrade attempts whose last grade was given on households this "
+                   "version of the application draws otherwise (left as graded by default).")
 def regrade(scenario_id: str | None, own_version: bool, include_changed: bool) -> None:
     """Regrade submitted attempts; a new grade version is kept only where the result
     differs."""
@@ -30,5 +30,5 @@ def regrade(scenario_id: str | None, own_version: bool, include_changed: bool) -
     click.echo(f"Regraded {done.checked - done.kept} attempts: {done.changed} with a new grade "
                "version.")
     if done.kept:
-        click.echo(f"Left {done.kept} as graded: their households are drawn otherwise now than "
-                   "when they began (--include-changed regrades them too).")
+        click.echo(f"Left {done.kept} as graded: their last grades were given on households "
+                   "drawn otherwise now (--include-changed regrades them too).")

@@ -145,7 +145,7 @@ class Regraded:
 
     checked: int
     changed: int
-    kept: int = 0  # left as graded: their households are drawn otherwise now (`truth`)
+    kept: int = 0  # left as graded: graded on households drawn otherwise now (`truth`)
 
 
 BATCH = 500  # attempts whose last grades are read in one query and written in one flush

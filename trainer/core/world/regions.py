@@ -48,9 +48,9 @@ YUEYANG_RESIDENTS: dict[str, float] = {
 # A prefecture other than Yueyang: two 市辖区 and four counties, residents alike.
 GENERIC_COUNTY_NUMBERS = ("02", "03", "21", "22", "23", "24")
 # How much more urban a 市辖区 is than a county: e^URBAN_DISTRICT_LOGIT times the odds of
-# living in town. With Yueyang's 62.1 % the districts come out about 88 % urban and the
-# counties about 49 % (no 2020 figure per county at hand; a modelling choice). 君山区 is a
-# 市辖区 but rather rural (54 % in town in 2020, 109,164 of 201,634): the rule makes it 88 %.
+# living in town. With Yueyang's 62.1 % the districts come out about 89 % urban and the
+# counties about 52 % (no 2020 figure per county at hand; a modelling choice). 君山区 is a
+# 市辖区 but rather rural (54 % in town in 2020, 109,164 of 201,634): the rule makes it 89 %.
 URBAN_DISTRICT_LOGIT = 2.0
 
 # Other Hunan prefectures, used for hukou places of people from elsewhere in the province.
