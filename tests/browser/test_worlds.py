@@ -104,7 +104,7 @@ def test_a_world_of_all_yueyang_lists_its_nine_counties(browser_page: BrowserPag
     with page.expect_navigation():
         page.locator("[data-test=county-link]", has_text="平江县").click()
     expect(page.locator("#grids-heading")).to_have_text("Grids of 平江县")
-    expect(page.locator("[data-test=county-filter]")).to_contain_text("grids of 平江县")
+    expect(page.locator("[data-test=county-filter]")).to_contain_text("Grids in 平江县")
     assert set(grid_counties.all_inner_texts()) == {"平江县"}
     bp.screenshot("world-city-one-county")
     switch_language(bp, "zh_CN")
