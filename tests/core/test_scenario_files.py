@@ -280,7 +280,7 @@ def test_written_residents_beside_a_picked_household_share_its_county() -> None:
 # it began with, so a change of these digests tells every attempt of these scenarios begun
 # before it that its households are drawn otherwise. A change meant to alter them records new
 # digests here, and says why (as tests/core/test_world_digest.py does for worlds).
-# Recorded (session 14): the first digests.
+# Recorded (session 14): the first digests (village-map's with the grid its map is drawn of).
 LIBRARY_FINGERPRINTS = {
     "already-self-reported": "03234508e65db903cadcf38e04093a0ff67ff0e12841b497fa24efdad475f9db",
     "collective-dormitory": "87b970d401ee86d30d89ce919e543ac1ca8ebed9835761964a2179e83b58d596",
@@ -298,7 +298,7 @@ LIBRARY_FINGERPRINTS = {
     "suspicious-credentials": "80ff99b0bac6361c5a20305e08c0c7c5dce36de724a74f929a46c979adf7aa7b",
     "tenants-landlord": "8dab7fea217bf5b82d447b386cb024677eb7c96995c21b26256aaeaa903fc4b0",
     "vacant-second-home": "aefa42a4efd36cfa84ec68f11bd12125c39e2895612d15e710d62ca6876d04e3",
-    "village-map": "75135870eb7fd43763f7d1f181763de113033859dddad699b865230d202526fa",
+    "village-map": "acb2f4a7d7f600279fff847b78b6f8c5bfee49201ff604d99532243acf664049",
     "whole-household-death": "c1f262a26abd2e46ac23c856b91868ba06cb42d263fe57dc1552d7ed18f186f5",
 }
 
@@ -344,3 +344,22 @@ def test_a_field_added_with_a_default_leaves_the_fingerprints_as_they_were() -> 
         Before("王", Kind.A))
     assert households._plain(Before("王", Kind.A, 0.25)) != households._plain(
         Before("王", Kind.A))
+
+
+def test_a_scenario_whose_map_is_drawn_fingerprints_the_grid_it_is_drawn_of() -> None:
+    """The map is graded against the world's grid, so its digest is part of the truth's: the
+    same scenario without a map, or with the map of another grid, has another digest."""
+    import dataclasses
+
+    from trainer.core.scenario import households
+
+    scenario = loader.parse((LIBRARY / "village-map.yaml").read_text("utf-8"),
+                            file="village-map.yaml")
+    drawn = scenario.assignment.map
+    assert drawn is not None
+    without = dataclasses.replace(
+        scenario, assignment=dataclasses.replace(scenario.assignment, map=None))
+    elsewhere = dataclasses.replace(scenario, assignment=dataclasses.replace(
+        scenario.assignment, map=dataclasses.replace(drawn, grid=drawn.grid + 1)))
+    digests = {households.fingerprint(case, 1) for case in (scenario, without, elsewhere)}
+    assert len(digests) == 3

@@ -22,7 +22,7 @@ from trainer.core.census import long_form
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.scenario.model import HouseholdSpec, Scenario
-from trainer.core.world import idnumber, people, regions
+from trainer.core.world import export, idnumber, people, regions
 from trainer.core.world.codes import (
     ALL_DIED_HOUSEHOLD_NUMBER,
     HAN,
@@ -85,16 +85,23 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:
-    """A digest of the scenario's true households for `seed`: every field of every one that
-    does not hold its default, so that adding a field with a default to a truth class leaves
-    the digests as they were. An attempt keeps the digest it began with, and each grade the
-    one it was graded on (`Attempt.truth_fingerprint`, `Grade.truth_fingerprint`): a later
-    version of the generator (or of a library it draws with) that draws the households
-    otherwise gives another digest, and the attempt's pages say so (`fieldwork.truth`).
+    """A digest of the scenario's truth for `seed`: every field of every true household that
+    does not hold its default (so that adding a field with a default to a truth class leaves
+    the digests as they were) and, when the trainee draws a small-area map, the world's grid
+    it is drawn of (`export.fingerprint`: its layers and persons, which the map is graded
+    against). An attempt keeps the digest it began with, and each grade the one it was
+    graded on (`Attempt.truth_fingerprint`, `Grade.truth_fingerprint`): a later version of
+    the generator (or of a library it draws with) that draws the truth otherwise gives
+    another digest, and the attempt's pages say so (`fieldwork.truth`).
     tests/core/test_scenario_files.py pins the library's digests."""
     truths = build(scenario, seed)
-    text = json.dumps([_plain(truths[key]) for key in sorted(truths)], sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
+    parts: list[Any] = [_plain(truths[key]) for key in sorted(truths)]
+    drawn = scenario.assignment.map
+    if drawn is not None:
+        spec = (WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec
+                else WorldSpec())
+        parts.append({"map_grid": export.fingerprint(make_grid(spec, seed, drawn.grid))})
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
