@@ -70,6 +70,8 @@ def test_a_world_of_all_yueyang_shows_its_counties(client, csrf, login_as, db):
     assert world.region == "430600"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "湖南省岳阳市 (430600)" in page and 'data-test="counties"' in page
+    world_list = client.get("/worlds").get_data(as_text=True)  # the list names it too
+    assert "湖南省岳阳市 <small><code>430600</code></small>" in world_list
     spec = services.spec_of(world)
     counties = {village_of(spec, world.seed, index)[0].code[:6] for index in range(9)}
     assert len(counties) > 3  # nine grids go to several counties

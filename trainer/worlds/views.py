@@ -58,7 +58,8 @@ def _helpers() -> dict[str, Any]:
 @roles(*TRUTH_READERS)
 def index() -> Any:
     """All worlds."""
-    return render_template("worlds/index.html", worlds=services.list_worlds(db_session()))
+    return render_template("worlds/index.html", worlds=services.list_worlds(db_session()),
+                           region_name=regions.region_name)
 
 
 @bp.route("/worlds/new", methods=["GET", "POST"])
