@@ -19,8 +19,8 @@ from trainer.core.errors import NotFound
 from trainer.core.grading.maps import RUBRIC_NAMES, map_truth
 from trainer.core.i18n import N_
 from trainer.core.maps import overlay_svg
+from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario.model import MapSpec
-from trainer.core.world.spec import WorldSpec
 from trainer.fieldwork.models import Attempt
 from trainer.fieldwork.services import check_editable
 from trainer.maps import services as map_tasks
@@ -41,7 +41,7 @@ def _task(attempt: Attempt) -> MapTask:
     if spec is None:
         raise NotFound(N_("This exercise has no small-area map."))
     scenario = scenario_of(attempt.version)
-    world_spec = WorldSpec.from_dict(dict(scenario.world_spec or {}))
+    world_spec = scenario_households.world_spec(scenario)
     world = World(name=scenario.id, seed=attempt.seed, spec=world_spec.to_dict(),
                   region=world_spec.region, grids=world_spec.grids)
     return MapTask(world=world, grid=spec.grid, area=spec.area, rule=spec.rule,

@@ -68,11 +68,18 @@ OVERVIEW_TOWNSHIPS_PER_PAGE = 4
 
 
 @lru_cache(maxsize=8)
+def _places(spec_json: str, seed: int) -> tuple[tuple[regions.Village, int], ...]:
+    """Each grid's 普查区 and its number within it (`village_of`), kept per world: the
+    overview's townships and a prefecture world's counties are both read from it."""
+    spec = WorldSpec.from_dict(json.loads(spec_json))
+    return tuple(village_of(spec, seed, index) for index in range(spec.grids))
+
+
+@lru_cache(maxsize=8)
 def _townships(spec_json: str, seed: int) -> tuple[tuple[int, ...], ...]:
     """The world's grid indices by township, in code order (each by village and position)."""
-    spec = WorldSpec.from_dict(json.loads(spec_json))
-    places = sorted((village.code, position, index) for index in range(spec.grids)
-                    for village, position in [village_of(spec, seed, index)])
+    places = sorted((village.code, position, index)
+                    for index, (village, position) in enumerate(_places(spec_json, seed)))
     return tuple(tuple(index for _code, _position, index in group)
                  for _township, group in itertools.groupby(places, key=lambda p: p[0][:9]))
 
@@ -88,21 +95,21 @@ class CountyGrids:
 
 
 @lru_cache(maxsize=8)
-def _counties(spec_json: str, seed: int) -> tuple[CountyGrids, ...]:
-    spec = WorldSpec.from_dict(json.loads(spec_json))
-    places = [village_of(spec, seed, index)[0] for index in range(spec.grids)]
-    kinds = Counter(village.code[:6] + ("t" if village.urban else "c") for village in places)
-    return tuple(CountyGrids(regions.county(code), kinds[code + "t"], kinds[code + "c"],
-                             tuple(index for index, village in enumerate(places)
-                                   if village.code[:6] == code))
-                 for code, _weight in regions.counties_of(spec.region))
+def _counties(spec_json: str, seed: int, region: str) -> tuple[CountyGrids, ...]:
+    indices: dict[str, list[int]] = {code: [] for code, _weight in regions.counties_of(region)}
+    town: Counter[str] = Counter()
+    for index, (village, _position) in enumerate(_places(spec_json, seed)):
+        indices[village.code[:6]].append(index)
+        town[village.code[:6]] += village.urban
+    return tuple(CountyGrids(regions.county(code), town[code], len(grids) - town[code],
+                             tuple(grids)) for code, grids in indices.items())
 
 
 def counties(world: World) -> tuple[CountyGrids, ...]:
     """A prefecture's world: each of its counties with its grids; a county's world: ()."""
     if not regions.is_prefecture_code(world.region):
         return ()
-    return _counties(_spec_key(world), world.seed)
+    return _counties(_spec_key(world), world.seed, world.region)
 
 
 def county_grids(world: World, code: str) -> CountyGrids:

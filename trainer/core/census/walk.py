@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from trainer.core.scenario.households import TruthHousehold
+from trainer.core.scenario.households import TruthHousehold, world_spec
 from trainer.core.scenario.model import Scenario
 from trainer.core.world.geometry import Point
 from trainer.core.world.grid import make_grid
-from trainer.core.world.spec import WorldSpec
 
 SCHEMATIC_SIZE = (40.0, 30.0)  # one schematic building, metres
 SCHEMATIC_GAP = 14.0
@@ -82,8 +81,7 @@ def _from_world(scenario: Scenario, seed: int, truths: Mapping[str, TruthHouseho
     grids = {int((picks.get(unit) or {}).get("grid", 0)) for unit in units}
     if not units or any(picks.get(unit) is None for unit in units) or len(grids) != 1:
         return None
-    spec = WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec else WorldSpec()
-    grid = make_grid(spec, seed, grids.pop())
+    grid = make_grid(world_spec(scenario), seed, grids.pop())
     placed: dict[int, list[str]] = {}  # building index in the grid -> units
     for unit in units:
         household = truths[unit].household

@@ -63,6 +63,12 @@ _BUILT_LOCK = threading.Lock()
 BUILT_KEPT = 256  # (scenario, seed) truths kept: an exam's fixed seed is replayed by everyone
 
 
+def world_spec(scenario: Scenario) -> WorldSpec:
+    """The spec of the world the scenario's households are picked from (the default world
+    when the file gives none)."""
+    return WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec else WorldSpec()
+
+
 def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
     """Every household of the scenario, keyed by its id. A pure function of the scenario and
     the seed, so the last ones built are kept (the households are never changed by anyone)."""
@@ -72,7 +78,7 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
         if kept is not None and kept[0] is scenario:
             _BUILT.move_to_end(key)
             return dict(kept[1])
-    spec = WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec else WorldSpec()
+    spec = world_spec(scenario)
     county = _home_county(scenario, spec, seed)
     truths = {h.id: (_picked(h, spec, seed) if h.pick is not None
                      else _written(h, seed, county))
@@ -98,9 +104,8 @@ def fingerprint(scenario: Scenario, seed: int) -> str:
     parts: list[Any] = [_plain(truths[key]) for key in sorted(truths)]
     drawn = scenario.assignment.map
     if drawn is not None:
-        spec = (WorldSpec.from_dict(dict(scenario.world_spec)) if scenario.world_spec
-                else WorldSpec())
-        parts.append({"map_grid": export.fingerprint(make_grid(spec, seed, drawn.grid))})
+        parts.append({"map_grid": export.fingerprint(
+            make_grid(world_spec(scenario), seed, drawn.grid))})
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
