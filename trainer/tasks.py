@@ -196,20 +196,24 @@ compose_clip = huey.task(retries=0)(compose_job)
 
 
 def count_world_job(world_id: int, run: int) -> None:
-    """Count a world (`worlds.services.start_count`): claim the count `run`, report the
-    grids counted at most once a second, keep the figures or the error that stopped it.
-    A job whose count was replaced by a newer one stops (or never starts)."""
+    """Count a slice of a world (`worlds.services.start_count`): claim the count `run`, go
+    on from what its earlier slices counted, report the grids counted at most once a
+    second, and after COUNT_SLICE seconds keep the sums and queue the next slice (behind
+    the jobs queued meanwhile); the last slice keeps the figures, or the error that stopped
+    the count. A job whose count was replaced by a newer one stops (or never starts)."""
     from trainer.worlds import services
     from trainer.worlds.models import World
 
     app = job_app()
     with app.app_context():
         with job_session(app) as db:
-            if not services.claim_count(db, world_id, run):
+            state = services.claim_count(db, world_id, run)
+            if state is None:
                 return
             world = db.get_one(World, world_id)
             spec, seed = services.spec_of(world), world.seed
         last = time.monotonic()
+        deadline = last + services.COUNT_SLICE
 
         def report(done: int) -> None:
             nonlocal last
@@ -226,7 +230,8 @@ def count_world_job(world_id: int, run: int) -> None:
                 raise Replaced
 
         try:
-            summary = services.summarise(*services.count(spec, seed, report))
+            finished = services.count_some(spec, seed, state,
+                                           lambda: time.monotonic() < deadline, report)
         except Replaced:
             return
         except Exception as exc:
@@ -235,7 +240,14 @@ def count_world_job(world_id: int, run: int) -> None:
                 services.finish_count(db, world_id, run, error=exc)
             return
         with job_session(app) as db:
-            services.finish_count(db, world_id, run, summary=summary)
+            if finished:
+                services.finish_count(db, world_id, run,
+                                      summary=services.summarise(*state.totals(spec, seed)))
+                return
+            current = services.pause_count(db, world_id, run, state)
+        if current and not enqueue(count_world, world_id, run):
+            with job_session(app) as db:  # due at once for `resume_counts`
+                services.count_unqueued(db, world_id, run)
 
 
 class Replaced(Exception):

@@ -730,14 +730,14 @@ def test_a_job_of_an_earlier_count_writes_nothing(app, db, monkeypatch):
     db.commit()
     monkeypatch.setattr(tasks, "PROGRESS_EVERY", 0.0)
 
-    def replaced_meanwhile(spec, seed, progress):
+    def replaced_meanwhile(spec, seed, state, more, progress):
         db.execute(update(World).where(World.id == world.id).values(
             count_run=World.count_run + 1, count_running=False))
         db.commit()
         progress(1)
         raise AssertionError("the replaced job should have stopped at its report")
 
-    monkeypatch.setattr(services, "count", replaced_meanwhile)
+    monkeypatch.setattr(services, "count_some", replaced_meanwhile)
     with app.app_context():
         tasks.count_world_job(world.id, 1)
     db.refresh(world)
@@ -753,6 +753,99 @@ def test_a_job_of_an_earlier_count_writes_nothing(app, db, monkeypatch):
         tasks.count_world_job(world.id, 2)  # the current count's job does the work
     db.refresh(world)
     assert not world.counting and world.summary["persons"] > 1000
+
+
+SLICED = {"grids": 4, "households_min": 300, "households_max": 320}
+
+
+def test_a_count_goes_a_slice_at_a_time_behind_the_jobs_queued_meanwhile(app, db, monkeypatch,
+                                                                        tmp_path):
+    """On a real queue (SQLite, as `make run` has it), a clip's job queued while a world is
+    counted runs after the count's current slice, not after the whole count; each slice
+    keeps its sums on the world, and the figures are those of a count in one go."""
+    from trainer import tasks
+
+    queue = tasks.make_huey({}, tmp_path / "instance")
+    ran = []
+
+    def slice_job(world_id, run):
+        ran.append("count")
+        tasks.count_world_job(world_id, run)
+
+    monkeypatch.setattr(tasks, "count_world", queue.task()(slice_job))
+    clip = queue.task()(lambda: ran.append("clip"))
+    monkeypatch.setattr(services, "COUNT_SLICE", 0.0)  # a grid a slice
+    world = services.create_world(db, actor=None, name="Sliced", spec_data=SLICED, seed=8,
+                                  background=True)
+    db.commit()
+    tasks.count_world(world.id, 1)  # what the form queues after its commit
+    clip()  # a trainer uploads a clip meanwhile
+    seen = []
+    with app.app_context():
+        while (job := queue.dequeue()) is not None:
+            queue.execute(job)
+            db.refresh(world)
+            seen.append((world.counted_grids, world.count_running,
+                         (world.count_partial or {}).get("done")))
+    assert ran == ["count", "clip", "count", "count", "count"]
+    assert seen[:3] == [(1, False, 1), (1, False, 1), (2, False, 2)]
+    assert seen[-1] == (None, False, None) and not world.counting
+    direct = services.create_world(db, actor=None, name="Direct", spec_data=SLICED, seed=8)
+    assert world.summary == direct.summary
+
+
+def test_a_count_started_again_goes_on_from_its_last_slice(app, db, monkeypatch):
+    from datetime import timedelta
+
+    from trainer import tasks
+
+    held = HeldJobs()
+    monkeypatch.setattr(tasks, "count_world", held)
+    monkeypatch.setattr(services, "COUNT_SLICE", 0.0)
+    direct = services.create_world(db, actor=None, name="Direct", spec_data=SLICED, seed=8)
+    world = services.create_world(db, actor=None, name="Resumed", spec_data=SLICED, seed=8,
+                                  background=True)
+    db.commit()
+    with app.app_context():
+        tasks.count_world_job(world.id, 1)  # the first slice queues the second
+        tasks.count_world_job(*held.queued.pop())
+    db.refresh(world)
+    assert held.queued == [(world.id, 1)]  # the third, which its worker dies in
+    held.queued.clear()
+    assert world.count_partial["done"] == 2 and world.counted_grids == 2
+    drawn = []
+    monkeypatch.setattr(services, "make_grid", lambda spec, seed, index: drawn.append(
+        index) or make_grid(spec, seed, index))
+    stale(db, world, running=True, ago=services.STALE_COUNT + timedelta(seconds=5))
+    with app.app_context():  # its worker died during the third slice
+        assert tasks.resume_counts.call_local() == [world.id]
+    db.refresh(world)
+    assert held.queued == [(world.id, 2)] and world.counted_grids == 2
+    monkeypatch.setattr(services, "COUNT_SLICE", 60.0)
+    with app.app_context():
+        tasks.count_world_job(*held.queued.pop())
+    db.refresh(world)
+    assert drawn == [2, 3] and held.queued == []  # the first two grids are not drawn again
+    assert not world.counting and world.count_partial is None
+    assert world.summary == direct.summary
+
+    run = services.start_count(db, world)  # counted again from the start: nothing kept
+    db.commit()
+    with app.app_context():
+        tasks.count_world_job(world.id, run)
+    db.refresh(world)
+    assert drawn == [2, 3, 0, 1, 2, 3] and world.summary == direct.summary
+
+
+def test_a_count_kept_between_slices_reads_back_whole():
+    spec = WorldSpec.from_dict(SLICED)
+    state = services.Counting()
+    services.count_some(spec, 8, state, lambda: False)
+    services.count_some(spec, 8, state, lambda: False)
+    kept = services.Counting.from_json(json.loads(json.dumps(state.to_json())))
+    assert kept == state and kept.tally.education and kept.done == 2
+    assert services.count_some(spec, 8, kept)
+    assert kept.totals(spec, 8) == services.count(spec, 8)
 
 
 def test_a_count_whose_worker_died_is_queued_again_once(app, client, login_as, db,
@@ -828,10 +921,10 @@ def test_a_failed_count_keeps_the_earlier_figures_and_offers_another(client, csr
     db.commit()
     figures = dict(world.summary)
 
-    def broken(spec, seed, progress=None):
+    def broken(spec, seed, state, more, progress):
         raise MemoryError("no room")
 
-    monkeypatch.setattr(services, "count", broken)
+    monkeypatch.setattr(services, "count_some", broken)
     login_as(Role.TRAINER)
     assert client.post(f"/worlds/{world.id}/recount",
                        data={"csrf_token": csrf()}).status_code == 302
@@ -844,12 +937,12 @@ def test_a_failed_count_keeps_the_earlier_figures_and_offers_another(client, csr
     assert "no room" not in page  # the error's text is in the log, not on the page
     assert 'data-test="recount"' in page and str(figures["persons"]) in page
 
-    def unsplittable(spec, seed, progress=None):  # a grid past the first 200, say
+    def unsplittable(spec, seed, state, more, progress):  # a grid past the first 200, say
         raise InvalidInput(N_("A grid of %(units)s housing units cannot be split into areas "
                               "of %(low)s-%(high)s units."), field="area_min_units",
                            units=366, low=100, high=120)
 
-    monkeypatch.setattr(services, "count", unsplittable)
+    monkeypatch.setattr(services, "count_some", unsplittable)
     assert client.post(f"/worlds/{world.id}/recount",
                        data={"csrf_token": csrf()}).status_code == 302
     zh = client.get(f"/worlds/{world.id}", headers={"Accept-Language": "zh-CN"})

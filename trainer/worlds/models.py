@@ -42,6 +42,10 @@ class World(Base):
     count_resumes: Mapped[int] = mapped_column(default=0, server_default="0")
     count_error: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
                                                                default=None)
+    # What the count has counted so far, kept between the slices its jobs count
+    # (`services.Counting`, as JSON); None when no count is under way or none has paused yet.
+    count_partial: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
+                                                                 default=None)
 
     created_by: Mapped[User | None] = relationship()
 

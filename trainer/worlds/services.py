@@ -9,7 +9,7 @@ import json
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -143,6 +143,59 @@ def overview_page(world: World, page: int) -> OverviewMap:
     return _overview_page(_spec_key(world), world.seed, page)
 
 
+@dataclass
+class Counting:
+    """A count under way: the grids counted so far (the first `done`) and their sums. A job
+    counts a world a slice at a time and keeps this between its slices (`pause_count`)."""
+
+    done: int = 0
+    tally: Tally = field(default_factory=Tally)
+    areas: int = 0
+    digests: dict[int, str] = field(default_factory=dict)  # of the `_sample` grids
+
+    def to_json(self) -> dict[str, Any]:
+        tally = asdict(self.tally)
+        tally["education"] = {str(code): n for code, n in self.tally.education.items()}
+        return {"done": self.done, "tally": tally, "areas": self.areas,
+                "digests": {str(index): digest for index, digest in self.digests.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Counting:
+        if not data:
+            return cls()
+        tally = Tally(**{**data["tally"], "education": {
+            int(code): n for code, n in data["tally"]["education"].items()}})
+        return cls(data["done"], tally, data["areas"],
+                   {int(index): digest for index, digest in data["digests"].items()})
+
+    def totals(self, spec: WorldSpec, seed: int) -> tuple[Tally, int, str]:
+        """The finished count: figures, areas and fingerprint, as `count` gives them."""
+        return self.tally, self.areas, _joined(self.digests[index]
+                                               for index in _sample(spec, seed))
+
+
+def count_some(spec: WorldSpec, seed: int, state: Counting,
+               more: Callable[[], bool] = lambda: True,
+               progress: Callable[[int], None] | None = None) -> bool:
+    """Count the world's grids from `state.done` on, each drawn once, while `more()` says
+    so (at least one grid); True when every grid is counted. `progress` is called with the
+    number of grids done. The sums do not depend on where the slices end."""
+    sample = _sample(spec, seed)
+    while state.done < spec.grids:
+        index = state.done
+        part = make_grid(spec, seed, index)
+        state.tally.add(part.households(), part.urban)
+        state.areas += len(part.areas)
+        if index in sample:
+            state.digests[index] = export.fingerprint(part)
+        state.done = index + 1
+        if progress is not None:
+            progress(state.done)
+        if not more():
+            break
+    return state.done >= spec.grids
+
+
 def count(spec: WorldSpec, seed: int,
           progress: Callable[[int], None] | None = None) -> tuple[Tally, int, str]:
     """Draw every grid once and count it: the figures, the number of areas, and the world's
@@ -151,19 +204,9 @@ def count(spec: WorldSpec, seed: int,
     This draws every household, so it takes a while for a large world; `progress` is called
     with the number of grids done.
     """
-    counts = Tally()
-    areas = 0
-    sample = _sample(spec, seed)
-    digests: dict[int, str] = {}
-    for index in range(spec.grids):
-        part = make_grid(spec, seed, index)
-        counts.add(part.households(), part.urban)
-        areas += len(part.areas)
-        if index in sample:
-            digests[index] = export.fingerprint(part)
-        if progress is not None:
-            progress(index + 1)
-    return counts, areas, _joined(digests[index] for index in sample)
+    state = Counting()
+    count_some(spec, seed, state, progress=progress)
+    return state.totals(spec, seed)
 
 
 def summarise(counts: Tally, areas: int, fingerprint: str) -> dict[str, Any]:
@@ -265,11 +308,17 @@ def create_world(db: Session, *, actor: User | None, name: str, spec_data: dict[
 # check (`resume_stale_count`) starts again, from the first grid (the figures are sums over
 # every grid, and a grid is cheap to draw again), a count whose job stopped reporting for
 # STALE_COUNT (its worker died) or was never taken for QUEUED_TOO_LONG (the queue lost it,
-# or was down); a count whose worker died twice is given up with a message. Counts share
-# the job queue with clips: a site that makes many large worlds runs more workers.
+# or was down); a count whose worker died twice is given up with a message.
+# Counts share the job queue with clips, the offline copies and the periodic tasks (which
+# hand in timed exams whose time ran out), so a job counts for COUNT_SLICE seconds at most,
+# keeps what it has counted (`pause_count`: the sums so far, `Counting`) and queues the
+# next slice behind whatever was queued meanwhile: a clip waits for one slice, not for a
+# world of thousands of grids, and a count started again after its worker died goes on
+# from its last slice (the sums are over grids, so they do not depend on where slices end).
 # The command line counts in its own process, with a progress bar.
 
 STALE_COUNT = timedelta(minutes=2)
+COUNT_SLICE = 5.0  # seconds a count job counts before it queues the rest
 QUEUED_TOO_LONG = timedelta(minutes=15)
 CHECKED_GRIDS = 200  # grids whose skeleton is drawn before a world is made in the background
 COUNT_FAILED = N_("The count stopped on an unexpected error (the server's log has it); "
@@ -296,7 +345,8 @@ def _stale(now: datetime) -> Any:
 
 # The count columns of a world that is not being counted (see `_counting`).
 _ENDED: dict[str, Any] = {"counted_grids": None, "count_touched_at": None,
-                          "count_running": False, "count_error": None}
+                          "count_running": False, "count_error": None,
+                          "count_partial": None}
 
 
 def _counting(run: Any, now: datetime) -> dict[str, Any]:
@@ -314,10 +364,11 @@ def start_count(db: Session, world: World, *, now: datetime | None = None) -> in
         for name, value in _counting(1, now).items():
             setattr(world, name, value)
         world.count_resumes = 0
+        world.count_partial = None
         return 1
     done = db.execute(update(World).where(
         World.id == world.id, World.counted_grids.is_(None) | _stale(now)).values(
-        **_counting(World.count_run + 1, now), count_resumes=0))
+        **_counting(World.count_run + 1, now), count_resumes=0, count_partial=None))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(N_("The world is being counted already."))
     db.refresh(world)
@@ -336,11 +387,26 @@ def _this_count(world_id: int, run: int) -> Any:
                                World.counted_grids.is_not(None))
 
 
-def claim_count(db: Session, world_id: int, run: int) -> bool:
-    """A worker takes the count `run` of the world: False when the world is not being
-    counted, or by a later count (this job is left over and does nothing)."""
+def claim_count(db: Session, world_id: int, run: int) -> Counting | None:
+    """A worker takes the count `run` of the world (a slice of it): what was counted
+    before (`pause_count`, or nothing); None when the world is not being counted, or by a
+    later count (this job is left over and does nothing)."""
     done = db.execute(_this_count(world_id, run).values(count_running=True,
                                                         count_touched_at=utcnow()))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return None
+    world = db.get_one(World, world_id, populate_existing=True)
+    state = Counting.from_json(world.count_partial)
+    world.counted_grids = state.done  # a count started again goes on from its last slice
+    return state
+
+
+def pause_count(db: Session, world_id: int, run: int, state: Counting) -> bool:
+    """A slice of the count `run` ended before the world's last grid: keep what it counted
+    and wait, queued, for the next slice's job. False when the count is no longer this one."""
+    done = db.execute(_this_count(world_id, run).values(
+        count_partial=state.to_json(), counted_grids=state.done, count_running=False,
+        count_touched_at=utcnow()))
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
@@ -397,8 +463,10 @@ def resume_stale_count(db: Session, world_id: int, *,
                      error=DomainError(COUNT_DIED_TWICE))
         return None
     resumes = world.count_resumes + (1 if world.count_running else 0)
+    kept = (world.count_partial or {}).get("done", 0)  # goes on from its last slice
     done = db.execute(update(World).where(World.id == world_id, _stale(now)).values(
-        **_counting(World.count_run + 1, now), count_resumes=resumes))
+        **{**_counting(World.count_run + 1, now), "counted_grids": kept},
+        count_resumes=resumes))
     if not done.rowcount:  # type: ignore[attr-defined]
         return None
     db.refresh(world)
