@@ -276,6 +276,28 @@ def test_written_residents_beside_a_picked_household_share_its_county() -> None:
     assert numbers and all(number.startswith(county) for number in numbers)
 
 
+def test_a_pick_of_a_grid_the_world_does_not_have_is_refused_on_its_field() -> None:
+    """A pick past the world's grids gave an exercise whose map could never be drawn, and a
+    grid number in the billions held a worker for minutes (a prefecture's grids are placed
+    in turn)."""
+    from trainer.core.errors import InvalidInput
+    from trainer.core.world.grid import village_of
+    from trainer.core.world.spec import MAX_GRIDS, WorldSpec
+
+    text = (LIBRARY / "village-map.yaml").read_text("utf-8")
+    for grid in (1, 10**12):
+        wrong = text.replace("pick: {grid: 0, area: 0, number: 1}",
+                             f"pick: {{grid: {grid}, area: 0, number: 1}}")
+        with pytest.raises(ScenarioInvalid) as caught:
+            loader.parse(wrong, file="village-map.yaml")
+        [error] = caught.value.errors
+        assert error.path == "world.households[0].pick.grid"
+        assert error.params == {"grid": grid, "last": 0}
+    with pytest.raises(InvalidInput):  # what the pages reach is bounded all the same
+        village_of(WorldSpec(region="430600"), 7, MAX_GRIDS)
+    assert village_of(WorldSpec(region="430600"), 7, MAX_GRIDS - 1)[0].code.startswith("4306")
+
+
 # The library's true households, seed 1 (`households.fingerprint`): an attempt keeps the digest
 # it began with, so a change of these digests tells every attempt of these scenarios begun
 # before it that its households are drawn otherwise. A change meant to alter them records new

@@ -161,6 +161,26 @@ def test_a_bulk_regrade_leaves_attempts_graded_on_households_drawn_otherwise(app
     assert grades.grades_of(db, before)[-1].truth_fingerprint == today
 
 
+def test_a_regrade_that_scores_the_same_on_todays_households_takes_their_digest(
+        app, db, make_user, monkeypatch):
+    """Regraded with --include-changed to the same score (same rubric): no new grade, but
+    the last grade now stands on today's households, so a later bulk regrade (a rubric
+    change, say) includes the attempt instead of leaving it as graded otherwise."""
+    _t, _c, attempt = submitted(db, make_user, make_user(Role.TRAINEE))
+    db.commit()
+    today = "e" * 64
+    monkeypatch.setattr(truth, "fingerprint_of", lambda version, seed: today)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["grades", "regrade", "--scenario", "cooperative-family",
+                                 "--include-changed"])
+    assert result.exit_code == 0, result.output
+    [grade] = grades.grades_of(db, attempt)
+    assert grade.truth_fingerprint == today
+    assert not truth.graded_otherwise(attempt, grade)
+    result = runner.invoke(args=["grades", "regrade", "--scenario", "cooperative-family"])
+    assert result.exit_code == 0 and "Left" not in result.output, result.output
+
+
 def test_debrief_links_each_form_finding_to_its_field(client, login_as, make_user, db):
     trainee = login_as(Role.TRAINEE)
     _t, _c, attempt = submitted(db, make_user, trainee)

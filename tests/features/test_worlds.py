@@ -7,6 +7,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -156,6 +157,18 @@ def test_unknown_region_is_refused_on_its_field_and_nothing_is_written(client, c
     page = response.get_data(as_text=True)
     assert "999999 is not a county-level or prefecture region code." in page
     assert 'id="region-error"' in page
+    assert world_count(db) == 0
+
+
+@pytest.mark.parametrize("region", ["4306¹²", "43¹²00", "43０602", "٤٣٠٦٠٢"])
+def test_a_region_of_digits_other_than_0_9_is_refused_on_its_field(client, csrf, login_as, db,
+                                                                   region):
+    """Superscript, full-width or Arabic-Indic digits pass str.isdigit: refused all the
+    same (they once made a 500, or a world whose pages all failed)."""
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(csrf, region=region))
+    assert response.status_code == 400
+    assert 'id="region-error"' in response.get_data(as_text=True)
     assert world_count(db) == 0
 
 

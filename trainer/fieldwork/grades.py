@@ -135,6 +135,9 @@ def _regrade(db: Session, attempt: Attempt, rubric_version: ScenarioVersion,
         raise InvalidInput(N_("A rubric from another scenario cannot grade this attempt."))
     data = grade_data(attempt, rubric_version)
     if last is not None and last.rubric_version_id == rubric_version.id and last.data == data:
+        # The same score on today's households: the last grade stands on them too, so it
+        # keeps their digest (else a later bulk regrade would leave it as graded otherwise).
+        last.truth_fingerprint = truth.fingerprint_of(attempt.version, attempt.seed)
         return None
     return _new(db, attempt, data, rubric_version, actor, last)
 

@@ -490,6 +490,7 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
         known[name] = variable.type
     world = data["world"]
     _check_world_spec(world.get("spec"), reader)
+    _check_picks(world, reader)
     households = tuple(HouseholdSpec(h["id"], None if "pick" in h else h, h.get("pick"))
                        for h in world.get("households", ()))
     household_ids = {h.id for h in households}
@@ -578,6 +579,21 @@ def _check_world_spec(spec: Any, reader: Reader) -> None:
         where = ("world", "spec", *(error.field.split(".") if error.field else ()))
         reader.error(where, N_("the world generator refuses this spec: %(detail)s"),
                      detail=str(error))
+
+
+def _check_picks(world: Mapping[str, Any], reader: Reader) -> None:
+    """A picked household's grid must be one of the world's (the map of a grid past them
+    cannot be drawn, and a prefecture's grids are placed in turn up to the one asked for)."""
+    try:
+        grids = WorldSpec.from_dict(dict(world.get("spec") or {})).grids
+    except DomainError:
+        return  # the spec's own error is reported
+    for index, household in enumerate(world.get("households", ())):
+        grid = (household.get("pick") or {}).get("grid", 0)
+        if not 0 <= grid < grids:
+            reader.error(("world", "households", index, "pick", "grid"),
+                         N_("the world has no grid %(grid)s: its grids are numbered from 0 "
+                            "to %(last)s"), grid=grid, last=grids - 1)
 
 
 FIELD_YEARS = (2019, 2021)  # the 2020 census field work, with a margin either side

@@ -31,6 +31,7 @@ from trainer.core.world.geometry import Cell, Point, cell_box, inset_box, outlin
 from trainer.core.world.rng import quota_count, quota_pick, stream, stream_seed
 from trainer.core.world.spec import (
     GRIDS_PER_VILLAGE,
+    MAX_GRIDS,
     MAX_VACANCY,
     VILLAGES_PER_TOWNSHIP,
     WorldSpec,
@@ -229,7 +230,14 @@ def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, 
     by the counties' town and country residents). Within its county, urban grids are grouped
     three to a residents' committee (居委会), six of those to a 街道; rural grids likewise into
     villages (村委会) and 镇/乡. Everything follows from the grid's index alone.
+
+    InvalidInput for a number no world's grid has (grids are numbered from 0 to
+    MAX_GRIDS - 1; the pages and the scenario loader hold grids to their world's own number):
+    a prefecture's grids are placed in turn, so a number in the billions would take minutes.
     """
+    if not 0 <= grid < MAX_GRIDS:
+        raise InvalidInput(N_("No world has a grid %(grid)s: grids are numbered from 0 to "
+                              "%(last)s."), field="grid", grid=grid, last=MAX_GRIDS - 1)
     salt = 0.5  # rounds: of the first n grids, round(n × share) are urban
     urban = quota_pick(grid, spec.urban_share, salt)
     urban_before = quota_count(grid, spec.urban_share, salt)

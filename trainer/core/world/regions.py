@@ -67,13 +67,13 @@ NAME_PARTS = ("洞庭", "南湖", "金鹗", "东茅", "五里", "奇家", "望�
 
 def is_county_code(code: str) -> bool:
     """A county-level code of GB/T 2260: 6 digits, a known province, not a city or province."""
-    return (len(code) == 6 and code.isdigit() and code[:2] in PROVINCES
+    return (len(code) == 6 and code.isascii() and code.isdigit() and code[:2] in PROVINCES
             and code[2:4] != "00" and code[4:6] != "00")
 
 
 def is_prefecture_code(code: str) -> bool:
     """A prefecture city's code of GB/T 2260: 6 digits, a known province, ending in 00."""
-    return (len(code) == 6 and code.isdigit() and code[:2] in PROVINCES
+    return (len(code) == 6 and code.isascii() and code.isdigit() and code[:2] in PROVINCES
             and code[2:4] != "00" and code[4:6] == "00")
 
 
