@@ -86,9 +86,16 @@ def translate(error: DomainError) -> str:
 
 
 def form_error(form: FlaskForm, error: DomainError) -> int:
-    """Attach a domain error to the form field it names (or the form) and return its status."""
+    """Attach a domain error to the form field it names (or the form) and return its status.
+    A dotted name reaches into a FormField (`rates.births`: the `births` field of `rates`)."""
     message = translate(error)
-    field = getattr(form, error.field, None) if error.field else None
+    field: Any = form if error.field else None
+    for part in (error.field or "").split(".") if error.field else ():
+        try:
+            field = field[part]
+        except (KeyError, TypeError):
+            field = None
+            break
     if field is not None:
         field.errors = [*field.errors, message]
     else:

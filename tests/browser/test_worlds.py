@@ -59,6 +59,21 @@ def test_trainer_generates_and_browses_a_world(browser_page: BrowserPage) -> Non
     expect(page.locator("table.truth")).to_contain_text(re.compile(r"stairwell \d+, flat \d{3,4}"))
     bp.screenshot("world-area-households")
 
+    # the grid's last area lies at the far end of the grid: its page's map shows it, in view
+    page.go_back()
+    last_code = (areas.last.get_attribute("href") or "").rsplit("/", 1)[-1]
+    with page.expect_navigation():
+        areas.last.click()
+    highlighted = page.locator(f".map-frame svg polygon[data-area='{last_code}'][fill-opacity]")
+    expect(highlighted).to_have_count(1)
+    frame, shape = page.locator(".map-frame").bounding_box(), highlighted.bounding_box()
+    assert frame and shape
+    assert frame["y"] <= shape["y"] and shape["y"] + shape["height"] <= frame["y"] + frame[
+        "height"] + 1, (frame, shape)  # wholly in the frame, not scrolled out of sight
+    assert shape["width"] >= 0.4 * frame["width"], (frame, shape)  # not a speck in the grid
+    bp.screenshot("world-area-focused")
+    households = page.locator("table.truth a[href*='/households/']")
+
     with page.expect_navigation():
         households.first.click()
     expect(page.locator("main h1")).to_contain_text("Household")

@@ -894,3 +894,35 @@ def test_names_fit_sex_and_generation(seed, index):
     assert swapped < len(named) / 2
     assert all(person.birth >= date(2020, 8, 1) for person in people
                if person.name == names.UNNAMED)
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), urban=st.booleans(), pick=st.integers(0, 50))
+def test_an_area_map_shows_its_area_and_leaves_out_buildings_out_of_view(seed, urban, pick):
+    """The area page's map (`grid_svg(focus=)`): its view holds the whole area with room
+    around it, and draws only the buildings that reach into that view; the grid's map draws
+    every building."""
+    import re
+
+    from trainer.core.world.export import FOCUS_PADDING, grid_svg
+
+    spec = WorldSpec(grids=2, urban_share=1.0 if urban else 0.0)
+    grid = make_grid(spec, seed, 0)
+    area = grid.areas[pick % len(grid.areas)]
+    whole, focused = grid_svg(grid), grid_svg(grid, highlight=area, focus=area)
+    left, top, width, height = map(float, re.search(r'viewBox="([^"]+)"', focused)[1].split())
+    full = list(map(float, re.search(r'viewBox="([^"]+)"', whole)[1].split()))
+    shape = re.search(rf'<polygon points="([^"]+)" [^>]*fill-opacity="0.15"[^>]*'
+                      rf'data-area="{area.code}"', focused)[1]
+    xs = [float(point.split(",")[0]) for point in shape.split()]
+    ys = [float(point.split(",")[1]) for point in shape.split()]
+    assert left <= min(xs) and max(xs) <= left + width + 1  # rounded to whole units
+    assert top <= min(ys) and max(ys) <= top + height + 1
+    assert width <= full[2] and height <= full[3]
+    assert width <= max(xs) - min(xs) + 2 * FOCUS_PADDING + 1
+    drawn = focused.count('stroke="#374151" data-area=') + focused.count(
+        'stroke="#5b21b6" data-area=')
+    assert whole.count('stroke="#374151" data-area=') + whole.count(
+        'stroke="#5b21b6" data-area=') == len(grid.buildings)
+    in_area = sum(1 for building in grid.buildings if building.area == area.index)
+    assert in_area <= drawn <= len(grid.buildings)

@@ -185,6 +185,27 @@ def test_impossible_rates_are_refused(client, csrf, login_as, db):
     assert world_count(db) == 0
 
 
+def test_every_field_that_cannot_work_is_marked_at_once(client, csrf, login_as, db):
+    """Households min above max, the hukou-place rates and the HMT/no-housing rates over
+    100 %: all three on their fields in one answer, the rates' section open (a rate's error
+    was only above the form, its section closed, one problem a submission)."""
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(csrf, **{
+        "households_min": "400", "households_max": "300",
+        "rates-hukou_other_township": "60", "rates-hukou_other_province": "50",
+        "rates-hmt_foreign": "60", "rates-no_housing": "50"}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for field in ("households_min", "rates-hukou_other_township", "rates-hmt_foreign"):
+        assert f'id="{field}-error"' in page, field
+    assert re.search(r"<details[^>]* open", page)
+    assert "above 100 %" in page and "not above the maximum" in page
+    assert world_count(db) == 0
+    zh = client.post("/worlds/new", headers={"Accept-Language": "zh-CN"}, data=form_data(
+        csrf, **{"rates-hmt_foreign": "60", "rates-no_housing": "50"}))
+    assert 'id="rates-hmt_foreign-error"' in zh.get_data(as_text=True)
+
+
 def test_area_sizes_the_grid_cannot_satisfy_are_refused(client, csrf, login_as, db):
     login_as(Role.TRAINER)
     response = client.post("/worlds/new", data=form_data(
@@ -211,6 +232,35 @@ def test_trainer_browses_grid_area_and_household_truth(client, login_as, db):
     geojson = client.get(f"/worlds/{world.id}/grids/0.geojson")
     assert geojson.mimetype == "application/geo+json"
     assert {f["properties"]["layer"] for f in geojson.json["features"]} >= {"area", "building"}
+
+
+def test_the_household_page_names_the_persona_in_words_of_the_page_language(client,
+                                                                            login_as, db):
+    """Concern themes, the preferred mode, secrets and a collective household's kind in
+    words, never as the generator's keys (no_time, visit, concealed_infant, dormitory)."""
+    from trainer.core.scenario import vocabulary
+
+    login_as(Role.TRAINER)
+    world = services.create_world(db, actor=None, name="Personas", spec_data=SMALL, seed=5)
+    grid = services.grid(world, 0)
+    households = grid.households()
+    secretive = next(h for h in households if h.persona and h.persona.secrets)
+    collective = next(h for h in households if h.collective_kind)
+    for household in (secretive, collective):
+        url = f"/worlds/{world.id}/grids/0/households/{household.index}"
+        zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        en = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        persona = household.persona
+        keys = [*persona.themes, *(secret.kind for secret in persona.secrets)]
+        if household.collective_kind:
+            keys.append(household.collective_kind)
+        for page in (zh, en):
+            shown = re.sub(r'data-secret="\w+"', "", page)
+            assert not [key for key in keys if key in shown], keys
+        assert "、".join(vocabulary.THEMES[t][0] for t in persona.themes) in zh
+        assert ", ".join(vocabulary.THEMES[t][1] for t in persona.themes) in en
+        assert ("自主填报" if persona.preferred_mode == "self" else "普查员上门登记") in zh
+    assert "集体宿舍" in zh or "工棚" in zh or "养老机构" in zh
 
 
 def test_flats_show_their_stairwell_and_door_on_the_pages_and_in_the_exports(client, login_as,

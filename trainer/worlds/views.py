@@ -7,16 +7,18 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from trainer import tasks
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.core.errors import Conflict, DomainError, InvalidInput
 from trainer.core.i18n import N_
+from trainer.core.scenario import vocabulary
 from trainer.core.world import regions, stats
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
-from trainer.core.world.spec import MAX_GRIDS
+from trainer.core.world.spec import MAX_GRIDS, WorldSpec
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
 from trainer.worlds import services
@@ -48,10 +50,34 @@ def door_text(unit: Any) -> str:
     return _("stairwell %(s)s, flat %(d)s", s=unit.stairwell, d=unit.door)
 
 
+# A persona's and a collective household's coded values as the household page shows them
+# (the concern themes' words are the interview's own, `vocabulary.THEMES`).
+MODE_LABELS = {"self": _l("Self-reporting (自主填报)"), "visit": _l("A visit by the enumerator")}
+SECRET_LABELS = {"concealed_infant": _l("An infant kept off the forms"),
+                 "member_away": _l("A member away, not mentioned"),
+                 "second_home": _l("A second home"),
+                 "tenants": _l("Tenants, not mentioned")}
+COLLECTIVE_LABELS = {"dormitory": _l("Dormitory"), "work_shed": _l("Work shed"),
+                     "care_home": _l("Care home")}
+
+
+def persona_text(kind: str, value: Any) -> str:
+    """A persona's concern themes (a list), mode or secret, or a collective household's
+    kind, in words of the interface language (a value that has none, as itself)."""
+    if kind == "themes":
+        english = is_english()
+        words = [pair[1 if english else 0] if (pair := vocabulary.THEMES.get(theme)) else theme
+                 for theme in value]
+        return (", " if english else "、").join(words)
+    labels = {"mode": MODE_LABELS, "secret": SECRET_LABELS,
+              "collective": COLLECTIVE_LABELS}[kind]
+    return str(labels.get(value, value))
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"code_label": code_label, "count_error_text": count_error_text,
-            "door_text": door_text}
+            "door_text": door_text, "persona_text": persona_text}
 
 
 @bp.get("/worlds")
@@ -75,9 +101,9 @@ def create() -> Any:
                                           spec_data=form.spec_data(), seed=form.seed.data,
                                           background=True)
         except DomainError as error:
-            if error.field and error.field.startswith("rates."):
-                error.field = None  # shown above the form, naming the rate
             status = form_error(form, error)
+            for other in _other_problems(form, error):  # every field to fix at once
+                form_error(form, other)
         else:
             db.commit()
             _queue_count(world.id, world.count_run)
@@ -87,6 +113,17 @@ def create() -> Any:
         status = 400
     return render_template("worlds/new.html", form=form, counties=YUEYANG_CHOICES,
                            max_grids=MAX_GRIDS), status
+
+
+def _other_problems(form: WorldForm, error: DomainError) -> list[InvalidInput]:
+    """The spec's problems besides `error` (the first), so that the form marks every field
+    that cannot work at once rather than one a submission."""
+    try:
+        problems = WorldSpec.from_dict(form.spec_data(), check=False).problems()
+    except DomainError:
+        return []
+    return [problem for problem in problems
+            if (problem.field, problem.message) != (error.field, error.message)]
 
 
 @bp.get("/worlds/<int:world_id>")
@@ -214,7 +251,8 @@ def area(world_id: int, grid_index: int, code: str) -> Any:
     homeless = [(numbers[index], part.household(index)) for index in numbers
                 if part.plans[index].unit is None]
     return render_template("worlds/area.html", world=world, grid=part, area=chosen, rows=rows,
-                           homeless=homeless, svg=grid_svg(part, highlight=chosen))
+                           homeless=homeless,
+                           svg=grid_svg(part, highlight=chosen, focus=chosen))
 
 
 @bp.get("/worlds/<int:world_id>/grids/<int:grid_index>/households/<int:household_index>")

@@ -143,9 +143,18 @@ STYLE = {
 }
 
 
+FOCUS_PADDING = 30.0  # metres shown around an area the map is focused on
+HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+
+
 def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = True,
-             show_numbers: bool = True) -> str:
-    """An SVG map of the grid: roads, water, landmarks, buildings, and area boundaries."""
+             show_numbers: bool = True, focus: Area | None = None) -> str:
+    """An SVG map of the grid: roads, water, landmarks, buildings, and area boundaries.
+
+    With `focus`, the map shows that area and FOCUS_PADDING metres around it (the area's
+    page: the whole grid in its frame put the area out of sight or made it small), and
+    leaves out the buildings wholly outside the view. Labels are haloed in white, so that a
+    road's name over a building number, or a bridge's over its river, stays legible."""
     width, height = grid.size
     margin = 40.0
     top = height + grid.lot_size[1] + margin  # room for the river above rural grids
@@ -153,8 +162,23 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
     def points(ring: list[Point]) -> str:
         return " ".join(f"{x + margin:.1f},{top - y:.1f}" for x, y in ring)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + 2 * margin:.0f} '
-             f'{top + margin:.0f}" role="img" aria-label="{escape(grid.name)}" '
+    view = (0.0, 0.0, width + 2 * margin, top + margin)  # left, top, width, height
+    if focus is not None:
+        xs = [x for x, _y in focus.outline]
+        ys = [y for _x, y in focus.outline]
+        left = max(0.0, min(xs) + margin - FOCUS_PADDING)
+        upper = max(0.0, top - max(ys) - FOCUS_PADDING)
+        view = (left, upper, min(view[2], max(xs) + margin + FOCUS_PADDING) - left,
+                min(view[3], top - min(ys) + FOCUS_PADDING) - upper)
+
+    def seen(ring: list[Point]) -> bool:
+        xs = [x + margin for x, _y in ring]
+        ys = [top - y for _x, y in ring]
+        return (max(xs) >= view[0] and min(xs) <= view[0] + view[2]
+                and max(ys) >= view[1] and min(ys) <= view[1] + view[3])
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view[0]:.0f} {view[1]:.0f} '
+             f'{view[2]:.0f} {view[3]:.0f}" role="img" aria-label="{escape(grid.name)}" '
              f'class="world-map" font-family="sans-serif">',
              f'<title>{escape(grid.name)}</title>']
     for feature in grid.features:
@@ -170,9 +194,11 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
             if feature.kind not in ("field",):
                 x = min(p[0] for p in feature.geometry) + margin + 2
                 y = top - max(p[1] for p in feature.geometry) + 12
-                parts.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="9">'
+                parts.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="9" {HALO}>'
                              f'{escape(feature.name)}</text>')
     for building in grid.buildings:
+        if focus is not None and not seen(building.footprint):
+            continue
         collective = building.kind in ("dormitory", "work_shed", "care_home")
         parts.append(f'<polygon points="{points(building.footprint)}" '
                      f'{STYLE["collective" if collective else "building"]} '
@@ -184,7 +210,7 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
             ys = [p[1] for p in building.footprint]
             cx, cy = sum(xs) / len(xs) + margin, top - sum(ys) / len(ys) + 4
             parts.append(f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" '
-                         f'text-anchor="middle">{building.number}</text>')
+                         f'text-anchor="middle" {HALO}>{building.number}</text>')
     if show_areas:
         for area in grid.areas:
             style = STYLE["area"]
@@ -197,7 +223,7 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
         if feature.kind in ("road", "river"):
             (x0, y0), (x1, _y1) = feature.geometry[0], feature.geometry[-1]
             parts.append(f'<text x="{(x0 + x1) / 2 + margin:.1f}" y="{top - y0 - 4:.1f}" '
-                         f'font-size="10" fill="#374151">{escape(feature.name)}</text>')
+                         f'font-size="10" fill="#374151" {HALO}>{escape(feature.name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

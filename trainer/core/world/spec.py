@@ -89,8 +89,9 @@ class WorldSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WorldSpec:
-        """Validate and build a spec; unknown keys and bad values raise InvalidInput."""
+    def from_dict(cls, data: dict[str, Any], *, check: bool = True) -> WorldSpec:
+        """Validate and build a spec; unknown keys and bad values raise InvalidInput (values
+        of the right types that cannot work only with `check`: see `problems`)."""
         data = dict(data)
         rates_data = dict(data.pop("rates", None) or {})
         known = {f.name for f in fields(cls)} - {"rates"}
@@ -111,56 +112,73 @@ class WorldSpec:
             if f.name in rates_data:
                 rates[f.name] = _coerce(f"rates.{f.name}", rates_data[f.name], float)
         spec = cls(**values, rates=Rates(**rates))
-        spec.validate()
+        if check:
+            spec.validate()
         return spec
 
     def validate(self) -> None:
-        """Raise InvalidInput naming the first field that cannot work."""
+        """Raise InvalidInput naming the first field that cannot work (see `problems`)."""
+        found = self.problems()
+        if found:
+            raise found[0]
+
+    def problems(self) -> list[InvalidInput]:
+        """Every field that cannot work, each with its error, in the order of the form (a
+        form shows them all at once, not one a submission); the areas' fit only when the
+        bounds it depends on hold."""
+        found: list[InvalidInput] = []
         if not is_region_code(self.region):
-            raise InvalidInput(N_("%(code)s is not a county-level or prefecture region code."),
-                               field="region", code=self.region)
+            found.append(InvalidInput(
+                N_("%(code)s is not a county-level or prefecture region code."),
+                field="region", code=self.region))
         if not 1 <= self.grids <= MAX_GRIDS:
-            raise InvalidInput(N_("The number of grids must be between 1 and %(max)s."),
-                               field="grids", max=MAX_GRIDS)
+            found.append(InvalidInput(N_("The number of grids must be between 1 and %(max)s."),
+                                      field="grids", max=MAX_GRIDS))
         if not 1 <= self.households_min <= self.households_max <= 5000:
-            raise InvalidInput(N_("Households per grid: the minimum must be at least 1 and "
-                                  "not above the maximum (at most 5000)."),
-                               field="households_min")
+            found.append(InvalidInput(
+                N_("Households per grid: the minimum must be at least 1 and not above the "
+                   "maximum (at most 5000)."), field="households_min"))
         if not 1 <= self.area_min_units <= self.area_target_units <= self.area_max_units:
-            raise InvalidInput(N_("Enumeration area size: minimum ≤ target ≤ maximum, all "
-                                  "at least 1."), field="area_target_units")
+            found.append(InvalidInput(N_("Enumeration area size: minimum ≤ target ≤ maximum, "
+                                         "all at least 1."), field="area_target_units"))
         if self.partition not in ("areas", "group"):
-            raise InvalidInput(N_("The partition is either areas or group."), field="partition")
+            found.append(InvalidInput(N_("The partition is either areas or group."),
+                                      field="partition"))
         if not 0.0 <= self.urban_share <= 1.0:
-            raise InvalidInput(N_("%(name)s must be between 0 and 1."), field="urban_share",
-                               name="urban_share")
+            found.append(InvalidInput(N_("%(name)s must be between 0 and 1."),
+                                      field="urban_share", name="urban_share"))
         for f in fields(Rates):
             value = getattr(self.rates, f.name)
             if not 0.0 <= value <= 1.0:
-                raise InvalidInput(N_("%(name)s must be between 0 and 1."),
-                                   field=f"rates.{f.name}", name=f.name)
-        if self.rates.vacant_units > MAX_VACANCY:
-            raise InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
-                               field="rates.vacant_units", name="vacant_units", max=MAX_VACANCY)
-        if self.rates.births > MAX_BIRTHS:
-            raise InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
-                               field="rates.births", name="births", max=MAX_BIRTHS)
+                found.append(InvalidInput(N_("%(name)s must be between 0 and 1."),
+                                          field=f"rates.{f.name}", name=f.name))
+        if self.rates.vacant_units > MAX_VACANCY and self.rates.vacant_units <= 1.0:
+            found.append(InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
+                                      field="rates.vacant_units", name="vacant_units",
+                                      max=MAX_VACANCY))
+        if self.rates.births > MAX_BIRTHS and self.rates.births <= 1.0:
+            found.append(InvalidInput(N_("%(name)s must be between 0 and %(max)s."),
+                                      field="rates.births", name="births", max=MAX_BIRTHS))
         total = sum(getattr(self.rates, name) for name in Rates.RESIDENCE_FIELDS)
         if total > 1.0:
-            raise InvalidInput(N_("The hukou-place rates add up to %(total)s %%, above 100 %%."),
-                               field="rates.hukou_other_township", total=round(total * 100, 1))
+            found.append(InvalidInput(
+                N_("The hukou-place rates add up to %(total)s %%, above 100 %%."),
+                field="rates.hukou_other_township", total=round(total * 100, 1)))
         total = sum(getattr(self.rates, name) for name in Rates.EXCLUSIVE_HOUSEHOLD_FIELDS)
         if total > 1.0:
-            raise InvalidInput(
+            found.append(InvalidInput(
                 N_("The rates of households of Hong Kong, Macao, Taiwan residents or "
                    "foreigners and of households with no housing add up to %(total)s %%, "
-                   "above 100 %%."), field="rates.hmt_foreign", total=round(total * 100, 1))
+                   "above 100 %%."), field="rates.hmt_foreign", total=round(total * 100, 1)))
+        if found:
+            return found  # the areas' fit needs sound bounds and rates
         if self.partition == "areas" and not self.areas_fit():
-            raise InvalidInput(
+            found.append(InvalidInput(
                 N_("A grid of %(units)s housing units cannot be split into areas of "
                    "%(low)s-%(high)s units."),
                 field="area_min_units", units=self.unfit_unit_count(),
-                low=self.area_min_units, high=self.area_max_units)
+                low=self.area_min_units, high=self.area_max_units))
+        return found
 
     def unit_range(self) -> tuple[int, int]:
         """The fewest and most residential units a grid can have (households plus vacancy)."""
