@@ -69,3 +69,63 @@ def test_the_dashboard_names_criteria_and_scenarios_in_words(
     captions = re.findall(r"<figcaption><strong>(.*?)</strong>", page)
     assert captions and set(captions) == {setting["version"].title_en}
     assert "cooperative-family" not in re.sub(r'title="[^"]*"', "", page.split("<main", 1)[-1])
+
+
+def _row(page: str, criterion: str) -> str:
+    found = re.search(rf'<tr[^>]*data-test="criterion-{criterion}">(.*?)</tr>', page, re.S)
+    assert found, criterion
+    return re.sub(r"\s+", " ", found.group(1))
+
+
+def _cell(row: str, name: str) -> str:
+    found = re.search(rf'<td data-test="{name}">(.*?)</td>', row, re.S)
+    assert found, name
+    return found.group(1)
+
+
+def test_a_criterion_left_out_of_the_total_shows_no_figure(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    from datetime import datetime
+
+    made = exam_cohort("Knock and leave cohort")
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.take_step(db, attempt, "wang", "show_id", None)
+    fieldwork.submit(db, attempt)
+    # no question was asked: the rules about what comes before the questions never arose
+    assert not attempt.score["criteria"]["purpose_and_legal_basis"]["applicable"]
+    login_as(user=made["examiner"])
+    url = f"/review/attempts/{attempt.id}"
+    for language, words, left_out in (("en", "not applicable", "left out of the total"),
+                                      ("zh-CN", "不适用", "不计入总分")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        for name in ("purpose_and_legal_basis", "confidentiality_promised"):
+            row = _row(page, name)
+            automatic, counted = _cell(row, "automatic"), _cell(row, "counted")
+            assert "—" in automatic and words in automatic and "100" not in automatic
+            assert "—" in counted and left_out in counted and "<strong>" not in counted
+        applies = _cell(_row(page, "coverage"), "counted")
+        assert re.search(r"<strong>\d+</strong>", applies)
+
+
+def test_an_override_of_a_criterion_left_out_keeps_its_automatic_not_applicable(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    from datetime import datetime
+
+    from trainer.review import services as review
+
+    made = exam_cohort("Override left out cohort")
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.submit(db, attempt)
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.claim(db, found, made["examiner"])
+    review.override(db, found, made["examiner"], criterion="confidentiality_promised",
+                    score=40, reason="Judged on the transcript")
+    login_as(user=made["examiner"])
+    page = client.get(f"/review/attempts/{attempt.id}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    row = _row(page, "confidentiality_promised")
+    assert "not applicable" in _cell(row, "automatic")
+    assert "<strong>40</strong>" in _cell(row, "counted")

@@ -434,10 +434,14 @@ def ranked(rubric: Rubric, data: Mapping[str, Any]
 def with_overrides(data: Mapping[str, Any], rubric: Rubric,
                    overrides: Mapping[str, float]) -> dict[str, Any]:
     """Score data with some criteria's scores (0-1) set by an examiner, the total and the
-    pass recomputed by the rubric; each overridden criterion keeps its automatic score."""
+    pass recomputed by the rubric; each overridden criterion keeps its automatic score, and
+    `automatic_applicable: False` when the automatic grading had left it out of the total
+    (an examiner may judge that it applies after all)."""
     criteria = {name: dict(result) for name, result in data["criteria"].items()}
     for name, value in overrides.items():
         if name in criteria:
+            if "automatic" not in criteria[name] and not criteria[name].get("applicable", True):
+                criteria[name]["automatic_applicable"] = False
             criteria[name].setdefault("automatic", criteria[name]["score"])
             criteria[name]["score"] = value
             criteria[name]["applicable"] = True
