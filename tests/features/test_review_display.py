@@ -129,3 +129,18 @@ def test_an_override_of_a_criterion_left_out_keeps_its_automatic_not_applicable(
     row = _row(page, "confidentiality_promised")
     assert "not applicable" in _cell(row, "automatic")
     assert "<strong>40</strong>" in _cell(row, "counted")
+
+
+def test_a_register_finding_names_its_column_in_words(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    for language, register, status in (("en", "Register of household heads", "Status"),
+                                       ("zh-CN", "户主姓名底册", "状态")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        places = dict(re.findall(r'<small class="finding-where" data-where="([^"]*)">(.*?)</small>',
+                                 page))
+        statuses = [shown for where, shown in places.items() if where.endswith("/status")]
+        assert statuses, places
+        assert all(shown == f"{register} · {status}" for shown in statuses), statuses
+        assert "register · status" not in page
