@@ -144,3 +144,19 @@ def test_a_register_finding_names_its_column_in_words(
         assert statuses, places
         assert all(shown == f"{register} · {status}" for shown in statuses), statuses
         assert "register · status" not in page
+
+
+def test_the_queue_offers_its_scenarios_by_title(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    page = client.get("/review", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    select = page[page.index('data-test="filter-scenario"'):]
+    select = select[:select.index("</select>")]
+    version = setting["version"]
+    assert re.search(rf'<option value="{version.scenario_id}"\s*>{re.escape(version.title_en)}'
+                     r"</option>", select)
+    assert 'placeholder="cooperative-family"' not in page
+    chosen = client.get(f"/review?scenario={version.scenario_id}",
+                        headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert re.search(rf'<option value="{version.scenario_id}" selected>'
+                     rf"{re.escape(version.title_zh)}</option>", chosen)
