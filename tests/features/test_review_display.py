@@ -160,3 +160,15 @@ def test_the_queue_offers_its_scenarios_by_title(
                         headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert re.search(rf'<option value="{version.scenario_id}" selected>'
                      rf"{re.escape(version.title_zh)}</option>", chosen)
+
+
+def test_the_heatmap_tooltips_are_the_criteria_titles(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    for language, index in (("en", 1), ("zh-CN", 0)):
+        page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        heatmap = page[page.index('data-test="heatmap"'):]
+        titles = re.findall(r'<th scope="col" title="([^"]*)"', heatmap[:heatmap.index("</thead>")])
+        assert titles and LABELS["coverage"][index] in titles
+        assert not set(titles) & set(LABELS), titles
