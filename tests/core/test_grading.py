@@ -316,6 +316,28 @@ def test_revisit_timing_does_not_apply_when_every_door_opened_first_time() -> No
     assert not CRITERIA["revisit_timing"](perfect().evidence()).applicable
 
 
+BEFORE_QUESTIONS = ("credentials_first", "purpose_and_legal_basis", "confidentiality_promised")
+
+
+def test_the_rules_before_the_first_question_do_not_apply_when_no_question_was_asked() -> None:
+    # knocked and showed the card, then left: no interview opened, so its opening rules are
+    # left out of the total rather than given full marks (coverage pays for the interview)
+    graded = results(Play().knock("home", at(MONDAY, 19), "show_id").evidence())
+    for name in BEFORE_QUESTIONS:
+        assert not graded[name].applicable and not graded[name].findings, name
+    assert graded["coverage"].applicable
+
+
+def test_the_rules_before_the_first_question_still_judge_each_visit_that_asked() -> None:
+    graded = results(Play().knock("home", at(MONDAY, 19), "show_id", "come_back_later")
+                     .knock("other", at(MONDAY, 20), "show_id", "ask_item:roster")
+                     .evidence())
+    assert graded["credentials_first"].applicable and graded["credentials_first"].score == 1.0
+    for name in ("purpose_and_legal_basis", "confidentiality_promised"):
+        assert graded[name].applicable and graded[name].score == 0.0, name  # one visit asked
+        assert len(graded[name].findings) == 1
+
+
 def test_an_appointment_not_kept_is_found_by_appointments_kept() -> None:
     def play(day: int) -> Play:
         return (Play()

@@ -69,3 +69,106 @@ def test_the_dashboard_names_criteria_and_scenarios_in_words(
     captions = re.findall(r"<figcaption><strong>(.*?)</strong>", page)
     assert captions and set(captions) == {setting["version"].title_en}
     assert "cooperative-family" not in re.sub(r'title="[^"]*"', "", page.split("<main", 1)[-1])
+
+
+def _row(page: str, criterion: str) -> str:
+    found = re.search(rf'<tr[^>]*data-test="criterion-{criterion}">(.*?)</tr>', page, re.S)
+    assert found, criterion
+    return re.sub(r"\s+", " ", found.group(1))
+
+
+def _cell(row: str, name: str) -> str:
+    found = re.search(rf'<td data-test="{name}">(.*?)</td>', row, re.S)
+    assert found, name
+    return found.group(1)
+
+
+def test_a_criterion_left_out_of_the_total_shows_no_figure(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    from datetime import datetime
+
+    made = exam_cohort("Knock and leave cohort")
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.take_step(db, attempt, "wang", "show_id", None)
+    fieldwork.submit(db, attempt)
+    # no question was asked: the rules about what comes before the questions never arose
+    assert not attempt.score["criteria"]["purpose_and_legal_basis"]["applicable"]
+    login_as(user=made["examiner"])
+    url = f"/review/attempts/{attempt.id}"
+    for language, words, left_out in (("en", "not applicable", "left out of the total"),
+                                      ("zh-CN", "不适用", "不计入总分")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        for name in ("purpose_and_legal_basis", "confidentiality_promised"):
+            row = _row(page, name)
+            automatic, counted = _cell(row, "automatic"), _cell(row, "counted")
+            assert "—" in automatic and words in automatic and "100" not in automatic
+            assert "—" in counted and left_out in counted and "<strong>" not in counted
+        applies = _cell(_row(page, "coverage"), "counted")
+        assert re.search(r"<strong>\d+</strong>", applies)
+
+
+def test_an_override_of_a_criterion_left_out_keeps_its_automatic_not_applicable(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    from datetime import datetime
+
+    from trainer.review import services as review
+
+    made = exam_cohort("Override left out cohort")
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.submit(db, attempt)
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.claim(db, found, made["examiner"])
+    review.override(db, found, made["examiner"], criterion="confidentiality_promised",
+                    score=40, reason="Judged on the transcript")
+    login_as(user=made["examiner"])
+    page = client.get(f"/review/attempts/{attempt.id}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    row = _row(page, "confidentiality_promised")
+    assert "not applicable" in _cell(row, "automatic")
+    assert "<strong>40</strong>" in _cell(row, "counted")
+
+
+def test_a_register_finding_names_its_column_in_words(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    for language, register, status in (("en", "Register of household heads", "Status"),
+                                       ("zh-CN", "户主姓名底册", "状态")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        places = dict(re.findall(r'<small class="finding-where" data-where="([^"]*)">(.*?)</small>',
+                                 page))
+        statuses = [shown for where, shown in places.items() if where.endswith("/status")]
+        assert statuses, places
+        assert all(shown == f"{register} · {status}" for shown in statuses), statuses
+        assert "register · status" not in page
+
+
+def test_the_queue_offers_its_scenarios_by_title(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    page = client.get("/review", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    select = page[page.index('data-test="filter-scenario"'):]
+    select = select[:select.index("</select>")]
+    version = setting["version"]
+    assert re.search(rf'<option value="{version.scenario_id}"\s*>{re.escape(version.title_en)}'
+                     r"</option>", select)
+    assert 'placeholder="cooperative-family"' not in page
+    chosen = client.get(f"/review?scenario={version.scenario_id}",
+                        headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert re.search(rf'<option value="{version.scenario_id}" selected>'
+                     rf"{re.escape(version.title_zh)}</option>", chosen)
+
+
+def test_the_heatmap_tooltips_are_the_criteria_titles(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    for language, index in (("en", 1), ("zh-CN", 0)):
+        page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        heatmap = page[page.index('data-test="heatmap"'):]
+        titles = re.findall(r'<th scope="col" title="([^"]*)"', heatmap[:heatmap.index("</thead>")])
+        assert titles and LABELS["coverage"][index] in titles
+        assert not set(titles) & set(LABELS), titles

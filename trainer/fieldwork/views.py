@@ -23,6 +23,7 @@ from trainer.core.census import register as register_rules
 from trainer.core.census import tally as tally_rules
 from trainer.core.census.r601 import Issue, Severity
 from trainer.core.errors import DomainError, Forbidden, NotFound
+from trainer.core.grading.census_forms_extra import DEATH_ITEM_NAMES
 from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.scenario import households as scenario_households
@@ -34,6 +35,7 @@ from trainer.fieldwork.forms import (
     AssignForm,
     HouseholdForm,
     RegisterForm,
+    RegisterRowForm,
     TallyForm,
     mode_choices,
 )
@@ -42,7 +44,7 @@ from trainer.review import services as review_services
 from trainer.review.models import ReviewStatus
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
-from trainer.scenarios.views import run_step
+from trainer.scenarios.views import both, run_step
 from trainer.video import services as video_services
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
@@ -221,10 +223,40 @@ def named_where(where: str, source: Any) -> str:
 
 @bp.app_template_global()
 def where_item(where: str, source: Any) -> str:
-    """A finding's place without its household (the finding's text names it already): the
-    item, `persons · D4`, `register · away`; empty for a whole household's form."""
+    """A finding's place without its household (the finding's text names it already), in
+    words: `Person 2 · D4`, `Register of household heads · Status`; empty for a whole
+    household's form. Census item codes (D4, H2a) stay as the paper form prints them."""
     units = _truths(source)
-    return " · ".join(part for part in where.split("/") if part not in units)
+    parts = [part for part in where.split("/") if part not in units]
+    return " · ".join(_where_words(part, parts[0]) for part in parts)
+
+
+def _where_words(part: str, paper: str) -> str:
+    """One part of a finding's place (`register`, `persons[1]`, `status`) in the interface
+    language; `paper` is the place's first part (which paper's column it is)."""
+    name, _bracket, index = part.partition("[")
+    if index[:-1].isdigit():
+        number = int(index[:-1]) + 1
+        return _("Person %(n)s", n=number) if name == "persons" else _("Row %(n)s", n=number)
+    if part == paper:
+        papers = {"register": _("Register of household heads"), "tally": _("Quick tally"),
+                  "deaths": _("Death form"), "persons": _("Persons")}
+        return papers.get(part, part)
+    if paper == "register":
+        return _register_column_label(part)
+    if paper == "tally" and part in tally_rules.LABELS:
+        return both(tally_rules.LABELS[part])
+    if paper == "deaths" and part in DEATH_ITEM_NAMES:
+        return both(DEATH_ITEM_NAMES[part])
+    return part
+
+
+def _register_column_label(column: str) -> str:
+    """A register column's label as the trainee's register page heads it."""
+    if column == "code":
+        return _("Self-reporting code")
+    label = getattr(getattr(RegisterRowForm, column, None), "args", ())[:1]
+    return str(label[0]) if label else column
 
 
 @bp.app_template_global()

@@ -751,6 +751,18 @@ def cohort_trainee(db: Session, cohort: Cohort, trainee_id: int) -> User:
     return trainee
 
 
+def scenarios_assigned(db: Session, cohorts: Sequence[Cohort]) -> dict[str, ScenarioVersion]:
+    """The scenarios assigned to these cohorts, each with its newest version (for its title),
+    in the order of their ids: the queue's scenario filter offers these."""
+    if not cohorts:
+        return {}
+    ids = db.scalars(select(ScenarioVersion.scenario_id).join(
+        Assignment, Assignment.version_id == ScenarioVersion.id).where(
+        Assignment.cohort_id.in_([cohort.id for cohort in cohorts])).distinct()).all()
+    titles = scenario_titles(db, ids)
+    return {scenario_id: titles[scenario_id] for scenario_id in sorted(titles)}
+
+
 def scenario_titles(db: Session, scenario_ids: Sequence[str]) -> dict[str, ScenarioVersion]:
     """The newest version of each scenario, for its title."""
     if not scenario_ids:

@@ -128,6 +128,7 @@ def _queue_page(bulk_form: BulkForm, status: int = 200) -> Any:
                            cohorts=cohorts, statuses=list(ReviewStatus), my_mark=my_mark,
                            double=any(cohort.double_marking for cohort in cohorts),
                            bulk=bulk_form, open_statuses=services.OPEN,
+                           scenarios=services.scenarios_assigned(db, cohorts),
                            query=_queue_query(), **filters), status
 
 

@@ -164,7 +164,15 @@ def outcome(evidence: Evidence) -> Result:
 
 def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
                       missing: tuple[str, str]) -> Result:
-    """Visits where every `wanted` action came before the first question (§21, §23)."""
+    """Visits where every `wanted` action came before the first question (§21, §23, §33).
+
+    These rules are about how an interview opens ("before the first question"): they arise
+    only in a visit where a question was asked. A visit with no question (the trainee knocked,
+    showed the card and left, or nobody opened) had no interview for them to judge, so it is
+    not counted; an attempt with no such visit at all gets the criterion as not applicable
+    (left out of the total, like the procedure criteria whose occasion never came,
+    `procedure.py`) rather than full marks for a rule it never had to keep. An interview
+    that never happened costs its marks where it belongs: in coverage, outcomes and forms."""
     good = total = 0
     findings = []
     for (_unit, _visit), events in _visits(evidence.events).items():
@@ -177,7 +185,9 @@ def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
             good += 1
         else:
             findings.append(Finding(missing, first_question.seq))
-    return Result(_ratio(good, total), tuple(findings))
+    if not total:
+        return Result(1.0, applicable=False)
+    return Result(good / total, tuple(findings))
 
 
 @criterion("credentials_first", ("每次提问前先出示普查员证（条例第21条）",
@@ -424,10 +434,14 @@ def ranked(rubric: Rubric, data: Mapping[str, Any]
 def with_overrides(data: Mapping[str, Any], rubric: Rubric,
                    overrides: Mapping[str, float]) -> dict[str, Any]:
     """Score data with some criteria's scores (0-1) set by an examiner, the total and the
-    pass recomputed by the rubric; each overridden criterion keeps its automatic score."""
+    pass recomputed by the rubric; each overridden criterion keeps its automatic score, and
+    `automatic_applicable: False` when the automatic grading had left it out of the total
+    (an examiner may judge that it applies after all)."""
     criteria = {name: dict(result) for name, result in data["criteria"].items()}
     for name, value in overrides.items():
         if name in criteria:
+            if "automatic" not in criteria[name] and not criteria[name].get("applicable", True):
+                criteria[name]["automatic_applicable"] = False
             criteria[name].setdefault("automatic", criteria[name]["score"])
             criteria[name]["score"] = value
             criteria[name]["applicable"] = True

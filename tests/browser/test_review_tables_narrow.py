@@ -1,0 +1,79 @@
+"""The examiner's tables on a portrait tablet (768x1024, English): a table wider than its box
+is always inside a `.table-wrap` (it scrolls sideways there, and the frame carries the cue
+that it does), and no page is wider than the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.test_login_roles import PASSWORDS
+
+pytestmark = pytest.mark.browser
+
+PORTRAIT = {"width": 768, "height": 1024}
+
+# Every table (the ones in closed <details> opened first) wider than its box and not inside a
+# scrolling .table-wrap: what the screen would cut off with nothing to say so.
+CUT_OFF = """() => {
+  for (const details of document.querySelectorAll('main details')) details.open = true;
+  return [...document.querySelectorAll('main table')]
+    .filter(table => table.getClientRects().length)
+    .filter(table => {
+      const wrap = table.closest('.table-wrap');
+      if (wrap) return getComputedStyle(wrap).overflowX !== 'auto';
+      return table.scrollWidth > table.parentElement.clientWidth + 1;
+    })
+    .map(table => table.dataset.test || table.closest('[data-test]')?.dataset.test
+                  || table.parentElement.tagName);
+}"""
+
+
+@pytest.fixture
+def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """The demo examiner, logged in, on a 768x1024 page in English."""
+    context = browser.new_context(viewport=PORTRAIT, locale="en-US", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/login")
+    page.locator("#username").fill("examiner")
+    page.locator("#password").fill(PASSWORDS["examiner"])
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _check(page: Any, name: str) -> None:
+    cut = page.evaluate(CUT_OFF)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"narrow-{name}.png"), full_page=True)
+    assert cut == [], f"{name}: tables cut off with no cue that they scroll: {cut}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PORTRAIT["width"], name
+
+
+def test_review_tables_scroll_in_their_frame_on_a_portrait_tablet(examiner_page: Any) -> None:
+    page = examiner_page
+    page.goto("/review?status=all")
+    _check(page, "queue")
+    attempt = page.locator("[data-test=review-queue] tbody tr a[href*='/review/attempts/']")
+    with page.expect_navigation():
+        attempt.last.click()
+    _check(page, "attempt")
+    page.goto("/review")
+    with page.expect_navigation():
+        page.locator("main p a[href*='/dashboard']").first.click()
+    dashboard = page.url
+    _check(page, "dashboard")
+    with page.expect_navigation():
+        page.locator("[data-test=agreement-link]").click()
+    _check(page, "agreement")
+    page.goto(dashboard)
+    with page.expect_navigation():
+        page.locator("[data-test=trainee-progress-link]").first.click()
+    _check(page, "progress")
