@@ -70,6 +70,11 @@ def test_review_tables_scroll_in_their_frame_on_a_portrait_tablet(examiner_page:
         page.locator("main p a[href*='/dashboard']").first.click()
     dashboard = page.url
     _check(page, "dashboard")
+    # the heatmap's cells keep their colours inside the scrolling frame (its cells are made
+    # transparent for the frame's edge shadows, below any class that colours a cell)
+    colours = page.locator("td[class^='heat-']").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c).backgroundColor)")
+    assert colours and "rgba(0, 0, 0, 0)" not in colours, colours
     with page.expect_navigation():
         page.locator("[data-test=agreement-link]").click()
     _check(page, "agreement")
