@@ -236,3 +236,15 @@ def test_the_death_form_columns_are_headed_in_the_page_language(client, login_as
         assert label in head
     for english in (">number<", ">sex<", ">died<", ">remove<"):
         assert english not in head
+
+
+def test_the_death_form_asks_a_persons_name(client, login_as, make_user, db):
+    """The column of the deceased's name reads 姓名 (a person's), not 名称 (a thing's)."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    url = f"/training/attempts/{attempt.id}/deaths?add=1"
+    zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<th scope="col">姓名</th>' in zh and "名称" not in zh
+    assert 'aria-label="姓名"' in zh
+    en = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<th scope="col">Full name</th>' in en
