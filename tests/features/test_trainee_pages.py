@@ -1,0 +1,38 @@
+"""What the trainee's attempt and census form pages print: form items named as the form names
+them (never by an internal key), households by their address and no dialogue node's id, and
+the census form's coded answers in the interface language only."""
+
+from __future__ import annotations
+
+import re
+
+from tests.features.test_fieldwork import BEST, setup_cohort, step
+from trainer.accounts.models import Role
+from trainer.fieldwork import services
+
+EN, ZH = {"Accept-Language": "en"}, {"Accept-Language": "zh-CN"}
+
+
+def _text(page: str) -> str:
+    """The page's visible text, roughly: tags dropped, spaces folded."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def _interview(client, csrf, login_as, make_user, db):
+    """A trainee's practice attempt at the Wangs': in the interview, the roster asked."""
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")
+    for action in BEST[:6]:  # up to the roster: the items are asked next
+        step(client, csrf, attempt.id, action)
+    return attempt
+
+
+def test_the_item_d5_is_the_month_of_birth_in_english(client, csrf, login_as, make_user, db):
+    attempt = _interview(client, csrf, login_as, make_user, db)
+    en = _text(client.get(f"/training/attempts/{attempt.id}", headers=EN).get_data(as_text=True))
+    assert "Ask a form item: D5 year and month of birth" in en
+    assert "D5 births" not in en
+    zh = _text(client.get(f"/training/attempts/{attempt.id}", headers=ZH).get_data(as_text=True))
+    assert "D5 出生年月" in zh
