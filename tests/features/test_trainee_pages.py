@@ -36,3 +36,27 @@ def test_the_item_d5_is_the_month_of_birth_in_english(client, csrf, login_as, ma
     assert "D5 births" not in en
     zh = _text(client.get(f"/training/attempts/{attempt.id}", headers=ZH).get_data(as_text=True))
     assert "D5 出生年月" in zh
+
+
+
+def _draft(client, csrf, attempt):
+    """The Wangs' R601 saved as a draft with H1 and the head's D2 answered, the rest blank:
+    its URL."""
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    saved = client.post(url, data={"csrf_token": csrf(), "H1": "1", "persons-0-D2": "0"})
+    assert saved.status_code == 302
+    return url
+
+
+def test_the_census_forms_codes_are_in_the_interface_language_only(
+        client, csrf, login_as, make_user, db):
+    url = _draft(client, csrf, _interview(client, csrf, login_as, make_user, db))
+    zh = client.get(url, headers=ZH).get_data(as_text=True)
+    assert '<option selected value="1">1 家庭户</option>' in zh
+    assert '<option selected value="0">0 户主</option>' in zh
+    assert "Family household" not in zh and "Head" not in _text(zh)
+    en = client.get(url, headers=EN).get_data(as_text=True)
+    assert '<option selected value="1">1 Family household</option>' in en
+    assert '<option selected value="0">0 Head</option>' in en
+    assert "家庭户" not in en and "户主" not in en
+

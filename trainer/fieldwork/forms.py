@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -22,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from trainer.core.census import long_form, register, tally
 from trainer.core.world.codes import LABELS
+from trainer.extensions import is_english
 from trainer.fieldwork.models import Mode, World
 from trainer.security import NumberRange
 
@@ -61,15 +63,22 @@ class AssignForm(FlaskForm):
 
 
 def _code_choices(item: str, labels: Any = LABELS) -> list[SelectChoice]:
-    """A blank and every code of the item, 'code label' in both languages."""
+    """A blank and every code of the item, 'code label' in the interface language only.
+
+    Decided (it once showed both, "1 家庭户 · Family household"): the code first, as the
+    paper form and the records have it, then its label in the language the trainee reads, and
+    not the other. Both at once showed English to trainees working in Chinese and made the
+    options too long for the form's columns, where the selects cut them off."""
+    english = is_english()
     return [SelectChoice("", "—")] + [
-        SelectChoice(str(code), f"{code} {zh} · {en}")
+        SelectChoice(str(code), f"{code} {en if english else zh}")
         for code, (zh, en) in labels[item].items()]
 
 
 def _coded(item: str, label: Any, labels: Any = LABELS) -> SelectField:
-    return SelectField(label, choices=_code_choices(item, labels), validators=[Optional()],
-                       coerce=_int_or_none)
+    # the choices are made when the form is, in the language of its request
+    return SelectField(label, choices=partial(_code_choices, item, labels),
+                       validators=[Optional()], coerce=_int_or_none)
 
 
 def _int_or_none(value: Any) -> int | None:
