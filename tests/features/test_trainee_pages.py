@@ -60,3 +60,16 @@ def test_the_census_forms_codes_are_in_the_interface_language_only(
     assert '<option selected value="0">0 Head</option>' in en
     assert "家庭户" not in en and "户主" not in en
 
+
+def test_the_census_forms_errors_name_items_as_the_form_shows_them(
+        client, csrf, login_as, make_user, db):
+    url = _draft(client, csrf, _interview(client, csrf, login_as, make_user, db))
+    zh = client.get(url, headers=ZH).get_data(as_text=True)
+    assert "H4 死亡人口（男） 必须填写。" in zh and "H4m" not in _text(zh)
+    en = client.get(url, headers=EN).get_data(as_text=True)
+    assert "H4 Deaths, male is required." in en and "H4m" not in _text(en)
+    assert "D3 ID number is required." in en
+    # a value the form refuses: the autosave's status names the item too
+    refused = client.post(url, data={"csrf_token": csrf(), "H6": "-5", "persons-0-D2": "0"},
+                          headers={"HX-Request": "true", **EN}).get_data(as_text=True)
+    assert "Not saved" in refused and "H6 Floor area (m²):" in refused
