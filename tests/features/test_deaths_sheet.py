@@ -107,8 +107,8 @@ def test_the_rows_are_checked_against_h4_of_my_forms(client, csrf, login_as, mak
     # the R601 form's H4 is checked against the household's rows of the death form
     form_url = f"/training/attempts/{attempt.id}/forms/wang"
     client.post(form_url, data=form_data(csrf, truth, complete=True, confirmed=True))
-    assert "H4 Deaths, male is 0 but 1 deaths are on the death form." in client.get(form_url).get_data(
-        as_text=True)
+    assert "H4 Deaths, male is 0 but 1 deaths are on the death form." in client.get(
+        form_url).get_data(as_text=True)
     db.refresh(attempt)
     assert attempt.forms["wang"]["complete"] is False
     client.post(form_url, data=form_data(csrf, {**truth, "H4m": 1}, complete=True,

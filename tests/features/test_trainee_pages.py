@@ -73,3 +73,12 @@ def test_the_census_forms_errors_name_items_as_the_form_shows_them(
     refused = client.post(url, data={"csrf_token": csrf(), "H6": "-5", "persons-0-D2": "0"},
                           headers={"HX-Request": "true", **EN}).get_data(as_text=True)
     assert "Not saved" in refused and "H6 Floor area (m²):" in refused
+
+
+def test_the_forms_card_names_the_household_by_its_address(client, csrf, login_as, make_user,
+                                                           db):
+    attempt = _interview(client, csrf, login_as, make_user, db)
+    en = _text(client.get(f"/training/attempts/{attempt.id}", headers=EN).get_data(as_text=True))
+    assert "R601 · 建设路 building 3, unit 502" in en and "R601 · wang" not in en
+    zh = _text(client.get(f"/training/attempts/{attempt.id}", headers=ZH).get_data(as_text=True))
+    assert "R601 · 建设路 3栋502室" in zh

@@ -387,10 +387,10 @@ def _not_saved(form: Any) -> Any:
             if isinstance(entry, dict):  # a row of a list of subforms
                 row = form[name].entries[index].form
                 out += [f"{_('Person %(n)s', n=index + 1) if name == 'persons' else index + 1}"
-                        f" {_label(row, field)}: {' '.join(msgs)}"
+                        f" {_field_label(row, field)}: {' '.join(msgs)}"
                         for field, msgs in entry.items()]
             else:
-                out.append(f"{_label(form, name)}: {entry}")
+                out.append(f"{_field_label(form, name)}: {entry}")
     return escape(_("Not saved: %(errors)s", errors="; ".join(out))), 200
 
 
@@ -400,7 +400,7 @@ def _saved() -> Any:
     return escape(_("Saved at %(time)s.", time=now)), 200
 
 
-def _label(form: Any, name: str) -> str:
+def _field_label(form: Any, name: str) -> str:
     """How the form names its field `name` (its label), or the name when it has no such
     field."""
     field = form._fields.get(name) if hasattr(form, "_fields") else None
