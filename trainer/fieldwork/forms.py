@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import partial
 from typing import Any
 
@@ -79,6 +80,29 @@ def _coded(item: str, label: Any, labels: Any = LABELS) -> SelectField:
     # the choices are made when the form is, in the language of its request
     return SelectField(label, choices=partial(_code_choices, item, labels),
                        validators=[Optional()], coerce=_int_or_none)
+
+
+# The text one column of a census form's grid (.census-form .items) holds, in em of its font,
+# at the narrowest the grid's columns get (12rem less a select's padding and arrow); a field
+# whose text may be longer takes two columns, so nothing is cut off. ID numbers (18 digits)
+# always take two.
+ONE_COLUMN_EM = 8.0
+WIDE_FIELDS = frozenset({"D3"})
+
+
+def text_em(text: str) -> float:
+    """A text's width in em, roughly: a Chinese character is 1 em, anything else 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6 for char in text)
+
+
+def is_wide(field: Any) -> bool:
+    """Whether a form field needs two columns of the census form's grid: an ID number, or a
+    select with an option (in the interface language) too long for one."""
+    if field.short_name in WIDE_FIELDS:
+        return True
+    if not isinstance(field, SelectField):
+        return False
+    return max((text_em(str(option.label.text)) for option in field), default=0) > ONE_COLUMN_EM
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -35,6 +35,7 @@ from trainer.fieldwork.forms import (
     HouseholdForm,
     RegisterForm,
     TallyForm,
+    is_wide,
     mode_choices,
 )
 from trainer.fieldwork.models import AttemptStatus, Mode, World
@@ -163,6 +164,12 @@ def _label(truths: dict[str, Any], unit: str) -> str | None:
     """The label of the household `unit` among `truths`; None if it names none."""
     truth = truths.get(unit)
     return None if truth is None else truth_label(truth)
+
+
+@bp.app_template_global()
+def wide_field(field: Any) -> bool:
+    """Whether a census form's field takes two columns of its grid (`forms.is_wide`)."""
+    return is_wide(field)
 
 
 @bp.app_template_global()
