@@ -82,3 +82,15 @@ def test_the_forms_card_names_the_household_by_its_address(client, csrf, login_a
     assert "R601 · 建设路 building 3, unit 502" in en and "R601 · wang" not in en
     zh = _text(client.get(f"/training/attempts/{attempt.id}", headers=ZH).get_data(as_text=True))
     assert "R601 · 建设路 3栋502室" in zh
+
+
+def test_the_attempt_page_shows_no_internal_keys(client, csrf, login_as, make_user, db):
+    attempt = _interview(client, csrf, login_as, make_user, db)
+    for headers, node in ((EN, "Node"), (ZH, "节点")):
+        page = client.get(f"/training/attempts/{attempt.id}", headers=headers).get_data(
+            as_text=True)
+        card = page[page.index('data-test="household-wang"'):page.index('id="forms"')]
+        assert "<code>wang</code>" not in card and " wang " not in _text(card)
+        assert node not in _text(card) and "interview" not in _text(card)
+        assert 'data-test="node"' not in card
+        assert "data-action=\"ask_item:D5\"" in card  # the card itself is there
