@@ -1,6 +1,7 @@
 """The trainee's pages on tablets and a desktop, in Chinese and English: the death form never
-widens the page (its table scrolls inside it), and the census form R601 shows every option of
-its selects and the whole 18-digit ID number."""
+widens the page (its table scrolls inside it), the census form R601 shows every option of its
+selects and the whole 18-digit ID number, and an attempt opens with its transcript at the
+latest turn."""
 
 from __future__ import annotations
 
@@ -157,3 +158,25 @@ def test_the_census_form_shows_whole_options_in_one_language(
     scroll_width, width = _page_width(page)
     assert scroll_width <= width
 
+
+LATEST_SHOWN = """() => {
+  const list = document.querySelector('.events');
+  const last = list.querySelector('li.event:last-child').getBoundingClientRect();
+  const box = list.getBoundingClientRect();
+  return {overflows: list.scrollHeight > list.clientHeight,
+          atEnd: list.scrollTop + list.clientHeight >= list.scrollHeight - 2,
+          lastShown: last.bottom <= box.bottom + 1 && last.top >= box.top - 1
+                     && last.bottom <= window.innerHeight,
+          pageTop: window.scrollY};
+}"""
+
+
+def test_an_opened_attempt_shows_the_latest_turn(trainee_page: tuple[Any, str, int]) -> None:
+    page, name, attempt_id = trainee_page
+    page.goto(f"/training/attempts/{attempt_id}")  # as the Continue button and links open it
+    expect(page.locator("[data-test=event]")).to_have_count(len(STEPS) + 1)
+    state = page.evaluate(LATEST_SHOWN)
+    _shot(page, f"trainee-attempt-opened-{name}", full_page=False)
+    assert state["overflows"], "too few turns for the test: the transcript does not scroll"
+    assert state["atEnd"] and state["lastShown"], state
+    assert state["pageTop"] == 0  # the page itself opens at its top, the title in view
