@@ -99,7 +99,8 @@ def test_trainee_fills_the_long_form_and_a_death_row(browser_page: BrowserPage,
     expect(page.locator("[data-test=save-status]")).to_contain_text("Saved at")
     page.reload()  # saved as it changed: the row is there, with its missing education shown
     expect(page.locator("#rows-0-name")).to_have_value("刘德明")
-    expect(page.locator("[data-test=death-0]")).to_contain_text("education is required")
+    expect(page.locator("[data-test=death-0]")).to_contain_text(
+        "Education (aged 6 and over at death) is required")
     bp.screenshot("extra-forms-death-form")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     page.locator("#rows-0-education").select_option("3")

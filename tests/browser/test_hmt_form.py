@@ -104,7 +104,8 @@ def test_trainee_fills_the_foreigners_form_and_the_debrief_points_at_the_field(
     with page.expect_navigation():
         page.locator("[data-test=save-form]").click()
     expect(page.locator(".flash-error")).to_contain_text("correct the errors first (1)")
-    expect(page.locator("#persons-1-R9-error")).to_contain_text("R9 is required.")
+    expect(page.locator("#persons-1-R9-error")).to_contain_text(
+        "R9 Employment (aged 15 and over) is required.")
     bp.screenshot("hmt-form-error")
     fill(page, "persons-1-R9", wife["R9"])
     page.locator("#complete").check()

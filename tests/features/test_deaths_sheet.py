@@ -72,7 +72,8 @@ def test_the_death_form_is_saved_checked_and_graded(client, csrf, login_as, make
     assert client.post(url, data=rows_body(csrf, [TRUE_DEATH], complete=True)).status_code == 302
     db.refresh(attempt)
     assert attempt.deaths["complete"] is False
-    assert "education is required." in client.get(url).get_data(as_text=True)
+    assert "Education (aged 6 and over at death) is required." in client.get(url).get_data(
+        as_text=True)  # the item named as the form's column names it
 
     died = services.replay_attempt(attempt).households["liu"].truth.household.deaths[0]
     right = {**TRUE_DEATH, "education": str(int(died.education))}
@@ -106,8 +107,8 @@ def test_the_rows_are_checked_against_h4_of_my_forms(client, csrf, login_as, mak
     # the R601 form's H4 is checked against the household's rows of the death form
     form_url = f"/training/attempts/{attempt.id}/forms/wang"
     client.post(form_url, data=form_data(csrf, truth, complete=True, confirmed=True))
-    assert "H4m is 0 but 1 deaths are on the death form." in client.get(form_url).get_data(
-        as_text=True)
+    assert "H4 Deaths, male is 0 but 1 deaths are on the death form." in client.get(
+        form_url).get_data(as_text=True)
     db.refresh(attempt)
     assert attempt.forms["wang"]["complete"] is False
     client.post(form_url, data=form_data(csrf, {**truth, "H4m": 1}, complete=True,
@@ -172,7 +173,8 @@ def test_a_sampled_household_fills_the_long_form_on_its_r601_page(client, csrf, 
                                            confirmed=True)).status_code == 302
     db.refresh(attempt)
     assert attempt.forms["liu"]["complete"] is False
-    assert "H18 is required." in client.get(url).get_data(as_text=True)
+    assert "H18 Monthly rent (yuan, renters only) is required." in client.get(url).get_data(
+        as_text=True)
     assert client.post(url, data={**form_data(csrf, truth), "H12": "9"}).status_code == 400
 
     assert client.post(url, data=form_data(csrf, truth, complete=True,
@@ -236,3 +238,15 @@ def test_the_death_form_columns_are_headed_in_the_page_language(client, login_as
         assert label in head
     for english in (">number<", ">sex<", ">died<", ">remove<"):
         assert english not in head
+
+
+def test_the_death_form_asks_a_persons_name(client, login_as, make_user, db):
+    """The column of the deceased's name reads 姓名 (a person's), not 名称 (a thing's)."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    url = f"/training/attempts/{attempt.id}/deaths?add=1"
+    zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<th scope="col">姓名</th>' in zh and "名称" not in zh
+    assert 'aria-label="姓名"' in zh
+    en = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<th scope="col">Full name</th>' in en

@@ -18,7 +18,8 @@ class DeathRowForm(Form):
     """One death of 2019-11-01 to 2020-10-31; every field may be left blank in a draft."""
 
     number = _count(_l("Household no. (户编号)"), 999)
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=40)])
+    # a person's name (姓名), not the shared "Name" of things (名称)
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=40)])
     sex = _coded("D4", _l("Sex"))
     birth = StringField(_l("Born (YYYY-MM)"), validators=[Optional(), Length(max=7)])
     died = StringField(_l("Died (YYYY-MM)"), validators=[Optional(), Length(max=7)])

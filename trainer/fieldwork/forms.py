@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from functools import partial
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -22,6 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from trainer.core.census import long_form, register, tally
 from trainer.core.world.codes import LABELS
+from trainer.extensions import is_english
 from trainer.fieldwork.models import Mode, World
 from trainer.security import NumberRange
 
@@ -61,15 +64,45 @@ class AssignForm(FlaskForm):
 
 
 def _code_choices(item: str, labels: Any = LABELS) -> list[SelectChoice]:
-    """A blank and every code of the item, 'code label' in both languages."""
+    """A blank and every code of the item, 'code label' in the interface language only.
+
+    Decided (it once showed both, "1 家庭户 · Family household"): the code first, as the
+    paper form and the records have it, then its label in the language the trainee reads, and
+    not the other. Both at once showed English to trainees working in Chinese and made the
+    options too long for the form's columns, where the selects cut them off."""
+    english = is_english()
     return [SelectChoice("", "—")] + [
-        SelectChoice(str(code), f"{code} {zh} · {en}")
+        SelectChoice(str(code), f"{code} {en if english else zh}")
         for code, (zh, en) in labels[item].items()]
 
 
 def _coded(item: str, label: Any, labels: Any = LABELS) -> SelectField:
-    return SelectField(label, choices=_code_choices(item, labels), validators=[Optional()],
-                       coerce=_int_or_none)
+    # the choices are made when the form is, in the language of its request
+    return SelectField(label, choices=partial(_code_choices, item, labels),
+                       validators=[Optional()], coerce=_int_or_none)
+
+
+# The text one column of a census form's grid (.census-form .items) holds, in em of its font,
+# at the narrowest the grid's columns get (12rem less a select's padding and arrow); a field
+# whose text may be longer takes two columns, so nothing is cut off. ID numbers (18 digits)
+# always take two.
+ONE_COLUMN_EM = 8.0
+WIDE_FIELDS = frozenset({"D3"})
+
+
+def text_em(text: str) -> float:
+    """A text's width in em, roughly: a Chinese character is 1 em, anything else 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6 for char in text)
+
+
+def is_wide(field: Any) -> bool:
+    """Whether a form field needs two columns of the census form's grid: an ID number, or a
+    select with an option (in the interface language) too long for one."""
+    if field.short_name in WIDE_FIELDS:
+        return True
+    if not isinstance(field, SelectField):
+        return False
+    return max((text_em(str(option.label.text)) for option in field), default=0) > ONE_COLUMN_EM
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -17,7 +17,7 @@ COUNTRIES = "hmt-countries"  # the id of the datalist of countries offered for R
 
 
 def _coded(item: str, label: Any) -> SelectField:
-    """A select of the item's codes, 'code label' in both languages, and a blank."""
+    """A select of the item's codes, 'code label' in the interface language, and a blank."""
     return coded(item, label, hmt.CODES)
 
 

@@ -49,10 +49,13 @@ def recheck(attempt_id: int) -> Any:
     labels = _labels()
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in recheck_rules.GROUPS}
     for finding in findings:
+        item = labels[finding.group].get(finding.item or "", finding.item)
+        params = dict(finding.params)
+        if finding.item and params.get("item") == finding.item:
+            params["item"] = item  # "H4 Deaths, male is required.", never "H4m ..."
         groups[finding.group].append({
             "where": finding.where, "unit": finding.unit, "person": finding.person,
-            "item": labels[finding.group].get(finding.item or "", finding.item),
-            "text": _(finding.message, **finding.params),
+            "item": item, "text": _(finding.message, **params),
             "warning": finding.severity == Severity.SOFT})
     return render_template("fieldwork/recheck.html", attempt=attempt, groups=groups,
                            total=len(findings),

@@ -37,6 +37,7 @@ from trainer.fieldwork.forms import (
     RegisterForm,
     RegisterRowForm,
     TallyForm,
+    is_wide,
     mode_choices,
 )
 from trainer.fieldwork.models import AttemptStatus, Mode, World
@@ -165,6 +166,12 @@ def _label(truths: dict[str, Any], unit: str) -> str | None:
     """The label of the household `unit` among `truths`; None if it names none."""
     truth = truths.get(unit)
     return None if truth is None else truth_label(truth)
+
+
+@bp.app_template_global()
+def wide_field(field: Any) -> bool:
+    """Whether a census form's field takes two columns of its grid (`forms.is_wide`)."""
+    return is_wide(field)
 
 
 @bp.app_template_global()
@@ -417,10 +424,12 @@ def _not_saved(form: Any) -> Any:
     for name, errors in form.errors.items():
         for index, entry in enumerate(errors):
             if isinstance(entry, dict):  # a row of a list of subforms
+                row = form[name].entries[index].form
                 out += [f"{_('Person %(n)s', n=index + 1) if name == 'persons' else index + 1}"
-                        f" {field}: {' '.join(msgs)}" for field, msgs in entry.items()]
+                        f" {_field_label(row, field)}: {' '.join(msgs)}"
+                        for field, msgs in entry.items()]
             else:
-                out.append(f"{name}: {entry}")
+                out.append(f"{_field_label(form, name)}: {entry}")
     return escape(_("Not saved: %(errors)s", errors="; ".join(out))), 200
 
 
@@ -430,19 +439,35 @@ def _saved() -> Any:
     return escape(_("Saved at %(time)s.", time=now)), 200
 
 
+def _field_label(form: Any, name: str) -> str:
+    """How the form names its field `name` (its label), or the name when it has no such
+    field."""
+    field = form._fields.get(name) if hasattr(form, "_fields") else None
+    return str(field.label.text) if field is not None else name
+
+
+def issue_text(issue: Issue, field: Any = None) -> str:
+    """An issue's message in the interface language; the item it names (H4m, D3, ...) is
+    named as the form shows it to the trainee, by `field`'s label ("H4 Deaths, male")."""
+    params = dict(issue.params)
+    if field is not None and params.get("item") == issue.item:
+        params["item"] = str(field.label.text)
+    return _(issue.message, **params)
+
+
 def _attach(form: Any, issues: list[Issue], items: str = "HD") -> list[str]:
     """Put each issue on its field (items starting with one of `items`: H and D on R601, F
     and R on the HMT/foreign form); return the texts of the soft warnings."""
     warnings = []
     for issue in issues:
-        text = _(issue.message, **issue.params)
-        if issue.severity == Severity.SOFT:
-            warnings.append(text)
-            continue
         target: Any = form
         if issue.person is not None and issue.person < len(form.persons.entries):
             target = form.persons.entries[issue.person].form
         field = getattr(target, issue.item, None) if issue.item[0] in items else None
+        text = issue_text(issue, field)
+        if issue.severity == Severity.SOFT:
+            warnings.append(text)
+            continue
         if field is None:
             form.form_errors.append(text)
         else:
@@ -635,7 +660,7 @@ def _put_errors(issues: list[Issue], field_of: Callable[[Issue], Any]) -> None:
     for issue in issues:
         field = field_of(issue)
         if field is not None:
-            field.errors = [*field.errors, _(issue.message, **issue.params)]
+            field.errors = [*field.errors, issue_text(issue, field)]
 
 
 def _register_page(attempt: Any, visit: Any, form: RegisterForm, issues: list[Issue],

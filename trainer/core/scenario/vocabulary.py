@@ -176,7 +176,7 @@ ITEM_LABELS: dict[str, tuple[str, str]] = {
     "H6": ("H6 建筑面积", "H6 floor area"), "H7": ("H7 住房间数", "H7 rooms"),
     "D1": ("D1 姓名", "D1 names"), "D2": ("D2 与户主关系", "D2 relation to the head"),
     "D3": ("D3 公民身份号码", "D3 ID numbers"), "D4": ("D4 性别", "D4 sex"),
-    "D5": ("D5 出生年月", "D5 births"), "D6": ("D6 民族", "D6 ethnicity"),
+    "D5": ("D5 出生年月", "D5 year and month of birth"), "D6": ("D6 民族", "D6 ethnicity"),
     "D7": ("D7 普查时点居住地", "D7 residence on 11-01"), "D8": ("D8 户口登记地", "D8 hukou"),
     "D9": ("D9 离开户口登记地时间", "D9 time away"),
     "D10": ("D10 离开户口登记地原因", "D10 reason away"),

@@ -19,6 +19,22 @@
     }
   });
 
+  // A visit's transcript opens at its latest turn, scrolled inside its own box (the page
+  // stays at its top). After a step the redirect's #latest does this; a page opened without
+  // a fragment (Continue, a plain link) would show the first turns. A fragment that names a
+  // turn (#event-7, #latest) is left to the browser.
+  function followLatest() {
+    if (window.location.hash) { return; }
+    document.querySelectorAll("[data-follow=latest]").forEach(function (box) {
+      box.scrollTop = box.scrollHeight;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", followLatest);
+  } else {
+    followLatest();
+  }
+
   // htmx requests carry the CSRF token from the page's meta tag.
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
