@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -621,6 +622,13 @@ def export_findings(cohort_id: int) -> Any:
                 f"cohort-{cohort.id}-findings.csv")
 
 
+def _cell(value: Any) -> Any:
+    """A value as a workbook cell takes it: the control characters XML 1.0 cannot hold (a
+    trainee's typo such as 王\\x01国, quoted by a finding) as U+FFFD, which openpyxl would
+    refuse with an error (the whole export failed for every reader of the cohort)."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 @bp.get("/cohorts/<int:cohort_id>/scores.xlsx")
 @roles(Role.TRAINER, Role.EXAMINER, Role.ADMIN)
 def export_xlsx(cohort_id: int) -> Any:
@@ -634,7 +642,7 @@ def export_xlsx(cohort_id: int) -> Any:
                                                               english=is_english()))):
         sheet = book.create_sheet(title)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([_cell(value) for value in row])
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     book.save(handle.name)

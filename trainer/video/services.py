@@ -714,7 +714,7 @@ def parse_clock(text: str) -> float:
             seconds = seconds * 60 + float(part)
     except ValueError as exc:
         raise InvalidInput(N_("%(text)s is not a time (use mm:ss)."), text=text) from exc
-    if seconds < 0:
+    if not 0 <= seconds < math.inf:  # not negative, nan ("nan" is a float) or infinite
         raise InvalidInput(N_("%(text)s is not a time (use mm:ss)."), text=text)
     return seconds
 
@@ -988,10 +988,12 @@ def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, posit
         pairs = [(float(start), float(end)) for start, end in segments][:1000]
         at = float(position)
         given = {str(int(key)): int(value) for key, value in (answers or {}).items()}
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
+        # OverflowError: a number of hundreds of digits, or int(Infinity); AttributeError:
+        # answers that are not an object
         raise InvalidInput(N_("The progress report is malformed.")) from exc
-    if any(value != value or value in (float("inf"), float("-inf"))
-           for pair in pairs for value in pair) or at != at:
+    if not all(math.isfinite(value) for pair in pairs for value in pair) or not math.isfinite(
+            at):
         raise InvalidInput(N_("The progress report is malformed."))
     if any(not 0 <= value < 100 for value in given.values()):  # a choice's number
         raise InvalidInput(N_("The progress report is malformed."))

@@ -180,13 +180,19 @@ def _metadata(header: str) -> dict[str, str]:
     return values
 
 
+def _whole_number(header: str) -> bool:
+    """A tus length or offset: ASCII digits (a byte such as \\xb2 arrives as "²", which
+    passes isdigit and not int), at most 18 of them (int refuses over 4,300)."""
+    return header.isascii() and header.isdigit() and len(header) <= 18
+
+
 @bp.post("/clips/uploads")
 @roles(*MANAGERS)
 def create_upload() -> Any:
     """tus creation: announce a file's length and name; answer with its upload URL."""
     try:
         length = request.headers.get("Upload-Length", "")
-        if not length.isdigit():
+        if not _whole_number(length):
             raise InvalidInput(N_("The upload must say how long the file is."))
         meta = _metadata(request.headers.get("Upload-Metadata", ""))
         db = db_session()
@@ -256,7 +262,7 @@ def upload_chunk(token: str) -> Any:
             return _tus(jsonify(message=_("Upload chunks must be sent as "
                                           "application/offset+octet-stream.")), 415)
         offset = request.headers.get("Upload-Offset", "")
-        if not offset.isdigit():
+        if not _whole_number(offset):
             raise InvalidInput(N_("The chunk must say where it starts."))
         complete = services.receive_chunk(db, found, offset=int(offset),
                                           stream=_Body(request.stream),

@@ -60,8 +60,9 @@ def is_valid(number: str) -> bool:
 
 def parse(number: str) -> ParsedId | None:
     """The parts of a valid number, or None (the all-zero "no number" is not valid)."""
-    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
-        return None
+    if (len(number) != 18 or not number.isascii() or not number[:17].isdigit()
+            or number[17] not in "0123456789X"):
+        return None  # isascii: other digits (¹, ０, ٣) pass isdigit, and no ID has them
     if number == NO_NUMBER or check_char(number[:17]) != number[17]:
         return None
     try:
