@@ -11,7 +11,6 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from tests.security.conftest import estate  # noqa: F401
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Attempt
 from trainer.video.models import Clip
