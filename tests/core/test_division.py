@@ -326,11 +326,16 @@ def test_bad_json_text_and_far_away_huge_drawings():
     far = collection(area_feature([(5000, 5000), (5100, 5000), (5100, 5100), (5000, 5100)], 1))
     result = grade_division(far, truth)
     assert "building_unassigned" in result.codes() and "area_outside_grid" in result.codes()
-    many = [(100 + 50 * math.cos(t / 5000 * 2 * math.pi), 50 + 50 * math.sin(t / 5000 * 2 *
-                                                                            math.pi))
-            for t in range(5000)]
-    result = grade_division(collection(area_feature(many, 1)), truth)
+    from trainer.core.maps.complexity import MAX_VERTICES
+    limit = MAX_VERTICES["area"]
+
+    def circle(count):
+        return [(100 + 50 * math.cos(t / count * 2 * math.pi),
+                 50 + 50 * math.sin(t / count * 2 * math.pi)) for t in range(count)]
+    result = grade_division(collection(area_feature(circle(limit - 10), 1)), truth)
     assert 0.0 < result.total < 1.0
+    result = grade_division(collection(area_feature(circle(limit + 10), 1)), truth)
+    assert result.total == 0.0 and set(result.codes()) == {"too_complex"}
     tiny = collection(area_feature([(0, 0), (1e-9, 0), (0, 1e-9)], 1))
     assert grade_division(tiny, truth).total < 0.5
 

@@ -191,7 +191,10 @@ def test_too_many_features_are_cut_with_a_finding():
     assert [f.code for f in drawing.findings] == ["too_many_features"]
 
 
-def test_a_huge_ring_is_thinned_and_still_grades():
+def test_a_huge_ring_is_thinned_then_too_complex_to_grade():
+    """Reading thins a ring past MAX_PART_VERTICES; grading then holds the boundary to
+    complexity.MAX_VERTICES and reports it instead of running the overlays."""
+    from trainer.core.maps.complexity import MAX_VERTICES
     truth = square_truth()
     drawing = square_drawing()
     count = 3 * MAX_PART_VERTICES
@@ -200,8 +203,9 @@ def test_a_huge_ring_is_thinned_and_still_grades():
     result = grade_map(drawing, truth)
     thinned = [f for f in result.drawing_findings if f.code == "too_many_vertices"]
     assert len(thinned) == 1 and thinned[0].params["step"] == 3 and thinned[0].feature == 0
-    assert result.criteria["boundary_fit"].measures["iou"] == pytest.approx(3.14159 / 4,
-                                                                             abs=0.01)
+    fit = result.criteria["boundary_fit"]
+    assert fit.score == 0 and [f.code for f in fit.findings] == ["too_complex"]
+    assert fit.findings[0].params["limit"] == MAX_VERTICES["boundary"]
 
 
 def test_the_drawing_has_a_budget_of_points_in_all():

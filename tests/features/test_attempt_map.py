@@ -195,3 +195,50 @@ def test_when_an_exam_s_time_is_up_a_save_is_refused_and_the_map_kept(
     db.refresh(attempt)
     assert attempt.map_drawing["features"] == drawing["features"]
     assert attempt.score is not None and attempt.score["criteria"]["map_coverage"]["score"] == 1
+
+
+def _crossing_route(attempt, count):
+    """A route of `count` random points across the area: it crosses itself ~count² / 10
+    times (the review's grading bomb, finding F1)."""
+    import random
+
+    import shapely
+    x0, y0, x1, y1 = shapely.Polygon(map_truth(SCENARIO, attempt.seed).boundary).bounds
+    chance = random.Random(1)
+    return {"type": "Feature", "properties": {"kind": "route"},
+            "geometry": {"type": "LineString", "coordinates": [
+                [round(chance.uniform(x0, x1), 1), round(chance.uniform(y0, y1), 1)]
+                for _ in range(count)]}}
+
+
+def test_a_route_too_complex_to_grade_is_refused_on_save_and_graded_quickly_if_stored(
+        client, csrf, login_as, make_user, db):
+    """Security review F1: grading a self-crossing route cost the square of its crossings
+    (1,500 points: seconds; 19,000: 20 GB). Saving refuses it with a 400 naming the limit and
+    keeps the last good save; one stored before the limit grades as a finding, quickly."""
+    import time
+
+    from trainer.core.maps.complexity import MAX_CROSSINGS
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee)
+    good = perfect(attempt)
+    assert save(client, csrf, attempt, good).status_code == 200
+    bomb = copy.deepcopy(good)
+    bomb["features"] = [f for f in bomb["features"] if f["properties"]["kind"] != "route"]
+    bomb["features"].append(_crossing_route(attempt, 1500))
+    refused = save(client, csrf, attempt, bomb)
+    assert refused.status_code == 400 and refused.get_json()["saved"] is False
+    assert f"{MAX_CROSSINGS:,}" in refused.get_json()["error"] or str(
+        MAX_CROSSINGS) in refused.get_json()["error"]
+    db.refresh(attempt)
+    assert attempt.map_drawing["features"] == good["features"]
+    attempt.map_drawing = bomb  # stored before the limit existed
+    db.commit()
+    started = time.time()
+    assert client.post(f"/training/attempts/{attempt.id}/submit",
+                       data={"csrf_token": csrf()}).status_code == 302
+    assert time.time() - started < 2
+    db.refresh(attempt)
+    route = attempt.score["criteria"]["map_route"]
+    assert route["score"] == 0
+    assert [f["map"]["code"] for f in route["findings"]] == ["too_complex"]

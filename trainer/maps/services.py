@@ -39,6 +39,7 @@ from trainer.core.maps import (
     DivisionTruth,
     MapResult,
     MapTruth,
+    complexity,
     division_overlay_svg,
     division_print_svg,
     division_truth,
@@ -63,6 +64,7 @@ GRADER = "maps-2"  # the map criteria version a stored result was computed with 
 DIVISION_GRADER = "division-1"  # likewise for a division
 MAX_DRAWING_BYTES = 1_000_000  # the saved GeoJSON as compact JSON text
 LINE_KINDS = ("road", "lane", "river")
+GRADED_KINDS = ("route", "boundary", "area")  # held to the limits of core.maps.complexity
 TEXT_KEYS = ("title", "code", "drafter", "date")
 TOTAL_KEYS = ("building_total", "household_total")
 AREA, DIVISION = "area", "division"
@@ -313,7 +315,19 @@ def check_drawing(data: object) -> dict[str, Any]:
     if size > MAX_DRAWING_BYTES:
         raise TooLarge(N_("The map is larger than %(limit)s bytes."), limit=MAX_DRAWING_BYTES)
     stored: dict[str, Any] = json.loads(text)
+    _check_complexity(stored)
     return stored
+
+
+def _check_complexity(stored: dict[str, Any]) -> None:
+    """InvalidInput (400, naming the limit) when a route, boundary or division would be too
+    complex to grade (`trainer.core.maps.complexity`): refused here, before anything is
+    stored, rather than graded into a "too complex" finding later."""
+    drawing = parse_drawing(stored)
+    for kind in GRADED_KINDS:
+        problem = complexity.of_features(kind, drawing.of_kind(kind))
+        if problem is not None:
+            raise InvalidInput(problem.message, count=problem.count, limit=problem.limit)
 
 
 def _check_header(properties: object) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from trainer.core.i18n import N_
+from trainer.core.maps.complexity import of_features
 from trainer.core.maps.context import REPAIR_LIMIT, Context, polygonal, repair
 from trainer.core.maps.model import DrawnFeature, MapFinding, Severity, Shape, finding
 from trainer.core.maps.registry import CriterionResult, clamp, map_criterion, point_xy
@@ -42,6 +43,9 @@ def boundary_fit(context: Context) -> CriterionResult:
         return CriterionResult(0.0, (finding("boundary_missing", Severity.ERROR,
                                              N_("The map has no boundary.")),),
                                {"iou": 0.0})
+    complex_ = of_features("boundary", drawn)  # before any overlay: see complexity.py
+    if complex_ is not None:
+        return CriterionResult(0.0, (complex_.finding(),), {"iou": 0.0})
     findings: list[MapFinding] = []
     area = _drawn_area(drawn, findings)
     if area.is_empty:

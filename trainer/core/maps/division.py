@@ -40,6 +40,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from trainer.core.i18n import N_
+from trainer.core.maps.complexity import of_features
 from trainer.core.maps.context import polygonal, repair
 from trainer.core.maps.model import Drawing, MapFinding, Severity, Shape, finding
 from trainer.core.maps.parse import parse_drawing
@@ -619,6 +620,11 @@ def grade_division(drawing: Drawing | object, truth: DivisionTruth) -> DivisionR
     if not isinstance(drawing, Drawing):
         drawing = parse_drawing(drawing)
     sizes: tuple[tuple[str, int], ...] = ()
+    complex_ = of_features("area", drawing.of_kind("area"))  # before any overlay
+    if complex_ is not None:
+        results = {name: CriterionResult(0.0, (complex_.finding(),))
+                   for name in DIVISION_CRITERIA}
+        return DivisionResult(results, 0.0, drawing.findings, sizes)
     try:
         context = DivisionContext.build(drawing, truth)
     except (GEOSException, ValueError, FloatingPointError) as error:

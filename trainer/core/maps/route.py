@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from trainer.core.i18n import N_
+from trainer.core.maps.complexity import of_features
 from trainer.core.maps.context import Context
 from trainer.core.maps.model import DrawnFeature, MapFinding, Severity, Shape, finding
 from trainer.core.maps.registry import CriterionResult, clamp, map_criterion
@@ -46,6 +47,9 @@ def route(context: Context) -> CriterionResult:
     if not routes:
         return CriterionResult(0.0, (finding("route_missing", Severity.ERROR,
                                              N_("The map has no registration route.")),))
+    complex_ = of_features("route", routes)  # before any overlay: see complexity.py
+    if complex_ is not None:
+        return CriterionResult(0.0, (complex_.finding(),))
     findings: list[MapFinding] = []
     line = _joined(routes, findings)
     targets = _targets(context)
