@@ -412,3 +412,26 @@ def test_a_library_clash_is_skipped_and_the_rest_is_synced(db, make_user, caplog
     added = services.sync_library(db, tmp_path)
     assert [v.scenario_id for v in added] == ["concealed-infant"]
     assert "cooperative-family" in caplog.text and "already published" in caplog.text
+
+
+def test_non_ascii_digits_are_bad_values_not_errors(client, csrf, trainer, db):
+    """`²` is a digit to str.isdigit() but not to int(): it is refused as any bad value is."""
+    create(client, csrf)
+    publish(client, csrf, "night-tenants", 1)
+    export = client.get("/scenarios/night-tenants/export?version=%C2%B2")
+    assert export.status_code == 200  # like ?version=x: the newest version
+    assert export.headers["Content-Disposition"].endswith('-v1.yaml"')
+    assert client.get("/scenarios/night-tenants/diff?a=%C2%B2&b=draft").status_code == 404
+    assert client.get("/scenarios/night-tenants/diff?a=1&b=%C2%B9").status_code == 404
+    draft = db.get(ScenarioDraft, "night-tenants")
+    dialogue = next(iter(loader.parse(draft.source).dialogues.values()))
+    node = client.post(f"/scenarios/night-tenants/nodes/{dialogue.id}/{dialogue.start}",
+                       headers=JSON, data={"csrf_token": csrf(), "revision": "²",
+                                           "says-en": "x"})
+    added = client.post(f"/scenarios/night-tenants/dialogues/{dialogue.id}/nodes",
+                        headers=JSON, data={"csrf_token": csrf(), "revision": "²",
+                                            "node": "later"})
+    assert node.status_code == added.status_code == 400
+    db.expire_all()
+    assert db.get(ScenarioDraft, "night-tenants").revision == draft.revision
+
