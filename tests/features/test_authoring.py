@@ -435,3 +435,24 @@ def test_non_ascii_digits_are_bad_values_not_errors(client, csrf, trainer, db):
     db.expire_all()
     assert db.get(ScenarioDraft, "night-tenants").revision == draft.revision
 
+
+ALIAS_BOMB = "\n".join(
+    ["id: night-tenants", "dialogues:", "  main:", "    nodes:", "      door:",
+     "        l0: &l0 [" + ",".join(["lol"] * 10) + "]"]
+    + [f"        l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 6)]
+) + "\n"  # 384 bytes that stand for a million values
+
+
+def test_an_alias_bomb_in_a_draft_is_refused_by_the_node_form(client, csrf, trainer, db):
+    create(client, csrf)
+    assert save(client, csrf, "night-tenants", ALIAS_BOMB, 1).status_code == 200  # any text
+    page = client.get("/scenarios/night-tenants/nodes/main/door")
+    assert page.status_code == 400 and len(page.data) < 100_000
+    assert "expand to more than 100000 values" in page.get_data(as_text=True)
+    for response in (client.post("/scenarios/night-tenants/nodes/main/door", headers=JSON,
+                                 data={"csrf_token": csrf(), "revision": "2", "says-en": "x"}),
+                     client.post("/scenarios/night-tenants/dialogues/main/nodes", headers=JSON,
+                                 data={"csrf_token": csrf(), "revision": "2", "node": "x_y"})):
+        assert response.status_code == 400, response.status_code
+        assert "expand to more than 100000 values" in response.get_json()["message"]
+    assert db.get(ScenarioDraft, "night-tenants").revision == 2

@@ -303,12 +303,24 @@ def _untranslated(zh: str, en: str) -> tuple[str, ...]:
 
 
 def _compose(source: str, file: str) -> yaml.Node | None:
-    """The composed document, with the loader's size, depth and YAML errors."""
+    """The composed document, with the loader's size, depth, alias and YAML errors.
+
+    Every function here that reads a draft starts with this, so a draft the loader would
+    refuse as an alias bomb (`expanded_size` over MAX_NODES: a few hundred bytes of `*x`
+    standing for millions of values) is refused here too, with the loader's message, before
+    anything expands it (the node form's `_plain`, the splice's comparison). The composed
+    nodes share what aliases point to, so composing and counting cost the text's size.
+    """
     _check_size(source, file)
     try:
-        return yaml.compose(source, Loader=YamlLoader)
+        composed = yaml.compose(source, Loader=YamlLoader)
     except yaml.YAMLError as exc:
         raise _not_yaml(exc, file, "") from exc
+    if composed is not None and expanded_size(composed) > MAX_NODES:
+        raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
+            "the aliases (*name) of this file expand to more than %(limit)s values"),
+            {"limit": MAX_NODES})])
+    return composed
 
 
 def _check_size(source: str, file: str) -> None:
