@@ -456,3 +456,28 @@ def test_an_alias_bomb_in_a_draft_is_refused_by_the_node_form(client, csrf, trai
         assert response.status_code == 400, response.status_code
         assert "expand to more than 100000 values" in response.get_json()["message"]
     assert db.get(ScenarioDraft, "night-tenants").revision == 2
+
+
+def test_the_node_form_and_diff_on_a_draft_of_many_equal_lines_are_bounded(
+        client, csrf, trainer, db, monkeypatch):
+    from tests.core.test_authoring import count_matcher_steps
+    from trainer.core.scenario import authoring
+
+    create(client, csrf)
+    source = ("id: night-tenants\ny:    1\ndialogues:\n  main:\n    nodes:\n      door: {}\n"
+              "x:\n" + "  - a\n" * 2000)
+    assert save(client, csrf, "night-tenants", source, 1).status_code == 200
+    steps = count_matcher_steps(monkeypatch)
+    body = client.post("/scenarios/night-tenants/nodes/main/door", headers=JSON, data={
+        "csrf_token": csrf(), "revision": "2", "says-zh_CN": "有人吗"}).get_json()
+    assert body["revision"] == 3 and body["source"].startswith("id: night-tenants\ny:    1\n")
+    assert steps[0] <= 10 * authoring.MATCH_BUDGET
+    steps[0] = 0
+    added = client.post("/scenarios/night-tenants/dialogues/main/nodes", headers=JSON, data={
+        "csrf_token": csrf(), "revision": "3", "node": "later"}).get_json()
+    assert added["revision"] == 4 and "      later:" in added["source"]
+    assert steps[0] <= 10 * authoring.MATCH_BUDGET
+    steps[0] = 0
+    page = client.get("/scenarios/night-tenants/diff?a=draft&b=draft")
+    assert page.status_code == 200 and "diff-added" not in page.get_data(as_text=True)
+    assert steps[0] <= 2 * authoring.MATCH_BUDGET
