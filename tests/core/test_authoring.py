@@ -3,6 +3,7 @@ author's file, the starter template and the version diff."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -556,3 +557,47 @@ def test_diff_rebuilds_both_sides(old: list[str], new: list[str]) -> None:
     assert [r.text for r in rows if r.kind != "removed"] == "\n".join(new).splitlines()
     assert [r.old_number for r in rows if r.old_number] == list(
         range(1, len("\n".join(old).splitlines()) + 1))
+
+
+def count_matcher_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the steps difflib's longest-match search may take (its inner loop, bounded by
+    the places each searched line has in the other text), for every search made."""
+    steps = [0]
+    search = difflib.SequenceMatcher.find_longest_match
+
+    def counted(self: Any, alo: int = 0, ahi: Any = None, blo: int = 0, bhi: Any = None) -> Any:
+        end = len(self.a) if ahi is None else ahi
+        steps[0] += sum(1 + len(self.b2j.get(self.a[i], ())) for i in range(alo, end))
+        return search(self, alo, ahi, blo, bhi)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", counted)
+    return steps
+
+
+MANY_EQUAL_LINES = ("id: x\ny:    1\ndialogues:\n  main:\n    nodes:\n      door: {}\nx:\n"
+                    + "  - a\n" * 2000)  # difflib: millions of steps, quadratic in the lines
+
+
+def test_diff_of_many_equal_lines_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = count_matcher_steps(monkeypatch)
+    old = MANY_EQUAL_LINES
+    new = old.replace("  - a\n", "  - b\n", 1000).replace("  - b\n", "  - a\n", 999)
+    rows = authoring.diff(old, new)
+    assert [r.text for r in rows if r.kind != "added"] == old.splitlines()
+    assert [r.text for r in rows if r.kind != "removed"] == new.splitlines()
+    assert [(r.kind, r.text) for r in rows if r.kind != "same"] == [
+        ("removed", "  - a"), ("added", "  - b")]  # one change: found between the equal ends
+    assert steps[0] <= 2 * authoring.MATCH_BUDGET
+
+
+def test_a_node_edit_in_many_equal_lines_is_bounded_and_keeps_the_rest(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = count_matcher_steps(monkeypatch)
+    out = authoring.edit_node(MANY_EQUAL_LINES, "main", "door",
+                              authoring.fields_from_form({"says-zh_CN": "有人吗", "says-en": "Hi"}))
+    assert out.startswith("id: x\ny:    1\n")  # the author's spacing, not ruamel's
+    assert out.endswith("x:\n" + "  - a\n" * 2000)
+    assert yaml.safe_load(out)["dialogues"]["main"]["nodes"]["door"]["says"] == {
+        "zh_CN": "有人吗", "en": "Hi"}
+    # six indentations measured, two texts matched, each within its budget
+    assert steps[0] <= 10 * authoring.MATCH_BUDGET

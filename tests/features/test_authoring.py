@@ -412,3 +412,72 @@ def test_a_library_clash_is_skipped_and_the_rest_is_synced(db, make_user, caplog
     added = services.sync_library(db, tmp_path)
     assert [v.scenario_id for v in added] == ["concealed-infant"]
     assert "cooperative-family" in caplog.text and "already published" in caplog.text
+
+
+def test_non_ascii_digits_are_bad_values_not_errors(client, csrf, trainer, db):
+    """`²` is a digit to str.isdigit() but not to int(): it is refused as any bad value is."""
+    create(client, csrf)
+    publish(client, csrf, "night-tenants", 1)
+    export = client.get("/scenarios/night-tenants/export?version=%C2%B2")
+    assert export.status_code == 200  # like ?version=x: the newest version
+    assert export.headers["Content-Disposition"].endswith('-v1.yaml"')
+    assert client.get("/scenarios/night-tenants/diff?a=%C2%B2&b=draft").status_code == 404
+    assert client.get("/scenarios/night-tenants/diff?a=1&b=%C2%B9").status_code == 404
+    draft = db.get(ScenarioDraft, "night-tenants")
+    dialogue = next(iter(loader.parse(draft.source).dialogues.values()))
+    node = client.post(f"/scenarios/night-tenants/nodes/{dialogue.id}/{dialogue.start}",
+                       headers=JSON, data={"csrf_token": csrf(), "revision": "²",
+                                           "says-en": "x"})
+    added = client.post(f"/scenarios/night-tenants/dialogues/{dialogue.id}/nodes",
+                        headers=JSON, data={"csrf_token": csrf(), "revision": "²",
+                                            "node": "later"})
+    assert node.status_code == added.status_code == 400
+    db.expire_all()
+    assert db.get(ScenarioDraft, "night-tenants").revision == draft.revision
+
+
+ALIAS_BOMB = "\n".join(
+    ["id: night-tenants", "dialogues:", "  main:", "    nodes:", "      door:",
+     "        l0: &l0 [" + ",".join(["lol"] * 10) + "]"]
+    + [f"        l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 6)]
+) + "\n"  # 384 bytes that stand for a million values
+
+
+def test_an_alias_bomb_in_a_draft_is_refused_by_the_node_form(client, csrf, trainer, db):
+    create(client, csrf)
+    assert save(client, csrf, "night-tenants", ALIAS_BOMB, 1).status_code == 200  # any text
+    page = client.get("/scenarios/night-tenants/nodes/main/door")
+    assert page.status_code == 400 and len(page.data) < 100_000
+    assert "expand to more than 100000 values" in page.get_data(as_text=True)
+    for response in (client.post("/scenarios/night-tenants/nodes/main/door", headers=JSON,
+                                 data={"csrf_token": csrf(), "revision": "2", "says-en": "x"}),
+                     client.post("/scenarios/night-tenants/dialogues/main/nodes", headers=JSON,
+                                 data={"csrf_token": csrf(), "revision": "2", "node": "x_y"})):
+        assert response.status_code == 400, response.status_code
+        assert "expand to more than 100000 values" in response.get_json()["message"]
+    assert db.get(ScenarioDraft, "night-tenants").revision == 2
+
+
+def test_the_node_form_and_diff_on_a_draft_of_many_equal_lines_are_bounded(
+        client, csrf, trainer, db, monkeypatch):
+    from tests.core.test_authoring import count_matcher_steps
+    from trainer.core.scenario import authoring
+
+    create(client, csrf)
+    source = ("id: night-tenants\ny:    1\ndialogues:\n  main:\n    nodes:\n      door: {}\n"
+              "x:\n" + "  - a\n" * 2000)
+    assert save(client, csrf, "night-tenants", source, 1).status_code == 200
+    steps = count_matcher_steps(monkeypatch)
+    body = client.post("/scenarios/night-tenants/nodes/main/door", headers=JSON, data={
+        "csrf_token": csrf(), "revision": "2", "says-zh_CN": "有人吗"}).get_json()
+    assert body["revision"] == 3 and body["source"].startswith("id: night-tenants\ny:    1\n")
+    assert steps[0] <= 10 * authoring.MATCH_BUDGET
+    steps[0] = 0
+    added = client.post("/scenarios/night-tenants/dialogues/main/nodes", headers=JSON, data={
+        "csrf_token": csrf(), "revision": "3", "node": "later"}).get_json()
+    assert added["revision"] == 4 and "      later:" in added["source"]
+    assert steps[0] <= 10 * authoring.MATCH_BUDGET
+    steps[0] = 0
+    page = client.get("/scenarios/night-tenants/diff?a=draft&b=draft")
+    assert page.status_code == 200 and "diff-added" not in page.get_data(as_text=True)
+    assert steps[0] <= 2 * authoring.MATCH_BUDGET

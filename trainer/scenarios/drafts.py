@@ -346,7 +346,7 @@ def texts_of(db: Session, scenario_id: str, which: str) -> str:
         if draft is None:
             raise NotFound(N_("This scenario has no draft."))
         return draft.source
-    if not which.isdigit() or len(which) > 9:
+    if not (which.isascii() and which.isdigit()) or len(which) > 9:  # not '²'
         raise NotFound(N_("No such scenario."))
     source = db.scalar(select(ScenarioVersion.source).where(
         ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.version == int(which)))

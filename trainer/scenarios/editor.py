@@ -137,8 +137,8 @@ def export(scenario_id: str) -> Any:
         source = drafts.texts_of(db, scenario_id, "draft")
         name = f"{scenario_id}-draft.yaml"
     else:
-        version = services.get_version(db, scenario_id, int(which) if which.isdigit() and
-                                       len(which) < 10 else None)
+        version = services.get_version(db, scenario_id, int(which) if which.isascii() and
+                                       which.isdigit() and len(which) < 10 else None)
         source, name = version.source, f"{scenario_id}-v{version.version}.yaml"
     return Response(source.encode("utf-8"), mimetype="application/yaml", headers={
         "Content-Disposition": f'attachment; filename="{name}"',
@@ -241,7 +241,7 @@ def _rewrite(scenario_id: str, change: Callable[[str], str], **extra: str) -> An
     actor = current_actor()
     drafts.require_editor(db, actor, scenario_id)
     revision = request.form.get("revision", "")
-    if not revision.isdigit() or len(revision) > 9:
+    if not (revision.isascii() and revision.isdigit()) or len(revision) > 9:  # not '²'
         raise InvalidInput(N_("The form had expired. Please send it again."))
     source, _current = drafts.working_text(db, scenario_id)
     draft = drafts.save(db, actor, scenario_id, change(source), int(revision))

@@ -303,12 +303,24 @@ def _untranslated(zh: str, en: str) -> tuple[str, ...]:
 
 
 def _compose(source: str, file: str) -> yaml.Node | None:
-    """The composed document, with the loader's size, depth and YAML errors."""
+    """The composed document, with the loader's size, depth, alias and YAML errors.
+
+    Every function here that reads a draft starts with this, so a draft the loader would
+    refuse as an alias bomb (`expanded_size` over MAX_NODES: a few hundred bytes of `*x`
+    standing for millions of values) is refused here too, with the loader's message, before
+    anything expands it (the node form's `_plain`, the splice's comparison). The composed
+    nodes share what aliases point to, so composing and counting cost the text's size.
+    """
     _check_size(source, file)
     try:
-        return yaml.compose(source, Loader=YamlLoader)
+        composed = yaml.compose(source, Loader=YamlLoader)
     except yaml.YAMLError as exc:
         raise _not_yaml(exc, file, "") from exc
+    if composed is not None and expanded_size(composed) > MAX_NODES:
+        raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
+            "the aliases (*name) of this file expand to more than %(limit)s values"),
+            {"limit": MAX_NODES})])
+    return composed
 
 
 def _check_size(source: str, file: str) -> None:
@@ -405,10 +417,11 @@ class _Document:
         # ruamel's dump of the unedited document, taken before the first edit (see text())
         self.base = "" if read_only else _dump(self.rt, data)
         if not read_only and self.base != source:  # written another way: which indentation?
-            best = max(INDENTS, key=lambda indent: _likeness(source, _dump(_yaml(indent),
-                                                                           data)))
-            self.rt = _yaml(best)
-            self.base = _dump(self.rt, data)
+            dumps = [self.base, *(_dump(_yaml(indent), data) for indent in INDENTS[1:])]
+            likeness = _likeness(source, dumps)
+            best = max(range(len(INDENTS)), key=likeness.__getitem__)  # the first of equals
+            self.rt = _yaml(INDENTS[best])
+            self.base = dumps[best]
 
     def text(self) -> str:
         """The edited document, unchanged lines as they were in the source."""
@@ -436,9 +449,94 @@ class _Document:
         return nodes
 
 
-def _likeness(source: str, dumped: str) -> float:
-    return difflib.SequenceMatcher(None, source.splitlines(), dumped.splitlines(),
-                                   autojunk=False).ratio()
+MATCH_BUDGET = 500_000  # steps of difflib's inner loop, per comparison of two texts
+
+
+class _OverBudget(Exception):
+    """A `_Matcher` used up its budget."""
+
+
+class _Matcher(difflib.SequenceMatcher[str]):
+    """difflib's line matcher (no autojunk, as always here) with a bound on its work.
+
+    difflib's longest-match search costs, for each line of `a` in the range searched, one
+    step per place that line has in `b`: on a draft of many equal lines (`- a` four thousand
+    times) that is quadratic, and repeated for each range it splits off (a 24 KB draft took
+    36 s to save through the node form). Before each search the steps it may take are
+    charged (the length of `b2j` for each line: an upper bound of its inner loop) and the
+    search is refused with `_OverBudget` once `budget` is spent, so no comparison does more
+    than about `budget` steps. Within the budget, which every scenario people write stays
+    in, the result is difflib's own, unchanged.
+    """
+
+    def __init__(self, a: Sequence[str], b: Sequence[str], budget: int = MATCH_BUDGET) -> None:
+        self.budget = budget
+        super().__init__(None, a, b, autojunk=False)
+
+    def find_longest_match(self, alo: int = 0, ahi: int | None = None, blo: int = 0,
+                           bhi: int | None = None) -> difflib.Match:
+        """difflib's, once the steps it may take are charged to the budget."""
+        inner: Any = self  # difflib's working attributes, which the stubs do not declare
+        a, b2j = inner.a, inner.b2j
+        for i in range(alo, len(a) if ahi is None else ahi):
+            self.budget -= 1 + len(b2j.get(a[i], ()))
+            if self.budget < 0:
+                raise _OverBudget
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def _matcher(a: Sequence[str], b: Sequence[str]) -> difflib.SequenceMatcher[str]:
+    """A matcher of two line lists whose blocks cost at most about 3 x MATCH_BUDGET steps.
+
+    difflib's own when it keeps within the budget. Else the common first and last lines
+    are taken as matching and difflib (again within the budget) matches what is between;
+    if that is too much as well, what is between is one replaced run. Either is a correct
+    match, if not always the smallest: a diff shows more changed lines, a splice puts back
+    more of ruamel's lines (see `_splice`).
+    """
+    full = _Matcher(a, b)
+    try:
+        full.get_matching_blocks()
+        return full
+    except _OverBudget:
+        pass
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    try:
+        inner = [(i + head, j + head, size) for i, j, size in
+                 _Matcher(a[head:len(a) - tail], b[head:len(b) - tail]).get_matching_blocks()
+                 if size]
+    except _OverBudget:
+        inner = []
+    blocks: list[tuple[int, int, int]] = []
+    for i, j, size in [(0, 0, head), *inner, (len(a) - tail, len(b) - tail, tail)]:
+        if blocks and blocks[-1][0] + blocks[-1][2] == i and blocks[-1][1] + blocks[-1][2] == j:
+            blocks[-1] = (blocks[-1][0], blocks[-1][1], blocks[-1][2] + size)
+        elif size:
+            blocks.append((i, j, size))
+    cached: Any = full  # difflib's caches, which the stubs do not declare
+    cached.matching_blocks = [difflib.Match(*block) for block in (*blocks, (len(a), len(b), 0))]
+    cached.opcodes = None
+    return full
+
+
+def _likeness(source: str, dumps: Sequence[str]) -> list[float]:
+    """How alike `source` is to each of `dumps` (difflib's ratio of their lines).
+
+    If that takes more than the matcher's budget for one of them, every dump is measured by
+    difflib's quick_ratio instead (the lines the two have in common, wherever they are:
+    linear, and enough to tell indentations apart), so that all are measured alike.
+    """
+    lines = source.splitlines()
+    try:
+        return [_Matcher(lines, dump.splitlines()).ratio() for dump in dumps]
+    except _OverBudget:
+        return [difflib.SequenceMatcher(None, lines, dump.splitlines(),
+                                        autojunk=False).quick_ratio() for dump in dumps]
 
 
 def _splice(source: str, base: str, new: str) -> str:
@@ -448,12 +546,14 @@ def _splice(source: str, base: str, new: str) -> str:
     Each changed run of lines is widened until each end touches a line `base` and `source`
     share, and that run of `source` is replaced by the matching run of `new`.
     If the result would not read as `new` does, `new` itself is returned.
+    The line matching is `_matcher`'s (bounded work): on a pathological text it may match
+    fewer lines, and a larger run of ruamel's lines replaces the author's.
     """
     if base == source:
         return new
     s, b, n = (text.splitlines(keepends=True) for text in (source, base, new))
     mapping: dict[int, int] = {}
-    for block in difflib.SequenceMatcher(None, b, s, autojunk=False).get_matching_blocks():
+    for block in _matcher(b, s).get_matching_blocks():
         for k in range(block.size):
             mapping[block.a + k] = block.b + k
 
@@ -465,7 +565,7 @@ def _splice(source: str, base: str, new: str) -> str:
             return 0 if i == 0 else len(s)
         return mapping[i] if i in mapping else mapping[i - 1] + 1
 
-    ops = difflib.SequenceMatcher(None, b, n, autojunk=False).get_opcodes()
+    ops = _matcher(b, n).get_opcodes()
     regions: list[list[int]] = []
     for tag, i1, i2, _j1, _j2 in ops:
         if tag == "equal":
@@ -1221,11 +1321,12 @@ def diff(old_source: str, new_source: str, *, context: int | None = None) -> lis
     """The line diff of two versions (a replaced run: its removed lines, then its added ones).
 
     With `context`, only that many unchanged lines are kept around each change; each longer
-    unchanged run is one `skip` row.
+    unchanged run is one `skip` row. The matching is `_matcher`'s: bounded work, so on a text
+    of thousands of equal lines the diff may show more lines changed than the fewest.
     """
     old, new = old_source.splitlines(), new_source.splitlines()
     rows: list[DiffLine] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = _matcher(old, new)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             rows += [DiffLine("same", i1 + k + 1, j1 + k + 1, old[i1 + k])
