@@ -21,6 +21,7 @@ from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.core.world.spec import MAX_GRIDS, WorldSpec
 from trainer.errors import form_error
 from trainer.extensions import db_session, is_english
+from trainer.scenarios.views import both
 from trainer.worlds import services
 from trainer.worlds.forms import YUEYANG_CHOICES, RecountForm, WorldForm
 
@@ -65,10 +66,9 @@ def persona_text(kind: str, value: Any) -> str:
     """A persona's concern themes (a list), mode or secret, or a collective household's
     kind, in words of the interface language (a value that has none, as itself)."""
     if kind == "themes":
-        english = is_english()
-        words = [pair[1 if english else 0] if (pair := vocabulary.THEMES.get(theme)) else theme
+        words = [both(vocabulary.THEMES[theme]) if theme in vocabulary.THEMES else theme
                  for theme in value]
-        return (", " if english else "、").join(words)
+        return (", " if is_english() else "、").join(words)
     labels = {"mode": MODE_LABELS, "secret": SECRET_LABELS,
               "collective": COLLECTIVE_LABELS}[kind]
     return str(labels.get(value, value))
