@@ -540,6 +540,39 @@ def test_counties_and_places_outside_hunan_and_in_municipalities_are_named_as_th
                 assert place.area_code[:4] != code[:4]
 
 
+@settings(max_examples=10, deadline=None)
+@given(region=st.sampled_from(["430602", "430600", "430100", "410105", "110105", "520302"]),
+       seed=seeds, index=st.integers(min_value=0, max_value=40))
+def test_a_hukou_place_has_one_name_for_its_code(region, seed, index):
+    """Every place a hukou elsewhere may be drawn from is named as its county is, so one code
+    never takes two names (in a grid, in a world, across worlds); the places in other Hunan
+    prefectures and in other provinces are real counties with their real names."""
+    county = regions.county(regions.home_county(region))
+    named: dict[str, str] = {}
+    for field in ("hukou_other_county_in_city", "hukou_other_county_in_province",
+                  "hukou_other_province"):
+        for option in range(people.place_options(county, field)):
+            place = people.place_option(county.code, field, option)
+            assert place.text == regions.county(place.area_code).full_name
+            assert named.setdefault(place.area_code, place.text) == place.text
+    names_ = list(named.values())
+    assert len(set(names_)) == len(names_)  # and no two codes share a name
+    grid = make_grid(WorldSpec(region=region, grids=41), seed, index)
+    for _household, person in short_form_persons(grid):
+        if person.hukou == Hukou.OTHER_COUNTY and person.id_number != idnumber.NO_NUMBER:
+            assert person.hukou_place == regions.county(person.id_number[:6]).full_name
+
+
+def test_real_places_keep_their_real_names():
+    assert people.place_option("430602", "hukou_other_county_in_province", 30) == people.Place(
+        Hukou.OTHER_COUNTY, "431222", "湖南省怀化市沅陵县")
+    assert regions.county("420102").full_name == "湖北省武汉市江岸区"
+    assert regions.county("500103").full_name == "重庆市渝中区"
+    # codes a generic prefecture's hukou places are drawn from have names of their own
+    assert len({regions.county(f"4102{number}").name for number in range(21, 30)}) == 9
+    assert len({regions.prefecture_name(f"52{number:02d}00") for number in range(1, 31)}) == 30
+
+
 def test_other_county_codes_get_generic_names():
     grid = make_grid(WorldSpec(region="110105"), 3, 0)
     assert grid.county.province_name == "北京市"

@@ -74,6 +74,23 @@ county of a Hunan prefecture, as for every county outside Hunan; elsewhere it is
 the province's own generic prefectures, xx01-xx10); and the prefecture digests were recorded
 again when Yueyang's counties were weighted by their 2020 residents where known (君山区,
 湘阴县), which moves the grids among the counties.
+
+Recorded again (session 16), households and persons changed on purpose: a hukou place outside
+the world's prefecture has one name for its code. A hukou in another prefecture of Hunan or in
+another province lies in a real county (`regions.HUNAN_PLACES`, three counties of each other
+Hunan prefecture, and `OTHER_PROVINCE_PLACES`) named as it is (湖南省怀化市沅陵县 431222);
+the text was made of random name parts beside a real code (431222 came as 湖南省怀化市七星县
+and 29 other names, 420102 as 900 names). Outside Hunan the other prefectures' counties are
+generic, named by `regions.county` (one name a code). The draws are the same in number and
+order in the grids' columns, so the households that change are those with such a place (1,118
+of the 6,702 households of these cases' grids): the place's text and code, the ID numbers that
+begin with the code; seven households drawn by the scalar path (`random.randrange` over a new
+number of places) also draw later values otherwise. A county code outside Yueyang that no
+prefecture lists is named from its prefecture's own order of names (`regions._county_parts`),
+not from its own stream, so that xx25-xx29 never share a name: `generic_county` (110105) has a
+new name in its skeleton; a generic prefecture likewise takes its name from its province's
+order (two prefectures of a province could share one; no case here has one). Features, areas, their descriptions and the GeoJSON are as before
+(checked equal before and after, part by part).
 """
 
 from __future__ import annotations
@@ -110,19 +127,19 @@ CASES = {
 
 DIGESTS = {
     "default":
-        "793f1e32c090ffd1b6e18b5a3eeeb660f1a6b5ff015f3e4a17cba639dc9f522c",
+        "c46b12bc7f4395232bd64b105222cbe6987752eccc8ef735a0c1dbafc15d14d8",
     "large":
-        "8806ce69aa82c019abaa5e5504a5b0330d5a518634c7bbffe6698535653cbe15",
+        "3902dec25852f874505495ea1ee7a16e3ab3964c6f09847efa0ad6d72a3b4553",
     "rare":
-        "266be0f8436f8a2e5841988e9ecb4a4fb10a07ec3b4f6bde20325b50a7d4cc85",
+        "3eb1b6adf1b021083bcde3691094963940ca6d877da0c76d7d65fcf5c10e30d3",
     "rural_county":
-        "e595448972e476dce7b0121bb7082f5621a147825b8fb70df778e9e2b06c94cc",
+        "d7d21331553e2accd9cd3dcb16dbd389098fe94624bb04727eff3dd9ac53cdfa",
     "generic_county":
-        "3f2e938a780cae97cafdb4fde8fc2f6f137bf2b923b29b696849d0f9fee2f87b",
+        "26a30b5133ab273df96ee499338a4f270500825904d2d9d72244bce74b46a646",
     "group":
-        "c51520704666ab014b04bac77f7e5ee77a8cfb73ef4e578cdc5bc6bc35d8bc58",
+        "4732b428b2d5d79d854a25dd0f2c22d6abaccbe215831ddc428e59587812b758",
     "prefecture":
-        "86f13f68c7b46c360ffc6820bf1d50e4985869a4b7637d034156dcf12b52a5d7",
+        "882a765d2aac5b93343454b0d667ae4f58fcb16a587e59ed26e35edc934ac900",
 }
 
 

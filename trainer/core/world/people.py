@@ -47,9 +47,8 @@ from trainer.core.world.codes import (
     TimeAway,
 )
 from trainer.core.world.regions import (
-    HUNAN_PREFECTURES,
-    NAME_PARTS,
-    PROVINCES,
+    HUNAN_PLACES,
+    OTHER_PROVINCE_PLACES,
     County,
 )
 from trainer.core.world.rng import stream_seed
@@ -63,8 +62,6 @@ _NAMING_FROM = date(2020, 8, 1)  # born since: maybe not named yet (未取名)
 # households; with lodgers the mean is 2.76).
 FAMILY_SIZE_WEIGHTS = (0.226, 0.285, 0.209, 0.15, 0.075, 0.035, 0.02)
 
-OTHER_PROVINCE_COUNTIES = ("420102", "420106", "440106", "440304", "360102", "500103",
-                           "510104", "450102", "330106", "320102", "410105")
 THEMES = ("no_time", "privacy", "distrust", "fear_consequences", "not_interested",
           "someone_else_decides")
 SLOTS = ("morning", "afternoon", "evening")
@@ -329,68 +326,59 @@ _PREFECTURE_NUMBERS = range(1, 11)  # generic prefecture codes xx01-xx10 outside
 
 @functools.cache
 def _elsewhere(county: County) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The other counties of the county's prefecture (those a world of the whole prefecture
-    has: Yueyang's nine, or a generic prefecture's listed ones), the other prefectures of its
-    province (4 digits: Hunan's real ones, else generic xx01-xx10; none in a municipality,
-    whose other counties are then its siblings) and the county codes of other provinces, as
-    seen from `county`."""
+    """The county codes a hukou elsewhere may lie in, as seen from `county`: the other counties
+    of its prefecture (those a world of the whole prefecture has: Yueyang's nine, or a generic
+    prefecture's listed ones), the counties of the other prefectures of its province (in Hunan
+    the real `HUNAN_PLACES`, else generic xx01-xx10 with counties 21-29; none in a
+    municipality, whose other counties are then its siblings) and the real places of other
+    provinces (`OTHER_PROVINCE_PLACES`)."""
     siblings = tuple(code for code, _weight in regions.counties_of(county.prefecture_code)
                      if code != county.code)
     province = county.code[:2]
     if province == "43":
-        prefectures = tuple(p for p in HUNAN_PREFECTURES if p != county.code[:4])
+        in_province = tuple(code for code in HUNAN_PLACES if code[:4] != county.code[:4])
     elif province in regions.MUNICIPALITIES:
-        prefectures = ()
+        in_province = ()
     else:
-        prefectures = tuple(f"{province}{n:02d}" for n in _PREFECTURE_NUMBERS
-                            if f"{province}{n:02d}" != county.code[:4])
-    provinces = tuple(c for c in OTHER_PROVINCE_COUNTIES if c[:2] != province)
-    return siblings, prefectures, provinces
+        in_province = tuple(f"{province}{n:02d}{m:02d}" for n in _PREFECTURE_NUMBERS
+                            for m in _COUNTY_NUMBERS if f"{province}{n:02d}" != county.code[:4])
+    provinces = tuple(code for code in OTHER_PROVINCE_PLACES if code[:2] != province)
+    return siblings, in_province, provinces
 
 
 def place_options(county: County, name: str) -> int:
     """How many places one of `Rates.RESIDENCE_FIELDS` offers (all equally likely)."""
-    siblings, prefectures, provinces = _elsewhere(county)
-    parts = len(NAME_PARTS)
+    siblings, in_province, provinces = _elsewhere(county)
     if name in _OTHER_PLACE_HUKOU:
         return 1
     if name == "hukou_other_county_in_city":
         return len(siblings)
     if name == "hukou_other_county_in_province":
-        return len(prefectures) * len(_COUNTY_NUMBERS) * parts or len(siblings)
-    return len(provinces) * parts * parts
+        return len(in_province) or len(siblings)
+    return len(provinces)
 
 
 @functools.cache
 def place_option(county_code: str, name: str, option: int) -> Place:
     """Place number `option` (0 <= option < place_options) for one of the residence fields.
 
-    Numbering the places lets a whole grid draw them as integers at once; a place's county,
-    its town-name parts and its text all follow from the number. Cached by the county's
-    code, which hashes faster than the county.
+    Numbering the places lets a whole grid draw them as integers at once; a place's county
+    follows from the number and its text is the county's full name (one code, one name).
+    Cached by the county's code, which hashes faster than the county.
     """
     county = regions.county(county_code)
     if name in _OTHER_PLACE_HUKOU:
         return Place(_OTHER_PLACE_HUKOU[name], county.code, None)
-    siblings, prefectures, provinces = _elsewhere(county)
-    parts = len(NAME_PARTS)
+    siblings, in_province, provinces = _elsewhere(county)
     # in a municipality the other counties of the province are those of the city
     if name == "hukou_other_county_in_city" or (
-            name == "hukou_other_county_in_province" and not prefectures):
+            name == "hukou_other_county_in_province" and not in_province):
         code = siblings[option]
-        text = regions.county(code).full_name
     elif name == "hukou_other_county_in_province":
-        rest, part = divmod(option, parts)
-        prefecture, number = divmod(rest, len(_COUNTY_NUMBERS))
-        code = f"{prefectures[prefecture]}{_COUNTY_NUMBERS[number]:02d}"
-        text = (f"{PROVINCES[code[:2]]}{regions.prefecture_name(code[:4] + '00')}"
-                f"{NAME_PARTS[part]}县")
+        code = in_province[option]
     else:
-        rest, district = divmod(option, parts)
-        province, city = divmod(rest, parts)
-        code = provinces[province]
-        text = f"{PROVINCES[code[:2]]}{NAME_PARTS[city]}市{NAME_PARTS[district]}区"
-    return Place(Hukou.OTHER_COUNTY, code, text)
+        code = provinces[option]
+    return Place(Hukou.OTHER_COUNTY, code, regions.county(code).full_name)
 
 
 class _Builder:

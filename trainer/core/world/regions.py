@@ -59,6 +59,37 @@ HUNAN_PREFECTURES: dict[str, str] = {
     "4307": "常德市", "4309": "益阳市", "4310": "郴州市", "4311": "永州市", "4312": "怀化市",
     "4313": "娄底市",
 }
+# Real county-level units (GB/T 2260 as of the census, 2020) where hukou places outside a
+# world's prefecture lie: three of each of the other Hunan prefectures above (its seat's
+# district and two counties or county-level cities) and eleven districts of provincial
+# capitals and big cities elsewhere. They carry their real names wherever they appear (a
+# hukou place, or a world made of one), so a code never takes two names; other codes
+# outside Yueyang have generic names.
+HUNAN_PLACES = ("430102", "430104", "430121", "430181", "430182", "430202", "430211", "430281",
+                "430302", "430321", "430381", "430405", "430421", "430481", "430502", "430523",
+                "430581", "430702", "430723", "430725", "430902", "430921", "430981", "431002",
+                "431021", "431081", "431102", "431103", "431126", "431202", "431222", "431281",
+                "431302", "431321", "431381")
+OTHER_PROVINCE_PLACES = ("420102", "420106", "440106", "440304", "360102", "500103", "510104",
+                         "450102", "330106", "320102", "410105")
+KNOWN_COUNTIES: dict[str, str] = {
+    "430102": "芙蓉区", "430104": "岳麓区", "430121": "长沙县", "430181": "浏阳市",
+    "430182": "宁乡市", "430202": "荷塘区", "430211": "天元区", "430281": "醴陵市",
+    "430302": "雨湖区", "430321": "湘潭县", "430381": "湘乡市", "430405": "珠晖区",
+    "430421": "衡阳县", "430481": "耒阳市", "430502": "双清区", "430523": "邵阳县",
+    "430581": "武冈市", "430702": "武陵区", "430723": "澧县", "430725": "桃源县",
+    "430902": "资阳区", "430921": "南县", "430981": "沅江市", "431002": "北湖区",
+    "431021": "桂阳县", "431081": "资兴市", "431102": "零陵区", "431103": "冷水滩区",
+    "431126": "宁远县", "431202": "鹤城区", "431222": "沅陵县", "431281": "洪江市",
+    "431302": "娄星区", "431321": "双峰县", "431381": "冷水江市",
+    "420102": "江岸区", "420106": "武昌区", "440106": "天河区", "440304": "福田区",
+    "360102": "东湖区", "500103": "渝中区", "510104": "锦江区", "450102": "兴宁区",
+    "330106": "西湖区", "320102": "玄武区", "410105": "金水区",
+}
+KNOWN_PREFECTURES: dict[str, str] = {
+    **HUNAN_PREFECTURES, "4201": "武汉市", "4401": "广州市", "4403": "深圳市", "3601": "南昌市",
+    "5101": "成都市", "4501": "南宁市", "3301": "杭州市", "3201": "南京市", "4101": "郑州市",
+}
 
 NAME_PARTS = ("洞庭", "南湖", "金鹗", "东茅", "五里", "奇家", "望岳", "枫桥", "岳阳", "湘江",
               "白沙", "青山", "龙湾", "荣家", "新港", "长岭", "鹿角", "黄沙", "柳林", "月田",
@@ -108,26 +139,41 @@ def county(code: str) -> County:
         return County(code, name, urban, prefecture_code, "岳阳市", province)
     urban = int(code[4:6]) < 20  # 01-19 are 市辖区 in GB/T 2260
     listed = _listed_counties(prefecture_code)
-    if code in listed:
+    suffix = "区" if urban else "县"
+    if code in KNOWN_COUNTIES:
+        name = KNOWN_COUNTIES[code]
+    elif code in listed:
         name = listed[code]
-    else:  # a name none of the prefecture's listed counties has
+    elif prefecture_code == YUEYANG:  # a name none of Yueyang's real counties has
         taken = {name[:-1] for name in listed.values()}
         name = stream(0, "county", code).choice(
-            [part for part in NAME_PARTS if part not in taken]) + ("区" if urban else "县")
+            [part for part in NAME_PARTS if part not in taken]) + suffix
+    else:  # a name of the prefecture's own that its listed counties do not have
+        rest = _county_parts(prefecture_code)[len(GENERIC_COUNTY_NUMBERS):]
+        name = rest[int(code[4:6]) % len(rest)] + suffix
     return County(code, name, urban, prefecture_code, prefecture_name(prefecture_code), province)
+
+
+@functools.cache
+def _county_parts(prefecture: str) -> list[str]:
+    """A generic prefecture's county names (without 区 or 县) in its own order: the first are
+    its listed counties', the rest go to other codes by number, so that the codes hukou places
+    are drawn from (xx21-xx29) have a name each and no two share one (codes 24 numbers apart
+    do: 30 names cannot go round 99 numbers)."""
+    return stream(0, "prefecture-counties", prefecture[:4]).sample(NAME_PARTS, len(NAME_PARTS))
 
 
 @functools.cache
 def _listed_counties(prefecture: str) -> dict[str, str]:
     """The names of a prefecture's listed counties: Yueyang's real ones, or a generic
     prefecture's (`GENERIC_COUNTY_NUMBERS`), each its own, drawn from the prefecture's
-    stream."""
+    stream (a known county's real name where one of them is known)."""
     if prefecture == YUEYANG:
         return {code: name for code, (name, _urban) in YUEYANG_COUNTIES.items()}
-    parts = stream(0, "prefecture-counties", prefecture[:4]).sample(
-        NAME_PARTS, len(GENERIC_COUNTY_NUMBERS))
-    return {f"{prefecture[:4]}{number}": part + ("区" if int(number) < 20 else "县")
-            for number, part in zip(GENERIC_COUNTY_NUMBERS, parts, strict=True)}
+    parts = _county_parts(prefecture)
+    codes = (f"{prefecture[:4]}{number}" for number in GENERIC_COUNTY_NUMBERS)
+    return {code: KNOWN_COUNTIES.get(code) or part + ("区" if int(code[4:]) < 20 else "县")
+            for code, part in zip(codes, parts, strict=False)}
 
 
 # Municipalities directly under the central government: the province is the city, and GB/T
@@ -136,14 +182,21 @@ MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 
 
 def prefecture_name(code: str) -> str:
-    """A prefecture city's name: Yueyang's and Hunan's real ones, none within a municipality
-    (北京市朝阳区, not 北京市某市朝阳区), else a generic one."""
+    """A prefecture city's name: Yueyang's and the other known ones, none within a
+    municipality (北京市朝阳区, not 北京市某市朝阳区), else a generic one."""
     if code == YUEYANG:
         return "岳阳市"
     if code[:2] in MUNICIPALITIES:
         return ""
-    return HUNAN_PREFECTURES.get(code[:4]) or (
-        stream(0, "prefecture", code[:4]).choice(NAME_PARTS) + "市")
+    names = _prefecture_parts(code[:2])
+    return KNOWN_PREFECTURES.get(code[:4]) or names[int(code[2:4]) % len(names)] + "市"
+
+
+@functools.cache
+def _prefecture_parts(province: str) -> list[str]:
+    """A province's generic prefecture names (without 市) in its own order, taken by number,
+    so that no two of the prefectures 01-30 share a name."""
+    return stream(0, "prefectures", province).sample(NAME_PARTS, len(NAME_PARTS))
 
 
 def region_name(code: str) -> str:
