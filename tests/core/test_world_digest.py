@@ -89,8 +89,9 @@ number of places) also draw later values otherwise. A county code outside Yueyan
 prefecture lists is named from its prefecture's own order of names (`regions._county_parts`),
 not from its own stream, so that xx25-xx29 never share a name: `generic_county` (110105) has a
 new name in its skeleton; a generic prefecture likewise takes its name from its province's
-order (two prefectures of a province could share one; no case here has one). Features, areas, their descriptions and the GeoJSON are as before
-(checked equal before and after, part by part).
+order (two prefectures of a province could share one; no case here has one). Features,
+areas, their descriptions and the GeoJSON are as before (checked equal before and after,
+part by part).
 """
 
 from __future__ import annotations
