@@ -78,6 +78,37 @@ def test_revisions_form_one_line_with_dated_file_names():
         assert name[:8].isdigit() and name[8] == "_" and revision.revision in name
 
 
+def test_worlds_stored_with_other_decimal_digits_get_their_region_in_0_9(empty_database_url):
+    """Worlds stored while a region was checked with str.isdigit: full-width and other
+    decimal digits become 0-9 (region and spec, the rest of the spec kept); a superscript,
+    not a decimal digit, is left as it was (the world's pages keep refusing it clearly)."""
+    from sqlalchemy import Table
+
+    url = empty_database_url
+    config = alembic_config(url)
+    config.attributes["skip_logging"] = True
+    command.upgrade(config, "d4f7a1c9e2b5")
+    engine = make_engine(url)
+    try:
+        worlds = Table("worlds", MetaData(), autoload_with=engine)
+        regions = {1: "43０６02", 2: "४३०६०२", 3: "4306¹²", 4: "430602"}
+        with engine.begin() as conn:
+            for world_id, region in regions.items():
+                conn.execute(worlds.insert().values(
+                    id=world_id, name=f"w{world_id}", seed=7, region=region, grids=3,
+                    spec={"region": region, "grids": 3, "seed_note": "kept"}, summary={},
+                    created_at=datetime(2026, 11, 1, tzinfo=UTC)))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            rows = {row.id: row for row in conn.execute(select(worlds))}
+    finally:
+        engine.dispose()
+    assert {n: rows[n].region for n in regions} == {
+        1: "430602", 2: "430602", 3: "4306¹²", 4: "430602"}
+    assert rows[1].spec == {"region": "430602", "grids": 3, "seed_note": "kept"}
+    assert rows[3].spec["region"] == "4306¹²"
+
+
 # Upgrading a database that holds data ---------------------------------------------------------
 
 def representative_rows() -> dict[str, list[dict]]:
