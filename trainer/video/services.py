@@ -7,11 +7,13 @@ Services flush and never commit; the view, CLI command or job that calls them co
 from __future__ import annotations
 
 import errno
+import fcntl
 import math
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,7 @@ from trainer.core.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    Locked,
     NotFound,
     StorageFull,
     TooLarge,
@@ -159,11 +162,35 @@ def upload_path(media_root: Path, upload: Upload) -> Path:
 
 
 def get_upload(db: Session, actor: User, token: str) -> Upload:
-    """The actor's own upload in progress."""
-    upload = db.scalar(select(Upload).where(Upload.token == token))
+    """The actor's own upload in progress, as the database has it now (not as this session
+    loaded it before)."""
+    upload = db.scalar(select(Upload).where(Upload.token == token)
+                       .execution_options(populate_existing=True))
     if upload is None or upload.created_by_id != actor.id:
         raise NotFound(N_("No such upload."))
     return upload
+
+
+@contextmanager
+def holding(media_root: Path, upload: Upload) -> Iterator[None]:
+    """Hold an upload for one request until the block ends (a chunk written and committed,
+    a whole file made a clip, the upload cancelled). Another request for it meanwhile (a
+    client retrying a chunk that is still arriving, a second tab, a cancel) gets Locked:
+    otherwise both would write into one file from an offset read before either committed,
+    or one would delete the row the other is about to update. The lock is the part file's
+    (flock), which every worker process of the machine holding the file sees; the holder
+    should read the upload again once it holds it (`get_upload`)."""
+    try:
+        handle = upload_path(media_root, upload).open("rb")
+    except FileNotFoundError:  # made a clip or cancelled since the row was read
+        raise NotFound(N_("No such upload.")) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Locked(N_("Another request is still sending or finishing this upload; "
+                            "try again in a moment.")) from None
+        yield
 
 
 def receive_chunk(db: Session, upload: Upload, *, offset: int, stream: IO[bytes],
