@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from tests.features.video_support import create, make_clip, patch, tus_headers
 from trainer.accounts.models import Role
-from trainer.video import media
+from trainer.db import utcnow
+from trainer.video import media, services
 from trainer.video.models import Clip, Upload
 
 LENGTH = 40  # the announced file; the chunk below is half of it, so nothing is finished
@@ -121,4 +123,25 @@ def test_asking_for_the_offset_while_the_last_chunk_is_made_a_clip_is_told_to_wa
     db.expire_all()
     clips = db.scalars(select(Clip)).all()
     assert [f"/clips/{clip.id}" for clip in clips] == [last.headers["Clip-Location"]]
+    assert db.scalar(select(Upload)) is None
+
+
+def test_the_clean_up_leaves_an_upload_whose_chunk_is_arriving(
+        db: Session, make_user: Callable[..., Any], tmp_path: Path) -> None:
+    """An upload untouched for a day is deleted by the periodic clean-up, but not while a
+    request is receiving a chunk of it (its row would vanish under the request: a 500, and
+    the bytes it took lost); an expired one whose file is already gone loses its row."""
+    trainer = make_user(Role.TRAINER)
+    receiving, forgotten, orphan = (
+        services.create_upload(db, trainer, length=10, filename=f"{name}.mp4", title="",
+                               media_root=tmp_path, max_bytes=100)
+        for name in ("receiving", "forgotten", "orphan"))
+    services.upload_path(tmp_path, orphan).unlink()
+    later = utcnow() + timedelta(days=2)
+    with services.holding(tmp_path, receiving):
+        assert services.expire_uploads(db, tmp_path, now=later) == 2
+    assert db.scalars(select(Upload.filename)).all() == ["receiving.mp4"]
+    assert services.upload_path(tmp_path, receiving).exists()
+    assert not services.upload_path(tmp_path, forgotten).exists()
+    assert services.expire_uploads(db, tmp_path, now=later) == 1
     assert db.scalar(select(Upload)) is None

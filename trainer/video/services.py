@@ -286,12 +286,22 @@ def discard_upload(db: Session, upload: Upload, media_root: Path) -> None:
 
 
 def expire_uploads(db: Session, media_root: Path, *, now: datetime | None = None) -> int:
-    """Delete uploads untouched for a day; return how many."""
+    """Delete uploads untouched for a day; return how many. One a request is receiving now
+    (its chunk has been arriving slowly) is left for the next round."""
     cutoff = (now or utcnow()) - UPLOAD_EXPIRES
     stale = db.scalars(select(Upload).where(Upload.updated_at < cutoff)).all()
+    removed = 0
     for upload in stale:
-        discard_upload(db, upload, media_root)
-    return len(stale)
+        try:
+            with holding(media_root, upload):
+                discard_upload(db, upload, media_root)
+        except Locked:
+            continue
+        except NotFound:  # its file is gone already: only the row is left to delete
+            db.delete(upload)
+            db.flush()
+        removed += 1
+    return removed
 
 
 def unique_slug(db: Session, title: str) -> str:
