@@ -19,7 +19,7 @@ from tests.features.video_support import create, make_clip, patch, tus_headers
 from trainer.accounts.models import Role
 from trainer.db import utcnow
 from trainer.video import media, services
-from trainer.video.models import Clip, Upload
+from trainer.video.models import Clip, Upload, WatchProgress
 
 LENGTH = 40  # the announced file; the chunk below is half of it, so nothing is finished
 
@@ -145,3 +145,25 @@ def test_the_clean_up_leaves_an_upload_whose_chunk_is_arriving(
     assert not services.upload_path(tmp_path, forgotten).exists()
     assert services.expire_uploads(db, tmp_path, now=later) == 1
     assert db.scalar(select(Upload)) is None
+
+
+def test_a_huge_progress_report_is_refused_before_it_is_parsed(
+        estate: Any, client: FlaskClient, csrf: Callable[[], str], login_as: Any,
+        db: Session) -> None:
+    """Any trainee who may watch a clip reports progress. Before: a 16 MiB report of tiny
+    ranges (the request limit) was parsed whole: about 600 MiB and 3 s of a web worker per
+    request, a few at once enough to exhaust its memory. Now a report over 64 KiB (what a
+    browser sends with keepalive at most) is answered 413 unread; a real one still counts."""
+    login_as(user=estate.users["victim"])
+    url = estate.url("/clips/{clip}/progress")
+    headers = {"X-CSRFToken": csrf(), "Accept": "application/json"}
+    many = {"segments": [[0, 1]] * 20_000, "position": 1}
+    refused = client.post(url, json=many, headers=headers)
+    assert refused.status_code == 413
+    assert refused.get_json()["status"] == 413
+    assert db.scalar(select(WatchProgress)) is None
+    normal = {"segments": [[0.0, 1.5]] + [[start + 0.25, start + 0.5]
+                                          for start in range(2, 1000)], "position": 1.5}
+    counted = client.post(url, json=normal, headers=headers)
+    assert counted.status_code == 200, counted.get_data(as_text=True)
+    assert counted.get_json()["watched"] == 1.5  # the clip is 2 s long
