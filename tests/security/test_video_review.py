@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from tests.features.video_support import create, make_clip, patch, tus_headers
 from trainer.accounts.models import Role
+from trainer.core.errors import InvalidInput
 from trainer.db import utcnow
 from trainer.video import media, services
-from trainer.video.models import Clip, Upload, WatchProgress
+from trainer.video.models import Clip, ClipStatus, Upload, WatchProgress
 
 LENGTH = 40  # the announced file; the chunk below is half of it, so nothing is finished
 
@@ -167,3 +168,20 @@ def test_a_huge_progress_report_is_refused_before_it_is_parsed(
     counted = client.post(url, json=normal, headers=headers)
     assert counted.status_code == 200, counted.get_data(as_text=True)
     assert counted.get_json()["watched"] == 1.5  # the clip is 2 s long
+
+
+def test_joining_clips_longer_than_a_clip_may_be_is_refused_at_once(
+        db: Session, make_user: Callable[..., Any]) -> None:
+    """Joining is moviepy's frame-by-frame work. Before: five ready clips of up to four hours
+    each (or one clip five times) were joined, twenty hours of video rendered by a worker,
+    and only then refused by the probe as longer than four hours. Now the request is."""
+    trainer = make_user(Role.TRAINER)
+    long_clip = Clip(slug="long", title_zh="长", filename="long.mp4", status=ClipStatus.READY,
+                     duration=media.MAX_HOURS * 3600 * 0.6, created_by=trainer)
+    db.add(long_clip)
+    db.flush()
+    with pytest.raises(InvalidInput) as refused:
+        services.start_composition(db, trainer, title_zh="合集", title_en="",
+                                   segments=[long_clip.id, long_clip.id])
+    assert refused.value.field == "segment_1"
+    assert db.scalars(select(Clip.slug)).all() == ["long"]

@@ -326,10 +326,15 @@ def start_composition(db: Session, actor: User, *, title_zh: str, title_en: str,
     if not 2 <= len(chosen) <= MAX_SEGMENTS:
         raise InvalidInput(N_("Choose at least two clips to join (at most %(limit)s)."),
                            field="segment_1", limit=MAX_SEGMENTS)
+    seconds = 0.0
     for number in chosen:
         source = db.get(Clip, number) if 0 < number <= MAX_ROW_ID else None
         if source is None or source.status != ClipStatus.READY:
             raise InvalidInput(N_("Only processed clips can be joined."), field="segment_1")
+        seconds += source.duration
+    if seconds > media.MAX_HOURS * 3600:  # refused by the probe anyway, but after hours of work
+        raise InvalidInput(N_("This video is longer than %(hours)s hours."), field="segment_1",
+                           hours=media.MAX_HOURS)
     clip = Clip(slug=unique_slug(db, title_en or title_zh), title_zh=title_zh.strip(),
                 title_en=title_en.strip(), filename="composed.mp4",
                 status=ClipStatus.QUEUED, created_by=actor,
