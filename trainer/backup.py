@@ -107,9 +107,22 @@ def sqlite_check(path: Path) -> str | None:
         raise BackupError(f"{path} is not a readable SQLite database: {error}") from error
 
 
+def private_file(path: Path) -> Path:
+    """An empty file at `path` that only its owner may read or write, whatever the umask: a
+    backup holds every user's data and password hash. The tools then write into it (SQLite
+    makes its journal with the same mode)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
 def _sqlite_copy(source: Path, target: Path) -> None:
-    """A consistent snapshot of `source` written to `target` (a new file), as one file
-    (journal mode DELETE), fsynced."""
+    """A consistent snapshot of `source` written to `target` (a new, private file), as one
+    file (journal mode DELETE), fsynced."""
+    private_file(target)
     src = _connect(source)
     try:
         dst = sqlite3.connect(str(target), isolation_level=None)
@@ -290,7 +303,7 @@ def pg_backup(url: URL, target: Path) -> BackupInfo:
     tool = pg_tool("pg_dump")
     args, env = pg_connection(url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
+    partial = private_file(target.with_name(f".{target.name}.partial"))
     try:
         _run([tool, "--format=custom", "--no-owner", "--no-privileges", "--file",
               str(partial), *args], env)

@@ -26,6 +26,7 @@ from trainer.core.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    Locked,
     NotFound,
     StorageFull,
     TooLarge,
@@ -36,6 +37,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    Locked: 423,
     TooLarge: 413,
     StorageFull: 507,
 }

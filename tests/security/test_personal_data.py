@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from sqlalchemy import func, select
@@ -168,3 +169,40 @@ def test_staff_cannot_export_or_delete(client, csrf, login_as, estate):
             response = client.post(estate.url(f"/admin/users/{{victim}}/personal-data/{action}"),
                                    data={"confirm_username": "victim", "csrf_token": csrf()})
             assert response.status_code == 403
+
+
+def test_a_user_name_taken_in_advance_cannot_block_a_deletion(client, csrf, login_as, estate,
+                                                              db):
+    """Deleting renames the trainee `deleted-<id>`. Before: a trainer could import a trainee
+    (or an administrator create a user) of that name beforehand, and the deletion failed on
+    the unique user name with a 500, every time. Now such names are refused when a user is
+    made, and a deletion that meets one made before goes on under another name."""
+    from trainer.accounts import services as account_services
+
+    victim = estate.ids["victim"]
+    login_as(user=estate.users["trainer_a"])
+    imported = client.post(estate.url("/cohorts/{cohort_a}/import"), data={
+        "file": (io.BytesIO(f"username,full_name,email\ndeleted-{victim},Squatter,\n".encode()),
+                 "trainees.csv"), "csrf_token": csrf()})
+    assert imported.status_code == 422
+    assert _count(db, User, username=f"deleted-{victim}") == 0
+    login_as(user=estate.users["admin"])
+    made = client.post("/admin/users/new", data={
+        "username": f"Deleted-{estate.ids['classmate']}", "full_name": "Squatter",
+        "role": "trainee", "csrf_token": csrf()})
+    assert made.status_code == 400
+    assert "deleted-" in made.get_data(as_text=True)
+
+    # one made before names were reserved
+    squatter, _ = account_services.create_user(db, actor=None, username="placeholder",
+                                               full_name="Squatter", role=Role.TRAINEE,
+                                               password=PASSWORD)
+    squatter.username = f"deleted-{victim}"
+    db.flush()
+    response = client.post(estate.url("/admin/users/{victim}/personal-data/delete"), data={
+        "confirm_username": "victim", "csrf_token": csrf()})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    db.expire_all()
+    deleted = db.get(User, victim)
+    assert deleted.username.startswith(f"deleted-{victim}-") and not deleted.active
+    assert _count(db, Attempt, trainee_id=victim) == 0

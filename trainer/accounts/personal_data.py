@@ -13,6 +13,7 @@ Like every service, these take the session and the acting user and only flush.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from trainer.accounts.models import (
     cohort_trainees,
     new_session_token,
 )
-from trainer.accounts.services import record_audit
+from trainer.accounts.services import DELETED_PREFIX, record_audit, user_by_username
 from trainer.api.models import ApiToken
 from trainer.certification.models import Certificate
 from trainer.core.errors import Forbidden
@@ -173,7 +174,10 @@ def delete_all(db: Session, *, actor: User, user: User, ip: str | None = None) -
     }
     db.expire_all()
     revoked = 0
-    anonymous = f"deleted-{user.id}"
+    anonymous = f"{DELETED_PREFIX}{user.id}"
+    holder = user_by_username(db, anonymous)
+    if holder is not None and holder is not user:  # named so before the prefix was reserved
+        anonymous += "-" + secrets.token_hex(4)
     for certificate in db.scalars(select(Certificate).where(Certificate.holder_id == user.id)):
         certificate.holder_name = anonymous
         if certificate.revoked_at is None:

@@ -34,6 +34,9 @@ from trainer.db import utcnow
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - the hashing method's name
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Deleting a trainee's personal data renames the account `deleted-<id>` (personal_data.py):
+# nobody else may hold such a name, or the deletion could be blocked in advance.
+DELETED_PREFIX = "deleted-"
 # Checked against when a user name is unknown, so that a failed log-in costs the same time
 # whether or not the account exists.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
@@ -191,6 +194,9 @@ def create_user(
             ),
             field="username",
         )
+    if name.startswith(DELETED_PREFIX):
+        raise InvalidInput(N_("User names beginning with “%(prefix)s” are kept for deleted "
+                              "accounts."), field="username", prefix=DELETED_PREFIX)
     if not full_name.strip():
         raise InvalidInput(N_("The full name is required."), field="full_name")
     if user_by_username(db, name) is not None:

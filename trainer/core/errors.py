@@ -34,6 +34,10 @@ class Conflict(DomainError):
     """The action clashes with the current state (a duplicate name, a stale version)."""
 
 
+class Locked(Conflict):
+    """Another request is working on the same thing right now; try again in a moment."""
+
+
 class TooLarge(InvalidInput):
     """The file or request is larger than the limit."""
 

@@ -7,11 +7,13 @@ Services flush and never commit; the view, CLI command or job that calls them co
 from __future__ import annotations
 
 import errno
+import fcntl
 import math
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,7 @@ from trainer.core.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    Locked,
     NotFound,
     StorageFull,
     TooLarge,
@@ -159,11 +162,35 @@ def upload_path(media_root: Path, upload: Upload) -> Path:
 
 
 def get_upload(db: Session, actor: User, token: str) -> Upload:
-    """The actor's own upload in progress."""
-    upload = db.scalar(select(Upload).where(Upload.token == token))
+    """The actor's own upload in progress, as the database has it now (not as this session
+    loaded it before)."""
+    upload = db.scalar(select(Upload).where(Upload.token == token)
+                       .execution_options(populate_existing=True))
     if upload is None or upload.created_by_id != actor.id:
         raise NotFound(N_("No such upload."))
     return upload
+
+
+@contextmanager
+def holding(media_root: Path, upload: Upload) -> Iterator[None]:
+    """Hold an upload for one request until the block ends (a chunk written and committed,
+    a whole file made a clip, the upload cancelled). Another request for it meanwhile (a
+    client retrying a chunk that is still arriving, a second tab, a cancel) gets Locked:
+    otherwise both would write into one file from an offset read before either committed,
+    or one would delete the row the other is about to update. The lock is the part file's
+    (flock), which every worker process of the machine holding the file sees; the holder
+    should read the upload again once it holds it (`get_upload`)."""
+    try:
+        handle = upload_path(media_root, upload).open("rb")
+    except FileNotFoundError:  # made a clip or cancelled since the row was read
+        raise NotFound(N_("No such upload.")) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Locked(N_("Another request is still sending or finishing this upload; "
+                            "try again in a moment.")) from None
+        yield
 
 
 def receive_chunk(db: Session, upload: Upload, *, offset: int, stream: IO[bytes],
@@ -259,12 +286,22 @@ def discard_upload(db: Session, upload: Upload, media_root: Path) -> None:
 
 
 def expire_uploads(db: Session, media_root: Path, *, now: datetime | None = None) -> int:
-    """Delete uploads untouched for a day; return how many."""
+    """Delete uploads untouched for a day; return how many. One a request is receiving now
+    (its chunk has been arriving slowly) is left for the next round."""
     cutoff = (now or utcnow()) - UPLOAD_EXPIRES
     stale = db.scalars(select(Upload).where(Upload.updated_at < cutoff)).all()
+    removed = 0
     for upload in stale:
-        discard_upload(db, upload, media_root)
-    return len(stale)
+        try:
+            with holding(media_root, upload):
+                discard_upload(db, upload, media_root)
+        except Locked:
+            continue
+        except NotFound:  # its file is gone already: only the row is left to delete
+            db.delete(upload)
+            db.flush()
+        removed += 1
+    return removed
 
 
 def unique_slug(db: Session, title: str) -> str:
@@ -289,10 +326,15 @@ def start_composition(db: Session, actor: User, *, title_zh: str, title_en: str,
     if not 2 <= len(chosen) <= MAX_SEGMENTS:
         raise InvalidInput(N_("Choose at least two clips to join (at most %(limit)s)."),
                            field="segment_1", limit=MAX_SEGMENTS)
+    seconds = 0.0
     for number in chosen:
         source = db.get(Clip, number) if 0 < number <= MAX_ROW_ID else None
         if source is None or source.status != ClipStatus.READY:
             raise InvalidInput(N_("Only processed clips can be joined."), field="segment_1")
+        seconds += source.duration
+    if seconds > media.MAX_HOURS * 3600:  # refused by the probe anyway, but after hours of work
+        raise InvalidInput(N_("This video is longer than %(hours)s hours."), field="segment_1",
+                           hours=media.MAX_HOURS)
     clip = Clip(slug=unique_slug(db, title_en or title_zh), title_zh=title_zh.strip(),
                 title_en=title_en.strip(), filename="composed.mp4",
                 status=ClipStatus.QUEUED, created_by=actor,

@@ -58,6 +58,7 @@ bp = Blueprint("video", __name__, template_folder="templates")
 MANAGERS = (Role.TRAINER, Role.ADMIN)
 TUS_VERSION = "1.0.0"
 PRODUCTS = (*RENDITIONS, "poster", "strip")
+PROGRESS_MAX_BYTES = 64 * 1024  # what a browser sends with keepalive at most; 1,000 ranges
 
 
 def _media_root() -> Path:
@@ -216,7 +217,11 @@ def upload(token: str) -> Any:
     db = db_session()
     try:
         found = services.get_upload(db, current_actor(), token)
-        clip = _finished(found) if found.offset == found.length else None
+        clip = None
+        if found.offset == found.length:
+            with services.holding(_media_root(), found):
+                found = _held(token)
+                clip = _finished(found)
     except DomainError as error:
         db.commit()
         return _tus_error(error)
@@ -226,6 +231,15 @@ def upload(token: str) -> Any:
     if clip is not None:
         response.headers["Clip-Location"] = url_for("video.show", clip_id=clip.id)
     return response
+
+
+def _held(token: str) -> Any:
+    """The upload read again once this request holds it: the transaction that read it before
+    is ended first (nothing is written yet), since SQLite would show the same snapshot again,
+    from before the request that held it last committed."""
+    db = db_session()
+    db.commit()
+    return services.get_upload(db, current_actor(), token)
 
 
 def _finished(found: Any) -> Clip:
@@ -264,13 +278,15 @@ def upload_chunk(token: str) -> Any:
         offset = request.headers.get("Upload-Offset", "")
         if not _whole_number(offset):
             raise InvalidInput(N_("The chunk must say where it starts."))
-        complete = services.receive_chunk(db, found, offset=int(offset),
-                                          stream=_Body(request.stream),
-                                          declared=request.content_length,
-                                          media_root=_media_root())
-        db.commit()  # the bytes are kept whatever happens next
-        length = found.length
-        clip = _finished(found) if complete else None
+        with services.holding(_media_root(), found):
+            found = _held(token)
+            complete = services.receive_chunk(db, found, offset=int(offset),
+                                              stream=_Body(request.stream),
+                                              declared=request.content_length,
+                                              media_root=_media_root())
+            db.commit()  # the bytes are kept whatever happens next
+            length = found.length
+            clip = _finished(found) if complete else None
     except DomainError as error:
         db.commit()  # keep the bytes already received (or the discarding of a bad file)
         return _tus_error(error)
@@ -287,11 +303,12 @@ def cancel_upload(token: str) -> Any:
     """tus termination: drop an upload and its bytes."""
     db = db_session()
     try:
-        services.discard_upload(db, services.get_upload(db, current_actor(), token),
-                                _media_root())
+        found = services.get_upload(db, current_actor(), token)
+        with services.holding(_media_root(), found):
+            services.discard_upload(db, _held(token), _media_root())
+            db.commit()
     except DomainError as error:
         return _tus_error(error)
-    db.commit()
     return _tus(Response(status=204))
 
 
@@ -462,6 +479,10 @@ def progress(clip_id: int) -> Any:
     """The player reports the ranges played, where it is, and answers to questions."""
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
+    # A report is a few kilobytes; parsed whole, 16 MiB of tiny ranges took 600 MiB and
+    # seconds of a web worker. A larger body (or one of unknown length) is refused unread.
+    if request.content_length is None or request.content_length > PROGRESS_MAX_BYTES:
+        abort(413)
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the parser goes

@@ -34,6 +34,7 @@
         var response = error.originalResponse;
         var code = response ? response.getStatus() : 0;
         if (code === 507) { return false; }  // the disk is full: the server discarded it
+        if (code === 423) { return true; }  // an earlier request still holds the upload
         if (code === 0 || code >= 500) { say(form.dataset.msgOffline); return true; }
         return false;
       },
