@@ -5,6 +5,7 @@ submission, and the debrief's map findings with the overlay."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -97,6 +98,13 @@ def test_a_save_stores_the_drawing_and_a_refused_one_keeps_the_last(client, csrf
             "type": "LineString", "coordinates": [[i, i] for i in range(90_000)]}}]})
     assert len(huge) > MAX_DRAWING_BYTES
     assert save(client, csrf, attempt, huge).status_code == 413
+    # a body of unknown length (chunked) is refused unread, with its reason
+    chunked = client.post(f"/training/attempts/{attempt.id}/map/drawing",
+                          input_stream=io.BytesIO(json.dumps(good).encode()),
+                          headers={"Content-Type": "application/json", "X-CSRFToken": csrf(),
+                                   "Accept": "application/json",
+                                   "Transfer-Encoding": "chunked"})
+    assert chunked.status_code == 413 and "length" in chunked.get_json()["error"]
     db.refresh(attempt)
     assert attempt.map_drawing["properties"]["drafter"] == "王芳"
     assert attempt.map_drawing["features"] == good["features"]

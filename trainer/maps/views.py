@@ -312,8 +312,12 @@ def drawing(task_id: int) -> Any:
 
 def sent_drawing() -> Any:
     """The drawing the editor sent as the request's JSON body (also the attempt map's save);
-    too large a body or one that is not JSON is refused with its reason."""
-    if (request.content_length or 0) > services.MAX_DRAWING_BYTES * 2:
+    too large a body or one that is not JSON is refused with its reason. A body of unknown
+    length (sent in chunks) is refused unread: the editor always states its length, and read
+    it could be as large as any request (16 MiB of tiny arrays is hundreds of MB parsed)."""
+    if request.content_length is None:
+        raise TooLarge(N_("The map was sent without its length: send it again."))
+    if request.content_length > services.MAX_DRAWING_BYTES * 2:
         raise TooLarge(N_("The map is larger than %(limit)s bytes."),
                        limit=services.MAX_DRAWING_BYTES)
     try:
