@@ -94,6 +94,9 @@ def test_deleting_anonymises_the_trainee_and_deletes_their_work(app, client, csr
         session["_user_id"] = victim.get_id()
     assert victim_client.get("/training").status_code == 200
     assert _count(db, Review) == 1 and _count(db, Grade) >= 1
+    client.post("/login", data={"username": old_name, "password": "not-the-password",
+                                "csrf_token": csrf()})  # a failed log-in names the trainee
+    assert _count(db, AuditEvent, username_tried=old_name) >= 1
     before_events = _count(db, AuditEvent)
     classmate_attempts = _count(db, Attempt, trainee_id=estate.ids["classmate"])
 
@@ -117,6 +120,9 @@ def test_deleting_anonymises_the_trainee_and_deletes_their_work(app, client, csr
     # others' work and the audit log are kept, with the deletion in it
     assert _count(db, Attempt, trainee_id=estate.ids["classmate"]) == classmate_attempts
     assert _count(db, AuditEvent) == before_events + 1
+    # the name typed at the failed log-in is gone from it, the event stays
+    assert _count(db, AuditEvent, username_tried=old_name) == 0
+    assert _count(db, AuditEvent, username_tried=f"deleted-{victim_id}") >= 1
     event = db.scalar(select(AuditEvent).where(
         AuditEvent.kind == AuditKind.PERSONAL_DATA_DELETED))
     assert event.actor_id == estate.users["admin"].id and event.subject_id == victim_id

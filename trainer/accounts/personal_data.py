@@ -6,7 +6,9 @@ password can no longer match and every session ends. The trainee's own work goes
 (with their grades and review records), map drawings, clip watching and notices; they leave
 their cohorts. Certificates are never deleted (see trainer/certification/models.py): the
 holder's name on them is replaced and they are revoked. The security audit log is kept, as
-an administrator's record of who did what (the deletion itself is one of its events).
+an administrator's record of who did what (the deletion itself is one of its events); its
+events are the account's, and where one holds the user name typed at a log-in or a password
+reset request, that name becomes `deleted-<id>` too (the event stays, the name goes).
 
 Like every service, these take the session and the acting user and only flush.
 """
@@ -17,7 +19,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from trainer.accounts.models import (
@@ -185,6 +187,8 @@ def delete_all(db: Session, *, actor: User, user: User, ip: str | None = None) -
             certificate.revoke_reason = REVOKE_REASON
             revoked += 1
     counts["certificates_revoked"] = revoked
+    db.execute(update(AuditEvent).where(AuditEvent.username_tried == user.username)
+               .values(username_tried=anonymous).execution_options(synchronize_session=False))
     user.username = user.full_name = anonymous
     user.email = user.locale = user.last_login_at = None
     user.password_hash = DISABLED_PASSWORD
