@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.conftest import app_config, chromium_path
 from trainer import create_app
+from trainer.accounts.demo import DEMO_USERS
 from trainer.demo import seed_all
 from trainer.extensions import DB_KEY
 from trainer.models import Base
@@ -170,6 +171,34 @@ def browser_page(browser: Any, live_server: LiveServer) -> Iterator[BrowserPage]
     finally:
         page.close()
         context.close()
+
+
+@pytest.fixture
+def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """Opens pages as the demo examiner, logged in: `examiner_page(viewport, locale)` gives a
+    page of that size speaking that language (the demo accounts have no saved language, so the
+    browser's one is used), in a context of its own, closed after the test."""
+    password = next(password for username, _name, _role, password in DEMO_USERS
+                    if username == "examiner")
+    contexts: list[Any] = []
+
+    def open_page(viewport: dict[str, int], locale: str) -> Any:
+        context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
+        contexts.append(context)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto("/login")
+        page.locator("#username").fill("examiner")
+        page.locator("#password").fill(password)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        return page
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def begun_exam(db: Any, prefix: str, label: str, password: str) -> Any:

@@ -4,13 +4,12 @@ that it does), and no page is wider than the screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
-from tests.browser.test_login_roles import PASSWORDS
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -32,23 +31,6 @@ CUT_OFF = """() => {
 }"""
 
 
-@pytest.fixture
-def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    """The demo examiner, logged in, on a 768x1024 page in English."""
-    context = browser.new_context(viewport=PORTRAIT, locale="en-US", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.locator("#username").fill("examiner")
-    page.locator("#password").fill(PASSWORDS["examiner"])
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 def _check(page: Any, name: str) -> None:
     cut = page.evaluate(CUT_OFF)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -57,8 +39,9 @@ def _check(page: Any, name: str) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PORTRAIT["width"], name
 
 
-def test_review_tables_scroll_in_their_frame_on_a_portrait_tablet(examiner_page: Any) -> None:
-    page = examiner_page
+def test_review_tables_scroll_in_their_frame_on_a_portrait_tablet(
+        examiner_page: Callable[..., Any]) -> None:
+    page = examiner_page(PORTRAIT, "en-US")
     page.goto("/review?status=all")
     _check(page, "queue")
     attempt = page.locator("[data-test=review-queue] tbody tr a[href*='/review/attempts/']")

@@ -5,13 +5,12 @@ the screen; the queue's filters sit under their labels."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, VIEWPORT, LiveServer
-from tests.browser.test_login_roles import PASSWORDS
+from tests.browser.conftest import ARTIFACTS, VIEWPORT
 
 pytestmark = pytest.mark.browser
 
@@ -56,26 +55,6 @@ WRAPPED_SHORT_HEADERS = """selector => [...document.querySelectorAll(selector)]
   }).map(th => th.innerText)"""
 
 
-@pytest.fixture(params=["en-US", "zh-CN"])
-def examiner_page(request: Any, browser: Any,
-                  live_server: LiveServer) -> Iterator[tuple[Any, str]]:
-    """The demo examiner, logged in, in a 1024x768 page speaking the parameter's language
-    (the demo accounts have no saved language, so the browser's one is used)."""
-    context = browser.new_context(viewport=VIEWPORT, locale=request.param,
-                                  base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.locator("#username").fill("examiner")
-    page.locator("#password").fill(PASSWORDS["examiner"])
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    try:
-        yield page, request.param
-    finally:
-        context.close()
-
-
 def _check(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"headers-{name}.png"), full_page=True)
@@ -84,8 +63,10 @@ def _check(page: Any, name: str) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"], name
 
 
-def test_review_and_dashboard_headers_fit_a_tablet(examiner_page: tuple[Any, str]) -> None:
-    page, locale = examiner_page
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_review_and_dashboard_headers_fit_a_tablet(examiner_page: Callable[..., Any],
+                                                  locale: str) -> None:
+    page = examiner_page(VIEWPORT, locale)
     page.goto("/review?status=all")
     _check(page, f"queue-{locale}")
     for name in ("status", "flag"):  # each filter's select under its label, not over it

@@ -99,7 +99,9 @@ def test_override_needs_a_reason_and_recomputes_the_total(client: FlaskClient, l
     entry = review.events[-1]
     assert (entry.kind, entry.criterion, entry.actor_id) == (
         ReviewKind.OVERRIDE, "form_accuracy", setting["examiner"].id)
-    assert entry.before == before["criteria"]["form_accuracy"]["score"] and entry.after == 1.0
+    # no form was handed in: form accuracy had no score to replace (not the grading's 1.0)
+    assert before["criteria"]["form_accuracy"]["applicable"] is False
+    assert entry.before is None and entry.after == 1.0
     assert review.status == ReviewStatus.IN_REVIEW
     entry.text = "rewritten"
     with pytest.raises(AppendOnlyError):

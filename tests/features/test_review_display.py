@@ -172,3 +172,84 @@ def test_the_heatmap_tooltips_are_the_criteria_titles(
         titles = re.findall(r'<th scope="col" title="([^"]*)"', heatmap[:heatmap.index("</thead>")])
         assert titles and LABELS["coverage"][index] in titles
         assert not set(titles) & set(LABELS), titles
+
+
+def _record_changes(page: str) -> list[str]:
+    """The score changes of the review's record (or the trainee's list): "<before> → <after>"."""
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    return re.findall(r"(not applicable|不适用|\d+) → (\d+)", text)
+
+
+def _left_out_exam(db: Session, exam_cohort: Any, name: str) -> tuple[Any, Any, Any]:
+    """An exam whose trainee only knocked (confidentiality_promised left out of the total), in
+    review by its examiner: (made, attempt, review)."""
+    from datetime import datetime
+
+    from trainer.review import services as review
+
+    made = exam_cohort(name)
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.submit(db, attempt)
+    assert not attempt.score["criteria"]["confidentiality_promised"]["applicable"]
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.claim(db, found, made["examiner"])
+    return made, attempt, found
+
+
+def test_an_override_of_a_criterion_left_out_reads_not_applicable_to_its_score(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    from trainer.api import services as api
+    from trainer.review import services as review
+
+    made, attempt, found = _left_out_exam(db, exam_cohort, "Override record cohort")
+    examiner = made["examiner"]
+    first = review.override(db, found, examiner, criterion="confidentiality_promised",
+                            score=40, reason="Judged on the transcript")
+    assert first.before is None  # it had no score: not the 1.0 the grading puts there
+    review.override(db, found, examiner, criterion="confidentiality_promised", score=70,
+                    reason="Read the whole transcript again")
+    login_as(user=examiner)
+    url = f"/review/attempts/{attempt.id}"
+    for language, words in (("en", "not applicable"), ("zh-CN", "不适用")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        record = page[page.index('data-test="review-record"'):]
+        assert _record_changes(record)[-2:] == [(words, "40"), ("40", "70")], language
+        assert "100 →" not in record
+    # the trainee reads the same once the score is released
+    review.release(db, found, examiner, link="/")
+    login_as(user=made["trainee"])
+    page = client.get(f"/training/attempts/{attempt.id}",
+                      headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert ("不适用", "40") in _record_changes(page) and "100 →" not in page
+    # and the API says null, the score it had
+    _token, raw = api.create_token(db, owner=examiner, name="Record",
+                                   cohort_ids=[made["cohort"].id])
+    db.flush()
+    grade = client.get(f"/api/v1/attempts/{attempt.id}/grade",
+                       headers={"Authorization": f"Bearer {raw}"}).json
+    assert [change["before"] for change in grade["overrides"]] == [None, 0.4]
+
+
+def test_an_override_recorded_with_the_graders_placeholder_still_reads_not_applicable(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    """Overrides stored before the fix hold the 1.0 the grading puts on a criterion it
+    leaves out, as the score they replaced: shown as not applicable all the same."""
+    from trainer.review import services as review
+    from trainer.review.models import ReviewKind
+
+    made, attempt, found = _left_out_exam(db, exam_cohort, "Old override record cohort")
+    examiner = made["examiner"]
+    for before, after in ((1.0, 0.4), (0.4, 0.7)):  # as the old code recorded them
+        review.record(db, found, examiner, ReviewKind.OVERRIDE,
+                      criterion="confidentiality_promised", before=before, after=after,
+                      text="Judged on the transcript")
+    db.flush()
+    login_as(user=examiner)
+    page = client.get(f"/review/attempts/{attempt.id}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    record = page[page.index('data-test="review-record"'):]
+    assert _record_changes(record)[-2:] == [("not applicable", "40"), ("40", "70")]
+    assert [review.score_before(entry) for entry in found.events
+            if entry.kind == ReviewKind.OVERRIDE] == [None, 0.4]

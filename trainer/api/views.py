@@ -51,6 +51,7 @@ from trainer.db import utcnow
 from trainer.errors import form_error, render_error
 from trainer.extensions import db_session, limiter
 from trainer.fieldwork.models import AttemptStatus
+from trainer.review import services as review_services
 from trainer.review.models import ReviewStatus
 
 bp = Blueprint("api", __name__, template_folder="templates")
@@ -297,7 +298,8 @@ def _grade(grade: Grade) -> dict[str, Any]:
             "released_at": _time(review.released_at) if review else None,
             "automatic": _score(grade.automatic), "effective": _score(grade.effective),
             "released": _score(grade.released),
-            "overrides": [{"criterion": entry.criterion, "before": entry.before,
+            "overrides": [{"criterion": entry.criterion,
+                           "before": review_services.score_before(entry),
                            "after": entry.after, "reason": entry.text, "at": _time(entry.at),
                            "examiner_id": entry.actor_id} for entry in grade.overrides]}
 

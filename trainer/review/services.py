@@ -375,11 +375,35 @@ def override(db: Session, review: Review, examiner: User, *, criterion: str, sco
         raise InvalidInput(N_("Say why you change the score (at least %(count)s characters)."),
                            field="reason", count=MIN_REASON)
     claim(db, review, examiner)
+    replaced = current["criteria"][criterion]
     entry = record(db, review, examiner, ReviewKind.OVERRIDE, criterion=criterion,
-                   before=current["criteria"][criterion]["score"], after=round(score / 100, 4),
-                   text=reason.strip())
+                   before=replaced["score"] if replaced.get("applicable", True) else None,
+                   after=round(score / 100, 4), text=reason.strip())
     db.flush()
     return entry
+
+
+def score_before(entry: ReviewEvent) -> float | None:
+    """The score (0-1) an override or a mark replaced; None when the criterion was not
+    applicable (left out of the total), which has no score. Overrides recorded before None
+    was stored for it hold the placeholder the grading gives such a criterion (1.0 or 0.0):
+    the first override in its round of a criterion the automatic grading left out is read
+    as None whatever it holds."""
+    if entry.kind != ReviewKind.OVERRIDE or entry.before is None:
+        return entry.before
+    review = entry.review
+    automatic = (review.attempt.score or {}).get("criteria", {}).get(entry.criterion, {})
+    if automatic.get("applicable", True):
+        return entry.before
+    first = True
+    for earlier in review.events:
+        if earlier is entry:
+            break
+        if earlier.kind == ReviewKind.SUBMITTED:
+            first = True
+        elif earlier.kind == ReviewKind.OVERRIDE and earlier.criterion == entry.criterion:
+            first = False
+    return None if first else entry.before
 
 
 def evidence_of(db: Session, review: Review, visit: Any = None) -> anchors.Evidence:

@@ -93,7 +93,14 @@ def _helpers() -> dict[str, Any]:
     return {"unread_notices": unread,
             "review_status_label": lambda status: _(STATUS_LABELS[status]),
             "review_kind_label": lambda kind: _(KIND_LABELS[kind]),
+            "score_before_label": _score_before_label,
             "notice_text": lambda notice: _(notice.message, **notice.params)}
+
+
+def _score_before_label(entry: Any) -> str:
+    """What a change of score in the record replaced: a score 0-100, or "not applicable"."""
+    before = services.score_before(entry)
+    return _("not applicable") if before is None else f"{before * 100:.0f}"
 
 
 QUEUE_FILTERS = ("cohort", "status", "flag", "scenario", "mine", "min_score",

@@ -1,0 +1,50 @@
+"""The examiner's forms on a review at 768 px (a tablet in portrait), in Chinese and English:
+the override's criterion select is as wide as the page's content, so it cuts off no criterion
+whose name the page could show on one line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+# The criteria whose name would fit the select if its form took the whole row of the section
+# (less the form's and the select's own padding and borders) but does not fit the select: cut
+# off for want of room the page had.
+NEEDLESSLY_CLIPPED = """() => {
+  const select = document.querySelector('[data-test=override-form] select');
+  const form = select.closest('form'), section = form.parentElement;
+  const sum = (style, ...names) => names.reduce((total, name) => total + parseFloat(style[name]),
+                                                0);
+  const style = getComputedStyle(select);
+  const padding = sum(style, 'paddingLeft', 'paddingRight');
+  const chrome = sum(getComputedStyle(form), 'paddingLeft', 'paddingRight', 'borderLeftWidth',
+                     'borderRightWidth') + sum(style, 'borderLeftWidth', 'borderRightWidth');
+  const room = select.clientWidth - padding, whole = section.clientWidth - chrome - padding;
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = style.font;
+  return [...select.options].map(option => [option.text, ctx.measureText(option.text).width])
+    .filter(([, width]) => width <= whole && width > room)
+    .map(([text, width]) => `${text}: ${width} > ${room}`);
+}"""
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_override_criterion_select_uses_the_row_on_a_portrait_tablet(
+        examiner_page: Callable[..., Any], locale: str) -> None:
+    page = examiner_page({"width": 768, "height": 1024}, locale)
+    page.goto("/review?status=all")
+    with page.expect_navigation():
+        page.locator("[data-test=review-queue] tbody tr a[href*='/review/attempts/']").last.click()
+    form = page.locator("[data-test=override-form]")
+    form.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"review-actions-768-{locale}.png"))
+    assert form.locator("select option").count() > 1
+    assert page.evaluate(NEEDLESSLY_CLIPPED) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
