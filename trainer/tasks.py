@@ -128,9 +128,9 @@ def process_clip_job(clip_id: int) -> None:
                                                on_progress=report)
         except media.MediaError as exc:
             error = str(exc)
-        except Exception as exc:
+        except Exception:  # its text may hold server paths: in the log, not on the page
             log.exception("processing clip %s failed", clip_id)
-            error = f"{type(exc).__name__}: {exc}"
+            error = services.UNEXPECTED
         with job_session(app) as db:
             services.finish_run(db, run, storage=storage, products=products, error=error)
 
@@ -183,8 +183,12 @@ def compose_job(clip_id: int, segments: list[int]) -> None:
                 key, size, info = services.render_composition(
                     plan, storage=storage, media_root=Path(app.config["MEDIA_ROOT"]))
         except (media.MediaError, DomainError, OSError, ValueError) as exc:
+            if isinstance(exc, OSError | ValueError):  # a file's path may be in its text
+                log.exception("joining clips into clip %s failed", clip_id)
+            error = str(exc) if isinstance(exc, media.MediaError | DomainError) else (
+                services.UNEXPECTED)
             with job_session(app) as db:
-                services.fail(db, clip_id, str(exc))
+                services.fail(db, clip_id, error)
             return
         with job_session(app) as db:
             ready = services.save_composition(db, clip_id, key, size, info)

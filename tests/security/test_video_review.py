@@ -185,3 +185,38 @@ def test_joining_clips_longer_than_a_clip_may_be_is_refused_at_once(
                                    segments=[long_clip.id, long_clip.id])
     assert refused.value.field == "segment_1"
     assert db.scalars(select(Clip.slug)).all() == ["long"]
+
+
+def test_ffmpeg_s_words_on_a_clip_s_page_name_files_without_their_folders(tmp_path: Path
+                                                                          ) -> None:
+    """ffmpeg's last words become a failed clip's error, shown on its page: the server's
+    folders are cut from them (the real ffmpeg, on an input that is not there)."""
+    missing = tmp_path / "server" / "media" / "uploads" / "missing-original.mp4"
+    with pytest.raises(media.MediaError) as failed:
+        media.run_ffmpeg([media.ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(missing),
+                          "-f", "null", "-"], 1.0)
+    assert "missing-original.mp4" in str(failed.value)
+    assert str(tmp_path) not in str(failed.value) and "/uploads/" not in str(failed.value)
+    assert media.without_paths("/a/b/c.part: Invalid data; see /x/y.log") == (
+        "c.part: Invalid data; see y.log")
+
+
+def test_an_unexpected_processing_error_is_logged_and_the_page_says_so_plainly(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.features.test_video import uploaded_clip
+
+    clip_bytes = make_clip(tmp_path / "visit.mp4").read_bytes()
+    login_as(Role.TRAINER)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("cannot open /srv/trainer/media/work/secret-folder/x.mp4")
+
+    monkeypatch.setattr(services, "render_run", broken)
+    clip = uploaded_clip(client, csrf, db, clip_bytes)
+    assert clip.status == ClipStatus.FAILED and clip.error == services.UNEXPECTED
+    page = client.get(f"/clips/{clip.id}", headers={"Accept-Language": "zh-CN"})
+    text = page.get_data(as_text=True)
+    assert "secret-folder" not in text and "RuntimeError" not in text
+    assert "服务器日志" in text  # the message, in the page's language
+    assert "secret-folder" in caplog.text  # the details are in the log

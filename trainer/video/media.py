@@ -199,6 +199,16 @@ def processing_command(source: Path, out: Path, info: MediaInfo,
     return args, products
 
 
+# A path in ffmpeg's words (its input, a temporary file): shown as its file name alone, since
+# a clip's error is shown on its page and the server's folders are none of its readers' business
+_PATH = re.compile(r"(?:/[^\s/:;,'\"]+)+/([^\s/:;,'\"]+)")
+
+
+def without_paths(text: str) -> str:
+    """ffmpeg's message with every absolute path cut to its file name."""
+    return _PATH.sub(r"\1", text)
+
+
 def run_ffmpeg(args: list[str], duration: float,
                on_progress: Callable[[float], None] | None = None) -> None:
     """Run ffmpeg, reporting the fraction done from its `-progress` lines; raise MediaError
@@ -230,7 +240,7 @@ def run_ffmpeg(args: list[str], duration: float,
     if timed_out and code != 0:
         raise MediaError(f"ffmpeg took longer than {limit:.0f} s and was stopped")
     if code != 0:
-        raise MediaError("; ".join(last) or f"ffmpeg exited with {code}")
+        raise MediaError(without_paths("; ".join(last)) or f"ffmpeg exited with {code}")
 
 
 def frame_jpeg(path: Path, seconds: float, *, width: int = 640) -> bytes:
@@ -240,7 +250,8 @@ def frame_jpeg(path: Path, seconds: float, *, width: int = 640) -> bytes:
          str(path), "-frames:v", "1", "-vf", f"scale={width}:-2", "-f", "image2pipe",
          "-c:v", "mjpeg", "-q:v", "4", "-"], capture_output=True, timeout=60, check=False)
     if result.returncode != 0 or not result.stdout:
-        raise MediaError(result.stderr.decode("utf-8", "replace").strip() or "no frame there")
+        raise MediaError(without_paths(result.stderr.decode("utf-8", "replace").strip())
+                         or "no frame there")
     return result.stdout
 
 

@@ -61,6 +61,8 @@ INTERRUPTED = N_("The worker stopped while processing this clip; it is being pro
                  "again.")
 GAVE_UP = N_("The worker stopped twice while processing this clip (it may have run out of "
              "memory, or been restarted). Try again, or upload a shorter or smaller file.")
+UNEXPECTED = N_("Processing stopped on an unexpected error; the server's log has the details. "
+                "Try again, and tell the administrator if it happens again.")
 NO_ORIGINAL = N_("The job stopped before the clip had an original; make it again.")
 COMPLETE_SHARE = 0.9  # watched this share of a clip = completed
 MANAGERS = {Role.TRAINER, Role.ADMIN}
