@@ -48,3 +48,16 @@ def test_override_criterion_select_uses_the_row_on_a_portrait_tablet(
     assert form.locator("select option").count() > 1
     assert page.evaluate(NEEDLESSLY_CLIPPED) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    # tags (关键项, 考官已修改) stay on one line: a tag's box is one line of its text high
+    form.locator("select").select_option(index=1)
+    form.locator("input[name=score]").fill("40")
+    form.locator("textarea[name=reason]").fill("复核录音后修改。")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.locator("[data-test=counted] .tag").count() >= 1  # 考官已修改 / changed by...
+    broken = page.evaluate("""() => [...document.querySelectorAll('.tag')].filter(tag => {
+      const lines = tag.getClientRects().length;
+      return lines > 1 || tag.getBoundingClientRect().height >
+             1.6 * parseFloat(getComputedStyle(tag).lineHeight || '16');
+    }).map(tag => tag.textContent)""")
+    assert page.locator(".tag").count() > 0 and broken == []
