@@ -397,11 +397,44 @@ def _dump(rt: YAML, data: Any) -> str:
     return out.getvalue()
 
 
-class _Document:
-    """A scenario text loaded for round-trip editing; `text()` writes it back."""
+# The node form (reading a node, writing it back, adding a node) round-trips the whole draft:
+# the loader's compose, ruamel's load, its dump before and after the edit, the splice and the
+# check that the splice reads as ruamel's dump; about eight passes of pure-Python YAML, some
+# 20 microseconds a byte. Near the loader's MAX_BYTES (512 KB) one node save held a gunicorn
+# worker for a minute (its timeout). The library's scenarios are at most 19 KB and 1,100
+# values, so the form is offered for drafts up to three or four times that, and a larger
+# draft is edited as text (autosave keeps any text up to MAX_BYTES, and each of its requests
+# parses the text once or twice, not eight times). The bytes are checked before anything is
+# parsed; the values (as the loader counts them, aliases expanded) right after the compose
+# every reader does first. A refusal changes nothing: the draft stays as it was saved.
+MAX_EDIT_BYTES = 64 * 1024
+MAX_EDIT_VALUES = 5_000
 
-    def __init__(self, source: str, file: str = FILE, *, read_only: bool = False) -> None:
-        _compose(source, file)  # the loader's limits first: runaway nesting fails fast here
+
+def _check_editable(source: str, composed: yaml.Node | None) -> None:
+    """InvalidInput (naming the limits) for a draft too large for the node form."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_EDIT_BYTES or (
+            composed is not None and expanded_size(composed) > MAX_EDIT_VALUES):
+        raise InvalidInput(N_("This draft is too large for the node form, which edits drafts "
+                              "of up to %(kb)s KB and %(values)s values: edit it in the text. "
+                              "Nothing was changed."), field="node",
+                           kb=MAX_EDIT_BYTES // 1024, values=MAX_EDIT_VALUES)
+
+
+class _Document:
+    """A scenario text loaded for round-trip editing; `text()` writes it back.
+
+    `node_form`: the node form's reading and writing, refused for a draft over
+    MAX_EDIT_BYTES or MAX_EDIT_VALUES (see there).
+    """
+
+    def __init__(self, source: str, file: str = FILE, *, read_only: bool = False,
+                 node_form: bool = False) -> None:
+        if node_form:
+            _check_editable(source, None)  # the bytes, before anything is parsed
+        composed = _compose(source, file)  # the loader's limits: runaway nesting fails fast
+        if node_form:
+            _check_editable(source, composed)
         self.source = source
         self.rt = _yaml()
         try:
@@ -844,7 +877,20 @@ def node_fields(source: str, dialogue_id: str, node_id: str) -> dict[str, Any]:
     `edit_node` writes such a dict back; `normalise_fields` gives the form `node_fields` would
     return for it.
     """
-    node = _Document(source, read_only=True).node(dialogue_id, node_id)
+    return node_form(source, dialogue_id, node_id)[0]
+
+
+def node_form(source: str, dialogue_id: str,
+              node_id: str) -> tuple[dict[str, Any], list[str]]:
+    """`node_fields`, and the ids of the dialogue's nodes (a goto's choices), from one read
+    of the draft (which need not load as a scenario yet). Refused, like every node form
+    operation, for a draft over MAX_EDIT_BYTES or MAX_EDIT_VALUES."""
+    document = _Document(source, read_only=True, node_form=True)
+    node = document.node(dialogue_id, node_id)
+    return _fields_of(node), [str(key) for key in document.nodes(dialogue_id)]
+
+
+def _fields_of(node: CommentedMap) -> dict[str, Any]:
     plain = _plain(node)
     actions = plain.get("actions") or []
     return {
@@ -1089,9 +1135,9 @@ def edit_node(source: str, dialogue_id: str, node_id: str, fields: Mapping[str, 
     node's list (the i-th entry edits the i-th action in place, keeping its style and
     comments). Empty texts, `when` and `effects` remove their key. Everything outside the node
     is kept byte for byte. `node_fields(edit_node(s, d, n, f), d, n) == normalise_fields(f)`
-    when `f` is complete.
+    when `f` is complete. Refused for a draft over MAX_EDIT_BYTES or MAX_EDIT_VALUES.
     """
-    document = _Document(source)
+    document = _Document(source, node_form=True)
     node = document.node(dialogue_id, node_id)
     base: Path_ = ("dialogues", dialogue_id, "nodes", node_id)
     clean = normalise_fields({"common": node.get("common") is not False, **fields}, path=base)
@@ -1202,11 +1248,12 @@ def _fill_action(item: CommentedMap, action: Mapping[str, Any]) -> None:
 
 def add_node(source: str, dialogue_id: str, node_id: str) -> str:
     """`source` with a new node at the end of the dialogue's nodes, with placeholder words
-    and no actions yet (the checks report it as a dead end until it has some)."""
+    and no actions yet (the checks report it as a dead end until it has some). Refused for a
+    draft over MAX_EDIT_BYTES or MAX_EDIT_VALUES, as the node form is."""
     if not isinstance(node_id, str) or not NODE_ID.match(node_id):
         raise InvalidInput(N_("'%(node)s' is not a valid node id: lower-case letters, digits "
                               "and '_', starting with a letter."), field="node", node=node_id)
-    document = _Document(source)
+    document = _Document(source, node_form=True)
     nodes = document.nodes(dialogue_id)
     if node_id in nodes:
         raise Conflict(N_("Dialogue '%(dialogue)s' already has a node '%(node)s'."),
