@@ -6,15 +6,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, StringField
+from wtforms import BooleanField, FieldList, FormField, StringField
 from wtforms.validators import Length, Optional
 
-from trainer.fieldwork.forms import _coded, _count
+from trainer.fieldwork.forms import RowForm, _coded, _count
 
 ITEMS = ("number", "name", "sex", "birth", "died", "ethnicity", "education")
 
 
-class DeathRowForm(Form):
+class DeathRowForm(RowForm):
     """One death of 2019-11-01 to 2020-10-31; every field may be left blank in a draft."""
 
     number = _count(_l("Household no. (户编号)"), 999)

@@ -6,8 +6,10 @@ import unicodedata
 from functools import partial
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +29,19 @@ from trainer.core.world.codes import LABELS
 from trainer.extensions import is_english
 from trainer.fieldwork.models import Mode, World
 from trainer.security import NumberRange
+
+
+class RowForm(Form):
+    """A form repeated inside a FlaskForm (a person, a register row), whose WTForms messages
+    speak the interface language as the FlaskForm's own do. A plain `Form` has no
+    translations: "Number must be between 0 and 999." stood in English under a field of the
+    Chinese register."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return wtforms_translations
 
 
 def mode_choices() -> list[SelectChoice]:
@@ -118,7 +133,7 @@ def _count(label: Any, high: int) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(0, high)])
 
 
-class PersonForm(Form):
+class PersonForm(RowForm):
     """One person's row of R601 (D1-D12); every field may be left blank in a draft."""
 
     D1 = StringField(_l("D1 Name"), validators=[Optional(), Length(max=40)])
@@ -203,7 +218,7 @@ def _kind_choices() -> list[SelectChoice]:
 FALSE_VALUES = (False, "", "false", "False", "0", "no")  # what a checkbox left empty sends
 
 
-class RegisterRowForm(Form):
+class RegisterRowForm(RowForm):
     """One unit's row of the 户主姓名底册."""
 
     unit_id = HiddenField()

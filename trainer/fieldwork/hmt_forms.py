@@ -6,12 +6,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField
+from wtforms import BooleanField, FieldList, FormField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from trainer.core.census import hmt
+from trainer.fieldwork.forms import RowForm, _count
 from trainer.fieldwork.forms import _coded as coded
-from trainer.fieldwork.forms import _count
 
 COUNTRIES = "hmt-countries"  # the id of the datalist of countries offered for R6
 
@@ -21,7 +21,7 @@ def _coded(item: str, label: Any) -> SelectField:
     return coded(item, label, hmt.CODES)
 
 
-class HmtPersonForm(Form):
+class HmtPersonForm(RowForm):
     """One person's row (R1-R9); every field may be left blank in a draft."""
 
     R1 = StringField(_l("R1 Name"), validators=[Optional(), Length(max=60)])
