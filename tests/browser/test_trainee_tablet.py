@@ -153,6 +153,9 @@ def test_the_visit_is_done_with_a_finger(tablet: tuple[Any, str, dict[str, int]]
     assert page.evaluate(TOO_SMALL, [".forms-card li a", TAP]) == []
     # a day and its minutes, in the side column of a landscape tablet: one line each
     assert page.evaluate(BROKEN, ".calendar td:first-child, .calendar small") == []
+    # the header's language select and log-out button (on every page) are finger-sized too
+    assert page.locator(".nav-tools select, .nav-tools button:visible").count() >= 2
+    assert page.evaluate(TOO_SMALL, [".nav-tools select, .nav-tools button", TAP]) == []
 
 
 def test_the_debrief_breaks_no_word(tablet: tuple[Any, str, dict[str, int]]) -> None:
