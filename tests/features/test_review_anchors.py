@@ -140,6 +140,39 @@ def test_a_comment_on_a_form_item_is_shown_at_the_form(
             'data-test="trainee-anchor-link">') in mine
 
 
+@pytest.mark.parametrize(("language", "person", "item", "residence"), [
+    ("en", "Person 2", "D4 Sex", "Person 1 · D7 Residence on 11-01"),
+    ("zh-CN", "第 2 人", "D4 性别", "第 1 人 · D7 普查时点居住地")])
+def test_form_places_read_in_words_with_their_code_sent(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, setting: dict[str, Any],
+        language: str, person: str, item: str, residence: str) -> None:
+    setting["attempt"].forms = {"wang": {"record": {"H1": 1, "persons": [{"D1": "王建国"}]},
+                                         "complete": False}}
+    db.flush()
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    assert client.post(url + "/comment", data={
+        "csrf_token": csrf(), "anchor": "wang/persons[0]/D7",
+        "text": "Where did she sleep on 10-31?"}).status_code == 302
+    page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+    places = page[page.index('<datalist id="anchor-places">'):]
+    options = dict(re.findall(r'<option value="([^"]*)">([^<]*)</option>',
+                              places[:places.index("</datalist>")]))
+    household = options["form:wang"]  # the Wangs' address, as the page names households
+    # the suggestion reads as a person would; the code stays what the form sends
+    assert options["form:wang/persons[1]/D4"] == f"{household} · {person} · {item}"
+    assert not [label for label in options.values() if "persons[" in label], options
+    # the differences table names the same item in words, and its "Comment here" sends the
+    # same code: persons are counted from 0 in a place, as in the findings
+    row = re.search(r'<span class="item" data-where="persons\[1\]/D4">([^<]*)</span> '
+                    r'<a class="comment-here" href="\?anchor=([^"#]*)#', page)
+    assert row is not None and row.group(1) == f"{person} · {item}"
+    assert row.group(2) == "form%3Awang/persons%5B1%5D/D4"
+    # a comment's stored anchor is shown in words too, in the record and at the form
+    shown = f'<span class="anchor" data-anchor="form:wang/persons[0]/D7">{household} · {residence}'
+    assert page.count(shown) == 2
+
+
 @pytest.mark.parametrize("anchor", ["#99", "map:0", "clip:1@3", "form:zhao", "a b c",
                                     "x" * 201, "event:\x00"])
 def test_a_bad_anchor_is_a_localised_400_and_nothing_is_recorded(
@@ -227,7 +260,9 @@ def test_the_attempt_view_shows_the_tally_and_hmt_forms(
     tally = tally[:tally.index("</section>")]
     # handed in 3 households; no form was filled, so the forms add up to 0
     assert re.search(r'<td class="differs">3</td><td>0</td><td>1</td>', tally)
-    assert 'data-test="hmt-diffs"' in page and "<code>F2</code>" in page
+    # an item of the HMT/foreign form reads as the form heads it, its code kept
+    assert 'data-test="hmt-diffs"' in page
+    assert '<span class="item" data-where="F2">F2 Type of dwelling</span>' in page
     assert "The death form was not begun." in page
     attempt.deaths = {"rows": [{"number": 1, "name": "刘德明", "sex": 3, "birth": "1941-03",
                                 "died": "2018-06", "ethnicity": "汉族"}], "complete": False}
@@ -236,6 +271,10 @@ def test_the_attempt_view_shows_the_tally_and_hmt_forms(
     deaths = page[page.index('data-test="deaths"'):]
     deaths = deaths[:deaths.index("</section>")]
     assert "刘德明" in deaths and "2018-06" in deaths
+    # its columns are headed in words, not by the record's keys
+    assert '<th scope="col">Died</th>' in deaths and "<code>died</code>" not in deaths
+    zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<th scope="col">死亡年月</th>' in zh[zh.index('data-test="deaths"'):]
     assert "Only deaths from 2019-11 to 2020-10 belong on this form." in deaths
 
 
