@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.core.errors import InvalidInput
 from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.views import shown_anchor
 from trainer.review import anchors, services
 from trainer.review.models import ReviewKind
 
@@ -112,7 +115,8 @@ def test_a_comment_on_a_turn_is_shown_at_the_turn_and_links_there(
     turn = page[page.index('id="event-2"'):]
     turn = turn[:turn.index("</li>")]
     assert "Greet before anything else." in turn and 'data-test="anchored-comment"' in turn
-    assert '<a href="#event-2" data-test="anchor-link"><code>event:2</code></a>' in page
+    assert ('<a href="#event-2" data-test="anchor-link"><span class="anchor" '
+            'data-anchor="event:2">#2</span></a>') in page
     login_as(user=setting["trainee"])
     mine = client.get(f"/training/attempts/{setting['attempt'].id}").get_data(as_text=True)
     assert "Greet before anything else." in mine
@@ -217,6 +221,27 @@ def test_the_map_is_shown_and_its_features_can_be_commented(
     page = client.get(url).get_data(as_text=True)
     section = page[page.index('id="attempt-map"'):]
     assert "Number the buildings clockwise." in section[:section.index("</section>")]
+    # the comment's anchor reads as the feature, in the page's language
+    assert '<span class="anchor" data-anchor="map:1">Map: Building 7</span>' in page
+    zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<span class="anchor" data-anchor="map:1">小区图：建筑物 7</span>' in zh
+
+
+def test_an_anchor_reads_in_words_where_the_page_knows_them(app: Flask) -> None:
+    source = SimpleNamespace(households={})  # a visit with no household
+    known = {"clip:3@0": "Refusal at the door", "map:2": "Road 解放路"}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        shown = {anchor: str(shown_anchor(anchor, source, known)) for anchor in (
+            "event:12", "clip:3@65", "clip:3@0", "map:2", "map:5", "clip:4@1", "form:tally")}
+    assert shown == {
+        "event:12": '<span class="anchor" data-anchor="event:12">#12</span>',
+        "clip:3@65": ('<span class="anchor" data-anchor="clip:3@65">'
+                      "Refusal at the door ▶ 1:05</span>"),
+        "clip:3@0": ('<span class="anchor" data-anchor="clip:3@0">'
+                     "Refusal at the door ▶ 0:00</span>"),
+        "map:2": '<span class="anchor" data-anchor="map:2">Map: Road 解放路</span>',
+        "map:5": "<code>map:5</code>", "clip:4@1": "<code>clip:4@1</code>",  # unknown here
+        "form:tally": '<span class="anchor" data-anchor="form:tally">Quick tally</span>'}
 
 
 def test_a_clip_moment_needs_a_clip_the_trainee_watched(db: Session,

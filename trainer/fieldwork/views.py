@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -281,15 +281,30 @@ def _register_column_label(column: str) -> str:
 
 
 @bp.app_template_global()
-def shown_anchor(anchor: str, source: Any) -> Markup:
-    """A comment's anchor as the pages print it: a place in the paperwork (`form:wang/H2b`,
-    `wang/persons[1]/D7`, `form:register`) in words, with the household's label for its key
-    (`where_item`); any other (a turn, the map, a clip) as the anchor itself, in code type."""
+def shown_anchor(anchor: str, source: Any, places: Mapping[str, str] | None = None) -> Markup:
+    """A comment's anchor as the pages print it, in words where they are known: a place in
+    the paperwork (`form:wang/H2b`, `wang/persons[1]/D7`, `form:register`) with the
+    household's label for its key (`where_item`), a turn as the transcript numbers it (#12),
+    a map feature and a clip by what `places` (the review page's anchor suggestions) calls
+    them; any other as the anchor itself, in code type."""
     path = anchor.removeprefix("form:")
-    if path.split("/")[0] in _truths(source) or path.split("/")[0] in PAPERS:
-        return Markup('<span class="anchor" data-anchor="{}">{}</span>').format(
-            anchor, where_item(path, source, households=True))
-    return Markup("<code>{}</code>").format(anchor)
+    head = path.split("/")[0]
+    kind, _colon, rest = anchor.partition(":")
+    clip, _at, moment = rest.partition("@")
+    known = places or {}
+    words = None
+    if head in _truths(source) or head in PAPERS:
+        words = where_item(path, source, households=True)
+    elif kind == "event" and rest.isdigit():
+        words = f"#{rest}"
+    elif kind == "map" and anchor in known:
+        words = _("Map: %(feature)s", feature=known[anchor])
+    elif kind == "clip" and f"clip:{clip}@0" in known:
+        seconds = int(float(moment or 0))
+        words = f"{known[f'clip:{clip}@0']} ▶ {seconds // 60}:{seconds % 60:02d}"
+    if words is None:
+        return Markup("<code>{}</code>").format(anchor)
+    return Markup('<span class="anchor" data-anchor="{}">{}</span>').format(anchor, words)
 
 
 @bp.app_template_global()

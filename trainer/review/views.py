@@ -223,6 +223,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
     record = [entry for entry in review.events
               if not (blind and entry.kind in (ReviewKind.MARK, ReviewKind.MARKED)
                       and entry.actor_id != me)]
+    places = _places(visit, form_diffs, feature_names, watched)
     comment = forms.get("comment") or CommentForm(
         formdata=None, anchor=request.args.get("anchor", "")[:200])
     return render_template(
@@ -230,7 +231,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         scenario=visit.scenario, score=score, overrides=services.overrides(review),
         override=override, comment=comment, hmt_diffs=hmt_diffs,
         tally=_tally_rows(attempt, truth_records), tally_labels=tally.LABELS,
-        places=_places(visit, form_diffs, feature_names, watched),
+        places=places, place_words=dict(places),
         notes=anchors.grouped(entry for entry in record if entry.kind == ReviewKind.COMMENT),
         map_features=feature_names, anchor_href=_anchor_href,
         death_rows=(attempt.deaths or {}).get("rows") or [],
