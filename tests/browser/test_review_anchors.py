@@ -86,7 +86,7 @@ def test_examiner_comments_on_a_turn_and_a_map_feature(browser_page: BrowserPage
     bp.screenshot("review-attempt-map")
 
     anchor_link = page.locator("[data-test=review-record] [data-test=anchor-link]").first
-    expect(anchor_link).to_have_text("event:2")
+    expect(anchor_link).to_have_text("#2")  # the turn as the transcript numbers it
     anchor_link.click()
     expect(page).to_have_url(f"{live_server.url}/review/attempts/{attempt_id}#event-2")
     with page.expect_navigation():

@@ -166,7 +166,7 @@ def test_form_differences_point_at_the_items() -> None:
     truth = {"H1": 1, "H2a": 3, "persons": [{"D1": "王建国", "D3": 0}, {"D1": "李秀英", "D3": 1}]}
     given = {"H1": 1, "H2a": 2, "persons": [{"D1": "王建国 ", "D3": 0}]}
     assert r601.differences(given, truth) == [
-        ("H2a", 2, 3), ("persons[2]/D1", None, "李秀英"), ("persons[2]/D3", None, 1)]
+        ("H2a", 2, 3), ("persons[1]/D1", None, "李秀英"), ("persons[1]/D3", None, 1)]
     assert r601.differences(truth, truth) == []
 
 

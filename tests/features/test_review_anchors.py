@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.core.errors import InvalidInput
 from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.views import shown_anchor
 from trainer.review import anchors, services
 from trainer.review.models import ReviewKind
 
@@ -112,7 +115,8 @@ def test_a_comment_on_a_turn_is_shown_at_the_turn_and_links_there(
     turn = page[page.index('id="event-2"'):]
     turn = turn[:turn.index("</li>")]
     assert "Greet before anything else." in turn and 'data-test="anchored-comment"' in turn
-    assert '<a href="#event-2" data-test="anchor-link"><code>event:2</code></a>' in page
+    assert ('<a href="#event-2" data-test="anchor-link"><span class="anchor" '
+            'data-anchor="event:2">#2</span></a>') in page
     login_as(user=setting["trainee"])
     mine = client.get(f"/training/attempts/{setting['attempt'].id}").get_data(as_text=True)
     assert "Greet before anything else." in mine
@@ -138,6 +142,39 @@ def test_a_comment_on_a_form_item_is_shown_at_the_form(
     mine = client.get(f"/training/attempts/{attempt_id}").get_data(as_text=True)
     assert (f'<a href="/training/attempts/{attempt_id}/forms/wang" '
             'data-test="trainee-anchor-link">') in mine
+
+
+@pytest.mark.parametrize(("language", "person", "item", "residence"), [
+    ("en", "Person 2", "D4 Sex", "Person 1 · D7 Residence on 11-01"),
+    ("zh-CN", "第 2 人", "D4 性别", "第 1 人 · D7 普查时点居住地")])
+def test_form_places_read_in_words_with_their_code_sent(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, setting: dict[str, Any],
+        language: str, person: str, item: str, residence: str) -> None:
+    setting["attempt"].forms = {"wang": {"record": {"H1": 1, "persons": [{"D1": "王建国"}]},
+                                         "complete": False}}
+    db.flush()
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    assert client.post(url + "/comment", data={
+        "csrf_token": csrf(), "anchor": "wang/persons[0]/D7",
+        "text": "Where did she sleep on 10-31?"}).status_code == 302
+    page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+    places = page[page.index('<datalist id="anchor-places">'):]
+    options = dict(re.findall(r'<option value="([^"]*)">([^<]*)</option>',
+                              places[:places.index("</datalist>")]))
+    household = options["form:wang"]  # the Wangs' address, as the page names households
+    # the suggestion reads as a person would; the code stays what the form sends
+    assert options["form:wang/persons[1]/D4"] == f"{household} · {person} · {item}"
+    assert not [label for label in options.values() if "persons[" in label], options
+    # the differences table names the same item in words, and its "Comment here" sends the
+    # same code: persons are counted from 0 in a place, as in the findings
+    row = re.search(r'<span class="item" data-where="persons\[1\]/D4">([^<]*)</span> '
+                    r'<a class="comment-here" href="\?anchor=([^"#]*)#', page)
+    assert row is not None and row.group(1) == f"{person} · {item}"
+    assert row.group(2) == "form%3Awang/persons%5B1%5D/D4"
+    # a comment's stored anchor is shown in words too, in the record and at the form
+    shown = f'<span class="anchor" data-anchor="form:wang/persons[0]/D7">{household} · {residence}'
+    assert page.count(shown) == 2
 
 
 @pytest.mark.parametrize("anchor", ["#99", "map:0", "clip:1@3", "form:zhao", "a b c",
@@ -184,6 +221,27 @@ def test_the_map_is_shown_and_its_features_can_be_commented(
     page = client.get(url).get_data(as_text=True)
     section = page[page.index('id="attempt-map"'):]
     assert "Number the buildings clockwise." in section[:section.index("</section>")]
+    # the comment's anchor reads as the feature, in the page's language
+    assert '<span class="anchor" data-anchor="map:1">Map: Building 7</span>' in page
+    zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<span class="anchor" data-anchor="map:1">小区图：建筑物 7</span>' in zh
+
+
+def test_an_anchor_reads_in_words_where_the_page_knows_them(app: Flask) -> None:
+    source = SimpleNamespace(households={})  # a visit with no household
+    known = {"clip:3@0": "Refusal at the door", "map:2": "Road 解放路"}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        shown = {anchor: str(shown_anchor(anchor, source, known)) for anchor in (
+            "event:12", "clip:3@65", "clip:3@0", "map:2", "map:5", "clip:4@1", "form:tally")}
+    assert shown == {
+        "event:12": '<span class="anchor" data-anchor="event:12">#12</span>',
+        "clip:3@65": ('<span class="anchor" data-anchor="clip:3@65">'
+                      "Refusal at the door ▶ 1:05</span>"),
+        "clip:3@0": ('<span class="anchor" data-anchor="clip:3@0">'
+                     "Refusal at the door ▶ 0:00</span>"),
+        "map:2": '<span class="anchor" data-anchor="map:2">Map: Road 解放路</span>',
+        "map:5": "<code>map:5</code>", "clip:4@1": "<code>clip:4@1</code>",  # unknown here
+        "form:tally": '<span class="anchor" data-anchor="form:tally">Quick tally</span>'}
 
 
 def test_a_clip_moment_needs_a_clip_the_trainee_watched(db: Session,
@@ -227,7 +285,9 @@ def test_the_attempt_view_shows_the_tally_and_hmt_forms(
     tally = tally[:tally.index("</section>")]
     # handed in 3 households; no form was filled, so the forms add up to 0
     assert re.search(r'<td class="differs">3</td><td>0</td><td>1</td>', tally)
-    assert 'data-test="hmt-diffs"' in page and "<code>F2</code>" in page
+    # an item of the HMT/foreign form reads as the form heads it, its code kept
+    assert 'data-test="hmt-diffs"' in page
+    assert '<span class="item" data-where="F2">F2 Type of dwelling</span>' in page
     assert "The death form was not begun." in page
     attempt.deaths = {"rows": [{"number": 1, "name": "刘德明", "sex": 3, "birth": "1941-03",
                                 "died": "2018-06", "ethnicity": "汉族"}], "complete": False}
@@ -236,6 +296,10 @@ def test_the_attempt_view_shows_the_tally_and_hmt_forms(
     deaths = page[page.index('data-test="deaths"'):]
     deaths = deaths[:deaths.index("</section>")]
     assert "刘德明" in deaths and "2018-06" in deaths
+    # its columns are headed in words, not by the record's keys
+    assert '<th scope="col">Died</th>' in deaths and "<code>died</code>" not in deaths
+    zh = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<th scope="col">死亡年月</th>' in zh[zh.index('data-test="deaths"'):]
     assert "Only deaths from 2019-11 to 2020-10 belong on this form." in deaths
 
 

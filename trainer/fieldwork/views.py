@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,14 +35,17 @@ from trainer.fieldwork import grades, services, steps, truth
 from trainer.fieldwork.forms import (
     AssignForm,
     HouseholdForm,
+    PersonForm,
     RegisterForm,
     RegisterRowForm,
     TallyForm,
     is_wide,
     mode_choices,
 )
+from trainer.fieldwork.hmt_forms import HmtHouseholdForm, HmtPersonForm
 from trainer.fieldwork.models import AttemptStatus, Mode, World
 from trainer.review import services as review_services
+from trainer.review.anchors import PAPERS
 from trainer.review.models import ReviewStatus
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
@@ -217,34 +221,34 @@ def named_households(text: str, source: Any) -> str:
     return relabel_leading_key(text, lambda unit: _label(truths, unit))
 
 
-def _named_where(where: str, truths: dict[str, Any]) -> str:
-    return " · ".join(_label(truths, part) or part for part in where.split("/"))
-
-
 @bp.app_template_global()
-def named_where(where: str, source: Any) -> str:
-    """A finding's place (`wang/persons[1]/D4`, `register/wang/away`) for people: each part
-    that is a household key shown as the household's label."""
-    return _named_where(where, _truths(source))
-
-
-@bp.app_template_global()
-def where_item(where: str, source: Any) -> str:
-    """A finding's place without its household (the finding's text names it already), in
-    words: `Person 2 · D4`, `Register of household heads · Status`; empty for a whole
-    household's form. Census item codes (D4, H2a) stay as the paper form prints them."""
+def where_item(where: str, source: Any, households: bool = False) -> str:
+    """A place in the paperwork (a finding's `where`, a comment's form anchor) in words:
+    `Person 2 · D4 Sex`, `Register of household heads · Status`. Without `households` the
+    household is left out (a finding's text names it already: empty for a whole household's
+    form); with it, each household key is shown as the household's label. Census items keep
+    their code as the paper form prints it, followed by the form's label for it."""
     units = _truths(source)
-    parts = [part for part in where.split("/") if part not in units]
-    return " · ".join(_where_words(part, parts[0]) for part in parts)
+    parts = where.split("/")
+    papers = [part for part in parts if part not in units]
+    paper = papers[0].partition("[")[0] if papers else ""
+    return " · ".join((_label(units, part) or part) if part in units else _where_words(part, paper)
+                      for part in parts if households or part not in units)
+
+
+_ITEM_CODE = re.compile(r"[A-Z]\d{1,2}[a-z]?")  # a census item: D4, H2a, R7, F3
 
 
 def _where_words(part: str, paper: str) -> str:
-    """One part of a finding's place (`register`, `persons[1]`, `status`) in the interface
-    language; `paper` is the place's first part (which paper's column it is)."""
+    """One part of a place (`register`, `persons[1]`, `status`, `D4`) in the interface
+    language; `paper` is the place's first part without its row (which paper's column it
+    is). Rows and persons are numbered from 0 in a place, from 1 in words."""
     name, _bracket, index = part.partition("[")
     if index[:-1].isdigit():
         number = int(index[:-1]) + 1
         return _("Person %(n)s", n=number) if name == "persons" else _("Row %(n)s", n=number)
+    if _ITEM_CODE.fullmatch(part):
+        return _item_label(part)
     if part == paper:
         papers = {"register": _("Register of household heads"), "tally": _("Quick tally"),
                   "deaths": _("Death form"), "persons": _("Persons")}
@@ -258,6 +262,16 @@ def _where_words(part: str, paper: str) -> str:
     return part
 
 
+def _item_label(item: str) -> str:
+    """A census item's label as its form heads it (`D4 Sex`, `F2 Type of dwelling`): the
+    short form's household and person items, the long form's, the HMT/foreign form's."""
+    for form in (HouseholdForm, PersonForm, HmtHouseholdForm, HmtPersonForm):
+        label = getattr(getattr(form, item, None), "args", ())[:1]
+        if label:
+            return str(label[0])
+    return item
+
+
 def _register_column_label(column: str) -> str:
     """A register column's label as the trainee's register page heads it."""
     if column == "code":
@@ -267,16 +281,30 @@ def _register_column_label(column: str) -> str:
 
 
 @bp.app_template_global()
-def shown_anchor(anchor: str, source: Any) -> Markup:
-    """A comment's anchor as the pages print it: a form's (`form:wang/H2b`, `wang/H2b`) with
-    the household's label for its key; any other (a turn, the register, the map, a clip) as
-    the anchor itself, in code type."""
+def shown_anchor(anchor: str, source: Any, places: Mapping[str, str] | None = None) -> Markup:
+    """A comment's anchor as the pages print it, in words where they are known: a place in
+    the paperwork (`form:wang/H2b`, `wang/persons[1]/D7`, `form:register`) with the
+    household's label for its key (`where_item`), a turn as the transcript numbers it (#12),
+    a map feature and a clip by what `places` (the review page's anchor suggestions) calls
+    them; any other as the anchor itself, in code type."""
     path = anchor.removeprefix("form:")
-    truths = _truths(source)
-    if path.split("/")[0] in truths:
-        return Markup('<span class="anchor" data-anchor="{}">{}</span>').format(
-            anchor, _named_where(path, truths))
-    return Markup("<code>{}</code>").format(anchor)
+    head = path.split("/")[0]
+    kind, _colon, rest = anchor.partition(":")
+    clip, _at, moment = rest.partition("@")
+    known = places or {}
+    words = None
+    if head in _truths(source) or head in PAPERS:
+        words = where_item(path, source, households=True)
+    elif kind == "event" and rest.isdigit():
+        words = f"#{rest}"
+    elif kind == "map" and anchor in known:
+        words = _("Map: %(feature)s", feature=known[anchor])
+    elif kind == "clip" and f"clip:{clip}@0" in known:
+        seconds = int(float(moment or 0))
+        words = f"{known[f'clip:{clip}@0']} ▶ {seconds // 60}:{seconds % 60:02d}"
+    if words is None:
+        return Markup("<code>{}</code>").format(anchor)
+    return Markup('<span class="anchor" data-anchor="{}">{}</span>').format(anchor, words)
 
 
 @bp.app_template_global()

@@ -33,6 +33,7 @@ from trainer.accounts.services import cohort_for_user, cohorts_visible_to
 from trainer.core.census import deaths, hmt, r601, tally
 from trainer.core.errors import DomainError
 from trainer.core.grading import hmt as grading_hmt
+from trainer.core.grading.census_forms_extra import DEATH_ITEM_NAMES
 from trainer.core.grading.criteria import LABELS
 from trainer.core.i18n import N_
 from trainer.core.maps.parse import parse_drawing
@@ -45,7 +46,12 @@ from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.forms import RegisterRowForm
 from trainer.fieldwork.models import Assignment
 from trainer.fieldwork.truth import changed as households_changed
-from trainer.fieldwork.views import address_label, household_label, relabel_leading_key
+from trainer.fieldwork.views import (
+    address_label,
+    household_label,
+    relabel_leading_key,
+    where_item,
+)
 from trainer.maps import services as map_services
 from trainer.review import anchors, services
 from trainer.review.forms import (
@@ -217,6 +223,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
     record = [entry for entry in review.events
               if not (blind and entry.kind in (ReviewKind.MARK, ReviewKind.MARKED)
                       and entry.actor_id != me)]
+    places = _places(visit, form_diffs, feature_names, watched)
     comment = forms.get("comment") or CommentForm(
         formdata=None, anchor=request.args.get("anchor", "")[:200])
     return render_template(
@@ -224,10 +231,11 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         scenario=visit.scenario, score=score, overrides=services.overrides(review),
         override=override, comment=comment, hmt_diffs=hmt_diffs,
         tally=_tally_rows(attempt, truth_records), tally_labels=tally.LABELS,
-        places=_places(visit, form_diffs, feature_names, watched),
+        places=places, place_words=dict(places),
         notes=anchors.grouped(entry for entry in record if entry.kind == ReviewKind.COMMENT),
         map_features=feature_names, anchor_href=_anchor_href,
         death_rows=(attempt.deaths or {}).get("rows") or [],
+        death_item_names=DEATH_ITEM_NAMES,
         death_checks=[_(issue.message, **issue.params) for issue in [
             *deaths.validate_rows((attempt.deaths or {}).get("rows") or []),
             *fieldwork.death_checks(attempt)]] if attempt.deaths else [],
@@ -275,15 +283,16 @@ def _tally_rows(attempt: Any, truth_records: list[dict[str, Any]]) -> list[tuple
 
 def _places(visit: Any, form_diffs: dict[str, Any], features: dict[int, str],
             watched: Any) -> list[tuple[str, str]]:
-    """Suggestions for a comment's anchor, (anchor, what it is): every turn, every differing
-    form item, the map's features and the clips watched."""
+    """Suggestions for a comment's anchor, (anchor, what it is in words): every turn, every
+    differing form item (`Building 3, unit 502 · Person 2 · D4 Sex`), the map's features and
+    the clips watched. The anchor, a code, is what the form sends."""
     places = [(f"event:{event.seq}", f"#{event.seq} · {event.at[5:].replace('T', ' ')} · "
                                      f"{household_label(visit, event.household)}")
               for event in visit.events]
     for unit, diffs in form_diffs.items():
-        label = household_label(visit, unit)
-        places.append((f"form:{unit}", label))
-        places += [(f"form:{unit}/{path}", f"{label} · {path}") for path, *_values in diffs]
+        places.append((f"form:{unit}", household_label(visit, unit)))
+        places += [(f"form:{unit}/{path}", where_item(f"{unit}/{path}", visit, households=True))
+                   for path, *_values in diffs]
     places += [("form:register", _("Register of household heads (户主姓名底册)")),
                ("form:tally", _("Quick tally (快速汇总)")),
                ("form:deaths", _("Death form (死亡人口调查表)"))]

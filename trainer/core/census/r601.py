@@ -359,14 +359,15 @@ def _death_row(death: Death) -> dict[str, Any]:
 
 
 def flattened(record: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A record as `path -> value`: household items by name, persons as persons[n]/ITEM
-    (n from 1), death-form rows as deaths[n]/field."""
+    """A record as `path -> value`: household items by name, persons as persons[n]/ITEM,
+    death-form rows as deaths[n]/field, n from 0 as in the grading's findings (`where`) and
+    the review's comment anchors."""
     flat: dict[str, Any] = {}
     for key, value in (record or {}).items():
         if isinstance(value, list):
-            for number, row in enumerate(value, start=1):
+            for index, row in enumerate(value):
                 for item, answer in (row.items() if isinstance(row, Mapping) else ()):
-                    flat[f"{key}[{number}]/{item}"] = answer
+                    flat[f"{key}[{index}]/{item}"] = answer
         else:
             flat[key] = value
     return flat
