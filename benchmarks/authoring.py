@@ -7,7 +7,9 @@ For each size a draft is made from the starter template with a chain of nodes wi
 bilingual texts (about 50 values a KB, as in the library's scenarios, which are at most
 19 KB) and saved; then, through the application on a fresh SQLite file, as its author: the
 node form (GET), a node's save, a new node, an autosave of the whole text, the editor page,
-a playtest, publishing, the diff of the draft against the published version, an import.
+the check a large draft's author asks for ("Check the draft now"; a draft over
+drafts.LIVE_BYTES is not checked at each autosave nor on the page), a playtest, publishing,
+the diff of the draft against the published version, an import.
 Each request's CPU seconds (this process: the test client runs the application in it) and
 wall seconds are printed, with its status (the node form answers 400 for a draft over
 authoring.MAX_EDIT_BYTES / MAX_EDIT_VALUES). The last line printed is one JSON object:
@@ -129,6 +131,7 @@ def main() -> None:
         revision = timed("autosave", "POST", f"{base}/draft", headers=JSON,
                          data={"revision": str(revision), "source": source}) or revision
         timed("edit_page", "GET", f"{base}/edit")
+        timed("check", "POST", f"{base}/check", headers=JSON)
         timed("playtest", "POST", f"{base}/playtest", data={
             "source": source, "steps": "[]", "dialogue": "main", "node": "n0003"})
         timed("publish", "POST", f"{base}/publish",

@@ -196,6 +196,7 @@ CASES = [
     Case("scenarios.save_draft", "POST", "/scenarios/cooperative-family/draft",
          by_role(302, 403, 403, 403, 400), {}),
     Case("scenarios.run_bot", "POST", "/scenarios/no-such-scenario/bot", TEACHING_404),
+    Case("scenarios.check", "POST", "/scenarios/no-such-scenario/check", TEACHING_404),
     Case("scenarios.node_form", "GET", "/scenarios/cooperative-family/nodes/main/door",
          ADMIN_ONLY),
     Case("scenarios.save_node", "POST", "/scenarios/cooperative-family/nodes/main/door",

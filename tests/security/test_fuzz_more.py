@@ -358,7 +358,7 @@ def publishable_draft(db, estate, monkeypatch):
     from trainer.scenarios import drafts
     from trainer.scenarios.models import ScenarioDraft, ScenarioEditor
 
-    monkeypatch.setattr(drafts, "run_bot", lambda _source: SimpleNamespace(dead_ends=()))
+    monkeypatch.setattr(drafts, "run_bot", lambda *_text: SimpleNamespace(dead_ends=()))
 
     source = _baseline_source().replace("id: cooperative-family", "id: trainer-b-ready")
     db.add_all([ScenarioDraft(scenario_id="trainer-b-ready", source=source, revision=1,

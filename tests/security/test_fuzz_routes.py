@@ -27,6 +27,7 @@ NO_INPUT: dict[str, str] = {
     "review.claim": "a button (ActionForm)",
     "review.regrade": "a button (ActionForm)",
     "review.release": "a button (ActionForm)",
+    "scenarios.check": "a button: checks the draft as stored (a large draft's check)",
     "scenarios.run_bot": "a button: runs the bot over the draft as stored",
     "scenarios.unshare": "a button; the editor's id in the URL",
     "video.cancel_upload": "tus termination: the upload's token in the URL only",

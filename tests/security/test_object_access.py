@@ -220,6 +220,7 @@ REACHES = [
     Reach("scenario draft", "POST", "/scenarios/{draft_b}/playtest", ("trainer_a",), 403,
           {"source": "id: trainer-b-own\n"}),
     Reach("scenario draft", "POST", "/scenarios/{draft_b}/bot", ("trainer_a",), 403),
+    Reach("scenario draft", "POST", "/scenarios/{draft_b}/check", ("trainer_a",), 403),
     Reach("scenario draft", "GET", "/scenarios/{draft_b}/export?version=draft",
           ("trainer_a",), 403),
     Reach("scenario draft", "GET", "/scenarios/{draft_b}/diff?a=draft&b=draft",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,44 +34,84 @@ MAX_CHANGELOG = 300
 BOT_BUDGET = 20_000  # the same budget as `flask scenarios check`
 
 
+# What an autosave and the editor page may spend on a draft. The checks (the validator, the
+# static checks) and the panels (graph, variables, texts) read the whole text: once, since
+# loader.read hands its composed document and positions on, but that once still costs about
+# 0.35 s of CPU for 128 KB and 1.8 s for 512 KB (python -m benchmarks.authoring), and an
+# autosave fires a second after typing stops, so one author typing in a 512 KB draft would
+# keep a worker busy most of the time. A draft over LIVE_BYTES or LIVE_VALUES (the node
+# form's limits: the library's largest scenario is 19 KB) is therefore a large draft: its
+# autosave stores the text at once and answers without checking it, the editor page opens
+# without the panels, and the checks run when its author asks ("Check the draft now": the
+# `check` view, or the page with ?check=1 without JavaScript), with the page saying so.
+# Publishing, the bot and the playtest read every draft in full, whatever its size (they run
+# on request, not at each pause in typing), so no valid scenario is refused.
+LIVE_BYTES = authoring.MAX_EDIT_BYTES
+LIVE_VALUES = authoring.MAX_EDIT_VALUES
+
+
 @dataclass
 class Report:
     """What the editor shows beside the text: errors with their places, and, for a text that
-    loads, the scenario itself (its graph, variables and texts are drawn from it)."""
+    loads, the scenario itself (its graph, variables and texts are drawn from it). `deferred`:
+    a large draft, not checked this time (see LIVE_BYTES)."""
 
     errors: list[ScenarioError] = field(default_factory=list)
-    scenario: Scenario | None = None
+    parsed: loader.Parsed | None = None  # the text read once, for the panels to share
+    deferred: bool = False
+
+    @property
+    def scenario(self) -> Scenario | None:
+        return self.parsed.scenario if self.parsed is not None else None
 
     @property
     def publishable(self) -> bool:
         return self.scenario is not None and not self.errors
 
 
-def check_text(source: str, scenario_id: str) -> Report:
-    """Validate a draft's text: schema and references, then the static checks."""
+def check_text(source: str, scenario_id: str, *, live: bool = False) -> Report:
+    """Validate a draft's text: schema and references, then the static checks (the text is
+    parsed once; the checks place their problems with the positions found then). `live`: for
+    an autosave or the editor page, which leave a large draft unchecked (`deferred`)."""
     name = f"{scenario_id}.yaml"
+    if live and len(source.encode("utf-8", "surrogatepass")) > LIVE_BYTES:
+        return Report(deferred=True)  # on its size alone: not parsed at all
     try:
-        scenario = loader.parse(source, file=name)
+        parsed = loader.read(source, file=name, budget=LIVE_VALUES if live else None)
+    except loader.OverBudget:  # a small text whose aliases stand for many values
+        return Report(deferred=True)
     except ScenarioInvalid as invalid:
         return Report(list(invalid.errors))
-    errors = checks.check(scenario, name)
+    scenario = parsed.scenario
+    errors = checks.check(scenario, name, marks=parsed.marks)
     if scenario.id != scenario_id:
         errors.insert(0, ScenarioError(name, 1, 1, "id", N_(
             "the id must stay '%(id)s'; duplicate the scenario to make another"),
             {"id": scenario_id}))
-    return Report(errors, scenario)
+    return Report(errors, parsed)
+
+
+def playable(source: str, scenario_id: str) -> Scenario:
+    """The scenario of a text to playtest: it must load; the static checks are not needed
+    (a playtest shows no problems list), so they are not run."""
+    try:
+        return loader.parse(source, file=f"{scenario_id}.yaml")
+    except ScenarioInvalid:
+        raise InvalidInput(N_("The text has errors; fix them before playtesting.")) from None
 
 
 _BOT_REPORTS: OrderedDict[str, bot.Report] = OrderedDict()  # by text checksum, newest last
 _BOT_KEPT = 32
 
 
-def run_bot(source: str) -> bot.Report:
-    """The path bot over a text that loads; kept per text (it takes seconds)."""
+def run_bot(source: str, scenario: Scenario | None = None) -> bot.Report:
+    """The path bot over a text that loads (`scenario`: the text, already parsed); kept per
+    text (it takes seconds)."""
     digest = checksum(source)
     report = _BOT_REPORTS.get(digest)
     if report is None:
-        report = bot.explore(loader.parse(source), budget=BOT_BUDGET)
+        report = bot.explore(scenario if scenario is not None else loader.parse(source),
+                             budget=BOT_BUDGET)
         _BOT_REPORTS[digest] = report
         while len(_BOT_REPORTS) > _BOT_KEPT:
             _BOT_REPORTS.popitem(last=False)
@@ -301,7 +342,7 @@ def publish_draft(db: Session, actor: User, scenario_id: str, changelog: str,
             == checksum(source):
         raise InvalidInput(N_("The draft is the same as version %(version)s; there is nothing "
                               "to publish."), version=last)
-    dead = run_bot(source).dead_ends
+    dead = run_bot(source, report.scenario).dead_ends
     if dead:
         raise InvalidInput(N_("The bot reached a dead end at %(where)s; fix it before "
                               "publishing."), where=", ".join(sorted(dead)))
@@ -364,9 +405,11 @@ def playtest_unit(scenario: Scenario, dialogue_id: str) -> str:
                        dialogue=dialogue_id)
 
 
-def node_places(scenario: Scenario) -> dict[str, Any]:
-    """dialogue -> node -> line, for jumping from the graph to the text."""
-    marks = loader.reader_for(scenario.source, "", at_keys=True).marks
+def node_places(scenario: Scenario,
+                marks: Mapping[loader.Path_, tuple[int, int]] | None = None) -> dict[str, Any]:
+    """dialogue -> node -> line, for jumping from the graph to the text (`marks`: the
+    positions `loader.read` found, else the text is read again)."""
+    marks = loader.reader_for(scenario.source, "", at_keys=True, marks=marks).marks
     return {dialogue.id: {node: marks.get(("dialogues", dialogue.id, "nodes", node, "__key__"),
                                           (1, 1))[0] for node in dialogue.nodes}
             for dialogue in scenario.dialogues.values()}

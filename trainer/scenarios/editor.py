@@ -45,9 +45,19 @@ def _problems(errors: list[ScenarioError]) -> list[dict[str, Any]]:
              "message": _(e.message, **dict(e.params))} for e in errors]
 
 
+def _note(scenario_id: str, *, checked: int | None = None, stale: bool = False) -> str:
+    """The line above the panels of a large draft, which is checked when asked (see
+    drafts.LIVE_BYTES): when it was checked, or that the panels are older than the text."""
+    return render_template("scenarios/_check_note.html", scenario_id=scenario_id,
+                           checked=checked, stale=stale, kb=drafts.LIVE_BYTES // 1024,
+                           values=drafts.LIVE_VALUES)
+
+
 def _panels(report: drafts.Report, source: str) -> dict[str, Any]:
-    """What the editor redraws after each save: the problems and the panels' HTML."""
-    scenario = report.scenario
+    """What the editor redraws after each save: the problems and the panels' HTML (for a
+    large draft not checked yet, panels that say so)."""
+    parsed = report.parsed
+    scenario = parsed.scenario if parsed else None
     bot = drafts.bot_done(source) if report.publishable else None
     return {
         "problems": _problems(report.errors),
@@ -55,9 +65,10 @@ def _panels(report: drafts.Report, source: str) -> dict[str, Any]:
         "html": render_template(
             "scenarios/_editor_panels.html", report=report, scenario=scenario,
             drawings=[(d, graph.draw(d)) for d in scenario.dialogues.values()] if scenario else [],
-            places=drafts.node_places(scenario) if scenario else {},
-            variables=authoring.variable_index(scenario) if scenario else {},
-            texts=authoring.texts(source) if scenario else [],
+            places=drafts.node_places(parsed.scenario, parsed.marks) if parsed else {},
+            variables=authoring.variable_index(parsed.scenario, marks=parsed.marks)
+            if parsed else {},
+            texts=authoring.texts(source, document=parsed.document) if parsed else [],
             bot=bot, graph=graph, vocabulary=vocabulary),
     }
 
@@ -153,10 +164,13 @@ def edit(scenario_id: str) -> Any:
     actor = current_actor()
     drafts.require_editor(db, actor, scenario_id)
     source, revision = drafts.working_text(db, scenario_id)
-    report = drafts.check_text(source, scenario_id)
+    asked = request.args.get("check") == "1"  # a large draft's check, without JavaScript
+    report = drafts.check_text(source, scenario_id, live=not asked)
+    note = _note(scenario_id, checked=revision if asked else None) \
+        if asked or report.deferred else ""
     return render_template(
         "scenarios/edit.html", scenario_id=scenario_id, source=source, revision=revision,
-        panels=_panels(report, source), report=report,
+        panels=_panels(report, source), note=note, report=report,
         form=DraftForm(source=source, revision=str(revision)),
         publish_form=PublishForm(revision=str(revision)), share_form=ShareForm(),
         editors=drafts.editors_of(db, scenario_id), library=drafts.is_library(db, scenario_id),
@@ -178,9 +192,23 @@ def save_draft(scenario_id: str) -> Any:
     if not wants_json():
         flash(_("Draft saved."), "success")
         return redirect(url_for("scenarios.edit", scenario_id=scenario_id))
-    report = drafts.check_text(draft.source, scenario_id)
-    return {"revision": draft.revision, "saved_at": draft.updated_at.isoformat(),
-            **_panels(report, draft.source)}
+    report = drafts.check_text(draft.source, scenario_id, live=True)
+    saved = {"revision": draft.revision, "saved_at": draft.updated_at.isoformat()}
+    if report.deferred:  # a large draft: the panels keep its last check, the note says so
+        return {**saved, "deferred": True, "note": _note(scenario_id, stale=True)}
+    return {**saved, "note": "", **_panels(report, draft.source)}
+
+
+@bp.post("/scenarios/<scenario_id>/check")
+@roles(*AUTHORS)
+def check(scenario_id: str) -> Any:
+    """Check the saved draft in full, whatever its size (a large draft's "Check the draft
+    now"); answers the panels like an autosave."""
+    db = db_session()
+    drafts.require_editor(db, current_actor(), scenario_id)
+    source, revision = drafts.working_text(db, scenario_id)
+    report = drafts.check_text(source, scenario_id)
+    return {"note": _note(scenario_id, checked=revision), **_panels(report, source)}
 
 
 @bp.post("/scenarios/<scenario_id>/bot")
@@ -194,7 +222,7 @@ def run_bot(scenario_id: str) -> Any:
     if not report.publishable:
         raise InvalidInput(N_("Fix the problems first: the bot plays only a scenario that "
                               "loads and passes the checks."))
-    drafts.run_bot(source)
+    drafts.run_bot(source, report.scenario)
     return _panels(report, source)
 
 
@@ -247,8 +275,8 @@ def _rewrite(scenario_id: str, change: Callable[[str], str], **extra: str) -> An
     source, _current = drafts.working_text(db, scenario_id)
     draft = drafts.save(db, actor, scenario_id, change(source), int(revision))
     db.commit()
-    report = drafts.check_text(draft.source, scenario_id)
-    return {"revision": draft.revision, "source": draft.source, **extra,
+    report = drafts.check_text(draft.source, scenario_id)  # the node form's drafts are small
+    return {"revision": draft.revision, "source": draft.source, **extra, "note": "",
             **_panels(report, draft.source)}
 
 
@@ -261,10 +289,7 @@ def playtest(scenario_id: str) -> Any:
     drafts.require_editor(db, current_actor(), scenario_id)
     form = PlaytestForm()
     _form_or_400(form)
-    report = drafts.check_text((form.source.data or "").replace("\r\n", "\n"), scenario_id)
-    if report.scenario is None:
-        raise InvalidInput(N_("The text has errors; fix them before playtesting."))
-    scenario = report.scenario
+    scenario = drafts.playable((form.source.data or "").replace("\r\n", "\n"), scenario_id)
     steps = _playtest_steps(form.steps.data or "[]", scenario.assignment.units)
     if not steps:  # a new playtest: open at the chosen node with the chosen state
         dialogue_id = form.dialogue.data or next(iter(scenario.dialogues))

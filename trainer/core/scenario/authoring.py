@@ -129,16 +129,19 @@ class VariableUse:
         return self.kind == "declared" and not self.sets
 
 
-def variable_index(scenario: Scenario, file: str = FILE) -> dict[str, VariableUse]:
+def variable_index(scenario: Scenario, file: str = FILE, *,
+                   marks: Mapping[Path_, tuple[int, int]] | None = None
+                   ) -> dict[str, VariableUse]:
     """Every state variable with the places that set and read it, in file order.
 
     Declared variables are always listed (first, in declaration order); trust, irritation,
     visit and the built-in variables only when the scenario sets or reads them. Sets are the
     scenario's own effects (and, for built-in variables, the actions the engine sets them
     on); the vocabulary's default reactions to every action, which move trust and irritation
-    everywhere, are not listed.
+    everywhere, are not listed. `marks`: the positions `loader.read` found (else the text is
+    read again).
     """
-    marks = reader_for(scenario.source, file).marks
+    marks = reader_for(scenario.source, file, marks=marks).marks
     sets: dict[str, list[Place]] = defaultdict(list)
     reads: dict[str, list[Place]] = defaultdict(list)
     for dialogue in scenario.dialogues.values():
@@ -251,13 +254,15 @@ class TextEntry:
         return next((str(p) for p in reversed(self.path) if isinstance(p, str)), "")
 
 
-def texts(source: str, file: str = FILE) -> list[TextEntry]:
+def texts(source: str, file: str = FILE, *,
+          document: yaml.Node | None = None) -> list[TextEntry]:
     """Every mapping with a `zh_CN` or `en` key in `source`, in file order.
 
     Works on any well-formed YAML (a draft need not be a valid scenario yet); raises
-    `ScenarioInvalid` when the text is not YAML at all.
+    `ScenarioInvalid` when the text is not YAML at all. `document`: the text as `loader.read`
+    composed it (it passed the same limits), so that the text is not read again.
     """
-    root = _compose(source, file)
+    root = document if document is not None else _compose(source, file)
     out: list[TextEntry] = []
     if root is not None:
         _collect_texts(root, (), out, set())

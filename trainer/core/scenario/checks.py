@@ -11,7 +11,7 @@ Each problem is a `ScenarioError` with its position in the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 from trainer.core.i18n import N_
@@ -20,9 +20,11 @@ from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_fo
 from trainer.core.scenario.model import Condition, Dialogue, Scenario
 
 
-def check(scenario: Scenario, file: str = "<scenario>") -> list[ScenarioError]:
-    """Every static problem of a loaded scenario."""
-    locator = reader_for(scenario.source, file, at_keys=True)
+def check(scenario: Scenario, file: str = "<scenario>", *,
+          marks: Mapping[Path_, tuple[int, int]] | None = None) -> list[ScenarioError]:
+    """Every static problem of a loaded scenario; `marks` are the positions `loader.read`
+    found in its text (without them, the text is read again to place the problems)."""
+    locator = reader_for(scenario.source, file, at_keys=True, marks=marks)
     _calendar(scenario, locator)
     for dialogue in scenario.dialogues.values():
         _reachability(dialogue, locator)

@@ -1,7 +1,8 @@
 // The scenario editor (scenarios/edit.html). Without this file the page is a textarea with a
 // Save button; with it the text is a CodeMirror YAML editor that autosaves a second after
 // typing stops, marks the problems the server finds at their lines, and redraws the panels
-// (problems, graph, variables, texts) from each save's answer.
+// (problems, graph, variables, texts) from each save's answer. A large draft's save answers
+// without checking it (a note says so); "Check the draft now" saves, then asks for the check.
 (function () {
   "use strict";
   var form = document.getElementById("draft-form");
@@ -10,6 +11,7 @@
   var revision = document.getElementById("revision");
   var status = document.getElementById("save-status");
   var panels = document.getElementById("panels");
+  var note = document.getElementById("check-note");
   var csrf = form.querySelector('input[name="csrf_token"]').value;
   var problems = [];
   var timer = null;
@@ -60,6 +62,7 @@
       if (publishRevision) { publishRevision.value = body.revision; }
       say(form.dataset.saved.replace("__N__", body.revision));
     }
+    if (body.note !== undefined && note) { note.innerHTML = body.note; }
     if (body.html !== undefined) {
       panels.innerHTML = body.html;
       problems = body.problems || [];
@@ -222,6 +225,26 @@
       if (answer.body.node) { openNode(answer.body.dialogue, answer.body.node); } else { show("node"); }
     }).catch(function () { done(); say(form.dataset.offline); });
   }
+
+  // A large draft's check: the text typed so far is saved first, then checked in full.
+  document.addEventListener("submit", function (event) {
+    var checkForm = event.target.closest(".check-form");
+    if (!checkForm) { return; }
+    event.preventDefault();
+    var button = checkForm.querySelector("button");
+    button.disabled = true;
+    button.textContent = checkForm.dataset.running;
+    save(function () {
+      var data = new FormData();
+      data.append("csrf_token", csrf);
+      post(checkForm.dataset.url, data).then(function (answer) {
+        if (answer.ok) { applyAnswer(answer.body); } else {
+          button.disabled = false;
+          button.textContent = answer.body.message || String(answer.status);
+        }
+      }).catch(function () { button.disabled = false; say(form.dataset.offline); });
+    });
+  });
 
   // --- playtest: the node list, and the editor's text in every playtest request ------------
   function fillNodes() {
