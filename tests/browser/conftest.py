@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,26 @@ def begun_exam(db: Any, prefix: str, label: str, password: str) -> Any:
     attempt = fieldwork.start_attempt(db, users[Role.TRAINEE], exam)
     fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
     return attempt
+
+
+@contextmanager
+def logged_in_page(browser: Any, live_server: LiveServer, username: str, password: str,
+                   **options: Any) -> Iterator[Any]:
+    """A page of a new browser context (`options`: viewport, locale, has_touch...) logged in
+    as `username`; on leaving, the page must have met no script error, and the context is
+    closed."""
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    try:
+        yield page
+        assert errors == []
+    finally:
+        context.close()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, logged_in_page
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -80,23 +80,10 @@ def tablet(request: Any, browser: Any, live_server: LiveServer
     locale, size = request.param
     width, height = SIZES[size]
     made = attempts(live_server)
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale=LOCALES[locale], base_url=live_server.url,
-                                  has_touch=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/login")
-    page.locator("#username").fill("tablettrainee")
-    page.locator("#password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    try:
+    with logged_in_page(browser, live_server, "tablettrainee", PASSWORD,
+                        viewport={"width": width, "height": height}, locale=LOCALES[locale],
+                        has_touch=True) as page:
         yield page, f"{locale}-{size}", made
-        assert errors == []
-    finally:
-        context.close()
 
 
 def _shot(page: Any, name: str) -> None:
