@@ -344,19 +344,22 @@ def _baseline_source() -> str:
 
 
 def markup_is_inert(answer: dict[str, Any]) -> None:
-    """The editor's JSON answers: `html` is markup, which the page puts in with innerHTML,
-    so nothing in it may run; every other text (an error's message, the draft's source, a
-    problem's message) is plain text, which may well quote what was typed, `<script>`
-    included, and which the page only ever sets as text (checked below)."""
+    """The editor's JSON answers: `html` (the panels) and `note` (a large draft's line about
+    its check) are markup, which the page puts in with innerHTML, so nothing in them may run;
+    every other text (an error's message, the draft's source, a problem's message) is plain
+    text, which may well quote what was typed, `<script>` included, and which the page only
+    ever sets as text (checked below)."""
     assert active_content(answer.get("html") or "") == []
+    assert active_content(answer.get("note") or "") == []
 
 
 def test_the_scenario_editor_puts_only_the_answers_html_in_as_markup():
     """What `markup_is_inert` relies on: static/js/scenario-editor.js assigns innerHTML
-    only an answer's `html` (or nothing, to empty a list); messages go in as textContent."""
+    only an answer's `html` or `note` (or nothing, to empty a list); messages go in as
+    textContent."""
     script = (project_root() / "trainer" / "static" / "js" / "scenario-editor.js").read_text()
     assigned = re.findall(r"\.innerHTML\s*=\s*([^;]+);", script)
-    assert assigned and all(value.strip() in ('""', "body.html", "answer.html")
+    assert assigned and all(value.strip() in ('""', "body.html", "answer.html", "body.note")
                             for value in assigned), assigned
     assert not re.search(r"insertAdjacentHTML|outerHTML\s*=|document\.write", script)
     assert re.search(r"textContent = answer\.body\.message", script)
