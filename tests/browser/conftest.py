@@ -177,8 +177,8 @@ def browser_page(browser: Any, live_server: LiveServer) -> Iterator[BrowserPage]
 @pytest.fixture
 def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
     """Opens pages as the demo examiner, logged in: `examiner_page(viewport, locale)` gives a
-    page of that size speaking that language (the demo accounts have no saved language, so the
-    browser's one is used), in a context of its own, closed after the test."""
+    page of that size speaking that language (chosen in the header if the account's saved
+    language differs), in a context of its own, closed after the test."""
     password = next(password for username, _name, _role, password in DEMO_USERS
                     if username == "examiner")
     contexts: list[Any] = []
@@ -193,6 +193,12 @@ def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..
         page.locator("#password").fill(password)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
+        # an earlier test may have saved another language on the account, which then wins
+        # over the browser's: choose the page's language in the header (saved in its turn)
+        wanted = "zh_CN" if locale.startswith("zh") else "en"
+        if page.locator("#lang-select").input_value() != wanted:
+            with page.expect_navigation():
+                page.locator("#lang-select").select_option(wanted)
         return page
 
     try:
