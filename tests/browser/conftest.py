@@ -258,3 +258,21 @@ def logged_in_page(browser: Any, live_server: LiveServer, username: str, passwor
         assert errors == []
     finally:
         context.close()
+
+
+# The options of the selects (and the values of the inputs) that their box cuts off,
+# measured in the element's own font against the room its padding leaves.
+CUT_OFF = """selector => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  const cut = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const texts = el.tagName === 'SELECT' ? [...el.options].map(o => o.text) : [el.value];
+    for (const text of texts) {
+      if (canvas.measureText(text).width > room + 0.5) { cut.push(`${el.name}: ${text}`); }
+    }
+  }
+  return cut;
+}"""

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, LiveServer, logged_in_page
+from tests.browser.conftest import ARTIFACTS, CUT_OFF, LiveServer, logged_in_page
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -111,23 +111,6 @@ def test_the_death_form_scrolls_inside_the_page(trainee_page: tuple[Any, str, in
     assert page.evaluate("window.scrollX") == 0
 
 
-# Every option of a select, and what an input holds, measured in the element's own font
-# against the room its box leaves for text: the names of what does not fit.
-CUT_OFF = """() => {
-  const canvas = document.createElement('canvas').getContext('2d');
-  const cut = [];
-  const fields = '.census-form select, .census-form input[type=text]';
-  for (const el of document.querySelectorAll(fields)) {
-    const style = getComputedStyle(el);
-    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    const texts = el.tagName === 'SELECT' ? [...el.options].map(o => o.text) : [el.value];
-    for (const text of texts) {
-      if (canvas.measureText(text).width > room + 0.5) { cut.push(`${el.name}: ${text}`); }
-    }
-  }
-  return cut;
-}"""
 
 
 def test_the_census_form_shows_whole_options_in_one_language(
@@ -137,7 +120,7 @@ def test_the_census_form_shows_whole_options_in_one_language(
     head_id = page.locator("#persons-0-D3")
     expect(head_id).to_have_value(re.compile(r"^\d{17}[\dX]$"))
     _shot(page, f"trainee-census-form-{name}")
-    assert page.evaluate(CUT_OFF) == []
+    assert page.evaluate(CUT_OFF, ".census-form select, .census-form input[type=text]") == []
     options = page.locator("#H1 option").all_inner_texts()
     if name.startswith("zh_CN"):
         assert options[1:] == ["1 家庭户", "2 集体户"]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, LiveServer, logged_in_page
+from tests.browser.conftest import ARTIFACTS, CUT_OFF, LiveServer, logged_in_page
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -110,22 +110,6 @@ BROKEN = """selector => [...document.querySelectorAll(selector)].filter(el => {
   return new Set(tops).size > 1;
 }).map(el => el.innerText)"""
 
-# The options of the selects (and the values of the inputs) that their box cuts off,
-# measured in the element's own font against the room its padding leaves.
-CUT_OFF = """selector => {
-  const canvas = document.createElement('canvas').getContext('2d');
-  const cut = [];
-  for (const el of document.querySelectorAll(selector)) {
-    const style = getComputedStyle(el);
-    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    const texts = el.tagName === 'SELECT' ? [...el.options].map(o => o.text) : [el.value];
-    for (const text of texts) {
-      if (canvas.measureText(text).width > room + 0.5) { cut.push(`${el.name}: ${text}`); }
-    }
-  }
-  return cut;
-}"""
 
 
 def test_the_visit_is_done_with_a_finger(tablet: tuple[Any, str, dict[str, int]]) -> None:
