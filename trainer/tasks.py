@@ -182,18 +182,25 @@ def compose_job(clip_id: int, segments: list[int]) -> None:
             with heartbeat(app, clip_id, 0):
                 key, size, info = services.render_composition(
                     plan, storage=storage, media_root=Path(app.config["MEDIA_ROOT"]))
-        except (media.MediaError, DomainError, OSError, ValueError) as exc:
-            if isinstance(exc, OSError | ValueError):  # a file's path may be in its text
-                log.exception("joining clips into clip %s failed", clip_id)
-            error = str(exc) if isinstance(exc, media.MediaError | DomainError) else (
-                services.UNEXPECTED)
-            with job_session(app) as db:
-                services.fail(db, clip_id, error)
+        except (media.MediaError, DomainError) as exc:
+            _fail(app, clip_id, str(exc))
+            return
+        except (OSError, ValueError):  # a file's path may be in its text: in the log only
+            log.exception("joining clips into clip %s failed", clip_id)
+            _fail(app, clip_id, services.UNEXPECTED)
             return
         with job_session(app) as db:
             ready = services.save_composition(db, clip_id, key, size, info)
         if ready:
             process_clip_job(clip_id)
+
+
+def _fail(app: Any, clip_id: int, error: str) -> None:
+    """Record a composition's failure on its clip."""
+    from trainer.video import services
+
+    with job_session(app) as db:
+        services.fail(db, clip_id, error)
 
 
 compose_clip = huey.task(retries=0)(compose_job)
