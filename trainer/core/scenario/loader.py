@@ -732,8 +732,9 @@ def read(text: str, file: str = "<scenario>", *, budget: int | None = None) -> P
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
             "the file is larger than %(limit)s KB"), {"limit": MAX_BYTES // 1024})])
-    yaml_loader = _BuildingLoader(text)
+    yaml_loader = None
     try:
+        yaml_loader = _BuildingLoader(text)  # its reader refuses control characters at once
         composed = yaml_loader.get_single_node()
         values = expanded_size(composed) if composed is not None else 0
         if values > MAX_NODES:
@@ -754,7 +755,8 @@ def read(text: str, file: str = "<scenario>", *, budget: int | None = None) -> P
         raise ScenarioInvalid([ScenarioError(file, 1, 1, "", N_(
             "not valid YAML: %(problem)s"), {"problem": str(exc)})]) from exc
     finally:
-        yaml_loader.dispose()
+        if yaml_loader is not None:
+            yaml_loader.dispose()
     marks: dict[Path_, tuple[int, int]] = {}
     duplicates: list[tuple[Path_, tuple[int, int]]] = []
     if composed is not None:
