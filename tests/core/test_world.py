@@ -739,6 +739,7 @@ def hard_cases(grid):
     """What each hard case of `grid` shows, checking its coding on the way."""
     seen = dict.fromkeys(("all_died", "shop", "no_housing", "abroad", "hmt_foreign", "second",
                           "second_home", "unnamed", "birth", "newborn_died"), 0)
+    late_births = 0  # born since 2020-08-01: may be 未取名
     households = grid.households()
     number_of = {index: (area, number) for area in grid.areas
                  for index, number in area.household_numbers.items()}
@@ -801,6 +802,8 @@ def hard_cases(grid):
             if person.name == names.UNNAMED:  # 未取名: born in the last three months
                 seen["unnamed"] += 1
                 assert person.birth >= date(2020, 8, 1) and person.born_in_year
+            if person.birth >= date(2020, 8, 1) and person.form == Form.SHORT:
+                late_births += 1  # (the HMT and foreigners' form has its own names)
         for death in household.deaths:
             if death.born_in_year:  # a newborn who died: in both H3 and H4
                 seen["newborn_died"] += 1
@@ -823,17 +826,22 @@ def hard_cases(grid):
             assert grid.plans[index].kind == "family" and household.persons
             assert household.persona is not None and any(
                 secret.kind == "second_home" for secret in household.persona.secrets)
+    if grid.spec.rates.unnamed_newborn == 1.0:  # then every one of them is 未取名
+        assert seen["unnamed"] == late_births
     return seen
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=seeds, index=st.integers(min_value=0, max_value=40))
 def test_every_hard_case_occurs_and_is_coded_as_the_census_codes_it(seed, index):
+    """Every hard case occurs in two grids of raised rates; 未取名 newborns are every child
+    born since 08-01 there (`hard_cases` checks it), of whom two grids' some 25 births may
+    hold none (0.75^25: hypothesis found seed 373, grids 22-23, with none)."""
     seen: dict[str, int] = {}
     for grid_index in (index, index + 1):
         for case, count in hard_cases(make_grid(HARD, seed, grid_index)).items():
             seen[case] = seen.get(case, 0) + count
-    assert all(seen.values()), seen
+    assert all(count for case, count in seen.items() if case != "unnamed"), seen
 
 
 @st.composite
