@@ -568,9 +568,40 @@ def test_real_places_keep_their_real_names():
         Hukou.OTHER_COUNTY, "431222", "湖南省怀化市沅陵县")
     assert regions.county("420102").full_name == "湖北省武汉市江岸区"
     assert regions.county("500103").full_name == "重庆市渝中区"
-    # codes a generic prefecture's hukou places are drawn from have names of their own
-    assert len({regions.county(f"4102{number}").name for number in range(21, 30)}) == 9
-    assert len({regions.prefecture_name(f"52{number:02d}00") for number in range(1, 31)}) == 30
+    # every county code of a generic prefecture has a name of its own (a 区 and a 县 of one
+    # stem would be two names, but no stem is used twice either), every prefecture of a
+    # province too
+    for prefecture in ("4102", "5203", "4306"):
+        stems = [regions.county(f"{prefecture}{number:02d}").name[:-1] for number in range(1, 100)]
+        assert len(set(stems)) == 99
+    assert len({regions.prefecture_name(f"52{number:02d}00") for number in range(1, 100)}) == 99
+
+
+@settings(max_examples=20, deadline=None)
+@given(code=st.sampled_from(sorted(regions.PROVINCES)).flatmap(
+    lambda province: st.integers(min_value=1, max_value=99).flatmap(
+        lambda prefecture: st.integers(min_value=1, max_value=99).map(
+            lambda county: f"{province}{prefecture:02d}{county:02d}"))))
+def test_a_made_up_place_never_takes_a_real_places_name(code):
+    """A county or prefecture city with a generic name never has the name of one named here
+    as real (岳阳区 outside Yueyang, 云溪县 in Henan), and a region outside Yueyang names
+    its townships, villages, streets and landmarks with generic words, not Yueyang's."""
+    real = {name for name, _urban in YUEYANG_COUNTIES.values()} | set(
+        regions.KNOWN_COUNTIES.values())
+    county = regions.county(code)
+    if code not in YUEYANG_COUNTIES and code not in regions.KNOWN_COUNTIES:
+        assert county.name[:-1] in regions.GENERIC_STEMS
+        assert not any(county.name[:-1] == name[:-1] for name in real)
+    if code[:4] not in regions.KNOWN_PREFECTURES and code[:4] != regions.YUEYANG[:4]:
+        assert county.prefecture_name in ("", *(stem + "市" for stem in regions.GENERIC_STEMS))
+    parts = regions.NAME_PARTS if code[:4] == regions.YUEYANG[:4] else (
+        regions.GENERIC_LOCAL_PARTS)
+    grid = make_grid(WorldSpec(region=code), 1, 0)
+    assert grid.village.name.removesuffix("社区居委会").removesuffix("村委会") in parts
+    assert grid.village.township_name.removesuffix("街道").rstrip("镇乡") in parts
+    for feature in grid.features:
+        if feature.kind in ("road", "lane", "river", "bridge", "school"):
+            assert feature.name[:2] in parts, feature
 
 
 def test_other_county_codes_get_generic_names():

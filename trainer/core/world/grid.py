@@ -266,7 +266,8 @@ def _make_grid(spec: WorldSpec, seed: int, index: int) -> Grid:
     buildings, units = _buildings(rng, g, spec, urban, plans, residential)
     lot_size = URBAN_LOT if urban else RURAL_LOT
     cols = URBAN_COLS if urban else RURAL_COLS
-    rows, features = _layout(rng, g, buildings, urban, cols, lot_size)
+    rows, features = _layout(rng, g, buildings, urban, cols, lot_size,
+                             regions.local_parts(county.code))
     grid = Grid(seed, index, spec, county, village, urban, rows, cols, lot_size, buildings,
                 units, features, [], plans, position)
     grid.second_home_owners = {u.second_home_of for u in units if u.second_home_of is not None}
@@ -420,8 +421,10 @@ def _urban_buildings(rng: random.Random, needed: int, largest: int,
 
 
 def _layout(rng: random.Random, g: np.random.Generator, buildings: list[Building], urban: bool,
-            cols: int, lot: tuple[float, float]) -> tuple[int, list[Feature]]:
-    """Put buildings and landmarks on lots in serpentine order; draw roads and water."""
+            cols: int, lot: tuple[float, float], parts: tuple[str, ...]
+            ) -> tuple[int, list[Feature]]:
+    """Put buildings and landmarks on lots in serpentine order; draw roads and water, named
+    from `parts` (the county's `regions.local_parts`)."""
     landmarks = (["school", "market", "clinic"] if urban
                  else ["school", "clinic", "pond", "field", "field", "field"])
     cells_needed = len(buildings) + len(landmarks)
@@ -440,33 +443,35 @@ def _layout(rng: random.Random, g: np.random.Generator, buildings: list[Building
         if building is not None:
             building.lot, building.lot_size, building.margin = cell, lot, margin
         else:
-            features.append(Feature(kind or "field", _landmark_name(rng, kind or "field"),
+            features.append(Feature(kind or "field",
+                                    _landmark_name(rng, kind or "field", parts),
                                     inset_box(cell_box(cell, width, height), 2.0, 2.0)))
     grid_width, grid_height = cols * width, rows * height
     step = 1 if urban else 2
     for row in range(0, rows + 1, step):
-        features.append(Feature("road", _road_name(rng, "路" if row % (2 * step) == 0 else "街"),
+        suffix = "路" if row % (2 * step) == 0 else "街"
+        features.append(Feature("road", _road_name(rng, suffix, parts),
                                 [(0.0, row * height), (grid_width, row * height)]))
     for col in range(0, cols + 1, 3 if urban else 5):
-        features.append(Feature("lane", _road_name(rng, "巷"),
+        features.append(Feature("lane", _road_name(rng, "巷", parts),
                                 [(col * width, 0.0), (col * width, grid_height)]))
     if not urban:
         y = grid_height + height / 2
-        features.append(Feature("river", rng.choice(regions.NAME_PARTS) + "河",
+        features.append(Feature("river", rng.choice(parts) + "河",
                                 [(0.0, y), (grid_width, y)]))
         x = (cols // 2) * width
-        features.append(Feature("bridge", rng.choice(regions.NAME_PARTS) + "桥",
+        features.append(Feature("bridge", rng.choice(parts) + "桥",
                                 [(x - 4, grid_height), (x + 4, grid_height),
                                  (x + 4, grid_height + height), (x - 4, grid_height + height)]))
     return rows, features
 
 
-def _road_name(rng: random.Random, suffix: str) -> str:
-    return rng.choice(regions.NAME_PARTS) + suffix
+def _road_name(rng: random.Random, suffix: str, parts: tuple[str, ...]) -> str:
+    return rng.choice(parts) + suffix
 
 
-def _landmark_name(rng: random.Random, kind: str) -> str:
-    part = rng.choice(regions.NAME_PARTS)
+def _landmark_name(rng: random.Random, kind: str, parts: tuple[str, ...]) -> str:
+    part = rng.choice(parts)
     return {"school": f"{part}小学", "market": f"{part}农贸市场", "clinic": f"{part}卫生服务站",
             "pond": f"{part}塘", "field": "农田"}.get(kind, part)
 

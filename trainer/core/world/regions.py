@@ -1,8 +1,10 @@
 """Places: province, prefecture city and county-level unit from a 6-digit code, and the
 townships (乡镇/街道) and villages or residents' committees (村/居委会, the 普查区) below them.
 
-Yueyang's nine county-level units have their real names; any other county-level code works
-with generic place names made from its own stream. Township and village names are synthetic.
+Yueyang's nine county-level units and the places hukou are drawn from elsewhere have their
+real names; any other county-level code works with generic names (`GENERIC_STEMS`, one name a
+code within its prefecture). Township, village and street names are synthetic: Yueyang-flavoured
+in Yueyang, generic words elsewhere (`local_parts`).
 
 A world's region is one county-level unit or a whole prefecture city (430600 is all of
 Yueyang): a prefecture's grids are shared out among its counties by their residents, town
@@ -91,9 +93,43 @@ KNOWN_PREFECTURES: dict[str, str] = {
     "5101": "成都市", "4501": "南宁市", "3301": "杭州市", "3201": "南京市", "4101": "郑州市",
 }
 
+# Parts of Yueyang's synthetic local names (townships, villages, roads, landmarks).
 NAME_PARTS = ("洞庭", "南湖", "金鹗", "东茅", "五里", "奇家", "望岳", "枫桥", "岳阳", "湘江",
               "白沙", "青山", "龙湾", "荣家", "新港", "长岭", "鹿角", "黄沙", "柳林", "月田",
               "梅溪", "杨林", "三荷", "康王", "七星", "麻塘", "北港", "双花", "城陵", "许市")
+# A generic region's local names: the words towns all over China name streets, schools and
+# committees after (人民路, 育才小学, 幸福社区). As many as NAME_PARTS, so that a grid draws the
+# same numbers whichever list it names its places from.
+GENERIC_LOCAL_PARTS = ("人民", "建设", "解放", "和平", "胜利", "新华", "光明", "朝阳", "团结",
+                       "文化", "幸福", "向阳", "红星", "长青", "中山", "民主", "友谊", "繁荣",
+                       "振兴", "育才", "建国", "复兴", "前进", "学府", "迎宾", "花园", "东风",
+                       "富民", "安居", "兴业")
+
+
+def local_parts(county_code: str) -> tuple[str, ...]:
+    """What a county's townships, villages, roads and landmarks are named from: Yueyang's
+    flavour in Yueyang, generic words elsewhere (no 洞庭路 in Beijing)."""
+    return NAME_PARTS if county_code[:4] == YUEYANG[:4] else GENERIC_LOCAL_PARTS
+
+
+def _stem(name: str) -> str:
+    """A place's name without its last character (区, 县, 市)."""
+    return name[:-1]
+
+
+# Generic names of county-level units and prefecture cities: a nature word and a landform
+# (青溪, 松岭, 鹤洲 ...), 24 × 15 of them, without the stem of any place this module names as
+# real (云溪, 桃源, 岳阳 ...), so that a made-up county or city never takes a real one's name
+# here; and more than 99 + 6, so that a prefecture's codes 01-99 and a province's prefectures
+# 01-99 each have a name of their own (`_county_parts`, `_prefecture_parts`). A generic name
+# may still be a real place's name elsewhere in China: the README says which places are real.
+_REAL_STEMS = frozenset(
+    {_stem(name) for name, _urban in YUEYANG_COUNTIES.values()}
+    | {_stem(name) for name in KNOWN_COUNTIES.values()}
+    | {_stem(name) for name in KNOWN_PREFECTURES.values()} | {"岳阳"})
+GENERIC_STEMS = tuple(first + second for first in "青白金石云桂兰松柏竹梅杏柳枫桃芦荷凤鹤鹿龙燕雁霞"
+                      for second in "溪泉岭峰川原塘湾洲坪台岗源滩桥"
+                      if first + second not in _REAL_STEMS)
 
 
 def is_county_code(code: str) -> bool:
@@ -144,10 +180,6 @@ def county(code: str) -> County:
         name = KNOWN_COUNTIES[code]
     elif code in listed:
         name = listed[code]
-    elif prefecture_code == YUEYANG:  # a name none of Yueyang's real counties has
-        taken = {name[:-1] for name in listed.values()}
-        name = stream(0, "county", code).choice(
-            [part for part in NAME_PARTS if part not in taken]) + suffix
     else:  # a name of the prefecture's own that its listed counties do not have
         rest = _county_parts(prefecture_code)[len(GENERIC_COUNTY_NUMBERS):]
         name = rest[int(code[4:6]) % len(rest)] + suffix
@@ -156,11 +188,12 @@ def county(code: str) -> County:
 
 @functools.cache
 def _county_parts(prefecture: str) -> list[str]:
-    """A generic prefecture's county names (without 区 or 县) in its own order: the first are
-    its listed counties', the rest go to other codes by number, so that the codes hukou places
-    are drawn from (xx21-xx29) have a name each and no two share one (codes 24 numbers apart
-    do: 30 names cannot go round 99 numbers)."""
-    return stream(0, "prefecture-counties", prefecture[:4]).sample(NAME_PARTS, len(NAME_PARTS))
+    """A prefecture's generic county names (without 区 or 县) in its own order: the first are
+    a generic prefecture's listed counties' (Yueyang's listed ones have their real names), the
+    rest go to the other codes by number, so that no two codes of a prefecture share a name
+    (there are more than 99 of them) and none is a real county's (`GENERIC_STEMS`)."""
+    return stream(0, "prefecture-counties", prefecture[:4]).sample(GENERIC_STEMS,
+                                                                   len(GENERIC_STEMS))
 
 
 @functools.cache
@@ -195,8 +228,8 @@ def prefecture_name(code: str) -> str:
 @functools.cache
 def _prefecture_parts(province: str) -> list[str]:
     """A province's generic prefecture names (without 市) in its own order, taken by number,
-    so that no two of the prefectures 01-30 share a name."""
-    return stream(0, "prefectures", province).sample(NAME_PARTS, len(NAME_PARTS))
+    so that no two of its prefectures 01-99 share a name and none is a real city's."""
+    return stream(0, "prefectures", province).sample(GENERIC_STEMS, len(GENERIC_STEMS))
 
 
 def region_name(code: str) -> str:
@@ -309,7 +342,7 @@ def township_name(seed: int, county_code: str, index: int, urban: bool) -> str:
     """A township's name: 街道 in towns, 镇 or 乡 in the countryside."""
     rng = stream(seed, "township", county_code, index)
     suffix = "街道" if urban else rng.choice(("镇", "镇", "乡"))
-    return rng.choice(NAME_PARTS) + suffix
+    return rng.choice(local_parts(county_code)) + suffix
 
 
 @functools.lru_cache(maxsize=4096)
@@ -323,6 +356,6 @@ def village(seed: int, county_code: str, township_index: int, index: int,
     rng = stream(seed, "village", county_code, township_index, index)
     township_code = f"{county_code}{township_index + 1:03d}"
     number = (1 + index) if urban else (200 + index)
-    name = rng.choice(NAME_PARTS) + ("社区居委会" if urban else "村委会")
+    name = rng.choice(local_parts(county_code)) + ("社区居委会" if urban else "村委会")
     return Village(f"{township_code}{number:03d}", name, urban, township_code,
                    township_name(seed, county_code, township_index, urban))
