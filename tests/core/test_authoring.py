@@ -490,6 +490,40 @@ def test_add_node() -> None:
         authoring.add_node(BASELINE, "other", "x")
 
 
+@settings(max_examples=12, deadline=None)
+@given(path=st.sampled_from(LIBRARY_FILES), version=st.integers(min_value=1, max_value=10**9),
+       comment=st.sampled_from(["", "  # bumped on publish", "  "]))
+def test_set_version_on_the_text_gives_what_editing_the_document_gives(path, version, comment):
+    """Publishing's quick rewrite of the one top-level version line (a regex on the text)
+    changes the number alone, and means what the round trip through the document writes
+    (the same text without a comment; with one, the round trip may move the comment)."""
+    source = path.read_text(encoding="utf-8")
+    current = loader.parse(source).version
+    source = source.replace(f"\nversion: {current}\n", f"\nversion: {current}{comment}\n", 1)
+    quick = authoring.set_version(source, version)
+    assert quick == source.replace(f"\nversion: {current}", f"\nversion: {version}", 1)
+    edited = authoring._edit_version(source, version)
+    if not comment:
+        assert quick == edited
+    assert yaml.safe_load(quick) == yaml.safe_load(edited)
+    assert loader.parse(quick).version == version
+
+
+def test_set_version_edits_the_document_where_the_text_is_not_plain() -> None:
+    """A column-0 `version:` line that is not the key (inside a quoted title running over
+    lines) or a version written another way is left to the document edit: the key changes,
+    the title does not."""
+    tricky = BASELINE.replace("\nversion: ", '\nnote: "a note\nversion: 7\nends"\nversion: ', 1)
+    assert yaml.safe_load(tricky)["version"] == loader.parse(BASELINE).version
+    edited = authoring.set_version(tricky, 42)
+    assert yaml.safe_load(edited)["version"] == 42
+    assert yaml.safe_load(edited)["note"] == "a note version: 7 ends"
+    spaced = BASELINE.replace("\nversion: ", "\nversion : ", 1)
+    assert loader.parse(authoring.set_version(spaced, 9)).version == 9
+    with pytest.raises(ScenarioInvalid):  # the size limit holds on the quick path too
+        authoring.set_version(BASELINE + "#" * authoring.MAX_BYTES, 2)
+
+
 def test_rename_and_set_version_change_only_their_lines() -> None:
     renamed = authoring.rename_scenario(BASELINE, "family-copy", title=Text("副本", "A copy"))
     current = loader.parse(BASELINE).version
