@@ -108,7 +108,7 @@ def test_a_render_failing_twice_is_recorded_on_the_last_try_and_shown_in_both_la
     assert 'data-test="offline-retry-zh_CN"' in english and "Try again" in english
     assert "is being made" not in english
     chinese = page(client, ready_clip, **ZH)
-    assert "离线版（中文）未能生成：" in chinese
+    assert "离线版（中文）未能生成：视频工具在压制字幕时出错中止。" in chinese
     assert "视频工具在压制字幕时出错中止。" in chinese and "/srv/" not in chinese
     assert 'data-test="offline-retry-zh_CN"' in chinese and "重试" in chinese
     edit = client.get(f"/clips/{ready_clip.id}/edit").get_data(as_text=True)
