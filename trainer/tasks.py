@@ -138,32 +138,58 @@ def process_clip_job(clip_id: int) -> None:
 process_clip = huey.task(retries=0)(process_clip_job)
 
 
-def offline_copy_job(clip_id: int, locale: str) -> None:
+def offline_copy_job(clip_id: int, locale: str, task: Any = None) -> None:
     """Make a clip's offline copy with one language's captions burned in: read, render with
-    no transaction open, then attach it only if the clip has not changed meanwhile."""
+    no transaction open, then attach it only if the clip has not changed meanwhile.
+
+    A failed render is tried once more (`retries=1`: a full disk or a busy machine may have
+    passed). Only the last try records the failure on the clip, so the page says "being made"
+    until the copy is there or will not come; the first try's error goes to the log and to huey,
+    which queues the retry. A refusal (a domain error: the clip changed, its file is gone)
+    would fail again, so it is recorded at once. `task` is huey's (`context=True`): its
+    `retries` are the tries left after this one; None (called directly, or queued without
+    retries) is a last try.
+    """
     from trainer.core.errors import DomainError
     from trainer.video import services
     from trainer.video.models import Clip
     from trainer.video.storage import storage_from_config
 
+    last_try = task is None or not task.retries
     app = job_app()
     with app.app_context():
         storage = storage_from_config(app.config)
-        with job_session(app) as db:
-            clip = db.get(Clip, clip_id)
-            try:
-                plan = services.plan_offline(clip, locale) if clip is not None else None
-            except DomainError:
-                plan = None
-        if plan is None:
+        try:
+            with job_session(app) as db:
+                clip = db.get(Clip, clip_id)
+                if clip is None:
+                    return
+                plan = services.plan_offline(clip, locale)
+            product = services.render_offline(plan, storage=storage,
+                                              media_root=Path(app.config["MEDIA_ROOT"]))
+        except DomainError as exc:
+            _fail_offline(app, clip_id, locale, exc)
             return
-        product = services.render_offline(plan, storage=storage,
-                                          media_root=Path(app.config["MEDIA_ROOT"]))
+        except Exception as exc:
+            if not last_try:
+                raise  # huey logs it and tries once more
+            log.exception("offline copy %s of clip %s failed", locale, clip_id)
+            _fail_offline(app, clip_id, locale, exc)
+            return
         with job_session(app) as db:
             services.save_offline(db, plan, product, storage)
 
 
-offline_copy = huey.task(retries=1, retry_delay=10)(offline_copy_job)
+def _fail_offline(app: Any, clip_id: int, locale: str, exc: Exception) -> None:
+    """Record an offline copy's failure on its clip: the reason a trainer may read (no server
+    path, no stack trace: `services.offline_failure`)."""
+    from trainer.video import services
+
+    with job_session(app) as db:
+        services.fail_offline(db, clip_id, locale, *services.offline_failure(exc))
+
+
+offline_copy = huey.task(retries=1, retry_delay=10, context=True)(offline_copy_job)
 
 
 def compose_job(clip_id: int, segments: list[int]) -> None:

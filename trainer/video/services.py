@@ -30,6 +30,7 @@ from trainer.accounts.services import cohorts_visible_to
 from trainer.config import LOCALES
 from trainer.core.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     InvalidInput,
     Locked,
@@ -496,12 +497,12 @@ def finish_run(db: Session, run: Run, *, storage: Storage,
             storage.delete(product["key"])
         return
     if products is not None:
-        for old in clip.renditions.values():
-            storage.delete(old["key"])
+        for key in stored_keys(clip):
+            storage.delete(key)
         # A run that died after storing some of its products (killed while moving them
         # into the store) left them under its own folder, which nothing refers to: the runs
         # since the one whose products are replaced (earlier ones were cleared like this).
-        finished = max((_run_of(old["key"]) for old in clip.renditions.values()), default=0)
+        finished = max((_run_of(key) for key in stored_keys(clip)), default=0)
         for older in range(finished + 1, run.number):
             storage.delete_prefix(f"clips/{clip.id}/r{older}")
         clip.renditions = products
@@ -520,11 +521,100 @@ def _run_of(key: str) -> int:
 
 
 OFFLINE_SOURCE = "360p"  # the offline copy is for tablets: the small rendition, captioned
+# An offline copy's request rides in its product's entry in `clip.renditions` (no schema
+# change): `renditions["offline-<locale>"]` has the copy's "key", "bytes"... once one is made,
+# and a "job" while one is asked for: {"state": "pending" | "failed", "asked_at": ISO time,
+# "error": a message id (translated where it is shown), "detail": words of the video tool,
+# without paths}. A finished copy replaces the entry (the job is done); a new request clears
+# an old failure; changed captions or a new processing run drop the entry, request and all.
+OFFLINE_PENDING, OFFLINE_FAILED = "pending", "failed"
+OFFLINE_UNQUEUED = N_("The job queue cannot be reached now; ask for the offline copy again in "
+                      "a few minutes.")
+OFFLINE_RENDER_FAILED = N_("The video tool stopped with an error while burning in the "
+                           "captions. Try again; if it fails again, process the clip again.")
+OFFLINE_DISK_FULL = N_("The server's disk is full, so the offline copy could not be made. "
+                       "Try again later, or ask an administrator to free space.")
+OFFLINE_NO_SOURCE = N_("The clip's video file is missing from the media storage; process the "
+                       "clip again, then ask for the offline copy.")
 
 
 def offline_name(locale: str) -> str:
     """The product name of the offline copy with `locale`'s captions burned in."""
     return f"offline-{locale}"
+
+
+def stored_keys(clip: Clip) -> list[str]:
+    """The storage keys of the clip's products (an offline copy only asked for has none)."""
+    return [product["key"] for product in clip.renditions.values() if "key" in product]
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCopy:
+    """One language's offline copy as its clip's page shows it: ready to download, and/or
+    asked for (being made, or failed with the reason)."""
+
+    locale: str
+    ready: bool
+    state: str | None = None  # OFFLINE_PENDING, OFFLINE_FAILED, or None: nothing asked
+    asked_at: datetime | None = None
+    error: str = ""  # a message id
+    detail: str = ""  # the video tool's words, untranslated, without paths
+
+
+def offline_copies(clip: Clip) -> list[OfflineCopy]:
+    """The offline copies made or asked for, in the order of the languages."""
+    copies = []
+    for locale in LOCALES:
+        entry = clip.renditions.get(offline_name(locale))
+        if not entry:
+            continue
+        job = entry.get("job") or {}
+        asked = job.get("asked_at")
+        copies.append(OfflineCopy(locale, "key" in entry, job.get("state"),
+                                  datetime.fromisoformat(asked) if asked else None,
+                                  job.get("error", ""), job.get("detail", "")))
+    return copies
+
+
+def ask_offline(db: Session, clip: Clip, locale: str) -> OfflinePlan:
+    """A trainer asks for an offline copy: refused when the clip cannot have one now, else
+    recorded as being made (which clears an earlier failure). A copy already made stays
+    downloadable until the new one replaces it."""
+    plan = plan_offline(clip, locale)
+    entry = clip.renditions.get(offline_name(locale)) or {}
+    job = {"state": OFFLINE_PENDING, "asked_at": utcnow().isoformat()}
+    clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
+    db.flush()
+    return plan
+
+
+def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str = "") -> bool:
+    """Record why an asked-for offline copy was not made. Nothing when it is no longer asked
+    for (its captions changed, or the clip was processed again: the request went with them).
+    True when recorded."""
+    clip = db.get(Clip, clip_id)
+    entry = clip.renditions.get(offline_name(locale)) if clip is not None else None
+    if clip is None or not entry or "job" not in entry:
+        return False
+    job = {**entry["job"], "state": OFFLINE_FAILED, "error": error, "detail": detail[:500]}
+    clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
+    db.flush()
+    return True
+
+
+def offline_failure(exc: Exception) -> tuple[str, str]:
+    """Why an offline copy's job failed, as a clip's page may show it: (a message id, the
+    video tool's words without paths). Anything not foreseen is `UNEXPECTED`, its text (which
+    may hold paths) left to the log."""
+    if isinstance(exc, DomainError):
+        return str(exc), ""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        return OFFLINE_DISK_FULL, ""
+    from trainer.video.render import RenderError
+
+    if isinstance(exc, media.MediaError | RenderError):
+        return OFFLINE_RENDER_FAILED, media.without_paths(str(exc))
+    return UNEXPECTED, ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,6 +650,8 @@ def render_offline(plan: OfflinePlan, *, storage: Storage,
     try:
         source = storage.local_path(plan.source_key)
         if source is None:
+            if storage.size(plan.source_key) is None:
+                raise NotFound(OFFLINE_NO_SOURCE)
             source = work / "source.mp4"
             storage.fetch(plan.source_key, source)
         cues = [render.Cue(cue.start, cue.end, cue.text, cue.text)
@@ -582,18 +674,20 @@ def save_offline(db: Session, plan: OfflinePlan, product: dict[str, Any],
         storage.delete(product["key"])
         return False
     previous = clip.renditions.get(offline_name(plan.locale))
-    if previous and previous["key"] != product["key"]:
+    if previous and previous.get("key", product["key"]) != product["key"]:
         storage.delete(previous["key"])
-    clip.renditions = {**clip.renditions, offline_name(plan.locale): product}
+    clip.renditions = {**clip.renditions, offline_name(plan.locale): product}  # the job is done
     db.flush()
     return True
 
 
 def drop_offline(clip: Clip, locale: str, storage: Storage) -> None:
-    """Forget the offline copy of one language (its captions changed)."""
+    """Forget the offline copy of one language, and any request for one (its captions
+    changed)."""
     previous = clip.renditions.get(offline_name(locale))
     if previous:
-        storage.delete(previous["key"])
+        if "key" in previous:
+            storage.delete(previous["key"])
         clip.renditions = {name: product for name, product in clip.renditions.items()
                            if name != offline_name(locale)}
 

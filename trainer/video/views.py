@@ -325,7 +325,7 @@ def show(clip_id: int) -> Any:
                            progress=services.progress_of(db, clip, actor), watchers=watchers,
                            start=services.start_at(clip, request.args.get("t")),
                            renditions=[name for name in RENDITIONS if name in clip.renditions],
-                           action=ActionForm())
+                           offline=services.offline_copies(clip), action=ActionForm())
 
 
 @bp.get("/clips/<int:clip_id>/status")
@@ -403,8 +403,8 @@ def original(clip_id: int) -> Any:
 def offline(clip_id: int, locale: str) -> Any:
     """The offline copy with one language's captions burned in, as a download."""
     clip = services.get_clip(db_session(), current_actor(), clip_id)
-    product = clip.renditions.get(services.offline_name(locale))
-    if product is None:
+    product = clip.renditions.get(services.offline_name(locale)) or {}
+    if "key" not in product:  # none, or only asked for
         abort(404)
     return _send(product["key"], download_name=f"{clip.slug}-{locale}.mp4")
 
@@ -412,20 +412,24 @@ def offline(clip_id: int, locale: str) -> Any:
 @bp.post("/clips/<int:clip_id>/offline")
 @roles(*MANAGERS)
 def make_offline(clip_id: int) -> Any:
-    """Queue the offline copy of one language (captions burned in with moviepy)."""
-    clip = services.managed_clip(db_session(), current_actor(), clip_id)
+    """Queue the offline copy of one language (captions burned in with moviepy), or again
+    after a failure; back to the page it was asked from."""
+    db = db_session()
+    clip = services.managed_clip(db, current_actor(), clip_id)
     locale = request.form.get("locale", "")
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.plan_offline(clip, locale)  # refuses a clip that cannot have one now
-    db_session().commit()  # a job is enqueued only once the request's transaction has ended
+    services.ask_offline(db, clip, locale)  # refuses a clip that cannot have one now
+    db.commit()  # a job is enqueued only once the request's transaction has ended
     if tasks.enqueue(tasks.offline_copy, clip.id, locale):
         flash(_("The offline copy is being made; it appears on the clip's page when it is "
                 "ready."), "success")
     else:
-        flash(_("The job queue cannot be reached now; ask for the offline copy again in a few "
-                "minutes."), "error")
-    return redirect(url_for("video.edit", clip_id=clip.id))
+        services.fail_offline(db, clip.id, locale, services.OFFLINE_UNQUEUED)
+        db.commit()
+        flash(_(services.OFFLINE_UNQUEUED), "error")
+    back = "video.show" if request.form.get("back") == "show" else "video.edit"
+    return redirect(url_for(back, clip_id=clip.id))
 
 
 @bp.get("/clips/<int:clip_id>/frame.jpg")
@@ -515,7 +519,8 @@ def _edit_page(clip: Clip, status: int = 200, **forms: Any) -> Any:
         "video/edit.html", clip=clip, details=details, captions=caption_form,
         chapters=chapter_form, redaction=forms.get("redaction") or RedactionForm(),
         question=forms.get("question") or QuestionForm(), link=link,
-        links=services.links_of(db, clip), action=ActionForm()), status
+        links=services.links_of(db, clip), offline=services.offline_copies(clip),
+        action=ActionForm()), status
 
 
 def _link_form() -> LinkForm:

@@ -1,0 +1,222 @@
+"""Offline copies that fail: the job's last try records the reason on the clip, the clip's page
+shows it (both languages, no server path, never to trainees) with a button to ask again, and
+a new request clears it. The render is replaced by one that raises, so no video is made."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.features.test_video import share
+from trainer import tasks
+from trainer.accounts.models import Role, User
+from trainer.video import media, render, services
+from trainer.video.models import Clip, ClipStatus
+from trainer.video.storage import storage_from_config
+
+VTT = "WEBVTT\n\n00:00.000 --> 00:01.000\n请出示普查员证\n"
+SERVER_PATH = "/srv/trainer/media/work/7/offline-zh_cn/source.mp4"
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+FIRST_TRY, LAST_TRY = SimpleNamespace(retries=1), SimpleNamespace(retries=0)  # huey's task
+
+
+@pytest.fixture
+def ready_clip(db: Session, app: Flask, tmp_path: Path) -> Clip:
+    """A processed clip with Chinese captions whose small rendition is in the media storage."""
+    clip = Clip(slug="offline", title_zh="离线", title_en="Offline", filename="visit.mp4",
+                duration=1.0, width=640, height=360, status=ClipStatus.READY, runs=1,
+                captions={"zh_CN": VTT}, published=True)
+    db.add(clip)
+    db.flush()
+    source = tmp_path / "360p.mp4"
+    source.write_bytes(b"not really a video: the render is replaced")
+    key = f"clips/{clip.id}/r1/360p.mp4"
+    clip.renditions = {"360p": {"key": key, "bytes": storage_from_config(app.config).put(
+        key, source), "width": 640, "height": 360}}
+    db.flush()
+    return clip
+
+
+def render_fails(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    def burn_captions(*_args: Any, **_kwargs: Any) -> Path:
+        raise error
+
+    monkeypatch.setattr(render, "burn_captions", burn_captions)
+
+
+def render_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    def burn_captions(src: Path, _cues: Any, out: Path, **_kwargs: Any) -> Path:
+        shutil.copyfile(src, out)
+        return out
+
+    monkeypatch.setattr(render, "burn_captions", burn_captions)
+
+
+def run_job(app: Flask, clip: Clip, task: SimpleNamespace) -> None:
+    """The job function itself, as huey's worker runs it (in the app: the test's database)."""
+    with app.app_context():
+        tasks.offline_copy_job(clip.id, "zh_CN", task=task)
+
+
+def ask(client: FlaskClient, csrf: Any, clip: Clip, **extra: str) -> Any:
+    return client.post(f"/clips/{clip.id}/offline",
+                       data={"csrf_token": csrf(), "locale": "zh_CN", **extra})
+
+
+def job_of(db: Session, clip: Clip) -> dict[str, Any]:
+    db.expire_all()
+    return dict(clip.renditions.get("offline-zh_CN", {}).get("job") or {})
+
+
+def page(client: FlaskClient, clip: Clip, **headers: str) -> str:
+    return client.get(f"/clips/{clip.id}", headers=headers).get_data(as_text=True)
+
+
+def test_a_render_failing_twice_is_recorded_on_the_last_try_and_shown_in_both_languages(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    trainer = login_as(Role.TRAINER)
+    render_fails(monkeypatch, media.MediaError(f"{SERVER_PATH}: Invalid data found"))
+    # The first try runs as the request queues it (immediate mode): it fails, huey is to try
+    # once more, so the copy is still being made.
+    assert ask(client, csrf, ready_clip).status_code == 302
+    first = job_of(db, ready_clip)
+    assert first["state"] == services.OFFLINE_PENDING and "error" not in first
+    assert "is being made; asked for at" in page(client, ready_clip)
+    with pytest.raises(media.MediaError):  # the job itself, on its first try: raised to huey
+        run_job(app, ready_clip, FIRST_TRY)
+    assert job_of(db, ready_clip)["state"] == services.OFFLINE_PENDING
+    run_job(app, ready_clip, LAST_TRY)  # the retry: no raise
+    job = job_of(db, ready_clip)
+    assert job["state"] == services.OFFLINE_FAILED
+    assert job["error"] == services.OFFLINE_RENDER_FAILED
+    assert job["detail"] == "source.mp4: Invalid data found"  # the tool's words, no path
+    assert job["asked_at"] == first["asked_at"]
+
+    english = page(client, ready_clip)
+    assert "The offline copy (中文) could not be made:" in english
+    assert "The video tool stopped with an error while burning in the captions." in english
+    assert "source.mp4: Invalid data found" in english and "/srv/" not in english
+    assert 'data-test="offline-retry-zh_CN"' in english and "Try again" in english
+    assert "is being made" not in english
+    chinese = page(client, ready_clip, **ZH)
+    assert "离线版（中文）未能生成：视频工具在压制字幕时出错中止。" in chinese
+    assert "视频工具在压制字幕时出错中止。" in chinese and "/srv/" not in chinese
+    assert 'data-test="offline-retry-zh_CN"' in chinese and "重试" in chinese
+    edit = client.get(f"/clips/{ready_clip.id}/edit").get_data(as_text=True)
+    assert 'data-test="offline-failed-zh_CN"' in edit
+
+    trainee: User = make_user(Role.TRAINEE)
+    share(db, ready_clip, trainee, trainer)
+    login_as(user=trainee)
+    for text in (page(client, ready_clip), page(client, ready_clip, **ZH)):
+        assert "offline-failed" not in text and "offline-retry" not in text
+        assert "could not be made" not in text and "未能生成" not in text
+
+
+def test_asking_again_clears_the_failure_and_a_finished_copy_replaces_the_request(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(Role.TRAINER)
+    render_fails(monkeypatch, media.MediaError("Conversion failed!"))
+    ask(client, csrf, ready_clip)
+    run_job(app, ready_clip, LAST_TRY)
+    assert job_of(db, ready_clip)["state"] == services.OFFLINE_FAILED
+
+    # Try again from the clip's page (the first try of the new request fails again, quietly)
+    again = ask(client, csrf, ready_clip, back="show")
+    assert again.status_code == 302 and again.headers["Location"].endswith(
+        f"/clips/{ready_clip.id}")
+    job = job_of(db, ready_clip)
+    assert job["state"] == services.OFFLINE_PENDING
+    assert "error" not in job and "detail" not in job
+    text = page(client, ready_clip)
+    assert "could not be made" not in text and "Conversion failed!" not in text
+    assert 'data-test="offline-pending-zh_CN"' in text
+    assert "离线版（中文）正在生成；申请时间：" in page(client, ready_clip, **ZH)
+
+    render_works(monkeypatch)
+    run_job(app, ready_clip, LAST_TRY)
+    db.expire_all()
+    product = ready_clip.renditions["offline-zh_CN"]
+    assert "job" not in product and product["key"].endswith("offline-zh_cn.mp4")
+    text = page(client, ready_clip)
+    assert 'data-test="offline-zh_CN"' in text and "offline-pending" not in text
+
+
+@pytest.mark.parametrize(("error", "reason", "hidden"), [
+    (OSError(errno.ENOSPC, "No space left on device", SERVER_PATH), services.OFFLINE_DISK_FULL,
+     SERVER_PATH),
+    (OSError(errno.EIO, f"MoviePy error: failed to read the first frame of {SERVER_PATH}"),
+     services.UNEXPECTED, "MoviePy error"),
+    (ValueError(f"Traceback (most recent call last): {SERVER_PATH}"), services.UNEXPECTED,
+     "Traceback"),
+])
+def test_other_failures_show_a_reason_without_the_servers_words(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch, error: Exception, reason: str,
+        hidden: str) -> None:
+    login_as(Role.TRAINER)
+    render_fails(monkeypatch, error)
+    ask(client, csrf, ready_clip)
+    run_job(app, ready_clip, LAST_TRY)
+    job = job_of(db, ready_clip)
+    assert (job["state"], job["error"], job["detail"]) == (services.OFFLINE_FAILED, reason, "")
+    text = page(client, ready_clip)
+    assert reason in text and hidden not in text and "/srv/" not in text
+
+
+def test_a_missing_source_fails_at_once_without_a_retry(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(Role.TRAINER)
+    render_works(monkeypatch)
+    storage_from_config(app.config).delete(ready_clip.renditions["360p"]["key"])
+    ask(client, csrf, ready_clip)  # its first try: a refusal would only be refused again
+    job = job_of(db, ready_clip)
+    assert (job["state"], job["error"]) == (services.OFFLINE_FAILED, services.OFFLINE_NO_SOURCE)
+    assert "媒体存储中找不到这个视频的文件" in page(client, ready_clip, **ZH)
+
+
+def test_a_request_the_queue_could_not_take_is_shown_as_failed(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(Role.TRAINER)
+    monkeypatch.setattr(tasks, "enqueue", lambda *_args: False)
+    ask(client, csrf, ready_clip)
+    job = job_of(db, ready_clip)
+    assert (job["state"], job["error"]) == (services.OFFLINE_FAILED, services.OFFLINE_UNQUEUED)
+    assert "ask for the offline copy again in a few minutes" in page(client, ready_clip)
+
+
+def test_a_request_goes_with_the_captions_or_a_new_run_and_a_late_failure_is_not_recorded(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    login_as(Role.TRAINER)
+    monkeypatch.setattr(tasks, "enqueue", lambda *_args: True)  # asked for, not yet run
+    ask(client, csrf, ready_clip)
+    assert job_of(db, ready_clip)["state"] == services.OFFLINE_PENDING
+    # A new processing run replaces the products: the request (which has no file) goes too.
+    ready_clip.original_key = ready_clip.renditions["360p"]["key"]
+    services.requeue(db, ready_clip)
+    run = services.begin_run(db, ready_clip.id)
+    assert run is not None
+    services.finish_run(db, run, storage=storage_from_config(app.config),
+                        products={"360p": dict(ready_clip.renditions["360p"])}, error=None)
+    assert "offline-zh_CN" not in ready_clip.renditions
+    render_fails(monkeypatch, media.MediaError("late"))
+    run_job(app, ready_clip, LAST_TRY)
+    assert job_of(db, ready_clip) == {}
+    # Captions saved anew drop a pending request as they drop a made copy.
+    ask(client, csrf, ready_clip)
+    client.post(f"/clips/{ready_clip.id}/captions", data={
+        "csrf_token": csrf(), "locale": "zh_CN", "text": "00:00.000 --> 00:01.000\n新字幕"})
+    assert job_of(db, ready_clip) == {}
