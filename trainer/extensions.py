@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -136,9 +136,18 @@ def interface_locale() -> str:
     return "en" if is_english() else "zh_CN"
 
 
+def stored_message(text: str | None) -> str:
+    """A message kept in the database (why a job failed): translated where it is one of the
+    application's messages, else as it is (a tool's own words), always as plain text that the
+    template escapes. `{{ _(text) }}` would not do for such a text: Jinja's gettext marks what
+    it returns as safe HTML and formats it with `%` (a '100%' in it is a 500)."""
+    return gettext(text) if text else ""
+
+
 def template_globals() -> dict[str, Any]:
     """Values every template may use."""
     from trainer.accounts.labels import audit_label, role_label
 
     return {"current_locale": interface_locale(), "locales": LOCALES,
-            "role_label": role_label, "audit_label": audit_label}
+            "role_label": role_label, "audit_label": audit_label,
+            "stored_message": stored_message}

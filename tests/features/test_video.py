@@ -210,6 +210,28 @@ def test_failed_processing_shows_why_and_can_be_retried(client: FlaskClient, log
     assert clip.status == ClipStatus.READY and clip.error is None and clip.runs == 2
 
 
+def test_a_failures_words_are_shown_as_text_and_a_known_message_translated(
+        client: FlaskClient, login_as: Any, db: Session) -> None:
+    """A tool's words kept as a clip's error are plain text on the page (escaped, a '%' no
+    format), and an error that is one of the application's messages is shown translated."""
+    login_as(Role.TRAINER)
+    clip = Clip(slug="failed", title_zh="失败", title_en="Failed", filename="visit.mp4",
+                status=ClipStatus.FAILED, runs=1,
+                error='<img src=x onerror="alert(1)"> stopped at 100% (%(x)s)')
+    db.add(clip)
+    db.flush()
+    page = client.get(f"/clips/{clip.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<img src=x" not in text
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; stopped at 100% (%(x)s)" in text
+    clip.error = services.UNEXPECTED
+    db.flush()
+    chinese = client.get(f"/clips/{clip.id}", headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 200
+    assert services.UNEXPECTED not in chinese.get_data(as_text=True)
+
+
 def test_interrupted_run_is_resumed(client: FlaskClient, login_as: Any, csrf: Any, db: Session,
                                     clip_bytes: bytes, app: Flask) -> None:
     login_as(Role.TRAINER)
