@@ -253,3 +253,69 @@ def test_an_override_recorded_with_the_graders_placeholder_still_reads_not_appli
     assert _record_changes(record)[-2:] == [("not applicable", "40"), ("40", "70")]
     assert [review.score_before(entry) for entry in found.events
             if entry.kind == ReviewKind.OVERRIDE] == [None, 0.4]
+
+
+def _regrade_leaving(db: Session, monkeypatch: Any, attempt: Any, name: str, *,
+                     applicable: bool) -> None:
+    """Regrade the attempt with criteria that now leave `name` out of the total (or count it,
+    with `applicable`): a new grade version, everything else as before."""
+    import copy
+
+    from trainer.fieldwork import grades
+
+    data = copy.deepcopy(attempt.score)
+    data["criteria"][name].update(applicable=applicable, score=1.0 if not applicable else 0.5)
+    monkeypatch.setattr(grades, "grade_data", lambda *args, **kwargs: copy.deepcopy(data))
+    assert grades.regrade(db, attempt, actor=None) is not None
+    assert attempt.score["criteria"][name]["applicable"] is applicable
+
+
+def test_an_override_reads_the_score_it_replaced_after_a_regrade(
+        client: FlaskClient, login_as: Any, db: Session, setting: dict[str, Any],  # noqa: F811
+        monkeypatch: Any) -> None:
+    """Overridden, regraded by criteria that leave the criterion out, overridden again: the
+    first line still reads the automatic score it replaced, not "not applicable"."""
+    from trainer.review import services as review
+
+    attempt, examiner = setting["attempt"], setting["examiner"]
+    automatic = attempt.score["criteria"]["coverage"]
+    assert automatic["applicable"]
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.override(db, found, examiner, criterion="coverage", score=40,
+                    reason="Judged on the transcript")
+    _regrade_leaving(db, monkeypatch, attempt, "coverage", applicable=False)
+    review.override(db, found, examiner, criterion="coverage", score=70,
+                    reason="Read the whole transcript again")
+    was = f"{automatic['score'] * 100:.0f}"
+    login_as(user=examiner)
+    for language in ("en", "zh-CN"):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        record = page[page.index('data-test="review-record"'):]
+        assert _record_changes(record) == [(was, "40"), ("40", "70")], language
+    assert [review.score_before(entry) for entry in found.events
+            if entry.criterion == "coverage"] == [automatic["score"], 0.4]
+
+
+def test_an_old_override_of_a_criterion_left_out_reads_not_applicable_after_a_regrade(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any,
+        monkeypatch: Any) -> None:
+    """An override stored with the grading's placeholder (1.0) for a criterion left out, then
+    a regrade that counts the criterion: still "not applicable → 40", not "100 → 40"."""
+    from trainer.review import services as review
+    from trainer.review.models import ReviewKind
+
+    made, attempt, found = _left_out_exam(db, exam_cohort, "Regraded old record cohort")
+    examiner = made["examiner"]
+    review.record(db, found, examiner, ReviewKind.OVERRIDE, criterion="confidentiality_promised",
+                  before=1.0, after=0.4, text="Judged on the transcript")  # as the old code did
+    db.flush()
+    _regrade_leaving(db, monkeypatch, attempt, "confidentiality_promised", applicable=True)
+    review.override(db, found, examiner, criterion="confidentiality_promised", score=70,
+                    reason="Read the whole transcript again")
+    login_as(user=examiner)
+    page = client.get(f"/review/attempts/{attempt.id}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    record = page[page.index('data-test="review-record"'):]
+    assert _record_changes(record) == [("not applicable", "40"), ("40", "70")]
