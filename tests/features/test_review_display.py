@@ -319,3 +319,36 @@ def test_an_old_override_of_a_criterion_left_out_reads_not_applicable_after_a_re
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     record = page[page.index('data-test="review-record"'):]
     assert _record_changes(record) == [("not applicable", "40"), ("40", "70")]
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_review_page_writes_its_colons_as_each_language_does(
+        client: FlaskClient, login_as: Any, db: Session, setting: dict[str, Any],  # noqa: F811
+        ) -> None:
+    """Chinese text takes the full-width colon (成绩：, 分数已修改：, 建筑物编号：3), English a
+    colon and a space; the register's cells are separated likewise (；, ; )."""
+    from trainer.review import services as review
+
+    attempt, examiner = setting["attempt"], setting["examiner"]
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.override(db, found, examiner, criterion="coverage", score=40,
+                    reason="Judged on the transcript")
+    login_as(user=examiner)
+    label = LABELS["coverage"]
+    for language, scores, changed, building, separator, wrong in (
+            ("zh-CN", "成绩：", f"分数已修改：{label[0]}", "建筑物编号：3", "；", ": "),
+            ("en", "Scores: ", f"Score changed: {label[1]}", "Building no.: 3", "; ", "："),
+    ):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        heading = _text(re.search(r'<h2 id="scores-heading">(.*?)</h2>', page, re.S).group(1))
+        assert heading.startswith(scores) and wrong not in heading, heading
+        record = _text(page[page.index('data-test="review-record"'):])
+        assert changed in record and f"{wrong}{label[0]}" not in record, record
+        truth = _register_truth(page)
+        assert truth and building in truth[0] and separator in truth[0], truth
+        assert wrong.strip() not in truth[0], truth
