@@ -352,3 +352,55 @@ def test_the_review_page_writes_its_colons_as_each_language_does(
         truth = _register_truth(page)
         assert truth and building in truth[0] and separator in truth[0], truth
         assert wrong.strip() not in truth[0], truth
+
+
+def _override_form(page: str) -> str:
+    start = page.index('data-test="override-form"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_a_criterion_to_change_is_chosen_by_its_full_name_or_from_its_row(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    """The override's criteria are radio rows by their whole names (no select cutting them
+    off), and "Change" beside each score opens the form with that criterion chosen first,
+    the others folded away."""
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    for language, index, change in (("en", 1, "Change"), ("zh-CN", 0, "修改")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        form = _override_form(page)
+        assert '<select id="criterion"' not in form and 'name="criterion"' in form
+        names = re.findall(r'<input[^>]*type="radio" value="([^"]+)"', form)
+        assert "coverage" in names and len(names) == len(set(names)) > 5
+        assert f"<span>{LABELS['outcome'][index]}</span>" in form
+        assert "checked" not in form and 'data-test="other-criteria"' not in form
+        row = _row(page, "outcome")
+        link = re.search(r'<a class="override-here" href="([^"]+)"[^>]*>([^<]+)</a>', row)
+        assert link and link.groups() == ("?criterion=outcome#override-form", change)
+        assert f'aria-label="{change}' in row  # the link's name says which criterion too
+        chosen = client.get(f"{url}?criterion=outcome",
+                            headers={"Accept-Language": language}).get_data(as_text=True)
+        form = _override_form(chosen)
+        first, others = form.split('data-test="other-criteria"')
+        assert re.search(r'<input checked[^>]*value="outcome"', first)
+        assert re.findall(r'type="radio" value="([^"]+)"', first) == ["outcome"]
+        assert "coverage" in re.findall(r'type="radio" value="([^"]+)"', others)
+    unknown = client.get(f"{url}?criterion=nothing").get_data(as_text=True)
+    assert "checked" not in _override_form(unknown)
+
+
+def test_an_override_without_a_criterion_says_to_choose_one(
+        client: FlaskClient, login_as: Any, csrf: Any, setting: dict[str, Any],  # noqa: F811
+        ) -> None:
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}/override"
+    for language, message in (("en", "Choose the criterion."), ("zh-CN", "请选择评分项。")):
+        sent = client.post(url, data={"csrf_token": csrf(), "score": "40",
+                                      "reason": "Judged on the transcript"},
+                           headers={"Accept-Language": language})
+        assert sent.status_code == 400
+        form = _override_form(sent.get_data(as_text=True))
+        assert f'id="criterion-error" class="field-error" role="alert">{message}<' in form
+    bogus = client.post(url, data={"csrf_token": csrf(), "criterion": "nothing", "score": "40",
+                                   "reason": "Judged on the transcript"})
+    assert bogus.status_code == 400

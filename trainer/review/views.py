@@ -34,7 +34,7 @@ from trainer.core.census import deaths, hmt, r601, tally
 from trainer.core.errors import DomainError
 from trainer.core.grading import hmt as grading_hmt
 from trainer.core.grading.census_forms_extra import DEATH_ITEM_NAMES
-from trainer.core.grading.criteria import LABELS
+from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.maps.parse import parse_drawing
 from trainer.core.scenario import households as scenario_households
@@ -203,9 +203,14 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
     attempt = review.attempt
     visit = fieldwork.replay_attempt(attempt)
     score = services.effective_score(review)
-    override = forms.get("override") or OverrideForm()
+    rubric = grades.rubric_of(db_session(), attempt)
+    # "Change" in a criterion's row of the scores comes back with that criterion chosen
+    override = forms.get("override") or OverrideForm(
+        formdata=None, criterion=request.args.get("criterion", "")[:80] or None)
     override.criterion.choices = [SelectChoice(name, both(LABELS.get(name, (name, name))))
-                                  for name in (score or {}).get("criteria", {})]
+                                  for name, _criterion, _result in ranked(rubric, score or {})]
+    chosen = next((choice.value for choice in override.criterion.choices
+                   if choice.value == override.criterion.data), None)
     truth = fieldwork.register_truth(visit)
     form_diffs = {}
     truth_records = []
@@ -254,7 +259,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         back=forms.get("back") or ReturnForm(), action=ActionForm(), form_diffs=form_diffs,
         register_truth=truth, register_columns=_register_columns(), watched=watched,
         vocabulary=vocabulary,
-        rubric=grades.rubric_of(db_session(), attempt), marking=state, blind=blind,
+        rubric=rubric, chosen=chosen, marking=state, blind=blind,
         record=record, my_mark=(state.marks.get(me) if state else None),
         mark=forms.get("mark") or MarkForm(),
         grade_versions=grades.grades_of(db_session(), attempt),
