@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 CLIPPED = """() => {
   const form = document.querySelector('[data-test=override-form]');
   const box = form.getBoundingClientRect();
-  return [...form.querySelectorAll('[data-test=criterion-option]')]
+  return [...form.querySelectorAll('[data-test=override-criterion]')]
     .filter(row => row.offsetParent !== null)  // folded away in <details>: not shown
     .filter(row => row.scrollWidth > row.clientWidth + 1
                    || row.getBoundingClientRect().right > box.right + 1)
@@ -69,7 +69,7 @@ def test_override_criteria_read_whole_and_change_opens_the_form_on_a_portrait_ta
     page.goto(f"/review/attempts/{attempt}")
     form = page.locator("[data-test=override-form]")
     assert form.locator("select[name=criterion]").count() == 0
-    rows = form.locator("[data-test=criterion-option]")
+    rows = form.locator("[data-test=override-criterion]")
     assert rows.count() > 5 and page.evaluate(CLIPPED) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
