@@ -404,3 +404,72 @@ def test_an_override_without_a_criterion_says_to_choose_one(
     bogus = client.post(url, data={"csrf_token": csrf(), "criterion": "nothing", "score": "40",
                                    "reason": "Judged on the transcript"})
     assert bogus.status_code == 400
+
+
+def test_the_forms_against_the_truth_show_coded_answers_in_words(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    """A census answer is a code (D7 = 3): shown by its words, as the trainee's form offers
+    it, with the code in a small tag beside them; names, dates and counts as they are."""
+    import copy
+    from datetime import datetime
+
+    from trainer.core.census import r601
+    from trainer.core.world.codes import LABELS as CODES
+
+    made = exam_cohort("Coded answers cohort")
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    visit = fieldwork.replay_attempt(attempt)
+    truth = r601.record_of(visit.households["wang"].truth.household)
+    record = copy.deepcopy(truth)
+    true_residence = truth["persons"][0]["D7"]
+    record["persons"][0]["D7"] = 3 if true_residence != 3 else 4
+    fieldwork.save_form(db, attempt, "wang", record, complete=False, confirmed=False)
+    fieldwork.submit(db, attempt)
+    login_as(user=made["examiner"])
+    for language, index in (("en", 1), ("zh-CN", 0)):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        row = re.search(r'<tr><td><span class="item" data-where="persons\[0\]/D7">.*?</tr>',
+                        page, re.S)
+        assert row, "the differing residence is listed"
+        given = re.search(r'<td class="given">(.*?)</td><td class="true">(.*?)</td>', row.group(0))
+        assert given
+        shown, true = given.groups()
+        code = record["persons"][0]["D7"]
+        assert shown == (f'{CODES["D7"][code][index]} <small class="answer-code" '
+                         f'title="D7 = {code}">{code}</small>'), shown
+        assert true.startswith(CODES["D7"][true_residence][index]), true
+        assert f'<td class="given">{code}</td>' not in page
+
+
+def test_census_answers_in_words_for_every_paper_and_as_they_are_otherwise(app: Any) -> None:
+    from trainer.review.views import census_answer
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert str(census_answer("deaths/sex", 2)).startswith("女 <small")
+        assert str(census_answer("deaths[0]/education", "3")).startswith("小学 <small")
+        assert str(census_answer("persons[1]/R5", 4)).startswith("外籍人员 <small")
+        assert str(census_answer("H9", 1)).startswith("钢及钢筋混凝土结构 <small")
+        assert census_answer("persons[0]/D1", "王建国") == "王建国"
+        assert census_answer("H2a", 3) == 3 and census_answer("H6", None) == "—"
+        assert census_answer("persons[0]/D7", 99) == 99  # not on the list: as it is
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert str(census_answer("persons[0]/D4", 1)).startswith("Male <small")
+
+
+def test_the_dashboard_names_dialogue_nodes_by_the_respondents_words(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    for language, door in (("en", "“Who is it?”"), ("zh-CN", "“谁呀？”")):
+        page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        nodes = page[page.index('data-test="nodes"'):]
+        nodes = nodes[:nodes.index("</table>")]
+        cells = re.findall(r'<td data-test="node">(.*?)</td>', nodes)
+        assert cells and all("“" in cell for cell in cells), cells
+        door_cell = next(cell for cell in cells if "main/door" in cell)
+        assert door in door_cell
+        # the node's id is still there for the scenario's author, in a small tag
+        assert '<small class="raw-id"><code>main/door</code></small>' in door_cell
+        assert "<td><code>" not in nodes
