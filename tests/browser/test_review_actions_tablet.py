@@ -106,6 +106,11 @@ def test_override_criteria_read_whole_and_change_opens_the_form_on_a_portrait_ta
     assert "40" in changed.inner_text() and changed.locator(".tag").count() == 1
     page.screenshot(path=str(ARTIFACTS / f"review-override-done-768-{locale}.png"),
                     full_page=False)
+    record = page.locator("[data-test=review-record]")
+    record.scroll_into_view_if_needed()
+    record.screenshot(path=str(ARTIFACTS / f"review-record-768-{locale}.png"))
+    colon = "：" if locale.startswith("zh") else ": "
+    assert colon in record.locator("li").last.inner_text()
     # tags (关键项, 考官已修改) stay on one line: a tag's box is one line of its text high
     broken = page.evaluate("""() => [...document.querySelectorAll('.tag')].filter(tag => {
       const lines = tag.getClientRects().length;
