@@ -28,7 +28,7 @@ def test_examiner_overrides_and_releases(browser_page: BrowserPage) -> None:
     expect(page.locator("[data-test=review-status]")).to_have_text("Awaiting review")
     expect(page.locator("[data-test=event]").first).to_be_visible()  # the replayed visit
     form = page.locator("[data-test=override-form]")
-    form.locator("select").select_option("outcome")
+    form.locator("input[name=criterion][value=outcome]").check()
     form.locator("input[name=score]").fill("80")
     form.locator("textarea").fill("He verified the card with the grid worker: a fair close.")
     with page.expect_navigation():

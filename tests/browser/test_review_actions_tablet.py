@@ -1,6 +1,7 @@
 """The examiner's forms on a review at 768 px (a tablet in portrait), in Chinese and English:
-the override's criterion select is as wide as the page's content, so it cuts off no criterion
-whose name the page could show on one line."""
+the override's criteria are radio rows whose whole names wrap within the form (a select cut
+them off), and "Change" beside a score, reached by the keyboard, opens the form with that
+criterion chosen."""
 
 from __future__ import annotations
 
@@ -20,24 +21,15 @@ from trainer.scenarios import services as scenarios
 
 pytestmark = pytest.mark.browser
 
-# The criteria whose name would fit the select if its form took the whole row of the section
-# (less the form's and the select's own padding and borders) but does not fit the select: cut
-# off for want of room the page had.
-NEEDLESSLY_CLIPPED = """() => {
-  const select = document.querySelector('[data-test=override-form] select');
-  const form = select.closest('form'), section = form.parentElement;
-  const sum = (style, ...names) => names.reduce((total, name) => total + parseFloat(style[name]),
-                                                0);
-  const style = getComputedStyle(select);
-  const padding = sum(style, 'paddingLeft', 'paddingRight');
-  const chrome = sum(getComputedStyle(form), 'paddingLeft', 'paddingRight', 'borderLeftWidth',
-                     'borderRightWidth') + sum(style, 'borderLeftWidth', 'borderRightWidth');
-  const room = select.clientWidth - padding, whole = section.clientWidth - chrome - padding;
-  const ctx = document.createElement('canvas').getContext('2d');
-  ctx.font = style.font;
-  return [...select.options].map(option => [option.text, ctx.measureText(option.text).width])
-    .filter(([, width]) => width <= whole && width > room)
-    .map(([text, width]) => `${text}: ${width} > ${room}`);
+# The radio rows of the override's criteria whose name is cut off or runs out of the form.
+CLIPPED = """() => {
+  const form = document.querySelector('[data-test=override-form]');
+  const box = form.getBoundingClientRect();
+  return [...form.querySelectorAll('[data-test=override-criterion]')]
+    .filter(row => row.offsetParent !== null)  // folded away in <details>: not shown
+    .filter(row => row.scrollWidth > row.clientWidth + 1
+                   || row.getBoundingClientRect().right > box.right + 1)
+    .map(row => row.textContent.trim());
 }"""
 
 
@@ -70,25 +62,56 @@ def submitted_exam(live_server: LiveServer, locale: str) -> int:
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
-def test_override_criterion_select_uses_the_row_on_a_portrait_tablet(
+def test_override_criteria_read_whole_and_change_opens_the_form_on_a_portrait_tablet(
         examiner_page: Callable[..., Any], live_server: LiveServer, locale: str) -> None:
     attempt = submitted_exam(live_server, locale)
     page = examiner_page({"width": 768, "height": 1024}, locale)
     page.goto(f"/review/attempts/{attempt}")
     form = page.locator("[data-test=override-form]")
-    form.scroll_into_view_if_needed()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"review-actions-768-{locale}.png"))
-    assert form.locator("select option").count() > 1
-    assert page.evaluate(NEEDLESSLY_CLIPPED) == []
+    assert form.locator("select[name=criterion]").count() == 0
+    rows = form.locator("[data-test=override-criterion]")
+    assert rows.count() > 5 and page.evaluate(CLIPPED) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
-    # tags (关键项, 考官已修改) stay on one line: a tag's box is one line of its text high
-    form.locator("select").select_option(index=1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    form.scroll_into_view_if_needed()
+    form.screenshot(path=str(ARTIFACTS / f"review-override-list-768-{locale}.png"))
+    # "Change" beside the score of the criterion that cost the most, by the keyboard
+    change = page.locator("[data-test=review-scores] [data-test=override-here]").first
+    row = page.locator("[data-test=review-scores] tbody tr").first
+    name = (row.get_attribute("data-test") or "").removeprefix("criterion-")
+    change.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"?criterion={name}#override-form")
+    chosen = form.locator("input[type=radio]:checked")
+    assert chosen.count() == 1 and chosen.get_attribute("value") == name
+    assert form.locator("[data-test=other-criteria]").get_attribute("open") is None
+    assert page.evaluate(CLIPPED) == []
+    page.screenshot(path=str(ARTIFACTS / f"review-override-chosen-768-{locale}.png"))
+    # another criterion from the folded list, by the keyboard too
+    form.locator("[data-test=other-criteria] summary").focus()
+    page.keyboard.press("Enter")
+    other = form.locator("[data-test=other-criteria] input[type=radio]").first
+    other_name = other.get_attribute("value")
+    other.focus()
+    page.keyboard.press("Space")
+    assert form.locator("input[type=radio]:checked").get_attribute("value") == other_name
+    form.locator("[data-test=other-criteria] summary").click()  # folded again
+    form.locator(f"input[value={name}]").check()
     form.locator("input[name=score]").fill("40")
     form.locator("textarea[name=reason]").fill("复核录音后修改。")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
-    assert page.locator("[data-test=counted] .tag").count() >= 1  # 考官已修改 / changed by...
+    changed = page.locator(f"[data-test=criterion-{name}] [data-test=counted]")
+    assert "40" in changed.inner_text() and changed.locator(".tag").count() == 1
+    page.screenshot(path=str(ARTIFACTS / f"review-override-done-768-{locale}.png"),
+                    full_page=False)
+    record = page.locator("[data-test=review-record]")
+    record.scroll_into_view_if_needed()
+    record.screenshot(path=str(ARTIFACTS / f"review-record-768-{locale}.png"))
+    colon = "：" if locale.startswith("zh") else ": "
+    assert colon in record.locator("li").last.inner_text()
+    # tags (关键项, 考官已修改) stay on one line: a tag's box is one line of its text high
     broken = page.evaluate("""() => [...document.querySelectorAll('.tag')].filter(tag => {
       const lines = tag.getClientRects().length;
       return lines > 1 || tag.getBoundingClientRect().height >

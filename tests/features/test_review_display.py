@@ -253,3 +253,223 @@ def test_an_override_recorded_with_the_graders_placeholder_still_reads_not_appli
     assert _record_changes(record)[-2:] == [("not applicable", "40"), ("40", "70")]
     assert [review.score_before(entry) for entry in found.events
             if entry.kind == ReviewKind.OVERRIDE] == [None, 0.4]
+
+
+def _regrade_leaving(db: Session, monkeypatch: Any, attempt: Any, name: str, *,
+                     applicable: bool) -> None:
+    """Regrade the attempt with criteria that now leave `name` out of the total (or count it,
+    with `applicable`): a new grade version, everything else as before."""
+    import copy
+
+    from trainer.fieldwork import grades
+
+    data = copy.deepcopy(attempt.score)
+    data["criteria"][name].update(applicable=applicable, score=1.0 if not applicable else 0.5)
+    monkeypatch.setattr(grades, "grade_data", lambda *args, **kwargs: copy.deepcopy(data))
+    assert grades.regrade(db, attempt, actor=None) is not None
+    assert attempt.score["criteria"][name]["applicable"] is applicable
+
+
+def test_an_override_reads_the_score_it_replaced_after_a_regrade(
+        client: FlaskClient, login_as: Any, db: Session, setting: dict[str, Any],  # noqa: F811
+        monkeypatch: Any) -> None:
+    """Overridden, regraded by criteria that leave the criterion out, overridden again: the
+    first line still reads the automatic score it replaced, not "not applicable"."""
+    from trainer.review import services as review
+
+    attempt, examiner = setting["attempt"], setting["examiner"]
+    automatic = attempt.score["criteria"]["coverage"]
+    assert automatic["applicable"]
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.override(db, found, examiner, criterion="coverage", score=40,
+                    reason="Judged on the transcript")
+    _regrade_leaving(db, monkeypatch, attempt, "coverage", applicable=False)
+    review.override(db, found, examiner, criterion="coverage", score=70,
+                    reason="Read the whole transcript again")
+    was = f"{automatic['score'] * 100:.0f}"
+    login_as(user=examiner)
+    for language in ("en", "zh-CN"):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        record = page[page.index('data-test="review-record"'):]
+        assert _record_changes(record) == [(was, "40"), ("40", "70")], language
+    assert [review.score_before(entry) for entry in found.events
+            if entry.criterion == "coverage"] == [automatic["score"], 0.4]
+
+
+def test_an_old_override_of_a_criterion_left_out_reads_not_applicable_after_a_regrade(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any,
+        monkeypatch: Any) -> None:
+    """An override stored with the grading's placeholder (1.0) for a criterion left out, then
+    a regrade that counts the criterion: still "not applicable → 40", not "100 → 40"."""
+    from trainer.review import services as review
+    from trainer.review.models import ReviewKind
+
+    made, attempt, found = _left_out_exam(db, exam_cohort, "Regraded old record cohort")
+    examiner = made["examiner"]
+    review.record(db, found, examiner, ReviewKind.OVERRIDE, criterion="confidentiality_promised",
+                  before=1.0, after=0.4, text="Judged on the transcript")  # as the old code did
+    db.flush()
+    _regrade_leaving(db, monkeypatch, attempt, "confidentiality_promised", applicable=True)
+    review.override(db, found, examiner, criterion="confidentiality_promised", score=70,
+                    reason="Read the whole transcript again")
+    login_as(user=examiner)
+    page = client.get(f"/review/attempts/{attempt.id}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    record = page[page.index('data-test="review-record"'):]
+    assert _record_changes(record) == [("not applicable", "40"), ("40", "70")]
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_review_page_writes_its_colons_as_each_language_does(
+        client: FlaskClient, login_as: Any, db: Session, setting: dict[str, Any],  # noqa: F811
+        ) -> None:
+    """Chinese text takes the full-width colon (成绩：, 分数已修改：, 建筑物编号：3), English a
+    colon and a space; the register's cells are separated likewise (；, ; )."""
+    from trainer.review import services as review
+
+    attempt, examiner = setting["attempt"], setting["examiner"]
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.override(db, found, examiner, criterion="coverage", score=40,
+                    reason="Judged on the transcript")
+    login_as(user=examiner)
+    label = LABELS["coverage"]
+    for language, scores, changed, building, separator, wrong in (
+            ("zh-CN", "成绩：", f"分数已修改：{label[0]}", "建筑物编号：3", "；", ": "),
+            ("en", "Scores: ", f"Score changed: {label[1]}", "Building no.: 3", "; ", "："),
+    ):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        heading = _text(re.search(r'<h2 id="scores-heading">(.*?)</h2>', page, re.S).group(1))
+        assert heading.startswith(scores) and wrong not in heading, heading
+        record = _text(page[page.index('data-test="review-record"'):])
+        assert changed in record and f"{wrong}{label[0]}" not in record, record
+        truth = _register_truth(page)
+        assert truth and building in truth[0] and separator in truth[0], truth
+        assert wrong.strip() not in truth[0], truth
+
+
+def _override_form(page: str) -> str:
+    start = page.index('data-test="override-form"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_a_criterion_to_change_is_chosen_by_its_full_name_or_from_its_row(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    """The override's criteria are radio rows by their whole names (no select cutting them
+    off), and "Change" beside each score opens the form with that criterion chosen first,
+    the others folded away."""
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}"
+    for language, index, change in (("en", 1, "Change"), ("zh-CN", 0, "修改")):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        form = _override_form(page)
+        assert '<select id="criterion"' not in form and 'name="criterion"' in form
+        names = re.findall(r'<input[^>]*type="radio" value="([^"]+)"', form)
+        assert "coverage" in names and len(names) == len(set(names)) > 5
+        assert f"<span>{LABELS['outcome'][index]}</span>" in form
+        assert "checked" not in form and 'data-test="other-criteria"' not in form
+        row = _row(page, "outcome")
+        link = re.search(r'<a class="override-here" href="([^"]+)"[^>]*>([^<]+)</a>', row)
+        assert link and link.groups() == ("?criterion=outcome#override-form", change)
+        assert f'aria-label="{change}' in row  # the link's name says which criterion too
+        chosen = client.get(f"{url}?criterion=outcome",
+                            headers={"Accept-Language": language}).get_data(as_text=True)
+        form = _override_form(chosen)
+        first, others = form.split('data-test="other-criteria"')
+        assert re.search(r'<input checked[^>]*value="outcome"', first)
+        assert re.findall(r'type="radio" value="([^"]+)"', first) == ["outcome"]
+        assert "coverage" in re.findall(r'type="radio" value="([^"]+)"', others)
+    unknown = client.get(f"{url}?criterion=nothing").get_data(as_text=True)
+    assert "checked" not in _override_form(unknown)
+
+
+def test_an_override_without_a_criterion_says_to_choose_one(
+        client: FlaskClient, login_as: Any, csrf: Any, setting: dict[str, Any],  # noqa: F811
+        ) -> None:
+    login_as(user=setting["examiner"])
+    url = f"/review/attempts/{setting['attempt'].id}/override"
+    for language, message in (("en", "Choose the criterion."), ("zh-CN", "请选择评分项。")):
+        sent = client.post(url, data={"csrf_token": csrf(), "score": "40",
+                                      "reason": "Judged on the transcript"},
+                           headers={"Accept-Language": language})
+        assert sent.status_code == 400
+        form = _override_form(sent.get_data(as_text=True))
+        assert f'id="criterion-error" class="field-error" role="alert">{message}<' in form
+    bogus = client.post(url, data={"csrf_token": csrf(), "criterion": "nothing", "score": "40",
+                                   "reason": "Judged on the transcript"})
+    assert bogus.status_code == 400
+
+
+def test_the_forms_against_the_truth_show_coded_answers_in_words(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    """A census answer is a code (D7 = 3): shown by its words, as the trainee's form offers
+    it, with the code in a small tag beside them; names, dates and counts as they are."""
+    import copy
+    from datetime import datetime
+
+    from trainer.core.census import r601
+    from trainer.core.world.codes import LABELS as CODES
+
+    made = exam_cohort("Coded answers cohort")
+    attempt = made["attempt"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    visit = fieldwork.replay_attempt(attempt)
+    truth = r601.record_of(visit.households["wang"].truth.household)
+    record = copy.deepcopy(truth)
+    true_residence = truth["persons"][0]["D7"]
+    record["persons"][0]["D7"] = 3 if true_residence != 3 else 4
+    fieldwork.save_form(db, attempt, "wang", record, complete=False, confirmed=False)
+    fieldwork.submit(db, attempt)
+    login_as(user=made["examiner"])
+    for language, index in (("en", 1), ("zh-CN", 0)):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        row = re.search(r'<tr><td><span class="item" data-where="persons\[0\]/D7">.*?</tr>',
+                        page, re.S)
+        assert row, "the differing residence is listed"
+        given = re.search(r'<td class="given">(.*?)</td><td class="true">(.*?)</td>', row.group(0))
+        assert given
+        shown, true = given.groups()
+        code = record["persons"][0]["D7"]
+        assert shown == (f'{CODES["D7"][code][index]} <small class="answer-code" '
+                         f'title="D7 = {code}">{code}</small>'), shown
+        assert true.startswith(CODES["D7"][true_residence][index]), true
+        assert f'<td class="given">{code}</td>' not in page
+
+
+def test_census_answers_in_words_for_every_paper_and_as_they_are_otherwise(app: Any) -> None:
+    from trainer.review.views import census_answer
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert str(census_answer("deaths/sex", 2)).startswith("女 <small")
+        assert str(census_answer("deaths[0]/education", "3")).startswith("小学 <small")
+        assert str(census_answer("persons[1]/R5", 4)).startswith("外籍人员 <small")
+        assert str(census_answer("H9", 1)).startswith("钢及钢筋混凝土结构 <small")
+        assert census_answer("persons[0]/D1", "王建国") == "王建国"
+        assert census_answer("H2a", 3) == 3 and census_answer("H6", None) == "—"
+        assert census_answer("persons[0]/D7", 99) == 99  # not on the list: as it is
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert str(census_answer("persons[0]/D4", 1)).startswith("Male <small")
+
+
+def test_the_dashboard_names_dialogue_nodes_by_the_respondents_words(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any]) -> None:  # noqa: F811
+    login_as(user=setting["examiner"])
+    for language, door in (("en", "“Who is it?”"), ("zh-CN", "“谁呀？”")):
+        page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        nodes = page[page.index('data-test="nodes"'):]
+        nodes = nodes[:nodes.index("</table>")]
+        cells = re.findall(r'<td data-test="node">(.*?)</td>', nodes)
+        assert cells and all("“" in cell for cell in cells), cells
+        door_cell = next(cell for cell in cells if "main/door" in cell)
+        assert door in door_cell
+        # the node's id is still there for the scenario's author, in a small tag
+        assert '<small class="raw-id"><code>main/door</code></small>' in door_cell
+        assert "<td><code>" not in nodes

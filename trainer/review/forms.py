@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,7 +20,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 class OverrideForm(FlaskForm):
     """A criterion's score set by the examiner, with the reason."""
 
-    criterion = SelectField(_l("Criterion"), validators=[DataRequired()])
+    # radio rows of the criteria, full names wrapping (a select cut them off on a tablet);
+    # the choices are the attempt's criteria, set by the view
+    criterion = RadioField(_l("Criterion"), validators=[DataRequired(message=_l(
+        "Choose the criterion."))])
     score = FloatField(_l("Score (0-100)"), validators=[DataRequired(message=_l(
         "Give the score.")), NumberRange(0, 100)])
     reason = TextAreaField(_l("Reason (kept in the record, shown to the trainee)"),

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -392,7 +393,7 @@ def score_before(entry: ReviewEvent) -> float | None:
     if entry.kind != ReviewKind.OVERRIDE or entry.before is None:
         return entry.before
     review = entry.review
-    automatic = (review.attempt.score or {}).get("criteria", {}).get(entry.criterion, {})
+    automatic = _graded_at(review.attempt, entry.at).get("criteria", {}).get(entry.criterion, {})
     if automatic.get("applicable", True):
         return entry.before
     first = True
@@ -404,6 +405,24 @@ def score_before(entry: ReviewEvent) -> float | None:
         elif earlier.kind == ReviewKind.OVERRIDE and earlier.criterion == entry.criterion:
             first = False
     return None if first else entry.before
+
+
+def _graded_at(attempt: Attempt, moment: datetime | None) -> dict[str, Any]:
+    """The automatic score that was current at `moment`: the newest grade made by then (a
+    regrade since does not change what an earlier override replaced); the first grade when
+    none is that old (grades carried over from before grade versions), and the attempt's
+    score when it has no grades or is not in a session."""
+    db = object_session(attempt)
+    kept = grades.grades_of(db, attempt) if db is not None else ()
+    if not kept or moment is None:
+        return attempt.score or {}
+    made = [grade for grade in kept if _utc(grade.created_at) <= _utc(moment)]
+    return dict((made[-1] if made else kept[0]).data)
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite may give it back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def evidence_of(db: Session, review: Review, visit: Any = None) -> anchors.Evidence:

@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
@@ -30,15 +31,16 @@ from wtforms.fields.choices import SelectChoice
 from trainer.access import current_actor, logged_in, roles
 from trainer.accounts.models import Role
 from trainer.accounts.services import cohort_for_user, cohorts_visible_to
-from trainer.core.census import deaths, hmt, r601, tally
+from trainer.core.census import deaths, hmt, long_form, r601, tally
 from trainer.core.errors import DomainError
 from trainer.core.grading import hmt as grading_hmt
 from trainer.core.grading.census_forms_extra import DEATH_ITEM_NAMES
-from trainer.core.grading.criteria import LABELS
+from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.maps.parse import parse_drawing
 from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario import vocabulary
+from trainer.core.world import codes
 from trainer.errors import form_error, translate
 from trainer.extensions import db_session, interface_locale, is_english
 from trainer.fieldwork import grades
@@ -100,7 +102,19 @@ def _helpers() -> dict[str, Any]:
             "review_status_label": lambda status: _(STATUS_LABELS[status]),
             "review_kind_label": lambda kind: _(KIND_LABELS[kind]),
             "score_before_label": _score_before_label,
+            "colon": _colon, "list_separator": _list_separator,
             "notice_text": lambda notice: _(notice.message, **notice.params)}
+
+
+def _colon() -> str:
+    """The colon between a label and its value: full-width in Chinese (成绩：84), a colon and a
+    space in English (Score: 84)."""
+    return ": " if is_english() else "："
+
+
+def _list_separator() -> str:
+    """What parts of one list are separated by: full-width in Chinese, as the colon is."""
+    return "; " if is_english() else "；"
 
 
 def _score_before_label(entry: Any) -> str:
@@ -191,9 +205,14 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
     attempt = review.attempt
     visit = fieldwork.replay_attempt(attempt)
     score = services.effective_score(review)
-    override = forms.get("override") or OverrideForm()
+    rubric = grades.rubric_of(db_session(), attempt)
+    # "Change" in a criterion's row of the scores comes back with that criterion chosen
+    override = forms.get("override") or OverrideForm(
+        formdata=None, criterion=request.args.get("criterion", "")[:80] or None)
     override.criterion.choices = [SelectChoice(name, both(LABELS.get(name, (name, name))))
-                                  for name in (score or {}).get("criteria", {})]
+                                  for name, _criterion, _result in ranked(rubric, score or {})]
+    chosen = next((choice.value for choice in override.criterion.choices
+                   if choice.value == override.criterion.data), None)
     truth = fieldwork.register_truth(visit)
     form_diffs = {}
     truth_records = []
@@ -242,12 +261,52 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         back=forms.get("back") or ReturnForm(), action=ActionForm(), form_diffs=form_diffs,
         register_truth=truth, register_columns=_register_columns(), watched=watched,
         vocabulary=vocabulary,
-        rubric=grades.rubric_of(db_session(), attempt), marking=state, blind=blind,
+        rubric=rubric, chosen=chosen, marking=state, blind=blind,
         record=record, my_mark=(state.marks.get(me) if state else None),
         mark=forms.get("mark") or MarkForm(),
         grade_versions=grades.grades_of(db_session(), attempt),
         truth_changed=households_changed(attempt),
-        criteria_labels=LABELS, open=review.status in services.OPEN), status
+        criteria_labels=LABELS, census_answer=census_answer,
+        open=review.status in services.OPEN), status
+
+
+# The code lists the trainee's census forms offer, by item: the short form's and the long
+# form's (R601) and the HMT/foreign form's; the death form codes sex and education as D4 and
+# D11 ("unit" is the register's, not a form item).
+CENSUS_CODES = {**{item: labels for item, labels in codes.LABELS.items() if item != "unit"},
+                **long_form.LABELS, **hmt.CODES}
+DEATH_CODES = {"sex": codes.LABELS["D4"], "education": codes.LABELS["D11"]}
+
+
+def census_answer(path: str, value: Any) -> Any:
+    """A census form's answer at `path` (`H1`, `persons[2]/D7`, `deaths[0]/sex`) as the
+    trainee's form offers it: a code in words, in the interface language, with the code the
+    paper form prints in a small tag beside it; any other answer as it is, a blank as —."""
+    if value is None or value == "":
+        return "—"
+    item = path.rsplit("/", 1)[-1]
+    labels = (DEATH_CODES if path.startswith("deaths") else CENSUS_CODES).get(item, {})
+    code = value if isinstance(value, int) and not isinstance(value, bool) else (
+        int(value) if isinstance(value, str) and value.isdigit() else None)
+    if code not in labels:
+        return value
+    return Markup('{} <small class="answer-code" title="{}">{}</small>').format(
+        both(labels[code]), f"{item} = {code}", code)
+
+
+def _node_words(titles: dict[str, Any], scenario: str, node: str) -> tuple[str, str] | None:
+    """A dialogue's node (`main/door`) as the respondent's words there, shortened, and whole:
+    what a trainer recognises of the scenario (its newest version); None if it has none."""
+    version = titles.get(scenario)
+    dialogue, _slash, name = node.partition("/")
+    found = (scenario_services.scenario_of(version).dialogues.get(dialogue)
+             if version is not None else None)
+    step = found.nodes.get(name) if found is not None else None
+    if step is None or step.says is None:
+        return None
+    says = step.says.get(is_english())
+    limit = 60 if is_english() else 30
+    return (says if len(says) <= limit else says[:limit - 1].rstrip() + "…"), says
 
 
 def _register_columns() -> dict[str, tuple[str, dict[str, str]]]:
@@ -556,8 +615,10 @@ def dashboard(cohort_id: int) -> Any:
     labels = _household_labels(db, cohort.id)
     findings = [(relabel_leading_key(text, labels.get), count)
                 for text, count in figures.findings]
+    node_words = {(item.scenario, item.node): _node_words(titles, item.scenario, item.node)
+                  for item in figures.nodes}
     return render_template("review/dashboard.html", cohort=cohort, figures=figures,
-                           findings=findings,
+                           findings=findings, node_words=node_words,
                            heat_rows=heat_rows, page=page, pages=pages, titles=titles,
                            criteria_labels=LABELS, bins=list(range(0, 100, 10)))
 

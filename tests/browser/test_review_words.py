@@ -1,0 +1,85 @@
+"""The examiner's pages in words at 768 px (a tablet in portrait), in Chinese and English: a
+census answer's code shown by its label with the code small beside it, and a dialogue node on
+the dashboard by the respondent's words with its id small beside them."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, LiveServer
+from trainer.accounts import services as accounts
+from trainer.accounts.models import Role, User
+from trainer.core.census import r601
+from trainer.core.world.codes import LABELS
+from trainer.extensions import DB_KEY
+from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.models import Mode
+from trainer.scenarios import services as scenarios
+
+pytestmark = pytest.mark.browser
+
+
+def exam_with_a_wrong_residence(live_server: LiveServer, locale: str) -> tuple[int, int, int]:
+    """A submitted exam, in a cohort of its own the demo examiner reviews, whose form gives
+    the head's residence (D7) another code than the truth: (attempt, cohort, the code)."""
+    app = live_server.app
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        tag = locale.lower()
+        trainer = accounts.create_user(db, actor=None, username=f"wordstrainer-{tag}",
+                                       full_name="代码培训师", role=Role.TRAINER,
+                                       password="Words-review-2020")[0]
+        trainee = accounts.create_user(db, actor=None, username=f"wordstrainee-{tag}",
+                                       full_name="代码学员", role=Role.TRAINEE,
+                                       password="Words-review-2020")[0]
+        examiner = accounts.user_by_username(db, "examiner")
+        assert isinstance(examiner, User)
+        cohort = accounts.create_cohort(db, actor=trainer, name=f"代码班 {tag}",
+                                        trainer=trainer, examiners=[examiner])
+        cohort.trainees = [trainee]
+        exam = fieldwork.assign(db, actor=trainer, cohort=cohort, mode=Mode.EXAM, due_on=None,
+                                version=scenarios.get_version(db, "cooperative-family"))
+        attempt = fieldwork.start_attempt(db, trainee, exam)
+        fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+        for action in ("greet", "show_id", "explain_purpose", "ask_item:roster"):
+            fieldwork.take_step(db, attempt, "wang", action, None)
+        visit = fieldwork.replay_attempt(attempt)
+        record = copy.deepcopy(r601.record_of(visit.households["wang"].truth.household))
+        code = 3 if record["persons"][0]["D7"] != 3 else 4
+        record["persons"][0]["D7"] = code
+        fieldwork.save_form(db, attempt, "wang", record, complete=False, confirmed=False)
+        fieldwork.submit(db, attempt)
+        db.commit()
+        return attempt.id, cohort.id, code
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_codes_and_nodes_read_as_words_on_a_portrait_tablet(
+        examiner_page: Callable[..., Any], live_server: LiveServer, locale: str) -> None:
+    attempt, cohort, code = exam_with_a_wrong_residence(live_server, locale)
+    words = LABELS["D7"][code][0 if locale.startswith("zh") else 1]
+    page = examiner_page({"width": 768, "height": 1024}, locale)
+    page.goto(f"/review/attempts/{attempt}")
+    diffs = page.locator("[data-test=form-diffs]")
+    row = diffs.locator("tr", has=page.locator("[data-where='persons[0]/D7']"))
+    given = row.locator("td.given")
+    assert given.inner_text().startswith(words)
+    assert given.locator(".answer-code").inner_text() == str(code)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    row.scroll_into_view_if_needed()
+    diffs.screenshot(path=str(ARTIFACTS / f"review-codes-768-{locale}.png"))
+
+    page.goto(f"/cohorts/{cohort}/dashboard")
+    nodes = page.locator("[data-test=nodes]")
+    door = nodes.locator("[data-test=node]", has_text="main/door").first
+    said = "谁呀？" if locale.startswith("zh") else "Who is it?"
+    assert said in door.inner_text()
+    assert door.locator(".raw-id").inner_text() == "main/door"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    nodes.scroll_into_view_if_needed()
+    nodes.screenshot(path=str(ARTIFACTS / f"review-nodes-768-{locale}.png"))
