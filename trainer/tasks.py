@@ -319,24 +319,33 @@ def resume_counts() -> list[int]:
 def resume_interrupted() -> list[int]:
     """Requeue clips whose run died with its worker (each on its own, so one bad clip stops
     no other); a clip whose run died twice, or a stalled one with no original (a composition
-    that died), is marked failed for a trainer to retry. Also drops uploads abandoned for a
+    that died), is marked failed for a trainer to retry. Offline copies whose job died are
+    asked for again once, then marked failed likewise. Also drops uploads abandoned for a
     day."""
     from trainer.video import services
     from trainer.video.models import Clip
 
     app = job_app()
     requeued = []
+    copies = []
     with app.app_context():
         with job_session(app) as db:
             stale = services.stale_clips(db)
+            stale_copies = services.stale_offline(db)
         for clip_id in stale:
             with job_session(app) as db:
                 if services.resume(db, db.get_one(Clip, clip_id)):
                     requeued.append(clip_id)
+        for clip_id, locale in stale_copies:
+            with job_session(app) as db:
+                if services.resume_offline(db, clip_id, locale):
+                    copies.append((clip_id, locale))
         with job_session(app) as db:
             services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
     for clip_id in requeued:
         enqueue(process_clip, clip_id)
+    for clip_id, locale in copies:
+        enqueue(offline_copy, clip_id, locale)
     return requeued
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -221,3 +222,56 @@ def test_a_request_goes_with_the_captions_or_a_new_run_and_a_late_failure_is_not
     client.post(f"/clips/{ready_clip.id}/captions", data={
         "csrf_token": csrf(), "locale": "zh_CN", "text": "00:00.000 --> 00:01.000\n新字幕"})
     assert job_of(db, ready_clip) == {}
+
+
+def backdate(db: Session, clip: Clip, by: timedelta) -> None:
+    """The request's clock (`since`, else `asked_at`) moved `by` into the past."""
+    db.refresh(clip)
+    entry = clip.renditions["offline-zh_CN"]
+    key = "since" if "since" in entry["job"] else "asked_at"
+    when = datetime.fromisoformat(entry["job"][key]) - by
+    clip.renditions = {**clip.renditions, "offline-zh_CN": {
+        **entry, "job": {**entry["job"], key: when.isoformat()}}}
+    db.flush()
+
+
+def test_a_copy_whose_worker_died_is_asked_for_again_once_then_shown_failed(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed while making the copy leaves the request "being made" (huey does not
+    run a killed job again): the periodic check asks for it again once it is overdue, and the
+    job then completes; a request whose job died twice is shown failed, with Try again."""
+    login_as(Role.TRAINER)
+    render_works(monkeypatch)
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: queued.append(args) or True)
+    ask(client, csrf, ready_clip)  # queued, and its worker dies: the job never ends
+    overdue = services.offline_stale_after(ready_clip.duration)
+    assert services.stale_offline(db) == []  # within its time: still being made
+    backdate(db, ready_clip, overdue - timedelta(minutes=2))
+    assert services.stale_offline(db) == []
+    backdate(db, ready_clip, timedelta(minutes=3))
+    assert services.stale_offline(db) == [(ready_clip.id, "zh_CN")]
+    queued.clear()
+    with app.app_context():
+        tasks.resume_interrupted.call_local()
+    assert queued == [(tasks.offline_copy, ready_clip.id, "zh_CN")]
+    job = job_of(db, ready_clip)
+    assert job["state"] == services.OFFLINE_PENDING and job["resumed"]
+    assert services.stale_offline(db) == []  # its clock starts again
+    run_job(app, ready_clip, LAST_TRY)  # the job asked again runs to the end
+    db.expire_all()
+    assert "key" in ready_clip.renditions["offline-zh_CN"]
+    assert "offline-pending-zh_CN" not in page(client, ready_clip)
+
+    ask(client, csrf, ready_clip)  # a new request, whose job dies twice
+    for _death in range(2):
+        backdate(db, ready_clip, overdue + timedelta(minutes=1))
+        with app.app_context():
+            tasks.resume_interrupted.call_local()
+    job = job_of(db, ready_clip)
+    assert (job["state"], job["error"]) == (services.OFFLINE_FAILED,
+                                            services.OFFLINE_INTERRUPTED)
+    assert "stopped twice before it finished" in page(client, ready_clip)
+    assert "生成离线版的后台任务两次在完成前中断" in page(client, ready_clip, **ZH)
+    assert 'data-test="offline-retry-zh_CN"' in page(client, ready_clip)

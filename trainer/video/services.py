@@ -602,6 +602,46 @@ def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str
     return True
 
 
+OFFLINE_INTERRUPTED = N_("The job making the offline copy stopped twice before it finished "
+                         "(its worker was restarted); try again.")
+
+
+def offline_stale_after(duration: float | None) -> timedelta:
+    """How long a request may stay "being made" before its job is taken for dead (its worker
+    was killed, and huey does not run a killed job again): its two tries, each within the
+    video tool's own time limit (`media.run_ffmpeg`), the retry's delay and a minute more."""
+    return timedelta(seconds=2 * max(600.0, 30 * (duration or 0.0)) + 10 + 60)
+
+
+def stale_offline(db: Session, *, now: datetime | None = None) -> list[tuple[int, str]]:
+    """(clip, language) of the offline copies asked for whose job is taken for dead."""
+    now = now or utcnow()
+    stale = []
+    for clip_id, duration, renditions in db.execute(select(
+            Clip.id, Clip.duration, Clip.renditions).where(Clip.status == ClipStatus.READY)):
+        for locale in LOCALES:
+            job = (renditions.get(offline_name(locale)) or {}).get("job") or {}
+            since = job.get("since") or job.get("asked_at")
+            if job.get("state") == OFFLINE_PENDING and since and (
+                    now - datetime.fromisoformat(since) > offline_stale_after(duration)):
+                stale.append((clip_id, locale))
+    return stale
+
+
+def resume_offline(db: Session, clip_id: int, locale: str) -> bool:
+    """A request whose job died (`stale_offline`): asked again once (True: queue the job),
+    and a second time recorded as failed for a trainer to try again (False)."""
+    clip = db.get_one(Clip, clip_id)
+    entry = clip.renditions[offline_name(locale)]
+    if entry["job"].get("resumed"):
+        fail_offline(db, clip_id, locale, OFFLINE_INTERRUPTED)
+        return False
+    job = {**entry["job"], "since": utcnow().isoformat(), "resumed": True}
+    clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
+    db.flush()
+    return True
+
+
 def offline_failure(exc: Exception) -> tuple[str, str]:
     """Why an offline copy's job failed, as a clip's page may show it: (a message id, the
     video tool's words without paths). Anything not foreseen is `UNEXPECTED`, its text (which
