@@ -136,6 +136,17 @@ def interface_locale() -> str:
     return "en" if is_english() else "zh_CN"
 
 
+def colon() -> str:
+    """The colon between a label and its value: full-width in Chinese (成绩：84), a colon and a
+    space in English (Score: 84)."""
+    return ": " if is_english() else "："
+
+
+def list_separator() -> str:
+    """What parts of one list are separated by: full-width in Chinese, as the colon is."""
+    return "; " if is_english() else "；"
+
+
 def stored_message(text: str | None) -> str:
     """A message kept in the database (why a job failed): translated where it is one of the
     application's messages, else as it is (a tool's own words), always as plain text that the
@@ -150,4 +161,4 @@ def template_globals() -> dict[str, Any]:
 
     return {"current_locale": interface_locale(), "locales": LOCALES,
             "role_label": role_label, "audit_label": audit_label,
-            "stored_message": stored_message}
+            "stored_message": stored_message, "colon": colon, "list_separator": list_separator}

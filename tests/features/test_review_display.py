@@ -473,3 +473,42 @@ def test_the_dashboard_names_dialogue_nodes_by_the_respondents_words(
         # the node's id is still there for the scenario's author, in a small tag
         assert '<small class="raw-id"><code>main/door</code></small>' in door_cell
         assert "<td><code>" not in nodes
+
+
+def test_the_transcript_writes_its_colons_and_names_what_was_told(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    """The visit's transcript on the review page: "你：出示普查员证" / "You: Show ID", and a
+    disclosed fact by what it is about (外出的户籍成员), its id beside it for the author."""
+    from datetime import datetime
+
+    made = exam_cohort("Transcript cohort")
+    attempt, examiner = made["attempt"], made["examiner"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    for action in ("greet", "show_id", "explain_purpose", "explain_legal_basis",
+                   "promise_confidentiality", "ask_item:roster", "probe:members_away"):
+        fieldwork.take_step(db, attempt, "wang", action, None)
+    fieldwork.submit(db, attempt)
+    login_as(user=examiner)
+    for language, you, told, wrong in (
+            ("zh-CN", "你：", "说出了：外出的户籍成员 son_away", "你: "),
+            ("en", "You: ", "Told: Members away son_away", "You："),
+    ):
+        page = client.get(f"/review/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        transcript = _text(page[page.index('class="transcript"'):page.index("</ol>")])
+        assert you in transcript and wrong not in transcript, transcript
+        assert told in transcript, transcript
+        assert "<code>son_away</code>" in page
+    # the trainee's copy of the record, once released: 考官意见：…, Comment: …
+    from trainer.review import services as review
+
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.comment(db, found, examiner, text="Well probed")
+    review.release(db, found, examiner, link="")
+    login_as(user=made["trainee"])
+    for language, wrong in (("zh-CN", ": Well probed"), ("en", "：Well probed")):
+        page = client.get(f"/training/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        comments = _text(page[page.index('data-test="review-comments"'):])
+        assert "Well probed" in comments and wrong not in comments, comments

@@ -102,19 +102,7 @@ def _helpers() -> dict[str, Any]:
             "review_status_label": lambda status: _(STATUS_LABELS[status]),
             "review_kind_label": lambda kind: _(KIND_LABELS[kind]),
             "score_before_label": _score_before_label,
-            "colon": _colon, "list_separator": _list_separator,
             "notice_text": lambda notice: _(notice.message, **notice.params)}
-
-
-def _colon() -> str:
-    """The colon between a label and its value: full-width in Chinese (成绩：84), a colon and a
-    space in English (Score: 84)."""
-    return ": " if is_english() else "："
-
-
-def _list_separator() -> str:
-    """What parts of one list are separated by: full-width in Chinese, as the colon is."""
-    return "; " if is_english() else "；"
 
 
 def _score_before_label(entry: Any) -> str:
