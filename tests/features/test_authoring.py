@@ -12,6 +12,7 @@ from sqlalchemy import select
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
+from trainer.core.errors import InvalidInput
 from trainer.core.scenario import loader
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Mode
@@ -359,6 +360,35 @@ def test_a_new_node_is_added_and_flagged_until_it_is_linked(client, csrf, traine
     assert bad.status_code == 400
     assert client.post("/scenarios/night-tenants/dialogues/nope/nodes", headers=JSON, data={
         "csrf_token": csrf(), "revision": "2", "node": "x_y"}).status_code == 404
+
+
+def test_a_playtests_steps_parse_their_text_once(monkeypatch) -> None:
+    """The steps of one playtest send the same text: it is parsed once and shared (a Scenario
+    is immutable); another text, or the same under another scenario, is parsed anew; a text
+    with errors is refused each time and never kept."""
+    parsed = []
+    real_parse = loader.parse
+
+    def counting(source, **kwargs):
+        parsed.append(source)
+        return real_parse(source, **kwargs)
+
+    monkeypatch.setattr(loader, "parse", counting)
+    source = (project_root() / "scenarios" / "cooperative-family.yaml").read_text("utf-8")
+    first = drafts.playable(source, "cooperative-family")
+    assert drafts.playable(source, "cooperative-family") is first
+    assert len(parsed) == 1
+    edited = source.replace("配合的家庭", "配合的一家", 1)
+    assert drafts.playable(edited, "cooperative-family") is not first
+    drafts.playable(source, "another-id")
+    assert len(parsed) == 3
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            drafts.playable("id: [unclosed", "cooperative-family")
+    assert len(parsed) == 5
+    for n in range(drafts._PLAYABLE_KEPT):  # the oldest texts make way for newer ones
+        drafts.playable(source.replace("配合的家庭", f"家庭{n}", 1), "cooperative-family")
+    assert drafts.playable(source, "cooperative-family") is not first
 
 
 @pytest.mark.parametrize("steps", [

@@ -11,6 +11,7 @@ repository's `scenarios/` folder) is edited only by admins, and trainers duplica
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,13 +92,33 @@ def check_text(source: str, scenario_id: str, *, live: bool = False) -> Report:
     return Report(errors, parsed)
 
 
+_KEPT_LOCK = threading.Lock()  # the two caches below are shared by a worker's threads
+# Parsed texts being playtested, by (scenario, text checksum), newest last. A playtest sends
+# the whole text with each step (nothing is stored), and parsing it is most of a step's work
+# on a large draft (1.7 s of CPU at 512 KB, `benchmarks/authoring.py`); a Scenario is
+# immutable, so the steps of one text share one.
+_PLAYABLE: OrderedDict[tuple[str, str], Scenario] = OrderedDict()
+_PLAYABLE_KEPT = 8
+
+
 def playable(source: str, scenario_id: str) -> Scenario:
     """The scenario of a text to playtest: it must load; the static checks are not needed
     (a playtest shows no problems list), so they are not run."""
+    key = (scenario_id, checksum(source))
+    with _KEPT_LOCK:
+        scenario = _PLAYABLE.get(key)
+        if scenario is not None:
+            _PLAYABLE.move_to_end(key)
+            return scenario
     try:
-        return loader.parse(source, file=f"{scenario_id}.yaml")
+        scenario = loader.parse(source, file=f"{scenario_id}.yaml")
     except ScenarioInvalid:
         raise InvalidInput(N_("The text has errors; fix them before playtesting.")) from None
+    with _KEPT_LOCK:
+        _PLAYABLE[key] = scenario
+        while len(_PLAYABLE) > _PLAYABLE_KEPT:
+            _PLAYABLE.popitem(last=False)
+    return scenario
 
 
 _BOT_REPORTS: OrderedDict[str, bot.Report] = OrderedDict()  # by text checksum, newest last
@@ -108,13 +129,15 @@ def run_bot(source: str, scenario: Scenario | None = None) -> bot.Report:
     """The path bot over a text that loads (`scenario`: the text, already parsed); kept per
     text (it takes seconds)."""
     digest = checksum(source)
-    report = _BOT_REPORTS.get(digest)
+    with _KEPT_LOCK:
+        report = _BOT_REPORTS.get(digest)
     if report is None:
         report = bot.explore(scenario if scenario is not None else loader.parse(source),
                              budget=BOT_BUDGET)
-        _BOT_REPORTS[digest] = report
-        while len(_BOT_REPORTS) > _BOT_KEPT:
-            _BOT_REPORTS.popitem(last=False)
+        with _KEPT_LOCK:
+            _BOT_REPORTS[digest] = report
+            while len(_BOT_REPORTS) > _BOT_KEPT:
+                _BOT_REPORTS.popitem(last=False)
     return report
 
 
