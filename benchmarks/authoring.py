@@ -8,8 +8,9 @@ bilingual texts (about 50 values a KB, as in the library's scenarios, which are 
 19 KB) and saved; then, through the application on a fresh SQLite file, as its author: the
 node form (GET), a node's save, a new node, an autosave of the whole text, the editor page,
 the check a large draft's author asks for ("Check the draft now"; a draft over
-drafts.LIVE_BYTES is not checked at each autosave nor on the page), a playtest, publishing,
-the diff of the draft against the published version, an import.
+drafts.LIVE_BYTES is not checked at each autosave nor on the page), a playtest and its next
+step (the same text sent again), publishing, the diff of the draft against the published
+version, an import.
 Each request's CPU seconds (this process: the test client runs the application in it) and
 wall seconds are printed, with its status (the node form answers 400 for a draft over
 authoring.MAX_EDIT_BYTES / MAX_EDIT_VALUES). The last line printed is one JSON object:
@@ -30,7 +31,7 @@ from sqlalchemy import select
 
 from trainer import create_app
 from trainer.accounts.models import Role, User
-from trainer.core.scenario import authoring
+from trainer.core.scenario import authoring, loader
 from trainer.extensions import DB_KEY
 from trainer.models import Base
 from trainer.scenarios import drafts
@@ -115,7 +116,7 @@ def main() -> None:
             answer = client.open(url, method=method, **options)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             row[name] = round(cpu, 2)
-            print(f"  {name:10s} {answer.status_code}  cpu {cpu:6.2f} s  wall {wall:6.2f} s",
+            print(f"  {name:13s} {answer.status_code}  cpu {cpu:6.2f} s  wall {wall:6.2f} s",
                   flush=True)
             return int(answer.get_json()["revision"]) if answer.status_code == 200 \
                 and answer.is_json and "revision" in answer.get_json() else None
@@ -134,6 +135,10 @@ def main() -> None:
         timed("check", "POST", f"{base}/check", headers=JSON)
         timed("playtest", "POST", f"{base}/playtest", data={
             "source": source, "steps": "[]", "dialogue": "main", "node": "n0003"})
+        unit = drafts.playtest_unit(loader.parse(source), "main")
+        timed("playtest_step", "POST", f"{base}/playtest", data={  # its next step
+            "source": source, "action": "explain_purpose",
+            "steps": json.dumps([{"household": unit, "action": "goto:n0003"}])})
         timed("publish", "POST", f"{base}/publish",
               data={"changelog": "First version", "revision": str(revision)})
         put(sid, source.replace("第3段", "第三段"))
