@@ -454,6 +454,9 @@ def test_census_answers_in_words_for_every_paper_and_as_they_are_otherwise(app: 
         assert census_answer("persons[0]/D1", "王建国") == "王建国"
         assert census_answer("H2a", 3) == 3 and census_answer("H6", None) == "—"
         assert census_answer("persons[0]/D7", 99) == 99  # not on the list: as it is
+        for typed in ("①", "²", "⁵5", "٣", "1" * 40):  # free text, not a code the form sends
+            assert census_answer("deaths[0]/name", typed) == typed
+            assert census_answer("persons[0]/D7", typed) == typed
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert str(census_answer("persons[0]/D4", 1)).startswith("Male <small")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,9 @@ CENSUS_CODES = {**{item: labels for item, labels in codes.LABELS.items() if item
 DEATH_CODES = {"sex": codes.LABELS["D4"], "education": codes.LABELS["D11"]}
 
 
+_CODE = re.compile(r"[0-9]{1,4}")
+
+
 def census_answer(path: str, value: Any) -> Any:
     """A census form's answer at `path` (`H1`, `persons[2]/D7`, `deaths[0]/sex`) as the
     trainee's form offers it: a code in words, in the interface language, with the code the
@@ -274,8 +278,10 @@ def census_answer(path: str, value: Any) -> Any:
         return "—"
     item = path.rsplit("/", 1)[-1]
     labels = (DEATH_CODES if path.startswith("deaths") else CENSUS_CODES).get(item, {})
+    # a code as the form sends it: ASCII digits (a trainee's free text such as '①' or '²' is
+    # a "digit" to str.isdigit but no number to int)
     code = value if isinstance(value, int) and not isinstance(value, bool) else (
-        int(value) if isinstance(value, str) and value.isdigit() else None)
+        int(value) if isinstance(value, str) and _CODE.fullmatch(value) else None)
     if code not in labels:
         return value
     return Markup('{} <small class="answer-code" title="{}">{}</small>').format(
