@@ -165,6 +165,7 @@ def offline_copy_job(clip_id: int, locale: str, task: Any = None) -> None:
                 if clip is None:
                     return
                 plan = services.plan_offline(clip, locale)
+                services.started_offline(db, clip_id, locale)
             product = services.render_offline(plan, storage=storage,
                                               media_root=Path(app.config["MEDIA_ROOT"]))
         except DomainError as exc:
@@ -327,25 +328,28 @@ def resume_interrupted() -> list[int]:
 
     app = job_app()
     requeued = []
-    copies = []
     with app.app_context():
         with job_session(app) as db:
             stale = services.stale_clips(db)
             stale_copies = services.stale_offline(db)
         for clip_id in stale:
             with job_session(app) as db:
-                if services.resume(db, db.get_one(Clip, clip_id)):
-                    requeued.append(clip_id)
+                resumed = services.resume(db, db.get_one(Clip, clip_id))
+            if resumed:  # queued as soon as its state is committed, whatever comes next
+                requeued.append(clip_id)
+                enqueue(process_clip, clip_id)
         for clip_id, locale in stale_copies:
-            with job_session(app) as db:
-                if services.resume_offline(db, clip_id, locale):
-                    copies.append((clip_id, locale))
+            try:
+                with job_session(app) as db:
+                    resumed = services.resume_offline(db, clip_id, locale)
+            except Exception:  # one copy's trouble stops no other, nor the uploads' clean-up
+                log.exception("resuming the offline copy %s of clip %s failed", locale,
+                              clip_id)
+                continue
+            if resumed:
+                enqueue(offline_copy, clip_id, locale)
         with job_session(app) as db:
             services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
-    for clip_id in requeued:
-        enqueue(process_clip, clip_id)
-    for clip_id, locale in copies:
-        enqueue(offline_copy, clip_id, locale)
     return requeued
 
 

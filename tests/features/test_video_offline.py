@@ -275,3 +275,64 @@ def test_a_copy_whose_worker_died_is_asked_for_again_once_then_shown_failed(
     assert "stopped twice before it finished" in page(client, ready_clip)
     assert "生成离线版的后台任务两次在完成前中断" in page(client, ready_clip, **ZH)
     assert 'data-test="offline-retry-zh_CN"' in page(client, ready_clip)
+
+
+def test_resuming_a_copy_that_changed_meanwhile_does_nothing_and_stops_no_other(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The periodic check reads the overdue requests, then resumes each afresh: one whose job
+    finished (or failed) in between is left as it is, and an error resuming one is logged
+    without stopping the others or the clean-up."""
+    login_as(Role.TRAINER)
+    render_works(monkeypatch)
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: True)  # the job is not run yet
+    ask(client, csrf, ready_clip)
+    backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
+             + timedelta(minutes=1))
+    assert services.stale_offline(db) == [(ready_clip.id, "zh_CN")]
+    run_job(app, ready_clip, LAST_TRY)  # the job ends after the read
+    db.expire_all()  # a new session reads afresh, as each of the periodic check's does
+    assert services.resume_offline(db, ready_clip.id, "zh_CN") is False
+    db.expire_all()
+    assert "key" in ready_clip.renditions["offline-zh_CN"]  # the copy stays, made
+    assert services.resume_offline(db, 10**9, "zh_CN") is False  # a clip gone meanwhile
+
+    ask(client, csrf, ready_clip)  # a new request, overdue, that failed meanwhile
+    backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
+             + timedelta(minutes=1))
+    services.fail_offline(db, ready_clip.id, "zh_CN", services.OFFLINE_DISK_FULL)
+    db.expire_all()
+    assert services.resume_offline(db, ready_clip.id, "zh_CN") is False
+    assert job_of(db, ready_clip)["error"] == services.OFFLINE_DISK_FULL
+
+    cleaned = []
+    monkeypatch.setattr(services, "stale_offline",
+                        lambda _db: [(ready_clip.id, "en"), (ready_clip.id, "zh_CN")])
+    monkeypatch.setattr(services, "expire_uploads", lambda *_args: cleaned.append(True))
+    real_resume = services.resume_offline
+
+    def broken_for_english(db_: Session, clip_id: int, locale: str) -> bool:
+        if locale == "en":
+            raise RuntimeError("a bad entry")
+        return real_resume(db_, clip_id, locale)
+
+    monkeypatch.setattr(services, "resume_offline", broken_for_english)
+    with app.app_context():
+        tasks.resume_interrupted.call_local()
+    assert cleaned == [True]
+
+
+def test_a_try_that_begins_starts_the_clock_again(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that waited long in the queue is not taken for dead once its job begins:
+    the clock counts from the try's start."""
+    login_as(Role.TRAINER)
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: True)
+    ask(client, csrf, ready_clip)
+    backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
+             + timedelta(minutes=1))
+    assert services.stale_offline(db) == [(ready_clip.id, "zh_CN")]
+    services.started_offline(db, ready_clip.id, "zh_CN")  # what the job does first
+    assert services.stale_offline(db) == []
+    assert job_of(db, ready_clip)["state"] == services.OFFLINE_PENDING

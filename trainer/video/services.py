@@ -607,14 +607,31 @@ OFFLINE_INTERRUPTED = N_("The job making the offline copy stopped twice before i
 
 
 def offline_stale_after(duration: float | None) -> timedelta:
-    """How long a request may stay "being made" before its job is taken for dead (its worker
-    was killed, and huey does not run a killed job again): its two tries, each within the
-    video tool's own time limit (`media.run_ffmpeg`), the retry's delay and a minute more."""
+    """How long a request's job may run before it is taken for dead (its worker was killed,
+    and huey does not run a killed job again): two tries of a generous budget each (30 seconds
+    of work for each second of video, at least ten minutes, the bound ffmpeg's own runs have in
+    `media.run_ffmpeg`), the retry's delay and a minute more. Counted from when the latest try
+    began (`started_offline`), so a long wait in the queue is not held against a render; a
+    request no try has begun counts from when it was asked (a queue that lost the job), and
+    so may be asked again while it still waits behind a long queue: the copy is then made
+    twice, the second replacing the first."""
     return timedelta(seconds=2 * max(600.0, 30 * (duration or 0.0)) + 10 + 60)
 
 
+def started_offline(db: Session, clip_id: int, locale: str) -> None:
+    """A try of an asked-for copy's job begins: the clock of `stale_offline` starts now."""
+    clip = db.get(Clip, clip_id)
+    entry = (clip.renditions.get(offline_name(locale)) if clip is not None else None) or {}
+    job = entry.get("job") or {}
+    if clip is not None and job.get("state") == OFFLINE_PENDING:
+        job = {**job, "since": utcnow().isoformat()}
+        clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
+        db.flush()
+
+
 def stale_offline(db: Session, *, now: datetime | None = None) -> list[tuple[int, str]]:
-    """(clip, language) of the offline copies asked for whose job is taken for dead."""
+    """(clip, language) of the offline copies asked for whose job is taken for dead
+    (`offline_stale_after`)."""
     now = now or utcnow()
     stale = []
     for clip_id, duration, renditions in db.execute(select(
@@ -630,9 +647,13 @@ def stale_offline(db: Session, *, now: datetime | None = None) -> list[tuple[int
 
 def resume_offline(db: Session, clip_id: int, locale: str) -> bool:
     """A request whose job died (`stale_offline`): asked again once (True: queue the job),
-    and a second time recorded as failed for a trainer to try again (False)."""
-    clip = db.get_one(Clip, clip_id)
-    entry = clip.renditions[offline_name(locale)]
+    and a second time recorded as failed for a trainer to try again (False). Nothing when it
+    is no longer being made (read afresh: its job finished or failed meanwhile, the captions
+    changed, the clip went)."""
+    clip = db.get(Clip, clip_id)
+    entry = (clip.renditions.get(offline_name(locale)) if clip is not None else None) or {}
+    if clip is None or (entry.get("job") or {}).get("state") != OFFLINE_PENDING:
+        return False
     if entry["job"].get("resumed"):
         fail_offline(db, clip_id, locale, OFFLINE_INTERRUPTED)
         return False
