@@ -239,9 +239,9 @@ def test_every_checkbox_is_a_finger_sized_target(
         assert box is not None and box["width"] >= 22, key  # the box itself is seen well
     # a register cell's checkbox is ticked by a tap beside its box, on its label
     page.goto(pages["register"])
-    _shot(page, f"tablet-register-checks-{name}")
     long_form = page.locator("#rows-0-long_form")
     long_form.scroll_into_view_if_needed()  # the table scrolls inside its frame
+    _shot(page, f"tablet-register-checks-{name}")
     target = long_form.locator("xpath=..").bounding_box()
     box = long_form.bounding_box()
     assert target is not None and box is not None
