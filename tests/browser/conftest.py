@@ -276,3 +276,62 @@ CUT_OFF = """selector => {
   }
   return cut;
 }"""
+
+
+# The visible checkboxes and radios whose tap target is smaller than `least` px either way:
+# the box itself, or the largest of its labels that holds it (a tap on the label ticks it).
+SMALL_CHECKS = """least => [...document.querySelectorAll('input[type=checkbox], input[type=radio]')]
+  .map(input => {
+    const box = input.getBoundingClientRect();
+    const holding = [...input.labels].map(label => label.getBoundingClientRect())
+      .filter(l => l.left <= box.left && l.right >= box.right && l.top <= box.top
+                   && l.bottom >= box.bottom);
+    const target = [box, ...holding].sort((a, b) => b.width * b.height - a.width * a.height)[0];
+    return [input, box, target];
+  })
+  .filter(([, box, target]) => box.width > 0 && (target.width < least || target.height < least))
+  .map(([input, box, target]) => `${input.name || input.id}: box ${box.width}x${box.height}, `
+                                 + `target ${target.width}x${target.height}`)"""
+
+# The visible links of `main` (not those drawn in an SVG or a Leaflet map, nor the links shown
+# as buttons, measured with the buttons) less than `least` px tall: "text: w x h".
+SHORT_LINKS = """least => [...document.querySelectorAll('main a[href]')]
+  .filter(a => !a.closest('svg, .leaflet-container') && a.getAttribute('role') !== 'button')
+  .map(a => [a, a.getBoundingClientRect()])
+  .filter(([, box]) => box.width > 0 && box.height < least)
+  .map(([a, box]) => `${a.innerText.trim()}: ${box.width}x${box.height}`)"""
+
+# The texts broken across two lines inside a word: between two letters or digits (a Chinese
+# character is a letter). On an English page, any text of the body (a Chinese term in English
+# is a word); on a Chinese page, the text of a label, link, button, heading or table cell (a
+# phrase of a paragraph may break anywhere, as Chinese is set). Each character's box is measured
+# with a Range: a character whose top is below the previous one's begins a line.
+BROKEN_WORDS = """() => {
+  const letter = /[\\p{L}\\p{N}]/u;
+  const english = document.documentElement.lang === 'en';
+  const labelled = 'label, a, button, h1, h2, h3, h4, legend, summary, th, td, dt';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const broken = [];
+  const range = document.createRange();
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const parent = node.parentElement;
+    if (!node.data.trim() || parent.closest('script, style, select, textarea, .leaflet-container')
+        || (!english && !parent.closest(labelled))) { continue; }
+    let previous = null;
+    for (let i = 0; i < node.data.length; i++) {
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = [...range.getClientRects()].find(r => r.width > 0);
+      if (!box) { continue; }
+      if (previous && box.top > previous.box.top + previous.box.height / 2
+          && previous.at === i - 1 && letter.test(node.data[i - 1])
+          && letter.test(node.data[i])) {
+        broken.push(`${node.data.slice(Math.max(0, i - 15), i)}|${node.data.slice(i, i + 15)}`);
+        break;
+      }
+      previous = {box, at: i};
+    }
+  }
+  return broken;
+}"""

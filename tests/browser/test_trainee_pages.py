@@ -1,7 +1,8 @@
 """The trainee's pages on tablets and a desktop, in Chinese and English: the death form never
 widens the page (its table scrolls inside it), the census form R601 shows every option of its
-selects and the whole 18-digit ID number, and an attempt opens with its transcript at the
-latest turn."""
+selects and the whole 18-digit ID number, its checkboxes are targets of 44 px each way (their
+labels) with a 24 px box, a mouse's as well as a finger's, and breaks no label inside a word or
+a Chinese phrase; and an attempt opens with its transcript at the latest turn."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, CUT_OFF, LiveServer, logged_in_page
+from tests.browser.conftest import (
+    ARTIFACTS,
+    BROKEN_WORDS,
+    CUT_OFF,
+    SMALL_CHECKS,
+    LiveServer,
+    logged_in_page,
+)
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -126,6 +134,29 @@ def test_the_census_form_shows_whole_options_in_one_language(
         assert options[1:] == ["1 家庭户", "2 集体户"]
     else:
         assert options[1:] == ["1 Family household", "2 Collective household"]
+    scroll_width, width = _page_width(page)
+    assert scroll_width <= width
+
+
+def test_the_census_form_has_finger_sized_checkboxes_and_whole_words(
+        trainee_page: tuple[Any, str, int]) -> None:
+    page, name, attempt_id = trainee_page
+    page.goto(f"/training/attempts/{attempt_id}/forms/wang")
+    confirmed = page.locator("#confirmed")
+    expect(confirmed).to_be_visible()
+    confirmed.scroll_into_view_if_needed()
+    _shot(page, f"trainee-census-form-checks-{name}", full_page=False)
+    assert page.locator("main input[type=checkbox]:visible").count() >= 3
+    assert page.evaluate(SMALL_CHECKS, 44) == []
+    box = confirmed.bounding_box()
+    assert box is not None and 22 <= box["width"] <= 28 and 22 <= box["height"] <= 28
+    # a click on the label, right of the box, ticks it
+    label = page.locator("label[for=confirmed]")
+    was = confirmed.is_checked()
+    label.click(position={"x": box["width"] + 20, "y": 5})
+    assert confirmed.is_checked() != was
+    label.click(position={"x": box["width"] + 20, "y": 5})
+    assert page.evaluate(BROKEN_WORDS) == []
     scroll_width, width = _page_width(page)
     assert scroll_width <= width
 

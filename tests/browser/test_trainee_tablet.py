@@ -3,7 +3,10 @@ Chinese and English, measured rather than compared with pictures: the doorstep a
 links to the forms and the map editor's controls are finger-sized (40 px at least), the
 register and the death form show whole options, an error under a register field is red,
 below its field and leaves the value typed in view, and no short text (a day, its minutes,
-an address, "not applicable") is broken inside a word."""
+an address, "not applicable") is broken inside a word. On every trainee page: a checkbox's
+target (its label) is 44 px each way, a link is 44 px tall, no label, link, heading or cell
+breaks inside a word or a Chinese phrase, and the header takes two rows in portrait (the brand
+and the tools, then the pages) and one in landscape, with nothing beyond the screen."""
 
 from __future__ import annotations
 
@@ -14,7 +17,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, CUT_OFF, LiveServer, logged_in_page
+from tests.browser.conftest import (
+    ARTIFACTS,
+    BROKEN_WORDS,
+    CUT_OFF,
+    SHORT_LINKS,
+    SMALL_CHECKS,
+    LiveServer,
+    logged_in_page,
+)
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -30,6 +41,7 @@ SIZES = {"portrait": (768, 1024), "landscape": (1024, 768)}
 LOCALES = {"zh_CN": "zh-CN", "en": "en-US"}
 STEPS = ("greet", "show_id", "explain_purpose", "explain_legal_basis", "promise_confidentiality")
 TAP = 40  # px: the least height of a control a finger taps (and 24, WCAG's least, its width)
+TARGET = 44  # px: a checkbox's or radio's target either way, and a link's height on touch
 _made: dict[str, int] = {}
 
 
@@ -186,3 +198,106 @@ def test_the_map_editor_is_finger_sized(tablet: tuple[Any, str, dict[str, int]])
     assert page.evaluate(TOO_SMALL, [".map-toolbar button", TAP]) == []
     assert page.evaluate(TOO_SMALL, [".map-panel button, .map-panel select, "
                                      ".map-panel a[role=button]", TAP]) == []
+    # the panel's selects show their options whole, the building's type (shown when a building
+    # is selected) as well as what a label names ("Landmark (school, market, clinic, bridge)"
+    # was cut off in English at 1024 px)
+    page.evaluate("document.getElementById('mark-panel').hidden = false")
+    selects = page.locator("#mark-type, #label-kind")
+    expect(selects).to_have_count(2)
+    assert all(box is not None and box["width"] > 100
+               for box in (select.bounding_box() for select in selects.all()))
+    assert page.evaluate(CUT_OFF, "#mark-type, #label-kind") == []
+    expect(page.locator("#label-kind-hint")).to_have_text(
+        "标志物：学校、市场、卫生站、桥等" if name.startswith("zh")
+        else "Landmarks: a school, market, clinic, bridge…")
+
+
+def _pages(made: dict[str, int]) -> dict[str, str]:
+    """The trainee's pages of a visit, of its forms and of the map: name → address."""
+    visit = f"/training/attempts/{made['open']}"
+    return {"training": "/training", "maps": "/training/maps", "visit": visit,
+            "debrief": f"/training/attempts/{made['done']}", "register": f"{visit}/register",
+            "deaths": f"{visit}/deaths?add=1", "tally": f"{visit}/tally",
+            "check": f"{visit}/check", "listing": f"{visit}/listing",
+            "form": f"{visit}/forms/wang", "map": f"/training/attempts/{made['map']}/map"}
+
+
+def test_every_checkbox_is_a_finger_sized_target(
+        tablet: tuple[Any, str, dict[str, int]]) -> None:
+    page, name, made = tablet
+    pages = _pages(made)
+    page.goto(pages["listing"])
+    page.locator(".walk-chip").first.click()
+    expect(page.locator("[data-test=listing-form]")).to_be_visible()
+    pages["listing"] = page.url
+    for key in ("register", "deaths", "form", "listing"):
+        page.goto(pages[key])
+        boxes = page.locator("main input[type=checkbox]:visible")
+        expect(boxes.first).to_be_visible()
+        assert page.evaluate(SMALL_CHECKS, TARGET) == [], key
+        box = boxes.first.bounding_box()
+        assert box is not None and box["width"] >= 22, key  # the box itself is seen well
+    # a register cell's checkbox is ticked by a tap beside its box, on its label
+    page.goto(pages["register"])
+    long_form = page.locator("#rows-0-long_form")
+    long_form.scroll_into_view_if_needed()  # the table scrolls inside its frame
+    _shot(page, f"tablet-register-checks-{name}")
+    target = long_form.locator("xpath=..").bounding_box()
+    box = long_form.bounding_box()
+    assert target is not None and box is not None
+    checked = long_form.is_checked()
+    page.touchscreen.tap(target["x"] + 3, target["y"] + 3)  # outside the box
+    assert box["x"] > target["x"] + 3 and box["y"] > target["y"] + 3
+    assert long_form.is_checked() != checked
+    page.touchscreen.tap(target["x"] + 3, target["y"] + 3)  # back as it was (one save)
+    assert long_form.is_checked() == checked
+
+
+def test_every_link_is_finger_sized_on_touch(tablet: tuple[Any, str, dict[str, int]]) -> None:
+    page, name, made = tablet
+    for key, path in _pages(made).items():
+        page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
+        if key == "debrief":
+            _shot(page, f"tablet-debrief-links-{name}")
+        assert page.evaluate(SHORT_LINKS, TARGET) == [], key
+        _fits_the_screen(page)
+
+
+def test_no_label_breaks_inside_a_word(tablet: tuple[Any, str, dict[str, int]]) -> None:
+    page, _name, made = tablet
+    for key, path in _pages(made).items():
+        page.goto(path)
+        expect(page.locator("main h1").first).to_be_visible()
+        assert page.evaluate(BROKEN_WORDS) == [], key
+
+
+# The header's three lists (brand, pages, tools): their boxes, and how far any item of the
+# header reaches to the right.
+HEADER = """() => {
+  const nav = document.querySelector('.site-header nav');
+  const box = el => { const r = el.getBoundingClientRect();
+                      return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+  return {brand: box(nav.querySelector('.brand').closest('ul')),
+          links: box(nav.querySelector('.nav-links')), tools: box(nav.querySelector('.nav-tools')),
+          right: Math.max(...[...nav.querySelectorAll('li')].map(li => box(li).right)),
+          clipped: nav.scrollWidth > nav.clientWidth};
+}"""
+
+
+def test_the_header_fits_in_rows_of_its_own(tablet: tuple[Any, str, dict[str, int]]) -> None:
+    page, name, made = tablet
+    page.goto(_pages(made)["visit"])
+    header = page.evaluate(HEADER)
+    page.locator(".site-header").screenshot(path=str(ARTIFACTS / f"tablet-header-{name}.png"))
+    width = page.evaluate("window.innerWidth")
+    assert header["right"] <= width and not header["clipped"]
+    _fits_the_screen(page)
+    brand, links, tools = header["brand"], header["links"], header["tools"]
+    assert tools["top"] == brand["top"] and tools["right"] <= width  # the tools beside the brand
+    if name.endswith("portrait"):
+        # the pages on a row of their own, below the brand and the tools, from the left
+        assert links["top"] >= max(brand["bottom"], tools["bottom"]) - 1
+        assert links["left"] <= brand["left"] + 16
+    else:
+        assert links["top"] == brand["top"]  # one row on a landscape tablet
