@@ -520,6 +520,16 @@ def test_set_version_edits_the_document_where_the_text_is_not_plain() -> None:
     assert yaml.safe_load(edited)["note"] == "a note version: 7 ends"
     spaced = BASELINE.replace("\nversion: ", "\nversion : ", 1)
     assert loader.parse(authoring.set_version(spaced, 9)).version == 9
+    current = loader.parse(BASELINE).version
+    # no version key of its own, one column-0 line inside a quoted note: the key is added
+    missing = BASELINE.replace(f"\nversion: {current}\n",
+                               '\nnote: "first line\nversion: 7\nlast"\n', 1)
+    edited = authoring.set_version(missing, 6)
+    assert yaml.safe_load(edited)["version"] == 6
+    assert yaml.safe_load(edited)["note"] == "first line version: 7 last"
+    # `5#x` is the string '5#x' to YAML, not a number and a comment
+    hashed = BASELINE.replace(f"\nversion: {current}\n", "\nversion: 5#x\n", 1)
+    assert yaml.safe_load(authoring.set_version(hashed, 6))["version"] == 6
     with pytest.raises(ScenarioInvalid):  # the size limit holds on the quick path too
         authoring.set_version(BASELINE + "#" * authoring.MAX_BYTES, 2)
 

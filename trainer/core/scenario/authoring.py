@@ -817,12 +817,13 @@ def set_value(source: str, path: Sequence[str | int], value: Any) -> str:
     return document.text()
 
 
-# A top-level `version: 3` line (a comment may follow). In a block mapping a line that starts
-# in column 0 is a top-level key: a block scalar's or a nested key's lines are indented. Only a
-# quoted scalar running over several lines could hold such a line at column 0, and then the
-# text has two of them (or none of the real key in this form): `set_version` edits the text
-# only when there is exactly one.
-_TOP_VERSION = re.compile(r"^version:[ \t]*(\d+)[ \t]*(?:#.*)?$", re.MULTILINE)
+# A top-level `version: 3` line (a comment may follow, after a blank). In a block mapping a
+# line that starts in column 0 is a top-level key: a block scalar's or a nested key's lines
+# are indented. Only a quoted scalar running over several lines could hold such a line at
+# column 0: then the text has two of them, or the real key is written another way or missing.
+# `set_version` edits the text only when there is exactly one such line and the text's
+# version, as the loader reads it, is then the new number (else the document is edited).
+_TOP_VERSION = re.compile(r"^version:[ \t]+(\d+)(?:[ \t]+#.*|[ \t]*)$", re.MULTILINE)
 
 
 def set_version(source: str, version: int) -> str:
@@ -839,8 +840,20 @@ def set_version(source: str, version: int) -> str:
         match = _TOP_VERSION.search(source)
         assert match is not None
         _check_size(source, FILE)  # as the round trip would refuse a text over the limit
-        return f"{source[:match.start(1)]}{version}{source[match.end(1):]}"
+        edited = f"{source[:match.start(1)]}{version}{source[match.end(1):]}"
+        if _version_of(edited) == version:
+            return edited
     return _edit_version(source, version)
+
+
+def _version_of(source: str) -> Any:
+    """The top-level `version` as YAML reads it (None if the text does not load as a
+    mapping): the check of `set_version`'s quick path, a fraction of a round trip's cost."""
+    try:
+        data = yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+    return data.get("version") if isinstance(data, dict) else None
 
 
 def _edit_version(source: str, version: int) -> str:
