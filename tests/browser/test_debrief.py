@@ -18,9 +18,17 @@ pytestmark = pytest.mark.browser
 def test_debrief_findings_open_their_evidence(browser_page: BrowserPage) -> None:
     bp, page = browser_page, browser_page.page
     log_in(bp, "trainee2", PASSWORDS["trainee2"])
-    with page.expect_navigation():
-        page.locator("[data-test^=exercise-]").first.get_by_role(
-            "link", name=re.compile(r"score \d")).first.click()
+    # The demo's graded attempt, the one that left 王浩 out: other browser tests of this
+    # session may have added attempts of trainee2's before it (the live server's database is
+    # the session's), so it is found by its debrief, not by its place in the list.
+    scores = page.locator("[data-test^=exercise-]").get_by_role(
+        "link", name=re.compile(r"score \d"))
+    hrefs = [link.get_attribute("href") or "" for link in scores.all()]
+    for href in hrefs:
+        page.goto(href if href.startswith("http") else bp.base_url + href)
+        if "王浩 left out" in (page.locator("[data-test=debrief-coverage]").all_inner_texts()
+                              or [""])[0]:
+            break
     expect(page.locator("[data-test=debrief]")).to_contain_text("Score:")
     costs = []  # weight x points lost, row by row: the costliest first
     for row in page.locator("tr[data-test^=debrief-]").all():
