@@ -208,9 +208,11 @@ def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..
             context.close()
 
 
-def begun_exam(db: Any, prefix: str, label: str, password: str) -> Any:
+def begun_exam(db: Any, prefix: str, label: str, password: str, *,
+               examiner: Any = None) -> Any:
     """A cohort of its own (trainer, examiner and trainee named `prefix` + trainer/examiner/
-    trainee, with Chinese full names from `label`) with an exam on the cooperative family,
+    trainee, with Chinese full names from `label`; `examiner`: an existing one instead, such
+    as the demo's, whose page `examiner_page` opens) with an exam on the cooperative family,
     whose trainee has begun it and knocked at the Wangs': the attempt (not committed)."""
     from datetime import datetime
 
@@ -224,7 +226,8 @@ def begun_exam(db: Any, prefix: str, label: str, password: str) -> Any:
                                         full_name=f"{label}{name}", role=role,
                                         password=password)[0]
              for role, name in ((Role.TRAINER, "培训师"), (Role.EXAMINER, "考官"),
-                                (Role.TRAINEE, "学员"))}
+                                (Role.TRAINEE, "学员")) if role != Role.EXAMINER or not examiner}
+    users.setdefault(Role.EXAMINER, examiner)
     cohort = accounts.create_cohort(db, actor=users[Role.TRAINER], name=f"{label}班",
                                     trainer=users[Role.TRAINER],
                                     examiners=[users[Role.EXAMINER]])

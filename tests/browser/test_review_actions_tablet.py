@@ -6,18 +6,14 @@ criterion chosen."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, begun_exam
 from trainer.accounts import services as accounts
-from trainer.accounts.models import Role, User
 from trainer.extensions import DB_KEY
 from trainer.fieldwork import services as fieldwork
-from trainer.fieldwork.models import Mode
-from trainer.scenarios import services as scenarios
 
 pytestmark = pytest.mark.browser
 
@@ -38,22 +34,9 @@ def submitted_exam(live_server: LiveServer, locale: str) -> int:
     demo's reviews are released or marked by other tests): its attempt's id."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        tag = locale.lower()
-        trainer = accounts.create_user(db, actor=None, username=f"tablettrainer-{tag}",
-                                       full_name="平板考试培训师", role=Role.TRAINER,
-                                       password="Tablet-review-2020")[0]
-        trainee = accounts.create_user(db, actor=None, username=f"tabletexam-{tag}",
-                                       full_name="平板考试学员", role=Role.TRAINEE,
-                                       password="Tablet-review-2020")[0]
-        examiner = accounts.user_by_username(db, "examiner")
-        assert isinstance(examiner, User)
-        cohort = accounts.create_cohort(db, actor=trainer, name=f"平板考试班 {tag}",
-                                        trainer=trainer, examiners=[examiner])
-        cohort.trainees = [trainee]
-        exam = fieldwork.assign(db, actor=trainer, cohort=cohort, mode=Mode.EXAM, due_on=None,
-                                version=scenarios.get_version(db, "cooperative-family"))
-        attempt = fieldwork.start_attempt(db, trainee, exam)
-        fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+        attempt = begun_exam(db, f"tablet-{locale.lower()}-", f"平板考试 {locale} ",
+                             "Tablet-review-2020",
+                             examiner=accounts.user_by_username(db, "examiner"))
         for action in ("greet", "show_id", "explain_purpose"):
             fieldwork.take_step(db, attempt, "wang", action, None)
         fieldwork.submit(db, attempt)

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, begun_exam
 from trainer.accounts import services as accounts
-from trainer.accounts.models import Role, User
 from trainer.core.census import r601
 from trainer.core.world.codes import LABELS
 from trainer.extensions import DB_KEY
 from trainer.fieldwork import services as fieldwork
-from trainer.fieldwork.models import Mode
-from trainer.scenarios import services as scenarios
 
 pytestmark = pytest.mark.browser
 
@@ -29,22 +25,8 @@ def exam_with_a_wrong_residence(live_server: LiveServer, locale: str) -> tuple[i
     the head's residence (D7) another code than the truth: (attempt, cohort, the code)."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        tag = locale.lower()
-        trainer = accounts.create_user(db, actor=None, username=f"wordstrainer-{tag}",
-                                       full_name="代码培训师", role=Role.TRAINER,
-                                       password="Words-review-2020")[0]
-        trainee = accounts.create_user(db, actor=None, username=f"wordstrainee-{tag}",
-                                       full_name="代码学员", role=Role.TRAINEE,
-                                       password="Words-review-2020")[0]
-        examiner = accounts.user_by_username(db, "examiner")
-        assert isinstance(examiner, User)
-        cohort = accounts.create_cohort(db, actor=trainer, name=f"代码班 {tag}",
-                                        trainer=trainer, examiners=[examiner])
-        cohort.trainees = [trainee]
-        exam = fieldwork.assign(db, actor=trainer, cohort=cohort, mode=Mode.EXAM, due_on=None,
-                                version=scenarios.get_version(db, "cooperative-family"))
-        attempt = fieldwork.start_attempt(db, trainee, exam)
-        fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+        attempt = begun_exam(db, f"words-{locale.lower()}-", f"代码 {locale} ", "Words-review-2020",
+                             examiner=accounts.user_by_username(db, "examiner"))
         for action in ("greet", "show_id", "explain_purpose", "ask_item:roster"):
             fieldwork.take_step(db, attempt, "wang", action, None)
         visit = fieldwork.replay_attempt(attempt)
@@ -54,7 +36,7 @@ def exam_with_a_wrong_residence(live_server: LiveServer, locale: str) -> tuple[i
         fieldwork.save_form(db, attempt, "wang", record, complete=False, confirmed=False)
         fieldwork.submit(db, attempt)
         db.commit()
-        return attempt.id, cohort.id, code
+        return attempt.id, attempt.assignment.cohort_id, code
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
