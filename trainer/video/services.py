@@ -536,6 +536,8 @@ OFFLINE_DISK_FULL = N_("The server's disk is full, so the offline copy could not
                        "Try again later, or ask an administrator to free space.")
 OFFLINE_NO_SOURCE = N_("The clip's video file is missing from the media storage; process the "
                        "clip again, then ask for the offline copy.")
+OFFLINE_INTERRUPTED = N_("The job making the offline copy stopped twice before it finished "
+                         "(its worker was restarted); try again.")
 
 
 def offline_name(locale: str) -> str:
@@ -600,10 +602,6 @@ def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str
     clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
     db.flush()
     return True
-
-
-OFFLINE_INTERRUPTED = N_("The job making the offline copy stopped twice before it finished "
-                         "(its worker was restarted); try again.")
 
 
 def offline_stale_after(duration: float | None) -> timedelta:
