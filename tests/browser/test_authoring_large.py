@@ -19,6 +19,7 @@ from trainer.scenarios.models import ScenarioDraft
 
 pytestmark = pytest.mark.browser
 ID = "long-night"
+CHECK_WAIT = 30_000  # ms: a full check of the draft, asked for
 
 
 def test_a_large_draft_is_checked_when_asked(browser_page: BrowserPage, live_server: LiveServer):
@@ -39,9 +40,11 @@ def test_a_large_draft_is_checked_when_asked(browser_page: BrowserPage, live_ser
     expect(by_test(page, "not-checked").first).to_be_visible()
     browser_page.screenshot("authoring-large-unchecked")
 
-    # the check, asked for: the panels are drawn, the note says which revision they show
+    # the check, asked for: the panels are drawn, the note says which revision they show (a
+    # check of a large draft takes its seconds: 5.5 s on a loaded CI machine, more than the
+    # default wait)
     by_test(page, "check-now").click()
-    expect(by_test(page, "no-problems")).to_be_visible()
+    expect(by_test(page, "no-problems")).to_be_visible(timeout=CHECK_WAIT)
     expect(by_test(page, "checked-revision")).to_have_text("Checked at revision 1.")
     open_tab(page, "graph")
     expect(by_test(page, "graph-main")).to_be_visible()
@@ -54,7 +57,8 @@ def test_a_large_draft_is_checked_when_asked(browser_page: BrowserPage, live_ser
     expect(by_test(page, "graph-main")).to_be_visible()
     browser_page.screenshot("authoring-large-stale")
     by_test(page, "check-now").click()
-    expect(by_test(page, "checked-revision")).to_have_text("Checked at revision 2.")
+    expect(by_test(page, "checked-revision")).to_have_text("Checked at revision 2.",
+                                                           timeout=CHECK_WAIT)
     expect(by_test(page, "stale")).to_have_count(0)
     open_tab(page, "problems")
     expect(by_test(page, "problems")).to_contain_text("n9999")
@@ -63,7 +67,8 @@ def test_a_large_draft_is_checked_when_asked(browser_page: BrowserPage, live_ser
     # typed after the last check, then checked: saved first, so nothing is lost
     set_editor_text(page, editor_text(page) + "# typed just before the check\n")
     by_test(page, "check-now").click()
-    expect(by_test(page, "checked-revision")).to_have_text("Checked at revision 3.")
+    expect(by_test(page, "checked-revision")).to_have_text("Checked at revision 3.",
+                                                           timeout=CHECK_WAIT)
     with app.app_context(), app.extensions[DB_KEY]() as db:
         saved = db.get(ScenarioDraft, ID)
         assert saved.revision == 3
