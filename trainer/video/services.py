@@ -583,24 +583,33 @@ def ask_offline(db: Session, clip: Clip, locale: str) -> OfflinePlan:
     recorded as being made (which clears an earlier failure). A copy already made stays
     downloadable until the new one replaces it."""
     plan = plan_offline(clip, locale)
+    _put_job(db, clip, locale, {"state": OFFLINE_PENDING, "asked_at": utcnow().isoformat()})
+    return plan
+
+
+def _job_of(db: Session, clip_id: int, locale: str) -> tuple[Clip | None, dict[str, Any]]:
+    """A clip and its offline copy's request ({} when none is asked for, or no clip)."""
+    clip = db.get(Clip, clip_id)
+    entry = (clip.renditions.get(offline_name(locale)) if clip is not None else None) or {}
+    return clip, entry.get("job") or {}
+
+
+def _put_job(db: Session, clip: Clip, locale: str, job: dict[str, Any]) -> None:
+    """Write an offline copy's request into its entry (a made copy's fields stay)."""
     entry = clip.renditions.get(offline_name(locale)) or {}
-    job = {"state": OFFLINE_PENDING, "asked_at": utcnow().isoformat()}
     clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
     db.flush()
-    return plan
 
 
 def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str = "") -> bool:
     """Record why an asked-for offline copy was not made. Nothing when it is no longer asked
     for (its captions changed, or the clip was processed again: the request went with them).
     True when recorded."""
-    clip = db.get(Clip, clip_id)
-    entry = clip.renditions.get(offline_name(locale)) if clip is not None else None
-    if clip is None or not entry or "job" not in entry:
+    clip, job = _job_of(db, clip_id, locale)
+    if clip is None or not job:
         return False
-    job = {**entry["job"], "state": OFFLINE_FAILED, "error": error, "detail": detail[:500]}
-    clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
-    db.flush()
+    _put_job(db, clip, locale, {**job, "state": OFFLINE_FAILED, "error": error,
+                                "detail": detail[:500]})
     return True
 
 
@@ -618,13 +627,9 @@ def offline_stale_after(duration: float | None) -> timedelta:
 
 def started_offline(db: Session, clip_id: int, locale: str) -> None:
     """A try of an asked-for copy's job begins: the clock of `stale_offline` starts now."""
-    clip = db.get(Clip, clip_id)
-    entry = (clip.renditions.get(offline_name(locale)) if clip is not None else None) or {}
-    job = entry.get("job") or {}
+    clip, job = _job_of(db, clip_id, locale)
     if clip is not None and job.get("state") == OFFLINE_PENDING:
-        job = {**job, "since": utcnow().isoformat()}
-        clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
-        db.flush()
+        _put_job(db, clip, locale, {**job, "since": utcnow().isoformat()})
 
 
 def stale_offline(db: Session, *, now: datetime | None = None) -> list[tuple[int, str]]:
@@ -648,16 +653,13 @@ def resume_offline(db: Session, clip_id: int, locale: str) -> bool:
     and a second time recorded as failed for a trainer to try again (False). Nothing when it
     is no longer being made (read afresh: its job finished or failed meanwhile, the captions
     changed, the clip went)."""
-    clip = db.get(Clip, clip_id)
-    entry = (clip.renditions.get(offline_name(locale)) if clip is not None else None) or {}
-    if clip is None or (entry.get("job") or {}).get("state") != OFFLINE_PENDING:
+    clip, job = _job_of(db, clip_id, locale)
+    if clip is None or job.get("state") != OFFLINE_PENDING:
         return False
-    if entry["job"].get("resumed"):
+    if job.get("resumed"):
         fail_offline(db, clip_id, locale, OFFLINE_INTERRUPTED)
         return False
-    job = {**entry["job"], "since": utcnow().isoformat(), "resumed": True}
-    clip.renditions = {**clip.renditions, offline_name(locale): {**entry, "job": job}}
-    db.flush()
+    _put_job(db, clip, locale, {**job, "since": utcnow().isoformat(), "resumed": True})
     return True
 
 
