@@ -138,9 +138,16 @@ def process_clip_job(clip_id: int) -> None:
 process_clip = huey.task(retries=0)(process_clip_job)
 
 
-def offline_copy_job(clip_id: int, locale: str, task: Any = None) -> None:
+def offline_copy_job(clip_id: int, locale: str, ticket: str | None = None,
+                     task: Any = None) -> None:
     """Make a clip's offline copy with one language's captions burned in: read, render with
     no transaction open, then attach it only if the clip has not changed meanwhile.
+
+    `ticket` is the request's the job was queued for (`services.ask_offline`): a job whose
+    request was asked again since (`services.resume_offline`: it waited so long in the queue
+    that it was taken for dead) finds another ticket when it begins, and does nothing, so the
+    copy is made once, by the newer job. A job queued before tickets existed has none, and
+    runs as it always did.
 
     A failed render is tried once more (`retries=1`: a full disk or a busy machine may have
     passed). Only the last try records the failure on the clip, so the page says "being made"
@@ -164,30 +171,37 @@ def offline_copy_job(clip_id: int, locale: str, task: Any = None) -> None:
                 clip = db.get(Clip, clip_id)
                 if clip is None:
                     return
+                if not services.started_offline(db, clip_id, locale, ticket):
+                    log.info("offline copy %s of clip %s: its request was asked again or "
+                             "withdrawn since this job was queued; nothing to do", locale,
+                             clip_id)
+                    return
                 plan = services.plan_offline(clip, locale)
-                services.started_offline(db, clip_id, locale)
             product = services.render_offline(plan, storage=storage,
                                               media_root=Path(app.config["MEDIA_ROOT"]))
         except DomainError as exc:
-            _fail_offline(app, clip_id, locale, exc)
+            _fail_offline(app, clip_id, locale, exc, ticket)
             return
         except Exception as exc:
             if not last_try:
                 raise  # huey logs it and tries once more
             log.exception("offline copy %s of clip %s failed", locale, clip_id)
-            _fail_offline(app, clip_id, locale, exc)
+            _fail_offline(app, clip_id, locale, exc, ticket)
             return
         with job_session(app) as db:
             services.save_offline(db, plan, product, storage)
 
 
-def _fail_offline(app: Any, clip_id: int, locale: str, exc: Exception) -> None:
+def _fail_offline(app: Any, clip_id: int, locale: str, exc: Exception,
+                  ticket: str | None) -> None:
     """Record an offline copy's failure on its clip: the reason a trainer may read (no server
-    path, no stack trace: `services.offline_failure`)."""
+    path, no stack trace: `services.offline_failure`); not on a newer request than the job's
+    `ticket`, whose own job is still to come."""
     from trainer.video import services
 
     with job_session(app) as db:
-        services.fail_offline(db, clip_id, locale, *services.offline_failure(exc))
+        services.fail_offline(db, clip_id, locale, *services.offline_failure(exc),
+                              ticket=ticket)
 
 
 offline_copy = huey.task(retries=1, retry_delay=10, context=True)(offline_copy_job)
@@ -321,8 +335,8 @@ def resume_interrupted() -> list[int]:
     """Requeue clips whose run died with its worker (each on its own, so one bad clip stops
     no other); a clip whose run died twice, or a stalled one with no original (a composition
     that died), is marked failed for a trainer to retry. Offline copies whose job died are
-    asked for again once, then marked failed likewise. Also drops uploads abandoned for a
-    day."""
+    asked for again once (with a new ticket: an old job only late in the queue then does
+    nothing), then marked failed likewise. Also drops uploads abandoned for a day."""
     from trainer.video import services
     from trainer.video.models import Clip
 
@@ -341,13 +355,13 @@ def resume_interrupted() -> list[int]:
         for clip_id, locale in stale_copies:
             try:
                 with job_session(app) as db:
-                    resumed = services.resume_offline(db, clip_id, locale)
+                    ticket = services.resume_offline(db, clip_id, locale)
             except Exception:  # one copy's trouble stops no other, nor the uploads' clean-up
                 log.exception("resuming the offline copy %s of clip %s failed", locale,
                               clip_id)
                 continue
-            if resumed:
-                enqueue(offline_copy, clip_id, locale)
+            if ticket is not None:  # the old job, if only late, now does nothing
+                enqueue(offline_copy, clip_id, locale, ticket)
         with job_session(app) as db:
             services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
     return requeued

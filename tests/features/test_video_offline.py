@@ -5,6 +5,7 @@ a new request clears it. The render is replaced by one that raises, so no video 
 from __future__ import annotations
 
 import errno
+import logging
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from tests.features.test_video import share
 from trainer import tasks
 from trainer.accounts.models import Role, User
+from trainer.db import utcnow
 from trainer.video import media, render, services
 from trainer.video.models import Clip, ClipStatus
 from trainer.video.storage import storage_from_config
@@ -62,10 +64,11 @@ def render_works(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "burn_captions", burn_captions)
 
 
-def run_job(app: Flask, clip: Clip, task: SimpleNamespace) -> None:
-    """The job function itself, as huey's worker runs it (in the app: the test's database)."""
+def run_job(app: Flask, clip: Clip, task: SimpleNamespace, ticket: str | None = None) -> None:
+    """The job function itself, as huey's worker runs it (in the app: the test's database);
+    without a ticket, as a job queued before requests had tickets."""
     with app.app_context():
-        tasks.offline_copy_job(clip.id, "zh_CN", task=task)
+        tasks.offline_copy_job(clip.id, "zh_CN", ticket, task=task)
 
 
 def ask(client: FlaskClient, csrf: Any, clip: Clip, **extra: str) -> Any:
@@ -94,9 +97,9 @@ def test_a_render_failing_twice_is_recorded_on_the_last_try_and_shown_in_both_la
     assert first["state"] == services.OFFLINE_PENDING and "error" not in first
     assert "is being made; asked for at" in page(client, ready_clip)
     with pytest.raises(media.MediaError):  # the job itself, on its first try: raised to huey
-        run_job(app, ready_clip, FIRST_TRY)
+        run_job(app, ready_clip, FIRST_TRY, first["ticket"])
     assert job_of(db, ready_clip)["state"] == services.OFFLINE_PENDING
-    run_job(app, ready_clip, LAST_TRY)  # the retry: no raise
+    run_job(app, ready_clip, LAST_TRY, first["ticket"])  # the retry: no raise
     job = job_of(db, ready_clip)
     assert job["state"] == services.OFFLINE_FAILED
     assert job["error"] == services.OFFLINE_RENDER_FAILED
@@ -130,7 +133,7 @@ def test_asking_again_clears_the_failure_and_a_finished_copy_replaces_the_reques
     login_as(Role.TRAINER)
     render_fails(monkeypatch, media.MediaError("Conversion failed!"))
     ask(client, csrf, ready_clip)
-    run_job(app, ready_clip, LAST_TRY)
+    run_job(app, ready_clip, LAST_TRY, job_of(db, ready_clip)["ticket"])
     assert job_of(db, ready_clip)["state"] == services.OFFLINE_FAILED
 
     # Try again from the clip's page (the first try of the new request fails again, quietly)
@@ -146,7 +149,7 @@ def test_asking_again_clears_the_failure_and_a_finished_copy_replaces_the_reques
     assert "离线版（中文）正在生成；申请时间：" in page(client, ready_clip, **ZH)
 
     render_works(monkeypatch)
-    run_job(app, ready_clip, LAST_TRY)
+    run_job(app, ready_clip, LAST_TRY, job_of(db, ready_clip)["ticket"])
     db.expire_all()
     product = ready_clip.renditions["offline-zh_CN"]
     assert "job" not in product and product["key"].endswith("offline-zh_cn.mp4")
@@ -169,7 +172,7 @@ def test_other_failures_show_a_reason_without_the_servers_words(
     login_as(Role.TRAINER)
     render_fails(monkeypatch, error)
     ask(client, csrf, ready_clip)
-    run_job(app, ready_clip, LAST_TRY)
+    run_job(app, ready_clip, LAST_TRY, job_of(db, ready_clip)["ticket"])
     job = job_of(db, ready_clip)
     assert (job["state"], job["error"], job["detail"]) == (services.OFFLINE_FAILED, reason, "")
     text = page(client, ready_clip)
@@ -255,11 +258,11 @@ def test_a_copy_whose_worker_died_is_asked_for_again_once_then_shown_failed(
     queued.clear()
     with app.app_context():
         tasks.resume_interrupted.call_local()
-    assert queued == [(tasks.offline_copy, ready_clip.id, "zh_CN")]
     job = job_of(db, ready_clip)
+    assert queued == [(tasks.offline_copy, ready_clip.id, "zh_CN", job["ticket"])]
     assert job["state"] == services.OFFLINE_PENDING and job["resumed"]
     assert services.stale_offline(db) == []  # its clock starts again
-    run_job(app, ready_clip, LAST_TRY)  # the job asked again runs to the end
+    run_job(app, ready_clip, LAST_TRY, job["ticket"])  # the job asked again runs to the end
     db.expire_all()
     assert "key" in ready_clip.renditions["offline-zh_CN"]
     assert "offline-pending-zh_CN" not in page(client, ready_clip)
@@ -292,17 +295,17 @@ def test_resuming_a_copy_that_changed_meanwhile_does_nothing_and_stops_no_other(
     assert services.stale_offline(db) == [(ready_clip.id, "zh_CN")]
     run_job(app, ready_clip, LAST_TRY)  # the job ends after the read
     db.expire_all()  # a new session reads afresh, as each of the periodic check's does
-    assert services.resume_offline(db, ready_clip.id, "zh_CN") is False
+    assert services.resume_offline(db, ready_clip.id, "zh_CN") is None
     db.expire_all()
     assert "key" in ready_clip.renditions["offline-zh_CN"]  # the copy stays, made
-    assert services.resume_offline(db, 10**9, "zh_CN") is False  # a clip gone meanwhile
+    assert services.resume_offline(db, 10**9, "zh_CN") is None  # a clip gone meanwhile
 
     ask(client, csrf, ready_clip)  # a new request, overdue, that failed meanwhile
     backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
              + timedelta(minutes=1))
     services.fail_offline(db, ready_clip.id, "zh_CN", services.OFFLINE_DISK_FULL)
     db.expire_all()
-    assert services.resume_offline(db, ready_clip.id, "zh_CN") is False
+    assert services.resume_offline(db, ready_clip.id, "zh_CN") is None
     assert job_of(db, ready_clip)["error"] == services.OFFLINE_DISK_FULL
 
     cleaned = []
@@ -311,7 +314,7 @@ def test_resuming_a_copy_that_changed_meanwhile_does_nothing_and_stops_no_other(
     monkeypatch.setattr(services, "expire_uploads", lambda *_args: cleaned.append(True))
     real_resume = services.resume_offline
 
-    def broken_for_english(db_: Session, clip_id: int, locale: str) -> bool:
+    def broken_for_english(db_: Session, clip_id: int, locale: str) -> str | None:
         if locale == "en":
             raise RuntimeError("a bad entry")
         return real_resume(db_, clip_id, locale)
@@ -333,6 +336,98 @@ def test_a_try_that_begins_starts_the_clock_again(
     backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
              + timedelta(minutes=1))
     assert services.stale_offline(db) == [(ready_clip.id, "zh_CN")]
-    services.started_offline(db, ready_clip.id, "zh_CN")  # what the job does first
+    assert services.started_offline(db, ready_clip.id, "zh_CN",  # what the job does first
+                                    job_of(db, ready_clip)["ticket"])
     assert services.stale_offline(db) == []
     assert job_of(db, ready_clip)["state"] == services.OFFLINE_PENDING
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Renders that work, each noted (by its clip) in the list returned."""
+    renders: list[int] = []
+    real = services.render_offline
+
+    def counted(plan: services.OfflinePlan, **kwargs: Any) -> dict[str, Any]:
+        renders.append(plan.clip_id)
+        return real(plan, **kwargs)
+
+    render_works(monkeypatch)
+    monkeypatch.setattr(services, "render_offline", counted)
+    return renders
+
+
+def test_a_job_asked_again_while_it_waited_in_the_queue_is_dropped_and_the_copy_made_once(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A job that waits behind a long queue is taken for dead and asked for again: the
+    request gets a new ticket and a second job. The first, when it leaves the queue at last,
+    is superseded and does nothing (no render, no failure); the second makes the copy."""
+    login_as(Role.TRAINER)
+    renders = count_renders(monkeypatch)
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: queued.append(args) or True)
+    ask(client, csrf, ready_clip)  # queued; no try begins: the queue is long
+    first = job_of(db, ready_clip)
+    assert queued == [(tasks.offline_copy, ready_clip.id, "zh_CN", first["ticket"])]
+    backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
+             + timedelta(minutes=1))
+    with app.app_context():
+        tasks.resume_interrupted.call_local()
+    asked_again = job_of(db, ready_clip)
+    assert asked_again["resumed"] and asked_again["ticket"] != first["ticket"]
+    assert queued[1:] == [(tasks.offline_copy, ready_clip.id, "zh_CN", asked_again["ticket"])]
+
+    with caplog.at_level(logging.INFO, logger="trainer.tasks"):
+        run_job(app, ready_clip, LAST_TRY, first["ticket"])  # the first job leaves the queue
+    assert renders == []
+    assert job_of(db, ready_clip) == asked_again  # still being made, by the second job
+    assert "offline-pending-zh_CN" in page(client, ready_clip)
+    dropped = [r for r in caplog.records if "asked again or withdrawn" in r.getMessage()]
+    assert [r.levelno for r in dropped] == [logging.INFO]
+
+    run_job(app, ready_clip, LAST_TRY, asked_again["ticket"])  # the second job
+    assert renders == [ready_clip.id]
+    db.expire_all()
+    product = ready_clip.renditions["offline-zh_CN"]
+    assert "job" not in product and product["key"].endswith("offline-zh_cn.mp4")
+    run_job(app, ready_clip, LAST_TRY, first["ticket"])  # any late job finds no request of its
+    run_job(app, ready_clip, LAST_TRY, asked_again["ticket"])
+    assert renders == [ready_clip.id]
+    db.expire_all()
+    assert ready_clip.renditions["offline-zh_CN"] == product
+
+
+def test_a_superseded_job_that_fails_leaves_the_newer_request_alone(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job whose try began before its request was asked again, and which then fails,
+    records nothing: the newer request's own job is still to come."""
+    login_as(Role.TRAINER)
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: True)
+    ask(client, csrf, ready_clip)
+    old = job_of(db, ready_clip)["ticket"]
+    ask(client, csrf, ready_clip)  # asked again while the old job was at work
+    new = job_of(db, ready_clip)["ticket"]
+    assert new != old
+    assert services.fail_offline(db, ready_clip.id, "zh_CN", services.OFFLINE_DISK_FULL,
+                                 ticket=old) is False
+    assert job_of(db, ready_clip)["state"] == services.OFFLINE_PENDING
+    assert services.fail_offline(db, ready_clip.id, "zh_CN", services.OFFLINE_DISK_FULL,
+                                 ticket=new) is True
+    assert job_of(db, ready_clip)["error"] == services.OFFLINE_DISK_FULL
+
+
+def test_a_job_queued_before_requests_had_tickets_still_makes_its_copy(
+        db: Session, ready_clip: Clip, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request written, and its job queued, by the code before tickets: huey runs the job
+    with the arguments it was queued with (no ticket), and the copy is made."""
+    renders = count_renders(monkeypatch)
+    ready_clip.renditions = {**ready_clip.renditions, "offline-zh_CN": {"job": {
+        "state": services.OFFLINE_PENDING, "asked_at": utcnow().isoformat()}}}
+    db.flush()
+    with app.app_context():
+        tasks.offline_copy(ready_clip.id, "zh_CN")  # huey's task, as queued then (immediate)
+    assert renders == [ready_clip.id]
+    db.expire_all()
+    product = ready_clip.renditions["offline-zh_CN"]
+    assert "job" not in product and product["key"].endswith("offline-zh_cn.mp4")

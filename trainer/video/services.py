@@ -524,9 +524,11 @@ OFFLINE_SOURCE = "360p"  # the offline copy is for tablets: the small rendition,
 # An offline copy's request rides in its product's entry in `clip.renditions` (no schema
 # change): `renditions["offline-<locale>"]` has the copy's "key", "bytes"... once one is made,
 # and a "job" while one is asked for: {"state": "pending" | "failed", "asked_at": ISO time,
-# "error": a message id (translated where it is shown), "detail": words of the video tool,
-# without paths}. A finished copy replaces the entry (the job is done); a new request clears
-# an old failure; changed captions or a new processing run drop the entry, request and all.
+# "ticket": the token of the latest request, which its queued job carries, "error": a message
+# id (translated where it is shown), "detail": words of the video tool, without paths}. A
+# finished copy replaces the entry (the job is done); a new request clears an old failure;
+# changed captions or a new processing run drop the entry, request and all. A request written
+# before tickets existed has none, and neither has its job: that job runs as it always did.
 OFFLINE_PENDING, OFFLINE_FAILED = "pending", "failed"
 OFFLINE_UNQUEUED = N_("The job queue cannot be reached now; ask for the offline copy again in "
                       "a few minutes.")
@@ -578,13 +580,21 @@ def offline_copies(clip: Clip) -> list[OfflineCopy]:
     return copies
 
 
-def ask_offline(db: Session, clip: Clip, locale: str) -> OfflinePlan:
+def ask_offline(db: Session, clip: Clip, locale: str) -> str:
     """A trainer asks for an offline copy: refused when the clip cannot have one now, else
     recorded as being made (which clears an earlier failure). A copy already made stays
-    downloadable until the new one replaces it."""
-    plan = plan_offline(clip, locale)
-    _put_job(db, clip, locale, {"state": OFFLINE_PENDING, "asked_at": utcnow().isoformat()})
-    return plan
+    downloadable until the new one replaces it. Returns the request's ticket, for the job to
+    carry: the job of an earlier request (its ticket replaced) does nothing when it begins."""
+    plan_offline(clip, locale)
+    ticket = _new_ticket()
+    _put_job(db, clip, locale, {"state": OFFLINE_PENDING, "asked_at": utcnow().isoformat(),
+                                "ticket": ticket})
+    return ticket
+
+
+def _new_ticket() -> str:
+    """A fresh token for one request of an offline copy."""
+    return secrets.token_hex(16)
 
 
 def _job_of(db: Session, clip_id: int, locale: str) -> tuple[Clip | None, dict[str, Any]]:
@@ -601,12 +611,14 @@ def _put_job(db: Session, clip: Clip, locale: str, job: dict[str, Any]) -> None:
     db.flush()
 
 
-def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str = "") -> bool:
+def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str = "", *,
+                 ticket: str | None = None) -> bool:
     """Record why an asked-for offline copy was not made. Nothing when it is no longer asked
-    for (its captions changed, or the clip was processed again: the request went with them).
-    True when recorded."""
+    for (its captions changed, or the clip was processed again: the request went with them),
+    nor when `ticket` (the failed job's) is given and a newer request replaced it: that
+    request's own job is still to come. True when recorded."""
     clip, job = _job_of(db, clip_id, locale)
-    if clip is None or not job:
+    if clip is None or not job or (ticket is not None and job.get("ticket") != ticket):
         return False
     _put_job(db, clip, locale, {**job, "state": OFFLINE_FAILED, "error": error,
                                 "detail": detail[:500]})
@@ -620,16 +632,27 @@ def offline_stale_after(duration: float | None) -> timedelta:
     `media.run_ffmpeg`), the retry's delay and a minute more. Counted from when the latest try
     began (`started_offline`), so a long wait in the queue is not held against a render; a
     request no try has begun counts from when it was asked (a queue that lost the job), and
-    so may be asked again while it still waits behind a long queue: the copy is then made
-    twice, the second replacing the first."""
+    so may be asked again (`resume_offline`) while its job still waits behind a long queue.
+    The copy is made once all the same: asking again gives the request a new ticket, so the
+    first job, when it leaves the queue at last, finds itself superseded and does nothing,
+    and the job queued with the new ticket makes the copy."""
     return timedelta(seconds=2 * max(600.0, 30 * (duration or 0.0)) + 10 + 60)
 
 
-def started_offline(db: Session, clip_id: int, locale: str) -> None:
-    """A try of an asked-for copy's job begins: the clock of `stale_offline` starts now."""
+def started_offline(db: Session, clip_id: int, locale: str,
+                    ticket: str | None = None) -> bool:
+    """A try of an asked-for copy's job begins: whether it is to go on. Not when the clip is
+    gone, nor when the job's `ticket` is no longer its request's (asked again meanwhile, or
+    no longer asked for): a newer job makes the copy, or none is wanted, so this one does
+    nothing, and records no failure. A job without a ticket (queued before tickets existed)
+    goes on, as it always did. For a request being made, the clock of `stale_offline`
+    starts now."""
     clip, job = _job_of(db, clip_id, locale)
-    if clip is not None and job.get("state") == OFFLINE_PENDING:
+    if clip is None or (ticket is not None and job.get("ticket") != ticket):
+        return False
+    if job.get("state") == OFFLINE_PENDING:
         _put_job(db, clip, locale, {**job, "since": utcnow().isoformat()})
+    return True
 
 
 def stale_offline(db: Session, *, now: datetime | None = None) -> list[tuple[int, str]]:
@@ -648,19 +671,22 @@ def stale_offline(db: Session, *, now: datetime | None = None) -> list[tuple[int
     return stale
 
 
-def resume_offline(db: Session, clip_id: int, locale: str) -> bool:
-    """A request whose job died (`stale_offline`): asked again once (True: queue the job),
-    and a second time recorded as failed for a trainer to try again (False). Nothing when it
-    is no longer being made (read afresh: its job finished or failed meanwhile, the captions
-    changed, the clip went)."""
+def resume_offline(db: Session, clip_id: int, locale: str) -> str | None:
+    """A request whose job died (`stale_offline`): asked again once, with a new ticket, which
+    is returned for the job to queue (the old job, should it be only late, does nothing
+    when it begins: `started_offline`); a second time recorded as failed for a trainer to
+    try again (None). Nothing (None) when it is no longer being made (read afresh: its job
+    finished or failed meanwhile, the captions changed, the clip went)."""
     clip, job = _job_of(db, clip_id, locale)
     if clip is None or job.get("state") != OFFLINE_PENDING:
-        return False
+        return None
     if job.get("resumed"):
         fail_offline(db, clip_id, locale, OFFLINE_INTERRUPTED)
-        return False
-    _put_job(db, clip, locale, {**job, "since": utcnow().isoformat(), "resumed": True})
-    return True
+        return None
+    ticket = _new_ticket()
+    _put_job(db, clip, locale, {**job, "since": utcnow().isoformat(), "resumed": True,
+                                "ticket": ticket})
+    return ticket
 
 
 def offline_failure(exc: Exception) -> tuple[str, str]:

@@ -419,9 +419,9 @@ def make_offline(clip_id: int) -> Any:
     locale = request.form.get("locale", "")
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.ask_offline(db, clip, locale)  # refuses a clip that cannot have one now
+    ticket = services.ask_offline(db, clip, locale)  # refuses a clip that cannot have one now
     db.commit()  # a job is enqueued only once the request's transaction has ended
-    if tasks.enqueue(tasks.offline_copy, clip.id, locale):
+    if tasks.enqueue(tasks.offline_copy, clip.id, locale, ticket):
         flash(_("The offline copy is being made; it appears on the clip's page when it is "
                 "ready."), "success")
     else:
