@@ -28,7 +28,7 @@ from trainer.core.grading.criteria import total_of, with_overrides
 from trainer.core.i18n import N_
 from trainer.db import MAX_ROW_ID, utcnow
 from trainer.fieldwork import grades
-from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode
+from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Grade, Mode
 from trainer.review import anchors
 from trainer.review.models import Notification, Review, ReviewEvent, ReviewKind, ReviewStatus
 from trainer.scenarios.models import ScenarioVersion
@@ -413,11 +413,27 @@ def _graded_at(attempt: Attempt, moment: datetime | None) -> dict[str, Any]:
     none is that old (grades carried over from before grade versions), and the attempt's
     score when it has no grades or is not in a session."""
     db = object_session(attempt)
-    kept = grades.grades_of(db, attempt) if db is not None else ()
+    kept = grades_kept(db, attempt) if db is not None else ()
     if not kept or moment is None:
         return attempt.score or {}
     made = [grade for grade in kept if _utc(grade.created_at) <= _utc(moment)]
     return dict((made[-1] if made else kept[0]).data)
+
+
+GRADES_READ = "review.grades"  # session.info key: attempt id -> (its score then, its grades)
+
+
+def grades_kept(db: Session, attempt: Attempt) -> Sequence[Grade]:
+    """The attempt's grades, the first first, read once in the session (a review page or an
+    API answer shows every override of the attempt, each replacing a graded score). They are
+    read again once the attempt's score is another object: every new grade sets a new score
+    (`grades._new`), and a rollback expires it."""
+    read = db.info.setdefault(GRADES_READ, {})
+    score, kept = read.get(attempt.id, (None, None))
+    if kept is None or score is not attempt.score:
+        kept = grades.grades_of(db, attempt)
+        read[attempt.id] = (attempt.score, kept)
+    return kept
 
 
 def _utc(moment: datetime) -> datetime:

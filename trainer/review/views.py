@@ -253,7 +253,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         rubric=rubric, chosen=chosen, marking=state, blind=blind,
         record=record, my_mark=(state.marks.get(me) if state else None),
         mark=forms.get("mark") or MarkForm(),
-        grade_versions=grades.grades_of(db_session(), attempt),
+        grade_versions=services.grades_kept(db_session(), attempt),
         truth_changed=households_changed(attempt),
         criteria_labels=LABELS, census_answer=census_answer,
         open=review.status in services.OPEN), status
