@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from dataclasses import fields
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, FormField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
 
 from trainer.core.world.regions import YUEYANG, YUEYANG_COUNTIES
 from trainer.core.world.spec import MAX_BIRTHS, MAX_GRIDS, MAX_VACANCY, Rates, WorldSpec
+from trainer.worlds.services import MAX_SEED
 
 DEFAULTS = WorldSpec()
 
@@ -50,28 +61,66 @@ def finite(_form: object, field: DecimalField) -> None:
         raise StopValidation(str(_l("Enter a number.")))
 
 
-def not_huge(_form: object, field: IntegerField) -> None:
-    """Stop absurd integers before NumberRange, which fails on numbers beyond a float."""
-    if isinstance(field.data, int) and abs(field.data) >= 2**63:
-        raise StopValidation(str(_l("Enter a number.")))
-
-
-def not_blank(_form: object, field: DecimalField) -> None:
-    """Refuse a rate sent empty (a rate not sent keeps its default); 0 is a rate like any
-    other (DataRequired would refuse it)."""
+def number_given(_form: object, field: DecimalField | IntegerField) -> None:
+    """Stop at a box that holds no number, with one error: "Enter a number." for a box sent
+    empty (a rate not sent keeps its default; 0 is a number like any other), else the
+    field's own ("Not a valid integer value."), not followed by a range that no number
+    given could be outside of."""
     if field.raw_data and not str(field.raw_data[0]).strip():
+        field.errors[:] = []
         raise StopValidation(str(_l("Enter a number.")))
+    if field.process_errors:
+        raise StopValidation()
+
+
+# NumberRange's own message, translated by WTForms' catalogue (field.gettext), not ours
+WTFORMS_RANGE = "Number must be between %(min)s and %(max)s."
+
+
+class WholeRange:
+    """NumberRange for whole numbers of any size: NumberRange turns one past a float's
+    range (a pasted row of digits) into an OverflowError."""
+
+    def __init__(self, low: int, high: int, message: str | None = None) -> None:
+        self.low, self.high, self.message = low, high, message
+
+    def __call__(self, _form: object, field: IntegerField) -> None:
+        if field.data is None or self.low <= field.data <= self.high:
+            return
+        message = self.message or field.gettext(WTFORMS_RANGE)
+        raise ValidationError(message % {"min": self.low, "max": self.high})
+
+
+class NumberText(TextInput):
+    """A number typed in a text box (with the keypad of `mode`): what the trainer typed, a
+    non-number too, reaches the form and comes back beside its error. A number input sends
+    nothing for what it cannot read ("abc", "1e400": a random seed, a 0 % share, silently)
+    and the browser empties it."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("inputmode", self.mode)
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(field, **kwargs)
+
+
+WHOLE, DECIMAL = NumberText("numeric"), NumberText("decimal")
 
 
 def _percent(name: str) -> DecimalField:
     default = round(getattr(Rates(), name) * 100, 3)
     most = {"births": MAX_BIRTHS * 100, "vacant_units": MAX_VACANCY * 100}.get(name, 100)
-    return DecimalField(RATE_LABELS[name], default=default, places=3,
-                        validators=[not_blank if default else Optional(), finite,
-                                    NumberRange(0, most)])
+    return DecimalField(RATE_LABELS[name], default=default, places=3, widget=DECIMAL,
+                        validators=[number_given, finite, NumberRange(0, most)])
 
 
-COUNT = [DataRequired(), not_huge, NumberRange(1, 5000)]
+def _count(label: Any, default: int, most: int) -> IntegerField:
+    return IntegerField(label, default=default, widget=WHOLE,
+                        validators=[InputRequired(), number_given, WholeRange(1, most)])
+
 
 RatesForm = type("RatesForm", (FlaskForm,), {f.name: _percent(f.name) for f in fields(Rates)})
 
@@ -82,29 +131,30 @@ class RatesSubform(RatesForm):  # type: ignore[misc, valid-type]
 
 
 class WorldForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    # no maxlength: the browser would cut a pasted name at 120 characters without a word
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+                       render_kw={"maxlength": False})
     # All of Yueyang by default (a spec without a region is 岳阳楼区 alone, see WorldSpec)
     region = StringField(_l("Region code (county-level or prefecture)"), default=YUEYANG,
                          validators=[DataRequired(), Length(min=6, max=6)],
                          render_kw={"list": "yueyang-counties", "inputmode": "numeric"})
-    grids = IntegerField(_l("Grids (网格)"), default=DEFAULTS.grids,
-                         validators=[DataRequired(), not_huge, NumberRange(1, MAX_GRIDS)])
-    seed = IntegerField(_l("Seed (empty: random)"),
-                        validators=[Optional(), not_huge, NumberRange(0, 2**63 - 1)])
-    households_min = IntegerField(_l("Households per grid, at least"),
-                                  default=DEFAULTS.households_min, validators=COUNT)
-    households_max = IntegerField(_l("Households per grid, at most"),
-                                  default=DEFAULTS.households_max, validators=COUNT)
-    area_min_units = IntegerField(_l("Housing units per area, at least"),
-                                  default=DEFAULTS.area_min_units, validators=COUNT)
-    area_target_units = IntegerField(_l("Housing units per area, target"),
-                                     default=DEFAULTS.area_target_units, validators=COUNT)
-    area_max_units = IntegerField(_l("Housing units per area, at most"),
-                                  default=DEFAULTS.area_max_units, validators=COUNT)
+    grids = _count(_l("Grids (网格)"), DEFAULTS.grids, MAX_GRIDS)
+    seed = IntegerField(_l("Seed (empty: random)"), widget=WHOLE, validators=[
+        Optional(), number_given,
+        WholeRange(0, MAX_SEED, _l("The seed must be a whole number from 0 to %(max)s."))])
+    households_min = _count(_l("Households per grid, at least"), DEFAULTS.households_min, 5000)
+    households_max = _count(_l("Households per grid, at most"), DEFAULTS.households_max, 5000)
+    area_min_units = _count(_l("Housing units per area, at least"), DEFAULTS.area_min_units,
+                            5000)
+    area_target_units = _count(_l("Housing units per area, target"),
+                               DEFAULTS.area_target_units, 5000)
+    area_max_units = _count(_l("Housing units per area, at most"), DEFAULTS.area_max_units,
+                            5000)
     partition = SelectField(_l("Partition"), default=DEFAULTS.partition,
                             choices=lambda: partition_choices())
     urban_share = DecimalField(_l("Urban share, per cent"), default=DEFAULTS.urban_share * 100,
-                               places=1, validators=[Optional(), finite, NumberRange(0, 100)])
+                               places=1, widget=DECIMAL,
+                               validators=[number_given, finite, NumberRange(0, 100)])
     rates = FormField(RatesSubform, label=_l("Hard cases, per cent"))
 
     def spec_data(self) -> dict[str, object]:
