@@ -44,10 +44,16 @@ MAP_WIDTH = (640.0, 2400.0)  # the drawing's width in pixels, at least and at mo
 
 
 def _walk(attempt: Any, visit: Any) -> Walk:
-    """The attempt's walk (from its scenario, seed and units)."""
-    return walk_of(visit.scenario, attempt.seed,
+    """The attempt's walk (from its scenario, seed and units). Where the exercise has the
+    small-area map, the walk leaves out what the map is graded against and its field view
+    therefore hides: the area's outline and its buildings that hold none of the exercise's
+    units (drawn, they would be the boundary and the coverage to copy)."""
+    walk = walk_of(visit.scenario, attempt.seed,
                    {unit: state.truth for unit, state in visit.households.items()},
                    list(visit.households))
+    if visit.scenario.assignment.map is None:
+        return walk
+    return Walk(tuple(b for b in walk.buildings if b.units), (), walk.from_world)
 
 
 def _listed(walk: Walk, rows: dict[str, Any]) -> dict[int, int]:
