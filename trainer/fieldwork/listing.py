@@ -13,6 +13,7 @@ first, so a mode just chosen is not lost to the autosave's delay.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -53,7 +54,7 @@ def _walk(attempt: Any, visit: Any) -> Walk:
                    list(visit.households))
     if visit.scenario.assignment.map is None:
         return walk
-    return Walk(tuple(b for b in walk.buildings if b.units), (), walk.from_world)
+    return replace(walk, buildings=tuple(b for b in walk.buildings if b.units), outline=())
 
 
 def _listed(walk: Walk, rows: dict[str, Any]) -> dict[int, int]:
