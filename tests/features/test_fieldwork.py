@@ -125,6 +125,25 @@ def test_trainees_see_no_conduct_colours_or_jumps(client, csrf, login_as, make_u
     assert "goto:" not in page and "son_away" not in page
 
 
+def test_a_breach_is_not_marked_on_the_trainees_transcript(client, csrf, login_as, make_user,
+                                                          db):
+    """The red border of a confidentiality breach is grading feedback: the trainee's own
+    transcript does not show it (in an exam it would give the privacy criterion away at
+    once), as the "Confidentiality breach." line is shown only with the trainer's and the
+    examiner's detail."""
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee, Mode.EXAM)
+    attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")
+    step(client, csrf, attempt.id, "photograph_id")
+    db.expire_all()
+    assert any(s.get("action") == "photograph_id" for s in db.get(Attempt, attempt.id).steps)
+    visit = services.replay_attempt(db.get(Attempt, attempt.id))
+    assert any(event.breach for event in visit.events)  # the step is a breach ...
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert not re.search(r'class="event [^"]*\bbreach\b', page)  # ... not marked for the trainee
+
+
 def test_exam_allows_one_attempt_and_hides_the_score(client, csrf, login_as, make_user, db):
     trainee = login_as(Role.TRAINEE)
     _t, _c, assignment = setup_cohort(db, make_user, trainee, Mode.EXAM)
