@@ -293,6 +293,10 @@ def test_the_header_fits_in_rows_of_its_own(tablet: tuple[Any, str, dict[str, in
     width = page.evaluate("window.innerWidth")
     assert header["right"] <= width and not header["clipped"]
     _fits_the_screen(page)
+    # its links (the brand, the pages, notifications, the trainee's name) are finger-sized,
+    # as its language select and log-out button are
+    assert page.locator(".site-header a[href]").count() >= 4
+    assert page.evaluate(TOO_SMALL, [".site-header a[href]", 44]) == []
     brand, links, tools = header["brand"], header["links"], header["tools"]
     assert tools["top"] == brand["top"] and tools["right"] <= width  # the tools beside the brand
     if name.endswith("portrait"):
