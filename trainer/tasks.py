@@ -144,10 +144,10 @@ def offline_copy_job(clip_id: int, locale: str, ticket: str | None = None,
     no transaction open, then attach it only if the clip has not changed meanwhile.
 
     `ticket` is the request's the job was queued for (`services.ask_offline`): a job whose
-    request was asked again since (`services.resume_offline`: it waited so long in the queue
-    that it was taken for dead) finds another ticket when it begins, and does nothing, so the
-    copy is made once, by the newer job. A job queued before tickets existed has none, and
-    runs as it always did.
+    request was asked again since (a trainer asked again, or `services.resume_offline` took
+    it for dead after a long wait in the queue) finds another ticket when it begins, and does
+    nothing, so the copy is made once, by the newer job. A job queued before tickets existed
+    has none, and runs as it always did.
 
     A failed render is tried once more (`retries=1`: a full disk or a busy machine may have
     passed). Only the last try records the failure on the clip, so the page says "being made"
@@ -360,8 +360,12 @@ def resume_interrupted() -> list[int]:
                 log.exception("resuming the offline copy %s of clip %s failed", locale,
                               clip_id)
                 continue
-            if ticket is not None:  # the old job, if only late, now does nothing
-                enqueue(offline_copy, clip_id, locale, ticket)
+            # the old job, if only late, now does nothing: the new one must be queued, or the
+            # request says so (a trainer asks again once the queue answers)
+            if ticket is not None and not enqueue(offline_copy, clip_id, locale, ticket):
+                with job_session(app) as db:
+                    services.fail_offline(db, clip_id, locale, services.OFFLINE_UNQUEUED,
+                                          ticket=ticket)
         with job_session(app) as db:
             services.expire_uploads(db, Path(app.config["MEDIA_ROOT"]))
     return requeued

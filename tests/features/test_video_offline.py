@@ -431,3 +431,48 @@ def test_a_job_queued_before_requests_had_tickets_still_makes_its_copy(
     db.expire_all()
     product = ready_clip.renditions["offline-zh_CN"]
     assert "job" not in product and product["key"].endswith("offline-zh_cn.mp4")
+
+
+def test_a_copy_asked_again_that_the_queue_cannot_take_is_shown_failed(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the periodic check asks again for a copy taken for dead but cannot queue the new
+    job, the request says so (for a trainer to ask again), rather than staying "being made"
+    with a ticket no job carries, and being called interrupted twice at the next check."""
+    login_as(Role.TRAINER)
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: True)
+    ask(client, csrf, ready_clip)
+    first = job_of(db, ready_clip)
+    backdate(db, ready_clip, services.offline_stale_after(ready_clip.duration)
+             + timedelta(minutes=1))
+    monkeypatch.setattr(tasks, "enqueue", lambda *args: False)  # the queue is down
+    with app.app_context():
+        tasks.resume_interrupted.call_local()
+    job = job_of(db, ready_clip)
+    assert job["state"] == services.OFFLINE_FAILED
+    assert job["error"] == services.OFFLINE_UNQUEUED
+    assert job["ticket"] != first["ticket"]
+
+
+def test_the_view_records_a_queue_failure_on_its_own_request_only(
+        client: FlaskClient, login_as: Any, csrf: Any, db: Session, ready_clip: Clip,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trainer's request that the queue refused is recorded as failed only while it is
+    still the clip's request: one asked meanwhile (its job queued) is left being made."""
+    login_as(Role.TRAINER)
+    newer: dict[str, str] = {}
+
+    def refused_after_another_ask(*_args: Any) -> bool:
+        # another trainer asks meanwhile, and that job is queued
+        clip = db.get(Clip, ready_clip.id)
+        assert clip is not None
+        newer["ticket"] = services.ask_offline(db, clip, "zh_CN")
+        db.commit()
+        return False
+
+    monkeypatch.setattr(tasks, "enqueue", refused_after_another_ask)
+    ask(client, csrf, ready_clip)
+    db.expire_all()
+    job = job_of(db, ready_clip)
+    assert job["ticket"] == newer["ticket"]
+    assert job["state"] == services.OFFLINE_PENDING

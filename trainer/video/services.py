@@ -598,10 +598,18 @@ def _new_ticket() -> str:
 
 
 def _job_of(db: Session, clip_id: int, locale: str) -> tuple[Clip | None, dict[str, Any]]:
-    """A clip and its offline copy's request ({} when none is asked for, or no clip)."""
-    clip = db.get(Clip, clip_id)
+    """A clip and its offline copy's request ({} when none is asked for, or no clip), read
+    afresh and locked: another request may have been written since this session read the
+    clip (a trainer asking again), and what is written next depends on it."""
+    clip = db.get(Clip, clip_id, populate_existing=True, with_for_update=True)
     entry = (clip.renditions.get(offline_name(locale)) if clip is not None else None) or {}
     return clip, entry.get("job") or {}
+
+
+def _superseded(job: dict[str, Any], ticket: str | None) -> bool:
+    """Whether a job's `ticket` is no longer its request's (asked again since, or no longer
+    asked for). A job without one (queued before tickets existed) never is."""
+    return ticket is not None and job.get("ticket") != ticket
 
 
 def _put_job(db: Session, clip: Clip, locale: str, job: dict[str, Any]) -> None:
@@ -618,7 +626,7 @@ def fail_offline(db: Session, clip_id: int, locale: str, error: str, detail: str
     nor when `ticket` (the failed job's) is given and a newer request replaced it: that
     request's own job is still to come. True when recorded."""
     clip, job = _job_of(db, clip_id, locale)
-    if clip is None or not job or (ticket is not None and job.get("ticket") != ticket):
+    if clip is None or not job or _superseded(job, ticket):
         return False
     _put_job(db, clip, locale, {**job, "state": OFFLINE_FAILED, "error": error,
                                 "detail": detail[:500]})
@@ -635,7 +643,9 @@ def offline_stale_after(duration: float | None) -> timedelta:
     so may be asked again (`resume_offline`) while its job still waits behind a long queue.
     The copy is made once all the same: asking again gives the request a new ticket, so the
     first job, when it leaves the queue at last, finds itself superseded and does nothing,
-    and the job queued with the new ticket makes the copy."""
+    and the job queued with the new ticket makes the copy (if that job cannot be queued, the
+    request is recorded as failed, for a trainer to ask again). A job queued before tickets
+    existed carries none, and runs whatever the request holds."""
     return timedelta(seconds=2 * max(600.0, 30 * (duration or 0.0)) + 10 + 60)
 
 
@@ -648,7 +658,7 @@ def started_offline(db: Session, clip_id: int, locale: str,
     goes on, as it always did. For a request being made, the clock of `stale_offline`
     starts now."""
     clip, job = _job_of(db, clip_id, locale)
-    if clip is None or (ticket is not None and job.get("ticket") != ticket):
+    if clip is None or _superseded(job, ticket):
         return False
     if job.get("state") == OFFLINE_PENDING:
         _put_job(db, clip, locale, {**job, "since": utcnow().isoformat()})

@@ -425,7 +425,7 @@ def make_offline(clip_id: int) -> Any:
         flash(_("The offline copy is being made; it appears on the clip's page when it is "
                 "ready."), "success")
     else:
-        services.fail_offline(db, clip.id, locale, services.OFFLINE_UNQUEUED)
+        services.fail_offline(db, clip.id, locale, services.OFFLINE_UNQUEUED, ticket=ticket)
         db.commit()
         flash(_(services.OFFLINE_UNQUEUED), "error")
     back = "video.show" if request.form.get("back") == "show" else "video.edit"

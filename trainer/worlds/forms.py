@@ -117,9 +117,13 @@ def _percent(name: str) -> DecimalField:
                         validators=[number_given, finite, NumberRange(0, most)])
 
 
+MOST = 5000  # households per grid (WorldSpec's bound), and housing units per area
+
+
 def _count(label: Any, default: int, most: int) -> IntegerField:
     return IntegerField(label, default=default, widget=WHOLE,
-                        validators=[InputRequired(), number_given, WholeRange(1, most)])
+                        validators=[InputRequired(_l("Enter a number.")), number_given,
+                                    WholeRange(1, most)])
 
 
 RatesForm = type("RatesForm", (FlaskForm,), {f.name: _percent(f.name) for f in fields(Rates)})
@@ -142,14 +146,14 @@ class WorldForm(FlaskForm):
     seed = IntegerField(_l("Seed (empty: random)"), widget=WHOLE, validators=[
         Optional(), number_given,
         WholeRange(0, MAX_SEED, _l("The seed must be a whole number from 0 to %(max)s."))])
-    households_min = _count(_l("Households per grid, at least"), DEFAULTS.households_min, 5000)
-    households_max = _count(_l("Households per grid, at most"), DEFAULTS.households_max, 5000)
+    households_min = _count(_l("Households per grid, at least"), DEFAULTS.households_min, MOST)
+    households_max = _count(_l("Households per grid, at most"), DEFAULTS.households_max, MOST)
     area_min_units = _count(_l("Housing units per area, at least"), DEFAULTS.area_min_units,
-                            5000)
+                            MOST)
     area_target_units = _count(_l("Housing units per area, target"),
-                               DEFAULTS.area_target_units, 5000)
+                               DEFAULTS.area_target_units, MOST)
     area_max_units = _count(_l("Housing units per area, at most"), DEFAULTS.area_max_units,
-                            5000)
+                            MOST)
     partition = SelectField(_l("Partition"), default=DEFAULTS.partition,
                             choices=lambda: partition_choices())
     urban_share = DecimalField(_l("Urban share, per cent"), default=DEFAULTS.urban_share * 100,
@@ -158,8 +162,9 @@ class WorldForm(FlaskForm):
     rates = FormField(RatesSubform, label=_l("Hard cases, per cent"))
 
     def spec_data(self) -> dict[str, object]:
-        """The form's values as a spec dict (rates as fractions)."""
-        rates = {name: float(value) / 100 for name, value in self.rates.data.items()
+        """The form's values as a spec dict (rates as fractions; "-0" typed is kept as 0, not
+        as -0.0: adding 0.0 makes a negative zero positive)."""
+        rates = {name: float(value) / 100 + 0.0 for name, value in self.rates.data.items()
                  if value is not None}
         return {
             "region": (self.region.data or "").strip(), "grids": self.grids.data,
@@ -168,7 +173,7 @@ class WorldForm(FlaskForm):
             "area_min_units": self.area_min_units.data,
             "area_target_units": self.area_target_units.data,
             "area_max_units": self.area_max_units.data, "partition": self.partition.data,
-            "urban_share": float(self.urban_share.data or 0) / 100, "rates": rates,
+            "urban_share": float(self.urban_share.data or 0) / 100 + 0.0, "rates": rates,
         }
 
 
