@@ -51,6 +51,7 @@ from trainer.core.scenario.model import (
     SelfReport,
 )
 from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, PHONE_CHECK, PHONE_MINUTES, Conduct
+from trainer.core.world import people
 from trainer.core.world.codes import LABELS
 from trainer.core.world.rng import stream
 
@@ -462,17 +463,27 @@ class Session:
 
     def submitted(self, unit: str) -> tuple[dict[str, Any], tuple[Mistake, ...]] | None:
         """A received self-report: the form as the household filled it and the slips in
-        it (the truth with the plan's mistakes, those the app would accept); None before."""
+        it (those the app would accept), with `Mistake.person` an index into the form's
+        persons; None before.
+
+        The household writes down whom it tells about (`_as_reported`): a member it still
+        conceals is not on its form, and the counts (H2, H3) are those of the persons listed;
+        a slip about a concealed member is not made. Nothing is disclosed after the form is
+        received (the household needs no further visit; the review is by phone), so what it
+        conceals now is what it concealed when its form came."""
         state = self._household(unit)
-        household = state.truth.household
-        if state.report not in ("received", "checked") or household is None:
+        if state.report not in ("received", "checked") or state.truth.household is None:
             return None
+        household, moved = self._as_reported(unit, state.truth.household)
         record = r601.record_of(household)
+        persons = record["persons"]
         applied: list[Mistake] = []
-        for slip in state.plan.mistakes if state.plan else ():
-            persons = record["persons"]
-            if slip.person is not None and not 0 <= slip.person < len(persons):
-                continue
+        for planned in state.plan.mistakes if state.plan else ():
+            slip = planned
+            if planned.person is not None:
+                if planned.person not in moved:  # a concealed member or no one at all
+                    continue
+                slip = replace(planned, person=moved[planned.person])
             target = record if slip.person is None else persons[slip.person]
             if slip.item not in target or target[slip.item] == slip.value:
                 continue
@@ -484,13 +495,27 @@ class Session:
             applied.append(slip)
         return record, tuple(applied)
 
+    def _as_reported(self, unit: str, household: people.Household
+                     ) -> tuple[people.Household, dict[int, int]]:
+        """The unit's household as it tells about itself now: the truth without the members
+        it still conceals (`reported_persons`), and the index each member it names had in the
+        truth's persons -> its index there. The truth itself when nothing is concealed."""
+        named = self.reported_persons(unit)
+        keys = {person.key for person in named}
+        moved = {old: new for new, old in enumerate(
+            index for index, person in enumerate(household.persons) if person.key in keys)}
+        if len(named) == len(household.persons):
+            return household, moved
+        return replace(household, persons=named), moved
+
     def _corrections(self, unit: str, state: Household) -> tuple[str, str]:
-        """The respondent's answers to the doubtful items of its self-report, on the phone."""
+        """The respondent's answers to the doubtful items of its self-report, on the phone:
+        the true answers of the form it sent (still without any member it conceals)."""
         sent = self.submitted(unit)
         household = state.truth.household
         if sent is None or household is None or not sent[1]:
             return ("都填对了，没有要改的。", "It's all correct; nothing to change.")
-        truth = r601.record_of(household)
+        truth = r601.record_of(self._as_reported(unit, household)[0])
         zh, en = [], []
         for slip in sent[1]:
             row = truth if slip.person is None else truth["persons"][slip.person]
@@ -765,8 +790,9 @@ class Session:
 
     # --- answers from the truth ----------------------------------------------------------
 
-    def reported_persons(self, unit: str) -> list[Any]:
-        """The persons the respondent tells about now: the truth minus what is still hidden."""
+    def reported_persons(self, unit: str) -> list[people.Person]:
+        """The persons the respondent tells about now: the truth minus what is still hidden
+        (the persons of the household's facts not yet disclosed)."""
         state = self._household(unit)
         household = state.truth.household
         if household is None:
