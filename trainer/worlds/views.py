@@ -8,10 +8,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from trainer import tasks
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
+from trainer.core.census import long_form
 from trainer.core.errors import Conflict, DomainError, InvalidInput
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
@@ -60,6 +62,16 @@ SECRET_LABELS = {"concealed_infant": _l("An infant kept off the forms"),
                  "tenants": _l("Tenants, not mentioned")}
 COLLECTIVE_LABELS = {"dormitory": _l("Dormitory"), "work_shed": _l("Work shed"),
                      "care_home": _l("Care home")}
+# A building's kind (`Building.kind`) as a map's tooltip names it: collective quarters are
+# named as the household page names their households' kind.
+BUILDING_LABELS = {"multistorey": _l("Multistorey block"), "highrise": _l("High-rise block"),
+                   "house": _l("Village house"), **COLLECTIVE_LABELS}
+
+
+def map_label(code: str) -> str:
+    """A building's kind in words of the interface language, for `grid_svg(label=)` (a kind
+    that has none, as itself)."""
+    return str(BUILDING_LABELS.get(code, code))
 
 
 def persona_text(kind: str, value: Any) -> str:
@@ -74,10 +86,49 @@ def persona_text(kind: str, value: Any) -> str:
     return str(labels.get(value, value))
 
 
+def item_text(item: str) -> str:
+    """A census form item's code with its name as the form prints it, in the interface
+    language ("D2 与户主关系", "D2 relation to the head")."""
+    return both(vocabulary.ITEM_LABELS[item])
+
+
+# The words of the form's longer Chinese item names: a table header keeps a Chinese phrase
+# whole (app.css), so a name under its code may break only between these, and does not
+# widen its column beyond its longest word (离开户口登记地原因 over a column of "—").
+ITEM_NAME_WORDS = {"D2": ("与户主", "关系"), "D3": ("公民身份", "号码"), "D5": ("出生", "年月"),
+                   "D7": ("普查时点", "居住地"), "D8": ("户口", "登记地"),
+                   "D9": ("离开", "户口登记地", "时间"), "D10": ("离开", "户口登记地", "原因"),
+                   "D11": ("受教育", "程度"), "D12": ("是否", "识字")}
+
+
+def item_name(item: str) -> Markup:
+    """A census form item's name without its code ("与户主关系"), for a column's header under
+    the code: where it is the Chinese name, with the breaks between its words (<wbr>)."""
+    name = item_text(item).removeprefix(f"{item} ")
+    words = ITEM_NAME_WORDS.get(item, ())
+    if "".join(words) == name:
+        return Markup("<wbr>").join(words)
+    return Markup.escape(name)
+
+
+def long_form_text(item: str, value: Any) -> tuple[str, str]:
+    """A long-form housing item's (H8-H18) name and its answer in words of the interface
+    language ("住房来源", "3 购买新建商品房"); an amount (H18) or an unknown code as itself."""
+    side = 1 if is_english() else 0
+    name = long_form.NAMES[item][side] if item in long_form.NAMES else item
+    codes = long_form.LABELS.get(item, {})
+    if value is None:
+        return name, "—"
+    if isinstance(value, int) and value in codes:
+        return name, f"{value} {codes[value][side]}"
+    return name, str(value)
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"code_label": code_label, "count_error_text": count_error_text,
-            "door_text": door_text, "persona_text": persona_text}
+            "door_text": door_text, "persona_text": persona_text, "item_text": item_text,
+            "item_name": item_name, "long_form_text": long_form_text}
 
 
 @bp.get("/worlds")
@@ -215,7 +266,8 @@ def grid(world_id: int, grid_index: int) -> Any:
     """One grid's map with its enumeration areas."""
     world = services.get_world(db_session(), world_id)
     part = services.grid(world, grid_index)
-    return render_template("worlds/grid.html", world=world, grid=part, svg=grid_svg(part))
+    return render_template("worlds/grid.html", world=world, grid=part,
+                           svg=grid_svg(part, label=map_label))
 
 
 @bp.get("/worlds/<int:world_id>/grids/<int:grid_index>.geojson")
@@ -252,7 +304,8 @@ def area(world_id: int, grid_index: int, code: str) -> Any:
                 if part.plans[index].unit is None]
     return render_template("worlds/area.html", world=world, grid=part, area=chosen, rows=rows,
                            homeless=homeless,
-                           svg=grid_svg(part, highlight=chosen, focus=chosen))
+                           svg=grid_svg(part, highlight=chosen, focus=chosen,
+                                        label=map_label))
 
 
 @bp.get("/worlds/<int:world_id>/grids/<int:grid_index>/households/<int:household_index>")

@@ -147,9 +147,18 @@ FOCUS_PADDING = 30.0  # metres shown around an area the map is focused on
 HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
 
 
+def _as_is(code: str) -> str:
+    return code
+
+
 def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = True,
-             show_numbers: bool = True, focus: Area | None = None) -> str:
+             show_numbers: bool = True, focus: Area | None = None,
+             label: Callable[[str], str] = _as_is) -> str:
     """An SVG map of the grid: roads, water, landmarks, buildings, and area boundaries.
+
+    `label` turns a building's kind (multistorey, highrise, house, dormitory, work_shed,
+    care_home) into the words its tooltip shows: the core knows no interface language, so
+    a page passes one that translates; left out, the tooltip shows the kind as stored.
 
     With `focus`, the map shows that area and FOCUS_PADDING metres around it (the area's
     page: the whole grid in its frame put the area out of sight or made it small), and
@@ -203,7 +212,8 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
         parts.append(f'<polygon points="{points(building.footprint)}" '
                      f'{STYLE["collective" if collective else "building"]} '
                      f'data-area="{grid.areas[building.area].code}">'
-                     f'<title>{building.kind} · {len(building.units)}</title></polygon>')
+                     f'<title>{escape(label(building.kind))} · {len(building.units)}</title>'
+                     '</polygon>')
         parts.extend(_stairwell_lines(building.footprint, building.stairwells, points))
         if show_numbers:
             xs = [p[0] for p in building.footprint]
