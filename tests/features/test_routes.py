@@ -408,6 +408,52 @@ def test_every_view_declares_its_access(app):
     assert missing == []
 
 
+@dataclass
+class RouteObjects:
+    """One object of each kind a route of CASES names (their ids fill its path)."""
+
+    cohort: Any
+    other: Any
+    world: Any
+    play: Any
+    assignment: Any
+    attempt: Any
+    clip: Any
+    upload: Any
+    map_task: Any
+    map_drawing: Any
+    reviewed: Any
+    certificate: Any
+
+    def path(self, case: Case) -> str:
+        return case.path.format(
+            cohort=self.cohort.id, other=self.other.id, world=self.world.id, play=self.play.id,
+            assignment=self.assignment.id, attempt=self.attempt.id, clip=self.clip.id,
+            upload=self.upload.token, maptask=self.map_task.id, mapdrawing=self.map_drawing.id,
+            reviewed=self.reviewed.id, certificate=self.certificate.id,
+            code=self.certificate.code)
+
+
+def route_objects(client, db, *, owner, cohort, trainee, other, play) -> RouteObjects:
+    """`trainee`'s objects in `cohort` (its trainer `owner`): the baseline `play` assigned
+    and begun, a clip shared with the cohort, an upload begun, the demo world with a map task
+    drawn and submitted, the baseline exam submitted (still open) and a certificate."""
+    media = Path(client.application.config["MEDIA_ROOT"])
+    assignment = assign_baseline(db, owner, cohort, play.version)
+    attempt = fieldwork_services.start_attempt(db, trainee, assignment)
+    clip = shared_clip(db, cohort, media)
+    upload = video_services.create_upload(db, owner, length=10, filename="visit.mp4", title="",
+                                          max_bytes=100, media_root=media)
+    world = demo_world(db)
+    map_task = map_services.set_task(db, actor=owner, cohort=cohort, world=world, grid=0, area=0)
+    map_services.save_drawing(db, trainee, map_task, {"type": "FeatureCollection", "features": []})
+    map_drawing = map_services.submit(db, trainee, map_task)
+    reviewed = submitted_exam(db, owner, cohort, play.version, trainee)
+    certificate = issued_certificate(db, cohort, trainee)
+    return RouteObjects(cohort, other, world, play, assignment, attempt, clip, upload,
+                        map_task, map_drawing, reviewed, certificate)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.method} {case.endpoint}")
 def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db):
@@ -420,23 +466,8 @@ def test_route_status_by_role(case, role, client, csrf, login_as, make_user, db)
     play = baseline_play(db, user if role in ("trainer", "admin") else owner)
     trainee = user if role == "trainee" else make_user(Role.TRAINEE)
     cohort.trainees = [trainee]
-    assignment = assign_baseline(db, owner, cohort, play.version)
-    attempt = fieldwork_services.start_attempt(db, trainee, assignment)
-    clip = shared_clip(db, cohort, Path(client.application.config["MEDIA_ROOT"]))
-    upload = video_services.create_upload(
-        db, owner, length=10, filename="visit.mp4", title="", max_bytes=100,
-        media_root=Path(client.application.config["MEDIA_ROOT"]))
-    world = demo_world(db)
-    map_task = map_services.set_task(db, actor=owner, cohort=cohort, world=world, grid=0, area=0)
-    map_services.save_drawing(db, trainee, map_task, {"type": "FeatureCollection", "features": []})
-    map_drawing = map_services.submit(db, trainee, map_task)
-    reviewed = submitted_exam(db, owner, cohort, play.version, trainee)
-    certificate = issued_certificate(db, cohort, trainee)
-    path = case.path.format(cohort=cohort.id, other=other.id, world=world.id,
-                            play=play.id, assignment=assignment.id, attempt=attempt.id,
-                            clip=clip.id, upload=upload.token, maptask=map_task.id,
-                            mapdrawing=map_drawing.id, reviewed=reviewed.id,
-                            certificate=certificate.id, code=certificate.code)
+    path = route_objects(client, db, owner=owner, cohort=cohort, trainee=trainee, other=other,
+                         play=play).path(case)
     if case.method == "GET":
         response = client.get(path)
     else:

@@ -14,19 +14,10 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.features.test_routes import (
-    CASES,
-    assign_baseline,
-    baseline_play,
-    demo_world,
-    issued_certificate,
-    shared_clip,
-    submitted_exam,
-)
+from tests.features.test_routes import CASES, baseline_play, route_objects
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
 from trainer.config import project_root
@@ -35,9 +26,7 @@ from trainer.core.interview.engine import FIRST_HOUR, LAST_HOUR, Step
 from trainer.core.scenario import loader
 from trainer.fieldwork import services
 from trainer.fieldwork.models import Mode
-from trainer.maps import services as map_services
 from trainer.scenarios import services as scenario_services
-from trainer.video import services as video_services
 from trainer.worlds import services as world_services
 
 LIBRARY = project_root() / "scenarios"
@@ -188,21 +177,10 @@ def test_no_page_shows_a_world_persons_id_nor_a_trainee_the_truth_of_a_visit_not
     if role == Role.EXAMINER:
         cohort.examiners = [user]
     cohort.trainees = [trainee]
-    other = make_user(Role.TRAINEE)
-    play = baseline_play(db, owner)
-    assignment = assign_baseline(db, owner, cohort, play.version)
-    attempt = services.start_attempt(db, trainee, assignment)
-    media = Path(client.application.config["MEDIA_ROOT"])
-    clip = shared_clip(db, cohort, media)
-    upload = video_services.create_upload(db, owner, length=10, filename="visit.mp4",
-                                          title="", max_bytes=100, media_root=media)
-    world = demo_world(db)
-    task = map_services.set_task(db, actor=owner, cohort=cohort, world=world, grid=0, area=0)
-    map_services.save_drawing(db, trainee, task, {"type": "FeatureCollection", "features": []})
-    drawing = map_services.submit(db, trainee, task)
-    reviewed = submitted_exam(db, owner, cohort, play.version, trainee)
-    certificate = issued_certificate(db, cohort, trainee)
-    grid = world_services.grid(world, 0)
+    made = route_objects(client, db, owner=owner, cohort=cohort, trainee=trainee,
+                         other=make_user(Role.TRAINEE), play=baseline_play(db, owner))
+    attempt, reviewed = made.attempt, made.reviewed
+    grid = world_services.grid(made.world, 0)
     secret = [("a person of the world", person.id_number)
               for household in grid.households() for person in household.persons
               if person.id_number.strip("0")]
@@ -213,11 +191,7 @@ def test_no_page_shows_a_world_persons_id_nor_a_trainee_the_truth_of_a_visit_not
     for case in CASES:
         if case.method != "GET":
             continue
-        path = case.path.format(cohort=cohort.id, other=other.id, world=world.id,
-                                play=play.id, assignment=assignment.id, attempt=attempt.id,
-                                clip=clip.id, upload=upload.token, maptask=task.id,
-                                mapdrawing=drawing.id, reviewed=reviewed.id,
-                                certificate=certificate.id, code=certificate.code)
+        path = made.path(case)
         response = client.get(path)
         body = body_of(response)
         response.close()
