@@ -56,12 +56,15 @@ def test_trainee_watches_a_lesson(browser_page: BrowserPage, live_server: LiveSe
     page.evaluate("() => { const v = document.getElementById('player'); v.muted = true; "
                   "return v.play(); }")
     page.wait_for_function("() => document.getElementById('player').currentTime > 1")
+    # The page holds the questions without their answer key: the server marks a choice.
+    assert '"answer"' not in (video.get_attribute("data-questions") or "answer")
     # The lesson question at 0:04 pauses the video.
     expect(page.locator("#question-box")).to_be_visible(timeout=15_000)
     assert video.evaluate("v => v.paused")
     bp.screenshot("video-lesson-question")
     page.locator("#question-choices button").first.click()
-    expect(page.locator("#question-feedback")).to_have_text("Right.")
+    expect(page.locator("#question-feedback")).to_have_text("Right.")  # from the server
+    expect(page.locator("#question-choices button").first).to_have_class("outline right-answer")
     page.locator("#question-continue").click()
     expect(page.locator("#question-box")).to_be_hidden()
     # Seek with a chapter: the video jumps, the transcript follows.

@@ -233,6 +233,7 @@ CASES = [
     Case("video.captions", "GET", "/clips/{clip}/captions/zh_CN.vtt", EVERYONE),
     Case("video.chapters", "GET", "/clips/{clip}/chapters/en.vtt", EVERYONE),
     Case("video.progress", "POST", "/clips/{clip}/progress", by_role(302, 400, 400, 400, 400)),
+    Case("video.answer", "POST", "/clips/{clip}/answers", by_role(302, 400, 400, 400, 400)),
     Case("video.edit", "GET", "/clips/{clip}/edit", TEACHING),
     Case("video.save_details", "POST", "/clips/{clip}/details", TEACHING_400),
     Case("video.save_captions", "POST", "/clips/{clip}/captions", TEACHING_400,

@@ -514,9 +514,11 @@ def test_lesson_questions_and_progress(client: FlaskClient, login_as: Any, csrf:
     login_as(user=trainee)
     page = client.get(f"/clips/{clip.id}").get_data(as_text=True)
     assert json.dumps("出示证件")[1:-1] in page  # the questions travel with the player
+    marked = client.post(f"/clips/{clip.id}/answers", headers={"X-CSRFToken": csrf()},
+                         json={"question": 0, "choice": 0})
+    assert marked.get_json() == {"right": True, "answer": 0, "choice": 0}
     report = client.post(f"/clips/{clip.id}/progress", headers={"X-CSRFToken": csrf()},
-                         json={"segments": [[0, 0.8], [0.5, 1.2]], "position": 1.2,
-                               "answers": {"0": 0}})
+                         json={"segments": [[0, 0.8], [0.5, 1.2]], "position": 1.2})
     assert report.status_code == 200
     body = report.get_json()
     assert body["segments"] == [[0.0, 1.2]] and body["completed"] is False

@@ -68,7 +68,7 @@ FUZZED = frozenset({
     "fieldwork.register", "fieldwork.tally", "fieldwork.attempt_step", "maps.tasks",
     "maps.save", "scenarios.save_draft", "scenarios.save_node", "scenarios.playtest",
     "review.override", "review.comment", "video.save_details", "video.add_question",
-    "video.progress",
+    "video.progress", "video.answer",
 })
 
 
@@ -481,6 +481,27 @@ def test_clip_progress(client, csrf, login_as, estate, report):
     login_as(user=estate.users["victim"])
     send(client, csrf, "POST", estate.url("/clips/{clip}/progress"), data=json.dumps(report),
          content_type="application/json")
+
+
+@FUZZ
+@given(body=st.one_of(hostile_json, st.fixed_dictionaries({
+    "question": st.one_of(st.integers(min_value=-2, max_value=2), json_scalar),
+    "choice": st.one_of(st.integers(min_value=-2, max_value=3), json_scalar)})))
+def test_clip_answer(client, csrf, login_as, estate, db, body):
+    from trainer.video.models import Clip
+
+    db.get(Clip, estate.ids["clip"]).questions = [{
+        "at": 0.5, "zh": "问", "en": "Q", "choices_zh": ["甲", "乙"], "choices_en": ["A", "B"],
+        "answer": 1}]
+    db.flush()
+    login_as(user=estate.users["victim"])
+    response = send(client, csrf, "POST", estate.url("/clips/{clip}/answers"),
+                    data=json.dumps(body), content_type="application/json",
+                    headers={"Accept": "application/json"})
+    if response.status_code == 200:
+        assert response.get_json()["answer"] == 1
+    else:
+        assert response.status_code in (400, 413) and response.get_json()["message"]
 
 
 # The API ---------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Attempt
-from trainer.video.models import Clip
+from trainer.video.models import Clip, WatchProgress
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -70,8 +71,6 @@ def test_an_id_number_of_superscript_digits_is_not_saved_as_one(client, csrf, lo
 @pytest.mark.parametrize("report", [
     '{"segments": [], "position": 1' + "0" * 400 + "}",
     '{"segments": [[0, 1' + "0" * 400 + "]], \"position\": 0}",
-    '{"segments": [], "position": 0, "answers": {"0": Infinity}}',
-    '{"segments": [], "position": 0, "answers": [[0, 1]]}',
     '{"segments": [], "position": Infinity}',
 ])
 def test_a_progress_report_of_hostile_numbers_is_refused(report, client, csrf, login_as, estate):
@@ -79,6 +78,27 @@ def test_a_progress_report_of_hostile_numbers_is_refused(report, client, csrf, l
     response = client.post(estate.url("/clips/{clip}/progress"), data=report,
                            content_type="application/json", headers={"X-CSRFToken": csrf()})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("answer", [
+    '{"question": 0, "choice": Infinity}',
+    '{"question": NaN, "choice": 0}',
+    '{"question": 1e400, "choice": 0}',
+    '{"question": 0, "choice": 1' + "0" * 400 + "}",
+    '{"question": 0, "choice": [[0, 1]]}',
+    '[[0, 1]]',
+])
+def test_an_answer_of_hostile_numbers_is_refused(answer, client, csrf, login_as, estate, db):
+    db.get(Clip, estate.ids["clip"]).questions = [{
+        "at": 0.5, "zh": "问", "en": "Q", "choices_zh": ["甲", "乙"], "choices_en": ["A", "B"],
+        "answer": 1}]
+    db.flush()
+    login_as(user=estate.users["victim"])
+    response = client.post(estate.url("/clips/{clip}/answers"), data=answer,
+                           content_type="application/json",
+                           headers={"X-CSRFToken": csrf(), "Accept": "application/json"})
+    assert response.status_code == 400 and response.get_json()["message"]
+    assert db.scalar(select(WatchProgress)) is None
 
 
 @pytest.mark.parametrize("length", ["\xb2", "9" * 5000, "٣"])

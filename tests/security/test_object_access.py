@@ -247,6 +247,8 @@ REACHES = [
     Reach("clip", "GET", "/clips/{clip}/chapters/en.vtt", ("outsider",), 404),
     Reach("clip", "POST", "/clips/{clip}/progress", ("outsider",), 404,
           json={"segments": [[0, 2]], "position": 2}),
+    Reach("clip", "POST", "/clips/{clip}/answers", ("outsider",), 404,
+          json={"question": 0, "choice": 0}),
     # the clip library is one for the programme: every trainer and admin manages every clip
     # (video.services.may_manage); trainees and examiners manage none, of any cohort
     Reach("clip", "GET", "/clips/{clip}/original", ("outsider", "examiner_b"), 403),

@@ -1216,22 +1216,8 @@ def progress_of(db: Session, clip: Clip, user: User) -> WatchProgress | None:
                                                  WatchProgress.user_id == user.id))
 
 
-def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, position: Any,
-                    answers: Any = None) -> WatchProgress:
-    """Add what the player reports as watched (its played ranges) and answers given."""
-    try:
-        pairs = [(float(start), float(end)) for start, end in segments][:1000]
-        at = float(position)
-        given = {str(int(key)): int(value) for key, value in (answers or {}).items()}
-    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
-        # OverflowError: a number of hundreds of digits, or int(Infinity); AttributeError:
-        # answers that are not an object
-        raise InvalidInput(N_("The progress report is malformed.")) from exc
-    if not all(math.isfinite(value) for pair in pairs for value in pair) or not math.isfinite(
-            at):
-        raise InvalidInput(N_("The progress report is malformed."))
-    if any(not 0 <= value < 100 for value in given.values()):  # a choice's number
-        raise InvalidInput(N_("The progress report is malformed."))
+def _progress_row(db: Session, clip: Clip, user: User) -> WatchProgress:
+    """The user's progress row on the clip, made if it is their first report."""
     progress = progress_of(db, clip, user)
     if progress is None:
         progress = WatchProgress(clip=clip, user=user, segments=[], answers={})
@@ -1242,18 +1228,80 @@ def record_progress(db: Session, clip: Clip, user: User, *, segments: Any, posit
             progress = progress_of(db, clip, user)
             if progress is None:  # pragma: no cover - the row that clashed is there
                 raise
+    return progress
 
+
+def record_progress(db: Session, clip: Clip, user: User, *, segments: Any,
+                    position: Any) -> WatchProgress:
+    """Add what the player reports as watched (its played ranges) and where it is. Answers
+    to questions go through `record_answer`, which marks them on the server."""
+    try:
+        pairs = [(float(start), float(end)) for start, end in segments][:1000]
+        at = float(position)
+    except (TypeError, ValueError, OverflowError) as exc:
+        # OverflowError: a number of hundreds of digits
+        raise InvalidInput(N_("The progress report is malformed.")) from exc
+    if not all(math.isfinite(value) for pair in pairs for value in pair) or not math.isfinite(
+            at):
+        raise InvalidInput(N_("The progress report is malformed."))
+    progress = _progress_row(db, clip, user)
     progress.segments = merge_segments([*progress.segments, *pairs], clip.duration)
     progress.watched = round(sum(end - start for start, end in progress.segments), 2)
     progress.position = max(0.0, min(at, clip.duration))
-    questions = len(clip.questions)
-    progress.answers = {**progress.answers, **{key: value for key, value in given.items()
-                                               if 0 <= int(key) < questions}}
     if progress.completed_at is None and clip.duration and (
             progress.watched >= COMPLETE_SHARE * clip.duration):
         progress.completed_at = utcnow()
     db.flush()
     return progress
+
+
+# What a learner's player gets of a question: never the answer key, which the server keeps
+# and marks with (`record_answer`); a whitelist, so that a key added later stays out too.
+LEARNER_KEYS = ("at", "zh", "en", "choices_zh", "choices_en")
+
+
+def learner_questions(clip: Clip) -> list[dict[str, Any]]:
+    """The clip's lesson questions without their answers, for a player of someone who does
+    not manage the clip."""
+    return [{key: question[key] for key in LEARNER_KEYS if key in question}
+            for question in clip.questions]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedAnswer:
+    """A question's answer as recorded: the choice that counts, and the right one."""
+
+    choice: int
+    answer: int
+
+    @property
+    def right(self) -> bool:
+        """Whether the choice that counts is the right one."""
+        return self.choice == self.answer
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def record_answer(db: Session, clip: Clip, user: User, *, question: Any,
+                  choice: Any) -> MarkedAnswer:
+    """Record the user's choice at one of the clip's lesson questions and mark it. The first
+    answer counts: once the right one has been shown, answering again changes nothing."""
+    if not _whole(question) or not 0 <= question < len(clip.questions):
+        raise InvalidInput(N_("There is no such question in this clip."), field="question")
+    asked = clip.questions[question]
+    if not _whole(choice) or not 0 <= choice < len(asked["choices_zh"]):
+        raise InvalidInput(N_("The question has no such choice."), field="choice")
+    progress = _progress_row(db, clip, user)
+    # Two answers to one question at once: the second waits here and finds the first
+    # (PostgreSQL; SQLite lets one writer at a time through).
+    db.refresh(progress, with_for_update=True)
+    key = str(question)
+    if key not in progress.answers:
+        progress.answers = {**progress.answers, key: choice}
+    db.flush()
+    return MarkedAnswer(choice=int(progress.answers[key]), answer=int(asked["answer"]))
 
 
 def right_answers(clip: Clip, progress: WatchProgress) -> int:

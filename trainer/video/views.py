@@ -59,6 +59,7 @@ MANAGERS = (Role.TRAINER, Role.ADMIN)
 TUS_VERSION = "1.0.0"
 PRODUCTS = (*RENDITIONS, "poster", "strip")
 PROGRESS_MAX_BYTES = 64 * 1024  # what a browser sends with keepalive at most; 1,000 ranges
+ANSWER_MAX_BYTES = 1024  # {"question": n, "choice": n}
 
 
 def _media_root() -> Path:
@@ -321,7 +322,10 @@ def show(clip_id: int) -> Any:
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
     watchers = services.watchers(db, clip, actor) if actor.role != Role.TRAINEE else []
-    return render_template("video/show.html", clip=clip, manager=services.may_manage(actor),
+    manager = services.may_manage(actor)
+    # The answer key stays on the server for learners: their choices are marked by `answer`.
+    questions = clip.questions if manager else services.learner_questions(clip)
+    return render_template("video/show.html", clip=clip, manager=manager, questions=questions,
                            progress=services.progress_of(db, clip, actor), watchers=watchers,
                            start=services.start_at(clip, request.args.get("t")),
                            renditions=[name for name in RENDITIONS if name in clip.renditions],
@@ -480,7 +484,8 @@ def chapters(clip_id: int, locale: str) -> Any:
 @bp.post("/clips/<int:clip_id>/progress")
 @logged_in
 def progress(clip_id: int) -> Any:
-    """The player reports the ranges played, where it is, and answers to questions."""
+    """The player reports the ranges played and where it is (an `answers` key, sent by
+    players from before `answer`, is ignored: answers are marked there)."""
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
     # A report is a few kilobytes; parsed whole, 16 MiB of tiny ranges took 600 MiB and
@@ -494,11 +499,31 @@ def progress(clip_id: int) -> Any:
     if not isinstance(data, dict):
         raise InvalidInput(N_("The progress report is malformed."))
     record = services.record_progress(db, clip, actor, segments=data.get("segments", []),
-                                      position=data.get("position", 0),
-                                      answers=data.get("answers"))
+                                      position=data.get("position", 0))
     db.commit()
     return jsonify(watched=record.watched, completed=record.completed_at is not None,
                    segments=record.segments)
+
+
+@bp.post("/clips/<int:clip_id>/answers")
+@logged_in
+def answer(clip_id: int) -> Any:
+    """A choice at a lesson question, marked on the server: the right answer comes back only
+    for a question the user has answered."""
+    db, actor = db_session(), current_actor()
+    clip = services.get_clip(db, actor, clip_id)
+    if request.content_length is None or request.content_length > ANSWER_MAX_BYTES:
+        abort(413)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("The answer is malformed."))
+    marked = services.record_answer(db, clip, actor, question=data.get("question"),
+                                    choice=data.get("choice"))
+    db.commit()
+    return jsonify(right=marked.right, answer=marked.answer, choice=marked.choice)
 
 
 # Editing ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The clip page: chapters and thumbnails seek, a transcript follows playback and seeks on
-// click, lesson questions pause the video, and the ranges played are reported to the server.
+// click, lesson questions pause the video and are marked by the server, and the ranges played
+// are reported to the server.
 (function () {
   "use strict";
   var video = document.getElementById("player");
@@ -8,7 +9,6 @@
   var locale = video.dataset.locale;
   var questions = JSON.parse(video.dataset.questions || "[]");
   var answers = JSON.parse(video.dataset.answers || "{}");
-  var pending = {};
   var asked = {};
 
   function clock(seconds) {
@@ -90,8 +90,19 @@
     });
   }
 
-  // Lesson questions.
+  // Lesson questions. The page holds no answer key (for a trainee): the server records
+  // the choice and says whether it was right and which answer is.
   var box = document.getElementById("question-box");
+  function mark(index, choice) {
+    return fetch(video.dataset.answerUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
+      body: JSON.stringify({ question: index, choice: choice })
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("answer refused: " + response.status); }
+      return response.json();
+    });
+  }
   function ask(index) {
     var question = questions[index];
     asked[index] = true;
@@ -110,17 +121,22 @@
       button.className = "outline";
       button.textContent = text;
       button.addEventListener("click", function () {
-        answers[index] = choice;
-        pending[index] = choice;
-        choices.querySelectorAll("button").forEach(function (b, n) {
-          b.disabled = true;
-          if (n === question.answer) { b.classList.add("right-answer"); }
+        var buttons = choices.querySelectorAll("button");
+        buttons.forEach(function (b) { b.disabled = true; });
+        feedback.textContent = "";
+        mark(index, choice).then(function (marked) {
+          answers[index] = marked.choice;
+          buttons.forEach(function (b, n) {
+            if (n === marked.answer) { b.classList.add("right-answer"); }
+          });
+          feedback.textContent = document.getElementById(
+            marked.right ? "question-right" : "question-wrong").textContent;
+          next.hidden = false;
+          next.focus();
+        }).catch(function () {
+          buttons.forEach(function (b) { b.disabled = false; });
+          feedback.textContent = document.getElementById("question-unsent").textContent;
         });
-        feedback.textContent = document.getElementById(
-          choice === question.answer ? "question-right" : "question-wrong").textContent;
-        next.hidden = false;
-        next.focus();
-        report();
       });
       choices.appendChild(button);
     });
@@ -149,8 +165,7 @@
     for (var i = 0; i < video.played.length; i++) {
       segments.push([video.played.start(i), video.played.end(i)]);
     }
-    var body = JSON.stringify({ segments: segments, position: video.currentTime, answers: pending });
-    pending = {};
+    var body = JSON.stringify({ segments: segments, position: video.currentTime });
     return fetch(video.dataset.progressUrl, {
       method: "POST", credentials: "same-origin", keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
