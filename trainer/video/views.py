@@ -481,6 +481,22 @@ def chapters(clip_id: int, locale: str) -> Any:
     return Response(services.chapters_vtt(clip, locale), mimetype="text/vtt")
 
 
+def _small_json(most: int, malformed: str) -> dict[str, Any]:
+    """The request's JSON object, of at most `most` bytes: a player's report is a few
+    kilobytes; parsed whole, 16 MiB of tiny ranges took 600 MiB and seconds of a web worker,
+    so a larger body (or one of unknown length) is refused unread (413). Anything but an
+    object is InvalidInput with the message `malformed`."""
+    if request.content_length is None or request.content_length > most:
+        abort(413)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput(malformed)
+    return data
+
+
 @bp.post("/clips/<int:clip_id>/progress")
 @logged_in
 def progress(clip_id: int) -> Any:
@@ -488,16 +504,7 @@ def progress(clip_id: int) -> Any:
     players from before `answer`, is ignored: answers are marked there)."""
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
-    # A report is a few kilobytes; parsed whole, 16 MiB of tiny ranges took 600 MiB and
-    # seconds of a web worker. A larger body (or one of unknown length) is refused unread.
-    if request.content_length is None or request.content_length > PROGRESS_MAX_BYTES:
-        abort(413)
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidInput(N_("The progress report is malformed."))
+    data = _small_json(PROGRESS_MAX_BYTES, N_("The progress report is malformed."))
     record = services.record_progress(db, clip, actor, segments=data.get("segments", []),
                                       position=data.get("position", 0))
     db.commit()
@@ -512,14 +519,7 @@ def answer(clip_id: int) -> Any:
     for a question the user has answered."""
     db, actor = db_session(), current_actor()
     clip = services.get_clip(db, actor, clip_id)
-    if request.content_length is None or request.content_length > ANSWER_MAX_BYTES:
-        abort(413)
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidInput(N_("The answer is malformed."))
+    data = _small_json(ANSWER_MAX_BYTES, N_("The answer is malformed."))
     marked = services.record_answer(db, clip, actor, question=data.get("question"),
                                     choice=data.get("choice"))
     db.commit()
