@@ -168,15 +168,12 @@ def offline_copy_job(clip_id: int, locale: str, ticket: str | None = None,
         storage = storage_from_config(app.config)
         try:
             with job_session(app) as db:
-                clip = db.get(Clip, clip_id)
-                if clip is None:
-                    return
                 if not services.started_offline(db, clip_id, locale, ticket):
-                    log.info("offline copy %s of clip %s: its request was asked again or "
-                             "withdrawn since this job was queued; nothing to do", locale,
-                             clip_id)
+                    log.info("offline copy %s of clip %s: the clip is gone, or its request was "
+                             "asked again or withdrawn since this job was queued; nothing to "
+                             "do", locale, clip_id)
                     return
-                plan = services.plan_offline(clip, locale)
+                plan = services.plan_offline(db.get_one(Clip, clip_id), locale)  # read there
             product = services.render_offline(plan, storage=storage,
                                               media_root=Path(app.config["MEDIA_ROOT"]))
         except DomainError as exc:

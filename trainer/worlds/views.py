@@ -114,13 +114,12 @@ def item_name(item: str) -> Markup:
 def long_form_text(item: str, value: Any) -> tuple[str, str]:
     """A long-form housing item's (H8-H18) name and its answer in words of the interface
     language ("住房来源", "3 购买新建商品房"); an amount (H18) or an unknown code as itself."""
-    side = 1 if is_english() else 0
-    name = long_form.NAMES[item][side] if item in long_form.NAMES else item
+    name = both(long_form.NAMES[item]) if item in long_form.NAMES else item
     codes = long_form.LABELS.get(item, {})
     if value is None:
         return name, "—"
     if isinstance(value, int) and value in codes:
-        return name, f"{value} {codes[value][side]}"
+        return name, f"{value} {both(codes[value])}"
     return name, str(value)
 
 

@@ -147,13 +147,9 @@ FOCUS_PADDING = 30.0  # metres shown around an area the map is focused on
 HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
 
 
-def _as_is(code: str) -> str:
-    return code
-
-
 def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = True,
              show_numbers: bool = True, focus: Area | None = None,
-             label: Callable[[str], str] = _as_is) -> str:
+             label: Callable[[str], str] = str) -> str:
     """An SVG map of the grid: roads, water, landmarks, buildings, and area boundaries.
 
     `label` turns a building's kind (multistorey, highrise, house, dormitory, work_shed,
