@@ -14,10 +14,12 @@ form on a day up to `assignment.self_report_until` (with a respondent's typical 
 never does. As the simulated clock passes that day a `self_report` event says the form was
 received (the trainee then reviews it, `phone_check` confirming the doubtful answers; a knock
 on or after that day moves the clock there and receives it, no visit being needed), or,
-once the deadline has passed without it, that it was missed: from the next day the household
-is visited again like any other, and that visit's outcome replaces self-reporting. Households
-with Hong Kong, Macao, Taiwan or foreign members and long-form sample households cannot
-self-report, nor can anyone after the deadline: such a visit ends `partial` with the reason.
+once the deadline has passed without it (never sent, or refused by the mini-program: a form
+without the head or without anyone, of a household still hiding them), that it was missed:
+from the next day the household is visited again like any other, and that visit's outcome
+replaces self-reporting. Households with Hong Kong, Macao, Taiwan or foreign members and
+long-form sample households cannot self-report, nor can anyone after the deadline: such a
+visit ends `partial` with the reason.
 
 Nothing here is random except whether someone opens the door, which draws from the stream
 (seed, household, day, slot), and what a self-reporting household not written in the scenario
@@ -52,7 +54,7 @@ from trainer.core.scenario.model import (
 )
 from trainer.core.scenario.vocabulary import ACTIONS, OUTCOMES, PHONE_CHECK, PHONE_MINUTES, Conduct
 from trainer.core.world import people
-from trainer.core.world.codes import LABELS
+from trainer.core.world.codes import LABELS, Relation
 from trainer.core.world.rng import stream
 
 ANYWHERE = tuple(name for name, action in ACTIONS.items() if action.anywhere)
@@ -495,6 +497,19 @@ class Session:
             applied.append(slip)
         return record, tuple(applied)
 
+    def _can_send(self, unit: str) -> bool:
+        """Whether the mini-program accepts the form the household would fill in now: it
+        asks for the head first and for at least one person (R601 `head_first`), so a
+        household that still hides its head (户主) or every member cannot send its form, and
+        its self-report is missed at the deadline like one never sent. (`checks` refuses a
+        scenario that allows this; a draft being playtested or an older version may not.)"""
+        household = self._household(unit).truth.household
+        named = self.reported_persons(unit)
+        if household is None or not named:
+            return False
+        heads = [p.key for p in household.persons if p.relation == Relation.HEAD]
+        return not heads or any(p.key in heads for p in named)
+
     def _as_reported(self, unit: str, household: people.Household
                      ) -> tuple[people.Household, dict[int, int]]:
         """The unit's household as it tells about itself now: the truth without the members
@@ -768,7 +783,8 @@ class Session:
                 day = self.clock.date()
                 state.plan = self._plan(unit, state, day)
                 state.report = "pending"
-                state.report_on = max(state.plan.on or day, day) if state.plan.submits else None
+                sends = state.plan.submits and self._can_send(unit)
+                state.report_on = max(state.plan.on or day, day) if sends else None
                 due = self._report_due(state)
                 self._reports_due = min(self._reports_due or due, due)
         state.outcome = outcome

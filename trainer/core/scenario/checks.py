@@ -5,8 +5,11 @@
 - conditions that can never hold: contradictory or out-of-range comparisons, a visit number
   beyond the scenario's visits, a variable compared with a value no effect gives it, a fact no
   probe or effect can disclose, an action never offered, a time of day the respondent is never
-  at home.
-Each problem is a `ScenarioError` with its position in the file.
+  at home;
+- a household that can self-report (自主填报) while a fact still hides its head or every member
+  (`_concealed_self_reports`).
+Each problem is a `ScenarioError` with its position in the file. There is no warning level:
+every problem found here keeps a draft from being published and the library from syncing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import timedelta
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_for
-from trainer.core.scenario.model import Condition, Dialogue, Scenario
+from trainer.core.scenario.model import Choice, Condition, Dialogue, Fact, HouseholdSpec, Scenario
 
 
 def check(scenario: Scenario, file: str = "<scenario>", *,
@@ -29,6 +32,7 @@ def check(scenario: Scenario, file: str = "<scenario>", *,
     for dialogue in scenario.dialogues.values():
         _reachability(dialogue, locator)
         _conditions(scenario, dialogue, locator)
+    _concealed_self_reports(scenario, locator)
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
 
 
@@ -157,3 +161,132 @@ def _ranges(condition: Condition, path: Path_, scenario: Scenario, locator: Read
         if low > high:
             locator.error(path, N_("never holds: no value of %(name)s satisfies the "
                                    "comparisons"), name=name)
+
+
+SELF_REPORTING = "self_reporting"
+MAX_STATES = 20_000  # (node, facts told) pairs walked per household: a huge draft stops early
+
+
+def _concealed_self_reports(scenario: Scenario, locator: Reader) -> None:
+    """A household that can end a visit in self-reporting while a fact still hides its head
+    (户主), or while its facts still hide every member.
+
+    The household writes its form as it tells about itself (`Session.submitted`), so such a
+    form would have no head, or nobody at all. The mini-program refuses those (R601
+    `head_first`), so the engine never sends one: the self-report never comes and is missed
+    at the deadline (`Session._can_send`). The file then says something the run never does
+    (a written `submits: true`, or the drawn 60 % chance), and the trainee meets a missed
+    self-report the scenario did not mean.
+
+    An error, not a warning: the project's checks have one level (`ScenarioError`; the editor
+    lists every problem and `publishable` is "no problems", `sync_library` refuses a file with
+    any), and this is no matter of taste the author may keep: the author fixes it by disclosing
+    the fact before the ending (its `when: {disclosed: [...]}`, an effect or a probe the
+    respondent always answers), by hiding other members, or with `self_report: {submits:
+    false}` for a household meant never to send its form. A fact counts as told on a path when
+    a condition taken on it requires it, an effect discloses it or a probe of its topic asks
+    at trust 0; households that cannot self-report (vacant, whole-household death, HMT or
+    foreign members, the long-form sample) are left alone. Picked households are checked for
+    their head only (person 0 of the generator; their size is the seed's)."""
+    specs = {spec.id: spec for spec in scenario.households}
+    for unit, respondent in scenario.respondents.items():
+        plan = respondent.self_report
+        spec = specs.get(unit)
+        dialogue = scenario.dialogues.get(respondent.dialogue)
+        if (plan is not None and not plan.submits) or spec is None or dialogue is None:
+            continue
+        members = _members(spec)
+        hiding = [f for f in scenario.facts.values() if f.household == unit and f.persons]
+        if members is None or not hiding:
+            continue
+        heads, everyone = members
+        hidden_sets = _hidden_at_self_report(dialogue, hiding)
+        whole = next((h for h in hidden_sets if everyone and everyone <= {
+            key for f in hiding if f.id in h for key in f.persons}), None)
+        if whole is not None:
+            named = [f for f in hiding if f.id in whole]
+            locator.error(("facts", named[0].id, "persons"), N_(
+                "household '%(household)s' can end a visit in self_reporting while it still "
+                "hides every member (%(facts)s): a form that lists nobody cannot be sent, so "
+                "the self-report would never come; have them disclosed before that ending, "
+                "or write self_report: {submits: false}"), household=unit,
+                facts=", ".join(f.id for f in named))
+            continue
+        for fact in hiding:
+            if heads & set(fact.persons) and any(fact.id in h for h in hidden_sets):
+                locator.error(("facts", fact.id, "persons"), N_(
+                    "household '%(household)s' can end a visit in self_reporting while fact "
+                    "'%(fact)s' still hides its head (户主): a form without the head cannot "
+                    "be sent, so the self-report would never come; have the fact disclosed "
+                    "before that ending, or write self_report: {submits: false}"),
+                    household=unit, fact=fact.id)
+
+
+def _members(spec: HouseholdSpec) -> tuple[set[int], set[int]] | None:
+    """The keys of a household's heads and of all its members (empty: not known before the
+    world is drawn); None for a household that cannot self-report or has nobody."""
+    if spec.pick is not None:
+        return None if spec.pick.get("kind") in ("all_died", "hmt_foreign") else ({0}, set())
+    raw = spec.explicit or {}
+    persons = list(raw.get("persons", ()))
+    kind = raw.get("kind", "family")
+    dwelling = raw.get("dwelling", 2 if kind == "collective" else 1)
+    if (kind in ("vacant", "all_died") or not persons
+            or any(p.get("form") == "hmt_foreign" for p in persons)
+            or (raw.get("long_form") and dwelling == 1)):
+        return None
+    heads = {key for key, person in enumerate(persons) if person.get("relation") == 0}
+    return heads, set(range(len(persons)))
+
+
+def _required(condition: Condition) -> set[str]:
+    """The facts a condition holds only once they are told."""
+    needed = set(condition.disclosed)
+    if condition.any:
+        needed |= set.intersection(*(_required(inner) for inner in condition.any))
+    return needed
+
+
+def _self_reports(choice: Choice) -> bool:
+    """Whether taking the choice ends the visit in self-reporting."""
+    return choice.end == SELF_REPORTING or (
+        not choice.goto and choice.end is None
+        and vocabulary.ACTIONS[choice.do].ends_visit == SELF_REPORTING)
+
+
+def _hidden_at_self_report(dialogue: Dialogue, hiding: list[Fact]) -> set[frozenset[str]]:
+    """The sets of `hiding` facts (of one household) that may still be untold when a visit
+    through `dialogue` ends in self-reporting: the dialogue walked with the facts surely told
+    on the way (every visit is taken to begin with none told, the cautious view of the ones
+    before it). A draft past `MAX_STATES` is walked that far only."""
+    ids = frozenset(f.id for f in hiding)
+    asked_freely = {f.id: f.topic for f in hiding if f.topic is not None and f.trust <= 0}
+    found: set[frozenset[str]] = set()
+    nothing: frozenset[str] = frozenset()
+    start = [(entry, nothing) for entry in dialogue.entries]
+    seen = set(start)
+    todo = list(start)
+    while todo and len(seen) <= MAX_STATES:
+        node_id, told = todo.pop()
+        node = dialogue.nodes[node_id]
+        if node.end == SELF_REPORTING:
+            found.add(ids - told)
+            continue
+        for choice in node.choices:
+            after = told | (_required(choice.when) & ids)
+            if choice.effects:
+                after |= set(choice.effects.disclose) & ids
+            if choice.do == "probe":
+                after |= {f for f, topic in asked_freely.items() if topic == choice.param}
+            if _self_reports(choice):
+                found.add(ids - after)
+                continue
+            if choice.end is not None:
+                continue
+            targets = [(b.node, after | (_required(b.when) & ids)) for b in choice.goto
+                       if b.node in dialogue.nodes] or [(node_id, after)]
+            for state in targets:
+                if state not in seen:
+                    seen.add(state)
+                    todo.append(state)
+    return found
