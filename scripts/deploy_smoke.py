@@ -4,8 +4,8 @@ paths swapped for local ones) in front of two gunicorn "web machines" (deploy/gu
 on a database made by the migrations (what `flask db upgrade` runs), and check what
 docs/deployment.md says of them:
 
-- the request id: nginx's own, or the caller's, reaches the application, comes back in the
-  response and is in nginx's log and the application's JSON log;
+- the request id: nginx's own, or the caller's when well formed, reaches the application,
+  comes back in the response and is in nginx's log and the application's JSON log;
 - a clip is sent by nginx from the internal media location after the application's access
   check (the application answers with X-Accel-Redirect and no body; the client gets the
   bytes, with range requests, and never the internal path), and that location is not
@@ -252,6 +252,12 @@ def check(running: Deployment) -> dict[str, bool]:
     _, headers, _ = client.get(base + "/healthz")
     nginx_id = headers.get("X-Request-ID", "")
     checks["nginx's request id used"] = re.fullmatch(r"[0-9a-f]{32}", nginx_id) is not None
+    # A malformed id (the application would make its own) is replaced by nginx's, so that
+    # both logs name the request by one id.
+    _, headers, _ = client.get(base + "/healthz", {"X-Request-ID": "smoke bad id"})
+    replaced_id = headers.get("X-Request-ID", "")
+    checks["a malformed request id replaced"] = (
+        re.fullmatch(r"[0-9a-f]{32}", replaced_id) is not None)
     status, _, body = client.get(base + "/readyz")
     checks["readyz through nginx"] = status == 200 and json.loads(body)["status"] == "ok"
     status, _, _ = client.get(f"http://127.0.0.1:{running.http_port}/login")
@@ -323,7 +329,8 @@ def check(running: Deployment) -> dict[str, bool]:
         access = [entry for entries in access_by_log.values() for entry in entries]
         ids = {entry["request_id"] for entry in access}
         nginx_log = (running.folder / "nginx-access.log").read_text()
-        if (({nginx_id, "smoke-address"} <= ids and f"rid={nginx_id}" in nginx_log)
+        if (({nginx_id, replaced_id, "smoke-address"} <= ids
+                and f"rid={nginx_id}" in nginx_log and f"rid={replaced_id}" in nginx_log)
                 or time.monotonic() > deadline):
             break
         time.sleep(0.1)
@@ -334,6 +341,9 @@ def check(running: Deployment) -> dict[str, bool]:
     checks["request id in the application's log"] = any(
         line["request_id"] == nginx_id for line in access)
     checks["request id in nginx's log"] = f"rid={nginx_id}" in nginx_log
+    checks["a replaced request id in both logs"] = (
+        f"rid={replaced_id}" in nginx_log and "rid=smoke bad id" not in nginx_log
+        and any(line["request_id"] == replaced_id for line in access))
     checks["caller's address seen through the proxy"] = [
         line["remote_addr"] for line in access if line["request_id"] == "smoke-address"
     ] == ["127.0.0.3"]

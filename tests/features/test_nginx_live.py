@@ -32,6 +32,7 @@ REQUIRED = {
     # the request id: the caller's kept, else nginx's, seen by the application and logged
     "caller's request id kept", "nginx's request id used",
     "request id in the application's log", "request id in nginx's log",
+    "a malformed request id replaced", "a replaced request id in both logs",
     # media: the application answers with the header only, nginx sends the bytes, the
     # internal path never reaches the client and cannot be asked for directly
     "application answers with X-Accel-Redirect", "clip sent by nginx (X-Accel-Redirect)",
