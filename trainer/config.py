@@ -2,7 +2,7 @@
 
 Every setting has an embedded default so that one machine runs with nothing to configure:
 SQLite in the instance folder, media on the local disk, rate limits in memory. The README's
-settings table lists the same names; `tests/features/test_config.py` keeps them in step.
+settings table lists the same names; `tests/features/test_config_and_cli.py` keeps them in step.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from dotenv import load_dotenv
 
-# name -> (Flask config key, default, description). The README table is generated from this.
+# name -> (Flask config key, default, description). The README's table lists the same names.
 SETTINGS: dict[str, tuple[str, str | None, str]] = {
     "TRAINER_DATABASE_URL": (
         "DATABASE_URL",
@@ -115,15 +115,23 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+def load_env_file() -> None:
+    """Read the .env file of the project folder into the environment; a variable already
+    set there wins."""
+    load_dotenv(project_root() / ".env", override=False)
+
+
 def instance_path() -> Path:
-    """The instance folder: TRAINER_INSTANCE_PATH or <project>/instance."""
+    """The instance folder: TRAINER_INSTANCE_PATH (from the environment or .env) or
+    <project>/instance."""
+    load_env_file()  # asked before `load_settings`, which would read .env too late for this
     configured = os.environ.get("TRAINER_INSTANCE_PATH")
     return Path(configured) if configured else project_root() / "instance"
 
 
 def load_settings(instance: Path) -> dict[str, Any]:
     """Read the TRAINER_* environment (after .env) into Flask config keys."""
-    load_dotenv(project_root() / ".env", override=False)
+    load_env_file()
     values: dict[str, Any] = {}
     for env_name, (key, default, _doc) in SETTINGS.items():
         raw = os.environ.get(env_name, default)
