@@ -46,7 +46,7 @@ def test_a_chinese_grid_map_names_its_buildings_in_chinese(browser_page: Browser
             expect(page.locator(".map-frame svg")).to_be_visible()
             titles = page.evaluate(TITLES)
             buildings = [text for tag, text in titles if tag == "polygon"
-                         and re.fullmatch(r".+ · \d+", text)]
+                         and re.fullmatch(r".+ · \d+ 个住房单元", text)]
             assert buildings, index
             assert not [text for _tag, text in titles if re.search(r"[a-z]{3,}", text)]
             seen |= {text.split(" · ")[0] for text in buildings}

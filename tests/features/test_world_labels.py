@@ -1,6 +1,7 @@
 """A world's pages speak the interface language: the maps' tooltips name a building's kind in
-words (never the generator's "highrise", "work_shed"), and the truth tables' columns of form
-items (D1-D12, H2a, H2b) say what each code means."""
+words (never the generator's "highrise", "work_shed") and say what their numbers count (a
+building's or an area's housing units, not a bare "12"), and the truth tables' columns of
+form items (D1-D12, H2a, H2b) say what each code means."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ ZH = {"Accept-Language": "zh-CN"}
 EN = {"Accept-Language": "en"}
 # Anything in the generator's spelling: a lower-case word, or words joined by "_".
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)*\b")
+ZH_UNITS = re.compile(r"\d+ 个住房单元")  # what a building's tooltip counts
 
 
 @pytest.fixture
@@ -79,11 +81,16 @@ def test_map_tooltips_name_buildings_in_chinese_on_chinese_pages(client, login_a
             assert not CODE.search(text), (url, text)
         for text in titles["building"]:
             kind, _sep, units = text.partition(" · ")
-            assert kind in CHINESE.values() and units.isdigit(), (url, text)
+            assert kind in CHINESE.values() and ZH_UNITS.fullmatch(units), (url, text)
             seen.add(kind)
+        for text in titles["area"]:
+            assert re.fullmatch(r"\S+ \(\d+ 个住房单元\)", text), (url, text)
         if url.endswith(f"/grids/{grid.index}"):  # the grid's map: all of its buildings
-            assert [text.partition(" · ")[0] for text in titles["building"]] == [
-                CHINESE[building.kind] for building in grid.buildings]
+            assert titles["building"] == [
+                f"{CHINESE[building.kind]} · {len(building.units)} 个住房单元"
+                for building in grid.buildings]
+            assert titles["area"] == [f"{area.name} ({area.unit_count} 个住房单元)"
+                                      for area in grid.areas]
     # The two grids hold every kind but one of the collective kinds at least
     assert {CHINESE[kind] for kind in ("multistorey", "highrise", "house")} <= seen
     assert seen & {CHINESE[kind] for kind in ("dormitory", "work_shed", "care_home")}
@@ -91,13 +98,26 @@ def test_map_tooltips_name_buildings_in_chinese_on_chinese_pages(client, login_a
 
 def test_map_tooltips_name_buildings_in_english_on_english_pages(client, login_as, world):
     login_as(Role.TRAINER)
+    singles: set[bool] = set()
     for index in range(world.grids):
         grid = services.grid(world, index)
         page = client.get(f"/worlds/{world.id}/grids/{index}", headers=EN).get_data(
             as_text=True)
-        shown = [text.partition(" · ")[0] for text in map_titles(page)["building"]]
+        titles = map_titles(page)
+        shown = [text.partition(" · ")[0] for text in titles["building"]]
         assert shown == [ENGLISH[building.kind] for building in grid.buildings]
         assert not set(shown) & set(KINDS)
+        assert titles["building"] == [
+            f"{ENGLISH[building.kind]} · {english_units(len(building.units))}"
+            for building in grid.buildings]
+        assert titles["area"] == [f"{area.name} ({english_units(area.unit_count)})"
+                                  for area in grid.areas]
+        singles.update(len(building.units) == 1 for building in grid.buildings)
+    assert singles == {True, False}  # "1 housing unit" and "12 housing units" both shown
+
+
+def english_units(count):
+    return "1 housing unit" if count == 1 else f"{count} housing units"
 
 
 def test_the_truth_tables_columns_say_what_their_item_codes_mean(client, login_as, world):

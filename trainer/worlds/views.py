@@ -74,6 +74,13 @@ def map_label(code: str) -> str:
     return str(BUILDING_LABELS.get(code, code))
 
 
+def map_units(count: int) -> str:
+    """A number of housing units (住房单元: flats, houses, shops, a collective's quarters) in
+    words of the interface language, for `grid_svg(units=)`: what a building's or an area's
+    tooltip counts ("12 housing units", "12 个住房单元")."""
+    return _("1 housing unit") if count == 1 else _("%(n)s housing units", n=count)
+
+
 def persona_text(kind: str, value: Any) -> str:
     """A persona's concern themes (a list), mode or secret, or a collective household's
     kind, in words of the interface language (a value that has none, as itself)."""
@@ -266,7 +273,7 @@ def grid(world_id: int, grid_index: int) -> Any:
     world = services.get_world(db_session(), world_id)
     part = services.grid(world, grid_index)
     return render_template("worlds/grid.html", world=world, grid=part,
-                           svg=grid_svg(part, label=map_label))
+                           svg=grid_svg(part, label=map_label, units=map_units))
 
 
 @bp.get("/worlds/<int:world_id>/grids/<int:grid_index>.geojson")
@@ -304,7 +311,7 @@ def area(world_id: int, grid_index: int, code: str) -> Any:
     return render_template("worlds/area.html", world=world, grid=part, area=chosen, rows=rows,
                            homeless=homeless,
                            svg=grid_svg(part, highlight=chosen, focus=chosen,
-                                        label=map_label))
+                                        label=map_label, units=map_units))
 
 
 @bp.get("/worlds/<int:world_id>/grids/<int:grid_index>/households/<int:household_index>")

@@ -145,24 +145,39 @@ STYLE = {
 
 FOCUS_PADDING = 30.0  # metres shown around an area the map is focused on
 HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+LABEL_INSET = 3.0  # the least room between a name and the map's left or right edge
+LANDMARK_FONT, ROAD_FONT = 9.0, 10.0
+ASCENT = 1.3  # a line's height above its baseline, in ems (generous: a CJK font's box)
 
 
 def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = True,
              show_numbers: bool = True, focus: Area | None = None,
-             label: Callable[[str], str] = str) -> str:
+             label: Callable[[str], str] = str, units: Callable[[int], str] = str) -> str:
     """An SVG map of the grid: roads, water, landmarks, buildings, and area boundaries.
 
     `label` turns a building's kind (multistorey, highrise, house, dormitory, work_shed,
-    care_home) into the words its tooltip shows: the core knows no interface language, so
-    a page passes one that translates; left out, the tooltip shows the kind as stored.
+    care_home) into the words its tooltip shows, and `units` a number of housing units
+    (住房单元, shops included) into the words a building's or an area's tooltip counts them
+    in: the core knows no interface language, so a page passes ones that translate; left
+    out, the tooltip shows the kind as stored and the bare number.
+
+    The view is the grid with a margin around it, and above it the room its features take
+    (a rural grid's river and bridge; an urban grid has none, and no empty strip).
 
     With `focus`, the map shows that area and FOCUS_PADDING metres around it (the area's
     page: the whole grid in its frame put the area out of sight or made it small), and
     leaves out the buildings wholly outside the view. Labels are haloed in white, so that a
-    road's name over a building number, or a bridge's over its river, stays legible."""
+    road's name over a building number, or a bridge's over its river, stays legible; a
+    landmark's name is written over the buildings (a name longer than its lot ran under its
+    neighbour's walls), under their numbers; a landmark's or a road's name is kept within
+    the view's left and right edges (a long one near an edge ends at it), and written only
+    where its line is in view (an area map's frame cuts through the landmarks and roads
+    around the area)."""
     width, height = grid.size
     margin = 40.0
-    top = height + grid.lot_size[1] + margin  # room for the river above rural grids
+    # the highest thing drawn: the grid's top road, or a rural grid's river and bridge
+    reach = max([height, *(y for feature in grid.features for _x, y in feature.geometry)])
+    top = reach + margin
 
     def points(ring: list[Point]) -> str:
         return " ".join(f"{x + margin:.1f},{top - y:.1f}" for x, y in ring)
@@ -175,6 +190,7 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
         upper = max(0.0, top - max(ys) - FOCUS_PADDING)
         view = (left, upper, min(view[2], max(xs) + margin + FOCUS_PADDING) - left,
                 min(view[3], top - min(ys) + FOCUS_PADDING) - upper)
+    low, high = view[0] + LABEL_INSET, view[0] + view[2] - LABEL_INSET
 
     def seen(ring: list[Point]) -> bool:
         xs = [x + margin for x, _y in ring]
@@ -191,16 +207,24 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
             parts.append(f'<polyline points="{points(feature.geometry)}" '
                          f'{STYLE[feature.kind]}><title>{escape(feature.name)}</title>'
                          '</polyline>')
+    names: list[str] = []  # the landmarks' names, written over the buildings
     for feature in grid.features:
         if feature.kind not in ("road", "lane", "river"):
             style = STYLE.get(feature.kind, STYLE["landmark"])
             parts.append(f'<polygon points="{points(feature.geometry)}" {style}>'
                          f'<title>{escape(feature.name)}</title></polygon>')
-            if feature.kind not in ("field",):
-                x = min(p[0] for p in feature.geometry) + margin + 2
-                y = top - max(p[1] for p in feature.geometry) + 12
-                parts.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="9" {HALO}>'
-                             f'{escape(feature.name)}</text>')
+            # named at its top left corner, if that is in view (an area map's frame cuts
+            # through the lots around the area: a name moved down into view would run into
+            # the numbers of the buildings beside it)
+            y = top - max(p[1] for p in feature.geometry) + 10  # clear of a number below
+            bottom = min(top - min(p[1] for p in feature.geometry), view[1] + view[3])
+            if (feature.kind != "field" and seen(feature.geometry)
+                    and view[1] + ASCENT * LANDMARK_FONT <= y <= bottom - 2):
+                x, anchor = _fit(min(p[0] for p in feature.geometry) + margin + 2,
+                                 text_width(feature.name, LANDMARK_FONT), low, high)
+                names.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="{LANDMARK_FONT:g}" '
+                             f'text-anchor="{anchor}" {HALO}>{escape(feature.name)}</text>')
+    numbers: list[str] = []  # the buildings' numbers, written over the landmarks' names
     for building in grid.buildings:
         if focus is not None and not seen(building.footprint):
             continue
@@ -208,15 +232,17 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
         parts.append(f'<polygon points="{points(building.footprint)}" '
                      f'{STYLE["collective" if collective else "building"]} '
                      f'data-area="{grid.areas[building.area].code}">'
-                     f'<title>{escape(label(building.kind))} · {len(building.units)}</title>'
-                     '</polygon>')
+                     f'<title>{escape(label(building.kind))} · '
+                     f'{escape(units(len(building.units)))}</title></polygon>')
         parts.extend(_stairwell_lines(building.footprint, building.stairwells, points))
         if show_numbers:
             xs = [p[0] for p in building.footprint]
             ys = [p[1] for p in building.footprint]
             cx, cy = sum(xs) / len(xs) + margin, top - sum(ys) / len(ys) + 4
-            parts.append(f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" '
-                         f'text-anchor="middle" {HALO}>{building.number}</text>')
+            numbers.append(f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" '
+                           f'text-anchor="middle" {HALO}>{building.number}</text>')
+    parts.extend(names)
+    parts.extend(numbers)
     if show_areas:
         for area in grid.areas:
             style = STYLE["area"]
@@ -224,14 +250,34 @@ def grid_svg(grid: Grid, *, highlight: Area | None = None, show_areas: bool = Tr
                 style = 'fill="#fb923c" fill-opacity="0.15" stroke="#c2410c" stroke-width="5"'
             parts.append(f'<polygon points="{points(area.outline)}" {style} '
                          f'data-area="{area.code}"><title>{escape(area.name)} '
-                         f'({area.unit_count})</title></polygon>')
+                         f'({escape(units(area.unit_count))})</title></polygon>')
     for feature in grid.features:
         if feature.kind in ("road", "river"):
             (x0, y0), (x1, _y1) = feature.geometry[0], feature.geometry[-1]
-            parts.append(f'<text x="{(x0 + x1) / 2 + margin:.1f}" y="{top - y0 - 4:.1f}" '
-                         f'font-size="10" fill="#374151" {HALO}>{escape(feature.name)}</text>')
+            baseline = top - y0 - 4
+            if not view[1] + ASCENT * ROAD_FONT <= baseline <= view[1] + view[3]:
+                continue  # a road out of view (or at its top edge) whose name would peek in
+            # the middle of the stretch in view (of the whole road, on the grid's map)
+            start = max(min(x0, x1) + margin, view[0])
+            end = min(max(x0, x1) + margin, view[0] + view[2])
+            x, anchor = _fit((start + end) / 2, text_width(feature.name, ROAD_FONT), low, high)
+            parts.append(f'<text x="{x:.1f}" y="{baseline:.1f}" text-anchor="{anchor}" '
+                         f'font-size="{ROAD_FONT:g}" fill="#374151" {HALO}>'
+                         f'{escape(feature.name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _fit(x: float, width: float, low: float, high: float) -> tuple[float, str]:
+    """Where a name `width` wide that would start at `x` is written so that it stays between
+    `low` and `high` (the map's edges, inset), and its text-anchor: from `x` where it fits,
+    else ending at `high`; a name wider than the room starts at `low`."""
+    x = max(x, low)
+    if x + width <= high:
+        return x, "start"
+    if high - width >= low:
+        return high, "end"
+    return low, "start"
 
 
 def _stairwell_lines(footprint: list[Point], stairwells: int,
