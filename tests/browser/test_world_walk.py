@@ -37,17 +37,23 @@ _made: dict[str, int] = {}
 
 # What a trainer types (field id: text) and the error it must meet (field id, en, zh).
 BAD_INPUT = [
-    ({"seed": "abc"}, ("seed", "Not a valid integer value.", "不是有效的整数。")),
-    ({"urban_share": "lots"}, ("urban_share", "Not a valid decimal value.", "不是有效的小数。")),
-    ({"rates-deaths": "0,5"}, ("rates-deaths", "Not a valid decimal value.", "不是有效的小数。")),
-    ({"rates-vacant_units": "-5"}, ("rates-vacant_units", "Number must be between 0 and 90.0.",
-                                    "数值大小必须介于 0 到 90.0 之间。")),
-    ({"rates-births": "1e400"}, ("rates-births", "Number must be between 0 and 3.0.",
-                                 "数值大小必须介于 0 到 3.0 之间。")),
-    ({"grids": "0"}, ("grids", "Number must be between 1 and 8000.",
-                      "数值大小必须介于 1 到 8000 之间。")),
-    ({"grids": "9" * 30}, ("grids", "Number must be between 1 and 8000.",
-                           "数值大小必须介于 1 到 8000 之间。")),
+    ({"seed": "abc"}, ("seed", "The seed must be a whole number from 0 to 9223372036854775807.",
+                       "随机种子必须是 0 到 9223372036854775807 之间的整数。")),
+    ({"urban_share": "lots"}, ("urban_share", "Enter the urban share as a number from 0 to 100 "
+                               "per cent.", "请输入城镇人口比例：0 到 100 之间的数（百分比）。")),
+    ({"rates-deaths": "0,5"}, ("rates-deaths", "Enter this share as a number from 0 to 100 per "
+                               "cent.", "请输入该比例：0 到 100 之间的数（百分比）。")),
+    ({"rates-vacant_units": "-5"}, ("rates-vacant_units",
+                                    "Enter this share as a number from 0 to 90 per cent.",
+                                    "请输入该比例：0 到 90 之间的数（百分比）。")),
+    ({"rates-births": "1e400"}, ("rates-births", "Enter this share as a number from 0 to 3 per "
+                                 "cent.", "请输入该比例：0 到 3 之间的数（百分比）。")),
+    ({"grids": "0"}, ("grids", "Enter the number of grids, a whole number from 1 to 8000.",
+                      "请输入网格数：1 到 8000 之间的整数。")),
+    ({"grids": "9" * 30}, ("grids", "Enter the number of grids, a whole number from 1 to 8000.",
+                           "请输入网格数：1 到 8000 之间的整数。")),
+    ({"region": "43060"}, ("region", "The region code has 6 digits, e.g. 430602.",
+                           "区划代码为 6 位数字，例如 430602。")),
     ({"region": "999999"}, ("region", "999999 is not a county-level or prefecture region code.",
                             "999999 不是县级或地级区划代码。")),
     ({"rates-hukou_other_village": "40", "rates-hukou_other_township": "50",
@@ -61,9 +67,9 @@ BAD_INPUT = [
      ("households_min", "Households per grid: the minimum must be at least 1 and not above "
       "the maximum (at most 5000).",
       "每个网格的户数：最小值至少为 1，且不大于最大值（最多 5000）。")),
-    ({"name": ""}, ("name", "This field is required.", "该字段是必填字段。")),
-    ({"name": "长" * 10_000}, ("name", "Field cannot be longer than 120 characters.",
-                               "字段长度不能超过 120 个字符。")),
+    ({"name": ""}, ("name", "Give the world a name.", "请为模拟世界填写名称。")),
+    ({"name": "长" * 10_000}, ("name", "The name is at most 120 characters long.",
+                               "名称最多 120 个字符。")),
 ]
 
 

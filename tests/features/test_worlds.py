@@ -145,7 +145,7 @@ def test_a_births_rate_beyond_what_the_ages_allow_is_refused_on_its_field(client
     page = response.get_data(as_text=True)
     # on its field, with the rates opened to show it
     assert 'id="rates-births-error"' in page and "<details open>" in page
-    assert "Number must be between 0 and 3" in page
+    assert "Enter this share as a number from 0 to 3 per cent." in page
     assert world_count(db) == 0
 
 
@@ -204,6 +204,112 @@ def test_every_field_that_cannot_work_is_marked_at_once(client, csrf, login_as, 
     zh = client.post("/worlds/new", headers={"Accept-Language": "zh-CN"}, data=form_data(
         csrf, **{"rates-hmt_foreign": "60", "rates-no_housing": "50"}))
     assert 'id="rates-hmt_foreign-error"' in zh.get_data(as_text=True)
+
+
+# What a trainer may send wrong (field: value), and the field's own message (en, zh): every
+# way of getting a field wrong is answered by what the field holds, never by WTForms' words.
+FIELD_MESSAGES = [
+    ({"name": ""}, "name", "Give the world a name.", "请为模拟世界填写名称。"),
+    ({"name": "长" * 121}, "name", "The name is at most 120 characters long.",
+     "名称最多 120 个字符。"),
+    ({"region": "43060"}, "region", "The region code has 6 digits, e.g. 430602.",
+     "区划代码为 6 位数字，例如 430602。"),
+    ({"region": ""}, "region", "The region code has 6 digits, e.g. 430602.",
+     "区划代码为 6 位数字，例如 430602。"),
+    ({"grids": "0"}, "grids", "Enter the number of grids, a whole number from 1 to 8000.",
+     "请输入网格数：1 到 8000 之间的整数。"),
+    ({"grids": "abc"}, "grids", "Enter the number of grids, a whole number from 1 to 8000.",
+     "请输入网格数：1 到 8000 之间的整数。"),
+    ({"grids": ""}, "grids", "Enter the number of grids, a whole number from 1 to 8000.",
+     "请输入网格数：1 到 8000 之间的整数。"),
+    ({"seed": "abc"}, "seed", "The seed must be a whole number from 0 to 9223372036854775807.",
+     "随机种子必须是 0 到 9223372036854775807 之间的整数。"),
+    ({"households_min": "5001"}, "households_min",
+     "Enter the fewest households a grid may have, a whole number from 1 to 5000.",
+     "请输入每个网格最少的户数：1 到 5000 之间的整数。"),
+    ({"households_max": "x"}, "households_max",
+     "Enter the most households a grid may have, a whole number from 1 to 5000.",
+     "请输入每个网格最多的户数：1 到 5000 之间的整数。"),
+    ({"area_min_units": "0"}, "area_min_units",
+     "Enter the fewest housing units an area may have, a whole number from 1 to 5000.",
+     "请输入每个普查小区最少的住房单元数：1 到 5000 之间的整数。"),
+    ({"area_target_units": " "}, "area_target_units",
+     "Enter the target number of housing units per area, a whole number from 1 to 5000.",
+     "请输入每个普查小区的目标住房单元数：1 到 5000 之间的整数。"),
+    ({"area_max_units": "1.5"}, "area_max_units",
+     "Enter the most housing units an area may have, a whole number from 1 to 5000.",
+     "请输入每个普查小区最多的住房单元数：1 到 5000 之间的整数。"),
+    ({"partition": "halves"}, "partition", "Choose one of the two ways to divide a grid.",
+     "请在两种网格划分方式中选择一种。"),
+    ({"urban_share": "101"}, "urban_share",
+     "Enter the urban share as a number from 0 to 100 per cent.",
+     "请输入城镇人口比例：0 到 100 之间的数（百分比）。"),
+    ({"urban_share": "NaN"}, "urban_share",
+     "Enter the urban share as a number from 0 to 100 per cent.",
+     "请输入城镇人口比例：0 到 100 之间的数（百分比）。"),
+    ({"rates-deaths": "lots"}, "rates-deaths",
+     "Enter this share as a number from 0 to 100 per cent.",
+     "请输入该比例：0 到 100 之间的数（百分比）。"),
+    ({"rates-vacant_units": "91"}, "rates-vacant_units",
+     "Enter this share as a number from 0 to 90 per cent.",
+     "请输入该比例：0 到 90 之间的数（百分比）。"),
+    ({"rates-births": ""}, "rates-births", "Enter this share as a number from 0 to 3 per cent.",
+     "请输入该比例：0 到 3 之间的数（百分比）。"),
+]
+# WTForms' own messages, in English and as its catalogue says them in Chinese
+GENERIC = ("This field is required", "Field must be", "Field cannot be", "Not a valid",
+           "Number must be between", "Invalid input", "该字段是必填字段", "字段长度",
+           "不是有效的", "数值大小必须介于")
+
+
+@pytest.mark.parametrize(("sent", "field", "english", "chinese"), FIELD_MESSAGES)
+def test_every_wrong_field_says_what_it_holds_in_the_pages_language(client, csrf, login_as,
+                                                                    db, sent, field, english,
+                                                                    chinese):
+    """The field's message on the field and in the list above the form, in Chinese and in
+    English: not WTForms' generic one ("Field must be exactly 6 characters long.")."""
+    login_as(Role.TRAINER)
+    for headers, message in (({"Accept-Language": "zh-CN"}, chinese),
+                             ({"Accept-Language": "en"}, english)):
+        response = client.post("/worlds/new", headers=headers, data=form_data(csrf, **sent))
+        assert response.status_code == 400, (sent, headers)
+        page = response.get_data(as_text=True)
+        shown = re.search(rf'<small id="{field}-error" class="field-error" role="alert">'
+                          r"([^<]*)</small>", page)
+        assert shown is not None and shown[1] == message, (sent, headers, shown)
+        start = page.index('data-test="error-summary"')
+        summary = page[start:page.index("</ul>", start)]
+        assert f'<a href="#{field}">' in summary and f"<span>{message}</span>" in summary
+        assert not [text for text in GENERIC if text in page], (sent, headers)
+        assert f'value="{sent[field]}"' in page or sent[field] == "" or field == "partition"
+    assert world_count(db) == 0
+
+
+def test_no_validator_of_the_world_form_falls_back_on_a_wtforms_message(app):
+    """Every validator that can refuse a value carries the field's own message, and every
+    number or choice field its own for what it cannot read: a field added later without
+    one fails here."""
+    from wtforms import DecimalField, IntegerField, SelectField
+    from wtforms.validators import Optional
+
+    from trainer.worlds.forms import WorldForm
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        form = WorldForm(formdata=None)
+        fields = [sub for field in form if field.name != "csrf_token"
+                  for sub in (field if field.type == "FormField" else [field])]
+        assert len(fields) > 30
+        for field in fields:
+            for validator in field.validators:
+                if isinstance(validator, Optional):
+                    continue  # it refuses nothing: an empty seed is a random one
+                message = getattr(validator, "message", None)
+                assert message, (field.name, validator)
+                assert not [text for text in GENERIC if text in str(message)], field.name
+            if isinstance(field, IntegerField | DecimalField):
+                assert field.invalid_value_message, field.name
+            if isinstance(field, SelectField):
+                assert field.invalid_choice_message, field.name
 
 
 def test_area_sizes_the_grid_cannot_satisfy_are_refused(client, csrf, login_as, db):
@@ -446,7 +552,8 @@ def test_all_vacant_and_unsplittable_grids_are_refused(client, csrf, login_as, d
     vacant = client.post("/worlds/new", data=form_data(csrf, **{"rates-vacant_units": "100"}))
     assert vacant.status_code == 400
     page = vacant.get_data(as_text=True)  # on the field, in per cent like the form
-    assert 'id="rates-vacant_units-error"' in page and "Number must be between 0 and 90" in page
+    assert 'id="rates-vacant_units-error"' in page
+    assert "Enter this share as a number from 0 to 90 per cent." in page
     unsplittable = client.post("/worlds/new", data=form_data(
         csrf, urban_share="100", households_min="300", households_max="300",
         area_min_units="100", area_target_units="110", area_max_units="120"))

@@ -14,7 +14,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     StopValidation,
     ValidationError,
@@ -55,40 +54,51 @@ RATE_LABELS = {
 }
 
 
-def finite(_form: object, field: DecimalField) -> None:
+# Each field's error says what the field holds, in the page's language: a wrong value of any
+# kind (none, no number, NaN, out of range) is answered by the same message, where WTForms'
+# own were generic ("This field is required.", "Not a valid integer value.", "Number must be
+# between 1 and 8000.", "Field must be exactly 6 characters long.").
+
+
+class Finite:
     """Refuse NaN and infinity, which parse as decimals but are no numbers."""
-    if isinstance(field.data, Decimal) and not field.data.is_finite():
-        raise StopValidation(str(_l("Enter a number.")))
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, _form: object, field: DecimalField) -> None:
+        if isinstance(field.data, Decimal) and not field.data.is_finite():
+            raise StopValidation(str(self.message))
 
 
-def number_given(_form: object, field: DecimalField | IntegerField) -> None:
-    """Stop at a box that holds no number, with one error: "Enter a number." for a box sent
-    empty (a rate not sent keeps its default; 0 is a number like any other), else the
-    field's own ("Not a valid integer value."), not followed by a range that no number
-    given could be outside of."""
-    if field.raw_data and not str(field.raw_data[0]).strip():
-        field.errors[:] = []
-        raise StopValidation(str(_l("Enter a number.")))
-    if field.process_errors:
-        raise StopValidation()
+class NumberGiven:
+    """Stop at a box that holds no number, with one error, the field's `message`: for a box
+    sent empty or blank (a rate not sent keeps its default; 0 is a number like any other),
+    or for what is no number (the field's `invalid_value_message`, already among its
+    errors), not followed by a range that no number given could be outside of."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, _form: object, field: DecimalField | IntegerField) -> None:
+        if field.raw_data and not str(field.raw_data[0]).strip():
+            field.errors[:] = []
+            raise StopValidation(str(self.message))
+        if field.process_errors:
+            raise StopValidation()
 
 
-# NumberRange's own message, translated by WTForms' catalogue (field.gettext), not ours
-WTFORMS_RANGE = "Number must be between %(min)s and %(max)s."
+class InRange:
+    """A number from `low` to `high`, refused with `message` (NumberRange turns one past a
+    float's range, a pasted row of digits, into an OverflowError)."""
 
-
-class WholeRange:
-    """NumberRange for whole numbers of any size: NumberRange turns one past a float's
-    range (a pasted row of digits) into an OverflowError."""
-
-    def __init__(self, low: int, high: int, message: str | None = None) -> None:
+    def __init__(self, low: int, high: float, message: Any) -> None:
         self.low, self.high, self.message = low, high, message
 
-    def __call__(self, _form: object, field: IntegerField) -> None:
+    def __call__(self, _form: object, field: IntegerField | DecimalField) -> None:
         if field.data is None or self.low <= field.data <= self.high:
             return
-        message = self.message or field.gettext(WTFORMS_RANGE)
-        raise ValidationError(message % {"min": self.low, "max": self.high})
+        raise ValidationError(str(self.message))
 
 
 class NumberText(TextInput):
@@ -110,20 +120,32 @@ class NumberText(TextInput):
 WHOLE, DECIMAL = NumberText("numeric"), NumberText("decimal")
 
 
+def _share(label: Any, default: float, places: int, most: float,
+           message: Any) -> DecimalField:
+    """A per cent from 0 to `most`, every wrong value answered by `message`."""
+    return DecimalField(label, default=default, places=places, widget=DECIMAL,
+                        invalid_value_message=message,
+                        validators=[NumberGiven(message), Finite(message),
+                                    InRange(0, most, message)])
+
+
 def _percent(name: str) -> DecimalField:
     default = round(getattr(Rates(), name) * 100, 3)
     most = {"births": MAX_BIRTHS * 100, "vacant_units": MAX_VACANCY * 100}.get(name, 100)
-    return DecimalField(RATE_LABELS[name], default=default, places=3, widget=DECIMAL,
-                        validators=[number_given, finite, NumberRange(0, most)])
+    return _share(RATE_LABELS[name], default, 3, most,
+                  _l("Enter this share as a number from 0 to %(max)s per cent.",
+                     max=f"{most:g}"))
 
 
 MOST = 5000  # households per grid (WorldSpec's bound), and housing units per area
 
 
-def _count(label: Any, default: int, most: int) -> IntegerField:
-    return IntegerField(label, default=default, widget=WHOLE,
-                        validators=[InputRequired(_l("Enter a number.")), number_given,
-                                    WholeRange(1, most)])
+def _count(label: Any, default: int, most: int, message: Any) -> IntegerField:
+    """A whole number from 1 to `most` (which `message` names), every wrong value answered
+    by `message`."""
+    return IntegerField(label, default=default, widget=WHOLE, invalid_value_message=message,
+                        validators=[InputRequired(message), NumberGiven(message),
+                                    InRange(1, most, message)])
 
 
 RatesForm = type("RatesForm", (FlaskForm,), {f.name: _percent(f.name) for f in fields(Rates)})
@@ -134,31 +156,53 @@ class RatesSubform(RatesForm):  # type: ignore[misc, valid-type]
         csrf = False
 
 
+REGION_DIGITS = _l("The region code has 6 digits, e.g. 430602.")
+SEED_RANGE = _l("The seed must be a whole number from 0 to %(max)s.", max=MAX_SEED)
+
+
 class WorldForm(FlaskForm):
     # no maxlength: the browser would cut a pasted name at 120 characters without a word
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
-                       render_kw={"maxlength": False})
+    name = StringField(_l("Name"), validators=[
+        DataRequired(_l("Give the world a name.")),
+        Length(max=120, message=_l("The name is at most %(max)s characters long."))],
+        render_kw={"maxlength": False})
     # All of Yueyang by default (a spec without a region is 岳阳楼区 alone, see WorldSpec)
     region = StringField(_l("Region code (county-level or prefecture)"), default=YUEYANG,
-                         validators=[DataRequired(), Length(min=6, max=6)],
+                         validators=[DataRequired(REGION_DIGITS),
+                                     Length(min=6, max=6, message=REGION_DIGITS)],
                          render_kw={"list": "yueyang-counties", "inputmode": "numeric"})
-    grids = _count(_l("Grids (网格)"), DEFAULTS.grids, MAX_GRIDS)
-    seed = IntegerField(_l("Seed (empty: random)"), widget=WHOLE, validators=[
-        Optional(), number_given,
-        WholeRange(0, MAX_SEED, _l("The seed must be a whole number from 0 to %(max)s."))])
-    households_min = _count(_l("Households per grid, at least"), DEFAULTS.households_min, MOST)
-    households_max = _count(_l("Households per grid, at most"), DEFAULTS.households_max, MOST)
-    area_min_units = _count(_l("Housing units per area, at least"), DEFAULTS.area_min_units,
-                            MOST)
-    area_target_units = _count(_l("Housing units per area, target"),
-                               DEFAULTS.area_target_units, MOST)
-    area_max_units = _count(_l("Housing units per area, at most"), DEFAULTS.area_max_units,
-                            MOST)
+    grids = _count(_l("Grids (网格)"), DEFAULTS.grids, MAX_GRIDS, _l(
+        "Enter the number of grids, a whole number from 1 to %(max)s.", max=MAX_GRIDS))
+    seed = IntegerField(_l("Seed (empty: random)"), widget=WHOLE,
+                        invalid_value_message=SEED_RANGE,
+                        validators=[Optional(), NumberGiven(SEED_RANGE),
+                                    InRange(0, MAX_SEED, SEED_RANGE)])
+    households_min = _count(
+        _l("Households per grid, at least"), DEFAULTS.households_min, MOST,
+        _l("Enter the fewest households a grid may have, a whole number from 1 to %(max)s.",
+           max=MOST))
+    households_max = _count(
+        _l("Households per grid, at most"), DEFAULTS.households_max, MOST,
+        _l("Enter the most households a grid may have, a whole number from 1 to %(max)s.",
+           max=MOST))
+    area_min_units = _count(
+        _l("Housing units per area, at least"), DEFAULTS.area_min_units, MOST,
+        _l("Enter the fewest housing units an area may have, a whole number from 1 to "
+           "%(max)s.", max=MOST))
+    area_target_units = _count(
+        _l("Housing units per area, target"), DEFAULTS.area_target_units, MOST,
+        _l("Enter the target number of housing units per area, a whole number from 1 to "
+           "%(max)s.", max=MOST))
+    area_max_units = _count(
+        _l("Housing units per area, at most"), DEFAULTS.area_max_units, MOST,
+        _l("Enter the most housing units an area may have, a whole number from 1 to %(max)s.",
+           max=MOST))
     partition = SelectField(_l("Partition"), default=DEFAULTS.partition,
-                            choices=lambda: partition_choices())
-    urban_share = DecimalField(_l("Urban share, per cent"), default=DEFAULTS.urban_share * 100,
-                               places=1, widget=DECIMAL,
-                               validators=[number_given, finite, NumberRange(0, 100)])
+                            choices=lambda: partition_choices(),
+                            invalid_choice_message=_l(
+                                "Choose one of the two ways to divide a grid."))
+    urban_share = _share(_l("Urban share, per cent"), DEFAULTS.urban_share * 100, 1, 100,
+                         _l("Enter the urban share as a number from 0 to 100 per cent."))
     rates = FormField(RatesSubform, label=_l("Hard cases, per cent"))
 
     def spec_data(self) -> dict[str, object]:
