@@ -175,6 +175,7 @@ def estate(db: Session, make_user: Callable[..., User], client: FlaskClient) -> 
         "code": certificate.code, "draft_b": "trainer-b-own", "token_a": token_a.id,
         "raw_token_a": raw_a, "raw_token_b": raw_b, "version": version.version, "world": world.id,
         "victim": users["victim"].id, "classmate": users["classmate"].id,
+        "outsider": users["outsider"].id,
         "trainer_b_id": users["trainer_b"].id, "examiner_a_id": users["examiner_a"].id,
     }
     return Estate(users, ids)

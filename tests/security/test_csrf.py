@@ -180,3 +180,45 @@ def test_a_token_from_before_log_in_does_not_outlive_it(app, client, csrf, make_
     response = client.post("/logout", data={"csrf_token": planted})
     assert response.status_code == 400
     assert CSRF_MESSAGE in response.get_data(as_text=True)
+
+
+# A GET carries no CSRF token (a link, an <img> or a top-level navigation from another site
+# sends the user's cookie with it, SameSite=Lax), so no GET route may change what is stored
+# but those listed here, with why. Not listed, as no request chooses when they write: the
+# trainee's attempt pages and an exercise's progress page submit a timed exam whose time ran
+# out (what the periodic job does anyway), and a tus offset request (GET /clips/uploads/<t>)
+# makes its owner's upload that arrived whole a clip (what the next request would do).
+GET_WRITES = {
+    "review.notifications": "opening the page marks the user's own notices read",
+}
+
+
+def test_no_get_request_changes_anything(app, client, login_as, estate, db):
+    """Every GET route of the URL map (filled as by test_sessions_and_headers.get_pages), each sent as a user it
+    admits, with a notice waiting for the victim: the database is as it was, bar GET_WRITES."""
+    from tests.security.test_sessions_and_headers import get_pages
+    from trainer.review import services as review_services
+
+    review_services.notify(db, estate.users["victim"], "A notice to be read.")
+    db.flush()
+    pages = get_pages(app, estate)
+    assert len(pages) > 80  # the map was read
+    assert set(GET_WRITES) <= {endpoint for endpoint, _actor, _path in pages}
+    failures, wrote = [], set()
+    for endpoint, actor, path in pages:
+        client.delete_cookie("session")
+        headers = {}
+        if path.startswith("/api/v1/") and endpoint != "api.openapi":  # by token
+            headers["Authorization"] = f"Bearer {estate.ids['raw_token_a']}"
+        elif actor is not None:
+            login_as(user=estate.users[actor])
+        before = snapshot(db)
+        response = client.get(path, headers=headers)
+        response.close()
+        changed = changed_tables(before, snapshot(db))
+        if changed:
+            wrote.add(endpoint)
+            if endpoint not in GET_WRITES:
+                failures.append(f"GET {path} as {actor} ({response.status_code}): {changed}")
+    assert failures == []
+    assert wrote == set(GET_WRITES)  # the listed ones do write (the check sees writes)

@@ -245,10 +245,6 @@ REACHES = [
     Reach("clip", "GET", "/clips/{clip}/offline/zh_CN.mp4", ("outsider",), 404),
     Reach("clip", "GET", "/clips/{clip}/captions/zh_CN.vtt", ("outsider",), 404),
     Reach("clip", "GET", "/clips/{clip}/chapters/en.vtt", ("outsider",), 404),
-    Reach("clip", "POST", "/clips/{clip}/progress", ("outsider",), 404,
-          json={"segments": [[0, 2]], "position": 2}),
-    Reach("clip", "POST", "/clips/{clip}/answers", ("outsider",), 404,
-          json={"question": 0, "choice": 0}),
     # the clip library is one for the programme: every trainer and admin manages every clip
     # (video.services.may_manage); trainees and examiners manage none, of any cohort
     Reach("clip", "GET", "/clips/{clip}/original", ("outsider", "examiner_b"), 403),
@@ -276,10 +272,44 @@ REACHES = [
     Reach("clip", "POST", "/clips/{clip}/details", ("outsider", "examiner_b"), 403,
           {"slug": "stolen", "title_zh": "偷"}),
     Reach("clip", "POST", "/clips/{clip}/delete", ("outsider", "examiner_b"), 403),
+    # ... and a clip of one's own cohort not yet published (kept from the cohort's trainees)
+    Reach("clip", "GET", "/clips/{draft_clip}", ("victim",), 404, owner="trainer_a"),
+    Reach("clip", "GET", "/clips/{draft_clip}/media/720p", ("victim",), 404),
+    Reach("clip", "GET", "/clips/{draft_clip}/captions/zh_CN.vtt", ("victim",), 404),
+    Reach("clip", "GET", "/clips/{draft_clip}/chapters/en.vtt", ("victim",), 404),
+    Reach("clip", "POST", "/clips/{draft_clip}/progress", ("victim",), 404,
+          json={"segments": [[0, 2]], "position": 2}),
+    Reach("clip", "POST", "/clips/{draft_clip}/answers", ("victim",), 404,
+          json={"question": 0, "choice": 1}),
+    # ... the progress and answers of the clip shared with cohort A: its trainee gets in
+    Reach("clip", "POST", "/clips/{clip}/progress", ("outsider",), 404,
+          json={"segments": [[0, 1]], "position": 1}, owner="victim"),
+    Reach("clip", "POST", "/clips/{clip}/answers", ("outsider",), 404,
+          json={"question": 0, "choice": 1}, owner="victim"),
+    # a link of one clip removed through another clip's URL
+    Reach("clip", "POST", "/clips/{clip}/links/{other_link}/delete", ("trainer_a",), 404),
+    Reach("clip", "POST", "/clips/{other_clip}/links/{other_link}/delete", ("outsider",), 403,
+          owner="trainer_a", owner_status=302),
     # another trainer's upload in progress
     Reach("upload", "GET", "/clips/uploads/{upload_b}", ("trainer_a",), 404),
     Reach("upload", "PATCH", "/clips/uploads/{upload_b}", ("trainer_a",), 404),
     Reach("upload", "DELETE", "/clips/uploads/{upload_b}", ("trainer_a",), 404),
+    # an id of another's object in a form field, sent to a page of one's own
+    Reach("form field", "POST", "/review/bulk", ("examiner_b",), 302,
+          {"action": "release", "attempts": "{reviewed}"}, owner="examiner_a", owner_status=302),
+    Reach("form field", "POST", "/review/bulk", ("examiner_b",), 302,
+          {"action": "claim", "attempts": "{reviewed}"}),
+    Reach("form field", "POST", "/clips/{clip}/details", ("trainer_b",), 400,
+          {"slug": "route-clip", "title_zh": "路线", "published": "y",
+           "cohorts": "{cohort_a}"}),
+    Reach("form field", "POST", "/clips/{clip}/links", ("trainer_a",), 400,
+          {"scenario_id": "{draft_b}", "node": ""}),
+    Reach("form field", "POST", "/cohorts/{cohort_a}/certification/rules", ("trainer_a",), 400,
+          {"required": "{assignment_b}", "minimum_total": "1"}),
+    Reach("form field", "POST", "/cohorts/{cohort_a}/certification/issue", ("trainer_a",), 404,
+          {"trainee_id": "{outsider}"}),
+    Reach("form field", "POST", "/cohorts/{cohort_a}/examiners", ("trainer_a",), 400,
+          {"examiner_ids": "{classmate}"}),
     # API tokens of another user, and another cohort through one's own token
     Reach("api token", "POST", "/account/api-tokens/{token_a}/revoke", ("examiner_b",), 404),
     Reach("api token", "POST", "/account/api-tokens", ("examiner_b",), 400,
@@ -336,6 +366,36 @@ def with_more(estate: Estate, db: Any) -> None:
                                          if "wang" in b.units))
 
 
+LESSON_QUESTION = {"at": 1.0, "zh": "普查员首先应该做什么？", "en": "What comes first?",
+                   "choices_zh": ["直接进门", "出示证件"], "choices_en": ["Walk in", "Show the ID"],
+                   "answer": 1}
+
+
+def with_clips(estate: Estate, db: Any) -> None:
+    """A lesson question on cohort A's clip; a clip shared with cohort A but not published
+    yet (its captions, chapters and rendition there to be reached); and another clip with a
+    link to a scenario. Only the clip rows need them."""
+    from trainer.video.models import Clip, ClipLink, ClipStatus
+
+    clip = db.get(Clip, estate.ids["clip"])
+    clip.questions = [dict(LESSON_QUESTION)]
+    cohort = db.get(Cohort, estate.ids["cohort_a"])
+    draft = Clip(slug="draft-clip", title_zh="未发布", filename="draft.mp4",
+                 original_key="clips/route/original.mp4", status=ClipStatus.READY,
+                 duration=2.0, width=1280, height=720, published=False, cohorts=[cohort],
+                 renditions=dict(clip.renditions), captions=dict(clip.captions),
+                 chapters=list(clip.chapters), questions=[dict(LESSON_QUESTION)])
+    other = Clip(slug="other-clip", title_zh="另一个", filename="other.mp4",
+                 status=ClipStatus.READY, duration=2.0, width=1280, height=720,
+                 published=True, renditions=dict(clip.renditions))
+    db.add_all([draft, other])
+    db.flush()
+    link = ClipLink(clip=other, scenario_id="cooperative-family", node="", criterion="")
+    db.add(link)
+    db.flush()
+    estate.ids.update(draft_clip=draft.id, other_clip=other.id, other_link=link.id)
+
+
 def _format(value: Any, estate: Estate) -> Any:
     return value.format(**estate.ids) if isinstance(value, str) else value
 
@@ -366,6 +426,8 @@ def test_nobody_reaches_another_users_object(kind, estate, client, csrf, login_a
     row of any table changed. The failures are listed together."""
     if kind in ("field sheet", "review"):
         with_more(estate, db)
+    if kind == "clip":
+        with_clips(estate, db)
     failures = []
     for reach in (reach for reach in REACHES if reach.kind == kind):
         for attacker in reach.attackers or ("examiner B's API token",):
@@ -384,6 +446,7 @@ def test_the_rightful_user_gets_in(estate, client, csrf, login_as, db):
     """The rows with an owner, sent by that owner: the status of success, and a POST changes
     the database (so each refusal above stops a request that would have worked)."""
     with_more(estate, db)
+    with_clips(estate, db)
     failures = []
     for reach in {(r.method, r.url): r for r in REACHES if r.owner}.values():
         before = snapshot(db)
@@ -443,10 +506,9 @@ def _covered(app: Any) -> set[tuple[str, str]]:
     return covered
 
 
-def test_every_route_reaching_an_object_is_in_the_table(app):
-    """Each method of each URL rule with an object's id in it (an <int:...> or any argument
-    not in NOT_IDS) has a row in REACHES, or its endpoint is in NOT_OWNED with the reason:
-    a new id-bearing route fails here until it is one or the other."""
+def unreached(app: Any) -> tuple[list[str], set[str]]:
+    """The methods of id-bearing URL rules neither in REACHES nor in NOT_OWNED, and the
+    endpoints of every id-bearing rule."""
     covered = _covered(app)
     missing, rules = [], set()
     for rule in app.url_map.iter_rules():
@@ -456,11 +518,122 @@ def test_every_route_reaching_an_object_is_in_the_table(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if (rule.endpoint, method) not in covered and rule.endpoint not in NOT_OWNED:
                 missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    return missing, rules
+
+
+def test_every_route_reaching_an_object_is_in_the_table(app):
+    """Each method of each URL rule with an object's id in it (an <int:...> or any argument
+    not in NOT_IDS) has a row in REACHES, or its endpoint is in NOT_OWNED with the reason:
+    a new id-bearing route fails here until it is one or the other."""
+    missing, rules = unreached(app)
     assert missing == [], "id-bearing routes neither in REACHES nor in NOT_OWNED:\n" + "\n".join(
         missing)
+    covered = _covered(app)
     stale = [name for name in NOT_OWNED
              if name not in rules or any(endpoint == name for endpoint, _ in covered)]
     assert stale == [], "NOT_OWNED names routes without ids, or ones REACHES covers"
+
+
+def test_a_new_route_reaching_an_object_is_caught(app):
+    """The check above is not vacuous: a new id-bearing route, or a new method of a covered
+    one, shows up until it has a row; a route with only a part's name in its URL does not."""
+
+    def new_view(**_kwargs: Any) -> str:
+        return "reached"
+
+    app.add_url_rule("/things/<int:thing_id>", "video.a_new_thing", new_view)
+    app.add_url_rule("/clips/<int:clip_id>/notes/<token>", "video.a_new_note", new_view,
+                     methods=["PUT"])
+    app.add_url_rule("/help/<locale>", "video.a_new_help", new_view)
+    missing, _rules = unreached(app)
+    assert missing == ["GET /things/<int:thing_id> (video.a_new_thing)",
+                       "PUT /clips/<int:clip_id>/notes/<token> (video.a_new_note)"]
+
+
+# Form fields that name an object by its id (or a scenario by its name): found in every form
+# class of the application (`id_fields`), so a field added later fails
+# `test_every_form_field_naming_an_object_is_in_the_table` until it is one or the other below.
+def _names_an_object(name: str, field: Any) -> bool:
+    return (name.endswith(("_id", "_ids")) or field.kwargs.get("coerce") is int
+            or name in {"version", "world", "cohorts", "attempts", "required"})
+
+
+# field -> the endpoint of a REACHES row that sends it holding another's object
+ID_FIELDS_REACHED = {
+    "BulkForm.attempts": "review.bulk",
+    "DetailsForm.cohorts": "video.save_details",
+    "LinkForm.scenario_id": "video.add_link",
+    "RulesForm.required": "certification.rules",
+    "IssueForm.trainee_id": "certification.issue",
+    "ExaminersForm.examiner_ids": "accounts.cohort_examiners",
+    "TokenForm.cohort_ids": "api.create_token",
+    "NewScenarioForm.scenario_id": "scenarios.new",
+    "DuplicateForm.scenario_id": "scenarios.duplicate",
+}
+# field -> why no one's object is reached through it
+ID_FIELDS_NOT_OWNED = {
+    "CohortForm.trainer_id": "a trainer's new cohort is their own whatever the form names "
+                             "(tests/features/test_admin.py); an admin names any trainer",
+    "CohortForm.examiner_ids": "the choices are the examiners; a new cohort is the actor's",
+    "AssignForm.version": "published versions are the programme's library: any trainer "
+                          "assigns any",
+    "StartPlayForm.version": "a published version of the scenario in the URL (the library's)",
+    "DuplicateForm.version": "a published version of the scenario in the URL (the library's)",
+    "TaskForm.world": "worlds are shared reference data (NOT_OWNED)",
+    "AssignForm.world": "no id: whose world the trainees meet, one of four policies",
+    "ComposeForm.segment_1": "every clip is every trainer's to use (video.services.may_manage)",
+    "ComposeForm.segment_2": "every clip is every trainer's to use (video.services.may_manage)",
+    "ComposeForm.segment_3": "every clip is every trainer's to use (video.services.may_manage)",
+    "ComposeForm.segment_4": "every clip is every trainer's to use (video.services.may_manage)",
+    "ComposeForm.segment_5": "every clip is every trainer's to use (video.services.may_manage)",
+    "RegisterRowForm.unit_id": "a dwelling unit of the attempt's own scenario (the attempt's "
+                               "id is the URL's, checked); another unit is refused",
+}
+
+
+def id_fields() -> set[str]:
+    """"Form.field" of every field of the application's forms that names an object."""
+    from wtforms import Form
+    from wtforms.fields.core import UnboundField
+
+    import trainer
+
+    found, classes = set(), list(Form.__subclasses__())
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        if not cls.__module__.startswith(trainer.__name__ + "."):
+            continue
+        for name in dir(cls):
+            field = getattr(cls, name, None)
+            if isinstance(field, UnboundField) and _names_an_object(name, field):
+                found.add(f"{cls.__name__}.{name}")
+    return found
+
+
+def test_every_form_field_naming_an_object_is_in_the_table(app):
+    """Each form field holding an object's id is sent in a REACHES row with another's object
+    (a row of the endpoint named, with the field in its data), or is listed as reaching no
+    one's object, with why."""
+    fields = id_fields()
+    assert {"BulkForm.attempts", "IssueForm.trainee_id"} <= fields  # the forms were read
+    assert fields - set(ID_FIELDS_REACHED) - set(ID_FIELDS_NOT_OWNED) == set(), \
+        "form fields naming an object, in neither table"
+    assert set(ID_FIELDS_REACHED) | set(ID_FIELDS_NOT_OWNED) <= fields, "names of no field"
+    assert not set(ID_FIELDS_REACHED) & set(ID_FIELDS_NOT_OWNED)
+    adapter = app.url_map.bind("localhost")
+
+    class Ones(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: str) -> str:
+            return "1"
+
+    sent = {(adapter.match(reach.url.format_map(Ones()).split("?")[0],
+                           method=reach.method)[0], name)
+            for reach in REACHES for name in {**reach.data, **(reach.json or {})}
+            if isinstance(reach.json, dict | None)}
+    missing = [f"{field} ({endpoint})" for field, endpoint in ID_FIELDS_REACHED.items()
+               if (endpoint, field.split(".")[1]) not in sent]
+    assert missing == [], "no REACHES row sends these fields"
 
 
 def test_a_classmate_sees_and_changes_only_their_own_drawing(estate, client, csrf, login_as,
