@@ -49,6 +49,8 @@ class Reach:
 
 STEP = {"household": "wang", "action": "knock", "day": "2020-11-01", "time": "10:00",
         "step_key": "attacker-step-0001"}
+# a step in the victim's attempt once the Wangs are met (with_more)
+GREET = {"household": "wang", "action": "greet", "step_key": "attacker-step-0002"}
 PERSON = {"H1": "1", "persons-0-D1": "攻击者", "persons-0-D2": "1", "complete": "y"}
 # the field sheets' autosaves, as the browser sends them (HX-Request: answered 200 when saved)
 HX = {"HX-Request": "true"}
@@ -61,18 +63,26 @@ MAP = {"type": "FeatureCollection", "features": [
      "geometry": {"type": "Point", "coordinates": [1.0, 2.0]}}]}
 
 REACHES = [
-    # another trainee's attempt: view, step, form save, register, tally, submit
-    Reach("attempt", "GET", "/training/attempts/{attempt}", TRAINEES, 404),
-    Reach("attempt", "POST", "/training/attempts/{attempt}/steps", TRAINEES, 404, STEP),
-    Reach("attempt", "GET", "/training/attempts/{attempt}/forms/wang", TRAINEES, 404),
-    Reach("attempt", "POST", "/training/attempts/{attempt}/forms/wang", TRAINEES, 404, PERSON),
-    Reach("attempt", "GET", "/training/attempts/{attempt}/register", TRAINEES, 404),
+    # another trainee's attempt: view, step, form save, register, tally, submit; the Wangs
+    # are met in it (with_more), so their form opens for the victim (`owner`)
+    Reach("attempt", "GET", "/training/attempts/{attempt}", TRAINEES, 404, owner="victim"),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/steps", TRAINEES, 404, GREET,
+          owner="victim", owner_status=302),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/forms/wang", TRAINEES, 404,
+          owner="victim"),
+    Reach("attempt", "POST", "/training/attempts/{attempt}/forms/wang", TRAINEES, 404, PERSON,
+          owner="victim", owner_status=302),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/register", TRAINEES, 404,
+          owner="victim"),
     Reach("attempt", "POST", "/training/attempts/{attempt}/register", TRAINEES, 404,
-          {"rows-0-unit_id": "wang", "rows-0-head": "攻击者"}),
-    Reach("attempt", "GET", "/training/attempts/{attempt}/tally", TRAINEES, 404),
-    Reach("attempt", "GET", "/training/attempts/{attempt}/check", TRAINEES, 404),
+          {"rows-0-unit_id": "wang", "rows-0-head": "攻击者"}, owner="victim",
+          owner_status=302),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/tally", TRAINEES, 404,
+          owner="victim"),
+    Reach("attempt", "GET", "/training/attempts/{attempt}/check", TRAINEES, 404,
+          owner="victim"),
     Reach("attempt", "POST", "/training/attempts/{attempt}/tally", TRAINEES, 404,
-          {"present": "999"}),
+          {"present": "999"}, owner="victim", owner_status=302),
     Reach("attempt", "POST", "/training/attempts/{attempt}/submit", TRAINEES, 404),
     Reach("attempt", "POST", "/training/attempts/{attempt}/forms/wang", COHORT_B_STAFF, 403,
           PERSON),
@@ -275,6 +285,8 @@ REACHES = [
     # ... and a clip of one's own cohort not yet published (kept from the cohort's trainees)
     Reach("clip", "GET", "/clips/{draft_clip}", ("victim",), 404, owner="trainer_a"),
     Reach("clip", "GET", "/clips/{draft_clip}/media/720p", ("victim",), 404),
+    Reach("clip", "GET", "/clips/{draft_clip}/offline/zh_CN.mp4", ("victim",), 404,
+          owner="trainer_a"),
     Reach("clip", "GET", "/clips/{draft_clip}/captions/zh_CN.vtt", ("victim",), 404),
     Reach("clip", "GET", "/clips/{draft_clip}/chapters/en.vtt", ("victim",), 404),
     Reach("clip", "POST", "/clips/{draft_clip}/progress", ("victim",), 404,
@@ -333,9 +345,9 @@ def _scenario(path: Path) -> Any:
 
 def with_more(estate: Estate, db: Any) -> None:
     """Two more attempts of the victim in cohort A, whose exercises have the sheets the
-    baseline lacks: an HMT/foreign household already met (Mr Kim), and a small-area map; and
-    the listing walk's building of the Wangs; a map drawn in the reviewed attempt. Only
-    some rows need them."""
+    baseline lacks: an HMT/foreign household already met (Mr Kim), and a small-area map; the
+    Wangs met in the victim's baseline attempt (their form opens) and the listing walk's
+    building of theirs; a map drawn in the reviewed attempt. Only some rows need them."""
     from trainer.fieldwork import listing
     from trainer.fieldwork import services as fieldwork_services
     from trainer.fieldwork.models import Attempt, Mode
@@ -358,6 +370,7 @@ def with_more(estate: Estate, db: Any) -> None:
     map_attempt = attempt_of(VILLAGE_MAP)
     db.get(Attempt, estate.ids["reviewed"]).map_drawing = VICTIM_MAP
     attempt = db.get(Attempt, estate.ids["attempt"])
+    fieldwork_services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))
     visit = fieldwork_services.replay_attempt(attempt)
     walk = listing._walk(attempt, visit)
     db.flush()
@@ -424,7 +437,7 @@ def send(client: Any, csrf: Any, login_as: Any, estate: Estate, reach: Reach,
 def test_nobody_reaches_another_users_object(kind, estate, client, csrf, login_as, db):
     """Every row of the kind, by every attacker it names: the expected refusal, and not one
     row of any table changed. The failures are listed together."""
-    if kind in ("field sheet", "review"):
+    if kind in ("attempt", "field sheet", "review"):
         with_more(estate, db)
     if kind == "clip":
         with_clips(estate, db)
