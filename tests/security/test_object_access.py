@@ -26,6 +26,7 @@ from trainer.config import project_root
 from trainer.core.scenario import loader
 
 TRAINEES = ("classmate", "outsider")  # the victim's classmate, a trainee of cohort B
+COHORT_A_STAFF = ("trainer_a", "examiner_a")
 COHORT_B_STAFF = ("trainer_b", "examiner_b")
 
 
@@ -152,7 +153,17 @@ REACHES = [
     Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_a}", COHORT_B_STAFF, 404),
     Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_a}", COHORT_B_STAFF, 404),
     Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_a}/drawings/{drawing_a}",
-          COHORT_B_STAFF, 404),
+          COHORT_B_STAFF, 404, owner="trainer_a"),
+    # ... and cohort A's staff given cohort B's drawing under their own cohort and task
+    Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_a}/drawings/{drawing_b}",
+          COHORT_A_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_a}/drawings/{drawing_b}/overlay.svg",
+          COHORT_A_STAFF, 404),
+    Reach("map", "POST", "/cohorts/{cohort_a}/maps/{task_a}/drawings/{drawing_b}/regrade",
+          COHORT_A_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_a}/maps/{task_b}", COHORT_A_STAFF, 404),
+    Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_b}",
+          COHORT_A_STAFF, 404, owner="trainer_b"),
     Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_a}",
           COHORT_B_STAFF, 404),
     Reach("map", "GET", "/cohorts/{cohort_b}/maps/{task_b}/drawings/{drawing_a}/overlay.svg",
