@@ -194,8 +194,9 @@ GET_WRITES = {
 
 
 def test_no_get_request_changes_anything(app, client, login_as, estate, db):
-    """Every GET route of the URL map (filled as by test_sessions_and_headers.get_pages), each sent as a user it
-    admits, with a notice waiting for the victim: the database is as it was, bar GET_WRITES."""
+    """Every GET route of the URL map (filled as test_sessions_and_headers.get_pages fills
+    them), each sent as a user it admits, with a notice waiting for the victim: the database
+    is as it was, bar GET_WRITES."""
     from tests.security.test_sessions_and_headers import get_pages
     from trainer.review import services as review_services
 

@@ -19,7 +19,8 @@ from trainer.config import project_root
 
 # request.args.get("q"), request.args["county"], request.args.getlist("x"), and the API's
 # _int_arg("limit", ...) / _enum_arg("status", ...)
-READS = re.compile(r"""(?:request\.args(?:\.get|\.getlist)?\s*[(\[]|_(?:int|enum)_arg\()\s*["'](\w+)["']""")
+READS = re.compile(r"""(?:request\.args(?:\.get|\.getlist)?\s*[(\[]|_(?:int|enum)_arg\()"""
+                   r"""\s*["'](\w+)["']""")
 
 
 def _read_by_name() -> dict[str, set[str]]:
