@@ -183,20 +183,21 @@ def test_a_token_from_before_log_in_does_not_outlive_it(app, client, csrf, make_
 
 
 # A GET carries no CSRF token (a link, an <img> or a top-level navigation from another site
-# sends the user's cookie with it, SameSite=Lax), so no GET route may change what is stored
-# but those listed here, with why. Not listed, as no request chooses when they write: the
-# trainee's attempt pages and an exercise's progress page submit a timed exam whose time ran
-# out (what the periodic job does anyway), and a tus offset request (GET /clips/uploads/<t>)
-# makes its owner's upload that arrived whole a clip (what the next request would do).
-GET_WRITES = {
-    "review.notifications": "opening the page marks the user's own notices read",
-}
+# sends the user's cookie with it, SameSite=Lax), so no GET route opened from another site may
+# change what is stored but those listed here, with why. Not listed, as no request chooses
+# when they write: the trainee's attempt pages and an exercise's progress page submit a timed
+# exam whose time ran out (what the periodic job does anyway), and a tus offset request
+# (GET /clips/uploads/<t>) makes its owner's upload that arrived whole a clip (what the next
+# request would do).
+GET_WRITES: dict[str, str] = {}  # endpoint -> why it may write on another site's GET
+CROSS_SITE = {"Sec-Fetch-Site": "cross-site"}  # what a browser says of another site's request
 
 
-def test_no_get_request_changes_anything(app, client, login_as, estate, db):
+def test_no_get_request_from_another_site_changes_anything(app, client, login_as, estate,
+                                                          db):
     """Every GET route of the URL map (filled as test_sessions_and_headers.get_pages fills
-    them), each sent as a user it admits, with a notice waiting for the victim: the database
-    is as it was, bar GET_WRITES."""
+    them), each sent as a user it admits, from another site, with a notice waiting for the
+    victim: the database is as it was, bar GET_WRITES."""
     from tests.security.test_sessions_and_headers import get_pages
     from trainer.review import services as review_services
 
@@ -205,10 +206,10 @@ def test_no_get_request_changes_anything(app, client, login_as, estate, db):
     pages = get_pages(app, estate)
     assert len(pages) > 80  # the map was read
     assert set(GET_WRITES) <= {endpoint for endpoint, _actor, _path in pages}
-    failures, wrote = [], set()
+    failures = []
     for endpoint, actor, path in pages:
         client.delete_cookie("session")
-        headers = {}
+        headers = dict(CROSS_SITE)
         if path.startswith("/api/v1/") and endpoint != "api.openapi":  # by token
             headers["Authorization"] = f"Bearer {estate.ids['raw_token_a']}"
         elif actor is not None:
@@ -217,9 +218,26 @@ def test_no_get_request_changes_anything(app, client, login_as, estate, db):
         response = client.get(path, headers=headers)
         response.close()
         changed = changed_tables(before, snapshot(db))
-        if changed:
-            wrote.add(endpoint)
-            if endpoint not in GET_WRITES:
-                failures.append(f"GET {path} as {actor} ({response.status_code}): {changed}")
+        if changed and endpoint not in GET_WRITES:
+            failures.append(f"GET {path} as {actor} ({response.status_code}): {changed}")
     assert failures == []
-    assert wrote == set(GET_WRITES)  # the listed ones do write (the check sees writes)
+
+
+@pytest.mark.parametrize(("site", "marked"), [
+    ("cross-site", False), ("same-site", False), ("same-origin", True), ("none", True),
+    (None, True)])  # none: typed or bookmarked; no header: a browser that does not send it
+def test_notices_are_marked_read_only_when_this_site_opens_the_page(site, marked, client,
+                                                                   login_as, estate, db):
+    """Opening /notifications marks the notices read, but not when another site sent the
+    browser there (it wrote on a GET that any site could send: the snapshot check above
+    caught it)."""
+    from trainer.review import services as review_services
+
+    victim = estate.users["victim"]
+    review_services.notify(db, victim, "Your exam has been returned for correction.")
+    db.flush()
+    login_as(user=victim)
+    page = client.get("/notifications", headers={"Sec-Fetch-Site": site} if site else {})
+    assert page.status_code == 200
+    assert "Your exam has been returned for correction." in page.get_data(as_text=True)
+    assert (review_services.unread_count(db, victim) == 0) is marked

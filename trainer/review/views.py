@@ -574,12 +574,16 @@ def release(attempt_id: int) -> Any:
 @bp.get("/notifications")
 @logged_in
 def notifications() -> Any:
-    """My notices, newest first; opening the page marks them read."""
+    """My notices, newest first; opening the page marks them read. Not when another site
+    opened it (a GET carries no CSRF token: a link or a redirect elsewhere would mark the
+    user's notices read unseen); browsers say so in Sec-Fetch-Site, and one that does not
+    send it is taken at its word."""
     db, user = db_session(), current_actor()
     notices = list(services.notifications(db, user))
     unread = {notice.id for notice in notices if notice.read_at is None}
-    services.mark_read(db, user)
-    db.commit()
+    if request.headers.get("Sec-Fetch-Site", "none") in ("same-origin", "none"):
+        services.mark_read(db, user)
+        db.commit()
     return render_template("review/notifications.html", notices=notices, unread_ids=unread)
 
 
