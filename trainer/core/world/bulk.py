@@ -49,6 +49,8 @@ from trainer.core.world.people import (
     COLLECTIVE_KINDS,
     EDUCATION_BY_COHORT,
     FAMILY_SIZE_WEIGHTS,
+    LEGAL_AGE,
+    MASTER_FROM,
     MINORITY_SHARE,
     THEMES,
     Context,
@@ -452,12 +454,14 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
 
     drafts.add(hh, rank=0, relation=_REL.HEAD, age=head_age, male=head_male,
                surname=family_name, place=place, reason=reason, years=years, **common)
-    # Spouse: of the other sex, about two years younger than a male head.
+    # Spouse: of the other sex, about two years younger than a male head, and of the legal
+    # age of marriage (a wife 20, a husband 22: `LEGAL_AGE`).
     has = members(_T_SPOUSE[template])
     # (at most 8 years older or 10 younger: a three-generation family's child, at least 24,
     # then stays 15 years younger than the spouse too)
     gap = np.clip(np.rint(g.normal(2.0, 2.5, len(has))), -8, 10).astype(np.int64)
-    age = np.maximum(np.where(head_male[has], head_age[has] - gap, head_age[has] + gap), 20)
+    age = np.maximum(np.where(head_male[has], head_age[has] - gap, head_age[has] + gap),
+                     np.where(head_male[has], LEGAL_AGE[Sex.FEMALE], LEGAL_AGE[Sex.MALE]))
     drafts.add(has, rank=1, relation=_REL.SPOUSE, age=age, male=~head_male[has],
                surname=_surnames(g, len(has)), place=place[has], reason=reason[has],
                years=years[has], **common)
@@ -482,7 +486,8 @@ def _families(generator: np.random.Generator, places: _Places, rates: Rates, cou
                surname=family_name[has], place=place[has], reason=follow[has],
                years=years[has], **common)
     has = members(three.astype(np.int64))
-    age = np.maximum(middle_age[has] + _uniform_int(g, -3, 3, len(has)), 20)
+    age = np.maximum(middle_age[has] + _uniform_int(g, -3, 3, len(has)),
+                     np.where(middle_male[has], LEGAL_AGE[Sex.FEMALE], LEGAL_AGE[Sex.MALE]))
     drafts.add(has, rank=3, relation=_REL.CHILD_IN_LAW, age=age, male=~middle_male[has],
                surname=in_law_name[has], place=place[has], reason=reason[has],
                years=years[has], **common)
@@ -595,6 +600,9 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     rolls = g.random(8 * count).reshape(8, count)
     day = _BORN_FROM[age] + (rolls[0] * _BORN_SPAN[age]).astype(np.int64)
     born = _DAY_ROWS.take(day, axis=0)  # what the day of birth gives (see _DAY_ROWS)
+    # Ages as `Person.age` counts them: one more for those born on 11-01, whose birthday is
+    # the standard time itself.
+    completed = age + (day == _BORN_FROM[age])
     pool = born[:, 10] + ~male  # older or modern names, then male or female
     given = _POOL_START[pool] + (rolls[1] * _POOL_SIZE[pool]).astype(np.int64)
     name = np.strings.add(_SURNAMES[d["surname"]], _GIVEN[given])
@@ -602,8 +610,10 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     name[unnamed] = names.UNNAMED
     hukou = places.hukou[place]
     pending = hukou == _HK.PENDING
-    no_id = rolls[3] < np.where(pending, 0.8, rates.no_id_number)
-    sequence = (rolls[4] * 500).astype(np.int64) * 2 + male
+    # A number is given when the birth is registered, which takes a name: 未取名 has none.
+    no_id = (rolls[3] < np.where(pending, 0.8, rates.no_id_number)) | unnamed
+    sequence = _distinct_sequences(places.code[place], day,
+                                   (rolls[4] * 500).astype(np.int64) * 2 + male, no_id)
     # Rows of the character tables by `take` (several times faster than fancy indexing
     # a 2-D array by rows), side by side.
     check = _CHECK_CHARS[(places.area_sum[place] + born[:, 8] + _SEQ_SUM[sequence]) % 11]
@@ -616,13 +626,15 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     away = np.minimum(d["years"], age + 0.4)
     time_away = np.where(pending, 0, np.where(
         staying, _AWAY.NOT_AWAY, 2 + _TIME_AWAY_LIMITS.searchsorted(away, side="right")))
-    reason = np.where(pending | staying, 0, d["reason"])
+    reason = np.where(pending | staying, 0, _fitting_reasons(d, completed))
     # D11 by age and cohort, D12 from 15 years.
     roll = rolls[5]
     step = _COHORT_STEPS.searchsorted(roll, side="right")
     adult = 1 + _COHORT_COUNT[born[:, 9], step]
     young = np.minimum(age, 18)  # under 18: by age, with a roll for 3-5 and 15-17 years
-    education = np.where(age >= 18, np.minimum(adult, 9), np.where(
+    # (a master's degree is studied for from 22: younger graduates are at university)
+    adult = np.minimum(adult, np.where(completed < MASTER_FROM, _EDU.BACHELOR, _EDU.DOCTOR))
+    education = np.where(age >= 18, adult, np.where(
         roll < _YOUNG_ROLL[young], _YOUNG_BELOW[young], _YOUNG_ABOVE[young]))
     roll = rolls[6]
     illiterate = ((education == _EDU.NONE) & (roll < 0.8)) | (
@@ -635,9 +647,7 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
                                          np.minimum(minority, len(MINORITIES)))]
     # Born in the census year (H3): age 0 as drawn.
     d["born_in_year"] = age == 0
-    # From here on ages as `Person.age` counts them: one more for those born on 11-01, whose
-    # birthday is the standard time itself.
-    d["age"] = age + (day == _BORN_FROM[age])
+    d["age"] = completed  # from here on ages as `Person.age` counts them
     return {
         "name": name.tolist(), "relation": _RELATION[d["relation"]].tolist(), "id_number": ids,
         "sex": _SEX[np.where(male, _SEX_CODE.MALE, _SEX_CODE.FEMALE)].tolist(),
@@ -649,6 +659,76 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
         "education": _EDUCATION[education].tolist(), "literate": _LITERATE[literate].tolist(),
         "present": d["present"].tolist(),
     }
+
+
+def _distinct_sequences(code: Ints, day: Ints, sequence: Ints, no_id: Bools) -> Ints:
+    """The ID numbers' sequences, each number used once in the grid: a person drawn with
+    the area code, birth date and sequence of someone before them takes the next free
+    sequence of the sex (+2, so its parity stays). Rare (a few grids in a hundred), so the
+    clashes are resolved in Python."""
+    key = (code * len(_DAYS) + day) * 1000 + sequence
+    with_id = np.flatnonzero(~no_id)
+    keys = key[with_id]
+    order = keys.argsort(kind="stable")
+    clash = order[1:][keys[order[1:]] == keys[order[:-1]]]
+    if not clash.size:
+        return sequence
+    sequence = sequence.copy()
+    taken = set(keys.tolist())
+    for person in with_id[np.sort(clash)].tolist():
+        base, number = int(key[person] - sequence[person]), int(sequence[person])
+        while base + number in taken:
+            number = (number + 2) % 1000
+        taken.add(base + number)
+        sequence[person] = number
+    return sequence
+
+
+# D10 codes by whether they fit a person (`_fitting_reasons`).
+_FOLLOW, _WORK, _STUDY = _WHY.FOLLOW_FAMILY, _WHY.WORK, _WHY.STUDY
+
+
+def _fitting_reasons(d: dict[str, npt.NDArray[Any]], age: Ints) -> Ints:
+    """D10 as drawn for the household (children following, `_families`), made to fit each
+    person's age and family: work from 16 to 74, study from 6 to 39, marriage from the legal
+    age, caring for grandchildren from 45, retirement from 50, children's schooling only for
+    a parent of a child of 3-18 living here (the head or spouse of a child, the head's child
+    or its spouse of a grandchild); the head's parent in a family that moved for work came
+    with it. A reason that does not fit becomes following the family (under 18; studying
+    for a pupil whose family moved for its schooling), work (18-59, and members away from 18
+    to 74: a child abroad of 40 is there to work, not to study) or retirement (60 and
+    over). No random draw: the same columns give the same reasons."""
+    hh, relation, reason = d["hh"], d["relation"], d["reason"]
+    if not len(hh):
+        return reason
+    total = int(hh.max()) + 1
+
+    def household_has(mask: Bools) -> Bools:
+        has: Bools = (np.bincount(hh, weights=mask, minlength=total) > 0)[hh]
+        return has
+
+    pupil = d["present"] & (age >= 3) & (age <= 18)
+    child_at_school = household_has(pupil & (relation == _REL.CHILD))
+    grandchild_at_school = household_has(pupil & (relation == _REL.GRANDCHILD))
+    three = household_has(relation == _REL.CHILD_IN_LAW)
+    reason = np.where((relation == _REL.PARENT) & (reason == _WHY.WORK), _FOLLOW, reason)
+    parent_of_pupil = np.where(
+        (relation == _REL.HEAD) | (relation == _REL.SPOUSE), child_at_school,
+        ((relation == _REL.CHILD_IN_LAW) | ((relation == _REL.CHILD) & three))
+        & grandchild_at_school)
+    legal = np.where(d["male"], LEGAL_AGE[Sex.MALE], LEGAL_AGE[Sex.FEMALE])
+    fits = np.select(
+        [reason == _WHY.WORK, reason == _WHY.STUDY, reason == _WHY.MARRIAGE,
+         reason == _WHY.GRANDCHILD_CARE, reason == _WHY.RETIREMENT,
+         reason == _WHY.CHILD_SCHOOLING],
+        [(age >= 16) & (age <= 74), (age >= 6) & (age <= 39), age >= legal, age >= 45,
+         age >= 50, parent_of_pupil], default=True)
+    working = (age < 60) | (~d["present"] & (age < 75))  # members away are there to work
+    fallback = np.where(age < 18, np.where((reason == _WHY.CHILD_SCHOOLING) & (age >= 6),
+                                           _STUDY, _FOLLOW),
+                        np.where(working, _WORK, _WHY.RETIREMENT))
+    fitted: Ints = np.where(fits, reason, fallback)
+    return fitted
 
 
 class Batch:
@@ -837,7 +917,10 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
     sampled = np.flatnonzero(g.random(n_family) < rates.long_form)
     long_form = np.zeros(total, dtype=bool)
     long_form[sampled] = True
-    fields["marital"] = _marital(g, d, long_form[hh])
+    widowed = np.zeros(total, dtype=bool)  # heads whose spouse died in the year
+    widowed[[n for n, died in enumerate(deaths) if any(
+        death.relation == Relation.SPOUSE for death in died)]] = True
+    fields["marital"] = _marital(g, d, long_form[hh], widowed[hh])
     items: list[dict[str, int] | None] = [None] * total
     floors = np.array([families.floors(position) for position in sampled.tolist()],
                       dtype=np.int64)
@@ -872,12 +955,14 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
 
     `rates.newborn_died` is the share of the year's births (H3) who died before 11-01: a
     grid with B living births has B × r / (1 - r) newborn deaths expected, among its
-    families with a parent of 20-40."""
+    families whose head or spouse is a woman of 20-40, the newborn's mother. The relation
+    of an elderly member who died fits the household (`_elder_death`)."""
     total = n_family + len(collectives)
     age, hh = d["age"], d["hh"]
     oldest = np.maximum.reduceat(age, heads) if total else age
-    young_parent = np.bincount(hh, weights=(d["rank"] <= 1) & (age >= 20) & (age <= 40),
-                               minlength=total)[:n_family] > 0
+    mother = (d["rank"] <= 1) & ~d["male"] & (age >= 20) & (age <= 40)
+    young_parent = np.bincount(hh, weights=mother, minlength=total)[:n_family] > 0
+    married = np.bincount(hh, weights=d["relation"] == _REL.SPOUSE, minlength=total) > 0
     care = np.array([slot.kind == "care_home" for slot in collectives], dtype=bool)
     elder = np.concatenate([
         (oldest[:n_family] >= 55) & (g.random(n_family) < rates.deaths * 7.5),
@@ -899,29 +984,50 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
             deaths[position].append(death(rng, place, rng.randint(75, 99), Relation.OTHER))
         elif elder[position]:
             dying = min(int(oldest[position]) + rng.randint(-4, 12), 102)
-            deaths[position].append(death(rng, place, dying, Relation.SPOUSE
-                                          if rng.random() < 0.6 else Relation.PARENT))
+            head = int(heads[position])
+            relation, sex = _elder_death(rng.random() < 0.6, dying, int(age[head]),
+                                         bool(d["male"][head]), bool(married[position]))
+            deaths[position].append(death(rng, place, dying, relation, sex=sex))
         if newborn[position]:
             deaths[position].append(death(rng, place, 0, Relation.CHILD, newborn=True))
     return deaths
+
+
+def _elder_death(spouse: bool, dying: int, head_age: int, head_male: bool,
+                 married: bool) -> tuple[Relation, Sex | None]:
+    """The relation to the head (and the sex, when it follows) of a family's elderly member
+    who died at `dying`: the spouse when drawn so (`spouse`), the head has none living now
+    and the ages are within 12 years, then of the other sex; a parent when 17 or more years
+    older than the head; else a brother or sister within 15 years, or another relative."""
+    if spouse and not married and abs(dying - head_age) <= 12:
+        return Relation.SPOUSE, Sex.FEMALE if head_male else Sex.MALE
+    if dying - head_age >= 17:
+        return Relation.PARENT, None
+    return (Relation.SIBLING if abs(dying - head_age) < 15 else Relation.OTHER), None
 
 
 _MARITAL = np.array([None, 1, 2, 3, 4, 5], dtype=object)
 _MARITAL_28_64 = _Choice((1, 2, 4), (20, 60, 20))
 
 
-def _marital(g: np.random.Generator, d: dict[str, npt.NDArray[Any]],
-             sampled: Bools) -> list[int | None]:
+def _marital(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], sampled: Bools,
+             widowed: Bools) -> list[int | None]:
     """Long-form marital status (1 未婚 2 初婚有配偶 3 再婚有配偶 4 离婚 5 丧偶) of the
-    persons in `sampled` households, from 15 years."""
+    persons in `sampled` households, from 15 years. The couples of the household are
+    married: head and spouse, and in three generations the head's child and its spouse; a
+    head whose spouse died in the year (`widowed`, by person) is widowed."""
     hh = d["hh"]
     married = (np.bincount(hh, weights=d["relation"] == _REL.SPOUSE) > 0)[hh[sampled]]
+    in_law = (np.bincount(hh, weights=d["relation"] == _REL.CHILD_IN_LAW) > 0)[hh[sampled]]
     age, relation = d["age"][sampled], d["relation"][sampled]
+    couple = (((relation <= _REL.SPOUSE) & married) | (relation == _REL.CHILD_IN_LAW)
+              | ((relation == _REL.CHILD) & in_law))
     roll = g.random(len(age))
     status = np.where(age < 15, 0, np.where(
-        (relation <= _REL.SPOUSE) & married, np.where(roll < 0.93, 2, 3), np.where(
+        couple, np.where(roll < 0.93, 2, 3), np.where(
             age >= 65, np.where(roll < 0.7, 5, 2), np.where(
                 age >= 28, _MARITAL_28_64.draw(g, len(age)), 1))))
+    status = np.where(widowed[sampled] & (relation == _REL.HEAD), 5, status)
     column = np.zeros(len(hh), dtype=np.int64)
     column[sampled] = status
     return list(_MARITAL[column].tolist())

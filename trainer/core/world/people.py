@@ -8,9 +8,14 @@ Family and collective households, nearly every person, are drawn a grid at a tim
 - one head (D2 = 0) first in every family household; relations coded to the head; collective
   households have a head and members coded 9;
 - parents at least 15 years older than their children, grandchildren younger than children;
-- ID numbers valid, with the sex digit and birth date of the person and the hukou county;
-- D8 = 5 (户口待定) leaves D9 and D10 blank; D9 = 1 leaves D10 blank; D11 only from 3 years,
-  D12 only from 15 years;
+  spouses of the other sex and of the legal age of marriage (`LEGAL_AGE`);
+- ID numbers valid, with the sex digit and birth date of the person and the hukou county,
+  unique within a grid's family and collective households; none for an unnamed newborn;
+- D8 = 5 (户口待定) leaves D9 and D10 blank; D9 = 1 leaves D10 blank; D10 fits the person's
+  age and family (`bulk._fitting_reasons`); D11 only from 3 years, a level the age has
+  reached (a master's from 22), D12 only from 15 years;
+- a death's relation fits the household: a newborn's mother is the head or spouse, a spouse
+  who died leaves none living, a parent who died was 17 or more years older than the head;
 - H2a counts the persons present on the night of 10-31, H2b the hukou members away, H3 the
   births of the year (including a newborn who died), H4 the deaths of the year.
 """
@@ -70,6 +75,9 @@ HMT_NATIONALITIES = (("香港", 0.26), ("澳门", 0.04), ("台湾", 0.11), ("韩
                      ("英国", 0.04), ("德国", 0.04))
 HMT_PURPOSES = ("商务", "就业", "学习", "定居", "探亲", "其他")
 HMT_DURATIONS = ("不满3个月", "3个月至半年", "半年至1年", "1至2年", "2至5年", "5年以上")
+# The longest stay (an index of HMT_DURATIONS) of a child by age 0-5: under a year at 0,
+# under two at 1, under five at 2-4; any from 5.
+HMT_LONGEST_STAY = (2, 3, 4, 4, 4, 5)
 
 
 @dataclass(slots=True)
@@ -250,6 +258,12 @@ def ethnicity(rng: random.Random) -> str:
     return HAN if rng.random() < 1 - MINORITY_SHARE else _weighted(rng, MINORITIES)
 
 
+# The legal age of marriage (民法典 art. 1047): men 22, women 20. Spouses are no younger.
+LEGAL_AGE: Mapping[Sex, int] = MappingProxyType({Sex.MALE: 22, Sex.FEMALE: 20})
+# A master's degree (D11 = 8) is studied for from 22, after four years at university: the
+# cohort weights' masters younger than that are at university (D11 = 7).
+MASTER_FROM = 22
+
 # D11 weights (codes 1-9) of adults by birth cohort: (last birth year, weights).
 EDUCATION_BY_COHORT: tuple[tuple[int, tuple[float, ...]], ...] = (
     (1950, (10, 0, 57, 23, 7, 2, 1, 0, 0)),
@@ -279,8 +293,9 @@ def education_for(rng: random.Random, birth: date) -> Education | None:
     cumulative = next(c for last, c in _EDUCATION_CUMULATIVE if birth.year <= last)
     # rng.choices(_EDUCATIONS, cum_weights=cumulative)[0], spelt out: the same one draw
     # (random() scaled by the float total, bisected below the last index), without its checks.
-    return _EDUCATIONS[bisect(cumulative, rng.random() * (cumulative[-1] + 0.0), 0,
-                              len(cumulative) - 1)]
+    level = _EDUCATIONS[bisect(cumulative, rng.random() * (cumulative[-1] + 0.0), 0,
+                               len(cumulative) - 1)]
+    return min(level, Education.BACHELOR) if age < MASTER_FROM else level
 
 
 def literate_for(rng: random.Random, birth: date, education: Education | None) -> Literate | None:
@@ -407,6 +422,7 @@ class _Builder:
             name = names.UNNAMED
         no_id = rng.random() < (0.8 if place.hukou == Hukou.PENDING
                                 else self.context.rates.no_id_number)
+        no_id = no_id or name == names.UNNAMED  # registering the birth takes a name
         number = idnumber.NO_NUMBER if no_id else idnumber.make_id(
             place.area_code, birth, idnumber.sequence_for(int(sex), rng.randrange(10**6)))
         if place.hukou == Hukou.PENDING:
@@ -434,19 +450,21 @@ def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int)
     sex = Sex.FEMALE if head_sex == Sex.MALE else Sex.MALE
     gap = round(rng.gauss(2.0, 2.5))
     age = head_age - gap if sex == Sex.FEMALE else head_age + gap
-    builder.add(Relation.SPOUSE, sex, max(age, 20), surname=names.surname(rng))
+    builder.add(Relation.SPOUSE, sex, max(age, LEGAL_AGE[sex]), surname=names.surname(rng))
 
 
 def death(rng: random.Random, place: Place, age: int, relation: Relation,
-          newborn: bool = False) -> Death:
-    """A death of the year at `age` of a member whose hukou was at `place`."""
+          newborn: bool = False, sex: Sex | None = None) -> Death:
+    """A death of the year at `age` of a member whose hukou was at `place`; of `sex` when
+    the relation says it (a spouse), else drawn (the draw is made either way)."""
     died = date.fromordinal(rng.randint(_YEAR_START_DAY, _LAST_DAY_DAY))
     if newborn:
         birth = died - timedelta(days=rng.randint(0, min(20, (died - YEAR_START).days)))
     else:
         birth = date.fromordinal(rng.randint(date(died.year - age - 1, died.month, 1).toordinal(),
                                              date(died.year - age, died.month, 1).toordinal()))
-    sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
+    drawn = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
+    sex = sex or drawn
     return Death(
         name=(names.UNNAMED if newborn else names.surname(rng) + names.given_name(
             rng, sex == Sex.MALE, birth.year)),
@@ -470,8 +488,12 @@ def make_all_died_household(context: Context, index: int) -> Household:
     builder = _Builder(rng, context, Place(Hukou.THIS_VILLAGE, context.county.code, None),
                        0, ReasonAway.OTHER)
     count = 1 if rng.random() < 0.8 else 2
-    deaths = [death(rng, builder.place, rng.randint(72, 98), Relation.HEAD if n == 0
-                    else Relation.SPOUSE) for n in range(count)]
+    head = death(rng, builder.place, rng.randint(72, 98), Relation.HEAD)
+    deaths = [head]
+    if count == 2:  # a couple: the spouse of the other sex, within 8 years of the head
+        age = min(age_at(head.birth, head.died) + rng.randint(-8, 8), 100)
+        deaths.append(death(rng, builder.place, age, Relation.SPOUSE,
+                            sex=Sex.FEMALE if head.sex == Sex.MALE else Sex.MALE))
     return Household(index=index, kind=HouseholdType.FAMILY, dwelling=DwellingType.ORDINARY,
                      persons=[], deaths=deaths)
 
@@ -521,24 +543,40 @@ def make_hmt_foreign_household(context: Context, index: int) -> Household:
     purpose = rng.choices(HMT_PURPOSES, (30, 35, 15, 8, 7, 5))[0]
     duration = rng.choices(HMT_DURATIONS, (5, 8, 17, 25, 28, 17))[0]
     persons: list[Person] = []
+    father = ""  # the family name the child takes (none for a Burmese name)
     for key in range(1 if rng.random() < 0.6 else rng.randint(2, 3)):
         sex = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
-        if key == 1:
+        if key == 0:
+            age = rng.randint(24, 60)
+        elif key == 1:  # the spouse: of the other sex, within 8 years, of the legal age
             sex = Sex.FEMALE if persons[0].sex == Sex.MALE else Sex.MALE
-        youngest_parent = min((p.age for p in persons), default=60)
-        age = rng.randint(24, 60) if key < 2 else rng.randint(
-            0, max(0, min(17, youngest_parent - 20)))
+            age = max(persons[0].age + rng.randint(-8, 8), LEGAL_AGE[sex])
+        else:  # their child, 20 or more years younger than both
+            age = rng.randint(0, max(0, min(17, min(p.age for p in persons) - 20)))
         birth = birth_for_age(rng, age)
         prefix = {"香港": "H", "澳门": "M", "台湾": "T"}.get(nationality, "E")
+        family = father if key >= 2 else None
+        if nationality in ("香港", "澳门", "台湾"):
+            family = family or names.surname(rng)
+            name = family + names.given_name(rng, sex == Sex.MALE, birth.year)
+        else:
+            name, family = names.foreign_name(rng, nationality, sex == Sex.MALE, family)
+        if key < 2 and sex == Sex.MALE:
+            father = family
+        # A child came with the family: to go to school here, or for no purpose of its own;
+        # and has lived here no longer than it has lived (born here, or come with them).
+        came_for = purpose if key < 2 or purpose not in ("商务", "就业") else (
+            "学习" if age >= 6 else "其他")
+        stay = duration if key < 2 else HMT_DURATIONS[min(
+            HMT_DURATIONS.index(duration), HMT_LONGEST_STAY[min(age, 5)])]
         persons.append(Person(
-            key=key, name=names.surname(rng) + names.given_name(rng, sex == Sex.MALE, birth.year)
-            if nationality in ("香港", "澳门", "台湾") else f"Guest {rng.randrange(1000):03d}",
+            key=key, name=name,
             relation=(Relation.HEAD, Relation.SPOUSE, Relation.CHILD)[min(key, 2)],
             id_number=f"{prefix}{rng.randrange(10**8):08d}", sex=sex, birth=birth,
             ethnicity="", residence=Residence.THIS_AREA, residence_place=None,
             hukou=Hukou.PENDING, hukou_place=None, time_away=None, reason_away=None,
             education=None, literate=None, present=True, form=Form.HMT_FOREIGN,
-            nationality=nationality, entry_purpose=purpose, stay_duration=duration,
+            nationality=nationality, entry_purpose=came_for, stay_duration=stay,
         ))
     household = Household(index=index, kind=HouseholdType.FAMILY,
                           dwelling=DwellingType.ORDINARY, persons=persons)
