@@ -918,7 +918,7 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
     long_form = np.zeros(total, dtype=bool)
     long_form[sampled] = True
     widowed = np.zeros(total, dtype=bool)  # heads whose spouse died in the year
-    widowed[[n for n, died in enumerate(deaths) if any(
+    widowed[[n for n, died in enumerate(deaths) if died and any(
         death.relation == Relation.SPOUSE for death in died)]] = True
     fields["marital"] = _marital(g, d, long_form[hh], widowed[hh])
     items: list[dict[str, int] | None] = [None] * total
