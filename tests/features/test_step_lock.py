@@ -9,6 +9,7 @@ request's clock is given as `now`, so nothing here sleeps."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -118,6 +119,43 @@ def test_a_step_without_a_key_sees_the_steps_stored_meanwhile(database):
         assert stored is not None
         assert [step["action"] for step in stored.steps] == ["knock", "greet"]
 
+
+def test_a_step_waits_for_the_lock_of_a_step_not_yet_committed(database):
+    """Two keyless steps at the same time: the second reaches the lock while the first holds
+    it (taken, not committed). It waits, then acts on the first's step (both are kept, in
+    order). The test above lets the first commit before the second locks, which a reread
+    alone would pass; here, without the lock (PostgreSQL's FOR UPDATE, SQLite's write taken
+    first) the second would read the log without the knock, and greet a closed door or
+    overwrite it (PostgreSQL), or fail on its stale snapshot (SQLite)."""
+    attempt_id = started(database, Mode.PRACTICE)
+    outcome: list[Any] = []
+
+    def second_step() -> None:
+        try:
+            with database() as second:
+                attempt = second.get(Attempt, attempt_id)
+                assert attempt is not None
+                services.take_step(second, attempt, "wang", "greet", None)
+                second.commit()
+                outcome.append("stored")
+        except Exception as error:  # the assertion below shows it
+            outcome.append(error)
+
+    with database() as first:
+        attempt = first.get(Attempt, attempt_id)
+        assert attempt is not None
+        services.take_step(first, attempt, *KNOCK)  # locked and written, not committed
+        waiting = threading.Thread(target=second_step, daemon=True)
+        waiting.start()
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive() and outcome == []  # it waits on the first's lock
+        first.commit()
+    waiting.join(timeout=30)
+    assert outcome == ["stored"]
+    with database() as db:
+        stored = db.get(Attempt, attempt_id)
+        assert stored is not None
+        assert [step["action"] for step in stored.steps] == ["knock", "greet"]
 
 
 def rename_trainer(maker: sessionmaker[Session], _attempt_id: int) -> None:
