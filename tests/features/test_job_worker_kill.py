@@ -154,7 +154,12 @@ class Site:
     def environment(self) -> dict[str, str]:
         env = {name: value for name, value in os.environ.items()
                if not name.startswith("TRAINER_") and name != "FLASK_APP"}
-        return {**env, "TRAINER_DATABASE_URL": self.url, "TRAINER_REDIS_URL": self.redis_url,
+        # huey_consumer is a script: without this it would import the `trainer` the virtual
+        # environment was installed from, which in a second checkout (a git worktree) is
+        # another folder's code than the one under test
+        path = os.pathsep.join(filter(None, (str(project_root()), env.get("PYTHONPATH"))))
+        return {**env, "PYTHONPATH": path, "TRAINER_DATABASE_URL": self.url,
+                "TRAINER_REDIS_URL": self.redis_url,
                 "TRAINER_SECRET_KEY": "worker-kill-secret", "TRAINER_DEFAULT_LOCALE": "en",
                 "TRAINER_INSTANCE_PATH": str(self.folder / "instance"),
                 "TRAINER_MEDIA_ROOT": str(self.media)}
