@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,27 @@ def test_field_work_goes_on_and_the_login_limit_still_holds(down_app: Flask, db:
     db.refresh(attempt)
     assert len(attempt.steps) == steps + 1
     assert trainee.get("/training").status_code == 200
+
+
+def test_a_failing_limiter_lets_the_request_through(down_app: Flask, db: Session,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """RATELIMIT_SWALLOW_ERRORS, as docs/architecture.md ("Redis down") documents it: when the
+    limiter itself fails with the in-memory fallback already taken, the log-in is answered as
+    if there were no limit (not a 500), rather than refused."""
+    make_attempts(db)
+    attacker = client_of(down_app)
+    assert log_in(attacker, down_app, "backup-trainee0", "wrong-password") == 401
+    assert limiter._storage_dead  # counted in memory from now on
+
+    def broken(*_args: Any, **_kwargs: Any) -> bool:
+        raise RuntimeError("the limiter's storage failed")
+
+    fallback = limiter._fallback_limiter
+    monkeypatch.setattr(fallback, "hit", broken)
+    monkeypatch.setattr(fallback, "test", broken)
+    assert [log_in(attacker, down_app, "backup-trainee0", "wrong-password")
+            for _ in range(4)] == [401] * 4  # past the limit of three, and no 500
+    assert log_in(client_of(down_app), down_app, "backup-trainee1", PASSWORD) == 302
 
 
 def test_a_clip_waits_while_redis_is_down_and_is_processed_when_it_is_back(
@@ -226,6 +249,18 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        """Stop it answering (SIGSTOP): connections are still accepted by the kernel and
+        requests sent, but nothing comes back, as from a machine that hangs or a network that
+        drops the answers; unlike a closed port, no error comes at once."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let it answer again (SIGCONT): what was sent meanwhile is then read and done."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
 
 @pytest.fixture
@@ -355,3 +390,100 @@ def test_redis_dies_and_comes_back_while_the_app_runs(
         second.kill()
         second.communicate(timeout=10)  # waits, and closes its pipes
         limiter._storage_dead = False  # the limiter is one object for the whole test run
+
+
+def answered_within(seconds: float, send: Callable[[], Any]) -> Any:
+    """`send()`'s result, failing the test if it takes longer than `seconds` (a request held
+    up by Redis is a gunicorn thread taken from field work); the thread is left to finish
+    once the caller lets Redis answer again."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(send())
+        except BaseException as error:  # raised again in the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert not thread.is_alive(), f"no answer in {seconds} s: held up by a silent Redis"
+    [result] = outcome
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def test_a_redis_that_stops_answering_holds_up_no_request(
+        redis_server: RedisServer, connection: Any, database_url: str, tmp_path: Path,
+        db: Session, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis frozen rather than refusing connections: the log-in limit gives up on it after a
+    second and counts in memory; field work goes on; an upload is acknowledged within
+    seconds (the job's queueing gives up as well) with its clip queued and due for the
+    periodic check. Once Redis answers again the clip is processed, once."""
+    url = redis_server.url
+    app = create_app(app_config(tmp_path, database_url, REDIS_URL=url,
+                                RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="3 per minute"))
+    use_sessionmaker(app, make_sessionmaker(connection,
+                                            join_transaction_mode="create_savepoint"))
+    queue = tasks.make_huey({"REDIS_URL": url}, tmp_path / "instance")
+    monkeypatch.setattr(tasks, "process_clip",
+                        queue.task(retries=0, name="process_clip")(tasks.process_clip_job))
+    made = make_attempts(db)
+    attempt = db.query(Attempt).filter_by(trainee_id=made["trainees"][1]).one()
+    trainee = client_of(app)
+    trainee.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    assert log_in(trainee, app, "backup-trainee1", PASSWORD) == 302
+    trainer = client_of(app)
+    with trainer.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = make_user(Role.TRAINER).get_id(), True
+    clip_data = make_clip(tmp_path / "visit.mp4", seconds=1.0, size="320x180").read_bytes()
+    assert queue.pending_count() == 0  # the queue's connection is made while Redis answers
+
+    redis_server.freeze()
+    try:
+        attacker = client_of(app)
+        assert answered_within(30, lambda: [
+            log_in(attacker, app, "backup-trainee0", "wrong") for _ in range(4)]) == [
+            401, 401, 401, 429]
+        assert limiter._storage_dead
+        steps = len(attempt.steps)
+        stepped = answered_within(10, lambda: trainee.post(
+            f"/training/attempts/{attempt.id}/steps",
+            data={"household": "wang", "action": BEST[3],
+                  "csrf_token": csrf_token(trainee, app)}))
+        assert stepped.status_code == 302
+        db.refresh(attempt)
+        assert len(attempt.steps) == steps + 1
+
+        started = time.monotonic()
+        response = answered_within(30, lambda: upload(trainer, csrf_token(trainer, app),
+                                                      clip_data))
+        assert response.status_code == 204, response.get_data(as_text=True)
+        assert time.monotonic() - started < 15
+        clip = db.get_one(Clip, int(response.headers["Clip-Location"].rsplit("/", 1)[1]))
+        db.refresh(clip)
+        assert clip.status == ClipStatus.QUEUED
+        assert clip.id in services.stale_clips(db)  # due for the periodic check at once
+    finally:
+        redis_server.thaw()
+        limiter._storage_dead = False  # the limiter is one object for the whole test run
+
+    # Redis reads what was sent while it was frozen: the job whose queueing gave up may
+    # have been queued after all. The periodic check queues the clip again; it is processed
+    # by the first job, and the second finds it ready and does nothing.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            queue.pending_count()
+            break
+        except redis.RedisError:
+            assert time.monotonic() < deadline, "Redis did not answer again"
+            time.sleep(0.1)
+    with app.app_context():
+        assert tasks.resume_interrupted.call_local() == [clip.id]
+        assert queue.pending_count() in (1, 2)
+        while (job := queue.dequeue()) is not None:
+            queue.execute(job)
+    db.refresh(clip)
+    assert clip.status == ClipStatus.READY and clip.runs == 1
