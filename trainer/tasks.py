@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from redis import ConnectionPool
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -29,10 +30,20 @@ PROGRESS_EVERY = 1.0  # seconds between progress writes
 HEARTBEAT_EVERY = 20.0  # seconds between heartbeats while a long step runs
 
 
+# A Redis that stops answering (a machine gone, packets dropped) must not hold a web request
+# for ever: queueing a job gives up after these seconds (the request goes on, `enqueue` says
+# False). Above the consumer's blocking read of the queue, which returns every second.
+REDIS_CONNECT_TIMEOUT = 1.0
+REDIS_TIMEOUT = 5.0
+
+
 def make_huey(settings: dict[str, Any], instance: Path) -> Huey:
     """A huey on Redis when the settings name one, else on SQLite in the instance folder."""
     if settings.get("REDIS_URL"):
-        return RedisHuey("trainer", url=settings["REDIS_URL"])
+        pool = ConnectionPool.from_url(settings["REDIS_URL"],
+                                       socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+                                       socket_timeout=REDIS_TIMEOUT)
+        return RedisHuey("trainer", connection_pool=pool)
     instance.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("trainer", filename=str(instance / "jobs.sqlite3"))
 
