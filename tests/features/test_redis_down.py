@@ -276,6 +276,32 @@ def redis_server() -> Iterator[RedisServer]:
         server.kill()
 
 
+def live_setting(url: str, connection: Any, database_url: str, tmp_path: Path, db: Session,
+                 make_user: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    """An application on the Redis at `url` (the job queue and the limits, the log-in limit
+    3 a minute), its job queue with the clip job on it, and a trainee (10.0.0.2, logged in)
+    with an attempt, a trainer (10.0.0.3) and a one-second clip's bytes: (app, queue, attempt,
+    trainee, trainer, clip data)."""
+    app = create_app(app_config(tmp_path, database_url, REDIS_URL=url,
+                                RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="3 per minute"))
+    use_sessionmaker(app, make_sessionmaker(connection,
+                                            join_transaction_mode="create_savepoint"))
+    queue = tasks.make_huey({"REDIS_URL": url}, tmp_path / "instance")
+    monkeypatch.setattr(tasks, "process_clip",
+                        queue.task(retries=0, name="process_clip")(tasks.process_clip_job))
+    made = make_attempts(db)
+    attempt = db.query(Attempt).filter_by(trainee_id=made["trainees"][1]).one()
+    trainee = client_of(app)
+    trainee.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    assert log_in(trainee, app, "backup-trainee1", PASSWORD) == 302
+    trainer = client_of(app)
+    trainer.environ_base["REMOTE_ADDR"] = "10.0.0.3"
+    with trainer.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = make_user(Role.TRAINER).get_id(), True
+    clip_data = make_clip(tmp_path / "visit.mp4", seconds=1.0, size="320x180").read_bytes()
+    return app, queue, attempt, trainee, trainer, clip_data
+
+
 def test_redis_dies_and_comes_back_while_the_app_runs(
         redis_server: RedisServer, connection: Any, database_url: str, tmp_path: Path,
         db: Session, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,23 +315,8 @@ def test_redis_dies_and_comes_back_while_the_app_runs(
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env={**os.environ, "TRAINER_INSTANCE_PATH": str(tmp_path / "second" / "instance")})
     try:
-        app = create_app(app_config(tmp_path, database_url, REDIS_URL=url,
-                                    RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="3 per minute"))
-        use_sessionmaker(app, make_sessionmaker(connection,
-                                                join_transaction_mode="create_savepoint"))
-        queue = tasks.make_huey({"REDIS_URL": url}, tmp_path / "instance")
-        monkeypatch.setattr(tasks, "process_clip",
-                            queue.task(retries=0, name="process_clip")(tasks.process_clip_job))
-        made = make_attempts(db)
-        attempt = db.query(Attempt).filter_by(trainee_id=made["trainees"][1]).one()
-        trainee = client_of(app)
-        trainee.environ_base["REMOTE_ADDR"] = "10.0.0.2"
-        assert log_in(trainee, app, "backup-trainee1", PASSWORD) == 302
-        trainer = client_of(app)
-        trainer.environ_base["REMOTE_ADDR"] = "10.0.0.3"
-        with trainer.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = make_user(Role.TRAINER).get_id(), True
-        clip_data = make_clip(tmp_path / "visit.mp4", seconds=1.0, size="320x180").read_bytes()
+        app, queue, attempt, trainee, trainer, clip_data = live_setting(
+            url, connection, database_url, tmp_path, db, make_user, monkeypatch)
         attacker = client_of(app)  # 127.0.0.1, the second machine's caller too
 
         actions = iter(BEST[3:])  # the attempt has taken the first three
@@ -422,22 +433,8 @@ def test_a_redis_that_stops_answering_holds_up_no_request(
     seconds (the job's queueing gives up as well) with its clip queued and due for the
     periodic check. Once Redis answers again the clip is processed, once."""
     url = redis_server.url
-    app = create_app(app_config(tmp_path, database_url, REDIS_URL=url,
-                                RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="3 per minute"))
-    use_sessionmaker(app, make_sessionmaker(connection,
-                                            join_transaction_mode="create_savepoint"))
-    queue = tasks.make_huey({"REDIS_URL": url}, tmp_path / "instance")
-    monkeypatch.setattr(tasks, "process_clip",
-                        queue.task(retries=0, name="process_clip")(tasks.process_clip_job))
-    made = make_attempts(db)
-    attempt = db.query(Attempt).filter_by(trainee_id=made["trainees"][1]).one()
-    trainee = client_of(app)
-    trainee.environ_base["REMOTE_ADDR"] = "10.0.0.2"
-    assert log_in(trainee, app, "backup-trainee1", PASSWORD) == 302
-    trainer = client_of(app)
-    with trainer.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = make_user(Role.TRAINER).get_id(), True
-    clip_data = make_clip(tmp_path / "visit.mp4", seconds=1.0, size="320x180").read_bytes()
+    app, queue, attempt, trainee, trainer, clip_data = live_setting(
+        url, connection, database_url, tmp_path, db, make_user, monkeypatch)
     assert queue.pending_count() == 0  # the queue's connection is made while Redis answers
 
     redis_server.freeze()
