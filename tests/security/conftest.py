@@ -46,6 +46,11 @@ VICTIM_MAP = {"type": "FeatureCollection", "properties": {"title": "victim's map
                             "geometry": {"type": "Point", "coordinates": [10.0, 20.0]}}]}
 
 
+# A clip lesson's question (two choices, the second right), as a trainer writes one.
+LESSON_QUESTION = {"at": 1.0, "zh": "普查员首先应该做什么？", "en": "What comes first?",
+                   "choices_zh": ["直接进门", "出示证件"], "choices_en": ["Walk in", "Show the ID"],
+                   "answer": 1}
+
 @dataclass
 class Estate:
     """Everyone and everything the security tests reach for, by name."""
@@ -56,6 +61,13 @@ class Estate:
     def url(self, template: str) -> str:
         return template.format(**self.ids)
 
+
+def ask_on_clip(db: Session, estate: Estate) -> None:
+    """Give the estate's clip (cohort A's, published) the lesson question, flushed."""
+    from trainer.video.models import Clip
+
+    db.get_one(Clip, estate.ids["clip"]).questions = [dict(LESSON_QUESTION)]
+    db.flush()
 
 @cache
 def baseline_scenario() -> Any:

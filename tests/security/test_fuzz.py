@@ -17,7 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security.conftest import Estate, active_content, changed_tables, snapshot
+from tests.security.conftest import (
+    Estate,
+    active_content,
+    ask_on_clip,
+    changed_tables,
+    snapshot,
+)
 from trainer.config import project_root
 from trainer.scenarios.models import ScenarioDraft
 
@@ -488,12 +494,7 @@ def test_clip_progress(client, csrf, login_as, estate, report):
     "question": st.one_of(st.integers(min_value=-2, max_value=2), json_scalar),
     "choice": st.one_of(st.integers(min_value=-2, max_value=3), json_scalar)})))
 def test_clip_answer(client, csrf, login_as, estate, db, body):
-    from trainer.video.models import Clip
-
-    db.get(Clip, estate.ids["clip"]).questions = [{
-        "at": 0.5, "zh": "问", "en": "Q", "choices_zh": ["甲", "乙"], "choices_en": ["A", "B"],
-        "answer": 1}]
-    db.flush()
+    ask_on_clip(db, estate)
     login_as(user=estate.users["victim"])
     response = send(client, csrf, "POST", estate.url("/clips/{clip}/answers"),
                     data=json.dumps(body), content_type="application/json",

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from tests.security.conftest import ask_on_clip
 from trainer.fieldwork import services as fieldwork
 from trainer.fieldwork.models import Attempt
 from trainer.video.models import Clip, WatchProgress
@@ -89,10 +90,7 @@ def test_a_progress_report_of_hostile_numbers_is_refused(report, client, csrf, l
     '[[0, 1]]',
 ])
 def test_an_answer_of_hostile_numbers_is_refused(answer, client, csrf, login_as, estate, db):
-    db.get(Clip, estate.ids["clip"]).questions = [{
-        "at": 0.5, "zh": "问", "en": "Q", "choices_zh": ["甲", "乙"], "choices_en": ["A", "B"],
-        "answer": 1}]
-    db.flush()
+    ask_on_clip(db, estate)
     login_as(user=estate.users["victim"])
     response = client.post(estate.url("/clips/{clip}/answers"), data=answer,
                            content_type="application/json",

@@ -20,7 +20,13 @@ from typing import Any
 
 import pytest
 
-from tests.security.conftest import VICTIM_MAP, Estate, changed_tables, snapshot
+from tests.security.conftest import (
+    LESSON_QUESTION,
+    VICTIM_MAP,
+    Estate,
+    changed_tables,
+    snapshot,
+)
 from trainer.accounts.models import Cohort
 from trainer.config import project_root
 from trainer.core.scenario import loader
@@ -388,11 +394,6 @@ def with_more(estate: Estate, db: Any) -> None:
     estate.ids.update(hmt_attempt=hmt_attempt.id, map_attempt=map_attempt.id,
                       wang_building=next(b.number for b in walk.buildings
                                          if "wang" in b.units))
-
-
-LESSON_QUESTION = {"at": 1.0, "zh": "普查员首先应该做什么？", "en": "What comes first?",
-                   "choices_zh": ["直接进门", "出示证件"], "choices_en": ["Walk in", "Show the ID"],
-                   "answer": 1}
 
 
 def with_clips(estate: Estate, db: Any) -> None:
