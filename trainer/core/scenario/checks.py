@@ -20,7 +20,7 @@ from datetime import timedelta
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_for
-from trainer.core.scenario.model import Choice, Condition, Dialogue, Fact, HouseholdSpec, Scenario
+from trainer.core.scenario.model import Condition, Dialogue, Fact, HouseholdSpec, Scenario
 
 
 def check(scenario: Scenario, file: str = "<scenario>", *,
@@ -247,13 +247,6 @@ def _required(condition: Condition) -> set[str]:
     return needed
 
 
-def _self_reports(choice: Choice) -> bool:
-    """Whether taking the choice ends the visit in self-reporting."""
-    return choice.end == SELF_REPORTING or (
-        not choice.goto and choice.end is None
-        and vocabulary.ACTIONS[choice.do].ends_visit == SELF_REPORTING)
-
-
 def _hidden_at_self_report(dialogue: Dialogue, hiding: list[Fact]) -> set[frozenset[str]]:
     """The sets of `hiding` facts (of one household) that may still be untold when a visit
     through `dialogue` ends in self-reporting: the dialogue walked with the facts surely told
@@ -278,7 +271,7 @@ def _hidden_at_self_report(dialogue: Dialogue, hiding: list[Fact]) -> set[frozen
                 after |= set(choice.effects.disclose) & ids
             if choice.do == "probe":
                 after |= {f for f, topic in asked_freely.items() if topic == choice.param}
-            if _self_reports(choice):
+            if choice.end == SELF_REPORTING:  # no action ends a visit so by itself
                 found.add(ids - after)
                 continue
             if choice.end is not None:
