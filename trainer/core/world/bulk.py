@@ -64,6 +64,7 @@ from trainer.core.world.people import (
     death,
     place_option,
     place_options,
+    sequence_key,
 )
 from trainer.core.world.rng import stream_seed
 from trainer.core.world.spec import Rates
@@ -310,11 +311,13 @@ class _PlaceTable:
         self.places: Objects = np.full(size, None, dtype=object)
         self.text: Objects = np.full(size, None, dtype=object)
         # A place's numbers side by side (one cache line for a person's look-ups): hukou code,
-        # the area code's share of the MOD 11-2 sum, row of the area code's characters.
+        # the area code's share of the MOD 11-2 sum, row of the area code's characters, the
+        # area code as a number.
         numbers = np.zeros((size, 4), dtype=np.int64)
         self.hukou: Ints = numbers[:, 0]
         self.area_sum: Ints = numbers[:, 1]
         self.code: Ints = numbers[:, 2]
+        self.area: Ints = numbers[:, 3]
         self.codes: dict[str, int] = {}
         self.code_chars = np.zeros((0, 6), dtype=np.uint32)
         self.lock = threading.Lock()  # one filler at a time (worlds may be made in threads)
@@ -345,6 +348,7 @@ class _PlaceTable:
             self.hukou[new] = [int(p.hukou) for p in places]
             self.area_sum[new] = [_area_numbers(p.area_code)[1] for p in places]
             self.code[new] = [self.codes[p.area_code] for p in places]
+            self.area[new] = [int(p.area_code) for p in places]
             self.filled[new] = True
 
 
@@ -364,13 +368,14 @@ def _place_rates(rates: Rates) -> Floats:
 
 class _Places:
     """Drawing hukou places as `people.hukou_place` draws them, as ids in the county's
-    `_PlaceTable`, whose columns (hukou, text, area_sum, code, code_chars, places) it shows."""
+    `_PlaceTable`, whose columns (hukou, text, area_sum, code, area, code_chars,
+    places) it shows."""
 
     def __init__(self, context: Context) -> None:
         self.table = table = _place_table(context.county.code)
         self.rates = _place_rates(context.rates)
         self.hukou, self.text, self.places = table.hukou, table.text, table.places
-        self.area_sum, self.code = table.area_sum, table.code
+        self.area_sum, self.code, self.area = table.area_sum, table.code, table.area
 
     @property
     def code_chars(self) -> npt.NDArray[np.uint32]:
@@ -592,11 +597,14 @@ def _collectives(g: np.random.Generator, places: _Places, slots: Sequence[Collec
 
 
 def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Places,
-            rates: Rates) -> dict[str, Any]:
+            context: Context) -> dict[str, Any]:
     """Every truth field of the drafted persons, as lists in draft order."""
     count = len(d["hh"])
     age, male, place = d["age"], d["male"], d["place"]
-    # The eight uniform draws below, in their order, as one block: the same numbers.
+    rates = context.rates
+    # The eight uniform draws below, in their order, as one block: the same numbers. (Row 4
+    # drew the ID numbers' sequences before `_sequences`; it is still drawn, so that every
+    # other field is what it was.)
     rolls = g.random(8 * count).reshape(8, count)
     day = _BORN_FROM[age] + (rolls[0] * _BORN_SPAN[age]).astype(np.int64)
     born = _DAY_ROWS.take(day, axis=0)  # what the day of birth gives (see _DAY_ROWS)
@@ -612,8 +620,8 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     pending = hukou == _HK.PENDING
     # A number is given when the birth is registered, which takes a name: 未取名 has none.
     no_id = (rolls[3] < np.where(pending, 0.8, rates.no_id_number)) | unnamed
-    sequence = _distinct_sequences(places.code[place], day,
-                                   (rolls[4] * 500).astype(np.int64) * 2 + male, no_id)
+    sequence = _distinct_sequences(places.code[place], day, _sequences(
+        context, places.area[place], day, male), no_id)
     # Rows of the character tables by `take` (several times faster than fancy indexing
     # a 2-D array by rows), side by side.
     check = _CHECK_CHARS[(places.area_sum[place] + born[:, 8] + _SEQ_SUM[sequence]) % 11]
@@ -661,11 +669,36 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     }
 
 
+_GRID_BAND = 250  # the second person of a kind in a grid takes the slot of grid + 250
+
+
+def _sequences(context: Context, area: Ints, day: Ints, male: Bools) -> Ints:
+    """ID sequences (0-999, odd for men) that the grids of a world do not share
+    (`idnumber.world_sequences`): the j-th person of the grid with an (area code, birth date,
+    sex) takes the slot (grid + 250 j) mod 500. Two of a world's first 250 grids never share
+    a number for their first two persons of a kind; a third of a kind in a grid (about one
+    grid in a hundred) takes the first one's slot and `_distinct_sequences` moves it on; the
+    rare households' people take slots between (`people._Builder.add`); in a world of more
+    than 250 grids, grids 250 apart may share a number, about as often as random sequences
+    would. No random draw: the same persons give the same numbers."""
+    key = (area * len(_DAYS) + day) * 2 + male
+    order = key.argsort(kind="stable")
+    ordered = key[order]
+    position = np.arange(len(key))
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    nth = np.empty_like(position)
+    nth[order] = position - np.maximum.accumulate(np.where(first, position, 0))
+    return idnumber.world_sequences(sequence_key(context.seed),
+                                    (context.grid + _GRID_BAND * nth) % idnumber.SLOTS,
+                                    area, day + FIRST_DAY, male)
+
+
 def _distinct_sequences(code: Ints, day: Ints, sequence: Ints, no_id: Bools) -> Ints:
-    """The ID numbers' sequences, each number used once in the grid: a person drawn with
-    the area code, birth date and sequence of someone before them takes the next free
-    sequence of the sex (+2, so its parity stays). Rare (a few grids in a hundred), so the
-    clashes are resolved in Python."""
+    """The ID numbers' sequences, each number used once in the grid: a person given the
+    area code, birth date and sequence of someone before them (`_sequences`: a third person
+    of a kind) takes the next free sequence of the sex (+2, so its parity stays). Rare (about
+    a grid in a hundred), so the clashes are resolved in Python."""
     key = (code * len(_DAYS) + day) * 1000 + sequence
     with_id = np.flatnonzero(~no_id)
     keys = key[with_id]
@@ -809,7 +842,7 @@ def draw(context: Context, families: Families,
     d = {name: column[order] for name, column in d.items()}
     counts = np.bincount(d["hh"], minlength=n_family + len(collectives))
     starts: Ints = np.concatenate(([0], counts.cumsum()))
-    fields = _fields(g, d, places, rates)
+    fields = _fields(g, d, places, context)
     count = len(d["hh"])
     fields["key"] = (np.arange(count) - starts[d["hh"]]).tolist()
     fields["form"] = [Form.SHORT] * count
@@ -897,7 +930,7 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
     heads = starts[:-1]
     age, hh = d["age"], d["hh"]
     present = np.bincount(hh, weights=d["present"], minlength=total).astype(np.int64)
-    deaths = _deaths(g, rng, d, heads, n_family, collectives, places, rates)
+    deaths = _deaths(g, rng, d, heads, n_family, collectives, places, context)
     # Housing (H6, H7), the head's phone and the long-form sample, of family households.
     size = np.maximum(present[:n_family], 1)
     per_person = (28 + g.random(n_family) * 17) if context.urban else (
@@ -949,7 +982,7 @@ def _households(g: np.random.Generator, rng: random.Random, context: Context,
 
 def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray[Any]],
             heads: Ints, n_family: int, collectives: Sequence[CollectiveSlot], places: _Places,
-            rates: Rates) -> list[list[Death]]:
+            context: Context) -> list[list[Death]]:
     """Deaths of the year: mostly an elderly member, rarely a newborn; care homes lose
     residents. Few households have one, so each is drawn in Python.
 
@@ -957,6 +990,7 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
     grid with B living births has B × r / (1 - r) newborn deaths expected, among its
     families whose head or spouse is a woman of 20-40, the newborn's mother. The relation
     of an elderly member who died fits the household (`_elder_death`)."""
+    rates = context.rates
     total = n_family + len(collectives)
     age, hh = d["age"], d["hh"]
     oldest = np.maximum.reduceat(age, heads) if total else age
@@ -981,15 +1015,15 @@ def _deaths(g: np.random.Generator, rng: random.Random, d: dict[str, npt.NDArray
         # A family's hukou place is its head's; a care home's residents died local.
         place = places.places[int(d["place"][heads[position]]) if position < n_family else 0]
         if elder[position] and position >= n_family:
-            deaths[position].append(death(rng, place, rng.randint(75, 99), Relation.OTHER))
+            deaths[position].append(death(rng, context, place, rng.randint(75, 99), Relation.OTHER))
         elif elder[position]:
             dying = min(int(oldest[position]) + rng.randint(-4, 12), 102)
             head = int(heads[position])
             relation, sex = _elder_death(rng.random() < 0.6, dying, int(age[head]),
                                          bool(d["male"][head]), bool(married[position]))
-            deaths[position].append(death(rng, place, dying, relation, sex=sex))
+            deaths[position].append(death(rng, context, place, dying, relation, sex=sex))
         if newborn[position]:
-            deaths[position].append(death(rng, place, 0, Relation.CHILD, newborn=True))
+            deaths[position].append(death(rng, context, place, 0, Relation.CHILD, newborn=True))
     return deaths
 
 

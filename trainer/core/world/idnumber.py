@@ -3,6 +3,13 @@
 18 characters: a 6-digit area code (the county of the hukou at issuance), the birth date as
 YYYYMMDD, a 3-digit sequence whose last digit is odd for men and even for women, and a check
 character by ISO 7064 MOD 11-2. A person without a number is recorded as 18 zeros.
+
+Sequences in generated worlds (`world_sequences`): in life a police station hands out the
+sequences of an area code and a birth date, so no two people share a number. In a world each
+grid plays a station's part without knowing its neighbours: it gives its people slots 0-499
+from its own index (`bulk._sequences`, `people._Builder.add`), and a bijection of the slots,
+keyed by the world and the (area code, birth date, sex), turns a slot into a sequence that
+looks drawn. Grids whose slots differ never share a number.
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from operator import mul
+
+import numpy as np
+import numpy.typing as npt
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -36,6 +46,35 @@ def make_id(area_code: str, birth: date, sequence: int) -> str:
     # Fields formatted one by one: a date's strftime costs ten times as much.
     body = f"{area_code}{birth.year:04d}{birth.month:02d}{birth.day:02d}{sequence:03d}"
     return body + check_char(body)
+
+
+SLOTS = 500  # the sequences of one sex
+# The numbers below 500 with an inverse modulo 500 (neither even nor a multiple of 5).
+_UNITS = np.array([a for a in range(SLOTS) if a % 2 and a % 5], dtype=np.uint64)
+
+
+def world_sequences(world_key: int, slot: npt.NDArray[np.int64], area: npt.NDArray[np.int64],
+                    ordinal: npt.NDArray[np.int64], male: npt.NDArray[np.bool_]
+                    ) -> npt.NDArray[np.int64]:
+    """Sequences (0-999, odd for men) of the `slot`s (0-499) of people of these area codes
+    (as numbers), birth dates (ordinals) and sexes: for each (area code, birth date, sex) a
+    bijection a × slot + b (mod 500), its a and b from splitmix64's finaliser of the
+    `world_key` and that key. Distinct slots of one kind give distinct sequences."""
+    key = ((area * 1_000_000 + ordinal) * 2 + male).astype(np.uint64)
+    mixed = key ^ np.uint64(world_key & 0xFFFF_FFFF_FFFF_FFFF)
+    mixed = (mixed ^ (mixed >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    mixed = (mixed ^ (mixed >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    mixed ^= mixed >> np.uint64(31)
+    a = _UNITS[mixed % np.uint64(len(_UNITS))]
+    b = (mixed >> np.uint64(32)) % np.uint64(SLOTS)
+    spread = (a * slot.astype(np.uint64) + b) % np.uint64(SLOTS)
+    return spread.astype(np.int64) * 2 + male
+
+
+def world_sequence(world_key: int, slot: int, area_code: str, birth: date, male: bool) -> int:
+    """`world_sequences` of one person."""
+    return int(world_sequences(world_key, np.array([slot]), np.array([int(area_code)]),
+                               np.array([birth.toordinal()]), np.array([male]))[0])
 
 
 def sequence_for(sex: int, draw: int) -> int:

@@ -62,6 +62,8 @@ from trainer.core.world.spec import Rates
 LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
 _YEAR_START_DAY, _LAST_DAY_DAY = YEAR_START.toordinal(), LAST_DAY.toordinal()
 _NAMING_FROM = date(2020, 8, 1)  # born since: maybe not named yet (未取名)
+# The rare households' people and the deaths take ID-sequence slots down from here (`rare_slot`).
+RARE_TOP = 249
 
 # Present family members per household, lodgers aside (2020 shifted towards 1-2 person
 # households; with lodgers the mean is 2.76).
@@ -423,8 +425,11 @@ class _Builder:
         no_id = rng.random() < (0.8 if place.hukou == Hukou.PENDING
                                 else self.context.rates.no_id_number)
         no_id = no_id or name == names.UNNAMED  # registering the birth takes a name
-        number = idnumber.NO_NUMBER if no_id else idnumber.make_id(
-            place.area_code, birth, idnumber.sequence_for(int(sex), rng.randrange(10**6)))
+        number = idnumber.NO_NUMBER
+        if not no_id:
+            rng.randrange(10**6)  # drew the sequence before `world_sequence`: still drawn
+            number = idnumber.make_id(place.area_code, birth, world_sequence(
+                self.context, len(self.persons), place, birth, sex))
         if place.hukou == Hukou.PENDING:
             time_away, why = None, None
         elif place.hukou == Hukou.THIS_VILLAGE and residence == Residence.THIS_AREA:
@@ -453,7 +458,18 @@ def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int)
     builder.add(Relation.SPOUSE, sex, max(age, LEGAL_AGE[sex]), surname=names.surname(rng))
 
 
-def death(rng: random.Random, place: Place, age: int, relation: Relation,
+def world_sequence(context: Context, nth: int, place: Place, birth: date, sex: Sex) -> int:
+    """The ID sequence (`idnumber.world_sequences`) of the `nth` member of a household drawn
+    on its own (1 for a death): its slot counts down from 249 - grid, two apart by position,
+    where the grids' own count up from the grid's index (`bulk._sequences`), so the two meet
+    only in worlds of more than 125 grids, and then only for people of one area code, birth
+    date and sex."""
+    slot = (RARE_TOP - context.grid + 250 * nth) % idnumber.SLOTS
+    return idnumber.world_sequence(sequence_key(context.seed), slot, place.area_code, birth,
+                                   sex == Sex.MALE)
+
+
+def death(rng: random.Random, context: Context, place: Place, age: int, relation: Relation,
           newborn: bool = False, sex: Sex | None = None) -> Death:
     """A death of the year at `age` of a member whose hukou was at `place`; of `sex` when
     the relation says it (a spouse), else drawn (the draw is made either way)."""
@@ -465,14 +481,17 @@ def death(rng: random.Random, place: Place, age: int, relation: Relation,
                                              date(died.year - age, died.month, 1).toordinal()))
     drawn = Sex.MALE if rng.random() < 0.55 else Sex.FEMALE
     sex = sex or drawn
-    return Death(
-        name=(names.UNNAMED if newborn else names.surname(rng) + names.given_name(
-            rng, sex == Sex.MALE, birth.year)),
-        sex=sex, birth=birth, died=died, ethnicity=ethnicity(rng),
-        education=None if newborn else education_for(rng, birth), relation=relation,
-        id_number=idnumber.NO_NUMBER if newborn else idnumber.make_id(
-            place.area_code, birth, idnumber.sequence_for(int(sex), rng.randrange(10**6))),
-    )
+    name = names.UNNAMED if newborn else names.surname(rng) + names.given_name(
+        rng, sex == Sex.MALE, birth.year)
+    race = ethnicity(rng)
+    education = None if newborn else education_for(rng, birth)
+    number = idnumber.NO_NUMBER
+    if not newborn:
+        rng.randrange(10**6)  # drew the sequence before `world_sequence`: still drawn
+        number = idnumber.make_id(place.area_code, birth,
+                                  world_sequence(context, 1, place, birth, sex))
+    return Death(name=name, sex=sex, birth=birth, died=died, ethnicity=race,
+                 education=education, relation=relation, id_number=number)
 
 
 def _housing(rng: random.Random, household: Household, urban: bool) -> None:
@@ -488,11 +507,11 @@ def make_all_died_household(context: Context, index: int) -> Household:
     builder = _Builder(rng, context, Place(Hukou.THIS_VILLAGE, context.county.code, None),
                        0, ReasonAway.OTHER)
     count = 1 if rng.random() < 0.8 else 2
-    head = death(rng, builder.place, rng.randint(72, 98), Relation.HEAD)
+    head = death(rng, context, builder.place, rng.randint(72, 98), Relation.HEAD)
     deaths = [head]
     if count == 2:  # a couple: the spouse of the other sex, within 8 years of the head
         age = min(age_at(head.birth, head.died) + rng.randint(-8, 8), 100)
-        deaths.append(death(rng, builder.place, age, Relation.SPOUSE,
+        deaths.append(death(rng, context, builder.place, age, Relation.SPOUSE,
                             sex=Sex.FEMALE if head.sex == Sex.MALE else Sex.MALE))
     return Household(index=index, kind=HouseholdType.FAMILY, dwelling=DwellingType.ORDINARY,
                      persons=[], deaths=deaths)
@@ -635,6 +654,12 @@ def available(workers: bool, old: bool, weekends_only: bool) -> Mapping[int, tup
     return MappingProxyType({day: (("evening",) if workers and day < 5 else SLOTS
                                    if day >= 5 or old else ("morning", "evening"))
                              for day in range(7)})
+
+
+@functools.lru_cache(maxsize=64)
+def sequence_key(seed: int) -> int:
+    """The key of a world's ID sequences (`idnumber.world_sequences`)."""
+    return stream_seed(seed, "id-sequences")
 
 
 def _household_seed(context: Context, index: int) -> int:
