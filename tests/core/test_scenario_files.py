@@ -303,6 +303,9 @@ def test_a_pick_of_a_grid_the_world_does_not_have_is_refused_on_its_field() -> N
 # before it that its households are drawn otherwise. A change meant to alter them records new
 # digests here, and says why (as tests/core/test_world_digest.py does for worlds).
 # Recorded (session 14): the first digests (village-map's with the grid its map is drawn of).
+# Recorded again (issue 3): village-map's, whose households are picked from a generated grid:
+# the grids of a world share no ID number (`idnumber.world_sequences`), so its persons' ID
+# numbers end otherwise (sequence and check), and an unnamed newborn is 户口待定.
 LIBRARY_FINGERPRINTS = {
     "already-self-reported": "03234508e65db903cadcf38e04093a0ff67ff0e12841b497fa24efdad475f9db",
     "collective-dormitory": "87b970d401ee86d30d89ce919e543ac1ca8ebed9835761964a2179e83b58d596",
@@ -320,7 +323,7 @@ LIBRARY_FINGERPRINTS = {
     "suspicious-credentials": "80ff99b0bac6361c5a20305e08c0c7c5dce36de724a74f929a46c979adf7aa7b",
     "tenants-landlord": "8dab7fea217bf5b82d447b386cb024677eb7c96995c21b26256aaeaa903fc4b0",
     "vacant-second-home": "aefa42a4efd36cfa84ec68f11bd12125c39e2895612d15e710d62ca6876d04e3",
-    "village-map": "acb2f4a7d7f600279fff847b78b6f8c5bfee49201ff604d99532243acf664049",
+    "village-map": "58cdf95f46153a44e0dce9d4c2d9204bf76b723259eff3f794bdd31d427a6fb5",
     "whole-household-death": "c1f262a26abd2e46ac23c856b91868ba06cb42d263fe57dc1552d7ed18f186f5",
 }
 

@@ -6,10 +6,11 @@ HMT/foreign form, the death form and its H4 cross-check), and warns only where a
 the point (no ID number, a short stay). Beyond the validators, what an enumerator would query
 on a filled form: reasons for leaving the hukou place (D10) that fit the person's age and
 family, marriage only from the legal age (men 22, women 20), degrees only from the age they
-are reached, an unnamed newborn without an ID number, a newborn's death in a household with a
-mother of that age, deaths coded with relations that fit the household, HMT/foreign families
-of plausible ages, purposes and names, mobile prefixes in service in 2020, and ID numbers
-unique within a grid (the grading matches persons by their D3) and across the grids of a world.
+are reached, an unnamed newborn without an ID number or a hukou (户口待定), a newborn's
+death in a household with a mother of that age, deaths coded with relations that fit the
+household, HMT/foreign families of plausible ages, purposes and names, mobile prefixes in
+service in 2020, and ID numbers unique within a grid (the grading matches persons by their
+D3) and across the grids of a world.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from trainer.core.world import idnumber, names
 from trainer.core.world.codes import (
     Education,
     Form,
+    Hukou,
     HouseholdType,
     ReasonAway,
     Relation,
@@ -203,14 +205,17 @@ def test_education_is_a_level_the_age_has_reached(where):
 
 @fast
 @given(where=grids)
-def test_an_unnamed_newborn_has_no_id_number(where):
-    """A number is given when the birth is registered, which needs a name: 未取名 has none."""
+def test_an_unnamed_newborn_has_no_id_number_nor_hukou(where):
+    """A number and a hukou are given when the birth is registered, which needs a name:
+    未取名 has neither, so D8 is 户口待定 and D9/D10 are blank."""
     unnamed = 0
     for household in grid_of(where).households():
         for person in household.persons:
             if person.name == names.UNNAMED:
                 unnamed += 1
                 assert person.id_number == idnumber.NO_NUMBER, person
+                assert person.hukou == Hukou.PENDING and person.hukou_place is None, person
+                assert person.time_away is None and person.reason_away is None, person
         for death in household.deaths:
             if death.name == names.UNNAMED:
                 assert death.id_number == idnumber.NO_NUMBER, death

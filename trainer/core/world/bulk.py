@@ -321,8 +321,10 @@ class _PlaceTable:
         self.codes: dict[str, int] = {}
         self.code_chars = np.zeros((0, 6), dtype=np.uint32)
         self.lock = threading.Lock()  # one filler at a time (worlds may be made in threads)
-        # This village and another township: the places given without being drawn.
-        self.fill(np.array([0, _OTHER_TOWNSHIP]))
+        # 户口待定, given to unnamed newborns (`_fields`)
+        self.pending = int(self.first[Rates.RESIDENCE_FIELDS.index("hukou_pending")])
+        # This village, another township and no hukou yet: the places given without a draw.
+        self.fill(np.array([0, _OTHER_TOWNSHIP, self.pending]))
 
     def fill(self, ids: Ints) -> None:
         """Make sure the places `ids` have their rows."""
@@ -616,6 +618,8 @@ def _fields(g: np.random.Generator, d: dict[str, npt.NDArray[Any]], places: _Pla
     name = np.strings.add(_SURNAMES[d["surname"]], _GIVEN[given])
     unnamed = (day >= _NEWBORN_NAMING) & (rolls[2] < rates.unnamed_newborn)
     name[unnamed] = names.UNNAMED
+    # Nor is an unnamed newborn's birth registered: no hukou yet (户口待定, D8 = 5).
+    place = d["place"] = np.where(unnamed, places.table.pending, place)
     hukou = places.hukou[place]
     pending = hukou == _HK.PENDING
     # A number is given when the birth is registered, which takes a name: 未取名 has none.

@@ -422,6 +422,7 @@ class _Builder:
         name = (surname or self.family_name) + given
         if birth >= _NAMING_FROM and rng.random() < self.context.rates.unnamed_newborn:
             name = names.UNNAMED
+            place = Place(Hukou.PENDING, self.context.county.code, None)  # not registered
         no_id = rng.random() < (0.8 if place.hukou == Hukou.PENDING
                                 else self.context.rates.no_id_number)
         no_id = no_id or name == names.UNNAMED  # registering the birth takes a name
