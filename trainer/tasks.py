@@ -111,7 +111,7 @@ def heartbeat(app: Flask, clip_id: int, run: int) -> Iterator[None]:
 
 def process_clip_job(clip_id: int) -> None:
     """Make a clip's renditions, poster and strip; record progress, success or the failure."""
-    from trainer.video import media, services
+    from trainer.video import services
     from trainer.video.storage import storage_from_config
 
     app = job_app()
@@ -137,16 +137,29 @@ def process_clip_job(clip_id: int) -> None:
             with heartbeat(app, clip_id, run.number):
                 products = services.render_run(run, storage=storage, media_root=media_root,
                                                on_progress=report)
-        except media.MediaError as exc:
-            error = str(exc)
-        except Exception:  # its text may hold server paths: in the log, not on the page
-            log.exception("processing clip %s failed", clip_id)
-            error = services.UNEXPECTED
+        except Exception as exc:
+            error = clip_error(exc, f"processing clip {clip_id}")
         with job_session(app) as db:
             services.finish_run(db, run, storage=storage, products=products, error=error)
 
 
 process_clip = huey.task(retries=0)(process_clip_job)
+
+
+def clip_error(exc: Exception, doing: str) -> str:
+    """What a clip job that failed records on the clip: the disk-full message, ffmpeg's or
+    the domain's own words, else `UNEXPECTED` (its text may hold server paths: in the log,
+    not on the page)."""
+    from trainer.core.errors import DomainError
+    from trainer.video import media, services
+
+    if services.disk_full(exc):
+        log.warning("%s: the disk is full", doing)
+        return services.DISK_FULL_PROCESSING
+    if isinstance(exc, media.MediaError | DomainError):
+        return str(exc)
+    log.exception("%s failed", doing)
+    return services.UNEXPECTED
 
 
 def offline_copy_job(clip_id: int, locale: str, ticket: str | None = None,
@@ -218,8 +231,7 @@ offline_copy = huey.task(retries=1, retry_delay=10, context=True)(offline_copy_j
 def compose_job(clip_id: int, segments: list[int]) -> None:
     """Join clips into a new clip's original (no transaction open meanwhile), then process
     it like an upload; a failure is recorded on the clip."""
-    from trainer.core.errors import DomainError
-    from trainer.video import media, services
+    from trainer.video import services
     from trainer.video.storage import storage_from_config
 
     app = job_app()
@@ -231,12 +243,8 @@ def compose_job(clip_id: int, segments: list[int]) -> None:
             with heartbeat(app, clip_id, 0):
                 key, size, info = services.render_composition(
                     plan, storage=storage, media_root=Path(app.config["MEDIA_ROOT"]))
-        except (media.MediaError, DomainError) as exc:
-            _fail(app, clip_id, str(exc))
-            return
-        except (OSError, ValueError):  # a file's path may be in its text: in the log only
-            log.exception("joining clips into clip %s failed", clip_id)
-            _fail(app, clip_id, services.UNEXPECTED)
+        except Exception as exc:
+            _fail(app, clip_id, clip_error(exc, f"joining clips into clip {clip_id}"))
             return
         with job_session(app) as db:
             ready = services.save_composition(db, clip_id, key, size, info)

@@ -160,6 +160,8 @@ def test_asking_again_clears_the_failure_and_a_finished_copy_replaces_the_reques
 @pytest.mark.parametrize(("error", "reason", "hidden"), [
     (OSError(errno.ENOSPC, "No space left on device", SERVER_PATH), services.OFFLINE_DISK_FULL,
      SERVER_PATH),
+    (media.MediaError(f"{SERVER_PATH}/offline.mp4: No space left on device", disk_full=True),
+     services.OFFLINE_DISK_FULL, "No space left"),
     (OSError(errno.EIO, f"MoviePy error: failed to read the first frame of {SERVER_PATH}"),
      services.UNEXPECTED, "MoviePy error"),
     (ValueError(f"Traceback (most recent call last): {SERVER_PATH}"), services.UNEXPECTED,

@@ -33,7 +33,16 @@ PROBE_TIMEOUT = 120
 
 
 class MediaError(Exception):
-    """ffmpeg failed on a file that had passed the probe; the message says why."""
+    """ffmpeg failed on a file that had passed the probe; the message says why, and
+    `disk_full` whether it could not write for want of room."""
+
+    def __init__(self, message: str, *, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
+
+
+# How ffmpeg reports ENOSPC (strerror's words: ffmpeg does not translate them).
+NO_SPACE = "No space left on device"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +245,13 @@ def run_ffmpeg(args: list[str], duration: float,
             timed_out = not watchdog.is_alive() and process.returncode not in (0, None)
             watchdog.cancel()
         errors.seek(0)
-        last = [line for line in errors.read().strip().splitlines() if line.strip()][-3:]
+        said = errors.read()
+        last = [line for line in said.strip().splitlines() if line.strip()][-3:]
     if timed_out and code != 0:
         raise MediaError(f"ffmpeg took longer than {limit:.0f} s and was stopped")
     if code != 0:
-        raise MediaError(without_paths("; ".join(last)) or f"ffmpeg exited with {code}")
+        raise MediaError(without_paths("; ".join(last)) or f"ffmpeg exited with {code}",
+                         disk_full=NO_SPACE in said)
 
 
 def frame_jpeg(path: Path, seconds: float, *, width: int = 640) -> bytes:

@@ -56,6 +56,8 @@ UPLOAD_EXPIRES = timedelta(days=1)
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT}  # write errors that mean "no room left"
 DISK_FULL_MESSAGE = N_("The server's disk is full, so the upload was stopped and discarded. "
                        "Try again later, or ask an administrator to free space.")
+DISK_FULL_PROCESSING = N_("The server's disk is full, so the clip could not be processed. "
+                          "Ask an administrator to free space, then try again.")
 # Stored as the clip's error (a message id, translated where it is shown): a run that died
 # with its worker is started once more; a second death fails the clip for a trainer to retry.
 INTERRUPTED = N_("The worker stopped while processing this clip; it is being processed "
@@ -699,13 +701,21 @@ def resume_offline(db: Session, clip_id: int, locale: str) -> str | None:
     return ticket
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether a job failed for want of room on the disk: a write of ours (ENOSPC, EDQUOT)
+    or ffmpeg's."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_FULL
+    return isinstance(exc, media.MediaError) and exc.disk_full
+
+
 def offline_failure(exc: Exception) -> tuple[str, str]:
     """Why an offline copy's job failed, as a clip's page may show it: (a message id, the
     video tool's words without paths). Anything not foreseen is `UNEXPECTED`, its text (which
     may hold paths) left to the log."""
     if isinstance(exc, DomainError):
         return str(exc), ""
-    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+    if disk_full(exc):
         return OFFLINE_DISK_FULL, ""
     from trainer.video.render import RenderError
 
