@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -230,6 +231,61 @@ def test_errors_inside_alternatives_point_at_the_value_meant(old: str, new: str,
                                                              words: str) -> None:
     [error] = errors_of(MINIMAL.replace(old, new))
     assert error.path == path and words in error.text()
+
+
+def _id(birth: str, sequence: int) -> str:
+    from trainer.core.world import idnumber
+
+    return idnumber.make_id("430602", date.fromisoformat(birth), sequence)
+
+
+@pytest.mark.parametrize(("number", "words"), [
+    (_id("1980-01-01", 1)[:17] + ("0" if _id("1980-01-01", 1)[17] != "0" else "1"),
+     "is not a valid ID number"),
+    (_id("1980-01-01", 2), "is of the other sex"),
+    (_id("1981-01-01", 1), "another month of birth"),
+])
+def test_a_written_id_number_the_form_would_refuse_is_an_error(number: str, words: str) -> None:
+    """The R601 checks refuse an ID number that is invalid or says another sex or month of
+    birth than D4/D5: a scenario whose truth has one could never be answered right."""
+    person = "{name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"
+    text = MINIMAL.replace(person, person[:-1] + f", id_number: '{number}'}}")
+    [error] = errors_of(text)
+    assert error.path == "world.households[0].persons[0].id_number" and words in error.text()
+    assert error.line == line_of(text, number)
+
+
+def test_one_id_number_written_for_two_persons_is_an_error() -> None:
+    number = _id("1980-01-01", 1)
+    person = "        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"
+    text = MINIMAL.replace(person, f"{person[:-1]}, id_number: '{number}'}}\n"
+                                   f"        - {{name: 张四, relation: 8, sex: 1, "
+                                   f"birth: 1980-01-20, id_number: '{number}'}}")
+    [error] = errors_of(text)
+    assert error.path == "world.households[0].persons[1].id_number"
+    assert "another person's too" in error.text()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_drawn_id_numbers_are_each_one_persons(seed: int) -> None:
+    """Forty brothers born on one day (as a dormitory's workers might be) each draw a
+    sequence from 500: drawn at random, two of them would share one in most seeds; beside
+    them a written number that a draw could hit. Every number is one person's and valid."""
+    from trainer.core.scenario import households
+    from trainer.core.world import idnumber
+
+    person = "        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"
+    brothers = "".join(f"\n        - {{name: 张{n}, relation: 8, sex: 1, birth: 1980-01-01}}"
+                       for n in range(40))
+    written = f"\n        - {{name: 李四, relation: 9, sex: 1, birth: 1980-01-01, " \
+              f"id_number: '{_id('1980-01-01', 1)}'}}"
+    text = MINIMAL.replace(person, person + brothers + written)
+    built = households.build(loader.parse(text, file="t.yaml"), seed)
+    numbers = [p.id_number for p in built["home"].household.persons]
+    assert len(numbers) == 42 and len(set(numbers)) == 42
+    assert all(idnumber.parse(number) == idnumber.ParsedId("430602", date(1980, 1, 1), 1)
+               for number in numbers)
+    assert numbers[-1] == _id("1980-01-01", 1)  # the written one is kept as written
 
 
 def test_a_scenario_set_in_all_of_yueyang_gives_its_written_residents_a_county_code() -> None:

@@ -83,11 +83,43 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
     truths = {h.id: (_picked(h, spec, seed) if h.pick is not None
                      else _written(h, seed, county))
               for h in scenario.households}
+    _distinct_numbers(scenario, truths)
     with _BUILT_LOCK:
         _BUILT[key] = (scenario, truths)  # the scenario is held, so its id stays its own
         while len(_BUILT) > BUILT_KEPT:
             _BUILT.popitem(last=False)
     return dict(truths)
+
+
+def _distinct_numbers(scenario: Scenario, truths: Mapping[str, TruthHousehold]) -> None:
+    """ID numbers each one person's across the scenario's households (the grading matches
+    persons by D3): a drawn number (of a written person or death that has none of its own)
+    that someone already has takes the next free sequence of the sex (+2), as in a world's
+    grid (`bulk._distinct_sequences`). Written numbers are distinct (the loader checks) and
+    a picked household's come from its world."""
+    drawn: list[people.Person | people.Death] = []
+    taken: set[str] = set()
+    for spec_h in scenario.households:
+        household = truths[spec_h.id].household
+        if household is None:
+            continue
+        if spec_h.pick is not None:  # a world's household: its numbers are its own
+            taken.update(p.id_number for p in (*household.persons, *household.deaths))
+            continue
+        written = (spec_h.explicit or {}).get("persons", ())
+        for person, raw in zip(household.persons, written, strict=True):
+            if "id_number" in raw or raw.get("form") == "hmt_foreign":
+                taken.add(person.id_number)
+            else:
+                drawn.append(person)
+        drawn.extend(household.deaths)
+    for person in drawn:
+        number = person.id_number
+        while number in taken and number != idnumber.NO_NUMBER:
+            body = f"{number[:14]}{(int(number[14:17]) + 2) % 1000:03d}"
+            number = body + idnumber.check_char(body)
+        taken.add(number)
+        person.id_number = number
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:
