@@ -27,8 +27,8 @@ from trainer.core.world import idnumber, names
 from trainer.core.world.codes import (
     Education,
     Form,
-    Hukou,
     HouseholdType,
+    Hukou,
     ReasonAway,
     Relation,
     Sex,
