@@ -104,7 +104,8 @@ def _distinct_numbers(scenario: Scenario, truths: Mapping[str, TruthHousehold]) 
         if household is None:
             continue
         if spec_h.pick is not None:  # a world's household: its numbers are its own
-            taken.update(p.id_number for p in (*household.persons, *household.deaths))
+            taken.update(p.id_number for p in household.persons)
+            taken.update(d.id_number for d in household.deaths)
             continue
         written = (spec_h.explicit or {}).get("persons", ())
         for person, raw in zip(household.persons, written, strict=True):
@@ -113,13 +114,13 @@ def _distinct_numbers(scenario: Scenario, truths: Mapping[str, TruthHousehold]) 
             else:
                 drawn.append(person)
         drawn.extend(household.deaths)
-    for person in drawn:
-        number = person.id_number
+    for one in drawn:
+        number = one.id_number
         while number in taken and number != idnumber.NO_NUMBER:
             body = f"{number[:14]}{(int(number[14:17]) + 2) % 1000:03d}"
             number = body + idnumber.check_char(body)
         taken.add(number)
-        person.id_number = number
+        one.id_number = number
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:

@@ -67,8 +67,9 @@ def world_sequences(world_key: int, slot: npt.NDArray[np.int64], area: npt.NDArr
     mixed ^= mixed >> np.uint64(31)
     a = _UNITS[mixed % np.uint64(len(_UNITS))]
     b = (mixed >> np.uint64(32)) % np.uint64(SLOTS)
-    spread = (a * slot.astype(np.uint64) + b) % np.uint64(SLOTS)
-    return spread.astype(np.int64) * 2 + male
+    spread: npt.NDArray[np.int64] = ((a * slot.astype(np.uint64) + b)
+                                     % np.uint64(SLOTS)).astype(np.int64)
+    return spread * 2 + male
 
 
 def world_sequence(world_key: int, slot: int, area_code: str, birth: date, male: bool) -> int:
