@@ -20,7 +20,27 @@
     try { return JSON.parse(response.getBody()).message; } catch (e) { return response.getBody(); }
   }
 
+  // "The upload failed:" and the reason: a space after an English colon, none after the
+  // full-width Chinese one (which has its own room).
+  function failed(reason) {
+    var lead = form.dataset.msgFailed;
+    return lead + (/：$/.test(lead) ? "" : " ") + reason;
+  }
+
+  // The server discarded the upload (a full disk): forget its URL, which a later try would
+  // otherwise resume, meeting a 404 before it starts afresh.
+  function forget(upload) {
+    var storage = upload.options.urlStorage;
+    if (!storage) { return; }
+    upload.findPreviousUploads().then(function (previous) {
+      previous.forEach(function (found) {
+        if (found.uploadUrl === upload.url) { storage.removeUpload(found.urlStorageKey); }
+      });
+    });
+  }
+
   function start(file) {
+    bar.value = 0;
     bar.hidden = false;
     pause.hidden = false;
     current = new tus.Upload(file, {
@@ -51,8 +71,11 @@
         if (location) { window.location.assign(location); }
       },
       onError: function (error) {
+        var response = error && error.originalResponse;
         pause.hidden = true;
-        say(form.dataset.msgFailed + " " + serverMessage(error));
+        bar.hidden = true;  // stopped: a bar left part-way would look stuck
+        if (response && response.getStatus() === 507) { forget(current); }
+        say(failed(serverMessage(error)));
         status.classList.add("field-error");
       }
     });
