@@ -75,3 +75,15 @@ def test_the_bijection_depends_on_the_world_and_the_kind():
     assert of(2, date(1980, 5, 1), True) != base
     assert of(1, date(1980, 5, 2), True) != base
     assert [n + 1 for n in of(1, date(1980, 5, 1), False)] != base
+
+
+def test_a_taken_number_gives_way_to_the_next_free_sequence_of_the_sex():
+    birth = date(1940, 4, 16)
+    first = idnumber.make_id("430602", birth, 461)
+    taken = {first, idnumber.make_id("430602", birth, 463)}
+    moved = idnumber.free_number(first, taken)
+    assert moved == idnumber.make_id("430602", birth, 465) and moved in taken
+    assert idnumber.free_number(idnumber.NO_NUMBER, taken) == idnumber.NO_NUMBER
+    assert idnumber.NO_NUMBER not in taken
+    assert idnumber.free_number(idnumber.make_id("430602", birth, 999), {
+        idnumber.make_id("430602", birth, 999)}) == idnumber.make_id("430602", birth, 1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -330,6 +331,46 @@ def every_id_number(grid: Grid) -> list[str]:
             for number in [*(p.id_number for p in household.persons),
                            *(d.id_number for d in household.deaths)]
             if number != idnumber.NO_NUMBER]
+
+
+@fast
+@given(where=grids)
+def test_no_two_people_or_deaths_of_a_grid_share_an_id_number(where):
+    """Every household of the grid, of every kind, persons and deaths alike."""
+    numbers = Counter(every_id_number(grid_of(where)))
+    assert [number for number, count in numbers.items() if count > 1] == []
+
+
+@pytest.mark.parametrize(("spec_name", "seed", "index", "first", "second"), [
+    ("raised", 0, 8, 81, 130),  # two deaths of families (drawn together)
+    ("raised", 3, 7, 260, 319),  # a family's death and a whole household's
+    ("raised", 1, 33, 337, 349),  # two shops' heads
+    ("raised", 5, 27, 65, 279),  # two persons with no housing
+    ("raised_rural", 2, 24, 49, 360),  # a person with no housing and a shop's head
+])
+def test_deaths_and_rare_households_of_a_grid_share_no_id_number(spec_name, seed, index,
+                                                                  first, second):
+    """The deaths of a grid and the people of its rare households take one of two slots
+    each (`people.world_sequence`), so two of one area code, birth date and sex in a grid
+    were given one number (these grids' households `first` and `second`); the later takes
+    the next free sequence of the sex, whichever household is built first."""
+    grid = make_grid(SPECS[spec_name], seed, index)
+    numbers = Counter(every_id_number(grid))
+    assert [number for number, count in numbers.items() if count > 1] == []
+
+    def numbers_of(household: Household) -> list[str]:
+        return [*(p.id_number for p in household.persons),
+                *(d.id_number for d in household.deaths)]
+
+    kept = {n: numbers_of(grid.household(n)) for n in (first, second)}
+    for order in ((second, first), (first, second)):
+        alone = make_grid(SPECS[spec_name], seed, index)
+        assert {n: numbers_of(alone.household(n)) for n in order} == kept
+    reached = make_grid(SPECS[spec_name], seed, index)  # area by area, the last first
+    for area in reversed(reached.areas):
+        reached.area_households(area)
+    assert list(map(numbers_of, reached.households())) == list(map(numbers_of,
+                                                                  grid.households()))
 
 
 def test_the_grids_of_a_world_share_no_id_number():

@@ -772,12 +772,16 @@ class Batch:
     """The drawn columns of a grid's family and collective households."""
 
     def __init__(self, indices: list[int], position: dict[int, int], starts: list[int],
-                 persons: list[list[Any]], households: dict[str, list[Any]]) -> None:
+                 persons: list[list[Any]], households: dict[str, list[Any]],
+                 numbers: set[str]) -> None:
         self.indices = indices
         self.position = position  # index -> n
         self.starts = starts  # household n has persons starts[n] to starts[n + 1] - 1
         self.persons = persons  # Person's fields in order, one list per field
         self.columns = households  # Household's fields but index and persons, by name
+        # The ID numbers given so far in the grid: the batch's persons' and deaths', then
+        # those of the rare households built since (`grid.Grid._build_rare`).
+        self.numbers = numbers
 
     def households(self, indices: Sequence[int]) -> list[Household]:
         """The households `indices` (all drawn here), built from the columns."""
@@ -856,7 +860,21 @@ def draw(context: Context, families: Families,
     households = _households(g, rng, context, families, collectives, d, starts, fields, places,
                              position)
     persons = [fields[name] for name in Person.__dataclass_fields__]
-    return Batch(indices, position, starts.tolist(), persons, households)
+    return Batch(indices, position, starts.tolist(), persons, households,
+                 _distinct_deaths(fields["id_number"], households["deaths"]))
+
+
+def _distinct_deaths(numbers: list[str], deaths: list[list[Death]]) -> set[str]:
+    """Every ID number of the batch, each one person's: a death given the number of a
+    person or of a death before it (the deaths of a grid all take one slot,
+    `people.world_sequence`, so two of one area code, birth date and sex would share it)
+    takes the next free sequence of the sex (`idnumber.free_number`). No random draw."""
+    taken = set(numbers)
+    taken.discard(idnumber.NO_NUMBER)
+    for died in deaths:
+        for one in died:
+            one.id_number = idnumber.free_number(one.id_number, taken)
+    return taken
 
 
 _UNSET = 1000  # an age no household member has: "no such member"

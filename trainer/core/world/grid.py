@@ -6,7 +6,9 @@ landmarks, the plan of which household lives in which unit, and the partition in
 enumeration areas (普查小区). Households are made only when asked for (`Grid.household`,
 `Grid.area_households`): the family and collective households from columns drawn for the
 whole grid at once (`bulk.py`; cheap, and the same however the grid is reached), the rare
-kinds each from its own stream, so an area's households are built without its neighbours'.
+kinds each from its own stream, so an area's households are built without its neighbours'
+(the few rare households before a rare one are drawn, not kept, to settle their ID numbers,
+which it must not repeat: `Grid._build_rare`).
 Geometry that drawing people never needs (area outlines, building footprints) is made when
 read.
 """
@@ -25,8 +27,8 @@ import numpy as np
 from trainer.core.collector import collector_paused
 from trainer.core.errors import InvalidInput
 from trainer.core.i18n import N_
-from trainer.core.world import bulk, people, regions
-from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER, UnitStatus
+from trainer.core.world import bulk, idnumber, people, regions
+from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER, Form, UnitStatus
 from trainer.core.world.geometry import Cell, Point, cell_box, inset_box, outline, serpentine
 from trainer.core.world.rng import quota_count, quota_pick, stream, stream_seed
 from trainer.core.world.spec import (
@@ -164,6 +166,8 @@ class Grid:
     second_home_owners: set[int] = field(default_factory=set)
     _households: dict[int, people.Household] = field(default_factory=dict)
     _batch: bulk.Batch | None = None
+    # The ID numbers of the rare households settled so far, in index order (`_build_rare`).
+    _rare_numbers: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -215,10 +219,38 @@ class Grid:
             self._households.update(zip(batch.indices, batch.everything(), strict=True))
         else:
             self._households.update(zip(wanted, batch.households(wanted), strict=True))
-        self._households.update((index, _draw_rare(self, index)) for index in missing
-                                if index not in batch.position)
+        rare = [index for index in missing if index not in batch.position]
+        if rare:
+            self._build_rare(batch, rare)
         if len(self._households) == len(self.plans):
             self._batch = None  # every household is built: free the columns
+            self._rare_numbers = {}
+
+    def _build_rare(self, batch: bulk.Batch, rare: list[int]) -> None:
+        """The rare households `rare`, each from its own stream. A rare household's ID
+        number that someone has (a person or death of the batch, or of a rare household
+        before it: the rare households' members and the deaths of a grid take two slots,
+        `people.world_sequence`) takes the next free sequence of the sex (an HMT or foreign
+        resident's document number is not one). So the numbers of the rare households before
+        the last one asked for are settled first, in index order, and kept (not those
+        households: an area is still built without its neighbours'), and a household has
+        the same numbers however the grid is reached."""
+        settled = self._rare_numbers
+        wanted = set(rare)
+        for index in range(max(rare) + 1):
+            if index in batch.position or (index in settled and index not in wanted):
+                continue
+            household = _draw_rare(self, index)
+            numbered: list[people.Person | people.Death] = [
+                *(p for p in household.persons if p.form != Form.HMT_FOREIGN),
+                *household.deaths]
+            if index not in settled:  # every rare household before it is settled
+                settled[index] = [idnumber.free_number(one.id_number, batch.numbers)
+                                  for one in numbered]
+            for one, number in zip(numbered, settled[index], strict=True):
+                one.id_number = number
+            if index in wanted:
+                self._households[index] = household
 
 
 def village_of(spec: WorldSpec, seed: int, grid: int) -> tuple[regions.Village, int]:

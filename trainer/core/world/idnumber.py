@@ -78,6 +78,19 @@ def world_sequence(world_key: int, slot: int, area_code: str, birth: date, male:
                                np.array([birth.toordinal()]), np.array([male]))[0])
 
 
+def free_number(number: str, taken: set[str]) -> str:
+    """`number`, or when someone in `taken` has it the next free sequence of the sex (+2, so
+    its parity stays; same area code and birth date, its own check character); the number
+    given is added to `taken`. The all-zero "no number" is returned as it is."""
+    if number == NO_NUMBER:
+        return number
+    while number in taken:
+        body = f"{number[:14]}{(int(number[14:17]) + 2) % 1000:03d}"
+        number = body + check_char(body)
+    taken.add(number)
+    return number
+
+
 def sequence_for(sex: int, draw: int) -> int:
     """A sequence number in 0-999 with the parity of `sex` (1 male odd, 2 female even)."""
     base = (draw % 500) * 2

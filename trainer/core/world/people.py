@@ -62,7 +62,8 @@ from trainer.core.world.spec import Rates
 LAST_DAY = STANDARD_TIME - timedelta(days=1)  # 2020-10-31, the census night
 _YEAR_START_DAY, _LAST_DAY_DAY = YEAR_START.toordinal(), LAST_DAY.toordinal()
 _NAMING_FROM = date(2020, 8, 1)  # born since: maybe not named yet (未取名)
-# The rare households' people and the deaths take ID-sequence slots down from here (`rare_slot`).
+# The rare households' people and the deaths take ID-sequence slots down from here
+# (`world_sequence`).
 RARE_TOP = 249
 
 # Present family members per household, lodgers aside (2020 shifted towards 1-2 person
@@ -461,10 +462,12 @@ def _spouse(rng: random.Random, builder: _Builder, head_sex: Sex, head_age: int)
 
 def world_sequence(context: Context, nth: int, place: Place, birth: date, sex: Sex) -> int:
     """The ID sequence (`idnumber.world_sequences`) of the `nth` member of a household drawn
-    on its own (1 for a death): its slot counts down from 249 - grid, two apart by position,
-    where the grids' own count up from the grid's index (`bulk._sequences`), so the two meet
-    only in worlds of more than 125 grids, and then only for people of one area code, birth
-    date and sex."""
+    on its own (1 for a death): its slot is 249 - grid for an even `nth`, 499 - grid for an
+    odd one, where the grids' own count up from the grid's index (`bulk._sequences`), so the
+    two meet only in worlds of more than 125 grids, and then only for people of one area
+    code, birth date and sex. Within a grid the rare households' members and the deaths of
+    one area code, birth date and sex share these two slots: the later of two takes the next
+    free sequence (`bulk._distinct_deaths`, `grid.Grid._build_rare`)."""
     slot = (RARE_TOP - context.grid + 250 * nth) % idnumber.SLOTS
     return idnumber.world_sequence(sequence_key(context.seed), slot, place.area_code, birth,
                                    sex == Sex.MALE)
