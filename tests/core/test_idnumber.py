@@ -87,3 +87,14 @@ def test_a_taken_number_gives_way_to_the_next_free_sequence_of_the_sex():
     assert idnumber.NO_NUMBER not in taken
     assert idnumber.free_number(idnumber.make_id("430602", birth, 999), {
         idnumber.make_id("430602", birth, 999)}) == idnumber.make_id("430602", birth, 1)
+
+
+def test_the_sequences_are_the_same_from_32_bit_arrays():
+    """numpy's default int is 32 bits on some platforms: an area code times a million must
+    not wrap there, or the same world would have other numbers on such a machine."""
+    def of(dtype: type) -> list[int]:
+        return idnumber.world_sequences(
+            7, np.arange(50, dtype=dtype), np.full(50, 430602, dtype=dtype),
+            np.full(50, date(1980, 5, 1).toordinal(), dtype=dtype), np.arange(50) % 2 == 1
+        ).tolist()
+    assert of(np.int32) == of(np.int64)

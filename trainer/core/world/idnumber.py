@@ -59,8 +59,11 @@ def world_sequences(world_key: int, slot: npt.NDArray[np.int64], area: npt.NDArr
     """Sequences (0-999, odd for men) of the `slot`s (0-499) of people of these area codes
     (as numbers), birth dates (ordinals) and sexes: for each (area code, birth date, sex) a
     bijection a × slot + b (mod 500), its a and b from splitmix64's finaliser of the
-    `world_key` and that key. Distinct slots of one kind give distinct sequences."""
-    key = ((area * 1_000_000 + ordinal) * 2 + male).astype(np.uint64)
+    `world_key` and that key. Distinct slots of one kind give distinct sequences. Computed
+    in 64 bits whatever the arrays' integer type (numpy's default int is 32 bits on some
+    platforms, where an area code times a million would wrap)."""
+    key = ((area.astype(np.int64) * 1_000_000 + ordinal.astype(np.int64)) * 2
+           + male.astype(np.int64)).astype(np.uint64)
     mixed = key ^ np.uint64(world_key & 0xFFFF_FFFF_FFFF_FFFF)
     mixed = (mixed ^ (mixed >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     mixed = (mixed ^ (mixed >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -69,7 +72,7 @@ def world_sequences(world_key: int, slot: npt.NDArray[np.int64], area: npt.NDArr
     b = (mixed >> np.uint64(32)) % np.uint64(SLOTS)
     spread: npt.NDArray[np.int64] = ((a * slot.astype(np.uint64) + b)
                                      % np.uint64(SLOTS)).astype(np.int64)
-    return spread * 2 + male
+    return spread * 2 + male.astype(np.int64)
 
 
 def world_sequence(world_key: int, slot: int, area_code: str, birth: date, male: bool) -> int:
