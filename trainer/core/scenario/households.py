@@ -94,8 +94,8 @@ def build(scenario: Scenario, seed: int) -> dict[str, TruthHousehold]:
 def _distinct_numbers(scenario: Scenario, truths: Mapping[str, TruthHousehold]) -> None:
     """ID numbers each one person's across the scenario's households (the grading matches
     persons by D3): a drawn number (of a written person or death that has none of its own)
-    that someone already has takes the next free sequence of the sex (+2), as in a world's
-    grid (`bulk._distinct_sequences`). Written numbers are distinct (the loader checks) and
+    that someone already has takes the next free sequence of the sex (`idnumber.free_number`),
+    as in a world's grid. Written numbers are distinct (the loader checks) and
     a picked household's come from its world."""
     drawn: list[people.Person | people.Death] = []
     taken: set[str] = set()
@@ -115,12 +115,7 @@ def _distinct_numbers(scenario: Scenario, truths: Mapping[str, TruthHousehold]) 
                 drawn.append(person)
         drawn.extend(household.deaths)
     for one in drawn:
-        number = one.id_number
-        while number in taken and number != idnumber.NO_NUMBER:
-            body = f"{number[:14]}{(int(number[14:17]) + 2) % 1000:03d}"
-            number = body + idnumber.check_char(body)
-        taken.add(number)
-        one.id_number = number
+        one.id_number = idnumber.free_number(one.id_number, taken)
 
 
 def fingerprint(scenario: Scenario, seed: int) -> str:
