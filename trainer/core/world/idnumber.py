@@ -75,10 +75,19 @@ def world_sequences(world_key: int, slot: npt.NDArray[np.int64], area: npt.NDArr
     return spread * 2 + male.astype(np.int64)
 
 
+_MASK = (1 << 64) - 1
+_UNIT_LIST = [int(a) for a in _UNITS]
+
+
 def world_sequence(world_key: int, slot: int, area_code: str, birth: date, male: bool) -> int:
-    """`world_sequences` of one person."""
-    return int(world_sequences(world_key, np.array([slot]), np.array([int(area_code)]),
-                               np.array([birth.toordinal()]), np.array([male]))[0])
+    """`world_sequences` of one person, in Python's integers (a tenth of the time numpy
+    takes for one): the same 64-bit arithmetic, wrapped by masking."""
+    mixed = ((int(area_code) * 1_000_000 + birth.toordinal()) * 2 + male) ^ (world_key & _MASK)
+    mixed = ((mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    mixed = ((mixed ^ (mixed >> 27)) * 0x94D049BB133111EB) & _MASK
+    mixed ^= mixed >> 31
+    a, b = _UNIT_LIST[mixed % len(_UNIT_LIST)], (mixed >> 32) % SLOTS
+    return (a * slot + b) % SLOTS * 2 + male
 
 
 def free_number(number: str, taken: set[str]) -> str:
