@@ -272,6 +272,7 @@ ID_PROBLEM = {
     "zh_CN": f"{BAD_CHECK} 不是有效的身份证号码：校验码或出生日期有误",
 }
 LINE_WORDS = {"en": "line {line}, column {column}", "zh_CN": "第 {line} 行第 {column} 列"}
+COLON = {"en": ": ", "zh_CN": "："}
 
 
 def editor_text(page: Any) -> str:
@@ -314,7 +315,8 @@ def test_a_wrong_id_number_in_the_scenario_editor_is_shown_at_its_line(
         expect(problems).to_have_count(1)
         expect(problems.first).to_have_text(
             LINE_WORDS[locale].format(line=line, column=column)
-            + " · world.households[0].persons[0].id_number: " + ID_PROBLEM[locale])
+            + " · world.households[0].persons[0].id_number" + COLON[locale]
+            + ID_PROBLEM[locale])
         marker = page.locator(".CodeMirror-lint-marker-error")
         expect(marker).to_have_count(1)
         marked = page.evaluate("() => { const cm = document.querySelector('.CodeMirror')"
@@ -368,7 +370,7 @@ def test_each_wrong_id_number_of_a_household_is_shown_at_its_own_line(
              f"身份证号码 {other_month} 也是另一个人的"),
         ]
         for (line, path, reason) in wanted:
-            assert any(text.startswith(f"第 {line} 行") and f"· {path}: {reason}" in text
+            assert any(text.startswith(f"第 {line} 行") and f"· {path}：{reason}" in text
                        for text in texts), (line, path, reason, texts)
         assert errors == []
     finally:

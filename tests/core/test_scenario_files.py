@@ -247,12 +247,15 @@ def _id(birth: str, sequence: int) -> str:
 ])
 def test_a_written_id_number_the_form_would_refuse_is_an_error(number: str, words: str) -> None:
     """The R601 checks refuse an ID number that is invalid or says another sex or month of
-    birth than D4/D5: a scenario whose truth has one could never be answered right."""
+    birth than D4/D5: a scenario whose truth has one could never be answered right. A static
+    check (the file still loads, as a version published before the check must), placed at
+    the number."""
     person = "{name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"
     text = MINIMAL.replace(person, person[:-1] + f", id_number: '{number}'}}")
-    [error] = errors_of(text)
+    [error] = checks.check(loader.parse(text, file="t.yaml"), "t.yaml")
     assert error.path == "world.households[0].persons[0].id_number" and words in error.text()
     assert error.line == line_of(text, number)
+    assert error.column == text.splitlines()[error.line - 1].index(f"'{number}'") + 1
 
 
 def test_one_id_number_written_for_two_persons_is_an_error() -> None:
@@ -261,7 +264,7 @@ def test_one_id_number_written_for_two_persons_is_an_error() -> None:
     text = MINIMAL.replace(person, f"{person[:-1]}, id_number: '{number}'}}\n"
                                    f"        - {{name: 张四, relation: 8, sex: 1, "
                                    f"birth: 1980-01-20, id_number: '{number}'}}")
-    [error] = errors_of(text)
+    [error] = checks.check(loader.parse(text, file="t.yaml"), "t.yaml")
     assert error.path == "world.households[0].persons[1].id_number"
     assert "another person's too" in error.text()
 

@@ -21,6 +21,7 @@ from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_for
 from trainer.core.scenario.model import Condition, Dialogue, Fact, HouseholdSpec, Scenario
+from trainer.core.world import idnumber
 
 
 def check(scenario: Scenario, file: str = "<scenario>", *,
@@ -33,6 +34,7 @@ def check(scenario: Scenario, file: str = "<scenario>", *,
         _reachability(dialogue, locator)
         _conditions(scenario, dialogue, locator)
     _concealed_self_reports(scenario, locator)
+    _id_numbers(scenario, locator)
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
 
 
@@ -45,6 +47,42 @@ def _calendar(scenario: Scenario, locator: Reader) -> None:
             "the visit days %(first)s to %(last)s fall outside the field work (%(start)s to "
             "%(end)s)"), first=assignment.first_day.isoformat(), last=last.isoformat(),
             start=assignment.listing[0].isoformat(), end=assignment.registration[1].isoformat())
+
+
+def _id_numbers(scenario: Scenario, locator: Reader) -> None:
+    """ID numbers written in the scenario are each one person's and, on the R601 form (not
+    an HMT or foreign resident's document number), valid under GB 11643 and saying the
+    person's sex and month of birth: the form's own checks would refuse the true answer
+    otherwise. A static check, not the loader's: a version published before it still loads
+    (its attempts go on); the editor, publishing and the library refuse it. Each problem is
+    placed at the number itself."""
+    at_values = Reader(locator.file, locator.marks)
+    seen: set[str] = set()
+    for h_index, household in enumerate(scenario.households):
+        for p_index, person in enumerate((household.explicit or {}).get("persons", ())):
+            number = person.get("id_number")
+            if not number or number == idnumber.NO_NUMBER:
+                continue
+            path = ("world", "households", h_index, "persons", p_index, "id_number")
+            if number in seen:
+                at_values.error(path, N_("the ID number %(value)s is another person's too"),
+                                value=number)
+            seen.add(number)
+            if person.get("form") == "hmt_foreign":
+                continue
+            parsed = idnumber.parse(number)
+            birth = str(person.get("birth", ""))
+            if parsed is None:
+                at_values.error(path, N_("%(value)s is not a valid ID number: its check "
+                                         "character or its date of birth is wrong"),
+                                value=number)
+            elif parsed.sex != person.get("sex"):
+                at_values.error(path, N_("the ID number %(value)s is of the other sex"),
+                                value=number)
+            elif birth and parsed.birth.strftime("%Y-%m") != birth[:7]:
+                at_values.error(path, N_("the ID number %(value)s says another month of "
+                                         "birth than 'birth'"), value=number)
+    locator.errors.extend(at_values.errors)
 
 
 def _successors(dialogue: Dialogue, node_id: str) -> set[str]:

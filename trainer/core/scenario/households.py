@@ -95,8 +95,8 @@ def _distinct_numbers(scenario: Scenario, truths: Mapping[str, TruthHousehold]) 
     """ID numbers each one person's across the scenario's households (the grading matches
     persons by D3): a drawn number (of a written person or death that has none of its own)
     that someone already has takes the next free sequence of the sex (`idnumber.free_number`),
-    as in a world's grid. Written numbers are distinct (the loader checks) and
-    a picked household's come from its world."""
+    as in a world's grid. Written numbers are distinct (the static checks refuse others,
+    `checks._id_numbers`) and a picked household's come from its world."""
     drawn: list[people.Person | people.Death] = []
     taken: set[str] = set()
     for spec_h in scenario.households:

@@ -52,7 +52,6 @@ from trainer.core.scenario.model import (
     Text,
     Variable,
 )
-from trainer.core.world import idnumber
 from trainer.core.world.spec import WorldSpec
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
@@ -535,7 +534,6 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
     if not households:
         reader.error(("world",), N_("the world needs 'households' (written out or picked)"))
     _check_dates(data, reader)
-    _check_id_numbers(data, reader)
     if reader.errors:
         raise ScenarioInvalid(reader.errors)
     assignment = _assignment(data["assignment"])
@@ -658,37 +656,6 @@ def _check_dates(data: Mapping[str, Any], reader: Reader) -> None:
                     if value and not 1890 <= date.fromisoformat(value).year <= 2020:
                         reader.error(("world", "households", h_index, kind, p_index, key),
                                      N_("%(value)s is not a plausible date"), value=value)
-
-
-def _check_id_numbers(data: Mapping[str, Any], reader: Reader) -> None:
-    """ID numbers written in the scenario are each one person's and, on the R601 form (not
-    an HMT or foreign resident's document number), valid under GB 11643 and saying the
-    person's sex and month of birth: the form's own checks would refuse the true answer
-    otherwise. A date that is wrong is reported by `_check_dates`."""
-    seen: set[str] = set()
-    for h_index, household in enumerate(data["world"].get("households", ())):
-        for p_index, person in enumerate(household.get("persons", ())):
-            number = person.get("id_number")
-            if not number or number == idnumber.NO_NUMBER:
-                continue
-            path = ("world", "households", h_index, "persons", p_index, "id_number")
-            if number in seen:
-                reader.error(path, N_("the ID number %(value)s is another person's too"),
-                             value=number)
-            seen.add(number)
-            if person.get("form") == "hmt_foreign":
-                continue
-            parsed = idnumber.parse(number)
-            birth = person.get("birth")
-            if parsed is None:
-                reader.error(path, N_("%(value)s is not a valid ID number: its check "
-                                      "character or its date of birth is wrong"), value=number)
-            elif parsed.sex != person.get("sex"):
-                reader.error(path, N_("the ID number %(value)s is of the other sex"),
-                             value=number)
-            elif birth and parsed.birth.strftime("%Y-%m") != birth[:7]:
-                reader.error(path, N_("the ID number %(value)s says another month of birth "
-                                      "than 'birth'"), value=number)
 
 
 def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fact],
