@@ -682,9 +682,10 @@ def _sequences(context: Context, area: Ints, day: Ints, male: Bools) -> Ints:
     sex) takes the slot (grid + 250 j) mod 500. Two of a world's first 250 grids never share
     a number for their first two persons of a kind; a third of a kind in a grid (about one
     grid in a hundred) takes the first one's slot and `_distinct_sequences` moves it on; the
-    rare households' people take slots between (`people._Builder.add`); in a world of more
-    than 250 grids, grids 250 apart may share a number, about as often as random sequences
-    would. No random draw: the same persons give the same numbers."""
+    rare households' members and the deaths take slots counted down from 249 - grid
+    (`people.world_sequence`), which meet these only in worlds of more than 125 grids; in a
+    world of more than 250 grids, grids 250 apart may share a number, about as often as
+    random sequences would. No random draw: the same persons give the same numbers."""
     key = (area * len(_DAYS) + day) * 2 + male
     order = key.argsort(kind="stable")
     ordered = key[order]
