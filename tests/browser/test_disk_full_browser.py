@@ -11,12 +11,8 @@ refuse is listed with its line, its path and the reason, in the page's language.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +23,7 @@ from sqlalchemy import func, select
 
 from tests.browser.conftest import ARTIFACTS, VIEWPORT, LiveServer
 from tests.features.video_support import make_clip
+from tests.small_disk import PAGE, SmallDisk, small_disk_at
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role, User
 from trainer.core.world import idnumber
@@ -35,7 +32,6 @@ from trainer.video import services
 from trainer.video.models import Clip, ClipStatus, Upload
 
 pytestmark = pytest.mark.browser
-PAGE = 4096
 PASSWORD = "Disk-full-trainer-2020"
 SHOTS = Path(tempfile.gettempdir()) / "shots"  # and beside the other tests' screenshots
 
@@ -55,42 +51,20 @@ WORDS = {
 }
 
 
-@dataclass
-class SmallDisk:
-    """The live server's media folder, for one test, on a tmpfs of a given size."""
-
-    path: Path
-
-    def resize(self, size: int) -> None:
-        subprocess.run(["mount", "-o", f"remount,size={size}", str(self.path)], check=True)
-
-    def files(self) -> list[str]:
-        return sorted(path.relative_to(self.path).as_posix()
-                      for path in self.path.rglob("*") if path.is_file())
-
-
 @pytest.fixture
 def small_disk(live_server: LiveServer, tmp_path: Path) -> Iterator[SmallDisk]:
     """A tmpfs of 64 pages mounted on a folder of the test's own, made the live server's
     MEDIA_ROOT for the test (the app reads it at each request and job); put back after."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    path = tmp_path / "media"
-    path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={64 * PAGE},mode=0700",
-                              "tmpfs", str(path)], capture_output=True, text=True, check=False)
-    if mounted.returncode:
-        pytest.skip(f"this machine cannot mount a tmpfs: {mounted.stderr.strip()}")
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
         last_clip = db.scalar(select(func.max(Clip.id))) or 0
     before = app.config["MEDIA_ROOT"]
-    app.config["MEDIA_ROOT"] = str(path)
     try:
-        yield SmallDisk(path)
+        with small_disk_at(tmp_path / "media") as disk:
+            app.config["MEDIA_ROOT"] = str(disk.path)
+            yield disk
     finally:
         app.config["MEDIA_ROOT"] = before
-        subprocess.run(["umount", "-l", str(path)], check=False)
         # The clips made on this disk lost their files with it: gone from the shared server,
         # so that the other tests' clips pages do not ask for their posters.
         with app.app_context(), app.extensions[DB_KEY]() as db:

@@ -8,11 +8,7 @@ machine is run as root); elsewhere the tests skip, and CI (TRAINER_NO_SKIP=1) fa
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.features.video_support import create, patch, upload
+from tests.small_disk import PAGE, SmallDisk, small_disk_at
 from trainer.accounts.models import Role
 from trainer.video import media, services
 from trainer.video.media import pattern_clip as make_clip
 from trainer.video.models import Clip, ClipStatus, Upload
-
-PAGE = 4096
 
 
 @pytest.fixture(scope="module")
@@ -37,37 +32,10 @@ def clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return make_clip(path, seconds=1.0, size="640x360").read_bytes()
 
 
-@dataclass
-class SmallDisk:
-    """The application's media folder, mounted as a tmpfs of a given size."""
-
-    path: Path
-
-    def resize(self, size: int) -> None:
-        subprocess.run(["mount", "-o", f"remount,size={size}", str(self.path)], check=True)
-
-    def used(self) -> int:
-        usage = shutil.disk_usage(self.path)
-        return usage.used
-
-    def files(self) -> list[Path]:
-        return sorted(path for path in self.path.rglob("*") if path.is_file())
-
-
 @pytest.fixture
 def small_disk(app: Flask) -> Iterator[SmallDisk]:
-    path = Path(app.config["MEDIA_ROOT"])
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={64 * PAGE},mode=0700",
-                              "tmpfs", str(path)], capture_output=True, text=True, check=False)
-    if mounted.returncode:
-        pytest.skip(f"this machine cannot mount a tmpfs: {mounted.stderr.strip()}")
-    try:
-        yield SmallDisk(path)
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
+    with small_disk_at(Path(app.config["MEDIA_ROOT"])) as disk:
+        yield disk
 
 
 def count(db: Session, model: type) -> int:
@@ -130,8 +98,7 @@ def test_processing_on_a_full_disk_fails_the_clip_clearly_and_leaves_no_renditio
     clip = db.get_one(Clip, clip_id, populate_existing=True)
     assert clip.status == ClipStatus.FAILED
     assert clip.error == services.DISK_FULL_PROCESSING
-    assert [path.relative_to(small_disk.path).as_posix() for path in small_disk.files()] == [
-        clip.original_key]
+    assert small_disk.files() == [clip.original_key]
     page = client.get(f"/clips/{clip_id}").get_data(as_text=True)
     assert "disk is full" in page
     small_disk.resize(16 * len(clip_bytes))

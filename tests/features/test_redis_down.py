@@ -72,6 +72,21 @@ def log_in(client: FlaskClient, app: Flask, username: str, password: str) -> int
                                        "csrf_token": csrf_token(client, app)}).status_code
 
 
+def until_redis_answers(call: Callable[[], object], *,
+                        alive: Callable[[], bool] = lambda: True, seconds: float = 10) -> None:
+    """Call `call` until Redis answers it (no RedisError), for at most `seconds`; `alive`
+    says whether the server is still running (a server that exited will not answer)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            call()
+            return
+        except redis.RedisError:
+            assert alive(), "redis-server exited"
+            assert time.monotonic() < deadline, f"Redis did not answer in {seconds:.0f} s"
+            time.sleep(0.05)
+
+
 def line_from(process: subprocess.Popen[str], seconds: float = 60) -> str:
     """The next line the process writes, or a failure after `seconds` (never a hang)."""
     assert process.stdout is not None
@@ -234,15 +249,8 @@ class RedisServer:
              "--appendonly", "no", "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert self.process.poll() is None, "redis-server exited"
-                assert time.monotonic() < deadline, "redis-server did not answer in 10 s"
-                time.sleep(0.05)
+        process = self.process
+        until_redis_answers(client.ping, alive=lambda: process.poll() is None)
         client.close()
 
     def kill(self) -> None:
@@ -469,14 +477,7 @@ def test_a_redis_that_stops_answering_holds_up_no_request(
     # Redis reads what was sent while it was frozen: the job whose queueing gave up may
     # have been queued after all. The periodic check queues the clip again; it is processed
     # by the first job, and the second finds it ready and does nothing.
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            queue.pending_count()
-            break
-        except redis.RedisError:
-            assert time.monotonic() < deadline, "Redis did not answer again"
-            time.sleep(0.1)
+    until_redis_answers(queue.pending_count)
     with app.app_context():
         assert tasks.resume_interrupted.call_local() == [clip.id]
         assert queue.pending_count() in (1, 2)
