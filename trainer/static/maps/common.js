@@ -53,7 +53,10 @@ window.MapCommon = (function () {
   }
   function newMap(root, colour) {
     var map = L.map(root, { crs: L.CRS.Simple, minZoom: -3, maxZoom: 4, zoomSnap: 0.25,
-                            attributionControl: false });
+                            attributionControl: false, zoomControl: false });
+    // Leaflet's own zoom buttons are titled in English: these speak the page's language.
+    var msg = messages(root);
+    L.control.zoom({ zoomInTitle: msg("zoom-in"), zoomOutTitle: msg("zoom-out") }).addTo(map);
     var drawn = L.featureGroup().addTo(map);
     map.pm.setGlobalOptions({ snappable: true, snapDistance: 16, layerGroup: drawn,
                               allowSelfIntersection: true, templineStyle: { color: colour },
