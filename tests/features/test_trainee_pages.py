@@ -65,7 +65,7 @@ def test_the_census_forms_errors_name_items_as_the_form_shows_them(
         client, csrf, login_as, make_user, db):
     url = _draft(client, csrf, _interview(client, csrf, login_as, make_user, db))
     zh = client.get(url, headers=ZH).get_data(as_text=True)
-    assert "H4 死亡人口（男） 必须填写。" in zh and "H4m" not in _text(zh)
+    assert "请填写H4 死亡人口（男）。" in zh and "H4m" not in _text(zh)
     en = client.get(url, headers=EN).get_data(as_text=True)
     assert "H4 Deaths, male is required." in en and "H4m" not in _text(en)
     assert "D3 ID number is required." in en
