@@ -104,7 +104,7 @@ def test_a_mutated_household_fails_the_rule_it_breaks(where: tuple[int, int, int
 
 def test_every_rule_is_registered_and_documented() -> None:
     assert set(RULES) == {"required", "code_range", "id_number", "eligibility", "skips",
-                          "head_first", "totals", "plausibility", "long_form"}
+                          "head_first", "residence", "totals", "plausibility", "long_form"}
     assert all(fn.__doc__ for fn in RULES.values())
 
 

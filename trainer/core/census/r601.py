@@ -242,11 +242,25 @@ def head_first(record: Record) -> Iterator[Issue]:
         yield _hard("head_first", "D2", 0, N_("The first person must be the head (D2 = 0)."))
     if relations.count(0) > 1:
         yield _hard("head_first", "D2", relations.index(0, 1), N_("A household has one head."))
+    if relations[0] == 0 and 1 in relations[2:]:  # the head, then the spouse, then the others
+        yield _soft("head_first", "D2", relations.index(1), N_("List the spouse right after "
+                                                               "the head."))
     if record.get("H1") == HouseholdType.COLLECTIVE:
         for index, relation in enumerate(relations[1:], start=1):
             if relation not in (None, 9):
                 yield _hard("head_first", "D2", index, N_("In a collective household every "
                                                           "member but the head is coded 9."))
+
+
+@rule("residence")
+def residence(record: Record) -> Iterator[Issue]:
+    """Someone living elsewhere in China (D7 = 2-5) is on the form only as a member of the
+    household's hukou away on the night (H2b), so the hukou is in this village: D8 = 1."""
+    for index, person in enumerate(_persons(record)):
+        if person.get("D7") in (2, 3, 4, 5) and person.get("D8") in (2, 3, 4, 5):
+            yield _hard("residence", "D8", index, N_(
+                "Someone who lives elsewhere in China (D7 = 2-5) is registered here only as a "
+                "hukou member away (H2b), so the hukou is here: D8 = 1."))
 
 
 @rule("totals")
@@ -297,9 +311,19 @@ def plausibility(record: Record) -> Iterator[Issue]:
         if head and month and person.get("D2") == 3 and head[0] - month[0] < 15:
             yield _soft("plausibility", "D5", index, N_("A parent less than 15 years older "
                                                         "than the head: check D2 and D5."))
-        if person.get("D8") in (3, 4) and person.get("D9") == TimeAway.NOT_AWAY:
+        hukou, lives, away = person.get("D8"), person.get("D7"), person.get("D9")
+        if hukou in (3, 4) and away == TimeAway.NOT_AWAY:
             yield _soft("plausibility", "D9", index, N_("The hukou is in another township but "
                                                         "D9 says the person never left it."))
+        elif (hukou == 2 or (hukou == 1 and lives in (3, 4, 5, 6, 7))) and (
+                away == TimeAway.NOT_AWAY):
+            yield _soft("plausibility", "D9", index, N_(
+                "The person lives outside the village (村/居委会) of the hukou (D7, D8), but D9 "
+                "says they never left it."))
+        elif hukou == 1 and lives in (1, 2) and away in range(2, 10):
+            yield _soft("plausibility", "D9", index, N_(
+                "The person lives in the village (村/居委会) of the hukou (D7, D8), but D9 says "
+                "they left it."))
     area = record.get("H6")
     if isinstance(area, int) and persons and area > 300 * len(persons):
         yield _soft("plausibility", "H6", None, N_("A very large floor area: confirm it."))

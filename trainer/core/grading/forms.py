@@ -38,7 +38,7 @@ from pypinyin import lazy_pinyin
 from trainer.core.census import r601, register, tally
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion, evidence_of
 from trainer.core.interview.engine import Session
-from trainer.core.world.codes import LABELS
+from trainer.core.world.codes import LABELS, HouseholdType
 
 HOUSEHOLD_ITEMS = ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6", "H7")
 RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10")
@@ -288,6 +288,7 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                      f"{unit}: {item} is wrong (should be {_label(item, want, True)})"),
                     where=f"{unit}/{item}"))
         records, true_persons = _persons(record), _persons(truth)
+        any_head = _any_head(truth, records)
         for mine, true in match_persons(records, true_persons)[0]:
             name = true_persons[true].get("D1")
             for item in person_items:
@@ -295,7 +296,8 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                 if draft and _norm(given) is None and _norm(want) is not None:
                     continue  # left blank in a draft: form_completeness's
                 total += 1
-                if _norm(given) == _norm(want):
+                if _norm(given) == _norm(want) or (item == "D2" and any_head
+                                                   and given in (0, 9) and want in (0, 9)):
                     right += 1
                 elif item == "D1" and _same_name(given, want):
                     right += 1
@@ -312,6 +314,17 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                          f"{_label(item, want, True)}). {rule[1]}".rstrip(". ") + "."),
                         where=f"{unit}/persons[{mine}]/{item}"))
     return right, total, findings
+
+
+def _collective(truth: Mapping[str, Any] | None) -> bool:
+    return (truth or {}).get("H1") == HouseholdType.COLLECTIVE
+
+
+def _any_head(truth: Mapping[str, Any], records: list[Mapping[str, Any]]) -> bool:
+    """Whether the form may name any member the head: a collective household "pick[s] any
+    member as 户主, others' D2 = 9" (domain file §1.4), so with one head on the form each
+    member's 0 or 9 is right."""
+    return _collective(truth) and [p.get("D2") for p in records].count(0) == 1
 
 
 @criterion("form_accuracy", ("普查表逐项正确（人不漏项）",
@@ -411,8 +424,12 @@ def register_accuracy(evidence: Evidence) -> Result:
         for column in columns:
             want = truth.get(column)
             total += 1
-            if _norm(row.get(column)) == _norm(want) or (
-                    column == "head" and _same_name(row.get(column), want)):
+            heads = [want]
+            if column == "head" and _collective(evidence.truth.get(unit)):
+                heads = [p.get("D1") for p in _persons(evidence.truth[unit])]  # any member
+            if _norm(row.get(column)) == _norm(want) or (column == "head" and any(
+                    _norm(row.get(column)) == _norm(head) or _same_name(row.get(column), head)
+                    for head in heads)):
                 right += 1
             else:
                 findings.append(Finding(
