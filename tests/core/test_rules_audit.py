@@ -181,3 +181,31 @@ def test_the_register_may_name_any_member_as_a_collective_head() -> None:
     result = register_accuracy(evidence(dormitory(), row_head="彭小军"))
     assert result.score == 1.0, result.findings
     assert register_accuracy(evidence(dormitory(), row_head="王某")).score < 1.0
+
+
+# --- D5 出生年月 (§1.4: "出生于 ____年 __月"): a month written without its leading zero is the
+# same answer; the checks read it, so grading must too ------------------------------------
+
+def test_a_birth_month_without_the_leading_zero_is_graded_right() -> None:
+    truth = family()
+    form = copy.deepcopy(truth)
+    form["persons"][1]["D5"] = "1977-6"
+    assert hard_errors(form) == []
+    ev = Evidence(scenario=None, events=(), outcomes={}, forms_expected=True,  # type: ignore[arg-type]
+                  forms={"home": form}, truth={"home": truth})
+    result = form_accuracy(ev)
+    assert result.score == 1.0, result.findings
+    form["persons"][1]["D5"] = "1977-7"
+    assert form_accuracy(ev).score < 1.0
+
+
+# --- D6 民族 (§1.4: "write full name (e.g. 汉族)", "不要写简称"): a short form is questioned ----
+
+@given(name=st.sampled_from(["汉", "苗", "土家", "Han"]))
+def test_an_abbreviated_ethnic_group_is_questioned(name: str) -> None:
+    record = family()
+    record["persons"][0]["D6"] = name
+    assert "plausibility" in issues(record, Severity.SOFT, "D6")
+    assert not issues(record, Severity.HARD, "D6")
+    record["persons"][0]["D6"] = name + "族" if name != "Han" else "汉族"
+    assert not issues(record, Severity.SOFT, "D6")

@@ -300,7 +300,8 @@ def _in_year(value: Any) -> bool:
 
 @rule("plausibility")
 def plausibility(record: Record) -> Iterator[Issue]:
-    """Soft checks: ages within a family, residence against hukou."""
+    """Soft checks: ages within a family, the full name of the ethnic group, the time away
+    against residence and hukou."""
     persons = _persons(record)
     head = _month(persons[0].get("D5")) if persons else None
     for index, person in enumerate(persons):
@@ -311,6 +312,11 @@ def plausibility(record: Record) -> Iterator[Issue]:
         if head and month and person.get("D2") == 3 and head[0] - month[0] < 15:
             yield _soft("plausibility", "D5", index, N_("A parent less than 15 years older "
                                                         "than the head: check D2 and D5."))
+        ethnicity = person.get("D6")
+        if isinstance(ethnicity, str) and ethnicity.strip() and not ethnicity.strip().endswith(
+                "族"):
+            yield _soft("plausibility", "D6", index, N_("Write the full name of the ethnic "
+                                                        "group, such as 汉族."))
         hukou, lives, away = person.get("D8"), person.get("D7"), person.get("D9")
         if hukou in (3, 4) and away == TimeAway.NOT_AWAY:
             yield _soft("plausibility", "D9", index, N_("The hukou is in another township but "

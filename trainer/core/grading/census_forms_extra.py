@@ -25,7 +25,7 @@ from trainer.core.census import long_form as long_form_items
 from trainer.core.census.deaths import WINDOW, age_at_death
 from trainer.core.census.r601 import _month
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
-from trainer.core.grading.forms import _handed_in, _norm, _owed, _same_name
+from trainer.core.grading.forms import _handed_in, _norm, _owed, _same_name, same_answer
 from trainer.core.world.codes import LABELS
 from trainer.core.world.people import Death
 
@@ -152,7 +152,7 @@ def death_form(evidence: Evidence) -> Result:
     findings: list[Finding] = []
     for index, true_index in pairs:
         want, row = truth[true_index], rows[index]
-        wrong = [item for item in DEATH_ITEMS if _norm(row.get(item)) != _norm(want[item])]
+        wrong = [item for item in DEATH_ITEMS if not same_answer(item, row.get(item), want[item])]
         for item in wrong:
             if item == "name" and _same_name(row.get(item), want[item]):
                 findings.append(Finding(

@@ -108,6 +108,17 @@ def _norm(value: Any) -> Any:
     return value
 
 
+MONTHS = ("D5", "R4", "birth", "died")  # year and month of R601, the HMT and death forms
+
+
+def same_answer(item: str, given: Any, want: Any) -> bool:
+    """Whether an answer is the true one; a month as the checks read it, so "1977-6" is
+    "1977-06"."""
+    if item in MONTHS and (month := r601._month(given)) is not None:
+        return month == r601._month(want)
+    return bool(_norm(given) == _norm(want))
+
+
 def _same_name(given: Any, true: Any) -> bool:
     """A homophone (same toneless pinyin, character by character) or at most one character
     wrong in a name of three or more characters."""
@@ -296,7 +307,7 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                 if draft and _norm(given) is None and _norm(want) is not None:
                     continue  # left blank in a draft: form_completeness's
                 total += 1
-                if _norm(given) == _norm(want) or (item == "D2" and any_head
+                if same_answer(item, given, want) or (item == "D2" and any_head
                                                    and given in (0, 9) and want in (0, 9)):
                     right += 1
                 elif item == "D1" and _same_name(given, want):

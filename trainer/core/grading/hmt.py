@@ -15,7 +15,7 @@ from typing import Any
 
 from trainer.core.census import hmt
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
-from trainer.core.grading.forms import _norm, _same_name, match_persons
+from trainer.core.grading.forms import _norm, _same_name, match_persons, same_answer
 
 
 def hmt_units(households: Mapping[str, Any]) -> list[str]:
@@ -71,7 +71,7 @@ def _grade_unit(unit: str, entry: Mapping[str, Any] | None, truth: Mapping[str, 
                 continue  # not asked of this person, and left blank
             total += want.get(item) is None  # answered where nothing was asked: counted wrong
             where = f"{unit}/persons[{given_at}]/{item}"
-            if _norm(given.get(item)) == _norm(want.get(item)):
+            if same_answer(item, given.get(item), want.get(item)):
                 right += 1
             elif item == "R1" and _same_name(given.get(item), want.get(item)):
                 right += 1
