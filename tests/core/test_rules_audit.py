@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trainer.core.census.deaths import age_at_death, validate_rows
 from trainer.core.census.r601 import Severity, hard_errors, validate
 from trainer.core.grading.criteria import Evidence
 from trainer.core.grading.forms import form_accuracy, register_accuracy
@@ -209,3 +210,43 @@ def test_an_abbreviated_ethnic_group_is_questioned(name: str) -> None:
     assert not issues(record, Severity.HARD, "D6")
     record["persons"][0]["D6"] = name + "族" if name != "Han" else "汉族"
     assert not issues(record, Severity.SOFT, "D6")
+
+
+# --- D3 against D4/D5 (§1.4, §6): "D4 must equal parity of ID digit 17; D5 must equal ID
+# digits 7–12"; "000000000000000000" = no number (a warning to confirm, not an error) ----
+
+@settings(max_examples=60, deadline=None)
+@given(born=st.dates(date(1920, 1, 1), date(2020, 10, 31)), sequence=st.integers(0, 999))
+def test_the_id_number_decides_sex_and_birth_month(born: date, sequence: int) -> None:
+    record = family()
+    child = record["persons"][2]
+    sex = 1 if sequence % 2 else 2
+    child.update(D3=idnumber.make_id("430602", born, sequence), D4=sex,
+                 D5=f"{born.year}-{born.month:02d}", D11=None, D12=None)
+    assert not [i for i in hard_errors(record) if i.rule == "id_number"]
+    child["D4"] = 3 - sex
+    assert ("id_number", "D4") in {(i.rule, i.item) for i in hard_errors(record)}
+    child.update(D4=sex, D5=f"{born.year}-{born.month % 12 + 1:02d}")
+    assert ("id_number", "D5") in {(i.rule, i.item) for i in hard_errors(record)}
+    child["D3"] = "0" * 18
+    assert not [i for i in hard_errors(record) if i.rule == "id_number"]
+    assert "id_number" in issues(record, Severity.SOFT, "D3")
+
+
+# --- the death form (§1.6): deaths "between 2019-11-01 and 2020-10-31"; age at death "if
+# birth month ≤ death month → age = death year − birth year, else −1"; education "if aged ≥6
+# at death" ----------------------------------------------------------------------------------
+
+@settings(max_examples=80, deadline=None)
+@given(born=st.tuples(st.integers(1900, 2020), st.integers(1, 12)),
+       died=st.tuples(st.integers(2019, 2020), st.integers(1, 12)))
+def test_the_death_form_window_age_and_education(born: tuple[int, int],
+                                                  died: tuple[int, int]) -> None:
+    age = died[0] - born[0] - (0 if born[1] <= died[1] else 1)
+    assert age_at_death(born, died) == age
+    row = {"number": 3, "name": "刘德明", "sex": 1, "birth": f"{born[0]}-{born[1]:02d}",
+           "died": f"{died[0]}-{died[1]:02d}", "ethnicity": "汉族", "education": None}
+    found = {(i.rule, i.item) for i in validate_rows([row])}
+    assert (("window", "died") in found) == (not (2019, 11) <= died <= (2020, 10))
+    if born <= died:
+        assert (("required", "education") in found) == (age >= 6)
