@@ -230,6 +230,25 @@ def test_each_planted_form_mistake_is_found_by_exactly_its_criterion(mistake: st
     assert [f.where for f in result.findings if not f.good] == where.split()
 
 
+def test_findings_name_items_and_persons_as_the_form_shows_them() -> None:
+    """H3/H4 are one numbered item in two boxes on the form: a finding names the box as the
+    form does (not the internal key H3f), and a person's item says which person it is."""
+    def edit(f: dict[str, Any], r: dict[str, Any], t: dict[str, Any]) -> None:
+        f["home"].update(complete=False)
+        f["home"]["record"].update(H3f=None, H4m=7)
+        _person(f, "home", 1).update(D6=None)
+    evidence = perfect().evidence(edit)
+    blank = [f.text for f in CRITERIA["form_completeness"](evidence).findings if not f.good]
+    assert any("H3 出生人口（女） 未填" in zh and "H3 Births, female left blank" in en
+               for zh, en in blank), blank
+    assert any("第 2 人 D6 未填" in zh and "person 2, D6 left blank" in en
+               for zh, en in blank), blank
+    wrong = [f.text for f in CRITERIA["form_accuracy"](evidence).findings if not f.good]
+    assert any("H4 死亡人口（男） 不正确" in zh and "H4 Deaths, male is wrong" in en
+               for zh, en in wrong), wrong
+    assert not any("H3f" in zh or "H4m" in en for zh, en in blank + wrong)
+
+
 def test_nothing_handed_in_is_coverage_alone() -> None:
     play = perfect()
     empty = attempt_evidence(play.session, {}, play.evidence().register)

@@ -166,6 +166,22 @@ def _owed(evidence: Evidence) -> list[str]:
     return list(evidence.truth)
 
 
+# The form's own names of the items whose key is not their number on the paper form (H3 and
+# H4 are one item each there, in two boxes): findings name items as the trainee saw them.
+_ITEM_NAMES = {
+    "H3m": ("H3 出生人口（男）", "H3 Births, male"),
+    "H3f": ("H3 出生人口（女）", "H3 Births, female"),
+    "H4m": ("H4 死亡人口（男）", "H4 Deaths, male"),
+    "H4f": ("H4 死亡人口（女）", "H4 Deaths, female"),
+}
+
+
+def _item(item: str, english: bool) -> str:
+    """The item as the form names it: its number, or the number and the box for H3/H4."""
+    names = _ITEM_NAMES.get(item)
+    return item if names is None else names[english]
+
+
 def _label(item: str, value: Any, english: bool) -> str:
     names = LABELS.get(item, {})
     if isinstance(value, int) and value in names:
@@ -295,8 +311,9 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
             else:
                 want = truth.get(item)
                 findings.append(Finding(
-                    (f"{unit}：{item} 不正确（应为 {_label(item, want, False)}）",
-                     f"{unit}: {item} is wrong (should be {_label(item, want, True)})"),
+                    (f"{unit}：{_item(item, False)} 不正确（应为 {_label(item, want, False)}）",
+                     f"{unit}: {_item(item, True)} is wrong (should be "
+                     f"{_label(item, want, True)})"),
                     where=f"{unit}/{item}"))
         records, true_persons = _persons(record), _persons(truth)
         any_head = _any_head(truth, records)
@@ -396,8 +413,12 @@ def form_completeness(evidence: Evidence) -> Result:
             at = issue.item if issue.person is None else f"persons[{issue.person}]/{issue.item}"
             zh, en = _ISSUE_TEXT.get(issue.rule, ("{unit}：{at} 有未改正的错误",
                                                   "{unit}: {at} has an error left standing"))
-            findings.append(Finding((zh.format(unit=unit, at=issue.item),
-                                     en.format(unit=unit, at=issue.item)), where=f"{unit}/{at}"))
+            zh_at, en_at = _item(issue.item, False), _item(issue.item, True)
+            if issue.person is not None:  # which person, as the form numbers them
+                number = issue.person + 1
+                zh_at, en_at = f"第 {number} 人 {zh_at}", f"person {number}, {en_at}"
+            findings.append(Finding((zh.format(unit=unit, at=zh_at),
+                                     en.format(unit=unit, at=en_at)), where=f"{unit}/{at}"))
     if not scores:
         return Result(1.0, applicable=False)  # no form handed in: coverage's finding
     return Result(sum(scores) / len(scores), tuple(findings))
