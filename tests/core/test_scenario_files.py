@@ -258,6 +258,36 @@ def test_a_written_id_number_the_form_would_refuse_is_an_error(number: str, word
     assert error.column == text.splitlines()[error.line - 1].index(f"'{number}'") + 1
 
 
+@pytest.mark.parametrize(("extra", "field", "words"), [
+    # living elsewhere in China with the hukou elsewhere too: on no form of this household
+    ("present: false, hukou: 4, hukou_place: 湖北省荆州市洪湖市", "hukou", "hukou member away"),
+    ("residence: 3, hukou: 2", "hukou", "hukou member away"),
+    # a hukou member away whose time away says they never left the village
+    ("present: false, time_away: 1", "time_away", "time_away is 2 or more"),
+    ("residence: 4", "time_away", "time_away is 2 or more"),
+])
+def test_a_residence_the_form_would_refuse_or_question_is_an_error(extra: str, field: str,
+                                                                   words: str) -> None:
+    """D7 = 2-5 needs D8 = 1 (`r601.residence`) and a hukou member living outside the
+    village has left it (D9 >= 2, `r601.plausibility`): a truth against either could not be
+    answered right. Placed at the item (or at the person when the default broke it)."""
+    member = "        - {name: 张四, relation: 2, sex: 1, birth: 2001-03-04, " + extra + "}"
+    person = "        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"
+    text = MINIMAL.replace(person, f"{person}\n{member}")
+    [error] = checks.check(loader.parse(text, file="t.yaml"), "t.yaml")
+    assert error.path == f"world.households[0].persons[1].{field}" and words in error.text()
+    assert error.line == line_of(text, "张四")
+
+
+@pytest.mark.parametrize("extra", ["present: false, time_away: 5, reason_away: 1",
+                                   "residence: 2", "hukou: 4, hukou_place: 湖南省长沙市岳麓区"])
+def test_a_consistent_residence_is_no_error(extra: str) -> None:
+    member = "        - {name: 张四, relation: 2, sex: 1, birth: 2001-03-04, " + extra + "}"
+    person = "        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"
+    text = MINIMAL.replace(person, f"{person}\n{member}")
+    assert checks.check(loader.parse(text, file="t.yaml"), "t.yaml") == []
+
+
 def test_one_id_number_written_for_two_persons_is_an_error() -> None:
     number = _id("1980-01-01", 1)
     person = "        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}"

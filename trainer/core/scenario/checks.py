@@ -7,7 +7,9 @@
   probe or effect can disclose, an action never offered, a time of day the respondent is never
   at home;
 - a household that can self-report (自主填报) while a fact still hides its head or every member
-  (`_concealed_self_reports`).
+  (`_concealed_self_reports`);
+- ID numbers the form would refuse (`_id_numbers`), and a person's residence, hukou and time
+  away that contradict each other on the form (`_residence`).
 Each problem is a `ScenarioError` with its position in the file. There is no warning level:
 every problem found here keeps a draft from being published and the library from syncing.
 """
@@ -35,6 +37,7 @@ def check(scenario: Scenario, file: str = "<scenario>", *,
         _conditions(scenario, dialogue, locator)
     _concealed_self_reports(scenario, locator)
     _id_numbers(scenario, locator)
+    _residence(scenario, locator)
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
 
 
@@ -82,6 +85,34 @@ def _id_numbers(scenario: Scenario, locator: Reader) -> None:
             elif birth and parsed.birth.strftime("%Y-%m") != birth[:7]:
                 at_values.error(path, N_("the ID number %(value)s says another month of "
                                          "birth than 'birth'"), value=number)
+    locator.errors.extend(at_values.errors)
+
+
+def _residence(scenario: Scenario, locator: Reader) -> None:
+    """A person's D7, D8 and D9 as the form's checks take them (`r601.residence`,
+    `r601.plausibility`): someone living elsewhere in China (residence 2-5; an absent person
+    is 5 unless told) is on this household's form only as a hukou member away, so the hukou
+    is here (1); and a hukou member living outside the village (residence 3-5) has left it, so
+    time_away (default 1 for a hukou here) is 2 or more. Otherwise the true answer would be
+    refused or questioned by the form. A static check like `_id_numbers`: versions published
+    before still load."""
+    at_values = Reader(locator.file, locator.marks)
+    for h_index, household in enumerate(scenario.households):
+        for p_index, person in enumerate((household.explicit or {}).get("persons", ())):
+            if person.get("form") == "hmt_foreign":
+                continue
+            path = ("world", "households", h_index, "persons", p_index)
+            residence = person.get("residence", 1 if person.get("present", True) else 5)
+            hukou = person.get("hukou", 1)
+            if residence in (2, 3, 4, 5) and hukou != 1:
+                at_values.error((*path, "hukou"), N_(
+                    "someone living elsewhere (residence %(residence)s) is on this household's "
+                    "form only as a hukou member away: the hukou is here (hukou: 1)"),
+                    residence=residence)
+            elif residence in (3, 4, 5) and hukou == 1 and person.get("time_away", 1) == 1:
+                at_values.error((*path, "time_away"), N_(
+                    "a hukou member living outside the village (residence %(residence)s) has "
+                    "left it: time_away is 2 or more"), residence=residence)
     locator.errors.extend(at_values.errors)
 
 
