@@ -65,7 +65,7 @@ def test_trainer_downloads_the_scores_workbook(browser_page: BrowserPage,
     log_in(bp, "xlsxtrainer", PASSWORD)
     page.goto(f"/cohorts/{cohort_id}/dashboard")
     expect(page.locator("[data-test=dashboard-summary]")).to_contain_text(
-        "2 graded attempts by 2 trainees")
+        "Trainees: 2 · graded attempts: 2 ·")
     with page.expect_download() as waiting:
         page.locator("[data-test=export-xlsx]").click()
     download = waiting.value

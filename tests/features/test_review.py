@@ -177,7 +177,7 @@ def test_dashboard_and_export(client: FlaskClient, login_as: Any, db: Session,
     page = client.get(f"/cohorts/{setting['cohort'].id}/dashboard")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "1 graded attempts by 1 trainees" in body
+    assert "Trainees: 1 · graded attempts: 1 ·" in body
     assert 'data-test="histogram"' in body and setting["trainee"].full_name in body
     nodes = (attempt.score or {})["nodes"]
     assert nodes and 'data-test="nodes"' in body and all(node in body for node in nodes)

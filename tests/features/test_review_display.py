@@ -138,8 +138,8 @@ def test_a_register_finding_names_its_column_in_words(
     for language, register, status in (("en", "Register of household heads", "Status"),
                                        ("zh-CN", "户主姓名底册", "状态")):
         page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
-        places = dict(re.findall(r'<small class="finding-where" data-where="([^"]*)">(.*?)</small>',
-                                 page))
+        places = dict(re.findall(r'class="finding-where"[^>]* data-where="([^"]*)"[^>]*>'
+                                 r'(?:<small>)?(.*?)</small>', page))
         statuses = [shown for where, shown in places.items() if where.endswith("/status")]
         assert statuses, places
         assert all(shown == f"{register} · {status}" for shown in statuses), statuses

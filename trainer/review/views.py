@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +363,19 @@ def _anchor_href(text: str | None) -> str | None:
     if place.kind == "clip":
         return url_for("video.show", clip_id=int(place.target), t=f"{place.seconds or 0:g}")
     return "#" + anchors.section_of(place)
+
+
+@bp.app_template_global()
+def finding_section(where: str, *forms: Mapping[str, Any]) -> str | None:
+    """The id of the review page's section that shows a finding's `where` (the register, the
+    tally, the death form, a household's form in `forms`), or None if the page has none."""
+    place = anchors.place_of(f"form:{where}")
+    if place is None:
+        return None
+    head = place.target.split("/")[0]
+    if head not in anchors.PAPERS and not any(head in shown for shown in forms):
+        return None
+    return anchors.section_of(place)
 
 
 @bp.app_template_global()

@@ -40,9 +40,33 @@ MAX_IMPORT = 512 * 1024
 MAX_PLAYTEST_STEPS = 200
 
 
+# The schema's types, as a problem names what a value should have been ("expected %(type)s")
+TYPE_WORDS = {"integer": N_("a whole number"), "number": N_("a number"), "string": N_("text"),
+              "boolean": N_("true or false"), "array": N_("a list"),
+              "object": N_("keys with values"), "null": N_("nothing")}
+
+
+def _type_words(expected: Any) -> str:
+    """A schema type (or a list of them) in words of the interface language."""
+    names = expected if isinstance(expected, list) else [expected]
+    return str(_(" or ")).join(str(_(TYPE_WORDS[name])) if name in TYPE_WORDS else str(name)
+                               for name in names)
+
+
+EXPECTED_TYPE = "expected %(type)s, found '%(value)s'"  # the schema's message naming a type
+
+
+def _message(error: ScenarioError) -> str:
+    """A problem's message in the interface language, a schema type in words."""
+    params = dict(error.params)
+    if error.message == EXPECTED_TYPE:
+        params["type"] = _type_words(params["type"])
+    return str(_(error.message, **params))
+
+
 def _problems(errors: list[ScenarioError]) -> list[dict[str, Any]]:
-    return [{"line": e.line, "column": e.column, "path": e.path,
-             "message": _(e.message, **dict(e.params))} for e in errors]
+    return [{"line": e.line, "column": e.column, "path": e.path, "message": _message(e)}
+            for e in errors]
 
 
 def _note(scenario_id: str, *, checked: int | None = None, stale: bool = False) -> str:
@@ -69,7 +93,7 @@ def _panels(report: drafts.Report, source: str) -> dict[str, Any]:
             variables=authoring.variable_index(parsed.scenario, marks=parsed.marks)
             if parsed else {},
             texts=authoring.texts(source, document=parsed.document) if parsed else [],
-            bot=bot, graph=graph, vocabulary=vocabulary),
+            bot=bot, graph=graph, vocabulary=vocabulary, problem_message=_message),
     }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
@@ -34,6 +35,20 @@ def both(value: Any) -> str:
     if isinstance(value, Text):
         return value.get(is_english())
     return str(value[1] if is_english() else value[0])
+
+
+# The languages a respondent speaks (`Persona.language`, a scenario respondent's `language`),
+# stored as the language names itself: named in the interface language, the Chinese kept.
+LANGUAGE_LABELS = {"普通话": _l("Mandarin (普通话)"), "岳阳话": _l("Yueyang dialect (岳阳话)"),
+                   "粤语": _l("Cantonese (粤语)"), "English": _l("English language"),
+                   "한국어": _l("Korean (한국어)"), "日本語": _l("Japanese (日本語)"),
+                   "Tiếng Việt": _l("Vietnamese (Tiếng Việt)")}
+
+
+@bp.app_template_filter("language_name")
+def language_name(value: str) -> str:
+    """A respondent's language in the interface language (one not known, as it is)."""
+    return str(LANGUAGE_LABELS.get(value, value))
 
 
 @bp.app_template_global("step_key")

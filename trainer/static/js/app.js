@@ -29,10 +29,21 @@
       box.scrollTop = box.scrollHeight;
     });
   }
+  // A form far down a long page (data-focus-error), sent back with an error, would leave the
+  // page at its top with the error out of sight: its first invalid field is shown and focused.
+  function showFormError() {
+    if (window.location.hash) { return; }
+    var field = document.querySelector("form[data-focus-error] [aria-invalid=true], "
+                                       + "form[data-focus-error] .field-error");
+    if (!field) { return; }
+    field.scrollIntoView({block: "center"});
+    if (field.matches("input, select, textarea")) { field.focus({preventScroll: true}); }
+  }
+  function onLoad() { followLatest(); showFormError(); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", followLatest);
+    document.addEventListener("DOMContentLoaded", onLoad);
   } else {
-    followLatest();
+    onLoad();
   }
 
   // htmx requests carry the CSRF token from the page's meta tag.
