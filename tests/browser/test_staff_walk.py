@@ -204,7 +204,9 @@ def test_trainer_walks_cohorts_scenarios_worlds_and_clips(
         expect(error).to_have_text("截止日期不能早于今天。" if zh(locale)
                                    else "The due date cannot be in the past.")
         expect(page.locator("input[name=due_on]")).to_have_value("2020-01-01")
-        error.scroll_into_view_if_needed()
+        # the form is below the cohort's exercises: the refused field is shown and focused
+        expect(page.locator("input[name=due_on]")).to_be_focused()
+        expect(error).to_be_in_viewport()
         look(page, "assign-past", locale, width)
         page.locator("input[name=due_on]").fill("")
         with page.expect_navigation():
