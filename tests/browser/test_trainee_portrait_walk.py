@@ -166,3 +166,28 @@ def test_the_map_tools_speak_chinese_and_the_number_is_below_the_map(
     assert number["y"] < actions["y"]
     assert number["y"] < box["y"] + box["height"] + 120
     expect(page.locator("#mark-number")).to_have_value("1")
+
+
+def test_the_place_of_another_county_is_asked_where_the_code_asks_for_it(
+        portrait: tuple[Any, dict[str, int]]) -> None:
+    """D7 = 5 and D8 = 4 are followed by the province, city and county written out: the
+    field shows while its item has that code, and stays while it holds text (nothing typed
+    disappears)."""
+    page, made = portrait
+    page.goto(f"/training/attempts/{made['cooperative-family']}/forms/wang")
+    d7, d8 = page.locator("[data-test=place-0-D7]"), page.locator("[data-test=place-0-D8]")
+    expect(d7).to_be_hidden()
+    expect(d8).to_be_hidden()
+    page.locator("#persons-0-D8").select_option("4")
+    expect(d8).to_be_visible()
+    expect(d8.locator("label")).to_have_text("D8 户口登记地省、市、县（选 4 时填）")
+    expect(d7).to_be_hidden()
+    d8.locator("input").fill("湖北省荆州市洪湖市")
+    _shot(page, "r601-place")
+    _fits(page)
+    page.locator("#persons-0-D8").select_option("1")
+    expect(d8).to_be_visible()  # it holds text: kept in sight, for the check to speak of
+    d8.locator("input").fill("")
+    page.locator("#persons-0-D7").select_option("5")
+    expect(d8).to_be_hidden()
+    expect(d7).to_be_visible()

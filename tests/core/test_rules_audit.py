@@ -68,7 +68,8 @@ def test_someone_living_elsewhere_in_china_has_the_hukou_here(d7: int, d8: int) 
 def test_a_hukou_member_away_passes(d7: int) -> None:
     record = family()
     record.update(H2a=2, H2b=1)
-    record["persons"][2].update(D7=d7, D8=1, D9=4, D10=1)
+    record["persons"][2].update(D7=d7, D8=1, D9=4, D10=1,
+                                D7_place="广东省深圳市" if d7 == 5 else None)
     assert hard_errors(record) == []
 
 
@@ -77,7 +78,7 @@ def test_a_citizen_abroad_may_have_the_hukou_elsewhere() -> None:
     lived in before leaving" (their hukou need not be here)."""
     record = family()
     record.update(H2a=2, H2b=1)
-    record["persons"][2].update(D7=7, D8=4, D9=5, D10=2)
+    record["persons"][2].update(D7=7, D8=4, D9=5, D10=2, D8_place="湖北省荆州市洪湖市")
     assert hard_errors(record) == []
 
 
@@ -140,7 +141,8 @@ def test_education_and_literacy_are_asked_exactly_of_their_ages(year: int, month
 # as 户主, others' D2 = 9") ------------------------------------------------------------------
 
 def dormitory() -> dict[str, Any]:
-    members = [person(name, 9, "0" * 18, 1, born, D8=4, D9=4, D10=1)
+    members = [person(name, 9, "0" * 18, 1, born, D8=4, D8_place="湖南省邵阳市隆回县", D9=4,
+                      D10=1)
                for name, born in (("刘国平", "1975-03"), ("吴建华", "1980-07"),
                                   ("彭小军", "1992-11"))]
     members[0]["D2"] = 0
@@ -250,3 +252,67 @@ def test_the_death_form_window_age_and_education(born: tuple[int, int],
     assert (("window", "died") in found) == (not (2019, 11) <= died <= (2020, 10))
     if born <= died:
         assert (("required", "education") in found) == (age >= 6)
+
+
+# --- D7 = 5 and D8 = 4 (§1.4: "5 其他县(市、区、旗) → write 省/市/县"; "4 其他县(市、区、旗)
+# → write 省/市/县"): the place is written out where the code asks for it, and only there ----
+
+@given(d7=st.sampled_from([1, 2, 3, 4, 5]), d8=st.sampled_from([1, 2, 3, 4]),
+       d7_place=st.sampled_from([None, "", "广东省深圳市"]),
+       d8_place=st.sampled_from([None, "  ", "湖北省荆州市洪湖市"]))
+def test_the_place_of_another_county_is_written_exactly_where_asked(
+        d7: int, d8: int, d7_place: str | None, d8_place: str | None) -> None:
+    record = family()
+    record["persons"][2].update(D7=d7, D8=d8, D7_place=d7_place, D8_place=d8_place)
+    for item, code, place in (("D7", d7 == 5, d7_place), ("D8", d8 == 4, d8_place)):
+        written = bool(place and place.strip())
+        found = issues(record, Severity.HARD, f"{item}_place")
+        if code:
+            assert found == ([] if written else ["required"])
+        else:
+            assert found == (["skips"] if written else [])
+
+
+def place_evidence(given: str | None, truth_place: str | None) -> Evidence:
+    truth = family()
+    truth["persons"][2].update(D8=4, D8_place=truth_place, D9=5, D10=1)
+    form = copy.deepcopy(truth)
+    form["persons"][2]["D8_place"] = given
+    return Evidence(scenario=None, events=(), outcomes={}, forms_expected=True,  # type: ignore[arg-type]
+                    forms={"home": form}, truth={"home": truth})
+
+
+def test_the_written_place_is_graded_as_told_with_or_without_the_administrative_words(
+        ) -> None:
+    from trainer.core.grading.forms import residence_rules
+
+    for written in ("湖北省荆州市洪湖市", "湖北 荆州 洪湖", "湖北省荆州市洪湖市新堤街道"):
+        result = residence_rules(place_evidence(written, "湖北省荆州市洪湖市"))
+        assert result.score == 1.0, (written, result.findings)
+    for written in ("湖北省", "湖南省岳阳市华容县", None):
+        result = residence_rules(place_evidence(written, "湖北省荆州市洪湖市"))
+        assert result.score < 1.0, written
+        [finding] = [f for f in result.findings if not f.good]
+        assert finding.where == "home/persons[2]/D8_place"
+        assert "D8 户口登记地的省、市、县 不正确" in finding.text[0]
+        assert "D8 province, city and county of 张小明 is wrong" in finding.text[1]
+    # a truth without the place (a scenario published before places were asked): not judged
+    assert residence_rules(place_evidence("湖北", None)).score == 1.0
+
+
+def test_the_respondent_tells_the_place_with_the_code() -> None:
+    from pathlib import Path
+
+    from trainer.core.interview.engine import Session
+    from trainer.core.scenario import loader
+
+    text = (Path(__file__).resolve().parents[2] / "scenarios" / "hukou-elsewhere.yaml").read_text(
+        "utf-8")
+    session = Session(loader.parse(text, file="hukou-elsewhere.yaml"), seed=1)
+    persons = session.reported_persons("liu")
+    assert persons, "the Lius tell about themselves"
+    from trainer.core.interview import engine
+
+    assert engine._item(persons[0], "D8") == "4 其他县(市、区)（湖北省荆州市洪湖市）"
+    assert engine._item(persons[0], "D8", english=True).endswith("(湖北省荆州市洪湖市)")
+    assert engine._item(persons[0], "D7") == f"1 {engine.LABELS['D7'][1][0]}"

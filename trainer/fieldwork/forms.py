@@ -102,7 +102,7 @@ def _coded(item: str, label: Any, labels: Any = LABELS) -> SelectField:
 # whose text may be longer takes two columns, so nothing is cut off. ID numbers (18 digits)
 # always take two.
 ONE_COLUMN_EM = 8.0
-WIDE_FIELDS = frozenset({"D3"})
+WIDE_FIELDS = frozenset({"D3", "D7_place", "D8_place"})
 
 
 def text_em(text: str) -> float:
@@ -134,7 +134,8 @@ def _count(label: Any, high: int) -> IntegerField:
 
 
 class PersonForm(RowForm):
-    """One person's row of R601 (D1-D12); every field may be left blank in a draft."""
+    """One person's row of R601 (D1-D12, and the places of D7 = 5 and D8 = 4); every field
+    may be left blank in a draft."""
 
     D1 = StringField(_l("D1 Name"), validators=[Optional(), Length(max=40)])
     D2 = _coded("D2", _l("D2 Relation to the head"))
@@ -148,6 +149,11 @@ class PersonForm(RowForm):
     D10 = _coded("D10", _l("D10 Reason away"))
     D11 = _coded("D11", _l("D11 Education"))
     D12 = _coded("D12", _l("D12 Literate"))
+    # written out after D7 = 5 and D8 = 4 (→ 省/市/县), e.g. 湖北省荆州市洪湖市
+    D7_place = StringField(_l("D7 Province, city and county (for 5)"),
+                           validators=[Optional(), Length(max=40)])
+    D8_place = StringField(_l("D8 Province, city and county (for 4)"),
+                           validators=[Optional(), Length(max=40)])
     remove = BooleanField(_l("Remove this person"))
 
 

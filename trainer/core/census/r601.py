@@ -5,7 +5,11 @@ A filled form is a plain record (what a WTForms form or a self-report submits):
     {"H1": 1, "H2a": 3, "H2b": 1, "H3m": 0, "H3f": 0, "H4m": 0, "H4f": 0, "H5": 1,
      "H6": 95, "H7": 3, "persons": [{"D1": "王建国", "D2": 0, "D3": "4306...", "D4": 1,
      "D5": "1971-05", "D6": "汉族", "D7": 1, "D8": 1, "D9": 1, "D10": None, "D11": 5,
-     "D12": 1}, ...], "deaths": [{"sex": 1, "birth": "1936-02", "died": "2020-03"}, ...]}
+     "D12": 1, "D7_place": None, "D8_place": None}, ...],
+     "deaths": [{"sex": 1, "birth": "1936-02", "died": "2020-03"}, ...]}
+
+(D7 = 5 and D8 = 4 are followed by the place written out, "D7_place" and "D8_place":
+"湖北省荆州市洪湖市".)
 
 `validate(record)` returns every issue: hard errors block submission, soft warnings ask for a
 confirmation. Each rule is registered by name in `RULES`, so grading reuses them and reports
@@ -38,6 +42,10 @@ from trainer.core.world.people import Death, Household, Person
 
 Record = Mapping[str, Any]
 NO_ID = "0" * 18
+# D7 = 5 (another county) and D8 = 4 (another county) are followed on the form by the
+# province, city and county written out (→ 省/市/县): the items "D7_place" and "D8_place".
+PLACES = {"D7": "D7_place", "D8": "D8_place"}
+WRITE_PLACE = {"D7": 5, "D8": 4}
 LAST_DAY = date(2020, 10, 31)
 
 
@@ -81,7 +89,9 @@ def _soft(name: str, at: str, person: int | None, message: str, /, **params: obj
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == ""
+    """Nothing written: None, or text of spaces only (the web form strips its text; a record
+    from elsewhere may not)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _month(value: Any) -> tuple[int, int] | None:
@@ -142,6 +152,9 @@ def required(record: Record) -> Iterator[Issue]:
             yield _hard("required", "D11", index, N_("%(item)s is required."), item="D11")
         if _born_by(person, AGE_15_CUTOFF) and _blank(person.get("D12")):
             yield _hard("required", "D12", index, N_("%(item)s is required."), item="D12")
+        for code, place in PLACES.items():
+            if person.get(code) == WRITE_PLACE[code] and _blank(person.get(place)):
+                yield _hard("required", place, index, N_("%(item)s is required."), item=place)
 
 
 @rule("code_range")
@@ -211,7 +224,8 @@ def eligibility(record: Record) -> Iterator[Issue]:
 
 @rule("skips")
 def skips(record: Record) -> Iterator[Issue]:
-    """H5 = 2-5 skips H6-H7; D8 = 5 skips D9-D10; D9 = 1 skips D10."""
+    """H5 = 2-5 skips H6-H7; D8 = 5 skips D9-D10; D9 = 1 skips D10; the place of D7 and
+    D8 is written only for D7 = 5 and D8 = 4."""
     if _skips_housing(record):
         for code in ("H6", "H7"):
             if not _blank(record.get(code)):
@@ -226,6 +240,13 @@ def skips(record: Record) -> Iterator[Issue]:
         elif person.get("D9") == TimeAway.NOT_AWAY and not _blank(person.get("D10")):
             yield _hard("skips", "D10", index, N_("D10 is skipped for someone who never left "
                                                   "the hukou place."))
+        for code, place in PLACES.items():
+            if (not _blank(person.get(code)) and person.get(code) != WRITE_PLACE[code]
+                    and not _blank(person.get(place))):
+                yield _hard("skips", place, index, N_("The province, city and county are "
+                                                      "written only when %(item)s is "
+                                                      "%(code)s."),
+                            item=code, code=WRITE_PLACE[code])
 
 
 @rule("head_first")
@@ -357,6 +378,8 @@ def person_record(person: Person) -> dict[str, Any]:
         "D10": None if person.reason_away is None else int(person.reason_away),
         "D11": None if person.education is None else int(person.education),
         "D12": None if person.literate is None else int(person.literate),
+        "D7_place": person.residence_place if person.residence == WRITE_PLACE["D7"] else None,
+        "D8_place": person.hukou_place if person.hukou == WRITE_PLACE["D8"] else None,
     }
 
 

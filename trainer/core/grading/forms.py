@@ -29,6 +29,7 @@ slips are judged like any other field; whether the review and the follow-up happ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -41,7 +42,7 @@ from trainer.core.interview.engine import Session
 from trainer.core.world.codes import LABELS, HouseholdType
 
 HOUSEHOLD_ITEMS = ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6", "H7")
-RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10")
+RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10", "D7_place", "D8_place")
 PERSON_ITEMS = ("D1", "D2", "D3", "D4", "D5", "D6", "D11", "D12")  # D7-D10: residence_rules
 LISTING_COLUMNS = ("building", "unit", "number", "mode")
 CROSS_CHECKED = {"head": None, "present": "H2a", "away": "H2b"}  # register column -> item
@@ -64,6 +65,12 @@ RESIDENCE_RULES: dict[str, tuple[str, str]] = {
            "there, blank if the hukou is pending."),
     "D10": ("D10 只问离开了户口登记地的人，记离开的主要原因。",
             "D10 is asked only of those away from the hukou place: the main reason."),
+    "D7_place": ("D7 选“5 其他县（市、区）”的，写明现住地的省、市、县。",
+                 "With D7 = 5 (another county), the province, city and county where the "
+                 "person lives are written out."),
+    "D8_place": ("D8 选“4 其他县（市、区）”的，写明户口登记地的省、市、县。",
+                 "With D8 = 4 (another county), the province, city and county of the hukou "
+                 "are written out."),
 }
 
 
@@ -109,6 +116,13 @@ def _norm(value: Any) -> Any:
 
 
 MONTHS = ("D5", "R4", "birth", "died")  # year and month of R601, the HMT and death forms
+# The administrative words a written place may carry or leave out: "湖北荆州洪湖" is
+# "湖北省荆州市洪湖市".
+_PLACE_WORDS = re.compile(r"\s+|特别行政区|自治区|自治州|自治县|[省市县区旗]")
+
+
+def _place(value: Any) -> str:
+    return _PLACE_WORDS.sub("", str(value or ""))
 
 
 def same_answer(item: str, given: Any, want: Any) -> bool:
@@ -116,6 +130,9 @@ def same_answer(item: str, given: Any, want: Any) -> bool:
     "1977-06"."""
     if item in MONTHS and (month := r601._month(given)) is not None:
         return month == r601._month(want)
+    if item in r601.PLACES.values() and _norm(given) is not None and _norm(want) is not None:
+        # the place as told, with or without 省/市/县, and more precise if the trainee knows
+        return _place(given).startswith(_place(want))
     return bool(_norm(given) == _norm(want))
 
 
@@ -167,12 +184,15 @@ def _owed(evidence: Evidence) -> list[str]:
 
 
 # The form's own names of the items whose key is not their number on the paper form (H3 and
-# H4 are one item each there, in two boxes): findings name items as the trainee saw them.
+# H4 are one item each there, in two boxes; the places written after D7 = 5 and D8 = 4):
+# findings name items as the trainee saw them.
 _ITEM_NAMES = {
     "H3m": ("H3 出生人口（男）", "H3 Births, male"),
     "H3f": ("H3 出生人口（女）", "H3 Births, female"),
     "H4m": ("H4 死亡人口（男）", "H4 Deaths, male"),
     "H4f": ("H4 死亡人口（女）", "H4 Deaths, female"),
+    "D7_place": ("D7 现住地的省、市、县", "D7 province, city and county"),
+    "D8_place": ("D8 户口登记地的省、市、县", "D8 province, city and county"),
 }
 
 
@@ -323,6 +343,8 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                 given, want = records[mine].get(item), true_persons[true].get(item)
                 if draft and _norm(given) is None and _norm(want) is not None:
                     continue  # left blank in a draft: form_completeness's
+                if item in r601.PLACES.values() and _norm(want) is None:
+                    continue  # not asked of this person (a place written anyway: a skip)
                 total += 1
                 if same_answer(item, given, want) or (item == "D2" and any_head
                                                    and given in (0, 9) and want in (0, 9)):
@@ -336,9 +358,9 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
                 else:
                     rule = RESIDENCE_RULES.get(item, ("", ""))
                     findings.append(Finding(
-                        (f"{unit}：{name} 的 {item} 不正确（应为 {_label(item, want, False)}）"
-                         f"{rule[0]}",
-                         f"{unit}: {item} of {name} is wrong (should be "
+                        (f"{unit}：{name} 的 {_item(item, False)} 不正确（应为 "
+                         f"{_label(item, want, False)}）{rule[0]}",
+                         f"{unit}: {_item(item, True)} of {name} is wrong (should be "
                          f"{_label(item, want, True)}). {rule[1]}".rstrip(". ") + "."),
                         where=f"{unit}/persons[{mine}]/{item}"))
     return right, total, findings

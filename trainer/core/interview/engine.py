@@ -912,7 +912,12 @@ def _item(person: Any, item: str, english: bool = False) -> str:
     if field_name == "birth":
         return f"{value.year}-{value.month:02d}"
     if item in LABELS:
-        return f"{int(value)} {LABELS[item][int(value)][1 if english else 0]}"
+        said = f"{int(value)} {LABELS[item][int(value)][1 if english else 0]}"
+        place = {"D7": person.residence_place if int(value) == 5 else None,
+                 "D8": person.hukou_place if int(value) == 4 else None}.get(item)
+        if place:  # the form writes the province, city and county out (→ 省/市/县)
+            said += f" ({place})" if english else f"（{place}）"
+        return said
     return str(value)
 
 

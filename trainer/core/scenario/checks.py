@@ -94,8 +94,9 @@ def _residence(scenario: Scenario, locator: Reader) -> None:
     is 5 unless told) is on this household's form only as a hukou member away, so the hukou
     is here (1); and a hukou member living outside the village (residence 3-5) has left it, so
     time_away (default 1 for a hukou here) is 2 or more. Otherwise the true answer would be
-    refused or questioned by the form. A static check like `_id_numbers`: versions published
-    before still load."""
+    refused or questioned by the form; and D7 = 5 and D8 = 4 are followed by the place written
+    out (`residence_place`, `hukou_place`), which the respondent tells and the trainee
+    writes. A static check like `_id_numbers`: versions published before still load."""
     at_values = Reader(locator.file, locator.marks)
     for h_index, household in enumerate(scenario.households):
         for p_index, person in enumerate((household.explicit or {}).get("persons", ())):
@@ -113,6 +114,18 @@ def _residence(scenario: Scenario, locator: Reader) -> None:
                 at_values.error((*path, "time_away"), N_(
                     "a hukou member living outside the village (residence %(residence)s) has "
                     "left it: time_away is 2 or more"), residence=residence)
+            for key, value, code in (("residence_place", residence, 5),
+                                     ("hukou_place", hukou, 4)):
+                item = key.removesuffix("_place")
+                if value == code and not person.get(key):
+                    at_values.error(path, N_(
+                        "%(item)s %(code)s (another county) needs %(key)s: the province, city "
+                        "and county the form writes out, as the respondent would tell them"),
+                        item=item, code=code, key=key)
+                elif value != code and person.get(key):
+                    at_values.error((*path, key), N_(
+                        "%(key)s is written only for %(item)s %(code)s (another county)"),
+                        item=item, code=code, key=key)
     locator.errors.extend(at_values.errors)
 
 

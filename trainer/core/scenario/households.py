@@ -237,7 +237,7 @@ def _person(rng: Any, key: int, raw: Mapping[str, Any], region: str) -> people.P
         key=key, name=raw["name"], relation=Relation(raw["relation"]), id_number=number,
         sex=sex, birth=birth, ethnicity=raw.get("ethnicity", HAN),
         residence=Residence(raw.get("residence", 1 if raw.get("present", True) else 5)),
-        residence_place=None, hukou=hukou,
+        residence_place=raw.get("residence_place"), hukou=hukou,
         hukou_place=raw.get("hukou_place"), time_away=time_away, reason_away=reason,
         education=education, literate=people.literate_for(rng, birth, education),
         present=raw.get("present", True),
