@@ -515,3 +515,31 @@ def test_the_transcript_writes_its_colons_and_names_what_was_told(
                           headers={"Accept-Language": language}).get_data(as_text=True)
         comments = _text(page[page.index('data-test="review-comments"'):])
         assert "Well probed" in comments and wrong not in comments, comments
+
+
+def test_the_trainees_debrief_marks_the_score_the_examiner_changed(
+        client: FlaskClient, login_as: Any, db: Session, exam_cohort: Any) -> None:
+    """Released, a changed criterion says so in the trainee's score table (as on the review
+    page), not only under "From your examiner"; the others do not."""
+    from datetime import datetime
+
+    from trainer.review import services as review
+
+    made = exam_cohort("Changed score cohort")
+    attempt, examiner = made["attempt"], made["examiner"]
+    fieldwork.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19, 0))
+    fieldwork.submit(db, attempt)
+    found = review.review_of(db, attempt)
+    assert found is not None
+    review.override(db, found, examiner, criterion="credentials_first", score=80,
+                    reason="The card was shown at once")
+    login_as(user=made["trainee"])
+    page = client.get(f"/training/attempts/{attempt.id}", headers={"Accept-Language": "en"})
+    assert 'data-test="changed-by-examiner"' not in page.get_data(as_text=True)  # not released
+    review.release(db, found, examiner, link="")
+    for language, words in (("zh-CN", "考官已修改"), ("en", "changed by the examiner")):
+        page = client.get(f"/training/attempts/{attempt.id}",
+                          headers={"Accept-Language": language}).get_data(as_text=True)
+        row = re.search(r'<tr data-test="debrief-credentials_first">.*?</tr>', page, re.S)
+        assert row is not None and words in row.group(0)
+        assert page.count('data-test="changed-by-examiner"') == 1

@@ -377,6 +377,9 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         "fieldwork/attempt.html", attempt=attempt, visit=visit, scenario=visit.scenario,
         rubric=rubric, clips=clips, shown_score=shown, review=review,
         provisional=shown is not None and _provisional(review),
+        # the criteria whose released score the examiner changed: marked as the review page does
+        changed=set(review_services.overrides(review)) if shown is not None and review
+        is not None and review.status == ReviewStatus.RELEASED else set(),
         comments=review_services.comments_for_trainee(review),
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=practice, form_units=services.shown_form_units(attempt, visit),
