@@ -217,6 +217,24 @@ def revoke(cohort_id: int, certificate_id: int) -> Any:
 
 # A trainee's own certificates ---------------------------------------------------------------
 
+@bp.get("/training/certification")
+@roles(Role.TRAINEE)
+def mine() -> Any:
+    """What I must do to be certified in each of my cohorts, and how far I am."""
+    db, actor = db_session(), current_actor()
+    cohorts = []
+    for cohort in cohorts_visible_to(db, actor):
+        rule = services.rules_of(db, cohort)
+        eligibility = services.eligibility_of(db, cohort, actor)
+        standings = {s.assignment: s for s in eligibility.standings} if eligibility else {}
+        cohorts.append({"cohort": cohort, "rule": rule, "eligibility": eligibility,
+                        "standings": standings,
+                        "met": sum(1 for s in standings.values() if s.met),
+                        "certificate": services.valid_certificate(db, cohort, actor)})
+    return render_template("certification/mine.html", cohorts=cohorts, title_of=_title,
+                           criterion_label=_criterion_label)
+
+
 def _verify_url(certificate: Certificate) -> str:
     return url_for("certification.verified", code=certificate.code, _external=True)
 

@@ -39,17 +39,20 @@ class DetailsForm(FlaskForm):
 class CaptionsForm(FlaskForm):
     """One language's captions, typed or uploaded as a .vtt file."""
 
+    # ids of their own: the chapters' text shares the page (its label named this box)
     locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "中文"),
-                                                  SelectChoice("en", "English")])
-    text = TextAreaField(_l("Captions (WebVTT)"), validators=[Length(max=200_000)])
-    file = FileField(_l("…or upload a .vtt file"))
+                                                  SelectChoice("en", "English")],
+                         id="captions-locale")
+    text = TextAreaField(_l("Captions (WebVTT)"), validators=[Length(max=200_000)],
+                         id="captions-text")
+    file = FileField(_l("…or upload a .vtt file"), id="captions-file")
 
 
 class ChaptersForm(FlaskForm):
     """The chapters, one per line."""
 
     text = TextAreaField(_l("Chapters, one per line: mm:ss 中文标题 | English title"),
-                         validators=[Length(max=20_000)])
+                         validators=[Length(max=20_000)], id="chapters-text")
 
 
 class RedactionForm(FlaskForm):

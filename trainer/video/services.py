@@ -892,11 +892,45 @@ class Cue:
     text: str
 
 
+# A WebVTT cue's time range; and a line that means to be one (digits, then an arrow)
+TIME_RANGE = re.compile(r"(?:\d+:)?[0-5]\d:[0-5]\d\.\d{3}[ \t]+-->[ \t]+"
+                        r"(?:\d+:)?[0-5]\d:[0-5]\d\.\d{3}(?:[ \t].*)?")
+ARROWED = re.compile(r"[\d:.,]+\s*-+>")
+NO_CUE = N_("These captions are not valid WebVTT: no caption with a time range was found.")
+
+
+def _check_vtt_lines(text: str) -> None:
+    """Refuse what webvtt-py would drop without a word: a time range it cannot read (`00:01
+    -> 00:02`, `00:00:01,000 --> ...`) and a block of text without one, saying at which line."""
+    lines = text.split("\n")
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        block = lines[start:end]
+        if block and not block[0].startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
+            timing = next((number for number, line in enumerate(block[:2])
+                           if ARROWED.match(line.strip())), None)
+            if timing is None:
+                raise InvalidInput(N_("These captions are not valid WebVTT: line %(line)s "
+                                      "should begin a caption with its time range (such as "
+                                      "00:00:01.000 --> 00:00:04.000)."),
+                                   field="captions", line=start + 1)
+            if not TIME_RANGE.fullmatch(block[timing].strip()):
+                raise InvalidInput(N_("These captions are not valid WebVTT: line %(line)s, "
+                                      "“%(text)s”, is not a time range (write "
+                                      "00:00:01.000 --> 00:00:04.000)."), field="captions",
+                                   line=start + timing + 1, text=block[timing].strip()[:60])
+        start = end + 1
+
+
 def parse_vtt(text: str) -> list[Cue]:
     """The cues of a WebVTT text (read by webvtt-py), or InvalidInput saying what is wrong."""
     text = text.replace("\r\n", "\n").strip()
     if not text:
         return []
+    _check_vtt_lines(text)
     if not text.startswith("WEBVTT"):
         text = "WEBVTT\n\n" + text  # people paste cues without the header
     try:
@@ -904,11 +938,9 @@ def parse_vtt(text: str) -> list[Cue]:
                     cue.end_time.in_milliseconds() / 1000, cue.text)
                 for cue in webvtt.from_string(text)]
     except MalformedFileError as exc:
-        raise InvalidInput(N_("These captions are not valid WebVTT: %(reason)s."),
-                           field="captions", reason=str(exc)) from exc
+        raise InvalidInput(NO_CUE, field="captions") from exc
     if not cues:
-        raise InvalidInput(N_("These captions are not valid WebVTT: %(reason)s."),
-                           field="captions", reason=N_("no cue with a time range was found"))
+        raise InvalidInput(NO_CUE, field="captions")
     for cue in cues:
         if cue.end <= cue.start:
             raise InvalidInput(N_("A caption ends before it starts (at %(start)s s)."),
@@ -1054,15 +1086,22 @@ def delete_clip(db: Session, clip: Clip, storage: Storage) -> None:
     db.flush()
 
 
+def _clock(seconds: float) -> str:
+    """m:ss, as the edit page shows a moment."""
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
 def set_questions(db: Session, clip: Clip, questions: list[dict[str, Any]]) -> Clip:
     """Replace the lesson questions (each: at, zh, en, choices_zh, choices_en, answer)."""
     for question in questions:
         if not 0 <= question["at"] <= (clip.duration or question["at"]):
-            raise InvalidInput(N_("A question is set after the clip ends."), field="questions")
+            raise InvalidInput(N_("%(at)s is after the clip ends: it is %(length)s long."),
+                               field="at", at=_clock(question["at"]),
+                               length=_clock(clip.duration or 0))
         if not 2 <= len(question["choices_zh"]) <= 6 or not (
                 0 <= question["answer"] < len(question["choices_zh"])):
             raise InvalidInput(N_("A question needs 2 to 6 choices and one right answer."),
-                               field="questions")
+                               field="choices_zh")
     clip.questions = sorted(questions, key=lambda question: question["at"])
     db.flush()
     return clip

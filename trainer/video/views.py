@@ -529,28 +529,38 @@ def answer(clip_id: int) -> Any:
 # Editing ------------------------------------------------------------------------------
 
 def _edit_page(clip: Clip, status: int = 200, **forms: Any) -> Any:
+    """The edit page; `forms` holds the one form sent back with its errors. The others show
+    what is saved (formdata=None): read from the request, they took the sent form's fields of
+    the same name (the captions' text in the chapters' box) and lost their checkboxes (an
+    unticked "Published", no cohort), which their next save would have stored."""
     db, actor = db_session(), current_actor()
-    details = forms.get("details") or DetailsForm(data={
+    details = forms.get("details") or DetailsForm(formdata=None, data={
         "slug": clip.slug, "title_zh": clip.title_zh, "title_en": clip.title_en,
         "summary_zh": clip.summary_zh, "summary_en": clip.summary_en,
         "tags": ", ".join(clip.tags), "published": clip.published,
         "cohorts": [cohort.id for cohort in clip.cohorts]})
     details.cohorts.choices = [SelectChoice(cohort.id, cohort.name) for cohort in _cohorts(actor)]
-    link = forms.get("link") or _link_form()
+    link = forms.get("link") or _link_form(formdata=None)
     chapter_form = forms.get("chapters") or ChaptersForm(
-        text=services.chapters_text(clip.chapters))
-    caption_form = forms.get("captions") or CaptionsForm(text=clip.captions.get("zh_CN", ""))
+        formdata=None, text=services.chapters_text(clip.chapters))
+    # the language last saved (or asked for) opens with its own text, not always Chinese's
+    locale = request.args.get("captions") if request.args.get("captions") in LOCALES else "zh_CN"
+    caption_form = forms.get("captions") or CaptionsForm(formdata=None, locale=locale,
+                                                         text=clip.captions.get(locale, ""))
     return render_template(
         "video/edit.html", clip=clip, details=details, captions=caption_form,
-        chapters=chapter_form, redaction=forms.get("redaction") or RedactionForm(),
-        question=forms.get("question") or QuestionForm(), link=link,
+        chapters=chapter_form, redaction=forms.get("redaction") or RedactionForm(formdata=None),
+        question=forms.get("question") or QuestionForm(formdata=None), link=link,
         links=services.links_of(db, clip), offline=services.offline_copies(clip),
-        action=ActionForm()), status
+        renditions=RENDITIONS, action=ActionForm(),
+        # the links are listed by the scenario's title and the criterion's name, not their ids
+        scenario_names={choice.value: choice.label for choice in link.scenario_id.choices},
+        criterion_names={choice.value: choice.label for choice in link.criterion.choices}), status
 
 
-def _link_form() -> LinkForm:
+def _link_form(**options: Any) -> LinkForm:
     """The link form with the published scenarios and their rubric criteria as choices."""
-    form = LinkForm()
+    form = LinkForm(**options)
     versions = scenario_services.catalogue(db_session())
     form.scenario_id.choices = [
         SelectChoice(version.scenario_id, both((version.title_zh, version.title_en)))
@@ -573,10 +583,10 @@ def edit(clip_id: int) -> Any:
     return _edit_page(services.managed_clip(db_session(), current_actor(), clip_id))
 
 
-def _saved(clip: Clip, message: str) -> Any:
+def _saved(clip: Clip, message: str, **args: Any) -> Any:
     db_session().commit()
     flash(message, "success")
-    return redirect(url_for("video.edit", clip_id=clip.id))
+    return redirect(url_for("video.edit", clip_id=clip.id, **args))
 
 
 @bp.post("/clips/<int:clip_id>/details")
@@ -624,7 +634,8 @@ def save_captions(clip_id: int) -> Any:
     except DomainError as error:
         form.text.errors = [translate(error)]
         return _edit_page(clip, status_for(error), captions=form)
-    return _saved(clip, _("The captions have been saved."))
+    return _saved(clip, _("The captions have been saved."), captions=form.locale.data,
+                  _anchor="captions")
 
 
 @bp.post("/clips/<int:clip_id>/chapters")

@@ -174,6 +174,9 @@
       if (data && watched) {
         watched.dataset.watched = data.watched;
         watched.dataset.completed = data.completed ? "1" : "";
+        // what the trainee reads changes too: the share watched, and "completed" at 90 %
+        watched.textContent = watched.dataset.text.replace("{s}", Math.round(data.watched)) +
+          (data.completed ? " · " + watched.dataset.completedText : "");
       }
     }).catch(function () {});
   }
