@@ -36,7 +36,7 @@ PROPER = {"MP4", "MOV", "MKV", "WebM", "AVI", "MPEG-TS", "MiB", "ffmpeg", "WebVT
           "English", "title", "demo", "Trainer", "Li", "Trainee", "Zhang", "Liu", "visit", "p",
           "introduction", "doorstep", "confidentiality", "residence", "household-members",
           "refusal", "revisit", "nope", "node", "Opening", "The", "card", "May", "I", "see",
-          "your", "Sure", "clip", "MP", "mp", "trainee"}
+          "your", "Sure", "clip", "MP", "mp", "trainee", "Showing", "the"}
 CODE = re.compile(r"\b[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b")  # a certificate's
 # the visible buttons, button-links, selects, summaries and checkboxes' labels of main lower
 # than `least` px
@@ -238,6 +238,7 @@ def test_trainer_makes_a_lesson_clip(browser: Any, live_server: LiveServer, tmp_
         question.locator("[name=choices_zh]").fill("出示普查员证\n直接提问")
         question.locator("[name=choices_en]").fill("Show the card\nAsk at once")
         send(page, question.locator("button[type=submit]"))
+        assert page.url.endswith("#questions")  # the page opens at the form sent back
         expect(question.locator("[name=at]")).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#at-error")).to_have_text(
             "9:00 is after the clip ends: it is 0:04 long." if english
