@@ -147,6 +147,11 @@ def list_separator() -> str:
     return "; " if is_english() else "；"
 
 
+def comma() -> str:
+    """Between the names of one enumeration: 顿号 in Chinese (隐私、礼貌), a comma in English."""
+    return ", " if is_english() else "、"
+
+
 def stored_message(text: str | None) -> str:
     """A message kept in the database (why a job failed): translated where it is one of the
     application's messages, else as it is (a tool's own words), always as plain text that the
@@ -161,4 +166,5 @@ def template_globals() -> dict[str, Any]:
 
     return {"current_locale": interface_locale(), "locales": LOCALES,
             "role_label": role_label, "audit_label": audit_label,
-            "stored_message": stored_message, "colon": colon, "list_separator": list_separator}
+            "stored_message": stored_message, "colon": colon, "list_separator": list_separator,
+            "comma": comma}

@@ -45,7 +45,8 @@ LOW_TARGETS = """least => [...document.querySelectorAll(
   .filter(el => !el.closest('.thumb-strip'))
   .map(el => [el, el.getBoundingClientRect()])
   .filter(([el, box]) => box.width > 0 && box.height < least
-          && !(el.type === 'checkbox' && [...el.labels].some(l => l.getBoundingClientRect().height >= least)))
+          && !(el.type === 'checkbox'
+               && [...el.labels].some(l => l.getBoundingClientRect().height >= least)))
   .map(([el, box]) => `${el.tagName} ${el.id || el.name || el.innerText.trim().slice(0, 30)}: `
                       + `${Math.round(box.width)}x${Math.round(box.height)}`)"""
 # the labels of a form's grid that stand beside their field instead of above it
@@ -55,7 +56,8 @@ LABELS_BESIDE = """selector => [...document.querySelectorAll(selector + ' .grid 
           && label.getBoundingClientRect().bottom > field.getBoundingClientRect().top + 1)
   .map(([label]) => label.htmlFor)"""
 
-DUPLICATE_IDS = """() => [...document.querySelectorAll('main [id]:not([type=hidden])')].map(e => e.id)
+DUPLICATE_IDS = """() => [...document.querySelectorAll('main [id]:not([type=hidden])')]
+  .map(e => e.id)
   .filter((id, i, ids) => ids.indexOf(id) !== i)"""
 
 

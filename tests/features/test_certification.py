@@ -6,6 +6,7 @@ scope."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -567,6 +568,13 @@ def test_pages_speak_chinese(client: FlaskClient, login_as: Any, db: Session,
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "合格标准" in text and "向所有合格学员发证" in text
     assert "有不得不及格的评分项不及格" in text  # Ben's coverage, named in Chinese
+    from trainer.core.grading.criteria import LABELS
+
+    both = f"{LABELS['coverage'][0]}、{LABELS['privacy'][0]}"  # 顿号, not ", "
+    assert both in text, text
+    english = html.unescape(client.get(f"/cohorts/{s['cohort'].id}/certification",
+                                       headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert f"{LABELS['coverage'][1]}, {LABELS['privacy'][1]}" in english
     rules_page = client.get(f"/cohorts/{s['cohort'].id}/certification/rules", headers=zh)
     assert "必修练习" in rules_page.get_data(as_text=True)
     login_as(user=s["ada"])
