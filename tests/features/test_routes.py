@@ -306,6 +306,7 @@ CASES = [
          TEACHING_400),  # no pass rules set in this context
     Case("certification.revoke", "POST", "/cohorts/{cohort}/certificates/{certificate}/revoke",
          TEACHING_400),
+    Case("certification.mine", "GET", "/training/certification", by_role(302, 200, 403, 403, 403)),
     Case("certification.certificate", "GET", "/training/certificates/{certificate}",
          by_role(302, 200, 403, 403, 403)),
     Case("certification.certificate_pdf", "GET", "/training/certificates/{certificate}.pdf",
