@@ -20,7 +20,6 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from trainer.accounts.labels import role_label
 from trainer.accounts.models import Role, User
-from trainer.accounts.services import MIN_PASSWORD_LENGTH
 
 
 def role_choices() -> list[SelectChoice]:
@@ -46,7 +45,7 @@ class ChangePasswordForm(FlaskForm):
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+        validators=[DataRequired(), Length(max=256)],  # the service says how long, in words
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -72,7 +71,7 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     password = PasswordField(
         _l("Initial password (leave empty to generate one)"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+        validators=[Optional(), Length(max=256)],  # the service says how long, in words
         render_kw={"autocomplete": "new-password"},
     )
 

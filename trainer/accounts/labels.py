@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from collections.abc import Iterable
+from typing import Any
 
-from trainer.accounts.models import AuditKind, Role
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role
+from trainer.extensions import list_separator
 
 ROLE_LABELS = {
     Role.TRAINEE: _l("Trainee"),
@@ -40,3 +47,72 @@ def role_label(role: Role) -> str:
 def audit_label(kind: AuditKind) -> str:
     """The audit event's name in the current language."""
     return str(AUDIT_LABELS[kind])
+
+# The details an audit event keeps (services' `detail=`), by key: what each is called.
+DETAIL_LABELS = {
+    "role": _l("Role"),
+    "reason": _l("Reason"),
+    "cohort": _l("Cohort"),
+    "cohort_id": _l("Cohort"),
+    "imported": _l("Trainees imported"),
+    "refused_lines": _l("Refused lines"),
+    "double": _l("Double marking"),
+    "threshold": _l("Difference that calls a third examiner"),
+    "attempts": _l("Attempts deleted"),
+    "map_drawings": _l("Map drawings deleted"),
+    "clip_watching": _l("Clip watching deleted"),
+    "notifications": _l("Notices deleted"),
+    "cohorts": _l("Cohorts left"),
+    "certificates_revoked": _l("Certificates revoked"),
+}
+# why a log-in failed
+REASON_LABELS = {
+    "unknown": _l("No account has this user name"),
+    "password": _l("Wrong password"),
+    "inactive": _l("The account is deactivated"),
+}
+
+
+def _detail_value(key: str, value: Any, cohort_names: dict[int, str]) -> str:
+    """One detail's value in words: a role's or a reason's name, a cohort's name, yes or no,
+    a list joined as the language joins one."""
+    if key in ("role", "before", "after") and value in Role.__members__.values():
+        return role_label(Role(value))
+    if key == "reason" and value in REASON_LABELS:
+        return str(REASON_LABELS[value])
+    if key in ("cohort", "cohort_id") and isinstance(value, int):
+        return cohort_names.get(value, f"#{value}")
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return list_separator().join(str(item) for item in value) or "—"
+    return str(value)
+
+
+def audit_details(event: AuditEvent, cohort_names: dict[int, str]) -> list[tuple[str, str]]:
+    """An audit event's details as (label, value) pairs in the current language: a role
+    change reads "Role: Trainee → Examiner", a cohort is named (its name given once), an
+    unknown key keeps its own name."""
+    detail = dict(event.detail or {})
+    pairs = []
+    if "before" in detail and "after" in detail:
+        before = _detail_value("before", detail.pop("before"), cohort_names)
+        after = _detail_value("after", detail.pop("after"), cohort_names)
+        pairs.append((str(DETAIL_LABELS["role"]), f"{before} → {after}"))
+    name = detail.pop("name", None)
+    for key, value in detail.items():
+        if key == "cohort_id" and name is not None:
+            value = name
+        pairs.append((str(DETAIL_LABELS.get(key, key)), _detail_value(key, value, cohort_names)))
+    if name is not None and "cohort_id" not in detail:
+        pairs.append((gettext("Name"), str(name)))
+    return pairs
+
+
+def cohort_names(db: Session, events: Iterable[AuditEvent]) -> dict[int, str]:
+    """The names of the cohorts the events' details point to, by id."""
+    ids = {value for event in events for key, value in (event.detail or {}).items()
+           if key in ("cohort", "cohort_id") and isinstance(value, int)}
+    if not ids:
+        return {}
+    return dict(db.execute(select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids))).tuples())

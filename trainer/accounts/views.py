@@ -38,7 +38,8 @@ from trainer.accounts.forms import (
     UserForm,
     user_choices,
 )
-from trainer.accounts.models import AuditEvent, Cohort, Role, User
+from trainer.accounts.labels import AUDIT_LABELS, audit_details, cohort_names
+from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role, User
 from trainer.core.errors import DomainError
 from trainer.errors import form_error, status_for
 from trainer.extensions import db_session, limiter
@@ -255,6 +256,7 @@ def user_detail(user_id: int) -> Any:
     ).all()
     role_form = RoleForm(role=user.role.value)
     return render_template("accounts/user_detail.html", user=user, events=events,
+                           details=_details(db, events),
                            role_form=role_form, confirm_form=ConfirmForm(),
                            delete_form=DeletePersonalDataForm(),
                            cohorts=services.cohorts_visible_to(db, user)
@@ -364,16 +366,36 @@ def delete_personal_data(user_id: int) -> Any:
 @bp.get("/admin/audit")
 @roles(Role.ADMIN)
 def audit_log() -> Any:
-    """The security audit log, newest first, a page at a time."""
+    """The security audit log, newest first, a page at a time; filtered by kind and user."""
     db = db_session()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     per_page = 50
-    events = db.scalars(
-        select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * per_page).limit(per_page + 1)
-    ).all()
-    return render_template("accounts/audit.html", events=events[:per_page], page=page,
-                           has_next=len(events) > per_page)
+    try:
+        kind = AuditKind(request.args["kind"]) if request.args.get("kind") else None
+    except ValueError:
+        abort(400)
+    who = services.normalise_username(request.args.get("user", ""))[:64]
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if kind is not None:
+        query = query.where(AuditEvent.kind == kind)
+    if who:
+        named = select(User.id).where(User.username == who).scalar_subquery()
+        query = query.where((AuditEvent.actor_id == named) | (AuditEvent.subject_id == named)
+                            | (AuditEvent.username_tried == who))
+    events = db.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
+    shown = events[:per_page]
+    filters = {name: value for name, value in (("kind", kind and kind.value), ("user", who))
+               if value}
+    return render_template("accounts/audit.html", events=shown, page=page,
+                           has_next=len(events) > per_page, kind=kind, who=who,
+                           filters=filters, kinds=AUDIT_LABELS,
+                           details=_details(db, shown))
+
+
+def _details(db: Any, events: Any) -> dict[int, list[tuple[str, str]]]:
+    """Each event's details in words, by event id."""
+    names = cohort_names(db, events)
+    return {event.id: audit_details(event, names) for event in events}
 
 
 # Cohorts ----------------------------------------------------------------------------

