@@ -232,3 +232,90 @@ def test_admin_manages_users(browser: Any, live_server: LiveServer, locale: str,
         expect(page.locator("main .flash-success")).to_be_visible()
     finally:
         context.close()
+
+
+def make_users(live_server: LiveServer, prefix: str, roles: dict[str, Role]) -> dict[str, int]:
+    """Accounts `prefix` + each key, with that role and a Chinese name: their ids."""
+    app = live_server.app
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        made = {key: accounts.create_user(db, actor=None, username=f"{prefix}{key}",
+                                          full_name=f"走查{key}", role=role,
+                                          password="Walk-admin-2020")[0]
+                for key, role in roles.items()}
+        db.commit()
+        return {key: user.id for key, user in made.items()}
+
+
+@pytest.mark.parametrize(("locale", "viewport"), WALKS)
+def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
+                            viewport: dict[str, int]) -> None:
+    width = viewport["width"]
+    prefix = f"cohort-{tag(locale)}-"
+    make_users(live_server, prefix, {"trainer": Role.TRAINER, "other": Role.TRAINER,
+                                     "marker1": Role.EXAMINER, "marker2": Role.EXAMINER,
+                                     "pupil1": Role.TRAINEE, "pupil2": Role.TRAINEE})
+    label = "走查班" if zh(locale) else "Walk cohort"
+    NAMES = ("cohort", "other")  # noqa: N806 - in the user names
+    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+        go(page, "/cohorts")
+        look(page, "cohorts", locale, width, names=NAMES)
+        with page.expect_navigation():
+            page.locator("main a[href='/cohorts/new']").click()
+        form = page.locator("main form")
+        form.locator("#description").fill("夜班")
+        form.locator("#trainer_id").select_option(label=f"走查trainer ({prefix}trainer)")
+        form.locator("#examiner_ids").select_option(label=f"走查marker1 ({prefix}marker1)")
+        submit(page, form, 400)  # no name
+        expect(page.locator("#name ~ .field-error")).to_be_visible()
+        expect(page.locator("#description")).to_have_value("夜班")
+        look(page, "cohort-refused", locale, width, names=NAMES)
+        page.locator("#name").fill(f"{label} {locale}")
+        submit(page, page.locator("main form"), 200)
+        expect(page.locator("main h1")).to_have_text(f"{label} {locale}")
+        cohort_url = page.url
+
+        # renamed: a name another cohort has is refused at the field, the rest kept
+        with page.expect_navigation():
+            page.locator("[data-test=edit-cohort]").click()
+        look(page, "cohort-edit", locale, width, names=NAMES)
+        form = page.locator("main form")
+        form.locator("#name").fill("岳阳楼区 2020 普查员培训 (demo)")
+        form.locator("#description").fill("夜班，改名")
+        form.locator("#trainer_id").select_option(label=f"走查other ({prefix}other)")
+        submit(page, form, 409)
+        expect(page.locator("#name ~ .field-error")).to_contain_text(
+            "已存在" if zh(locale) else "already exists")
+        expect(page.locator("#description")).to_have_value("夜班，改名")
+        expect(page.locator("#trainer_id option:checked")).to_have_text(
+            f"走查other ({prefix}other)")
+        look(page, "cohort-edit-refused", locale, width, names=NAMES)
+        page.locator("#name").fill(f"{label} {locale} 改")
+        submit(page, page.locator("main form"), 200)
+        assert page.url == cohort_url
+        expect(page.locator("main h1")).to_have_text(f"{label} {locale} 改")
+        expect(page.locator("main dl.facts dd").first).to_contain_text(f"{prefix}other")
+
+        # trainees added and one taken out again, after a question
+        for pupil in ("pupil1", "pupil2"):
+            form = page.locator("[data-test=add-trainee]")
+            form.locator("select").select_option(label=f"走查{pupil} ({prefix}{pupil})")
+            submit(page, form, 200)
+        trainees = page.locator("[data-test=trainees] li")
+        expect(trainees).to_have_count(2)
+        submit(page, trainees.filter(has_text=f"{prefix}pupil1").locator("form"), 200)
+        assert page.dialogs[-1].startswith("要将走查pupil1移出" if zh(locale)
+                                           else "Take 走查pupil1 out of this cohort?")
+        expect(trainees).to_have_count(1)
+        expect(trainees).to_contain_text(f"{prefix}pupil2")
+
+        # both examiners
+        form = page.locator("main form[action$='/examiners']")
+        form.locator("select").select_option(label=[f"走查marker1 ({prefix}marker1)",
+                                                    f"走查marker2 ({prefix}marker2)"])
+        submit(page, form, 200)
+        expect(page.locator("main form[action$='/examiners'] option:checked")).to_have_count(2)
+        look(page, "cohort", locale, width, names=NAMES)
+        go(page, "/cohorts")
+        row = page.locator("main tbody tr", has_text=f"{label} {locale} 改")
+        expect(row).to_contain_text("走查marker1；走查marker2" if zh(locale)
+                                    else "走查marker1; 走查marker2")

@@ -98,6 +98,16 @@ class CohortForm(FlaskForm):
     examiner_ids = SelectMultipleField(_l("Examiners"), coerce=int)
 
 
+class CohortEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
+    trainer_id = SelectField(_l("Trainer"), coerce=int)
+
+
+class AddTraineeForm(FlaskForm):
+    user_id = SelectField(_l("Trainee"), coerce=int, validators=[DataRequired()])
+
+
 class ExaminersForm(FlaskForm):
     examiner_ids = SelectMultipleField(_l("Examiners"), coerce=int)
 

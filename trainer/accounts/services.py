@@ -382,6 +382,35 @@ def create_cohort(
     return cohort
 
 
+def update_cohort(db: Session, cohort: Cohort, *, name: str, description: str,
+                  trainer: User) -> None:
+    """Rename a cohort, change its description or give it to another trainer."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(N_("The cohort needs a name."), field="name")
+    if trainer.role != Role.TRAINER:
+        raise InvalidInput(N_("A cohort's owner must be a trainer."), field="trainer_id")
+    if db.scalar(select(Cohort).where(Cohort.name == name, Cohort.id != cohort.id)) is not None:
+        raise Conflict(N_("A cohort named %(name)s already exists."), field="name", name=name)
+    cohort.name, cohort.trainer = name[:120], trainer
+    cohort.description = description.strip()[:500]
+    db.flush()
+
+
+def add_trainee(cohort: Cohort, user: User) -> None:
+    """Put an existing trainee in the cohort (once)."""
+    if user.role != Role.TRAINEE:
+        raise InvalidInput(N_("Only trainees can be added to a cohort."), field="user_id")
+    if user not in cohort.trainees:
+        cohort.trainees.append(user)
+
+
+def remove_trainee(cohort: Cohort, user: User) -> None:
+    """Take a trainee out of the cohort; the work they did in it is kept."""
+    if user in cohort.trainees:
+        cohort.trainees.remove(user)
+
+
 def set_examiners(cohort: Cohort, examiners: Iterable[User]) -> None:
     """Replace the cohort's examiners; only examiners qualify."""
     chosen = list(examiners)

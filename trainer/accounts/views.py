@@ -25,7 +25,9 @@ from wtforms.fields.choices import SelectChoice
 from trainer.access import current_actor, logged_in, public, roles
 from trainer.accounts import personal_data, services
 from trainer.accounts.forms import (
+    AddTraineeForm,
     ChangePasswordForm,
+    CohortEditForm,
     CohortForm,
     ConfirmForm,
     DeletePersonalDataForm,
@@ -465,7 +467,86 @@ def cohort_detail(cohort_id: int) -> Any:
     cohort = _editable_cohort(cohort_id)
     form = ExaminersForm(examiner_ids=[user.id for user in cohort.examiners])
     form.examiner_ids.choices = _people(Role.EXAMINER)
-    return render_template("accounts/cohort_detail.html", cohort=cohort, examiners_form=form)
+    return render_template("accounts/cohort_detail.html", cohort=cohort, examiners_form=form,
+                           add_form=_add_trainee_form(cohort), confirm_form=ConfirmForm())
+
+
+def _add_trainee_form(cohort: Cohort) -> AddTraineeForm:
+    form = AddTraineeForm()
+    form.user_id.choices = user_choices(user for user in services.list_users(
+        db_session(), role=Role.TRAINEE) if user not in cohort.trainees)
+    return form
+
+
+def _trainer_choices(cohort: Cohort | None) -> list[SelectChoice]:
+    """Trainers a cohort may be given to: any active one for an admin, oneself for a trainer;
+    the cohort's own trainer always."""
+    actor = current_actor()
+    people = [actor] if actor.role == Role.TRAINER else list(
+        services.list_users(db_session(), role=Role.TRAINER))
+    if cohort is not None and cohort.trainer not in people:
+        people.insert(0, cohort.trainer)
+    return [SelectChoice(user.id, f"{user.full_name} ({user.username})")  # type: ignore[arg-type]
+            for user in people if user.active or (cohort and user == cohort.trainer)]
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def edit_cohort(cohort_id: int) -> Any:
+    """Rename a cohort, change its description or (an admin) its trainer."""
+    cohort = _editable_cohort(cohort_id)
+    form = CohortEditForm(obj=cohort, trainer_id=cohort.trainer_id)
+    form.trainer_id.choices = _trainer_choices(cohort)
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            services.update_cohort(db, cohort, name=form.name.data or "",
+                                   description=form.description.data or "",
+                                   trainer=services.get_user(db, form.trainer_id.data or 0))
+        except DomainError as error:
+            db.rollback()
+            status = form_error(form, error)
+        else:
+            db.commit()
+            flash(_("The cohort has been saved."), "success")
+            return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/cohort_edit.html", cohort=cohort, form=form), status
+
+
+@bp.post("/cohorts/<int:cohort_id>/trainees")
+@roles(Role.ADMIN, Role.TRAINER)
+def add_trainee(cohort_id: int) -> Any:
+    """Put an existing trainee in the cohort."""
+    cohort = _editable_cohort(cohort_id)
+    form = _add_trainee_form(cohort)
+    if not form.validate_on_submit():
+        abort(400)
+    db = db_session()
+    user = services.get_user(db, form.user_id.data or 0)
+    services.add_trainee(cohort, user)
+    db.commit()
+    flash(_("%(name)s is now in the cohort.", name=user.full_name), "success")
+    return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/trainees/<int:user_id>/remove")
+@roles(Role.ADMIN, Role.TRAINER)
+def remove_trainee(cohort_id: int, user_id: int) -> Any:
+    """Take a trainee out of the cohort (their work in it is kept)."""
+    cohort = _editable_cohort(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    user = services.get_user(db, user_id)
+    if user not in cohort.trainees:
+        abort(404)
+    services.remove_trainee(cohort, user)
+    db.commit()
+    flash(_("%(name)s has left the cohort.", name=user.full_name), "success")
+    return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
 
 
 @bp.post("/cohorts/<int:cohort_id>/examiners")
