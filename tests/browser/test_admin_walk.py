@@ -13,12 +13,14 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, begun_exam
 from trainer.accounts import services as accounts
 from trainer.accounts.demo import DEMO_USERS
 from trainer.accounts.models import AuditEvent, AuditKind, Role
@@ -319,3 +321,220 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
         row = page.locator("main tbody tr", has_text=f"{label} {locale} 改")
         expect(row).to_contain_text("走查marker1；走查marker2" if zh(locale)
                                     else "走查marker1; 走查marker2")
+
+
+@pytest.mark.parametrize(("locale", "viewport"), WALKS)
+def test_admin_reads_the_audit_log(browser: Any, live_server: LiveServer, locale: str,
+                                   viewport: dict[str, int]) -> None:
+    width = viewport["width"]
+    prefix = f"audit-{tag(locale)}-"
+    ids = make_users(live_server, prefix, {"clerk": Role.TRAINEE})
+    app = live_server.app
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        admin = accounts.user_by_username(db, "admin")
+        clerk = accounts.get_user(db, ids["clerk"])
+        for _ in range(55):  # more than a page of events about one user
+            accounts.request_password_reset(db, clerk.username, ip="192.0.2.7")
+        accounts.authenticate(db, clerk.username, "not the password", ip="192.0.2.7")
+        accounts.change_role(db, actor=admin, user=clerk, role=Role.EXAMINER)
+        db.commit()
+    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+        go(page, "/admin/audit")
+        look(page, "audit", locale, width, names=("clerk", "audit"))
+        filters = page.locator("[data-test=audit-filters]")
+        filters.locator("input[name=user]").fill(f"{prefix}clerk")
+        submit(page, filters, 200)
+        rows = page.locator("[data-test=audit-table] tbody tr")
+        expect(rows).to_have_count(50)
+        role_row = rows.first
+        expect(role_row).to_contain_text("角色变更" if zh(locale) else "Role changed")
+        expect(role_row.locator(".tag")).to_have_text(
+            "角色：学员 → 考官" if zh(locale) else "Role: Trainee → Examiner")
+        failed = rows.nth(1)
+        expect(failed).to_contain_text("登录失败" if zh(locale) else "Failed log-in")
+        expect(failed.locator(".tag")).to_have_text(
+            "原因：密码错误" if zh(locale) else "Reason: Wrong password")
+        look(page, "audit-user", locale, width, names=("clerk", "audit"))
+
+        # the next page keeps the filter; the kind narrows it further
+        with page.expect_navigation() as navigation:
+            page.locator("nav.pager a[rel=next]").click()
+        assert navigation.value.status == 200
+        expect(rows).to_have_count(8)  # 55 requests, a failure, a role, the account
+        expect(page.locator("[data-test=audit-filters] input[name=user]")).to_have_value(
+            f"{prefix}clerk")
+        expect(page.locator("nav.pager a[rel=next]")).to_have_count(0)
+        expect(page.locator("nav.pager a[rel=prev]")).to_have_count(1)
+        filters.locator("select[name=kind]").select_option(AuditKind.USER_CREATED.value)
+        submit(page, filters, 200)
+        expect(rows).to_have_count(1)
+        expect(rows.first.locator(".tag")).to_have_text(
+            "角色：学员" if zh(locale) else "Role: Trainee")
+        look(page, "audit-kind", locale, width, names=("clerk", "audit"))
+
+        # a cohort's event names the cohort in words
+        filters.locator("input[name=user]").fill("")
+        filters.locator("select[name=kind]").select_option(AuditKind.COHORT_CREATED.value)
+        submit(page, filters, 200)
+        expect(rows.last.locator(".tag")).to_have_text(
+            ("培训班：" if zh(locale) else "Cohort: ") + "岳阳楼区 2020 普查员培训 (demo)")
+        look(page, "audit-cohort", locale, width, names=("clerk", "audit"))
+        go(page, "/admin/audit?kind=nonsense", 400)
+
+
+@pytest.mark.parametrize(("locale", "viewport"), WALKS)
+def test_admin_exports_and_deletes_a_trainees_personal_data(
+        browser: Any, live_server: LiveServer, locale: str, viewport: dict[str, int]) -> None:
+    width = viewport["width"]
+    prefix = f"gone-{tag(locale)}-"
+    app = live_server.app
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        attempt = begun_exam(db, prefix, f"删除 {locale} ", "Walk-gone-2020")
+        trainee = attempt.trainee
+        trainee.email = f"{prefix}trainee@example.org"
+        accounts.authenticate(db, f"{prefix}trainee", "a wrong password", ip="192.0.2.9")
+        db.commit()
+        trainee_id, attempt_id, cohort_id = trainee.id, attempt.id, attempt.assignment.cohort_id
+    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+        go(page, f"/admin/users/{trainee_id}")
+        look(page, "personal-data", locale, width, names=("gone", "trainee", "example", "org"))
+        with page.expect_download() as download:
+            page.locator("main form[action$='/personal-data/export'] button").click()
+        assert download.value.suggested_filename == f"personal-data-{trainee_id}.json"
+        document = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert document["profile"]["username"] == f"{prefix}trainee"
+        assert document["profile"]["email"] == f"{prefix}trainee@example.org"
+        assert [c["id"] for c in document["cohorts"]] == [cohort_id]
+        [exported] = document["attempts"]
+        assert exported["id"] == attempt_id and exported["steps"]
+        kinds = [event["kind"] for event in document["audit_events"]]
+        assert {"user_created", "login_failed", "personal_data_exported"} <= set(kinds)
+
+        # a wrong name deletes nothing, says so at the field and keeps what was typed
+        form = page.locator("main form[action$='/personal-data/delete']")
+        form.locator("input[name=confirm_username]").fill(f"{prefix}trainer")
+        submit(page, form, 400)
+        field = page.locator("main form[action$='/personal-data/delete'] "
+                             "input[name=confirm_username]")
+        expect(field).to_have_value(f"{prefix}trainer")
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#confirm_username ~ .field-error")).to_have_text(
+            "输入的用户名不符，未删除任何内容。" if zh(locale)
+            else "The user name typed does not match; nothing was deleted.")
+        look(page, "personal-data-mismatch", locale, width,
+             names=("gone", "trainee", "trainer", "example", "org"))
+
+        field.fill(f"{prefix}trainee")
+        submit(page, page.locator("main form[action$='/personal-data/delete']"), 200)
+        assert page.dialogs[-1] == ("删除该学员的个人数据？" if zh(locale)
+                                    else "Delete the personal data of this trainee?")
+        expect(page.locator("main h1")).to_contain_text(f"deleted-{trainee_id}")
+        expect(page.locator("main form[action$='/personal-data/delete']")).to_have_count(0)
+        expect(page.locator("[data-test=account-actions]")).to_have_count(0)
+        look(page, "personal-data-deleted", locale, width, names=("deleted", "gone"))
+
+    # what the README says goes has gone, and what it keeps is kept
+    from trainer.fieldwork.models import Attempt
+
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        user = accounts.get_user(db, trainee_id)
+        assert (user.username, user.full_name, user.email, user.active) == (
+            f"deleted-{trainee_id}", f"deleted-{trainee_id}", None, False)
+        assert db.get(Attempt, attempt_id) is None
+        assert accounts.get_cohort(db, cohort_id).trainees == []
+        events = db.scalars(select(AuditEvent).where(AuditEvent.subject_id == trainee_id)).all()
+        assert {AuditKind.USER_CREATED, AuditKind.LOGIN_FAILED,
+                AuditKind.PERSONAL_DATA_DELETED} <= {event.kind for event in events}
+        assert f"{prefix}trainee" not in {event.username_tried for event in events}
+        assert accounts.authenticate(db, f"{prefix}trainee", "Walk-gone-2020", ip=None) is None
+        db.rollback()
+
+
+@pytest.mark.parametrize(("locale", "viewport"), WALKS)
+@pytest.mark.parametrize("holder", ["examiner", "admin"])
+def test_api_tokens_are_shown_once_and_revoked_after_a_question(
+        browser: Any, live_server: LiveServer, locale: str, viewport: dict[str, int],
+        holder: str) -> None:
+    width = viewport["width"]
+    name = f"走查 {holder} {locale}"
+    with walk_as(browser, live_server, holder, PASSWORDS[holder], locale, viewport) as page:
+        go(page, "/account/api-tokens")
+        intro = page.locator("main > p").first
+        expect(intro).to_contain_text("Authorization: Bearer <令牌>" if zh(locale)
+                                      else "Authorization: Bearer <token>")
+        look(page, f"tokens-{holder}", locale, width)
+        form = page.locator("main form[action$='/api-tokens']")
+        form.locator("select[name=cohort_ids]").select_option(
+            label="岳阳楼区 2020 普查员培训 (demo)")
+        form.locator("select[name=expires_in]").select_option("30")
+        submit(page, form, 400)  # no name
+        expect(page.locator("#name ~ .field-error")).to_have_text(
+            "请为令牌命名。" if zh(locale) else "Give the token a name.")
+        expect(page.locator("select[name=cohort_ids] option:checked")).to_have_count(1)
+        expect(page.locator("select[name=expires_in]")).to_have_value("30")
+        page.locator("#name").fill(name)
+        submit(page, page.locator("main form[action$='/api-tokens']"), 200)
+        raw = page.locator("[data-test=new-token]").input_value()
+        assert len(raw) > 20
+        look(page, f"token-created-{holder}", locale, width, names=tuple(
+            ENGLISH_WORD.findall(raw)))
+        answer = page.request.get("/api/v1/cohorts", headers={"Authorization": f"Bearer {raw}"})
+        assert answer.status == 200
+
+        go(page, "/account/api-tokens")
+        assert raw not in page.content()  # shown once only
+        row = page.locator("[data-test=token-row]", has_text=name)
+        expect(row).to_contain_text(raw[:6])
+        submit(page, row.locator("form"), 200)
+        assert page.dialogs[-1] == (f"要撤销令牌“{name}”吗？使用它的程序将立即无法访问。"
+                                    if zh(locale) else f"Revoke the token “{name}”? Programs "
+                                    "that use it stop working at once.")
+        expect(row).to_contain_text("已撤销" if zh(locale) else "Revoked")
+        look(page, f"token-revoked-{holder}", locale, width)
+        answer = page.request.get("/api/v1/cohorts", headers={"Authorization": f"Bearer {raw}"})
+        assert answer.status == 401
+
+
+def test_operations_endpoints(browser: Any, live_server: LiveServer) -> None:
+    """Health and readiness for anyone; metrics for an admin only (404 for others)."""
+    context = browser.new_context(base_url=live_server.url)
+    try:
+        request = context.request
+        assert request.get("/healthz").json() == {"status": "ok"}
+        ready = request.get("/readyz")
+        assert ready.status == 200 and ready.json()["failed"] == []
+        assert request.get("/metrics").status == 404
+        page = context.new_page()
+        log_in(page, "examiner", PASSWORDS["examiner"])
+        assert request.get("/metrics").status == 404
+    finally:
+        context.close()
+    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], "en-US",
+                 {"width": 1366, "height": 768}) as page:
+        metrics = page.request.get("/metrics")
+        assert metrics.status == 200
+        assert "trainer_request_duration_seconds" in metrics.text()
+
+
+@pytest.mark.parametrize(("locale", "viewport"), WALKS)
+def test_log_in_rate_limit_says_so(browser: Any, live_server: LiveServer, locale: str,
+                                   viewport: dict[str, int]) -> None:
+    """Failed log-ins past the limit get a localised page that says to wait, with the form."""
+    width = viewport["width"]
+    context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        statuses = []
+        for _ in range(11):
+            statuses.append(log_in(page, "admin", "not-the-password").status)
+        assert statuses == [401] * 10 + [429]
+        expect(page.locator("main h1")).to_contain_text(
+            "尝试次数过多" if zh(locale) else "Too many attempts")
+        expect(page.locator("main")).to_contain_text(
+            "短时间内尝试次数过多。请等几分钟后再试。" if zh(locale)
+            else "Too many attempts in a short time. Wait a few minutes and try again.")
+        look(page, "rate-limited", locale, width)
+    finally:
+        context.close()
+        limiter.reset()  # the limit counts this address: later log-ins must pass

@@ -115,4 +115,5 @@ def cohort_names(db: Session, events: Iterable[AuditEvent]) -> dict[int, str]:
            if key in ("cohort", "cohort_id") and isinstance(value, int)}
     if not ids:
         return {}
-    return dict(db.execute(select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids))).tuples())
+    rows = db.execute(select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids)))
+    return {number: name for number, name in rows}

@@ -248,8 +248,14 @@ def create_user() -> Any:
 @roles(Role.ADMIN)
 def user_detail(user_id: int) -> Any:
     """One account: role, status, cohorts and its audit trail."""
+    return _user_page(services.get_user(db_session(), user_id))
+
+
+def _user_page(user: User, status: int = 200,
+               delete_form: DeletePersonalDataForm | None = None) -> Any:
+    """The page of one account; a refused action comes back on it with its status (a
+    redirect with a 4xx status is not followed by a browser)."""
     db = db_session()
-    user = services.get_user(db, user_id)
     events = db.scalars(
         select(AuditEvent)
         .where((AuditEvent.subject_id == user.id) | (AuditEvent.actor_id == user.id))
@@ -260,13 +266,14 @@ def user_detail(user_id: int) -> Any:
     return render_template("accounts/user_detail.html", user=user, events=events,
                            details=_details(db, events),
                            role_form=role_form, confirm_form=ConfirmForm(),
-                           delete_form=DeletePersonalDataForm(),
+                           delete_form=delete_form or DeletePersonalDataForm(formdata=None),
+                           deleted=user.password_hash == personal_data.DISABLED_PASSWORD,
                            cohorts=services.cohorts_visible_to(db, user)
-                           if user.role != Role.ADMIN else [])
+                           if user.role != Role.ADMIN else []), status
 
 
 def _admin_action(user_id: int, action: Any) -> Any:
-    """Run an admin action on a user; domain refusals come back as a flash message."""
+    """Run an admin action on a user; a domain refusal comes back on the user's page."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -278,7 +285,7 @@ def _admin_action(user_id: int, action: Any) -> Any:
     except DomainError as error:
         db.rollback()
         flash(_(error.message, **error.params), "error")
-        return redirect(url_for("accounts.user_detail", user_id=user_id)), status_for(error)
+        return _user_page(services.get_user(db, user_id), status_for(error))
     db.commit()
     return result
 
@@ -354,8 +361,9 @@ def delete_personal_data(user_id: int) -> Any:
     db = db_session()
     user = services.get_user(db, user_id)
     if services.normalise_username(form.confirm_username.data or "") != user.username:
-        flash(_("The user name typed does not match; nothing was deleted."), "error")
-        return redirect(url_for("accounts.user_detail", user_id=user_id)), 400
+        form.confirm_username.errors = [
+            _("The user name typed does not match; nothing was deleted.")]
+        return _user_page(user, 400, delete_form=form)
 
     def action(db: Any, actor: User, user: User) -> Any:
         personal_data.delete_all(db, actor=actor, user=user, ip=client_ip())
