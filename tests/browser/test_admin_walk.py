@@ -256,11 +256,11 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
     make_users(live_server, prefix, {"trainer": Role.TRAINER, "other": Role.TRAINER,
                                      "marker1": Role.EXAMINER, "marker2": Role.EXAMINER,
                                      "pupil1": Role.TRAINEE, "pupil2": Role.TRAINEE})
-    label = "走查班" if zh(locale) else "Walk cohort"
-    NAMES = ("cohort", "other")  # noqa: N806 - in the user names
+    label = "走查班"  # data: Chinese in both languages
+    names = ("cohort", "other")  # words of the user names
     with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
         go(page, "/cohorts")
-        look(page, "cohorts", locale, width, names=NAMES)
+        look(page, "cohorts", locale, width, names=names)
         with page.expect_navigation():
             page.locator("main a[href='/cohorts/new']").click()
         form = page.locator("main form")
@@ -270,7 +270,7 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
         submit(page, form, 400)  # no name
         expect(page.locator("#name ~ .field-error")).to_be_visible()
         expect(page.locator("#description")).to_have_value("夜班")
-        look(page, "cohort-refused", locale, width, names=NAMES)
+        look(page, "cohort-refused", locale, width, names=names)
         page.locator("#name").fill(f"{label} {locale}")
         submit(page, page.locator("main form"), 200)
         expect(page.locator("main h1")).to_have_text(f"{label} {locale}")
@@ -279,7 +279,7 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
         # renamed: a name another cohort has is refused at the field, the rest kept
         with page.expect_navigation():
             page.locator("[data-test=edit-cohort]").click()
-        look(page, "cohort-edit", locale, width, names=NAMES)
+        look(page, "cohort-edit", locale, width, names=names)
         form = page.locator("main form")
         form.locator("#name").fill("岳阳楼区 2020 普查员培训 (demo)")
         form.locator("#description").fill("夜班，改名")
@@ -290,7 +290,7 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
         expect(page.locator("#description")).to_have_value("夜班，改名")
         expect(page.locator("#trainer_id option:checked")).to_have_text(
             f"走查other ({prefix}other)")
-        look(page, "cohort-edit-refused", locale, width, names=NAMES)
+        look(page, "cohort-edit-refused", locale, width, names=names)
         page.locator("#name").fill(f"{label} {locale} 改")
         submit(page, page.locator("main form"), 200)
         assert page.url == cohort_url
@@ -316,7 +316,7 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
                                                     f"走查marker2 ({prefix}marker2)"])
         submit(page, form, 200)
         expect(page.locator("main form[action$='/examiners'] option:checked")).to_have_count(2)
-        look(page, "cohort", locale, width, names=NAMES)
+        look(page, "cohort", locale, width, names=names)
         go(page, "/cohorts")
         row = page.locator("main tbody tr", has_text=f"{label} {locale} 改")
         expect(row).to_contain_text("走查marker1；走查marker2" if zh(locale)

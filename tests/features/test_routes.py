@@ -83,6 +83,13 @@ CASES = [
     Case("accounts.cohort_detail", "GET", "/cohorts/{cohort}", TEACHING),
     Case("accounts.cohort_examiners", "POST", "/cohorts/{cohort}/examiners",
          by_role(302, 403, 302, 403, 302), {}),
+    Case("accounts.edit_cohort", "GET", "/cohorts/{cohort}/edit", TEACHING),
+    Case("accounts.edit_cohort", "POST", "/cohorts/{cohort}/edit",
+         by_role(302, 403, 302, 403, 302), {}),  # nothing sent: the cohort as it is
+    Case("accounts.add_trainee", "POST", "/cohorts/{cohort}/trainees",
+         by_role(302, 403, 400, 403, 400), {}),
+    Case("accounts.remove_trainee", "POST", "/cohorts/{cohort}/trainees/{other}/remove",
+         by_role(302, 403, 404, 403, 404)),  # not one of its trainees
     Case("accounts.import_trainees", "GET", "/cohorts/{cohort}/import", TEACHING),
     Case("accounts.import_trainees", "POST", "/cohorts/{cohort}/import",
          by_role(302, 403, 400, 403, 400), {}),

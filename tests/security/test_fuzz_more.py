@@ -54,6 +54,7 @@ FUZZED = frozenset({
     "review.marking_settings", "certification.rules", "certification.issue",
     "certification.revoke", "api.create_token", "accounts.change_password",
     "accounts.forgot_password", "accounts.set_language", "accounts.cohort_examiners",
+    "accounts.edit_cohort", "accounts.add_trainee",
     "accounts.change_role", "accounts.set_active", "accounts.delete_personal_data",
     "maps.redraw",
 })
@@ -878,6 +879,33 @@ def test_cohort_examiners(client, csrf, login_as, estate, db, examiners):
     refused_stores_nothing(response, before, snapshot(db, watched))
     assert active_content(response.get_data(as_text=True)) == []
     shown_escaped(client, estate.url("/cohorts/{cohort_a}"))
+
+
+@LIGHT
+@example(name=XSS, description=XSS, trainer="{trainer_b_id}", trainee="{victim}")
+@given(name=st.one_of(st.just("Cohort B"), hostile), description=hostile,
+       trainer=st.one_of(st.sampled_from(["{trainer_a}", "{trainer_b_id}"]), hostile_number),
+       trainee=st.one_of(st.sampled_from(["{outsider}", "{examiner_a_id}"]), hostile_number))
+def test_cohort_edit_and_trainees(client, csrf, login_as, estate, db, name, description,
+                                  trainer, trainee):
+    """A cohort renamed (to another's name too), given away and a trainee added, each with
+    hostile values, by its own trainer: refused with nothing stored, or stored and shown
+    escaped."""
+    login_as(user=estate.users["trainer_a"])
+    ids = {**estate.ids, "trainer_a": estate.users["trainer_a"].id}
+    named = {key: str(value) for key, value in ids.items()}
+    watched = tables("cohorts", "cohort_trainees", "audit_events")
+    for path, data in (("/edit", {"name": name, "description": description,
+                                  "trainer_id": named.get(trainer.strip("{}"), trainer)
+                                  if trainer.startswith("{") else trainer}),
+                       ("/trainees", {"user_id": named.get(trainee.strip("{}"), trainee)
+                                      if trainee.startswith("{") else trainee})):
+        before = snapshot(db, watched)
+        response = send(client, csrf, "POST", estate.url("/cohorts/{cohort_a}" + path),
+                        data=data)
+        refused_stores_nothing(response, before, snapshot(db, watched))
+        assert active_content(response.get_data(as_text=True)) == []
+    shown_escaped(client, estate.url("/cohorts/{cohort_a}"), "/cohorts")
 
 
 @LIGHT

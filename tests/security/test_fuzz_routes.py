@@ -17,6 +17,7 @@ NO_INPUT: dict[str, str] = {
     "accounts.logout": "the log-out button",
     "accounts.reset_password": "a button (ConfirmForm); the user's id in the URL",
     "accounts.export_personal_data": "a button (ConfirmForm); the user's id in the URL",
+    "accounts.remove_trainee": "a button (ConfirmForm); the cohort's and user's ids in the URL",
     "api.revoke_token": "a button (RevokeForm); the token's id in the URL",
     "certification.issue_all": "a button (ActionForm); the cohort's id in the URL",
     "fieldwork.start_attempt": "a button; the exercise's id in the URL",

@@ -186,6 +186,13 @@ REACHES = [
     Reach("cohort", "POST", "/cohorts/{cohort_a}/examiners", ("trainer_b",), 404,
           {"examiner_ids": "{examiner_a_id}"}),
     Reach("cohort", "GET", "/cohorts/{cohort_a}/import", ("trainer_b",), 404),
+    Reach("cohort", "GET", "/cohorts/{cohort_a}/edit", ("trainer_b",), 404),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/edit", ("trainer_b",), 404,
+          {"name": "攻击者", "trainer_id": "{trainer_b_id}"}),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/trainees", ("trainer_b",), 404,
+          {"user_id": "{outsider}"}),
+    Reach("cohort", "POST", "/cohorts/{cohort_a}/trainees/{victim}/remove", ("trainer_b",),
+          404),
     Reach("cohort", "POST", "/cohorts/{cohort_a}/import", ("trainer_b",), 404),
     Reach("cohort", "GET", "/cohorts/{cohort_a}/dashboard", COHORT_B_STAFF, 404),
     Reach("cohort", "GET", "/cohorts/{cohort_a}/scores.csv", COHORT_B_STAFF, 404),
@@ -600,6 +607,10 @@ ID_FIELDS_NOT_OWNED = {
     "CohortForm.trainer_id": "a trainer's new cohort is their own whatever the form names "
                              "(tests/features/test_admin.py); an admin names any trainer",
     "CohortForm.examiner_ids": "the choices are the examiners; a new cohort is the actor's",
+    "CohortEditForm.trainer_id": "a trainer's choice is themselves only (SelectField choices); "
+                                 "an admin names any trainer",
+    "AddTraineeForm.user_id": "any trainer may put an existing trainee in their own cohort, "
+                              "as the CSV import does (the cohort's id is the URL's, checked)",
     "AssignForm.version": "published versions are the programme's library: any trainer "
                           "assigns any",
     "StartPlayForm.version": "a published version of the scenario in the URL (the library's)",

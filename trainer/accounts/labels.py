@@ -83,7 +83,7 @@ def _detail_value(key: str, value: Any, cohort_names: dict[int, str]) -> str:
     if key in ("cohort", "cohort_id") and isinstance(value, int):
         return cohort_names.get(value, f"#{value}")
     if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
+        return str(gettext("yes") if value else gettext("no"))
     if isinstance(value, list):
         return list_separator().join(str(item) for item in value) or "—"
     return str(value)
@@ -116,4 +116,4 @@ def cohort_names(db: Session, events: Iterable[AuditEvent]) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.execute(select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids)))
-    return {number: name for number, name in rows}
+    return dict(rows.all())

@@ -494,7 +494,7 @@ def _trainer_choices(cohort: Cohort | None) -> list[SelectChoice]:
         services.list_users(db_session(), role=Role.TRAINER))
     if cohort is not None and cohort.trainer not in people:
         people.insert(0, cohort.trainer)
-    return [SelectChoice(user.id, f"{user.full_name} ({user.username})")  # type: ignore[arg-type]
+    return [SelectChoice(user.id, f"{user.full_name} ({user.username})")
             for user in people if user.active or (cohort and user == cohort.trainer)]
 
 
@@ -512,8 +512,7 @@ def edit_cohort(cohort_id: int) -> Any:
             services.update_cohort(db, cohort, name=form.name.data or "",
                                    description=form.description.data or "",
                                    trainer=services.get_user(db, form.trainer_id.data or 0))
-        except DomainError as error:
-            db.rollback()
+        except DomainError as error:  # refused before anything changed
             status = form_error(form, error)
         else:
             db.commit()

@@ -1,0 +1,83 @@
+"""The administrator's pages after the browser walk-through (tests/browser/test_admin_walk.py):
+a refused action comes back on the user's page, not as a redirect with an error status that a
+browser does not follow; passwords are refused in the service's words; cohorts are edited
+and their trainees added and removed."""
+
+from __future__ import annotations
+
+from trainer.accounts import services
+from trainer.accounts.models import Role
+
+
+def test_deactivating_oneself_is_refused_on_the_page(client, csrf, login_as):
+    admin = login_as(Role.ADMIN)
+    response = client.post(f"/admin/users/{admin.id}/active",
+                           data={"active": "0", "csrf_token": csrf()})
+    assert response.status_code == 403 and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "You cannot deactivate your own account." in page
+    assert f"({admin.username})" in page  # the user's page itself
+
+
+def test_a_wrong_confirmation_name_is_shown_at_its_field(client, csrf, login_as, make_user):
+    login_as(Role.ADMIN)
+    trainee = make_user(Role.TRAINEE, username="keepme")
+    response = client.post(f"/admin/users/{trainee.id}/personal-data/delete",
+                           data={"confirm_username": "keep-me", "csrf_token": csrf()})
+    assert response.status_code == 400 and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert 'id="confirm_username-error"' in page and 'value="keep-me"' in page
+    assert trainee.username == "keepme"
+
+
+def test_a_short_password_is_refused_in_words(client, csrf, login_as):
+    login_as(Role.ADMIN)
+    response = client.post("/admin/users/new", data={
+        "username": "shorty", "full_name": "短", "role": "trainee", "password": "short",
+        "csrf_token": csrf()})
+    assert response.status_code == 400
+    assert "A password needs at least 10 characters." in response.get_data(as_text=True)
+
+
+def test_a_cohort_is_renamed_and_its_trainees_changed(client, csrf, login_as, make_user, db):
+    admin = login_as(Role.ADMIN)
+    trainer, other = make_user(Role.TRAINER), make_user(Role.TRAINER)
+    pupil = make_user(Role.TRAINEE)
+    cohort = services.create_cohort(db, actor=admin, name="旧名", trainer=trainer)
+    services.create_cohort(db, actor=admin, name="别的班", trainer=trainer)
+    refused = client.post(f"/cohorts/{cohort.id}/edit", data={
+        "name": "别的班", "description": "保留", "trainer_id": other.id, "csrf_token": csrf()})
+    assert refused.status_code == 409 and "保留" in refused.get_data(as_text=True)
+    saved = client.post(f"/cohorts/{cohort.id}/edit", data={
+        "name": "新名", "description": "", "trainer_id": other.id, "csrf_token": csrf()})
+    assert saved.status_code == 302
+    db.expire_all()
+    assert (cohort.name, cohort.trainer) == ("新名", other)
+    added = client.post(f"/cohorts/{cohort.id}/trainees",
+                        data={"user_id": pupil.id, "csrf_token": csrf()})
+    db.expire_all()
+    assert added.status_code == 302 and cohort.trainees == [pupil]
+    removed = client.post(f"/cohorts/{cohort.id}/trainees/{pupil.id}/remove",
+                          data={"csrf_token": csrf()})
+    db.expire_all()
+    assert removed.status_code == 302 and cohort.trainees == []
+
+
+def test_a_trainer_keeps_their_cohort(client, csrf, login_as, make_user, db):
+    """A trainer renames their own cohort but cannot give it to another trainer."""
+    trainer = login_as(Role.TRAINER)
+    other = make_user(Role.TRAINER)
+    cohort = services.create_cohort(db, actor=trainer, name="我的班", trainer=trainer)
+    response = client.post(f"/cohorts/{cohort.id}/edit", data={
+        "name": "我的班", "trainer_id": other.id, "csrf_token": csrf()})
+    assert response.status_code == 400 and cohort.trainer == trainer
+
+
+def test_the_audit_log_filters_by_user_and_kind(client, login_as, make_user, db):
+    login_as(Role.ADMIN)
+    user = make_user(Role.TRAINEE, username="filtered")
+    services.authenticate(db, "filtered", "wrong password", ip=None)
+    page = client.get("/admin/audit?user=FILTERED&kind=login_failed").get_data(as_text=True)
+    assert page.count("<tr>") == 2  # the header and the one failed log-in
+    assert "Reason: Wrong password" in page and user.username in page
+    assert client.get("/admin/audit?kind=nonsense").status_code == 400
