@@ -81,3 +81,14 @@ def test_the_audit_log_filters_by_user_and_kind(client, login_as, make_user, db)
     assert page.count("<tr>") == 2  # the header and the one failed log-in
     assert "Reason: Wrong password" in page and user.username in page
     assert client.get("/admin/audit?kind=nonsense").status_code == 400
+
+
+def test_the_cohorts_trainee_count_is_bracketed_in_the_pages_language(client, login_as,
+                                                                      make_user, db):
+    admin = login_as(Role.ADMIN)
+    cohort = services.create_cohort(db, actor=admin, name="括号班",
+                                    trainer=make_user(Role.TRAINER))
+    zh = client.get(f"/cohorts/{cohort.id}", headers={"Accept-Language": "zh-CN"})
+    assert "学员（0）</h2>" in zh.get_data(as_text=True)
+    en = client.get(f"/cohorts/{cohort.id}", headers={"Accept-Language": "en"})
+    assert "Trainees (0)</h2>" in en.get_data(as_text=True)
