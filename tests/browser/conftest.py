@@ -7,6 +7,7 @@ with `create_all` and seeded with the demo content, for the whole session.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -261,6 +262,58 @@ def logged_in_page(browser: Any, live_server: LiveServer, username: str, passwor
         assert errors == []
     finally:
         context.close()
+
+
+# A half-width colon after a Chinese word (or its closing bracket): Chinese pages write "：".
+HALF_COLON = re.compile(r"[\u4e00-\u9fff][)）]?:")
+
+
+@functools.cache
+def _english_messages() -> tuple[str, ...]:
+    """The interface's English messages of two words or more (from the catalogue), longest
+    first, placeholders and markup cut off at their first one."""
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[2] / "trainer/translations/en/LC_MESSAGES/messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    found = set()
+    for message in catalogue:
+        if not isinstance(message.id, str) or not message.id:
+            continue
+        text = re.split(r"%\(|<|\{", message.id)[0].strip(" :.,;(")
+        if len(text.split()) >= 2 and re.fullmatch(r"[A-Za-z][A-Za-z ,'’-]+", text):
+            found.add(text)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def untranslated(text: str) -> list[str]:
+    """The interface's English messages standing in a Chinese page's `text`: words of data
+    (names of people and cohorts other tests made) are not messages, so they do not count."""
+    return [message for message in _english_messages() if message in text]
+
+
+@contextmanager
+def walk_page(browser: Any, live_server: LiveServer, username: str, password: str,
+              locale: str, *, dialogs: bool = False, **options: Any) -> Iterator[Any]:
+    """`logged_in_page` in `locale`, chosen in the header too (an earlier test may have saved
+    another language on the account), for the walk-throughs. With `dialogs`, every
+    confirmation asked is accepted and its message kept in `page.dialogs`."""
+    with logged_in_page(browser, live_server, username, password, locale=locale,
+                        **options) as page:
+        if dialogs:
+            page.dialogs = []
+
+            def accept(dialog: Any) -> None:
+                page.dialogs.append(dialog.message)
+                dialog.accept()
+
+            page.on("dialog", accept)
+        wanted = "zh_CN" if locale.startswith("zh") else "en"
+        if page.locator("#lang-select").input_value() != wanted:
+            with page.expect_navigation():
+                page.locator("#lang-select").select_option(wanted)
+        yield page
 
 
 # The options of the selects (and the values of the inputs) that their box cuts off,

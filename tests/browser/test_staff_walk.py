@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, LiveServer, begun_exam
+from tests.browser.conftest import ARTIFACTS, HALF_COLON, LiveServer, begun_exam, walk_page
 from trainer.accounts import services as accounts
 from trainer.accounts.demo import DEMO_USERS
 from trainer.extensions import DB_KEY
@@ -27,7 +27,6 @@ PASSWORDS = {username: password for username, _name, _role, password in DEMO_USE
 WALKS = [pytest.param("en-US", {"width": 1366, "height": 768}, id="en-desktop"),
          pytest.param("zh-CN", {"width": 1280, "height": 800}, id="zh-laptop")]
 # a Chinese character, then an ASCII colon: a label's colon that should be full-width (：)
-HALF_COLON = re.compile(r"[\u4e00-\u9fff][)）]?:")
 
 
 def zh(locale: str) -> bool:
@@ -37,27 +36,10 @@ def zh(locale: str) -> bool:
 @contextmanager
 def walk_as(browser: Any, live_server: LiveServer, username: str, password: str,
             locale: str, viewport: dict[str, int]) -> Iterator[Any]:
-    """A logged-in page of `username` in `locale` (chosen in the header too, as an earlier test
-    may have saved another language on the account); no script error may happen on it."""
-    context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    wanted = "zh_CN" if zh(locale) else "en"
-    if page.locator("#lang-select").input_value() != wanted:
-        with page.expect_navigation():
-            page.locator("#lang-select").select_option(wanted)
-    try:
+    """A logged-in page of `username` in `locale`."""
+    with walk_page(browser, live_server, username, password, locale,
+                   viewport=viewport) as page:
         yield page
-        assert errors == []
-    finally:
-        context.close()
 
 
 def look(page: Any, name: str, locale: str, width: int) -> None:
