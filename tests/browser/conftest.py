@@ -196,7 +196,7 @@ def examiner_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..
             page.locator("main form button[type=submit]").click()
         # an earlier test may have saved another language on the account, which then wins
         # over the browser's: choose the page's language in the header (saved in its turn)
-        wanted = "zh_CN" if locale.startswith("zh") else "en"
+        wanted = "zh_CN" if zh(locale) else "en"
         if page.locator("#lang-select").input_value() != wanted:
             with page.expect_navigation():
                 page.locator("#lang-select").select_option(wanted)
@@ -264,6 +264,14 @@ def logged_in_page(browser: Any, live_server: LiveServer, username: str, passwor
         context.close()
 
 
+DEMO_PASSWORDS = {username: password for username, _name, _role, password in DEMO_USERS}
+
+
+def zh(locale: str) -> bool:
+    """Whether a browser locale (zh-CN, en-US) is Chinese."""
+    return locale.startswith("zh")
+
+
 # A half-width colon after a Chinese word (or its closing bracket): Chinese pages write "：".
 HALF_COLON = re.compile(r"[\u4e00-\u9fff][)）]?:")
 
@@ -309,7 +317,7 @@ def walk_page(browser: Any, live_server: LiveServer, username: str, password: st
                 dialog.accept()
 
             page.on("dialog", accept)
-        wanted = "zh_CN" if locale.startswith("zh") else "en"
+        wanted = "zh_CN" if zh(locale) else "en"
         if page.locator("#lang-select").input_value() != wanted:
             with page.expect_navigation():
                 page.locator("#lang-select").select_option(wanted)

@@ -22,26 +22,23 @@ from sqlalchemy import select
 
 from tests.browser.conftest import (
     ARTIFACTS,
+    DEMO_PASSWORDS,
     HALF_COLON,
     LiveServer,
     begun_exam,
     untranslated,
     walk_page,
+    zh,
 )
 from trainer.accounts import services as accounts
-from trainer.accounts.demo import DEMO_USERS
 from trainer.accounts.models import AuditEvent, AuditKind, Role
 from trainer.extensions import DB_KEY, limiter
 
 pytestmark = pytest.mark.browser
 
-PASSWORDS = {username: password for username, _name, _role, password in DEMO_USERS}
 WALKS = [pytest.param("zh-CN", {"width": 1280, "height": 800}, id="zh-laptop"),
          pytest.param("en-US", {"width": 1366, "height": 768}, id="en-desktop")]
 
-
-def zh(locale: str) -> bool:
-    return locale.startswith("zh")
 
 
 def tag(locale: str) -> str:
@@ -101,7 +98,7 @@ def test_admin_manages_users(browser: Any, live_server: LiveServer, locale: str,
                              viewport: dict[str, int]) -> None:
     width = viewport["width"]
     prefix = f"walk-{tag(locale)}-"
-    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+    with walk_as(browser, live_server, "admin", DEMO_PASSWORDS["admin"], locale, viewport) as page:
         go(page, "/admin/users")
         look(page, "users", locale, width)
 
@@ -234,7 +231,7 @@ def test_admin_runs_cohorts(browser: Any, live_server: LiveServer, locale: str,
                                      "marker1": Role.EXAMINER, "marker2": Role.EXAMINER,
                                      "pupil1": Role.TRAINEE, "pupil2": Role.TRAINEE})
     label = "管理走查班"  # data: Chinese in both languages
-    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+    with walk_as(browser, live_server, "admin", DEMO_PASSWORDS["admin"], locale, viewport) as page:
         go(page, "/cohorts")
         look(page, "cohorts", locale, width)
         with page.expect_navigation():
@@ -314,7 +311,7 @@ def test_admin_reads_the_audit_log(browser: Any, live_server: LiveServer, locale
         accounts.authenticate(db, clerk.username, "not the password", ip="192.0.2.7")
         accounts.change_role(db, actor=admin, user=clerk, role=Role.EXAMINER)
         db.commit()
-    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+    with walk_as(browser, live_server, "admin", DEMO_PASSWORDS["admin"], locale, viewport) as page:
         go(page, "/admin/audit")
         look(page, "audit", locale, width)
         filters = page.locator("[data-test=audit-filters]")
@@ -371,7 +368,7 @@ def test_admin_exports_and_deletes_a_trainees_personal_data(
         accounts.authenticate(db, f"{prefix}trainee", "a wrong password", ip="192.0.2.9")
         db.commit()
         trainee_id, attempt_id, cohort_id = trainee.id, attempt.id, attempt.assignment.cohort_id
-    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], locale, viewport) as page:
+    with walk_as(browser, live_server, "admin", DEMO_PASSWORDS["admin"], locale, viewport) as page:
         go(page, f"/admin/users/{trainee_id}")
         look(page, "personal-data", locale, width)
         with page.expect_download() as download:
@@ -432,7 +429,7 @@ def test_api_tokens_are_shown_once_and_revoked_after_a_question(
         holder: str) -> None:
     width = viewport["width"]
     name = f"走查 {holder} {locale}"
-    with walk_as(browser, live_server, holder, PASSWORDS[holder], locale, viewport) as page:
+    with walk_as(browser, live_server, holder, DEMO_PASSWORDS[holder], locale, viewport) as page:
         go(page, "/account/api-tokens")
         intro = page.locator("main > p").first
         expect(intro).to_contain_text("Authorization: Bearer <令牌>" if zh(locale)
@@ -479,11 +476,11 @@ def test_operations_endpoints(browser: Any, live_server: LiveServer) -> None:
         assert ready.status == 200 and ready.json()["failed"] == []
         assert request.get("/metrics").status == 404
         page = context.new_page()
-        log_in(page, "examiner", PASSWORDS["examiner"])
+        log_in(page, "examiner", DEMO_PASSWORDS["examiner"])
         assert request.get("/metrics").status == 404
     finally:
         context.close()
-    with walk_as(browser, live_server, "admin", PASSWORDS["admin"], "en-US",
+    with walk_as(browser, live_server, "admin", DEMO_PASSWORDS["admin"], "en-US",
                  {"width": 1366, "height": 768}) as page:
         metrics = page.request.get("/metrics")
         assert metrics.status == 200

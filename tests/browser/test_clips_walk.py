@@ -18,8 +18,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, SHORT_LINKS, LiveServer, untranslated, walk_page
-from tests.browser.test_staff_walk import PASSWORDS
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DEMO_PASSWORDS,
+    SHORT_LINKS,
+    LiveServer,
+    untranslated,
+    walk_page,
+    zh,
+)
 from tests.features.video_support import make_clip
 
 pytestmark = pytest.mark.browser
@@ -52,15 +59,12 @@ DUPLICATE_IDS = """() => [...document.querySelectorAll('main [id]:not([type=hidd
   .filter((id, i, ids) => ids.indexOf(id) !== i)"""
 
 
-def zh(locale: str) -> bool:
-    return locale.startswith("zh")
-
 
 @contextmanager
 def walk(browser: Any, live_server: LiveServer, username: str, locale: str,
          viewport: dict[str, int], touch: bool) -> Iterator[Any]:
     """A logged-in page of `username` in `locale`; every confirmation asked is accepted."""
-    with walk_page(browser, live_server, username, PASSWORDS[username], locale, dialogs=True,
+    with walk_page(browser, live_server, username, DEMO_PASSWORDS[username], locale, dialogs=True,
                    viewport=viewport, has_touch=touch) as page:
         page.set_default_timeout(15_000)
         yield page

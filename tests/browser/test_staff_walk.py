@@ -15,22 +15,24 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, HALF_COLON, LiveServer, begun_exam, walk_page
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DEMO_PASSWORDS,
+    HALF_COLON,
+    LiveServer,
+    begun_exam,
+    walk_page,
+    zh,
+)
 from trainer.accounts import services as accounts
-from trainer.accounts.demo import DEMO_USERS
 from trainer.extensions import DB_KEY
 from trainer.fieldwork import services as fieldwork
 
 pytestmark = pytest.mark.browser
 
-PASSWORDS = {username: password for username, _name, _role, password in DEMO_USERS}
 WALKS = [pytest.param("en-US", {"width": 1366, "height": 768}, id="en-desktop"),
          pytest.param("zh-CN", {"width": 1280, "height": 800}, id="zh-laptop")]
-# a Chinese character, then an ASCII colon: a label's colon that should be full-width (：)
 
-
-def zh(locale: str) -> bool:
-    return locale.startswith("zh")
 
 
 @contextmanager
@@ -81,7 +83,7 @@ def test_examiner_reviews_and_releases(browser: Any, live_server: LiveServer, lo
     attempt, trainee = submitted_exam(live_server, locale)
     width = viewport["width"]
     reason = "出示证件后住户已核实。" if zh(locale) else "She checked the card: a fair close."
-    with walk_as(browser, live_server, "examiner", PASSWORDS["examiner"], locale,
+    with walk_as(browser, live_server, "examiner", DEMO_PASSWORDS["examiner"], locale,
                  viewport) as page:
         page.on("dialog", lambda dialog: dialog.accept())
         go(page, "/review")
@@ -159,7 +161,7 @@ def test_trainer_walks_cohorts_scenarios_worlds_and_clips(
         browser: Any, live_server: LiveServer, locale: str, viewport: dict[str, int]) -> None:
     cohort = own_cohort(live_server, locale)
     width = viewport["width"]
-    with walk_as(browser, live_server, "trainer", PASSWORDS["trainer"], locale,
+    with walk_as(browser, live_server, "trainer", DEMO_PASSWORDS["trainer"], locale,
                  viewport) as page:
         go(page, "/cohorts/1")
         look(page, "cohort", locale, width)

@@ -520,7 +520,7 @@ def edit_cohort(cohort_id: int) -> Any:
             return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/cohort_edit.html", cohort=cohort, form=form), status
+    return render_template("accounts/cohort_form.html", cohort=cohort, form=form), status
 
 
 @bp.post("/cohorts/<int:cohort_id>/trainees")

@@ -197,7 +197,7 @@ _ITEM_NAMES = {
 
 
 def _item(item: str, english: bool) -> str:
-    """The item as the form names it: its number, or the number and the box for H3/H4."""
+    """The item as the form names it: its number, or with the box (H3/H4) or the place."""
     names = _ITEM_NAMES.get(item)
     return item if names is None else names[english]
 
