@@ -305,23 +305,39 @@ def untranslated(text: str) -> list[str]:
 def walk_page(browser: Any, live_server: LiveServer, username: str, password: str,
               locale: str, *, dialogs: bool = False, **options: Any) -> Iterator[Any]:
     """`logged_in_page` in `locale`, chosen in the header too (an earlier test may have saved
-    another language on the account), for the walk-throughs. With `dialogs`, every
+    another language on the account), for the walk-throughs. The account's saved language is
+    put back afterwards: the demo accounts serve every browser test, and a later one that
+    goes by its browser's language would otherwise meet this walk's. With `dialogs`, every
     confirmation asked is accepted and its message kept in `page.dialogs`."""
-    with logged_in_page(browser, live_server, username, password, locale=locale,
-                        **options) as page:
-        if dialogs:
-            page.dialogs = []
+    from trainer.accounts import services as accounts
 
-            def accept(dialog: Any) -> None:
-                page.dialogs.append(dialog.message)
-                dialog.accept()
+    app = live_server.app
+    with app.app_context(), app.extensions[DB_KEY]() as db:
+        saved = accounts.user_by_username(db, username).locale
+    try:
+        with logged_in_page(browser, live_server, username, password, locale=locale,
+                            **options) as page:
+            yield from _in_locale(page, locale, dialogs)
+    finally:
+        with app.app_context(), app.extensions[DB_KEY]() as db:
+            accounts.user_by_username(db, username).locale = saved
+            db.commit()
 
-            page.on("dialog", accept)
-        wanted = "zh_CN" if zh(locale) else "en"
-        if page.locator("#lang-select").input_value() != wanted:
-            with page.expect_navigation():
-                page.locator("#lang-select").select_option(wanted)
-        yield page
+
+def _in_locale(page: Any, locale: str, dialogs: bool) -> Iterator[Any]:
+    if dialogs:
+        page.dialogs = []
+
+        def accept(dialog: Any) -> None:
+            page.dialogs.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", accept)
+    wanted = "zh_CN" if zh(locale) else "en"
+    if page.locator("#lang-select").input_value() != wanted:
+        with page.expect_navigation():
+            page.locator("#lang-select").select_option(wanted)
+    yield page
 
 
 # The options of the selects (and the values of the inputs) that their box cuts off,
@@ -330,6 +346,7 @@ CUT_OFF = """selector => {
   const canvas = document.createElement('canvas').getContext('2d');
   const cut = [];
   for (const el of document.querySelectorAll(selector)) {
+    if (!el.getClientRects().length) continue;  // not shown (a box its code does not ask)
     const style = getComputedStyle(el);
     canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
     const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
