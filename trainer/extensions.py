@@ -152,6 +152,12 @@ def comma() -> str:
     return ", " if is_english() else "、"
 
 
+def bracketed(text: object) -> str:
+    """A remark after a label in brackets: full-width in Chinese (学员（2）), a space and
+    round brackets in English (Trainees (2))."""
+    return f" ({text})" if is_english() else f"（{text}）"
+
+
 def stored_message(text: str | None) -> str:
     """A message kept in the database (why a job failed): translated where it is one of the
     application's messages, else as it is (a tool's own words), always as plain text that the
@@ -167,4 +173,4 @@ def template_globals() -> dict[str, Any]:
     return {"current_locale": interface_locale(), "locales": LOCALES,
             "role_label": role_label, "audit_label": audit_label,
             "stored_message": stored_message, "colon": colon, "list_separator": list_separator,
-            "comma": comma}
+            "comma": comma, "bracketed": bracketed}
