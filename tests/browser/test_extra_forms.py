@@ -1,5 +1,6 @@
-"""A trainee fills a sampled household's long form on its R601 page and a row of the area's
-death form in Chromium; both are saved as they change and still there after a reload."""
+"""A trainee fills a sampled household's long form on its R601 page, a row of the area's
+death form and a whole-household death's 999 form (H4 only) in Chromium; all are saved as
+they change and still there after a reload."""
 
 from __future__ import annotations
 
@@ -109,4 +110,25 @@ def test_trainee_fills_the_long_form_and_a_death_row(browser_page: BrowserPage,
         page.locator("[data-test=save-deaths]").click()
     expect(page.locator("[data-test=deaths-status]")).to_have_text("complete")
     bp.screenshot("extra-forms-death-form-complete")
+
+    # the register calls the flat a whole-household death: its 999 form asks H4 only
+    page.goto(f"/training/attempts/{ids['whole-household-death']}/register")
+    for item, value in (("building", 6), ("unit", 201), ("status", "all_died"),
+                        ("number", 999)):
+        fill(page, f"rows-0-{item}", value)
+    expect(page.locator("[data-test=save-status]")).to_contain_text("Saved at")
+    page.goto(f"/training/attempts/{ids['whole-household-death']}")
+    with page.expect_navigation():
+        page.locator("[data-test=form-liu]").click()
+    expect(page.locator("main h1")).to_contain_text("household number 999")
+    expect(page.locator("[data-test=all-died-note]")).to_be_visible()
+    assert page.locator("#H1").count() == 0 and page.locator("[data-test=person-0]").count() == 0
+    fill(page, "H4m", 1)
+    fill(page, "H4f", 0)
+    page.locator("#complete").check()
+    with page.expect_navigation():
+        page.locator("[data-test=save-form]").click()
+    expect(page.locator("[data-test=form-status]")).to_have_text("complete")
+    bp.screenshot("extra-forms-999-form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     bp.assert_no_errors()

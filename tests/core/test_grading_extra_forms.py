@@ -158,6 +158,10 @@ PLANTED: dict[str, tuple[Edit, str, str]] = {
     "a death after the standard time listed": (lambda f, r: r.append(
         {"number": 2, "name": "李大山", "sex": 1, "birth": "1938-05", "died": "2020-11",
          "ethnicity": "汉族", "education": 3}), "death_form", "deaths/rows[2]/died"),
+    # the whole-household death's form (户编号 999): H4 only, and owed like any other form
+    "999 form's H4 wrong": (lambda f, r: f["gone"]["record"].update(H4m=1, H4f=0),
+                            "form_accuracy", "gone/H4m gone/H4f"),
+    "999 form left out": (lambda f, r: f.pop("gone"), "coverage", "gone"),
     "a death of no one of the area listed": (lambda f, r: r.append(
         {"number": 2, "name": "李大山", "sex": 1, "birth": "1938-05", "died": "2020-05",
          "ethnicity": "汉族", "education": 3}), "death_form", "deaths/rows[2]"),

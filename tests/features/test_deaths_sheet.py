@@ -20,7 +20,7 @@ TRUE_DEATH = {"number": "999", "name": "刘德明", "sex": "1", "birth": "1938-0
 
 def start(db, make_user, trainee, scenario: str):
     trainer = make_user(Role.TRAINER)
-    cohort = accounts.create_cohort(db, actor=trainer, name=f"Cohort {scenario}",
+    cohort = accounts.create_cohort(db, actor=trainer, name=f"Cohort {scenario} {trainee.username}",
                                     trainer=trainer)
     cohort.trainees = [trainee]
     path = project_root() / "scenarios" / f"{scenario}.yaml"
@@ -250,3 +250,112 @@ def test_the_death_form_asks_a_persons_name(client, login_as, make_user, db):
     assert 'aria-label="姓名"' in zh
     en = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<th scope="col">Full name</th>' in en
+
+
+def register_999(db, attempt, *units):
+    """The trainee's register with `units` recorded as whole-household deaths (999)."""
+    services.save_register(db, attempt, {unit: {"building": 6, "unit": 201 + index,
+                                                "number": 999, "status": "all_died"}
+                                         for index, unit in enumerate(units)})
+    db.commit()
+
+
+def test_a_whole_household_death_fills_h4_only_on_its_999_form(client, csrf, login_as,
+                                                                make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    url = f"/training/attempts/{attempt.id}/forms/liu"
+    assert client.get(url).status_code == 404  # nobody ever opens: nothing says 999 yet
+    assert "data-test=\"form-liu\"" not in client.get(
+        f"/training/attempts/{attempt.id}").get_data(as_text=True)
+
+    register_999(db, attempt, "liu")
+    listed = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-test="form-liu">R601 · 东茅岭路 building 6, unit 201 · 999</a>' in listed
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="all-died-note"' in page and 'id="H4m"' in page and 'id="H4f"' in page
+    assert 'id="H1"' not in page and 'id="H2a"' not in page and "persons-0-D1" not in page
+    assert "Add a person" not in page
+
+    # whatever else is posted, a 999 form keeps H4 only; no death row yet: H4 disagrees
+    posted = form_data(csrf, {"H1": 1, "H2a": 2, "H4m": 1, "H4f": 0,
+                              "persons": [{"D1": "刘德明", "D2": 0}]}, complete=True)
+    assert client.post(url, data=posted).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["liu"] == {"record": {"all_died": True, "H4m": 1, "H4f": 0,
+                                               "persons": [], "deaths": []},
+                                    "complete": False, "confirmed": False}
+    assert "H4 Deaths, male is 1 but 0 deaths are on the death form." in client.get(
+        url).get_data(as_text=True)
+
+    died = services.replay_attempt(attempt).households["liu"].truth.household.deaths[0]
+    row = {**TRUE_DEATH, "education": str(int(died.education))}
+    deaths_url = f"/training/attempts/{attempt.id}/deaths"
+    assert client.post(deaths_url, data=rows_body(csrf, [row], complete=True)).status_code == 302
+    assert "death-checks" not in client.get(deaths_url).get_data(as_text=True)
+    assert client.post(url, data=posted).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["liu"]["complete"] is True
+
+    services.submit(db, attempt)
+    criteria = attempt.score["criteria"]
+    assert criteria["coverage"]["score"] == 1.0, criteria["coverage"]
+    assert criteria["form_accuracy"]["score"] == 1.0, criteria["form_accuracy"]
+    assert criteria["form_completeness"]["score"] == 1.0
+
+
+def test_the_999_form_is_graded_when_left_out_or_wrong(login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    left_out = start(db, make_user, trainee, "whole-household-death")
+    register_999(db, left_out, "liu")
+    services.submit(db, left_out)
+    coverage = left_out.score["criteria"]["coverage"]
+    assert coverage["score"] < 1.0
+    assert [f["where"] for f in coverage["findings"]] == ["liu"]
+
+    wrong = start(db, make_user, make_user(Role.TRAINEE), "whole-household-death")
+    register_999(db, wrong, "liu")
+    services.save_form(db, wrong, "liu", {"H4m": 0, "H4f": 1}, complete=False,
+                       confirmed=False)
+    services.submit(db, wrong)
+    accuracy = wrong.score["criteria"]["form_accuracy"]
+    assert accuracy["score"] == 0.0
+    assert [f["where"] for f in accuracy["findings"]] == ["liu/H4m", "liu/H4f"]
+
+
+def test_any_unit_the_register_calls_999_opens_a_999_form(client, csrf, login_as, make_user,
+                                                          db):
+    """Whatever lives there (here a vacant flat and a family never met): the form opening
+    tells the trainee nothing the register did not say."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "vacant-second-home")
+    for unit in ("zhang", "tan"):
+        assert client.get(f"/training/attempts/{attempt.id}/forms/{unit}").status_code == 404
+    register_999(db, attempt, "zhang", "tan")
+    for unit in ("zhang", "tan"):
+        page = client.get(f"/training/attempts/{attempt.id}/forms/{unit}")
+        assert page.status_code == 200 and 'data-test="all-died-note"' in page.get_data(
+            as_text=True)
+    # two 999 households share the number on the death form: H4 is not checked per form
+    body = form_data(csrf, {"H4m": 0, "H4f": 2, "persons": []}, complete=True)
+    assert client.post(f"/training/attempts/{attempt.id}/forms/tan", data=body).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["tan"]["complete"] is True
+    assert "deaths" not in attempt.forms["tan"]["record"]
+
+
+def test_a_form_with_persons_stays_one_when_the_register_says_999(client, csrf, login_as,
+                                                                  make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    meet(db, attempt, "wang", datetime(2020, 11, 2, 19))
+    truth = long_form.record_of(services.replay_attempt(attempt).households["wang"]
+                                .truth.household)
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    assert client.post(url, data=form_data(csrf, truth)).status_code == 302
+    register_999(db, attempt, "wang")
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-test="all-died-note"' not in page and 'id="H1"' in page
+    assert client.post(url, data=form_data(csrf, truth)).status_code == 302
+    db.refresh(attempt)
+    assert len(attempt.forms["wang"]["record"]["persons"]) == len(truth["persons"])

@@ -40,7 +40,7 @@ def recheck(attempt_id: int) -> Any:
     attempt = _own_attempt(attempt_id)
     visit = services.replay_attempt(attempt)
     findings = recheck_rules.recheck(
-        units=services.form_units(visit),
+        units=services.r601_units(attempt, visit),
         outcomes={unit: visit.outcome(unit) for unit in visit.households},
         forms=attempt.forms or {}, register=attempt.register or {},
         tally_sheet=attempt.tally or None, death_form=attempt.deaths or None,

@@ -415,16 +415,41 @@ def self_reported_forms(forms: dict[str, Any], visit: Visit, events: Sequence[An
 
 
 def form_units(visit: Visit) -> list[str]:
-    """Households that fill the short form R601 (not vacant, not 999, not HMT/foreign)."""
+    """Households that fill the short form R601 (not vacant, not HMT/foreign; a
+    whole-household death, 999, its H4 only)."""
     return grading_forms.form_units(visit)
+
+
+def registered_all_died(attempt: Attempt) -> list[str]:
+    """The units the trainee's register records as whole-household deaths (999)."""
+    return [unit for unit, row in (attempt.register or {}).items()
+            if row.get("status") == "all_died"]
+
+
+def all_died_form(attempt: Attempt, unit: str) -> bool:
+    """Whether the unit's R601 is a whole-household death's (户编号 999, only H4 filled):
+    the trainee's register says so, and no form with persons was begun for it (that one is
+    kept as it is, and the 复查 points out that the two disagree)."""
+    record = (attempt.forms.get(unit) or {}).get("record") or {}
+    return unit in registered_all_died(attempt) and not record.get("persons")
+
+
+def r601_units(attempt: Attempt, visit: Visit) -> list[str]:
+    """The units whose R601 the trainee may fill: those a household needs it for, and any
+    the trainee's register records as a whole-household death (whatever is really there, so
+    the form opening tells nothing the trainee has not said), in the visiting order."""
+    owed, died = set(form_units(visit)), set(registered_all_died(attempt))
+    return [unit for unit in visit.households if unit in owed or unit in died]
 
 
 def shown_form_units(attempt: Attempt, visit: Visit) -> list[str]:
     """The R601 forms the attempt's page lists: those of households met in a visit or whose
-    form is already in the attempt (begun, or a self-report received). Listing every form
-    owed would tell the trainee which units are vacant or HMT/foreign before any visit."""
-    return [unit for unit in form_units(visit)
-            if visit.households[unit].met or unit in attempt.forms]
+    form is already in the attempt (begun, or a self-report received), and those the
+    register records as whole-household deaths. Listing every form owed would tell the
+    trainee which units are vacant or HMT/foreign before any visit."""
+    died = registered_all_died(attempt)
+    return [unit for unit in r601_units(attempt, visit)
+            if unit in died or visit.households[unit].met or unit in attempt.forms]
 
 
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
@@ -444,10 +469,16 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     lock_for_step(db, attempt)
     check_editable(attempt, now)
     visit = visit or replay_attempt(attempt)
-    if unit not in form_units(visit):
+    if unit not in r601_units(attempt, visit):
         raise NotFound(N_("No such form."))
-    record = {**long_form_record(record, sampled(visit, unit)),
-              "deaths": death_rows_of(attempt, unit)}  # H4 is checked against them
+    if all_died_form(attempt, unit):  # 999: H4 only, whatever else the page sent
+        record = {"all_died": True, "H4m": record.get("H4m"), "H4f": record.get("H4f"),
+                  "persons": []}
+        if len(registered_all_died(attempt)) == 1:  # else its rows are not told apart
+            record["deaths"] = death_rows_of(attempt, unit)
+    else:
+        record = {**long_form_record(record, sampled(visit, unit)),
+                  "deaths": death_rows_of(attempt, unit)}  # H4 is checked against them
     issues = r601.validate(record)
     done = _passes(issues, complete=complete, confirmed=confirmed)
     attempt.forms = {**attempt.forms, unit: {**attempt.forms.get(unit, {}), "record": record,

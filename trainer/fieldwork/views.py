@@ -513,8 +513,9 @@ def census_form(attempt_id: int, unit: str) -> Any:
     db = db_session()
     attempt = _own_attempt(attempt_id)
     visit = services.replay_attempt(attempt)
-    meet_first(visit, unit, begun=attempt.forms)
-    if unit not in services.form_units(visit):
+    if not services.all_died_form(attempt, unit):  # 999: the register says so, not a visit
+        meet_first(visit, unit, begun=attempt.forms)
+    if unit not in services.r601_units(attempt, visit):
         abort(404)
     if request.method == "POST":
         form = HouseholdForm()
@@ -605,6 +606,7 @@ def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues:
                            unit=unit, form=form, warnings=warnings, vocabulary=vocabulary,
                            graded=graded_fields(attempt, unit),
                            state=visit.households[unit],
+                           all_died=services.all_died_form(attempt, unit),
                            entry=attempt.forms.get(unit, {}),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
 

@@ -8,6 +8,11 @@ A filled form is a plain record (what a WTForms form or a self-report submits):
      "D12": 1, "D7_place": None, "D8_place": None}, ...],
      "deaths": [{"sex": 1, "birth": "1936-02", "died": "2020-03"}, ...]}
 
+A whole-household death (户编号 999) has a form too, on which only H4 is filled:
+{"all_died": True, "H4m": 1, "H4f": 0, "persons": [], "deaths": [...]}; its "deaths" are
+absent when they cannot be told apart (several 999 households share the number on the death
+form), and H4 is then not checked against them.
+
 (D7 = 5 and D8 = 4 are followed by the place written out, "D7_place" and "D8_place":
 "湖北省荆州市洪湖市".)
 
@@ -120,8 +125,10 @@ def _skips_housing(record: Record) -> bool:
 
 
 def all_died(record: Record) -> bool:
-    """A whole-household death (户编号 999): no persons, deaths only; only H4 is filled."""
-    return not record.get("persons") and bool(record.get("deaths"))
+    """A whole-household death (户编号 999): no persons, deaths only; only H4 is filled.
+    Marked so (`"all_died"`), or told by its having deaths and no persons."""
+    return not record.get("persons") and (bool(record.get("all_died"))
+                                          or bool(record.get("deaths")))
 
 
 @rule("required")
@@ -131,6 +138,9 @@ def required(record: Record) -> Iterator[Issue]:
         for code in ("H4m", "H4f"):
             if _blank(record.get(code)):
                 yield _hard("required", code, None, N_("%(item)s is required."), item=code)
+        if record.get("H4m") == 0 and record.get("H4f") == 0:
+            yield _hard("required", "H4m", None, N_("A whole-household death (999) records "
+                                                    "at least one death in H4."))
         return
     needed = ["H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5"]
     if not _skips_housing(record):
@@ -254,7 +264,7 @@ def head_first(record: Record) -> Iterator[Issue]:
     """The head is the first person; one head; collective members are coded 9."""
     persons = _persons(record)
     if not persons:
-        if not record.get("deaths"):
+        if not all_died(record):
             yield _hard("head_first", "D2", None, N_("A household needs at least one "
                                                      "person."))
         return
@@ -305,6 +315,8 @@ def totals(record: Record) -> Iterator[Issue]:
             yield _hard("totals", key, None, N_("%(item)s is %(value)s but %(count)s births "
                                                 "of the year are recorded."),
                         item=key, value=record[key], count=born)
+    if all_died(record) and record.get("deaths") is None:
+        return  # a 999 household's deaths not told apart from another's: not checked here
     for sex, key in ((1, "H4m"), (2, "H4f")):
         died = sum(1 for d in deaths if d.get("sex") == sex)
         if isinstance(record.get(key), int) and record[key] != died:
@@ -387,7 +399,8 @@ def record_of(household: Household) -> dict[str, Any]:
     """A household's truth written as a filled R601 record (with its death-form rows, and
     the long form's housing items H8-H18 when it is sampled: see `long_form`)."""
     if household.all_died:  # 户编号 999: only H4 and the death-form rows
-        return {"H1": None, "H2a": None, "H2b": None, "H3m": None, "H3f": None,
+        return {"all_died": True, "H1": None, "H2a": None, "H2b": None, "H3m": None,
+                "H3f": None,
                 "H4m": household.deaths_of(Sex.MALE), "H4f": household.deaths_of(Sex.FEMALE),
                 "H5": None, "H6": None, "H7": None, "persons": [],
                 "deaths": [_death_row(d) for d in household.deaths]}
@@ -431,7 +444,7 @@ def differences(given: Mapping[str, Any] | None,
     """(path, given, true) for every item where a filled form and the truth differ, in the
     form's order (household items, then persons, then deaths)."""
     mine, true = flattened(given), flattened(truth)
-    paths = list(dict.fromkeys([*true, *mine]))
+    paths = [path for path in dict.fromkeys([*true, *mine]) if path != "all_died"]  # a mark
     return [(path, mine.get(path), true.get(path)) for path in paths
             if _normal(mine.get(path)) != _normal(true.get(path))]
 

@@ -129,10 +129,16 @@ def _forms(units: Sequence[str], outcomes: Mapping[str, str],
 def _not_begun(units: Sequence[str], outcomes: Mapping[str, str],
                forms: Mapping[str, Mapping[str, Any]], register: Mapping[str, Mapping[str, Any]],
                foreign: Collection[str], opens: Collection[str]) -> Iterator[Finding]:
-    """An occupied household of the register with no form begun (not 999, not one reporting
-    itself, whose form comes in by itself); those `_forms` finds interviewed are left to it.
-    Read from the register, not from `units`, so no finding tells what really lives there."""
+    """An occupied household of the register with no form begun (not one reporting itself,
+    whose form comes in by itself), and a whole-household death (999) without its form (H4
+    only); those `_forms` finds interviewed are left to it. Read from the register, not from
+    `units`, so no finding tells what really lives there."""
     for unit, row in register.items():
+        if row.get("status") == "all_died" and unit not in forms:
+            yield Finding("forms", unit if unit in opens else "forms", N_(
+                "The register lists a whole-household death (999) but its form (H4 only) has "
+                "not been started."), unit=unit)
+            continue
         if (row.get("status") != "occupied" or row.get("mode") == "self"
                 or row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER
                 or unit in forms or unit in foreign
@@ -214,8 +220,8 @@ def _tally(units: Sequence[str], records: Mapping[str, Mapping[str, Any]],
 
 def _deaths(records: Mapping[str, Mapping[str, Any]], register: Mapping[str, Mapping[str, Any]],
             death_form: Mapping[str, Any] | None) -> Iterator[Finding]:
-    """Each household's H4 against its rows on the death form (by 户编号, from the register);
-    whole-household deaths (999) have no R601 to check them by."""
+    """Each household's H4 against its rows on the death form (by 户编号, from the register;
+    the whole-household deaths' together, `deaths_against_h4`)."""
     if death_form is None:
         for unit, record in records.items():
             male, female = _count(record.get("H4m")), _count(record.get("H4f"))
@@ -235,14 +241,23 @@ def deaths_against_h4(records: Mapping[str, Mapping[str, Any]],
                       rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Issue, str | None]]:
     """Each household's H4 (`records`: unit -> R601 record) against the death form's `rows`,
     matched by the 户编号 the register gives the unit; each issue with the unit holding that
-    number (None: no form's). A whole-household death (999) has no R601 to check its rows by
-    (the register's status is checked instead), so neither its rows nor the number count."""
+    number (None: no form's). The whole-household deaths share 999: their forms' H4 added up
+    against the rows numbered 999 (the first 999 unit holds the issue); with no 999 form yet,
+    its rows are not counted (its missing form is a finding of its own)."""
     unit_of = {row["number"]: unit for unit, row in register.items()
                if unit in records and isinstance(row.get("number"), int)
                and row["number"] != ALL_DIED_HOUSEHOLD_NUMBER}
     h4 = {number: (_count(records[unit].get("H4m")), _count(records[unit].get("H4f")))
           for number, unit in unit_of.items()}
-    counted = [row for row in rows if row.get("number") != ALL_DIED_HOUSEHOLD_NUMBER]
+    all_died = [unit for unit, row in register.items()
+                if unit in records and row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER]
+    if all_died:
+        unit_of[ALL_DIED_HOUSEHOLD_NUMBER] = all_died[0]
+        h4[ALL_DIED_HOUSEHOLD_NUMBER] = (
+            sum(_count(records[unit].get("H4m")) for unit in all_died),
+            sum(_count(records[unit].get("H4f")) for unit in all_died))
+    counted = [row for row in rows
+               if all_died or row.get("number") != ALL_DIED_HOUSEHOLD_NUMBER]
     for issue in death_rules.check_against_households(counted, h4):
         number = issue.params["number"]
         yield issue, unit_of.get(number) if isinstance(number, int) else None

@@ -8,6 +8,10 @@ the registered households' forms page by page. Its figures here:
 - away: 户口在本户外出人口, hukou members living elsewhere (ΣH2b);
 - total: 登记总人数 = present + away;
 - births: 出生人口 (ΣH3), deaths: 死亡人口 (ΣH4), in the year before the standard time.
+
+A whole-household death's form (户编号 999, only H4 filled) adds its deaths to ΣH4 and
+nothing else: the register lists its unit as a vacant dwelling, so it is no household
+registered (domain file §1.4).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from trainer.core.census.r601 import Issue, Severity
+from trainer.core.census.r601 import Issue, Severity, all_died
 from trainer.core.i18n import N_
 
 FIELDS = ("households", "present", "away", "total", "births", "deaths")
@@ -37,11 +41,13 @@ def from_forms(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """The tally the forms add up to."""
     out = dict.fromkeys(FIELDS, 0)
     for record in records:
+        out["deaths"] += _number(record.get("H4m")) + _number(record.get("H4f"))
+        if all_died(record):
+            continue  # 999: its deaths only
         out["households"] += 1
         out["present"] += _number(record.get("H2a"))
         out["away"] += _number(record.get("H2b"))
         out["births"] += _number(record.get("H3m")) + _number(record.get("H3f"))
-        out["deaths"] += _number(record.get("H4m")) + _number(record.get("H4f"))
     out["total"] = out["present"] + out["away"]
     return out
 

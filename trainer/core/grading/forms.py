@@ -42,6 +42,7 @@ from trainer.core.interview.engine import Session
 from trainer.core.world.codes import LABELS, HouseholdType
 
 HOUSEHOLD_ITEMS = ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6", "H7")
+ALL_DIED_ITEMS = ("H4m", "H4f")  # the items of a whole-household death's form (999)
 RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10", "D7_place", "D8_place")
 PERSON_ITEMS = ("D1", "D2", "D3", "D4", "D5", "D6", "D11", "D12")  # D7-D10: residence_rules
 LISTING_COLUMNS = ("building", "unit", "number", "mode")
@@ -75,10 +76,12 @@ RESIDENCE_RULES: dict[str, tuple[str, str]] = {
 
 
 def form_units(session: Session) -> list[str]:
-    """Households that fill the short form R601 (not vacant, not 999, not HMT/foreign)."""
+    """Households that fill the short form R601 (not vacant, not HMT/foreign): a
+    whole-household death (999) fills its H4 only."""
     return [unit for unit, state in session.households.items()
             if state.truth.household is not None and state.truth.kind in ("family",
-                                                                          "collective")]
+                                                                          "collective",
+                                                                          "all_died")]
 
 
 def register_truth(session: Session) -> dict[str, dict[str, Any]]:
@@ -251,6 +254,14 @@ def coverage(evidence: Evidence) -> Result:
     for unit, record in handed.items():
         true_persons = _persons(evidence.truth[unit])
         total += len(true_persons)
+        if r601.all_died(evidence.truth[unit]):  # its form (H4 only) is what is counted
+            total += 1
+            right += record is not None
+        if record is None and r601.all_died(evidence.truth[unit]):
+            findings.append(Finding((f"{unit}：全户死亡户没有交普查表（户编号999，只填H4）",
+                                     f"{unit}: no form handed in for the whole-household death "
+                                     "(household number 999, H4 only)"), where=unit))
+            continue
         if record is None:
             findings.append(Finding((f"{unit}：没有交普查表，{len(true_persons)} 人漏登",
                                      f"{unit}: no form handed in, {len(true_persons)} persons "
@@ -323,6 +334,8 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
             continue
         draft = unit not in evidence.forms
         for item in items:
+            if r601.all_died(truth) and item not in ALL_DIED_ITEMS:
+                continue  # a whole-household death (999) fills H4 only
             if draft and _norm(record.get(item)) is None:
                 continue  # left blank in a draft: form_completeness's
             total += 1
@@ -427,7 +440,8 @@ def form_completeness(evidence: Evidence) -> Result:
         if draft is None:
             continue  # no form at all: coverage's
         hard = r601.hard_errors(draft)
-        items = len(HOUSEHOLD_ITEMS) + len(PERSON_ITEMS + RESIDENCE_ITEMS) * len(_persons(draft))
+        items = (len(ALL_DIED_ITEMS) if r601.all_died(evidence.truth[unit]) else
+                 len(HOUSEHOLD_ITEMS) + len(PERSON_ITEMS + RESIDENCE_ITEMS) * len(_persons(draft)))
         scores.append(max(0.0, 1 - len(hard) / max(1, items)))
         findings.append(Finding((f"{unit}：普查表没有完成就提交了", f"{unit}: the form was "
                                  "handed in unfinished"), where=unit))
@@ -452,8 +466,11 @@ def _handed_in(evidence: Evidence, unit: str) -> Mapping[str, Any] | None:
 
 
 def _cross_checked(evidence: Evidence, unit: str) -> Mapping[str, Any] | None:
-    """The form the register's head and counts are checked by, if the unit has one."""
-    return _handed_in(evidence, unit) if unit in _owed(evidence) else None
+    """The form the register's head and counts are checked by, if the unit has one (a
+    whole-household death's has neither: its row is checked against the truth)."""
+    if unit not in _owed(evidence) or r601.all_died(evidence.truth[unit]):
+        return None
+    return _handed_in(evidence, unit)
 
 
 @criterion("register_accuracy", ("户主姓名底册逐栏正确：区不漏房、房不漏户",
