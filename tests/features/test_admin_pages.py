@@ -92,3 +92,37 @@ def test_the_cohorts_trainee_count_is_bracketed_in_the_pages_language(client, lo
     assert "学员（0）</h2>" in zh.get_data(as_text=True)
     en = client.get(f"/cohorts/{cohort.id}", headers={"Accept-Language": "en"})
     assert "Trainees (0)</h2>" in en.get_data(as_text=True)
+
+
+def test_changes_to_a_cohort_and_its_members_are_audited(client, csrf, login_as, make_user,
+                                                         db):
+    admin = login_as(Role.ADMIN)
+    trainer, other = make_user(Role.TRAINER, username="before"), make_user(
+        Role.TRAINER, username="after")
+    pupil = make_user(Role.TRAINEE, username="pupil")
+    marker = make_user(Role.EXAMINER, username="marker")
+    cohort = services.create_cohort(db, actor=admin, name="审计班", trainer=trainer)
+    assert client.post(f"/cohorts/{cohort.id}/edit", data={
+        "name": "新审计班", "description": "", "trainer_id": other.id,
+        "csrf_token": csrf()}).status_code == 302
+    for url, data in ((f"/cohorts/{cohort.id}/trainees", {"user_id": pupil.id}),
+                      (f"/cohorts/{cohort.id}/trainees/{pupil.id}/remove", {}),
+                      (f"/cohorts/{cohort.id}/examiners", {"examiner_ids": marker.id})):
+        assert client.post(url, data={**data, "csrf_token": csrf()}).status_code == 302, url
+    # saving the same again changes nothing, and nothing is recorded
+    assert client.post(f"/cohorts/{cohort.id}/examiners", data={
+        "examiner_ids": marker.id, "csrf_token": csrf()}).status_code == 302
+
+    def rows(kind: str) -> list[str]:
+        page = client.get(f"/admin/audit?kind={kind}").get_data(as_text=True)
+        return page.split("<tr>")[2:]  # after the header
+
+    changed = rows("cohort_changed")
+    assert len(changed) == 1 and "Former name: 审计班" in changed[0]
+    assert "Cohort: 新审计班" in changed[0] and "Trainer before: before" in changed[0]
+    assert "Trainer now: after" in changed[0]
+    for kind in ("cohort_joined", "cohort_left"):
+        found = rows(kind)
+        assert len(found) == 1 and "pupil" in found[0] and "Cohort: 新审计班" in found[0], kind
+    examiners = rows("cohort_examiners")
+    assert len(examiners) == 1 and "Added: marker" in examiners[0]

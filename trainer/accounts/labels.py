@@ -34,6 +34,10 @@ AUDIT_LABELS = {
     AuditKind.COHORT_CREATED: _l("Cohort created"),
     AuditKind.COHORT_IMPORT: _l("Trainees imported"),
     AuditKind.COHORT_MARKING: _l("Marking rules changed"),
+    AuditKind.COHORT_CHANGED: _l("Cohort changed"),
+    AuditKind.COHORT_JOINED: _l("Trainee added to a cohort"),
+    AuditKind.COHORT_LEFT: _l("Trainee taken out of a cohort"),
+    AuditKind.COHORT_EXAMINERS: _l("Cohort's examiners changed"),
     AuditKind.PERSONAL_DATA_EXPORTED: _l("Personal data exported"),
     AuditKind.PERSONAL_DATA_DELETED: _l("Personal data deleted"),
 }
@@ -64,6 +68,12 @@ DETAIL_LABELS = {
     "notifications": _l("Notices deleted"),
     "cohorts": _l("Cohorts left"),
     "certificates_revoked": _l("Certificates revoked"),
+    "renamed_from": _l("Former name"),
+    "trainer_before": _l("Trainer before"),
+    "trainer_after": _l("Trainer now"),
+    "description_changed": _l("Description changed"),
+    "added": _l("Added"),
+    "removed": _l("Taken off"),
 }
 # why a log-in failed
 REASON_LABELS = {

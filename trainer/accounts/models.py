@@ -38,6 +38,10 @@ class AuditKind(enum.StrEnum):
     COHORT_CREATED = "cohort_created"
     COHORT_IMPORT = "cohort_import"
     COHORT_MARKING = "cohort_marking"  # double marking switched, or its threshold changed
+    COHORT_CHANGED = "cohort_changed"  # renamed, described anew or given to another trainer
+    COHORT_JOINED = "cohort_joined"  # a trainee put in a cohort (the subject)
+    COHORT_LEFT = "cohort_left"  # a trainee taken out of a cohort (the subject)
+    COHORT_EXAMINERS = "cohort_examiners"  # the examiners who mark a cohort replaced
     PERSONAL_DATA_EXPORTED = "personal_data_exported"
     PERSONAL_DATA_DELETED = "personal_data_deleted"  # the user anonymised, their work deleted
 

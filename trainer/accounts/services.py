@@ -383,8 +383,9 @@ def create_cohort(
 
 
 def update_cohort(db: Session, cohort: Cohort, *, name: str, description: str,
-                  trainer: User) -> None:
-    """Rename a cohort, change its description or give it to another trainer."""
+                  trainer: User, actor: User | None = None, ip: str | None = None) -> None:
+    """Rename a cohort, change its description or give it to another trainer (audited when
+    anything changed, with what it was)."""
     name = name.strip()
     if not name:
         raise InvalidInput(N_("The cohort needs a name."), field="name")
@@ -392,23 +393,40 @@ def update_cohort(db: Session, cohort: Cohort, *, name: str, description: str,
         raise InvalidInput(N_("A cohort's owner must be a trainer."), field="trainer_id")
     if db.scalar(select(Cohort).where(Cohort.name == name, Cohort.id != cohort.id)) is not None:
         raise Conflict(N_("A cohort named %(name)s already exists."), field="name", name=name)
+    changed: dict[str, Any] = {}
+    if name[:120] != cohort.name:
+        changed["renamed_from"] = cohort.name
+    if trainer != cohort.trainer:
+        changed["trainer_before"] = cohort.trainer.username
+        changed["trainer_after"] = trainer.username
+    if description.strip()[:500] != (cohort.description or ""):
+        changed["description_changed"] = True
     cohort.name, cohort.trainer = name[:120], trainer
     cohort.description = description.strip()[:500]
     db.flush()
+    if changed:
+        record_audit(db, AuditKind.COHORT_CHANGED, actor=actor, ip=ip,
+                     detail={"cohort_id": cohort.id, **changed})
 
 
-def add_trainee(cohort: Cohort, user: User) -> None:
-    """Put an existing trainee in the cohort (once)."""
+def add_trainee(db: Session, cohort: Cohort, user: User, *, actor: User | None = None,
+                ip: str | None = None) -> None:
+    """Put an existing trainee in the cohort (once; audited when they joined)."""
     if user.role != Role.TRAINEE:
         raise InvalidInput(N_("Only trainees can be added to a cohort."), field="user_id")
     if user not in cohort.trainees:
         cohort.trainees.append(user)
+        record_audit(db, AuditKind.COHORT_JOINED, actor=actor, subject=user, ip=ip,
+                     detail={"cohort_id": cohort.id})
 
 
-def remove_trainee(cohort: Cohort, user: User) -> None:
-    """Take a trainee out of the cohort; the work they did in it is kept."""
+def remove_trainee(db: Session, cohort: Cohort, user: User, *, actor: User | None = None,
+                   ip: str | None = None) -> None:
+    """Take a trainee out of the cohort (audited); the work they did in it is kept."""
     if user in cohort.trainees:
         cohort.trainees.remove(user)
+        record_audit(db, AuditKind.COHORT_LEFT, actor=actor, subject=user, ip=ip,
+                     detail={"cohort_id": cohort.id})
 
 
 def set_examiners(cohort: Cohort, examiners: Iterable[User]) -> None:
@@ -418,6 +436,19 @@ def set_examiners(cohort: Cohort, examiners: Iterable[User]) -> None:
         raise InvalidInput(N_("Only examiners can be assigned to mark a cohort."),
                            field="examiner_ids")
     cohort.examiners = chosen
+
+
+def change_examiners(db: Session, cohort: Cohort, examiners: Iterable[User], *,
+                     actor: User | None = None, ip: str | None = None) -> None:
+    """Replace the cohort's examiners (`set_examiners`), audited with who was added and who
+    taken off when that changed anything."""
+    before = {user.username for user in cohort.examiners}
+    set_examiners(cohort, examiners)
+    after = {user.username for user in cohort.examiners}
+    if before != after:
+        record_audit(db, AuditKind.COHORT_EXAMINERS, actor=actor, ip=ip,
+                     detail={"cohort_id": cohort.id, "added": sorted(after - before),
+                             "removed": sorted(before - after)})
 
 
 def get_cohort(db: Session, cohort_id: int) -> Cohort:

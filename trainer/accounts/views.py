@@ -511,7 +511,8 @@ def edit_cohort(cohort_id: int) -> Any:
         try:
             services.update_cohort(db, cohort, name=form.name.data or "",
                                    description=form.description.data or "",
-                                   trainer=services.get_user(db, form.trainer_id.data or 0))
+                                   trainer=services.get_user(db, form.trainer_id.data or 0),
+                                   actor=current_actor(), ip=client_ip())
         except DomainError as error:  # refused before anything changed
             status = form_error(form, error)
         else:
@@ -533,7 +534,7 @@ def add_trainee(cohort_id: int) -> Any:
         abort(400)
     db = db_session()
     user = services.get_user(db, form.user_id.data or 0)
-    services.add_trainee(cohort, user)
+    services.add_trainee(db, cohort, user, actor=current_actor(), ip=client_ip())
     db.commit()
     flash(_("%(name)s is now in the cohort.", name=user.full_name), "success")
     return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
@@ -550,7 +551,7 @@ def remove_trainee(cohort_id: int, user_id: int) -> Any:
     user = services.get_user(db, user_id)
     if user not in cohort.trainees:
         abort(404)
-    services.remove_trainee(cohort, user)
+    services.remove_trainee(db, cohort, user, actor=current_actor(), ip=client_ip())
     db.commit()
     flash(_("%(name)s has left the cohort.", name=user.full_name), "success")
     return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id))
@@ -567,8 +568,9 @@ def cohort_examiners(cohort_id: int) -> Any:
         abort(400)
     db = db_session()
     try:
-        services.set_examiners(
-            cohort, [services.get_user(db, uid) for uid in form.examiner_ids.data or []])
+        services.change_examiners(
+            db, cohort, [services.get_user(db, uid) for uid in form.examiner_ids.data or []],
+            actor=current_actor(), ip=client_ip())
     except DomainError as error:
         flash(_(error.message, **error.params), "error")
         return redirect(url_for("accounts.cohort_detail", cohort_id=cohort_id)), 400
