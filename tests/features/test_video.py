@@ -464,6 +464,10 @@ def test_captions_and_chapters(client: FlaskClient, login_as: Any, csrf: Any, db
     assert garbage.status_code == 400 and "not valid WebVTT" in garbage.get_data(as_text=True)
     db.refresh(clip)
     assert "Hello" in clip.captions["en"]  # the bad text lost nothing saved before
+    # the captions' text beside the player is named as such, not as a visit's record
+    shown = client.get(f"/clips/{clip.id}", headers={"Accept-Language": "zh-CN"})
+    assert "字幕文稿" in shown.get_data(as_text=True)
+    assert "访问记录" not in shown.get_data(as_text=True)
     chapters = client.post(f"/clips/{clip.id}/chapters", data={
         "csrf_token": csrf(), "text": "0:01 说明来意 | Purpose\n0:00 敲门 | Knocking"})
     assert chapters.status_code == 302
