@@ -913,8 +913,8 @@ def _item(person: Any, item: str, english: bool = False) -> str:
         return f"{value.year}-{value.month:02d}"
     if item in LABELS:
         said = f"{int(value)} {LABELS[item][int(value)][1 if english else 0]}"
-        place = {"D7": person.residence_place if int(value) == 5 else None,
-                 "D8": person.hukou_place if int(value) == 4 else None}.get(item)
+        place = ({"D7": person.residence_place, "D8": person.hukou_place}.get(item)
+                 if int(value) == r601.WRITE_PLACE.get(item) else None)
         if place:  # the form writes the province, city and county out (→ 省/市/县)
             said += f" ({place})" if english else f"（{place}）"
         return said

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
+from trainer.core.census.r601 import WRITE_PLACE
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_for
@@ -114,9 +115,10 @@ def _residence(scenario: Scenario, locator: Reader) -> None:
                 at_values.error((*path, "time_away"), N_(
                     "a hukou member living outside the village (residence %(residence)s) has "
                     "left it: time_away is 2 or more"), residence=residence)
-            for key, value, code in (("residence_place", residence, 5),
-                                     ("hukou_place", hukou, 4)):
-                item = key.removesuffix("_place")
+            for form_item, key, value in (("D7", "residence_place", residence),
+                                          ("D8", "hukou_place", hukou)):
+                item = key.removesuffix("_place")  # the scenario's own key, as authors write
+                code = WRITE_PLACE[form_item]  # the code after which the form writes the place
                 if value == code and not person.get(key):
                     at_values.error(path, N_(
                         "%(item)s %(code)s (another county) needs %(key)s: the province, city "
