@@ -347,8 +347,7 @@ def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
     `services.exam_closed`). While an exam is open its debrief stays hidden, as Moodle's
     "after the quiz is closed" review option: an early finisher's debrief (the true answers,
     what each household really feared) would otherwise reach those still sitting it."""
-    released = review is not None and review.status == ReviewStatus.RELEASED
-    if review is not None and released:
+    if _released(review):
         return review.released_score  # type: ignore[no-any-return]
     if attempt.status != AttemptStatus.SUBMITTED:
         return None
@@ -358,9 +357,14 @@ def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
     return attempt.score if closed else None
 
 
+def _released(review: Any) -> bool:
+    """Whether an examiner has released the attempt's score."""
+    return review is not None and review.status == ReviewStatus.RELEASED
+
+
 def _provisional(review: Any) -> bool:
     """Whether the score shown is still the automatic one, awaiting an examiner."""
-    return review is not None and review.status != ReviewStatus.RELEASED
+    return review is not None and not _released(review)
 
 
 def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200) -> Any:
@@ -378,8 +382,7 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         rubric=rubric, clips=clips, shown_score=shown, review=review,
         provisional=shown is not None and _provisional(review),
         # the criteria whose released score the examiner changed: marked as the review page does
-        changed=set(review_services.overrides(review)) if shown is not None and review
-        is not None and review.status == ReviewStatus.RELEASED else set(),
+        changed=set(review_services.overrides(review)) if _released(review) else set(),
         comments=review_services.comments_for_trainee(review),
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=practice, form_units=services.shown_form_units(attempt, visit),
