@@ -1,0 +1,259 @@
+"""Review of the whole-household death's form (户编号 999, H4 only; commit ecc1866): what the
+trainee may learn from it, what it may lose, and whether the 复查, the grading and the
+examiner's page agree about it. Each test states what should happen; they fail until fixed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from tests.features.test_deaths_sheet import TRUE_DEATH, form_data, start
+from trainer.accounts.models import Role
+from trainer.core.grading import forms as grading_forms
+from trainer.fieldwork import services
+
+DEATH_999 = {"number": 999, "name": "张三", "sex": 1, "birth": "1938-03", "died": "2020-06",
+             "ethnicity": "汉族", "education": 3}
+WANG_OCCUPIED = {"building": 1, "unit": 101, "number": 1, "status": "occupied",
+                 "head": "王建国", "present": 3, "away": 0, "mode": "visit", "kind": "family"}
+
+
+def findings_at(client: Any, attempt: Any, unit: str) -> list[str]:
+    """The 复查's findings (their `where`) about a unit."""
+    page = client.get(f"/training/attempts/{attempt.id}/check").get_data(as_text=True)
+    return [where for where in re.findall(r'data-test="finding" data-where="([^"]*)"', page)
+            if where == unit or where.startswith(f"{unit}/")]
+
+
+def listed(client: Any, attempt: Any, unit: str) -> bool:
+    """Whether the attempt page lists the unit's R601."""
+    page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+    return f'data-test="form-{unit}"' in page
+
+
+def test_a_999_units_r601_stays_closed_when_its_neighbour_speaks(client, login_as, make_user,
+                                                                  db):
+    """Talking to the neighbour marks the 999 unit met; since `form_units` now counts
+    whole-household deaths, its full R601 (H1-H7, persons) opens, is listed and is owed in the
+    复查 — none of which a vacant unit's does. Nothing in the register says 999 yet, so the
+    form should stay closed as a vacant unit's does (and as it did before the change)."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    services.take_step(db, attempt, "liu", "knock", datetime(2020, 11, 6, 10))
+    services.take_step(db, attempt, "liu", "ask_neighbour", None)
+    services.take_step(db, attempt, "liu", "show_id", None)  # the neighbour, a proxy, speaks
+    db.commit()
+    assert services.replay_attempt(attempt).households["liu"].met
+    assert client.get(f"/training/attempts/{attempt.id}/forms/liu").status_code == 404
+    assert not listed(client, attempt, "liu")
+    assert findings_at(client, attempt, "liu") == []  # no "interviewed, form not started"
+
+
+def test_a_blank_person_row_does_not_keep_a_form_from_becoming_the_999_form(
+        client, csrf, login_as, make_user, db):
+    """Every form saved from the R601 page carries the page's blank person row (min_entries);
+    `all_died_form` takes it for a person, so once a form was autosaved, registering the unit
+    as 999 never gives the H4-only form: the full form stays, cannot be completed with H4
+    only, and the 复查 says the form "lists persons"."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))
+    db.commit()
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    assert client.post(url, data=form_data(csrf, {"H4m": 1, "H4f": 0, "persons": []}),
+                       headers={"HX-Request": "true"}).status_code == 200  # an autosave
+    services.save_register(db, attempt, {"wang": {"building": 1, "unit": 101, "number": 999,
+                                                  "status": "all_died"}})
+    services.save_deaths(db, attempt, [DEATH_999], complete=True)
+    db.commit()
+    assert 'data-test="all-died-note"' in client.get(url).get_data(as_text=True)
+    assert client.post(url, data=form_data(csrf, {"H4m": 1, "H4f": 0, "persons": []},
+                                           complete=True)).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["complete"] is True
+    check = client.get(f"/training/attempts/{attempt.id}/check").get_data(as_text=True)
+    assert 'data-where="register/wang/status"' not in check  # "its form lists persons"
+
+
+def test_turning_the_register_back_from_999_tells_nothing_about_the_unit(client, csrf, login_as,
+                                                                          make_user, db):
+    """Two units never met, one really vacant (zhang), one a family (tan), both registered 999
+    with a 999 form begun, then both registered vacant: the vacant unit's form now answers 404,
+    is no longer listed and the 复查 is silent about it, while the family's opens (a full R601,
+    never met), is listed and has 复查 findings: the trainee learns which unit is lived in."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "vacant-second-home")
+    units = {"zhang": 1202, "tan": 1102}
+    services.save_register(db, attempt, {unit: {"building": 7, "unit": number, "number": 999,
+                                                "status": "all_died"}
+                                         for unit, number in units.items()})
+    db.commit()
+    for unit in units:
+        assert client.post(f"/training/attempts/{attempt.id}/forms/{unit}", data=form_data(
+            csrf, {"H4m": 1, "H4f": 0, "persons": []})).status_code == 302
+    services.save_register(db, attempt, {unit: {"building": 7, "unit": number,
+                                                "status": "vacant"}
+                                         for unit, number in units.items()})
+    db.commit()
+    seen = {unit: (client.get(f"/training/attempts/{attempt.id}/forms/{unit}").status_code,
+                   listed(client, attempt, unit), len(findings_at(client, attempt, unit)))
+            for unit in units}
+    assert seen["zhang"] == seen["tan"], seen
+
+
+def test_a_stored_999_form_is_a_household_form_again_once_the_register_says_occupied(
+        client, csrf, login_as, make_user, db):
+    """The stored record keeps its "all_died" mark after the register turns the unit back to
+    an occupied household: the R601 page shows the form complete with no person and no
+    error, and the 复查 finds nothing, although the register lists 3 persons living here."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))
+    services.save_register(db, attempt, {"wang": {"building": 1, "unit": 101, "number": 999,
+                                                  "status": "all_died"}})
+    services.save_deaths(db, attempt, [DEATH_999], complete=True)
+    services.save_form(db, attempt, "wang", {"H4m": 1, "H4f": 0}, complete=True,
+                       confirmed=True)
+    assert attempt.forms["wang"]["complete"] is True
+    services.save_register(db, attempt, {"wang": WANG_OCCUPIED})
+    services.save_deaths(db, attempt, [{**DEATH_999, "number": 1}], complete=True)
+    services.save_tally(db, attempt, {"households": 0, "present": 0, "away": 0, "total": 0,
+                                      "births": 0, "deaths": 1})
+    db.commit()
+    page = client.get(f"/training/attempts/{attempt.id}/forms/wang").get_data(as_text=True)
+    assert "A household needs at least one person." in page
+    assert findings_at(client, attempt, "wang") != []
+
+
+def test_the_tally_criterion_and_the_recheck_agree_on_a_999_form_of_a_vacant_unit(
+        client, csrf, login_as, make_user, db):
+    """A unit really vacant but registered 999, with its 999 form (H4 = 1): the 复查 (and the
+    review page's "the forms add up to" column) count its death in ΣH4, the `tally` criterion
+    does not (it adds up the truth's units' forms only), so a tally the 复查 passes is marked
+    wrong."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "vacant-second-home")
+    services.save_register(db, attempt, {
+        "zhang": {"building": 7, "unit": 1202, "number": 999, "status": "all_died"},
+        "tan": {"building": 7, "unit": 1102, "status": "vacant"}})
+    services.save_deaths(db, attempt, [DEATH_999], complete=True)
+    services.save_form(db, attempt, "zhang", {"H4m": 1, "H4f": 0}, complete=True,
+                       confirmed=True)
+    services.save_tally(db, attempt, {"households": 0, "present": 0, "away": 0, "total": 0,
+                                      "births": 0, "deaths": 1})
+    db.commit()
+    check = client.get(f"/training/attempts/{attempt.id}/check").get_data(as_text=True)
+    assert "tally/" not in check  # the 复查: the tally adds up the forms
+    evidence = grading_forms.attempt_evidence(services.replay_attempt(attempt), attempt.forms,
+                                              attempt.register, attempt.tally)
+    result = grading_forms.tally_agrees(evidence)
+    assert [finding.where for finding in result.findings] == [], result.findings
+
+
+def test_the_examiner_sees_a_999_form_filled_for_a_vacant_unit(client, login_as, db,
+                                                               exam_cohort):
+    """The review page lists R601 forms of `form_units` (the truth) only, so a 999 form the
+    trainee filled for a unit really vacant (or HMT/foreign) never shows, though its deaths
+    are in the tally's "the forms add up to" column beside it (HMT forms are shown whether
+    owed or not)."""
+    made = exam_cohort("Review 999 on a vacant unit", "vacant-second-home")
+    attempt = made["attempt"]
+    services.save_register(db, attempt, {
+        "zhang": {"building": 7, "unit": 1202, "number": 999, "status": "all_died"},
+        "tan": {"building": 7, "unit": 1102, "status": "vacant"}})
+    services.save_deaths(db, attempt, [DEATH_999], complete=True)
+    services.save_form(db, attempt, "zhang", {"H4m": 1, "H4f": 0}, complete=True,
+                       confirmed=True)
+    services.save_tally(db, attempt, {"households": 0, "present": 0, "away": 0, "total": 0,
+                                      "births": 0, "deaths": 1})
+    services.submit(db, attempt)
+    db.commit()
+    login_as(user=made["examiner"])
+    page = client.get(f"/review/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'id="form-zhang"' in page
+
+
+def test_one_missing_999_form_is_one_finding_in_the_recheck(client, login_as, make_user, db):
+    """The 999 unit interviewed (the grid worker's account read back: outcome completed) and
+    registered 999, its form not begun: `_forms` (the unit is in `units`, interviewed) and
+    `_not_begun` (a 999 row without a form) both report the same missing form."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    services.take_step(db, attempt, "liu", "knock", datetime(2020, 11, 6, 10))
+    for action in ("ask_grid_worker", "read_back"):
+        services.take_step(db, attempt, "liu", action, None)
+    services.save_register(db, attempt, {"liu": {"building": 6, "unit": 201, "number": 999,
+                                                 "status": "all_died", "present": 0,
+                                                 "away": 0}})
+    db.commit()
+    assert findings_at(client, attempt, "liu") == ["liu"]
+
+
+def test_a_999_form_is_checked_against_the_rows_numbered_999(login_as, make_user, db):
+    """The 999 form's deaths are looked up by the register row's number, not by 999: with the
+    number not yet written (or mistyped), H4 is checked against no rows and the form is
+    refused ("1 but 0 deaths are on the death form") though the death form has its row
+    numbered 999. (The register's own check already names the missing number.)"""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "whole-household-death")
+    services.save_register(db, attempt, {"liu": {"building": 6, "unit": 201,
+                                                 "status": "all_died"}})
+    died = services.replay_attempt(attempt).households["liu"].truth.household.deaths[0]
+    services.save_deaths(db, attempt, [{**TRUE_DEATH, "number": 999, "sex": 1,
+                                        "education": int(died.education)}], complete=True)
+    issues = services.save_form(db, attempt, "liu", {"H4m": 1, "H4f": 0}, complete=True,
+                                confirmed=True)
+    assert [(issue.rule, issue.item) for issue in issues] == []
+
+
+def test_a_999_form_whose_deaths_are_not_told_apart_matches_the_truth_on_review(
+        client, login_as, db, exam_cohort):
+    """With two or more units registered 999, `save_form` stores the 999 form without
+    "deaths" (they cannot be told apart). The review page compares it with the truth's record,
+    which has the death rows, so each true death shows as missing from a form that could not
+    hold it. The record is set here as save_form stores it then (no library scenario has two
+    whole-household deaths)."""
+    made = exam_cohort("Review 999 without rows", "whole-household-death")
+    attempt = made["attempt"]
+    services.save_register(db, attempt, {"liu": {"building": 6, "unit": 201, "number": 999,
+                                                 "status": "all_died"}})
+    attempt.forms = {"liu": {"record": {"all_died": True, "H4m": 1, "H4f": 0, "persons": []},
+                             "complete": True, "confirmed": True}}
+    services.submit(db, attempt)
+    db.commit()
+    login_as(user=made["examiner"])
+    page = client.get(f"/review/attempts/{attempt.id}").get_data(as_text=True)
+    section = page[page.find('id="form-liu"'):]
+    section = section[:section.find("</h3>", 1) + 400]
+    assert "The form matches the truth." in section, section
+
+
+def test_household_items_survive_a_round_trip_through_999(client, csrf, login_as, make_user,
+                                                          db):
+    """A household's form with its household items and no person (the only row removed),
+    then the register says 999 and the page autosaves (H4 only), then the register says
+    occupied again: `save_form` rebuilt the record from H4 alone, so H1-H7 are gone."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))
+    db.commit()
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    items = {"H1": 1, "H2a": 3, "H2b": 0, "H3m": 0, "H3f": 0, "H4m": 0, "H4f": 0, "H5": 1,
+             "H6": 90, "H7": 3}
+    body = {**form_data(csrf, {**items, "persons": [{"D1": ""}]}), "persons-0-remove": "y"}
+    assert client.post(url, data=body).status_code == 302
+    db.refresh(attempt)
+    assert attempt.forms["wang"]["record"]["H6"] == 90 and not attempt.forms["wang"][
+        "record"]["persons"]
+    services.save_register(db, attempt, {"wang": {"building": 1, "unit": 101, "number": 999,
+                                                  "status": "all_died"}})
+    db.commit()
+    assert 'data-test="all-died-note"' in client.get(url).get_data(as_text=True)
+    assert client.post(url, data=form_data(csrf, {"H4m": 0, "H4f": 0, "persons": []}),
+                       headers={"HX-Request": "true"}).status_code == 200
+    services.save_register(db, attempt, {"wang": WANG_OCCUPIED})
+    db.commit()
+    db.refresh(attempt)
+    kept = attempt.forms["wang"]["record"]
+    assert {item: kept.get(item) for item in items} == items
