@@ -122,11 +122,16 @@ def test_soft_warnings_ask_for_confirmation_but_do_not_block(change: dict[str, A
 
 
 def test_a_whole_household_death_fills_only_h4() -> None:
-    record = {"H1": None, "H2a": None, "H2b": None, "H3m": None, "H3f": None, "H4m": 1,
-              "H4f": 0, "H5": None, "H6": None, "H7": None, "persons": [],
-              "deaths": [{"sex": 1, "birth": "1940-03", "died": "2020-06"}]}
+    record = {"all_died": True, "H1": None, "H2a": None, "H2b": None, "H3m": None,
+              "H3f": None, "H4m": 1, "H4f": 0, "H5": None, "H6": None, "H7": None,
+              "persons": [], "deaths": [{"sex": 1, "birth": "1940-03", "died": "2020-06"}]}
     assert hard_errors(record) == []
     assert {i.item for i in hard_errors({**record, "H4m": 0})} == {"H4m"}
+    # items typed before the unit became a 999 are kept in the record but not on its form
+    assert hard_errors({**record, "H1": 7, "H2a": 3, "H6": -1}) == []
+    # without the mark it is a household's form, and a household has persons
+    unmarked = {key: value for key, value in record.items() if key != "all_died"}
+    assert "head_first" in {i.rule for i in hard_errors(unmarked)}
 
 
 def test_answers_of_the_wrong_type_are_errors_not_crashes() -> None:

@@ -1,6 +1,6 @@
-"""Review of the whole-household death's form (户编号 999, H4 only; commit ecc1866): what the
-trainee may learn from it, what it may lose, and whether the 复查, the grading and the
-examiner's page agree about it. Each test states what should happen; they fail until fixed."""
+"""The whole-household death's form (户编号 999, H4 only) under review: what the trainee may
+learn from it (nothing the register did not say), what it may lose (nothing), and the 复查,
+the grading and the examiner's page agreeing about it (each test was a bug a review found)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,8 @@ def listed(client: Any, attempt: Any, unit: str) -> bool:
 
 def test_a_999_units_r601_stays_closed_when_its_neighbour_speaks(client, login_as, make_user,
                                                                   db):
-    """Talking to the neighbour marks the 999 unit met; since `form_units` now counts
-    whole-household deaths, its full R601 (H1-H7, persons) opens, is listed and is owed in the
-    复查 — none of which a vacant unit's does. Nothing in the register says 999 yet, so the
-    form should stay closed as a vacant unit's does (and as it did before the change)."""
+    """A neighbour speaking for the 999 unit marks it met, but its R601 opens only once the
+    register says 999, as a vacant unit's does: met, nothing is listed, owed or opened."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "whole-household-death")
     services.take_step(db, attempt, "liu", "knock", datetime(2020, 11, 6, 10))
@@ -52,10 +50,9 @@ def test_a_999_units_r601_stays_closed_when_its_neighbour_speaks(client, login_a
 
 def test_a_blank_person_row_does_not_keep_a_form_from_becoming_the_999_form(
         client, csrf, login_as, make_user, db):
-    """Every form saved from the R601 page carries the page's blank person row (min_entries);
-    `all_died_form` takes it for a person, so once a form was autosaved, registering the unit
-    as 999 never gives the H4-only form: the full form stays, cannot be completed with H4
-    only, and the 复查 says the form "lists persons"."""
+    """A form saved from the page carries the page's blank person row: that row is no person,
+    so once the register says 999 the form is the 999 form (H4 only), completes with H4, and
+    the 复查 does not say that it lists persons."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "cooperative-family")
     services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))
@@ -79,9 +76,8 @@ def test_a_blank_person_row_does_not_keep_a_form_from_becoming_the_999_form(
 def test_turning_the_register_back_from_999_tells_nothing_about_the_unit(client, csrf, login_as,
                                                                           make_user, db):
     """Two units never met, one really vacant (zhang), one a family (tan), both registered 999
-    with a 999 form begun, then both registered vacant: the vacant unit's form now answers 404,
-    is no longer listed and the 复查 is silent about it, while the family's opens (a full R601,
-    never met), is listed and has 复查 findings: the trainee learns which unit is lived in."""
+    with a 999 form begun, then both registered vacant: both forms stay open and listed, and
+    the 复查 says the same of both, so the trainee learns nothing of who lives where."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "vacant-second-home")
     units = {"zhang": 1202, "tan": 1102}
@@ -104,9 +100,8 @@ def test_turning_the_register_back_from_999_tells_nothing_about_the_unit(client,
 
 def test_a_stored_999_form_is_a_household_form_again_once_the_register_says_occupied(
         client, csrf, login_as, make_user, db):
-    """The stored record keeps its "all_died" mark after the register turns the unit back to
-    an occupied household: the R601 page shows the form complete with no person and no
-    error, and the 复查 finds nothing, although the register lists 3 persons living here."""
+    """Once the register lists the unit as an occupied household again, its stored 999 form
+    is a household's form (a draft): it needs persons, and the 复查 says so."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "cooperative-family")
     services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))
@@ -128,10 +123,8 @@ def test_a_stored_999_form_is_a_household_form_again_once_the_register_says_occu
 
 def test_the_tally_criterion_and_the_recheck_agree_on_a_999_form_of_a_vacant_unit(
         client, csrf, login_as, make_user, db):
-    """A unit really vacant but registered 999, with its 999 form (H4 = 1): the 复查 (and the
-    review page's "the forms add up to" column) count its death in ΣH4, the `tally` criterion
-    does not (it adds up the truth's units' forms only), so a tally the 复查 passes is marked
-    wrong."""
+    """A unit really vacant but registered 999, with its 999 form (H4 = 1): the 复查 and the
+    `tally` criterion both count its death in ΣH4 (every form filed is added up)."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "vacant-second-home")
     services.save_register(db, attempt, {
@@ -153,10 +146,8 @@ def test_the_tally_criterion_and_the_recheck_agree_on_a_999_form_of_a_vacant_uni
 
 def test_the_examiner_sees_a_999_form_filled_for_a_vacant_unit(client, login_as, db,
                                                                exam_cohort):
-    """The review page lists R601 forms of `form_units` (the truth) only, so a 999 form the
-    trainee filled for a unit really vacant (or HMT/foreign) never shows, though its deaths
-    are in the tally's "the forms add up to" column beside it (HMT forms are shown whether
-    owed or not)."""
+    """The review page shows every R601 the trainee filed, a 999 form for a unit really vacant
+    too (its deaths are in the tally's "the forms add up to" column beside it)."""
     made = exam_cohort("Review 999 on a vacant unit", "vacant-second-home")
     attempt = made["attempt"]
     services.save_register(db, attempt, {
@@ -175,9 +166,8 @@ def test_the_examiner_sees_a_999_form_filled_for_a_vacant_unit(client, login_as,
 
 
 def test_one_missing_999_form_is_one_finding_in_the_recheck(client, login_as, make_user, db):
-    """The 999 unit interviewed (the grid worker's account read back: outcome completed) and
-    registered 999, its form not begun: `_forms` (the unit is in `units`, interviewed) and
-    `_not_begun` (a 999 row without a form) both report the same missing form."""
+    """The 999 unit interviewed (the grid worker's account read back) and registered 999, its
+    form not begun: the 复查 says so once."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "whole-household-death")
     services.take_step(db, attempt, "liu", "knock", datetime(2020, 11, 6, 10))
@@ -191,10 +181,8 @@ def test_one_missing_999_form_is_one_finding_in_the_recheck(client, login_as, ma
 
 
 def test_a_999_form_is_checked_against_the_rows_numbered_999(login_as, make_user, db):
-    """The 999 form's deaths are looked up by the register row's number, not by 999: with the
-    number not yet written (or mistyped), H4 is checked against no rows and the form is
-    refused ("1 but 0 deaths are on the death form") though the death form has its row
-    numbered 999. (The register's own check already names the missing number.)"""
+    """The 999 form's deaths are the death form's rows numbered 999, whatever number the
+    register row has so far (the register's own check names a missing number)."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "whole-household-death")
     services.save_register(db, attempt, {"liu": {"building": 6, "unit": 201,
@@ -209,11 +197,9 @@ def test_a_999_form_is_checked_against_the_rows_numbered_999(login_as, make_user
 
 def test_a_999_form_whose_deaths_are_not_told_apart_matches_the_truth_on_review(
         client, login_as, db, exam_cohort):
-    """With two or more units registered 999, `save_form` stores the 999 form without
-    "deaths" (they cannot be told apart). The review page compares it with the truth's record,
-    which has the death rows, so each true death shows as missing from a form that could not
-    hold it. The record is set here as save_form stores it then (no library scenario has two
-    whole-household deaths)."""
+    """With two or more units registered 999, a 999 form is stored without "deaths" (they are
+    not told apart): the review page does not count the truth's deaths as missing from it.
+    The record is set as save_form stores it then (no library scenario has two)."""
     made = exam_cohort("Review 999 without rows", "whole-household-death")
     attempt = made["attempt"]
     services.save_register(db, attempt, {"liu": {"building": 6, "unit": 201, "number": 999,
@@ -231,9 +217,9 @@ def test_a_999_form_whose_deaths_are_not_told_apart_matches_the_truth_on_review(
 
 def test_household_items_survive_a_round_trip_through_999(client, csrf, login_as, make_user,
                                                           db):
-    """A household's form with its household items and no person (the only row removed),
-    then the register says 999 and the page autosaves (H4 only), then the register says
-    occupied again: `save_form` rebuilt the record from H4 alone, so H1-H7 are gone."""
+    """A household's form with its household items and no person, then the register says 999
+    and the page autosaves (H4 only), then the register says occupied again: the household
+    items are all still there."""
     trainee = login_as(Role.TRAINEE)
     attempt = start(db, make_user, trainee, "cooperative-family")
     services.take_step(db, attempt, "wang", "knock", datetime(2020, 11, 2, 19))

@@ -46,6 +46,7 @@ from trainer.core.grading import forms as grading_forms
 from trainer.core.grading import hmt as grading_hmt
 from trainer.core.i18n import N_
 from trainer.core.interview.engine import Session as Visit
+from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER
 from trainer.fieldwork import grades, truth
 from trainer.fieldwork.models import Assignment, Attempt, AttemptStatus, Mode, World
 from trainer.review import services as review_services
@@ -416,7 +417,7 @@ def self_reported_forms(forms: dict[str, Any], visit: Visit, events: Sequence[An
 
 def form_units(visit: Visit) -> list[str]:
     """Households that fill the short form R601 (not vacant, not HMT/foreign; a
-    whole-household death, 999, its H4 only)."""
+    whole-household death, 999, its H4 only): the forms owed."""
     return grading_forms.form_units(visit)
 
 
@@ -431,25 +432,34 @@ def all_died_form(attempt: Attempt, unit: str) -> bool:
     the trainee's register says so, and no form with persons was begun for it (that one is
     kept as it is, and the 复查 points out that the two disagree)."""
     record = (attempt.forms.get(unit) or {}).get("record") or {}
-    return unit in registered_all_died(attempt) and not record.get("persons")
+    return unit in registered_all_died(attempt) and not r601.real_persons(record)
+
+
+def _met_form_units(visit: Visit) -> set[str]:
+    """The households whose R601 opens once they are met: families and collective
+    households (a whole-household death's opens by the register alone: nobody is met)."""
+    return {unit for unit in form_units(visit) if visit.households[unit].truth.kind
+            != "all_died"}
 
 
 def r601_units(attempt: Attempt, visit: Visit) -> list[str]:
-    """The units whose R601 the trainee may fill: those a household needs it for, and any
-    the trainee's register records as a whole-household death (whatever is really there, so
-    the form opening tells nothing the trainee has not said), in the visiting order."""
-    owed, died = set(form_units(visit)), set(registered_all_died(attempt))
-    return [unit for unit in visit.households if unit in owed or unit in died]
+    """The units whose R601 the trainee may have, in the visiting order: those of the
+    households that open theirs once met, those the trainee's register records as
+    whole-household deaths and those whose form was begun, whatever really lives there (so
+    neither a form opening nor its staying open tells what the trainee has not said)."""
+    owed = _met_form_units(visit) | set(registered_all_died(attempt)) | set(attempt.forms)
+    return [unit for unit in visit.households if unit in owed]
 
 
 def shown_form_units(attempt: Attempt, visit: Visit) -> list[str]:
-    """The R601 forms the attempt's page lists: those of households met in a visit or whose
-    form is already in the attempt (begun, or a self-report received), and those the
+    """The R601 forms the attempt's page lists: those of households met in a visit, those
+    whose form is already in the attempt (begun, or a self-report received) and those the
     register records as whole-household deaths. Listing every form owed would tell the
     trainee which units are vacant or HMT/foreign before any visit."""
-    died = registered_all_died(attempt)
+    met, died = _met_form_units(visit), registered_all_died(attempt)
     return [unit for unit in r601_units(attempt, visit)
-            if unit in died or visit.households[unit].met or unit in attempt.forms]
+            if unit in died or unit in attempt.forms
+            or (unit in met and visit.households[unit].met)]
 
 
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
@@ -472,10 +482,7 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     if unit not in r601_units(attempt, visit):
         raise NotFound(N_("No such form."))
     if all_died_form(attempt, unit):  # 999: H4 only, whatever else the page sent
-        record = {"all_died": True, "H4m": record.get("H4m"), "H4f": record.get("H4f"),
-                  "persons": []}
-        if len(registered_all_died(attempt)) == 1:  # else its rows are not told apart
-            record["deaths"] = death_rows_of(attempt, unit)
+        record = all_died_record(attempt, unit, record)
     else:
         record = {**long_form_record(record, sampled(visit, unit)),
                   "deaths": death_rows_of(attempt, unit)}  # H4 is checked against them
@@ -485,6 +492,44 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
                                              "complete": done, "confirmed": confirmed}}
     db.flush()
     return issues
+
+
+def all_died_record(attempt: Attempt, unit: str, posted: dict[str, Any]) -> dict[str, Any]:
+    """A whole-household death's record: H4 as posted, marked 999, no person; what the
+    stored record held besides (household items typed before the register said 999) kept
+    for when the unit is a household again (`r601.as_filed` leaves it off the form). Its
+    deaths are the death form's rows numbered 999 while one unit is registered 999; with
+    more, theirs are not told apart and it has none to check H4 by."""
+    stored = (attempt.forms.get(unit) or {}).get("record") or {}
+    record = {**{key: value for key, value in stored.items() if key != "deaths"},
+              **{item: posted.get(item) for item in r601.ALL_DIED_ITEMS},
+              "all_died": True, "persons": []}
+    if len(registered_all_died(attempt)) == 1:
+        record["deaths"] = [{"sex": row.get("sex"), "birth": row.get("birth"),
+                             "died": row.get("died")}
+                            for row in (attempt.deaths or {}).get("rows") or []
+                            if row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER]
+    return record
+
+
+def _sync_all_died(attempt: Attempt) -> None:
+    """Mark each stored R601 as the register has its unit: a whole-household death's form
+    (999, H4 only) where the register says so and the form holds no person, else a
+    household's; a form whose kind changed is a draft again (marked complete as the other
+    kind, it was never checked as this one). Nothing typed is dropped (`all_died_record`)."""
+    died = set(registered_all_died(attempt))
+    forms = dict(attempt.forms)
+    for unit, entry in attempt.forms.items():
+        record = entry.get("record") or {}
+        want = unit in died and not r601.real_persons(record)
+        if want == r601.all_died(record):
+            continue
+        changed = {key: value for key, value in record.items() if key != "all_died"}
+        if want:
+            changed.update(all_died=True, persons=[])
+        forms[unit] = {**entry, "record": changed, "complete": False}
+    if forms != attempt.forms:
+        attempt.forms = forms
 
 
 def _passes(issues: list[Issue], *, complete: bool, confirmed: bool) -> bool:
@@ -548,6 +593,7 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
     rows = {unit: {**row, "code": (saved.get(unit) or {}).get("code")}
             for unit, row in rows.items() if unit in units}
     attempt.register = {**saved, **rows} if partial else rows
+    _sync_all_died(attempt)  # a unit's R601 is a 999 form or a household's as listed here
     db.flush()
     return list(register.validate(attempt.register, foreign_units(attempt)))
 

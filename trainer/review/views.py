@@ -206,8 +206,11 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
     truth = fieldwork.register_truth(visit)
     form_diffs = {}
     truth_records = []
-    for unit in fieldwork.form_units(visit):
-        household = visit.households[unit].truth.household
+    owed = set(fieldwork.form_units(visit))
+    for unit in [u for u in visit.households if u in owed or u in attempt.forms]:
+        # every form owed (never saved: still shown) and every form filed (a 999 form for a
+        # unit really vacant too: its deaths are in the tally's forms column)
+        household = visit.households[unit].truth.household if unit in owed else None
         entry = attempt.forms.get(unit, {})
         truth_record = r601.record_of(household) if household is not None else None
         form_diffs[unit] = r601.differences(entry.get("record"), truth_record)

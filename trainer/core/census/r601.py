@@ -11,7 +11,9 @@ A filled form is a plain record (what a WTForms form or a self-report submits):
 A whole-household death (户编号 999) has a form too, on which only H4 is filled:
 {"all_died": True, "H4m": 1, "H4f": 0, "persons": [], "deaths": [...]}; its "deaths" are
 absent when they cannot be told apart (several 999 households share the number on the death
-form), and H4 is then not checked against them.
+form), and H4 is then not checked against them. A stored 999 record may keep household items
+typed before its unit became a 999 (for when it is a household again); `as_filed` leaves
+them off, and the checks, the grading and the review read it so.
 
 (D7 = 5 and D8 = 4 are followed by the place written out, "D7_place" and "D8_place":
 "湖北省荆州市洪湖市".)
@@ -124,11 +126,32 @@ def _skips_housing(record: Record) -> bool:
     return record.get("H5") in (2, 3, 4, 5)
 
 
+ALL_DIED_ITEMS = ("H4m", "H4f")  # all a whole-household death's form holds
+
+
 def all_died(record: Record) -> bool:
-    """A whole-household death (户编号 999): no persons, deaths only; only H4 is filled.
-    Marked so (`"all_died"`), or told by its having deaths and no persons."""
-    return not record.get("persons") and (bool(record.get("all_died"))
-                                          or bool(record.get("deaths")))
+    """A whole-household death's form (户编号 999): marked so (`"all_died"`); only H4."""
+    return bool(record.get("all_died"))
+
+
+def as_filed(record: Record) -> Record:
+    """The record as its form holds it: a whole-household death's H4 alone (what else was
+    typed before the unit became a 999 is kept in the stored record, for when it is a
+    household again, but is not on this form); any other record as it is."""
+    if not all_died(record):
+        return record
+    filed: dict[str, Any] = {"all_died": True, "persons": [],
+                             **{item: record.get(item) for item in ALL_DIED_ITEMS}}
+    if "deaths" in record:
+        filed["deaths"] = record["deaths"]
+    return filed
+
+
+def real_persons(record: Record) -> list[Record]:
+    """The persons of a record with something written in them (a page's blank row is
+    none)."""
+    return [person for person in _persons(record)
+            if any(not _blank(value) for key, value in person.items() if key != "remove")]
 
 
 @rule("required")
@@ -369,7 +392,8 @@ def plausibility(record: Record) -> Iterator[Issue]:
 
 
 def validate(record: Record) -> list[Issue]:
-    """Every issue of a filled R601 household record, hard errors first."""
+    """Every issue of a filled R601 household record (`as_filed`), hard errors first."""
+    record = as_filed(record)
     issues = [issue for fn in RULES.values() for issue in fn(record)]
     return sorted(issues, key=lambda i: (i.severity != Severity.HARD,
                                          -1 if i.person is None else i.person, i.item))
@@ -443,8 +467,11 @@ def differences(given: Mapping[str, Any] | None,
                 truth: Mapping[str, Any] | None) -> list[tuple[str, Any, Any]]:
     """(path, given, true) for every item where a filled form and the truth differ, in the
     form's order (household items, then persons, then deaths)."""
+    given = as_filed(given) if given is not None else None
     mine, true = flattened(given), flattened(truth)
-    paths = [path for path in dict.fromkeys([*true, *mine]) if path != "all_died"]  # a mark
+    paths = [path for path in dict.fromkeys([*true, *mine]) if path != "all_died"  # a mark
+             and not (path.startswith("deaths[") and given is not None
+                      and "deaths" not in given)]  # deaths not told apart: none to compare
     return [(path, mine.get(path), true.get(path)) for path in paths
             if _normal(mine.get(path)) != _normal(true.get(path))]
 

@@ -94,7 +94,7 @@ def recheck(*, units: Sequence[str], outcomes: Mapping[str, str],
     """
     records = {unit: forms[unit]["record"] for unit in units
                if unit in forms and forms[unit].get("record") is not None}
-    return [*_forms(units, outcomes, forms),
+    return [*_forms(units, outcomes, forms, register),
             *_not_begun(units, outcomes, forms, register, foreign, opens),
             *_register(units, records, register, foreign),
             *_tally(units, records, register, tally_sheet),
@@ -108,11 +108,13 @@ def _at(unit: str, issue: Issue) -> str:
 
 
 def _forms(units: Sequence[str], outcomes: Mapping[str, str],
-           forms: Mapping[str, Mapping[str, Any]]) -> Iterator[Finding]:
+           forms: Mapping[str, Mapping[str, Any]], register: Mapping[str, Mapping[str, Any]]
+           ) -> Iterator[Finding]:
     for unit in units:
         entry = forms.get(unit)
         if entry is None:
-            if outcomes.get(unit) in INTERVIEWED:
+            if (outcomes.get(unit) in INTERVIEWED
+                    and (register.get(unit) or {}).get("status") != "all_died"):  # _not_begun's
                 yield Finding("forms", unit, N_("The household was interviewed but its form "
                                                 "has not been started."), unit=unit)
             continue
@@ -244,13 +246,14 @@ def deaths_against_h4(records: Mapping[str, Mapping[str, Any]],
     number (None: no form's). The whole-household deaths share 999: their forms' H4 added up
     against the rows numbered 999 (the first 999 unit holds the issue); with no 999 form yet,
     its rows are not counted (its missing form is a finding of its own)."""
+    all_died = [unit for unit, row in register.items()
+                if unit in records and r601.all_died(records[unit])]
     unit_of = {row["number"]: unit for unit, row in register.items()
-               if unit in records and isinstance(row.get("number"), int)
+               if unit in records and unit not in all_died
+               and isinstance(row.get("number"), int)
                and row["number"] != ALL_DIED_HOUSEHOLD_NUMBER}
     h4 = {number: (_count(records[unit].get("H4m")), _count(records[unit].get("H4f")))
           for number, unit in unit_of.items()}
-    all_died = [unit for unit, row in register.items()
-                if unit in records and row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER]
     if all_died:
         unit_of[ALL_DIED_HOUSEHOLD_NUMBER] = all_died[0]
         h4[ALL_DIED_HOUSEHOLD_NUMBER] = (

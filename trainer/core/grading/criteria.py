@@ -36,6 +36,9 @@ class Evidence:
     forms_expected: bool = False  # an attempt (not a bot or a playtest) hands in forms
     forms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
     drafts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # handed in unfinished
+    # every R601 record the trainee filed, owed or not (a 999 form for a unit really vacant
+    # too): what the quick tally adds up
+    filed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> record
     register: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # unit -> row
     register_truth: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

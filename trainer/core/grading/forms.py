@@ -102,11 +102,14 @@ def attempt_evidence(session: Session, saved: Mapping[str, Mapping[str, Any]],
     units = form_units(session)
     truth = {unit: r601.record_of(household) for unit in units
              if (household := session.households[unit].truth.household) is not None}
-    forms = {unit: entry["record"] for unit, entry in saved.items()
-             if entry.get("complete") and unit in units}
-    drafts = {unit: entry["record"] for unit, entry in saved.items()
-              if not entry.get("complete") and unit in units}
+    filed = {unit: r601.as_filed(entry["record"]) for unit, entry in saved.items()
+             if entry.get("record") is not None}
+    forms = {unit: record for unit, record in filed.items()
+             if saved[unit].get("complete") and unit in units}
+    drafts = {unit: record for unit, record in filed.items()
+              if not saved[unit].get("complete") and unit in units}
     return replace(evidence_of(session), forms_expected=True, forms=forms, drafts=drafts,
+                   filed=filed,
                    truth=truth, register=rows, register_truth=register_truth(session),
                    tally=tally_sheet or None, hmt_forms=hmt_forms or {}, deaths=deaths,
                    map_drawing=map_drawing)
@@ -546,11 +549,11 @@ def consistency(evidence: Evidence) -> Result:
 @criterion("tally", ("快速汇总与普查表一致：户数、人数、出生、死亡",
                      "The quick tally adds up the forms: households, persons, births, deaths"))
 def tally_agrees(evidence: Evidence) -> Result:
-    """Share of the quick tally's figures that equal what the forms handed in add up to."""
+    """Share of the quick tally's figures that equal what the forms handed in add up to
+    (every R601 the trainee filed, as the 复查 adds them up)."""
     if not evidence.forms_expected:
         return Result(0.0, applicable=False)
-    records = [record for unit in evidence.truth
-               if (record := _handed_in(evidence, unit)) is not None]
+    records = list(evidence.filed.values())
     if evidence.tally is None:
         return Result(0.0, (Finding(("没有做快速汇总。", "The quick tally was not done."),
                                     where="tally"),))
