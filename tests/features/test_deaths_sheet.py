@@ -300,6 +300,8 @@ def test_a_whole_household_death_fills_h4_only_on_its_999_form(client, csrf, log
     services.submit(db, attempt)
     criteria = attempt.score["criteria"]
     assert criteria["coverage"]["score"] == 1.0, criteria["coverage"]
+    # its register row (persons living here and away left blank: nobody lives there) is right
+    assert criteria["register_accuracy"]["score"] == 1.0, criteria["register_accuracy"]
     assert criteria["form_accuracy"]["score"] == 1.0, criteria["form_accuracy"]
     assert criteria["form_completeness"]["score"] == 1.0
 

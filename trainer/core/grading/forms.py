@@ -496,13 +496,16 @@ def register_accuracy(evidence: Evidence) -> Result:
         if _cross_checked(evidence, unit) is None:
             columns += list(CROSS_CHECKED)
         for column in columns:
-            want = truth.get(column)
+            want, given = truth.get(column), row.get(column)
+            if (column in ("present", "away") and _norm(given) is None
+                    and truth.get("status") in ("vacant", "all_died")):
+                given = 0  # nobody lives there: a count left blank is none
             total += 1
             heads = [want]
             if column == "head" and _collective(evidence.truth.get(unit)):
                 heads = [p.get("D1") for p in _persons(evidence.truth[unit])]  # any member
-            if _norm(row.get(column)) == _norm(want) or (column == "head" and any(
-                    _norm(row.get(column)) == _norm(head) or _same_name(row.get(column), head)
+            if _norm(given) == _norm(want) or (column == "head" and any(
+                    _norm(given) == _norm(head) or _same_name(given, head)
                     for head in heads)):
                 right += 1
             else:
