@@ -121,12 +121,9 @@ def test_a_stored_999_form_is_a_household_form_again_once_the_register_says_occu
     assert findings_at(client, attempt, "wang") != []
 
 
-def test_the_tally_criterion_and_the_recheck_agree_on_a_999_form_of_a_vacant_unit(
-        client, csrf, login_as, make_user, db):
-    """A unit really vacant but registered 999, with its 999 form (H4 = 1): the 复查 and the
-    `tally` criterion both count its death in ΣH4 (every form filed is added up)."""
-    trainee = login_as(Role.TRAINEE)
-    attempt = start(db, make_user, trainee, "vacant-second-home")
+def vacant_unit_filed_as_999(db: Any, attempt: Any) -> None:
+    """In vacant-second-home: the vacant flat (zhang) registered 999 with a 999 form (H4 = 1)
+    and its row on the death form, the other flat registered vacant, the tally done."""
     services.save_register(db, attempt, {
         "zhang": {"building": 7, "unit": 1202, "number": 999, "status": "all_died"},
         "tan": {"building": 7, "unit": 1102, "status": "vacant"}})
@@ -135,6 +132,15 @@ def test_the_tally_criterion_and_the_recheck_agree_on_a_999_form_of_a_vacant_uni
                        confirmed=True)
     services.save_tally(db, attempt, {"households": 0, "present": 0, "away": 0, "total": 0,
                                       "births": 0, "deaths": 1})
+
+
+def test_the_tally_criterion_and_the_recheck_agree_on_a_999_form_of_a_vacant_unit(
+        client, csrf, login_as, make_user, db):
+    """A unit really vacant but registered 999, with its 999 form (H4 = 1): the 复查 and the
+    `tally` criterion both count its death in ΣH4 (every form filed is added up)."""
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "vacant-second-home")
+    vacant_unit_filed_as_999(db, attempt)
     db.commit()
     check = client.get(f"/training/attempts/{attempt.id}/check").get_data(as_text=True)
     assert "tally/" not in check  # the 复查: the tally adds up the forms
@@ -150,14 +156,7 @@ def test_the_examiner_sees_a_999_form_filled_for_a_vacant_unit(client, login_as,
     too (its deaths are in the tally's "the forms add up to" column beside it)."""
     made = exam_cohort("Review 999 on a vacant unit", "vacant-second-home")
     attempt = made["attempt"]
-    services.save_register(db, attempt, {
-        "zhang": {"building": 7, "unit": 1202, "number": 999, "status": "all_died"},
-        "tan": {"building": 7, "unit": 1102, "status": "vacant"}})
-    services.save_deaths(db, attempt, [DEATH_999], complete=True)
-    services.save_form(db, attempt, "zhang", {"H4m": 1, "H4f": 0}, complete=True,
-                       confirmed=True)
-    services.save_tally(db, attempt, {"households": 0, "present": 0, "away": 0, "total": 0,
-                                      "births": 0, "deaths": 1})
+    vacant_unit_filed_as_999(db, attempt)
     services.submit(db, attempt)
     db.commit()
     login_as(user=made["examiner"])
