@@ -423,8 +423,8 @@ def record_of(household: Household) -> dict[str, Any]:
     """A household's truth written as a filled R601 record (with its death-form rows, and
     the long form's housing items H8-H18 when it is sampled: see `long_form`)."""
     if household.all_died:  # 户编号 999: only H4 and the death-form rows
-        return {"all_died": True, "H1": None, "H2a": None, "H2b": None, "H3m": None,
-                "H3f": None,
+        return {"all_died": True,
+                "H1": None, "H2a": None, "H2b": None, "H3m": None, "H3f": None,
                 "H4m": household.deaths_of(Sex.MALE), "H4f": household.deaths_of(Sex.FEMALE),
                 "H5": None, "H6": None, "H7": None, "persons": [],
                 "deaths": [_death_row(d) for d in household.deaths]}
