@@ -11,8 +11,10 @@ Each page is measured for what a trainee meets there: Chinese throughout (no int
 message left in English, no half-width colon after a Chinese word), nothing beyond the screen
 sideways, whole options in the selects. Screenshots: test-artifacts/browser/walk999-*.png.
 
-The tests marked xfail document what the walk found wrong in the application (the reason of
-each says where): they fail while the problem is there."""
+The tests after the walk each hold what the walk once found wrong: the visit telling all the
+death form asks, no "None" in the debrief, Chinese colons in 复查, the tally saying how a 999
+form counts, the 999 form showing what the neighbour told, 复查 reading the death form as it
+stands, the tally graded."""
 
 from __future__ import annotations
 
@@ -215,7 +217,7 @@ def test_a_trainee_registers_a_whole_household_death_end_to_end(
         # the exercise now lists the unit's R601 as the 999 form
         back_to_attempt(page)
         link = page.locator("[data-test=form-liu]")
-        expect(link).to_have_text("R601 · 东茅岭路 6栋201室 · 999")
+        expect(link).to_have_text("R601 · 东茅岭路 6栋201室 · 户编号999")
         expect(link.locator("xpath=..")).to_contain_text("未开始")
         look(page, "07-attempt-lists-999")
 
@@ -253,7 +255,7 @@ def test_a_trainee_registers_a_whole_household_death_end_to_end(
         for item, value in DEATH_ROW.items():
             page.locator(f"#rows-0-{item}").fill(value)
         page.locator("#rows-0-sex").select_option("1")
-        # never told in the visit (see the xfail below): the truth, for the full marks
+        # as the neighbour told: 汉族, 小学 (3)
         page.locator("#rows-0-education").select_option("3")
         saved_as_typed(page)
         look(page, "10-death-form")
@@ -295,7 +297,7 @@ def test_a_trainee_registers_a_whole_household_death_end_to_end(
         expect(findings).to_have_count(1)
         expect(page.locator("[data-test=group-tally]")).to_contain_text(
             "快速汇总为 1；普查表合计为 0。")
-        look(page, "14-recheck-tally", colons=False)  # see the xfail on its colons
+        look(page, "14-recheck-tally")
         tap(page, "[data-test=group-tally] [data-test=fix]")
         assert page.url.endswith("/tally#households")
         expect(page.locator("#households")).to_have_value("1")
@@ -313,7 +315,7 @@ def test_a_trainee_registers_a_whole_household_death_end_to_end(
         # submit: every paper done, so the plain confirmation
         back_to_attempt(page)
         cards = page.locator("#forms")
-        expect(link).to_have_text("R601 · 东茅岭路 6栋201室 · 999")
+        expect(link).to_have_text("R601 · 东茅岭路 6栋201室 · 户编号999")
         expect(link.locator("xpath=..")).to_contain_text("完整")
         expect(page.locator("[data-test=deaths]").locator("xpath=..")).to_contain_text("完整")
         expect(page.locator("[data-test=tally]").locator("xpath=..")).to_contain_text("已完成")
@@ -345,15 +347,9 @@ def test_a_trainee_registers_a_whole_household_death_end_to_end(
         look(page, "18-form-999-handed-in")
 
 
-# What the walk found wrong in the application, each failing while it is there -------------
+# What the walk once found wrong in the application, each held by a test --------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scenarios/whole-household-death.yaml: no fact, node or narration tells 刘德明's "
-    "ethnicity (民族) or education (受教育程度), yet the death form requires both (education "
-    "for those aged 6 and over at death) and the death_form criterion grades them against the "
-    "truth (汉族, 3 小学): a trainee who writes only what they were told cannot reach full "
-    "marks, and loses 1/7 of the death form's weight for a guess"))
 def test_the_visit_tells_what_the_death_form_asks(browser: Any, live_server: LiveServer) -> None:
     # both ways a trainee finds out: the neighbour, then (another trainee) the grid worker
     asked = {"neighbour": begun(live_server, "told"),
@@ -369,12 +365,6 @@ def test_the_visit_tells_what_the_death_form_asks(browser: Any, live_server: Liv
             assert "小学" in told, tag
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "trainer/core/grading/forms.py register_accuracy: a column whose true value is blank "
-    "(a 999 unit has no head, no registration mode) is reported as “（应为 None）” / "
-    "“(should be None)”: Python's None in the debrief. A trainee who writes the deceased as "
-    "户主姓名 (the register page does not say to leave it blank for a 999 unit) reads "
-    "“底册“户主姓名”不正确（应为 None）”; it should say the cell is left blank (应为空)"))
 def test_a_register_finding_never_shows_none(browser: Any, live_server: LiveServer) -> None:
     death = {"number": 999, "name": "刘德明", "sex": 1, "birth": "1938-03", "died": "2020-06",
              "ethnicity": "汉族", "education": 3}
@@ -390,7 +380,7 @@ def test_a_register_finding_never_shows_none(browser: Any, live_server: LiveServ
         page.goto(f"/training/attempts/{attempt_id}")
         register = page.locator("[data-test=debrief-register_accuracy]")
         expect(register).to_contain_text("户主姓名")  # the finding is there
-        look(page, "xfail-register-none", colons=False)
+        look(page, "found-register-none", colons=False)
         assert "None" not in register.inner_text()
 
 
@@ -403,43 +393,25 @@ def draft_999(live_server: LiveServer) -> int:
                  form={"H4m": 1, "H4f": 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "trainer/fieldwork/templates/fieldwork/recheck.html: each finding's place is followed "
-    "by a literal half-width ':' ({% if finding.unit or finding.item %}:{% endif %}), so a "
-    "Chinese 复查 reads “东茅岭路 6栋201室: 普查表仍是草稿…” and "
-    "“… · H4 死亡人口（男）: H4 死亡人口（男） 为 1…” (the colon should be the locale's, "
-    "as the app's colon() helper gives; the item is also said twice)"))
 def test_the_recheck_writes_chinese_colons(browser: Any, live_server: LiveServer,
                                            draft_999: int) -> None:
     with walk_page(browser, live_server, "walk999drafttrainee", PASSWORD, "zh-CN",
                    viewport=VIEWPORT, has_touch=True) as page:
         page.goto(f"/training/attempts/{draft_999}/check")
         expect(page.locator("[data-test=finding]").first).to_be_visible()
-        text = look(page, "xfail-recheck-colons", colons=False)
+        text = look(page, "found-recheck-colons", colons=False)
         assert HALF_COLON.findall(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "trainer/fieldwork/templates/fieldwork/tally.html: the quick tally's instructions do not "
-    "say that a whole-household death's 999 form adds its deaths to ΣH4 but no household "
-    "(nor any person): a trainee who registered the unit counts it in 登记总户数 and 复查 "
-    "answers “快速汇总为 1；普查表合计为 0”, which reads as if the 999 form were not counted"))
 def test_the_tally_says_how_a_999_form_counts(browser: Any, live_server: LiveServer,
                                               draft_999: int) -> None:
     with walk_page(browser, live_server, "walk999drafttrainee", PASSWORD, "zh-CN",
                    viewport=VIEWPORT, has_touch=True) as page:
         page.goto(f"/training/attempts/{draft_999}/tally")
-        text = look(page, "xfail-tally-999")
+        text = look(page, "found-tally-999")
         assert "999" in text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "trainer/fieldwork/templates/fieldwork/census_form.html: the 999 form's side panel "
-    "“住户给出的回答” lists only answers to ask_item steps, so for a whole-household death "
-    "(where nobody can be asked an item) it says “在访问中询问各项目，回答会显示在这里。”, an "
-    "invitation that cannot be followed, while what the neighbour said of the death "
-    "(6月12号, 八十二岁, 一个人住) — what H4 and the death form are filled from — is not "
-    "there"))
 def test_the_999_form_shows_what_the_neighbour_told(browser: Any, live_server: LiveServer,
                                                     draft_999: int) -> None:
     with walk_page(browser, live_server, "walk999drafttrainee", PASSWORD, "zh-CN",
@@ -447,20 +419,11 @@ def test_the_999_form_shows_what_the_neighbour_told(browser: Any, live_server: L
         page.goto(f"/training/attempts/{draft_999}/forms/liu")
         answers = page.locator("aside.answers")
         expect(answers).to_be_visible()
-        look(page, "xfail-999-answers")
+        look(page, "found-999-answers")
         expect(answers).not_to_contain_text("在访问中询问各项目", timeout=1000)
         expect(answers).to_contain_text("6月12号", timeout=1000)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "trainer/core/census/recheck.py _forms and the R601 page (census_form view): a stored "
-    "R601 is validated with the death rows copied into it when it was last saved "
-    "(services.save_form / all_died_record; views.py validates the stored record), not with "
-    "the death form as it stands. A trainee who fills H4 first (as the 999 note suggests: "
-    "the form stays a draft, the death form being empty), then the death form, and opens "
-    "复查 is still told “H4 死亡人口（男） 为 1，但死亡人口调查表上有 0 人” (and so is "
-    "the reopened R601, under H4): false, the row is there; it goes only once the R601 is "
-    "saved again"))
 def test_the_recheck_reads_the_death_form_as_it_stands(browser: Any,
                                                        live_server: LiveServer) -> None:
     death = {"number": 999, "name": "刘德明", "sex": 1, "birth": "1938-03", "died": "2020-06",
@@ -481,16 +444,11 @@ def test_the_recheck_reads_the_death_form_as_it_stands(browser: Any,
         page.goto(f"/training/attempts/{attempt_id}/check")
         forms = page.locator("[data-test=group-forms]")
         expect(forms).to_contain_text("普查表仍是草稿")  # true: not yet marked complete
-        look(page, "xfail-recheck-stale", colons=False)
+        look(page, "found-recheck-stale", colons=False)
         expect(page.locator("[data-test=finding]")).to_have_count(2, timeout=1000)  # + tally
         expect(forms).not_to_contain_text("死亡人口调查表上有 0 人", timeout=1000)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scenarios/whole-household-death.yaml rubric: no `tally` criterion, although adding the "
-    "999 form's deaths to ΣH4 and no household to the households is one of the things this "
-    "exercise teaches (its sibling vacant-second-home.yaml grades the tally): a tally of one "
-    "household and no death loses nothing in the debrief"))
 def test_the_debrief_grades_the_tally(browser: Any, live_server: LiveServer) -> None:
     death = {"number": 999, "name": "刘德明", "sex": 1, "birth": "1938-03", "died": "2020-06",
              "ethnicity": "汉族", "education": 3}
@@ -504,7 +462,7 @@ def test_the_debrief_grades_the_tally(browser: Any, live_server: LiveServer) -> 
                    viewport=VIEWPORT, has_touch=True) as page:
         page.goto(f"/training/attempts/{attempt_id}")
         expect(page.locator("[data-test=debrief] h2")).to_be_visible()
-        look(page, "xfail-tally-ungraded")
+        look(page, "found-tally-ungraded")
         row = page.locator("[data-test=debrief-tally]")
         expect(row).to_have_count(1, timeout=1000)
         expect(row.locator("td").nth(2)).not_to_have_text("100", timeout=1000)

@@ -15,6 +15,7 @@ from trainer.core.census.r601 import Severity
 from trainer.core.census.recheck import recheck
 from trainer.core.scenario.households import build
 from trainer.core.scenario.loader import load
+from trainer.core.scenario.loader import parse as load_text
 
 
 def died(male: int, female: int) -> dict:
@@ -118,3 +119,18 @@ def test_a_999_row_of_the_register_without_its_form_is_found(
     assert [(f.group, f.params.get("number"), f.params.get("sex"))
             for f in recheck(**work)[1:]] == ([("deaths", 999, sex) for sex in sexes]
                                               if len(deaths) > 1 else [])
+
+
+def test_a_scenario_writes_a_deaths_ethnicity_and_education() -> None:
+    """What the neighbour tells of the deceased (汉族, 小学) is the truth the death form is
+    graded by, whatever the seed; written or not, the other draws are the same."""
+    scenario = load(project_root() / "scenarios" / "whole-household-death.yaml")
+    for seed in (1, 2, 3, 2020):
+        [death] = build(scenario, seed)["liu"].household.deaths
+        assert (death.ethnicity, int(death.education or 0)) == ("汉族", 3)
+    text = (project_root() / "scenarios" / "whole-household-death.yaml").read_text("utf-8")
+    unwritten = load_text(text.replace(", ethnicity: 汉族,\n           education: 3}", "}"))
+    for seed in (1, 2):
+        written = build(scenario, seed)["liu"].household.deaths[0]
+        drawn = build(unwritten, seed)["liu"].household.deaths[0]
+        assert drawn.id_number == written.id_number and drawn.name == written.name

@@ -271,7 +271,8 @@ def test_a_whole_household_death_fills_h4_only_on_its_999_form(client, csrf, log
 
     register_999(db, attempt, "liu")
     listed = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
-    assert 'data-test="form-liu">R601 · 东茅岭路 building 6, unit 201 · 999</a>' in listed
+    assert ('data-test="form-liu">R601 · 东茅岭路 building 6, unit 201 · household number 999'
+            '</a>') in listed
     page = client.get(url).get_data(as_text=True)
     assert 'data-test="all-died-note"' in page and 'id="H4m"' in page and 'id="H4f"' in page
     assert 'id="H1"' not in page and 'id="H2a"' not in page and "persons-0-D1" not in page

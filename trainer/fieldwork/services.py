@@ -484,8 +484,8 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
     if all_died_form(attempt, unit):  # 999: H4 only, whatever else the page sent
         record = all_died_record(attempt, unit, record)
     else:
-        record = {**long_form_record(record, sampled(visit, unit)),
-                  "deaths": death_rows_of(attempt, unit)}  # H4 is checked against them
+        record = long_form_record(record, sampled(visit, unit))
+    record = with_death_rows(attempt, unit, record)  # H3/H4 are checked against them
     issues = r601.validate(record)
     done = _passes(issues, complete=complete, confirmed=confirmed)
     attempt.forms = {**attempt.forms, unit: {**attempt.forms.get(unit, {}), "record": record,
@@ -497,19 +497,24 @@ def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], 
 def all_died_record(attempt: Attempt, unit: str, posted: dict[str, Any]) -> dict[str, Any]:
     """A whole-household death's record: H4 as posted, marked 999, no person; what the
     stored record held besides (household items typed before the register said 999) kept
-    for when the unit is a household again (`r601.as_filed` leaves it off the form). Its
-    deaths are the death form's rows numbered 999 while one unit is registered 999; with
-    more, theirs are not told apart and it has none to check H4 by."""
+    for when the unit is a household again (`r601.as_filed` leaves it off the form)."""
     stored = (attempt.forms.get(unit) or {}).get("record") or {}
-    record = {**{key: value for key, value in stored.items() if key != "deaths"},
-              **{item: posted.get(item) for item in r601.ALL_DIED_ITEMS},
-              "all_died": True, "persons": []}
-    if len(registered_all_died(attempt)) == 1:
-        record["deaths"] = [{"sex": row.get("sex"), "birth": row.get("birth"),
-                             "died": row.get("died")}
-                            for row in (attempt.deaths or {}).get("rows") or []
-                            if row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER]
-    return record
+    return {**stored, **{item: posted.get(item) for item in r601.ALL_DIED_ITEMS},
+            "all_died": True, "persons": []}
+
+
+def with_death_rows(attempt: Attempt, unit: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The record with the death form's rows its H3 and H4 are checked against, as the
+    death form stands now (kept so whenever the death form or the register changes,
+    `_sync_death_rows`): a household's rows are those of the 户编号 the register gives it; a
+    whole-household death's, the rows numbered 999 while one unit is registered 999 (with
+    more, theirs are not told apart: it has none, and H4 is not checked by them)."""
+    rest = {key: value for key, value in record.items() if key != "deaths"}
+    if not r601.all_died(record):
+        return {**rest, "deaths": death_rows_of(attempt, unit)}
+    if len(registered_all_died(attempt)) != 1:
+        return rest
+    return {**rest, "deaths": _rows_numbered(attempt, ALL_DIED_HOUSEHOLD_NUMBER)}
 
 
 def _sync_all_died(attempt: Attempt) -> None:
@@ -528,6 +533,17 @@ def _sync_all_died(attempt: Attempt) -> None:
         if want:
             changed.update(all_died=True, persons=[])
         forms[unit] = {**entry, "record": changed, "complete": False}
+    if forms != attempt.forms:
+        attempt.forms = forms
+
+
+def _sync_death_rows(attempt: Attempt) -> None:
+    """Give each stored R601 the death form's rows as they stand (`with_death_rows`), so
+    its checks (the page, the 复查, the grading) read the death form as it is, not as it was
+    when the R601 was last saved."""
+    forms = {unit: {**entry, "record": with_death_rows(attempt, unit, entry["record"])}
+             if entry.get("record") is not None else entry
+             for unit, entry in attempt.forms.items()}
     if forms != attempt.forms:
         attempt.forms = forms
 
@@ -594,6 +610,7 @@ def save_register(db: Session, attempt: Attempt, rows: dict[str, dict[str, Any]]
             for unit, row in rows.items() if unit in units}
     attempt.register = {**saved, **rows} if partial else rows
     _sync_all_died(attempt)  # a unit's R601 is a 999 form or a household's as listed here
+    _sync_death_rows(attempt)  # and its deaths are found by the number listed here
     db.flush()
     return list(register.validate(attempt.register, foreign_units(attempt)))
 
@@ -650,6 +667,7 @@ def save_deaths(db: Session, attempt: Attempt, rows: list[dict[str, Any]], *, co
     check_editable(attempt, now)
     issues = list(deaths.validate_rows(rows))
     attempt.deaths = {"rows": rows, "complete": complete and not issues}
+    _sync_death_rows(attempt)
     db.flush()
     return issues + death_checks(attempt)
 
@@ -658,16 +676,19 @@ def death_rows_of(attempt: Attempt, unit: str) -> list[dict[str, Any]]:
     """The death-form rows of a unit's household, found by the 户编号 the trainee's register
     gives it, as R601's totals check reads them (H3 and H4 against the deaths)."""
     number = (attempt.register.get(unit) or {}).get("number")
-    if not isinstance(number, int):
-        return []
+    return _rows_numbered(attempt, number) if isinstance(number, int) else []
+
+
+def _rows_numbered(attempt: Attempt, number: int) -> list[dict[str, Any]]:
+    """The death form's rows with this 户编号, as R601's totals check reads them."""
     return [{"sex": row.get("sex"), "birth": row.get("birth"), "died": row.get("died")}
             for row in (attempt.deaths or {}).get("rows") or [] if row.get("number") == number]
 
 
 def death_checks(attempt: Attempt) -> list[Issue]:
     """The death form's rows against the H4 of the trainee's own forms, by the 户编号 the
-    trainee's register gives each household. A whole-household death (999) has no R601
-    form to check its rows by; the register's status is checked instead (coverage)."""
+    trainee's register gives each household (the whole-household deaths' 999 forms added up
+    against the rows numbered 999: `recheck.deaths_against_h4`)."""
     records = {unit: entry.get("record") or {} for unit, entry in attempt.forms.items()}
     rows = (attempt.deaths or {}).get("rows") or []
     return [issue for issue, _unit in recheck.deaths_against_h4(records, attempt.register or {},

@@ -610,8 +610,18 @@ def _form_page(attempt: Any, visit: Any, unit: str, form: HouseholdForm, issues:
                            graded=graded_fields(attempt, unit),
                            state=visit.households[unit],
                            all_died=services.all_died_form(attempt, unit),
+                           told=_told(visit, unit),
                            entry=attempt.forms.get(unit, {}),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
+
+
+def _told(visit: Any, unit: str) -> list[Any]:
+    """What the visits to a unit were told (its facts disclosed, once each, in the order
+    told): beside its form, with the answers to the items asked."""
+    facts = visit.scenario.facts
+    ids = [fact_id for event in visit.events if event.household == unit
+           for fact_id in event.disclosed if fact_id in facts]
+    return [facts[fact_id] for fact_id in dict.fromkeys(ids)]
 
 
 @bp.route("/training/attempts/<int:attempt_id>/register", methods=["GET", "POST"])

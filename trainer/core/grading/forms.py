@@ -509,10 +509,11 @@ def register_accuracy(evidence: Evidence) -> Result:
                     for head in heads)):
                 right += 1
             else:
+                zh, en = ((f"应为 {want}", f"should be {want}") if _norm(want) is not None
+                          else ("应为空", "should be left blank"))
                 findings.append(Finding(
-                    (f"{unit}：底册“{COLUMN_NAMES[column][0]}”不正确（应为 {want}）",
-                     f"{unit}: register column “{COLUMN_NAMES[column][1]}” is wrong (should "
-                     f"be {want})"),
+                    (f"{unit}：底册“{COLUMN_NAMES[column][0]}”不正确（{zh}）",
+                     f"{unit}: register column “{COLUMN_NAMES[column][1]}” is wrong ({en})"),
                     where=f"register/{unit}/{column}"))
     return Result(right / total if total else 1.0, tuple(findings))
 

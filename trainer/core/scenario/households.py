@@ -247,11 +247,16 @@ def _person(rng: Any, key: int, raw: Mapping[str, Any], region: str) -> people.P
 
 
 def _death(rng: Any, raw: Mapping[str, Any], region: str) -> people.Death:
+    """A written death; its ethnicity (汉族 unless written) and education (drawn unless
+    written: the draw is made either way, so writing it changes no other draw)."""
     birth = date.fromisoformat(raw["birth"])
     sex = Sex(raw["sex"])
+    education = people.education_for(rng, birth)
+    if "education" in raw and education is not None:
+        education = Education(raw["education"])
     return people.Death(
         name=raw["name"], sex=sex, birth=birth, died=date.fromisoformat(raw["died"]),
-        ethnicity=HAN, education=people.education_for(rng, birth),
+        ethnicity=raw.get("ethnicity", HAN), education=education,
         relation=Relation(raw["relation"]),
         id_number=idnumber.make_id(region, birth, idnumber.sequence_for(int(sex),
                                                                         rng.randrange(500))))
