@@ -10,6 +10,7 @@ fits the window, speaks the page's language, and has finger-sized targets on the
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -281,17 +282,26 @@ def test_trainer_makes_a_lesson_clip(browser: Any, live_server: LiveServer, tmp_
 def _delete_clips(live_server: LiveServer, title: str) -> None:
     """The walk's clip goes again: the demo cohort's library is counted by later tests."""
     from sqlalchemy import or_, select
+    from sqlalchemy.exc import OperationalError
 
     from trainer.video import services as video
     from trainer.video.models import Clip
     from trainer.video.storage import storage_from_config
 
     app = live_server.app
-    with app.app_context(), app.extensions[DB_KEY]() as db:
-        made = select(Clip).where(or_(Clip.title_zh == title, Clip.title_en == title))
-        for clip in db.scalars(made).all():
-            video.delete_clip(db, clip, storage_from_config(app.config))
-        db.commit()
+    for attempt in range(5):  # the closed page's last request may still be writing (SQLite)
+        with app.app_context(), app.extensions[DB_KEY]() as db:
+            made = select(Clip).where(or_(Clip.title_zh == title, Clip.title_en == title))
+            try:
+                for clip in db.scalars(made).all():
+                    video.delete_clip(db, clip, storage_from_config(app.config))
+                db.commit()
+                return
+            except OperationalError:
+                db.rollback()
+                if attempt == 4:
+                    raise
+        time.sleep(0.5)
 
 
 def urlpath(url: str) -> str:
