@@ -5,8 +5,10 @@ and their trainees added and removed."""
 
 from __future__ import annotations
 
-from trainer.accounts import services
-from trainer.accounts.models import Role
+from sqlalchemy import select
+
+from trainer.accounts import personal_data, services
+from trainer.accounts.models import AuditEvent, AuditKind, Role
 
 
 def test_deactivating_oneself_is_refused_on_the_page(client, csrf, login_as):
@@ -126,3 +128,13 @@ def test_changes_to_a_cohort_and_its_members_are_audited(client, csrf, login_as,
         assert len(found) == 1 and "pupil" in found[0] and "Cohort: 新审计班" in found[0], kind
     examiners = rows("cohort_examiners")
     assert len(examiners) == 1 and "Added: marker" in examiners[0]
+    # users are kept by id and named when shown (as they are named then)
+    event = db.scalars(select(AuditEvent).where(
+        AuditEvent.kind == AuditKind.COHORT_EXAMINERS)).one()
+    assert event.detail["added"] == [marker.id] and event.detail["removed"] == []
+    # a trainee anonymised since is named as the account is now, in the subject column
+    personal_data.delete_all(db, actor=admin, user=pupil, ip=None)
+    db.commit()
+    joined = rows("cohort_joined")
+    assert pupil.username != "pupil" and pupil.username in joined[0]
+    assert "pupil<" not in joined[0] and "pupil " not in joined[0]

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role
+from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role, User
 from trainer.extensions import list_separator
 
 ROLE_LABELS = {
@@ -83,9 +83,19 @@ REASON_LABELS = {
 }
 
 
-def _detail_value(key: str, value: Any, cohort_names: dict[int, str]) -> str:
-    """One detail's value in words: a role's or a reason's name, a cohort's name, yes or no,
-    a list joined as the language joins one."""
+# details that hold users by id (a name is looked up when shown, so an account anonymised
+# since is shown as it is now, never by the name it had)
+USER_DETAILS = ("trainer_before", "trainer_after", "added", "removed")
+
+
+def _detail_value(key: str, value: Any, cohort_names: dict[int, str],
+                  user_names: dict[int, str]) -> str:
+    """One detail's value in words: a role's or a reason's name, a cohort's name, a user's
+    name, yes or no, a list joined as the language joins one."""
+    if key in USER_DETAILS:
+        ids = value if isinstance(value, list) else [value]
+        return list_separator().join(user_names.get(user_id, f"#{user_id}")
+                                     for user_id in ids) or "—"
     if key in ("role", "before", "after") and value in Role.__members__.values():
         return role_label(Role(value))
     if key == "reason" and value in REASON_LABELS:
@@ -99,24 +109,39 @@ def _detail_value(key: str, value: Any, cohort_names: dict[int, str]) -> str:
     return str(value)
 
 
-def audit_details(event: AuditEvent, cohort_names: dict[int, str]) -> list[tuple[str, str]]:
+def audit_details(event: AuditEvent, cohort_names: dict[int, str],
+                  user_names: dict[int, str] | None = None) -> list[tuple[str, str]]:
     """An audit event's details as (label, value) pairs in the current language: a role
     change reads "Role: Trainee → Examiner", a cohort is named (its name given once), an
     unknown key keeps its own name."""
     detail = dict(event.detail or {})
+    users = user_names or {}
     pairs = []
     if "before" in detail and "after" in detail:
-        before = _detail_value("before", detail.pop("before"), cohort_names)
-        after = _detail_value("after", detail.pop("after"), cohort_names)
+        before = _detail_value("before", detail.pop("before"), cohort_names, users)
+        after = _detail_value("after", detail.pop("after"), cohort_names, users)
         pairs.append((str(DETAIL_LABELS["role"]), f"{before} → {after}"))
     name = detail.pop("name", None)
     for key, value in detail.items():
         if key == "cohort_id" and name is not None:
             value = name
-        pairs.append((str(DETAIL_LABELS.get(key, key)), _detail_value(key, value, cohort_names)))
+        pairs.append((str(DETAIL_LABELS.get(key, key)),
+                      _detail_value(key, value, cohort_names, users)))
     if name is not None and "cohort_id" not in detail:
         pairs.append((gettext("Name"), str(name)))
     return pairs
+
+
+def user_names(db: Session, events: Iterable[AuditEvent]) -> dict[int, str]:
+    """The user names of the users the events' details hold by id (`USER_DETAILS`)."""
+    ids = {user_id for event in events for key, value in (event.detail or {}).items()
+           if key in USER_DETAILS
+           for user_id in (value if isinstance(value, list) else [value])
+           if isinstance(user_id, int)}
+    if not ids:
+        return {}
+    rows = db.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    return dict(rows.all())
 
 
 def cohort_names(db: Session, events: Iterable[AuditEvent]) -> dict[int, str]:

@@ -397,8 +397,8 @@ def update_cohort(db: Session, cohort: Cohort, *, name: str, description: str,
     if name[:120] != cohort.name:
         changed["renamed_from"] = cohort.name
     if trainer != cohort.trainer:
-        changed["trainer_before"] = cohort.trainer.username
-        changed["trainer_after"] = trainer.username
+        changed["trainer_before"] = cohort.trainer.id  # by id: see labels.USER_DETAILS
+        changed["trainer_after"] = trainer.id
     if description.strip()[:500] != (cohort.description or ""):
         changed["description_changed"] = True
     cohort.name, cohort.trainer = name[:120], trainer
@@ -442,9 +442,9 @@ def change_examiners(db: Session, cohort: Cohort, examiners: Iterable[User], *,
                      actor: User | None = None, ip: str | None = None) -> None:
     """Replace the cohort's examiners (`set_examiners`), audited with who was added and who
     taken off when that changed anything."""
-    before = {user.username for user in cohort.examiners}
+    before = {user.id for user in cohort.examiners}  # by id: see labels.USER_DETAILS
     set_examiners(cohort, examiners)
-    after = {user.username for user in cohort.examiners}
+    after = {user.id for user in cohort.examiners}
     if before != after:
         record_audit(db, AuditKind.COHORT_EXAMINERS, actor=actor, ip=ip,
                      detail={"cohort_id": cohort.id, "added": sorted(after - before),

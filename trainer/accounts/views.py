@@ -40,7 +40,7 @@ from trainer.accounts.forms import (
     UserForm,
     user_choices,
 )
-from trainer.accounts.labels import AUDIT_LABELS, audit_details, cohort_names
+from trainer.accounts.labels import AUDIT_LABELS, audit_details, cohort_names, user_names
 from trainer.accounts.models import AuditEvent, AuditKind, Cohort, Role, User
 from trainer.core.errors import DomainError
 from trainer.errors import form_error, status_for
@@ -404,8 +404,8 @@ def audit_log() -> Any:
 
 def _details(db: Any, events: Any) -> dict[int, list[tuple[str, str]]]:
     """Each event's details in words, by event id."""
-    names = cohort_names(db, events)
-    return {event.id: audit_details(event, names) for event in events}
+    names, users = cohort_names(db, events), user_names(db, events)
+    return {event.id: audit_details(event, names, users) for event in events}
 
 
 # Cohorts ----------------------------------------------------------------------------
