@@ -42,7 +42,6 @@ from trainer.core.interview.engine import Session
 from trainer.core.world.codes import LABELS, HouseholdType
 
 HOUSEHOLD_ITEMS = ("H1", "H2a", "H2b", "H3m", "H3f", "H4m", "H4f", "H5", "H6", "H7")
-ALL_DIED_ITEMS = ("H4m", "H4f")  # the items of a whole-household death's form (999)
 RESIDENCE_ITEMS = ("D7", "D8", "D9", "D10", "D7_place", "D8_place")
 PERSON_ITEMS = ("D1", "D2", "D3", "D4", "D5", "D6", "D11", "D12")  # D7-D10: residence_rules
 LISTING_COLUMNS = ("building", "unit", "number", "mode")
@@ -337,7 +336,7 @@ def _compare(evidence: Evidence, items: Iterable[str], person_items: Iterable[st
             continue
         draft = unit not in evidence.forms
         for item in items:
-            if r601.all_died(truth) and item not in ALL_DIED_ITEMS:
+            if r601.all_died(truth) and item not in r601.ALL_DIED_ITEMS:
                 continue  # a whole-household death (999) fills H4 only
             if draft and _norm(record.get(item)) is None:
                 continue  # left blank in a draft: form_completeness's
@@ -443,7 +442,7 @@ def form_completeness(evidence: Evidence) -> Result:
         if draft is None:
             continue  # no form at all: coverage's
         hard = r601.hard_errors(draft)
-        items = (len(ALL_DIED_ITEMS) if r601.all_died(evidence.truth[unit]) else
+        items = (len(r601.ALL_DIED_ITEMS) if r601.all_died(evidence.truth[unit]) else
                  len(HOUSEHOLD_ITEMS) + len(PERSON_ITEMS + RESIDENCE_ITEMS) * len(_persons(draft)))
         scores.append(max(0.0, 1 - len(hard) / max(1, items)))
         findings.append(Finding((f"{unit}：普查表没有完成就提交了", f"{unit}: the form was "
