@@ -262,7 +262,7 @@ def grade(db: Session, token: ApiToken, attempt_id: int) -> Grade:
     row = attempt(db, token, attempt_id)
     review = row.review
     effective = review_services.effective_score(review) if review else row.attempt.score
-    released = review.released_score if review and review.status == ReviewStatus.RELEASED else None
+    released = review.released_score if review_services.is_released(review) else None
     history = [entry for entry in review.events
                if entry.kind == ReviewKind.OVERRIDE] if review else []
     return Grade(row, row.attempt.score, effective, released, history)

@@ -456,10 +456,9 @@ def shown_form_units(attempt: Attempt, visit: Visit) -> list[str]:
     whose form is already in the attempt (begun, or a self-report received) and those the
     register records as whole-household deaths. Listing every form owed would tell the
     trainee which units are vacant or HMT/foreign before any visit."""
-    met, died = _met_form_units(visit), registered_all_died(attempt)
-    return [unit for unit in r601_units(attempt, visit)
-            if unit in died or unit in attempt.forms
-            or (unit in met and visit.households[unit].met)]
+    met, died = _met_form_units(visit), set(registered_all_died(attempt))
+    return [unit for unit, state in visit.households.items()
+            if unit in died or unit in attempt.forms or (unit in met and state.met)]
 
 
 def save_form(db: Session, attempt: Attempt, unit: str, record: dict[str, Any], *,
@@ -744,7 +743,7 @@ class ProgressRow:
     @property
     def released(self) -> bool:
         """Whether the trainee has been shown the score."""
-        return self.review is not None and self.review.status == ReviewStatus.RELEASED
+        return review_services.is_released(self.review)
 
     @property
     def returned(self) -> bool:
@@ -776,7 +775,7 @@ def progress(db: Session, assignment: Assignment, now: datetime | None = None
         review = reviews.get(attempt.id)
         submitted = attempt.status == AttemptStatus.SUBMITTED
         score = attempt.score if submitted else None
-        released = review is not None and review.status == ReviewStatus.RELEASED
+        released = review_services.is_released(review)
         counted = (review.released_score if released and review else None) or score
         rows.append(ProgressRow(trainee, "submitted" if submitted else "in_progress", attempt,
                                 len(mine), time_left(attempt, now), timed_out(attempt, now),

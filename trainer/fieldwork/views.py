@@ -46,7 +46,6 @@ from trainer.fieldwork.hmt_forms import HmtHouseholdForm, HmtPersonForm
 from trainer.fieldwork.models import AttemptStatus, Mode, World
 from trainer.review import services as review_services
 from trainer.review.anchors import PAPERS
-from trainer.review.models import ReviewStatus
 from trainer.scenarios import services as scenario_services
 from trainer.scenarios.forms import StepForm
 from trainer.scenarios.views import both, run_step
@@ -347,7 +346,7 @@ def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
     `services.exam_closed`). While an exam is open its debrief stays hidden, as Moodle's
     "after the quiz is closed" review option: an early finisher's debrief (the true answers,
     what each household really feared) would otherwise reach those still sitting it."""
-    if _released(review):
+    if review_services.is_released(review):
         return review.released_score  # type: ignore[no-any-return]
     if attempt.status != AttemptStatus.SUBMITTED:
         return None
@@ -357,14 +356,9 @@ def _shown_score(attempt: Any, review: Any) -> dict[str, Any] | None:
     return attempt.score if closed else None
 
 
-def _released(review: Any) -> bool:
-    """Whether an examiner has released the attempt's score."""
-    return review is not None and review.status == ReviewStatus.RELEASED
-
-
 def _provisional(review: Any) -> bool:
     """Whether the score shown is still the automatic one, awaiting an examiner."""
-    return review is not None and not _released(review)
+    return review is not None and not review_services.is_released(review)
 
 
 def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200) -> Any:
@@ -382,7 +376,8 @@ def _attempt_page(attempt: Any, form: StepForm | None = None, status: int = 200)
         rubric=rubric, clips=clips, shown_score=shown, review=review,
         provisional=shown is not None and _provisional(review),
         # the criteria whose released score the examiner changed: marked as the review page does
-        changed=set(review_services.overrides(review)) if _released(review) else set(),
+        changed=set(review_services.overrides(review)) if review_services.is_released(review)
+        else set(),
         comments=review_services.comments_for_trainee(review),
         days=days, form=form or StepForm(), vocabulary=vocabulary, criteria_labels=LABELS,
         practice=practice, form_units=services.shown_form_units(attempt, visit),

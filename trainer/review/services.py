@@ -577,6 +577,11 @@ def _title(review: Review) -> str:
     return review.attempt.version.title_zh
 
 
+def is_released(review: Review | None) -> bool:
+    """Whether an examiner has released the attempt's score (its trainee sees it)."""
+    return review is not None and review.status == ReviewStatus.RELEASED
+
+
 def review_of(db: Session, attempt: Attempt) -> Review | None:
     """The review of an attempt, if it has been submitted."""
     return db.scalar(select(Review).where(Review.attempt_id == attempt.id))
