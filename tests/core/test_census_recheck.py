@@ -207,3 +207,43 @@ def test_a_listed_household_with_no_form_begun_is_found(
     for row in ({"mode": "self", "code": "ABCDEFGHJK"}, {"status": "vacant", "number": None}):
         work["register"][unit].update(row)  # reporting itself, or listed vacant: no form due
         assert "forms" not in {f.group for f in recheck(**work, opens=[unit])}
+
+
+def _deaths_as_the_app_keeps_them(work: dict[str, Any]) -> None:
+    """Each form's "deaths" as the application keeps them: the death form's rows of the
+    household's 户编号 (`services.with_death_rows`), none before the death form is begun."""
+    rows = (work["death_form"] or {}).get("rows") or []
+    for unit in work["units"]:
+        number = work["register"][unit]["number"]
+        work["forms"][unit]["record"]["deaths"] = [
+            {"sex": r["sex"], "birth": r["birth"], "died": r["died"]}
+            for r in rows if r["number"] == number]
+
+
+@settings(max_examples=30, deadline=None)
+@given(where=work, pick=st.integers(0, 100), begun=st.booleans())
+def test_one_h4_mismatch_is_one_finding_of_the_deaths_group(
+        where: tuple[int, int, int, int], pick: int, begun: bool) -> None:
+    """A death row left off (or the death form not begun) disagrees with H4 once: the
+    deaths group reports it, the form's own totals check does not report it again."""
+    records = some_records(*where)
+    home = records[pick % len(records)]  # a death of the year in one household at least
+    home["deaths"].append({"sex": 2, "birth": "1944-09", "died": "2020-02"})
+    home["H4f"] += 1
+    work = consistent_work(records)
+    _deaths_as_the_app_keeps_them(work)
+    assert recheck(**work) == []
+    if begun:
+        expected = plant("death_row_missing", work, pick)
+    else:
+        work["death_form"] = None
+        expected = None
+    _deaths_as_the_app_keeps_them(work)
+    findings = recheck(**work)
+    homes = {unit for unit in work["units"] if work["forms"][unit]["record"]["H4m"]
+             or work["forms"][unit]["record"]["H4f"]}
+    assert {f.group for f in findings} == {"deaths"}, findings
+    if begun:
+        assert [f.where for f in findings] == [expected]
+    else:
+        assert {f.unit for f in findings} == homes and len(findings) == len(homes)

@@ -72,6 +72,8 @@ def with_999(work: dict, deaths: list[tuple[int, int]]) -> dict:
                                   "status": "all_died", "head": None, "present": None,
                                   "away": None}
         work["death_form"]["rows"] += [{**row, "number": 999} for row in record["deaths"]]
+        if len(deaths) > 1:  # several 999 forms' deaths are not told apart (with_death_rows)
+            del record["deaths"]
     work["tally_sheet"] = tally.from_forms(e["record"] for e in work["forms"].values())
     return work
 
@@ -87,14 +89,14 @@ def test_the_999_forms_h4_add_up_against_the_rows_numbered_999(
         where: tuple[int, int, int, int], deaths: list[tuple[int, int]], pick: int) -> None:
     work = with_999(consistent_work(some_records(*where)), deaths)
     assert recheck(**work) == []
-    # one more death in one 999 form's H4 than the death form has: its own check, and the
-    # 999 forms together against the rows numbered 999
+    # one more death in one 999 form's H4 than the death form has: the 999 forms together
+    # against the rows numbered 999, one finding (the form's own totals check says the same)
     unit = f"gone{pick % len(deaths)}"
     work["forms"][unit]["record"]["H4m"] += 1
     work["tally_sheet"] = tally.from_forms(e["record"] for e in work["forms"].values())
     found = [(f.group, f.where, f.params.get("number"), f.params.get("sex"))
              for f in recheck(**work)]
-    assert found == [("forms", f"{unit}/H4m", None, None), ("deaths", "gone0/H4m", 999, "男")]
+    assert found == [("deaths", "gone0/H4m", 999, "男")]
 
 
 @settings(max_examples=20, deadline=None)

@@ -317,6 +317,9 @@ def residence(record: Record) -> Iterator[Issue]:
                 "hukou member away (H2b), so the hukou is here: D8 = 1."))
 
 
+H4_AGAINST_DEATHS = N_("%(item)s is %(value)s but %(count)s deaths are on the death form.")
+
+
 @rule("totals")
 def totals(record: Record) -> Iterator[Issue]:
     """H2a + H2b equal the person records; H3 and H4 equal the births and deaths recorded."""
@@ -343,8 +346,7 @@ def totals(record: Record) -> Iterator[Issue]:
     for sex, key in ((1, "H4m"), (2, "H4f")):
         died = sum(1 for d in deaths if d.get("sex") == sex)
         if isinstance(record.get(key), int) and record[key] != died:
-            yield _hard("totals", key, None, N_("%(item)s is %(value)s but %(count)s deaths "
-                                                "are on the death form."),
+            yield _hard("totals", key, None, H4_AGAINST_DEATHS,
                         item=key, value=record[key], count=died)
 
 

@@ -26,6 +26,7 @@ from trainer.core.world.codes import ALL_DIED_HOUSEHOLD_NUMBER
 
 GROUPS = ("forms", "register", "tally", "deaths")
 CROSS_CHECKED = {"head": None, "present": "H2a", "away": "H2b"}  # register column -> item
+H4_ITEMS = ("H4m", "H4f")
 INTERVIEWED = ("completed", "proxy", "partial")  # visit outcomes after which a form is owed
 _CROSS_TEXT = {
     "head": N_("The register's head of household is %(given)s; the form's head (D1) is "
@@ -94,11 +95,17 @@ def recheck(*, units: Sequence[str], outcomes: Mapping[str, str],
     """
     records = {unit: forms[unit]["record"] for unit in units
                if unit in forms and forms[unit].get("record") is not None}
-    return [*_forms(units, outcomes, forms, register),
+    deaths = list(_deaths(records, register, death_form))
+    # H4 against the death form is the deaths group's: a household it reports is not
+    # reported again by the form's own totals check (one mismatch, one finding)
+    told = {finding.unit for finding in deaths}
+    return [*(finding for finding in _forms(units, outcomes, forms, register)
+              if not (finding.unit in told and finding.item in H4_ITEMS
+                      and finding.message == r601.H4_AGAINST_DEATHS)),
             *_not_begun(units, outcomes, forms, register, foreign, opens),
             *_register(units, records, register, foreign),
             *_tally(units, records, register, tally_sheet),
-            *_deaths(records, register, death_form)]
+            *deaths]
 
 
 def _at(unit: str, issue: Issue) -> str:
