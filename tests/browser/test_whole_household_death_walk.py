@@ -38,6 +38,7 @@ from tests.browser.conftest import (
     untranslated,
     walk_page,
 )
+from tests.browser.test_extra_forms import assert_table_fits
 from tests.browser.test_trainee_tablet import _version
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -51,7 +52,7 @@ assert PASSWORD not in DEMO_PASSWORDS.values()  # an account of this test's own
 SCENARIO = "whole-household-death"
 # what the neighbour and the closing narration tell: the death form's row of 刘德明
 DEATH_ROW = {"number": "999", "name": "刘德明", "birth": "1938-03", "died": "2020-06",
-             "ethnicity": "汉族"}
+             "age": "82", "ethnicity": "汉族"}
 NEIGHBOUR = ("ask_neighbour", "show_id", "explain_purpose", "answer_concern:distrust",
              "probe:deaths", "probe:others_living_here", "read_back")
 TARGET = 44  # px: a link's height, a checkbox's target either way, on touch
@@ -252,11 +253,26 @@ def test_a_trainee_registers_a_whole_household_death_end_to_end(
         expect(page.locator("[data-test=death-checks]")).to_contain_text(
             "户编号 999 的 H4 填报死亡 1 人（男），但死亡人口调查表上有 0 行。")
         tap(page, "[data-test=add-death]")
-        for item, value in DEATH_ROW.items():
+        # first as a hurried trainee writes it: 汉 for 汉族, and 83 (2020 less 1938, though
+        # March is not after June: he was 82)
+        for item, value in {**DEATH_ROW, "age": "83", "ethnicity": "汉"}.items():
             page.locator(f"#rows-0-{item}").fill(value)
         page.locator("#rows-0-sex").select_option("1")
         # as the neighbour told: 汉族, 小学 (3)
         page.locator("#rows-0-education").select_option("3")
+        saved_as_typed(page)
+        tick(page, "complete")
+        tap(page, "[data-test=save-deaths]")
+        expect(page.locator("[data-test=deaths-status]")).to_have_text("草稿")
+        errors = page.locator("[data-test=death-0-errors] li")
+        expect(errors).to_have_count(2)
+        expect(errors.nth(0)).to_have_text(
+            "死亡时年龄（周岁）：死亡时年龄与出生、死亡年月不符，应按周岁计算（出生月大于死亡月时再减一岁）。")
+        expect(errors.nth(1)).to_have_text("民族请填写全称：汉族。")  # names its item
+        look(page, "10-death-form-mistakes")
+        assert_table_fits(page)  # the errors shown, every column still in view
+        page.locator("#rows-0-age").fill(DEATH_ROW["age"])
+        page.locator("#rows-0-ethnicity").fill(DEATH_ROW["ethnicity"])
         saved_as_typed(page)
         look(page, "10-death-form")
         tick(page, "complete")
@@ -367,7 +383,7 @@ def test_the_visit_tells_what_the_death_form_asks(browser: Any, live_server: Liv
 
 def test_a_register_finding_never_shows_none(browser: Any, live_server: LiveServer) -> None:
     death = {"number": 999, "name": "刘德明", "sex": 1, "birth": "1938-03", "died": "2020-06",
-             "ethnicity": "汉族", "education": 3}
+             "age": 82, "ethnicity": "汉族", "education": 3}
     attempt_id = begun(
         live_server, "head",
         register={"building": 6, "unit": 201, "status": "all_died", "number": 999,
@@ -427,7 +443,7 @@ def test_the_999_form_shows_what_the_neighbour_told(browser: Any, live_server: L
 def test_the_recheck_reads_the_death_form_as_it_stands(browser: Any,
                                                        live_server: LiveServer) -> None:
     death = {"number": 999, "name": "刘德明", "sex": 1, "birth": "1938-03", "died": "2020-06",
-             "ethnicity": "汉族", "education": 3}
+             "age": 82, "ethnicity": "汉族", "education": 3}
     attempt_id = begun(live_server, "stale",
                        register={"building": 6, "unit": 201, "status": "all_died",
                                  "number": 999},
@@ -451,7 +467,7 @@ def test_the_recheck_reads_the_death_form_as_it_stands(browser: Any,
 
 def test_the_debrief_grades_the_tally(browser: Any, live_server: LiveServer) -> None:
     death = {"number": 999, "name": "刘德明", "sex": 1, "birth": "1938-03", "died": "2020-06",
-             "ethnicity": "汉族", "education": 3}
+             "age": 82, "ethnicity": "汉族", "education": 3}
     attempt_id = begun(
         live_server, "tally",
         register={"building": 6, "unit": 201, "status": "all_died", "number": 999},

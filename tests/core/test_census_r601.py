@@ -111,6 +111,8 @@ def test_every_rule_is_registered_and_documented() -> None:
 @pytest.mark.parametrize(("change", "item"), [
     ({"D3": "0" * 18}, "D3"),
     ({"D8": 3, "D9": 1, "D10": None}, "D9"),
+    ({"D6": "汉"}, "D6"),
+    ({"D6": "少数民族"}, "D6"),
 ])
 def test_soft_warnings_ask_for_confirmation_but_do_not_block(change: dict[str, Any],
                                                              item: str) -> None:
@@ -139,3 +141,14 @@ def test_answers_of_the_wrong_type_are_errors_not_crashes() -> None:
     record["H1"] = [1]
     record["persons"][0]["D2"] = {"x": 1}
     assert {i.rule for i in hard_errors(record)} >= {"code_range"}
+
+
+@pytest.mark.parametrize(("written", "params"), [
+    ("汉", {"name": "汉族"}), ("维吾尔", {"name": "维吾尔族"}), ("汉族人", {"value": "汉族人"}),
+    (" 土家族 ", None), ("入籍", None), ("", None)])
+def test_d6_is_the_full_name_of_an_ethnic_group(written: str, params: Any) -> None:
+    record = a_record(2020, 0, 0)
+    record["persons"][0]["D6"] = written
+    found = [i.params for i in validate(record)
+             if (i.rule, i.item, i.person) == ("plausibility", "D6", 0)]
+    assert found == ([] if params is None else [params])

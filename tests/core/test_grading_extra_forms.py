@@ -151,20 +151,26 @@ PLANTED: dict[str, tuple[Edit, str, str]] = {
                              "death_form", "deaths/rows[0]/died"),
     "wrong household number": (lambda f, r: _row(r, "王秀兰").update(number=2),
                                "death_form", "deaths/rows[1]/number"),
+    "age at death a year off": (lambda f, r: _row(r, "张德顺").update(
+        age=_row(r, "张德顺")["age"] + 1), "death_form", "deaths/rows[0]/age"),
+    # a wrong year of birth with the age it gives: the birth's mistake alone
+    "born a year early, aged as that gives": (lambda f, r: _row(r, "张德顺").update(
+        birth=f"{int(_row(r, '张德顺')['birth'][:4]) - 1}{_row(r, '张德顺')['birth'][4:]}",
+        age=_row(r, "张德顺")["age"] + 1), "death_form", "deaths/rows[0]/birth"),
     "education left blank": (lambda f, r: _row(r, "张德顺").update(education=None),
                              "death_form", "deaths/rows[0]/education"),
     "wrong sex": (lambda f, r: _row(r, "王秀兰").update(sex=1), "death_form",
                   "deaths/rows[1]/sex"),
     "a death after the standard time listed": (lambda f, r: r.append(
         {"number": 2, "name": "李大山", "sex": 1, "birth": "1938-05", "died": "2020-11",
-         "ethnicity": "汉族", "education": 3}), "death_form", "deaths/rows[2]/died"),
+         "age": 82, "ethnicity": "汉族", "education": 3}), "death_form", "deaths/rows[2]/died"),
     # the whole-household death's form (户编号 999): H4 only, and owed like any other form
     "999 form's H4 wrong": (lambda f, r: f["gone"]["record"].update(H4m=1, H4f=0),
                             "form_accuracy", "gone/H4m gone/H4f"),
     "999 form left out": (lambda f, r: f.pop("gone"), "coverage", "gone"),
     "a death of no one of the area listed": (lambda f, r: r.append(
         {"number": 2, "name": "李大山", "sex": 1, "birth": "1938-05", "died": "2020-05",
-         "ethnicity": "汉族", "education": 3}), "death_form", "deaths/rows[2]"),
+         "age": 82, "ethnicity": "汉族", "education": 3}), "death_form", "deaths/rows[2]"),
 }
 
 

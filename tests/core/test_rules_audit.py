@@ -241,17 +241,21 @@ def test_the_id_number_decides_sex_and_birth_month(born: date, sequence: int) ->
 
 @settings(max_examples=80, deadline=None)
 @given(born=st.tuples(st.integers(1900, 2020), st.integers(1, 12)),
-       died=st.tuples(st.integers(2019, 2020), st.integers(1, 12)))
+       died=st.tuples(st.integers(2019, 2020), st.integers(1, 12)),
+       written=st.integers(-1, 1))
 def test_the_death_form_window_age_and_education(born: tuple[int, int],
-                                                  died: tuple[int, int]) -> None:
+                                                  died: tuple[int, int], written: int) -> None:
     age = died[0] - born[0] - (0 if born[1] <= died[1] else 1)
     assert age_at_death(born, died) == age
     row = {"number": 3, "name": "刘德明", "sex": 1, "birth": f"{born[0]}-{born[1]:02d}",
-           "died": f"{died[0]}-{died[1]:02d}", "ethnicity": "汉族", "education": None}
+           "died": f"{died[0]}-{died[1]:02d}", "age": age + written, "ethnicity": "汉族",
+           "education": None}
     found = {(i.rule, i.item) for i in validate_rows([row])}
     assert (("window", "died") in found) == (not (2019, 11) <= died <= (2020, 10))
     if born <= died:
         assert (("required", "education") in found) == (age >= 6)
+        # the age written is the completed years the months give, and only that
+        assert (("age", "age") in found) == (written != 0)
 
 
 # --- D7 = 5 and D8 = 4 (§1.4: "5 其他县(市、区、旗) → write 省/市/县"; "4 其他县(市、区、旗)

@@ -503,3 +503,18 @@ def test_a_scenario_whose_map_is_drawn_fingerprints_the_grid_it_is_drawn_of() ->
         scenario.assignment, map=dataclasses.replace(drawn, grid=drawn.grid + 1)))
     digests = {households.fingerprint(case, 1) for case in (scenario, without, elsewhere)}
     assert len(digests) == 3
+
+
+def test_a_written_ethnicity_is_the_full_name_of_a_group() -> None:
+    """The schema's names are the form's (`ETHNIC_GROUPS`): a truth of "汉" would grade the
+    trainee's right answer 汉族 wrong, so it is refused where it is written."""
+    from trainer.core.world.codes import ETHNIC_GROUPS
+
+    assert loader.schema()["$defs"]["ethnicity"]["enum"] == list(ETHNIC_GROUPS)
+    text = MINIMAL.replace("birth: 1980-01-01}", "birth: 1980-01-01, ethnicity: 汉}")
+    [error] = errors_of(text)
+    assert error.path == "world.households[0].persons[0].ethnicity"
+    assert "'汉' is not allowed" in error.text() and "汉族" in error.text()
+    scenario = loader.parse(MINIMAL.replace("birth: 1980-01-01}",
+                                            "birth: 1980-01-01, ethnicity: 土家族}"))
+    assert scenario.households[0].explicit["persons"][0]["ethnicity"] == "土家族"

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from trainer.core.census import deaths as death_form
 from trainer.core.census import hmt, r601
+from trainer.core.grading.census_forms_extra import death_row
 from trainer.core.world import idnumber, names
 from trainer.core.world.codes import (
     Education,
@@ -100,11 +101,7 @@ def test_the_truth_passes_every_form_and_warns_only_where_meant(where):
                 assert record["persons"][issue.person]["D3"] == r601.NO_ID
             number = len(h4) + 1  # numbered across the grid: areas repeat 户编号
             h4[number] = (household.deaths_of(Sex.MALE), household.deaths_of(Sex.FEMALE))
-            rows += [{"number": number, "name": d.name, "sex": int(d.sex),
-                      "birth": f"{d.birth.year}-{d.birth.month:02d}",
-                      "died": f"{d.died.year}-{d.died.month:02d}", "ethnicity": d.ethnicity,
-                      "education": None if d.education is None else int(d.education)}
-                     for d in household.deaths]
+            rows += [death_row(d, number) for d in household.deaths]
     assert list(death_form.validate_rows(rows)) == []
     assert list(death_form.check_against_households(rows, h4)) == []
 

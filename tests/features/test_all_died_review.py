@@ -14,7 +14,7 @@ from trainer.core.grading import forms as grading_forms
 from trainer.fieldwork import services
 
 DEATH_999 = {"number": 999, "name": "张三", "sex": 1, "birth": "1938-03", "died": "2020-06",
-             "ethnicity": "汉族", "education": 3}
+             "age": 82, "ethnicity": "汉族", "education": 3}
 WANG_OCCUPIED = {"building": 1, "unit": 101, "number": 1, "status": "occupied",
                  "head": "王建国", "present": 3, "away": 0, "mode": "visit", "kind": "family"}
 

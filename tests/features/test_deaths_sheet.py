@@ -15,7 +15,7 @@ from trainer.fieldwork.models import Mode
 from trainer.scenarios import services as scenario_services
 
 TRUE_DEATH = {"number": "999", "name": "刘德明", "sex": "1", "birth": "1938-03",
-              "died": "2020-06", "ethnicity": "汉族", "education": ""}
+              "died": "2020-06", "age": "82", "ethnicity": "汉族", "education": ""}
 
 
 def start(db, make_user, trainee, scenario: str):
@@ -54,8 +54,8 @@ def test_the_death_form_is_saved_checked_and_graded(client, csrf, login_as, make
     late = {**TRUE_DEATH, "died": "2020-11"}  # after the standard time: a living person
     assert client.post(url, data=rows_body(csrf, [late], complete=True)).status_code == 302
     db.refresh(attempt)
-    assert attempt.deaths == {"rows": [{**late, "number": 999,
-                                        "sex": 1, "education": None}], "complete": False}
+    assert attempt.deaths == {"rows": [{**late, "number": 999, "sex": 1, "age": 82,
+                                        "education": None}], "complete": False}
     assert "Only deaths from 2019-11 to 2020-10 belong on this form." in client.get(
         url).get_data(as_text=True)
 
@@ -77,6 +77,16 @@ def test_the_death_form_is_saved_checked_and_graded(client, csrf, login_as, make
 
     died = services.replay_attempt(attempt).households["liu"].truth.household.deaths[0]
     right = {**TRUE_DEATH, "education": str(int(died.education))}
+    # a year off the completed years, and the ethnic group short of its full name: saved,
+    # said beside their fields, and the form not complete
+    wrong = {**right, "age": "83", "ethnicity": "汉"}
+    assert client.post(url, data=rows_body(csrf, [wrong], complete=True)).status_code == 302
+    db.refresh(attempt)
+    assert attempt.deaths["complete"] is False and attempt.deaths["rows"][0]["age"] == 83
+    page = client.get(url).get_data(as_text=True)
+    assert "The age at death does not agree with the months of birth and death" in page
+    assert "Write the full name of the ethnic group: 汉族." in page
+    assert 'list="ethnic-groups"' in page and '<option value="土家族">' in page
     saved = client.post(url, data=rows_body(csrf, [right], complete=True),
                         headers={"HX-Request": "true"})
     assert "Saved at" in saved.get_data(as_text=True)

@@ -36,6 +36,7 @@ from tests.security.test_fuzz import (
     send,
     shown_escaped,
 )
+from trainer.core.census.deaths import ITEMS as DEATH_ITEMS
 
 # fewer examples than test_fuzz.py's: these are many endpoints, and the suite's time is shared
 LIGHT = settings(FUZZ, max_examples=15)
@@ -158,11 +159,10 @@ def deaths_attempt(db, make_user, estate):
 # characters): saved, then shown.
 SHORT_XSS, SHORT_HANDLER = "<script>x()</script>", "<b onclick=x()>"
 STORED_DEATH = {"rows-0-number": "999", "rows-0-name": SHORT_XSS, "rows-0-sex": "1",
-                "rows-0-birth": "1938-03", "rows-0-died": "2020-06",
+                "rows-0-birth": "1938-03", "rows-0-died": "2020-06", "rows-0-age": "82",
                 "rows-0-ethnicity": SHORT_HANDLER}
-DEATH_FIELDS = [f"rows-{row}-{item}" for row in (0, 1) for item in (
-    "number", "name", "sex", "birth", "died", "ethnicity", "education", "remove")] + [
-    "rows-100-name", "complete", "add_row"]
+DEATH_FIELDS = [f"rows-{row}-{item}" for row in (0, 1) for item in (*DEATH_ITEMS, "remove")
+                ] + ["rows-100-name", "complete", "add_row"]
 
 
 @LIGHT

@@ -28,6 +28,8 @@ from trainer.fieldwork.views import (
 from trainer.review import services as review_services
 from trainer.scenarios import services as scenario_services
 
+bp.add_app_template_global(death_rules.ITEMS, "death_items")  # the form's columns, in order
+
 
 @bp.app_template_global()
 def long_form_section(visit: Any, unit: str) -> dict[str, Any] | None:

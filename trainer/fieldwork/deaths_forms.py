@@ -9,9 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, FormField, StringField
 from wtforms.validators import Length, Optional
 
-from trainer.fieldwork.forms import RowForm, _coded, _count
-
-ITEMS = ("number", "name", "sex", "birth", "died", "ethnicity", "education")
+from trainer.core.census.deaths import ITEMS
+from trainer.fieldwork.forms import ETHNIC_LIST, RowForm, _coded, _count
 
 
 class DeathRowForm(RowForm):
@@ -23,7 +22,9 @@ class DeathRowForm(RowForm):
     sex = _coded("D4", _l("Sex"))
     birth = StringField(_l("Born (YYYY-MM)"), validators=[Optional(), Length(max=7)])
     died = StringField(_l("Died (YYYY-MM)"), validators=[Optional(), Length(max=7)])
-    ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=20)])
+    age = _count(_l("Age at death (周岁)"), 150)
+    ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=20)],
+                            render_kw=ETHNIC_LIST)
     education = _coded("D11", _l("Education (aged 6 and over at death)"))
     remove = BooleanField(_l("Remove this row"))
 

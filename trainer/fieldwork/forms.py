@@ -129,6 +129,11 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+# A field of ethnicity offers the full names (`ETHNIC_GROUPS`) as it is typed: the page
+# holds them once, in fieldwork/_ethnic_groups.html.
+ETHNIC_LIST = {"list": "ethnic-groups", "autocomplete": "off"}
+
+
 def _count(label: Any, high: int) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(0, high)])
 
@@ -142,7 +147,8 @@ class PersonForm(RowForm):
     D3 = StringField(_l("D3 ID number"), validators=[Optional(), Length(max=18)])
     D4 = _coded("D4", _l("D4 Sex"))
     D5 = StringField(_l("D5 Born (YYYY-MM)"), validators=[Optional(), Length(max=7)])
-    D6 = StringField(_l("D6 Ethnicity"), validators=[Optional(), Length(max=20)])
+    D6 = StringField(_l("D6 Ethnicity"), validators=[Optional(), Length(max=20)],
+                     render_kw=ETHNIC_LIST)
     D7 = _coded("D7", _l("D7 Residence on 11-01"))
     D8 = _coded("D8", _l("D8 Hukou"))
     D9 = _coded("D9", _l("D9 Time away"))

@@ -29,6 +29,7 @@ from trainer.core.grading.criteria import LABELS, ranked
 from trainer.core.i18n import N_
 from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario import vocabulary
+from trainer.core.world.codes import ETHNIC_GROUPS
 from trainer.errors import form_error, status_for, translate
 from trainer.extensions import db_session, is_english
 from trainer.fieldwork import grades, services, steps, truth
@@ -175,6 +176,12 @@ def _label(truths: dict[str, Any], unit: str) -> str | None:
 def wide_field(field: Any) -> bool:
     """Whether a census form's field takes two columns of its grid (`forms.is_wide`)."""
     return is_wide(field)
+
+
+@bp.app_template_global()
+def ethnic_groups() -> tuple[str, ...]:
+    """The names a field of ethnicity offers (`forms.ETHNIC_LIST`, _ethnic_groups.html)."""
+    return ETHNIC_GROUPS
 
 
 @bp.app_template_global()

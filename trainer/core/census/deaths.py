@@ -3,11 +3,13 @@
 A row per death between 2019-11-01 and 2020-10-31 in the enumeration area (domain file §1.6):
 
     {"number": 12, "name": "刘德明", "sex": 1, "birth": "1941-03", "died": "2020-06",
-     "ethnicity": "汉族", "education": 4}
+     "age": 79, "ethnicity": "汉族", "education": 4}
 
 `number` is the 户编号 of the household the person belonged to (999 for a whole-household
-death). Education is asked of those aged 6 and over at death. Each household's H4 must equal
-its rows; `check_against_households` reports the mismatches.
+death). `age` is the age at death in completed years (周岁), which the enumerator works out
+from the months of birth and death (`age_at_death`). The ethnicity is the full name of a
+group (`ETHNIC_GROUPS`). Education is asked of those aged 6 and over at death. Each
+household's H4 must equal its rows; `check_against_households` reports the mismatches.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from trainer.core.census.r601 import Issue, Severity, _month
+from trainer.core.census.r601 import Issue, Severity, _month, unknown_ethnicity
 from trainer.core.i18n import N_
 from trainer.core.world.codes import LABELS
 
 Row = Mapping[str, Any]
 WINDOW = ((2019, 11), (2020, 10))
+# The items of a row in the form's order (S1-S8 of the 2010 design, domain file §1.6).
+ITEMS = ("number", "name", "sex", "birth", "died", "age", "ethnicity", "education")
 
 
 def age_at_death(birth: tuple[int, int], died: tuple[int, int]) -> int:
@@ -36,9 +40,11 @@ def _issue(rule: str, at: str, row: int, message: str, /, **params: object) -> I
 def validate_rows(rows: Sequence[Row]) -> Iterator[Issue]:
     """Every hard error of the death rows (the person index of an issue is the row)."""
     for index, row in enumerate(rows):
-        for item in ("number", "name", "sex", "birth", "died", "ethnicity"):
+        for item in ("number", "name", "sex", "birth", "died", "age", "ethnicity"):
             if row.get(item) in (None, ""):
                 yield _issue("required", item, index, N_("%(item)s is required."), item=item)
+        if (unknown := unknown_ethnicity(row.get("ethnicity"))) is not None:
+            yield _issue("code_range", "ethnicity", index, unknown[0], **unknown[1])
         if row.get("sex") not in (None, "", 1, 2):
             yield _issue("code_range", "sex", index, N_("%(value)s is not a code of %(item)s."),
                          value=row.get("sex"), item="sex")
@@ -48,9 +54,14 @@ def validate_rows(rows: Sequence[Row]) -> Iterator[Issue]:
                                                      "belong on this form."))
         if birth is not None and died is not None and died < birth:
             yield _issue("order", "died", index, N_("The death is before the birth."))
-        education = row.get("education")
+        education, age = row.get("education"), row.get("age")
         if birth is not None and died is not None:
             old_enough = age_at_death(birth, died) >= 6
+            if isinstance(age, int) and died >= birth and age != age_at_death(birth, died):
+                yield _issue("age", "age", index, N_(
+                    "The age at death does not agree with the months of birth and death: "
+                    "count completed years (one less when the birth month is after the "
+                    "death month)."))
             if old_enough and education in (None, ""):
                 yield _issue("required", "education", index, N_("%(item)s is required."),
                              item="education")

@@ -37,6 +37,7 @@ from trainer.core.world import idnumber
 from trainer.core.world.codes import (
     AGE_3_CUTOFF,
     AGE_15_CUTOFF,
+    ETHNIC_GROUPS,
     LABELS,
     YEAR_START,
     DwellingType,
@@ -356,6 +357,18 @@ def _in_year(value: Any) -> bool:
         LAST_DAY.year, LAST_DAY.month)
 
 
+def unknown_ethnicity(value: Any) -> tuple[str, dict[str, object]] | None:
+    """None for a blank or the full name of an ethnic group (D6, the death form); else the
+    message and its parameters, naming the full name where only 族 is missing ("汉")."""
+    name = value.strip() if isinstance(value, str) else value
+    if name in (None, "") or name in ETHNIC_GROUPS:
+        return None
+    if f"{name}族" in ETHNIC_GROUPS:
+        return N_("Write the full name of the ethnic group: %(name)s."), {"name": f"{name}族"}
+    return N_("%(value)s is not the name of an ethnic group: write its full name, such as "
+              "汉族."), {"value": name}
+
+
 @rule("plausibility")
 def plausibility(record: Record) -> Iterator[Issue]:
     """Soft checks: ages within a family, the full name of the ethnic group, the time away
@@ -370,11 +383,8 @@ def plausibility(record: Record) -> Iterator[Issue]:
         if head and month and person.get("D2") == 3 and head[0] - month[0] < 15:
             yield _soft("plausibility", "D5", index, N_("A parent less than 15 years older "
                                                         "than the head: check D2 and D5."))
-        ethnicity = person.get("D6")
-        if isinstance(ethnicity, str) and ethnicity.strip() and not ethnicity.strip().endswith(
-                "族"):
-            yield _soft("plausibility", "D6", index, N_("Write the full name of the ethnic "
-                                                        "group, such as 汉族."))
+        if (unknown := unknown_ethnicity(person.get("D6"))) is not None:
+            yield _soft("plausibility", "D6", index, unknown[0], **unknown[1])
         hukou, lives, away = person.get("D8"), person.get("D7"), person.get("D9")
         if hukou in (3, 4) and away == TimeAway.NOT_AWAY:
             yield _soft("plausibility", "D9", index, N_("The hukou is in another township but "

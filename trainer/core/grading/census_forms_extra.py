@@ -7,8 +7,10 @@ Each planted mistake belongs to exactly one criterion, as in `forms`:
   in a draft is `form_completeness`'s (the long form's checks are R601 rules).
 - `death_form` owns the area's death form (死亡人口调查表): every true death of 2019-11-01 to
   2020-10-31 in a row of its own, each item of the row right (户编号 as the register
-  numbers the household, 999 for a whole-household death; education only from 6 years at
-  death), and no row for a death that is not one of the area's, nor one outside the window.
+  numbers the household, 999 for a whole-household death; the age at death in completed
+  years, true or as the row's own months of birth and death give it, so a wrong month is
+  that month's mistake alone; education only from 6 years at death), and no row for a
+  death that is not one of the area's, nor one outside the window.
   The 户编号 a row should carry is the one the trainee's register gives the household, when
   it gives one: a wrong number in the register is `register_accuracy`'s, not counted twice.
 
@@ -22,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trainer.core.census import long_form as long_form_items
+from trainer.core.census.deaths import ITEMS as DEATH_ITEMS
 from trainer.core.census.deaths import WINDOW, age_at_death
 from trainer.core.census.r601 import _month
 from trainer.core.grading.criteria import Evidence, Finding, Result, criterion
@@ -29,10 +32,10 @@ from trainer.core.grading.forms import _handed_in, _norm, _owed, _same_name, sam
 from trainer.core.world.codes import LABELS
 from trainer.core.world.people import Death
 
-DEATH_ITEMS = ("number", "name", "sex", "birth", "died", "ethnicity", "education")
 DEATH_ITEM_NAMES: dict[str, tuple[str, str]] = {
     "number": ("户编号", "household no."), "name": ("姓名", "name"), "sex": ("性别", "sex"),
-    "birth": ("出生年月", "born"), "died": ("死亡年月", "died"), "ethnicity": ("民族", "ethnicity"),
+    "birth": ("出生年月", "born"), "died": ("死亡年月", "died"),
+    "age": ("死亡时年龄", "age at death"), "ethnicity": ("民族", "ethnicity"),
     "education": ("受教育程度", "education"),
 }
 _DEATH_LABELS = {"sex": "D4", "education": "D11"}  # coded like these short-form items
@@ -88,7 +91,8 @@ def death_row(death: Death, number: int | None) -> dict[str, Any]:
                  and age_at_death(birth, died) >= 6 else None)
     return {"number": number, "name": death.name, "sex": int(death.sex),
             "birth": f"{birth[0]}-{birth[1]:02d}", "died": f"{died[0]}-{died[1]:02d}",
-            "ethnicity": death.ethnicity, "education": education}
+            "age": age_at_death(birth, died), "ethnicity": death.ethnicity,
+            "education": education}
 
 
 def true_deaths(evidence: Evidence) -> list[dict[str, Any]]:
@@ -127,6 +131,12 @@ def match_deaths(rows: Sequence[Mapping[str, Any]], truth: Sequence[Mapping[str,
     return sorted(pairs.items()), free, [i for i in range(len(rows)) if i not in pairs]
 
 
+def _age_of(row: Mapping[str, Any]) -> int | None:
+    """The completed years a row's own months of birth and death give (None: not both)."""
+    birth, died = _month(row.get("birth")), _month(row.get("died"))
+    return age_at_death(birth, died) if birth and died and birth <= died else None
+
+
 def _death_label(item: str, value: Any, english: bool) -> str:
     names = LABELS.get(_DEATH_LABELS.get(item, ""), {})
     if isinstance(value, int) and value in names:
@@ -152,7 +162,8 @@ def death_form(evidence: Evidence) -> Result:
     findings: list[Finding] = []
     for index, true_index in pairs:
         want, row = truth[true_index], rows[index]
-        wrong = [item for item in DEATH_ITEMS if not same_answer(item, row.get(item), want[item])]
+        wrong = [item for item in DEATH_ITEMS if not same_answer(item, row.get(item), want[item])
+                 and not (item == "age" and row.get(item) == _age_of(row))]
         for item in wrong:
             if item == "name" and _same_name(row.get(item), want[item]):
                 findings.append(Finding(
