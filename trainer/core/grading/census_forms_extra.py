@@ -163,7 +163,8 @@ def death_form(evidence: Evidence) -> Result:
     for index, true_index in pairs:
         want, row = truth[true_index], rows[index]
         wrong = [item for item in DEATH_ITEMS if not same_answer(item, row.get(item), want[item])
-                 and not (item == "age" and row.get(item) == _age_of(row))]
+                 and not (item == "age" and row.get(item) is not None
+                          and row.get(item) == _age_of(row))]
         for item in wrong:
             if item == "name" and _same_name(row.get(item), want[item]):
                 findings.append(Finding(
