@@ -47,12 +47,14 @@ from trainer.errors import form_error, translate
 from trainer.extensions import db_session, interface_locale, is_english
 from trainer.fieldwork import grades
 from trainer.fieldwork import services as fieldwork
+from trainer.fieldwork.deaths_forms import DeathRowForm
 from trainer.fieldwork.forms import RegisterRowForm
 from trainer.fieldwork.models import Assignment
 from trainer.fieldwork.truth import changed as households_changed
 from trainer.fieldwork.views import (
     address_label,
     household_label,
+    issue_text,
     relabel_leading_key,
     where_item,
 )
@@ -225,6 +227,7 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         hmt_diffs[unit] = r601.differences(entry.get("record"), hmt.record_of(household)
                                            if household is not None else None)
     watched = video_services.watched_by(db_session(), attempt.trainee)
+    death_labels = DeathRowForm()  # the death form's items as its columns head them
     feature_names = anchors.map_features(
         parse_drawing(attempt.map_drawing).features, _map_words()) if attempt.map_drawing else {}
     double = attempt.assignment.cohort.double_marking
@@ -248,7 +251,9 @@ def _attempt_page(review: Any, status: int = 200, **forms: Any) -> Any:
         map_features=feature_names, anchor_href=_anchor_href,
         death_rows=(attempt.deaths or {}).get("rows") or [],
         death_item_names=DEATH_ITEM_NAMES,
-        death_checks=[_(issue.message, **issue.params) for issue in [
+        # each item named as the trainee's death form heads its column, never by its key
+        death_checks=[issue_text(issue, getattr(death_labels, issue.item, None))
+                      for issue in [
             *deaths.validate_rows((attempt.deaths or {}).get("rows") or []),
             *fieldwork.death_checks(attempt)]] if attempt.deaths else [],
         back=forms.get("back") or ReturnForm(), action=ActionForm(), form_diffs=form_diffs,
