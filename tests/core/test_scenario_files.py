@@ -506,15 +506,20 @@ def test_a_scenario_whose_map_is_drawn_fingerprints_the_grid_it_is_drawn_of() ->
 
 
 def test_a_written_ethnicity_is_the_full_name_of_a_group() -> None:
-    """The schema's names are the form's (`ETHNIC_GROUPS`): a truth of "汉" would grade the
-    trainee's right answer 汉族 wrong, so it is refused where it is written."""
-    from trainer.core.world.codes import ETHNIC_GROUPS
-
-    assert loader.schema()["$defs"]["ethnicity"]["enum"] == list(ETHNIC_GROUPS)
+    """A truth of "汉" would grade the trainee's right answer 汉族 wrong: a static check,
+    placed at the value (the file still loads, as a version published before the check
+    must), for a person and a death alike."""
     text = MINIMAL.replace("birth: 1980-01-01}", "birth: 1980-01-01, ethnicity: 汉}")
-    [error] = errors_of(text)
+    [error] = checks.check(loader.parse(text, file="t.yaml"), "t.yaml")
     assert error.path == "world.households[0].persons[0].ethnicity"
-    assert "'汉' is not allowed" in error.text() and "汉族" in error.text()
-    scenario = loader.parse(MINIMAL.replace("birth: 1980-01-01}",
-                                            "birth: 1980-01-01, ethnicity: 土家族}"))
-    assert scenario.households[0].explicit["persons"][0]["ethnicity"] == "土家族"
+    assert "'汉' is not the full name of an ethnic group" in error.text()
+    assert error.line == line_of(text, "ethnicity: 汉")
+    died = MINIMAL.replace("""      persons:
+        - {name: 张三, relation: 0, sex: 1, birth: 1980-01-01}""", """      kind: all_died
+      deaths:
+        - {name: 张三, relation: 0, sex: 1, birth: 1938-03-21, died: 2020-06-12,
+           ethnicity: 维吾尔}""")
+    assert [e.path for e in checks.check(loader.parse(died, file="t.yaml"), "t.yaml")] == [
+        "world.households[0].deaths[0].ethnicity"]
+    fine = MINIMAL.replace("birth: 1980-01-01}", "birth: 1980-01-01, ethnicity: 土家族}")
+    assert checks.check(loader.parse(fine, file="t.yaml"), "t.yaml") == []

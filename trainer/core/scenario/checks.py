@@ -25,6 +25,7 @@ from trainer.core.scenario import vocabulary
 from trainer.core.scenario.loader import Path_, Reader, ScenarioError, reader_for
 from trainer.core.scenario.model import Condition, Dialogue, Fact, HouseholdSpec, Scenario
 from trainer.core.world import idnumber
+from trainer.core.world.codes import ETHNIC_GROUPS
 
 
 def check(scenario: Scenario, file: str = "<scenario>", *,
@@ -38,6 +39,7 @@ def check(scenario: Scenario, file: str = "<scenario>", *,
         _conditions(scenario, dialogue, locator)
     _concealed_self_reports(scenario, locator)
     _id_numbers(scenario, locator)
+    _ethnicities(scenario, locator)
     _residence(scenario, locator)
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
 
@@ -86,6 +88,24 @@ def _id_numbers(scenario: Scenario, locator: Reader) -> None:
             elif birth and parsed.birth.strftime("%Y-%m") != birth[:7]:
                 at_values.error(path, N_("the ID number %(value)s says another month of "
                                          "birth than 'birth'"), value=number)
+    locator.errors.extend(at_values.errors)
+
+
+def _ethnicities(scenario: Scenario, locator: Reader) -> None:
+    """A written ethnic group is one of the names D6 and the death form take
+    (`ETHNIC_GROUPS`): a truth of "汉" would grade the trainee's right answer 汉族 wrong. A
+    static check, as `_id_numbers` is: a version published before it still loads."""
+    at_values = Reader(locator.file, locator.marks)
+    for h_index, household in enumerate(scenario.households):
+        explicit = household.explicit or {}
+        for kind in ("persons", "deaths"):
+            for index, person in enumerate(explicit.get(kind, ())):
+                name = person.get("ethnicity")
+                if name is not None and name not in ETHNIC_GROUPS:
+                    at_values.error(
+                        ("world", "households", h_index, kind, index, "ethnicity"),
+                        N_("'%(value)s' is not the full name of an ethnic group (such as "
+                           "汉族, 土家族)"), value=name)
     locator.errors.extend(at_values.errors)
 
 
