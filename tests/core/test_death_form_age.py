@@ -24,3 +24,14 @@ def test_a_blank_age_is_wrong_even_where_the_rows_months_give_no_age(birth) -> N
 
 def test_a_blank_age_with_months_is_wrong() -> None:
     assert _wrong(lambda f, r: _row(r, "张德顺").update(age=None)) == ["deaths/rows[0]/age"]
+
+
+def test_a_row_saved_before_the_form_asked_the_age_is_not_judged_on_it() -> None:
+    """Rows stored before the age item have no "age" key: graded again (a new GRADER), they
+    are judged on the seven items they could hold, not marked wrong on the eighth."""
+    before = CRITERIA["death_form"](evidence(lambda f, r: [row.pop("age") for row in r]))
+    assert before.score == 1.0 and not [f for f in before.findings if not f.good]
+    # ... while one wrong item of seven costs a seventh of the row
+    sex = CRITERIA["death_form"](evidence(lambda f, r: [
+        *(row.pop("age") for row in r), _row(r, "王秀兰").update(sex=1)]))
+    assert sex.score == pytest.approx(1 - 1 / 7 / 2)

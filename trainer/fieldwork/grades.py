@@ -30,7 +30,7 @@ from trainer.fieldwork.models import Attempt, AttemptStatus, Grade
 from trainer.scenarios.models import ScenarioVersion
 from trainer.scenarios.services import get_version, replay_steps, scenario_of
 
-GRADER = "visits-forms-5"  # the criteria version a stored score was computed with
+GRADER = "visits-forms-6"  # the criteria version a stored score was computed with (6: age at death)
 
 
 def grade_data(attempt: Attempt, rubric_version: ScenarioVersion | None = None,
