@@ -340,6 +340,24 @@ def test_trainer_browses_grid_area_and_household_truth(client, login_as, db):
     assert {f["properties"]["layer"] for f in geojson.json["features"]} >= {"area", "building"}
 
 
+def test_the_household_page_shows_its_deaths_as_the_death_form_rows(client, login_as, db):
+    """A household's deaths of the year in the death form's columns, age at death, ethnicity
+    and education included: what a trainee's rows are graded against."""
+    login_as(Role.TRAINER)
+    world = services.create_world(db, actor=None, name="Deaths", spec_data=SMALL, seed=5)
+    grid = services.grid(world, 0)
+    index, household = next((i, h) for i in range(len(grid.plans))
+                            if (h := grid.household(i)).deaths)
+    death = household.deaths[0]
+    page = client.get(f"/worlds/{world.id}/grids/0/households/{index}").get_data(as_text=True)
+    table = page[page.index('data-test="deaths"'):]
+    table = table[:table.index("</table>")]
+    age = death.died.year - death.birth.year - (death.birth.month > death.died.month)
+    assert "Age at death" in table and f"<td>{age}</td>" in table
+    assert f"<td>{death.ethnicity}</td>" in table
+    assert f"<td>{death.birth.year}-{death.birth.month:02d}</td>" in table
+
+
 def test_the_household_page_names_the_persona_in_words_of_the_page_language(client,
                                                                             login_as, db):
     """Concern themes, the preferred mode, secrets and a collective household's kind in

@@ -15,6 +15,7 @@ from trainer.access import current_actor, roles
 from trainer.accounts.models import Role
 from trainer.core.census import long_form
 from trainer.core.errors import Conflict, DomainError, InvalidInput
+from trainer.core.grading.census_forms_extra import DEATH_ITEM_NAMES, death_row
 from trainer.core.i18n import N_
 from trainer.core.scenario import vocabulary
 from trainer.core.world import regions, stats
@@ -326,6 +327,10 @@ def household(world_id: int, grid_index: int, household_index: int) -> Any:
     area_ = next(a for a in part.areas if household_index in a.household_numbers)
     plan = part.plans[household_index]
     unit = part.units[plan.unit] if plan.unit is not None else None
+    number = area_.household_numbers[household_index]
     return render_template("worlds/household.html", world=world, grid=part, area=area_,
-                           household=chosen, number=area_.household_numbers[household_index],
-                           unit=unit, building=part.buildings[unit.building] if unit else None)
+                           household=chosen, number=number,
+                           unit=unit, building=part.buildings[unit.building] if unit else None,
+                           # its deaths as the death form's rows should give them
+                           deaths=[death_row(death, number) for death in chosen.deaths],
+                           death_item_names=DEATH_ITEM_NAMES)
