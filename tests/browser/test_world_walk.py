@@ -89,6 +89,8 @@ def made(live_server: LiveServer) -> dict[str, int]:
                                       seed=3003)
         db.commit()
         _made["world"] = world.id
+        grid = services.grid(world, 0)  # a household with a death of the year, for its table
+        _made["died"] = next(i for i in range(len(grid.plans)) if grid.household(i).deaths)
     return _made
 
 
@@ -177,6 +179,8 @@ def test_world_pages_are_made_for_a_finger(tablet: tuple[Any, str],
     page.goto(pages["area"])
     pages["household"] = page.locator("table.truth a[href*='/households/']").first.get_attribute(
         "href") or ""
+    pages["deaths"] = f"/worlds/{made(live_server)['world']}/grids/0/households/" + str(
+        made(live_server)["died"])
     for key, path in pages.items():
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
@@ -188,7 +192,7 @@ def test_world_pages_are_made_for_a_finger(tablet: tuple[Any, str],
         assert page.evaluate(BROKEN_WORDS) == [], key
         width, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         assert width <= inner, key
-        if key in ("area", "household"):
+        if key in ("area", "household", "deaths"):
             _shot(page, f"{key}-{name}")
     page.goto(pages["new"])
     summary = page.locator("details > summary").bounding_box()
