@@ -421,8 +421,12 @@ def test_a_pick_of_a_grid_the_world_does_not_have_is_refused_on_its_field() -> N
 # Recorded again (session 22): whole-household-death writes its deceased's ethnicity and
 # education (汉族, 3 小学: what the neighbour and the grid worker now tell, and the death form
 # asks), which were drawn before (version raised).
+# Added (session 23): around-the-standard-time, a death after the standard time (a living
+# person), one within the census year (H4, the death form) and a birth after it (not counted).
 LIBRARY_FINGERPRINTS = {
     "already-self-reported": "03234508e65db903cadcf38e04093a0ff67ff0e12841b497fa24efdad475f9db",
+    "around-the-standard-time":
+        "987f571740f49557231cbfea629a34c773a7df90e0994f61105b5218d2a2df43",
     "collective-dormitory": "87b970d401ee86d30d89ce919e543ac1ca8ebed9835761964a2179e83b58d596",
     "concealed-infant": "3691be09c3fbfeb10a7a52bba66917fbc9e67587c8e83870bdd422d7cbcf7b36",
     "cooperative-family": "6f58746031dfbaaa877f3b65b6735481ca33d45e23fce266ed6d2f1a42fd0531",
