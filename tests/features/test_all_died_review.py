@@ -242,3 +242,18 @@ def test_household_items_survive_a_round_trip_through_999(client, csrf, login_as
     db.refresh(attempt)
     kept = attempt.forms["wang"]["record"]
     assert {item: kept.get(item) for item in items} == items
+
+
+def test_the_tally_page_tells_how_a_999_form_counts_only_when_the_register_has_one(
+        client, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    attempt = start(db, make_user, trainee, "cooperative-family")
+    url = f"/training/attempts/{attempt.id}/tally"
+    assert 'data-test="tally-999"' not in client.get(url).get_data(as_text=True)
+    services.save_register(db, attempt, {"wang": WANG_OCCUPIED})
+    db.commit()
+    assert 'data-test="tally-999"' not in client.get(url).get_data(as_text=True)
+    services.save_register(db, attempt, {"wang": {"building": 1, "unit": 101, "number": 999,
+                                                  "status": "all_died"}})
+    db.commit()
+    assert 'data-test="tally-999"' in client.get(url).get_data(as_text=True)
