@@ -79,6 +79,7 @@ def test_the_death_form_is_saved_checked_and_graded(client, csrf, login_as, make
     right = {**TRUE_DEATH, "education": str(int(died.education))}
     # a year off the completed years, and the ethnic group short of its full name: saved,
     # said beside their fields, and the form not complete
+    assert 'name="rows-0-remove"' in client.get(url).get_data(as_text=True)
     wrong = {**right, "age": "83", "ethnicity": "汉"}
     assert client.post(url, data=rows_body(csrf, [wrong], complete=True)).status_code == 302
     db.refresh(attempt)
@@ -97,7 +98,9 @@ def test_the_death_form_is_saved_checked_and_graded(client, csrf, login_as, make
     result = attempt.score["criteria"]["death_form"]
     assert result["applicable"] and result["score"] == 1.0
     assert client.post(url, data=rows_body(csrf, [TRUE_DEATH])).status_code == 409
-    assert 'disabled' in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert 'disabled' in page and 'name="rows-0-name"' in page
+    assert 'name="rows-0-remove"' not in page  # nothing to remove once handed in
 
 
 def test_the_rows_are_checked_against_h4_of_my_forms(client, csrf, login_as, make_user, db):

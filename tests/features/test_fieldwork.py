@@ -239,6 +239,9 @@ def test_census_form_is_saved_checked_and_graded(client, csrf, login_as, make_us
     services.submit(db, attempt)
     assert attempt.score["criteria"]["form_accuracy"]["score"] == 1.0
     assert client.post(url, data=form_data(csrf, truth)).status_code == 409
+    handed_in = client.get(url).get_data(as_text=True)
+    assert 'name="persons-0-D1"' in handed_in
+    assert 'name="persons-0-remove"' not in handed_in  # nothing to remove once handed in
 
 
 def test_a_form_left_out_costs_the_whole_household(db, make_user):

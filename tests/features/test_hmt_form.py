@@ -163,6 +163,7 @@ def test_after_submission_the_form_is_read_only_and_shows_its_findings(client, c
     assert attempt.hmt_forms["kim"]["record"] == wrong
     page = client.get(url).get_data(as_text=True)
     assert "<fieldset disabled" in page and 'data-test="save-form"' not in page
+    assert 'name="persons-0-remove"' not in page  # nothing to remove once handed in
     assert page.count('data-test="graded"') == 2  # the practice debrief, at the fields
     debrief = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
     assert f'href="/training/attempts/{attempt.id}/hmt/kim#persons-0-R7"' in debrief
