@@ -422,7 +422,8 @@ def test_a_pick_of_a_grid_the_world_does_not_have_is_refused_on_its_field() -> N
 # education (汉族, 3 小学: what the neighbour and the grid worker now tell, and the death form
 # asks), which were drawn before (version raised).
 # Added (session 23): around-the-standard-time, a death after the standard time (a living
-# person), one within the census year (H4, the death form) and a birth after it (not counted).
+# person), one within the census year (H4, the death form) and a birth after it (not counted);
+# shop-dwellers, a couple living in their street shop (H5 = 3) with their hukou in Huarong.
 LIBRARY_FINGERPRINTS = {
     "already-self-reported": "03234508e65db903cadcf38e04093a0ff67ff0e12841b497fa24efdad475f9db",
     "around-the-standard-time":
@@ -438,6 +439,7 @@ LIBRARY_FINGERPRINTS = {
     "nobody-home-revisit": "facdf411c1270c8a9e1bd209e80e94c60d0c183c60a6f251dd11dced7ac3a990",
     "privacy-self-report": "d9700bf91f1813bdf7a9b6cc13909a188a27e10f2b0f82b5a182d922ce1ca1d1",
     "refusal-grid-worker": "0293fcf3433a82f293a7378293609d29313ad46a35d6ed9dddf07dd1ece31b3b",
+    "shop-dwellers": "2ba0e2561688339e501950dd485f5c7bf9f64608a802107261a507d676ea160b",
     "small-area": "ad0eb95b722cc7ffc9c008e4a5b4fb9bb526badb35449cb0787d06ce0a1183d2",
     "suspicious-credentials": "f2e8ab927fdcb9134379dcee4fba21e76b1425d0678b07c034615073be2f1614",
     "tenants-landlord": "8dab7fea217bf5b82d447b386cb024677eb7c96995c21b26256aaeaa903fc4b0",
