@@ -20,18 +20,24 @@ from trainer.core.grading.criteria import CRITERIA, Evidence
 from trainer.core.grading.forms import attempt_evidence
 from trainer.core.interview.engine import Session, Step
 from trainer.core.scenario import loader
+from trainer.core.scenario.model import Scenario
 
 SCENARIO = loader.load(project_root() / "scenarios" / "around-the-standard-time.yaml")
 THE_VISIT = ("show_id", "explain_purpose", "explain_legal_basis", "promise_confidentiality",
              "ask_item:roster", "probe:deaths", "probe:births", "read_back")
 
 
-def played(actions: tuple[str, ...] = THE_VISIT) -> Session:
-    play = Session(SCENARIO, SCENARIO.seed)
-    play.apply(Step("zhou", "knock", datetime(2020, 11, 9, 10)))
+def visit(scenario: Scenario, unit: str, at: datetime, actions: tuple[str, ...]) -> Session:
+    """A scenario played with its own seed: a knock at `unit` at `at`, then `actions`."""
+    play = Session(scenario, scenario.seed)
+    play.apply(Step(unit, "knock", at))
     for action in actions:
-        play.apply(Step("zhou", action))
+        play.apply(Step(unit, action))
     return play
+
+
+def played(actions: tuple[str, ...] = THE_VISIT) -> Session:
+    return visit(SCENARIO, "zhou", datetime(2020, 11, 9, 10), actions)
 
 
 PLAY = played()

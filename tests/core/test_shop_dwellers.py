@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
+from tests.core.test_around_the_standard_time import visit
 from tests.core.test_grading_extra_forms import changed
 from trainer.config import project_root
 from trainer.core.census import r601, tally
 from trainer.core.grading.criteria import CRITERIA, Evidence
 from trainer.core.grading.forms import attempt_evidence
-from trainer.core.interview.engine import Session, Step
+from trainer.core.interview.engine import Session
 from trainer.core.scenario import loader
 
 SCENARIO = loader.load(project_root() / "scenarios" / "shop-dwellers.yaml")
@@ -27,11 +28,7 @@ THE_VISIT = ("show_id", "explain_purpose", "explain_legal_basis", "promise_confi
 
 
 def played(actions: tuple[str, ...] = THE_VISIT) -> Session:
-    play = Session(SCENARIO, SCENARIO.seed)
-    play.apply(Step("yang", "knock", datetime(2020, 11, 6, 10)))
-    for action in actions:
-        play.apply(Step("yang", action))
-    return play
+    return visit(SCENARIO, "yang", datetime(2020, 11, 6, 10), actions)
 
 
 PLAY = played()
