@@ -107,12 +107,17 @@ MISTAKES: dict[str, tuple[Edit, set[str]]] = {
 }
 
 
+def assert_costs(right: Evidence, wrong: Evidence, owners: set[str]) -> None:
+    """The mistake (`wrong` against `right`) lowers the score of each criterion in `owners`."""
+    differ = changed(right, wrong)
+    assert set(differ) >= owners, {n: r.findings for n, r in differ.items()}
+    assert all(differ[name].score < 1 for name in owners)
+
+
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_each_classic_mistake_costs_what_the_feedback_says(mistake: str) -> None:
     edit, owners = MISTAKES[mistake]
-    differ = changed(evidence(), evidence(edit))
-    assert set(differ) >= owners, (mistake, {n: r.findings for n, r in differ.items()})
-    assert all(differ[name].score < 1 for name in owners)
+    assert_costs(evidence(), evidence(edit), owners)
 
 
 def test_the_grandmother_on_the_death_form_is_told_she_died_after_the_window() -> None:

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.core.test_around_the_standard_time import visit
-from tests.core.test_grading_extra_forms import changed
+from tests.core.test_around_the_standard_time import assert_costs, visit
 from trainer.config import project_root
 from trainer.core.census import r601, tally
 from trainer.core.grading.criteria import CRITERIA, Evidence
@@ -85,9 +84,7 @@ MISTAKES: dict[str, tuple[Edit, set[str]]] = {
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_each_classic_mistake_costs_what_the_feedback_says(mistake: str) -> None:
     edit, owners = MISTAKES[mistake]
-    differ = changed(evidence(), evidence(edit))
-    assert set(differ) >= owners, (mistake, {n: r.findings for n, r in differ.items()})
-    assert all(differ[name].score < 1 for name in owners)
+    assert_costs(evidence(), evidence(edit), owners)
 
 
 def test_the_visit_goes_on_only_once_the_rule_is_explained() -> None:
