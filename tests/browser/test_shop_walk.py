@@ -7,7 +7,8 @@ probed (their son 杨浩 lives in Huarong with his grandparents), the items aske
 register's row (building 12, unit 101, household 1, head 杨建军, occupied, two living here).
 
 The R601 is a workplace dwelling (H5 = 3): H6 and H7, asked of an ordinary dwelling only, are
-hidden once H5 says so (and blank, and asked by nothing). The trainee first makes the classic mistake: the son added as a member away
+hidden once H5 says so (and blank, and asked by nothing). The trainee first makes the classic
+mistake: the son added as a member away
 (H2b 1, D7 = 5 and D8 = 4 written out as 湖南省岳阳市华容县); the form's own check refuses
 him (someone living elsewhere is on the form only as a hukou member away, so D8 = 1), and 复查
 says the register and the form disagree on who is away. 杨浩 taken off and H2b 0, the form is
