@@ -69,7 +69,8 @@ HOUSEHOLD = {"H1": 1, "H2a": 2, "H2b": 0, "H3m": 0, "H3f": 0, "H4m": 0, "H4f": 0
 SON = {"D1": "杨浩", "D2": 2, "D4": 1, "D5": "2008-05", "D6": "汉族", "D7": 5,
        "D7_place": HUARONG, "D8": 4, "D8_place": HUARONG, "D9": 1, "D11": 4}
 RESIDENCE_ERROR = ("Someone who lives elsewhere in China (D7 = 2-5) is registered here only "
-                   "as a hukou member away (H2b), so the hukou is here: D8 = 1.")
+                   "as a hukou member away (H2b), so the hukou is here: D8 = 1. Someone who "
+                   "neither lives here nor has the hukou here is on no form of this household.")
 FORM_CRITERIA = ("outcome", "coverage", "form_accuracy", "residence_rules", "form_completeness",
                  "register_accuracy", "tally")
 # Chinese a page of the English interface shows by design: the data (names, the address, the

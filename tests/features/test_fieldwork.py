@@ -409,3 +409,25 @@ def test_a_saved_confirmation_of_the_warnings_shows_ticked(client, csrf, login_a
     assert re.search(r'<input[^>]*name="confirmed"', page)
     assert not re.search(r'<input[^>]*checked[^>]*name="confirmed"|<input[^>]*name="confirmed"'
                          r'[^>]*checked', page)
+
+
+def test_a_warning_says_whose_item_it_is(client, csrf, login_as, make_user, db):
+    """The warnings stand above the form, away from their fields: each names the person and
+    the item it is about (in the page's language), and a household item's names its item."""
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")
+    url = f"/training/attempts/{attempt.id}/forms/wang"
+    truth = truth_record(attempt)
+    truth["persons"][1]["D6"] = "汉"
+    truth["H6"] = 1500  # a very large floor area
+    assert client.post(url, data=form_data(csrf, truth)).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    warnings = page[page.index('data-test="warnings"'):]
+    warnings = warnings[:warnings.index("</div>")]
+    assert "<li>Person 2 · D6 Ethnicity: Write the full name of the ethnic group: 汉族.</li>" in (
+        warnings)
+    assert "<li>H6 Floor area (m²): A very large floor area: confirm it.</li>" in warnings
+    page = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "第 2 人 · D6 民族：民族请填写全称：汉族。" in page

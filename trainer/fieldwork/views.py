@@ -31,7 +31,7 @@ from trainer.core.scenario import households as scenario_households
 from trainer.core.scenario import vocabulary
 from trainer.core.world.codes import ETHNIC_GROUPS
 from trainer.errors import form_error, status_for, translate
-from trainer.extensions import db_session, is_english
+from trainer.extensions import colon, db_session, is_english
 from trainer.fieldwork import grades, services, steps, truth
 from trainer.fieldwork.forms import (
     AssignForm,
@@ -212,11 +212,11 @@ def relabel_leading_key(text: str, label: Callable[[str], str | None]) -> str:
     """A finding's text with the household key it starts with (`wang: ...`, `wang：...`, as
     the grading writes it) replaced by `label(key)`; unchanged when `label` knows no key it
     starts with."""
-    for colon in ("：", ": "):
-        unit, found, rest = text.partition(colon)
+    for separator in ("：", ": "):
+        unit, found, rest = text.partition(separator)
         shown = label(unit) if found else None
         if shown is not None:
-            return f"{shown}{colon}{rest}"
+            return f"{shown}{separator}{rest}"
     return text
 
 
@@ -502,7 +502,11 @@ def _attach(form: Any, issues: list[Issue], items: str = "HD") -> list[str]:
         field = getattr(target, issue.item, None) if issue.item[0] in items else None
         text = issue_text(issue, field)
         if issue.severity == Severity.SOFT:
-            warnings.append(text)
+            # listed above the form, away from its field: say whose and which item it is
+            where = [_("Person %(n)s", n=issue.person + 1)] if issue.person is not None else []
+            if field is not None and not text.startswith(str(field.label.text)):
+                where.append(str(field.label.text))
+            warnings.append(f"{' · '.join(where)}{colon()}{text}" if where else text)
             continue
         if field is None:
             form.form_errors.append(text)

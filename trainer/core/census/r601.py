@@ -315,7 +315,8 @@ def residence(record: Record) -> Iterator[Issue]:
         if person.get("D7") in (2, 3, 4, 5) and person.get("D8") in (2, 3, 4, 5):
             yield _hard("residence", "D8", index, N_(
                 "Someone who lives elsewhere in China (D7 = 2-5) is registered here only as a "
-                "hukou member away (H2b), so the hukou is here: D8 = 1."))
+                "hukou member away (H2b), so the hukou is here: D8 = 1. Someone who neither "
+                "lives here nor has the hukou here is on no form of this household."))
 
 
 H4_AGAINST_DEATHS = N_("%(item)s is %(value)s but %(count)s deaths are on the death form.")
