@@ -41,17 +41,17 @@ from tests.browser.conftest import (
     walk_page,
 )
 from tests.browser.test_fieldwork import fill
-from tests.browser.test_trainee_tablet import _version
-from tests.browser.test_whole_household_death_walk import TARGET, back_to_attempt, tap, tick
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
+from tests.browser.test_whole_household_death_walk import (
+    TARGET,
+    assigned_practice,
+    back_to_attempt,
+    tap,
+    tick,
+)
 from trainer.config import project_root
 from trainer.core.census.r601 import record_of
 from trainer.core.scenario import loader
 from trainer.core.scenario.households import build
-from trainer.extensions import DB_KEY
-from trainer.fieldwork import services
-from trainer.fieldwork.models import Mode
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Walk-shop-2020"
@@ -85,23 +85,10 @@ BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
 
 
 def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
-    """A trainer, a trainee and a cohort of their own (names no other test uses), the
-    shop-dwellers assigned as practice: (the assignment's id, the trainee's id)."""
-    app = live_server.app
-    with app.app_context(), app.extensions[DB_KEY]() as db:
-        trainer = accounts.create_user(db, actor=None, username=f"walkshop{tag}trainer",
-                                       full_name=f"Shop walk {tag} trainer", role=Role.TRAINER,
-                                       password=PASSWORD)[0]
-        trainee = accounts.create_user(db, actor=None, username=f"walkshop{tag}trainee",
-                                       full_name=f"Shop walk {tag} trainee", role=Role.TRAINEE,
-                                       password=PASSWORD)[0]
-        cohort = accounts.create_cohort(db, actor=trainer, name=f"Shop walk {tag} cohort",
-                                        trainer=trainer)
-        cohort.trainees = [trainee]
-        assignment = services.assign(db, actor=trainer, cohort=cohort, mode=Mode.PRACTICE,
-                                     version=_version(db, SCENARIO), due_on=None)
-        db.commit()
-        return assignment.id, trainee.id
+    """The shop-dwellers assigned to a trainee of this walk's own."""
+    return assigned_practice(live_server, SCENARIO, f"walkshop{tag}", (
+        f"Shop walk {tag} trainer", f"Shop walk {tag} trainee", f"Shop walk {tag} cohort"),
+        PASSWORD)
 
 
 def true_record() -> dict[str, Any]:

@@ -39,23 +39,18 @@ from tests.browser.conftest import (
 )
 from tests.browser.test_extra_forms import assert_table_fits
 from tests.browser.test_fieldwork import fill
-from tests.browser.test_trainee_tablet import _version
 from tests.browser.test_whole_household_death_walk import (
     TARGET,
+    assigned_practice,
     back_to_attempt,
     saved_as_typed,
     tap,
     tick,
 )
-from trainer.accounts import services as accounts
-from trainer.accounts.models import Role
 from trainer.config import project_root
 from trainer.core.census.r601 import record_of
 from trainer.core.scenario import loader
 from trainer.core.scenario.households import build
-from trainer.extensions import DB_KEY
-from trainer.fieldwork import services
-from trainer.fieldwork.models import Mode
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Walk-std-time-2020"
@@ -81,24 +76,9 @@ FORM_CRITERIA = ("outcome", "coverage", "form_accuracy", "form_completeness",
 
 
 def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
-    """A trainer, a trainee and a cohort of their own (names no other test uses), the
-    around-the-standard-time scenario assigned as practice: (the assignment's id, the
-    trainee's id)."""
-    app = live_server.app
-    with app.app_context(), app.extensions[DB_KEY]() as db:
-        trainer = accounts.create_user(db, actor=None, username=f"walkstd{tag}trainer",
-                                       full_name=f"标准时点{tag}培训师", role=Role.TRAINER,
-                                       password=PASSWORD)[0]
-        trainee = accounts.create_user(db, actor=None, username=f"walkstd{tag}trainee",
-                                       full_name=f"标准时点{tag}学员", role=Role.TRAINEE,
-                                       password=PASSWORD)[0]
-        cohort = accounts.create_cohort(db, actor=trainer, name=f"标准时点走查{tag}班",
-                                        trainer=trainer)
-        cohort.trainees = [trainee]
-        assignment = services.assign(db, actor=trainer, cohort=cohort, mode=Mode.PRACTICE,
-                                     version=_version(db, SCENARIO), due_on=None)
-        db.commit()
-        return assignment.id, trainee.id
+    """The around-the-standard-time scenario assigned to a trainee of this walk's own."""
+    return assigned_practice(live_server, SCENARIO, f"walkstd{tag}", (
+        f"标准时点{tag}培训师", f"标准时点{tag}学员", f"标准时点走查{tag}班"), PASSWORD)
 
 
 def true_record() -> dict[str, Any]:

@@ -60,24 +60,31 @@ FORM_CRITERIA = ("outcome", "coverage", "form_accuracy", "form_completeness",
                  "register_accuracy", "death_form", "tally")
 
 
-def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
-    """A trainer, a trainee and a cohort of their own (names no other test uses), the
-    whole-household death assigned as practice: (the assignment's id, the trainee's id)."""
+def assigned_practice(live_server: LiveServer, scenario: str, username: str,
+                      names: tuple[str, str, str], password: str) -> tuple[int, int]:
+    """A trainer (`<username>trainer`), a trainee (`<username>trainee`) and a cohort of their
+    own (`names`: the trainer's, the trainee's and the cohort's, no other test's), `scenario`
+    assigned as practice: (the assignment's id, the trainee's id)."""
     app = live_server.app
     with app.app_context(), app.extensions[DB_KEY]() as db:
-        trainer = accounts.create_user(db, actor=None, username=f"walk999{tag}trainer",
-                                       full_name=f"全户死亡{tag}培训师", role=Role.TRAINER,
-                                       password=PASSWORD)[0]
-        trainee = accounts.create_user(db, actor=None, username=f"walk999{tag}trainee",
-                                       full_name=f"全户死亡{tag}学员", role=Role.TRAINEE,
-                                       password=PASSWORD)[0]
-        cohort = accounts.create_cohort(db, actor=trainer, name=f"全户死亡走查{tag}班",
-                                        trainer=trainer)
+        trainer = accounts.create_user(db, actor=None, username=f"{username}trainer",
+                                       full_name=names[0], role=Role.TRAINER,
+                                       password=password)[0]
+        trainee = accounts.create_user(db, actor=None, username=f"{username}trainee",
+                                       full_name=names[1], role=Role.TRAINEE,
+                                       password=password)[0]
+        cohort = accounts.create_cohort(db, actor=trainer, name=names[2], trainer=trainer)
         cohort.trainees = [trainee]
         assignment = services.assign(db, actor=trainer, cohort=cohort, mode=Mode.PRACTICE,
-                                     version=_version(db, SCENARIO), due_on=None)
+                                     version=_version(db, scenario), due_on=None)
         db.commit()
         return assignment.id, trainee.id
+
+
+def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
+    """The whole-household death assigned to a trainee of this walk's own."""
+    return assigned_practice(live_server, SCENARIO, f"walk999{tag}", (
+        f"全户死亡{tag}培训师", f"全户死亡{tag}学员", f"全户死亡走查{tag}班"), PASSWORD)
 
 
 def begun(live_server: LiveServer, tag: str, steps: tuple[str, ...] = NEIGHBOUR, *,
