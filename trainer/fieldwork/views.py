@@ -748,6 +748,7 @@ def _tally_page(attempt: Any, form: TallyForm, issues: list[Issue], status: int)
     _put_errors(issues, lambda issue: getattr(form, issue.item, None))
     return render_template("fieldwork/tally.html", attempt=attempt, form=form,
                            scenario=scenario_services.scenario_of(attempt.version),
+                           all_died=bool(services.registered_all_died(attempt)),
                            submitted=attempt.status == AttemptStatus.SUBMITTED), status
 
 

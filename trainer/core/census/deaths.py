@@ -40,7 +40,7 @@ def _issue(rule: str, at: str, row: int, message: str, /, **params: object) -> I
 def validate_rows(rows: Sequence[Row]) -> Iterator[Issue]:
     """Every hard error of the death rows (the person index of an issue is the row)."""
     for index, row in enumerate(rows):
-        for item in ("number", "name", "sex", "birth", "died", "age", "ethnicity"):
+        for item in ITEMS[:-1]:  # every item but education, asked from 6 years (below)
             if row.get(item) in (None, ""):
                 yield _issue("required", item, index, N_("%(item)s is required."), item=item)
         if (unknown := unknown_ethnicity(row.get("ethnicity"))) is not None:
