@@ -431,3 +431,19 @@ def test_a_warning_says_whose_item_it_is(client, csrf, login_as, make_user, db):
     assert "<li>H6 Floor area (m²): A very large floor area: confirm it.</li>" in warnings
     page = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "第 2 人 · D6 民族：民族请填写全称：汉族。" in page
+
+
+def test_a_date_in_an_answer_is_kept_on_one_line(client, csrf, login_as, make_user, db):
+    trainee = login_as(Role.TRAINEE)
+    _t, _c, assignment = setup_cohort(db, make_user, trainee)
+    attempt = services.start_attempt(db, trainee, assignment)
+    step(client, csrf, attempt.id, "knock", day="2020-11-02", time="19:00")
+    for action in (*BEST[:6], "ask_item:D5"):
+        step(client, csrf, attempt.id, action)
+    page = client.get(f"/training/attempts/{attempt.id}/forms/wang").get_data(as_text=True)
+    answer = re.search(r"<li><strong>D5 [^<]*</strong>(.*?)</li>", page, re.S)
+    assert answer is not None
+    told = [p for p in truth_record(attempt)["persons"] if p["D1"] in answer.group(1)]
+    assert len(told) >= 3  # the three who live there, each with the month of birth
+    for person in told:  # in one piece: no line break after the date's hyphen
+        assert f'{person["D1"]} <span class="nowrap">{person["D5"]}</span>' in answer.group(1)

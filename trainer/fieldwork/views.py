@@ -151,6 +151,23 @@ def day(moment: datetime | None) -> str:
     return "" if moment is None else services.local_today(_aware(moment)).isoformat()
 
 
+# A date in an answer ("1962-04", "2020-10-31"): browsers may break a line after its hyphen
+# even where `word-break: keep-all` keeps names whole, and copy-paste must still give the
+# hyphen the form expects, so the date is kept on one line by markup, not by another character.
+_ANSWER_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
+
+
+@bp.app_template_filter("dates_whole")
+def dates_whole(text: str | None) -> Markup:
+    """Text (escaped) with each date in it kept on one line (`<span class="nowrap">`)."""
+    text, pieces, start = text or "", [], 0
+    for found in _ANSWER_DATE.finditer(text):
+        pieces += [escape(text[start:found.start()]),
+                   Markup('<span class="nowrap">{}</span>').format(found.group())]
+        start = found.end()
+    return Markup("").join([*pieces, escape(text[start:])])
+
+
 def _truths(source: Any) -> dict[str, Any]:
     """The true households by key, of a visit or of an attempt (its scenario and seed). An
     attempt's are built once a request (a page names its households many times)."""
