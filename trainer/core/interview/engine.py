@@ -833,8 +833,7 @@ class Session:
         if item.startswith("H"):
             household = state.truth.household
             value: object = {"H1": household.kind if household else None,
-                             "H2": f"{sum(p.present for p in persons)}/"
-                                   f"{sum(not p.present for p in persons)}",
+                             "H2": _h2(persons, english=english),
                              "H3": _by_sex(persons, household, births=True, english=english),
                              "H4": _by_sex(persons, household, births=False, english=english),
                              "H5": household.dwelling if household else None,
@@ -882,6 +881,15 @@ def typical_mistakes(record: Mapping[str, Any]) -> list[Mistake]:
         if person.get("D11") in range(3, 9):
             slips.append(Mistake("D11", person["D11"] + 1, index))
     return slips
+
+
+def _h2(persons: list[Any], *, english: bool) -> str:
+    """H2 in the respondent's words: who slept here on 10-31 (H2a), and the hukou members
+    who did not (H2b)."""
+    here, away = sum(p.present for p in persons), sum(not p.present for p in persons)
+    if english:
+        return f"{here} slept here on 31 October, {away} with the hukou here lived elsewhere"
+    return f"10月31日晚住在本户 {here} 人，户口在本户、当晚没住本户 {away} 人"
 
 
 def _by_sex(persons: list[Any], household: Any, *, births: bool, english: bool) -> str:
