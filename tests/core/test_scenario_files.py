@@ -441,6 +441,7 @@ LIBRARY_FINGERPRINTS = {
     "refusal-grid-worker": "0293fcf3433a82f293a7378293609d29313ad46a35d6ed9dddf07dd1ece31b3b",
     "shop-dwellers": "2ba0e2561688339e501950dd485f5c7bf9f64608a802107261a507d676ea160b",
     "small-area": "ad0eb95b722cc7ffc9c008e4a5b4fb9bb526badb35449cb0787d06ce0a1183d2",
+    "studying-abroad": "a502326912d6186b8619d466b9a39570c4494bcaba8b741a712dc8b6820f2b72",
     "suspicious-credentials": "f2e8ab927fdcb9134379dcee4fba21e76b1425d0678b07c034615073be2f1614",
     "tenants-landlord": "8dab7fea217bf5b82d447b386cb024677eb7c96995c21b26256aaeaa903fc4b0",
     "vacant-second-home": "aefa42a4efd36cfa84ec68f11bd12125c39e2895612d15e710d62ca6876d04e3",

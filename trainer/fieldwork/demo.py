@@ -33,7 +33,8 @@ EXERCISES = (("cooperative-family", Mode.PRACTICE, 14),  # due in so many days f
              ("hukou-elsewhere", Mode.PRACTICE, 49),  # a long-form household, a death form
              ("village-map", Mode.PRACTICE, 56),  # the small-area map drawn in the listing
              ("whole-household-death", Mode.PRACTICE, 63),  # a 999 form (H4 only)
-             ("around-the-standard-time", Mode.PRACTICE, 70))  # a death after 11-01 00:00
+             ("around-the-standard-time", Mode.PRACTICE, 70),  # a death after 11-01 00:00
+             ("studying-abroad", Mode.PRACTICE, 77))  # D7 = 7 abroad, one settled abroad
 MAP_EXERCISE = "village-map"
 # the exam shows a newcomer the exam options: one world shared by everyone, a time limit
 OPTIONS: dict[str, dict[str, Any]] = {
