@@ -436,6 +436,7 @@ LIBRARY_FINGERPRINTS = {
     "foreign-resident": "c331f5401d17409b376b9d1e58db287017fa91ecdd0028d68113da81253b501c",
     "hukou-elsewhere": "69b9545883b3ad09671f24bcc09471723fa195ec94a9bd5fda89d975a087a72d",
     "neighbour-and-child": "19e706e4538570f847d82219c6789bf1a1b28c3c44cdcc8e08dd5879e441f76a",
+    "newborn-who-died": "85b7e653eec636ed6847c43bf21230fb72a0bd8646b8b0006f49c70c28a6ff44",
     "nobody-home-revisit": "facdf411c1270c8a9e1bd209e80e94c60d0c183c60a6f251dd11dced7ac3a990",
     "privacy-self-report": "d9700bf91f1813bdf7a9b6cc13909a188a27e10f2b0f82b5a182d922ce1ca1d1",
     "refusal-grid-worker": "0293fcf3433a82f293a7378293609d29313ad46a35d6ed9dddf07dd1ece31b3b",

@@ -114,17 +114,27 @@ def true_deaths(evidence: Evidence) -> list[dict[str, Any]]:
 def match_deaths(rows: Sequence[Mapping[str, Any]], truth: Sequence[Mapping[str, Any]]
                  ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """(row index, true index) pairs; the true deaths left out; the rows matching none.
-    Exact names first, so a typo never takes the death of a row whose name is right."""
+    Exact names first, so a typo never takes the death of a row whose name is right; then
+    tolerated names; last, a row whose name is none of these but whose sex and months of
+    birth and death are a death's (a baby who died unnamed, written 女婴 rather than 未取名:
+    the same death with its name wrong, not a death left out and another added)."""
     pairs: dict[int, int] = {}
     free = list(range(len(truth)))
-    for tolerant in (False, True):
+
+    def same_dates(row: Mapping[str, Any], true: Mapping[str, Any]) -> bool:
+        months = [(_month(row.get(item)), _month(true[item])) for item in ("birth", "died")]
+        return (all(given is not None and given == want for given, want in months)
+                and same_answer("sex", row.get("sex"), true["sex"]))
+
+    for rule in ("name", "tolerated", "dates"):
         for index, row in enumerate(rows):
             if index in pairs:
                 continue
             name = _norm(row.get("name"))
-            match = next((t for t in free if name is not None and (
-                name == _norm(truth[t]["name"]) or (tolerant and _same_name(
-                    name, truth[t]["name"])))), None)
+            match = next((t for t in free if (
+                rule == "dates" and same_dates(row, truth[t])) or (name is not None and (
+                    name == _norm(truth[t]["name"]) or (rule == "tolerated" and _same_name(
+                        name, truth[t]["name"]))))), None)
             if match is not None:
                 pairs[index] = match
                 free.remove(match)

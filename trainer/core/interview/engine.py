@@ -672,7 +672,7 @@ class Session:
             told = [f for f in choice.effects.disclose if f not in state.disclosed]
             state.disclosed.update(told)
             disclosed.extend(told)
-            if told and says is None and choice.reply is None:
+            if told and choice.reply is None and says in (None, NOTHING_TO_TELL):
                 facts = [self.scenario.facts[f] for f in told]
                 says = (" ".join(f.tells.zh for f in facts), " ".join(f.tells.en for f in facts))
         self._side_effects(state, choice)
@@ -740,7 +740,9 @@ class Session:
                                                 " ".join(f.tells.en for f in told)), None)
             if facts:
                 return [], (facts[0].denies.zh, facts[0].denies.en), None
-            return [], NOTHING_TO_TELL, None
+            # nothing of the topic left to tell: the choice's reply (or a fact its effects
+            # disclose) answers alone, rather than after "nothing like that"
+            return [], NOTHING_TO_TELL if choice.reply is None else None, None
         if choice.do == "ask_item" and choice.param:
             node = self.dialogue(unit).nodes[state.node or ""]
             speaker = node.speaker or state.respondent.role
