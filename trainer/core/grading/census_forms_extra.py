@@ -15,7 +15,8 @@ Each planted mistake belongs to exactly one criterion, as in `forms`:
   it gives one: a wrong number in the register is `register_accuracy`'s, not counted twice.
 
 Rows are matched to the true deaths by name, then by a tolerated name (a homophone or one
-character off, as persons are); a row matches at most one death.
+character off, as persons are), then by sex and months of birth and death (a name wrong
+otherwise, as a baby's who died unnamed may be); a row matches at most one death.
 """
 
 from __future__ import annotations
