@@ -113,6 +113,7 @@ def test_every_rule_is_registered_and_documented() -> None:
     ({"D8": 3, "D9": 1, "D10": None}, "D9"),
     ({"D6": "汉"}, "D6"),
     ({"D6": "少数民族"}, "D6"),
+    ({"D7": 7, "D8": 1, "D9": 9, "D10": 1}, "D7"),  # abroad ten years: settled there?
 ])
 def test_soft_warnings_ask_for_confirmation_but_do_not_block(change: dict[str, Any],
                                                              item: str) -> None:

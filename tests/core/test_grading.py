@@ -357,6 +357,20 @@ def test_the_rules_before_the_first_question_still_judge_each_visit_that_asked()
         assert len(graded[name].findings) == 1
 
 
+@pytest.mark.parametrize(("told", "text"), [
+    ((), "提问前没有说明普查目的，也没有说明法律依据。"),
+    (("explain_purpose",), "提问前没有说明法律依据。"),
+    (("explain_legal_basis",), "提问前没有说明普查目的。"),
+])
+def test_the_purpose_finding_names_only_what_was_not_explained(told: tuple[str, ...],
+                                                                  text: str) -> None:
+    graded = results(Play().knock("home", at(MONDAY, 19), "show_id", *told,
+                                  "ask_item:roster").evidence())
+    [finding] = graded["purpose_and_legal_basis"].findings
+    assert finding.text[0] == text
+    assert ("purpose" in finding.text[1]) == ("explain_purpose" not in told)
+
+
 def test_an_appointment_not_kept_is_found_by_appointments_kept() -> None:
     def play(day: int) -> Play:
         return (Play()

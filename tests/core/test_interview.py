@@ -537,10 +537,10 @@ def test_h2_is_answered_in_words_counting_the_concealed_only_once_told() -> None
     persons = session.households["home"].truth.household.persons
     here = sum(p.present for p in persons)
     assert session.answer("home", "H2") == (
-        f"10月31日晚住在本户 {here - 1} 人，户口在本户、当晚没住本户 0 人")  # the baby hidden
+        f"10月31日晚住在本户 {here - 1} 人；户口在本户但当晚没住本户 0 人")  # the baby hidden
     session.households["home"].disclosed.add("baby")
     assert session.answer("home", "H2", english=True) == (
-        f"{here} slept here on 31 October, 0 with the hukou here lived elsewhere")
+        f"{here} slept here on 31 October; 0 with the hukou here lived elsewhere")
 
 
 def every_action_scenario() -> Session:

@@ -433,7 +433,8 @@ def test_a_warning_says_whose_item_it_is(client, csrf, login_as, make_user, db):
     assert "第 2 人 · D6 民族：民族请填写全称：汉族。" in page
 
 
-def test_a_date_in_an_answer_is_kept_on_one_line(client, csrf, login_as, make_user, db):
+def test_an_answer_breaks_only_between_persons_and_never_in_a_date(client, csrf, login_as,
+                                                                   make_user, db):
     trainee = login_as(Role.TRAINEE)
     _t, _c, assignment = setup_cohort(db, make_user, trainee)
     attempt = services.start_attempt(db, trainee, assignment)
@@ -445,5 +446,7 @@ def test_a_date_in_an_answer_is_kept_on_one_line(client, csrf, login_as, make_us
     assert answer is not None
     told = [p for p in truth_record(attempt)["persons"] if p["D1"] in answer.group(1)]
     assert len(told) >= 3  # the three who live there, each with the month of birth
-    for person in told:  # in one piece: no line break after the date's hyphen
-        assert f'{person["D1"]} <span class="nowrap">{person["D5"]}</span>' in answer.group(1)
+    for person in told:  # each person's answer a piece, its date kept on one line
+        assert (f'<span class="piece">{person["D1"]} <span class="nowrap">{person["D5"]}'
+                '</span>') in answer.group(1)
+    assert answer.group(1).count("<wbr>") == len(told) - 1  # breaks only between pieces

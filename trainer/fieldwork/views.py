@@ -151,21 +151,35 @@ def day(moment: datetime | None) -> str:
     return "" if moment is None else services.local_today(_aware(moment)).isoformat()
 
 
-# A date in an answer ("1962-04", "2020-10-31"): browsers may break a line after its hyphen
-# even where `word-break: keep-all` keeps names whole, and copy-paste must still give the
-# hyphen the form expects, so the date is kept on one line by markup, not by another character.
+# An answer as the side panel shows it: one piece per person or list item ("刘建华 1 本普查小区；"),
+# each kept whole on a line where it fits (`span.piece`, an inline block) with a line break
+# allowed only between pieces (`<wbr>`), so the panel never breaks "1/本普查小区" or "1/人". A
+# date ("1962-04") is also kept on one line (`span.nowrap`): browsers may break after its
+# hyphen. Markup, not other characters, so copy-paste gives the text the form expects.
 _ANSWER_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
+_ANSWER_PIECE = re.compile(r"[^；;、]*[；;、]?\s*")
 
 
-@bp.app_template_filter("dates_whole")
-def dates_whole(text: str | None) -> Markup:
-    """Text (escaped) with each date in it kept on one line (`<span class="nowrap">`)."""
-    text, pieces, start = text or "", [], 0
+def _dates_whole(text: str) -> Markup:
+    pieces, start = [], 0
     for found in _ANSWER_DATE.finditer(text):
         pieces += [escape(text[start:found.start()]),
                    Markup('<span class="nowrap">{}</span>').format(found.group())]
         start = found.end()
     return Markup("").join([*pieces, escape(text[start:])])
+
+
+@bp.app_template_filter("answer_text")
+def answer_text(text: str | None) -> Markup:
+    """An answer (escaped) in pieces kept whole, its dates on one line (see above)."""
+    out = []
+    for found in _ANSWER_PIECE.finditer(text or ""):
+        piece = found.group()
+        body = piece.rstrip()
+        if body:
+            out += [Markup('<span class="piece">{}</span>').format(_dates_whole(body)),
+                    escape(piece[len(body):]), Markup("<wbr>")]
+    return Markup("").join(out[:-1])
 
 
 def _truths(source: Any) -> dict[str, Any]:

@@ -373,7 +373,7 @@ def unknown_ethnicity(value: Any) -> tuple[str, dict[str, object]] | None:
 @rule("plausibility")
 def plausibility(record: Record) -> Iterator[Issue]:
     """Soft checks: ages within a family, the full name of the ethnic group, the time away
-    against residence and hukou."""
+    against residence and hukou, a long stay abroad (settled there: not registered)."""
     persons = _persons(record)
     head = _month(persons[0].get("D5")) if persons else None
     for index, person in enumerate(persons):
@@ -399,6 +399,11 @@ def plausibility(record: Record) -> Iterator[Issue]:
             yield _soft("plausibility", "D9", index, N_(
                 "The person lives in the village (村/居委会) of the hukou (D7, D8), but D9 says "
                 "they left it."))
+        if lives == 7 and away == TimeAway.TEN_YEARS_OR_MORE:
+            # Chinese citizens abroad are registered only while they have not settled there
+            yield _soft("plausibility", "D7", index, N_(
+                "Abroad for ten years or more (D7 = 7, D9 = 9): confirm the person has not "
+                "settled abroad; someone settled abroad is not registered."))
     area = record.get("H6")
     if isinstance(area, int) and persons and area > 300 * len(persons):
         yield _soft("plausibility", "H6", None, N_("A very large floor area: confirm it."))

@@ -166,7 +166,7 @@ def outcome(evidence: Evidence) -> Result:
 
 
 def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
-                      missing: tuple[str, str]) -> Result:
+                      missing: Callable[[tuple[str, ...]], tuple[str, str]]) -> Result:
     """Visits where every `wanted` action came before the first question (§21, §23, §33).
 
     These rules are about how an interview opens ("before the first question"): they arise
@@ -175,7 +175,8 @@ def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
     not counted; an attempt with no such visit at all gets the criterion as not applicable
     (left out of the total, like the procedure criteria whose occasion never came,
     `procedure.py`) rather than full marks for a rule it never had to keep. An interview
-    that never happened costs its marks where it belongs: in coverage, outcomes and forms."""
+    that never happened costs its marks where it belongs: in coverage, outcomes and forms.
+    A visit's finding names what was missing (`missing` of the wanted actions not taken)."""
     good = total = 0
     findings = []
     for (_unit, _visit), events in _visits(evidence.events).items():
@@ -184,10 +185,11 @@ def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
             continue
         total += 1
         before = {_base(e) for e in events if e.seq < first_question.seq}
-        if all(action in before for action in wanted):
+        lacking = tuple(action for action in wanted if action not in before)
+        if not lacking:
             good += 1
         else:
-            findings.append(Finding(missing, first_question.seq))
+            findings.append(Finding(missing(lacking), first_question.seq))
     if not total:
         return Result(1.0, applicable=False)
     return Result(good / total, tuple(findings))
@@ -198,7 +200,7 @@ def _before_questions(evidence: Evidence, wanted: tuple[str, ...],
                         "visit (§21)"))
 def credentials_first(evidence: Evidence) -> Result:
     """The 普查员证 was shown before the first question of each visit (条例 §21)."""
-    return _before_questions(evidence, ("show_id",), (
+    return _before_questions(evidence, ("show_id",), lambda _lacking: (
         "提问前没有出示普查员证。", "Asked questions before showing the enumerator card."))
 
 
@@ -206,16 +208,27 @@ def credentials_first(evidence: Evidence) -> Result:
                        "Purpose and legal basis were explained before the questions (§23)"))
 def purpose_and_legal_basis(evidence: Evidence) -> Result:
     """Purpose and legal basis were explained before the questions (条例 §23)."""
-    return _before_questions(evidence, ("explain_purpose", "explain_legal_basis"), (
-        "提问前没有说明普查目的和法律依据。",
-        "Asked questions before explaining the purpose and legal basis."))
+    return _before_questions(evidence, ("explain_purpose", "explain_legal_basis"),
+                             _NOT_EXPLAINED.__getitem__)
+
+
+# what a visit had not explained before its first question, named alone when it is one
+_NOT_EXPLAINED = {
+    ("explain_purpose",): ("提问前没有说明普查目的。",
+                           "Asked questions before explaining the purpose of the census."),
+    ("explain_legal_basis",): ("提问前没有说明法律依据。",
+                               "Asked questions before explaining the legal basis."),
+    ("explain_purpose", "explain_legal_basis"): (
+        "提问前没有说明普查目的，也没有说明法律依据。",
+        "Asked questions before explaining either the purpose or the legal basis."),
+}
 
 
 @criterion("confidentiality_promised", ("提问前承诺保密（条例第33条）",
                        "Confidentiality was promised before the questions (§33)"))
 def confidentiality_promised(evidence: Evidence) -> Result:
     """Confidentiality was promised before the questions (条例 §33)."""
-    return _before_questions(evidence, ("promise_confidentiality",), (
+    return _before_questions(evidence, ("promise_confidentiality",), lambda _lacking: (
         "提问前没有承诺保密。", "Asked questions before promising confidentiality."))
 
 

@@ -890,8 +890,8 @@ def _h2(persons: list[Any], *, english: bool) -> str:
     who did not (H2b)."""
     here, away = sum(p.present for p in persons), sum(not p.present for p in persons)
     if english:
-        return f"{here} slept here on 31 October, {away} with the hukou here lived elsewhere"
-    return f"10月31日晚住在本户 {here} 人，户口在本户、当晚没住本户 {away} 人"
+        return f"{here} slept here on 31 October; {away} with the hukou here lived elsewhere"
+    return f"10月31日晚住在本户 {here} 人；户口在本户但当晚没住本户 {away} 人"
 
 
 def _by_sex(persons: list[Any], household: Any, *, births: bool, english: bool) -> str:
