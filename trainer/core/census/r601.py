@@ -340,9 +340,12 @@ def totals(record: Record) -> Iterator[Issue]:
         born = sum(1 for p in persons if p.get("D4") == sex and _in_year(p.get("D5")))
         born += sum(1 for d in deaths if d.get("sex") == sex and _in_year(d.get("birth")))
         if isinstance(record.get(key), int) and record[key] != born:
-            yield _hard("totals", key, None, N_("%(item)s is %(value)s but %(count)s births "
-                                                "of the year are recorded."),
-                        item=key, value=record[key], count=born)
+            # the births of the year are the persons born since 2019-11 and the household's
+            # deaths born then (a baby who died soon after birth is on the death form alone)
+            yield _hard("totals", key, None, N_(
+                "%(item)s is %(value)s, but the persons on this form and the household's rows "
+                "on the death form hold %(count)s born since November 2019."),
+                item=key, value=record[key], count=born)
     if all_died(record) and record.get("deaths") is None:
         return  # a 999 household's deaths not told apart from another's: not checked here
     for sex, key in ((1, "H4m"), (2, "H4f")):
