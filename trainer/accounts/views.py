@@ -76,8 +76,10 @@ def _failed(response: Any) -> bool:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after log-in (no open redirect)."""
-    if not target:
+    """Only same-site relative paths are followed after log-in (no open redirect): none
+    with a backslash (browsers read "/\\evil.example" as "//evil.example") or a control
+    character (a newline cannot go into the Location header at all)."""
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
