@@ -282,6 +282,9 @@ def test_a_trainee_registers_a_daughter_studying_abroad_upright(
         back_to_attempt(page)
         tap(page, f"[data-test=form-{UNIT}]")
         tick(page, "persons-3-remove")
+        # ticked, he fades before anything is saved: the tick alone was easy to miss
+        expect(page.locator("[data-test=person-3]")).to_have_css("opacity", "0.55")
+        expect(page.locator("[data-test=person-2]")).to_have_css("opacity", "1")
         fill(page, "H2b", record["H2b"])
         saved_as_typed(page)
         look(page, "12-form-son-removed")

@@ -107,5 +107,6 @@ def test_a_listed_household_whose_form_is_not_begun_is_found(client, login_as, m
     assert "The register lists this household (3 persons living here) but its form has not " \
            "been started." in page
     assert 'data-where="forms"' in page  # not met yet: its form does not open
-    assert f'href="/training/attempts/{attempt.id}#forms"' in page
+    assert (f'href="/training/attempts/{attempt.id}#forms" data-test="fix">Fill it in</a>'
+            in page)  # a paper not begun is filled in, not corrected
     assert 'id="forms"' in client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)

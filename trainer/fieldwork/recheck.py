@@ -56,7 +56,7 @@ def recheck(attempt_id: int) -> Any:
         groups[finding.group].append({
             "where": finding.where, "unit": finding.unit, "person": finding.person,
             "item": item, "text": _(finding.message, **params),
-            "warning": finding.severity == Severity.SOFT})
+            "warning": finding.severity == Severity.SOFT, "begin": finding.begin})
     return render_template("fieldwork/recheck.html", attempt=attempt, groups=groups,
                            total=len(findings),
                            warnings=sum(1 for f in findings if f.severity == Severity.SOFT),

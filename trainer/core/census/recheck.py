@@ -50,6 +50,7 @@ class Finding:
     unit: str | None = None
     item: str | None = None
     person: int | None = None
+    begin: bool = False  # a paper not begun yet: its link says "fill it in", not "correct it"
 
 
 def _norm(value: Any) -> Any:
@@ -123,7 +124,7 @@ def _forms(units: Sequence[str], outcomes: Mapping[str, str],
             if (outcomes.get(unit) in INTERVIEWED
                     and (register.get(unit) or {}).get("status") != "all_died"):  # _not_begun's
                 yield Finding("forms", unit, N_("The household was interviewed but its form "
-                                                "has not been started."), unit=unit)
+                                                "has not been started."), unit=unit, begin=True)
             continue
         if not entry.get("complete"):
             yield Finding("forms", unit, N_("The form is still a draft: mark it complete once "
@@ -146,7 +147,7 @@ def _not_begun(units: Sequence[str], outcomes: Mapping[str, str],
         if row.get("status") == "all_died" and unit not in forms:
             yield Finding("forms", unit if unit in opens else "forms", N_(
                 "The register lists a whole-household death (999) but its form (H4 only) has "
-                "not been started."), unit=unit)
+                "not been started."), unit=unit, begin=True)
             continue
         if (row.get("status") != "occupied" or row.get("mode") == "self"
                 or row.get("number") == ALL_DIED_HOUSEHOLD_NUMBER
@@ -157,7 +158,7 @@ def _not_begun(units: Sequence[str], outcomes: Mapping[str, str],
         yield Finding("forms", unit if unit in opens else "forms", N_(
             "The register lists this household (%(count)s persons living here) but its form "
             "has not been started."), {"count": "—" if present in (None, "") else present},
-            unit=unit)
+            unit=unit, begin=True)
 
 
 def _register(units: Sequence[str], records: Mapping[str, Mapping[str, Any]],
@@ -208,7 +209,8 @@ def _tally(units: Sequence[str], records: Mapping[str, Mapping[str, Any]],
     counted from its register row."""
     if tally_sheet is None:
         if records:
-            yield Finding("tally", "tally", N_("The quick tally has not been done yet."))
+            yield Finding("tally", "tally", N_("The quick tally has not been done yet."),
+                          begin=True)
         return
     for issue in tally.validate(tally_sheet):
         yield Finding("tally", f"tally/{issue.item}", issue.message, issue.params,
