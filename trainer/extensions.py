@@ -152,6 +152,12 @@ def comma() -> str:
     return ", " if is_english() else "、"
 
 
+def sentence_gap() -> str:
+    """Between two sentences written one after the other: a space in English, none after a
+    Chinese full stop (随存。登记为…, not 随存。 登记为…)."""
+    return " " if is_english() else ""
+
+
 def bracketed(text: object) -> str:
     """A remark after a label in brackets: full-width in Chinese (学员（2）), a space and
     round brackets in English (Trainees (2))."""
@@ -173,4 +179,4 @@ def template_globals() -> dict[str, Any]:
     return {"current_locale": interface_locale(), "locales": LOCALES,
             "role_label": role_label, "audit_label": audit_label,
             "stored_message": stored_message, "colon": colon, "list_separator": list_separator,
-            "comma": comma, "bracketed": bracketed}
+            "comma": comma, "bracketed": bracketed, "sentence_gap": sentence_gap}

@@ -276,6 +276,10 @@ def test_register_is_saved_checked_and_graded(client, csrf, login_as, make_user,
     url = f"/training/attempts/{attempt.id}/register"
     page = client.get(url).get_data(as_text=True)
     assert 'data-test="row-zhang"' in page and 'data-test="row-tan"' in page
+    # two sentences one after the other: a space between them in English, none in Chinese
+    assert "change it. A unit listed" in page
+    chinese = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "随改随存。登记为全户死亡户" in chinese
     truth = services.register_truth(services.replay_attempt(attempt))
     assert truth["zhang"]["status"] == "vacant" and truth["zhang"]["number"] is None
     assert truth["tan"]["number"] == 1 and truth["tan"]["head"] == "谭志刚"
