@@ -2,9 +2,10 @@
 small desktop held in landscape (1024x768): My training, the exercise started, the knock at
 Flat 201, Building 5 (洞庭北路 5栋201) on Friday evening, the card shown, the purpose told,
 confidentiality promised, the roster asked (three names: 李俊, 陈静, 王秀兰), H3 and H4 asked
-(each answered female 1), births probed (the grandmother tells of the baby girl born on 2 March
-who died on 5 March before she was named), deaths probed (answered as the same baby, with no
-"No, there is nothing like that." before it), the items asked, read back; the register's row.
+(each answered none: the baby is not told of yet), births probed (the grandmother tells of the
+baby girl born on 2 March who died on 5 March before she was named), deaths probed (answered
+as the same baby, with no "No, there is nothing like that." before it), H3 and H4 asked again
+(each female 1), the items asked, read back; the register's row.
 
 The R601 holds the three living here (H3 female 1, H4 female 1: a baby born alive who died is
 a birth and a death, and no person). The death form first gets the classic mistake: her row
@@ -173,11 +174,11 @@ def test_a_trainee_registers_a_newborn_who_died_in_english(
             act(page, action)
         expect(transcript.last).to_contain_text("李俊, 陈静, 王秀兰")
         look(page, "04-roster")
-        # H3 and H4: a girl born, a girl died
+        # H3 and H4 asked before any probe: she counts no baby (not told of yet)
         act(page, "ask_item:H3")
-        expect(transcript.last).to_contain_text("male 0, female 1")
+        expect(transcript.last).to_contain_text("male 0, female 0")
         act(page, "ask_item:H4")
-        expect(transcript.last).to_contain_text("male 0, female 1")
+        expect(transcript.last).to_contain_text("male 0, female 0")
         # births probed: the baby girl, born on 2 March, died on 5 March, unnamed
         act(page, "probe:births")
         told = transcript.last
@@ -190,6 +191,11 @@ def test_a_trainee_registers_a_newborn_who_died_in_english(
         expect(transcript.last).to_contain_text('"Only that little girl."')
         expect(transcript.last).not_to_contain_text("nothing like that")
         expect(page.locator("[data-test=event]", has_text="nothing like that")).to_have_count(0)
+        # asked again once she is told of: a girl born, a girl died
+        act(page, "ask_item:H3")
+        expect(transcript.last).to_contain_text("male 0, female 1")
+        act(page, "ask_item:H4")
+        expect(transcript.last).to_contain_text("male 0, female 1")
         look(page, "05-probes")
         for item in ITEMS:
             act(page, f"ask_item:{item}")

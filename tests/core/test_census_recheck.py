@@ -245,5 +245,6 @@ def test_one_h4_mismatch_is_one_finding_of_the_deaths_group(
     assert {f.group for f in findings} == {"deaths"}, findings
     if begun:
         assert [f.where for f in findings] == [expected]
-    else:
+    else:  # each links to the death form, to be filled in
         assert {f.unit for f in findings} == homes and len(findings) == len(homes)
+        assert all(f.where == "deaths" and f.begin for f in findings)

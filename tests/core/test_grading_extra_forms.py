@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainer.core.census import long_form, tally
-from trainer.core.grading.census_forms_extra import true_deaths
+from trainer.core.grading.census_forms_extra import match_deaths, true_deaths
 from trainer.core.grading.criteria import CRITERIA, Evidence, Result
 from trainer.core.grading.forms import attempt_evidence
 from trainer.core.interview.engine import Session, Step
@@ -235,3 +235,17 @@ def test_a_household_number_wrong_in_the_register_costs_the_death_form_nothing()
     differ = changed(good, bad)
     assert "death_form" not in differ, differ.get("death_form")  # was counted twice
     assert differ["register_accuracy"].score < 1
+
+
+def test_unnamed_rows_go_to_their_own_households_deaths_when_two_share_the_dates() -> None:
+    """Two girls born and died in March 2020, in households 2 and 5, both rows misnamed: each
+    row is paired with its own household's death (by sex and months, then 户编号), never
+    crosswise, whatever the rows' order."""
+    truth = [{"name": "未取名", "number": n, "sex": 2, "birth": "2020-03", "died": "2020-03"}
+             for n in (2, 5)]
+    rows = [{**truth[1], "name": "女婴"}, {**truth[0], "name": "李家女儿"}]
+    assert match_deaths(rows, truth) == ([(0, 1), (1, 0)], [], [])
+    assert match_deaths(rows[::-1], truth) == ([(0, 0), (1, 1)], [], [])
+    # no household number agrees: still paired by the months, not left out and added
+    stray = [{**truth[0], "name": "女婴", "number": 9}]
+    assert match_deaths(stray, truth) == ([(0, 0)], [1], [])

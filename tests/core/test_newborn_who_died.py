@@ -124,6 +124,9 @@ def test_the_baby_is_told_of_at_the_first_probe_and_the_second_is_the_same_baby(
     unasked = played(tuple(a for a in THE_VISIT if not a.startswith("probe")))
     assert not unasked.households["li"].disclosed
     assert "陈静" in unasked.answer("li", "roster")
+    # until she is told of, H3 and H4 count no baby (the fact hides her death too)
+    assert unasked.answer("li", "H3") == unasked.answer("li", "H4") == "男 0 女 0"
+    assert PLAY.answer("li", "H3") == PLAY.answer("li", "H4") == "男 0 女 1"
     births, deaths = (next(e for e in PLAY.events if e.action == f"probe:{topic}")
                       for topic in ("births", "deaths"))
     assert births.disclosed == ("baby",) and births.says is not None

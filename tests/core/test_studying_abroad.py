@@ -106,6 +106,16 @@ def test_the_son_settled_abroad_is_named_as_someone_not_to_count() -> None:
     assert any("刘思远 不应登记在本户" in text for text in texts), texts
 
 
+def test_another_probe_does_not_end_the_visit_as_if_she_were_registered() -> None:
+    """Probing births (she is denied) and reading back leads to the question "anything
+    else?", not to the ending that thanks the enumerator for registering her."""
+    play = played(("show_id", "ask_item:roster", "probe:births", "read_back"))
+    assert play.households["liu"].disclosed == set()
+    assert play.households["liu"].outcome is None  # still at the door's "anything else?"
+    last = play.events[-1]
+    assert last.says is not None and "思雨" not in last.says[0]
+
+
 def test_the_daughter_is_heard_of_only_when_members_away_are_asked_about() -> None:
     """Without the probe the mother gives two names and H2b 0; with it, the daughter, living
     abroad (D7 answer 7 国外), and the son in Canada is in what she says, not in the truth."""

@@ -237,9 +237,9 @@ def _deaths(records: Mapping[str, Mapping[str, Any]], register: Mapping[str, Map
         for unit, record in records.items():
             male, female = _count(record.get("H4m")), _count(record.get("H4f"))
             if male or female:
-                yield Finding("deaths", f"{unit}/{'H4m' if male else 'H4f'}", N_(
+                yield Finding("deaths", "deaths", N_(  # filled in on the death form
                     "H4 records deaths but the death form has not been started."),
-                    unit=unit, item="H4m" if male else "H4f")
+                    unit=unit, item="H4m" if male else "H4f", begin=True)
         return
     for issue, home in deaths_against_h4(records, register, death_form.get("rows") or []):
         item = "H4m" if issue.params["sex"] == "男" else "H4f"

@@ -127,15 +127,21 @@ def match_deaths(rows: Sequence[Mapping[str, Any]], truth: Sequence[Mapping[str,
         return (all(given is not None and given == want for given, want in months)
                 and same_answer("sex", row.get("sex"), true["sex"]))
 
-    for rule in ("name", "tolerated", "dates"):
+    def fits(rule: str, row: Mapping[str, Any], true: Mapping[str, Any]) -> bool:
+        name = _norm(row.get("name"))
+        if rule == "dates":  # the household's own death first, then any household's
+            return same_dates(row, true) and same_answer("number", row.get("number"),
+                                                          true["number"])
+        if rule == "any dates":
+            return same_dates(row, true)
+        return name is not None and (name == _norm(true["name"]) or (
+            rule == "tolerated" and _same_name(name, true["name"])))
+
+    for rule in ("name", "tolerated", "dates", "any dates"):
         for index, row in enumerate(rows):
             if index in pairs:
                 continue
-            name = _norm(row.get("name"))
-            match = next((t for t in free if (
-                rule == "dates" and same_dates(row, truth[t])) or (name is not None and (
-                    name == _norm(truth[t]["name"]) or (rule == "tolerated" and _same_name(
-                        name, truth[t]["name"]))))), None)
+            match = next((t for t in free if fits(rule, row, truth[t])), None)
             if match is not None:
                 pairs[index] = match
                 free.remove(match)

@@ -834,10 +834,15 @@ class Session:
                 f"{name[side]}: {said[side]}" for name, said in told) or SILENT[0]
         if item.startswith("H"):
             household = state.truth.household
+            hidden = {index for fact in self.scenario.facts.values()
+                      if fact.household == unit and fact.id not in state.disclosed
+                      for index in fact.deaths}
+            deaths = [death for index, death in enumerate(household.deaths if household else ())
+                      if index not in hidden]
             value: object = {"H1": household.kind if household else None,
                              "H2": _h2(persons, english=english),
-                             "H3": _by_sex(persons, household, births=True, english=english),
-                             "H4": _by_sex(persons, household, births=False, english=english),
+                             "H3": _by_sex(persons, deaths, births=True, english=english),
+                             "H4": _by_sex(persons, deaths, births=False, english=english),
                              "H5": household.dwelling if household else None,
                              "H6": household.floor_area if household else None,
                              "H7": household.rooms if household else None}.get(item, "—")
@@ -894,15 +899,15 @@ def _h2(persons: list[Any], *, english: bool) -> str:
     return f"10月31日晚住在本户 {here} 人；户口在本户但当晚没住本户 {away} 人"
 
 
-def _by_sex(persons: list[Any], household: Any, *, births: bool, english: bool) -> str:
-    """H3 or H4 as '男 m 女 f', from the reported persons and the household's deaths."""
+def _by_sex(persons: list[Any], deaths: list[Any], *, births: bool, english: bool) -> str:
+    """H3 or H4 as '男 m 女 f', from the reported persons and deaths."""
     counts = []
     for sex in (1, 2):
         if births:
             count = sum(1 for p in persons if p.sex == sex and p.born_in_year)
-            count += sum(1 for d in household.deaths if d.sex == sex and d.born_in_year)
+            count += sum(1 for d in deaths if d.sex == sex and d.born_in_year)
         else:
-            count = sum(1 for d in household.deaths if d.sex == sex)
+            count = sum(1 for d in deaths if d.sex == sex)
         counts.append(count)
     if english:
         return f"male {counts[0]}, female {counts[1]}"

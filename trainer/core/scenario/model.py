@@ -218,6 +218,7 @@ class Fact:
     denies: Text
     persons: tuple[int, ...] = ()  # persons left out of answers until told
     misreport: tuple[tuple[int, str, str], ...] = ()  # (person, item, false answer) until told
+    deaths: tuple[int, ...] = ()  # the household's deaths left out of H3/H4 until told
 
 
 @dataclass(frozen=True, slots=True)
