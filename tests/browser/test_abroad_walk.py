@@ -53,6 +53,7 @@ from tests.browser.test_whole_household_death_walk import (
     assigned_practice,
     back_to_attempt,
     saved_as_typed,
+    tally_and_clean_recheck,
     tap,
     tick,
 )
@@ -306,23 +307,9 @@ def test_a_trainee_registers_a_daughter_studying_abroad_upright(
         expect(page.locator("#H2b")).to_have_value("1")
         look(page, "13-form-complete")
 
-        # the quick tally: one household, two living here, one away
-        back_to_attempt(page)
-        tap(page, "[data-test=tally]")
-        expect(page.locator("main h1")).to_have_text("快速汇总")
-        for name, figure in (("households", 1), ("present", 2), ("away", 1), ("total", 3),
-                             ("births", 0), ("deaths", 0)):
-            page.locator(f"#{name}").fill(str(figure))
-        saved_as_typed(page)
-        tap(page, "[data-test=save-tally]")
-        expect(page.locator(".field-error")).to_have_count(0)
-        look(page, "14-tally")
-
-        # 复查: nothing left
-        tap(page, "[data-test=recheck]")
-        expect(page.locator("[data-test=recheck-empty]")).to_have_text("没有发现不一致之处。")
-        expect(page.locator("[data-test=finding]")).to_have_count(0)
-        look(page, "15-recheck-clean")
+        # the quick tally: one household, two living here, one away; 复查 with nothing left
+        tally_and_clean_recheck(page, look, (1, 2, 1, 3, 0, 0),
+                                ("14-tally", "15-recheck-clean"))
 
         # submit: the form complete, so the plain confirmation
         back_to_attempt(page)

@@ -47,6 +47,7 @@ from tests.browser.test_whole_household_death_walk import (
     TARGET,
     assigned_practice,
     back_to_attempt,
+    tally_and_clean_recheck,
     tap,
     tick,
 )
@@ -306,24 +307,9 @@ def test_a_trainee_registers_a_newborn_who_died_in_english(
             expect(page.locator(f"#{code}")).to_have_value(str(record[code]))
         look(page, "12-form-complete")
 
-        # the quick tally: one household, three living here, a birth and a death
-        back_to_attempt(page)
-        tap(page, "[data-test=tally]")
-        expect(page.locator("main h1")).to_contain_text("Quick tally")
-        for name, figure in (("households", 1), ("present", 3), ("away", 0), ("total", 3),
-                             ("births", 1), ("deaths", 1)):
-            page.locator(f"#{name}").fill(str(figure))
-        saved_as_typed(page)
-        tap(page, "[data-test=save-tally]")
-        expect(page.locator(".field-error")).to_have_count(0)
-        look(page, "13-tally")
-
-        # 复查: nothing left
-        tap(page, "[data-test=recheck]")
-        expect(page.locator("[data-test=recheck-empty]")).to_have_text(
-            "No inconsistencies found.")
-        expect(page.locator("[data-test=finding]")).to_have_count(0)
-        look(page, "14-recheck-clean")
+        # the quick tally: one household, three here, a birth and a death; 复查: nothing left
+        tally_and_clean_recheck(page, look, (1, 3, 0, 3, 1, 1),
+                                ("13-tally", "14-recheck-clean"), saved_as_typed)
 
         # submit: every paper done, so the plain confirmation
         back_to_attempt(page)

@@ -45,6 +45,7 @@ from tests.browser.test_whole_household_death_walk import (
     TARGET,
     assigned_practice,
     back_to_attempt,
+    tally_and_clean_recheck,
     tap,
     tick,
 )
@@ -301,24 +302,9 @@ def test_a_trainee_registers_the_shop_dwellers_in_english_upright(
             expect(page.locator(f"#{item}")).to_have_value("")
         look(page, "15-form-complete")
 
-        # the quick tally: one household, two living here, nobody away
-        back_to_attempt(page)
-        tap(page, "[data-test=tally]")
-        expect(page.locator("main h1")).to_contain_text("Quick tally")
-        for name, figure in (("households", 1), ("present", 2), ("away", 0), ("total", 2),
-                             ("births", 0), ("deaths", 0)):
-            page.locator(f"#{name}").fill(str(figure))
-        saved_as_typed(page)
-        tap(page, "[data-test=save-tally]")
-        expect(page.locator(".field-error")).to_have_count(0)
-        look(page, "16-tally")
-
-        # 复查: nothing left
-        tap(page, "[data-test=recheck]")
-        expect(page.locator("[data-test=recheck-empty]")).to_have_text(
-            "No inconsistencies found.")
-        expect(page.locator("[data-test=finding]")).to_have_count(0)
-        look(page, "17-recheck-clean")
+        # the quick tally: one household, two living here, nobody away; 复查 with nothing left
+        tally_and_clean_recheck(page, look, (1, 2, 0, 2, 0, 0),
+                                ("16-tally", "17-recheck-clean"), saved_as_typed)
 
         # submit: the form complete, so the plain confirmation
         back_to_attempt(page)

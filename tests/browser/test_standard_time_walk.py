@@ -44,6 +44,7 @@ from tests.browser.test_whole_household_death_walk import (
     assigned_practice,
     back_to_attempt,
     saved_as_typed,
+    tally_and_clean_recheck,
     tap,
     tick,
 )
@@ -319,23 +320,9 @@ def test_a_trainee_registers_around_the_standard_time_end_to_end(
         expect(page.locator(".field-error")).to_have_count(0)
         look(page, "15-death-form-complete")
 
-        # the quick tally
-        back_to_attempt(page)
-        tap(page, "[data-test=tally]")
-        expect(page.locator("main h1")).to_have_text("快速汇总")
-        for name, figure in (("households", 1), ("present", 5), ("away", 0), ("total", 5),
-                             ("births", 0), ("deaths", 1)):
-            page.locator(f"#{name}").fill(str(figure))
-        saved_as_typed(page)
-        tap(page, "[data-test=save-tally]")
-        expect(page.locator(".field-error")).to_have_count(0)
-        look(page, "16-tally")
-
-        # 复查: nothing left
-        tap(page, "[data-test=recheck]")
-        expect(page.locator("[data-test=recheck-empty]")).to_have_text("没有发现不一致之处。")
-        expect(page.locator("[data-test=finding]")).to_have_count(0)
-        look(page, "17-recheck-clean")
+        # the quick tally; 复查 with nothing left
+        tally_and_clean_recheck(page, look, (1, 5, 0, 5, 0, 1),
+                                ("16-tally", "17-recheck-clean"))
 
         # submit: every paper done, so the plain confirmation
         back_to_attempt(page)

@@ -19,6 +19,7 @@ stands, the tally graded."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -162,6 +163,30 @@ def tick(page: Any, box: str) -> None:
 def saved_as_typed(page: Any) -> None:
     """The page's autosave has answered (the form is saved as it changes)."""
     expect(page.locator("[data-test=save-status]")).to_contain_text("保存")
+
+
+TALLY_FIGURES = ("households", "present", "away", "total", "births", "deaths")
+
+
+def tally_and_clean_recheck(page: Any, look: Callable[[Any, str], Any],
+                            figures: tuple[int, ...], shots: tuple[str, str],
+                            saved: Callable[[Any], None] = saved_as_typed) -> None:
+    """How a walk whose papers are right closes: the quick tally typed from the attempt's
+    page (`figures` in the order of `TALLY_FIGURES`), saved without an error, then 复查 with
+    nothing left; `shots` names the two screenshots, `saved` waits for the page's autosave
+    (its words are the page language's)."""
+    back_to_attempt(page)
+    tap(page, "[data-test=tally]")
+    for name, figure in zip(TALLY_FIGURES, figures, strict=True):
+        page.locator(f"#{name}").fill(str(figure))
+    saved(page)
+    tap(page, "[data-test=save-tally]")
+    expect(page.locator(".field-error")).to_have_count(0)
+    look(page, shots[0])
+    tap(page, "[data-test=recheck]")
+    expect(page.locator("[data-test=recheck-empty]")).to_be_visible()
+    expect(page.locator("[data-test=finding]")).to_have_count(0)
+    look(page, shots[1])
 
 
 def test_a_trainee_registers_a_whole_household_death_end_to_end(
