@@ -122,19 +122,21 @@ def test_unknown_criterion_and_household() -> None:
     assert "assignment.units[1]" in paths
 
 
-def test_a_fact_hides_only_persons_and_deaths_the_household_has() -> None:
+def test_a_fact_hides_only_persons_and_deaths_the_household_has_a_static_check() -> None:
     fact = ("facts:\n  secret:\n    household: home\n    topic: births\n"
             "    persons: [0, 1]\n    deaths: [0]\n"
             "    tells: {zh_CN: 有, en: Yes}\n    denies: {zh_CN: 无, en: No}\n")
     text = MINIMAL.replace("dialogues:\n", fact + "dialogues:\n")
-    found = {e.path: e for e in errors_of(text)}
+    scenario = loader.parse(text, file="t.yaml")  # loads (a version stored before still does)
+    found = {e.path: e for e in checks.check(scenario, "t.yaml")}
     assert set(found) == {"facts.secret.persons[1]", "facts.secret.deaths[0]"}
     assert found["facts.secret.deaths[0]"].params == {"count": 0, "index": 0}
     with_death = text.replace(
         "      persons:\n", "      deaths:\n        - {name: 张老汉, relation: 3, sex: 1, "
         "birth: 1930-01-01, died: 2020-02-01}\n      persons:\n").replace(
         "persons: [0, 1]", "persons: [0]")
-    assert loader.parse(with_death, file="t.yaml").facts["secret"].deaths == (0,)
+    fine = loader.parse(with_death, file="t.yaml")
+    assert fine.facts["secret"].deaths == (0,) and checks.check(fine, "t.yaml") == []
 
 
 def test_static_checks_find_unreachable_dead_end_and_impossible_condition() -> None:

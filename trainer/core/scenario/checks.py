@@ -41,6 +41,7 @@ def check(scenario: Scenario, file: str = "<scenario>", *,
     _id_numbers(scenario, locator)
     _ethnicities(scenario, locator)
     _residence(scenario, locator)
+    _fact_indexes(scenario, locator)
     return sorted(locator.errors, key=lambda e: (e.line, e.column))
 
 
@@ -107,6 +108,27 @@ def _ethnicities(scenario: Scenario, locator: Reader) -> None:
                         N_("'%(value)s' is not the full name of an ethnic group (such as "
                            "汉族, 土家族)"), value=name)
     locator.errors.extend(at_values.errors)
+
+
+def _fact_indexes(scenario: Scenario, locator: Reader) -> None:
+    """The persons and deaths a fact hides are its written household's own (counted from
+    0; a picked household's are known only once the world is drawn): an index past them
+    hides nobody. A static check, so a version published before it still loads."""
+    written = {h.id: h.explicit for h in scenario.households if h.explicit is not None}
+    for fact in scenario.facts.values():
+        household = written.get(fact.household)
+        if household is None:
+            continue
+        for kind, indexes, message in (
+                ("persons", fact.persons, N_("the household has %(count)s persons (counted "
+                                             "from 0): there is no person %(index)s")),
+                ("deaths", fact.deaths, N_("the household has %(count)s deaths (counted from "
+                                           "0): there is no death %(index)s"))):
+            count = len(household.get(kind, ()))
+            for i, index in enumerate(indexes):
+                if index >= count:
+                    locator.error(("facts", fact.id, kind, i), message, count=count,
+                                  index=index)
 
 
 def _residence(scenario: Scenario, locator: Reader) -> None:

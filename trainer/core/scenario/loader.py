@@ -529,7 +529,6 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
     households = tuple(HouseholdSpec(h["id"], None if "pick" in h else h, h.get("pick"))
                        for h in world.get("households", ()))
     household_ids = {h.id for h in households}
-    explicit = {h.id: h.explicit for h in households if h.explicit is not None}
     if len(household_ids) != len(households):
         reader.error(("world", "households"), N_("two households have the same id"))
     if not households:
@@ -578,7 +577,6 @@ def _build(data: Mapping[str, Any], reader: Reader, source: str) -> Scenario:
             tuple(raw.get("persons", ())),
             tuple((m["person"], m["item"], m["says"]) for m in raw.get("misreport", ())),
             tuple(raw.get("deaths", ())))
-        _check_fact_indexes(reader, fact_id, raw, explicit.get(raw["household"]))
     _check_references(dialogues, facts, variables, reader)
     rubric_raw = data["rubric"]
     rubric = Rubric(
@@ -659,24 +657,6 @@ def _check_dates(data: Mapping[str, Any], reader: Reader) -> None:
                     if value and not 1890 <= date.fromisoformat(value).year <= 2020:
                         reader.error(("world", "households", h_index, kind, p_index, key),
                                      N_("%(value)s is not a plausible date"), value=value)
-
-
-def _check_fact_indexes(reader: Reader, fact_id: str, raw: Mapping[str, Any],
-                        household: Mapping[str, Any] | None) -> None:
-    """The persons and deaths a fact hides are the written household's own (counted from 0);
-    a picked household's are known only once the world is drawn."""
-    if household is None:
-        return
-    counts = {"persons": len(household.get("persons", ())),
-              "deaths": len(household.get("deaths", ()))}
-    for kind, message in (("persons", N_("the household has %(count)s persons (counted from "
-                                         "0): there is no person %(index)s")),
-                          ("deaths", N_("the household has %(count)s deaths (counted from "
-                                        "0): there is no death %(index)s"))):
-        for i, index in enumerate(raw.get(kind, ())):
-            if index >= counts[kind]:
-                reader.error(("facts", fact_id, kind, i), message, count=counts[kind],
-                             index=index)
 
 
 def _check_references(dialogues: Mapping[str, Dialogue], facts: Mapping[str, Fact],
