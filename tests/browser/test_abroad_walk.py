@@ -33,34 +33,24 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    ARTIFACTS,
-    BROKEN_WORDS,
-    CUT_OFF,
     DEMO_PASSWORDS,
-    HALF_COLON,
-    SHORT_LINKS,
-    SMALL_CHECKS,
     VIEWPORT,
     LiveServer,
-    untranslated,
     walk_page,
 )
 from tests.browser.test_fieldwork import fill
 from tests.browser.test_shop_walk import PORTRAIT, add_person
 from tests.browser.test_standard_time_walk import fill_person
 from tests.browser.test_whole_household_death_walk import (
-    TARGET,
     assigned_practice,
     back_to_attempt,
+    measure,
     saved_as_typed,
     tally_and_clean_recheck,
     tap,
     tick,
+    true_record,
 )
-from trainer.config import project_root
-from trainer.core.census.r601 import record_of
-from trainer.core.scenario import loader
-from trainer.core.scenario.households import build
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Walk-abroad-2020"
@@ -108,30 +98,9 @@ def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
         f"出国留学{tag}培训师", f"出国留学{tag}学员", f"出国留学走查{tag}班"), PASSWORD)
 
 
-def true_record() -> dict[str, Any]:
-    """The Lius' R601 (the scenario's seed is fixed): the daughter a member away."""
-    scenario = loader.load(project_root() / "scenarios" / f"{SCENARIO}.yaml")
-    household = build(scenario, scenario.seed)[UNIT].household
-    assert household is not None
-    return record_of(household)
-
-
 def look(page: Any, name: str) -> str:
-    """Screenshot the page (walkabroad-<name>.png) and measure it as the standard-time walk's
-    `look` does; the text of `main`."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"walkabroad-{name}.png"), full_page=True)
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{name}: the page scrolls sideways ({width} > {inner})"
-    text = page.locator("body").inner_text()
-    assert "Internal Server Error" not in text and "Traceback" not in text, name
-    assert untranslated(text) == [], (name, untranslated(text))
-    assert page.evaluate(CUT_OFF, "main select") == [], name
-    assert page.evaluate(BROKEN_WORDS) == [], (name, page.evaluate(BROKEN_WORDS))
-    assert page.evaluate(SHORT_LINKS, TARGET) == [], name
-    assert page.evaluate(SMALL_CHECKS, TARGET) == [], name
-    assert HALF_COLON.findall(page.locator("main").inner_text()) == [], name
-    return str(page.locator("main").inner_text())
+    """Screenshot and measure the page as walkabroad-<name>.png (`measure`)."""
+    return measure(page, f"walkabroad-{name}")
 
 
 def act(page: Any, action: str) -> None:
@@ -151,7 +120,7 @@ def assert_dates_whole(page: Any, dates: list[str]) -> None:
 
 def test_a_trainee_registers_a_daughter_studying_abroad_upright(
         browser: Any, live_server: LiveServer) -> None:
-    record = true_record()
+    record = true_record(SCENARIO, UNIT)
     persons = {person["D1"]: person for person in record["persons"]}
     assert list(persons) == ["刘建华", "周敏", "刘思雨"]
     assignment_id, _trainee = own_trainee(live_server, "walk")

@@ -30,31 +30,26 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    ARTIFACTS,
-    BROKEN_WORDS,
-    CUT_OFF,
     DEMO_PASSWORDS,
-    SHORT_LINKS,
-    SMALL_CHECKS,
     VIEWPORT,
     LiveServer,
     walk_page,
 )
 from tests.browser.test_extra_forms import assert_table_fits
 from tests.browser.test_fieldwork import fill
-from tests.browser.test_shop_walk import BRACKETED, BY_DESIGN, HAN, saved_as_typed
+from tests.browser.test_shop_walk import (
+    add_person,
+    measure_english,
+    saved_as_typed,
+)
 from tests.browser.test_whole_household_death_walk import (
-    TARGET,
     assigned_practice,
     back_to_attempt,
     tally_and_clean_recheck,
     tap,
     tick,
+    true_record,
 )
-from trainer.config import project_root
-from trainer.core.census.r601 import record_of
-from trainer.core.scenario import loader
-from trainer.core.scenario.households import build
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Walk-newborn-2020"
@@ -88,51 +83,15 @@ def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
         f"Newborn walk {tag} cohort"), PASSWORD)
 
 
-def true_record() -> dict[str, Any]:
-    """The Lis' R601 (the scenario's seed is fixed): what the answers panel shows."""
-    scenario = loader.load(project_root() / "scenarios" / f"{SCENARIO}.yaml")
-    household = build(scenario, scenario.seed)[UNIT].household
-    assert household is not None
-    return record_of(household)
-
-
-def chinese_left(text: str) -> list[str]:
-    """The Chinese of `text` that is neither data (`DATA`) nor a census term in brackets."""
-    text = BRACKETED.sub("", text)
-    for word in (*DATA, *BY_DESIGN):
-        text = text.replace(word, "")
-    return HAN.findall(text)
-
-
 def look(page: Any, name: str) -> str:
-    """Screenshot the page (walknewborn-<name>.png) and measure it as the shop walk's `look`
-    does: English, nothing sideways, whole options, no word broken, targets a finger can
-    hit. The text of `main`, for more checks."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"walknewborn-{name}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.lang") == "en", name
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{name}: the page scrolls sideways ({width} > {inner})"
-    text = page.locator("body").inner_text()
-    assert "Internal Server Error" not in text and "Traceback" not in text, name
-    assert chinese_left(text) == [], (name, chinese_left(text))
-    assert page.evaluate(CUT_OFF, "main select") == [], name
-    assert page.evaluate(BROKEN_WORDS) == [], name
-    assert page.evaluate(SHORT_LINKS, TARGET) == [], name
-    assert page.evaluate(SMALL_CHECKS, TARGET) == [], name
-    return str(page.locator("main").inner_text())
+    """Screenshot and measure the page as walknewborn-<name>.png (the shop walk's
+    `measure_english`)."""
+    return measure_english(page, f"walknewborn-{name}", DATA)
 
 
 def act(page: Any, action: str) -> None:
     """Tap an action on the card of 201 (洞庭北路 5栋201室)."""
     tap(page, f"[data-test=household-{UNIT}] button[data-action='{action}']")
-
-
-def add_person(page: Any) -> None:
-    """Add a person: the form is posted (kept as typed) and comes back with a blank person."""
-    before = page.locator("fieldset.person").count()
-    tap(page, "button[name=add_person]")
-    expect(page.locator("fieldset.person")).to_have_count(before + 1)
 
 
 def death_row(page: Any, index: int, row: dict[str, str]) -> None:
@@ -145,7 +104,7 @@ def death_row(page: Any, index: int, row: dict[str, str]) -> None:
 
 def test_a_trainee_registers_a_newborn_who_died_in_english(
         browser: Any, live_server: LiveServer) -> None:
-    record = true_record()
+    record = true_record(SCENARIO, UNIT)
     persons = {person["D1"]: person for person in record["persons"]}
     assert list(persons) == ["李俊", "陈静", "王秀兰"]
     assert (record["H3f"], record["H4f"]) == (1, 1)

@@ -48,11 +48,8 @@ from tests.browser.test_whole_household_death_walk import (
     tally_and_clean_recheck,
     tap,
     tick,
+    true_record,
 )
-from trainer.config import project_root
-from trainer.core.census.r601 import record_of
-from trainer.core.scenario import loader
-from trainer.core.scenario.households import build
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Walk-shop-2020"
@@ -92,41 +89,38 @@ def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
         PASSWORD)
 
 
-def true_record() -> dict[str, Any]:
-    """The Yangs' R601 (the scenario's seed is fixed): what the answers panel shows."""
-    scenario = loader.load(project_root() / "scenarios" / f"{SCENARIO}.yaml")
-    household = build(scenario, scenario.seed)[UNIT].household
-    assert household is not None
-    return record_of(household)
-
-
-def chinese_left(text: str) -> list[str]:
-    """The Chinese of `text` that is neither data (`DATA`) nor a census term in brackets: an
+def chinese_left(text: str, data: tuple[str, ...] = DATA) -> list[str]:
+    """The Chinese of `text` that is neither data (`data`) nor a census term in brackets: an
     interface message left untranslated on an English page."""
     text = BRACKETED.sub("", text)
-    for word in (*DATA, *BY_DESIGN):
+    for word in (*data, *BY_DESIGN):
         text = text.replace(word, "")
     return HAN.findall(text)
 
 
-def look(page: Any, name: str) -> str:
-    """Screenshot the page (walkshop-<name>.png) and measure it: an English page (no Chinese
-    left of the interface), nothing sideways beyond the screen, whole options, no word broken
-    across two lines, links and checkbox targets a finger can hit (44 px). The text of
-    `main`, for more checks."""
+def measure_english(page: Any, shot: str, data: tuple[str, ...]) -> str:
+    """Screenshot an English page (<shot>.png) and measure it: no Chinese left of the
+    interface (`data` is the walk's own Chinese), nothing sideways beyond the screen, whole
+    options, no word broken across two lines, links and checkbox targets a finger can hit
+    (44 px). The text of `main`, for more checks."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"walkshop-{name}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.lang") == "en", name
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.lang") == "en", shot
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{name}: the page scrolls sideways ({width} > {inner})"
+    assert width <= inner, f"{shot}: the page scrolls sideways ({width} > {inner})"
     text = page.locator("body").inner_text()
-    assert "Internal Server Error" not in text and "Traceback" not in text, name
-    assert chinese_left(text) == [], (name, chinese_left(text))
-    assert page.evaluate(CUT_OFF, "main select") == [], name
-    assert page.evaluate(BROKEN_WORDS) == [], name
-    assert page.evaluate(SHORT_LINKS, TARGET) == [], name
-    assert page.evaluate(SMALL_CHECKS, TARGET) == [], name
+    assert "Internal Server Error" not in text and "Traceback" not in text, shot
+    assert chinese_left(text, data) == [], (shot, chinese_left(text, data))
+    assert page.evaluate(CUT_OFF, "main select") == [], shot
+    assert page.evaluate(BROKEN_WORDS) == [], shot
+    assert page.evaluate(SHORT_LINKS, TARGET) == [], shot
+    assert page.evaluate(SMALL_CHECKS, TARGET) == [], shot
     return str(page.locator("main").inner_text())
+
+
+def look(page: Any, name: str) -> str:
+    """Screenshot and measure the page as walkshop-<name>.png (`measure_english`)."""
+    return measure_english(page, f"walkshop-{name}", DATA)
 
 
 def act(page: Any, action: str) -> None:
@@ -154,7 +148,7 @@ def saved_as_typed(page: Any) -> None:
 
 def test_a_trainee_registers_the_shop_dwellers_in_english_upright(
         browser: Any, live_server: LiveServer) -> None:
-    record = true_record()
+    record = true_record(SCENARIO, UNIT)
     persons = {person["D1"]: person for person in record["persons"]}
     assert list(persons) == ["杨建军", "黄丽"]
     assignment_id, _trainee = own_trainee(live_server, "walk")

@@ -25,33 +25,23 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    ARTIFACTS,
-    BROKEN_WORDS,
-    CUT_OFF,
     DEMO_PASSWORDS,
-    HALF_COLON,
-    SHORT_LINKS,
-    SMALL_CHECKS,
     VIEWPORT,
     LiveServer,
-    untranslated,
     walk_page,
 )
 from tests.browser.test_extra_forms import assert_table_fits
 from tests.browser.test_fieldwork import fill
 from tests.browser.test_whole_household_death_walk import (
-    TARGET,
     assigned_practice,
     back_to_attempt,
+    measure,
     saved_as_typed,
     tally_and_clean_recheck,
     tap,
     tick,
+    true_record,
 )
-from trainer.config import project_root
-from trainer.core.census.r601 import record_of
-from trainer.core.scenario import loader
-from trainer.core.scenario.households import build
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Walk-std-time-2020"
@@ -82,31 +72,9 @@ def own_trainee(live_server: LiveServer, tag: str) -> tuple[int, int]:
         f"标准时点{tag}培训师", f"标准时点{tag}学员", f"标准时点走查{tag}班"), PASSWORD)
 
 
-def true_record() -> dict[str, Any]:
-    """The Zhous' R601 as of the standard time (the scenario's seed is fixed): what the
-    answers panel shows, item by item."""
-    scenario = loader.load(project_root() / "scenarios" / f"{SCENARIO}.yaml")
-    household = build(scenario, scenario.seed)[UNIT].household
-    assert household is not None
-    return record_of(household)
-
-
 def look(page: Any, name: str, *, colons: bool = True) -> str:
-    """Screenshot the page (walkstd-<name>.png) and measure it as the whole-household death
-    walk's `look` does; the text of `main`."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"walkstd-{name}.png"), full_page=True)
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{name}: the page scrolls sideways ({width} > {inner})"
-    text = page.locator("body").inner_text()
-    assert untranslated(text) == [], name
-    assert page.evaluate(CUT_OFF, "main select") == [], name
-    assert page.evaluate(BROKEN_WORDS) == [], name
-    assert page.evaluate(SHORT_LINKS, TARGET) == [], name
-    assert page.evaluate(SMALL_CHECKS, TARGET) == [], name
-    if colons:
-        assert HALF_COLON.findall(page.locator("main").inner_text()) == [], name
-    return str(page.locator("main").inner_text())
+    """Screenshot and measure the page as walkstd-<name>.png (`measure`)."""
+    return measure(page, f"walkstd-{name}", colons=colons)
 
 
 def act(page: Any, action: str) -> None:
@@ -137,7 +105,7 @@ def death_row(page: Any, index: int, row: dict[str, str], sex: str, education: s
 
 def test_a_trainee_registers_around_the_standard_time_end_to_end(
         browser: Any, live_server: LiveServer) -> None:
-    record = true_record()
+    record = true_record(SCENARIO, UNIT)
     persons = {person["D1"]: person for person in record["persons"]}
     assert list(persons) == ["周国华", "陈玉兰", "刘桂英", "周磊", "吴静"]
     assignment_id, _trainee = own_trainee(live_server, "walk")

@@ -43,6 +43,10 @@ from tests.browser.test_extra_forms import assert_table_fits
 from tests.browser.test_trainee_tablet import _version
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
+from trainer.config import project_root
+from trainer.core.census.r601 import record_of
+from trainer.core.scenario import loader
+from trainer.core.scenario.households import build
 from trainer.extensions import DB_KEY
 from trainer.fieldwork import services
 from trainer.fieldwork.models import Mode
@@ -118,24 +122,40 @@ def begun(live_server: LiveServer, tag: str, steps: tuple[str, ...] = NEIGHBOUR,
         return attempt.id
 
 
-def look(page: Any, name: str, *, colons: bool = True) -> str:
-    """Screenshot the page (walk999-<name>.png) and measure it: nothing sideways beyond the
-    screen, no interface message in English, whole options, no label, link or heading broken
-    inside a word, links and checkbox targets a finger can hit (44 px), and (with `colons`)
-    no half-width colon after a Chinese word. The text of `main`, for more checks."""
+def measure(page: Any, shot: str, *, colons: bool = True) -> str:
+    """Screenshot a Chinese page (<shot>.png) and measure it: no error page, nothing
+    sideways beyond the screen, no interface message in English, whole options, no label,
+    link or heading broken inside a word, links and checkbox targets a finger can hit
+    (44 px), and (with `colons`) no half-width colon after a Chinese word. The text of
+    `main`, for more checks. Each Chinese walk's `look` names its shots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"walk999-{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{name}: the page scrolls sideways ({width} > {inner})"
+    assert width <= inner, f"{shot}: the page scrolls sideways ({width} > {inner})"
     text = page.locator("body").inner_text()
-    assert untranslated(text) == [], name
-    assert page.evaluate(CUT_OFF, "main select") == [], name
-    assert page.evaluate(BROKEN_WORDS) == [], name
-    assert page.evaluate(SHORT_LINKS, TARGET) == [], name
-    assert page.evaluate(SMALL_CHECKS, TARGET) == [], name
+    assert "Internal Server Error" not in text and "Traceback" not in text, shot
+    assert untranslated(text) == [], (shot, untranslated(text))
+    assert page.evaluate(CUT_OFF, "main select") == [], shot
+    assert page.evaluate(BROKEN_WORDS) == [], (shot, page.evaluate(BROKEN_WORDS))
+    assert page.evaluate(SHORT_LINKS, TARGET) == [], shot
+    assert page.evaluate(SMALL_CHECKS, TARGET) == [], shot
     if colons:
-        assert HALF_COLON.findall(page.locator("main").inner_text()) == [], name
+        assert HALF_COLON.findall(page.locator("main").inner_text()) == [], shot
     return str(page.locator("main").inner_text())
+
+
+def look(page: Any, name: str, *, colons: bool = True) -> str:
+    """Screenshot and measure the page as walk999-<name>.png (`measure`)."""
+    return measure(page, f"walk999-{name}", colons=colons)
+
+
+def true_record(scenario_id: str, unit: str) -> dict[str, Any]:
+    """A household's R601 as the library scenario's fixed seed draws it: what the answers
+    panel shows, item by item."""
+    scenario = loader.load(project_root() / "scenarios" / f"{scenario_id}.yaml")
+    household = build(scenario, scenario.seed)[unit].household
+    assert household is not None
+    return record_of(household)
 
 
 def tap(page: Any, selector: str) -> None:
