@@ -133,3 +133,13 @@ def test_a_visit_without_the_probes_never_hears_of_the_grandmother() -> None:
     assert not play.households["zhou"].disclosed
     assert "刘桂英" not in [person.name for person in play.reported_persons("zhou")]
     assert "刘桂英" in [person.name for person in PLAY.reported_persons("zhou")]
+
+
+def test_h4_counts_the_grandfather_only_once_deaths_are_probed() -> None:
+    """Asked H4 before any probe, the family counts no death: the March death is the fact the
+    deaths probe brings out (version 2; version 1 answered it unasked, so nothing taught the
+    probe)."""
+    unasked = played(tuple(a for a in THE_VISIT if not a.startswith("probe")))
+    assert unasked.answer("zhou", "H4") == "男 0 女 0"
+    assert "周德福" not in (unasked.answer("zhou", "H4") or "")
+    assert PLAY.answer("zhou", "H4") == "男 1 女 0"
