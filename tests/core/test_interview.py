@@ -64,7 +64,7 @@ facts:
     topic: hukou
     trust: 0
     misreport:
-      - {{person: 1, item: D8, says: "1 本村(居)委会"}}
+      - {{person: 1, item: D8, says: "1 本村（居）委会"}}
     tells: {{zh_CN: 她户口在武汉。, en: Her hukou is in Wuhan.}}
     denies: {{zh_CN: 都在这里。, en: All here.}}
 dialogues:
@@ -288,9 +288,9 @@ def test_misreport_until_the_hukou_is_probed() -> None:
     session = make()
     knock(session)
     [answer] = session.apply(Step("home", "ask_item:D8"))
-    assert "刘芳 1 本村(居)委会" in (answer.answer or "")
+    assert "刘芳 1 本村（居）委会" in (answer.answer or "")
     session.apply(Step("home", "probe:hukou"))
-    assert "刘芳 4 其他县(市、区)" in session.answer("home", "D8")
+    assert "刘芳 4 其他县（市、区）" in session.answer("home", "D8")
 
 
 def test_probe_without_a_fact_gets_a_plain_no() -> None:

@@ -317,6 +317,6 @@ def test_the_respondent_tells_the_place_with_the_code() -> None:
     assert persons, "the Lius tell about themselves"
     from trainer.core.interview import engine
 
-    assert engine._item(persons[0], "D8") == "4 其他县(市、区)（湖北省荆州市洪湖市）"
+    assert engine._item(persons[0], "D8") == "4 其他县（市、区）（湖北省荆州市洪湖市）"
     assert engine._item(persons[0], "D8", english=True).endswith("(湖北省荆州市洪湖市)")
     assert engine._item(persons[0], "D7") == f"1 {engine.LABELS['D7'][1][0]}"
