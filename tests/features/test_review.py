@@ -149,8 +149,26 @@ def test_return_then_resubmit_then_release(client: FlaskClient, login_as: Any, c
     assert "Visit ended too early." in page  # the reason of the change, once released
     notices = client.get("/notifications").get_data(as_text=True)
     assert "has been released" in notices
+    # the scenario's title in the reader's language (it was always the Chinese one)
+    version = attempt.version
+    assert f"“{version.title_en}”" in notices and version.title_zh not in notices
+    client.post("/language", data={"locale": "zh_CN", "next": "/notifications",
+                                   "csrf_token": csrf()})
+    notices = client.get("/notifications").get_data(as_text=True)
+    assert f"“{version.title_zh}”" in notices and version.title_en not in notices
     assert all(n.read_at is not None for n in db.query(Notification).filter_by(
         user_id=trainee.id))
+
+
+def test_a_notice_stored_before_titles_came_in_both_languages_still_reads(
+        client: FlaskClient, login_as: Any, setting: dict[str, Any], db: Any) -> None:
+    trainee = setting["trainee"]
+    services.notify(db, trainee, "Your score for “%(title)s” has been released.", "/training",
+                    title="旧的标题")
+    db.commit()
+    login_as(user=trainee)
+    page = client.get("/notifications")
+    assert page.status_code == 200 and "“旧的标题”" in page.get_data(as_text=True)
 
 
 def test_trainees_never_reach_review_pages(client: FlaskClient, login_as: Any,

@@ -573,8 +573,11 @@ def bulk(db: Session, examiner: User, attempt_ids: Sequence[int], action: str, *
     return BulkResult(done, skipped)
 
 
-def _title(review: Review) -> str:
-    return review.attempt.version.title_zh
+def _title(review: Review) -> dict[str, str]:
+    """The scenario's title in both languages: a notice is shown in its reader's language
+    (`views.notice_params`), which may not be the one it was written in."""
+    version = review.attempt.version
+    return {"zh_CN": version.title_zh, "en": version.title_en}
 
 
 def is_released(review: Review | None) -> bool:

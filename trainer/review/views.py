@@ -106,7 +106,16 @@ def _helpers() -> dict[str, Any]:
             "review_status_label": lambda status: _(STATUS_LABELS[status]),
             "review_kind_label": lambda kind: _(KIND_LABELS[kind]),
             "score_before_label": _score_before_label,
-            "notice_text": lambda notice: _(notice.message, **notice.params)}
+            "notice_text": lambda notice: _(notice.message, **notice_params(notice.params))}
+
+
+def notice_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A notice's parameters in the reader's language: a value given in both languages
+    ({"zh_CN": …, "en": …}) is its side for the interface's language; any other as stored
+    (notices from before titles were stored in both languages hold the Chinese one)."""
+    locale = interface_locale()
+    return {key: value.get(locale, "") if isinstance(value, dict) else value
+            for key, value in (params or {}).items()}
 
 
 def _score_before_label(entry: Any) -> str:
