@@ -143,7 +143,11 @@ def test_return_then_resubmit_then_release(client: FlaskClient, login_as: Any, c
     assert kinds[0] == ReviewKind.SUBMITTED and kinds[-1] == ReviewKind.RELEASED
     assert ReviewKind.RETURNED in kinds and kinds.count(ReviewKind.SUBMITTED) == 2
     login_as(user=trainee)
-    assert 'data-test="unread"' in client.get("/training").get_data(as_text=True)
+    training = client.get("/training").get_data(as_text=True)
+    assert 'data-test="unread"' in training
+    # the exam's card shows the released score (it said "submitted" for good)
+    assert (f'data-test="released-{attempt.id}">score {review.released_score["total"]}<'
+            in training)
     page = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
     assert f"Score: {review.released_score['total']}" in page
     assert "Visit ended too early." in page  # the reason of the change, once released
@@ -264,6 +268,7 @@ def test_trainee_sees_progress_from_released_scores_only(client: FlaskClient, lo
     login_as(user=trainee)
     page = client.get("/training").get_data(as_text=True)
     assert 'data-test="progress"' not in page  # the exam waits: nothing released yet
+    assert f'data-test="released-{setting["attempt"].id}"' not in page  # nor its score
     practice = fieldwork.assign(db, actor=setting["trainer"], cohort=setting["cohort"],
                                 version=setting["version"], mode=Mode.PRACTICE, due_on=None)
     from datetime import datetime

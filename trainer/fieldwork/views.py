@@ -70,6 +70,7 @@ def my_training() -> Any:
                            progress=review_services.trainee_progress(db, user,
                                                                      english=is_english()),
                            titles={a.version.scenario_id: a.version for a in assignments},
+                           released=review_services.released_totals(db, user),
                            criteria_labels=LABELS, today=services.local_today())
 
 

@@ -810,6 +810,17 @@ def trainee_progress(db: Session, trainee: User, *, english: bool,
     return analytics.progress(rows, teaches)
 
 
+def released_totals(db: Session, trainee: User) -> dict[int, Any]:
+    """The released total of each of a trainee's attempts whose score an examiner released,
+    by attempt id (an exam shows its score only from then; a practice attempt the released
+    one rather than the automatic one, which an override may have changed)."""
+    query = (select(Review.attempt_id, Review.released_score)
+             .join(Attempt, Review.attempt_id == Attempt.id)
+             .where(Attempt.trainee_id == trainee.id, Review.status == ReviewStatus.RELEASED,
+                    Review.released_score.is_not(None)))
+    return {row.attempt_id: row.released_score.get("total") for row in db.execute(query)}
+
+
 def cohort_trainee(db: Session, cohort: Cohort, trainee_id: int) -> User:
     """A trainee of the cohort (anyone else, or no one: not found)."""
     trainee = next((user for user in cohort.trainees if user.id == trainee_id), None)
