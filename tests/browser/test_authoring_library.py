@@ -40,6 +40,10 @@ def test_duplicate_export_import_share_compare(browser_page: BrowserPage,
     expect(page.locator('[data-test="edit"]')).to_have_count(0)
     page.locator("details.duplicate summary").click()
     page.fill("#scenario_id", "my-revisits")
+    # the copy's titles are offered as the original's marked as a copy, and can be changed
+    expect(page.locator("#title_zh")).to_have_value(re.compile(r"（副本）$"))
+    page.fill("#title_en", "My revisits")
+    browser_page.screenshot("authoring-duplicate")
     page.locator('[data-test="duplicate"]').click()
     expect(page).to_have_url(re.compile(r"/scenarios/my-revisits/edit$"))
     expect(page.locator('[data-test="no-problems"]')).to_be_visible()

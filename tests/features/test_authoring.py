@@ -210,6 +210,21 @@ def test_duplicate_a_library_scenario(client, csrf, trainer, db):
     original = loader.parse(latest.source)
     assert (copy.id, copy.version) == ("my-revisits", 1)
     assert copy.dialogues == original.dialogues and copy.rubric == original.rubric
+    # not named: the original's title marked as a copy, so the two never read alike
+    assert (copy.title.zh, copy.title.en) == (f"{original.title.zh}（副本）",
+                                              f"{original.title.en} (copy)")
+    page = client.get(f"/scenarios/nobody-home-revisit?version={latest.version}")
+    assert f'value="{original.title.en} (copy)"' in page.get_data(as_text=True)  # offered
+    named = client.post("/scenarios/nobody-home-revisit/duplicate", data={
+        "csrf_token": csrf(), "version": str(latest.version), "scenario_id": "night-revisits",
+        "title_zh": " 夜间回访 ", "title_en": "Night revisits"})
+    assert named.status_code == 302
+    titled = loader.parse(db.get(ScenarioDraft, "night-revisits").source)
+    assert (titled.title.zh, titled.title.en) == ("夜间回访", "Night revisits")
+    too_long = client.post("/scenarios/nobody-home-revisit/duplicate", data={
+        "csrf_token": csrf(), "version": str(latest.version), "scenario_id": "long-revisits",
+        "title_en": "x" * 201})
+    assert too_long.status_code == 400 and db.get(ScenarioDraft, "long-revisits") is None
     assert drafts.check_text(db.get(ScenarioDraft, "my-revisits").source,
                              "my-revisits").publishable
 

@@ -26,7 +26,7 @@ from trainer.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trainer.core.i18n import N_
 from trainer.core.scenario import authoring, bot, checks, loader
 from trainer.core.scenario.loader import ScenarioError, ScenarioInvalid
-from trainer.core.scenario.model import Scenario
+from trainer.core.scenario.model import Scenario, Text
 from trainer.scenarios.models import ScenarioDraft, ScenarioEditor, ScenarioVersion
 from trainer.scenarios.services import checksum, lock_for_step, publish
 
@@ -246,12 +246,21 @@ def create(db: Session, actor: User, scenario_id: str, title_zh: str,
                                                            title_en.strip()))
 
 
-def duplicate(db: Session, actor: User, version: ScenarioVersion,
-              new_id: str) -> ScenarioDraft:
-    """A copy of a published version under a new id, at version 1, owned by `actor`."""
+def copy_title(version: ScenarioVersion) -> Text:
+    """What a copy is called unless its author names it: the original's title, marked."""
+    return Text(f"{version.title_zh}（副本）", f"{version.title_en} (copy)")
+
+
+def duplicate(db: Session, actor: User, version: ScenarioVersion, new_id: str,
+              title: Text | None = None) -> ScenarioDraft:
+    """A copy of a published version under a new id, at version 1, owned by `actor`, titled
+    `title` (either side left blank: the original's, marked as a copy)."""
     new_id = _new_id(db, new_id)
+    marked = copy_title(version)
+    title = Text((title.zh.strip() if title else "") or marked.zh,
+                 (title.en.strip() if title else "") or marked.en)
     return _own(db, actor, new_id, authoring.rename_scenario(version.source, new_id,
-                                                             version=1))
+                                                             version=1, title=title))
 
 
 def import_text(db: Session, actor: User, source: str) -> ScenarioDraft:

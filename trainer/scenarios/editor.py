@@ -22,6 +22,7 @@ from trainer.core.interview.engine import Session as Visit
 from trainer.core.interview.engine import Step
 from trainer.core.scenario import authoring, graph, vocabulary
 from trainer.core.scenario.loader import ScenarioError
+from trainer.core.scenario.model import Text
 from trainer.errors import form_error, status_for, translate, wants_json
 from trainer.extensions import db_session
 from trainer.scenarios import drafts, services
@@ -156,7 +157,8 @@ def duplicate(scenario_id: str) -> Any:
     form = DuplicateForm()
     _form_or_400(form)
     version = services.get_version(db, scenario_id, int(form.version.data or 0))
-    draft = drafts.duplicate(db, current_actor(), version, form.scenario_id.data or "")
+    draft = drafts.duplicate(db, current_actor(), version, form.scenario_id.data or "",
+                             Text(form.title_zh.data or "", form.title_en.data or ""))
     db.commit()
     return redirect(url_for("scenarios.edit", scenario_id=draft.scenario_id))
 

@@ -82,6 +82,10 @@ class DuplicateForm(FlaskForm):
 
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
     scenario_id = StringField(_l("Id of the copy"), validators=[DataRequired(), Length(max=80)])
+    # the copy's titles, offered as the original's marked as a copy: left as they were, the
+    # library and the cohorts' exercise lists showed two scenarios of one name
+    title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
 
 
 class ImportForm(FlaskForm):

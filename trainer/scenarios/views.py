@@ -90,9 +90,11 @@ def show(scenario_id: str) -> Any:
     dialogues = [(dialogue, graph.reading_order(dialogue), graph.draw(dialogue))
                  for dialogue in scenario.dialogues.values()]
     form = StartPlayForm(version=str(version.id))
+    marked = drafts.copy_title(version)  # the copy's titles offered
     return render_template("scenarios/show.html", version=version, scenario=scenario,
                            may_edit=drafts.may_edit(db, current_actor(), scenario_id),
-                           duplicate_form=DuplicateForm(version=str(version.version)),
+                           duplicate_form=DuplicateForm(version=str(version.version),
+                                                       title_zh=marked.zh, title_en=marked.en),
                            dialogues=dialogues, versions=services.versions_of(db, scenario_id),
                            form=form, graph=graph,
                            clips=video_services.scenario_clips(db, scenario_id), **_context())
