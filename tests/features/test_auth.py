@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, app_config
@@ -268,6 +270,12 @@ def test_language_switch_is_saved_on_the_account(client, csrf, login_as, db):
     assert user.locale == "zh_CN"
     page = client.get("/training").get_data(as_text=True)
     assert "我的培训" in page and 'lang="zh-CN"' in page
+    # without scripts the menu has its own button; with them (the menu sends itself) there is
+    # none to show, not even until the deferred script runs
+    switch = re.search(r"<button[^>]*>切换</button>", page)
+    assert switch is not None
+    assert page.rfind("<noscript>", 0, switch.start()) > page.rfind("</noscript>", 0,
+                                                                       switch.start())
 
 
 def test_language_switch_rejects_unknown_locales(client, csrf):
