@@ -107,6 +107,12 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
 
     # playtest from the middle node with a chosen trust
     open_tab(page, "playtest")
+    # until one is chosen, the playtest starts at the dialogue's start node, and the nodes
+    # are listed in the order of the text (they came sorted by name, "done" first)
+    expect(by_test(page, "playtest-node")).to_have_value(f"{dialogue.id}/{dialogue.start}")
+    listed = by_test(page, "playtest-node").locator("option").evaluate_all(
+        "options => options.map(o => o.value)")
+    assert listed[:len(dialogue.nodes)] == [f"{dialogue.id}/{node}" for node in dialogue.nodes]
     by_test(page, "playtest-node").select_option(f"{dialogue.id}/{middle}")
     by_test(page, "playtest-state").fill("trust=60")
     by_test(page, "playtest-start").click()

@@ -91,6 +91,7 @@ def _panels(report: drafts.Report, source: str) -> dict[str, Any]:
             "scenarios/_editor_panels.html", report=report, scenario=scenario,
             drawings=[(d, graph.draw(d)) for d in scenario.dialogues.values()] if scenario else [],
             places=drafts.node_places(parsed.scenario, parsed.marks) if parsed else {},
+            starts={d.id: d.start for d in scenario.dialogues.values()} if scenario else {},
             variables=authoring.variable_index(parsed.scenario, marks=parsed.marks)
             if parsed else {},
             texts=authoring.texts(source, document=parsed.document) if parsed else [],

@@ -247,17 +247,24 @@
   });
 
   // --- playtest: the node list, and the editor's text in every playtest request ------------
+  // Nodes are listed in the order of the text (the JSON's keys come sorted), and until one is
+  // chosen the first dialogue's start node is (it was the alphabetically first node).
   function fillNodes() {
     var data = document.getElementById("dialogue-nodes");
+    var starts = document.getElementById("dialogue-starts");
     var select = document.getElementById("pt-node");
     if (!data || !select) { return; }
-    var chosen = select.value;
     var places = JSON.parse(data.textContent);
+    var first = Object.keys(places)[0];
+    var start = first && starts ? JSON.parse(starts.textContent)[first] : null;
+    var chosen = select.value || (first && start ? first + "/" + start : "");
     select.innerHTML = "";
     Object.keys(places).forEach(function (dialogue) {
       var group = document.createElement("optgroup");
       group.label = dialogue;
-      Object.keys(places[dialogue]).forEach(function (node) {
+      Object.keys(places[dialogue]).sort(function (a, b) {
+        return places[dialogue][a] - places[dialogue][b];
+      }).forEach(function (node) {
         var option = document.createElement("option");
         option.value = dialogue + "/" + node;
         option.textContent = node;
