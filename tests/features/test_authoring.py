@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -526,3 +527,18 @@ def test_the_node_form_and_diff_on_a_draft_of_many_equal_lines_are_bounded(
     page = client.get("/scenarios/night-tenants/diff?a=draft&b=draft")
     assert page.status_code == 200 and "diff-added" not in page.get_data(as_text=True)
     assert steps[0] <= 2 * authoring.MATCH_BUDGET
+
+
+def test_the_scenario_page_punctuates_each_language_as_its_own(client, trainer, db):
+    """Availability and facts on a scenario's page: 、 between times and ； between weekdays
+    and weekends, 个案（户）： and 。 in Chinese; ", ", "; ", " (…): " and ". " in English
+    (the Chinese page read "晚上; 周末：上午, 下午" and "…时说出. 我儿子…")."""
+    services.sync_library(db, LIBRARY)
+    zh = client.get("/scenarios/cooperative-family",
+                    headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    en = client.get("/scenarios/cooperative-family",
+                    headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r"工作日：[^<;,]*；周末：[^<;,]*、", zh), "zh availability"
+    assert re.search(r"weekdays: [^<；、]*; weekends: [^<；、]*, ", en), "en availability"
+    assert re.search(r"</code>（[a-z-]+）：", zh) and re.search(r"</code> \([a-z-]+\): ", en)
+    assert re.search(r"[^.]。<q>", zh) and ". <q>" in en and ". <q>" not in zh
