@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BrowserPage, LiveServer
+from tests.browser.conftest import ARTIFACTS, BrowserPage, LiveServer
 from tests.browser.test_login_roles import log_in, log_out
 from trainer.accounts import services as accounts
 from trainer.accounts.models import Role
@@ -123,6 +123,15 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     by_test(page, "playtest").locator("button.offer").first.click()
     expect(events).to_have_count(3)  # and the action taken
     browser_page.screenshot("authoring-playtest")
+
+    # the texts on a 1024 px tablet: a text's place breaks, so both languages keep their room
+    open_tab(page, "texts")
+    widths = page.evaluate("() => [...document.querySelector('table[data-test=texts] tbody tr')"
+                           ".cells].map(cell => cell.getBoundingClientRect().width)")
+    assert widths[1] >= 110 and widths[2] >= 110 and widths[0] <= widths[1] + widths[2], widths
+    page.locator("#panel-texts").screenshot(path=str(ARTIFACTS / "authoring-texts-1024.png"))
+    places = by_test(page, "texts").locator("td.where a").all_inner_texts()
+    assert "dialogues.main.nodes.door.says" in places and not any("<" in p for p in places)
 
     # publish with a changelog line
     open_tab(page, "publish")
