@@ -95,6 +95,15 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
     by_test(page, f"node-{middle}").click()
     says_en = page.locator(".node-form [name=says-en]")
     expect(says_en).to_be_visible()
+    # the save button stays in view at the foot of the panel, though the form is longer
+    page.locator("#panel-node").scroll_into_view_if_needed()
+    panel = page.locator("#panel-node").bounding_box()
+    form = page.locator(".node-form").bounding_box()
+    button = by_test(page, "save-node").bounding_box()
+    assert panel and form and button and form["height"] > panel["height"]
+    assert panel["y"] <= button["y"] and button["y"] + button["height"] <= panel["y"] + panel[
+        "height"] + 1
+    expect(by_test(page, "save-node")).to_be_in_viewport()
     says_en.fill("Come in, but be quick: my shift starts soon.")
     # typed in the text a moment before the node is saved: saved first, not overwritten
     set_editor_text(page, editor_text(page) + "# typed just before\n")
@@ -103,6 +112,7 @@ def test_author_playtest_publish_assign(browser_page: BrowserPage, live_server: 
                            ".getValue().includes('my shift starts soon')")
     assert "# typed just before" in editor_text(page)
     expect(by_test(page, "save-status")).to_contain_text("Saved")
+    expect(by_test(page, "node-saved")).to_contain_text("Saved")  # beside the button too
     browser_page.screenshot("authoring-node-form")
 
     # playtest from the middle node with a chosen trust

@@ -177,7 +177,8 @@
     }
   });
 
-  function openNode(dialogue, node) {
+  // `note`: what the form says beside its save button (the node just saved), if anything.
+  function openNode(dialogue, node, note) {
     var url = form.dataset.nodeUrl.replace("__D__", encodeURIComponent(dialogue))
       .replace("__N__", encodeURIComponent(node));
     var run = function () {
@@ -185,6 +186,8 @@
         return response.text().then(function (html) { return { ok: response.ok, html: html }; });
       }).then(function (answer) {
         document.getElementById("node-panel").innerHTML = answer.html;
+        var saved = document.querySelector("#node-panel .node-saved");
+        if (saved && note) { saved.textContent = note; }
         show("node");
       });
     };
@@ -222,7 +225,12 @@
       editor.setCursor(cursor);
       dirty = false;
       applyAnswer(answer.body);
-      if (answer.body.node) { openNode(answer.body.dialogue, answer.body.node); } else { show("node"); }
+      var note = form.dataset.saved.replace("__N__", answer.body.revision);
+      if (answer.body.node) { openNode(answer.body.dialogue, answer.body.node, note); } else {
+        var saved = nodeForm.querySelector(".node-saved");
+        if (saved) { saved.textContent = note; }
+        show("node");
+      }
     }).catch(function () { done(); say(form.dataset.offline); });
   }
 
