@@ -55,4 +55,19 @@ def test_examiner_overrides_and_releases(browser_page: BrowserPage) -> None:
     expect(page.locator("[data-test=debrief] h2")).to_contain_text(f"Score: {total.group(1)}")
     expect(page.locator("[data-test=review-comments]")).to_contain_text("fair close")
     bp.screenshot("review-released-debrief")
+    # on an upright tablet the score column keeps to its number and its "changed" tag, and
+    # leaves the room to the criterion and the findings (it took 209 px)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.reload()
+    widths = page.evaluate(COLUMNS, "[data-test=debrief] table")
+    bp.screenshot("review-released-debrief-768")
+    assert widths["score"] <= 130 and widths["findings"] >= 250, widths
     bp.assert_no_errors()
+
+
+# The widths of a score table's columns, by the words of their heads.
+COLUMNS = """selector => {
+  const cells = [...document.querySelector(selector).querySelectorAll('thead th')];
+  const names = ['criterion', 'weight', 'score', 'findings'];
+  return Object.fromEntries(cells.map((th, i) => [names[i] || i, th.getBoundingClientRect().width]));
+}"""
