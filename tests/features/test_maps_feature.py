@@ -311,3 +311,17 @@ def test_trainer_and_examiner_see_the_results_of_their_cohort(client, csrf, logi
     assert client.get(f"/cohorts/{other.id}/maps/{other_task.id}/drawings/{drawing.id}"
                       ).status_code == 404  # a drawing of another task
     assert "Map tasks" in client.get("/maps/cohorts").get_data(as_text=True)
+
+
+def test_every_numbering_rule_has_a_label_in_both_languages(app) -> None:
+    """The task form offers every registered numbering rule by its label, never its key
+    ("free" was offered as the word itself, on the Chinese form too)."""
+    from flask_babel import force_locale
+
+    from trainer.core.maps.numbering import NUMBERING_RULES
+    from trainer.maps.forms import RULE_LABELS
+
+    assert set(RULE_LABELS) == set(NUMBERING_RULES)
+    with app.test_request_context(), force_locale("zh_CN"):
+        chinese = {name: str(label) for name, label in RULE_LABELS.items()}
+    assert all(label != name and not label.isascii() for name, label in chinese.items())

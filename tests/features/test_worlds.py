@@ -115,7 +115,8 @@ def test_a_countys_grids_page_on(client, login_as, db):
     for page in (1, 2):
         text = client.get(f"/worlds/{world.id}?county=430602&page={page}").get_data(
             as_text=True)
-        seen += [int(index) for index in re.findall(r"<tr><td>(\d+)</td>", text)]
+        # the first column counts grids from 1, as the map tasks' grid field does
+        seen += [int(number) - 1 for number in re.findall(r"<tr><td>(\d+)</td>", text)]
         if page == 1:
             assert "county=430602" in text and "page=2" in text
     assert seen == list(row.indices[:len(seen)]) and len(seen) == min(60, len(row.indices))
@@ -204,6 +205,20 @@ def test_every_field_that_cannot_work_is_marked_at_once(client, csrf, login_as, 
     zh = client.post("/worlds/new", headers={"Accept-Language": "zh-CN"}, data=form_data(
         csrf, **{"rates-hmt_foreign": "60", "rates-no_housing": "50"}))
     assert 'id="rates-hmt_foreign-error"' in zh.get_data(as_text=True)
+
+
+def test_an_unknown_region_is_marked_beside_a_rate_out_of_range(client, csrf, login_as, db):
+    """A rate of 150 % fails the form's own check, and the region 999999 only the spec's: both
+    are marked in one answer (the region was said only once the rate was put right)."""
+    login_as(Role.TRAINER)
+    response = client.post("/worlds/new", data=form_data(
+        csrf, region="999999", **{"rates-vacant_units": "150"}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="rates-vacant_units-error"' in page and 'id="region-error"' in page
+    assert "999999 is not a county-level or prefecture region code." in page
+    assert page.count('role="alert">999999 is not a county-level') == 1  # once on its field
+    assert world_count(db) == 0
 
 
 # What a trainer may send wrong (field: value), and the field's own message (en, zh): every

@@ -18,6 +18,7 @@ RULE_LABELS = {
     "serpentine_either_end": _l("Serpentine, from either end of the listing order"),
     "serpentine_nw": _l("Serpentine by rows from the north-west corner"),
     "serpentine_any_corner": _l("Serpentine by rows from any corner"),
+    "free": _l("Any order: numbers unique and consecutive from 1"),
 }
 
 

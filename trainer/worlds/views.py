@@ -169,19 +169,41 @@ def create() -> Any:
             return redirect(url_for("worlds.show", world_id=world.id))
     elif request.method == "POST":
         status = 400
+        # the spec's own problems too (an unknown region beside a rate of 150 %): a field
+        # the form's checks passed is marked now, not after the others are put right
+        for problem in _spec_problems(form):
+            if not _marked(form, problem.field):
+                form_error(form, problem)
     return render_template("worlds/new.html", form=form, counties=YUEYANG_CHOICES,
                            max_grids=MAX_GRIDS), status
+
+
+def _spec_problems(form: WorldForm) -> list[InvalidInput]:
+    """What the spec the form holds cannot do, every field of it (none if the form's values
+    do not make a spec at all)."""
+    try:
+        return list(WorldSpec.from_dict(form.spec_data(), check=False).problems())
+    except (DomainError, TypeError, ValueError):
+        return []
 
 
 def _other_problems(form: WorldForm, error: DomainError) -> list[InvalidInput]:
     """The spec's problems besides `error` (the first), so that the form marks every field
     that cannot work at once rather than one a submission."""
-    try:
-        problems = WorldSpec.from_dict(form.spec_data(), check=False).problems()
-    except DomainError:
-        return []
-    return [problem for problem in problems
+    return [problem for problem in _spec_problems(form)
             if (problem.field, problem.message) != (error.field, error.message)]
+
+
+def _marked(form: WorldForm, name: str | None) -> bool:
+    """Whether the field `name` (dotted into the rates) already shows an error; a problem of
+    no field counts as marked when the form shows any error above it."""
+    field: Any = form
+    for part in (name or "").split(".") if name else ():
+        try:
+            field = field[part]
+        except (KeyError, TypeError):
+            return bool(form.form_errors)
+    return bool(field.form_errors if field is form else field.errors)
 
 
 @bp.get("/worlds/<int:world_id>")
