@@ -138,6 +138,14 @@ def test_admin_manages_users(browser: Any, live_server: LiveServer, locale: str,
             error = page.locator(f"main form {field} ~ .field-error")
             expect(error).to_contain_text(words)
             expect(page.locator(field)).to_have_attribute("aria-invalid", "true")
+            # the error is red, the field's hint above it keeps its own colour (Pico made it
+            # red too: a taken name read as if it broke the hint's rule)
+            expect(page.locator(f"main form {field} + small.field-hint")).to_have_count(1)
+            colours = page.evaluate(
+                "([hint, error]) => [hint, error].map(s => getComputedStyle("
+                "document.querySelector(s)).color)",
+                [f"main form {field} + small.field-hint", f"main form {field} ~ .field-error"])
+            assert colours[0] != colours[1], colours
             expect(page.locator("#full_name")).to_have_value("重名测试")
             expect(page.locator("#email")).to_have_value("walk@example.org")
             expect(page.locator("#role")).to_have_value("trainer")
