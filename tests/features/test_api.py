@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainer.accounts import services as accounts
-from trainer.accounts.models import Role, User
+from trainer.accounts.models import AuditEvent, AuditKind, Role, User
 from trainer.api import services
 from trainer.api.models import ApiToken, ApiTokenEvent, TokenEventKind
 from trainer.core.errors import Forbidden, InvalidInput
@@ -147,6 +147,16 @@ def test_an_admin_sees_and_revokes_every_token(client: FlaskClient, login_as: An
     event = db.scalars(select(ApiTokenEvent).where(
         ApiTokenEvent.kind == TokenEventKind.REVOKED)).one()
     assert event.actor_id == admin.id
+    # the security audit log has the token given out and withdrawn, by whom and whose it is
+    token = setting["token"]
+    logged = db.scalars(select(AuditEvent).where(AuditEvent.kind.in_(
+        [AuditKind.API_TOKEN_CREATED, AuditKind.API_TOKEN_REVOKED])).order_by(AuditEvent.id)).all()
+    assert [(e.kind, e.actor_id, e.subject_id) for e in logged] == [
+        (AuditKind.API_TOKEN_CREATED, token.owner_id, token.owner_id),
+        (AuditKind.API_TOKEN_REVOKED, admin.id, token.owner_id)]
+    assert logged[1].detail == {"name": "Dashboard", "prefix": token.prefix}
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "API token revoked" in page and f"Token begins: {token.prefix}" in page
 
 
 # Authentication -------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ AUDIT_LABELS = {
     AuditKind.COHORT_EXAMINERS: _l("Cohort's examiners changed"),
     AuditKind.PERSONAL_DATA_EXPORTED: _l("Personal data exported"),
     AuditKind.PERSONAL_DATA_DELETED: _l("Personal data deleted"),
+    AuditKind.API_TOKEN_CREATED: _l("API token created"),
+    AuditKind.API_TOKEN_REVOKED: _l("API token revoked"),
 }
 
 
@@ -74,6 +76,7 @@ DETAIL_LABELS = {
     "description_changed": _l("Description changed"),
     "added": _l("Added"),
     "removed": _l("Taken off"),
+    "prefix": _l("Token begins"),
 }
 # why a log-in failed
 REASON_LABELS = {

@@ -26,8 +26,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trainer.accounts.models import Cohort, Role, User, cohort_trainees
-from trainer.accounts.services import cohorts_visible_to
+from trainer.accounts.models import AuditKind, Cohort, Role, User, cohort_trainees
+from trainer.accounts.services import cohorts_visible_to, record_audit
 from trainer.api.models import ApiToken, ApiTokenEvent, TokenEventKind
 from trainer.certification.models import Certificate
 from trainer.core.errors import Forbidden, InvalidInput, NotFound
@@ -58,9 +58,17 @@ def may_hold_tokens(user: User) -> bool:
 
 def _record(db: Session, token: ApiToken, kind: TokenEventKind, actor: User | None,
             ip: str | None, **detail: Any) -> ApiTokenEvent:
+    """A token's event in its own record (shown on the tokens page) and in the security audit
+    log, where an admin sees a token given out or withdrawn beside the log-ins."""
     entry = ApiTokenEvent(token=token, kind=kind, actor=actor, ip=ip, detail=detail)
     db.add(entry)
+    record_audit(db, AUDIT_KINDS[kind], actor=actor, subject=token.owner, ip=ip,
+                 detail={"name": token.name, "prefix": token.prefix})
     return entry
+
+
+AUDIT_KINDS = {TokenEventKind.CREATED: AuditKind.API_TOKEN_CREATED,
+               TokenEventKind.REVOKED: AuditKind.API_TOKEN_REVOKED}
 
 
 def create_token(db: Session, *, owner: User, name: str, cohort_ids: Iterable[int],
