@@ -456,6 +456,14 @@ def test_api_tokens_are_shown_once_and_revoked_after_a_question(
         submit(page, page.locator("main form[action$='/api-tokens']"), 200)
         raw = page.locator("[data-test=new-token]").input_value()
         assert len(raw) > 20
+        # the whole token is in view in its field, and a button copies it
+        assert page.locator("[data-test=new-token]").evaluate(
+            "field => field.scrollWidth <= field.clientWidth")
+        page.locator("[data-test=copy-token]").click()
+        expect(page.locator("[data-test=copy-token]")).to_have_text(
+            "已复制" if zh(locale) else "Copied")
+        assert page.locator("[data-test=new-token]").evaluate(
+            "field => field.selectionEnd - field.selectionStart") == len(raw)
         look(page, f"token-created-{holder}", locale, width)
         answer = page.request.get("/api/v1/cohorts", headers={"Authorization": f"Bearer {raw}"})
         assert answer.status == 200

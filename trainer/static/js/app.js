@@ -3,6 +3,23 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // A copy button copies its field's value (a token shown once): the clipboard where the page
+  // may write to it, else the field's text is selected and copied the old way.
+  document.querySelectorAll(".js-copy").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copyFrom);
+    if (!field) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () { button.textContent = button.dataset.copied; };
+      field.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () {
+          if (document.execCommand("copy")) { done(); }
+        });
+      } else if (document.execCommand("copy")) { done(); }
+    });
+  });
+
   // The language menu switches as soon as a language is picked.
   document.addEventListener("change", function (event) {
     var target = event.target;
