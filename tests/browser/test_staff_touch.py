@@ -1,5 +1,5 @@
 """Staff pages on a touch tablet (1024x768, Chinese): every visible button, tab, details'
-summary and link in a table is at least 44 px tall, and every checkbox 24 px each way, as on
+summary and link (but a map's) is at least 44 px tall, and every checkbox 24 px each way, as on
 the trainee's pages (an exploratory walk measured the editor's tabs at 32 px, the playtest's
 actions and a cohort's Remove buttons at 24, a review's Change links at 16)."""
 
@@ -16,7 +16,7 @@ FINGER = 44
 
 # The visible controls of the page's main part shorter than `least`, as "tag text: height".
 SHORT = """least => [...document.querySelectorAll(
-    'main :is(button, [role=button], [role=tab], details > summary, td a[href])')]
+    'main :is(button, [role=button], [role=tab], details > summary, a[href]:not(svg *))')]
   .map(el => [el, el.getBoundingClientRect()])
   .filter(([, box]) => box.width > 0 && box.height < least)
   .map(([el, box]) => `${el.tagName} ${el.innerText.trim().slice(0, 30)}: ${box.height}`)"""
@@ -57,4 +57,7 @@ def test_staff_controls_are_finger_sized(browser: Any, live_server: LiveServer,
             attempt = _first_link(page, "/review/attempts/")
             _walk(page, username, ["/review", attempt, "/certification"])
         else:
-            _walk(page, username, ["/admin/users", "/cohorts", "/admin/audit"])
+            page.goto("/admin/users")
+            user = _first_link(page, "/admin/users/")
+            _walk(page, username, ["/admin/users", user, "/cohorts", "/admin/audit",
+                                   "/account/api-tokens"])
