@@ -155,6 +155,15 @@ so two of one area code, birth date and sex in one grid had one number: in grid 
 in household 226 and the whole household's death 449 were both 430602194004164613. The later
 now takes the next free sequence of the sex (`bulk._distinct_deaths`, `Grid._build_rare`):
 449's is 43060219400416463X, and every other number of every case is as before.
+
+Recorded again (session 25), every case, names of places only: no two townships of a county
+nor two villages (普查区) of a township share a name (`regions.sibling_name`: the name parts in
+an order shuffled once per county or township, the index-th taking the index-th, then again
+with 二, 三 …). Two villages of one township had drawn one name (龙湾社区居委会 under …001002 and
+…001003), and their grids could not be told apart. The grids of the default, rare,
+generic_county and prefecture cases were compared field by field before and after: only
+township_name, the village's name and the names built from it (the grid's name, a feature's
+village_name) changed; households, persons, geometry and codes are as before.
 """
 
 from __future__ import annotations
@@ -191,19 +200,19 @@ CASES = {
 
 DIGESTS = {
     "default":
-        "e64260d5ceb6507e80dbfa5143fc2159c054bc93e075b812d0457b56949b2b91",
+        "0be8c8f6d7c1eb58501437f6d8a15133c9ebc0f8e38190fa2352428d4863662f",
     "large":
-        "f7b41f35a8a4463524fe9d3179718357786f4f6b053074755b02ec92a21db084",
+        "285bb02dfebd9c8e38e238aad9aceaf270dd75358dfdb211cc39be26a6805406",
     "rare":
-        "11baaf1a590124f6d4567e3a50f0b21c3008d6494c04a2620cf5ac63cc635331",
+        "46c345795d4291517e96d28a1fe77ed08529a1c0a993c02ac5af0da4c98c8e87",
     "rural_county":
-        "7ae62df701af7bdb866a54da04b0adbb80da4d1cd85d17d70c10f5739dfd0359",
+        "17bfa6146a7b14965b0ff2ec44700fc69004344edb4321d5342f437d05630abb",
     "generic_county":
-        "d7889c62fe24cca3ee3d0cad6206f0751acc511e9923aa15b1f572efda9d2169",
+        "6764b9ce9b806c4506caaaf6d451064d2ae653a42c3d0c120c8174f657111783",
     "group":
-        "029643da0912f235c314be2524d54b6f890377522a16d96ea19ef0f06e5c0c26",
+        "7f3639cd5f2676301678a3dcbe7626f5488c175538f2439ada3972d7af43b62e",
     "prefecture":
-        "c45aaa31d786c8e764932ae7c236ccc4ef4a97c9c5163e9a2589293888bc1a1a",
+        "091c0f95ac33067e07446b9a78e243b45b40b15ce3a51e4e11d57bf2a449a1da",
 }
 
 

@@ -383,3 +383,28 @@ def test_the_grids_of_a_world_share_no_id_number():
                 if owners.setdefault(number, index) != index:
                     shared.append((number, owners[number], index))
         assert len(owners) > 25_000 and shared == [], (seed, shared)
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), region=st.sampled_from(["430602", "430600", "110105"]))
+def test_no_two_townships_of_a_county_nor_villages_of_a_township_share_a_name(seed, region):
+    """Grids are told apart by their township and village (龙湾社区居委会第1网格): two villages
+    of one township drew one name in a world of 430699 (…001002 and …001003)."""
+    from trainer.core.world.grid import village_of
+
+    spec = WorldSpec(region=region, grids=300)
+    villages = {village.code: village for village, _position in
+                (village_of(spec, seed, index) for index in range(spec.grids))}
+    townships = {village.township_code: village.township_name for village in villages.values()}
+    for names_of in (
+            Counter((code[:6], name) for code, name in townships.items()),
+            Counter((village.township_code, village.name) for village in villages.values())):
+        assert [key for key, count in names_of.items() if count > 1] == []
+
+
+def test_past_the_name_parts_a_sibling_takes_a_numeral() -> None:
+    from trainer.core.world.regions import NAME_PARTS, sibling_name
+
+    named = [sibling_name(1, "village", "430602", 0, index) for index in range(3 * len(NAME_PARTS))]
+    assert len(set(named)) == len(named)
+    assert named[len(NAME_PARTS)] == named[0] + "二" and named[-1].endswith("三")

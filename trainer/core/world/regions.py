@@ -338,11 +338,36 @@ class Village:
         return f"{county_.full_name}{self.township_name}{self.name}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_order(seed: int, kind: str, county_code: str, parent: int = 0) -> tuple[int, ...]:
+    """The local name parts in an order shuffled once for a county's townships or one
+    township's villages, so that the `index`-th of them takes the `index`-th name
+    (`sibling_name`): each is still made alone, from its index, and no two siblings share a
+    name (two 龙湾社区居委会 of one township could not be told apart)."""
+    order = list(range(len(NAME_PARTS)))  # both lists are as long
+    stream(seed, f"{kind}-names", county_code, parent).shuffle(order)
+    return tuple(order)
+
+
+NUMERALS = "二三四五六七八九十"
+
+
+def sibling_name(seed: int, kind: str, county_code: str, parent: int, index: int) -> str:
+    """The name part of the `index`-th township of a county (`parent` 0) or village of a
+    township: the parts in their shuffled order, then again with 二, 三 … (龙湾二) once
+    every part is taken."""
+    parts = local_parts(county_code)
+    cycle, place = divmod(index, len(parts))
+    mark = "" if cycle == 0 else NUMERALS[cycle - 1] if cycle <= len(NUMERALS) else str(cycle + 1)
+    return parts[_name_order(seed, kind, county_code, parent)[place]] + mark
+
+
 def township_name(seed: int, county_code: str, index: int, urban: bool) -> str:
-    """A township's name: 街道 in towns, 镇 or 乡 in the countryside."""
+    """A township's name: 街道 in towns, 镇 or 乡 in the countryside; no two of a county
+    alike."""
     rng = stream(seed, "township", county_code, index)
     suffix = "街道" if urban else rng.choice(("镇", "镇", "乡"))
-    return rng.choice(local_parts(county_code)) + suffix
+    return sibling_name(seed, "township", county_code, 0, index) + suffix
 
 
 @functools.lru_cache(maxsize=4096)
@@ -353,9 +378,9 @@ def village(seed: int, county_code: str, township_index: int, index: int,
     Codes follow the 统计用区划代码 convention: residents' committees 001-199, villages 200-399.
     Kept for the village's next grids (a village has about three; the village is immutable).
     """
-    rng = stream(seed, "village", county_code, township_index, index)
     township_code = f"{county_code}{township_index + 1:03d}"
     number = (1 + index) if urban else (200 + index)
-    name = rng.choice(local_parts(county_code)) + ("社区居委会" if urban else "村委会")
+    name = (sibling_name(seed, "village", county_code, township_index, index)
+            + ("社区居委会" if urban else "村委会"))  # no two of a township alike
     return Village(f"{township_code}{number:03d}", name, urban, township_code,
                    township_name(seed, county_code, township_index, urban))
