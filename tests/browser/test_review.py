@@ -69,5 +69,6 @@ def test_examiner_overrides_and_releases(browser_page: BrowserPage) -> None:
 COLUMNS = """selector => {
   const cells = [...document.querySelector(selector).querySelectorAll('thead th')];
   const names = ['criterion', 'weight', 'score', 'findings'];
-  return Object.fromEntries(cells.map((th, i) => [names[i] || i, th.getBoundingClientRect().width]));
+  return Object.fromEntries(cells.map((th, i) => [names[i] || i,
+                                                  th.getBoundingClientRect().width]));
 }"""

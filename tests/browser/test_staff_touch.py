@@ -20,7 +20,8 @@ SHORT = """least => [...document.querySelectorAll(
   .map(el => [el, el.getBoundingClientRect()])
   .filter(([, box]) => box.width > 0 && box.height < least)
   .map(([el, box]) => `${el.tagName} ${el.innerText.trim().slice(0, 30)}: ${box.height}`)"""
-SMALL_BOXES = """() => [...document.querySelectorAll('main input:is([type=checkbox], [type=radio])')]
+SMALL_BOXES = """() => [
+  ...document.querySelectorAll('main input:is([type=checkbox], [type=radio])')]
   .map(el => el.getBoundingClientRect()).filter(box => box.width > 0)
   .filter(box => box.width < 24 || box.height < 24).map(box => `${box.width}x${box.height}`)"""
 
