@@ -350,6 +350,15 @@ def test_trainer_browses_grid_area_and_household_truth(client, login_as, db):
         as_text=True)
     assert household.persons[0].id_number in page
     assert f"{number:03d}" in page
+    # the persona's traits on the 0-100 scale (0.628 was printed as it is stored)
+    persona = household.persona
+    assert persona is not None
+    assert (f'data-test="cooperativeness">{round(persona.cooperativeness * 100)} / 100<'
+            in page)
+    zh = client.get(f"/worlds/{world.id}/grids/0/households/{household.index}",
+                    headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    head = household.persons[0]
+    assert f"{head.birth.year}-{head.birth.month:02d}（{head.age}）" in zh  # brackets of zh
     geojson = client.get(f"/worlds/{world.id}/grids/0.geojson")
     assert geojson.mimetype == "application/geo+json"
     assert {f["properties"]["layer"] for f in geojson.json["features"]} >= {"area", "building"}
