@@ -80,7 +80,7 @@ def test_a_trainee_divides_a_grid_and_reads_the_result(browser_page: BrowserPage
     log_in(bp, "divtrainer", PASSWORD)
     page.goto(f"/cohorts/{cohort_id}/maps")
     page.locator("#kind").select_option("division")
-    page.locator("#world").select_option(label=f"{DEMO_WORLD} (6)")
+    page.locator("#world").select_option(label=f"{DEMO_WORLD} (6 grids)")
     page.locator("#grid").fill(str(DIVISION_GRID + 1))
     page.locator("#area").fill("")
     page.locator("#target_units").fill("80")

@@ -18,7 +18,7 @@ from trainer.core.errors import DomainError, Forbidden, InvalidInput, NotFound, 
 from trainer.core.i18n import N_
 from trainer.core.maps import DIVISION_CRITERIA, MAP_CRITERIA, NUMBERING_RULES
 from trainer.errors import form_error, status_for, translate
-from trainer.extensions import db_session, is_english
+from trainer.extensions import bracketed, db_session, is_english
 from trainer.maps import services
 from trainer.maps.forms import (
     BUILDING_TYPE_LABELS,
@@ -65,8 +65,9 @@ def cohorts() -> Any:
 
 def _task_form() -> TaskForm:
     form = TaskForm()
-    form.world.choices = [SelectChoice(world.id, f"{world.name} ({world.grids})")
-                          for world in world_services.list_worlds(db_session())]
+    form.world.choices = [  # "(3)" alone did not say what was counted
+        SelectChoice(world.id, world.name + bracketed(_("%(count)s grids", count=world.grids)))
+        for world in world_services.list_worlds(db_session())]
     form.rule.choices = rule_choices(list(NUMBERING_RULES))
     form.kind.choices = kind_choices()
     return form
