@@ -254,7 +254,8 @@ def test_trainer_sets_a_map_task_in_chinese(browser_page: BrowserPage) -> None:
     expect(rows).to_have_count(before + 1)
     expect(rows.first).to_contain_text("蛇形，按摸底顺序从任一端开始")
     bp.expect_status(urlsplit(page.url).path, 409)
-    page.locator("#world").select_option(label="岳阳楼区 demo world（6 个网格）")  # the same area again
+    # the same area again
+    page.locator("#world").select_option(label="岳阳楼区 demo world（6 个网格）")
     page.locator("#grid").fill("1")
     page.locator("#area").fill("2")
     with page.expect_navigation():
