@@ -87,17 +87,23 @@ def translate(error: DomainError) -> str:
     return _(error.message, **error.params)
 
 
-def form_error(form: FlaskForm, error: DomainError) -> int:
-    """Attach a domain error to the form field it names (or the form) and return its status.
-    A dotted name reaches into a FormField (`rates.births`: the `births` field of `rates`)."""
-    message = translate(error)
-    field: Any = form if error.field else None
-    for part in (error.field or "").split(".") if error.field else ():
+def field_of(form: FlaskForm, name: str | None) -> Any:
+    """The form's field `name`, a dotted name reaching into a FormField (`rates.births`: the
+    `births` field of `rates`); None for no name or a name the form has no field for."""
+    field: Any = form if name else None
+    for part in name.split(".") if name else ():
         try:
             field = field[part]
         except (KeyError, TypeError):
-            field = None
-            break
+            return None
+    return field
+
+
+def form_error(form: FlaskForm, error: DomainError) -> int:
+    """Attach a domain error to the form field it names (`field_of`; else to the form) and
+    return its status."""
+    message = translate(error)
+    field = field_of(form, error.field)
     if field is not None:
         field.errors = [*field.errors, message]
     else:

@@ -22,7 +22,7 @@ from trainer.core.world import regions, stats
 from trainer.core.world.codes import label
 from trainer.core.world.export import grid_geojson, grid_svg
 from trainer.core.world.spec import MAX_GRIDS, WorldSpec
-from trainer.errors import form_error
+from trainer.errors import field_of, form_error
 from trainer.extensions import db_session, is_english
 from trainer.scenarios.views import both
 from trainer.worlds import services
@@ -196,14 +196,9 @@ def _other_problems(form: WorldForm, error: DomainError) -> list[InvalidInput]:
 
 def _marked(form: WorldForm, name: str | None) -> bool:
     """Whether the field `name` (dotted into the rates) already shows an error; a problem of
-    no field counts as marked when the form shows any error above it."""
-    field: Any = form
-    for part in (name or "").split(".") if name else ():
-        try:
-            field = field[part]
-        except (KeyError, TypeError):
-            return bool(form.form_errors)
-    return bool(field.form_errors if field is form else field.errors)
+    no field of the form counts as marked when the form shows any error above it."""
+    field = field_of(form, name)
+    return bool(form.form_errors if field is None else field.errors)
 
 
 @bp.get("/worlds/<int:world_id>")
